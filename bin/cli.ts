@@ -1,0 +1,44 @@
+/**
+ * The `fleetdesk` command line. Each subcommand lives in bin/commands/<name>.ts as a thin shell
+ * over agent/ or server/ code and is registered here.
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../shared/config/loader.js';
+import { CliError } from './cliError.js';
+import { configCommand } from './commands/config.js';
+import { VERSION } from '../shared/version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('fleetdesk')
+    .description('FleetDesk: printer/MFP fleet monitoring with automatic tickets and SLA tracking')
+    .version(VERSION, '-V, --version')
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  program.addCommand(configCommand());
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code; errors become one line on stderr. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed its one-line reason (or the help/version text).
+      return err.exitCode;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`fleetdesk: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`fleetdesk: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`fleetdesk: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}

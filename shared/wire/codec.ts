@@ -1,0 +1,79 @@
+/**
+ * Decoding and encoding of wire messages. `decodeMessage` is the one gate every inbound MQTT
+ * payload passes: it never throws, and a rejection carries a reason code (for counters) and a
+ * sentence naming what is wrong (for the log line).
+ */
+import { randomUUID } from 'node:crypto';
+import { toProblems } from '../validation.js';
+import { MAX_PAYLOAD_BYTES, SCHEMA_VERSION, TYPE_FOR_TOPIC, WireMessage } from './messages.js';
+import { parseTopic, type ParsedTopic } from './topics.js';
+
+export type RejectReason = 'too-large' | 'bad-topic' | 'not-json' | 'bad-version' | 'schema' | 'topic-mismatch';
+
+export type DecodeResult =
+  | { ok: true; topic: ParsedTopic; message: WireMessage }
+  | { ok: false; reason: RejectReason; error: string };
+
+export interface DecodeOptions {
+  maxBytes?: number;
+}
+
+export function decodeMessage(topicName: string, payload: Uint8Array, options: DecodeOptions = {}): DecodeResult {
+  const maxBytes = options.maxBytes ?? MAX_PAYLOAD_BYTES;
+  const parsedTopic = parseTopic(topicName);
+  if (!parsedTopic.ok) return { ok: false, reason: 'bad-topic', error: parsedTopic.error };
+  const topic = parsedTopic.topic;
+  if (payload.byteLength > maxBytes) {
+    return { ok: false, reason: 'too-large', error: `payload of ${payload.byteLength} bytes exceeds the limit of ${maxBytes}` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+  } catch (err) {
+    return { ok: false, reason: 'not-json', error: `payload is not JSON: ${(err as Error).message}` };
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    return { ok: false, reason: 'schema', error: 'payload is not a JSON object' };
+  }
+  const version = (json as { v?: unknown }).v;
+  if (version !== SCHEMA_VERSION) {
+    return {
+      ok: false,
+      reason: 'bad-version',
+      error: `unsupported schema version ${JSON.stringify(version) ?? 'missing'} (this build reads v${SCHEMA_VERSION})`,
+    };
+  }
+  const result = WireMessage.safeParse(json, { reportInput: true });
+  if (!result.success) {
+    const problems = toProblems(result.error);
+    const shown = problems.slice(0, 3).map((p) => p.message).join('; ');
+    const more = problems.length > 3 ? ` (+${problems.length - 3} more)` : '';
+    return { ok: false, reason: 'schema', error: `invalid message: ${shown}${more}` };
+  }
+  const message = result.data;
+  const expectedType = TYPE_FOR_TOPIC[topic.kind];
+  if (message.type !== expectedType) {
+    return { ok: false, reason: 'topic-mismatch', error: `a ${message.type} message on a ${topic.kind} topic (expected ${expectedType})` };
+  }
+  if (message.tenant !== topic.tenant || message.agentId !== topic.agentId) {
+    return {
+      ok: false,
+      reason: 'topic-mismatch',
+      error: `payload names ${message.tenant}/${message.agentId} but the topic is ${topic.tenant}/${topic.agentId}`,
+    };
+  }
+  if ('deviceId' in message && 'deviceId' in topic && message.deviceId !== topic.deviceId) {
+    return { ok: false, reason: 'topic-mismatch', error: `payload device ${message.deviceId} differs from topic device ${topic.deviceId}` };
+  }
+  return { ok: true, topic, message };
+}
+
+export function encodeMessage(message: WireMessage): Buffer {
+  return Buffer.from(JSON.stringify(message), 'utf8');
+}
+
+/** Common envelope fields for a new message; `now` comes from the caller's clock. */
+export function envelope(now: Date, tenant: string, agentId: string): { v: typeof SCHEMA_VERSION; id: string; ts: string; tenant: string; agentId: string } {
+  return { v: SCHEMA_VERSION, id: randomUUID(), ts: now.toISOString(), tenant, agentId };
+}
+
