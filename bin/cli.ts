@@ -23,7 +23,7 @@ export function buildProgram(): Command {
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
-    await program.parseAsync(argv as string[]);
+    await program.parseAsync(argv);
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -68,10 +68,17 @@ function expectation(issue: z.core.$ZodIssue): string {
           ? `at least ${String(issue.minimum)} items`
           : `a value ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}`;
     case 'invalid_format':
-      return `a ${issue.format}`;
+      // A regex check with a custom message ("an IPv4 range in CIDR form …") says it best.
+      return issue.format === 'regex' && !issue.message.startsWith('Invalid') ? issue.message : `a ${issue.format}`;
     case 'invalid_union': {
       const withOptions = issue as { options?: unknown[] };
-      return withOptions.options ? `one of ${list(withOptions.options)}` : 'one of the allowed forms';
+      if (withOptions.options) return `one of ${list(withOptions.options)}`;
+      // Plain union: list what each branch would have accepted at this same path.
+      const forms = issue.errors
+        .map((branch) => branch.find((b) => b.path.length === 0))
+        .filter((b): b is z.core.$ZodIssue => b !== undefined)
+        .map((b) => expectation(b));
+      return forms.length > 0 ? [...new Set(forms)].join(' or ') : 'one of the allowed forms';
     }
     case 'not_multiple_of':
       return `a multiple of ${String(issue.divisor)}`;

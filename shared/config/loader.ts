@@ -105,6 +105,21 @@ function startsWith(path: readonly PropertyKey[], prefix: readonly (string | num
   return prefix.every((seg, i) => path[i] === seg);
 }
 
+/** Position of a key itself (not its value) in the document, for unknown-key errors. */
+function locateKey(doc: Document | undefined, counter: LineCounter, parent: readonly PropertyKey[], key: string): string | undefined {
+  if (!doc) return undefined;
+  const node = parent.length === 0 ? doc.contents : doc.getIn(parent as (string | number)[], true);
+  if (!isMap(node)) return undefined;
+  for (const pair of node.items) {
+    const k = pair.key as { value?: unknown; range?: [number, number, number] } | null;
+    if (k && k.value === key && k.range) {
+      const pos = counter.linePos(k.range[0]);
+      return `${pos.line}:${pos.col}`;
+    }
+  }
+  return undefined;
+}
+
 function locate(doc: Document | undefined, counter: LineCounter, path: readonly PropertyKey[]): string | undefined {
   if (!doc) return undefined;
   // Walk down as far as the document goes: a missing key is reported at its parent.
@@ -137,7 +152,7 @@ export function loadConfig<S extends z.ZodType>(schema: S, options: LoadOptions 
         throw new ConfigError(source, [{ where: source, path: '', expected: 'a readable YAML file', found: why, message: `cannot read the file: ${why}` }]);
       }
     }
-    doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
+    doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true });
     if (doc.errors.length > 0) {
       throw new ConfigError(
         source,
@@ -148,7 +163,8 @@ export function loadConfig<S extends z.ZodType>(schema: S, options: LoadOptions 
             path: '',
             expected: 'valid YAML',
             found: e.code,
-            message: `YAML syntax error: ${e.message.split('\n')[0] ?? e.code}`,
+            // The library appends "at line L, column C:" and a source excerpt; `where` says that already.
+            message: `YAML syntax error: ${(e.message.split('\n')[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, '')}`,
           };
         }),
       );
@@ -179,9 +195,17 @@ export function loadConfig<S extends z.ZodType>(schema: S, options: LoadOptions 
       : problem;
     const fromEnv = overrides.find((o) => startsWith(issue.path, o.path) || startsWith(o.path, issue.path as (string | number)[]));
     if (fromEnv && issue.path.length > 0) return { ...safe, where: `environment ${fromEnv.variable}` };
-    const issuePath = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
-    const pos = locate(doc, counter, issuePath);
+    const pos =
+      issue.code === 'unrecognized_keys'
+        ? (locateKey(doc, counter, issue.path, issue.keys[0]!) ?? locate(doc, counter, issue.path))
+        : locate(doc, counter, issue.path);
     return { ...safe, where: pos ? `${source}:${pos}` : source };
   });
+  // Report in file order, environment overrides last, as a reader scans the file.
+  const order = (p: ConfigProblem): [number, number] => {
+    const m = /:(\d+):(\d+)$/.exec(p.where);
+    return m ? [Number(m[1]), Number(m[2])] : [Number.MAX_SAFE_INTEGER, 0];
+  };
+  problems.sort((a, b) => order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1]);
   throw new ConfigError(source, problems);
 }

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, Socket } from 'node:net';
 import { createSocket } from 'node:dgram';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import snmp from 'net-snmp';
@@ -77,7 +77,7 @@ export async function waitUntil(check: () => Promise<boolean> | boolean, what: s
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
 }
 
 export function makeTempDir(prefix: string): { path: string; remove: () => void } {
@@ -103,7 +103,8 @@ export interface StartPeerOptions {
   debPackage: string;
   args: string[];
   port: number;
-  ready: () => Promise<boolean> | boolean;
+  /** Gets everything the process printed so far. */
+  ready: (output: string) => Promise<boolean> | boolean;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   timeoutMs?: number;
@@ -147,7 +148,7 @@ export async function startPeer(options: StartPeerOptions): Promise<PeerProcess>
     await waitUntil(
       async () => {
         if (exited) throw new Error(`${options.name} exited early with code ${child.exitCode}: ${out.trim().slice(-2000)}`);
-        return options.ready();
+        return options.ready(out);
       },
       `${options.name} to answer on port ${options.port}`,
       options.timeoutMs ?? 20_000,
@@ -213,13 +214,21 @@ export interface SnmpsimPeer extends PeerProcess {
 
 /**
  * snmpsimd serving a folder of .snmprec files; the SNMP community selects the file
- * (community "jetdirect" serves jetdirect.snmprec).
+ * (community "jetdirect" serves jetdirect.snmprec). snmpsimd does not answer unknown
+ * communities, so readiness is its "Listening" line followed by one warm-up GET per recording
+ * (which also builds its index, so the test's first request is not slow).
  */
 export async function startSnmpsim(dataDir: string): Promise<SnmpsimPeer> {
   const port = await freeUdpPort();
   const tmp = makeTempDir('snmpsim');
-  // snmpsim refuses to run as root unless told which user to become.
+  // snmpsimd refuses to run as root and drops to an unprivileged user: it must read the data
+  // and write its index cache.
   const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    chmodSync(tmp.path, 0o777);
+    chmodSync(dataDir, 0o755);
+    for (const f of readdirSync(dataDir)) chmodSync(join(dataDir, f), 0o644);
+  }
   const args = [
     `--data-dir=${dataDir}`,
     `--agent-udpv4-endpoint=${LOOPBACK}:${port}`,
@@ -233,8 +242,14 @@ export async function startSnmpsim(dataDir: string): Promise<SnmpsimPeer> {
     args,
     port,
     timeoutMs: 60_000,
-    ready: () => snmpAnswers(port),
+    ready: (output) => output.includes('Listening at UDP/IPv4 endpoint'),
   });
+  const communities = readdirSync(dataDir)
+    .filter((f) => f.endsWith('.snmprec'))
+    .map((f) => f.slice(0, -'.snmprec'.length));
+  for (const community of communities) {
+    await waitUntil(() => snmpAnswers(port, community), `snmpsimd to serve ${community}`, 30_000, 10);
+  }
   return {
     ...peer,
     host: LOOPBACK,
@@ -246,9 +261,9 @@ export async function startSnmpsim(dataDir: string): Promise<SnmpsimPeer> {
 }
 
 /** Any SNMP response (even "no such name") to a GET of sysDescr.0 means snmpsimd is serving. */
-function snmpAnswers(port: number): Promise<boolean> {
+function snmpAnswers(port: number, community: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const session = snmp.createSession(LOOPBACK, 'public', { port, timeout: 300, retries: 0, version: snmp.Version2c });
+    const session = snmp.createSession(LOOPBACK, community, { port, timeout: 1000, retries: 0, version: snmp.Version2c });
     session.on('error', () => undefined);
     session.get(['1.3.6.1.2.1.1.1.0'], (error: Error | null) => {
       session.close();

@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { decodeMessage, encodeMessage, envelope } from '../../../shared/wire/codec.js';
+import { MAX_PAYLOAD_BYTES, type WireMessage } from '../../../shared/wire/messages.js';
+import { deviceTopic, parseTopic, serverSubscriptions, statusTopic, TOPIC_POLICY } from '../../../shared/wire/topics.js';
+
+const now = new Date('2026-11-20T08:00:00Z');
+const topic = deviceTopic('acme', 'office-1', 'dev-1', 'events');
+
+function raised(): WireMessage {
+  return {
+    ...envelope(now, 'acme', 'office-1'),
+    type: 'device.event',
+    deviceId: 'dev-1',
+    seq: 1,
+    event: {
+      kind: 'fault.raised',
+      fault: { code: 'jam', severity: 'critical', source: 'hrErrorState', message: 'jammed' },
+      firstSeen: now.toISOString(),
+    },
+  };
+}
+
+describe('topics', () => {
+  it('builds and parses every topic kind', () => {
+    expect(parseTopic(statusTopic('acme', 'office-1'))).toEqual({ ok: true, topic: { kind: 'status', tenant: 'acme', agentId: 'office-1' } });
+    for (const kind of ['state', 'events', 'telemetry'] as const) {
+      expect(parseTopic(deviceTopic('acme', 'office-1', 'd.1', kind))).toEqual({ ok: true, topic: { kind, tenant: 'acme', agentId: 'office-1', deviceId: 'd.1' } });
+    }
+  });
+
+  it('refuses identifiers that could smuggle wildcards or separators', () => {
+    for (const bad of ['a/b', '+', '#', '$SYS', '', '-lead', 'x'.repeat(129)]) {
+      expect(() => statusTopic(bad, 'agent')).toThrow(/invalid tenant/);
+    }
+  });
+
+  it('names what is wrong with a foreign topic', () => {
+    const cases: [string, RegExp][] = [
+      ['other/v1/a/b/status', /not under fleetdesk\/v1/],
+      ['fleetdesk/v2/a/b/status', /not under/],
+      ['fleetdesk/v1/a+/b/status', /invalid tenant/],
+      ['fleetdesk/v1/a/b/devices/d/unknown', /unknown device topic kind "unknown"/],
+      ['fleetdesk/v1/a/b/devices/d', /unknown topic layout/],
+      ['fleetdesk/v1/a/b/devices//state', /invalid device id/],
+    ];
+    for (const [t, re] of cases) {
+      const r = parseTopic(t);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error).toMatch(re);
+    }
+  });
+
+  it('retains status and state only, QoS 1 for all', () => {
+    expect(Object.entries(TOPIC_POLICY).filter(([, p]) => p.retain).map(([k]) => k).sort()).toEqual(['state', 'status']);
+    expect(new Set(Object.values(TOPIC_POLICY).map((p) => p.qos))).toEqual(new Set([1]));
+  });
+
+  it('offers shared subscriptions for several servers', () => {
+    expect(serverSubscriptions('fd')).toEqual(['$share/fd/fleetdesk/v1/+/+/status', '$share/fd/fleetdesk/v1/+/+/devices/+/+']);
+  });
+});
+
+describe('decodeMessage', () => {
+  it('round-trips an encoded message', () => {
+    const msg = raised();
+    const r = decodeMessage(topic, encodeMessage(msg));
+    expect(r).toEqual({ ok: true, topic: { kind: 'events', tenant: 'acme', agentId: 'office-1', deviceId: 'dev-1' }, message: msg });
+  });
+
+  it('gives each message a fresh UUID', () => {
+    expect(envelope(now, 'a', 'b').id).not.toBe(envelope(now, 'a', 'b').id);
+  });
+
+  const cases: [string, Uint8Array, string, RegExp][] = [
+    ['oversized', Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 0x20), 'too-large', /exceeds the limit/],
+    ['not JSON', Buffer.from('{"v":1,'), 'not-json', /not JSON/],
+    ['random bytes', Buffer.from([0xff, 0xfe, 0x00, 0x13]), 'not-json', /not JSON/],
+    ['JSON array', Buffer.from('[1,2]'), 'schema', /not a JSON object/],
+    ['JSON null', Buffer.from('null'), 'schema', /not a JSON object/],
+    ['missing version', Buffer.from('{"type":"device.event"}'), 'bad-version', /missing/],
+    ['future version', Buffer.from('{"v":9}'), 'bad-version', /unsupported schema version 9/],
+  ];
+  it.each(cases)('rejects %s', (_n, payload, reason, re) => {
+    const r = decodeMessage(topic, payload);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.reason).toBe(reason);
+      expect(r.error).toMatch(re);
+    }
+  });
+
+  it('names the field, the expectation and the value found', () => {
+    const msg = raised() as Record<string, unknown>;
+    const r = decodeMessage(topic, Buffer.from(JSON.stringify({ ...msg, seq: 'seven' })));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toContain('seq: expected number, found string "seven"');
+  });
+
+  it('rejects an unknown fault code and names the allowed ones', () => {
+    const msg = raised() as { event: { fault: { code: string } } };
+    msg.event.fault.code = 'toner.exploded';
+    const r = decodeMessage(topic, Buffer.from(JSON.stringify(msg)));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(/event\.fault\.code: expected one of .*"jam"/);
+  });
+
+  it('rejects prototype-pollution keys and leaves Object.prototype alone', () => {
+    const payload = `{"__proto__":{"polluted":true},${JSON.stringify(raised()).slice(1)}`;
+    const r = decodeMessage(topic, Buffer.from(payload));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(/unknown key "__proto__"/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('rejects a message of the wrong type for its topic', () => {
+    const r = decodeMessage(deviceTopic('acme', 'office-1', 'dev-1', 'telemetry'), encodeMessage(raised()));
+    expect(r).toMatchObject({ ok: false, reason: 'topic-mismatch' });
+  });
+
+  it('rejects a device id that differs from the topic', () => {
+    const r = decodeMessage(deviceTopic('acme', 'office-1', 'dev-2', 'events'), encodeMessage(raised()));
+    expect(r).toMatchObject({ ok: false, reason: 'topic-mismatch', error: expect.stringMatching(/dev-1 differs from topic device dev-2/) as unknown });
+  });
+
+  it('rejects deeply nested JSON without blowing the stack', () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const r = decodeMessage(topic, Buffer.from(`{"v":1,"event":${deep}}`));
+    expect(r.ok).toBe(false);
+  });
+
+  it('rejects a huge string field by size, not by crashing', () => {
+    const msg = raised() as { event: { fault: { message: string } } };
+    msg.event.fault.message = 'x'.repeat(200_000);
+    const r = decodeMessage(topic, Buffer.from(JSON.stringify(msg)));
+    expect(r).toMatchObject({ ok: false, reason: 'schema' });
+    if (!r.ok) expect(r.error).toMatch(/at most 4096 characters/);
+  });
+});
