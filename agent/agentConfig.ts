@@ -30,6 +30,10 @@ const Cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, 'an
 export const DeviceTarget = z.strictObject({
   /** host, host:port, snmp://[community@]host[:port] or ipp(s)://host[:port]/path */
   address: z.string().min(1).max(512),
+  /** Device id used in MQTT topics; derived from the address when omitted (agent/runtime/targets.ts). */
+  id: Id.optional(),
+  /** Also poll this printer URI over IPP and merge it with the SNMP snapshot (agent/normalise/merge.ts). */
+  ipp: z.string().regex(/^ipps?:\/\/\S+$/, 'an ipp:// or ipps:// printer URI').max(512).optional(),
   name: z.string().max(128).optional(),
   /** The only MFP of its site, or otherwise business-critical: raises impact on the server. */
   critical: z.boolean().optional(),
@@ -62,6 +66,14 @@ export const AgentConfig = z.strictObject({
       ranges: z.array(Cidr).max(256).default([]),
       interval: Duration.prefault('6h'),
       concurrency: z.number().int().min(1).max(4096).default(256),
+      /** Per-credential SNMP wait while sweeping; short, as most addresses hold no device. */
+      snmpTimeout: Duration.prefault('1s'),
+      retries: z.number().int().min(0).max(3).default(1),
+      /** Also look for IPP printers (TCP connect to ippPort, then Get-Printer-Attributes). */
+      ipp: z.boolean().default(true),
+      ippPort: z.number().int().min(1).max(65535).default(631),
+      /** Printer URI paths tried on an open IPP port, in order. */
+      ippPaths: z.array(z.string().regex(/^\/[\x21-\x7e]*$/, 'a URI path starting with /')).min(1).max(8).default(['/ipp/print', '/ipp']),
     })
     .prefault({}),
   polling: z
@@ -71,24 +83,39 @@ export const AgentConfig = z.strictObject({
       jitter: z.number().min(0).max(0.5).default(0.1),
       concurrency: z.number().int().min(1).max(4096).default(128),
       unreachableAfter: z.number().int().min(1).max(100).default(3),
+      /** Longest a single poll of one device may take before it counts as failed. */
+      timeout: Duration.prefault('15s'),
+      /** Longest wait between polls of a device that keeps failing (back-off cap). */
+      maxBackoff: Duration.prefault('15m'),
+      /** Re-publish the retained device.state at least this often even when nothing changed. */
+      stateRefresh: Duration.prefault('15m'),
     })
     .prefault({}),
   thresholds: z
     .strictObject({
       lowPercent: z.number().min(0).max(100).default(10),
       nearFullPercent: z.number().min(0).max(100).default(90),
+      /** A supply level rising by at least this many points between polls means it was replaced. */
+      replacementJumpPercent: z.number().min(1).max(100).default(20),
     })
     .prefault({}),
   hysteresis: z
     .strictObject({
       raiseAfter: z.number().int().min(1).max(20).default(2),
       clearAfter: z.number().int().min(1).max(20).default(2),
+      /** Polls a new supply state (ok/low/empty) must hold before supply.changed. */
+      supplyConfirmAfter: z.number().int().min(1).max(20).default(2),
     })
     .prefault({}),
   outbox: z
     .strictObject({
       dir: z.string().min(1).default('./data/agent-outbox'),
       maxBytes: ByteSize.prefault('256MiB'),
+      segmentSize: ByteSize.prefault('4MiB'),
+      /** Telemetry is fsynced at most this often (events always before they are published). */
+      telemetryFsync: Duration.prefault('1s'),
+      /** Warn when the outbox holds more than this share of maxBytes. */
+      warnAtPercent: z.number().min(1).max(100).default(80),
     })
     .prefault({}),
   traps: z
@@ -97,9 +124,20 @@ export const AgentConfig = z.strictObject({
       listen: z.string().default('0.0.0.0:162'),
     })
     .prefault({}),
+  reporting: z
+    .strictObject({
+      /** First and longest wait between broker reconnect attempts (exponential back-off with jitter). */
+      reconnectMin: Duration.prefault('1s'),
+      reconnectMax: Duration.prefault('60s'),
+      /** QoS 1 messages sent but not yet acknowledged, at most. */
+      window: z.number().int().min(1).max(1024).default(64),
+    })
+    .prefault({}),
   health: z
     .strictObject({
       listen: z.string().default('127.0.0.1:9464'),
+      /** A one-line status summary is logged this often. */
+      statusLogInterval: Duration.prefault('5m'),
     })
     .prefault({}),
   log: LogSettings,

@@ -6,6 +6,13 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../shared/config/loader.js';
 import { CliError } from './cliError.js';
 import { configCommand } from './commands/config.js';
+import { slaCommand } from './commands/sla.js';
+import { probeCommand } from './commands/probe.js';
+import { agentCommand } from './commands/agent.js';
+import { discoverCommand } from './commands/discover.js';
+import { serverCommand } from './commands/server.js';
+import { agentTokenCommand } from './commands/agentToken.js';
+import { simulateCommand } from './commands/simulate.js';
 import { VERSION } from '../shared/version.js';
 
 export function buildProgram(): Command {
@@ -15,6 +22,13 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride();
   program.addCommand(configCommand());
+  program.addCommand(slaCommand());
+  program.addCommand(probeCommand());
+  program.addCommand(agentCommand());
+  program.addCommand(discoverCommand());
+  program.addCommand(serverCommand());
+  program.addCommand(agentTokenCommand());
+  program.addCommand(simulateCommand());
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -14,6 +14,7 @@ PACKAGES=(
   avahi-daemon       # ... and mDNS registration
   chromium           # headless browser for dashboard tests
   postgresql         # scale-out storage tests
+  prometheus-snmp-exporter  # agent benchmark: CPU per poll compared with snmp_exporter
 )
 
 missing=()

@@ -38,7 +38,7 @@ describe('agent configuration', () => {
     expect(cfg.polling.interval).toBe(60_000);
     expect(cfg.snmp.timeout).toBe(2_000);
     expect(cfg.outbox.maxBytes).toBe(256 * 1024 * 1024);
-    expect(cfg.hysteresis).toEqual({ raiseAfter: 2, clearAfter: 2 });
+    expect(cfg.hysteresis).toMatchObject({ raiseAfter: 2, clearAfter: 2 });
     expect(cfg.snmp.credentials).toEqual([{ version: '2c', community: 'public' }]);
   });
 

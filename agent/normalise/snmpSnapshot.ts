@@ -1,0 +1,390 @@
+/**
+ * Raw SNMP values -> DeviceSnapshot. Pure: no I/O, no clock (the collection time is passed in).
+ *
+ * Interface (stable; the agent runtime and `fleetdesk probe` call it):
+ *   normaliseSnmp(values, { address, collectedAt, thresholds? }) -> DeviceSnapshot
+ *   printerEvidence(values) -> { isPrinter, reason }
+ * `values` is RawSnmp['values'] (instance OID -> typed value) from agent/collect/snmp.
+ *
+ * Wrong types never throw: a column holding the wrong ASN.1 type is treated as absent, so one
+ * broken object costs that value only. What is read and how each value is interpreted is
+ * documented in docs/agent.md ("SNMP: what is read and how it is interpreted").
+ */
+import { FAULTS } from '../../shared/faults.js';
+import type { Counters, DeviceSnapshot, DeviceStatus, Fault, Identity, InputTray, Supply } from '../../shared/snapshot.js';
+import { ENUMS, OID, type OidName } from '../../mibs/oids.generated.js';
+import { column, type SnmpValue } from '../collect/snmp/raw.js';
+import { classifyAlert, inkjetMarkerFault } from './alerts.js';
+import { bytesFromHex, decodeDeviceText, decodeDeviceTextHex } from './deviceText.js';
+import { errorStateFaults, type MarkerFamily } from './errorState.js';
+import { assessSupply, DEFAULT_SUPPLY_THRESHOLDS, isReceptacle, supplyColor, supplyFaultCode, supplyKind, type SupplyThresholds } from './supplies.js';
+import { quirksFor, vendorFromSysObjectId, type VendorQuirks } from './vendorQuirks.js';
+
+export type SnmpValues = Readonly<Record<string, SnmpValue>>;
+
+export interface SnmpNormaliseOptions {
+  /** host[:port] the device was polled at. */
+  readonly address: string;
+  /** ISO 8601 time of the collection (injected, never read from a clock here). */
+  readonly collectedAt: string;
+  readonly thresholds?: SupplyThresholds;
+}
+
+// ---- typed access to raw values; the wrong type reads as absent -------------------------------
+
+function intOf(v: SnmpValue | undefined): number | null {
+  if (!v) return null;
+  switch (v.type) {
+    case 'integer':
+    case 'counter32':
+    case 'gauge32':
+    case 'timeticks':
+      return Number.isFinite(v.value) ? v.value : null;
+    case 'counter64': {
+      const n = Number(v.value);
+      return Number.isSafeInteger(n) ? n : null;
+    }
+    default:
+      return null;
+  }
+}
+
+function textOf(v: SnmpValue | undefined, hexEncodedText = true): string | null {
+  if (!v || v.type !== 'octets') return null;
+  const t = decodeDeviceTextHex(v.hex, { hexEncodedText });
+  return t === '' ? null : t;
+}
+
+/** Text with line structure kept (vendor repairs need the newline), NULs cut. */
+function rawTextOf(v: SnmpValue | undefined): string | null {
+  if (!v || v.type !== 'octets') return null;
+  const bytes = bytesFromHex(v.hex);
+  const nul = bytes.indexOf(0);
+  const text = new TextDecoder('utf-8').decode(nul >= 0 ? bytes.subarray(0, nul) : bytes);
+  return text.includes('\n') ? text : null;
+}
+
+function oidOf(v: SnmpValue | undefined): string | null {
+  return v && v.type === 'oid' && /^\d+(\.\d+)*$/.test(v.value) ? v.value : null;
+}
+
+function bytesOf(v: SnmpValue | undefined): Uint8Array | null {
+  return v && v.type === 'octets' ? bytesFromHex(v.hex) : null;
+}
+
+const scalar = (values: SnmpValues, name: OidName): SnmpValue | undefined => values[`${OID[name]}.0`];
+
+/** Table column as a Map keyed by instance suffix ("1.2" = hrDeviceIndex 1, row 2). */
+function col(values: SnmpValues, name: OidName): Map<string, SnmpValue> {
+  return new Map(column(values, OID[name]));
+}
+
+function lastIndex(suffix: string): number {
+  const n = Number(suffix.split('.').pop());
+  return Number.isSafeInteger(n) ? n : 0;
+}
+
+const clip = (s: string, n = 512) => (s.length > n ? s.slice(0, n) : s);
+
+// ---- printer evidence ----------------------------------------------------------------------------
+
+const PRINTER_MIB = OID.prtGeneralSerialNumber.split('.').slice(0, 7).join('.'); // 1.3.6.1.2.1.43
+
+export function printerEvidence(values: SnmpValues): { isPrinter: boolean; reason: string } {
+  const types = col(values, 'hrDeviceType');
+  if ([...types.values()].some((v) => oidOf(v) === OID.hrDevicePrinter)) return { isPrinter: true, reason: 'hrDeviceType lists hrDevicePrinter' };
+  const oids = Object.keys(values);
+  if (oids.some((o) => o.startsWith(`${PRINTER_MIB}.`))) return { isPrinter: true, reason: 'Printer-MIB objects present' };
+  if (oids.some((o) => o.startsWith(`${OID.hrPrinterEntry}.`))) return { isPrinter: true, reason: 'hrPrinterTable present' };
+  return {
+    isPrinter: false,
+    reason: oids.length === 0 ? 'the device returned no standard objects at all' : 'no hrDevicePrinter entry, no hrPrinterTable and no Printer-MIB objects',
+  };
+}
+
+// ---- identity ------------------------------------------------------------------------------------
+
+function printerDeviceIndex(values: SnmpValues): string | null {
+  const types = col(values, 'hrDeviceType');
+  for (const [suffix, v] of types) if (oidOf(v) === OID.hrDevicePrinter) return suffix;
+  // No type column: the first row any printer-related column has.
+  for (const name of ['hrPrinterStatus', 'hrPrinterDetectedErrorState', 'hrDeviceDescr', 'hrDeviceStatus'] as const) {
+    const first = col(values, name).keys().next();
+    if (!first.done) return first.value;
+  }
+  return null;
+}
+
+function macAddress(values: SnmpValues): string | undefined {
+  const types = col(values, 'ifType');
+  const ethernet = ENUMS.IANAifType.ethernetCsmacd;
+  const candidates = [...col(values, 'ifPhysAddress')].sort(([a], [b]) => {
+    const ea = intOf(types.get(a)) === ethernet ? 0 : 1;
+    const eb = intOf(types.get(b)) === ethernet ? 0 : 1;
+    return ea - eb;
+  });
+  for (const [, v] of candidates) {
+    const bytes = bytesOf(v);
+    if (!bytes || bytes.length !== 6) continue;
+    if (bytes.every((b) => b === 0) || bytes.every((b) => b === 0xff)) continue;
+    return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
+  }
+  return undefined;
+}
+
+function serialNumber(values: SnmpValues, quirks: VendorQuirks, sysDescr: string | null): string | undefined {
+  for (const [, v] of col(values, 'prtGeneralSerialNumber')) {
+    const s = textOf(v, false);
+    if (s) return clip(quirks.cleanSerial(s));
+  }
+  for (const name of quirks.serialOids) {
+    const v = values[`${OID[name]}.${quirks.serialInstance(name)}`];
+    const bytes = bytesOf(v);
+    if (!bytes) continue;
+    // Keep leading control bytes for cleanSerial to see (HP's binary prefix); cut at NUL.
+    const nul = bytes.indexOf(0, 2);
+    const s = quirks.cleanSerial(new TextDecoder('latin1').decode(nul >= 0 ? bytes.subarray(0, nul) : bytes));
+    // eslint-disable-next-line no-control-regex
+    const clean = s.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+    if (clean) return clip(clean);
+  }
+  const fromDescr = sysDescr ? quirks.serialFromSysDescr(sysDescr) : null;
+  return fromDescr ? clip(fromDescr) : undefined;
+}
+
+// ---- supplies, inputs, alerts --------------------------------------------------------------------
+
+function supplies(values: SnmpValues, quirks: VendorQuirks, thresholds: SupplyThresholds): Supply[] {
+  const cls = col(values, 'prtMarkerSuppliesClass');
+  const type = col(values, 'prtMarkerSuppliesType');
+  const desc = col(values, 'prtMarkerSuppliesDescription');
+  const unit = col(values, 'prtMarkerSuppliesSupplyUnit');
+  const max = col(values, 'prtMarkerSuppliesMaxCapacity');
+  const level = col(values, 'prtMarkerSuppliesLevel');
+  const colorantIdx = col(values, 'prtMarkerSuppliesColorantIndex');
+  const colorants = col(values, 'prtMarkerColorantValue');
+  const suffixes = [...new Set([...cls.keys(), ...type.keys(), ...desc.keys(), ...max.keys(), ...level.keys()])];
+  suffixes.sort((a, b) => lastIndex(a) - lastIndex(b));
+
+  return suffixes.slice(0, 128).map((suffix) => {
+    const index = lastIndex(suffix);
+    const descText = rawTextOf(desc.get(suffix)) ?? textOf(desc.get(suffix));
+    const cleaned = descText ? quirks.supplyDescription(descText) : null;
+    const name = cleaned ? decodeDeviceText(new TextEncoder().encode(cleaned.name), { hexEncodedText: false }) : '';
+    const raw = {
+      level: intOf(level.get(suffix)),
+      max: intOf(max.get(suffix)),
+      unit: intOf(unit.get(suffix)),
+      class: intOf(cls.get(suffix)),
+      type: intOf(type.get(suffix)),
+    };
+    const kind = supplyKind(raw.type, name || null);
+    const receptacle = isReceptacle(raw.class, kind);
+    const corrected = quirks.supplyReading({ level: raw.level, max: raw.max, unit: raw.unit });
+    const { levelPercent, state } = assessSupply({ level: corrected.level, max: corrected.max, receptacle, precision: corrected.precision }, thresholds);
+    const hrDev = suffix.split('.')[0];
+    const cIdx = intOf(colorantIdx.get(suffix));
+    const colorant = cIdx !== null && cIdx > 0 ? textOf(colorants.get(`${hrDev}.${cIdx}`)) : null;
+    return {
+      index,
+      name: clip(name || `${kind} ${index}`),
+      kind,
+      color: supplyColor(name, colorant),
+      levelPercent,
+      state,
+      ...(cleaned?.partNumber ? { partNumber: clip(cleaned.partNumber) } : {}),
+      raw,
+    };
+  });
+}
+
+function inputs(values: SnmpValues, thresholds: SupplyThresholds): InputTray[] {
+  const name = col(values, 'prtInputName');
+  const descr = col(values, 'prtInputDescription');
+  const media = col(values, 'prtInputMediaName');
+  const max = col(values, 'prtInputMaxCapacity');
+  const level = col(values, 'prtInputCurrentLevel');
+  const suffixes = [...new Set([...name.keys(), ...descr.keys(), ...max.keys(), ...level.keys()])].sort((a, b) => lastIndex(a) - lastIndex(b));
+  return suffixes.slice(0, 64).map((suffix) => {
+    const index = lastIndex(suffix);
+    const l = intOf(level.get(suffix));
+    const m = intOf(max.get(suffix));
+    let levelPercent: number | null = null;
+    let state: InputTray['state'];
+    if (l === null || l === -2 || l === -1 || l < -3) state = 'unknown';
+    else if (l === -3) state = 'someRemaining';
+    else if (l === 0) state = 'empty';
+    else if (m !== null && m > 0 && l <= m) {
+      levelPercent = Math.round((l / m) * 1000) / 10;
+      state = levelPercent <= thresholds.lowPercent ? 'low' : 'ok';
+    } else state = 'someRemaining';
+    return {
+      index,
+      name: clip(textOf(name.get(suffix)) ?? textOf(descr.get(suffix)) ?? `Input ${index}`),
+      media: (() => {
+        const t = textOf(media.get(suffix));
+        return t ? clip(t) : null;
+      })(),
+      levelPercent,
+      state,
+    };
+  });
+}
+
+function alertFaults(values: SnmpValues, supplyList: Supply[], trays: InputTray[]): Fault[] {
+  const code = col(values, 'prtAlertCode');
+  const group = col(values, 'prtAlertGroup');
+  const groupIndex = col(values, 'prtAlertGroupIndex');
+  const severity = col(values, 'prtAlertSeverityLevel');
+  const training = col(values, 'prtAlertTrainingLevel');
+  const location = col(values, 'prtAlertLocation');
+  const description = col(values, 'prtAlertDescription');
+  const suffixes = [...new Set([...code.keys(), ...severity.keys(), ...description.keys()])].sort((a, b) => lastIndex(a) - lastIndex(b));
+  const inkjet = supplyList.some((s) => s.kind === 'ink' || s.kind === 'printhead');
+  const faults: Fault[] = [];
+  for (const suffix of suffixes) {
+    const g = intOf(group.get(suffix));
+    const gi = intOf(groupIndex.get(suffix));
+    const subunitName =
+      gi === null ? null : g === ENUMS.PrtAlertGroupTC.markerSupplies ? supplyList.find((s) => s.index === gi)?.name : g === ENUMS.PrtAlertGroupTC.input ? trays.find((t) => t.index === gi)?.name : null;
+    const fault = classifyAlert({
+      code: intOf(code.get(suffix)),
+      group: g,
+      groupIndex: gi !== null && gi >= 0 ? gi : null,
+      severity: intOf(severity.get(suffix)),
+      training: intOf(training.get(suffix)),
+      location: intOf(location.get(suffix)),
+      description: textOf(description.get(suffix)),
+      subunitName: subunitName ?? null,
+      source: 'prtAlert',
+    });
+    if (fault) faults.push(inkjet ? inkjetMarkerFault(fault) : fault);
+  }
+  return faults;
+}
+
+function supplyFaults(list: Supply[]): Fault[] {
+  const faults: Fault[] = [];
+  for (const s of list) {
+    const code = supplyFaultCode(s.kind, s.state);
+    if (!code) continue;
+    const level = s.levelPercent !== null ? `${s.levelPercent} %` : s.state;
+    faults.push({
+      code,
+      severity: FAULTS[code].severity,
+      source: 'supply',
+      message: clip(`${FAULTS[code].label.en}: ${s.name} (${level})`, 4096),
+      subunit: { group: 'markerSupplies', index: s.index, name: s.name },
+      rawCode: `${s.raw.level ?? 'absent'}/${s.raw.max ?? 'absent'}`,
+    });
+  }
+  return faults;
+}
+
+/** One fault per code and subunit; a generic error-state bit yields to a more specific source. */
+function mergeFaults(all: Fault[]): Fault[] {
+  const specific = new Set(all.filter((f) => f.source !== 'hrErrorState').map((f) => f.code));
+  const seen = new Set<string>();
+  const out: Fault[] = [];
+  for (const f of all) {
+    if (f.source === 'hrErrorState' && specific.has(f.code)) continue;
+    const key = `${f.code}|${f.subunit?.group ?? ''}|${f.subunit?.index ?? ''}|${f.code === 'unclassified' ? (f.rawCode ?? '') + f.message : ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(f);
+  }
+  return out.slice(0, 256);
+}
+
+// ---- status and counters -------------------------------------------------------------------------
+
+function deviceStatus(faults: Fault[], hrDeviceStatus: number | null, hrPrinterStatus: number | null): DeviceStatus {
+  const d = ENUMS.hrDeviceStatus;
+  const p = ENUMS.hrPrinterStatus;
+  // The device's own word (error bits, alerts, hrDeviceStatus) decides "down"; a supply level
+  // read as empty is a critical fault but does not by itself prove the printer has stopped.
+  if (faults.some((f) => f.source !== 'supply' && f.severity === 'critical' && FAULTS[f.code].stopsPrinting)) return 'down';
+  if (hrDeviceStatus === d.down) return 'down';
+  if (hrPrinterStatus === p.printing) return 'printing';
+  if (hrPrinterStatus === p.warmup) return 'warmup';
+  if (faults.some((f) => f.severity !== 'info') || hrDeviceStatus === d.warning) return 'warning';
+  if (hrPrinterStatus === p.idle) return 'idle';
+  if (hrDeviceStatus === d.running) return 'idle';
+  return 'unknown';
+}
+
+function counters(values: SnmpValues, quirks: VendorQuirks): Counters {
+  const out: Record<string, number> = {};
+  const life = [...col(values, 'prtMarkerLifeCount')];
+  const power = [...col(values, 'prtMarkerPowerOnCount')];
+  const units = col(values, 'prtMarkerCounterUnit');
+  const u = ENUMS.PrtMarkerCounterUnitTC;
+  life.slice(0, 16).forEach(([suffix, v], i) => {
+    const n = intOf(v);
+    if (n === null || n < 0) return;
+    const unit = intOf(units.get(suffix));
+    const pages = unit === null || unit === u.impressions || unit === u.sheets;
+    const unitName = Object.entries(u).find(([, x]) => x === unit)?.[0] ?? 'units';
+    const key = pages ? (i === 0 ? 'total' : `marker${lastIndex(suffix)}`) : `marker${lastIndex(suffix)}.${unitName}`;
+    out[key] = n;
+  });
+  const first = power[0];
+  const p = first ? intOf(first[1]) : null;
+  if (p !== null && p >= 0) out.sincePowerOn = p;
+  const vendorRows = new Map(
+    quirks.extraWalks.map((name) => [name, [...col(values, name)].flatMap(([suffix, v]) => (intOf(v) === null ? [] : [[suffix, intOf(v)!] as const]))] as const),
+  );
+  for (const [key, n] of Object.entries(quirks.counters(vendorRows)).slice(0, 48)) {
+    if (/^[a-zA-Z][a-zA-Z0-9.]{0,63}$/.test(key) && Number.isSafeInteger(n) && n >= 0 && !(key in out)) out[key] = n;
+  }
+  return out;
+}
+
+// ---- the snapshot --------------------------------------------------------------------------------
+
+export function normaliseSnmp(values: SnmpValues, options: SnmpNormaliseOptions): DeviceSnapshot {
+  const thresholds = options.thresholds ?? DEFAULT_SUPPLY_THRESHOLDS;
+  const sysDescr = textOf(scalar(values, 'sysDescr'));
+  const sysObjectId = oidOf(scalar(values, 'sysObjectID'));
+  const vendor = vendorFromSysObjectId(sysObjectId, sysDescr);
+  const quirks = quirksFor(vendor);
+
+  const printerIdx = printerDeviceIndex(values);
+  const hrDeviceDescr = printerIdx ? textOf(col(values, 'hrDeviceDescr').get(printerIdx)) : null;
+  const model = quirks.model({ sysDescr, hrDeviceDescr });
+  const serial = serialNumber(values, quirks, sysDescr);
+  const sysName = textOf(scalar(values, 'sysName'));
+  const location = textOf(scalar(values, 'sysLocation'));
+  const mac = macAddress(values);
+  const identity: Identity = {
+    ...(vendor ? { vendor: vendor.name } : {}),
+    ...(model ? { model: clip(model) } : {}),
+    ...(serial ? { serial } : {}),
+    ...(sysName ? { sysName: clip(sysName) } : {}),
+    ...(sysDescr ? { sysDescr: clip(sysDescr, 4096) } : {}),
+    ...(sysObjectId && sysObjectId.length <= 256 ? { sysObjectId } : {}),
+    ...(location ? { location: clip(location) } : {}),
+    ...(mac ? { mac } : {}),
+  };
+
+  const supplyList = supplies(values, quirks, thresholds);
+  const trays = inputs(values, thresholds);
+  const family: MarkerFamily = supplyList.some((s) => s.kind === 'ink') && !supplyList.some((s) => s.kind === 'toner') ? 'ink' : 'toner';
+  const errBytes = printerIdx ? bytesOf(col(values, 'hrPrinterDetectedErrorState').get(printerIdx)) : null;
+  const faults = mergeFaults([...alertFaults(values, supplyList, trays), ...supplyFaults(supplyList), ...(errBytes ? errorStateFaults(errBytes, family) : [])]);
+
+  const hrDevStatus = printerIdx ? intOf(col(values, 'hrDeviceStatus').get(printerIdx)) : null;
+  const hrPrtStatus = printerIdx ? intOf(col(values, 'hrPrinterStatus').get(printerIdx)) : null;
+
+  return {
+    address: options.address,
+    protocols: ['snmp'],
+    collectedAt: options.collectedAt,
+    identity,
+    status: deviceStatus(faults, hrDevStatus, hrPrtStatus),
+    faults,
+    supplies: supplyList,
+    inputs: trays,
+    counters: counters(values, quirks),
+  };
+}

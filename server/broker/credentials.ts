@@ -1,0 +1,129 @@
+/**
+ * Per-agent MQTT credentials issued by the server (`fleetdesk agent-token create`). The username
+ * is "<tenant>/<agentId>", the password a random 256-bit token shown once; only a scrypt hash
+ * (random salt) is stored, in <dataDir>/credentials.json, written atomically. The running server
+ * re-reads the file when it changes, so a token created by the CLI works without a restart.
+ */
+import { randomBytes, scrypt as scryptCb, timingSafeEqual, createHash } from 'node:crypto';
+import { mkdir, open, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { DurableJsonFile } from '../storage/durableFile.js';
+import { agentUsername, type AgentIdentity } from './acl.js';
+
+const scrypt = promisify(scryptCb) as (password: string | Buffer, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
+
+/** scrypt cost: N=2^15, r=8, p=1 (the OWASP baseline); ~32 MiB and tens of ms per check. */
+const SCRYPT = { N: 1 << 15, r: 8, p: 1, keylen: 32 };
+
+export interface StoredCredential {
+  readonly tenant: string;
+  readonly agentId: string;
+  readonly salt: string;
+  readonly hash: string;
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+  readonly createdAt: string;
+}
+
+interface CredentialFile {
+  format: 1;
+  agents: Record<string, StoredCredential>;
+}
+
+export function credentialsFile(dataDir: string): string {
+  return join(dataDir, 'credentials.json');
+}
+
+async function hashToken(token: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
+  return scrypt(token, salt, SCRYPT.keylen, { ...params, maxmem: 128 * params.N * params.r * 2 });
+}
+
+async function withLock<T>(file: string, work: () => Promise<T>): Promise<T> {
+  const lock = `${file}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const h = await open(lock, 'wx', 0o600);
+      await h.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 50) {
+        throw new Error(`cannot lock ${lock}: ${(err as Error).message} (remove it if no other fleetdesk command is running)`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await unlink(lock).catch(() => undefined);
+  }
+}
+
+/** Creates (or replaces) the token of one agent; returns the token, which is never stored. */
+export async function createAgentToken(dataDir: string, who: AgentIdentity, now: Date): Promise<string> {
+  const file = credentialsFile(dataDir);
+  await mkdir(dirname(file), { recursive: true });
+  return withLock(file, async () => {
+    const adapter = new DurableJsonFile<CredentialFile>(file);
+    const data = (await adapter.read()) ?? { format: 1, agents: {} };
+    const token = randomBytes(32).toString('base64url');
+    const salt = randomBytes(16);
+    const hash = await hashToken(token, salt, SCRYPT);
+    data.agents[agentUsername(who)] = {
+      tenant: who.tenant,
+      agentId: who.agentId,
+      salt: salt.toString('base64'),
+      hash: hash.toString('base64'),
+      N: SCRYPT.N,
+      r: SCRYPT.r,
+      p: SCRYPT.p,
+      createdAt: now.toISOString(),
+    };
+    await adapter.write(data);
+    return token;
+  });
+}
+
+/** Verifies agent credentials against the file; caches successes (by a hash of the token) to spare reconnect storms. */
+export class CredentialVerifier {
+  private agents: Record<string, StoredCredential> = {};
+  private loadedMtime = -1;
+  private readonly verified = new Map<string, string>();
+
+  constructor(private readonly dataDir: string) {}
+
+  private async reload(): Promise<void> {
+    const file = credentialsFile(this.dataDir);
+    let mtime: number;
+    try {
+      mtime = (await stat(file)).mtimeMs;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.agents = {};
+        this.loadedMtime = -1;
+        return;
+      }
+      throw err;
+    }
+    if (mtime === this.loadedMtime) return;
+    const data = await new DurableJsonFile<CredentialFile>(file).read();
+    this.agents = data?.agents ?? {};
+    this.loadedMtime = mtime;
+    this.verified.clear();
+  }
+
+  async verify(username: string, password: Buffer): Promise<boolean> {
+    await this.reload();
+    if (!Object.hasOwn(this.agents, username)) return false;
+    const cred = this.agents[username]!;
+    const digest = createHash('sha256').update(password).digest('base64');
+    if (this.verified.get(username) === digest) return true;
+    const expected = Buffer.from(cred.hash, 'base64');
+    const actual = await hashToken(password.toString('utf8'), Buffer.from(cred.salt, 'base64'), cred);
+    const ok = actual.length === expected.length && timingSafeEqual(actual, expected);
+    if (ok) this.verified.set(username, digest);
+    return ok;
+  }
+}

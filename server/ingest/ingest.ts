@@ -1,0 +1,312 @@
+/**
+ * Ingest: the one path from an MQTT message to fleet state.
+ *
+ *   decode (shared/wire/codec.ts: size, JSON, schema version, schema, topic ↔ payload)
+ *   → authorise (the authenticated agent must be the one named by topic and payload)
+ *   → dedup (message id claimed in the same transaction that applies it)
+ *   → apply (pure transitions of fleet/fleetState.ts) → classify impact → emit fleet events
+ *   → commit (durable) → verdict
+ *
+ * Verdicts and what the transport does with them:
+ *   accepted | duplicate | stale   acknowledge (PUBACK): the message is durably handled
+ *   rejected                       acknowledge and drop: it can never become valid, redelivery
+ *                                  would only loop; counted by reason and logged with why
+ *   failed                         do NOT acknowledge: storage could not make it durable
+ *
+ * A bug while applying a message (anything but a storage failure) rolls its transaction back and
+ * rejects it as `internal-error`: redelivery would only repeat the failure.
+ *
+ * Nothing here throws on bad input: every path returns a verdict.
+ */
+import type { Clock } from '../../shared/clock.js';
+import type { Logger } from '../../shared/logging.js';
+import { decodeMessage, type RejectReason } from '../../shared/wire/codec.js';
+import type { AgentStatusMessage, DeviceEventMessage, DeviceStateMessage, DeviceTelemetryMessage, WireMessage } from '../../shared/wire/messages.js';
+import type { FleetEvent, FleetEventBus, DeviceContext, AgentContext, CustomerContext } from '../events/fleetEvents.js';
+import {
+  FLEET_COLLECTIONS,
+  agentKey,
+  aliasKey,
+  fallbackDeviceKey,
+  identityKey,
+  type AgentRecord,
+  type DeviceAlias,
+  type DeviceRecord,
+  type FleetDirectory,
+} from '../fleet/fleetModel.js';
+import { applyAgentStatus, applyDeviceEvent, applyDeviceState, applyTelemetry, staleAgents, touchAgent, type DeviceTransition } from '../fleet/fleetState.js';
+import { classifyImpact, type ImpactSettings } from '../impact/impactRules.js';
+import type { ServerMetrics } from '../http/metrics.js';
+import { StoreFailedError, type Repository, type Transaction } from '../storage/repository.js';
+
+export type IngestRejectReason = RejectReason | 'not-authorized' | 'wrong-direction' | 'internal-error';
+
+export type IngestVerdict =
+  | { outcome: 'accepted' | 'duplicate' | 'stale' }
+  | { outcome: 'rejected'; reason: IngestRejectReason; error: string }
+  | { outcome: 'failed'; error: string };
+
+/** The MQTT identity that published the message; undefined when the broker enforces the ACL (external broker). */
+export interface Sender {
+  readonly tenant: string;
+  readonly agentId: string;
+}
+
+export interface IngestOptions {
+  repo: Repository;
+  directory: FleetDirectory;
+  impact: ImpactSettings;
+  events: FleetEventBus;
+  clock: Clock;
+  logger: Logger;
+  metrics: ServerMetrics;
+  maxPayloadBytes: number;
+  /** Persist an agent's lastSeen at most this often (ms); staleness uses the in-memory value. */
+  lastSeenPersistMs?: number;
+}
+
+const { agents: AGENTS, devices: DEVICES, deviceAliases: ALIASES } = FLEET_COLLECTIONS;
+
+/** Log at most this many rejections per second; the rest are counted and summarised. */
+const REJECT_LOG_PER_SECOND = 50;
+
+export class Ingest {
+  private readonly lastSeen = new Map<string, number>();
+  private rejectLogWindow = 0;
+  private rejectLogCount = 0;
+  private rejectSuppressed = 0;
+
+  constructor(private readonly o: IngestOptions) {}
+
+  /** Server-side last-seen time of an agent (ms), from any message it sent. */
+  agentLastSeen(key: string): number | undefined {
+    return this.lastSeen.get(key);
+  }
+
+  async handle(topic: string, payload: Uint8Array, sender?: Sender): Promise<IngestVerdict> {
+    const started = process.hrtime.bigint();
+    const decoded = decodeMessage(topic, payload, { maxBytes: this.o.maxPayloadBytes });
+    if (!decoded.ok) return this.reject(topic, decoded.reason, decoded.error, sender);
+    const msg = decoded.message;
+    this.o.metrics.messagesIn.inc({ type: msg.type });
+    if (sender && (sender.tenant !== msg.tenant || sender.agentId !== msg.agentId)) {
+      return this.reject(topic, 'not-authorized', `agent ${sender.tenant}/${sender.agentId} may not publish for ${msg.tenant}/${msg.agentId}`, sender);
+    }
+    if (msg.type === 'agent.command') return this.reject(topic, 'wrong-direction', 'agent.command messages go from the server to agents, never the other way', sender);
+    let outcome: 'accepted' | 'duplicate' | 'stale';
+    try {
+      outcome = await this.o.repo.transaction((tx) => this.apply(tx, msg));
+    } catch (err) {
+      const error = (err as Error).message;
+      if (err instanceof StoreFailedError) {
+        this.o.logger.error({ topic, messageId: msg.id, err: error }, 'message not stored; it will not be acknowledged');
+        return { outcome: 'failed', error };
+      }
+      // A bug while applying this message: redelivering it would fail the same way forever, so it is
+      // dropped (counted, logged with the stack) and the server goes on with the next one.
+      this.o.logger.error({ topic, messageId: msg.id, err }, 'applying the message failed; it is dropped');
+      return this.reject(topic, 'internal-error', `applying the message failed: ${error}`, sender);
+    }
+    if (outcome === 'accepted') this.o.metrics.accepted.inc({ type: msg.type });
+    else if (outcome === 'duplicate') this.o.metrics.duplicates.inc();
+    else this.o.metrics.stale.inc({ type: msg.type });
+    this.o.metrics.ingestLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    return { outcome };
+  }
+
+  private reject(topic: string, reason: IngestRejectReason, error: string, sender: Sender | undefined): IngestVerdict {
+    this.o.metrics.rejected.inc({ reason });
+    const second = Math.floor(this.o.clock.now() / 1000);
+    if (second !== this.rejectLogWindow) {
+      if (this.rejectSuppressed > 0) this.o.logger.warn({ suppressed: this.rejectSuppressed }, `${this.rejectSuppressed} more rejected messages not logged (see fleetdesk_messages_rejected_total)`);
+      this.rejectLogWindow = second;
+      this.rejectLogCount = 0;
+      this.rejectSuppressed = 0;
+    }
+    if (this.rejectLogCount < REJECT_LOG_PER_SECOND) {
+      this.rejectLogCount += 1;
+      this.o.logger.warn({ topic: topic.slice(0, 256), reason, sender: sender ? `${sender.tenant}/${sender.agentId}` : undefined }, `message rejected (${reason}): ${error.slice(0, 500)}`);
+    } else this.rejectSuppressed += 1;
+    return { outcome: 'rejected', reason, error };
+  }
+
+  private nowIso(): string {
+    return new Date(this.o.clock.now()).toISOString();
+  }
+
+  private async apply(tx: Transaction, msg: Exclude<WireMessage, { type: 'agent.command' }>): Promise<'accepted' | 'duplicate' | 'stale'> {
+    if (!(await tx.claimMessage(msg.id))) return 'duplicate';
+    const now = this.nowIso();
+    const key = agentKey(msg.tenant, msg.agentId);
+    this.lastSeen.set(key, this.o.clock.now());
+    if (msg.type === 'agent.status') return this.applyStatus(tx, msg, now);
+    await this.touch(tx, msg.tenant, msg.agentId, now);
+    return this.applyDevice(tx, msg, now);
+  }
+
+  private placeOf(tenant: string, agentId: string): { customerId: string; siteId: string } {
+    const site = this.o.directory.site(tenant, agentId);
+    return { customerId: site.customerId, siteId: site.id };
+  }
+
+  private async touch(tx: Transaction, tenant: string, agentId: string, now: string): Promise<void> {
+    const key = agentKey(tenant, agentId);
+    const prev = await tx.get<AgentRecord>(AGENTS, key);
+    const persistEvery = this.o.lastSeenPersistMs ?? 30_000;
+    if (prev && prev.state === 'online' && Date.parse(now) - Date.parse(prev.lastSeen) < persistEvery) return;
+    const t = touchAgent(prev, tenant, agentId, this.placeOf(tenant, agentId), now);
+    await tx.put(AGENTS, key, t.agent);
+    if (t.flipped === 'online') await this.o.events.emit({ type: 'agentOnline', eventId: `${key}/online/${now}`, at: now, agent: this.agentContext(tenant, agentId) }, tx);
+  }
+
+  private async applyStatus(tx: Transaction, msg: AgentStatusMessage, now: string): Promise<'accepted' | 'stale'> {
+    const key = agentKey(msg.tenant, msg.agentId);
+    const prev = await tx.get<AgentRecord>(AGENTS, key);
+    const t = applyAgentStatus(prev, msg, this.placeOf(msg.tenant, msg.agentId), now);
+    if (t.stale) return 'stale';
+    await tx.put(AGENTS, key, t.agent);
+    if (t.flipped === 'online') {
+      await this.o.events.emit({ type: 'agentOnline', eventId: `${msg.id}/online`, at: now, agent: this.agentContext(msg.tenant, msg.agentId) }, tx);
+    } else if (t.flipped === 'offline') {
+      await this.emitAgentOffline(tx, t.agent, msg.reason === 'shutdown' ? 'shutdown' : 'will', `${msg.id}/offline`, now);
+    }
+    return 'accepted';
+  }
+
+  private async emitAgentOffline(tx: Transaction, agent: AgentRecord, reason: 'will' | 'shutdown' | 'stale', eventId: string, now: string): Promise<void> {
+    const devices = (await tx.list<DeviceRecord>(DEVICES)).filter((d) => d.tenant === agent.tenant && d.agentId === agent.agentId);
+    const contexts = await Promise.all(devices.map((d) => this.deviceContext(tx, d)));
+    const customer = this.customerContext(agent.tenant);
+    const impact = classifyImpact(this.o.impact, {
+      fault: 'agent.offline',
+      deviceCritical: contexts.some((c) => c.critical),
+      onlyDeviceOnSite: false,
+      contract: customer.contract,
+    });
+    await this.o.events.emit({ type: 'agentOffline', eventId, at: now, agent: this.agentContext(agent.tenant, agent.agentId), reason, devices: contexts, impact }, tx);
+  }
+
+  /** Resolves which device record a message is about, re-keying it when its identity becomes known. */
+  private async resolveDeviceKey(tx: Transaction, msg: DeviceStateMessage | DeviceEventMessage | DeviceTelemetryMessage): Promise<string> {
+    const aKey = aliasKey(msg.tenant, msg.agentId, msg.deviceId);
+    const alias = await tx.get<DeviceAlias>(ALIASES, aKey);
+    const identity = msg.type === 'device.state' ? msg.snapshot.identity : msg.type === 'device.event' && msg.event.kind === 'identity.changed' ? msg.event.to : undefined;
+    const byIdentity = identity ? identityKey(msg.tenant, identity) : undefined;
+    const target = byIdentity ?? alias?.device ?? fallbackDeviceKey(msg.tenant, msg.agentId, msg.deviceId);
+    if (alias?.device !== target) {
+      if (alias && alias.device !== target) {
+        // Known under another key (no identity before, or a swapped device): carry the record over
+        // unless the identity already has one (the same printer seen elsewhere: that one wins).
+        const old = await tx.get<DeviceRecord>(DEVICES, alias.device);
+        const existing = await tx.get<DeviceRecord>(DEVICES, target);
+        if (old && !existing && alias.device.includes('/agent:')) await tx.put(DEVICES, target, { ...old, key: target });
+        if (old && alias.device.includes('/agent:')) await tx.delete(DEVICES, alias.device);
+      }
+      await tx.put<DeviceAlias>(ALIASES, aKey, { device: target });
+    }
+    return target;
+  }
+
+  private async applyDevice(tx: Transaction, msg: DeviceStateMessage | DeviceEventMessage | DeviceTelemetryMessage, now: string): Promise<'accepted' | 'stale'> {
+    const key = await this.resolveDeviceKey(tx, msg);
+    const prev = await tx.get<DeviceRecord>(DEVICES, key);
+    const place = { key, ...this.placeOf(msg.tenant, msg.agentId) };
+    let t: DeviceTransition;
+    if (msg.type === 'device.state') t = applyDeviceState(prev, msg, place, now);
+    else if (msg.type === 'device.telemetry') t = applyTelemetry(prev, msg, place, now);
+    else t = applyDeviceEvent(prev, msg, place, now);
+    if (t.stale) return 'stale';
+    await tx.put(DEVICES, key, t.device);
+    if (t.changes.length === 0) return 'accepted';
+    const ctx = await this.deviceContext(tx, t.device);
+    for (const [i, change] of t.changes.entries()) {
+      const eventId = `${msg.id}/${i}`;
+      let event: FleetEvent;
+      switch (change.kind) {
+        case 'faultRaised':
+          event = {
+            type: 'faultRaised',
+            eventId,
+            at: now,
+            device: ctx,
+            fault: change.fault,
+            firstSeen: change.fault.firstSeen,
+            impact: classifyImpact(this.o.impact, { fault: change.fault.code, deviceCritical: ctx.critical, onlyDeviceOnSite: ctx.onlyDeviceOnSite, contract: ctx.customer.contract }),
+            evidence: { status: t.device.status, collectedAt: t.device.collectedAt, faults: t.device.faults, supplies: t.device.supplies, counters: t.device.counters },
+          };
+          break;
+        case 'faultCleared':
+          event = {
+            type: 'faultCleared',
+            eventId,
+            at: now,
+            device: ctx,
+            fault: { code: change.code, ...(change.subunit ? { subunit: change.subunit } : {}), ...(change.rawCode !== undefined ? { rawCode: change.rawCode } : {}) },
+            firstSeen: change.firstSeen,
+            clearedAt: change.clearedAt,
+          };
+          break;
+        case 'unreachable':
+          event = {
+            type: 'deviceUnreachable',
+            eventId,
+            at: now,
+            device: ctx,
+            since: change.since,
+            consecutiveFailures: change.consecutiveFailures,
+            lastError: change.lastError,
+            impact: classifyImpact(this.o.impact, { fault: 'device.unreachable', deviceCritical: ctx.critical, onlyDeviceOnSite: ctx.onlyDeviceOnSite, contract: ctx.customer.contract }),
+          };
+          break;
+        case 'reachable':
+          event = { type: 'deviceReachable', eventId, at: now, device: ctx, since: change.since };
+          break;
+      }
+      await this.o.events.emit(event, tx);
+    }
+    return 'accepted';
+  }
+
+  private customerContext(tenant: string): CustomerContext {
+    const c = this.o.directory.customer(tenant);
+    return { id: c.id, name: c.name, contract: c.contract, contact: c.contact };
+  }
+
+  private agentContext(tenant: string, agentId: string): AgentContext {
+    const site = this.o.directory.site(tenant, agentId);
+    return { tenant, agentId, siteId: site.id, siteName: site.name, customer: this.customerContext(tenant) };
+  }
+
+  private async deviceContext(tx: Transaction, device: DeviceRecord): Promise<DeviceContext> {
+    const site = this.o.directory.site(device.tenant, device.agentId);
+    const onSite = (await tx.list<DeviceRecord>(DEVICES)).filter((d) => d.siteId === device.siteId && d.key !== device.key).length;
+    return {
+      deviceKey: device.key,
+      tenant: device.tenant,
+      agentId: device.agentId,
+      agentDeviceId: device.agentDeviceId,
+      siteId: site.id,
+      siteName: site.name,
+      customer: this.customerContext(device.tenant),
+      identity: device.identity,
+      address: device.address,
+      critical: this.o.directory.isCritical(device.identity),
+      onlyDeviceOnSite: onSite === 0,
+    };
+  }
+
+  /** Marks agents that have been silent too long offline (one transaction, one event per agent). */
+  async markStaleAgents(staleAfterMs: number): Promise<number> {
+    return this.o.repo.transaction(async (tx) => {
+      const now = this.nowIso();
+      const agents = await tx.list<AgentRecord>(AGENTS);
+      const stale = staleAgents(agents, (k) => this.lastSeen.get(k), this.o.clock.now(), staleAfterMs);
+      for (const agent of stale) {
+        const next: AgentRecord = { ...agent, state: 'offline', stateReason: 'stale', since: now };
+        await tx.put(AGENTS, agent.key, next);
+        await this.emitAgentOffline(tx, next, 'stale', `${agent.key}/stale/${now}`, now);
+      }
+      return stale.length;
+    });
+  }
+}

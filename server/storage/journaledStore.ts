@@ -1,0 +1,538 @@
+/**
+ * The embedded store: the Repository of repository.ts on local files, with lowdb holding the hot
+ * snapshot. lowdb rewrites its whole file on every write, so the snapshot is NOT written per
+ * change. Instead:
+ *
+ *   <dir>/journal.log                    one JSON line per commit: the changes of all transactions
+ *                                        that arrived together (group commit), in order, with
+ *                                        repeated puts of one record reduced to the last; appended
+ *                                        and fsynced. One line = one atomic unit on replay.
+ *   <dir>/hot.json                       lowdb file: every hot record + the dedup window, written
+ *                                        atomically (temp + fsync + rename + dir fsync) only at
+ *                                        compaction, when the journal has grown past a bound
+ *   <dir>/archive/<collection>/<YYYY-MM>.jsonl
+ *                                        history: archived records appended once, never rewritten
+ *
+ * So one change costs about its own size in the journal, plus its share of the next compaction;
+ * history (e.g. 100,000 closed tickets) is never rewritten. Recovery = read hot.json, then replay
+ * the journal lines newer than the snapshot; a torn last line (crash mid-append) was never
+ * acknowledged and is cut off.
+ *
+ * Durability: `transaction()` resolves only after the journal line holding its changes is
+ * fsynced. A transaction that changes nothing (a duplicate) still waits for the commit in flight,
+ * so an acknowledgement never overtakes the commit of what it depends on. After an I/O error the
+ * store refuses all further writes (memory may then hold changes the disk does not): readiness
+ * turns false and the process must be restarted, which reloads the durable state.
+ */
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Low } from 'lowdb';
+import { AppendLog, lastLogRecord, scanLog } from './appendLog.js';
+import { DurableJsonFile } from './durableFile.js';
+import { monthOf, StoreFailedError, type ArchivedRecord, type Repository, type StoreStats, type Transaction } from './repository.js';
+
+const COLLECTION_NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/;
+
+type Op =
+  | ['p', string, string, unknown] // put collection id value
+  | ['d', string, string] // delete collection id
+  | ['a', string, string, string, string, unknown, number] // archive collection id month archivedAt value archiveSeq
+  | ['m', string]; // claim message id
+
+interface JournalLine {
+  s: number;
+  o: Op[];
+}
+
+interface PendingArchive {
+  /** Archive sequence number: orders archived records, makes re-appending them idempotent. */
+  s: number;
+  collection: string;
+  month: string;
+  id: string;
+  at: string;
+  v: unknown;
+}
+
+interface ArchiveLine {
+  s: number;
+  id: string;
+  at: string;
+  v: unknown;
+}
+
+interface Snapshot {
+  format: 1;
+  seq: number;
+  collections: Record<string, Record<string, unknown>>;
+  /** Dedup window, oldest first. */
+  messages: string[];
+  /** Archived records not yet in their monthly file. */
+  pendingArchive: PendingArchive[];
+  archiveSeq?: number;
+}
+
+export interface JournaledStoreOptions {
+  dir: string;
+  /** Extra wait before a commit so that more transactions share one fsync (ms); 0 = next tick. */
+  commitDelayMs?: number;
+  /** Compact (rewrite hot.json, empty the journal) when the journal exceeds this many bytes. */
+  compactJournalBytes?: number;
+  /** Compact when this many archived records wait in memory for their monthly file. */
+  maxPendingArchive?: number;
+  /** How many processed message ids are remembered for deduplication. */
+  dedupWindow?: number;
+  /** Commit at once when this many transactions wait, without waiting for the next tick. */
+  maxBatchTransactions?: number;
+}
+
+const DELETED = Symbol('deleted');
+
+function checkCollection(name: string): void {
+  if (!COLLECTION_NAME.test(name)) throw new Error(`invalid collection name ${JSON.stringify(name)}: expected a letter then up to 63 of A-Z a-z 0-9 _ -`);
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export class JournaledStore implements Repository {
+  private readonly collections = new Map<string, Map<string, unknown>>();
+  private readonly messages = new Set<string>();
+  private pendingArchive: PendingArchive[] = [];
+  private readonly archiveLastSeq = new Map<string, number>();
+  private journal: AppendLog | undefined;
+  private readonly snapshotAdapter: DurableJsonFile<Snapshot>;
+  private readonly db: Low<Snapshot>;
+  private appliedSeq = 0;
+  private archiveSeq = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private batch: { ops: Op[]; seq: number; archiveSeq: number; count: number; waiters: Waiter[]; done: Promise<void> } | undefined;
+  /** Highest archive sequence number whose journal line is durable. */
+  private durableArchiveSeq = 0;
+  private inFlight: Promise<void> = Promise.resolve();
+  private flushing = false;
+  private flushScheduled = false;
+  private failure: string | undefined;
+  private readonly listeners: ((info: { seconds: number; bytes: number }) => void)[] = [];
+  private readonly options: Required<JournaledStoreOptions>;
+  private counters = { bytesWritten: 0, commits: 0, compactions: 0, lastCommitSeconds: 0, snapshotBytes: 0 };
+  private idle: (() => void)[] = [];
+
+  constructor(options: JournaledStoreOptions) {
+    this.options = {
+      commitDelayMs: 0,
+      compactJournalBytes: 32 * 1024 * 1024,
+      maxPendingArchive: 20_000,
+      dedupWindow: 100_000,
+      maxBatchTransactions: 500,
+      ...options,
+    };
+    this.snapshotAdapter = new DurableJsonFile<Snapshot>(join(options.dir, 'hot.json'));
+    this.db = new Low<Snapshot>(this.snapshotAdapter, { format: 1, seq: 0, collections: {}, messages: [], pendingArchive: [] });
+  }
+
+  private get journalFile(): string {
+    return join(this.options.dir, 'journal.log');
+  }
+
+  private archiveFile(collection: string, month: string): string {
+    return join(this.options.dir, 'archive', collection, `${month}.jsonl`);
+  }
+
+  async open(): Promise<void> {
+    await mkdir(join(this.options.dir, 'archive'), { recursive: true });
+    await this.db.read();
+    const snap = this.db.data;
+    if (snap.format !== 1) throw new Error(`${this.snapshotAdapter.file}: unknown format ${String(snap.format)}`);
+    for (const [name, records] of Object.entries(snap.collections)) {
+      this.collections.set(name, new Map(Object.entries(records)));
+    }
+    for (const id of snap.messages) this.messages.add(id);
+    this.pendingArchive = [...snap.pendingArchive];
+    this.appliedSeq = snap.seq;
+    this.archiveSeq = snap.archiveSeq ?? 0;
+    this.counters.snapshotBytes = 0;
+    const scan = await scanLog<JournalLine>(this.journalFile);
+    for (const line of scan.records) {
+      if (line.s > this.appliedSeq) {
+        this.apply(line);
+        this.appliedSeq = line.s;
+      }
+    }
+    this.durableArchiveSeq = this.archiveSeq; // everything read from disk is durable
+    this.journal = await AppendLog.open(this.journalFile, scan.validBytes);
+    // Where each monthly archive file ends, so a compaction repeated after a crash appends nothing twice.
+    for (const collection of await readdir(join(this.options.dir, 'archive'))) {
+      for (const file of await readdir(join(this.options.dir, 'archive', collection))) {
+        if (!file.endsWith('.jsonl')) continue;
+        const last = await lastLogRecord<ArchiveLine>(join(this.options.dir, 'archive', collection, file));
+        if (last) this.archiveLastSeq.set(join(this.options.dir, 'archive', collection, file), last.s);
+      }
+    }
+  }
+
+  private collection(name: string): Map<string, unknown> {
+    let c = this.collections.get(name);
+    if (!c) {
+      checkCollection(name);
+      c = new Map();
+      this.collections.set(name, c);
+    }
+    return c;
+  }
+
+  private claim(id: string): void {
+    this.messages.add(id);
+    if (this.messages.size > this.options.dedupWindow) {
+      const oldest = this.messages.values().next().value as string;
+      this.messages.delete(oldest);
+    }
+  }
+
+  private apply(line: JournalLine): void {
+    for (const op of line.o) {
+      switch (op[0]) {
+        case 'p':
+          this.collection(op[1]).set(op[2], op[3]);
+          break;
+        case 'd':
+          this.collection(op[1]).delete(op[2]);
+          break;
+        case 'a':
+          this.collection(op[1]).delete(op[2]);
+          // A replayed line may repeat archive ops the snapshot already holds: keep each once.
+          if (op[6] > this.archiveSeq) {
+            this.pendingArchive.push({ s: op[6], collection: op[1], id: op[2], month: op[3], at: op[4], v: op[5] });
+            this.archiveSeq = op[6];
+          }
+          break;
+        case 'm':
+          this.claim(op[1]);
+          break;
+      }
+    }
+  }
+
+  transaction<T>(work: (tx: Transaction) => Promise<T> | T): Promise<T> {
+    const run = this.queue.then(() => this.runWork(work));
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run.then(async ({ result, durable }) => {
+      await durable;
+      return result;
+    });
+  }
+
+  private async runWork<T>(work: (tx: Transaction) => Promise<T> | T): Promise<{ result: T; durable: Promise<void> }> {
+    if (this.failure !== undefined) throw new StoreFailedError(this.failure);
+    if (!this.journal) throw new Error('the store is not open: call open() first');
+    const tx = new StoreTransaction(this);
+    const result = await work(tx);
+    if (tx.ops.length === 0) return { result, durable: this.inFlight };
+    let archiveSeq = this.archiveSeq;
+    for (const op of tx.ops) if (op[0] === 'a') op[6] = ++archiveSeq;
+    const line: JournalLine = { s: this.appliedSeq + 1, o: tx.ops };
+    this.apply(line);
+    this.appliedSeq = line.s;
+    return { result, durable: this.enqueue(tx.ops, line.s) };
+  }
+
+  private enqueue(ops: Op[], seq: number): Promise<void> {
+    if (!this.batch) {
+      const waiters: Waiter[] = [];
+      const done = new Promise<void>((resolve, reject) => {
+        waiters.push({ resolve, reject });
+      });
+      // Rejections reach every caller through the promise they await; this only marks it handled.
+      done.catch(() => undefined);
+      this.batch = { ops: [], seq, archiveSeq: this.archiveSeq, count: 0, waiters, done };
+    }
+    for (const op of ops) this.batch.ops.push(op);
+    this.batch.seq = seq;
+    this.batch.archiveSeq = this.archiveSeq;
+    this.batch.count += 1;
+    const done = this.batch.done;
+    this.inFlight = done;
+    // A full batch commits now instead of waiting for the event loop to come round: under a steady
+    // stream (mqtt.js parses a whole socket buffer before yielding) acknowledgements keep flowing.
+    if (this.batch.count >= this.options.maxBatchTransactions && !this.flushing) void this.flush();
+    else this.scheduleFlush();
+    return done;
+  }
+
+  /** The batch as one journal line; a put overwritten later in the same batch is left out. */
+  private static serialise(ops: Op[], seq: number): Buffer {
+    const lastPut = new Map<string, number>();
+    ops.forEach((op, i) => {
+      if (op[0] === 'p') lastPut.set(`${op[1]}\u0000${op[2]}`, i);
+    });
+    const kept = ops.filter((op, i) => op[0] !== 'p' || lastPut.get(`${op[1]}\u0000${op[2]}`) === i);
+    return Buffer.from(`${JSON.stringify({ s: seq, o: kept } satisfies JournalLine)}\n`, 'utf8');
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing || this.flushScheduled) return;
+    this.flushScheduled = true;
+    const go = () => {
+      this.flushScheduled = false;
+      void this.flush();
+    };
+    if (this.options.commitDelayMs > 0) setTimeout(go, this.options.commitDelayMs);
+    else setImmediate(go);
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.batch;
+    if (this.flushing) return;
+    if (!batch) {
+      this.notifyIdle();
+      return;
+    }
+    this.flushing = true;
+    this.batch = undefined;
+    const data = JournaledStore.serialise(batch.ops, batch.seq);
+    const started = process.hrtime.bigint();
+    try {
+      await this.journal!.append(data);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.counters.bytesWritten += data.length;
+      this.counters.commits += 1;
+      this.counters.lastCommitSeconds = seconds;
+      this.durableArchiveSeq = batch.archiveSeq;
+      for (const w of batch.waiters) w.resolve();
+      for (const l of this.listeners) l({ seconds, bytes: data.length });
+      if (this.journal!.bytes > this.options.compactJournalBytes || this.pendingArchive.length > this.options.maxPendingArchive) {
+        await this.compact();
+      }
+    } catch (err) {
+      this.fail(err as Error);
+      for (const w of batch.waiters) w.reject(new StoreFailedError(this.failure!));
+    } finally {
+      this.flushing = false;
+    }
+    if (this.batch) {
+      if (this.failure !== undefined) {
+        const pending = this.batch as { waiters: Waiter[] };
+        this.batch = undefined;
+        for (const w of pending.waiters) w.reject(new StoreFailedError(this.failure));
+        this.notifyIdle();
+      } else this.scheduleFlush();
+    } else {
+      this.notifyIdle();
+    }
+  }
+
+  private notifyIdle(): void {
+    if (this.flushing || this.flushScheduled || this.batch) return;
+    for (const resolve of this.idle.splice(0)) resolve();
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= `storage write failed in ${this.options.dir}: ${err.message}`;
+  }
+
+  /**
+   * Writes archived records to their monthly files, then the whole hot state to hot.json, then
+   * empties the journal. The hot state is captured synchronously, so it may include
+   * transactions still waiting in the next batch: their journal lines then carry sequence numbers
+   * at or below the snapshot's and are skipped on replay (the snapshot already holds them).
+   */
+  private async compact(): Promise<void> {
+    // Only records whose journal line is durable go to the monthly files; the rest stay pending.
+    const committed = this.pendingArchive.filter((r) => r.s <= this.durableArchiveSeq);
+    this.pendingArchive = this.pendingArchive.filter((r) => r.s > this.durableArchiveSeq);
+    const byFile = new Map<string, PendingArchive[]>();
+    for (const rec of committed) {
+      const file = this.archiveFile(rec.collection, rec.month);
+      const list = byFile.get(file) ?? [];
+      list.push(rec);
+      byFile.set(file, list);
+    }
+    for (const [file, records] of byFile) {
+      const last = this.archiveLastSeq.get(file) ?? 0;
+      const fresh = records.filter((r) => r.s > last);
+      if (fresh.length === 0) continue;
+      await mkdir(join(file, '..'), { recursive: true });
+      const log = await AppendLog.open(file);
+      try {
+        const data = Buffer.from(fresh.map((r) => `${JSON.stringify({ s: r.s, id: r.id, at: r.at, v: r.v } satisfies ArchiveLine)}\n`).join(''), 'utf8');
+        await log.append(data);
+        this.counters.bytesWritten += data.length;
+      } finally {
+        await log.close();
+      }
+      this.archiveLastSeq.set(file, fresh[fresh.length - 1]!.s);
+    }
+    // Capture the hot state now (synchronously): the lowdb adapter serialises before its first await.
+    const collections: Record<string, Record<string, unknown>> = {};
+    for (const [name, records] of this.collections) collections[name] = Object.fromEntries(records);
+    this.db.data = { format: 1, seq: this.appliedSeq, collections, messages: [...this.messages], pendingArchive: this.pendingArchive, archiveSeq: this.archiveSeq };
+    await this.db.write();
+    this.db.data = { format: 1, seq: this.appliedSeq, collections: {}, messages: [], pendingArchive: [] };
+    this.counters.bytesWritten += this.snapshotAdapter.lastWriteBytes;
+    this.counters.snapshotBytes = this.snapshotAdapter.lastWriteBytes;
+    await this.journal!.truncate();
+    this.counters.compactions += 1;
+  }
+
+  /** Forces a compaction now (after pending commits). */
+  async compactNow(): Promise<void> {
+    await this.transaction(() => undefined);
+    while (this.flushing) await new Promise<void>((r) => this.idle.push(r));
+    this.flushing = true;
+    try {
+      await this.compact();
+    } finally {
+      this.flushing = false;
+    }
+    if (this.batch) this.scheduleFlush();
+    else this.notifyIdle();
+  }
+
+  // --- reads (used by transactions and by callers outside them) ---
+
+  peek(collection: string, id: string): unknown {
+    return this.collections.get(collection)?.get(id);
+  }
+
+  peekAll(collection: string): Map<string, unknown> | undefined {
+    return this.collections.get(collection);
+  }
+
+  hasMessage(id: string): boolean {
+    return this.messages.has(id);
+  }
+
+  get<T>(collectionName: string, id: string): Promise<T | undefined> {
+    return Promise.resolve(this.peek(collectionName, id) as T | undefined);
+  }
+
+  list<T>(collectionName: string): Promise<T[]> {
+    return Promise.resolve([...(this.collections.get(collectionName)?.values() ?? [])] as T[]);
+  }
+
+  archiveMonths(collectionName: string): Promise<string[]> {
+    checkCollection(collectionName);
+    return (async () => {
+      const months = new Set<string>();
+      try {
+        for (const file of await readdir(join(this.options.dir, 'archive', collectionName))) {
+          if (file.endsWith('.jsonl')) months.add(file.slice(0, -'.jsonl'.length));
+        }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      for (const p of this.pendingArchive) if (p.collection === collectionName) months.add(p.month);
+      return [...months].sort();
+    })();
+  }
+
+  async *readArchive<T>(collectionName: string, month: string): AsyncIterable<ArchivedRecord<T>> {
+    checkCollection(collectionName);
+    if (!/^\d{4}-\d{2}$/.test(month)) throw new Error(`invalid month ${JSON.stringify(month)}: expected YYYY-MM`);
+    const file = this.archiveFile(collectionName, month);
+    const pending = this.pendingArchive.filter((p) => p.collection === collectionName && p.month === month);
+    const scan = await scanLog<ArchiveLine>(file);
+    let last = 0;
+    for (const line of scan.records) {
+      last = line.s;
+      yield { collection: collectionName, id: line.id, month, archivedAt: line.at, value: line.v as T };
+    }
+    for (const p of pending) {
+      if (p.s > last) yield { collection: collectionName, id: p.id, month, archivedAt: p.at, value: p.v as T };
+    }
+  }
+
+  onCommit(listener: (info: { seconds: number; bytes: number }) => void): void {
+    this.listeners.push(listener);
+  }
+
+  stats(): StoreStats {
+    return {
+      snapshotBytes: this.counters.snapshotBytes,
+      journalBytes: this.journal?.bytes ?? 0,
+      bytesWritten: this.counters.bytesWritten,
+      commits: this.counters.commits,
+      compactions: this.counters.compactions,
+      lastCommitSeconds: this.counters.lastCommitSeconds,
+      healthy: this.failure === undefined,
+      ...(this.failure !== undefined ? { failure: this.failure } : {}),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.failure === undefined && this.journal) {
+      await this.transaction(() => undefined).catch(() => undefined);
+      // A compaction may still be running after the last commit resolved.
+      while (this.flushing || this.flushScheduled) await new Promise<void>((r) => this.idle.push(r));
+    }
+    await this.journal?.close();
+    this.journal = undefined;
+  }
+}
+
+/** A unit of work over the store: reads see earlier applied transactions plus its own writes. */
+class StoreTransaction implements Transaction {
+  readonly ops: Op[] = [];
+  private readonly writes = new Map<string, Map<string, unknown>>();
+  private readonly claimed = new Set<string>();
+
+  constructor(private readonly store: JournaledStore) {}
+
+  private overlay(collection: string): Map<string, unknown> {
+    let m = this.writes.get(collection);
+    if (!m) {
+      checkCollection(collection);
+      m = new Map();
+      this.writes.set(collection, m);
+    }
+    return m;
+  }
+
+  get<T>(collection: string, id: string): Promise<T | undefined> {
+    const own = this.writes.get(collection);
+    if (own?.has(id)) {
+      const v = own.get(id);
+      return Promise.resolve(v === DELETED ? undefined : (v as T));
+    }
+    return Promise.resolve(this.store.peek(collection, id) as T | undefined);
+  }
+
+  list<T>(collection: string): Promise<T[]> {
+    const merged = new Map(this.store.peekAll(collection) ?? []);
+    for (const [id, v] of this.writes.get(collection) ?? []) {
+      if (v === DELETED) merged.delete(id);
+      else merged.set(id, v);
+    }
+    return Promise.resolve([...merged.values()] as T[]);
+  }
+
+  put<T>(collection: string, id: string, value: T): Promise<void> {
+    this.overlay(collection).set(id, value);
+    this.ops.push(['p', collection, id, value]);
+    return Promise.resolve();
+  }
+
+  delete(collection: string, id: string): Promise<void> {
+    this.overlay(collection).set(id, DELETED);
+    this.ops.push(['d', collection, id]);
+    return Promise.resolve();
+  }
+
+  archive<T>(collection: string, id: string, value: T, now: Date): Promise<void> {
+    this.overlay(collection).set(id, DELETED);
+    this.ops.push(['a', collection, id, monthOf(now), now.toISOString(), value, 0]);
+    return Promise.resolve();
+  }
+
+  claimMessage(messageId: string): Promise<boolean> {
+    if (this.claimed.has(messageId) || this.store.hasMessage(messageId)) return Promise.resolve(false);
+    this.claimed.add(messageId);
+    this.ops.push(['m', messageId]);
+    return Promise.resolve(true);
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The storage contract of the server: a small repository interface that the embedded lowdb store
+ * (journaledStore.ts) implements today and a PostgreSQL store can implement later (issue 10).
+ *
+ * Model: named collections of JSON records keyed by string ids, a bounded "processed message id"
+ * set for deduplication, and a monthly archive per collection for history (closed tickets, past
+ * events) that must not be rewritten on every change.
+ *
+ * Units of work: every change happens inside `transaction(work)`. The work function reads and
+ * writes through its `Transaction`; when it returns, its changes become visible to later
+ * transactions at once, and the promise returned by `transaction` resolves only when they are
+ * durable (on disk, or committed in the database). Callers that acknowledge something to the
+ * outside world (an MQTT PUBACK, an HTTP 201) wait for that promise. If `work` throws, none of its
+ * changes are applied.
+ *
+ * Rules for callers, so that both implementations behave the same:
+ *  - ids are strings; values are plain JSON (no Date, Map, undefined inside arrays);
+ *  - never mutate a value you got from the store: build a new one and `put` it;
+ *  - do all reads of a unit inside its transaction (PostgreSQL: SELECT … FOR UPDATE);
+ *  - `claimMessage` inside the transaction that applies the message, so that "processed" and
+ *    "applied" commit together (PostgreSQL: INSERT … ON CONFLICT DO NOTHING on a unique key).
+ */
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export interface ArchivedRecord<T = unknown> {
+  readonly collection: string;
+  readonly id: string;
+  /** "YYYY-MM" (UTC) of the moment the record was archived. */
+  readonly month: string;
+  /** ISO instant of the archiving. */
+  readonly archivedAt: string;
+  readonly value: T;
+}
+
+export interface Transaction {
+  get<T>(collection: string, id: string): Promise<T | undefined>;
+  /** All hot records of a collection (small collections: open tickets, agents, devices). */
+  list<T>(collection: string): Promise<T[]>;
+  put<T>(collection: string, id: string, value: T): Promise<void>;
+  delete(collection: string, id: string): Promise<void>;
+  /**
+   * Removes the record from the hot set and appends `value` to the collection's archive for the
+   * current month (`now` decides the month). History grows without making hot writes bigger.
+   */
+  archive<T>(collection: string, id: string, value: T, now: Date): Promise<void>;
+  /** Marks a message id processed; false when it already was (within the dedup window). */
+  claimMessage(messageId: string): Promise<boolean>;
+}
+
+export interface StoreStats {
+  /** Bytes of the hot snapshot file after the last compaction. */
+  readonly snapshotBytes: number;
+  /** Bytes in the journal since the last compaction. */
+  readonly journalBytes: number;
+  /** Total bytes this process wrote (journal, snapshots, archives): for write amplification. */
+  readonly bytesWritten: number;
+  readonly commits: number;
+  readonly compactions: number;
+  /** Seconds the last durable commit took (write + fsync). */
+  readonly lastCommitSeconds: number;
+  readonly healthy: boolean;
+  /** Why the store stopped accepting writes, when it did. */
+  readonly failure?: string;
+}
+
+export interface Repository {
+  /** Loads (and recovers) the store; must be called once before anything else. */
+  open(): Promise<void>;
+  transaction<T>(work: (tx: Transaction) => Promise<T> | T): Promise<T>;
+  /** Reads outside a transaction: a consistent view of what has been applied so far. */
+  get<T>(collection: string, id: string): Promise<T | undefined>;
+  list<T>(collection: string): Promise<T[]>;
+  /** Months ("YYYY-MM") that have archived records of a collection, oldest first. */
+  archiveMonths(collection: string): Promise<string[]>;
+  /** Archived records of one month, in archiving order. */
+  readArchive<T>(collection: string, month: string): AsyncIterable<ArchivedRecord<T>>;
+  /** Observers called after every durable commit with its duration and size (metrics). */
+  onCommit(listener: (info: { seconds: number; bytes: number }) => void): void;
+  stats(): StoreStats;
+  /** Waits for pending commits, then releases files. */
+  close(): Promise<void>;
+}
+
+/** Raised when the store can no longer guarantee durability (disk full, I/O error). */
+export class StoreFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreFailedError';
+  }
+}
+
+export function monthOf(date: Date): string {
+  return date.toISOString().slice(0, 7);
+}

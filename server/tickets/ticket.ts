@@ -1,0 +1,164 @@
+/**
+ * The ticket record: what a good report needs (support-contracts §1/§2: reporter contact,
+ * company, device, description, impact; when it occurred, evidence) plus its lifecycle, SLA
+ * clocks, work and history. One schema gives the type and validates stored records.
+ */
+import { z } from 'zod';
+import { FaultCodeSchema } from '../../shared/faults.js';
+import { Impact, ReportChannel, Tier, WorkChannel } from '../sla/contract.js';
+import { SlaClockState } from '../sla/slaClock.js';
+
+export const TicketStatus = z.enum(['new', 'acknowledged', 'inProgress', 'waitingForCustomer', 'resolved', 'closed']);
+export type TicketStatus = z.infer<typeof TicketStatus>;
+
+/** Statuses in which work is outstanding. */
+export const OPEN_STATUSES: ReadonlySet<TicketStatus> = new Set(['new', 'acknowledged', 'inProgress', 'waitingForCustomer']);
+
+export const Resolution = z.enum(['byDevice', 'byTechnician', 'customerConfirmed', 'noCustomerAnswer']);
+export type Resolution = z.infer<typeof Resolution>;
+
+export const Contact = z.strictObject({
+  name: z.string().max(200),
+  phone: z.string().max(64).optional(),
+  email: z.string().max(320).optional(),
+});
+export type Contact = z.infer<typeof Contact>;
+
+export const CustomerRef = z.strictObject({
+  id: z.string().min(1).max(128),
+  name: z.string().max(200),
+  /** The single point of contact (§3). */
+  contact: Contact,
+  contractId: z.string().min(1).max(64),
+});
+export type CustomerRef = z.infer<typeof CustomerRef>;
+
+export const SiteRef = z.strictObject({ id: z.string().min(1).max(128), name: z.string().max(200), address: z.string().max(500).optional() });
+export type SiteRef = z.infer<typeof SiteRef>;
+
+export const DeviceRef = z.strictObject({
+  id: z.string().min(1).max(128),
+  vendor: z.string().max(200).optional(),
+  model: z.string().max(200).optional(),
+  serial: z.string().max(200).optional(),
+  address: z.string().max(512).optional(),
+  location: z.string().max(512).optional(),
+});
+export type DeviceRef = z.infer<typeof DeviceRef>;
+
+/** What the agent saw: printer state reasons, alert table rows, supply levels, counters. */
+export const FaultEvidence = z.strictObject({
+  message: z.string().max(4096).optional(),
+  source: z.string().max(64).optional(),
+  rawCode: z.string().max(512).optional(),
+  stateReasons: z.array(z.string().max(256)).max(64).optional(),
+  alerts: z.array(z.record(z.string(), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))).max(64).optional(),
+  supplies: z
+    .array(z.strictObject({ name: z.string().max(512), kind: z.string().max(64), color: z.string().max(64).nullable(), levelPercent: z.number().nullable(), state: z.string().max(64) }))
+    .max(128)
+    .optional(),
+  counters: z.record(z.string(), z.number()).optional(),
+});
+export type FaultEvidence = z.infer<typeof FaultEvidence>;
+
+/** One fault joined into the ticket (the first one, and related ones of the same device). */
+export const TicketFault = z.strictObject({
+  code: FaultCodeSchema,
+  /** Device the fault belongs to (a site ticket lists several). */
+  deviceId: z.string().max(128),
+  firstSeen: z.number(),
+  raisedAt: z.number(),
+  lastRaisedAt: z.number(),
+  clearedAt: z.number().nullable(),
+  active: z.boolean(),
+  occurrences: z.number().int().positive(),
+  impact: Impact,
+  evidence: FaultEvidence,
+});
+export type TicketFault = z.infer<typeof TicketFault>;
+
+export const HistoryEntry = z.strictObject({
+  at: z.number(),
+  /** "system" for automatic changes, else the operator's id. */
+  by: z.string().max(128),
+  what: z.string().max(64),
+  detail: z.string().max(2000),
+});
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
+
+export const TimeEntry = z.strictObject({
+  id: z.string().max(64),
+  at: z.number(),
+  by: z.string().max(128),
+  channel: WorkChannel,
+  /** Minutes actually worked. */
+  minutes: z.number().int().positive().max(24 * 60),
+  note: z.string().max(2000),
+});
+export type TimeEntry = z.infer<typeof TimeEntry>;
+
+export const Comment = z.strictObject({ at: z.number(), by: z.string().max(128), text: z.string().max(10_000), public: z.boolean() });
+export type Comment = z.infer<typeof Comment>;
+
+export const TicketSla = z.strictObject({
+  contractId: z.string(),
+  level: z.string(),
+  /** Which calendar the clocks use: "contract" or a coverage rule. */
+  calendarName: z.string(),
+  /** False when the report carries no guaranteed deadline, with the reason. */
+  guaranteed: z.boolean(),
+  noGuaranteeReason: z.string().max(500).nullable(),
+  /** The report came in past the monthly cap: it stays without guarantee whatever changes later. */
+  capExhausted: z.boolean(),
+  reaction: SlaClockState,
+  resolution: SlaClockState.nullable(),
+  onSite: SlaClockState.nullable(),
+});
+export type TicketSla = z.infer<typeof TicketSla>;
+
+export const Ticket = z.strictObject({
+  id: z.string().min(1).max(64),
+  kind: z.enum(['device', 'site']),
+  /** Dedup key: device id + fault code for device tickets, agent id for site tickets. */
+  key: z.string().max(300),
+  title: z.string().max(500),
+  status: TicketStatus,
+  resolution: Resolution.nullable(),
+  tier: Tier,
+  assignee: z.string().max(128).nullable(),
+  queue: z.string().max(64),
+  channel: ReportChannel,
+  customer: CustomerRef,
+  site: SiteRef,
+  agentId: z.string().max(128),
+  device: DeviceRef.nullable(),
+  /** Devices affected (site tickets). */
+  affectedDevices: z.array(z.string().max(128)).max(10_000),
+  faults: z.array(TicketFault).max(256),
+  impact: Impact,
+  /** The classification rule that set the impact (or "manual: <who>"). */
+  impactRule: z.string().max(500),
+  openedAt: z.number(),
+  firstSeen: z.number(),
+  firstResponseAt: z.number().nullable(),
+  /** All faults cleared at this instant; resolved by device after the quiet period unless one returns. */
+  quietSince: z.number().nullable(),
+  resolvedAt: z.number().nullable(),
+  closedAt: z.number().nullable(),
+  reopenCount: z.number().int().nonnegative(),
+  escalations: z.number().int().nonnegative(),
+  waiting: z.strictObject({ since: z.number(), attempts: z.array(z.number()) }).nullable(),
+  /** Ever waited for the customer (for first-contact resolution). */
+  waitedForCustomer: z.boolean(),
+  sla: TicketSla,
+  comments: z.array(Comment).max(10_000),
+  timeEntries: z.array(TimeEntry).max(10_000),
+  history: z.array(HistoryEntry).max(100_000),
+  /** Optimistic concurrency: bumped on every save. */
+  revision: z.number().int().nonnegative(),
+});
+export type Ticket = z.infer<typeof Ticket>;
+
+export function isOpen(t: Ticket): boolean {
+  return OPEN_STATUSES.has(t.status);
+}

@@ -1,0 +1,192 @@
+/**
+ * Where tickets live. The ticket service only talks to this interface; two implementations:
+ *  - `InMemoryTicketRepository` (tests, tools);
+ *  - `StoredTicketRepository` over the server's durable store (server/storage/repository.ts,
+ *    lowdb hot file + journal + monthly archives): hot tickets (open and resolved) in the
+ *    `tickets` collection, closed tickets archived by the month they closed, so history never
+ *    makes hot writes bigger. `storeIn(tx)` lets a fleet event handler change tickets inside the
+ *    very transaction that applied the fleet message (atomic with it).
+ *
+ * Work happens in units: `transaction(work)` hands a `TicketStore`; its writes are durable when
+ * the promise resolves, and units never interleave.
+ */
+import type { Repository, Transaction } from '../storage/repository.js';
+import { Ticket } from './ticket.js';
+
+/** A unit of work over tickets. */
+export interface TicketStore {
+  get(id: string): Promise<Ticket | undefined>;
+  /** Every ticket that is not closed (open and resolved). */
+  active(): Promise<Ticket[]>;
+  /** Inserts or replaces a ticket that is not closed. */
+  put(ticket: Ticket): Promise<void>;
+  /** Moves a closed ticket to history. */
+  archive(ticket: Ticket, now: number): Promise<void>;
+  /** The last ticket number handed out (0 before the first); numbers are never reused. */
+  lastNumber(): Promise<number>;
+  setLastNumber(n: number): Promise<void>;
+  /** Minutes of monthly-cap time used by a customer in a month ("YYYY-MM"). */
+  capUsage(customerId: string, month: string): Promise<number>;
+  addCapUsage(customerId: string, month: string, minutes: number): Promise<void>;
+}
+
+export interface TicketRepository {
+  transaction<T>(work: (store: TicketStore) => Promise<T>): Promise<T>;
+  get(id: string): Promise<Ticket | undefined>;
+  active(): Promise<Ticket[]>;
+  /** Closed tickets archived in `month` ("YYYY-MM", UTC month of closing) or later. */
+  closedSince(month: string): Promise<Ticket[]>;
+}
+
+/** Serialises async units of work. */
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(work, work);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+function utcMonth(at: number): string {
+  return new Date(at).toISOString().slice(0, 7);
+}
+
+export class InMemoryTicketRepository implements TicketRepository {
+  private readonly hot = new Map<string, Ticket>();
+  private readonly closed: Array<{ month: string; ticket: Ticket }> = [];
+  private readonly caps = new Map<string, number>();
+  private counter = 0;
+  private readonly mutex = new Mutex();
+
+  transaction<T>(work: (store: TicketStore) => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      // Changes are staged and applied only when the work succeeds, like the durable store.
+      const staged = new Map<string, Ticket | null>();
+      const archived: Array<{ month: string; ticket: Ticket }> = [];
+      const capDelta = new Map<string, number>();
+      let counter = this.counter;
+      const store: TicketStore = {
+        get: (id) => Promise.resolve(staged.has(id) ? (staged.get(id) ?? undefined) : this.hot.get(id)),
+        active: () => {
+          const all = new Map(this.hot);
+          for (const [id, t] of staged) {
+            if (t) all.set(id, t);
+            else all.delete(id);
+          }
+          return Promise.resolve([...all.values()]);
+        },
+        put: (ticket) => {
+          staged.set(ticket.id, ticket);
+          return Promise.resolve();
+        },
+        archive: (ticket, now) => {
+          staged.set(ticket.id, null);
+          archived.push({ month: utcMonth(now), ticket });
+          return Promise.resolve();
+        },
+        lastNumber: () => Promise.resolve(counter),
+        setLastNumber: (n) => {
+          if (n <= counter) return Promise.reject(new Error(`ticket number ${n} is not after ${counter}`));
+          counter = n;
+          return Promise.resolve();
+        },
+        capUsage: (customerId, month) => {
+          const key = `${customerId}|${month}`;
+          return Promise.resolve((this.caps.get(key) ?? 0) + (capDelta.get(key) ?? 0));
+        },
+        addCapUsage: (customerId, month, minutes) => {
+          const key = `${customerId}|${month}`;
+          capDelta.set(key, (capDelta.get(key) ?? 0) + minutes);
+          return Promise.resolve();
+        },
+      };
+      const result = await work(store);
+      for (const [id, t] of staged) {
+        if (t) this.hot.set(id, structuredClone(t));
+        else this.hot.delete(id);
+      }
+      this.closed.push(...archived.map((a) => ({ month: a.month, ticket: structuredClone(a.ticket) })));
+      for (const [k, v] of capDelta) this.caps.set(k, (this.caps.get(k) ?? 0) + v);
+      this.counter = counter;
+      return result;
+    });
+  }
+
+  get(id: string): Promise<Ticket | undefined> {
+    return Promise.resolve(this.hot.get(id));
+  }
+
+  active(): Promise<Ticket[]> {
+    return Promise.resolve([...this.hot.values()]);
+  }
+
+  closedSince(month: string): Promise<Ticket[]> {
+    return Promise.resolve(this.closed.filter((c) => c.month >= month).map((c) => c.ticket));
+  }
+}
+
+const TICKETS = 'tickets';
+const META = 'ticketMeta';
+const CAPS = 'ticketCapUsage';
+
+/** Parses a stored ticket; a record that does not match the schema is an error naming it (never silently dropped). */
+function readTicket(value: unknown, where: string): Ticket {
+  const parsed = Ticket.safeParse(value);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new Error(`stored ticket ${where} is invalid at ${first?.path.join('.') ?? '(root)'}: ${first?.message ?? 'unknown problem'}`);
+  }
+  return parsed.data;
+}
+
+/** TicketStore over one transaction of the durable store. */
+export function ticketStoreIn(tx: Transaction): TicketStore {
+  return {
+    get: async (id) => {
+      const v = await tx.get<unknown>(TICKETS, id);
+      return v === undefined ? undefined : readTicket(v, id);
+    },
+    active: async () => (await tx.list<unknown>(TICKETS)).map((v, i) => readTicket(v, `#${i}`)),
+    put: (ticket) => tx.put(TICKETS, ticket.id, ticket),
+    archive: (ticket, now) => tx.archive(TICKETS, ticket.id, ticket, new Date(now)),
+    lastNumber: async () => (await tx.get<{ lastNumber: number }>(META, 'counter'))?.lastNumber ?? 0,
+    setLastNumber: async (n) => {
+      const last = (await tx.get<{ lastNumber: number }>(META, 'counter'))?.lastNumber ?? 0;
+      if (n <= last) throw new Error(`ticket number ${n} is not after ${last}`);
+      await tx.put(META, 'counter', { lastNumber: n });
+    },
+    capUsage: async (customerId, month) => (await tx.get<{ minutes: number }>(CAPS, `${customerId}|${month}`))?.minutes ?? 0,
+    addCapUsage: async (customerId, month, minutes) => {
+      const key = `${customerId}|${month}`;
+      const current = (await tx.get<{ minutes: number }>(CAPS, key))?.minutes ?? 0;
+      await tx.put(CAPS, key, { minutes: current + minutes });
+    },
+  };
+}
+
+export class StoredTicketRepository implements TicketRepository {
+  constructor(private readonly store: Repository) {}
+
+  transaction<T>(work: (store: TicketStore) => Promise<T>): Promise<T> {
+    return this.store.transaction((tx) => work(ticketStoreIn(tx)));
+  }
+
+  async get(id: string): Promise<Ticket | undefined> {
+    const v = await this.store.get<unknown>(TICKETS, id);
+    return v === undefined ? undefined : readTicket(v, id);
+  }
+
+  async active(): Promise<Ticket[]> {
+    return (await this.store.list<unknown>(TICKETS)).map((v, i) => readTicket(v, `#${i}`));
+  }
+
+  async closedSince(month: string): Promise<Ticket[]> {
+    const out: Ticket[] = [];
+    for (const m of await this.store.archiveMonths(TICKETS)) {
+      if (m < month) continue;
+      for await (const rec of this.store.readArchive<unknown>(TICKETS, m)) out.push(readTicket(rec.value, `${rec.id} (archive ${m})`));
+    }
+    return out;
+  }
+}

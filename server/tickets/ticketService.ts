@@ -1,0 +1,343 @@
+/**
+ * The thin imperative shell around the ticket rules: loads the tickets a signal or action
+ * concerns from the repository, calls the pure policy with the injected clock's `now`, saves
+ * what changed (archiving closed tickets), publishes notices, and runs the time-driven rules on
+ * a timer set for the next due instant.
+ *
+ * Entry points:
+ *   handleSignal(signal)               a fleet signal in its own unit of work
+ *   handleSignalIn(store, signal)      inside a caller's unit (the fleet event bus transaction)
+ *   attachToFleetEvents(bus)           subscribes to the server core's FleetEventBus (durable store only)
+ *   act(ticketId, action)              operator actions (acknowledge, escalate, time entries, …)
+ *   openManual(report)                 reports by e-mail / form / phone
+ *   tick()                             SLA warnings/breaches, flap-damped resolution, closing, §2 closure
+ *   start() / stop()                   keeps tick() scheduled at the next due instant
+ *   workQueue(queue?), statement(customerId, month), compliance(sinceMonth)
+ */
+import type { Clock, TimerHandle } from '../../shared/clock.js';
+import type { Logger } from '../../shared/logging.js';
+import type { FleetEventBus } from '../events/fleetEvents.js';
+import type { Contract } from '../sla/contract.js';
+import { billEntry, monthlyStatement, monthOfInstant, type MonthlyStatement } from './billing.js';
+import { toSignal } from './fleetEventAdapter.js';
+import type { FleetSignal } from './fleetSignals.js';
+import { slaCompliance, type ComplianceRow } from './reporting.js';
+import { isOpen, type Ticket } from './ticket.js';
+import {
+  applyAction,
+  applySignal,
+  DEFAULT_POLICY,
+  nextDue,
+  openManualTicket,
+  TicketActionError,
+  tickTicket,
+  type ManualReport,
+  type Notice,
+  type PolicyContext,
+  type PolicyOutcome,
+  type TicketAction,
+  type TicketPolicyConfig,
+} from './ticketPolicy.js';
+import { ticketStoreIn, type TicketRepository, type TicketStore } from './ticketRepository.js';
+import { workQueue } from './workQueue.js';
+
+export interface TicketServiceOptions {
+  readonly repository: TicketRepository;
+  readonly clock: Clock;
+  /** Contract by id; must throw for unknown ids. */
+  readonly contractFor: (id: string) => Contract;
+  /** Contract of customers whose fleet record names none. */
+  readonly defaultContractId: string;
+  readonly policy?: Partial<TicketPolicyConfig>;
+  readonly logger?: Logger;
+  /** Called for every notice after its change is durable (notifications, live views). */
+  readonly onNotice?: (notice: Notice) => void;
+  /** Longest sleep between ticks even when nothing is due (covers clock jumps). */
+  readonly maxTickIntervalMs?: number;
+}
+
+export class TicketNotFoundError extends Error {
+  constructor(id: string) {
+    super(`no ticket ${JSON.stringify(id)}`);
+    this.name = 'TicketNotFoundError';
+  }
+}
+
+export class TicketService {
+  private readonly policy: TicketPolicyConfig;
+  private timer: TimerHandle | undefined;
+  private running = false;
+  private ticking: Promise<Notice[]> | undefined;
+
+  constructor(private readonly o: TicketServiceOptions) {
+    this.policy = { ...DEFAULT_POLICY, ...o.policy };
+    // Fail at start, not at the first fault, when the default contract is unknown.
+    o.contractFor(o.defaultContractId);
+  }
+
+  private async context(store: TicketStore, customerId: string | null, contractId: string | null): Promise<{ ctx: PolicyContext; commit: () => Promise<void> }> {
+    const now = this.o.clock.now();
+    let capUsedMinutes = 0;
+    if (customerId !== null && contractId !== null) {
+      const contract = this.o.contractFor(contractId);
+      capUsedMinutes = await store.capUsage(customerId, monthOfInstant(contract.calendar.zone, now));
+    }
+    // The policy asks for an id synchronously and only when a ticket opens: offer the next number
+    // and record it as used only if it was taken.
+    const candidate = (await store.lastNumber()) + 1;
+    let taken = false;
+    const ctx: PolicyContext = {
+      now,
+      config: this.policy,
+      contractFor: this.o.contractFor,
+      capUsedMinutes,
+      newTicketId: () => {
+        if (taken) throw new Error('a unit of work opens at most one ticket');
+        taken = true;
+        return `T${String(candidate).padStart(6, '0')}`;
+      },
+    };
+    return { ctx, commit: () => (taken ? store.setLastNumber(candidate) : Promise.resolve()) };
+  }
+
+  private async save(store: TicketStore, outcome: PolicyOutcome): Promise<void> {
+    const now = this.o.clock.now();
+    for (const t of outcome.tickets) {
+      const next = { ...t, revision: t.revision + 1 };
+      if (next.status === 'closed') await store.archive(next, now);
+      else await store.put(next);
+    }
+  }
+
+  private publish(notices: readonly Notice[]): void {
+    for (const n of notices) {
+      this.o.logger?.info({ notice: n.kind, ticketId: n.ticketId, at: new Date(n.at).toISOString() }, n.detail);
+      try {
+        this.o.onNotice?.(n);
+      } catch (err) {
+        this.o.logger?.error({ err, ticketId: n.ticketId }, 'notice listener failed');
+      }
+    }
+  }
+
+  /** Applies a fleet signal inside the caller's unit of work; returns what changed (notices not yet published). */
+  async handleSignalIn(store: TicketStore, input: FleetSignal): Promise<PolicyOutcome> {
+    const signal = this.withKnownContract(input);
+    const customer = 'customer' in signal ? signal.customer : null;
+    const tickets = (await store.active()).filter((t) => concerns(t, signal));
+    const { ctx, commit } = await this.context(store, customer?.id ?? null, customer?.contractId ?? null);
+    const outcome = applySignal(signal, tickets, ctx);
+    await commit();
+    await this.save(store, outcome);
+    return outcome;
+  }
+
+  /** A customer naming an unknown contract still gets its ticket, under the default contract (a lost ticket is worse). */
+  private withKnownContract(signal: FleetSignal): FleetSignal {
+    if (!('customer' in signal)) return signal;
+    try {
+      this.o.contractFor(signal.customer.contractId);
+      return signal;
+    } catch (err) {
+      this.o.logger?.warn({ customer: signal.customer.id, contract: signal.customer.contractId, err: (err as Error).message }, `unknown contract; using ${this.o.defaultContractId}`);
+      return { ...signal, customer: { ...signal.customer, contractId: this.o.defaultContractId } };
+    }
+  }
+
+  async handleSignal(signal: FleetSignal): Promise<PolicyOutcome> {
+    const outcome = await this.o.repository.transaction((store) => this.handleSignalIn(store, signal));
+    this.publish(outcome.notices);
+    this.reschedule(outcome.tickets);
+    return outcome;
+  }
+
+  /**
+   * Subscribes to the server core's fleet events: tickets change inside the transaction that
+   * applied the fleet message. The repository must be a StoredTicketRepository over the same store.
+   */
+  attachToFleetEvents(bus: FleetEventBus): () => void {
+    return bus.subscribe(async (event, tx) => {
+      const outcome = await this.handleSignalIn(ticketStoreIn(tx), toSignal(event, this.o.defaultContractId));
+      // Published after the bus transaction commits would be ideal; the bus gives no hook, so
+      // notices go out once the handler finished (the commit follows immediately).
+      this.publish(outcome.notices);
+      this.reschedule(outcome.tickets);
+    });
+  }
+
+  async openManual(report: ManualReport): Promise<Ticket> {
+    const outcome = await this.o.repository.transaction(async (store) => {
+      const { ctx, commit } = await this.context(store, report.customer.id, report.customer.contractId);
+      const out = openManualTicket(report, ctx);
+      await commit();
+      await this.save(store, out);
+      return out;
+    });
+    this.publish(outcome.notices);
+    this.reschedule(outcome.tickets);
+    return outcome.tickets[0]!;
+  }
+
+  /** An operator action; throws TicketNotFoundError / TicketActionError with a one-line reason. */
+  async act(ticketId: string, action: TicketAction): Promise<Ticket> {
+    const outcome = await this.o.repository.transaction(async (store) => {
+      const t = await store.get(ticketId);
+      if (!t) throw new TicketNotFoundError(ticketId);
+      const { ctx } = await this.context(store, t.customer.id, t.sla.contractId);
+      const out = applyAction(t, action, ctx);
+      if (action.type === 'addTime') {
+        const contract = this.o.contractFor(t.sla.contractId);
+        const entry = out.tickets[0]!.timeEntries.find((e) => e.id === action.id)!;
+        const capMinutes = billEntry(t.id, entry, contract).capMinutes;
+        if (capMinutes > 0) await store.addCapUsage(t.customer.id, monthOfInstant(contract.calendar.zone, ctx.now), capMinutes);
+      }
+      await this.save(store, out);
+      return out;
+    });
+    this.publish(outcome.notices);
+    this.reschedule(outcome.tickets);
+    return { ...outcome.tickets[0]!, revision: outcome.tickets[0]!.revision + 1 };
+  }
+
+  /** Runs the time-driven rules for every active ticket; returns the notices emitted. */
+  tick(): Promise<Notice[]> {
+    // Ticks never overlap: a tick requested while one runs waits for it and then runs again.
+    const run = async (): Promise<Notice[]> => {
+      const notices = await this.o.repository.transaction(async (store) => {
+        const now = this.o.clock.now();
+        const ctx: PolicyContext = {
+          now,
+          config: this.policy,
+          contractFor: this.o.contractFor,
+          capUsedMinutes: 0,
+          newTicketId: () => {
+            throw new Error('ticks never open tickets');
+          },
+        };
+        const out: Notice[] = [];
+        for (const t of await store.active()) {
+          let outcome: PolicyOutcome | null;
+          try {
+            outcome = tickTicket(t, ctx);
+          } catch (err) {
+            // One broken ticket (e.g. its contract was removed) must not stop the others.
+            this.o.logger?.error({ err, ticketId: t.id }, 'ticket timer rules failed');
+            continue;
+          }
+          if (!outcome) continue;
+          await this.save(store, outcome);
+          out.push(...outcome.notices);
+        }
+        return out;
+      });
+      this.publish(notices);
+      return notices;
+    };
+    const previous = this.ticking ?? Promise.resolve([]);
+    const next = previous.then(run, run);
+    this.ticking = next;
+    void next.finally(() => {
+      if (this.ticking === next) this.ticking = undefined;
+    });
+    return next;
+  }
+
+  /** Keeps tick() running at the next due instant of any ticket. */
+  start(): void {
+    this.running = true;
+    void this.scheduleFromStore();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer) this.o.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private nextWake: number | undefined;
+
+  private arm(at: number): void {
+    if (!this.running) return;
+    const now = this.o.clock.now();
+    const cap = now + (this.o.maxTickIntervalMs ?? 60_000);
+    const wake = Math.min(Math.max(at, now), cap);
+    if (this.timer && this.nextWake !== undefined && this.nextWake <= wake) return;
+    if (this.timer) this.o.clock.clearTimeout(this.timer);
+    this.nextWake = wake;
+    this.timer = this.o.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.nextWake = undefined;
+      this.tick()
+        .catch((err: unknown) => this.o.logger?.error({ err }, 'ticket tick failed'))
+        .finally(() => void this.scheduleFromStore());
+    }, wake - now);
+  }
+
+  private reschedule(tickets: readonly Ticket[]): void {
+    for (const t of tickets) {
+      try {
+        const due = nextDue(t, { config: this.policy, contractFor: this.o.contractFor });
+        if (due !== null) this.arm(due);
+      } catch (err) {
+        this.o.logger?.warn({ err, ticketId: t.id }, 'cannot compute the next due instant of a ticket');
+      }
+    }
+  }
+
+  private async scheduleFromStore(): Promise<void> {
+    if (!this.running) return;
+    try {
+      const tickets = await this.o.repository.active();
+      let earliest = Number.POSITIVE_INFINITY;
+      for (const t of tickets) {
+        let due: number | null;
+        try {
+          due = nextDue(t, { config: this.policy, contractFor: this.o.contractFor });
+        } catch (err) {
+          // Logged by tick() as well; one ticket with an unknown contract must not stop the timers of the others.
+          this.o.logger?.warn({ err, ticketId: t.id }, 'cannot compute the next due instant of a ticket');
+          continue;
+        }
+        if (due !== null && due < earliest) earliest = due;
+      }
+      this.arm(earliest);
+    } catch (err) {
+      this.o.logger?.error({ err }, 'cannot schedule ticket timers; retrying');
+      this.arm(this.o.clock.now() + 5_000);
+    }
+  }
+
+  async workQueue(queue?: string): Promise<Ticket[]> {
+    return workQueue(await this.o.repository.active(), queue);
+  }
+
+  /** Monthly statement of a customer under its current contract. */
+  async statement(customerId: string, contractId: string, month: string): Promise<MonthlyStatement> {
+    const tickets = [...(await this.o.repository.active()), ...(await this.o.repository.closedSince(month))];
+    return monthlyStatement(tickets, customerId, this.o.contractFor(contractId), month);
+  }
+
+  async compliance(sinceMonth: string): Promise<ComplianceRow[]> {
+    const tickets = [...(await this.o.repository.active()), ...(await this.o.repository.closedSince(sinceMonth))];
+    return slaCompliance(tickets.filter((t) => monthOfInstant('Europe/Warsaw', t.openedAt) >= sinceMonth));
+  }
+}
+
+/** Does a ticket matter for a signal (same device, or same agent for site signals)? */
+function concerns(t: Ticket, s: FleetSignal): boolean {
+  if (!isOpen(t) && t.status !== 'resolved') return false;
+  switch (s.kind) {
+    case 'fault.raised':
+      return t.device?.id === s.device.id;
+    case 'fault.cleared':
+    case 'device.reachable':
+      return t.faults.some((f) => f.deviceId === s.deviceId);
+    case 'device.unreachable':
+      return t.device?.id === s.device.id || t.key === `agent:${s.agentId}`;
+    case 'agent.offline':
+    case 'agent.online':
+      return t.key === `agent:${s.agentId}`;
+  }
+}
+
+export { TicketActionError };

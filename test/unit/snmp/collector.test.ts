@@ -1,0 +1,286 @@
+/**
+ * The collector over an in-process fake agent (no sockets): walk strategy per version, bounds
+ * against misbehaving agents, alert-table reuse, requests in flight, credential search.
+ */
+import { describe, expect, it } from 'vitest';
+import { collectSnmp, findSnmpCredential, SnmpCollectError } from '../../../agent/collect/snmp/collector.js';
+import { compareOids, type SnmpValue } from '../../../agent/collect/snmp/raw.js';
+import { InFlightLimit, type SnmpEndpoint, type SnmpTransport, type Varbind } from '../../../agent/collect/snmp/session.js';
+import { OID } from '../../../mibs/oids.generated.js';
+import { ManualClock } from '../../harness/manualClock.js';
+import { valuesFromSnmprec } from '../../harness/snmprecValues.js';
+
+const DEVICE = `
+${OID.sysDescr}.0|4|ACME Laser
+${OID.sysObjectID}.0|6|1.3.6.1.4.1.64000.1
+${OID.hrDeviceType}.1|6|${OID.hrDevicePrinter}
+${OID.hrDeviceStatus}.1|2|2
+${OID.hrPrinterStatus}.1|2|3
+${OID.hrPrinterDetectedErrorState}.1|4x|00
+${OID.prtGeneralSerialNumber}.1|4|SER1
+${OID.prtAlertCriticalEvents}.1|65|3
+${OID.prtAlertAllEvents}.1|65|9
+${OID.prtMarkerSuppliesType}.1.1|2|21
+${OID.prtMarkerSuppliesDescription}.1.1|4|Black Toner
+${OID.prtMarkerSuppliesMaxCapacity}.1.1|2|100
+${OID.prtMarkerSuppliesLevel}.1.1|2|50
+${OID.prtAlertSeverityLevel}.1.4|2|3
+${OID.prtAlertGroup}.1.4|2|6
+${OID.prtAlertCode}.1.4|2|3
+${OID.prtAlertDescription}.1.4|4|Front cover open
+`;
+
+interface FakeOptions {
+  version?: '1' | '2c' | '3';
+  /** Misbehaviour on GETNEXT/GETBULK starting under this OID. */
+  loopUnder?: string;
+  backwardsUnder?: string;
+  /** Extra rows appended under prtMarkerSuppliesLevel. */
+  hugeRows?: number;
+  clock?: ManualClock;
+  msPerRequest?: number;
+  silent?: boolean;
+}
+
+class FakeAgent implements SnmpTransport {
+  readonly version: '1' | '2c' | '3';
+  requests = 0;
+  inFlight = 0;
+  maxInFlight = 0;
+  bulk = 0;
+  next = 0;
+  readonly started: string[] = [];
+  private readonly sorted: Array<[string, SnmpValue]>;
+  constructor(
+    values: Record<string, SnmpValue>,
+    private readonly o: FakeOptions = {},
+  ) {
+    this.version = o.version ?? '2c';
+    const all = { ...values };
+    for (let i = 2; i < 2 + (o.hugeRows ?? 0); i++) all[`${OID.prtMarkerSuppliesLevel}.1.${i}`] = { type: 'integer', value: 1 };
+    this.sorted = Object.entries(all).sort((a, b) => compareOids(a[0], b[0]));
+  }
+  private async tick<T>(fn: () => T): Promise<T> {
+    this.requests++;
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await new Promise((r) => setImmediate(r));
+    this.o.clock?.advance(this.o.msPerRequest ?? 0);
+    this.inFlight--;
+    if (this.o.silent) throw new SnmpCollectError('noResponse', 'fake: no answer');
+    return fn();
+  }
+  private after(oid: string): Varbind {
+    if (this.o.loopUnder && oid.startsWith(this.o.loopUnder)) return { oid: `${this.o.loopUnder}.1.1`, value: { type: 'integer', value: 0 } };
+    if (this.o.backwardsUnder && oid.startsWith(`${this.o.backwardsUnder}.`)) return { oid: `${this.o.backwardsUnder}.1.1`, value: { type: 'integer', value: 0 } };
+    const hit = this.sorted.find(([o]) => compareOids(o, oid) > 0);
+    return hit ? { oid: hit[0], value: hit[1] } : { oid, exception: 'endOfMibView' };
+  }
+  get(oids: readonly string[]) {
+    return this.tick(() => {
+      const found = oids.map((oid): Varbind => {
+        const v = this.sorted.find(([o]) => o === oid);
+        return v ? { oid, value: v[1] } : { oid, exception: 'noSuchObject' };
+      });
+      // SNMPv1 has no exceptions: one missing object fails the whole request with noSuchName.
+      if (this.version === '1' && found.some((vb) => 'exception' in vb)) throw new SnmpCollectError('requestFailed', 'fake: NoSuchName');
+      return found;
+    });
+  }
+  getNext(oids: readonly string[]) {
+    this.next++;
+    this.started.push(oids[0]!);
+    return this.tick(() => oids.map((oid) => this.after(oid)));
+  }
+  getBulk(oid: string, max: number) {
+    this.bulk++;
+    this.started.push(oid);
+    return this.tick(() => {
+      const out: Varbind[] = [];
+      let cur = oid;
+      for (let i = 0; i < max; i++) {
+        const vb = this.after(cur);
+        out.push(vb);
+        if ('exception' in vb) break;
+        cur = vb.oid;
+      }
+      return out;
+    });
+  }
+  close() {}
+}
+
+const target = (version: '1' | '2c' = '2c', maxInFlight = 2): SnmpEndpoint => ({
+  host: '192.0.2.1',
+  port: 161,
+  credential: { version, community: 'secret-community' },
+  timeoutMs: 1000,
+  retries: 1,
+  maxInFlight,
+});
+
+async function expectCode(p: Promise<unknown>, code: string, text?: RegExp): Promise<SnmpCollectError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(SnmpCollectError);
+  expect((err as SnmpCollectError).code).toBe(code);
+  if (text) expect((err as SnmpCollectError).message).toMatch(text);
+  expect((err as Error).message).not.toContain('secret-community');
+  return err as SnmpCollectError;
+}
+
+describe('collectSnmp', () => {
+  it('v2c: GETBULK walks, raw values and snapshot', async () => {
+    const agent = new FakeAgent(valuesFromSnmprec(DEVICE));
+    const { raw, snapshot } = await collectSnmp(target(), undefined, { openTransport: () => agent, clock: new ManualClock() });
+    expect(agent.next).toBe(0);
+    expect(agent.bulk).toBeGreaterThan(0);
+    expect(raw.version).toBe('2c');
+    expect(raw.alertTable).toBe('walked');
+    expect(raw.values[`${OID.prtMarkerSuppliesLevel}.1.1`]).toEqual({ type: 'integer', value: 50 });
+    expect(snapshot.identity.serial).toBe('SER1');
+    expect(snapshot.faults.map((f) => f.code)).toEqual(['door.open']);
+    expect(snapshot.status).toBe('down');
+    expect(snapshot.address).toBe('192.0.2.1:161');
+  });
+
+  it('v1: GETNEXT walks only', async () => {
+    const agent = new FakeAgent(valuesFromSnmprec(DEVICE), { version: '1' });
+    const { snapshot } = await collectSnmp(target('1'), undefined, { openTransport: () => agent });
+    expect(agent.bulk).toBe(0);
+    expect(agent.next).toBeGreaterThan(0);
+    expect(snapshot.supplies).toHaveLength(1);
+    // sysUpTime etc. are missing: the system group was re-read object by object.
+    expect(snapshot.identity.sysDescr).toBe('ACME Laser');
+    expect(snapshot.identity.sysObjectId).toBe('1.3.6.1.4.1.64000.1');
+  });
+
+  it('the session never has more requests in flight than allowed, and serves them in order', async () => {
+    for (const limit of [1, 3]) {
+      const gate = new InFlightLimit(limit);
+      let active = 0;
+      let peak = 0;
+      const order: number[] = [];
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          gate.run(async () => {
+            active++;
+            peak = Math.max(peak, active);
+            await new Promise((r) => setImmediate(r));
+            order.push(i);
+            active--;
+          }),
+        ),
+      );
+      expect(peak).toBe(limit);
+      expect(order).toEqual([...Array(10).keys()]);
+    }
+  });
+
+  it('the collector runs walks concurrently up to the limit', async () => {
+    const agent = new FakeAgent(valuesFromSnmprec(DEVICE));
+    await collectSnmp(target('2c', 3), undefined, { openTransport: () => limitTransport(agent, 3) });
+    expect(agent.maxInFlight).toBe(3);
+  });
+
+  it('reuses the alert table when the alert counters did not change, walks it when they did', async () => {
+    const values = valuesFromSnmprec(DEVICE);
+    const first = await collectSnmp(target(), undefined, { openTransport: () => new FakeAgent(values) });
+    const agent = new FakeAgent(values);
+    const second = await collectSnmp(target(), first.raw, { openTransport: () => agent });
+    expect(second.raw.alertTable).toBe('reused');
+    expect(agent.started.filter((o) => o.startsWith(OID.prtAlertEntry))).toEqual([]);
+    expect(second.snapshot.faults.map((f) => f.code)).toEqual(['door.open']);
+
+    const changed = { ...values, [`${OID.prtAlertAllEvents}.1`]: { type: 'counter32', value: 10 } as SnmpValue };
+    const agent3 = new FakeAgent(changed);
+    const third = await collectSnmp(target(), first.raw, { openTransport: () => agent3 });
+    expect(third.raw.alertTable).toBe('walked');
+    expect(agent3.started.some((o) => o.startsWith(OID.prtAlertEntry))).toBe(true);
+  });
+
+  it('an agent returning the same OID forever fails the device with walkNotIncreasing', async () => {
+    const agent = new FakeAgent(valuesFromSnmprec(DEVICE), { loopUnder: OID.prtMarkerSuppliesEntry });
+    await expectCode(collectSnmp(target(), undefined, { openTransport: () => agent }), 'walkNotIncreasing', /prtMarkerSuppliesEntry is not progressing/);
+    expect(agent.requests).toBeLessThan(60);
+  });
+
+  it('an agent going backwards fails with walkNotIncreasing (v1 too)', async () => {
+    const agent = new FakeAgent(valuesFromSnmprec(DEVICE), { version: '1', backwardsUnder: OID.hrDeviceType });
+    await expectCode(collectSnmp(target('1'), undefined, { openTransport: () => agent }), 'walkNotIncreasing', /going backwards/);
+  });
+
+  it('a huge table fails with walkTooLong after a bounded number of requests', async () => {
+    const agent = new FakeAgent(valuesFromSnmprec(DEVICE), { hugeRows: 5000 });
+    await expectCode(collectSnmp(target(), undefined, { openTransport: () => agent, maxValuesPerWalk: 500, maxRepetitions: 25 }), 'walkTooLong', /more than 500 values/);
+    expect(agent.requests).toBeLessThan(120);
+  });
+
+  it('the whole collection has a time budget', async () => {
+    const clock = new ManualClock();
+    const agent = new FakeAgent(valuesFromSnmprec(DEVICE), { clock, msPerRequest: 1000, hugeRows: 2000 });
+    await expectCode(collectSnmp(target(), undefined, { openTransport: () => agent, clock, budgetMs: 10_000, maxRepetitions: 10 }), 'timeBudget', /time budget/);
+  });
+
+  it('no answer is a noResponse error naming the device, not the community', async () => {
+    const agent = new FakeAgent({}, { silent: true });
+    await expectCode(collectSnmp(target(), undefined, { openTransport: () => agent }), 'noResponse');
+  });
+
+  it('a device without printer objects is rejected with notAPrinter (unless allowed)', async () => {
+    const router = valuesFromSnmprec(`${OID.sysDescr}.0|4|Linux router\n${OID.sysObjectID}.0|6|1.3.6.1.4.1.8072.3.2.10`);
+    await expectCode(collectSnmp(target(), undefined, { openTransport: () => new FakeAgent(router) }), 'notAPrinter', /not a printer/);
+    const { snapshot } = await collectSnmp(target(), undefined, { openTransport: () => new FakeAgent(router), requirePrinter: false });
+    expect(snapshot.identity.sysDescr).toBe('Linux router');
+  });
+});
+
+describe('findSnmpCredential', () => {
+  it('returns the first credential that answers and why the others failed', async () => {
+    const values = valuesFromSnmprec(DEVICE);
+    const result = await findSnmpCredential(
+      '192.0.2.1',
+      161,
+      [
+        { version: '2c', community: 'wrong-one' },
+        { version: '2c', community: 'right-one' },
+      ],
+      { timeoutMs: 100, retries: 0, openTransport: (e) => new FakeAgent(values, { silent: e.credential.version !== '3' && e.credential.community === 'wrong-one' }) },
+    );
+    expect(result.index).toBe(1);
+    expect(result.sysObjectId).toBe('1.3.6.1.4.1.64000.1');
+    expect(result.sysDescr).toBe('ACME Laser');
+    expect(result.failures).toEqual([{ index: 0, version: '2c', code: 'noResponse', message: 'fake: no answer' }]);
+    const none = await findSnmpCredential('192.0.2.1', 161, [{ version: '1', community: 'x' }], { timeoutMs: 100, retries: 0, openTransport: () => new FakeAgent({}, { silent: true }) });
+    expect(none.credential).toBeNull();
+    expect(none.failures).toHaveLength(1);
+  });
+});
+
+/** Wraps a fake with the same FIFO limit the real session applies (the unit under test). */
+function limitTransport(inner: FakeAgent, limit: number): SnmpTransport {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  const run = async <T>(f: () => Promise<T>): Promise<T> => {
+    if (active >= limit) await new Promise<void>((r) => waiting.push(r));
+    active++;
+    try {
+      return await f();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+  return {
+    version: inner.version,
+    get requests() {
+      return inner.requests;
+    },
+    get: (o) => run(() => inner.get(o)),
+    getNext: (o) => run(() => inner.getNext(o)),
+    getBulk: (o, m) => run(() => inner.getBulk(o, m)),
+    close: () => inner.close(),
+  };
+}
