@@ -47,19 +47,8 @@ export interface Scenario {
   ratedYieldPages: number;
 }
 
-export type Rng = () => number;
-
-/** mulberry32: tiny, fast, good enough for simulations. */
-export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as seededRng, type Rng } from '../test/harness/seededRandom.js';
+import type { Rng } from '../test/harness/seededRandom.js';
 
 function normal(rng: Rng): number {
   const u = Math.max(1e-12, rng());

@@ -12,7 +12,9 @@ import { agentCommand } from './commands/agent.js';
 import { discoverCommand } from './commands/discover.js';
 import { serverCommand } from './commands/server.js';
 import { agentTokenCommand } from './commands/agentToken.js';
+import { apiTokenCommand } from './commands/apiToken.js';
 import { simulateCommand } from './commands/simulate.js';
+import { demoCommand } from './commands/demo.js';
 import { VERSION } from '../shared/version.js';
 
 export function buildProgram(): Command {
@@ -21,14 +23,16 @@ export function buildProgram(): Command {
     .version(VERSION, '-V, --version')
     .showSuggestionAfterError(true)
     .exitOverride();
-  program.addCommand(configCommand());
-  program.addCommand(slaCommand());
-  program.addCommand(probeCommand());
-  program.addCommand(agentCommand());
-  program.addCommand(discoverCommand());
+  program.addCommand(demoCommand());
   program.addCommand(serverCommand());
-  program.addCommand(agentTokenCommand());
+  program.addCommand(agentCommand());
   program.addCommand(simulateCommand());
+  program.addCommand(probeCommand());
+  program.addCommand(discoverCommand());
+  program.addCommand(slaCommand());
+  program.addCommand(agentTokenCommand());
+  program.addCommand(apiTokenCommand());
+  program.addCommand(configCommand());
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

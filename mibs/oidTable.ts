@@ -78,6 +78,10 @@ export const WANTED_OBJECTS = [
   'prtAlertCode',
   'prtAlertDescription',
   'prtAlertTime',
+  // Notifications: the SNMPv2 trap's type (snmpTrapOID.0) and the Printer-MIB alert trap, so the
+  // trap listener can tell a printer alert from a generic trap
+  'snmpTrapOID',
+  'printerV2Alert',
   // FLEETDESK-VENDOR-OIDS: vendor serial-number fallbacks and vendor counters
   'hpSerialNumber',
   'brotherSerialNumber',

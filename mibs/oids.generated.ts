@@ -67,6 +67,8 @@ export const OID = {
   prtAlertCode: '1.3.6.1.2.1.43.18.1.1.7', // Printer-MIB
   prtAlertDescription: '1.3.6.1.2.1.43.18.1.1.8', // Printer-MIB
   prtAlertTime: '1.3.6.1.2.1.43.18.1.1.9', // Printer-MIB
+  snmpTrapOID: '1.3.6.1.6.3.1.1.4.1', // SNMPv2-MIB
+  printerV2Alert: '1.3.6.1.2.1.43.18.2.0.1', // Printer-MIB
   hpSerialNumber: '1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.3', // FLEETDESK-VENDOR-OIDS
   brotherSerialNumber: '1.3.6.1.4.1.2435.2.3.9.4.2.1.5.5.1', // FLEETDESK-VENDOR-OIDS
   ricohSerialNumber: '1.3.6.1.4.1.367.3.2.1.2.1.4', // FLEETDESK-VENDOR-OIDS

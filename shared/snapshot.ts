@@ -87,10 +87,15 @@ export const InputTray = z.strictObject({
 });
 export type InputTray = z.infer<typeof InputTray>;
 
+const MAX_COUNTERS = 64;
+
 /** Page counters: `total` is the device's lifetime impressions; other keys per colour/function where known. */
 export const Counters = z
   .record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9.]{0,63}$/), z.number().int().nonnegative())
-  .refine((c) => Object.keys(c).length <= 64, { message: 'at most 64 counters' });
+  .refine((c) => Object.keys(c).length <= MAX_COUNTERS, { message: `at most ${MAX_COUNTERS} counters` })
+  // z.toJSONSchema does not export refinements: state the same limit for JSON Schema consumers
+  // (the compiled wire validators of shared/wire/compiledValidators.ts, OpenAPI).
+  .meta({ maxProperties: MAX_COUNTERS });
 export type Counters = z.infer<typeof Counters>;
 
 export const DeviceSnapshot = z.strictObject({

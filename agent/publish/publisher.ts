@@ -106,12 +106,14 @@ export class Publisher {
         throw new Error(`cannot read broker.${what} file ${path}: ${(err as Error).message}`);
       }
     };
+    const v5 = (b.protocolVersion ?? 5) === 5;
     return {
-      protocolVersion: 5,
+      protocolVersion: v5 ? 5 : 4,
       clientId: b.clientId ?? defaultClientId(this.opts.tenant, this.opts.agentId),
       clean: false,
       // Keep the session a week: long outages must not lose the broker-side state.
-      properties: { sessionExpiryInterval: 7 * 24 * 3600 },
+      // (MQTT 3.1.1 has no expiry: a clean=false session lives until the broker drops it.)
+      ...(v5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600 } } : {}),
       keepalive: b.keepaliveSeconds,
       username: b.username,
       password: b.password,
@@ -120,6 +122,10 @@ export class Publisher {
       key: readPem('key', b.key),
       rejectUnauthorized: !b.insecureSkipVerify,
       reconnectPeriod: this.backoff,
+      // mqtt.js stops for good after a refused CONNACK (bad credentials, not authorised, protocol
+      // version) unless told otherwise. An unattended agent keeps trying with back-off: the
+      // credentials may be fixed on the server, or the broker may have been mid-restart.
+      reconnectOnConnackError: true,
       connectTimeout: 10_000,
       will: this.will(),
       // We keep our own durable queue; mqtt.js must not queue while offline.
@@ -156,6 +162,15 @@ export class Publisher {
       client.options.will = this.will();
     });
     client.on('error', (err) => {
+      // Brokers without MQTT 5 (aedes, older Mosquitto) refuse the CONNECT; unless the config pins
+      // a version, the next attempt speaks 3.1.1, which keeps the persistent session (clean=false).
+      if (this.opts.broker.protocolVersion === undefined && client.options.protocolVersion === 5 && /unacceptable protocol version/i.test(err.message)) {
+        log.info({ broker: this.opts.broker.url }, 'broker does not accept MQTT 5; using MQTT 3.1.1');
+        client.options.protocolVersion = 4;
+        delete client.options.properties;
+        client.options.reconnectPeriod = 100;
+        return;
+      }
       // One warning per outage; the retries that follow are debug noise (the agent may be cut off for days).
       if (this.lastError !== err.message) log.warn({ broker: this.opts.broker.url, err: err.message }, 'broker connection error; retrying with back-off');
       else log.debug({ broker: this.opts.broker.url, err: err.message }, 'broker connection error');

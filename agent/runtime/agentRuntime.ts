@@ -19,7 +19,7 @@ import type { DeviceEventMessage, DeviceStateMessage, DeviceTelemetryMessage } f
 import { deviceTopic } from '../../shared/wire/topics.js';
 import type { AgentConfig } from '../agentConfig.js';
 import { detectChanges, INITIAL_MEMORY, type ChangeSettings, type PollOutcome } from '../diff/changeDetection.js';
-import { family, Histogram } from '../health/metrics.js';
+import { family, Histogram } from '../../shared/metrics.js';
 import { startHealthServer } from '../health/healthServer.js';
 import { Outbox } from '../outbox/outbox.js';
 import type { StoredMessage } from '../outbox/recordFormat.js';

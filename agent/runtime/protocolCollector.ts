@@ -9,17 +9,15 @@
  * tried in order, one per poll, and the one that answers is kept for that device (a device that
  * stops answering moves on to the next credential at its next poll).
  *
- * Cheap polls: the previous collection is handed to collectSnmp, which skips the alert-table walk
- * when prtAlertCriticalEvents/prtAlertAllEvents did not change. Those counters only count alerts
- * *added*; a cleared alert does not move them. So when the device's error/status objects differ
- * from the previous poll, the alert table is walked again at once, and every `FULL_WALK_EVERY`-th
- * poll walks it regardless.
+ * Cheap polls: the trimmed previous collection (`retainForNextPoll`) is handed to collectSnmp,
+ * which decides itself when the alert rows can be reused (counters, status objects, a probe
+ * column and an age bound; see agent/collect/snmp/collector.ts) and sizes its GETBULKs from it.
  */
 import type { Clock } from '../../shared/clock.js';
 import type { AgentConfig, SnmpCredential } from '../agentConfig.js';
-import { collectSnmp } from '../collect/snmp/collector.js';
-import { column, isUnder, type RawSnmp } from '../collect/snmp/raw.js';
-import { OID } from '../../mibs/oids.generated.js';
+import { collectSnmp, retainForNextPoll } from '../collect/snmp/collector.js';
+import type { RawSnmp } from '../collect/snmp/raw.js';
+import { openSession, type SnmpEndpoint, type SnmpTransport } from '../collect/snmp/session.js';
 import { IppCollector, ippOptionsFromConfig } from '../collect/ipp/ippCollector.js';
 import { normaliseIpp } from '../normalise/ipp/ippPrinter.js';
 import { mergeSnapshots } from '../normalise/merge.js';
@@ -29,33 +27,19 @@ import type { PollTarget } from './targets.js';
 interface SnmpMemory {
   credential: number;
   previous?: RawSnmp;
-  sinceFullWalk: number;
 }
-
-/** Polls between unconditional alert-table walks. */
-export const FULL_WALK_EVERY = 10;
-
-/** Status objects whose change means alerts may have been removed. */
-const STATUS_COLUMNS = [OID.hrPrinterDetectedErrorState, OID.hrPrinterStatus, OID.hrDeviceStatus];
 
 /**
- * What of a collection is kept for the next poll: the alert table, its counters and the status
- * columns. The rest (supplies, counters, identity) is read again anyway; keeping only this
- * part holds the agent at a few KB per device instead of tens.
+ * Open SNMP sessions (one UDP socket each) kept between polls, least recently used first out:
+ * reusing a session saves creating, binding and closing a socket per poll (and SNMPv3 engine
+ * discovery). Bounded so that a large fleet does not hold one file descriptor per device.
  */
-function trimForNextPoll(raw: RawSnmp): RawSnmp {
-  const keep = [OID.prtAlertEntry, OID.prtAlertCriticalEvents, OID.prtAlertAllEvents, ...STATUS_COLUMNS];
-  const values: Record<string, RawSnmp['values'][string]> = {};
-  for (const [oid, v] of Object.entries(raw.values)) if (keep.some((k) => isUnder(oid, k))) values[oid] = v;
-  return { ...raw, values };
-}
-
-function statusSignature(raw: RawSnmp): string {
-  return JSON.stringify(STATUS_COLUMNS.map((c) => column(raw.values, c)));
-}
+export const MAX_OPEN_SNMP_SESSIONS = 1024;
 
 export class ProtocolCollector implements Collector {
   private readonly snmpMemory = new Map<string, SnmpMemory>();
+  /** deviceId -> open session; Map order is the LRU order. */
+  private readonly sessions = new Map<string, { key: string; transport: SnmpTransport }>();
   private readonly ipp: IppCollector;
 
   constructor(
@@ -86,7 +70,7 @@ export class ProtocolCollector implements Collector {
 
   private async collectSnmp(target: PollTarget, signal: AbortSignal): Promise<CollectResult> {
     const creds: readonly SnmpCredential[] = target.community !== undefined ? [{ version: '2c', community: target.community }] : this.config.snmp.credentials;
-    const mem = this.snmpMemory.get(target.deviceId) ?? { credential: 0, sinceFullWalk: 0 };
+    const mem = this.snmpMemory.get(target.deviceId) ?? { credential: 0 };
     this.snmpMemory.set(target.deviceId, mem);
     const credential = creds[mem.credential % creds.length]!;
     const endpoint = {
@@ -99,20 +83,37 @@ export class ProtocolCollector implements Collector {
     };
     const options = { clock: this.clock, budgetMs: this.config.polling.timeout, thresholds: this.thresholds() };
     try {
-      const reuse = mem.sinceFullWalk < FULL_WALK_EVERY ? mem.previous : undefined;
-      let got = await collectSnmp(endpoint, reuse, options);
-      if (got.raw.alertTable === 'reused' && reuse && statusSignature(got.raw) !== statusSignature(reuse) && !signal.aborted) {
-        got = await collectSnmp(endpoint, undefined, options);
-      }
+      const transport = this.session(target.deviceId, `${endpoint.host}|${endpoint.port}|${mem.credential}|${target.community ?? ''}`, endpoint);
+      const got = await collectSnmp(endpoint, mem.previous, { ...options, transport });
       if (signal.aborted) return { ok: false, error: 'poll cancelled' };
-      mem.sinceFullWalk = got.raw.alertTable === 'reused' ? mem.sinceFullWalk + 1 : 0;
-      mem.previous = trimForNextPoll(got.raw);
+      mem.previous = retainForNextPoll(got.raw);
       return { ok: true, snapshot: got.snapshot };
     } catch (err) {
+      // A failed device starts over with a fresh socket (and SNMPv3 engine discovery).
+      this.dropSession(target.deviceId);
       mem.previous = undefined;
       if (creds.length > 1) mem.credential = (mem.credential + 1) % creds.length;
       return { ok: false, error: (err as Error).message };
     }
+  }
+
+  private session(deviceId: string, key: string, endpoint: SnmpEndpoint): SnmpTransport {
+    const open = this.sessions.get(deviceId);
+    if (open && open.key === key) {
+      this.sessions.delete(deviceId);
+      this.sessions.set(deviceId, open);
+      return open.transport;
+    }
+    this.dropSession(deviceId);
+    const transport = openSession(endpoint);
+    this.sessions.set(deviceId, { key, transport });
+    if (this.sessions.size > MAX_OPEN_SNMP_SESSIONS) this.dropSession(this.sessions.keys().next().value!);
+    return transport;
+  }
+
+  private dropSession(deviceId: string): void {
+    this.sessions.get(deviceId)?.transport.close();
+    this.sessions.delete(deviceId);
   }
 
   private async collectIpp(target: PollTarget): Promise<CollectResult> {
@@ -129,6 +130,7 @@ export class ProtocolCollector implements Collector {
   }
 
   close(): void {
+    for (const id of [...this.sessions.keys()]) this.dropSession(id);
     this.ipp.close();
   }
 }

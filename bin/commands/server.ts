@@ -2,12 +2,9 @@
 import { Command } from 'commander';
 import { createLogger } from '../../shared/logging.js';
 import { loadServerConfig } from '../../server/serverConfig.js';
-import { startServer } from '../../server/server.js';
-import { contractCatalogue } from '../../server/sla/contractCatalogue.js';
-import { ContractError } from '../../server/sla/contract.js';
-import { StoredTicketRepository } from '../../server/tickets/ticketRepository.js';
-import { TicketService } from '../../server/tickets/ticketService.js';
+import { ServerSetupError, startServerApp } from '../../server/serverApp.js';
 import { CliError } from '../cliError.js';
+import { untilSignal } from '../signals.js';
 
 export function serverCommand(): Command {
   return new Command('server')
@@ -16,43 +13,16 @@ export function serverCommand(): Command {
     .action(async (opts: { config?: string }) => {
       const config = loadServerConfig(opts.config);
       const logger = createLogger({ name: 'fleetdesk-server', level: config.log.level, format: config.log.format });
-      let contracts: ReturnType<typeof contractCatalogue>;
+      let app;
       try {
-        contracts = contractCatalogue(config.contracts);
-        contracts.get(config.tickets.defaultContract);
+        app = await startServerApp(config, logger);
       } catch (err) {
-        if (err instanceof ContractError) throw new CliError(`${opts.config ?? '(defaults)'}: ${err.message}`, 2);
+        if (err instanceof ServerSetupError) throw new CliError(`${opts.config ?? '(defaults)'}: ${err.message}`, 2);
         throw err;
       }
-      const server = await startServer(config, logger, {
-        beforeListen: ({ repo, events, clock }) => {
-          // Tickets and SLA (server/tickets): opened inside the ingest transaction of the fault.
-          const tickets = new TicketService({
-            repository: new StoredTicketRepository(repo),
-            clock,
-            contractFor: (id) => contracts.get(id),
-            defaultContractId: config.tickets.defaultContract,
-            logger: logger.child({ component: 'tickets' }),
-          });
-          const detach = tickets.attachToFleetEvents(events);
-          tickets.start();
-          return () => {
-            tickets.stop();
-            detach();
-          };
-        },
-      });
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          logger.info({ signal }, 'stopping');
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
-      await server.close();
+      const signal = await untilSignal();
+      logger.info({ signal }, 'stopping');
+      await app.close();
       logger.flush();
     });
 }

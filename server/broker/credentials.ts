@@ -40,7 +40,8 @@ async function hashToken(token: string, salt: Buffer, params: { N: number; r: nu
   return scrypt(token, salt, SCRYPT.keylen, { ...params, maxmem: 128 * params.N * params.r * 2 });
 }
 
-async function withLock<T>(file: string, work: () => Promise<T>): Promise<T> {
+/** Serialises writers of a JSON file across processes (server, CLI) with a lock file next to it. */
+export async function withLock<T>(file: string, work: () => Promise<T>): Promise<T> {
   const lock = `${file}.lock`;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -126,4 +127,36 @@ export class CredentialVerifier {
     if (ok) this.verified.set(username, digest);
     return ok;
   }
+}
+
+/** Issued agent credentials without their hashes (for listings). */
+export interface AgentCredentialInfo {
+  readonly username: string;
+  readonly tenant: string;
+  readonly agentId: string;
+  readonly createdAt: string;
+}
+
+export async function listAgentCredentials(dataDir: string): Promise<AgentCredentialInfo[]> {
+  const data = await new DurableJsonFile<CredentialFile>(credentialsFile(dataDir)).read();
+  return Object.entries(data?.agents ?? {})
+    .map(([username, c]) => ({ username, tenant: c.tenant, agentId: c.agentId, createdAt: c.createdAt }))
+    .sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
+}
+
+/**
+ * Removes the token of one agent; false when it had none. The broker re-reads the file on the
+ * next connection attempt, so the agent cannot reconnect; a session already open stays open.
+ */
+export async function revokeAgentToken(dataDir: string, who: AgentIdentity): Promise<boolean> {
+  const file = credentialsFile(dataDir);
+  return withLock(file, async () => {
+    const adapter = new DurableJsonFile<CredentialFile>(file);
+    const data = await adapter.read();
+    const key = agentUsername(who);
+    if (!data || !Object.hasOwn(data.agents, key)) return false;
+    delete data.agents[key];
+    await adapter.write(data);
+    return true;
+  });
 }

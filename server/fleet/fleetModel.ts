@@ -81,6 +81,9 @@ export interface SiteInfo {
   readonly customerId: string;
 }
 
+/** At most this many memoised customers, and this many memoised sites in all (beyond that, computed each time). */
+const MEMO_LIMIT = 10_000;
+
 /** Lookups over FleetSettings (pure, built once per config). */
 export class FleetDirectory {
   private readonly customerOfTenant = new Map<string, string>();
@@ -93,19 +96,36 @@ export class FleetDirectory {
     this.critical = new Set(settings.criticalDevices.map((d) => d.trim().toLowerCase()));
   }
 
+  // Answers are looked up for every ingested message: computed once per tenant/agent (the
+  // settings never change) and bounded, since tenants and agents come from the network.
+  private readonly customerMemo = new Map<string, CustomerInfo>();
+  private readonly siteMemo = new Map<string, Map<string, SiteInfo>>();
+  private siteMemoCount = 0;
+
   customer(tenant: string): CustomerInfo {
+    const known = this.customerMemo.get(tenant);
+    if (known) return known;
     const id = this.customerOfTenant.get(tenant);
     const c = id !== undefined ? this.settings.customers[id] : undefined;
-    if (id === undefined || !c) return { id: tenant, name: tenant, contract: undefined, contact: undefined };
-    return { id, name: c.name, contract: c.contract, contact: c.contact };
+    const info: CustomerInfo = id === undefined || !c ? { id: tenant, name: tenant, contract: undefined, contact: undefined } : { id, name: c.name, contract: c.contract, contact: c.contact };
+    if (this.customerMemo.size < MEMO_LIMIT) this.customerMemo.set(tenant, Object.freeze(info));
+    return info;
   }
 
   site(tenant: string, agentId: string): SiteInfo {
+    const known = this.siteMemo.get(tenant)?.get(agentId);
+    if (known) return known;
     const key = agentKey(tenant, agentId);
     const id = this.siteOfAgent.get(key);
     const s = id !== undefined ? this.settings.sites[id] : undefined;
-    if (id === undefined || !s) return { id: key, name: key, customerId: this.customer(tenant).id };
-    return { id, name: s.name, customerId: s.customer };
+    const info: SiteInfo = id === undefined || !s ? { id: key, name: key, customerId: this.customer(tenant).id } : { id, name: s.name, customerId: s.customer };
+    if (this.siteMemoCount < MEMO_LIMIT) {
+      let agents = this.siteMemo.get(tenant);
+      if (!agents) this.siteMemo.set(tenant, (agents = new Map<string, SiteInfo>()));
+      agents.set(agentId, Object.freeze(info));
+      this.siteMemoCount += 1;
+    }
+    return info;
   }
 
   isCritical(identity: Identity): boolean {

@@ -17,6 +17,8 @@ export const BrokerConnection = z.strictObject({
   /** Only for lab setups: accept a broker certificate that does not verify. */
   insecureSkipVerify: z.boolean().default(false),
   keepaliveSeconds: z.number().int().min(5).max(3600).default(30),
+  /** MQTT 3.1.1 (4) or 5; unset = try 5 and fall back to 3.1.1 when the broker refuses it (e.g. aedes). */
+  protocolVersion: z.union([z.literal(4), z.literal(5)]).optional(),
   clientId: z.string().min(1).max(128).optional(),
 });
 export type BrokerConnection = z.infer<typeof BrokerConnection>;

@@ -28,6 +28,8 @@ export interface SnmpRequest {
   /** GETBULK: how many leading OIDs are non-repeaters (0 for other PDUs). */
   nonRepeaters: number;
   oids: string[];
+  /** UDP port the request came from (tells one client socket from another). */
+  sourcePort?: number;
 }
 
 /** Returns the varbinds to answer with, raw bytes to send instead, or null to stay silent. */
@@ -189,7 +191,7 @@ export function startBerAgent(respond: Responder): Promise<BerAgent> {
       requests++;
       let req: SnmpRequest;
       try {
-        req = decodeRequest(msg);
+        req = { ...decodeRequest(msg), sourcePort: rinfo.port };
       } catch {
         return;
       }

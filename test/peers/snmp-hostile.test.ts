@@ -27,10 +27,20 @@ const target = (port: number, version: '1' | '2c' = '2c'): SnmpTarget => ({
   maxInFlight: 2,
 });
 
-/** A well-behaved agent over a fixed table; `tweak` may rewrite any answer. */
-function tableAgent(table: Record<string, BerValue>, tweak?: (req: SnmpRequest, answer: BerVarbind[]) => BerVarbind[] | Buffer | null) {
+/**
+ * A well-behaved agent over a fixed table (GET, GETNEXT, and GETBULK per RFC 3416: non-repeaters
+ * get one successor, each repeater its own walk); `successor` may replace the successor of any
+ * OID (misbehaving walks), `tweak` may rewrite any answer.
+ */
+function tableAgent(
+  table: Record<string, BerValue>,
+  tweak?: (req: SnmpRequest, answer: BerVarbind[]) => BerVarbind[] | Buffer | null,
+  successor?: (oid: string) => BerVarbind | undefined,
+) {
   const sorted = Object.entries(table).sort((a, b) => compareOids(a[0], b[0]));
   const next = (oid: string): BerVarbind => {
+    const special = successor?.(oid);
+    if (special) return special;
     const hit = sorted.find(([o]) => compareOids(o, oid) > 0);
     return hit ? { oid: hit[0], value: hit[1] } : { oid, value: { type: 'endOfMibView' } };
   };
@@ -39,13 +49,13 @@ function tableAgent(table: Record<string, BerValue>, tweak?: (req: SnmpRequest, 
     if (req.pdu === 'get') answer = req.oids.map((oid) => ({ oid, value: table[oid] ?? { type: 'noSuchObject' } }));
     else if (req.pdu === 'getNext') answer = req.oids.map(next);
     else {
-      answer = [];
-      let cur = req.oids[0]!;
-      for (let i = 0; i < req.maxRepetitions; i++) {
-        const vb = next(cur);
-        answer.push(vb);
-        if (vb.value.type === 'endOfMibView') break;
-        cur = vb.oid;
+      answer = req.oids.slice(0, req.nonRepeaters).map(next);
+      let row = req.oids.slice(req.nonRepeaters);
+      for (let r = 0; r < req.maxRepetitions && row.length > 0; r++) {
+        const vbs = row.map(next);
+        answer.push(...vbs);
+        if (vbs.every((vb) => vb.value.type === 'endOfMibView')) break;
+        row = vbs.map((vb) => vb.oid);
       }
     }
     return tweak ? tweak(req, answer) : answer;
@@ -87,6 +97,21 @@ describe('hostile SNMP agents', () => {
     expect(snapshot.supplies[0]).toMatchObject({ name: 'Black Toner', levelPercent: 40, state: 'ok' });
   });
 
+  it('an agent that trims every GETBULK answer (small message size) is still read completely', async () => {
+    const full = await (async () => {
+      agent = await startBerAgent(tableAgent(PRINTER));
+      const got = await collectSnmp(target(agent.port));
+      await agent.close();
+      return got;
+    })();
+    // At most 3 varbinds per answer: short lists per column, some columns with none at all.
+    agent = await startBerAgent(tableAgent(PRINTER, (req, answer) => (req.pdu === 'getBulk' ? answer.slice(0, Math.max(req.nonRepeaters, 3)) : answer)));
+    const trimmed = await collectSnmp(target(agent.port));
+    expect(trimmed.raw.values).toEqual(full.raw.values);
+    expect(trimmed.raw.requests).toBeGreaterThan(full.raw.requests);
+    expect(trimmed.snapshot.faults.map((f) => f.code)).toEqual(['jam']);
+  });
+
   it('garbage datagrams: malformedResponse', async () => {
     agent = await startBerAgent(() => Buffer.from('this is not BER at all \u0000\u00ff', 'latin1'));
     await failsWith(collectSnmp(target(agent.port)), 'malformedResponse', /undecodable/);
@@ -107,24 +132,21 @@ describe('hostile SNMP agents', () => {
   });
 
   it('an agent whose walk goes backwards: walkNotIncreasing', async () => {
-    const back = (req: SnmpRequest, answer: BerVarbind[]) =>
-      req.pdu !== 'get' && req.oids[0]!.startsWith(OID.prtMarkerSuppliesEntry)
-        ? [
-            { oid: `${OID.prtMarkerSuppliesEntry}.6.1.1`, value: { type: 'octets', value: 'Black Toner' } as BerValue },
-            { oid: `${OID.prtMarkerSuppliesEntry}.5.1.1`, value: { type: 'integer', value: 3 } as BerValue },
-          ]
-        : answer;
-    agent = await startBerAgent(tableAgent(PRINTER, back));
+    // After the first description row the agent answers with a row of an earlier column.
+    const back = (oid: string): BerVarbind | undefined =>
+      oid.startsWith(`${OID.prtMarkerSuppliesDescription}.`) ? { oid: `${OID.prtMarkerSuppliesType}.1.1`, value: { type: 'integer', value: 3 } } : undefined;
+    agent = await startBerAgent(tableAgent(PRINTER, undefined, back));
     await failsWith(collectSnmp(target(agent.port)), 'walkNotIncreasing', /backwards/);
   });
 
   it('an endless, always-increasing table: walkTooLong with bounded requests and memory', async () => {
-    const endless = (req: SnmpRequest, answer: BerVarbind[]): BerVarbind[] => {
-      if (req.pdu === 'get' || !req.oids[0]!.startsWith(OID.prtMarkerSuppliesEntry)) return answer;
-      const last = req.oids[0]!.startsWith(`${OID.prtMarkerSuppliesLevel}.1.`) ? Number(req.oids[0]!.split('.').pop()) : 0;
-      return Array.from({ length: req.maxRepetitions }, (_, i) => ({ oid: `${OID.prtMarkerSuppliesLevel}.1.${last + i + 1}`, value: { type: 'integer', value: 5 } }));
+    // Every supply level row is followed by one more.
+    const endless = (oid: string): BerVarbind | undefined => {
+      if (oid !== OID.prtMarkerSuppliesLevel && !oid.startsWith(`${OID.prtMarkerSuppliesLevel}.1.`)) return undefined;
+      const last = oid === OID.prtMarkerSuppliesLevel ? 0 : Number(oid.split('.').pop());
+      return { oid: `${OID.prtMarkerSuppliesLevel}.1.${last + 1}`, value: { type: 'integer', value: 5 } };
     };
-    agent = await startBerAgent(tableAgent(PRINTER, endless));
+    agent = await startBerAgent(tableAgent(PRINTER, undefined, endless));
     await failsWith(collectSnmp(target(agent.port), undefined, { maxValuesPerWalk: 1000 }), 'walkTooLong', /more than 1000 values/);
     expect(agent.requests).toBeLessThan(200);
   });

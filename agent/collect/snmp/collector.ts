@@ -8,11 +8,19 @@
  *     -> Promise<{ raw: RawSnmp; snapshot: DeviceSnapshot }>
  *     target   = { host, port, credential (agentConfig SnmpCredential: v1/v2c community or v3
  *                user/level/auth/priv), timeoutMs (per attempt), retries, maxInFlight }
- *     previous = the `raw` of this device's previous successful collection: when its
- *                prtAlertCriticalEvents/prtAlertAllEvents equal the current ones, the alert
- *                table is not walked again and its rows are reused (raw.alertTable = 'reused').
+ *     previous = the `raw` (or `retainForNextPoll(raw)`) of this device's previous successful
+ *                collection. Its alert rows are reused (raw.alertTable = 'reused') instead of
+ *                walking prtAlertTable again when ALL of these hold (see alertRowsUnchanged):
+ *                prtAlertCriticalEvents/prtAlertAllEvents are unchanged (they count alerts
+ *                ADDED only, so alone they miss a removed alert: a cleared jam would stay
+ *                raised); hrPrinterDetectedErrorState, hrPrinterStatus and hrDeviceStatus are
+ *                unchanged; the prtAlertSeverityLevel column, walked on every poll inside the
+ *                same GETBULK as everything else (a few varbinds), has the same rows (a removed
+ *                alert removes its row); and the rows were walked at most `alertReuseMaxAgeMs`
+ *                ago. Its `shape` (rows per column) sizes the GETBULKs.
  *     options  = { clock, budgetMs (30 s), maxValuesPerWalk (2000), maxRepetitions (20),
- *                  thresholds, requirePrinter (true), openTransport (tests) }
+ *                  alertReuseMaxAgeMs (10 min), thresholds, requirePrinter (true),
+ *                  openTransport (tests), transport (an open session to reuse; not closed) }
  *     Rejects with SnmpCollectError (code: noResponse | authFailure | malformedResponse |
  *     requestFailed | walkNotIncreasing | walkTooLong | timeBudget | badCredential | notAPrinter)
  *     naming the device; never with a secret in the message. Never throws synchronously.
@@ -29,10 +37,10 @@ import { OID, type OidName } from '../../../mibs/oids.generated.js';
 import { normaliseSnmp, printerEvidence } from '../../normalise/snmpSnapshot.js';
 import { quirksFor, vendorFromSysObjectId } from '../../normalise/vendorQuirks.js';
 import type { SupplyThresholds } from '../../normalise/supplies.js';
-import { column, isUnder, type RawSnmp, type SnmpValue } from './raw.js';
+import { column, freezeWithColumns, type RawSnmp, type SnmpValue } from './raw.js';
 import { describeEndpoint, openSession, type SnmpEndpoint, type SnmpTransport, type Varbind } from './session.js';
 import { SnmpCollectError } from './snmpErrors.js';
-import { walkSubtree, type WalkLimits } from './walk.js';
+import { walkColumns, type WalkLimits } from './walk.js';
 
 export { SnmpCollectError } from './snmpErrors.js';
 export type { SnmpErrorCode } from './snmpErrors.js';
@@ -50,8 +58,12 @@ export interface CollectOptions {
   readonly thresholds?: SupplyThresholds;
   /** Reject with code 'notAPrinter' when the device shows no printer objects (default true). */
   readonly requirePrinter?: boolean;
+  /** How long alert rows may be reused without walking the alert table (default 10 min). */
+  readonly alertReuseMaxAgeMs?: number;
   /** Replaces the network (tests). */
   readonly openTransport?: (endpoint: SnmpEndpoint) => SnmpTransport;
+  /** An open session to this target to use (and leave open) instead of opening one. */
+  readonly transport?: SnmpTransport;
 }
 
 export interface SnmpCollection {
@@ -59,18 +71,22 @@ export interface SnmpCollection {
   readonly snapshot: DeviceSnapshot;
 }
 
-/** Scalars read with GET (".0" appended). */
-const SYSTEM: readonly OidName[] = ['sysDescr', 'sysObjectID', 'sysUpTime', 'sysContact', 'sysName', 'sysLocation'];
+/** System scalars (".0" instances): GETBULK non-repeaters on v2c/v3, a GET on v1. */
+const SYSTEM: readonly string[] = (['sysDescr', 'sysObjectID', 'sysUpTime', 'sysContact', 'sysName', 'sysLocation'] as const).map((n) => `${OID[n]}.0`);
 
 /** Vendor serial fallbacks: scalars at .0, Kyocera's table column at .1. */
 const VENDOR_SERIALS: readonly string[] = [`${OID.hpSerialNumber}.0`, `${OID.brotherSerialNumber}.0`, `${OID.ricohSerialNumber}.0`, `${OID.kyoceraSerialNumber}.1`];
 
-/** Subtrees walked on every poll (columns, or whole entries where most columns are used). */
-const WALKS: readonly OidName[] = [
+/**
+ * Columns walked on every poll, in parallel inside the same GETBULK requests. Tables are walked
+ * column by column (not as whole entries) so that each walk ends where its column ends.
+ */
+const COLUMNS: readonly OidName[] = [
   'hrDeviceType',
   'hrDeviceDescr',
   'hrDeviceStatus',
-  'hrPrinterEntry',
+  'hrPrinterStatus',
+  'hrPrinterDetectedErrorState',
   'prtGeneralPrinterName',
   'prtGeneralSerialNumber',
   'prtAlertCriticalEvents',
@@ -78,7 +94,14 @@ const WALKS: readonly OidName[] = [
   'prtMarkerCounterUnit',
   'prtMarkerLifeCount',
   'prtMarkerPowerOnCount',
-  'prtMarkerSuppliesEntry',
+  'prtMarkerSuppliesMarkerIndex',
+  'prtMarkerSuppliesColorantIndex',
+  'prtMarkerSuppliesClass',
+  'prtMarkerSuppliesType',
+  'prtMarkerSuppliesDescription',
+  'prtMarkerSuppliesSupplyUnit',
+  'prtMarkerSuppliesMaxCapacity',
+  'prtMarkerSuppliesLevel',
   'prtMarkerColorantValue',
   'prtInputMaxCapacity',
   'prtInputCurrentLevel',
@@ -88,6 +111,28 @@ const WALKS: readonly OidName[] = [
   'ifType',
   'ifPhysAddress',
 ];
+
+/** prtAlertTable columns (prtAlertIndex is not-accessible). */
+const ALERT_COLUMNS: readonly OidName[] = [
+  'prtAlertSeverityLevel',
+  'prtAlertTrainingLevel',
+  'prtAlertGroup',
+  'prtAlertGroupIndex',
+  'prtAlertLocation',
+  'prtAlertCode',
+  'prtAlertDescription',
+  'prtAlertTime',
+];
+
+/** The alert column read on every poll: a removed alert removes its row here too. */
+const ALERT_PROBE: OidName = 'prtAlertSeverityLevel';
+
+/** Objects that must be unchanged, with the alert counters and the probe column, to reuse alert rows. */
+const ALERT_COUNTERS: readonly OidName[] = ['prtAlertCriticalEvents', 'prtAlertAllEvents'];
+const STATUS_COLUMNS: readonly OidName[] = ['hrPrinterDetectedErrorState', 'hrPrinterStatus', 'hrDeviceStatus'];
+
+/** Default bound on how long alert rows may be carried forward without a walk. */
+export const ALERT_REUSE_MAX_AGE_MS = 10 * 60_000;
 
 export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, options: CollectOptions = {}): Promise<SnmpCollection> {
   const clock = options.clock ?? systemClock;
@@ -100,39 +145,75 @@ export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, option
     clock,
     where,
   };
-  const t = (options.openTransport ?? openSession)(target);
+  const t = options.transport ?? (options.openTransport ?? openSession)(target);
+  const requestsBefore = t.requests;
   try {
     const values: Record<string, SnmpValue> = {};
-    const put = (vbs: Varbind[]) => {
-      for (const vb of vbs) if ('value' in vb) values[vb.oid] = vb.value;
+    // Rows per walked column (suffix -> value), kept for lookups here and in the normaliser.
+    const columns = new Map<string, Array<[string, SnmpValue]>>();
+    const before = previous?.shape ?? {};
+    const counts = new Map<string, number>();
+    const walk = async (names: readonly OidName[], scalars: readonly string[] = []) => {
+      const specs = names.map((name) => ({ root: OID[name], label: name, expectedRows: before[OID[name]] }));
+      const got = await walkColumns(t, specs, limits, scalars);
+      for (const oid of scalars) {
+        const v = got.scalars.get(oid);
+        if (v) values[oid] = v;
+      }
+      for (const [root, rows] of got.rows) {
+        counts.set(root, rows.length);
+        const suffixed: Array<[string, SnmpValue]> = [];
+        for (const [oid, v] of rows) {
+          values[oid] = v;
+          suffixed.push([oid.slice(root.length + 1), v]);
+        }
+        columns.set(root, suffixed);
+      }
     };
 
-    // 1. The system group: also the "does it answer at all" check.
-    put(await getTolerant(t, SYSTEM.map((n) => `${OID[n]}.0`)));
+    // Alert rows of the previous poll young enough to be reused, if the checks below agree.
+    const reusable = previous?.alertTableWalkedAt !== undefined && started - previous.alertTableWalkedAt <= (options.alertReuseMaxAgeMs ?? ALERT_REUSE_MAX_AGE_MS) ? previous : undefined;
+    const vendorOf = (v: Readonly<Record<string, SnmpValue>>) => {
+      const sysObjectId = v[`${OID.sysObjectID}.0`];
+      const sysDescr = v[`${OID.sysDescr}.0`];
+      return vendorFromSysObjectId(
+        sysObjectId?.type === 'oid' ? sysObjectId.value : null,
+        sysDescr?.type === 'octets' ? Buffer.from(sysDescr.hex, 'hex').toString('latin1') : null,
+      );
+    };
+    // The vendor's extra walks as last time (known from the retained sysObjectID), so they ride along.
+    const extraBefore = previous ? quirksFor(vendorOf(previous.values)).extraWalks : [];
 
-    // 2. Tables, bounded by the session's in-flight limit, plus the vendor's own subtrees.
-    const sysObjectId = values[`${OID.sysObjectID}.0`];
-    const sysDescr = values[`${OID.sysDescr}.0`];
-    const vendor = vendorFromSysObjectId(
-      sysObjectId?.type === 'oid' ? sysObjectId.value : null,
-      sysDescr?.type === 'octets' ? Buffer.from(sysDescr.hex, 'hex').toString('latin1') : null,
-    );
-    const walks = [...WALKS, ...quirksFor(vendor).extraWalks];
-    const walked = await Promise.all(walks.map((name) => walkSubtree(t, OID[name], limits, name)));
-    for (const rows of walked) for (const [oid, v] of rows) values[oid] = v;
-
-    // 3. Vendor serial numbers, only when the standard one is missing.
-    if (column(values, OID.prtGeneralSerialNumber).every(([, v]) => v.type !== 'octets' || v.hex === '')) {
-      put(await getTolerant(t, VENDOR_SERIALS));
+    // 1. Everything in as few requests as the agent allows: the system group (also the "does it
+    //    answer at all" check), every column, and the alert table or just its probe column.
+    const firstColumns = [...COLUMNS, ...(reusable ? [ALERT_PROBE] : ALERT_COLUMNS), ...extraBefore];
+    if (t.version === '1') {
+      for (const vb of await getTolerant(t, SYSTEM)) if ('value' in vb) values[vb.oid] = vb.value;
+      await walk(firstColumns);
+    } else {
+      await walk(firstColumns, SYSTEM);
     }
 
-    // 4. The alert table, unless the alert counters say nothing changed since `previous`.
+    // 2. What the first answers call for: this vendor's own subtrees, and the rest of the alert
+    //    table unless its rows can be reused.
+    const later = quirksFor(vendorOf(values)).extraWalks.filter((name) => !extraBefore.includes(name));
     let alertTable: RawSnmp['alertTable'] = 'walked';
-    if (previous && alertCountersUnchanged(previous.values, values)) {
-      for (const [oid, v] of Object.entries(previous.values)) if (isUnder(oid, OID.prtAlertEntry)) values[oid] = v;
+    if (reusable && alertRowsUnchanged(reusable.values, columnView(columns))) {
+      for (const name of ALERT_COLUMNS) {
+        if (name === ALERT_PROBE) continue;
+        const rows = column(reusable.values, OID[name]);
+        for (const [suffix, v] of rows) values[`${OID[name]}.${suffix}`] = v;
+        columns.set(OID[name], rows);
+      }
       alertTable = 'reused';
-    } else {
-      for (const [oid, v] of await walkSubtree(t, OID.prtAlertEntry, limits, 'prtAlertTable')) values[oid] = v;
+    } else if (reusable) {
+      later.push(...ALERT_COLUMNS.filter((name) => name !== ALERT_PROBE));
+    }
+    if (later.length > 0) await walk(later);
+
+    // 3. Vendor serial numbers, only when the standard one is missing.
+    if ((columns.get(OID.prtGeneralSerialNumber) ?? []).every(([, v]) => v.type !== 'octets' || v.hex === '')) {
+      for (const vb of await getTolerant(t, VENDOR_SERIALS)) if ('value' in vb) values[vb.oid] = vb.value;
     }
 
     if (options.requirePrinter ?? true) {
@@ -141,7 +222,17 @@ export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, option
     }
 
     const finished = clock.now();
-    const raw: RawSnmp = { version: t.version, values, alertTable, requests: t.requests, durationMs: finished - started };
+    // Frozen, with its columns indexed: the normaliser looks up ~40 of them.
+    freezeWithColumns(values, columns);
+    const raw: RawSnmp = {
+      version: t.version,
+      values,
+      alertTable,
+      alertTableWalkedAt: alertTable === 'reused' ? reusable!.alertTableWalkedAt! : started,
+      shape: nextShape(before, counts),
+      requests: t.requests - requestsBefore,
+      durationMs: finished - started,
+    };
     const snapshot = normaliseSnmp(values, {
       address: `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`,
       collectedAt: new Date(finished).toISOString(),
@@ -149,8 +240,87 @@ export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, option
     });
     return { raw, snapshot };
   } finally {
-    t.close();
+    if (!options.transport) t.close();
   }
+}
+
+/**
+ * What of a collection the next one needs (`previous`): the alert rows, the objects that
+ * decide whether they can be reused, sysObjectID (the vendor's extra walks) and the shape.
+ * Supplies, counters and identity are read again anyway; keeping only this holds an agent at
+ * a few KB per device.
+ */
+export function retainForNextPoll(raw: RawSnmp): RawSnmp {
+  const values: Record<string, SnmpValue> = {};
+  for (const name of [...ALERT_COLUMNS, ...ALERT_COUNTERS, ...STATUS_COLUMNS]) {
+    for (const [suffix, v] of column(raw.values, OID[name])) values[`${OID[name]}.${suffix}`] = v;
+  }
+  const sysObjectId = raw.values[`${OID.sysObjectID}.0`];
+  if (sysObjectId) values[`${OID.sysObjectID}.0`] = sysObjectId;
+  // Not frozen, so not indexed: a dozen values are scanned faster than an index is kept per device.
+  return { ...raw, values };
+}
+
+/**
+ * Rows per column for the next poll: the previous shape object itself when nothing changed (the
+ * usual case), else a new one. Devices of one model have the same shape and an agent keeps one
+ * per device, so identical shapes are shared (bounded: past MAX_SHAPES distinct ones, each
+ * device keeps its own).
+ */
+const MAX_SHAPES = 512;
+const shapes = new Map<string, Readonly<Record<string, number>>>();
+function nextShape(before: Readonly<Record<string, number>>, counts: ReadonlyMap<string, number>): Readonly<Record<string, number>> {
+  let same = true;
+  for (const [root, n] of counts) {
+    if (before[root] !== n) {
+      same = false;
+      break;
+    }
+  }
+  if (same) return before;
+  const shape: Record<string, number> = { ...before };
+  for (const [root, n] of counts) shape[root] = n;
+  const key = JSON.stringify(shape);
+  const known = shapes.get(key);
+  if (known) return known;
+  Object.freeze(shape);
+  if (shapes.size < MAX_SHAPES) shapes.set(key, shape);
+  return shape;
+}
+
+/** The alert-decision columns of this collection as a value map (what alertRowsUnchanged reads). */
+function columnView(columns: ReadonlyMap<string, Array<[string, SnmpValue]>>): Readonly<Record<string, SnmpValue>> {
+  const view: Record<string, SnmpValue> = {};
+  const picked = new Map<string, Array<[string, SnmpValue]>>();
+  for (const name of [...ALERT_COUNTERS, ...STATUS_COLUMNS, ALERT_PROBE]) {
+    const rows = columns.get(OID[name]) ?? [];
+    for (const [suffix, v] of rows) view[`${OID[name]}.${suffix}`] = v;
+    picked.set(OID[name], rows);
+  }
+  return freezeWithColumns(view, picked);
+}
+
+/**
+ * Whether alert rows read earlier still describe the device (pure; `before` is the earlier
+ * collection's values, `now` this one's, which hold the counters, status columns and the probe
+ * column but not the rest of the alert table). The counters alone are not enough: they count
+ * alerts added, so a removed alert leaves them unchanged; a removed alert does remove its row
+ * from every alert column, the probe column included, and usually changes the status objects.
+ */
+export function alertRowsUnchanged(before: Readonly<Record<string, SnmpValue>>, now: Readonly<Record<string, SnmpValue>>): boolean {
+  for (const name of ALERT_COUNTERS) if (column(now, OID[name]).length === 0) return false;
+  return [...ALERT_COUNTERS, ...STATUS_COLUMNS, ALERT_PROBE].every((name) => sameRows(column(before, OID[name]), column(now, OID[name])));
+}
+
+function sameRows(a: ReadonlyArray<[string, SnmpValue]>, b: ReadonlyArray<[string, SnmpValue]>): boolean {
+  return a.length === b.length && a.every(([suffix, v], i) => b[i]![0] === suffix && sameValue(v, b[i]![1]));
+}
+
+function sameValue(a: SnmpValue, b: SnmpValue): boolean {
+  if (a.type !== b.type) return false;
+  if ('hex' in a) return 'hex' in b && a.hex === b.hex;
+  if ('value' in a) return 'value' in b && a.value === b.value;
+  return true;
 }
 
 /**
@@ -172,15 +342,6 @@ async function getTolerant(t: SnmpTransport, oids: readonly string[]): Promise<V
     }
     return out;
   }
-}
-
-function alertCountersUnchanged(before: Readonly<Record<string, SnmpValue>>, now: Readonly<Record<string, SnmpValue>>): boolean {
-  for (const name of ['prtAlertCriticalEvents', 'prtAlertAllEvents'] as const) {
-    const a = column(before, OID[name]);
-    const b = column(now, OID[name]);
-    if (b.length === 0 || JSON.stringify(a) !== JSON.stringify(b)) return false;
-  }
-  return true;
 }
 
 export interface CredentialProbe {

@@ -83,18 +83,29 @@ type Rows = Array<[suffix: string, value: SnmpValue]>;
  * sorting the whole map for each was a measurable share of a poll's CPU. Maps that can still
  * change (not frozen) are scanned every time.
  */
-const columnCache = new WeakMap<object, { keys: string[]; columns: Map<string, Rows> }>();
+const columnCache = new WeakMap<object, { keys: string[] | null; columns: Map<string, Rows> }>();
+
+/**
+ * Freezes `values` and records rows the caller already has per column (column OID -> rows in
+ * OID order, exactly the values under that OID), so lookups of those columns cost nothing.
+ */
+export function freezeWithColumns<T extends Record<string, SnmpValue>>(values: T, columns: ReadonlyMap<string, Rows>): Readonly<T> {
+  Object.freeze(values);
+  columnCache.set(values, { keys: null, columns: new Map(columns) });
+  return values;
+}
 
 /** Rows of a table column: instance suffix (after the column OID) -> value, in OID order. */
 export function column(values: Readonly<Record<string, SnmpValue>>, columnOid: string): Array<[suffix: string, value: SnmpValue]> {
   if (!Object.isFrozen(values)) return scanColumn(values, Object.keys(values), columnOid);
   let index = columnCache.get(values);
   if (!index) {
-    index = { keys: Object.keys(values), columns: new Map() };
+    index = { keys: null, columns: new Map() };
     columnCache.set(values, index);
   }
   let rows = index.columns.get(columnOid);
   if (!rows) {
+    index.keys ??= Object.keys(values);
     rows = scanColumn(values, index.keys, columnOid);
     index.columns.set(columnOid, rows);
   }

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { INITIAL_MEMORY } from '../../../agent/diff/changeDetection.js';
 import { CRASH_SEQ_GAP, StateStore } from '../../../agent/runtime/stateStore.js';
-import { family, Histogram } from '../../../agent/health/metrics.js';
+import { family, Histogram } from '../../../shared/metrics.js';
 import { makeTempDir } from '../../harness/peers.js';
 
 const dirs: { remove: () => void }[] = [];

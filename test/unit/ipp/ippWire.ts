@@ -71,14 +71,5 @@ export function response(printerAttrs: Buffer[], status = 0x0000): Buffer {
   return Buffer.concat([header(status), operationGroup, Buffer.from([0x04]), ...printerAttrs, Buffer.from([0x03])]);
 }
 
-/** Deterministic PRNG (mulberry32) for bounded fuzzing. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG for bounded fuzzing. */
+export { seededRandom as prng } from '../../harness/seededRandom.js';

@@ -151,6 +151,50 @@ describe('JournaledStore', () => {
     await s.close();
   });
 
+  it('reads its own writes in a large transaction (past the point where they are indexed), across collections', async () => {
+    const s = await openStore(tempDir());
+    await s.transaction((tx) => tx.put('devices', 'keep', { v: 0 }));
+    const seen = await s.transaction(async (tx) => {
+      for (let i = 0; i < 40; i++) await tx.put(i % 2 ? 'devices' : 'agents', `r${i}`, { v: i });
+      await tx.put('devices', 'r1', { v: 'last' }); // rewritten after the switch to the index
+      await tx.delete('agents', 'r0');
+      await tx.delete('devices', 'keep');
+      expect(await tx.claimMessage('m1')).toBe(true);
+      expect(await tx.claimMessage('m2')).toBe(true);
+      expect(await tx.claimMessage('m1')).toBe(false);
+      return {
+        r1: await tx.get('devices', 'r1'),
+        r0: await tx.get('agents', 'r0'),
+        r2: await tx.get('agents', 'r2'),
+        keep: await tx.get('devices', 'keep'),
+        devices: (await tx.list<{ v: unknown }>('devices')).length,
+        agents: (await tx.list('agents')).length,
+      };
+    });
+    expect(seen).toEqual({ r1: { v: 'last' }, r0: undefined, r2: { v: 2 }, keep: undefined, devices: 20, agents: 19 });
+    expect(await s.get('devices', 'r1')).toEqual({ v: 'last' });
+    expect(await s.get('devices', 'keep')).toBeUndefined();
+    expect(await s.transaction((tx) => tx.claimMessage('m2'))).toBe(false);
+    await s.close();
+  });
+
+  it('runs thousands of queued transactions one after another, each seeing the ones before', async () => {
+    const s = await openStore(tempDir());
+    await s.transaction((tx) => tx.put('counters', 'n', 0));
+    const results = await Promise.all(
+      Array.from({ length: 9000 }, () =>
+        s.transaction(async (tx) => {
+          const n = (await tx.get<number>('counters', 'n'))!;
+          await tx.put('counters', 'n', n + 1);
+          return n + 1;
+        }),
+      ),
+    );
+    expect(results).toEqual(Array.from({ length: 9000 }, (_, i) => i + 1));
+    expect(await s.get('counters', 'n')).toBe(9000);
+    await s.close();
+  });
+
   it('rejects bad collection names with the name in the message', async () => {
     const s = await openStore(tempDir());
     await expect(s.transaction((tx) => tx.put('../etc', 'x', 1))).rejects.toThrow('invalid collection name "../etc"');

@@ -110,14 +110,5 @@ export function oracleNextOpening(cal: OracleCalendar, from: number): number {
   for (let t = from; ; t += MIN) if (isWorkingMinute(cal, t)) return t;
 }
 
-/** Deterministic PRNG (mulberry32) so a failing case can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG so a failing case can be replayed from its seed. */
+export { seededRandom as prng } from '../../harness/seededRandom.js';

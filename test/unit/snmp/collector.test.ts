@@ -3,7 +3,7 @@
  * against misbehaving agents, alert-table reuse, requests in flight, credential search.
  */
 import { describe, expect, it } from 'vitest';
-import { collectSnmp, findSnmpCredential, SnmpCollectError } from '../../../agent/collect/snmp/collector.js';
+import { alertRowsUnchanged, collectSnmp, findSnmpCredential, retainForNextPoll, SnmpCollectError } from '../../../agent/collect/snmp/collector.js';
 import { compareOids, type SnmpValue } from '../../../agent/collect/snmp/raw.js';
 import { InFlightLimit, type SnmpEndpoint, type SnmpTransport, type Varbind } from '../../../agent/collect/snmp/session.js';
 import { OID } from '../../../mibs/oids.generated.js';
@@ -50,6 +50,7 @@ class FakeAgent implements SnmpTransport {
   bulk = 0;
   next = 0;
   readonly started: string[] = [];
+  private readonly looping = new Set<string>();
   private readonly sorted: Array<[string, SnmpValue]>;
   constructor(
     values: Record<string, SnmpValue>,
@@ -71,7 +72,13 @@ class FakeAgent implements SnmpTransport {
     return fn();
   }
   private after(oid: string): Varbind {
-    if (this.o.loopUnder && oid.startsWith(this.o.loopUnder)) return { oid: `${this.o.loopUnder}.1.1`, value: { type: 'integer', value: 0 } };
+    // Inside the subtree, the successor of an OID is that OID again (entering it works once).
+    if (this.o.loopUnder && oid.startsWith(`${this.o.loopUnder}.`)) {
+      const first = this.sorted.find(([o]) => compareOids(o, oid) > 0);
+      const repeat = first && first[0].startsWith(`${this.o.loopUnder}.`) && !this.looping.has(oid) ? first[0] : oid;
+      this.looping.add(repeat);
+      return { oid: repeat, value: { type: 'integer', value: 0 } };
+    }
     if (this.o.backwardsUnder && oid.startsWith(`${this.o.backwardsUnder}.`)) return { oid: `${this.o.backwardsUnder}.1.1`, value: { type: 'integer', value: 0 } };
     const hit = this.sorted.find(([o]) => compareOids(o, oid) > 0);
     return hit ? { oid: hit[0], value: hit[1] } : { oid, exception: 'endOfMibView' };
@@ -89,23 +96,32 @@ class FakeAgent implements SnmpTransport {
   }
   getNext(oids: readonly string[]) {
     this.next++;
-    this.started.push(oids[0]!);
-    return this.tick(() => oids.map((oid) => this.after(oid)));
-  }
-  getBulk(oid: string, max: number) {
-    this.bulk++;
-    this.started.push(oid);
+    this.started.push(...oids);
     return this.tick(() => {
-      const out: Varbind[] = [];
-      let cur = oid;
-      for (let i = 0; i < max; i++) {
-        const vb = this.after(cur);
-        out.push(vb);
-        if ('exception' in vb) break;
-        cur = vb.oid;
-      }
+      const out = oids.map((oid) => this.after(oid));
+      // SNMPv1: the end of the MIB is error-status noSuchName for the whole request (the session
+      // turns it into endOfMibView only when one OID was asked).
+      if (this.version === '1' && oids.length > 1 && out.some((vb) => 'exception' in vb)) throw new SnmpCollectError('requestFailed', 'fake: NoSuchName');
       return out;
     });
+  }
+  /** RFC 3416 GETBULK: non-repeaters get one successor, repeaters up to `max` each. */
+  getBulk(oids: readonly string[], nonRepeaters: number, max: number) {
+    this.bulk++;
+    this.started.push(...oids);
+    return this.tick(() =>
+      oids.map((oid, i) => {
+        const out: Varbind[] = [];
+        let cur = oid;
+        for (let r = 0; r < (i < nonRepeaters ? 1 : max); r++) {
+          const vb = this.after(cur);
+          out.push(vb);
+          if ('exception' in vb) break;
+          cur = vb.oid;
+        }
+        return out;
+      }),
+    );
   }
   close() {}
 }
@@ -179,31 +195,100 @@ describe('collectSnmp', () => {
     }
   });
 
-  it('the collector runs walks concurrently up to the limit', async () => {
-    const agent = new FakeAgent(valuesFromSnmprec(DEVICE));
-    await collectSnmp(target('2c', 3), undefined, { openTransport: () => limitTransport(agent, 3) });
-    expect(agent.maxInFlight).toBe(3);
+  it('walks all columns in one GETBULK with the system group as non-repeaters, and sizes later polls from the last one', async () => {
+    const agent = new FakeAgent(valuesFromSnmprec(DEVICE), { hugeRows: 10 });
+    const first = await collectSnmp(target(), undefined, { openTransport: () => agent });
+    // One combined request, then the one column longer than a row (11 supply levels) until its end.
+    expect(first.raw.requests).toBeLessThanOrEqual(5);
+    expect(first.raw.shape?.[OID.prtMarkerSuppliesLevel]).toBe(11);
+    expect(first.snapshot.identity.sysDescr).toBe('ACME Laser');
+    const agent2 = new FakeAgent(valuesFromSnmprec(DEVICE), { hugeRows: 10 });
+    const second = await collectSnmp(target(), first.raw, { openTransport: () => agent2 });
+    // Known shape: the short columns and the long one go out as two requests, each to its end.
+    expect(second.raw.requests).toBe(2);
+    expect(second.raw.values).toEqual(first.raw.values);
+  });
+
+  it('the collector never has more requests in flight than the session allows', async () => {
+    const values = valuesFromSnmprec(DEVICE);
+    const first = await collectSnmp(target(), undefined, { openTransport: () => new FakeAgent(values, { hugeRows: 10 }) });
+    for (const limit of [1, 3]) {
+      const agent = new FakeAgent(values, { hugeRows: 10 });
+      await collectSnmp(target('2c', limit), first.raw, { openTransport: () => limitTransport(agent, limit) });
+      // Two requests of different lengths go out together when the limit allows it.
+      expect(agent.maxInFlight).toBe(Math.min(limit, 2));
+    }
   });
 
   it('reuses the alert table when the alert counters did not change, walks it when they did', async () => {
     const values = valuesFromSnmprec(DEVICE);
     const first = await collectSnmp(target(), undefined, { openTransport: () => new FakeAgent(values) });
     const agent = new FakeAgent(values);
-    const second = await collectSnmp(target(), first.raw, { openTransport: () => agent });
+    const second = await collectSnmp(target(), retainForNextPoll(first.raw), { openTransport: () => agent });
     expect(second.raw.alertTable).toBe('reused');
-    expect(agent.started.filter((o) => o.startsWith(OID.prtAlertEntry))).toEqual([]);
+    // Only the probe column of the alert table is read (inside the one combined request).
+    expect(agent.started.filter((o) => o.startsWith(OID.prtAlertEntry))).toEqual([OID.prtAlertSeverityLevel]);
+    expect(second.raw.requests).toBe(1);
     expect(second.snapshot.faults.map((f) => f.code)).toEqual(['door.open']);
+    expect(second.raw.values).toEqual(first.raw.values);
 
     const changed = { ...values, [`${OID.prtAlertAllEvents}.1`]: { type: 'counter32', value: 10 } as SnmpValue };
     const agent3 = new FakeAgent(changed);
     const third = await collectSnmp(target(), first.raw, { openTransport: () => agent3 });
     expect(third.raw.alertTable).toBe('walked');
-    expect(agent3.started.some((o) => o.startsWith(OID.prtAlertEntry))).toBe(true);
+    expect(agent3.started).toContain(OID.prtAlertDescription);
+  });
+
+  it('a removed alert is seen although the alert counters did not change', async () => {
+    const values = valuesFromSnmprec(DEVICE);
+    const first = await collectSnmp(target(), undefined, { openTransport: () => new FakeAgent(values) });
+    expect(first.snapshot.faults.map((f) => f.code)).toEqual(['door.open']);
+    // The door is closed: the agent drops the alert row; the counters (alerts ADDED) stay as they
+    // were, and so does every status object: only the alert table itself tells.
+    const cleared = Object.fromEntries(Object.entries(values).filter(([oid]) => !oid.startsWith(`${OID.prtAlertEntry}.`)));
+    const agent = new FakeAgent(cleared);
+    const second = await collectSnmp(target(), retainForNextPoll(first.raw), { openTransport: () => agent });
+    expect(second.raw.alertTable).toBe('walked');
+    expect(second.snapshot.faults).toEqual([]);
+    expect(Object.keys(second.raw.values).filter((o) => o.startsWith(OID.prtAlertEntry))).toEqual([]);
+    // And the next poll after that reuses the (now empty) table again.
+    const third = await collectSnmp(target(), retainForNextPoll(second.raw), { openTransport: () => new FakeAgent(cleared) });
+    expect(third.raw.alertTable).toBe('reused');
+    expect(third.snapshot.faults).toEqual([]);
+  });
+
+  it('a changed status object, or rows older than the age bound, make the alert table walked again', async () => {
+    const values = valuesFromSnmprec(DEVICE);
+    const clock = new ManualClock();
+    const first = await collectSnmp(target(), undefined, { openTransport: () => new FakeAgent(values), clock });
+    const printing = { ...values, [`${OID.hrPrinterStatus}.1`]: { type: 'integer', value: 4 } as SnmpValue };
+    const a = await collectSnmp(target(), retainForNextPoll(first.raw), { openTransport: () => new FakeAgent(printing), clock });
+    expect(a.raw.alertTable).toBe('walked');
+
+    clock.advance(60_000);
+    const b = await collectSnmp(target(), retainForNextPoll(first.raw), { openTransport: () => new FakeAgent(values), clock, alertReuseMaxAgeMs: 120_000 });
+    expect(b.raw.alertTable).toBe('reused');
+    expect(b.raw.alertTableWalkedAt).toBe(first.raw.alertTableWalkedAt);
+    clock.advance(61_000);
+    const c = await collectSnmp(target(), retainForNextPoll(b.raw), { openTransport: () => new FakeAgent(values), clock, alertReuseMaxAgeMs: 120_000 });
+    expect(c.raw.alertTable).toBe('walked');
+    expect(c.raw.alertTableWalkedAt).toBe(clock.now());
+  });
+
+  it('alertRowsUnchanged: counters, status columns and the probe column must all match', () => {
+    const before = valuesFromSnmprec(DEVICE);
+    expect(alertRowsUnchanged(before, { ...before })).toBe(true);
+    for (const oid of [`${OID.prtAlertCriticalEvents}.1`, `${OID.hrDeviceStatus}.1`, `${OID.hrPrinterDetectedErrorState}.1`, `${OID.prtAlertSeverityLevel}.1.4`]) {
+      const { [oid]: dropped, ...without } = before;
+      expect(dropped).toBeDefined();
+      expect(alertRowsUnchanged(before, without), oid).toBe(false);
+    }
+    expect(alertRowsUnchanged(before, { ...before, [`${OID.hrPrinterDetectedErrorState}.1`]: { type: 'octets', hex: '08' } })).toBe(false);
   });
 
   it('an agent returning the same OID forever fails the device with walkNotIncreasing', async () => {
     const agent = new FakeAgent(valuesFromSnmprec(DEVICE), { loopUnder: OID.prtMarkerSuppliesEntry });
-    await expectCode(collectSnmp(target(), undefined, { openTransport: () => agent }), 'walkNotIncreasing', /prtMarkerSuppliesEntry is not progressing/);
+    await expectCode(collectSnmp(target(), undefined, { openTransport: () => agent }), 'walkNotIncreasing', /prtMarkerSupplies\w+ is not progressing/);
     expect(agent.requests).toBeLessThan(60);
   });
 
@@ -280,7 +365,7 @@ function limitTransport(inner: FakeAgent, limit: number): SnmpTransport {
     },
     get: (o) => run(() => inner.get(o)),
     getNext: (o) => run(() => inner.getNext(o)),
-    getBulk: (o, m) => run(() => inner.getBulk(o, m)),
+    getBulk: (o, n, m) => run(() => inner.getBulk(o, n, m)),
     close: () => inner.close(),
   };
 }

@@ -1,0 +1,93 @@
+/**
+ * The one error body of the API: `{statusCode, code, message, field?, problems?}`. `field` names
+ * the input at fault ("body.minutes", "querystring.limit"); `problems` lists every problem found
+ * (shared/validation.ts format) when there are several.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { toProblems, type Problem } from '../../shared/validation.js';
+import { ContractError } from '../sla/contract.js';
+import { TicketActionError, TicketNotFoundError } from '../tickets/ticketService.js';
+
+export const ErrorCode = z.enum(['VALIDATION_FAILED', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'PAYLOAD_TOO_LARGE', 'INTERNAL']);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ApiErrorBody = z
+  .object({
+    statusCode: z.number().int(),
+    code: ErrorCode,
+    message: z.string(),
+    field: z.string().optional(),
+    problems: z.array(z.object({ path: z.string(), expected: z.string(), found: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Error' });
+export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
+
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+    readonly problems?: Problem[],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  static notFound(what: string): ApiError {
+    return new ApiError(404, 'NOT_FOUND', `${what} not found`);
+  }
+
+  static forbidden(message: string): ApiError {
+    return new ApiError(403, 'FORBIDDEN', message);
+  }
+
+  /** From a zod error of input in `part` ("body", "querystring", "params"). */
+  static invalid(part: string, error: z.ZodError): ApiError {
+    const problems = toProblems(error).map((p) => {
+      const path = p.path ? `${part}.${p.path}` : part;
+      return { ...p, path, message: p.expected === 'no such key' ? `${path}: unknown key` : `${path}: expected ${p.expected}, found ${p.found}` };
+    });
+    const first = problems[0]!;
+    return new ApiError(400, 'VALIDATION_FAILED', problems.map((p) => p.message).join('; '), first.path, problems);
+  }
+
+  body(): ApiErrorBody {
+    return { statusCode: this.statusCode, code: this.code, message: this.message, ...(this.field !== undefined ? { field: this.field } : {}), ...(this.problems && this.problems.length > 0 ? { problems: this.problems } : {}) };
+  }
+}
+
+/** Thrown by the validator compiler so the error handler knows which part failed and why. */
+export class RequestValidationError extends Error {
+  readonly statusCode = 400;
+  constructor(readonly zodError: z.ZodError) {
+    super('request validation failed');
+    this.name = 'RequestValidationError';
+  }
+}
+
+/** Maps anything thrown by a route to the error body. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof RequestValidationError) {
+    const part = (err as unknown as { validationContext?: string }).validationContext ?? 'request';
+    return ApiError.invalid(part, err.zodError);
+  }
+  if (err instanceof TicketNotFoundError) return new ApiError(404, 'NOT_FOUND', err.message);
+  if (err instanceof TicketActionError) return new ApiError(409, 'CONFLICT', err.message);
+  if (err instanceof ContractError) return new ApiError(400, 'VALIDATION_FAILED', err.message, 'body');
+  const fe = err as Partial<FastifyError>;
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ApiError(413, 'PAYLOAD_TOO_LARGE', fe.message ?? 'request body too large', 'body');
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    // Fastify's own client errors: bad JSON, wrong content type, empty body.
+    return new ApiError(fe.statusCode, 'VALIDATION_FAILED', fe.message ?? 'bad request', 'body');
+  }
+  return new ApiError(500, 'INTERNAL', 'internal error (logged on the server)');
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+  const api = toApiError(err);
+  if (api.statusCode >= 500) request.log.error({ err }, 'API request failed');
+  return reply.code(api.statusCode).type('application/json; charset=utf-8').send(JSON.stringify(api.body()));
+}

@@ -1,0 +1,162 @@
+/**
+ * Ticket routes: the queue (filters, queue order, pagination), a ticket with its history and
+ * evidence, and the operator actions of the ticket engine (server/tickets/ticketPolicy.ts). An
+ * action the lifecycle forbids answers 409 with the engine's reason; a ticket the caller may not
+ * see answers 404. The operator recorded in the history is the token's name.
+ *
+ * Hot tickets (open and resolved) are read straight from the store: they were validated when the
+ * ticket engine wrote them, and re-parsing 100,000 records per request would cost seconds.
+ * Closed tickets live in monthly archives: `status=closed&closedMonth=YYYY-MM` lists one month.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { canAssign, canSeeTicket, customerScope, ticketViewFor } from '../auth/access.js';
+import type { Principal } from '../auth/apiTokens.js';
+import { WorkChannel } from '../sla/contract.js';
+import { TimeEntry, type Ticket } from '../tickets/ticket.js';
+import type { TicketAction } from '../tickets/ticketPolicy.js';
+import { ApiError } from './apiErrors.js';
+import { principalOf, requires } from './apiAuth.js';
+import type { ApiContext } from './apiPlugin.js';
+import { TicketDetail, TicketSummary } from './apiSchemas.js';
+import { allOf, PageQuery, pageSchema, paginate, paginateWhere } from './pagination.js';
+import { GroupIndex, SortedView } from './sortedView.js';
+import { queueOrder, summary, TicketFilter, ticketPredicate } from './ticketQuery.js';
+
+const TICKETS = 'tickets';
+
+const IdParams = z.strictObject({ id: z.string().min(1).max(64) });
+const Text = (max: number) => z.string().trim().min(1).max(max);
+
+/** Bodies of the actions (the operator comes from the token, never from the body). */
+const ACTIONS = {
+  acknowledge: { summary: 'acknowledge (first response: stops the reaction clock)', body: z.strictObject({ note: Text(2000).optional() }), action: (b: { note?: string }, by: string): TicketAction => ({ type: 'acknowledge', by, ...(b.note !== undefined ? { note: b.note } : {}) }) },
+  start: { summary: 'start work', body: z.strictObject({}), action: (_b: object, by: string): TicketAction => ({ type: 'start', by }) },
+  escalate: { summary: 'escalate to the next support tier', body: z.strictObject({ reason: Text(2000) }), action: (b: { reason: string }, by: string): TicketAction => ({ type: 'escalate', by, reason: b.reason }) },
+  'wait-for-customer': { summary: 'ask the customer and pause the resolution clock', body: z.strictObject({ question: Text(10_000) }), action: (b: { question: string }, by: string): TicketAction => ({ type: 'waitForCustomer', by, question: b.question }) },
+  'customer-replied': { summary: 'record the customer reply (resumes the clock)', body: z.strictObject({ text: Text(10_000) }), action: (b: { text: string }, by: string): TicketAction => ({ type: 'customerReplied', by, text: b.text }) },
+  'contact-attempts': { summary: 'record an attempt to reach the customer', body: z.strictObject({ channel: Text(64), note: Text(2000) }), action: (b: { channel: string; note: string }, by: string): TicketAction => ({ type: 'contactAttempt', by, channel: b.channel, note: b.note }) },
+  resolve: { summary: 'resolve', body: z.strictObject({ solution: Text(10_000), confirmedByCustomer: z.boolean().optional() }), action: (b: { solution: string; confirmedByCustomer?: boolean }, by: string): TicketAction => ({ type: 'resolve', by, solution: b.solution, ...(b.confirmedByCustomer !== undefined ? { confirmedByCustomer: b.confirmedByCustomer } : {}) }) },
+  close: { summary: 'close a resolved ticket', body: z.strictObject({}), action: (_b: object, by: string): TicketAction => ({ type: 'close', by }) },
+  reopen: { summary: 'reopen a resolved ticket', body: z.strictObject({ reason: Text(2000) }), action: (b: { reason: string }, by: string): TicketAction => ({ type: 'reopen', by, reason: b.reason }) },
+  comments: { summary: 'add a comment (public: visible to the customer; default: internal note)', body: z.strictObject({ text: Text(10_000), public: z.boolean().default(false) }), action: (b: { text: string; public: boolean }, by: string): TicketAction => ({ type: 'comment', by, text: b.text, public: b.public }) },
+} as const;
+
+export async function findArchived(ctx: Pick<ApiContext, 'repo'>, id: string): Promise<Ticket | undefined> {
+  const months = await ctx.repo.archiveMonths(TICKETS);
+  for (const m of months.reverse()) {
+    let found: Ticket | undefined;
+    for await (const rec of ctx.repo.readArchive<Ticket>(TICKETS, m)) if (rec.id === id) found = rec.value;
+    if (found) return found;
+  }
+  return undefined;
+}
+
+export const ticketRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ctx }) => {
+  const app = scope.withTypeProvider<ZodTypeProvider>();
+  const tags = ['tickets'];
+  // The hot tickets in queue order, re-sorted only when a ticket changed (100,000 tickets: one sort, not one per request).
+  const hotQueue = new SortedView<Ticket>(queueOrder);
+  // Customer-scoped queues (customer tokens, ?customer=) read their group instead of scanning every ticket.
+  const hotByCustomer = new GroupIndex<Ticket>((t) => t.customer.id);
+
+  /** A ticket the caller may see, hot or archived; 404 otherwise. */
+  const visibleTicket = async (p: Principal, id: string): Promise<Ticket> => {
+    const t = (await ctx.repo.get<Ticket>(TICKETS, id)) ?? (await findArchived(ctx, id));
+    if (!t || !canSeeTicket(p, t)) throw ApiError.notFound(`ticket ${JSON.stringify(id)}`);
+    return t;
+  };
+
+  const act = async (p: Principal, id: string, action: TicketAction): Promise<Ticket> => {
+    const t = await visibleTicket(p, id);
+    if (t.status === 'closed') throw new ApiError(409, 'CONFLICT', `ticket ${t.id}: it is closed (closed tickets are history and cannot change)`);
+    const next = await ctx.tickets.act(id, action);
+    ctx.live.ticketChanged(next, action.type);
+    return next;
+  };
+
+  app.get(
+    '/tickets',
+    { preValidation: requires('tickets:read'), schema: { tags, summary: 'tickets in work-queue order (earliest deadline first)', querystring: PageQuery.extend(TicketFilter.shape), response: { 200: pageSchema(TicketSummary) } } },
+    async (req) => {
+      const p = principalOf(req);
+      const q = req.query;
+      const scopeId = customerScope(p);
+      const access: Array<(t: Ticket) => boolean> = [];
+      if (scopeId !== null) access.push((t) => t.customer.id === scopeId);
+      if (p.role === 'technician') access.push((t) => canSeeTicket(p, t));
+      const customer = scopeId ?? q.customer;
+      const hotFilter = ticketPredicate({ ...q, customer: undefined }, p.name, true);
+      const keepHot = allOf([...access, ...(hotFilter ? [hotFilter] : [])]);
+      const sorted = hotQueue.of(await ctx.repo.list<Ticket>(TICKETS));
+      // The customer's own group (empty when a customer token asks for another customer).
+      const hot = customer === undefined ? sorted : q.customer !== undefined && q.customer !== customer ? [] : (hotByCustomer.of(sorted).get(customer) ?? []);
+      if (!q.status?.includes('closed')) return paginateWhere(hot, keepHot, q, summary);
+      const keepClosed = allOf([...access, ticketPredicate(q, p.name, false) ?? (() => true)])!;
+      const month = q.closedMonth ?? new Date(ctx.clock.now()).toISOString().slice(0, 7);
+      const closed: Ticket[] = [];
+      for await (const rec of ctx.repo.readArchive<Ticket>(TICKETS, month)) if (keepClosed(rec.value)) closed.push(rec.value);
+      return paginate(queueOrder([...(keepHot ? hot.filter(keepHot) : hot), ...closed]), q, summary);
+    },
+  );
+
+  app.get(
+    '/tickets/:id',
+    { preValidation: requires('tickets:read'), schema: { tags, summary: 'a ticket with faults (evidence), comments, time entries, history and SLA clocks', params: IdParams, response: { 200: TicketDetail } } },
+    async (req) => ticketViewFor(principalOf(req), await visibleTicket(principalOf(req), req.params.id)),
+  );
+
+  for (const [path, spec] of Object.entries(ACTIONS)) {
+    app.post(
+      `/tickets/:id/${path}`,
+      { preValidation: requires('tickets:act'), schema: { tags, summary: spec.summary, params: IdParams, body: spec.body, response: { 200: TicketDetail } } },
+      async (req) => {
+        const p = principalOf(req);
+        const action = (spec.action as (b: unknown, by: string) => TicketAction)(req.body, p.name);
+        return act(p, req.params.id, action);
+      },
+    );
+  }
+
+  app.post(
+    '/tickets/:id/assign',
+    {
+      preValidation: requires('tickets:act'),
+      schema: { tags, summary: 'assign (null: back to the queue); technicians may only take a ticket or give theirs back', params: IdParams, body: z.strictObject({ assignee: z.string().trim().min(1).max(128).nullable() }), response: { 200: TicketDetail } },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const t = await visibleTicket(p, req.params.id);
+      if (!canAssign(p, t, req.body.assignee)) throw ApiError.forbidden(`a technician may assign a ticket only to themselves (${p.name}) or give their own back`);
+      return act(p, req.params.id, { type: 'assign', by: p.name, assignee: req.body.assignee });
+    },
+  );
+
+  app.get(
+    '/tickets/:id/time-entries',
+    { preValidation: requires('tickets:read'), schema: { tags, summary: 'time entries of a ticket', params: IdParams, querystring: PageQuery, response: { 200: pageSchema(TimeEntry) } } },
+    async (req) => paginate((await visibleTicket(principalOf(req), req.params.id)).timeEntries, req.query),
+  );
+
+  app.post(
+    '/tickets/:id/time-entries',
+    {
+      preValidation: requires('tickets:act'),
+      schema: {
+        tags,
+        summary: 'record work time (billed by the contract rules; may use the monthly cap)',
+        params: IdParams,
+        body: z.strictObject({ channel: WorkChannel, minutes: z.number().int().min(1).max(24 * 60), note: z.string().trim().max(2000).default('') }),
+        response: { 201: TicketDetail },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const t = await act(p, req.params.id, { type: 'addTime', by: p.name, id: randomUUID(), channel: req.body.channel, minutes: req.body.minutes, note: req.body.note });
+      return reply.code(201).send(t);
+    },
+  );
+  return Promise.resolve();
+};

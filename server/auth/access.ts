@@ -1,0 +1,71 @@
+/**
+ * Who may do what (pure). Roles:
+ *   admin       everything, including agent credentials
+ *   dispatcher  all tickets of the vendor (read and act), fleet, reports, contracts, impact rules
+ *   technician  tickets assigned to them and the unassigned ones in the queues (read and act),
+ *               fleet, contracts and impact rules (read)
+ *   customer    read-only: its own customer's devices, agents, sites, tickets and reports
+ * A customer token is confined to its customer by `customerScope`; every route that returns
+ * customer data filters with it (tested route by route in test/unit/api/authMatrix.test.ts).
+ */
+import type { Ticket } from '../tickets/ticket.js';
+import type { ApiRole, Principal } from './apiTokens.js';
+
+export type Permission =
+  | 'fleet:read'
+  | 'tickets:read'
+  | 'tickets:act'
+  | 'reports:read'
+  | 'contracts:read'
+  | 'impact:read'
+  | 'rules:validate'
+  | 'credentials:manage'
+  | 'events:read';
+
+const ROLE_PERMISSIONS: Readonly<Record<ApiRole, ReadonlySet<Permission>>> = {
+  admin: new Set<Permission>(['fleet:read', 'tickets:read', 'tickets:act', 'reports:read', 'contracts:read', 'impact:read', 'rules:validate', 'credentials:manage', 'events:read']),
+  dispatcher: new Set<Permission>(['fleet:read', 'tickets:read', 'tickets:act', 'reports:read', 'contracts:read', 'impact:read', 'rules:validate', 'events:read']),
+  technician: new Set<Permission>(['fleet:read', 'tickets:read', 'tickets:act', 'contracts:read', 'impact:read', 'events:read']),
+  // Contracts and impact rules are vendor-wide (other customers' terms and prices): not for customers.
+  customer: new Set<Permission>(['fleet:read', 'tickets:read', 'reports:read', 'events:read']),
+};
+
+export function can(p: Principal, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[p.role].has(permission);
+}
+
+/** The only customer a principal may see, or null for all. */
+export function customerScope(p: Principal): string | null {
+  return p.role === 'customer' ? p.customerId : null;
+}
+
+export function canSeeCustomer(p: Principal, customerId: string): boolean {
+  const scope = customerScope(p);
+  return scope === null || scope === customerId;
+}
+
+/** Ticket visibility: customer → own customer's; technician → assigned to them or unassigned. */
+export function canSeeTicket(p: Principal, t: Pick<Ticket, 'customer' | 'assignee'>): boolean {
+  switch (p.role) {
+    case 'admin':
+    case 'dispatcher':
+      return true;
+    case 'technician':
+      return t.assignee === null || t.assignee === p.name;
+    case 'customer':
+      return t.customer.id === p.customerId;
+  }
+}
+
+/** A technician may take a ticket or give it back, not hand it to someone else. */
+export function canAssign(p: Principal, t: Pick<Ticket, 'assignee'>, assignee: string | null): boolean {
+  if (p.role === 'admin' || p.role === 'dispatcher') return true;
+  if (p.role !== 'technician') return false;
+  return assignee === p.name || (assignee === null && t.assignee === p.name);
+}
+
+/** What a principal sees of a ticket: customers do not see internal notes. */
+export function ticketViewFor<T extends Pick<Ticket, 'comments'>>(p: Principal, t: T): T {
+  if (p.role !== 'customer') return t;
+  return { ...t, comments: t.comments.filter((c) => c.public) };
+}
