@@ -7,6 +7,7 @@
  * - Its parser and serializer write to the console on odd input (and throw strings); calls run
  *   with console.log/error redirected to a callback, so nothing reaches the user's terminal.
  */
+import { withConsoleCaptured } from '../collect/ipp/ippConsole.js';
 import ipp from 'ipp';
 import type { IppAttributes } from './ippView.js';
 
@@ -33,21 +34,6 @@ function registerSyntaxes(): void {
   registered = true;
 }
 
-/** Runs `fn` with console.log/console.error/console.warn captured (synchronous code only). */
-function quietly<T>(onOutput: (line: string) => void, fn: () => T): T {
-  const saved = { log: console.log, error: console.error, warn: console.warn };
-  const capture = (...args: unknown[]) => onOutput(args.map(String).join(' '));
-  console.log = capture;
-  console.error = capture;
-  console.warn = capture;
-  try {
-    return fn();
-  } finally {
-    console.log = saved.log;
-    console.error = saved.error;
-    console.warn = saved.warn;
-  }
-}
 
 function asError(thrown: unknown): Error {
   return thrown instanceof Error ? thrown : new Error(String(thrown));
@@ -66,7 +52,7 @@ export function parseIppRequest(body: Buffer, onOutput: (line: string) => void):
   if (body.length < 9) throw new Error(`IPP request of ${body.length} bytes is too short (at least 9 needed)`);
   let parsed: Record<string, unknown>;
   try {
-    parsed = quietly(onOutput, () => ipp.parse(body) as unknown as Record<string, unknown>);
+    parsed = withConsoleCaptured(onOutput, () => ipp.parse(body) as unknown as Record<string, unknown>);
   } catch (err) {
     throw new Error(`malformed IPP request: ${asError(err).message}`);
   }
@@ -118,7 +104,7 @@ export function serializeIppResponse(
   };
   if (response.printerAttributes) msg['printer-attributes-tag'] = unsignedIntegers(response.printerAttributes);
   try {
-    return quietly(onOutput, () => ipp.serialize(msg as unknown as Parameters<typeof ipp.serialize>[0]));
+    return withConsoleCaptured(onOutput, () => ipp.serialize(msg as unknown as Parameters<typeof ipp.serialize>[0]));
   } catch (err) {
     throw new Error(`cannot encode IPP response: ${asError(err).message}`);
   }

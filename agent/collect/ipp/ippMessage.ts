@@ -11,6 +11,7 @@
  * every length against the buffer, and bounds counts and nesting, so hostile input gives an
  * `IppDecodeError` naming the offset and what was wrong.
  */
+import { withConsoleCaptured } from './ippConsole.js';
 import ippPackage from 'ipp';
 
 export const IPP_TAG = {
@@ -439,19 +440,12 @@ export function encodeGetPrinterAttributes(request: GetPrinterAttributesRequest)
     },
   };
   const captured: string[] = [];
-  const saved = { log: console.log, error: console.error, warn: console.warn };
-  // Synchronous call: nothing else runs while the console is redirected.
-  console.log = console.error = console.warn = (...args: unknown[]) => {
-    captured.push(args.map(String).join(' '));
-  };
   try {
-    const out = ippPackage.serialize(message);
+    const out = withConsoleCaptured((line) => captured.push(line), () => ippPackage.serialize(message));
     if (captured.length > 0) throw new Error(captured.join('; '));
     return out;
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new Error(`cannot encode Get-Printer-Attributes for ${request.printerUri}: ${reason}`);
-  } finally {
-    Object.assign(console, saved);
   }
 }
