@@ -20,6 +20,7 @@
  *    a report outside hours starts at the next opening (the calendar does that).
  * Every change appends a history entry (who, when, what).
  */
+import { DateTime } from 'luxon';
 import { FAULTS, faultLabel, type FaultCode } from '../../shared/faults.js';
 import type { BusinessCalendar } from '../sla/businessCalendar.js';
 import { IMPACT_RANK, onSiteTerms, queueFor, termsFor, Tier, wallDurationMs, type AppliedTerms, type Contract, type Impact, type ReportChannel, type WorkChannel } from '../sla/contract.js';
@@ -207,7 +208,10 @@ function openTicket(input: NewTicketInput, ctx: PolicyContext): { ticket: Ticket
     revision: 0,
   };
   const detail = `${input.title}; impact ${input.impact} (${input.impactRule}); contract ${contract.spec.id} level ${terms.level}; ${
-    g.guaranteed ? `reaction due ${new Date(ticket.sla.reaction.deadlineAt!).toISOString()}` : `no guaranteed reaction: ${g.reason}`
+    // In the contract calendar's zone: the time the desk and the customer read on their clocks.
+    g.guaranteed
+      ? `reaction due ${DateTime.fromMillis(ticket.sla.reaction.deadlineAt!, { zone: terms.calendar.zone }).toISO({ suppressMilliseconds: true })}`
+      : `no guaranteed reaction: ${g.reason}`
   }`;
   return { ticket: log(ticket, at, input.by, 'opened', detail), notice: { kind: 'ticket.opened', ticketId: id, at, detail } };
 }

@@ -54,6 +54,14 @@ describe('ticket policy: automatic tickets from fleet signals', () => {
     expect(w.notices.filter((n) => n.kind === 'ticket.opened')).toHaveLength(1);
   });
 
+  it('states the reaction deadline in the contract zone, with its offset', () => {
+    const w = new World();
+    w.signal(raised('jam', MON_0900, { impact: 'critical' }));
+    const opened = w.notices.find((n) => n.kind === 'ticket.opened');
+    // Monday 2 March 2026, 09:00 Warsaw (UTC+1) + 2 working hours.
+    expect(opened?.detail).toContain('reaction due 2026-03-02T11:00:00+01:00');
+  });
+
   it('carries what a good report needs: device, site, contact, first seen, evidence, impact and rule, queue, deadline', () => {
     const w = new World();
     w.signal(raised('printhead.fault', MON_0900, { impact: 'high' }));
