@@ -14,6 +14,7 @@ import { StoredTicketRepository } from './tickets/ticketRepository.js';
 import { TicketService } from './tickets/ticketService.js';
 import { registerApi } from './api/apiPlugin.js';
 import { LiveUpdates } from './api/liveUpdates.js';
+import { dashboardPlugin } from './dashboard/dashboardPlugin.js';
 
 export interface ServerApp {
   readonly server: RunningServer;
@@ -69,6 +70,8 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
       const detach = service.attachToFleetEvents(events);
       // REST API under /api/v1 with its OpenAPI UI at /docs (server/api, docs/api.md).
       const api = await registerApi(http, { config, repo, events, tickets: service, contracts, live, clock, logger: logger.child({ component: 'api' }), ...(options.env ? { env: options.env } : {}) });
+      // Web dashboard: static pages under /dashboard/ that use the API above (server/dashboard, docs/dashboard.md).
+      await http.register(dashboardPlugin);
       service.start();
       return () => {
         service.stop();

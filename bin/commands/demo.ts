@@ -57,6 +57,7 @@ export function demoCommand(): Command {
       }
       const s = demo.app.server;
       out('FleetDesk demo is running.');
+      out(`  dashboard  ${demo.dashboardUrl}   (log in with the admin token below)`);
       out(`  API        ${demo.apiUrl}   (OpenAPI UI: http://127.0.0.1:${s.httpPort}/docs)`);
       out(`  admin      token in ${demo.adminTokenFile} (owner-only; use as "Authorization: Bearer <token>")`);
       out(`  server     health ${demo.healthUrl}   metrics http://127.0.0.1:${s.httpPort}/metrics`);

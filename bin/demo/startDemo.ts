@@ -43,6 +43,8 @@ export interface RunningDemo {
   readonly dataDir: string;
   readonly healthUrl: string;
   readonly apiUrl: string;
+  /** The web dashboard (log in with the admin token). */
+  readonly dashboardUrl: string;
   /** Owner-only file holding the generated admin API token (never printed). */
   readonly adminTokenFile: string;
   stop(): Promise<void>;
@@ -134,6 +136,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       dataDir,
       healthUrl: `http://127.0.0.1:${running.server.httpPort}/healthz`,
       apiUrl: `http://127.0.0.1:${running.server.httpPort}/api/v1`,
+      dashboardUrl: `http://127.0.0.1:${running.server.httpPort}/dashboard/`,
       adminTokenFile: adminTokenFile(serverConfig.dataDir),
       stop: async () => {
         await agent.stop();

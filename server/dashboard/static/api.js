@@ -1,0 +1,67 @@
+/**
+ * The REST API client: bearer token from sessionStorage (gone when the tab closes), JSON in and
+ * out, and the API's error body ({statusCode, code, message, field}) turned into an ApiError.
+ */
+const TOKEN_KEY = 'fleetdesk.token';
+const BASE = '/api/v1';
+
+export const session = {
+  token: () => sessionStorage.getItem(TOKEN_KEY),
+  set: (token) => sessionStorage.setItem(TOKEN_KEY, token),
+  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+  /** The caller from GET /me, filled after login. */
+  me: null,
+};
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message ?? `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.code ?? 'HTTP';
+    this.field = body?.field ?? null;
+  }
+}
+
+/** Called when the API answers 401 (token revoked or mistyped): the app goes to the login page. */
+let onUnauthorized = () => {};
+export function whenUnauthorized(fn) {
+  onUnauthorized = fn;
+}
+
+export async function api(path, { method = 'GET', body, token = session.token() } = {}) {
+  const headers = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res;
+  try {
+    res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (err) {
+    throw new ApiError(0, { code: 'NETWORK', message: `the server cannot be reached (${err.message})` });
+  }
+  if (res.status === 204) return null;
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    const error = new ApiError(res.status, data);
+    if (res.status === 401 && token === session.token()) onUnauthorized(error);
+    throw error;
+  }
+  return data;
+}
+
+/** Every page of a list (bounded: at most `maxPages` requests). */
+export async function apiAll(path, { pageSize = 500, maxPages = 10 } = {}) {
+  const items = [];
+  let offset = 0;
+  let total = 0;
+  for (let i = 0; i < maxPages; i++) {
+    const sep = path.includes('?') ? '&' : '?';
+    const page = await api(`${path}${sep}limit=${pageSize}&offset=${offset}`);
+    items.push(...page.items);
+    total = page.total;
+    if (page.nextOffset === null) break;
+    offset = page.nextOffset;
+  }
+  return { items, total };
+}
+
+export const encodeKey = (key) => encodeURIComponent(key);

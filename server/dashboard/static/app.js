@@ -1,0 +1,139 @@
+/**
+ * The dashboard shell: hash routes, the top bar (navigation, language, user, logout), the live
+ * update stream, and the one-second SLA countdown tick. Each page module exports
+ * `render(main, params, query)` and may return a cleanup function (called when leaving it).
+ */
+import { api, session, whenUnauthorized } from './api.js';
+import { h, setChildren } from './dom.js';
+import { language, loadFaultLabels, setLanguage, t } from './i18n.js';
+import { onLive, onLiveState, startLive, stopLive } from './live.js';
+import { announce, go } from './nav.js';
+import { refreshCountdowns } from './widgets.js';
+import * as loginPage from './pages/login.js';
+import * as queuePage from './pages/queue.js';
+import * as ticketPage from './pages/ticket.js';
+import * as fleetPage from './pages/fleet.js';
+import * as devicePage from './pages/device.js';
+
+const ROUTES = [
+  { pattern: /^login$/, page: loginPage, public: true },
+  { pattern: /^queue$/, page: queuePage, nav: 'queue' },
+  { pattern: /^tickets\/([^/]+)$/, page: ticketPage, nav: 'queue' },
+  { pattern: /^fleet$/, page: fleetPage, nav: 'fleet' },
+  { pattern: /^devices\/([^/]+)$/, page: devicePage, nav: 'fleet' },
+];
+
+const main = document.getElementById('main');
+let cleanup = null;
+let liveConnected = false;
+
+function parseHash() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const [path, qs = ''] = raw.split('?');
+  return { path: path || 'queue', query: new URLSearchParams(qs) };
+}
+
+async function ensureSession() {
+  if (!session.token()) return false;
+  if (session.me) return true;
+  try {
+    session.me = await api('/me');
+    return true;
+  } catch {
+    session.clear();
+    return false;
+  }
+}
+
+function renderChrome(active) {
+  const signedIn = session.me !== null;
+  document.getElementById('topbar').hidden = !signedIn;
+  document.getElementById('skip-link').textContent = t('app.skip');
+  document.getElementById('lang-label').textContent = t('app.language');
+  document.getElementById('lang-select').value = language();
+  document.getElementById('logout').textContent = t('app.logout');
+  if (!signedIn) return;
+  const me = session.me;
+  setChildren(document.getElementById('whoami'), h('span', { class: 'live-dot', dataset: { on: liveConnected ? '1' : '' }, title: liveConnected ? t('app.live.on') : t('app.live.off'), 'aria-label': liveConnected ? t('app.live.on') : t('app.live.off'), role: 'img' }), ` ${me.name} (${t(`role.${me.role}`)})`);
+  const link = (id, href, text) => h('a', { href, 'aria-current': active === id ? 'page' : null }, text);
+  setChildren(document.getElementById('nav'), h('ul', {}, h('li', {}, link('queue', '#/queue', t('nav.queue'))), h('li', {}, link('fleet', '#/fleet', t('nav.fleet')))));
+}
+
+async function route() {
+  if (cleanup) {
+    cleanup();
+    cleanup = null;
+  }
+  const { path, query } = parseHash();
+  const match = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).find((x) => x.m);
+  const signedIn = await ensureSession();
+  if (!signedIn && !match?.r.public) {
+    stopLive();
+    location.replace('#/login');
+    if (path === 'login') void route();
+    return;
+  }
+  if (signedIn) startLive();
+  renderChrome(match?.r.nav);
+  document.title = 'FleetDesk';
+  if (!match) {
+    setChildren(main, h('h1', {}, t('app.error')), h('p', {}, t('app.notFound')), h('p', {}, h('a', { href: '#/queue' }, t('nav.queue'))));
+    return;
+  }
+  const params = match.m.slice(1).map((p) => decodeURIComponent(p));
+  setChildren(main, h('p', { class: 'muted' }, t('app.loading')));
+  const result = await match.r.page.render(main, params, query);
+  if (typeof result === 'function') cleanup = result;
+  // Keyboard and screen-reader users land on the new page, not on the link they left.
+  if (navigated && !match.r.public) main.focus({ preventScroll: false });
+}
+
+let navigated = false;
+
+function logout() {
+  stopLive();
+  session.clear();
+  session.me = null;
+  go('#/login');
+}
+
+whenUnauthorized(() => {
+  if (!session.me) return;
+  session.me = null;
+  session.clear();
+  sessionStorage.setItem('fleetdesk.expired', '1');
+  stopLive();
+  go('#/login');
+});
+
+onLiveState((connected) => {
+  liveConnected = connected;
+  const dot = document.querySelector('.live-dot');
+  if (dot) {
+    dot.dataset.on = connected ? '1' : '';
+    dot.title = connected ? t('app.live.on') : t('app.live.off');
+    dot.setAttribute('aria-label', dot.title);
+  }
+});
+
+onLive((type, data) => {
+  const id = data?.ticketId ?? data?.ticket?.id;
+  if (type === 'ticket.opened') announce(t('live.ticket.opened', { id }));
+  else if (type === 'sla.breach') announce(t('live.sla.breach', { id }));
+  else if (type === 'sla.warning') announce(t('live.sla.warning', { id }));
+});
+
+document.getElementById('lang-select').addEventListener('change', (e) => {
+  setLanguage(e.target.value);
+  void route();
+});
+document.getElementById('logout').addEventListener('click', logout);
+window.addEventListener('hashchange', () => {
+  navigated = true;
+  void route();
+});
+setInterval(() => refreshCountdowns(main), 1000);
+
+setLanguage(language());
+await loadFaultLabels();
+void route();

@@ -1,0 +1,13 @@
+/** Navigation and screen-reader announcements, shared by the shell and the pages. */
+export function go(hash) {
+  if (location.hash === hash) window.dispatchEvent(new HashChangeEvent('hashchange'));
+  else location.hash = hash;
+}
+
+/** Announces a change to screen readers (the #live region is aria-live="polite"). */
+export function announce(text) {
+  const region = document.getElementById('live');
+  if (!region) return;
+  region.textContent = '';
+  setTimeout(() => (region.textContent = text), 50);
+}

@@ -1,0 +1,170 @@
+/**
+ * The web dashboard end to end in Debian's chromium (driven by playwright-core) against the real
+ * demo (server, simulator, agent) in this process: log in with the admin token, see the fleet,
+ * open a device, wait for a ticket in the queue (live), acknowledge it and see its status and SLA
+ * clock change, switch to Polish (persisted across reloads). Screenshots of the main pages go
+ * to docs/screenshots/ (1280x800) for the documentation.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startDemo, type RunningDemo } from '../../bin/demo/startDemo.js';
+import { createLogger } from '../../shared/logging.js';
+import { makeTempDir, requireProgram, waitUntil } from '../harness/peers.js';
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+const shots = resolve(repoRoot, 'docs/screenshots');
+const dataDir = makeTempDir('dashboard-demo');
+const profile = makeTempDir('dashboard-chromium');
+const DEVICES = 6;
+
+let demo: RunningDemo;
+let token: string;
+let context: BrowserContext;
+let page: Page;
+const pageErrors: string[] = [];
+
+async function apiGet<T>(path: string): Promise<T> {
+  const res = await fetch(`${demo.apiUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: resolve(shots, `${name}.png`) });
+}
+
+beforeAll(async () => {
+  const executablePath = requireProgram('chromium', 'chromium');
+  demo = await startDemo({
+    devices: DEVICES,
+    dataDir: dataDir.path,
+    httpPort: 0,
+    mqttPort: 0,
+    pollSeconds: 2,
+    scenario: 'demo',
+    logger: createLogger({ name: 'dashboard-test', level: 'warn', format: 'json' }),
+  });
+  token = readFileSync(demo.adminTokenFile, 'utf8').trim();
+  context = await chromium.launchPersistentContext(profile.path, {
+    executablePath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    viewport: { width: 1280, height: 800 },
+    locale: 'en-GB',
+    timezoneId: 'Europe/Warsaw',
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  mkdirSync(shots, { recursive: true });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await demo?.stop();
+  profile.remove();
+  dataDir.remove();
+});
+
+it('serves the dashboard files with a strict CSP and nothing outside its folder', async () => {
+  const root = await fetch(demo.dashboardUrl);
+  expect(root.status).toBe(200);
+  expect(root.headers.get('content-type')).toMatch(/^text\/html/);
+  expect(root.headers.get('content-security-policy')).toContain("script-src 'self'");
+  expect(root.headers.get('x-frame-options')).toBe('DENY');
+  const js = await fetch(new URL('app.js', demo.dashboardUrl));
+  expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+  const escape = await fetch(new URL('%2e%2e/dashboardPlugin.ts', demo.dashboardUrl));
+  expect(escape.status).toBe(404);
+  const labels = (await (await fetch(new URL('fault-labels.json', demo.dashboardUrl))).json()) as Record<string, { pl: string }>;
+  expect(labels.jam?.pl).toBeTruthy();
+});
+
+it('rejects a wrong token and logs in with the admin token', async () => {
+  await page.goto(demo.dashboardUrl);
+  await page.waitForURL(/#\/login$/);
+  await shot('login');
+  await page.getByLabel('API token').fill('fdk_not-a-real-token');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/not accepted \(401/);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Ticket queue' }).waitFor();
+  expect(await page.locator('#whoami').textContent()).toMatch(/administrator/);
+  // The live stream connects with a single-use stream token.
+  await page.locator('.live-dot[data-on="1"]').waitFor({ timeout: 15_000 });
+});
+
+it('shows the fleet grouped by site, with statuses and supply bars', async () => {
+  await waitUntil(async () => (await apiGet<{ total: number }>('/devices?limit=1')).total === DEVICES, 'the agent to report every device', 60_000, 500);
+  await page.getByRole('link', { name: 'Fleet', exact: true }).click();
+  await page.getByRole('heading', { level: 2, name: /Warszawa, ul\. Prosta 20/ }).waitFor();
+  await expect.poll(() => page.locator('tr[data-device]').count()).toBe(DEVICES);
+  expect(await page.locator('#fleet-count').textContent()).toContain(`${DEVICES} devices`);
+  expect(await page.locator('tr[data-device] .bar[role="img"]').count()).toBeGreaterThan(0);
+  // Search goes to the API: a query that matches nothing empties the list.
+  await page.getByLabel(/Search/).fill('no-such-printer-xyz');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.getByText('No devices match.').waitFor();
+  await page.getByRole('link', { name: 'Clear filters' }).click();
+  await expect.poll(() => page.locator('tr[data-device]').count()).toBe(DEVICES);
+  await shot('fleet');
+});
+
+it('opens a device page with identity, state, supplies and counters', async () => {
+  await page.locator('tr[data-device] a').first().click();
+  await page.getByRole('heading', { level: 2, name: 'Identity' }).waitFor();
+  for (const name of ['Live state', 'Supplies', 'Page counters', 'Active faults', 'Open tickets']) await page.getByRole('heading', { level: 2, name }).waitFor();
+  const key = decodeURIComponent(page.url().split('#/devices/')[1] ?? '');
+  const { device } = await apiGet<{ device: { identity: { serial?: string } } }>(`/devices/${encodeURIComponent(key)}`);
+  expect(await page.locator('.facts').first().textContent()).toContain(device.identity.serial ?? key);
+  await shot('device');
+});
+
+it('shows a ticket in the queue, acknowledges it and sees status and SLA clock change', async () => {
+  await page.getByRole('link', { name: 'Ticket queue', exact: true }).click();
+  // The demo's scripted faults open tickets by themselves; the queue reloads on live events.
+  const newRow = page.locator('tr[data-ticket]').filter({ has: page.locator('[data-status="new"]') }).first();
+  await newRow.waitFor({ timeout: 90_000 });
+  await expect.poll(() => page.locator('tr[data-ticket] .sla[data-deadline]').count()).toBeGreaterThan(0);
+  await shot('queue');
+  const id = await newRow.getAttribute('data-ticket');
+  expect(id).toBeTruthy();
+  await newRow.getByRole('link', { name: id! }).click();
+  await page.getByRole('heading', { level: 2, name: 'Faults and evidence' }).waitFor();
+  const reaction = page.getByRole('row', { name: /^Reaction/ });
+  expect(await reaction.textContent()).toContain('running');
+  await shot('ticket');
+  await page.getByLabel('Note (optional)').fill('on it (browser test)');
+  await page.getByRole('button', { name: 'Acknowledge' }).click();
+  await page.locator('#ticket-badges [data-status="acknowledged"]').waitFor();
+  await expect.poll(() => reaction.textContent()).toContain('met');
+  expect(await page.locator('#action-status').textContent()).toContain('Done: Acknowledge');
+  const stored = await apiGet<{ status: string; firstResponseAt: number | null }>(`/tickets/${id!}`);
+  expect(stored.status).toBe('acknowledged');
+  expect(stored.firstResponseAt).not.toBeNull();
+  // The API's refusal is shown with its reason: a solution of blanks passes the form but not the API.
+  await page.getByLabel('Solution').fill('   ');
+  await page.getByRole('button', { name: 'Resolve' }).click();
+  await expect.poll(() => page.locator('#action-status').textContent()).toMatch(/failed \(400\).*solution/);
+});
+
+it('switches to Polish, keeps it after a reload, and formats in Polish', async () => {
+  await page.getByLabel('Language').selectOption('pl');
+  await page.getByRole('heading', { level: 2, name: 'Usterki i dowody' }).waitFor();
+  expect(await page.locator('#ticket-badges').textContent()).toContain('przyjęte');
+  await page.reload();
+  await page.getByRole('link', { name: 'Kolejka zgłoszeń', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Kolejka zgłoszeń' }).waitFor();
+  await page.getByRole('link', { name: 'Przekroczone' }).waitFor();
+  // Deadlines in Polish date format (Intl pl-PL: "23 lis 2026, 13:00").
+  await expect.poll(() => page.locator('tr[data-ticket] td').first().textContent()).toMatch(/\d{1,2} (sty|lut|mar|kwi|maj|cze|lip|sie|wrz|paź|lis|gru) \d{4}/);
+  await shot('queue-pl');
+  await page.getByRole('link', { name: 'Flota', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Flota' }).waitFor();
+  expect(await page.locator('#fleet-count').textContent()).toContain(`Urządzeń: ${DEVICES}`);
+  await shot('fleet-pl');
+  expect(await page.locator('html').getAttribute('lang')).toBe('pl');
+  expect(pageErrors).toEqual([]);
+});
