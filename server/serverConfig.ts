@@ -46,6 +46,8 @@ export const ExternalBrokerSettings = BrokerConnection.extend({
   receiveMaximum: z.number().int().min(1).max(65535).default(4096),
   /** How long the broker keeps our session (and queues messages) while we are away. */
   sessionExpiry: Duration.prefault('1d'),
+  /** The server speaks MQTT 5 only (PUBACK reason codes, receive maximum, session expiry). */
+  protocolVersion: z.literal(5, 'MQTT 5: the server needs a broker that speaks MQTT 5 (Mosquitto 2, EMQX, HiveMQ)').optional(),
 });
 export type ExternalBrokerSettings = z.infer<typeof ExternalBrokerSettings>;
 

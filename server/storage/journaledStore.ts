@@ -532,6 +532,10 @@ class StoreTransaction implements Transaction {
   private index: Map<string, Map<string, unknown>> | undefined;
   private claimedOne: string | undefined;
   private claimedMore: Set<string> | undefined;
+  /** Open savepoints; while > 0 every write and claim is recorded in `undo`. */
+  private depth = 0;
+  /** [collection, id, previous own value (or NOT_WRITTEN)] per write; [undefined, messageId] per claim. */
+  private undo: unknown[][] = [];
 
   constructor(private readonly store: JournaledStore) {}
 
@@ -548,15 +552,22 @@ class StoreTransaction implements Transaction {
 
   private write(collection: string, id: string, value: unknown): void {
     checkCollection(collection);
+    if (this.depth > 0) this.undo.push([collection, id, this.own(collection, id)]);
     if (!this.index) {
       const w = (this.writes ??= []);
       w.push(collection, id, value);
       if (w.length < 48) return;
-      this.index = new Map();
-      for (let i = 0; i < w.length - 3; i += 3) this.indexed(w[i] as string).set(w[i + 1] as string, w[i + 2]);
-      this.writes = undefined;
+      this.toIndex();
+      return;
     }
     this.indexed(collection).set(id, value);
+  }
+
+  private toIndex(): void {
+    const w = this.writes ?? [];
+    this.index = new Map();
+    for (let i = 0; i < w.length; i += 3) this.indexed(w[i] as string).set(w[i + 1] as string, w[i + 2]);
+    this.writes = undefined;
   }
 
   private indexed(collection: string): Map<string, unknown> {
@@ -604,7 +615,42 @@ class StoreTransaction implements Transaction {
     if (this.claimedOne === messageId || this.claimedMore?.has(messageId) || this.store.hasMessage(messageId)) return Promise.resolve(false);
     if (this.claimedOne === undefined) this.claimedOne = messageId;
     else (this.claimedMore ??= new Set()).add(messageId);
+    if (this.depth > 0) this.undo.push([undefined, messageId]);
     this.ops.push(['m', messageId]);
     return Promise.resolve(true);
+  }
+
+  async savepoint<T>(work: () => Promise<T> | T): Promise<T> {
+    // Undo entries restore the indexed form; switching now keeps the flat list append-only.
+    if (!this.index) this.toIndex();
+    const ops = this.ops.length;
+    const undo = this.undo.length;
+    this.depth += 1;
+    try {
+      return await work();
+    } catch (err) {
+      this.rollbackTo(ops, undo);
+      throw err;
+    } finally {
+      this.depth -= 1;
+      // Outside any savepoint nothing can be rolled back partially any more.
+      if (this.depth === 0) this.undo.length = 0;
+    }
+  }
+
+  private rollbackTo(ops: number, undo: number): void {
+    this.ops.length = ops;
+    for (let i = this.undo.length - 1; i >= undo; i--) {
+      const [collection, id, previous] = this.undo[i]!;
+      if (collection === undefined) {
+        if (this.claimedOne === id) this.claimedOne = undefined;
+        else this.claimedMore?.delete(id as string);
+        continue;
+      }
+      const m = this.indexed(collection as string);
+      if (previous === NOT_WRITTEN) m.delete(id as string);
+      else m.set(id as string, previous);
+    }
+    this.undo.length = undo;
   }
 }

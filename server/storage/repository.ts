@@ -46,6 +46,12 @@ export interface Transaction {
   archive<T>(collection: string, id: string, value: T, now: Date): Promise<void>;
   /** Marks a message id processed; false when it already was (within the dedup window). */
   claimMessage(messageId: string): Promise<boolean>;
+  /**
+   * Runs `work` as a nested unit (SQL SAVEPOINT): if it throws, exactly its own changes (writes,
+   * claimed message ids) are undone, the error is rethrown and the transaction goes on with what
+   * came before. Lets many messages share one transaction (one commit) while a bad one fails alone.
+   */
+  savepoint<T>(work: () => Promise<T> | T): Promise<T>;
 }
 
 export interface StoreStats {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { effectiveStatus, type AgentRecord, type DeviceRecord } from '../../../server/fleet/fleetModel.js';
-import { StoreFailedError } from '../../../server/storage/repository.js';
+import { JournaledStore } from '../../../server/storage/journaledStore.js';
+import { StoreFailedError, type Transaction } from '../../../server/storage/repository.js';
 import type { WireMessage } from '../../../shared/wire/messages.js';
 import { makeKit, type Kit } from './serverTestKit.js';
 import { bytes, clearedMsg, fault, raisedMsg, stateMsg, statusMsg, telemetryMsg, topicOf } from './wireFixtures.js';
@@ -180,5 +181,72 @@ describe('ingest failures', () => {
     kit.store.transaction = original;
     expect(kit.metrics.rejected.get({ reason: 'internal-error' })).toBe(1);
     expect(await send(msg)).toEqual({ outcome: 'accepted' });
+  });
+});
+
+describe('ingest of a batch (one transaction, a savepoint per message)', () => {
+  const item = (msg: WireMessage) => ({ topic: topicOf(msg), payload: bytes(msg) });
+
+  /** A bug while applying: any put of the device with serial SN-BAD throws. */
+  function breakDevice(k: Kit): void {
+    const original = k.store.transaction.bind(k.store);
+    k.store.transaction = ((work: (tx: Transaction) => unknown) =>
+      original((tx) =>
+        work({
+          get: tx.get.bind(tx),
+          list: tx.list.bind(tx),
+          delete: tx.delete.bind(tx),
+          archive: tx.archive.bind(tx),
+          claimMessage: tx.claimMessage.bind(tx),
+          savepoint: tx.savepoint.bind(tx),
+          put: (collection, id, value) => (id.includes('sn-bad') ? Promise.reject(new TypeError('device.x is undefined')) : tx.put(collection, id, value)),
+        }),
+      )) as typeof k.store.transaction;
+  }
+
+  it('applies the good messages in order in one commit; a bad one is rolled back and rejected alone', async () => {
+    kit = await makeKit(FLEET);
+    breakDevice(kit);
+    const state = stateMsg('acme', 'a1', 'p1');
+    const bad = stateMsg('acme', 'a1', 'p9', { identity: { serial: 'SN-BAD' } });
+    const batch = [
+      item(statusMsg('acme', 'a1', 'online')),
+      item(state),
+      { topic: topicOf(state), payload: Buffer.from('{"v":1,') },
+      item(bad),
+      item(state), // the same id again in the same batch
+      item(telemetryMsg('acme', 'a1', 'p1', 1234)),
+      item(raisedMsg('acme', 'a1', 'p1', fault('jam'))),
+    ];
+    const commits = kit.store.stats().commits;
+    const verdicts = await kit.ingest.handleBatch(batch);
+    expect(verdicts.map((v) => (v.outcome === 'rejected' ? `rejected:${v.reason}` : v.outcome))).toEqual([
+      'accepted',
+      'accepted',
+      'rejected:not-json',
+      'rejected:internal-error',
+      'duplicate',
+      'accepted',
+      'accepted',
+    ]);
+    expect(kit.store.stats().commits).toBe(commits + 1);
+    const device = (await kit.store.get<DeviceRecord>('devices', 'acme/sn:sn-1'))!;
+    expect(device.counters.total).toBe(1234);
+    expect(device.faults.map((f) => f.code)).toEqual(['jam']);
+    expect(await kit.store.get('devices', 'acme/sn:sn-bad')).toBeUndefined();
+    expect(await kit.store.get('deviceAliases', 'acme/a1/p9')).toBeUndefined();
+    expect(kit.events.map((e) => e.type)).toEqual(['agentOnline', 'faultRaised']);
+    expect(kit.metrics.rejected.get({ reason: 'internal-error' })).toBe(1);
+    expect(kit.metrics.duplicates.get()).toBe(1);
+    // The bad message's id was rolled back with it: once the bug is gone it is applied, not a duplicate.
+    kit.store.transaction = JournaledStore.prototype.transaction.bind(kit.store);
+    expect(await kit.ingest.handleBatch([item(bad)])).toEqual([{ outcome: 'accepted' }]);
+  });
+
+  it('answers failed for every stored message when the commit fails, and still rejects the malformed', async () => {
+    kit = await makeKit();
+    kit.store.transaction = () => Promise.reject(new StoreFailedError('disk full'));
+    const verdicts = await kit.ingest.handleBatch([item(stateMsg('acme', 'a1', 'p1')), { topic: 'fleetdesk/v1/acme/a1/status', payload: Buffer.from('[]') }, item(telemetryMsg('acme', 'a1', 'p1', 5))]);
+    expect(verdicts.map((v) => v.outcome)).toEqual(['failed', 'rejected', 'failed']);
   });
 });

@@ -51,6 +51,78 @@ describe('JournaledStore', () => {
     await s.close();
   });
 
+  it('rolls back only a failed savepoint: its writes, deletes and claimed ids; the rest commits', async () => {
+    const dir = tempDir();
+    const s = await openStore(dir);
+    await s.transaction(async (tx) => {
+      await tx.put('devices', 'kept', { v: 0 });
+      await tx.put('devices', 'gone', { v: 0 });
+    });
+    const seen = await s.transaction(async (tx) => {
+      expect(await tx.savepoint(async () => tx.claimMessage('m1'))).toBe(true);
+      await tx.put('devices', 'kept', { v: 1 });
+      await expect(
+        tx.savepoint(async () => {
+          expect(await tx.claimMessage('m2')).toBe(true);
+          await tx.put('devices', 'kept', { v: 2 });
+          await tx.put('devices', 'new', { v: 2 });
+          await tx.delete('devices', 'gone');
+          await tx.archive('devices', 'x', { v: 2 }, new Date('2026-01-05T00:00:00Z'));
+          // Inner savepoint that succeeds is undone with the outer one that fails.
+          await tx.savepoint(async () => tx.put('devices', 'inner', { v: 2 }));
+          expect(await tx.get('devices', 'kept')).toEqual({ v: 2 });
+          throw new Error('bad message');
+        }),
+      ).rejects.toThrow('bad message');
+      // A failed inner savepoint leaves the outer one's own writes alone.
+      await tx.savepoint(async () => {
+        await tx.put('devices', 'outer', { v: 3 });
+        await expect(tx.savepoint(async () => { await tx.put('devices', 'outer', { v: 4 }); throw new Error('inner'); })).rejects.toThrow('inner');
+      });
+      return {
+        kept: await tx.get('devices', 'kept'),
+        gone: await tx.get('devices', 'gone'),
+        fresh: await tx.get('devices', 'new'),
+        outer: await tx.get('devices', 'outer'),
+        list: (await tx.list<{ v: number }>('devices')).map((d) => d.v).sort(),
+        m1Again: await tx.claimMessage('m1'),
+      };
+    });
+    expect(seen).toEqual({ kept: { v: 1 }, gone: { v: 0 }, fresh: undefined, outer: { v: 3 }, list: [0, 1, 3], m1Again: false });
+    await s.close();
+    // The journal holds exactly what survived.
+    const again = await openStore(dir);
+    expect(await again.get('devices', 'kept')).toEqual({ v: 1 });
+    expect(await again.get('devices', 'gone')).toEqual({ v: 0 });
+    expect(await again.get('devices', 'new')).toBeUndefined();
+    expect(await again.get('devices', 'inner')).toBeUndefined();
+    expect(await again.get('devices', 'outer')).toEqual({ v: 3 });
+    expect(await again.archiveMonths('devices')).toEqual([]);
+    expect(await again.transaction((tx) => tx.claimMessage('m1'))).toBe(false);
+    expect(await again.transaction((tx) => tx.claimMessage('m2'))).toBe(true);
+    await again.close();
+  });
+
+  it('undoes a failed savepoint after many writes (indexed form) and a claim made before it stays', async () => {
+    const s = await openStore(tempDir());
+    await s.transaction(async (tx) => {
+      for (let i = 0; i < 40; i++) await tx.put('devices', `d${i}`, { v: i });
+      await tx.claimMessage('before');
+      await expect(
+        tx.savepoint(async () => {
+          for (let i = 0; i < 40; i++) await tx.put('devices', `d${i}`, { v: -1 });
+          await tx.claimMessage('during');
+          throw new Error('no');
+        }),
+      ).rejects.toThrow('no');
+      expect(await tx.get('devices', 'd39')).toEqual({ v: 39 });
+      expect(await tx.claimMessage('during')).toBe(true);
+      expect(await tx.claimMessage('before')).toBe(false);
+    });
+    expect(await s.get('devices', 'd0')).toEqual({ v: 0 });
+    await s.close();
+  });
+
   it('claims a message id once, also after a reopen, and forgets the oldest beyond the window', async () => {
     const dir = tempDir();
     const s = await openStore(dir, { dedupWindow: 3 });
