@@ -3,6 +3,7 @@
  * simulated mixed fleet with scripted faults, and an agent polling it. Tickets open by themselves
  * within seconds, with deadlines under the preset device-vendor contract.
  */
+import { createServer } from 'node:net';
 import { Command, InvalidArgumentError } from 'commander';
 import { DateTime } from 'luxon';
 import { createLogger } from '../../shared/logging.js';
@@ -17,6 +18,15 @@ function intOption(min: number, max: number) {
     if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
     return n;
   };
+}
+
+/** True when nothing listens on 127.0.0.1:port yet. */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
 }
 
 function noticeLine(n: Notice): string {
@@ -34,9 +44,17 @@ export function demoCommand(): Command {
     .option('--mqtt-port <port>', 'port of the embedded MQTT broker', intOption(0, 65535), 1883)
     .option('--poll <seconds>', 'seconds between polls of each device', intOption(2, 3600), 10)
     .option('--verbose', 'show the info logs of server, agent and simulator')
-    .action(async (opts: { devices: number; scenario: string; dataDir: string; httpPort: number; mqttPort: number; poll: number; verbose?: boolean }) => {
+    .action(async (opts: { devices: number; scenario: string; dataDir: string; httpPort: number; mqttPort: number; poll: number; verbose?: boolean }, cmd: Command) => {
       const logger = createLogger({ name: 'fleetdesk-demo', level: opts.verbose ? 'info' : 'warn' });
       const out = (line: string) => process.stdout.write(`${line}\n`);
+      // A default port already taken (e.g. a system Mosquitto on 1883) is swapped for a free one;
+      // a port the user asked for is used as given, and a clash is an error.
+      for (const [option, flag] of [['httpPort', '--http-port'], ['mqttPort', '--mqtt-port']] as const) {
+        if (cmd.getOptionValueSource(option) === 'default' && !(await portIsFree(opts[option]))) {
+          out(`note: port ${opts[option]} is in use; the demo takes a free one instead (set ${flag} to choose)`);
+          opts[option] = 0;
+        }
+      }
       let demo;
       try {
         demo = await startDemo({
