@@ -5,7 +5,7 @@
  *
  * Drops never throw: a malformed packet is an outcome, so the socket loop cannot crash.
  */
-import { BerError, decodeOid, expectTlv, lengthOfLength, readInteger, readTlv, TAG, writeLength } from './ber.js';
+import { BerError, decodeOid, encodeVarbind, expectTlv, lengthOfLength, readInteger, readTlv, TAG, writeLength } from './ber.js';
 import type { MibEntry, MibTable } from './mibTable.js';
 
 export const SNMP_VERSION_1 = 0;
@@ -45,16 +45,6 @@ const EXCEPTION = {
   noSuchInstance: Buffer.from([TAG.noSuchInstance, 0]),
   endOfMibView: Buffer.from([TAG.endOfMibView, 0]),
 };
-
-function varbindWith(oidTlv: Buffer, valueTlv: Buffer): Buffer {
-  const len = oidTlv.length + valueTlv.length;
-  const out = Buffer.allocUnsafe(1 + lengthOfLength(len) + len);
-  out[0] = TAG.sequence;
-  let pos = writeLength(out, 1, len);
-  pos += oidTlv.copy(out, pos);
-  valueTlv.copy(out, pos);
-  return out;
-}
 
 function tlvSize(contentLength: number): number {
   return 1 + lengthOfLength(contentLength) + contentLength;
@@ -200,7 +190,7 @@ export function respond(packet: Buffer, resolve: (community: string) => Communit
         const parent = vb.oid.slice(0, -1);
         const after = target.indexAfter(parent);
         const sameObject = after < entries.length && isPrefix(parent, entries[after]!.oid);
-        out.push(varbindWith(vb.oidTlv, sameObject ? EXCEPTION.noSuchInstance : EXCEPTION.noSuchObject));
+        out.push(encodeVarbind(vb.oidTlv, sameObject ? EXCEPTION.noSuchInstance : EXCEPTION.noSuchObject));
       }
     }
     return reply(ERR.noError, 0, out);
@@ -213,7 +203,7 @@ export function respond(packet: Buffer, resolve: (community: string) => Communit
       const i = nextIndex(vb);
       if (i >= 0) out.push(wire(entries[i]!));
       else if (v1) return v1Error(ERR.noSuchName, n + 1);
-      else out.push(varbindWith(vb.oidTlv, EXCEPTION.endOfMibView));
+      else out.push(encodeVarbind(vb.oidTlv, EXCEPTION.endOfMibView));
     }
     return reply(ERR.noError, 0, out);
   }
@@ -234,7 +224,7 @@ export function respond(packet: Buffer, resolve: (community: string) => Communit
   for (let n = 0; n < nonRepeaters; n++) {
     const vb = varbinds[n]!;
     const i = nextIndex(vb);
-    if (!push(i >= 0 ? wire(entries[i]!) : varbindWith(vb.oidTlv, EXCEPTION.endOfMibView))) return reply(ERR.noError, 0, out);
+    if (!push(i >= 0 ? wire(entries[i]!) : encodeVarbind(vb.oidTlv, EXCEPTION.endOfMibView))) return reply(ERR.noError, 0, out);
   }
   const repeaters = varbinds.slice(nonRepeaters);
   if (repeaters.length > 0 && maxRepetitions > 0) {
@@ -256,7 +246,7 @@ export function respond(packet: Buffer, resolve: (community: string) => Communit
           if (v1) while (next < entries.length && !entries[next]!.v1Visible) next++;
           cursors[r] = next < entries.length ? next : -1;
         } else {
-          ok = push(varbindWith(endOids[r]!, EXCEPTION.endOfMibView));
+          ok = push(encodeVarbind(endOids[r]!, EXCEPTION.endOfMibView));
         }
         if (!ok) break outer;
       }
