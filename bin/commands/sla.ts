@@ -11,7 +11,7 @@ import { DateTime } from 'luxon';
 import { parse } from 'yaml';
 import { addWorkingTime, formatInZone, MINUTE_MS, nextOpening, workingTimeBetween } from '../../server/sla/businessCalendar.js';
 import type { ContractError} from '../../server/sla/contract.js';
-import { compileContract, impactOfLevel, Impact, levelFor, onSiteTerms, termsFor, type Contract } from '../../server/sla/contract.js';
+import { compileContract, impactOfLevel, Impact, levelFor, onSiteTerms, termsFor, type AppliedTerms, type Contract } from '../../server/sla/contract.js';
 import { PRESET_IDS, presetContract } from '../../server/sla/presets.js';
 import { CliError } from '../cliError.js';
 
@@ -64,6 +64,18 @@ function contractOf(opts: ContractOpts): Contract {
 }
 
 /** An ISO instant; without an offset it is read in the contract's zone. */
+/** Terms for an --impact argument: an impact (critical…low) or a level of the contract's own scale. */
+function termsOfArgument(contract: Contract, argument: string): AppliedTerms {
+  let level: string;
+  try {
+    level = levelFor(contract, argument);
+  } catch (err) {
+    throw new CliError((err as ContractError).message);
+  }
+  const impact = (Impact.options as readonly string[]).includes(argument) ? (argument as Impact) : impactOfLevel(contract, level);
+  return termsFor(contract, impact, level);
+}
+
 function instant(flag: string, value: string, zone: string): number {
   const dt = DateTime.fromISO(value, { zone, setZone: true });
   if (!dt.isValid || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) {
@@ -92,20 +104,13 @@ export function slaCommand(): Command {
     .option('--explain', 'also print the terms and the start of the clock')
     .action((opts: ContractOpts & { impact: string; at: string; target: 'reaction' | 'resolution' | 'onsite'; explain?: boolean }) => {
       const contract = contractOf(opts);
-      let level: string;
-      try {
-        level = levelFor(contract, opts.impact);
-      } catch (err) {
-        throw new CliError((err as ContractError).message);
-      }
-      const impact = (Impact.options as readonly string[]).includes(opts.impact) ? (opts.impact as Impact) : impactOfLevel(contract, level);
-      const terms = termsFor(contract, impact, level);
+      const terms = termsOfArgument(contract, opts.impact);
       const at = instant('--at', opts.at, terms.calendar.zone);
       const onSite = onSiteTerms(contract, terms);
       const calendar = opts.target === 'onsite' ? onSite.calendar : terms.calendar;
       const target = opts.target === 'onsite' ? onSite.targetMs : opts.target === 'reaction' ? terms.reactionMs : terms.resolutionMs;
       if (target === null) {
-        process.stdout.write(`none: contract ${contract.spec.id} has no guaranteed ${opts.target} time for level ${level}\n`);
+        process.stdout.write(`none: contract ${contract.spec.id} has no guaranteed ${opts.target} time for level ${terms.level}\n`);
         return;
       }
       const deadline = addWorkingTime(calendar, at, target);
@@ -114,7 +119,7 @@ export function slaCommand(): Command {
         process.stdout.write(
           [
             `contract: ${contract.spec.id} (${contract.spec.name})`,
-            `level: ${level} (${terms.levelLabel}); ${opts.target} target ${hours(target)} of working time; calendar: ${terms.calendarName}; working day ${calendar.dayLengthMinutes} min`,
+            `level: ${terms.level} (${terms.levelLabel}); ${opts.target} target ${hours(target)} of working time; calendar: ${terms.calendarName}; working day ${calendar.dayLengthMinutes} min`,
             `registered: ${formatInZone(calendar, at)}; clock starts: ${formatInZone(calendar, nextOpening(calendar, at))}`,
             '',
           ].join('\n'),
@@ -133,16 +138,7 @@ export function slaCommand(): Command {
     .action((opts: ContractOpts & { from: string; to: string; impact?: string }) => {
       const contract = contractOf(opts);
       let calendar = contract.calendar;
-      if (opts.impact !== undefined) {
-        let level: string;
-        try {
-          level = levelFor(contract, opts.impact);
-        } catch (err) {
-          throw new CliError((err as ContractError).message);
-        }
-        const impact = (Impact.options as readonly string[]).includes(opts.impact) ? (opts.impact as Impact) : impactOfLevel(contract, level);
-        calendar = termsFor(contract, impact, level).calendar;
-      }
+      if (opts.impact !== undefined) calendar = termsOfArgument(contract, opts.impact).calendar;
       const from = instant('--from', opts.from, calendar.zone);
       const to = instant('--to', opts.to, calendar.zone);
       if (to < from) throw new CliError(`--to (${opts.to}) is before --from (${opts.from})`);
