@@ -13,30 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { JournaledStore } from '../server/storage/journaledStore.js';
+import { sampleTicket } from './sampleTicket.js';
 
 const { values } = parseArgs({ options: { history: { type: 'string', default: '100000' }, changes: { type: 'string', default: '5000' }, open: { type: 'string', default: '300' } } });
 const HISTORY = Number(values.history);
 const CHANGES = Number(values.changes);
 const OPEN = Number(values.open);
 
-function ticket(i: number, state: string) {
-  return {
-    id: `T-${i}`,
-    state,
-    device: `acme/sn:CNB${(100000 + (i % 5000)).toString()}`,
-    fault: 'toner.empty',
-    impact: { level: 'high', ruleId: 'stop-with-alternatives', queue: 'general' },
-    customer: 'acme',
-    site: 'acme-hq',
-    openedAt: '2026-03-02T08:15:00.000Z',
-    history: [
-      { at: '2026-03-02T08:15:00.000Z', by: 'system', what: 'opened' },
-      { at: '2026-03-02T09:01:00.000Z', by: 'jan.kowalski', what: 'acknowledged' },
-      { at: '2026-03-02T11:30:00.000Z', by: 'jan.kowalski', what: state },
-    ],
-    evidence: { supplies: [{ name: 'Black Toner', levelPercent: 0 }], counters: { total: 123456 + i } },
-  };
-}
 
 function dirBytes(dir: string): number {
   let total = 0;
@@ -57,11 +40,11 @@ try {
       Array.from({ length: Math.min(1000, HISTORY - i) }, (_, k) => {
         const n = i + k;
         const month = String(1 + (n % 12)).padStart(2, '0');
-        return store.transaction((tx) => tx.archive('tickets', `T-${n}`, ticket(n, 'closed'), new Date(`2025-${month}-15T12:00:00Z`)));
+        return store.transaction((tx) => tx.archive('tickets', `T-${n}`, sampleTicket(n, 'closed'), new Date(`2025-${month}-15T12:00:00Z`)));
       }),
     );
   }
-  for (let i = 0; i < OPEN; i++) await store.transaction((tx) => tx.put('tickets', `T-${HISTORY + i}`, ticket(HISTORY + i, 'open')));
+  for (let i = 0; i < OPEN; i++) await store.transaction((tx) => tx.put('tickets', `T-${HISTORY + i}`, sampleTicket(HISTORY + i, 'open')));
   await store.compactNow();
   const historyBytes = dirBytes(join(dir, 'archive'));
   const before = store.stats().bytesWritten;
@@ -72,11 +55,11 @@ try {
   for (let c = 0; c < CHANGES; c++) {
     const id = `T-${HISTORY + (c % OPEN)}`;
     await store.transaction(async (tx) => {
-      const current = await tx.get<ReturnType<typeof ticket>>('tickets', id);
+      const current = await tx.get<ReturnType<typeof sampleTicket>>('tickets', id);
       if (!current) return;
       if (c % 10 === 9) {
         await tx.archive('tickets', id, { ...current, state: 'closed' }, new Date('2026-03-20T12:00:00Z'));
-        await tx.put('tickets', `T-${nextId}`, ticket(nextId, 'open'));
+        await tx.put('tickets', `T-${nextId}`, sampleTicket(nextId, 'open'));
         nextId++;
       } else {
         await tx.put('tickets', id, { ...current, history: [...current.history.slice(-5), { at: new Date(Date.UTC(2026, 2, 20, 0, 0, c)).toISOString(), by: 'ewa.nowak', what: `comment ${c}` }] });

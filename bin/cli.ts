@@ -15,6 +15,7 @@ import { agentTokenCommand } from './commands/agentToken.js';
 import { apiTokenCommand } from './commands/apiToken.js';
 import { simulateCommand } from './commands/simulate.js';
 import { demoCommand } from './commands/demo.js';
+import { storeCommand } from './commands/store.js';
 import { VERSION } from '../shared/version.js';
 
 export function buildProgram(): Command {
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   program.addCommand(agentTokenCommand());
   program.addCommand(apiTokenCommand());
   program.addCommand(configCommand());
+  program.addCommand(storeCommand());
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

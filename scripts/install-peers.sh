@@ -13,6 +13,7 @@ PACKAGES=(
   dbus               # ippeveprinter needs a system bus ...
   avahi-daemon       # ... and mDNS registration
   chromium           # headless browser for dashboard tests
+  python3-aiosmtpd   # aiosmtpd: local SMTP receiver (maildir) for the notification e-mail tests
   postgresql         # scale-out storage tests
   prometheus-snmp-exporter  # agent benchmark: CPU per poll compared with snmp_exporter
 )

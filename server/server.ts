@@ -4,8 +4,7 @@
  * ticket modules build on (`repo`, `events`, `http`, `ingest`).
  */
 import { mkdir } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logging.js';
@@ -15,10 +14,12 @@ import { startExternalSubscriber, type ExternalSubscriber } from './broker/exter
 import { FleetEventBus } from './events/fleetEvents.js';
 import { FleetDirectory } from './fleet/fleetModel.js';
 import { createHttpServer } from './http/httpServer.js';
+import { mqttClientIdOf, startCluster, type Cluster } from './cluster/cluster.js';
 import { Gauge, ServerMetrics } from './http/metrics.js';
 import { Ingest } from './ingest/ingest.js';
+import type { ImpactTable } from './impact/impactRules.js';
 import type { ServerConfig } from './serverConfig.js';
-import { JournaledStore } from './storage/journaledStore.js';
+import { openRepository } from './storage/openRepository.js';
 import type { Repository } from './storage/repository.js';
 
 export interface RunningServer {
@@ -32,6 +33,8 @@ export interface RunningServer {
   /** Port of the embedded broker's plain listener (undefined with an external broker). */
   readonly mqttPort: number | undefined;
   readonly mqttTlsPort: number | undefined;
+  /** Instance id, leadership (who runs timers) and the bus to other instances (server/cluster). */
+  readonly cluster: Cluster;
   close(): Promise<void>;
 }
 
@@ -41,7 +44,9 @@ export interface StartOptions {
    * Called after storage and events exist, before messages flow: ticket/API modules subscribe here.
    * May return a function that `close()` calls first (e.g. to stop timers).
    */
-  beforeListen?: (parts: { repo: Repository; events: FleetEventBus; http: FastifyInstance; clock: Clock }) => Promise<(() => Promise<void> | void) | void> | (() => Promise<void> | void) | void;
+  /** Where ingest reads the impact rule table in force (default: server.yaml's, fixed). */
+  impactRules?: () => ImpactTable;
+  beforeListen?: (parts: { repo: Repository; events: FleetEventBus; http: FastifyInstance; clock: Clock; cluster: Cluster }) => Promise<(() => Promise<void> | void) | void> | (() => Promise<void> | void) | void;
 }
 
 export async function startServer(config: ServerConfig, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
@@ -49,24 +54,33 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const metrics = new ServerMetrics();
-  const store = new JournaledStore({
-    dir: config.storage.dir ?? join(dataDir, 'store'),
-    commitDelayMs: config.storage.commitDelay,
-    compactJournalBytes: config.storage.compactJournal,
-    dedupWindow: config.storage.dedupWindow,
-  });
-  await store.open();
+  // lowdb files under dataDir, or PostgreSQL shared by several instances (storage.kind).
+  const store = await openRepository(config.storage, { dataDir, logger: logger.child({ component: 'store' }) });
   store.onCommit(({ seconds, bytes }) => {
     metrics.storeCommit.observe(seconds);
     metrics.storeCommitBytes.inc({}, bytes);
   });
   metrics.registry.add(new Gauge('fleetdesk_store_size_bytes', 'size of the store files', () => ({ snapshot: store.stats().snapshotBytes, journal: store.stats().journalBytes })));
+  // Leadership (who runs the timers) and the bus to the other instances; one instance on lowdb.
+  let cluster: Cluster;
+  try {
+    cluster = await startCluster(config, { clock, logger: logger.child({ component: 'cluster' }) });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  metrics.registry.add(new Gauge('fleetdesk_cluster_leader', '1 when this instance runs the ticket timers and staleness checks', () => (cluster.leadership.isLeader() ? 1 : 0)));
+  // Contention between instances (and between units of one instance) on PostgreSQL: what limits scale-out.
+  if ('conflictStats' in store) {
+    const pgStore = store;
+    metrics.registry.add(new Gauge('fleetdesk_store_conflicts', 'units of work re-run after a serialization conflict, and given up (PostgreSQL)', () => ({ retried: pgStore.conflictStats().retries, givenUp: pgStore.conflictStats().givenUp })));
+  }
   const events = new FleetEventBus(logger.child({ component: 'events' }));
   metrics.registry.add(new Gauge('fleetdesk_event_handler_failures', 'fleet event handler failures since start', () => events.handlerErrors));
   const ingest = new Ingest({
     repo: store,
     directory: new FleetDirectory(config.fleet),
-    impact: config.impact,
+    impact: options.impactRules ?? config.impact,
     events,
     clock,
     logger: logger.child({ component: 'ingest' }),
@@ -92,15 +106,16 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   });
   let cleanup: (() => Promise<void> | void) | void;
   try {
-    cleanup = await options.beforeListen?.({ repo: store, events, http, clock });
+    cleanup = await options.beforeListen?.({ repo: store, events, http, clock, cluster });
   } catch (err) {
+    await cluster.close();
     await store.close();
     throw err;
   }
 
   try {
     if (config.broker.external) {
-      external = startExternalSubscriber(config.broker.external, { ingest, logger: logger.child({ component: 'mqtt' }), clientId: `fleetdesk-server-${hostname()}-${process.pid}` });
+      external = startExternalSubscriber(config.broker.external, { ingest, logger: logger.child({ component: 'mqtt' }), clientId: mqttClientIdOf(config), serialBatches: cluster.shared });
     } else {
       if (config.broker.embedded.allowAnonymous) logger.warn('anonymous MQTT access is ENABLED (demo mode): any client on the network can publish agent data');
       embedded = await startEmbeddedBroker(config.broker.embedded, { ingest, credentials: new CredentialVerifier(dataDir), logger: logger.child({ component: 'broker' }), metrics });
@@ -111,6 +126,7 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     await external?.close();
     await embedded?.close();
     await http.close();
+    await cluster.close();
     await store.close();
     throw err;
   }
@@ -118,7 +134,12 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   const httpPort = typeof addr === 'object' && addr ? addr.port : config.http.port;
   logger.info({ host: config.http.host, port: httpPort }, 'health and metrics listening');
 
+  // Only the leader marks silent agents offline (one offline event per agent across instances).
   let staleTimer = clock.setTimeout(function check() {
+    if (!cluster.leadership.isLeader()) {
+      staleTimer = clock.setTimeout(check, config.ingest.staleCheckInterval);
+      return;
+    }
     ingest.markStaleAgents(config.ingest.agentStaleAfter).then(
       (n) => n > 0 && logger.info({ agents: n }, 'agents marked offline after staying silent'),
       (err: Error) => logger.error({ err: err.message }, 'staleness check failed'),
@@ -136,12 +157,14 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     httpPort,
     mqttPort: embedded?.port,
     mqttTlsPort: embedded?.tlsPort,
+    cluster,
     close: async () => {
       clock.clearTimeout(staleTimer);
       await cleanup?.();
       await external?.close();
       await embedded?.close();
       await http.close();
+      await cluster.close();
       await store.close();
     },
   };

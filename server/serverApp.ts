@@ -15,10 +15,20 @@ import { TicketService } from './tickets/ticketService.js';
 import { registerApi } from './api/apiPlugin.js';
 import { LiveUpdates } from './api/liveUpdates.js';
 import { dashboardPlugin } from './dashboard/dashboardPlugin.js';
+import { LiveCatalogue } from './catalogue/liveCatalogue.js';
+import type { Repository } from './storage/repository.js';
+import { FleetDirectory } from './fleet/fleetModel.js';
+import { HistoryRecorder } from './history/historyRecorder.js';
+import { ForecastService, type ForecastServiceOptions } from './forecast/forecastService.js';
+import { NotificationService } from './notifications/notificationService.js';
 
 export interface ServerApp {
   readonly server: RunningServer;
   readonly tickets: TicketService;
+  /** Supply forecasts and proactive orders (issue 9): sweep(), start()/stop() of its timer. */
+  readonly forecasts: ForecastService;
+  /** Webhooks and e-mail (server/notifications): its dispatcher runs on the leader only. */
+  readonly notifications: NotificationService;
   close(): Promise<void>;
 }
 
@@ -28,6 +38,8 @@ export interface ServerAppOptions {
   onNotice?: (notice: Notice) => void;
   /** Where the API reads FLEETDESK_ADMIN_TOKEN (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Forecast settings and sweep timing (demo, tests). */
+  forecast?: Pick<ForecastServiceOptions, 'settings' | 'recomputeAfterMs' | 'staleAfterMs' | 'sweepIntervalMs' | 'firstSweepDelayMs' | 'sweepBatch'>;
 }
 
 /** Thrown when the configuration names contracts that do not exist (a config problem, exit 2). */
@@ -38,49 +50,131 @@ export class ServerSetupError extends Error {
   }
 }
 
+/** How often an instance looks for catalogue edits made by other instances (one small read). */
+const CATALOGUE_REFRESH_MS = 5_000;
+
+async function openCatalogue(config: ServerConfig, repo: Repository, clock: Clock, logger: Logger, onChange: (revision: number) => void): Promise<LiveCatalogue> {
+  const c = new LiveCatalogue({
+    repo,
+    clock,
+    configContracts: config.contracts,
+    configImpact: config.impact,
+    customerContracts: Object.fromEntries(Object.entries(config.fleet.customers).map(([id, c]) => [id, c.contract])),
+    defaultContract: config.tickets.defaultContract,
+    logger: logger.child({ component: 'catalogue' }),
+    onChange,
+  });
+  await c.load();
+  return c;
+}
+
 export async function startServerApp(config: ServerConfig, logger: Logger, options: ServerAppOptions = {}): Promise<ServerApp> {
-  let contracts: ReturnType<typeof contractCatalogue>;
   try {
-    contracts = contractCatalogue(config.contracts);
-    contracts.get(config.tickets.defaultContract);
+    // Fail at start on bad server.yaml contracts or an unknown default contract (exit 2).
+    contractCatalogue(config.contracts).get(config.tickets.defaultContract);
   } catch (err) {
     if (err instanceof ContractError) throw new ServerSetupError(err.message);
     throw err;
   }
   let tickets: TicketService | undefined;
+  let forecasts: ForecastService | undefined;
+  let notifications: NotificationService | undefined;
+  // Contracts and impact rules in force: server.yaml's plus API edits from the store (server/catalogue).
+  let catalogue: LiveCatalogue | undefined;
   const server = await startServer(config, logger, {
     ...(options.clock ? { clock: options.clock } : {}),
-    beforeListen: async ({ repo, events, http, clock }) => {
-      // Live updates (server/api/liveUpdates.ts): fleet events and ticket notices for dashboards.
-      const live = new LiveUpdates({ repo, clock, logger: logger.child({ component: 'live' }) });
+    impactRules: () => catalogue?.impactRules() ?? config.impact,
+    beforeListen: async ({ repo, events, http, clock, cluster }) => {
+      // Live updates (server/api/liveUpdates.ts): fleet events and ticket notices for dashboards,
+      // also those of the other instances (server/cluster: a no-op bus with one instance).
+      const live = new LiveUpdates({ repo, clock, logger: logger.child({ component: 'live' }), bus: cluster.bus });
+      const detachLiveBus = live.attachToBus(cluster.bus);
       const onNotice = options.onNotice;
+      // Other instances reload at once on the bus note, and within CATALOGUE_REFRESH_MS if a note is lost.
+      const liveCatalogue = await openCatalogue(config, repo, clock, logger, (revision) => void cluster.bus.publish({ kind: 'catalogue', body: revision }));
+      catalogue = liveCatalogue;
+      const detachCatalogueNotes = cluster.bus.subscribe((note) => {
+        if (note.kind === 'catalogue') liveCatalogue.refresh().catch((err: Error) => logger.warn({ err: err.message }, 'reloading the contract/impact catalogue failed'));
+      });
+      // Notifications (server/notifications): every notice queued durably here, sent by the leader's dispatcher.
+      const notifier = new NotificationService({ settings: config.notifications, repo, clock, logger: logger.child({ component: 'notifications' }) });
+      notifications = notifier;
       // Tickets and SLA (server/tickets): opened inside the ingest transaction of the fault.
       const service = new TicketService({
         repository: new StoredTicketRepository(repo),
         clock,
-        contractFor: (id) => contracts.get(id),
+        contractFor: (id, version) => liveCatalogue.get(id, version),
         defaultContractId: config.tickets.defaultContract,
         logger: logger.child({ component: 'tickets' }),
         onNotice: (n) => {
           live.ticketNotice(n);
+          notifier.accept(n);
           onNotice?.(n);
         },
+        // Tickets changed here may be due before the leader's next wake-up: tell it (server/cluster).
+        ...(cluster.shared ? { onDue: (at: number) => void cluster.bus.publish({ kind: 'due', body: at }) } : {}),
       });
       tickets = service;
       const detach = service.attachToFleetEvents(events);
+      // Device history (server/history) and supply forecasts with proactive order tickets (server/forecast), at ingest.
+      const recorder = new HistoryRecorder({ logger: logger.child({ component: 'history' }) });
+      const forecastService = new ForecastService({
+        repo,
+        clock,
+        tickets: service,
+        directory: new FleetDirectory(config.fleet),
+        contractOf: (customerId) => {
+          const id = config.fleet.customers[customerId]?.contract ?? config.tickets.defaultContract;
+          return liveCatalogue.get(liveCatalogue.inForce(id) ? id : config.tickets.defaultContract);
+        },
+        logger: logger.child({ component: 'forecast' }),
+        afterCommit: (tx, effect) => events.afterCommit(tx, effect),
+        ...options.forecast,
+      });
+      forecasts = forecastService;
+      forecastService.attach(recorder);
+      const detachHistory = recorder.attach(events);
+      // The daily sweep runs on the leader only, like the ticket timers.
+      const stopSweepFollowing = cluster.leadership.onChange((leader) => (leader ? forecastService.start() : forecastService.stop()));
+      if (cluster.leadership.isLeader()) forecastService.start();
       // REST API under /api/v1 with its OpenAPI UI at /docs (server/api, docs/api.md).
-      const api = await registerApi(http, { config, repo, events, tickets: service, contracts, live, clock, logger: logger.child({ component: 'api' }), ...(options.env ? { env: options.env } : {}) });
+      const api = await registerApi(http, { config, repo, events, tickets: service, contracts: liveCatalogue, live, clock, logger: logger.child({ component: 'api' }), ...(options.env ? { env: options.env } : {}) });
       // Web dashboard: static pages under /dashboard/ that use the API above (server/dashboard, docs/dashboard.md).
       await http.register(dashboardPlugin);
-      service.start();
+      // Ticket timers run on the leader only (always this instance with lowdb storage).
+      const detachDue = cluster.bus.subscribe((note) => {
+        if (note.kind === 'due' && typeof note.body === 'number') service.dueElsewhere(note.body);
+      });
+      const stopFollowing = cluster.leadership.onChange((leader) => (leader ? service.start() : service.stop()));
+      if (cluster.leadership.isLeader()) service.start();
+      const stopNotifierFollowing = notifier.enabled ? cluster.leadership.onChange((leader) => (leader ? notifier.dispatcher.start() : void notifier.dispatcher.stop())) : () => undefined;
+      if (notifier.enabled && cluster.leadership.isLeader()) notifier.dispatcher.start();
+      // Edits made by another instance over the same store apply here within CATALOGUE_REFRESH_MS.
+      let refreshTimer = clock.setTimeout(function refresh() {
+        liveCatalogue.refresh().catch((err: Error) => logger.warn({ err: err.message }, 'reloading the contract/impact catalogue failed'));
+        refreshTimer = clock.setTimeout(refresh, CATALOGUE_REFRESH_MS);
+      }, CATALOGUE_REFRESH_MS);
       return () => {
+        clock.clearTimeout(refreshTimer);
+        detachCatalogueNotes();
+        stopFollowing();
+        stopSweepFollowing();
+        forecastService.stop();
+        detachHistory();
+        detachDue();
+        detachLiveBus();
         service.stop();
         detach();
         api.close();
+        stopNotifierFollowing();
+        // After the ticket engine stopped: notices still being queued reach the store before it closes.
+        return notifier.close();
       };
     },
   });
   if (!tickets) throw new Error('server started without its ticket service');
   const ticketService = tickets;
-  return { server, tickets: ticketService, close: () => server.close() };
+  if (!forecasts) throw new Error('server started without its forecast service');
+  if (!notifications) throw new Error('server started without its notification service');
+  return { server, tickets: ticketService, forecasts, notifications, close: () => server.close() };
 }

@@ -13,6 +13,7 @@ import { BrokerConnection, ByteSize, Duration, LogSettings } from '../shared/con
 import { loadConfig, type LoadOptions } from '../shared/config/loader.js';
 import { FleetSettings } from './fleet/fleetModel.js';
 import { DEFAULT_IMPACT_SETTINGS, ImpactSettings } from './impact/impactRules.js';
+import { NotificationSettings } from './notifications/notificationSettings.js';
 import { ContractsSettings } from './sla/contractCatalogue.js';
 
 const Port = z.number().int().min(0).max(65535);
@@ -51,6 +52,75 @@ export const ExternalBrokerSettings = BrokerConnection.extend({
 });
 export type ExternalBrokerSettings = z.infer<typeof ExternalBrokerSettings>;
 
+/** Settings for running several instances against one PostgreSQL database and one broker (issue 10). */
+export const ClusterSettings = z
+  .strictObject({
+    /**
+     * This instance's name, unique in the group and STABLE across restarts: the MQTT client id is
+     * `fleetdesk-server-<instanceId>` and the broker keeps this instance's share of the stream
+     * under it while it restarts. Default: <hostname>-<pid> (fine for one instance only).
+     */
+    instanceId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'an instance id of A-Z a-z 0-9 . _ - (1-64 characters)').optional(),
+    /** Instances that work together: one leader and one live-update channel per group. */
+    group: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'a group name of A-Z a-z 0-9 _ - (1-40 characters)').default('fleetdesk'),
+    leadership: z
+      .strictObject({
+        /** How often a follower tries to become leader and the leader confirms it still is. */
+        checkInterval: Duration.prefault('2s').refine((ms) => ms >= 100 && ms <= 60_000, 'between 100ms and 60s'),
+        /** A lock query slower than this makes the leader step down (it may have lost the database). */
+        checkTimeout: Duration.prefault('5s').refine((ms) => ms >= 100 && ms <= 60_000, 'between 100ms and 60s'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+export type ClusterSettings = z.infer<typeof ClusterSettings>;
+
+/** The embedded store (server/storage/journaledStore.ts): one instance, files under dataDir. */
+export const LowdbStorageSettings = z.strictObject({
+  kind: z.literal('lowdb'),
+  /** Defaults to <dataDir>/store. */
+  dir: z.string().min(1).optional(),
+  /** Extra wait before a commit so more messages share one fsync; bounded, 0 = next tick. */
+  commitDelay: Duration.prefault('0ms').refine((ms) => ms <= 1000, 'at most 1s'),
+  /** Rewrite the snapshot and empty the journal when the journal grows past this. */
+  compactJournal: ByteSize.prefault('32MiB'),
+  /** Processed message ids remembered for deduplication. */
+  dedupWindow: z.number().int().min(1000).max(10_000_000).default(200_000),
+});
+export type LowdbStorageSettings = z.infer<typeof LowdbStorageSettings>;
+
+/** PostgreSQL (server/storage/postgresStore.ts): shared by several server instances. */
+export const PostgresStorageSettings = z.strictObject({
+  kind: z.literal('postgres'),
+  /** postgres://user[:password]@host[:port]/database[?sslmode=require]: a secret, never logged. */
+  url: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'a postgres://user@host:port/database URL'),
+  /** The password, when kept out of the URL (e.g. FLEETDESK_SERVER__STORAGE__PASSWORD). */
+  password: z.string().min(1).optional(),
+  /** Connections per server instance. */
+  poolSize: z.number().int().min(1).max(200).default(10),
+  /** Processed message ids remembered for deduplication (shared by all instances). */
+  dedupWindow: z.number().int().min(1000).max(10_000_000).default(200_000),
+  /** Attempts of a unit of work that meets serialization failures (other instances' changes). */
+  maxAttempts: z.number().int().min(1).max(100).default(10),
+  connectTimeout: Duration.prefault('5s'),
+  /** A statement running longer is cancelled (0 = no limit). */
+  statementTimeout: Duration.prefault('30s'),
+  /** Longest wait for a row another instance's transaction holds before the unit is retried. */
+  lockTimeout: Duration.prefault('50ms'),
+  /** How often connectivity is checked for /readyz. */
+  healthCheckInterval: Duration.prefault('5s'),
+});
+export type PostgresStorageSettings = z.infer<typeof PostgresStorageSettings>;
+
+/** `kind` defaults to lowdb, so existing files without it keep working. */
+export const StorageSettings = z
+  .preprocess(
+    (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && !('kind' in v) ? { ...v, kind: 'lowdb' } : v),
+    z.discriminatedUnion('kind', [LowdbStorageSettings, PostgresStorageSettings]),
+  )
+  .prefault({});
+export type StorageSettings = z.infer<typeof StorageSettings>;
+
 export const ServerConfig = z.strictObject({
   dataDir: z.string().min(1).default('./fleetdesk-data'),
   broker: z
@@ -65,19 +135,7 @@ export const ServerConfig = z.strictObject({
       port: Port.default(8080),
     })
     .prefault({}),
-  storage: z
-    .strictObject({
-      kind: z.literal('lowdb').default('lowdb'),
-      /** Defaults to <dataDir>/store. */
-      dir: z.string().min(1).optional(),
-      /** Extra wait before a commit so more messages share one fsync; bounded, 0 = next tick. */
-      commitDelay: Duration.prefault('0ms').refine((ms) => ms <= 1000, 'at most 1s'),
-      /** Rewrite the snapshot and empty the journal when the journal grows past this. */
-      compactJournal: ByteSize.prefault('32MiB'),
-      /** Processed message ids remembered for deduplication. */
-      dedupWindow: z.number().int().min(1000).max(10_000_000).default(200_000),
-    })
-    .prefault({}),
+  storage: StorageSettings,
   ingest: z
     .strictObject({
       maxPayload: ByteSize.prefault('256KiB'),
@@ -96,6 +154,10 @@ export const ServerConfig = z.strictObject({
       defaultContract: z.string().min(1).max(64).default('device-vendor'),
     })
     .prefault({}),
+  /** Several instances of one installation (server/cluster, docs/scale-out.md); inert with lowdb storage. */
+  cluster: ClusterSettings,
+  /** Webhooks and e-mail on ticket notices (server/notifications, docs/notifications.md); nothing is sent unless configured. */
+  notifications: NotificationSettings,
   log: LogSettings,
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;

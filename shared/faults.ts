@@ -89,6 +89,8 @@ export const FAULTS = {
   'device.unreachable': def('critical', 'connectivity', 'Device not responding', 'Urządzenie nie odpowiada'),
   /** Raised by the server, not by a device: the site's agent stopped reporting. */
   'agent.offline': def('critical', 'connectivity', 'Monitoring agent offline', 'Agent monitorujący niedostępny'),
+  /** Raised by the server, not by a device: a supply is forecast to run out within the order lead time (issue 9). */
+  'supply.order': def('info', 'supply', 'Supply to order (forecast)', 'Materiał do zamówienia (prognoza)', { stopsPrinting: false }),
   /** A fault the device reported that no rule maps yet: kept with its raw code, never dropped. */
   unclassified: def('warning', 'other', 'Unclassified device alert', 'Nierozpoznany alarm urządzenia', { stopsPrinting: false }),
 } as const satisfies Record<string, FaultDefinition>;

@@ -26,8 +26,17 @@ export function isSecretKey(key: string): boolean {
   return secretSet.has(key.toLowerCase());
 }
 
+/**
+ * A URL's password replaced (`postgres://user:pw@host` → `postgres://user:[redacted]@host`):
+ * connection URLs (storage.url, broker URLs) may carry credentials whatever their key is called.
+ */
+export function maskUrlPassword(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#:@\s]*):[^/?#@\s]*@/i, `$1:${REDACTED}@`);
+}
+
 /** A deep copy with every secret-named field replaced, for printing a config or logging an object. */
 export function redactSecrets<T>(value: T): T {
+  if (typeof value === 'string') return maskUrlPassword(value) as T;
   if (Array.isArray(value)) return value.map((v: unknown) => redactSecrets(v)) as T;
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};

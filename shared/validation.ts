@@ -4,6 +4,7 @@
  * all speak this one format.
  */
 import type { z } from 'zod';
+import { maskUrlPassword } from './secrets.js';
 
 export interface Problem {
   /** Dotted path with [n] for array items, e.g. "devices[2].snmp.version"; "" for the root. */
@@ -29,7 +30,8 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return `an array of ${value.length}`;
   switch (typeof value) {
     case 'string': {
-      const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+      const masked = maskUrlPassword(value);
+      const shown = masked.length > 40 ? `${masked.slice(0, 40)}…` : masked;
       return `string ${JSON.stringify(shown)}`;
     }
     case 'number':

@@ -43,8 +43,9 @@ export function demoCommand(): Command {
     .option('--http-port <port>', 'HTTP port of the server (API, health, metrics)', intOption(0, 65535), 8080)
     .option('--mqtt-port <port>', 'port of the embedded MQTT broker', intOption(0, 65535), 1883)
     .option('--poll <seconds>', 'seconds between polls of each device', intOption(2, 3600), 10)
+    .option('--history-days <n>', 'days of supply history backfilled so forecasts and order tickets show at once (0 = none)', intOption(0, 120), 30)
     .option('--verbose', 'show the info logs of server, agent and simulator')
-    .action(async (opts: { devices: number; scenario: string; dataDir: string; httpPort: number; mqttPort: number; poll: number; verbose?: boolean }, cmd: Command) => {
+    .action(async (opts: { devices: number; scenario: string; dataDir: string; httpPort: number; mqttPort: number; poll: number; historyDays: number; verbose?: boolean }, cmd: Command) => {
       const logger = createLogger({ name: 'fleetdesk-demo', level: opts.verbose ? 'info' : 'warn' });
       const out = (line: string) => process.stdout.write(`${line}\n`);
       // A default port already taken (e.g. a system Mosquitto on 1883) is swapped for a free one;
@@ -64,6 +65,7 @@ export function demoCommand(): Command {
           mqttPort: opts.mqttPort,
           pollSeconds: opts.poll,
           scenario: opts.scenario,
+          historyDays: opts.historyDays,
           logger,
           onNotice: (n) => out(noticeLine(n)),
         });

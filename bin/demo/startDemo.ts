@@ -16,6 +16,7 @@ import { ServerConfig } from '../../server/serverConfig.js';
 import { startServerApp, type ServerApp } from '../../server/serverApp.js';
 import type { Notice } from '../../server/tickets/ticketPolicy.js';
 import { systemClock } from '../../shared/clock.js';
+import { DEMO_FORECAST_SETTINGS, scheduleDemoHistory } from './demoHistory.js';
 import type { Logger } from '../../shared/logging.js';
 import { VERSION } from '../../shared/version.js';
 
@@ -34,6 +35,8 @@ export interface DemoOptions {
   scenario: string;
   logger: Logger;
   onNotice?: (notice: Notice) => void;
+  /** Days of supply history backfilled behind the live readings so forecasts and order tickets show at once (bin/demo/demoHistory.ts); 0 = none. Default 30. */
+  historyDays?: number;
 }
 
 export interface RunningDemo {
@@ -102,7 +105,9 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       },
       tickets: { defaultContract: 'device-vendor' },
     });
-    app = await startServerApp(serverConfig, log.child({ component: 'server' }), options.onNotice ? { onNotice: options.onNotice } : {});
+    // With a history backfill, the demo's forecasts accept a shorter history (DEMO_FORECAST_SETTINGS).
+    const forecast = options.historyDays === 0 ? {} : { forecast: { settings: DEMO_FORECAST_SETTINGS } };
+    app = await startServerApp(serverConfig, log.child({ component: 'server' }), { ...(options.onNotice ? { onNotice: options.onNotice } : {}), ...forecast });
     const mqttPort = app.server.mqttPort;
     if (mqttPort === undefined) throw new DemoError('the embedded broker did not start');
 
@@ -129,6 +134,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       version: VERSION,
     });
     const running = app;
+    const cancelHistory = options.historyDays === 0 ? () => undefined : scheduleDemoHistory({ app: running, clock: systemClock, logger: log.child({ component: 'demo-history' }), days: options.historyDays ?? 30, expectedDevices: simulator.devices.length });
     return {
       app: running,
       simulator,
@@ -139,6 +145,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       dashboardUrl: `http://127.0.0.1:${running.server.httpPort}/dashboard/`,
       adminTokenFile: adminTokenFile(serverConfig.dataDir),
       stop: async () => {
+        cancelHistory();
         await agent.stop();
         await running.close();
         await simulator.stop();

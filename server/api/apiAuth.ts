@@ -62,6 +62,8 @@ export function authenticate(o: { verifier: ApiTokenVerifier; limiter: AuthFailu
         throw new ApiError(401, 'UNAUTHORIZED', 'missing bearer token (Authorization: Bearer <token>)', 'headers.authorization');
       }
       principal = o.streamTokens.take(streamToken);
+      // The bearer token it was traded for may have been revoked (CLI) or have expired since.
+      if (principal && !o.verifier.isActive(principal.tokenId)) principal = undefined;
     }
     if (!principal) {
       o.limiter.recordFailure(address);

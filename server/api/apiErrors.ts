@@ -6,10 +6,12 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { toProblems, type Problem } from '../../shared/validation.js';
+import { CatalogueConflictError, CatalogueInvalidError, CatalogueNotFoundError } from '../catalogue/liveCatalogue.js';
 import { ContractError } from '../sla/contract.js';
+import { UniqueKeyViolation } from '../storage/repository.js';
 import { TicketActionError, TicketNotFoundError } from '../tickets/ticketService.js';
 
-export const ErrorCode = z.enum(['VALIDATION_FAILED', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'PAYLOAD_TOO_LARGE', 'INTERNAL']);
+export const ErrorCode = z.enum(['VALIDATION_FAILED', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PRECONDITION_REQUIRED', 'RATE_LIMITED', 'PAYLOAD_TOO_LARGE', 'INTERNAL']);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
 export const ApiErrorBody = z
@@ -77,6 +79,14 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof TicketNotFoundError) return new ApiError(404, 'NOT_FOUND', err.message);
   if (err instanceof TicketActionError) return new ApiError(409, 'CONFLICT', err.message);
   if (err instanceof ContractError) return new ApiError(400, 'VALIDATION_FAILED', err.message, 'body');
+  if (err instanceof CatalogueNotFoundError) return new ApiError(404, 'NOT_FOUND', err.message);
+  if (err instanceof CatalogueConflictError) return new ApiError(409, 'CONFLICT', err.message);
+  // The store refused a second holder of a unique key (e.g. reopening a ticket whose fault another open ticket now tracks).
+  if (err instanceof UniqueKeyViolation) return new ApiError(409, 'CONFLICT', `${err.collection} ${err.id}: conflicts with ${err.existingId}, which already holds ${err.key}`);
+  if (err instanceof CatalogueInvalidError) {
+    const problems = err.problems.map((p) => ({ path: `body.${p.path}`, expected: p.expected, found: `string ${JSON.stringify(p.found)}`, message: p.message }));
+    return new ApiError(400, 'VALIDATION_FAILED', err.message, problems[0]?.path ?? 'body', problems);
+  }
   const fe = err as Partial<FastifyError>;
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ApiError(413, 'PAYLOAD_TOO_LARGE', fe.message ?? 'request body too large', 'body');
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {

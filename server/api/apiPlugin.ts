@@ -26,27 +26,31 @@ import { ApiRole, ApiTokenVerifier, ensureAdminToken } from '../auth/apiTokens.j
 import { AuthFailureLimiter } from '../auth/authFailureLimiter.js';
 import type { FleetEventBus } from '../events/fleetEvents.js';
 import type { ServerConfig } from '../serverConfig.js';
-import type { ContractCatalogue } from '../sla/contractCatalogue.js';
+import type { LiveCatalogue } from '../catalogue/liveCatalogue.js';
 import type { Repository } from '../storage/repository.js';
 import type { TicketService } from '../tickets/ticketService.js';
 import { ApiError, ApiErrorBody, RequestValidationError, sendError } from './apiErrors.js';
 import { catalogueRoutes } from './catalogueRoutes.js';
 import { credentialRoutes } from './credentialRoutes.js';
 import { fleetRoutes } from './fleetRoutes.js';
+import { historyRoutes } from './historyRoutes.js';
 import { liveRoutes } from './liveRoutes.js';
+import { notificationRoutes } from './notificationRoutes.js';
 import { StreamTokens } from './streamTokens.js';
 import { authenticate, principalOf } from './apiAuth.js';
 import type { LiveUpdates } from './liveUpdates.js';
 import { reportRoutes } from './reportRoutes.js';
 import { applySecurityHeaders, applyApiHeaders } from './securityHeaders.js';
 import { ticketRoutes } from './ticketRoutes.js';
+import { tokenRoutes } from './tokenRoutes.js';
 
 export interface ApiDeps {
   readonly config: ServerConfig;
   readonly repo: Repository;
   readonly events: FleetEventBus;
   readonly tickets: TicketService;
-  readonly contracts: ContractCatalogue;
+  /** Contracts and impact rules in force, editable through the API (server/catalogue). */
+  readonly contracts: LiveCatalogue;
   readonly live: LiveUpdates;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -85,6 +89,9 @@ const serializerCompiler: FastifySerializerCompiler<z.ZodType> =
 
 const SECURITY_SCHEME = 'bearerAuth';
 
+/** How often open event streams are checked against revocations and expiry made elsewhere. */
+const TOKEN_SWEEP_MS = 5_000;
+
 const Me = z.object({ tokenId: z.string(), name: z.string(), role: ApiRole, customerId: z.string().nullable() });
 
 export async function registerApi(http: FastifyInstance, deps: ApiDeps): Promise<{ close(): void }> {
@@ -93,11 +100,20 @@ export async function registerApi(http: FastifyInstance, deps: ApiDeps): Promise
   if (admin.source === 'env') deps.logger.info('API admin token taken from FLEETDESK_ADMIN_TOKEN');
   else deps.logger.info({ file: admin.file }, admin.source === 'generated' ? 'API admin token generated; read it from this file (owner-only)' : 'API admin token is in this file (owner-only)');
   // The token file is re-read at most once a second: a wall-clock throttle of file I/O, not domain time.
-  const verifier = new ApiTokenVerifier(dataDir, () => performance.now());
+  const verifier = new ApiTokenVerifier(dataDir, () => performance.now(), 1000, () => deps.clock.now());
   const limiter = new AuthFailureLimiter({ maxFailures: 20, windowMs: 60_000, maxTracked: 10_000, ...deps.authFailures, now: () => deps.clock.now() });
   const streamTokens = new StreamTokens(() => deps.clock.now());
   const ctx: ApiContext = { ...deps, dataDir, verifier, streamTokens };
   const detachLive = deps.live.attachToFleetEvents(deps.events);
+  // Event streams outlive their authentication: close those whose token was revoked (also by the
+  // CLI or another instance) or has expired since they opened.
+  let sweepTimer = deps.clock.setTimeout(function sweep() {
+    verifier.refresh().then(
+      () => deps.live.disconnectWhere((p) => !verifier.isActive(p.tokenId), 'token revoked or expired'),
+      (err: Error) => deps.logger.warn({ err: err.message }, 'reading the API token file failed'),
+    );
+    sweepTimer = deps.clock.setTimeout(sweep, TOKEN_SWEEP_MS);
+  }, TOKEN_SWEEP_MS);
 
   await http.register(async (outer) => {
     outer.setValidatorCompiler(validatorCompiler);
@@ -139,17 +155,21 @@ export async function registerApi(http: FastifyInstance, deps: ApiDeps): Promise
           return { tokenId: p.tokenId, name: p.name, role: p.role, customerId: p.customerId };
         });
         await v1.register(fleetRoutes, { ctx });
+        await v1.register(historyRoutes, { ctx });
         await v1.register(ticketRoutes, { ctx });
         await v1.register(catalogueRoutes, { ctx });
         await v1.register(reportRoutes, { ctx });
         await v1.register(credentialRoutes, { ctx });
+        await v1.register(tokenRoutes, { ctx });
         await v1.register(liveRoutes, { ctx });
+        await v1.register(notificationRoutes, { ctx });
       },
       { prefix: '/api/v1' },
     );
   });
   return {
     close: () => {
+      deps.clock.clearTimeout(sweepTimer);
       detachLive();
       deps.live.close();
     },

@@ -84,6 +84,10 @@ export const TicketSummary = z
     openedAt: z.number(),
     /** Earliest deadline of a running SLA clock (the queue order), null when none runs. */
     deadlineAt: z.number().nullable(),
+    /** When the clock behind deadlineAt reaches the contract's warning share; null once warned (see `warned`) or when no clock runs. */
+    warnAt: z.number().nullable(),
+    /** The clock behind deadlineAt has passed its warning instant (its sla.warning was given). */
+    warned: z.boolean(),
     breached: z.boolean(),
     guaranteed: z.boolean(),
     contractId: z.string(),

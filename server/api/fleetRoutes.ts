@@ -18,6 +18,10 @@ import type { ApiContext } from './apiPlugin.js';
 import { principalOf, requires } from './apiAuth.js';
 import { allOf, PageQuery, pageSchema, paginate, paginateWhere } from './pagination.js';
 import { SortedView } from './sortedView.js';
+import { deviceForecasts, SupplyForecastView } from './historyRoutes.js';
+
+/** A device row with its supplies' forecasts (issue 9: "runs out in N days"). */
+const DeviceWithForecasts = Device.extend({ forecasts: z.array(SupplyForecastView) });
 
 type CustomerView = z.infer<typeof Customer>;
 type SiteView = z.infer<typeof Site>;
@@ -125,7 +129,7 @@ export const fleetRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
 
   app.get(
     '/devices',
-    { preValidation: requires('fleet:read'), schema: { tags, summary: 'devices with their latest snapshot', querystring: DeviceQuery, response: { 200: pageSchema(Device) } } },
+    { preValidation: requires('fleet:read'), schema: { tags, summary: 'devices with their latest snapshot and supply forecasts', querystring: DeviceQuery, response: { 200: pageSchema(DeviceWithForecasts) } } },
     async (req) => {
       const p = principalOf(req);
       const q = req.query;
@@ -144,7 +148,9 @@ export const fleetRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
         checks.push((d) => [d.key, d.identity.vendor, d.identity.model, d.identity.serial, d.address, d.identity.location].some((x) => x !== undefined && x.toLowerCase().includes(needle)));
       }
       const sorted = devicesByKey.of(await ctx.repo.list<DeviceRecord>(FLEET_COLLECTIONS.devices));
-      return paginateWhere(sorted, allOf(checks), q, (d) => deviceView(d, agents));
+      const page = paginateWhere(sorted, allOf(checks), q, (d) => deviceView(d, agents));
+      const now = ctx.clock.now();
+      return { ...page, items: await Promise.all(page.items.map(async (d) => ({ ...d, forecasts: await deviceForecasts(ctx.repo, d, now) }))) };
     },
   );
 
@@ -157,7 +163,7 @@ export const fleetRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
         summary: 'one device: identity, live state, supplies, counters, faults, and its agent',
         description: 'The key contains "/" and ":": URL-encode it (e.g. acme%2Fsn%3Aabc123).',
         params: z.strictObject({ deviceKey: z.string().min(1).max(600) }),
-        response: { 200: z.object({ device: Device, agent: Agent.nullable() }) },
+        response: { 200: z.object({ device: Device, agent: Agent.nullable(), forecasts: z.array(SupplyForecastView) }) },
       },
     },
     async (req) => {
@@ -165,7 +171,7 @@ export const fleetRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
       const d = await ctx.repo.get<DeviceRecord>(FLEET_COLLECTIONS.devices, req.params.deviceKey);
       if (!d || !canSeeCustomer(p, d.customerId)) throw ApiError.notFound(`device ${JSON.stringify(req.params.deviceKey)}`);
       const agent = (await ctx.repo.get<AgentRecord>(FLEET_COLLECTIONS.agents, `${d.tenant}/${d.agentId}`)) ?? null;
-      return { device: deviceView(d, new Map(agent ? [[agent.key, agent]] : [])), agent };
+      return { device: deviceView(d, new Map(agent ? [[agent.key, agent]] : [])), agent, forecasts: await deviceForecasts(ctx.repo, d, ctx.clock.now()) };
     },
   );
   return Promise.resolve();

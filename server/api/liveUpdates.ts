@@ -3,9 +3,11 @@
  * and ticket notices (opened, joined, resolved, closed, escalated, SLA warning/breach, …) fanned
  * out to server-sent-event clients, each seeing only what its token may read.
  *
- * Fleet events are forwarded from the fleet event bus, which runs inside the ingest transaction:
- * they reach clients as that transaction commits (a store failure at that very commit would leave
- * a client having seen a change that is not stored; it re-reads on reconnect).
+ * Fleet events are forwarded from the fleet event bus once the ingest transaction that raised
+ * them has committed (FleetEventBus.afterCommit), so a client never sees a change that was rolled
+ * back, nor one event twice when the store re-ran a conflicting unit. With several server
+ * instances, events also travel over the cluster bus (server/cluster) to the other instances'
+ * clients; each instance publishes only what it changed itself, so nothing arrives twice.
  *
  * Every event carries the customer it belongs to (and, for tickets, the assignee), so filtering
  * uses the same rules as the REST routes (server/auth/access.ts). Ticket notices carry only the
@@ -23,6 +25,7 @@ import { canSeeTicket, customerScope } from '../auth/access.js';
 import type { Principal } from '../auth/apiTokens.js';
 import type { FleetEvent, FleetEventBus } from '../events/fleetEvents.js';
 import type { Repository } from '../storage/repository.js';
+import { MAX_NOTE_BYTES, type BusBody, type BusNote, type ClusterBus } from '../cluster/clusterBus.js';
 import type { Ticket } from '../tickets/ticket.js';
 import type { Notice } from '../tickets/ticketPolicy.js';
 import { activeDeadline } from '../tickets/workQueue.js';
@@ -57,6 +60,31 @@ export interface LiveUpdatesOptions {
   readonly heartbeatMs?: number;
   readonly replay?: number;
   readonly maxClients?: number;
+  /**
+   * The bus to the other server instances (server/cluster): every event published here is also
+   * sent to them, and theirs are fanned out to this instance's clients (never sent back).
+   */
+  readonly bus?: ClusterBus;
+}
+
+/**
+ * The note that carries a live event to the other instances. Fleet events are small; the one
+ * that can outgrow a NOTIFY payload (an agent going offline with hundreds of devices) keeps as
+ * many device keys as fit and says how many there were. Pure.
+ */
+export function liveNote(type: string, customerId: string | null, ticket: LiveEvent['ticket'], data: unknown, maxBytes = MAX_NOTE_BYTES - 200): BusNote {
+  const note = (d: unknown): BusNote => ({ kind: 'live', body: { type, customerId, ticket, data: d } as unknown as BusBody });
+  const full = note(data);
+  if (Buffer.byteLength(JSON.stringify(full)) <= maxBytes) return full;
+  const record = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
+  const scalars = Object.fromEntries(Object.entries(record).filter(([, v]) => v === null || typeof v !== 'object'));
+  const devices = Array.isArray(record.devices) ? (record.devices as unknown[]) : [];
+  // Halve the device list until it fits (a few steps for any size).
+  for (let keep = devices.length; keep > 0; keep = Math.floor(keep / 2)) {
+    const candidate = note({ ...scalars, devices: devices.slice(0, keep), devicesTotal: devices.length, truncated: true });
+    if (Buffer.byteLength(JSON.stringify(candidate)) <= maxBytes) return candidate;
+  }
+  return note({ ...scalars, truncated: true });
 }
 
 export function visibleTo(p: Principal, e: LiveEvent): boolean {
@@ -112,8 +140,9 @@ export class LiveUpdates {
 
   /** Subscribes to the server's fleet events; returns the unsubscribe function. */
   attachToFleetEvents(bus: FleetEventBus): () => void {
-    return bus.subscribe((event) => {
-      this.publish(`fleet.${event.type}`, fleetCustomer(event), null, fleetData(event));
+    // After the commit, once: a store that retries a conflicting unit (PostgreSQL) emits again.
+    return bus.subscribe((event, tx) => {
+      bus.afterCommit(tx, () => this.publish(`fleet.${event.type}`, fleetCustomer(event), null, fleetData(event)));
     });
   }
 
@@ -146,6 +175,22 @@ export class LiveUpdates {
   }
 
   publish(type: string, customerId: string | null, ticket: LiveEvent['ticket'], data: unknown): LiveEvent {
+    this.o.bus?.publish(liveNote(type, customerId, ticket, data));
+    return this.fanOut(type, customerId, ticket, data);
+  }
+
+  /** Live events published by other instances reach this instance's clients; returns the unsubscribe function. */
+  attachToBus(bus: ClusterBus): () => void {
+    return bus.subscribe((note) => {
+      if (note.kind !== 'live' || this.closed) return;
+      const b = note.body as { type?: unknown; customerId?: unknown; ticket?: unknown; data?: unknown } | null;
+      if (!b || typeof b.type !== 'string' || !(b.customerId === null || typeof b.customerId === 'string')) return;
+      const ticket = typeof b.ticket === 'object' && b.ticket !== null && 'assignee' in b.ticket ? { assignee: typeof b.ticket.assignee === 'string' ? b.ticket.assignee : null } : null;
+      this.fanOut(b.type, b.customerId, ticket, b.data);
+    });
+  }
+
+  private fanOut(type: string, customerId: string | null, ticket: LiveEvent['ticket'], data: unknown): LiveEvent {
     const e: LiveEvent = { id: this.nextId++, type, customerId, ticket, data };
     this.recent.push(e);
     if (this.recent.length > (this.o.replay ?? 500)) this.recent.shift();
@@ -191,6 +236,20 @@ export class LiveUpdates {
     this.remove(c);
     c.sink.close();
     return () => undefined;
+  }
+
+  /** Closes the streams of the principals `match` picks (a revoked or expired token); returns how many. */
+  disconnectWhere(match: (p: Principal) => boolean, why: string): number {
+    let n = 0;
+    for (const c of [...this.clients]) {
+      if (!match(c.principal)) continue;
+      n += 1;
+      c.sink.write(`event: error\ndata: ${JSON.stringify({ message: why })}\n\n`);
+      this.o.logger?.info({ token: c.principal.tokenId, why }, 'live client disconnected');
+      this.remove(c);
+      c.sink.close();
+    }
+    return n;
   }
 
   close(): void {

@@ -4,11 +4,13 @@
  * entries billed by the contract rules, included hours, overage, monthly cap). Customer tokens
  * get their own customer's rows only.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { customerScope } from '../auth/access.js';
-import { WorkChannel } from '../sla/contract.js';
+import { Impact, WorkChannel } from '../sla/contract.js';
+import type { ComplianceRow as ComplianceRecord } from '../tickets/reporting.js';
+import { csvDocument } from './csv.js';
 import { ApiError } from './apiErrors.js';
 import { principalOf, requires } from './apiAuth.js';
 import type { ApiContext } from './apiPlugin.js';
@@ -33,8 +35,37 @@ const ComplianceRow = z
     fcrEligible: z.number().int(),
     fcrCount: z.number().int(),
     fcrPercent: z.number().nullable(),
+    breachedByImpact: z.record(Impact, z.number().int()).describe('breached reaction targets per impact'),
   })
   .meta({ id: 'ComplianceRow' });
+
+const ComplianceQuery = z.object({
+  since: Month.optional().describe('first month (default: this month)'),
+  until: Month.optional().describe('last month (default: no limit)'),
+  customer: z.string().min(1).max(128).optional(),
+});
+
+/** The CSV columns of the compliance report (stable names: scripts read them). */
+const COMPLIANCE_CSV: ReadonlyArray<[string, (r: ComplianceRecord, name: string) => string | number | null]> = [
+  ['customerId', (r) => r.customerId],
+  ['customerName', (_r, name) => name],
+  ['contractId', (r) => r.contractId],
+  ['month', (r) => r.month],
+  ['tickets', (r) => r.tickets],
+  ['met', (r) => r.met],
+  ['breached', (r) => r.breached],
+  ['pending', (r) => r.pending],
+  ['notGuaranteed', (r) => r.notGuaranteed],
+  ['compliancePercent', (r) => r.compliancePercent],
+  ['firstResponseMeanMinutes', (r) => r.firstResponseMinutes.mean],
+  ['firstResponseP90Minutes', (r) => r.firstResponseMinutes.p90],
+  ['resolveMeanMinutes', (r) => r.resolveMinutes.mean],
+  ['resolveP90Minutes', (r) => r.resolveMinutes.p90],
+  ['fcrEligible', (r) => r.fcrEligible],
+  ['fcrCount', (r) => r.fcrCount],
+  ['fcrPercent', (r) => r.fcrPercent],
+  ...Impact.options.map((i): [string, (r: ComplianceRecord) => number] => [`breached_${i}`, (r) => r.breachedByImpact[i]]),
+];
 
 const Statement = z
   .object({
@@ -62,16 +93,45 @@ export const reportRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
   const tags = ['reports'];
   const thisMonth = () => new Date(ctx.clock.now()).toISOString().slice(0, 7);
 
+  /** Rows of the months asked for, only the caller's own customer for customer tokens. */
+  const complianceRows = async (req: FastifyRequest, q: z.infer<typeof ComplianceQuery>): Promise<ComplianceRecord[]> => {
+    const scopeId = customerScope(principalOf(req));
+    return (await ctx.tickets.compliance(q.since ?? thisMonth())).filter(
+      (r) => (scopeId === null || r.customerId === scopeId) && (q.customer === undefined || r.customerId === q.customer) && (q.until === undefined || r.month <= q.until),
+    );
+  };
+
   app.get(
     '/reports/compliance',
     {
       preValidation: requires('reports:read'),
-      schema: { tags, summary: 'SLA compliance per customer and month (months of opening, Europe/Warsaw)', querystring: PageQuery.extend({ since: Month.optional().describe('first month (default: this month)'), customer: z.string().min(1).max(128).optional() }), response: { 200: pageSchema(ComplianceRow) } },
+      schema: { tags, summary: 'SLA compliance per customer and month (months of opening, Europe/Warsaw)', querystring: PageQuery.extend(ComplianceQuery.shape), response: { 200: pageSchema(ComplianceRow) } },
     },
-    async (req) => {
-      const scopeId = customerScope(principalOf(req));
-      const rows = (await ctx.tickets.compliance(req.query.since ?? thisMonth())).filter((r) => (scopeId === null || r.customerId === scopeId) && (req.query.customer === undefined || r.customerId === req.query.customer));
-      return paginate(rows, req.query);
+    async (req) => paginate(await complianceRows(req, req.query), req.query),
+  );
+
+  app.get(
+    '/reports/compliance.csv',
+    {
+      preValidation: requires('reports:read'),
+      schema: {
+        tags,
+        summary: 'the compliance report as one CSV file (every row, no paging): UTF-8 with BOM; dialect en = comma and decimal point, pl = semicolon and decimal comma',
+        querystring: z.strictObject({ ...ComplianceQuery.shape, dialect: z.enum(['en', 'pl']).default('en') }),
+        produces: ['text/csv'],
+      },
+    },
+    async (req, reply) => {
+      const q = req.query;
+      const rows = await complianceRows(req, q);
+      const name = (id: string) => ctx.config.fleet.customers[id]?.name ?? id;
+      const body = csvDocument(
+        COMPLIANCE_CSV.map(([h]) => h),
+        rows.map((r) => COMPLIANCE_CSV.map(([, f]) => f(r, name(r.customerId)))),
+        q.dialect,
+      );
+      const file = `sla-compliance-${q.since ?? thisMonth()}${q.until ? `_${q.until}` : ''}${q.customer ? `-${q.customer.replace(/[^\w.-]/g, '_')}` : ''}.csv`;
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${file}"`).send(body);
     },
   );
 

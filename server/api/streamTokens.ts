@@ -24,6 +24,11 @@ export class StreamTokens {
     return { token, expiresAt };
   }
 
+  /** Drops the outstanding stream tokens of a bearer token (it was revoked). */
+  forget(tokenId: string): void {
+    for (const [token, hit] of this.tokens) if (hit.principal.tokenId === tokenId) this.tokens.delete(token);
+  }
+
   /** The principal of a valid token, consuming it; undefined when unknown, used or expired. */
   take(token: string): Principal | undefined {
     const hit = this.tokens.get(token);

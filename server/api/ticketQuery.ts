@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { IMPACT_RANK, Impact } from '../sla/contract.js';
 import { TicketStatus, type Ticket } from '../tickets/ticket.js';
-import { activeDeadline } from '../tickets/workQueue.js';
+import { activeClock, activeDeadline } from '../tickets/workQueue.js';
 import type { TicketSummary } from './apiSchemas.js';
 import { allOf } from './pagination.js';
 
@@ -76,6 +76,7 @@ export function queueOrder(tickets: readonly Ticket[]): Ticket[] {
 }
 
 export function summary(t: Ticket): z.infer<typeof TicketSummary> {
+  const clock = activeClock(t);
   return {
     id: t.id,
     title: t.title,
@@ -90,6 +91,8 @@ export function summary(t: Ticket): z.infer<typeof TicketSummary> {
     faultCodes: t.faults.map((f) => f.code),
     openedAt: t.openedAt,
     deadlineAt: activeDeadline(t),
+    warnAt: clock?.warnAt ?? null,
+    warned: clock?.warned ?? false,
     breached: isBreached(t),
     guaranteed: t.sla.guaranteed,
     contractId: t.sla.contractId,

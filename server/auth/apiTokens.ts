@@ -5,7 +5,9 @@
  * as safe and lets every request be checked without a 30 ms key derivation.
  *
  * The running server re-reads the file when its mtime changes, so a token created by
- * `fleetdesk api-token create` works without a restart.
+ * `fleetdesk api-token create` works without a restart, and one revoked by `fleetdesk api-token
+ * revoke` stops working within a second. Tokens may carry an expiry; revoked ones stay in the
+ * file (who revoked them and when) but never authenticate again.
  *
  * Bootstrap: the admin token comes from FLEETDESK_ADMIN_TOKEN, or is generated at the first
  * start and written to <dataDir>/admin-token (mode 0600); its path is logged, never the token.
@@ -33,7 +35,13 @@ export interface Principal {
 export const TokenName = z.string().regex(ID_PATTERN, 'a name of A-Z a-z 0-9 . _ - (1-128 characters)');
 
 export const NewApiToken = z
-  .strictObject({ role: ApiRole, name: TokenName, customerId: z.string().regex(ID_PATTERN, 'a customer id').nullable() })
+  .strictObject({
+    role: ApiRole,
+    name: TokenName,
+    customerId: z.string().regex(ID_PATTERN, 'a customer id').nullable(),
+    /** ISO instant after which the token no longer works; absent = never expires. */
+    expiresAt: z.iso.datetime({ offset: true }).optional(),
+  })
   .superRefine((t, ctx) => {
     if (t.role === 'customer' && t.customerId === null) ctx.addIssue({ code: 'custom', path: ['customerId'], message: 'a customer token needs the customer it belongs to', input: t.customerId });
     if (t.role !== 'customer' && t.customerId !== null) ctx.addIssue({ code: 'custom', path: ['customerId'], message: `only customer tokens name a customer (role ${t.role} sees all customers)`, input: t.customerId });
@@ -48,6 +56,45 @@ interface StoredApiToken {
   /** SHA-256 of the token, hex. */
   readonly sha256: string;
   readonly createdAt: string;
+  readonly expiresAt?: string | null;
+  /** Revoked tokens stay listed (who revoked them, when); they never authenticate again. */
+  readonly revokedAt?: string | null;
+  readonly revokedBy?: string | null;
+}
+
+/** What may be shown of a token: everything but its hash. */
+export interface ApiTokenInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly role: ApiRole;
+  readonly customerId: string | null;
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+  readonly revokedAt: string | null;
+  readonly revokedBy: string | null;
+  /** active | expired | revoked, at the instant asked about. */
+  readonly state: 'active' | 'expired' | 'revoked';
+}
+
+/** Bad input that the schema cannot judge alone (an expiry in the past); `field` names it. */
+export class ApiTokenInputError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiTokenInputError';
+  }
+}
+
+function stateOf(t: StoredApiToken, nowMs: number): ApiTokenInfo['state'] {
+  if (t.revokedAt) return 'revoked';
+  if (t.expiresAt && Date.parse(t.expiresAt) <= nowMs) return 'expired';
+  return 'active';
+}
+
+function infoOf(t: StoredApiToken, nowMs: number): ApiTokenInfo {
+  return { id: t.id, name: t.name, role: t.role, customerId: t.customerId, createdAt: t.createdAt, expiresAt: t.expiresAt ?? null, revokedAt: t.revokedAt ?? null, revokedBy: t.revokedBy ?? null, state: stateOf(t, nowMs) };
 }
 
 interface TokenFile {
@@ -85,15 +132,59 @@ async function update(dataDir: string, change: (data: TokenFile) => void): Promi
   });
 }
 
-/** Creates a token; returns it (shown once) with its id. Throws a ZodError for bad input. */
-export async function createApiToken(dataDir: string, input: NewApiToken, now: Date): Promise<{ id: string; token: string }> {
+/** Creates a token; returns it (shown once) with its id. Throws a ZodError / ApiTokenInputError for bad input. */
+export async function createApiToken(dataDir: string, input: NewApiToken, now: Date): Promise<{ id: string; token: string; info: ApiTokenInfo }> {
   const spec = NewApiToken.parse(input);
+  const expiresAt = spec.expiresAt === undefined ? null : new Date(spec.expiresAt).toISOString();
+  if (expiresAt !== null && Date.parse(expiresAt) <= now.getTime()) throw new ApiTokenInputError('expiresAt', `expiresAt: expected an instant in the future, found ${spec.expiresAt} (now is ${now.toISOString()})`);
   const token = newToken();
   const id = `${spec.name}-${randomBytes(4).toString('hex')}`;
+  const record: StoredApiToken = { id, name: spec.name, role: spec.role, customerId: spec.customerId, sha256: sha256(token), createdAt: now.toISOString(), expiresAt };
   await update(dataDir, (data) => {
-    data.tokens[id] = { id, name: spec.name, role: spec.role, customerId: spec.customerId, sha256: sha256(token), createdAt: now.toISOString() };
+    data.tokens[id] = record;
   });
-  return { id, token };
+  return { id, token, info: infoOf(record, now.getTime()) };
+}
+
+/** Every token without its hash, oldest first. */
+export async function listApiTokens(dataDir: string, now: Date): Promise<ApiTokenInfo[]> {
+  const data = await new DurableJsonFile<TokenFile>(apiTokensFile(dataDir)).read();
+  return Object.values(data?.tokens ?? {})
+    .map((t) => infoOf(t, now.getTime()))
+    .sort((a, b) => (a.createdAt === b.createdAt ? a.id.localeCompare(b.id) : a.createdAt < b.createdAt ? -1 : 1));
+}
+
+export type RevokeOutcome =
+  | { readonly outcome: 'revoked'; readonly token: ApiTokenInfo }
+  | { readonly outcome: 'not-found' }
+  | { readonly outcome: 'already-revoked'; readonly token: ApiTokenInfo }
+  | { readonly outcome: 'last-admin'; readonly token: ApiTokenInfo };
+
+/**
+ * Revokes a token (kept in the file as revoked, so the list shows who revoked it and when).
+ * The last active admin token is never revoked: nobody could manage tokens through the API
+ * afterwards (create another admin token first).
+ */
+export async function revokeApiToken(dataDir: string, id: string, now: Date, by: string): Promise<RevokeOutcome> {
+  let result: RevokeOutcome = { outcome: 'not-found' };
+  await update(dataDir, (data) => {
+    if (!Object.hasOwn(data.tokens, id)) return;
+    const t = data.tokens[id]!;
+    const nowMs = now.getTime();
+    if (t.revokedAt) {
+      result = { outcome: 'already-revoked', token: infoOf(t, nowMs) };
+      return;
+    }
+    const otherAdmins = Object.values(data.tokens).filter((o) => o.id !== id && o.role === 'admin' && stateOf(o, nowMs) === 'active');
+    if (t.role === 'admin' && stateOf(t, nowMs) === 'active' && otherAdmins.length === 0) {
+      result = { outcome: 'last-admin', token: infoOf(t, nowMs) };
+      return;
+    }
+    const revoked: StoredApiToken = { ...t, revokedAt: now.toISOString(), revokedBy: by };
+    data.tokens[id] = revoked;
+    result = { outcome: 'revoked', token: infoOf(revoked, nowMs) };
+  });
+  return result;
 }
 
 export type AdminTokenSource = { readonly source: 'env' } | { readonly source: 'generated'; readonly file: string } | { readonly source: 'existing'; readonly file: string };
@@ -134,36 +225,65 @@ export async function ensureAdminToken(dataDir: string, env: NodeJS.ProcessEnv, 
 
 /** Resolves bearer tokens to principals; re-reads the token file when it changes. */
 export class ApiTokenVerifier {
-  private byHash = new Map<string, Principal>();
-  private loadedMtime = -1;
+  /** Tokens that are not revoked, with their expiry (ms, or Infinity). */
+  private byHash = new Map<string, { principal: Principal; expiresAt: number }>();
+  private expiryById = new Map<string, number>();
+  private loadedMtime = '';
   private checkedAt = -1;
 
-  /** `recheckMs`: how often the file's mtime is looked at (a stat per request is wasteful under load). */
+  /**
+   * `now`: a monotonic clock for the re-check throttle; `recheckMs`: how often the file's mtime
+   * is looked at (a stat per request is wasteful under load); `wallNow`: epoch ms for expiry.
+   */
   constructor(
     private readonly dataDir: string,
     private readonly now: () => number,
     private readonly recheckMs = 1000,
+    private readonly wallNow: () => number = () => Date.now(),
   ) {}
 
   private async reload(): Promise<void> {
     const t = this.now();
     if (this.checkedAt >= 0 && t - this.checkedAt < this.recheckMs && t >= this.checkedAt) return;
     this.checkedAt = t;
-    let mtime: number;
+    let mtime: string;
     try {
-      mtime = (await stat(apiTokensFile(this.dataDir))).mtimeMs;
+      // File timestamps tick coarsely (a few ms): size and inode tell apart two writes within one tick.
+      const st = await stat(apiTokensFile(this.dataDir));
+      mtime = `${st.mtimeMs}:${st.size}:${st.ino}`;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       this.byHash = new Map();
-      this.loadedMtime = -1;
+      this.expiryById = new Map();
+      this.loadedMtime = '';
       return;
     }
     if (mtime === this.loadedMtime) return;
     const data = await new DurableJsonFile<TokenFile>(apiTokensFile(this.dataDir)).read();
-    const next = new Map<string, Principal>();
-    for (const t of Object.values(data?.tokens ?? {})) next.set(t.sha256, { tokenId: t.id, name: t.name, role: t.role, customerId: t.customerId });
+    const next = new Map<string, { principal: Principal; expiresAt: number }>();
+    const expiry = new Map<string, number>();
+    for (const t of Object.values(data?.tokens ?? {})) {
+      if (t.revokedAt) continue;
+      const expiresAt = t.expiresAt ? Date.parse(t.expiresAt) : Number.POSITIVE_INFINITY;
+      next.set(t.sha256, { principal: { tokenId: t.id, name: t.name, role: t.role, customerId: t.customerId }, expiresAt });
+      expiry.set(t.id, expiresAt);
+    }
     this.byHash = next;
+    this.expiryById = expiry;
     this.loadedMtime = mtime;
+  }
+
+  /** Re-reads the file now, changed or not (the periodic sweep of open event streams calls this). */
+  async refresh(): Promise<void> {
+    this.invalidate();
+    this.loadedMtime = '';
+    await this.reload();
+  }
+
+  /** Whether a token id is known, not revoked and not expired (as of the last read of the file). */
+  isActive(tokenId: string): boolean {
+    const expiresAt = this.expiryById.get(tokenId);
+    return expiresAt !== undefined && expiresAt > this.wallNow();
   }
 
   /** Forces the next verify() to look at the file (after this process changed it). */
@@ -175,6 +295,7 @@ export class ApiTokenVerifier {
     if (token.length < 16 || token.length > 512) return undefined;
     await this.reload();
     // A map lookup by the hash: the comparison never touches the secret itself.
-    return this.byHash.get(sha256(token));
+    const hit = this.byHash.get(sha256(token));
+    return hit && hit.expiresAt > this.wallNow() ? hit.principal : undefined;
   }
 }

@@ -59,7 +59,19 @@ interface Batch {
   verdicts: IngestVerdict[] | undefined;
 }
 
-export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: { ingest: Ingest; logger: Logger; clientId: string }): ExternalSubscriber {
+export interface ExternalSubscriberDeps {
+  ingest: Ingest;
+  logger: Logger;
+  clientId: string;
+  /**
+   * Ingest one batch at a time (PostgreSQL storage, server/cluster): concurrent SERIALIZABLE units of
+   * one process conflict with each other (every fault reads whole collections) and are re-run, which
+   * costs more than it overlaps. The journaled store serialises commits itself and keeps overlapping.
+   */
+  serialBatches?: boolean;
+}
+
+export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: ExternalSubscriberDeps): ExternalSubscriber {
   const { ingest, logger } = deps;
   const pending = new Map<number, { batch: Batch; index: number }>();
   let sinceYield = 0;
@@ -78,11 +90,18 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
     send(v.outcome === 'rejected' ? { ...packet, reasonCode: PAYLOAD_FORMAT_INVALID } : packet);
   };
 
+  /** The last batch handed to ingest (serialBatches: the next waits for it). */
+  let previous: Promise<unknown> = Promise.resolve();
   const dispatch = (batch: Batch): void => {
     if (collecting === batch) collecting = undefined;
-    const verdictsOf = ingest.handleBatch(batch.messages);
-    // handleBatch has read the payloads already: let them go rather than hold them until the commit.
-    batch.messages.length = 0;
+    const run = (): Promise<IngestVerdict[]> => {
+      const verdicts = ingest.handleBatch(batch.messages);
+      // handleBatch has read the payloads already: let them go rather than hold them until the commit.
+      batch.messages.length = 0;
+      return verdicts;
+    };
+    const verdictsOf = deps.serialBatches ? previous.then(run, run) : run();
+    previous = verdictsOf;
     void verdictsOf.then((verdicts) => {
       batch.verdicts = verdicts;
       if (client.connected && batch.connection === connection) writePubacks(batch);

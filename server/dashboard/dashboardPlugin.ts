@@ -10,6 +10,7 @@
  * with a fixed extension → content-type table; any path that leaves the folder is a 404.
  */
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
@@ -19,6 +20,18 @@ import { SECURITY_HEADERS } from '../api/securityHeaders.js';
 export const DASHBOARD_PATH = '/dashboard/';
 
 const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
+
+/**
+ * Chart.js is served from node_modules (never a CDN: the server must work offline). Its UMD
+ * build defines the global `Chart` used by static/charts.js. Resolved through the package's
+ * main entry (its exports map hides dist/ subpaths); works from the sources (tsx) and from dist/.
+ */
+export const CHART_JS_PATH = '/dashboard/vendor/chart.umd.js';
+
+function chartJsFile(): string {
+  const main = createRequire(import.meta.url).resolve('chart.js');
+  return resolve(main, '..', 'chart.umd.min.js');
+}
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -49,6 +62,17 @@ export const dashboardPlugin: FastifyPluginAsync = (app) => {
   app.get('/', (_req, reply) => reply.redirect(DASHBOARD_PATH));
   app.get('/dashboard', (_req, reply) => reply.redirect(DASHBOARD_PATH));
   app.get('/dashboard/fault-labels.json', (_req, reply) => dashboardHeaders(reply, CONTENT_TYPES['.json']!).send(labels));
+  let chartJs: Promise<Buffer> | null = null;
+  app.get(CHART_JS_PATH, async (_req, reply) => {
+    chartJs ??= readFile(chartJsFile());
+    try {
+      return dashboardHeaders(reply, CONTENT_TYPES['.js']!).send(await chartJs);
+    } catch (err) {
+      chartJs = null;
+      // The pages still show every chart's data as a table without it.
+      return reply.code(404).type('text/plain; charset=utf-8').send(`chart.js is not installed: ${(err as Error).message}`);
+    }
+  });
   app.get('/dashboard/*', async (req, reply) => {
     const rel = (req.params as { '*': string })['*'] || 'index.html';
     const file = resolve(STATIC_DIR, rel);

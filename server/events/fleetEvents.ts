@@ -25,7 +25,9 @@ import type { Fault, Identity, Supply, Counters, DeviceStatus } from '../../shar
 import type { FaultCode } from '../../shared/faults.js';
 import type { Subunit } from '../../shared/snapshot.js';
 import type { ImpactResult } from '../impact/impactRules.js';
-import type { Transaction } from '../storage/repository.js';
+import { abortsUnitOfWork, type Transaction } from '../storage/repository.js';
+import type { DeviceRecord } from '../fleet/fleetModel.js';
+import type { DeviceChange } from '../fleet/fleetState.js';
 
 export interface CustomerContext {
   readonly id: string;
@@ -122,6 +124,24 @@ export type FleetEventType = FleetEvent['type'];
 
 export type FleetEventHandler = (event: FleetEvent, tx: Transaction) => void | Promise<void>;
 
+/**
+ * Every applied (not stale) device message, after the device record was written: the record
+ * before and after, and the changes that also became fleet events. For consumers that follow the
+ * device's state itself (telemetry history, supply forecasts) rather than its faults. Not streamed
+ * to live views (it fires for every poll of every device). Delivered like fleet events: in order,
+ * inside the ingest transaction; a handler that throws is logged and counted, the change is kept.
+ */
+export interface DeviceUpdate {
+  readonly messageId: string;
+  /** Server time (ISO) the message was applied. */
+  readonly at: string;
+  readonly previous: DeviceRecord | undefined;
+  readonly device: DeviceRecord;
+  readonly changes: readonly DeviceChange[];
+}
+
+export type DeviceUpdateHandler = (update: DeviceUpdate, tx: Transaction) => void | Promise<void>;
+
 export class FleetEventBus {
   private readonly handlers: FleetEventHandler[] = [];
   /** Handler failures so far (exported as a metric). */
@@ -138,11 +158,82 @@ export class FleetEventBus {
     };
   }
 
+  private readonly deviceHandlers: DeviceUpdateHandler[] = [];
+
+  /** True when someone follows device updates (ingest skips building them otherwise). */
+  get wantsDeviceUpdates(): boolean {
+    return this.deviceHandlers.length > 0;
+  }
+
+  /** Adds a device update handler; returns a function that removes it. */
+  subscribeDeviceUpdates(handler: DeviceUpdateHandler): () => void {
+    this.deviceHandlers.push(handler);
+    return () => {
+      const i = this.deviceHandlers.indexOf(handler);
+      if (i >= 0) this.deviceHandlers.splice(i, 1);
+    };
+  }
+
+  async emitDeviceUpdate(update: DeviceUpdate, tx: Transaction): Promise<void> {
+    for (const handler of this.deviceHandlers) {
+      try {
+        await handler(update, tx);
+      } catch (err) {
+        if (abortsUnitOfWork(err)) throw err;
+        this.handlerErrors += 1;
+        this.logger?.error({ err, messageId: update.messageId, device: update.device.key }, 'device update handler failed; the fleet change is kept');
+      }
+    }
+  }
+
+  /**
+   * Side effects outside the store (live updates, notices, timers) that must happen only if the
+   * transaction commits, and only once: a PostgreSQL store re-runs a whole unit of work after a
+   * serialization conflict (another instance touched the same rows), calling the handlers again
+   * on a new Transaction. Effects are kept per attempt; the one that committed runs them.
+   */
+  private readonly effects = new WeakMap<Transaction, (() => void)[]>();
+
+  /** Runs `effect` after `tx` commits (see `committed`); never for an attempt rolled back or retried. */
+  afterCommit(tx: Transaction, effect: () => void): void {
+    let list = this.effects.get(tx);
+    if (!list) this.effects.set(tx, (list = []));
+    list.push(effect);
+  }
+
+  /** Position in `tx`'s effects, to drop those of a savepoint that is rolled back. */
+  effectsMark(tx: Transaction): number {
+    return this.effects.get(tx)?.length ?? 0;
+  }
+
+  discardEffectsAfter(tx: Transaction, mark: number): void {
+    const list = this.effects.get(tx);
+    if (list && list.length > mark) list.length = mark;
+  }
+
+  /** The transaction (attempt) `tx` committed durably: run its effects, in order. */
+  committed(tx: Transaction | undefined): void {
+    if (!tx) return;
+    const list = this.effects.get(tx);
+    if (!list) return;
+    this.effects.delete(tx);
+    for (const effect of list) {
+      try {
+        effect();
+      } catch (err) {
+        this.handlerErrors += 1;
+        this.logger?.error({ err }, 'after-commit effect of a fleet event failed');
+      }
+    }
+  }
+
   async emit(event: FleetEvent, tx: Transaction): Promise<void> {
     for (const handler of this.handlers) {
       try {
         await handler(event, tx);
       } catch (err) {
+        // A conflict with another instance or a storage failure voids the whole unit: not a handler bug.
+        if (abortsUnitOfWork(err)) throw err;
         this.handlerErrors += 1;
         this.logger?.error({ err, eventId: event.eventId, eventType: event.type }, 'fleet event handler failed; the fleet change is kept');
       }

@@ -220,7 +220,10 @@ export function touchAgent(prev: AgentRecord | undefined, tenant: string, agentI
 export function staleAgents(agents: readonly AgentRecord[], lastSeen: (key: string) => number | undefined, nowMs: number, staleAfterMs: number): AgentRecord[] {
   return agents.filter((a) => {
     if (a.state !== 'online') return false;
-    const seen = lastSeen(a.key) ?? Date.parse(a.lastSeen);
+    // The later of this process's memory and the stored record: with several instances, another
+    // one may have heard the agent (and persisted lastSeen) while this one heard nothing.
+    const stored = Date.parse(a.lastSeen);
+    const seen = Math.max(lastSeen(a.key) ?? stored, stored);
     return nowMs - seen > staleAfterMs;
   });
 }

@@ -2,8 +2,8 @@
  * Impact classification: fault × device attributes × contract → business impact
  * (critical | high | medium | low, support-contracts §1) and a routing queue.
  *
- * PURE and data-driven. The rule table is configuration (server.yaml `impact.rules`), validated
- * by `ImpactRules`; rules are tried in order and the first whose conditions all hold decides.
+ * PURE and data-driven. The rule table is configuration (server.yaml `impact.rules`, or a
+ * version edited through the API: server/catalogue), validated by `ImpactSettings`; rules are tried in order and the first whose conditions all hold decides.
  * The table must end with a catch-all rule, so every classification names the rule that fired
  * (tickets store `ruleId` and the explanation). Routing does not depend on the rule: ink-system,
  * print-head and ink faults (`inkOrHead` in shared/faults.ts) go to the "ink-head" specialist
@@ -177,7 +177,13 @@ function describeFacts(input: ImpactInput): string {
   return facts.filter((f) => f !== undefined).join(', ');
 }
 
-export function classifyImpact(settings: ImpactSettings, input: ImpactInput): ImpactResult {
+/**
+ * A rule table in force: server.yaml's (version 0) or one edited through the API (1, 2, …).
+ * The version goes into every explanation, so a ticket names the exact table its rule came from.
+ */
+export type ImpactTable = ImpactSettings & { readonly version?: number };
+
+export function classifyImpact(settings: ImpactTable, input: ImpactInput): ImpactResult {
   const queue: Queue = FAULTS[input.fault].inkOrHead ? 'ink-head' : 'general';
   const rule = settings.rules.find((r) => ruleMatches(r.when, input));
   // Validation guarantees a final catch-all; this guard only protects hand-built settings.
@@ -187,7 +193,7 @@ export function classifyImpact(settings: ImpactSettings, input: ImpactInput): Im
     level: rule.level,
     queue: rule.queue ?? queue,
     ruleId: rule.id,
-    explanation: `rule ${rule.id} → ${rule.level}: ${describeFacts(input)}`,
+    explanation: `rule ${rule.id}${settings.version ? ` (impact rules v${settings.version})` : ''} → ${rule.level}: ${describeFacts(input)}`,
     ...(scale ? { contractPriority: scale[rule.level] } : {}),
   };
 }

@@ -36,7 +36,7 @@ import {
   type FleetDirectory,
 } from '../fleet/fleetModel.js';
 import { applyAgentStatus, applyDeviceEvent, applyDeviceState, applyTelemetry, staleAgents, touchAgent, type DeviceTransition } from '../fleet/fleetState.js';
-import { classifyImpact, type ImpactSettings } from '../impact/impactRules.js';
+import { classifyImpact, type ImpactTable } from '../impact/impactRules.js';
 import type { ServerMetrics } from '../http/metrics.js';
 import { StoreFailedError, type Repository, type Transaction } from '../storage/repository.js';
 
@@ -56,7 +56,8 @@ export interface Sender {
 export interface IngestOptions {
   repo: Repository;
   directory: FleetDirectory;
-  impact: ImpactSettings;
+  /** The impact rule table, or where to read the one in force (edited live through the API). */
+  impact: ImpactTable | (() => ImpactTable);
   events: FleetEventBus;
   clock: Clock;
   logger: Logger;
@@ -101,6 +102,11 @@ export class Ingest {
     precompileWireValidators();
   }
 
+  private impactTable(): ImpactTable {
+    const i = this.o.impact;
+    return typeof i === 'function' ? i() : i;
+  }
+
   /** Server-side last-seen time of an agent (ms), from any message it sent. */
   agentLastSeen(key: string): number | undefined {
     return this.lastSeen.get(key);
@@ -117,8 +123,14 @@ export class Ingest {
     }
     if (msg.type === 'agent.command') return this.reject(topic, 'wrong-direction', 'agent.command messages go from the server to agents, never the other way', sender);
     let outcome: 'accepted' | 'duplicate' | 'stale';
+    // The attempt that committed (a PostgreSQL store may retry the unit): its after-commit effects run.
+    let attempt: Transaction | undefined;
     try {
-      outcome = await this.o.repo.transaction((tx) => this.apply(tx, msg));
+      outcome = await this.o.repo.transaction((tx) => {
+        attempt = tx;
+        return this.apply(tx, msg);
+      });
+      this.o.events.committed(attempt);
     } catch (err) {
       const error = (err as Error).message;
       if (err instanceof StoreFailedError) {
@@ -147,8 +159,8 @@ export class Ingest {
    */
   async handleBatch(messages: readonly { topic: string; payload: Uint8Array }[], sender?: Sender): Promise<IngestVerdict[]> {
     // `messages` is read only before the first await: the caller may drop the payloads once this
-    // returns its promise, and each parsed message is let go as soon as it is applied, so that
-    // little of a batch is still alive (and copied by the garbage collector) while it commits.
+    // returns its promise. The parsed messages stay alive until the commit (a PostgreSQL store may
+    // run the unit again after a serialization failure).
     const started = performance.now();
     const verdicts: (IngestVerdict | undefined)[] = new Array<IngestVerdict | undefined>(messages.length);
     const valid: { index: number; topic: string; type: WireMessage['type']; id: string; msg: Exclude<WireMessage, { type: 'agent.command' }> | undefined }[] = [];
@@ -169,19 +181,26 @@ export class Ingest {
     }
     if (valid.length === 0) return verdicts as IngestVerdict[];
     const outcomes: ('accepted' | 'duplicate' | 'stale' | Error)[] = new Array<'accepted' | 'duplicate' | 'stale' | Error>(valid.length);
+    let attempt: Transaction | undefined;
     try {
       await this.o.repo.transaction(async (tx) => {
+        attempt = tx;
         for (let j = 0; j < valid.length; j++) {
           const entry = valid[j]!;
+          // Kept until the commit: a PostgreSQL store runs this whole unit again after a
+          // serialization failure, so it must be able to apply every message again.
           const msg = entry.msg!;
-          entry.msg = undefined;
+          const mark = this.o.events.effectsMark(tx);
           try {
             outcomes[j] = await tx.savepoint(() => this.apply(tx, msg));
           } catch (err) {
+            // Its changes were rolled back: so are its live updates and notices.
+            this.o.events.discardEffectsAfter(tx, mark);
             outcomes[j] = err instanceof Error ? err : new Error(String(err));
           }
         }
       });
+      this.o.events.committed(attempt);
     } catch (err) {
       const error = (err as Error).message;
       for (const { index, topic, id } of valid) {
@@ -285,7 +304,7 @@ export class Ingest {
     const devices = (await tx.list<DeviceRecord>(DEVICES)).filter((d) => d.tenant === agent.tenant && d.agentId === agent.agentId);
     const contexts = await Promise.all(devices.map((d) => this.deviceContext(tx, d)));
     const customer = this.customerContext(agent.tenant);
-    const impact = classifyImpact(this.o.impact, {
+    const impact = classifyImpact(this.impactTable(), {
       fault: 'agent.offline',
       deviceCritical: contexts.some((c) => c.critical),
       onlyDeviceOnSite: false,
@@ -326,6 +345,7 @@ export class Ingest {
     else t = applyDeviceEvent(prev, msg, place, now);
     if (t.stale) return 'stale';
     await tx.put(DEVICES, key, t.device);
+    if (this.o.events.wantsDeviceUpdates) await this.o.events.emitDeviceUpdate({ messageId: msg.id, at: now, previous: prev, device: t.device, changes: t.changes }, tx);
     if (t.changes.length === 0) return 'accepted';
     const ctx = await this.deviceContext(tx, t.device);
     for (const [i, change] of t.changes.entries()) {
@@ -340,7 +360,7 @@ export class Ingest {
             device: ctx,
             fault: change.fault,
             firstSeen: change.fault.firstSeen,
-            impact: classifyImpact(this.o.impact, { fault: change.fault.code, deviceCritical: ctx.critical, onlyDeviceOnSite: ctx.onlyDeviceOnSite, contract: ctx.customer.contract }),
+            impact: classifyImpact(this.impactTable(), { fault: change.fault.code, deviceCritical: ctx.critical, onlyDeviceOnSite: ctx.onlyDeviceOnSite, contract: ctx.customer.contract }),
             evidence: { status: t.device.status, collectedAt: t.device.collectedAt, faults: t.device.faults, supplies: t.device.supplies, counters: t.device.counters },
           };
           break;
@@ -364,7 +384,7 @@ export class Ingest {
             since: change.since,
             consecutiveFailures: change.consecutiveFailures,
             lastError: change.lastError,
-            impact: classifyImpact(this.o.impact, { fault: 'device.unreachable', deviceCritical: ctx.critical, onlyDeviceOnSite: ctx.onlyDeviceOnSite, contract: ctx.customer.contract }),
+            impact: classifyImpact(this.impactTable(), { fault: 'device.unreachable', deviceCritical: ctx.critical, onlyDeviceOnSite: ctx.onlyDeviceOnSite, contract: ctx.customer.contract }),
           };
           break;
         case 'reachable':
@@ -406,7 +426,9 @@ export class Ingest {
 
   /** Marks agents that have been silent too long offline (one transaction, one event per agent). */
   async markStaleAgents(staleAfterMs: number): Promise<number> {
-    return this.o.repo.transaction(async (tx) => {
+    let attempt: Transaction | undefined;
+    const n = await this.o.repo.transaction(async (tx) => {
+      attempt = tx;
       const now = this.nowIso();
       const agents = await tx.list<AgentRecord>(AGENTS);
       const stale = staleAgents(agents, (k) => this.lastSeen.get(k), this.o.clock.now(), staleAfterMs);
@@ -417,5 +439,7 @@ export class Ingest {
       }
       return stale.length;
     });
+    this.o.events.committed(attempt);
+    return n;
   }
 }

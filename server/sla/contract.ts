@@ -105,6 +105,14 @@ export const ContractSpec = z
     waitingForCustomer: z
       .strictObject({ silence: WallDuration, attempts: z.number().int().nonnegative().max(10), attemptInterval: WallDuration })
       .default({ silence: '14d', attempts: 2, attemptInterval: '2d' }),
+    /** Proactive supply orders (issue 9): order when the forecast's early bound is within lead time + safety (working days). */
+    supplyOrders: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        leadTimeWorkingDays: z.number().nonnegative().max(60).default(5),
+        safetyWorkingDays: z.number().nonnegative().max(30).default(0),
+      })
+      .prefault({}),
     commercial: z
       .strictObject({
         monthlyPriceNetGrosze: z.number().int().nonnegative().nullable(),
@@ -168,6 +176,8 @@ export interface AppliedTerms {
 /** A validated contract with its calendars compiled. */
 export interface Contract {
   readonly spec: ParsedContractSpec;
+  /** Version of an API-edited contract (1, 2, …); 0 or absent = the preset/server.yaml definition. Tickets record it. */
+  readonly version?: number;
   readonly calendar: BusinessCalendar;
   readonly coverage: ReadonlyArray<{ readonly rule: ParsedContractSpec['coverage'][number]; readonly calendar: BusinessCalendar }>;
 }

@@ -13,7 +13,11 @@ export type ContractsSettings = z.input<typeof ContractsSettings>;
 
 export interface ContractCatalogue {
   readonly ids: readonly string[];
-  get(id: string): Contract;
+  /**
+   * The contract in force (no version), or the exact version a ticket was opened under (0 = the
+   * preset/server.yaml definition). A static catalogue has only version 0.
+   */
+  get(id: string, version?: number): Contract;
 }
 
 export function contractCatalogue(specs: readonly unknown[] = [], origin = 'contracts'): ContractCatalogue {

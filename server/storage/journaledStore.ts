@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { AppendLog, lastLogRecord, scanLog } from './appendLog.js';
 import { DurableJsonFile } from './durableFile.js';
-import { monthOf, StoreFailedError, type ArchivedRecord, type Repository, type StoreStats, type Transaction } from './repository.js';
+import { monthOf, StoreFailedError, UniqueKeyViolation, type ArchivedRecord, type Repository, type StoreStats, type Transaction, type UniqueKeyRules } from './repository.js';
 
 const COLLECTION_NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/;
 
@@ -84,6 +84,8 @@ export interface JournaledStoreOptions {
   dedupWindow?: number;
   /** Commit at once when this many transactions wait, without waiting for the next tick. */
   maxBatchTransactions?: number;
+  /** Unique keys per collection (repository.ts), enforced in memory. */
+  uniqueKeys?: UniqueKeyRules;
 }
 
 const DELETED = Symbol('deleted');
@@ -126,7 +128,10 @@ export class JournaledStore implements Repository {
   private flushScheduled = false;
   private failure: string | undefined;
   private readonly listeners: ((info: { seconds: number; bytes: number }) => void)[] = [];
-  private readonly options: Required<JournaledStoreOptions>;
+  private readonly options: Required<Omit<JournaledStoreOptions, 'uniqueKeys'>>;
+  readonly uniqueKeys: UniqueKeyRules;
+  /** collection → unique key → id of the hot record holding it (collections with rules only). */
+  private readonly keyOwners = new Map<string, Map<string, string>>();
   private counters = { bytesWritten: 0, commits: 0, compactions: 0, lastCommitSeconds: 0, snapshotBytes: 0 };
   private idle: (() => void)[] = [];
 
@@ -139,6 +144,7 @@ export class JournaledStore implements Repository {
       maxBatchTransactions: 500,
       ...options,
     };
+    this.uniqueKeys = options.uniqueKeys ?? {};
     this.snapshotAdapter = new DurableJsonFile<Snapshot>(join(options.dir, 'hot.json'));
     this.db = new Low<Snapshot>(this.snapshotAdapter, { format: 1, seq: 0, collections: {}, messages: [], pendingArchive: [] });
   }
@@ -159,6 +165,7 @@ export class JournaledStore implements Repository {
     for (const [name, records] of Object.entries(snap.collections)) {
       this.collections.set(name, new Map(Object.entries(records)));
     }
+    for (const [name, records] of this.collections) if (this.uniqueKeys[name]) for (const [id, v] of records) this.rekey(name, id, v);
     for (const id of snap.messages) this.messages.add(id);
     this.pendingArchive = [...snap.pendingArchive];
     this.appliedSeq = snap.seq;
@@ -193,6 +200,23 @@ export class JournaledStore implements Repository {
     return c;
   }
 
+  /** Moves the unique keys of a record from its current value to `next` (undefined: gone). */
+  private rekey(collection: string, id: string, next: unknown): void {
+    const rule = this.uniqueKeys[collection];
+    if (!rule) return;
+    let owners = this.keyOwners.get(collection);
+    if (!owners) this.keyOwners.set(collection, (owners = new Map<string, string>()));
+    const prev = this.collections.get(collection)?.get(id);
+    if (prev !== undefined) for (const k of rule(prev)) if (owners.get(k) === id) owners.delete(k);
+    // Replayed data that breaks a rule (written before the rule existed) keeps its first holder.
+    if (next !== undefined) for (const k of rule(next)) if (!owners.has(k)) owners.set(k, id);
+  }
+
+  /** The hot record holding a unique key (as committed). */
+  keyOwner(collection: string, key: string): string | undefined {
+    return this.keyOwners.get(collection)?.get(key);
+  }
+
   private claim(id: string): void {
     this.messages.add(id);
     if (this.messages.size > this.options.dedupWindow) {
@@ -205,12 +229,15 @@ export class JournaledStore implements Repository {
     for (const op of line.o) {
       switch (op[0]) {
         case 'p':
+          this.rekey(op[1], op[2], op[3]);
           this.collection(op[1]).set(op[2], op[3]);
           break;
         case 'd':
+          this.rekey(op[1], op[2], undefined);
           this.collection(op[1]).delete(op[2]);
           break;
         case 'a':
+          this.rekey(op[1], op[2], undefined);
           this.collection(op[1]).delete(op[2]);
           // A replayed line may repeat archive ops the snapshot already holds: keep each once.
           if (op[6] > this.archiveSeq) {
@@ -451,6 +478,23 @@ export class JournaledStore implements Repository {
     return this.collections.get(collection);
   }
 
+  /** Names of the collections holding hot records (for `fleetdesk store migrate`). */
+  collectionNames(): string[] {
+    return [...this.collections].filter(([, records]) => records.size > 0).map(([name]) => name).sort();
+  }
+
+  /** The dedup window, oldest first. */
+  messageIds(): string[] {
+    return [...this.messages];
+  }
+
+  /** Collections with archived records (monthly files or still pending). */
+  async archivedCollections(): Promise<string[]> {
+    const names = new Set<string>(this.pendingArchive.map((p) => p.collection));
+    for (const entry of await readdir(join(this.options.dir, 'archive'), { withFileTypes: true })) if (entry.isDirectory()) names.add(entry.name);
+    return [...names].sort();
+  }
+
   hasMessage(id: string): boolean {
     return this.messages.has(id);
   }
@@ -552,6 +596,8 @@ class StoreTransaction implements Transaction {
 
   private write(collection: string, id: string, value: unknown): void {
     checkCollection(collection);
+    const rule = this.store.uniqueKeys[collection];
+    if (rule && this.ownKeys) this.moveOwnKeys(collection, id, this.own(collection, id), value, rule);
     if (this.depth > 0) this.undo.push([collection, id, this.own(collection, id)]);
     if (!this.index) {
       const w = (this.writes ??= []);
@@ -594,9 +640,66 @@ class StoreTransaction implements Transaction {
   }
 
   put<T>(collection: string, id: string, value: T): Promise<void> {
+    const rule = this.store.uniqueKeys[collection];
+    if (rule) {
+      try {
+        this.checkKeys(collection, id, value, rule);
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
     this.write(collection, id, value);
     this.ops.push(['p', collection, id, value]);
     return Promise.resolve();
+  }
+
+  /** Throws UniqueKeyViolation when another hot record (as this transaction sees them) holds a key of `value`. */
+  private checkKeys(collection: string, id: string, value: unknown, rule: (value: unknown) => readonly string[]): void {
+    const keys = rule(value);
+    if (keys.length === 0) return;
+    const mineByKey = this.ownKeysOf(collection, rule);
+    for (const key of keys) {
+      // Held by a record written earlier in this transaction (its value as of now)?
+      const holder = mineByKey.get(key);
+      if (holder !== undefined && holder !== id) throw new UniqueKeyViolation(collection, key, id, holder);
+      // Held by a committed record this transaction has not rewritten (a rewrite is in mineByKey).
+      const owner = this.store.keyOwner(collection, key);
+      if (owner !== undefined && owner !== id && this.own(collection, owner) === NOT_WRITTEN) throw new UniqueKeyViolation(collection, key, id, owner);
+    }
+  }
+
+  /**
+   * Unique keys held by this transaction's own (not deleted) writes, per collection: kept up to
+   * date by write(), rebuilt after a savepoint rollback. A map, so that a unit of work writing
+   * thousands of tickets (a timer tick) stays linear.
+   */
+  private ownKeys: Map<string, Map<string, string>> | undefined;
+
+  private ownKeysOf(collection: string, rule: (value: unknown) => readonly string[]): Map<string, string> {
+    this.ownKeys ??= new Map();
+    let m = this.ownKeys.get(collection);
+    if (!m) {
+      m = new Map();
+      this.ownKeys.set(collection, m);
+      const add = (otherId: string, v: unknown) => {
+        if (v !== DELETED) for (const k of rule(v)) m!.set(k, otherId);
+      };
+      if (this.index) for (const [otherId, v] of this.index.get(collection) ?? []) add(otherId, v);
+      else if (this.writes) {
+        // The flat list may hold several writes of one record: only the last counts.
+        const last = new Map<string, unknown>();
+        for (let i = 0; i < this.writes.length; i += 3) if (this.writes[i] === collection) last.set(this.writes[i + 1] as string, this.writes[i + 2]);
+        for (const [otherId, v] of last) add(otherId, v);
+      }
+    }
+    return m;
+  }
+
+  private moveOwnKeys(collection: string, id: string, previous: unknown, next: unknown, rule: (value: unknown) => readonly string[]): void {
+    const m = this.ownKeys?.get(collection);
+    if (!m) return; // built lazily from the writes when first needed
+    if (previous !== NOT_WRITTEN && previous !== DELETED) for (const k of rule(previous)) if (m.get(k) === id) m.delete(k);
+    if (next !== DELETED) for (const k of rule(next)) m.set(k, id);
   }
 
   delete(collection: string, id: string): Promise<void> {
@@ -640,6 +743,7 @@ class StoreTransaction implements Transaction {
 
   private rollbackTo(ops: number, undo: number): void {
     this.ops.length = ops;
+    this.ownKeys = undefined; // rebuilt from the restored writes when next needed
     for (let i = this.undo.length - 1; i >= undo; i--) {
       const [collection, id, previous] = this.undo[i]!;
       if (collection === undefined) {

@@ -1,6 +1,8 @@
 /**
- * The storage contract of the server: a small repository interface that the embedded lowdb store
- * (journaledStore.ts) implements today and a PostgreSQL store can implement later (issue 10).
+ * The storage contract of the server: a small repository interface implemented by the embedded
+ * lowdb store (journaledStore.ts, one instance) and the PostgreSQL store (postgresStore.ts, several
+ * instances); openRepository.ts picks one by configuration. One contract test suite runs against
+ * both (test/harness/repositoryContract.ts).
  *
  * Model: named collections of JSON records keyed by string ids, a bounded "processed message id"
  * set for deduplication, and a monthly archive per collection for history (closed tickets, past
@@ -16,7 +18,10 @@
  * Rules for callers, so that both implementations behave the same:
  *  - ids are strings; values are plain JSON (no Date, Map, undefined inside arrays);
  *  - never mutate a value you got from the store: build a new one and `put` it;
- *  - do all reads of a unit inside its transaction (PostgreSQL: SELECT … FOR UPDATE);
+ *  - do all reads of a unit inside its transaction (PostgreSQL: SERIALIZABLE isolation);
+ *  - a unit of work may be run more than once (PostgreSQL re-runs it after a serialization
+ *    failure): change things only through the Transaction, and let TransactionConflictError
+ *    through any catch inside the unit (`abortsUnitOfWork`);
  *  - `claimMessage` inside the transaction that applies the message, so that "processed" and
  *    "applied" commit together (PostgreSQL: INSERT … ON CONFLICT DO NOTHING on a unique key).
  */
@@ -98,4 +103,48 @@ export class StoreFailedError extends Error {
 
 export function monthOf(date: Date): string {
   return date.toISOString().slice(0, 7);
+}
+
+/**
+ * Unique keys per collection (issue 10): for a record value, the keys that no OTHER hot record of
+ * the same collection may hold at the same time (e.g. "at most one open ticket per device and
+ * fault code"). Both stores enforce them inside the transaction: the journaled store in memory,
+ * the PostgreSQL store with a primary key, so two server instances cannot both commit a record
+ * with the same key. Archived and deleted records hold no keys. A function must be pure and
+ * return the same keys for the same value.
+ */
+export type UniqueKeysOf = (value: unknown) => readonly string[];
+export type UniqueKeyRules = Readonly<Record<string, UniqueKeysOf>>;
+
+/** A put would give a key to a second hot record; nothing of that put was applied. */
+export class UniqueKeyViolation extends Error {
+  constructor(
+    readonly collection: string,
+    readonly key: string,
+    /** The record being written. */
+    readonly id: string,
+    /** The record already holding the key. */
+    readonly existingId: string,
+  ) {
+    super(`unique key ${JSON.stringify(key)} of collection ${collection}: record ${JSON.stringify(id)} cannot take it, record ${JSON.stringify(existingId)} already holds it`);
+    this.name = 'UniqueKeyViolation';
+  }
+}
+
+/**
+ * The current attempt of a unit of work is void: a concurrent transaction (another server
+ * instance) conflicted with it, and the store will run the whole unit again. Raised by the
+ * PostgreSQL store's Transaction; code inside a unit that catches errors (event buses,
+ * savepoint loops) must let it through, or at least not report it as a bug.
+ */
+export class TransactionConflictError extends Error {
+  constructor(message: string) {
+    super(`concurrent update, the unit of work will be run again: ${message}`);
+    this.name = 'TransactionConflictError';
+  }
+}
+
+/** Errors that void the whole unit of work (conflict, storage failure), as opposed to a bug in one step. */
+export function abortsUnitOfWork(err: unknown): boolean {
+  return err instanceof TransactionConflictError || err instanceof StoreFailedError;
 }

@@ -51,8 +51,19 @@ export function monthRange(contract: Contract, month: string): { from: number; t
   return { from: start.toMillis(), to: start.plus({ months: 1 }).toMillis() };
 }
 
+/**
+ * The last month looked up per zone, as [start, end) in ms: every ticket change asks for the
+ * current month (cap usage), and luxon's zone arithmetic costs tens of µs a call.
+ */
+const lastMonthOf = new Map<string, { from: number; to: number; month: string }>();
+
 export function monthOfInstant(zone: string, at: number): string {
-  return DateTime.fromMillis(at, { zone }).toFormat('yyyy-MM');
+  const known = lastMonthOf.get(zone);
+  if (known && at >= known.from && at < known.to) return known.month;
+  const start = DateTime.fromMillis(at, { zone }).startOf('month');
+  const month = start.toFormat('yyyy-MM');
+  if (start.isValid) lastMonthOf.set(zone, { from: start.toMillis(), to: start.plus({ months: 1 }).toMillis(), month });
+  return month;
 }
 
 function entriesOf(tickets: readonly Ticket[], customerId: string, contract: Contract, from: number, to: number): BilledEntry[] {

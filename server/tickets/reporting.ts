@@ -4,6 +4,7 @@
  * resolve (wall-clock minutes, mean and p90), first-contact resolution, and ticket counts by fault
  * code and device model. Pure: the caller passes the tickets (hot and archived) it wants counted.
  */
+import { Impact } from '../sla/contract.js';
 import { monthOfInstant } from './billing.js';
 import type { Ticket } from './ticket.js';
 
@@ -60,6 +61,8 @@ export interface ComplianceRow {
   readonly fcrEligible: number;
   readonly fcrCount: number;
   readonly fcrPercent: number | null;
+  /** Breached reaction targets per impact of the ticket (now): where the misses hurt. */
+  readonly breachedByImpact: Readonly<Record<Impact, number>>;
 }
 
 const pct = (a: number, b: number): number | null => (b === 0 ? null : Math.round((a / b) * 1000) / 10);
@@ -96,6 +99,7 @@ export function slaCompliance(tickets: readonly Ticket[], zone = 'Europe/Warsaw'
       fcrEligible: eligible.length,
       fcrCount: fcr,
       fcrPercent: pct(fcr, eligible.length),
+      breachedByImpact: Object.fromEntries(Impact.options.map((i) => [i, list.filter((t, k) => t.impact === i && outcomes[k] === 'breached').length])) as Record<Impact, number>,
     });
   }
   return rows.sort((a, b) => (a.customerId + a.contractId + a.month < b.customerId + b.contractId + b.month ? -1 : 1));

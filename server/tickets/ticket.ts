@@ -102,6 +102,8 @@ export type Comment = z.infer<typeof Comment>;
 
 export const TicketSla = z.strictObject({
   contractId: z.string(),
+  /** Version of an API-edited contract the clocks run under (absent/0 = the preset/server.yaml one): later edits do not move them. */
+  contractVersion: z.number().int().nonnegative().optional(),
   level: z.string(),
   /** Which calendar the clocks use: "contract" or a coverage rule. */
   calendarName: z.string(),
@@ -115,6 +117,30 @@ export const TicketSla = z.strictObject({
   onSite: SlaClockState.nullable(),
 });
 export type TicketSla = z.infer<typeof TicketSla>;
+
+/** A proactive "order supply" ticket (issue 9, supplyOrderPolicy.ts): which supply, the forecast that made it due, the evidence. */
+export const SupplyOrderInfo = z.strictObject({
+  supplyIndex: z.number().int(),
+  partDescription: z.string().max(1024),
+  kind: z.string().max(64).nullable(),
+  color: z.string().max(64).nullable(),
+  target: z.enum(['empty', 'full']),
+  /** Point estimate of the run-out (epoch ms); for a supply already empty/full, when it was first seen so. */
+  runOutAt: z.number(),
+  earliest: z.number(),
+  latest: z.number().nullable(),
+  /** Local date of runOutAt in the contract calendar's zone; null when already reached. */
+  date: z.string().max(10).nullable(),
+  workingDaysLeft: z.strictObject({ estimate: z.number(), low: z.number(), high: z.number().nullable() }).nullable(),
+  confidence: z.enum(['high', 'medium', 'low']).nullable(),
+  method: z.enum(['levelTrend', 'pageCounter']).nullable(),
+  leadTimeWorkingDays: z.number(),
+  /** The forecast's evidence (method, readings, cartridge start, rate, level now…). */
+  evidence: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  /** When the replacement that closed the order was seen. */
+  replacedAt: z.number().nullable(),
+});
+export type SupplyOrderInfo = z.infer<typeof SupplyOrderInfo>;
 
 export const Ticket = z.strictObject({
   id: z.string().min(1).max(64),
@@ -156,6 +182,8 @@ export const Ticket = z.strictObject({
   history: z.array(HistoryEntry).max(100_000),
   /** Optimistic concurrency: bumped on every save. */
   revision: z.number().int().nonnegative(),
+  /** Set on proactive "order supply" tickets only. */
+  supplyOrder: SupplyOrderInfo.optional(),
 });
 export type Ticket = z.infer<typeof Ticket>;
 

@@ -57,8 +57,8 @@ export const DEFAULT_POLICY: TicketPolicyConfig = {
 export interface PolicyContext {
   readonly now: number;
   readonly config: TicketPolicyConfig;
-  /** Contract by id (throws for unknown ids). */
-  readonly contractFor: (id: string) => Contract;
+  /** Contract by id, the one in force or an exact version (throws for unknown ids). */
+  readonly contractFor: (id: string, version?: number) => Contract;
   /** Minutes of the customer's monthly cap already used this month (capped channels). */
   readonly capUsedMinutes: number;
   /** A fresh ticket id (only called when a ticket opens). */
@@ -96,9 +96,9 @@ export class TicketActionError extends Error {
   }
 }
 
-const SYSTEM = 'system';
+export const SYSTEM = 'system';
 
-function log(t: Ticket, at: number, by: string, what: string, detail: string): Ticket {
+export function log(t: Ticket, at: number, by: string, what: string, detail: string): Ticket {
   return { ...t, history: [...t.history, { at, by, what, detail }] };
 }
 
@@ -106,9 +106,24 @@ function severer(a: Impact, b: Impact): Impact {
   return IMPACT_RANK[a] <= IMPACT_RANK[b] ? a : b;
 }
 
+/** The contract version the ticket was opened (or last re-targeted) under: edits made since do not apply to it. */
+export function ticketContract(t: Ticket, contractFor: (id: string, version?: number) => Contract): Contract {
+  return contractFor(t.sla.contractId, t.sla.contractVersion ?? 0);
+}
+
+function withoutVersion(sla: Ticket['sla']): Ticket['sla'] {
+  const { contractVersion: _dropped, ...rest } = sla;
+  return rest;
+}
+
+/** How a ticket records the contract it runs under. */
+function contractRef(contract: Contract): Pick<Ticket['sla'], 'contractId' | 'contractVersion'> {
+  return contract.version ? { contractId: contract.spec.id, contractVersion: contract.version } : { contractId: contract.spec.id };
+}
+
 /** The terms the ticket's clocks run under now. */
-export function ticketTerms(t: Ticket, contractFor: (id: string) => Contract): AppliedTerms {
-  return termsFor(contractFor(t.sla.contractId), t.impact, t.sla.level);
+export function ticketTerms(t: Ticket, contractFor: (id: string, version?: number) => Contract): AppliedTerms {
+  return termsFor(ticketContract(t, contractFor), t.impact, t.sla.level);
 }
 
 function onSiteCalendar(contract: Contract, terms: AppliedTerms): BusinessCalendar {
@@ -133,7 +148,7 @@ export function guarantee(contract: Contract, terms: AppliedTerms, channel: Repo
   return { guaranteed: true, reason: null, capExhausted };
 }
 
-interface NewTicketInput {
+export interface NewTicketInput {
   readonly kind: 'device' | 'site';
   readonly key: string;
   readonly title: string;
@@ -152,7 +167,7 @@ interface NewTicketInput {
   readonly by: string;
 }
 
-function openTicket(input: NewTicketInput, ctx: PolicyContext): { ticket: Ticket; notice: Notice } {
+export function openTicket(input: NewTicketInput, ctx: PolicyContext): { ticket: Ticket; notice: Notice } {
   const contract = ctx.contractFor(input.customer.contractId);
   // A level from the classification that this contract does not know falls back to the contract's own mapping.
   const level = input.level !== undefined && contract.spec.levels.some((l) => l.id === input.level) ? input.level : undefined;
@@ -192,7 +207,7 @@ function openTicket(input: NewTicketInput, ctx: PolicyContext): { ticket: Ticket
     waiting: null,
     waitedForCustomer: false,
     sla: {
-      contractId: contract.spec.id,
+      ...contractRef(contract),
       level: terms.level,
       calendarName: terms.calendarName,
       guaranteed: g.guaranteed,
@@ -216,14 +231,14 @@ function openTicket(input: NewTicketInput, ctx: PolicyContext): { ticket: Ticket
   return { ticket: log(ticket, at, input.by, 'opened', detail), notice: { kind: 'ticket.opened', ticketId: id, at, detail } };
 }
 
-function faultOf(code: FaultCode, deviceId: string, at: number, firstSeen: number, impact: Impact, evidence: FaultEvidence): TicketFault {
+export function faultOf(code: FaultCode, deviceId: string, at: number, firstSeen: number, impact: Impact, evidence: FaultEvidence): TicketFault {
   return { code, deviceId, firstSeen, raisedAt: at, lastRaisedAt: at, clearedAt: null, active: true, occurrences: 1, impact, evidence };
 }
 
 /** Moves the clocks to new terms from `now` on, keeping the elapsed working time. */
 function retarget(t: Ticket, contract: Contract, impact: Impact, level: string | undefined, ctx: PolicyContext): Ticket {
   const oldTerms = ticketTerms(t, ctx.contractFor);
-  const oldContract = ctx.contractFor(t.sla.contractId);
+  const oldContract = ticketContract(t, ctx.contractFor);
   const terms = termsFor(contract, impact, level);
   // Channel and level decide again under the new terms; a report that came in past the cap stays without guarantee.
   const g = t.sla.capExhausted
@@ -253,8 +268,9 @@ function retarget(t: Ticket, contract: Contract, impact: Impact, level: string |
     ...t,
     impact,
     sla: {
-      ...t.sla,
-      contractId: contract.spec.id,
+      // A move to another contract drops the old version number with the rest of the old terms.
+      ...withoutVersion(t.sla),
+      ...contractRef(contract),
       level: terms.level,
       calendarName: terms.calendarName,
       guaranteed: keepGuarantee,
@@ -275,9 +291,9 @@ function reopen(t: Ticket, ctx: PolicyContext, why: string, by = SYSTEM): { tick
   return { ticket: log(next, ctx.now, by, 'reopened', why), notice: { kind: 'ticket.reopened', ticketId: t.id, at: ctx.now, detail: why } };
 }
 
-function resolve(t: Ticket, ctx: PolicyContext, by: string, resolution: NonNullable<Ticket['resolution']>, why: string): { ticket: Ticket; notices: Notice[] } {
+export function resolve(t: Ticket, ctx: PolicyContext, by: string, resolution: NonNullable<Ticket['resolution']>, why: string): { ticket: Ticket; notices: Notice[] } {
   const terms = ticketTerms(t, ctx.contractFor);
-  const contract = ctx.contractFor(t.sla.contractId);
+  const contract = ticketContract(t, ctx.contractFor);
   const notices: Notice[] = [];
   const stop = (c: SlaClockState | null, cal: BusinessCalendar, name: string): SlaClockState | null => {
     if (c === null) return null;
@@ -362,7 +378,8 @@ function faultRaised(s: FaultRaisedSignal, tickets: readonly Ticket[], ctx: Poli
   // 2. A related fault (same category) of the device within the window: join.
   const category = FAULTS[s.code].category;
   const related = mine
-    .filter((t) => isOpen(t) && ctx.now - t.openedAt <= ctx.config.relatedWindowMs && t.faults.some((f) => f.deviceId === s.device.id && FAULTS[f.code].category === category))
+    // Proactive supply orders (supplyOrderPolicy.ts) are not faults: nothing joins them.
+    .filter((t) => isOpen(t) && t.supplyOrder === undefined && ctx.now - t.openedAt <= ctx.config.relatedWindowMs && t.faults.some((f) => f.deviceId === s.device.id && FAULTS[f.code].category === category))
     .sort((a, b) => a.openedAt - b.openedAt)[0];
   if (related) {
     const fault = faultOf(s.code, s.device.id, ctx.now, s.firstSeen, s.impact, s.evidence);
@@ -410,7 +427,7 @@ function repeatFault(t: Ticket, s: FaultRaisedSignal, ctx: PolicyContext): Ticke
 function maybeRaiseImpact(t: Ticket, impact: Impact, rule: string, ctx: PolicyContext, notices: Notice[]): PolicyOutcome {
   const worst = severer(t.impact, impact);
   if (worst === t.impact) return { tickets: [t], notices };
-  const moved = retarget(t, ctx.contractFor(t.sla.contractId), worst, undefined, ctx);
+  const moved = retarget(t, ticketContract(t, ctx.contractFor), worst, undefined, ctx);
   return { tickets: [log({ ...moved, impactRule: rule }, ctx.now, SYSTEM, 'impact changed', `impact ${t.impact} → ${worst} (${rule}); elapsed working time kept`)], notices };
 }
 
@@ -705,7 +722,7 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
     }
     case 'changeImpact': {
       requireStatus(t, 'change the impact of', OPEN);
-      const contract = ctx.contractFor(t.sla.contractId);
+      const contract = ticketContract(t, ctx.contractFor);
       if (action.level !== undefined && !contract.spec.levels.some((l) => l.id === action.level)) {
         throw new TicketActionError(`contract ${contract.spec.id} has no level ${JSON.stringify(action.level)}`);
       }
@@ -723,7 +740,7 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
     case 'requestOnSite': {
       requireStatus(t, 'request an on-site visit for', OPEN);
       if (t.sla.onSite && t.sla.onSite.state !== 'stopped') throw new TicketActionError(`ticket ${t.id}: an on-site visit is already requested`);
-      const contract = ctx.contractFor(t.sla.contractId);
+      const contract = ticketContract(t, ctx.contractFor);
       const { calendar: cal, targetMs: target } = onSiteTerms(contract, terms());
       const clock = startClock(cal, now, target, contract.spec.warnAtShare);
       next = log(
@@ -737,7 +754,7 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
     }
     case 'technicianArrived': {
       if (!t.sla.onSite || t.sla.onSite.state === 'stopped') throw new TicketActionError(`ticket ${t.id}: no on-site visit is pending`);
-      const contract = ctx.contractFor(t.sla.contractId);
+      const contract = ticketContract(t, ctx.contractFor);
       const r = stopClock(t.sla.onSite, onSiteCalendar(contract, terms()), now);
       notices.push(...clockNotices(t.id, 'on-site arrival', r.events));
       next = log({ ...t, sla: { ...t.sla, onSite: r.clock } }, now, by, 'technician arrived', r.clock.breached ? 'arrival target missed' : 'within the arrival target');
@@ -751,7 +768,7 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
 export function tickTicket(t: Ticket, ctx: PolicyContext): PolicyOutcome | null {
   if (t.status === 'closed') return null;
   const now = ctx.now;
-  const contract = ctx.contractFor(t.sla.contractId);
+  const contract = ticketContract(t, ctx.contractFor);
   const terms = ticketTerms(t, ctx.contractFor);
   const notices: Notice[] = [];
   let next = t;
@@ -815,7 +832,7 @@ export function nextDue(t: Ticket, ctx: Pick<PolicyContext, 'config' | 'contract
   const candidates: Array<number | null> = [nextClockDue(t.sla.reaction), t.sla.resolution ? nextClockDue(t.sla.resolution) : null, t.sla.onSite ? nextClockDue(t.sla.onSite) : null];
   if (isOpen(t) && t.quietSince !== null) candidates.push(t.quietSince + ctx.config.quietPeriodMs);
   if (t.status === 'resolved' && t.resolvedAt !== null) candidates.push(t.resolvedAt + ctx.config.reopenWindowMs);
-  const w = waitingDue(t, ctx.contractFor(t.sla.contractId));
+  const w = waitingDue(t, ticketContract(t, ctx.contractFor));
   if (w) candidates.push(w.at);
   const due = candidates.filter((c): c is number => c !== null);
   return due.length === 0 ? null : Math.min(...due);

@@ -10,8 +10,8 @@
  * Work happens in units: `transaction(work)` hands a `TicketStore`; its writes are durable when
  * the promise resolves, and units never interleave.
  */
-import type { Repository, Transaction } from '../storage/repository.js';
-import { Ticket } from './ticket.js';
+import type { Repository, Transaction, UniqueKeyRules } from '../storage/repository.js';
+import { OPEN_STATUSES, Ticket, type TicketStatus } from './ticket.js';
 
 /** A unit of work over tickets. */
 export interface TicketStore {
@@ -130,13 +130,46 @@ const TICKETS = 'tickets';
 const META = 'ticketMeta';
 const CAPS = 'ticketCapUsage';
 
+/**
+ * Parsed form of stored ticket records, by record object. Every fleet event that touches tickets
+ * reads all active tickets (`active()`), so parsing each with zod every time cost ~10 µs per
+ * ticket per event: with a few hundred open tickets that was most of the server's ingest CPU.
+ * Store records are never mutated (repository.ts), so one record object always parses to the same
+ * ticket; a new version of a ticket is a new object and is parsed once. Parsed tickets are
+ * treated as immutable too (the policy builds new ones). A store that returns fresh objects on
+ * every read (PostgreSQL) simply does not hit this cache.
+ */
+const parsedTickets = new WeakMap<object, Ticket>();
+
+/**
+ * The ticket policy's invariant, enforced by the store too (repository.ts UniqueKeyRules): at most
+ * one OPEN ticket (new, acknowledged, in progress, waiting for customer) per device and fault
+ * code, whichever ticket carries the fault (a ticket may carry several). Site tickets key by the
+ * agent ("agent.offline" is their fault, on the agent id); supply orders by their key (one per
+ * cartridge). Resolved tickets hold no keys: a fault
+ * coming back after the reopen window opens a new ticket while the old one waits to close.
+ */
+export function ticketUniqueKeys(value: unknown): string[] {
+  const t = value as { kind?: unknown; key?: unknown; status?: unknown; faults?: unknown; supplyOrder?: unknown } | null;
+  if (!t || typeof t.status !== 'string' || !OPEN_STATUSES.has(t.status as TicketStatus) || !Array.isArray(t.faults)) return [];
+  // A proactive supply order is one per cartridge (its key names device and supply), not a fault.
+  if (t.supplyOrder !== undefined) return [`open:order:${String(t.key)}`];
+  return (t.faults as { deviceId?: unknown; code?: unknown }[]).map((f) => `open:${String(t.kind)}:${String(f.deviceId)}|${String(f.code)}`);
+}
+
+/** Unique keys of the collections owned by the ticket module: pass to the store (openRepository). */
+export const TICKET_UNIQUE_KEYS: UniqueKeyRules = { [TICKETS]: ticketUniqueKeys };
+
 /** Parses a stored ticket; a record that does not match the schema is an error naming it (never silently dropped). */
 function readTicket(value: unknown, where: string): Ticket {
+  const cached = typeof value === 'object' && value !== null ? parsedTickets.get(value) : undefined;
+  if (cached) return cached;
   const parsed = Ticket.safeParse(value);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     throw new Error(`stored ticket ${where} is invalid at ${first?.path.join('.') ?? '(root)'}: ${first?.message ?? 'unknown problem'}`);
   }
+  if (typeof value === 'object' && value !== null) parsedTickets.set(value, parsed.data);
   return parsed.data;
 }
 
@@ -148,7 +181,13 @@ export function ticketStoreIn(tx: Transaction): TicketStore {
       return v === undefined ? undefined : readTicket(v, id);
     },
     active: async () => (await tx.list<unknown>(TICKETS)).map((v, i) => readTicket(v, `#${i}`)),
-    put: (ticket) => tx.put(TICKETS, ticket.id, ticket),
+    put: (ticket) => {
+      // What the ticket service writes is a ticket it built (typed, from parsed tickets): reading it
+      // back in a later event of this process needs no second parse. After a restart the stored
+      // record is a new object and is parsed again.
+      parsedTickets.set(ticket, ticket);
+      return tx.put(TICKETS, ticket.id, ticket);
+    },
     archive: (ticket, now) => tx.archive(TICKETS, ticket.id, ticket, new Date(now)),
     lastNumber: async () => (await tx.get<{ lastNumber: number }>(META, 'counter'))?.lastNumber ?? 0,
     setLastNumber: async (n) => {

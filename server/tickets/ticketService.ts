@@ -37,15 +37,18 @@ import {
   type PolicyOutcome,
   type TicketAction,
   type TicketPolicyConfig,
+  ticketContract,
 } from './ticketPolicy.js';
 import { ticketStoreIn, type TicketRepository, type TicketStore } from './ticketRepository.js';
+import { applySupplySignal, concernsSupply, type SupplySignal } from './supplyOrderPolicy.js';
+import type { Transaction } from '../storage/repository.js';
 import { workQueue } from './workQueue.js';
 
 export interface TicketServiceOptions {
   readonly repository: TicketRepository;
   readonly clock: Clock;
-  /** Contract by id; must throw for unknown ids. */
-  readonly contractFor: (id: string) => Contract;
+  /** Contract by id (the one in force, or an exact version a ticket recorded); must throw for unknown ids. */
+  readonly contractFor: (id: string, version?: number) => Contract;
   /** Contract of customers whose fleet record names none. */
   readonly defaultContractId: string;
   readonly policy?: Partial<TicketPolicyConfig>;
@@ -54,6 +57,8 @@ export interface TicketServiceOptions {
   readonly onNotice?: (notice: Notice) => void;
   /** Longest sleep between ticks even when nothing is due (covers clock jumps). */
   readonly maxTickIntervalMs?: number;
+  /** Called with the next due instant of every ticket changed here (server/cluster tells the leader). */
+  readonly onDue?: (at: number) => void;
 }
 
 export class TicketNotFoundError extends Error {
@@ -75,11 +80,12 @@ export class TicketService {
     o.contractFor(o.defaultContractId);
   }
 
-  private async context(store: TicketStore, customerId: string | null, contractId: string | null): Promise<{ ctx: PolicyContext; commit: () => Promise<void> }> {
+  private async context(store: TicketStore, customerId: string | null, contractId: string | null, version?: number): Promise<{ ctx: PolicyContext; commit: () => Promise<void> }> {
     const now = this.o.clock.now();
     let capUsedMinutes = 0;
     if (customerId !== null && contractId !== null) {
-      const contract = this.o.contractFor(contractId);
+      // An existing ticket's own contract version: the contract may have been edited or retired since.
+      const contract = this.o.contractFor(contractId, version);
       capUsedMinutes = await store.capUsage(customerId, monthOfInstant(contract.calendar.zone, now));
     }
     // The policy asks for an id synchronously and only when a ticket opens: offer the next number
@@ -132,6 +138,40 @@ export class TicketService {
     return outcome;
   }
 
+  /**
+   * A proactive supply order signal (supplyOrderPolicy.ts) inside the caller's transaction (the
+   * ingest transaction of the reading, or a forecast sweep's): same numbering, contract, SLA and
+   * storage as fault tickets. The caller passes the outcome to `settle` once its unit committed.
+   */
+  async handleSupplySignalIn(tx: Transaction, input: SupplySignal): Promise<PolicyOutcome> {
+    const store = ticketStoreIn(tx);
+    let signal = input;
+    if (signal.kind === 'supply.orderDue') {
+      try {
+        this.o.contractFor(signal.customer.contractId);
+      } catch (err) {
+        this.o.logger?.warn({ customer: signal.customer.id, contract: signal.customer.contractId, err: (err as Error).message }, `unknown contract; using ${this.o.defaultContractId}`);
+        signal = { ...signal, customer: { ...signal.customer, contractId: this.o.defaultContractId } };
+      }
+    }
+    const customer = signal.kind === 'supply.orderDue' ? signal.customer : null;
+    const tickets = (await store.active()).filter((t) => concernsSupply(t, input));
+    const { ctx, commit } = await this.context(store, customer?.id ?? null, customer?.contractId ?? null);
+    const outcome = applySupplySignal(signal, tickets, ctx);
+    await commit();
+    await this.save(store, outcome);
+    return outcome;
+  }
+
+  /**
+   * Publishes the notices and re-arms the timers of an outcome produced inside a caller's unit of
+   * work, once that unit committed (and only for the attempt that did: PostgreSQL re-runs units).
+   */
+  settle(outcome: PolicyOutcome): void {
+    this.publish(outcome.notices);
+    this.reschedule(outcome.tickets);
+  }
+
   /** A customer naming an unknown contract still gets its ticket, under the default contract (a lost ticket is worse). */
   private withKnownContract(signal: FleetSignal): FleetSignal {
     if (!('customer' in signal)) return signal;
@@ -158,10 +198,12 @@ export class TicketService {
   attachToFleetEvents(bus: FleetEventBus): () => void {
     return bus.subscribe(async (event, tx) => {
       const outcome = await this.handleSignalIn(ticketStoreIn(tx), toSignal(event, this.o.defaultContractId));
-      // Published after the bus transaction commits would be ideal; the bus gives no hook, so
-      // notices go out once the handler finished (the commit follows immediately).
-      this.publish(outcome.notices);
-      this.reschedule(outcome.tickets);
+      // Notices and timers only once the ingest transaction committed, and only for the attempt
+      // that did (a PostgreSQL store re-runs a unit that conflicted with another instance).
+      bus.afterCommit(tx, () => {
+        this.publish(outcome.notices);
+        this.reschedule(outcome.tickets);
+      });
     });
   }
 
@@ -183,10 +225,10 @@ export class TicketService {
     const outcome = await this.o.repository.transaction(async (store) => {
       const t = await store.get(ticketId);
       if (!t) throw new TicketNotFoundError(ticketId);
-      const { ctx } = await this.context(store, t.customer.id, t.sla.contractId);
+      const { ctx } = await this.context(store, t.customer.id, t.sla.contractId, t.sla.contractVersion ?? 0);
       const out = applyAction(t, action, ctx);
       if (action.type === 'addTime') {
-        const contract = this.o.contractFor(t.sla.contractId);
+        const contract = ticketContract(t, this.o.contractFor);
         const entry = out.tickets[0]!.timeEntries.find((e) => e.id === action.id)!;
         const capMinutes = billEntry(t.id, entry, contract).capMinutes;
         if (capMinutes > 0) await store.addCapUsage(t.customer.id, monthOfInstant(contract.calendar.zone, ctx.now), capMinutes);
@@ -236,9 +278,12 @@ export class TicketService {
     const previous = this.ticking ?? Promise.resolve([]);
     const next = previous.then(run, run);
     this.ticking = next;
-    void next.finally(() => {
+    // Both branches handled: a failed tick (e.g. a PostgreSQL conflict given up) is reported to the
+    // caller of tick(), never left as an unhandled rejection that would end the process.
+    const clear = (): void => {
       if (this.ticking === next) this.ticking = undefined;
-    });
+    };
+    next.then(clear, clear);
     return next;
   }
 
@@ -255,6 +300,14 @@ export class TicketService {
   }
 
   private nextWake: number | undefined;
+
+  /**
+   * A ticket changed on another server instance is next due at `at` (server/cluster): wake the
+   * timer by then, as for a local change. Does nothing unless this instance runs the timers.
+   */
+  dueElsewhere(at: number): void {
+    this.arm(at);
+  }
 
   private arm(at: number): void {
     if (!this.running) return;
@@ -277,7 +330,10 @@ export class TicketService {
     for (const t of tickets) {
       try {
         const due = nextDue(t, { config: this.policy, contractFor: this.o.contractFor });
-        if (due !== null) this.arm(due);
+        if (due !== null) {
+          this.o.onDue?.(due);
+          this.arm(due);
+        }
       } catch (err) {
         this.o.logger?.warn({ err, ticketId: t.id }, 'cannot compute the next due instant of a ticket');
       }

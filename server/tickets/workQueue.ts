@@ -4,6 +4,7 @@
  * then by age.
  */
 import { IMPACT_RANK } from '../sla/contract.js';
+import type { SlaClockState } from '../sla/slaClock.js';
 import { isOpen, type Ticket } from './ticket.js';
 
 /** The earliest deadline of the ticket's running clocks; null when none runs with a target. */
@@ -13,6 +14,16 @@ export function activeDeadline(t: Ticket): number | null {
   for (const c of clocks) {
     if (c === null || c.state !== 'running' || c.targetMs === null || c.deadlineAt === null) continue;
     if (best === null || c.deadlineAt < best) best = c.deadlineAt;
+  }
+  return best;
+}
+
+/** The running clock whose deadline is activeDeadline(t) (the reaction clock first on a tie); null when none runs. */
+export function activeClock(t: Ticket): SlaClockState | null {
+  let best: SlaClockState | null = null;
+  for (const c of [t.sla.reaction, t.sla.resolution, t.sla.onSite]) {
+    if (c === null || c.state !== 'running' || c.targetMs === null || c.deadlineAt === null) continue;
+    if (best === null || c.deadlineAt < best.deadlineAt!) best = c;
   }
   return best;
 }

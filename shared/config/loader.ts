@@ -189,7 +189,8 @@ export function loadConfig<S extends z.ZodType>(schema: S, options: LoadOptions 
 
   const problems: ConfigProblem[] = result.error.issues.map((issue) => {
     const problem = toProblem(issue);
-    const secret = issue.path.some((seg) => typeof seg === 'string' && isSecretKey(seg));
+    // A missing secret reveals nothing: say it is missing rather than "of the wrong form".
+    const secret = issue.path.some((seg) => typeof seg === 'string' && isSecretKey(seg)) && (issue as { input?: unknown }).input !== undefined;
     const safe: Problem = secret
       ? { ...problem, found: 'a value of the wrong form (secret, not shown)', message: `${problem.path}: expected ${problem.expected}, found a value of the wrong form (secret, not shown)` }
       : problem;

@@ -42,7 +42,9 @@ export function decodeMessage(topicName: string, payload: Uint8Array, options: D
   }
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+    // MQTT clients hand over Buffers already: decode in place rather than wrapping a new view first.
+    const text = Buffer.isBuffer(payload) ? payload.toString('utf8') : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
+    json = JSON.parse(text);
   } catch (err) {
     return { ok: false, reason: 'not-json', error: `payload is not JSON: ${(err as Error).message}` };
   }

@@ -23,6 +23,8 @@ let demo: RunningDemo;
 let token: string;
 let context: BrowserContext;
 let page: Page;
+/** The ticket acknowledged in the queue test (the language test returns to it). */
+let ticketId = '';
 const pageErrors: string[] = [];
 
 async function apiGet<T>(path: string): Promise<T> {
@@ -79,6 +81,11 @@ it('serves the dashboard files with a strict CSP and nothing outside its folder'
   expect(escape.status).toBe(404);
   const labels = (await (await fetch(new URL('fault-labels.json', demo.dashboardUrl))).json()) as Record<string, { pl: string }>;
   expect(labels.jam?.pl).toBeTruthy();
+  // Chart.js comes from node_modules through the server (no CDN: works offline).
+  const chartJs = await fetch(new URL('vendor/chart.umd.js', demo.dashboardUrl));
+  expect(chartJs.status).toBe(200);
+  expect(chartJs.headers.get('content-type')).toMatch(/^text\/javascript/);
+  expect(await chartJs.text()).toContain('Chart');
 });
 
 it('rejects a wrong token and logs in with the admin token', async () => {
@@ -131,6 +138,7 @@ it('shows a ticket in the queue, acknowledges it and sees status and SLA clock c
   await shot('queue');
   const id = await newRow.getAttribute('data-ticket');
   expect(id).toBeTruthy();
+  ticketId = id!;
   await newRow.getByRole('link', { name: id! }).click();
   await page.getByRole('heading', { level: 2, name: 'Faults and evidence' }).waitFor();
   const reaction = page.getByRole('row', { name: /^Reaction/ });
@@ -148,6 +156,113 @@ it('shows a ticket in the queue, acknowledges it and sees status and SLA clock c
   await page.getByLabel('Solution').fill('   ');
   await page.getByRole('button', { name: 'Resolve' }).click();
   await expect.poll(() => page.locator('#action-status').textContent()).toMatch(/failed \(400\).*solution/);
+  // The field the API named is marked, explained and focused.
+  const solution = page.getByLabel('Solution');
+  expect(await solution.getAttribute('aria-invalid')).toBe('true');
+  expect(await page.locator('#f-resolve-solution-error').textContent()).toMatch(/solution/);
+  expect(await page.locator('#f-resolve-solution:focus').count()).toBe(1);
+  // One more action from a folded group: work time, shown on the ticket and stored by the API.
+  await page.locator('#group-timeEntry > summary').click();
+  await page.getByLabel('Work channel').selectOption('phone');
+  await page.getByLabel('Minutes').fill('25');
+  await page.getByLabel(/^What was done/).fill('called the customer (browser test)');
+  await page.getByRole('button', { name: 'Record work time' }).click();
+  await expect.poll(() => page.locator('#action-status').textContent()).toContain('Done: Record work time');
+  await page.getByRole('cell', { name: 'called the customer (browser test)', exact: true }).waitFor();
+  const entries = await apiGet<{ items: Array<{ minutes: number; channel: string }> }>(`/tickets/${id!}/time-entries`);
+  expect(entries.items).toEqual([expect.objectContaining({ minutes: 25, channel: 'phone' })]);
+});
+
+it('lists the agents with state, last seen, outbox depth and devices', async () => {
+  await page.getByRole('link', { name: 'Agents', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Agents' }).waitFor();
+  const row = page.locator('tr[data-agent]');
+  await expect.poll(() => row.count()).toBe(1);
+  const [agent] = (await apiGet<{ items: Array<{ key: string; state: string; devices: number; outboxDepth?: number }> }>('/agents')).items;
+  expect(await row.getAttribute('data-agent')).toBe(agent!.key);
+  expect(await row.getAttribute('data-state')).toBe('online');
+  const text = (await row.textContent()) ?? '';
+  expect(text).toMatch(/online/);
+  expect(text).toMatch(/ago|now/);
+  expect(await row.locator('td').nth(6).textContent()).toBe(String(agent!.devices));
+  expect(await row.locator('time.ago').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
+  await page.getByRole('link', { name: /^Offline/ }).click();
+  await page.locator('#agents-empty').waitFor();
+  await page.getByRole('link', { name: /^All/ }).click();
+  await expect.poll(() => row.count()).toBe(1);
+  await shot('agents');
+});
+
+it('shows supply forecasts, the level history and the supplies to order this week, with a CSV download', async () => {
+  // The demo backfills supply history once the devices reported: orders for the lowest toner/ink of a third of them.
+  await waitUntil(async () => (await apiGet<{ total: number }>('/supplies/to-order?within=7')).total > 0, 'the demo history backfill and its order tickets', 90_000, 500);
+  await page.getByRole('link', { name: 'Supplies to order', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Supplies to order' }).waitFor();
+  const rows = page.locator('tr[data-device][data-supply]');
+  await expect.poll(() => rows.count()).toBeGreaterThan(0);
+  expect(await rows.first().textContent()).toMatch(/runs out in \d+ days?|runs out today|empty now/);
+  expect(await rows.first().locator('a[href^="#/tickets/"]').count()).toBe(1);
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download CSV' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/^supplies-to-order-\d{4}-\d\d-\d\d\.csv$/);
+  const lines = readFileSync(await file.path(), 'utf8').replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+  expect(lines[0]).toMatch(/^customer,site,device,vendor,model,serial,location,supply,part number,/);
+  expect(lines.length).toBe((await rows.count()) + 1);
+  await shot('supplies');
+  // The device page: forecast lines under the supply bars, the level history chart, the fault timeline.
+  await rows.first().locator('a[href^="#/devices/"]').click();
+  await page.getByRole('heading', { level: 2, name: 'Supply level history' }).waitFor();
+  await page.getByRole('heading', { level: 2, name: 'Fault timeline' }).waitFor();
+  await expect.poll(() => page.locator('div.forecast[data-forecast="forecast"]').count()).toBeGreaterThan(0);
+  expect(await page.locator('#history-h ~ figure canvas.chart-canvas[role="img"]').count()).toBe(1);
+  await page.locator('#history-h').scrollIntoViewIfNeeded();
+  await shot('device-history');
+  // The fleet list's forecast column.
+  await page.getByRole('link', { name: 'Fleet', exact: true }).click();
+  await expect.poll(() => page.locator('tr[data-device] td.forecast').count()).toBeGreaterThan(0);
+});
+
+it('shows the SLA report with charts and a table, and downloads it as CSV', async () => {
+  await page.getByRole('link', { name: 'SLA reports', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'SLA reports' }).waitFor();
+  const month = new Date().toISOString().slice(0, 7);
+  const { items } = await apiGet<{ items: Array<{ customerId: string; month: string; met: number; tickets: number }> }>(`/reports/compliance?since=${month}`);
+  expect(items.length).toBeGreaterThan(0);
+  const row = page.locator(`tr[data-customer="${items[0]!.customerId}"][data-month="${items[0]!.month}"]`);
+  await row.waitFor();
+  // The acknowledged ticket met its reaction target: counted as met, in the table as in the API.
+  expect(items[0]!.met).toBeGreaterThan(0);
+  expect(await row.locator('td').nth(4).textContent()).toBe(String(items[0]!.met));
+  // Two charts, each with a spoken summary and its data as a table behind a toggle.
+  const canvases = page.locator('canvas.chart-canvas[role="img"]');
+  await expect.poll(() => canvases.count()).toBe(2);
+  expect(await canvases.first().getAttribute('aria-label')).toMatch(/^Reaction compliance per month\. .+: .+ \d+(\.\d)?%/);
+  const toggle = page.locator('.chart-toggle').first();
+  expect(await toggle.textContent()).toBe('Show data table');
+  await toggle.click();
+  expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+  expect(await toggle.textContent()).toBe('Hide data table');
+  await page.getByRole('table', { name: 'Reaction compliance per month' }).waitFor();
+  await toggle.click();
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download CSV' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/^sla-compliance-\d{4}-\d\d_\d{4}-\d\d\.csv$/);
+  const csv = readFileSync(await file.path(), 'utf8');
+  const lines = csv.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+  expect(lines[0]).toMatch(/^customerId,customerName,contractId,month,tickets,met,breached,/);
+  expect(lines).toHaveLength(items.length + 1);
+  await shot('reports');
+  // A first month after the last one is refused before asking the API.
+  await page.getByLabel('From month').fill('2030-01');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  expect(await page.locator('#rep-range-error').textContent()).toMatch(/not after the last one/);
+  await page.getByLabel('From month').fill(month);
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await row.waitFor();
+  await page.goto(`${demo.dashboardUrl}#/tickets/${ticketId}`);
+  await page.getByRole('heading', { level: 2, name: 'Faults and evidence' }).waitFor();
 });
 
 it('switches to Polish, keeps it after a reload, and formats in Polish', async () => {

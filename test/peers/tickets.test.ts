@@ -114,6 +114,9 @@ describe('fault stream over Mosquitto → tickets and deadlines', () => {
     expect(local(joined!.sla.reaction.deadlineAt)).toBe('2026-03-02T15:00');
     expect(jam).toMatchObject({ key: 'device:acme/sn:sn-2:jam', impact: 'high', device: { model: 'bizhub C300i' } });
     expect(local(jam!.sla.reaction.deadlineAt)).toBe('2026-03-02T15:03');
+    // Notices go out once the ingest transaction is durable (FleetEventBus.afterCommit), which can be
+    // a moment after the tickets are visible in the store.
+    await waitUntil(() => notices.filter((n) => n.kind === 'ticket.opened').length >= 2, 'the ticket.opened notices');
     expect(notices.filter((n) => n.kind === 'ticket.opened')).toHaveLength(2);
 
     // The jam clears and stays away for the quiet period: resolved by the device.

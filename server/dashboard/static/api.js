@@ -65,3 +65,30 @@ export async function apiAll(path, { pageSize = 500, maxPages = 10 } = {}) {
 }
 
 export const encodeKey = (key) => encodeURIComponent(key);
+
+/**
+ * A file from the API (e.g. a CSV report) with the bearer token, saved through a temporary
+ * object URL. Errors carry the API's error body like api() does.
+ */
+export async function apiDownload(path, fallbackName = 'download') {
+  const token = session.token();
+  let res;
+  try {
+    res = await fetch(BASE + path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  } catch (err) {
+    throw new ApiError(0, { code: 'NETWORK', message: `the server cannot be reached (${err.message})` });
+  }
+  if (!res.ok) {
+    const error = new ApiError(res.status, await res.json().catch(() => null));
+    if (res.status === 401 && token === session.token()) onUnauthorized(error);
+    throw error;
+  }
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
+  const url = URL.createObjectURL(await res.blob());
+  const link = Object.assign(document.createElement('a'), { href: url, download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return name;
+}

@@ -9,11 +9,15 @@ import { language, loadFaultLabels, setLanguage, t } from './i18n.js';
 import { onLive, onLiveState, startLive, stopLive } from './live.js';
 import { announce, go } from './nav.js';
 import { refreshCountdowns } from './widgets.js';
+import { destroyCharts } from './charts.js';
 import * as loginPage from './pages/login.js';
 import * as queuePage from './pages/queue.js';
 import * as ticketPage from './pages/ticket.js';
 import * as fleetPage from './pages/fleet.js';
 import * as devicePage from './pages/device.js';
+import * as reportsPage from './pages/reports.js';
+import * as agentsPage from './pages/agents.js';
+import * as suppliesPage from './pages/supplies.js';
 
 const ROUTES = [
   { pattern: /^login$/, page: loginPage, public: true },
@@ -21,6 +25,19 @@ const ROUTES = [
   { pattern: /^tickets\/([^/]+)$/, page: ticketPage, nav: 'queue' },
   { pattern: /^fleet$/, page: fleetPage, nav: 'fleet' },
   { pattern: /^devices\/([^/]+)$/, page: devicePage, nav: 'fleet' },
+  { pattern: /^reports$/, page: reportsPage, nav: 'reports' },
+  { pattern: /^agents$/, page: agentsPage, nav: 'agents' },
+  { pattern: /^supplies$/, page: suppliesPage, nav: 'supplies' },
+];
+
+/** Top bar links in order (one line per page: add yours here). */
+const NAV = [
+  { id: 'queue', href: '#/queue', label: 'nav.queue' },
+  { id: 'fleet', href: '#/fleet', label: 'nav.fleet' },
+  { id: 'supplies', href: '#/supplies', label: 'nav.supplies' },
+  { id: 'agents', href: '#/agents', label: 'nav.agents' },
+  // Technicians have no reports:read permission (server/auth/access.ts).
+  { id: 'reports', href: '#/reports', label: 'nav.reports', hideFor: ['technician'] },
 ];
 
 const main = document.getElementById('main');
@@ -56,7 +73,7 @@ function renderChrome(active) {
   const me = session.me;
   setChildren(document.getElementById('whoami'), h('span', { class: 'live-dot', dataset: { on: liveConnected ? '1' : '' }, title: liveConnected ? t('app.live.on') : t('app.live.off'), 'aria-label': liveConnected ? t('app.live.on') : t('app.live.off'), role: 'img' }), ` ${me.name} (${t(`role.${me.role}`)})`);
   const link = (id, href, text) => h('a', { href, 'aria-current': active === id ? 'page' : null }, text);
-  setChildren(document.getElementById('nav'), h('ul', {}, h('li', {}, link('queue', '#/queue', t('nav.queue'))), h('li', {}, link('fleet', '#/fleet', t('nav.fleet')))));
+  setChildren(document.getElementById('nav'), h('ul', {}, NAV.filter((n) => !n.hideFor?.includes(me.role)).map((n) => h('li', {}, link(n.id, n.href, t(n.label))))));
 }
 
 async function route() {
@@ -64,6 +81,7 @@ async function route() {
     cleanup();
     cleanup = null;
   }
+  destroyCharts(main);
   const { path, query } = parseHash();
   const match = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).find((x) => x.m);
   const signedIn = await ensureSession();

@@ -3,8 +3,9 @@
  */
 import { h } from './dom.js';
 import { faultLabel, formatDuration, formatPercent, t } from './i18n.js';
+import { countdownState } from './slaCountdown.js';
 
-/** A countdown turns "warning" this long before its deadline (the queue rows carry no warnAt). */
+/** Without a warning instant from the API, a countdown turns "warning" this long before its deadline. */
 export const WARNING_BEFORE_MS = 60 * 60_000;
 
 export function impactBadge(impact) {
@@ -26,11 +27,12 @@ export function faultList(codes) {
 
 /**
  * SLA countdown: text and colour class from the deadline, refreshed every second by
- * refreshCountdowns(). `warnAt` (from a ticket's clock) overrides the fixed warning window.
+ * refreshCountdowns(). `warnAt`/`warned` (a ticket's clock, or a queue row's) set when it turns
+ * amber; without them the fixed window WARNING_BEFORE_MS is used (slaCountdown.js).
  */
-export function countdown(deadlineAt, { breached = false, warnAt = null } = {}) {
+export function countdown(deadlineAt, { breached = false, warnAt = null, warned = false } = {}) {
   if (deadlineAt === null || deadlineAt === undefined) return h('span', { class: 'sla sla-none' }, t('queue.noDeadline'));
-  const el = h('span', { class: 'sla', dataset: { deadline: String(deadlineAt), breached: breached ? '1' : '', warn: warnAt === null ? '' : String(warnAt) } });
+  const el = h('span', { class: 'sla', dataset: { deadline: String(deadlineAt), breached: breached ? '1' : '', warned: warned ? '1' : '', warn: warnAt === null ? '' : String(warnAt) } });
   paintCountdown(el, Date.now());
   return el;
 }
@@ -38,8 +40,8 @@ export function countdown(deadlineAt, { breached = false, warnAt = null } = {}) 
 function paintCountdown(el, now) {
   const deadline = Number(el.dataset.deadline);
   const left = deadline - now;
-  const warnAt = el.dataset.warn ? Number(el.dataset.warn) : deadline - WARNING_BEFORE_MS;
-  const state = el.dataset.breached || left <= 0 ? 'breach' : now >= warnAt ? 'warning' : 'ok';
+  const warnAt = el.dataset.warn ? Number(el.dataset.warn) : null;
+  const state = countdownState({ now, deadlineAt: deadline, warnAt, warned: Boolean(el.dataset.warned), breached: Boolean(el.dataset.breached), fallbackMs: WARNING_BEFORE_MS });
   el.className = `sla sla-${state}`;
   const text = left >= 0 ? t('sla.dueIn', { d: formatDuration(left) }) : t('sla.overdue', { d: formatDuration(left) });
   const label = state === 'breach' ? t('sla.breached') : state === 'warning' ? t('sla.warning') : t('sla.ok');

@@ -14,6 +14,7 @@ import { startServerApp, type ServerApp } from '../../../server/serverApp.js';
 import { ManualClock } from '../../harness/manualClock.js';
 import { makeTempDir } from '../../harness/peers.js';
 import { bytes, fault, raisedMsg, stateMsg, statusMsg, topicOf } from '../server/wireFixtures.js';
+import type { Notice } from '../../../server/tickets/ticketPolicy.js';
 
 export const ADMIN_TOKEN = 'fdk_test-admin-token-0123456789abcdefghij';
 
@@ -35,16 +36,19 @@ export interface ApiKit {
   app: ServerApp;
   clock: ManualClock;
   dir: string;
+  /** Every ticket notice the server published (after its unit of work committed), in order. */
+  notices: Notice[];
   tokens: Record<TokenName, string>;
   send(msg: WireMessage): Promise<void>;
   /** Devices acme/sn:sn-a1 (site acme-hq) and globex/sn:sn-g1, each with one raised fault → one ticket each. */
   seed(): Promise<{ acmeTicket: string; globexTicket: string }>;
-  call(method: 'GET' | 'POST' | 'DELETE', url: string, token?: string | null, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token?: string | null, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
   json<T = Record<string, unknown>>(res: LightMyRequestResponse): T;
   close(): Promise<void>;
 }
 
-export async function makeApiKit(): Promise<ApiKit> {
+/** `extraConfig`: further server.yaml sections (e.g. `notifications`), merged at the top level. */
+export async function makeApiKit(extraConfig: Record<string, unknown> = {}): Promise<ApiKit> {
   const temp = makeTempDir('api');
   const clock = new ManualClock('2026-01-05T08:00:30Z');
   const config = ServerConfig.parse({
@@ -53,9 +57,11 @@ export async function makeApiKit(): Promise<ApiKit> {
     broker: { embedded: { host: '127.0.0.1', port: 0 } },
     fleet: FLEET,
     log: { level: 'silent' },
+    ...extraConfig,
   });
   const logger = createLogger({ name: 'api-test', level: 'silent' });
-  const app = await startServerApp(config, logger, { clock, env: { FLEETDESK_ADMIN_TOKEN: ADMIN_TOKEN } });
+  const notices: Notice[] = [];
+  const app = await startServerApp(config, logger, { clock, env: { FLEETDESK_ADMIN_TOKEN: ADMIN_TOKEN }, onNotice: (n) => notices.push(n) });
   const now = new Date(clock.now());
   const make = async (role: ApiRole, name: string, customerId: string | null) => (await createApiToken(temp.path, { role, name, customerId }, now)).token;
   const tokens: Record<TokenName, string> = {
@@ -74,6 +80,7 @@ export async function makeApiKit(): Promise<ApiKit> {
     app,
     clock,
     dir: temp.path,
+    notices,
     tokens,
     send,
     seed: async () => {

@@ -6,14 +6,20 @@
  * cover every route of the OpenAPI document (checked below), so a new route without a row fails.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiToken } from '../../../server/auth/apiTokens.js';
+import { DEFAULT_IMPACT_RULES } from '../../../server/impact/impactRules.js';
 import { makeApiKit, type ApiKit, type TokenName } from './apiTestKit.js';
 
 type Cell = 'ok' | 403 | 404;
-type Row = [method: 'GET' | 'POST' | 'DELETE', route: string, url: () => string, body: unknown, cells: Record<TokenName, Cell>];
+type Row = [method: 'GET' | 'POST' | 'PUT' | 'DELETE', route: string, url: () => string, body: unknown, cells: Record<TokenName, Cell>, headers?: Record<string, string>];
 
 let kit: ApiKit;
 let acmeTicket = '';
 let globexTicket = '';
+/** A token for the admin to revoke in its row. */
+let spareTokenId = '';
+/** A contract for the admin to create, change and retire in its rows. */
+const MATRIX_CONTRACT = { id: 'matrix-c', name: 'Matrix', calendar: { zone: 'Europe/Warsaw', holidays: 'PL', week: { mon: ['08:00-16:00'] } }, levels: [{ id: 'a', label: 'A', reaction: '2h' }], impactToLevel: { critical: 'a', high: 'a', medium: 'a', low: 'a' }, queues: { default: 'general' } };
 
 const ACME_DEVICE = encodeURIComponent('acme/sn:sn-a1');
 const GLOBEX_DEVICE = encodeURIComponent('globex/sn:sn-g1');
@@ -39,6 +45,10 @@ const ROWS: Row[] = [
   ['GET', '/api/v1/devices', () => '/api/v1/devices?customer=globex', undefined, all('ok')],
   ['GET', '/api/v1/devices/{deviceKey}', () => `/api/v1/devices/${ACME_DEVICE}`, undefined, acmeOwned()],
   ['GET', '/api/v1/devices/{deviceKey}', () => `/api/v1/devices/${GLOBEX_DEVICE}`, undefined, globexOwned()],
+  ['GET', '/api/v1/devices/{deviceKey}/history', () => `/api/v1/devices/${ACME_DEVICE}/history`, undefined, acmeOwned()],
+  ['GET', '/api/v1/devices/{deviceKey}/history', () => `/api/v1/devices/${GLOBEX_DEVICE}/history`, undefined, globexOwned()],
+  ['GET', '/api/v1/supplies/to-order', () => '/api/v1/supplies/to-order?within=30', undefined, all('ok')],
+  ['GET', '/api/v1/supplies/to-order', () => '/api/v1/supplies/to-order?within=30&format=csv&customer=globex', undefined, all('ok')],
   ['GET', '/api/v1/tickets', () => '/api/v1/tickets', undefined, all('ok')],
   ['GET', '/api/v1/tickets', () => '/api/v1/tickets?customer=globex&status=new,acknowledged,closed', undefined, all('ok')],
   ['GET', '/api/v1/tickets/{id}', () => `/api/v1/tickets/${acmeTicket}`, undefined, acmeOwned({ tech: 404 })],
@@ -62,12 +72,31 @@ const ROWS: Row[] = [
   ['GET', '/api/v1/impact-rules', () => '/api/v1/impact-rules', undefined, staff(403)],
   ['POST', '/api/v1/impact-rules/validate', () => '/api/v1/impact-rules/validate', { rules: [{ id: 'all', level: 'low' }] }, vendorWrite],
   ['GET', '/api/v1/reports/compliance', () => '/api/v1/reports/compliance?since=2026-01', undefined, staff('ok', { tech: 403, otherTech: 403 })],
+  ['GET', '/api/v1/reports/compliance.csv', () => '/api/v1/reports/compliance.csv?since=2026-01', undefined, staff('ok', { tech: 403, otherTech: 403 })],
   ['GET', '/api/v1/reports/statement', () => '/api/v1/reports/statement?customer=acme&month=2026-01', undefined, acmeOwned({ tech: 403, otherTech: 403 })],
   ['GET', '/api/v1/reports/statement', () => '/api/v1/reports/statement?customer=globex&month=2026-01', undefined, globexOwned({ tech: 403, otherTech: 403 })],
   ['GET', '/api/v1/agent-credentials', () => '/api/v1/agent-credentials', undefined, adminOnly],
   ['POST', '/api/v1/agent-credentials', () => '/api/v1/agent-credentials', { tenant: 'acme', agentId: 'm1' }, adminOnly],
   ['DELETE', '/api/v1/agent-credentials/{tenant}/{agentId}', () => '/api/v1/agent-credentials/acme/m1', undefined, adminOnly],
   ['POST', '/api/v1/events/token', () => '/api/v1/events/token', undefined, all('ok')],
+  // Contracts and impact rules: read by staff, changed by the admin only, history for admin and dispatcher.
+  ['POST', '/api/v1/contracts', () => '/api/v1/contracts', MATRIX_CONTRACT, adminOnly],
+  ['PUT', '/api/v1/contracts/{id}', () => '/api/v1/contracts/matrix-c', { ...MATRIX_CONTRACT, name: 'Matrix 2' }, adminOnly, { 'if-match': '"1"' }],
+  ['GET', '/api/v1/contracts/{id}/versions', () => '/api/v1/contracts/matrix-c/versions', undefined, staff(403)],
+  ['GET', '/api/v1/contracts/{id}/versions/{version}', () => '/api/v1/contracts/matrix-c/versions/1', undefined, staff(403)],
+  ['DELETE', '/api/v1/contracts/{id}', () => '/api/v1/contracts/matrix-c', undefined, adminOnly, { 'if-match': '"2"' }],
+  ['PUT', '/api/v1/impact-rules', () => '/api/v1/impact-rules', { rules: DEFAULT_IMPACT_RULES }, adminOnly, { 'if-match': '"0"' }],
+  ['GET', '/api/v1/impact-rules/versions', () => '/api/v1/impact-rules/versions', undefined, staff(403)],
+  ['GET', '/api/v1/impact-rules/versions/{version}', () => '/api/v1/impact-rules/versions/0', undefined, staff(403)],
+  ['DELETE', '/api/v1/impact-rules', () => '/api/v1/impact-rules', undefined, adminOnly, { 'if-match': '"1"' }],
+  ['GET', '/api/v1/catalogue/changes', () => '/api/v1/catalogue/changes', undefined, vendorWrite],
+  // API tokens: admin only.
+  ['GET', '/api/v1/api-tokens', () => '/api/v1/api-tokens', undefined, adminOnly],
+  ['POST', '/api/v1/api-tokens', () => '/api/v1/api-tokens', { role: 'technician', name: 'matrix-made' }, adminOnly],
+  ['DELETE', '/api/v1/api-tokens/{id}', () => `/api/v1/api-tokens/${spareTokenId}`, undefined, adminOnly],
+  // Notifications: the delivery log names recipients of every customer; admin and dispatcher only (no endpoint configured here: 400).
+  ['GET', '/api/v1/notifications/deliveries', () => '/api/v1/notifications/deliveries?status=pending,delivered,failed', undefined, vendorWrite],
+  ['POST', '/api/v1/notifications/test', () => '/api/v1/notifications/test', { webhook: 'not-configured' }, vendorWrite],
 ];
 
 /**
@@ -80,6 +109,7 @@ const FOREIGN: Partial<Record<TokenName, RegExp>> = { acme: /globex/i, globex: /
 beforeAll(async () => {
   kit = await makeApiKit();
   ({ acmeTicket, globexTicket } = await kit.seed());
+  spareTokenId = (await createApiToken(kit.dir, { role: 'technician', name: 'spare', customerId: null }, new Date(kit.clock.now()))).id;
   const res = await kit.call('POST', `/api/v1/tickets/${acmeTicket}/assign`, kit.tokens.dispatcher, { assignee: 'ola' });
   expect(res.statusCode).toBe(200);
 });
@@ -96,12 +126,12 @@ describe('auth matrix (role × route × tenant)', () => {
     expect(documented.filter((r) => !covered.has(r))).toEqual([]);
   });
 
-  for (const [method, route, url, body, cells] of ROWS) {
+  for (const [method, route, url, body, cells, headers] of ROWS) {
     it(`${method} ${route} (${url.toString().match(/`([^`]*)`|'([^']*)'/)?.slice(1).find(Boolean) ?? ''})`, async () => {
       // Keep the acme ticket with "ola" (an escalation unassigns it; a closed ticket stays as it was).
       await kit.call('POST', `/api/v1/tickets/${acmeTicket}/assign`, kit.tokens.dispatcher, { assignee: 'ola' });
       for (const who of ORDER) {
-        const res = await kit.call(method, url(), kit.tokens[who], body);
+        const res = await kit.call(method, url(), kit.tokens[who], body, headers);
         const where = `${who} ${method} ${url()}: ${res.statusCode} ${res.body.slice(0, 200)}`;
         const want = cells[who];
         if (want === 'ok') {

@@ -79,6 +79,11 @@ describe('ticket routes', () => {
     expect((await get<Page>('/api/v1/tickets?assignee=none&impact=critical,high')).total).toBeGreaterThan(0);
     const t = await get(`/api/v1/tickets/${acmeTicket}`);
     expect(t).toMatchObject({ id: acmeTicket, status: 'new', faults: [{ code: 'jam', evidence: { counters: { total: 1000 } } }], history: [{ what: 'opened' }] });
+    // The queue row carries the warning instant of the clock behind its deadline (here: reaction).
+    const row = (await get<Page<{ id: string; deadlineAt: number; warnAt: number | null; warned: boolean }>>('/api/v1/tickets?customer=acme')).items[0]!;
+    const clock = (t as { sla: { reaction: { deadlineAt: number; warnAt: number } } }).sla.reaction;
+    expect([row.deadlineAt, row.warnAt, row.warned]).toEqual([clock.deadlineAt, clock.warnAt, false]);
+    expect(row.warnAt).toBeLessThan(row.deadlineAt);
   });
 
   it('runs the lifecycle: acknowledge, assign, comment, time entry, wait, reply, escalate, resolve, close', async () => {
@@ -187,6 +192,27 @@ describe('contracts, impact rules, reports, credentials, docs', () => {
     expect(kit.json(own)).toMatchObject({ customerId: 'acme', month: '2026-01', ticketsOpened: 1 });
     const missing = await kit.call('GET', '/api/v1/reports/statement?month=2026-01');
     expect(kit.json(missing)).toMatchObject({ statusCode: 400, field: 'querystring.customer' });
+  });
+
+  it('limits compliance to a month range and exports it as CSV (every row; customers get their own)', async () => {
+    const none = await get<Page<unknown>>('/api/v1/reports/compliance?since=2025-11&until=2025-12');
+    expect(none.total).toBe(0);
+    const rows = await get<Page<{ customerId: string; breached: number; breachedByImpact: Record<string, number> }>>('/api/v1/reports/compliance?since=2026-01&until=2026-01');
+    expect(rows.total).toBe(2);
+    for (const r of rows.items) expect(Object.values(r.breachedByImpact).reduce((a, b) => a + b, 0)).toBe(r.breached);
+    const csv = await kit.call('GET', '/api/v1/reports/compliance.csv?since=2026-01');
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.headers['content-disposition']).toBe('attachment; filename="sla-compliance-2026-01.csv"');
+    const lines = csv.body.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+    expect(lines[0]!.split(',').slice(0, 4)).toEqual(['customerId', 'customerName', 'contractId', 'month']);
+    expect(lines.slice(1).map((l) => l.split(',').slice(0, 4).join(','))).toEqual(['acme,ACME sp. z o.o.,device-vendor,2026-01', 'globex,Globex S.A.,device-vendor,2026-01']);
+    const pl = await kit.call('GET', '/api/v1/reports/compliance.csv?since=2026-01&dialect=pl', kit.tokens.globex);
+    const plLines = pl.body.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+    expect(plLines).toHaveLength(2);
+    expect(plLines[1]!.split(';').slice(0, 2)).toEqual(['globex', 'Globex S.A.']);
+    const bad = await kit.call('GET', '/api/v1/reports/compliance.csv?dialect=de');
+    expect(kit.json(bad)).toMatchObject({ statusCode: 400, field: 'querystring.dialect' });
   });
 
   it('issues, lists and revokes agent credentials (the password only in the creation response)', async () => {

@@ -67,6 +67,20 @@ describe('decodeMessage', () => {
     expect(r).toEqual({ ok: true, topic: { kind: 'events', tenant: 'acme', agentId: 'office-1', deviceId: 'dev-1' }, message: msg });
   });
 
+  it('reads only the payload bytes of a view into a larger buffer (Buffer or plain Uint8Array)', () => {
+    const msg = raised();
+    const bytes = encodeMessage(msg);
+    // As an MQTT parser hands payloads over: a slice of the socket's buffer, with bytes around it.
+    const socket = Buffer.concat([Buffer.from('xx{"junk":'), bytes, Buffer.from('}yy')]);
+    const asBuffer = socket.subarray(10, 10 + bytes.length);
+    const asView = new Uint8Array(socket.buffer, socket.byteOffset + 10, bytes.length);
+    expect(Buffer.isBuffer(asView)).toBe(false);
+    for (const payload of [asBuffer, asView]) {
+      const r = decodeMessage(topic, payload);
+      expect(r.ok && r.message).toEqual(msg);
+    }
+  });
+
   it('gives each message a fresh UUID', () => {
     expect(envelope(now, 'a', 'b').id).not.toBe(envelope(now, 'a', 'b').id);
   });

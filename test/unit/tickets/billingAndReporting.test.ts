@@ -73,6 +73,8 @@ describe('reporting and queue order', () => {
     // Resolved after 60, 300 and 20 minutes: mean 126.67 (one decimal), p90 = the largest of three.
     expect(row!.resolveMinutes).toEqual({ count: 3, mean: 126.7, p90: 300 });
     expect([row!.fcrEligible, row!.fcrCount, row!.fcrPercent]).toEqual([2, 1, 50]);
+    // Only T2 missed its reaction target: counted under its impact, nothing under the others.
+    expect(row!.breachedByImpact).toEqual({ critical: 0, high: 0, medium: 0, low: 0, [tickets[1]!.impact]: 1 });
     expect(firstContactResolution(tickets[0]!)).toBe(true);
     expect(ticketsByFaultCode(tickets)).toEqual([
       { key: 'door.open', count: 1 },

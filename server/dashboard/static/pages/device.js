@@ -5,14 +5,68 @@
  */
 import { api, encodeKey } from '../api.js';
 import { errorBox, facts, h, table, setChildren } from '../dom.js';
-import { faultLabel, formatDateTime, formatNumber, formatPercent, t } from '../i18n.js';
+import { faultLabel, formatDateTime, formatNumber, formatPercent, locale, t } from '../i18n.js';
 import { onLive } from '../live.js';
 import { countdown, deviceStatusBadge, impactBadge, statusBadge, supplyBar } from '../widgets.js';
+import { destroyCharts, lineChart } from '../charts.js';
+import { counterSeries, forecastPhrase, levelSeries, urgency } from '../forecastModel.js';
+
+/** "runs out in 6 days · 4–9 days · high confidence · around 2026-03-06 · order ticket T000042" */
+export function forecastLine(f) {
+  if (!f) return null;
+  const p = forecastPhrase(f, locale());
+  const parts = [t(p.key, p.vars)];
+  if (p.range) parts.push(t(p.range.key, p.range.vars));
+  if (f.status === 'forecast') {
+    if (f.confidence) parts.push(t(`forecast.confidence.${f.confidence}`));
+    if (f.method) parts.push(t(`forecast.method.${f.method}`));
+    if (f.date) parts.push(t('forecast.on', { date: f.date }));
+  }
+  const order = f.order?.status === 'open' ? h('a', { href: `#/tickets/${encodeURIComponent(f.order.ticketId)}` }, t('forecast.order', { id: f.order.ticketId })) : null;
+  return h('div', { class: `small forecast forecast-${urgency(f)}`, dataset: { forecast: f.status }, title: f.message ?? '' }, parts.join(' · '), order ? [' · ', order] : null);
+}
+
+function historyCards(history) {
+  if (history === null) return null;
+  const levels = levelSeries(history).filter((s) => s.points.length > 0);
+  const counters = counterSeries(history);
+  const entries = history.faults.entries.slice().reverse();
+  return h(
+    'div',
+    { class: 'grid' },
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'history-h' },
+      h('h2', { id: 'history-h' }, t('device.history')),
+      levels.length === 0 ? h('p', { class: 'muted' }, t('device.history.none')) : lineChart({ title: t('device.history'), hideTitle: true, unit: 'percent', min: 0, max: 100, xLabel: t('chart.when'), series: levels }),
+    ),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'counter-history-h' },
+      h('h2', { id: 'counter-history-h' }, t('device.counterHistory')),
+      counters.length === 0 ? h('p', { class: 'muted' }, t('device.noCounters')) : lineChart({ title: t('device.counterHistory'), hideTitle: true, unit: 'number', integer: true, xLabel: t('chart.when'), series: counters }),
+    ),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'timeline-h' },
+      h('h2', { id: 'timeline-h' }, t('device.timeline')),
+      entries.length === 0
+        ? h('p', { class: 'muted' }, t('device.timeline.none'))
+        : h(
+            'ol',
+            { class: 'plain timeline', reversed: true },
+            entries.map((e) => h('li', { class: e.kind === 'raised' || e.kind === 'unreachable' ? `sev-${e.severity ?? 'warning'}` : 'sev-info' }, h('time', { datetime: e.at }, formatDateTime(e.at)), ' · ', h('strong', {}, faultLabel(e.code)), ` ${t(`timeline.${e.kind}`)}`, e.message || e.lastError ? h('div', { class: 'small muted' }, e.message ?? e.lastError) : null)),
+          ),
+    ),
+  );
+}
 
 export function render(main, [key]) {
   const back = () => h('p', {}, h('a', { href: '#/fleet' }, `← ${t('device.back')}`));
 
-  const draw = (device, agent, tickets) => {
+  const draw = (device, agent, tickets, forecasts = [], history = null) => {
+    destroyCharts(main);
+    const forecastOf = (s) => forecasts.find((f) => f.supplyIndex === s.index);
     const id = device.identity;
     const name = [id.vendor, id.model].filter(Boolean).join(' ') || device.agentDeviceId;
     setChildren(
@@ -70,7 +124,7 @@ export function render(main, [key]) {
           'section',
           { class: 'card', 'aria-labelledby': 'supplies-h' },
           h('h2', { id: 'supplies-h' }, t('device.supplies')),
-          device.supplies.length === 0 ? h('p', { class: 'muted' }, t('device.noSupplies')) : device.supplies.map((s) => supplyBar(s)),
+          device.supplies.length === 0 ? h('p', { class: 'muted' }, t('device.noSupplies')) : device.supplies.map((s) => [supplyBar(s), forecastLine(forecastOf(s))]),
           device.inputs.length === 0
             ? null
             : [h('h3', {}, t('device.inputs')), table(t('device.inputs'), [t('device.inputs'), '%', t('device.status')], device.inputs.map((i) => h('tr', {}, h('td', {}, i.name, i.media ? h('span', { class: 'muted' }, ` · ${i.media}`) : ''), h('td', {}, i.levelPercent === null ? '—' : formatPercent(i.levelPercent)), h('td', {}, t(`supplystate.${i.state}`)))))],
@@ -84,6 +138,7 @@ export function render(main, [key]) {
             : table(t('device.counters'), [t('device.counters'), '#'], Object.entries(device.counters).map(([k, v]) => h('tr', {}, h('td', {}, k), h('td', { class: 'num' }, formatNumber(v))))),
         ),
       ),
+      historyCards(history),
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'tickets-h' },
@@ -104,10 +159,11 @@ export function render(main, [key]) {
 
   const load = async () => {
     try {
-      const { device, agent } = await api(`/devices/${encodeKey(key)}`);
+      const { device, agent, forecasts } = await api(`/devices/${encodeKey(key)}`);
+      const history = await api(`/devices/${encodeKey(key)}/history`).catch(() => null);
       // Customers and technicians may read tickets too; a role without ticket access just gets no list.
       const tickets = await api(`/tickets?device=${encodeKey(key)}&limit=100`).then((p) => p.items, () => null);
-      draw(device, agent, tickets);
+      draw(device, agent, tickets, forecasts ?? [], history);
     } catch (err) {
       setChildren(main, back(), errorBox(`${t('app.error')}: ${err.message}`));
     }

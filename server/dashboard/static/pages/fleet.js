@@ -5,10 +5,20 @@
  */
 import { api, apiAll } from '../api.js';
 import { errorBox, h, table, setChildren } from '../dom.js';
-import { faultCodes, faultLabel, formatNumber, t } from '../i18n.js';
+import { faultCodes, faultLabel, formatNumber, locale, t } from '../i18n.js';
 import { onLive } from '../live.js';
 import { go } from '../nav.js';
 import { deviceStatusBadge, faultList, supplyBar } from '../widgets.js';
+import { forecastPhrase, soonest, urgency } from '../forecastModel.js';
+
+/** The most urgent supply forecast of a device: "Black Toner: runs out in 6 days". */
+function forecastCell(d) {
+  const f = soonest(d.forecasts);
+  if (!f) return h('td', { class: 'small muted' }, '—');
+  const p = forecastPhrase(f, locale());
+  const range = p.range ? ` (${t(p.range.key, p.range.vars)})` : '';
+  return h('td', { class: `small forecast forecast-${urgency(f)}`, dataset: { forecast: f.status } }, h('span', { class: 'muted' }, `${f.name}: `), t(p.key, p.vars), range);
+}
 
 const STATUSES = ['down', 'warning', 'unreachable', 'unknown', 'printing', 'warmup', 'idle'];
 /** Devices drawn at most (the API pages at 500; a bigger fleet is narrowed with the filters). */
@@ -26,6 +36,7 @@ function deviceRow(d) {
     h('td', {}, deviceStatusBadge(d.effectiveStatus)),
     h('td', {}, faultList(d.faults.map((f) => f.code))),
     h('td', { class: 'supplies-cell' }, d.supplies.map((s) => supplyBar(s, { compact: true }))),
+    forecastCell(d),
     h('td', { class: 'small' }, d.identity.location ?? d.address ?? ''),
   );
 }
@@ -88,7 +99,7 @@ export function render(main, _params, query) {
         if (!bySite.has(d.siteId)) bySite.set(d.siteId, []);
         bySite.get(d.siteId).push(d);
       }
-      const headers = [t('fleet.col.device'), t('fleet.col.status'), t('fleet.col.faults'), t('fleet.col.supplies'), t('fleet.col.location')];
+      const headers = [t('fleet.col.device'), t('fleet.col.status'), t('fleet.col.faults'), t('fleet.col.supplies'), t('fleet.col.forecast'), t('fleet.col.location')];
       setChildren(
       body,
         h('p', { class: 'muted', id: 'fleet-count' }, t('fleet.count', { n: formatNumber(devices.total) })),

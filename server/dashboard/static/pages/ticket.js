@@ -1,16 +1,19 @@
 /**
- * One ticket: details, SLA clocks with countdowns, faults with their evidence, comments,
- * history, and the actions acknowledge / start / comment / resolve wired to the API. Errors of
- * an action (409 from the lifecycle, 400 naming the field) are shown next to the actions.
+ * One ticket: details, SLA clocks with countdowns, faults with their evidence, comments, time
+ * entries, history, and every operator action of the API (acknowledge, start, assign, wait for
+ * the customer, customer replied, contact attempt, escalate, comment, time entry, resolve,
+ * close, reopen), offered only where the ticket's status and the caller's role allow it
+ * (ticketActions.js). A refusal of the API (409 from the lifecycle, 400 naming the field) is
+ * shown next to the actions, and the field at fault is marked and focused. After a success the
+ * page shows the ticket the API returned, so the SLA clocks change at once.
  */
 import { api, session } from '../api.js';
 import { errorBox, facts, h, table, setChildren } from '../dom.js';
 import { faultLabel, formatDateTime, formatDuration, formatNumber, formatPercent, t } from '../i18n.js';
 import { onLive } from '../live.js';
 import { announce } from '../nav.js';
+import { ACTIONS, CONTACT_CHANNELS, WORK_CHANNELS, assignMode, availableActions, fieldOfError } from '../ticketActions.js';
 import { countdown, impactBadge, statusBadge } from '../widgets.js';
-
-const OPEN = ['new', 'acknowledged', 'inProgress', 'waitingForCustomer'];
 
 function clockRow(name, c) {
   if (!c) return null;
@@ -18,11 +21,11 @@ function clockRow(name, c) {
   const running = c.state === 'running' && c.deadlineAt !== null;
   return h(
     'tr',
-    {},
+    { dataset: { clock: name } },
     h('th', { scope: 'row' }, t(name)),
     h('td', {}, c.targetMs === null ? t('sla.noTarget') : formatDuration(c.targetMs)),
     h('td', {}, state),
-    h('td', {}, formatDateTime(c.deadlineAt), running ? h('div', {}, countdown(c.deadlineAt, { breached: c.breached, warnAt: c.warnAt })) : null),
+    h('td', {}, formatDateTime(c.deadlineAt), running ? h('div', {}, countdown(c.deadlineAt, { breached: c.breached, warnAt: c.warnAt, warned: c.warned })) : null),
   );
 }
 
@@ -33,6 +36,7 @@ function slaSection(tk) {
     { class: 'card', 'aria-labelledby': 'sla-h' },
     h('h2', { id: 'sla-h' }, t('ticket.sla')),
     s.guaranteed ? null : h('p', { class: 'warning-text' }, t('sla.notGuaranteed', { reason: s.noGuaranteeReason ?? '' })),
+    tk.waiting ? h('p', { class: 'warning-text', id: 'waiting-note' }, t(s.resolution ? 'ticket.waitingSince' : 'ticket.waitingSinceNoClock', { at: formatDateTime(tk.waiting.since), n: formatNumber(tk.waiting.attempts.length) })) : null,
     table(t('ticket.sla'), [t('sla.col.clock'), t('sla.target'), t('sla.col.state'), t('sla.deadline')], [clockRow('sla.reaction', s.reaction), clockRow('sla.resolution', s.resolution), clockRow('sla.onSite', s.onSite)]),
     h('p', { class: 'small muted' }, `${t('ticket.contract')}: ${s.contractId} · ${s.level}`),
   );
@@ -62,54 +66,187 @@ function evidence(f) {
   );
 }
 
-/** A form for one action: fields, a submit button, and the call; the page re-renders after it. */
-function actionForm(id, label, fields, call) {
-  const button = h('button', { type: 'submit', id: `action-${id}` }, label);
-  const form = h('form', { class: `action action-${id}` }, fields, button);
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    void call(form, button);
-  });
-  return form;
+/**
+ * A form field: label, control, and an (initially empty) error slot the API's `field` fills.
+ * spec: {name, label, type: text|textarea|select|checkbox|number, required?, options?, max?, min?, hint?}
+ */
+function field(formId, spec) {
+  const id = `${formId}-${spec.name}`;
+  const errId = `${id}-error`;
+  const common = { id, name: spec.name, 'aria-describedby': spec.hint ? `${id}-hint` : null, dataset: { errorId: errId } };
+  let control;
+  if (spec.type === 'textarea') control = h('textarea', { ...common, rows: '3', required: spec.required, maxlength: String(spec.max ?? 10_000) });
+  else if (spec.type === 'select') control = h('select', { ...common, required: spec.required }, spec.options.map(([v, text]) => h('option', { value: v }, text)));
+  else if (spec.type === 'checkbox') return h('label', { class: 'check' }, h('input', { ...common, type: 'checkbox' }), ' ', spec.label);
+  else if (spec.type === 'number') control = h('input', { ...common, type: 'number', inputmode: 'numeric', min: spec.min, max: spec.maxValue, step: '1', required: spec.required });
+  else control = h('input', { ...common, type: 'text', required: spec.required, maxlength: String(spec.max ?? 2000), list: spec.list ?? null });
+  return h(
+    'div',
+    { class: 'field' },
+    h('label', { for: id }, spec.label, spec.required ? null : h('span', { class: 'muted small' }, ` (${t('form.optional')})`)),
+    spec.hint ? h('span', { class: 'small muted', id: `${id}-hint` }, spec.hint) : null,
+    control,
+    h('p', { class: 'field-error', id: errId, hidden: true }),
+  );
+}
+
+function formValues(form) {
+  const v = {};
+  for (const el of form.elements) {
+    if (!el.name) continue;
+    v[el.name] = el.type === 'checkbox' ? el.checked : el.value;
+  }
+  return v;
+}
+
+function clearFieldErrors(form) {
+  for (const el of form.querySelectorAll('[aria-invalid="true"]')) {
+    el.removeAttribute('aria-invalid');
+    const rest = (el.getAttribute('aria-describedby') ?? '').split(' ').filter((x) => x && x !== el.dataset.errorId);
+    if (rest.length) el.setAttribute('aria-describedby', rest.join(' '));
+    else el.removeAttribute('aria-describedby');
+  }
+  for (const p of form.querySelectorAll('.field-error')) {
+    p.hidden = true;
+    p.textContent = '';
+  }
+}
+
+/** Marks the control the API named (`body.minutes` → the "minutes" field), says why, and focuses it. */
+function markFieldError(form, apiField, message) {
+  const name = fieldOfError(apiField);
+  const el = name ? form.elements.namedItem(name) : null;
+  if (!el || !(el instanceof HTMLElement)) return false;
+  el.setAttribute('aria-invalid', 'true');
+  const errEl = form.querySelector(`#${CSS.escape(el.dataset.errorId)}`);
+  if (errEl) {
+    errEl.textContent = message;
+    errEl.hidden = false;
+    el.setAttribute('aria-describedby', `${el.getAttribute('aria-describedby') ?? ''} ${el.dataset.errorId}`.trim());
+  }
+  el.focus();
+  return true;
 }
 
 export function render(main, [id]) {
   let current = null;
   const status = h('div', { id: 'action-status', 'aria-live': 'polite' });
+  /** Which collapsible action groups are open, kept across re-renders (live updates, results). */
+  const openGroups = new Set();
 
-  const act = async (path, body, actionLabel, button) => {
+  const send = async (actionId, body, label, form, button) => {
     button.disabled = true;
     setChildren(status);
+    if (form) clearFieldErrors(form);
     try {
-      current = await api(`/tickets/${encodeURIComponent(id)}/${path}`, { method: 'POST', body });
-      const msg = t('ticket.done', { action: actionLabel });
+      const next = await api(`/tickets/${encodeURIComponent(id)}/${ACTIONS[actionId].path}`, { method: 'POST', body });
+      current = next;
+      const msg = t('ticket.done', { action: label });
       draw();
       setChildren(status, h('p', { class: 'ok-text' }, msg));
       announce(msg);
+      document.getElementById('actions-h')?.focus?.();
     } catch (err) {
       setChildren(status, errorBox(t('ticket.actionFailed', { status: err.status, message: err.message })));
+      if (form && err.field) markFieldError(form, err.field, err.message);
       button.disabled = false;
     }
   };
 
-  const actions = (tk) => {
-    if (!['admin', 'dispatcher', 'technician'].includes(session.me?.role)) return h('p', { class: 'muted' }, t('ticket.readOnly'));
-    if (!OPEN.includes(tk.status)) return h('p', { class: 'muted' }, t('ticket.noActions', { status: t(`status.${tk.status}`) }));
-    const forms = [];
-    if (tk.status === 'new') {
-      const note = h('input', { id: 'ack-note', name: 'note', maxlength: '2000' });
-      forms.push(actionForm('acknowledge', t('ticket.acknowledge'), [h('label', { for: 'ack-note' }, t('ticket.ackNote')), note], (_f, b) => act('acknowledge', note.value.trim() ? { note: note.value.trim() } : {}, t('ticket.acknowledge'), b)));
-    }
-    if (tk.status === 'new' || tk.status === 'acknowledged') forms.push(actionForm('start', t('ticket.start'), [], (_f, b) => act('start', {}, t('ticket.start'), b)));
-    const text = h('textarea', { id: 'comment-text', name: 'text', rows: '3', required: true, maxlength: '10000' });
-    const pub = h('input', { id: 'comment-public', type: 'checkbox', name: 'public' });
-    forms.push(
-      actionForm('comment', t('ticket.comment'), [h('label', { for: 'comment-text' }, t('ticket.commentText')), text, h('label', { class: 'check' }, pub, ' ', t('ticket.commentPublic'))], (_f, b) => act('comments', { text: text.value, public: pub.checked }, t('ticket.comment'), b)),
-    );
-    const solution = h('textarea', { id: 'solution', name: 'solution', rows: '3', required: true, maxlength: '10000' });
-    forms.push(actionForm('resolve', t('ticket.resolve'), [h('label', { for: 'solution' }, t('ticket.solution')), solution], (_f, b) => act('resolve', { solution: solution.value }, t('ticket.resolve'), b)));
-    return h('div', { class: 'actions' }, forms);
+  /** One action as a form. `group`: shown inside a <details> (less frequent actions). */
+  const actionForm = (actionId, label, fields, { group = null, submitLabel = label, extraButtons = [] } = {}) => {
+    const formId = `f-${actionId}`;
+    const button = h('button', { type: 'submit', id: `action-${actionId}` }, submitLabel);
+    const form = h('form', { class: `action action-${actionId}`, id: formId }, fields.map((f) => field(formId, f)), h('div', { class: 'action-buttons' }, button, extraButtons));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void send(actionId, ACTIONS[actionId].body(formValues(form)), label, form, button);
+    });
+    if (!group) return form;
+    const details = h('details', { class: 'action-group', id: `group-${actionId}`, open: openGroups.has(actionId) }, h('summary', {}, label), form);
+    details.addEventListener('toggle', () => (details.open ? openGroups.add(actionId) : openGroups.delete(actionId)));
+    return details;
   };
+
+  /** A one-click action (no fields). */
+  const actionButton = (actionId, label, body = {}, cls = '') => {
+    const button = h('button', { type: 'button', id: `action-${actionId}`, class: cls || null }, label);
+    button.addEventListener('click', () => void send(actionId, body, label, null, button));
+    return button;
+  };
+
+  const assignControls = (tk, me) => {
+    const mode = assignMode(tk, me);
+    if (mode === 'take') return h('div', { class: 'action' }, actionButton('assign', t('ticket.take'), { assignee: me.name }, 'secondary'));
+    if (mode === 'giveBack') return h('div', { class: 'action' }, actionButton('assign', t('ticket.giveBack'), { assignee: null }, 'secondary'));
+    if (mode !== 'any') return null;
+    const unassign = tk.assignee === null ? [] : [(() => {
+      const b = h('button', { type: 'button', class: 'secondary', id: 'action-unassign' }, t('ticket.unassign'));
+      b.addEventListener('click', () => void send('assign', { assignee: null }, t('ticket.unassign'), null, b));
+      return b;
+    })()];
+    return actionForm('assign', t('ticket.assign'), [{ name: 'assignee', label: t('ticket.assignee'), type: 'text', required: true, max: 128, hint: t('ticket.assignHint', { me: me.name }) }], { group: true, extraButtons: unassign });
+  };
+
+  const actions = (tk) => {
+    const me = session.me;
+    if (!['admin', 'dispatcher', 'technician'].includes(me?.role)) return h('p', { class: 'muted' }, t('ticket.readOnly'));
+    const allowed = new Set(availableActions(tk, me));
+    if (allowed.size === 0) return h('p', { class: 'muted' }, t('ticket.noActions', { status: t(`status.${tk.status}`) }));
+    const has = (a) => allowed.has(a);
+    const quick = [has('start') ? actionButton('start', t('ticket.start')) : null, has('close') ? actionButton('close', t('ticket.close')) : null].filter(Boolean);
+    const channelOptions = (list, prefix) => list.map((c) => [c, t(`${prefix}.${c}`)]);
+    return h(
+      'div',
+      { class: 'actions' },
+      has('acknowledge') ? actionForm('acknowledge', t('ticket.acknowledge'), [{ name: 'note', label: t('ticket.note'), type: 'text', max: 2000 }]) : null,
+      quick.length ? h('div', { class: 'action-buttons' }, quick) : null,
+      has('assign') ? assignControls(tk, me) : null,
+      has('comment')
+        ? actionForm('comment', t('ticket.comment'), [
+            { name: 'text', label: t('ticket.commentText'), type: 'textarea', required: true },
+            { name: 'public', label: t('ticket.commentPublic'), type: 'checkbox' },
+          ])
+        : null,
+      has('resolve')
+        ? actionForm('resolve', t('ticket.resolve'), [
+            { name: 'solution', label: t('ticket.solution'), type: 'textarea', required: true },
+            { name: 'confirmedByCustomer', label: t('ticket.confirmedByCustomer'), type: 'checkbox' },
+          ])
+        : null,
+      has('waitForCustomer') ? actionForm('waitForCustomer', t('ticket.waitForCustomer'), [{ name: 'question', label: t('ticket.question'), type: 'textarea', required: true, hint: t('ticket.waitHint') }], { group: true }) : null,
+      has('customerReplied') ? actionForm('customerReplied', t('ticket.customerReplied'), [{ name: 'text', label: t('ticket.reply'), type: 'textarea', required: true }], { group: true }) : null,
+      has('contactAttempt')
+        ? actionForm('contactAttempt', t('ticket.contactAttempt'), [
+            { name: 'channel', label: t('ticket.contactChannel'), type: 'select', required: true, options: channelOptions(CONTACT_CHANNELS, 'contact') },
+            { name: 'note', label: t('ticket.contactNote'), type: 'text', required: true, max: 2000 },
+          ], { group: true })
+        : null,
+      has('timeEntry')
+        ? actionForm('timeEntry', t('ticket.timeEntry'), [
+            { name: 'channel', label: t('ticket.workChannel'), type: 'select', required: true, options: channelOptions(WORK_CHANNELS, 'channel') },
+            { name: 'minutes', label: t('ticket.minutes'), type: 'number', required: true, min: '1', maxValue: '1440', hint: t('ticket.minutesHint') },
+            { name: 'note', label: t('ticket.timeNote'), type: 'text', max: 2000 },
+          ], { group: true })
+        : null,
+      has('escalate') ? actionForm('escalate', t('ticket.escalate'), [{ name: 'reason', label: t('ticket.reason'), type: 'textarea', required: true, max: 2000, hint: t('ticket.escalateHint', { tier: tk.tier }) }], { group: true }) : null,
+      has('reopen') ? actionForm('reopen', t('ticket.reopen'), [{ name: 'reason', label: t('ticket.reason'), type: 'textarea', required: true, max: 2000 }], { group: true }) : null,
+    );
+  };
+
+  const timeEntries = (tk) =>
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'time-h' },
+      h('h2', { id: 'time-h' }, t('ticket.timeEntries')),
+      tk.timeEntries.length === 0
+        ? h('p', { class: 'muted' }, t('ticket.noTimeEntries'))
+        : table(
+            t('ticket.timeEntries'),
+            [t('ticket.col.at'), t('ticket.col.by'), t('ticket.channel'), t('ticket.minutes'), t('ticket.timeNote')],
+            tk.timeEntries.map((e) => h('tr', {}, h('td', { class: 'nowrap' }, formatDateTime(e.at)), h('td', {}, e.by), h('td', {}, t(`channel.${e.channel}`)), h('td', { class: 'num' }, formatNumber(e.minutes)), h('td', {}, e.note))),
+          ),
+    );
 
   const draw = () => {
     const tk = current;
@@ -119,7 +256,7 @@ export function render(main, [id]) {
       main,
       h('p', {}, h('a', { href: '#/queue' }, `← ${t('ticket.back')}`)),
       h('h1', {}, `${tk.id}: ${tk.title}`),
-      h('p', { class: 'badges', id: 'ticket-badges' }, statusBadge(tk.status), ' ', impactBadge(tk.impact), ' ', h('span', { class: 'badge' }, tk.queue)),
+      h('p', { class: 'badges', id: 'ticket-badges' }, statusBadge(tk.status), ' ', impactBadge(tk.impact), ' ', h('span', { class: 'badge' }, tk.queue), ' ', h('span', { class: 'badge' }, tk.tier)),
       h(
         'div',
         { class: 'grid ticket-grid' },
@@ -139,13 +276,15 @@ export function render(main, [id]) {
               [t('ticket.firstResponse'), tk.firstResponseAt === null ? '—' : formatDateTime(tk.firstResponseAt)],
               [t('ticket.assignee'), tk.assignee ?? t('queue.unassigned')],
               [t('ticket.tier'), tk.tier],
+              [t('ticket.resolvedAt'), tk.resolvedAt === null ? undefined : formatDateTime(tk.resolvedAt)],
+              [t('ticket.reopened'), tk.reopenCount > 0 ? formatNumber(tk.reopenCount) : undefined],
             ]),
           ),
           slaSection(tk),
         ),
-        h('section', { class: 'card', 'aria-labelledby': 'actions-h' }, h('h2', { id: 'actions-h' }, t('ticket.actions')), actions(tk), status),
+        h('section', { class: 'card', 'aria-labelledby': 'actions-h' }, h('h2', { id: 'actions-h', tabindex: '-1' }, t('ticket.actions')), actions(tk), status),
       ),
-      h('section', { class: 'card', 'aria-labelledby': 'evidence-h' }, h('h2', { id: 'evidence-h' }, t('ticket.evidence')), h('ul', { class: 'plain' }, tk.faults.map(evidence))),
+      h('section', { class: 'card', 'aria-labelledby': 'evidence-h' }, h('h2', { id: 'evidence-h' }, t('ticket.evidence')), tk.faults.length ? h('ul', { class: 'plain' }, tk.faults.map(evidence)) : h('p', { class: 'muted' }, t('device.noFaults'))),
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'comments-h' },
@@ -154,6 +293,7 @@ export function render(main, [id]) {
           ? h('p', { class: 'muted' }, t('ticket.noComments'))
           : h('ul', { class: 'plain comments' }, tk.comments.map((c) => h('li', {}, h('p', { class: 'small muted' }, `${formatDateTime(c.at)} · ${c.by} · ${c.public ? t('ticket.public') : t('ticket.internal')}`), h('p', {}, c.text)))),
       ),
+      timeEntries(tk),
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'history-h' },
@@ -173,7 +313,7 @@ export function render(main, [id]) {
     }
   };
   void load();
-  // Another operator's action or an SLA notice on this ticket: re-read it (keeps what is typed only if nothing changed).
+  // Another operator's action or an SLA notice on this ticket: re-read it (our own action's event carries the revision we already show).
   const off = onLive((type, data) => {
     const tid = data?.ticketId ?? data?.ticket?.id;
     if (tid !== id || (type === 'ticket.updated' && current && data.revision === current.revision)) return;

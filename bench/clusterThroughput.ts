@@ -1,0 +1,207 @@
+/**
+ * Ingest and ticket throughput of 1, 2 and 3 `fleetdesk server` instances behind one Mosquitto
+ * (shared subscription) and one PostgreSQL database, on this machine (docs/benchmarks.md,
+ * "Several instances"; docs/scale-out.md).
+ *
+ * For each instance count, on a fresh database and a fresh Mosquitto: the instances start, every device is announced
+ * (one telemetry message each, not timed), then two timed phases, each published at once at QoS 1
+ * and timed until the database holds every message id (processed_messages):
+ *   telemetry  T telemetry messages from D devices (no tickets: fleet state only)
+ *   faults     one fault per device (every one opens a ticket: fleet state + ticket + SLA clock)
+ * Bounded: every phase gives up after --phase-timeout seconds (reported as such).
+ *
+ *   npx tsx bench/clusterThroughput.ts [--instances 1,2,3] [--devices 300] [--telemetry 3000] [--phase-timeout 90]
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import mqtt from 'mqtt';
+import pg from 'pg';
+import { availableParallelism, cpus } from 'node:os';
+import type { WireMessage } from '../shared/wire/messages.js';
+import { FAST_CONTRACT_YAML, publishAll, startInstance, type ServerInstance } from '../test/harness/cluster.js';
+import { makeTempDir, startMosquitto } from '../test/harness/peers.js';
+import { startPostgres } from '../test/harness/postgres.js';
+import { fault, raisedMsg, telemetryMsg } from '../test/unit/server/wireFixtures.js';
+
+const { values } = parseArgs({
+  options: {
+    instances: { type: 'string', default: '1,2,3' },
+    devices: { type: 'string', default: '300' },
+    telemetry: { type: 'string', default: '3000' },
+    'phase-timeout': { type: 'string', default: '90' },
+  },
+});
+const COUNTS = values.instances.split(',').map(Number);
+const DEVICES = Number(values.devices);
+const TELEMETRY = Number(values.telemetry);
+const PHASE_TIMEOUT_MS = Number(values['phase-timeout']) * 1000;
+
+function device(i: number): { tenant: string; agent: string; dev: string } {
+  return { tenant: `t${i % 5}`, agent: `a${Math.floor(i / 5) % 6}`, dev: `p${i}` };
+}
+const start = Date.parse('2026-01-05T08:00:00Z');
+const warmup: WireMessage[] = Array.from({ length: DEVICES }, (_, i) => {
+  const d = device(i);
+  return telemetryMsg(d.tenant, d.agent, d.dev, 1, new Date(start).toISOString(), 1);
+});
+const telemetry: WireMessage[] = Array.from({ length: TELEMETRY }, (_, k) => {
+  const d = device(k % DEVICES);
+  const round = Math.floor(k / DEVICES);
+  return telemetryMsg(d.tenant, d.agent, d.dev, 100 + round, new Date(start + (round + 1) * 1000).toISOString(), 10 + round);
+});
+const faults: WireMessage[] = Array.from({ length: DEVICES }, (_, i) => {
+  const d = device(i);
+  return raisedMsg(d.tenant, d.agent, d.dev, fault('jam'), new Date(start + 3_600_000).toISOString(), 100_000);
+});
+
+/** Units of work an instance re-ran after a serialization conflict (fleetdesk_store_conflicts{kind="retried"}). */
+async function retriedUnits(httpPort: number): Promise<number | undefined> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+    const m = /^fleetdesk_store_conflicts\{kind="retried"\} (\d+)$/m.exec(text);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const TICKS = 100; // USER_HZ on Linux
+
+/** CPU seconds (user + system) used so far by a process; 0 once it is gone. */
+function cpuOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds of PostgreSQL: the postmaster and every backend it forked. */
+function postgresCpu(dir: string): number {
+  const master = Number(readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  let sum = cpuOf(master);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      if (Number(fields[1]) === master) sum += (Number(fields[11]) + Number(fields[12])) / TICKS;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return sum;
+}
+
+interface Cpu {
+  servers: number;
+  postgres: number;
+  broker: number;
+}
+
+async function processed(url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return Number((await c.query<{ n: string }>('SELECT count(*)::text AS n FROM processed_messages')).rows[0]!.n);
+  } finally {
+    await c.end();
+  }
+}
+
+async function tickets(url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return Number((await c.query<{ n: string }>("SELECT count(*)::text AS n FROM records WHERE collection = 'tickets'")).rows[0]!.n);
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * Publishes `messages` and waits until the database holds `target` message ids: seconds (null on
+ * timeout) and the CPU seconds each part used meanwhile.
+ */
+async function phase(client: mqtt.MqttClient, url: string, messages: WireMessage[], target: number, cpu: () => Cpu): Promise<{ seconds: number | null; cpu: Cpu }> {
+  const before = cpu();
+  const t0 = performance.now();
+  await publishAll(client, messages, { inFlight: 500, timeoutMs: PHASE_TIMEOUT_MS });
+  let seconds: number | null = null;
+  for (;;) {
+    if ((await processed(url)) >= target) {
+      seconds = (performance.now() - t0) / 1000;
+      break;
+    }
+    if (performance.now() - t0 > PHASE_TIMEOUT_MS) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const after = cpu();
+  return { seconds, cpu: { servers: after.servers - before.servers, postgres: after.postgres - before.postgres, broker: after.broker - before.broker } };
+}
+
+interface Row {
+  instances: number;
+  telemetryPerSecond: number | null;
+  /** CPU seconds per 1000 telemetry messages: server instances / PostgreSQL / Mosquitto. */
+  telemetryCpu: Cpu;
+  faultsPerSecond: number | null;
+  faultsCpu: Cpu;
+  ticketsOpened: number;
+  conflictRetries: number | null;
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+const postgres = await startPostgres();
+const tmp = makeTempDir('cluster-bench');
+const rows: Row[] = [];
+try {
+  for (const n of COUNTS) {
+    const url = await postgres.newDatabase(`bench${n}`);
+    // A fresh broker per run: the sessions of the previous run's instances would keep taking their
+    // share of the shared subscription (Mosquitto deals to absent members too; docs/scale-out.md).
+    const mosquitto = await startMosquitto({ extraConfig: ['max_queued_messages 0'] });
+    const common = { dir: tmp.path, postgresUrl: url, mqttUrl: mosquitto.url, extraYaml: FAST_CONTRACT_YAML, receiveMaximum: 500 };
+    const instances: ServerInstance[] = [await startInstance({ ...common, id: `b${n}-1` })];
+    for (let k = 2; k <= n; k++) instances.push(await startInstance({ ...common, id: `b${n}-${k}` }));
+    await new Promise((r) => setTimeout(r, 1000));
+    const client = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 5, reconnectPeriod: 0, clientId: `bench-publisher-${n}` });
+    try {
+      const cpu = (): Cpu => ({ servers: instances.reduce((sum, i) => sum + cpuOf(i.process.child.pid!), 0), postgres: postgresCpu(postgres.dir), broker: cpuOf(mosquitto.child.pid!) });
+      const per1000 = (c: Cpu, n: number): Cpu => ({ servers: round2((c.servers * 1000) / n), postgres: round2((c.postgres * 1000) / n), broker: round2((c.broker * 1000) / n) });
+      await phase(client, url, warmup, DEVICES, cpu);
+      const t = await phase(client, url, telemetry, DEVICES + TELEMETRY, cpu);
+      const f = await phase(client, url, faults, DEVICES + TELEMETRY + DEVICES, cpu);
+      const tSeconds = t.seconds;
+      const fSeconds = f.seconds;
+      const retries = await Promise.all(instances.map((i) => retriedUnits(i.httpPort)));
+      rows.push({
+        instances: n,
+        telemetryPerSecond: tSeconds === null ? null : Math.round(TELEMETRY / tSeconds),
+        telemetryCpu: per1000(t.cpu, TELEMETRY),
+        faultsPerSecond: fSeconds === null ? null : Math.round((DEVICES / fSeconds) * 10) / 10,
+        faultsCpu: per1000(f.cpu, DEVICES),
+        ticketsOpened: await tickets(url),
+        conflictRetries: retries.every((r) => r === undefined) ? null : retries.reduce<number>((s, r) => s + (r ?? 0), 0),
+      });
+      console.log(JSON.stringify(rows.at(-1)));
+    } finally {
+      await client.endAsync(true);
+      for (const i of instances) await i.process.stop();
+      await mosquitto.stop();
+    }
+  }
+} finally {
+  await postgres.stop();
+  tmp.remove();
+}
+
+console.log(`\n${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}; ${DEVICES} devices, ${TELEMETRY} telemetry messages, ${DEVICES} faults (one ticket each)`);
+console.log('| instances | telemetry msg/s | CPU s / 1000 telemetry (servers / PostgreSQL / Mosquitto) | faults → tickets /s | CPU s / 1000 faults (servers / PostgreSQL / Mosquitto) | tickets | store conflict retries |');
+console.log('|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  const f = (v: number | null) => (v === null ? `timeout (${PHASE_TIMEOUT_MS / 1000} s)` : String(v));
+  const c = (x: Cpu) => `${x.servers} / ${x.postgres} / ${x.broker}`;
+  console.log(`| ${r.instances} | ${f(r.telemetryPerSecond)} | ${c(r.telemetryCpu)} | ${f(r.faultsPerSecond)} | ${c(r.faultsCpu)} | ${r.ticketsOpened} | ${r.conflictRetries ?? 'n/a'} |`);
+}

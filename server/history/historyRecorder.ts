@@ -1,0 +1,174 @@
+/**
+ * The shell that records device history at ingest: subscribed to the fleet bus's device updates,
+ * it runs inside the ingest transaction, so a reading and its history commit together.
+ *
+ * Per message it looks only at what changed: supplies whose level or state differ from the
+ * previous record (all supplies once per UTC day, so a supply that stays put still has a point
+ * a day), the counters (at most one point per gap, checked against a small in-memory note before
+ * the record is read), and the device's fault changes. No scan of history per message: O(changed
+ * supplies) record reads and writes. Points that leave a hot record go to the monthly archive.
+ */
+import type { Logger } from '../../shared/logging.js';
+import type { Supply } from '../../shared/snapshot.js';
+import type { DeviceUpdate, FleetEventBus } from '../events/fleetEvents.js';
+import type { DeviceRecord } from '../fleet/fleetModel.js';
+import { supplyRole } from '../forecast/supplyHistory.js';
+import type { Transaction } from '../storage/repository.js';
+import {
+  DEFAULT_HISTORY_LIMITS,
+  HISTORY_COLLECTIONS,
+  recordCounters,
+  recordLevel,
+  recordTimeline,
+  supplyId,
+  type ArchiveChunk,
+  type CounterTrack,
+  type FaultTimeline,
+  type HistoryLimits,
+  type LevelUpdate,
+  type SupplyMeta,
+  type SupplyTrack,
+  type TimelineEntry,
+} from './deviceHistory.js';
+
+const { supplies: SUPPLIES, counters: COUNTERS, faults: FAULTS_TL, archive: ARCHIVE } = HISTORY_COLLECTIONS;
+const DAY = 86_400_000;
+
+/** Called after a supply's history changed, inside the same transaction; may return the track with more set on it (forecast, order). */
+export type SupplyRecordedHook = (tx: Transaction, change: { track: SupplyTrack; update: LevelUpdate; device: DeviceRecord; at: number }) => Promise<SupplyTrack>;
+
+export interface HistoryRecorderOptions {
+  logger?: Logger;
+  limits?: HistoryLimits;
+}
+
+export class HistoryRecorder {
+  private readonly limits: HistoryLimits;
+  /** Last counter point written per device (ms): skips reading the record between points. Bounded. */
+  private readonly counterNote = new Map<string, number>();
+  private archiveSeq = 0;
+  private hook: SupplyRecordedHook | undefined;
+  /** Counters for metrics/benchmarks. */
+  readonly stats = { supplyWrites: 0, counterWrites: 0, timelineWrites: 0, archivedChunks: 0 };
+
+  constructor(private readonly o: HistoryRecorderOptions = {}) {
+    this.limits = o.limits ?? DEFAULT_HISTORY_LIMITS;
+  }
+
+  attach(bus: FleetEventBus): () => void {
+    return bus.subscribeDeviceUpdates((u, tx) => this.record(u, tx));
+  }
+
+  /** The forecaster's hook (one). */
+  onSupplyRecorded(hook: SupplyRecordedHook): void {
+    this.hook = hook;
+  }
+
+  async record(u: DeviceUpdate, tx: Transaction): Promise<void> {
+    const d = u.device;
+    const prev = u.previous;
+    const serverAt = Date.parse(u.at);
+    // Telemetry and snapshots carry the agent's collection time; events (supply.changed) do not.
+    const at = d.collectedAt !== undefined && d.collectedAt !== prev?.collectedAt ? Date.parse(d.collectedAt) : serverAt;
+    if (!Number.isFinite(at)) return;
+    const newDay = prev?.collectedAt === undefined || Math.floor(Date.parse(prev.collectedAt) / DAY) !== Math.floor(at / DAY);
+
+    // A replacement or an empty/full/-3 reading also records the counters at that instant.
+    let pinned = false;
+    if (d.supplies !== prev?.supplies) {
+      const before = prev?.supplies ?? [];
+      for (let i = 0; i < d.supplies.length; i++) {
+        const s = d.supplies[i]!;
+        const p = before[i]?.index === s.index ? before[i] : before.find((x) => x.index === s.index);
+        if (!newDay && p !== undefined && (p === s || (p.levelPercent === s.levelPercent && p.state === s.state))) continue;
+        pinned = (await this.recordSupply(tx, d, s, at)) || pinned;
+      }
+    } else if (newDay) {
+      for (const s of d.supplies) pinned = (await this.recordSupply(tx, d, s, at)) || pinned;
+    }
+
+    if (d.counters !== prev?.counters && Object.keys(d.counters).length > 0) {
+      const noted = this.counterNote.get(d.key);
+      if (pinned || newDay || noted === undefined || at - noted >= this.limits.counterGapMs) {
+        const old = await tx.get<CounterTrack>(COUNTERS, d.key);
+        const r = recordCounters(old, { deviceKey: d.key, customerId: d.customerId }, at, d.counters, this.limits, pinned);
+        if (r.changed) {
+          await tx.put(COUNTERS, d.key, r.track);
+          this.stats.counterWrites += 1;
+          this.note(d.key, at);
+        } else if (old && old.t.length > 0) this.note(d.key, old.base + old.t[old.t.length - 1]! * 60_000);
+        if (r.archived) await this.archive(tx, r.archived, serverAt);
+      }
+    }
+
+    if (u.changes.length > 0) {
+      const add: TimelineEntry[] = u.changes.map((c): TimelineEntry => {
+        switch (c.kind) {
+          case 'faultRaised':
+            return { at: msOr(c.fault.firstSeen, serverAt), kind: 'raised', code: c.fault.code, severity: c.fault.severity, message: c.fault.message, ...(c.fault.subunit ? { subunit: c.fault.subunit } : {}) };
+          case 'faultCleared':
+            return { at: msOr(c.clearedAt, serverAt), kind: 'cleared', code: c.code, firstSeen: msOr(c.firstSeen, serverAt), ...(c.subunit ? { subunit: c.subunit } : {}) };
+          case 'unreachable':
+            return { at: msOr(c.since, serverAt), kind: 'unreachable', code: 'device.unreachable', lastError: c.lastError };
+          case 'reachable':
+            return { at: msOr(c.since, serverAt), kind: 'reachable', code: 'device.unreachable' };
+        }
+      });
+      const old = await tx.get<FaultTimeline>(FAULTS_TL, d.key);
+      const r = recordTimeline(old, { deviceKey: d.key, customerId: d.customerId }, add, this.limits);
+      await tx.put(FAULTS_TL, d.key, r.timeline);
+      this.stats.timelineWrites += 1;
+      if (r.archived) await this.archive(tx, r.archived, serverAt);
+    }
+  }
+
+  private note(key: string, at: number): void {
+    if (this.counterNote.size >= 50_000 && !this.counterNote.has(key)) this.counterNote.clear();
+    this.counterNote.set(key, at);
+  }
+
+  /** Records one supply's reading; true when it added a pinned point (replacement, empty, -3…). */
+  private async recordSupply(tx: Transaction, d: DeviceRecord, s: Supply, at: number): Promise<boolean> {
+    const id = supplyId(d.key, s.index);
+    const old = await tx.get<SupplyTrack>(SUPPLIES, id);
+    const meta: SupplyMeta = {
+      deviceKey: d.key,
+      customerId: d.customerId,
+      index: s.index,
+      name: s.name,
+      kind: s.kind,
+      color: s.color,
+      role: supplyRole(s),
+      ...(s.partNumber !== undefined && s.partNumber.trim() !== '' ? { partNumber: s.partNumber } : {}),
+    };
+    const update = recordLevel(old, meta, { at, levelPercent: s.levelPercent, state: s.state }, this.limits);
+    if (!update.changed) return false;
+    let track = update.track;
+    if (this.hook) {
+      try {
+        track = await this.hook(tx, { track, update, device: d, at });
+      } catch (err) {
+        // A forecast or ticket problem must not lose the reading.
+        this.o.logger?.error({ err, device: d.key, supply: s.index }, 'supply forecast/order step failed; the reading is kept');
+      }
+    }
+    await tx.put(SUPPLIES, id, track);
+    this.stats.supplyWrites += 1;
+    if (update.archived) await this.archive(tx, update.archived, at);
+    const last = update.track.s[update.track.s.length - 1] ?? '';
+    return update.cut || (update.appended && last !== last.toLowerCase());
+  }
+
+  private async archive(tx: Transaction, chunk: ArchiveChunk, now: number): Promise<void> {
+    // Chunk ids never collide with hot ids (archive() removes the hot record of the same id).
+    this.archiveSeq = (this.archiveSeq + 1) % 1_000_000;
+    const id = `${chunk.kind}:${chunk.deviceKey}${chunk.supplyIndex !== undefined ? `|${chunk.supplyIndex}` : ''}:${chunk.to}:${this.archiveSeq}`;
+    await tx.archive(ARCHIVE, id, chunk, new Date(now));
+    this.stats.archivedChunks += 1;
+  }
+}
+
+function msOr(iso: string, fallback: number): number {
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? t : fallback;
+}

@@ -1,0 +1,45 @@
+/**
+ * Notifications as one part of the server app: the outbox (every instance: notices → stored
+ * deliveries) and the dispatcher (the leader: sends due deliveries), wired so that a queued
+ * delivery wakes the dispatcher. docs/notifications.md.
+ *
+ *   const notifications = new NotificationService({ settings, repo, clock, logger });
+ *   ticketService onNotice: (n) => notifications.accept(n)
+ *   leader: notifications.dispatcher.start() / await notifications.dispatcher.stop()
+ *   shutdown: await notifications.close()   (before the store closes)
+ */
+import type { Clock } from '../../shared/clock.js';
+import type { Logger } from '../../shared/logging.js';
+import type { Repository } from '../storage/repository.js';
+import type { Notice } from '../tickets/ticketPolicy.js';
+import { NotificationDispatcher, type DeliverySender } from './notificationDispatcher.js';
+import { NotificationOutbox } from './notificationOutbox.js';
+import { notificationsEnabled, type NotificationSettings } from './notificationSettings.js';
+
+export class NotificationService {
+  readonly outbox: NotificationOutbox;
+  readonly dispatcher: NotificationDispatcher;
+  /** False when nothing is configured: notices are not even queued. */
+  readonly enabled: boolean;
+
+  constructor(o: { settings: NotificationSettings; repo: Repository; clock: Clock; logger?: Logger; send?: DeliverySender }) {
+    this.enabled = notificationsEnabled(o.settings);
+    this.dispatcher = new NotificationDispatcher({ repo: o.repo, settings: o.settings, clock: o.clock, ...(o.logger ? { logger: o.logger } : {}), ...(o.send ? { send: o.send } : {}) });
+    this.outbox = new NotificationOutbox({ repo: o.repo, settings: o.settings, clock: o.clock, ...(o.logger ? { logger: o.logger } : {}), onQueued: () => this.dispatcher.wake() });
+    if (this.enabled) {
+      const s = o.settings;
+      o.logger?.info({ webhooks: s.webhooks.map((w) => w.id), smtp: s.email ? `${s.email.smtp.host}:${s.email.smtp.port}` : null, dispatchLists: s.email?.recipients.length ?? 0, customers: Object.keys(s.customers) }, 'notifications on');
+    }
+  }
+
+  accept(notice: Notice): void {
+    if (this.enabled) this.outbox.accept(notice);
+  }
+
+  /** Waits for notices being queued and the dispatch step in progress, then closes connections. */
+  async close(): Promise<void> {
+    await this.outbox.idle();
+    await this.dispatcher.stop();
+    this.dispatcher.close();
+  }
+}

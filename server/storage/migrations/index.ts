@@ -1,0 +1,15 @@
+/**
+ * Schema migrations of the PostgreSQL store: versioned, forward only, each one SQL step that runs
+ * in the transaction that records it in `schema_migrations`. Never edit a released step: add the
+ * next version. `runMigrations` (../schemaMigrations.ts) applies the missing ones at start.
+ */
+import { initial } from './0001_initial.js';
+
+export interface Migration {
+  /** 1, 2, 3, …: consecutive, never reused. */
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [initial];

@@ -1,0 +1,617 @@
+/**
+ * The Repository of repository.ts on PostgreSQL (issue 10), for several server instances sharing
+ * one database. Tables: migrations/0001_initial.ts (records, archive, processed_messages,
+ * unique_keys); the schema is brought up to date by `open()` (schemaMigrations.ts).
+ *
+ * Transactions: each `transaction(work)` is one PostgreSQL transaction at SERIALIZABLE isolation
+ * on one pooled connection. Reads and writes go straight to the database (it sees its own
+ * writes); PostgreSQL's serializable snapshot isolation detects any interleaving with another
+ * instance that could not have happened serially and aborts one side with SQLSTATE 40001 (or
+ * 40P01 for a deadlock). Then the WHOLE unit of work is run again from the start on a fresh
+ * transaction, after a jittered exponential backoff, up to `maxAttempts` times. So a work
+ * function must be re-runnable: everything it does goes through its Transaction, and anything
+ * else it does (in-memory caches, notifications) must be harmless when repeated. A retryable
+ * error is remembered even when the work catches it (e.g. in a savepoint or an event handler):
+ * that attempt is rolled back and retried whatever the work returned, so a conflict can never
+ * turn into a "failed" message that a retry would have applied.
+ *
+ * Savepoints are SQL SAVEPOINTs. Unique keys (UniqueKeyRules) live in `unique_keys`, changed in
+ * the same transaction as their record; the check runs before any write, so a UniqueKeyViolation
+ * leaves the transaction usable and nothing of that put applied. Expected outcomes (duplicate
+ * message, existing key) never raise SQL errors, which in PostgreSQL would abort the transaction.
+ *
+ * The dedup window is bounded by count like the journaled store's: after every `pruneEvery`
+ * claimed ids, the ids older than the newest `dedupWindow` ones are deleted (by insertion seq).
+ *
+ * Failures: a lost connection or an unreachable server raises StoreFailedError (the ingest then
+ * does not acknowledge the message; the broker redelivers it) and marks the store unhealthy until
+ * a later transaction or the periodic health check succeeds (unlike the journaled store, a
+ * PostgreSQL outage is transient). The connection URL may hold a password: it is never logged
+ * (`redactedUrl` for messages).
+ *
+ * stats().bytesWritten counts the payload this process sent in writes (JSON text of values,
+ * ids, keys, archive rows): a lower bound of the WAL it causes. The real WAL cost is measured by
+ * bench/postgresWriteCost.ts from `pg_current_wal_lsn()` (`walPosition()`).
+ */
+import pg from 'pg';
+import type { Logger } from '../../shared/logging.js';
+import { runMigrations, type MigrationResult } from './schemaMigrations.js';
+import {
+  monthOf,
+  StoreFailedError,
+  TransactionConflictError,
+  UniqueKeyViolation,
+  type ArchivedRecord,
+  type Repository,
+  type StoreStats,
+  type Transaction,
+  type UniqueKeyRules,
+} from './repository.js';
+
+const COLLECTION_NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/;
+const ARCHIVE_PAGE = 1000;
+
+export interface PostgresStoreOptions {
+  /** postgres://user[:password]@host[:port]/database[?sslmode=…]; secret (may hold a password). */
+  url: string;
+  /** Password, when not in the URL (kept out of the URL so that it can come from a secret file or env). */
+  password?: string;
+  /** Connections in this instance's pool. */
+  poolSize?: number;
+  /** Processed message ids remembered for deduplication (newest N, like the journaled store). */
+  dedupWindow?: number;
+  /** Prune the dedup window after this many claimed ids (default: dedupWindow / 20, at least 100). */
+  pruneEvery?: number;
+  uniqueKeys?: UniqueKeyRules;
+  /** Attempts of a unit of work that keeps meeting serialization failures (default 10). */
+  maxAttempts?: number;
+  /** First retry waits about this long (ms), doubling, jittered, capped at 250 ms (default 4). */
+  retryBaseMs?: number;
+  /** Health check period (ms); 0 = none (default 5000). */
+  healthCheckMs?: number;
+  connectTimeoutMs?: number;
+  /** Abort a statement running longer than this (ms); 0 = no limit (default 30000). */
+  statementTimeoutMs?: number;
+  /**
+   * Longest wait for a row lock another transaction holds (ms; default 50). At SERIALIZABLE a
+   * statement that waited fails anyway when the holder commits, so waiting long buys nothing; a
+   * short wait breaks lock cycles between instances at once instead of after PostgreSQL's
+   * deadlock_timeout (1 s), and the unit is retried after a backoff.
+   */
+  lockTimeoutMs?: number;
+  applicationName?: string;
+  logger?: Logger;
+}
+
+/**
+ * A unit of work gave up after meeting serialization failures on every attempt. A StoreFailedError
+ * so that the ingest treats it like an outage (not acknowledged, redelivered later), never as a
+ * bad message to drop.
+ */
+export class StoreConflictError extends StoreFailedError {
+  constructor(
+    readonly attempts: number,
+    cause: Error,
+  ) {
+    super(`transaction kept conflicting with concurrent ones (${attempts} attempts); last: ${cause.message}`);
+    this.name = 'StoreConflictError';
+  }
+}
+
+/** The URL with its password replaced, for messages and logs. */
+export function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    for (const key of [...u.searchParams.keys()]) if (/pass|secret|key/i.test(key)) u.searchParams.set(key, '***');
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable url)';
+  }
+}
+
+function checkCollection(name: string): void {
+  if (!COLLECTION_NAME.test(name)) throw new Error(`invalid collection name ${JSON.stringify(name)}: expected a letter then up to 63 of A-Z a-z 0-9 _ -`);
+}
+
+function checkId(what: string, id: string): void {
+  if (typeof id !== 'string' || id.includes('\u0000')) throw new Error(`invalid ${what} ${JSON.stringify(id)}: expected a string without NUL characters`);
+}
+
+function jsonText(collection: string, id: string, value: unknown): string {
+  const text = JSON.stringify(value) as string | undefined;
+  if (text === undefined) throw new Error(`record ${collection}/${id}: value ${String(value)} is not JSON`);
+  return text;
+}
+
+interface PgError extends Error {
+  code?: string;
+}
+
+/** Serialization failure or deadlock: the unit may succeed when run again. */
+function isRetryable(err: unknown): boolean {
+  const code = (err as PgError | undefined)?.code;
+  // 55P03: lock_timeout expired waiting for a row another transaction holds (see lockTimeoutMs).
+  return code === '40001' || code === '40P01' || code === '55P03';
+}
+
+/** The connection or the server is gone (not a problem of the statement). */
+function isConnectionError(err: unknown): boolean {
+  const e = err as PgError | undefined;
+  const code = e?.code ?? '';
+  if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') return true;
+  if (/^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NETUNREACH|AI_AGAIN)$|^ENOTFOUND$/.test(code)) return true;
+  const msg = e?.message ?? '';
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(msg);
+}
+
+class PgTransaction implements Transaction {
+  /** A serialization failure or deadlock met by any statement: the attempt must be retried. */
+  conflict: Error | undefined;
+  /** The connection broke: the attempt cannot commit. */
+  broken: Error | undefined;
+  /** A statement failed outside any savepoint: PostgreSQL aborted the transaction. */
+  aborted: Error | undefined;
+  bytes = 0;
+  private depth = 0;
+  private savepoints = 0;
+
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly rules: UniqueKeyRules,
+  ) {}
+
+  async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    if (this.conflict) throw new TransactionConflictError(this.conflict.message);
+    if (this.broken) throw new StoreFailedError(`PostgreSQL connection lost: ${this.broken.message}`);
+    try {
+      return await this.client.query<R>(text, values);
+    } catch (err) {
+      if (isRetryable(err)) {
+        this.conflict ??= err as Error;
+        throw new TransactionConflictError((err as Error).message);
+      }
+      if (isConnectionError(err)) {
+        this.broken ??= err as Error;
+        throw new StoreFailedError(`PostgreSQL connection lost: ${(err as Error).message}`);
+      }
+      if (this.depth === 0) this.aborted ??= err as Error;
+      throw err;
+    }
+  }
+
+  async get<T>(collection: string, id: string): Promise<T | undefined> {
+    checkCollection(collection);
+    checkId('record id', id);
+    const r = await this.query<{ value: T }>('SELECT value FROM records WHERE collection = $1 AND id = $2', [collection, id]);
+    return r.rows[0]?.value;
+  }
+
+  async list<T>(collection: string): Promise<T[]> {
+    checkCollection(collection);
+    const r = await this.query<{ value: T }>('SELECT value FROM records WHERE collection = $1 ORDER BY id', [collection]);
+    return r.rows.map((row) => row.value);
+  }
+
+  async put<T>(collection: string, id: string, value: T): Promise<void> {
+    checkCollection(collection);
+    checkId('record id', id);
+    const text = jsonText(collection, id, value);
+    const rule = this.rules[collection];
+    if (rule) {
+      const keys = [...new Set(rule(value))];
+      for (const k of keys) checkId('unique key', k);
+      if (keys.length > 0) {
+        // Checked before anything is written: a violation leaves this put without effect.
+        const clash = await this.query<{ key: string; id: string }>('SELECT key, id FROM unique_keys WHERE collection = $1 AND key = ANY($2::text[]) AND id <> $3 LIMIT 1', [collection, keys, id]);
+        const c = clash.rows[0];
+        if (c) throw new UniqueKeyViolation(collection, c.key, id, c.id);
+      }
+      // A concurrent, not yet visible holder of a key makes the INSERT wait, then fail with 40001 (retried).
+      await this.query(
+        `WITH gone AS (DELETE FROM unique_keys WHERE collection = $1 AND id = $3 AND NOT (key = ANY($2::text[])))
+         INSERT INTO unique_keys (collection, key, id) SELECT $1, k, $3 FROM unnest($2::text[]) AS k ON CONFLICT (collection, key) DO NOTHING`,
+        [collection, keys, id],
+      );
+      this.bytes += keys.reduce((n, k) => n + k.length, 0);
+    }
+    await this.query('INSERT INTO records (collection, id, value) VALUES ($1, $2, $3) ON CONFLICT (collection, id) DO UPDATE SET value = EXCLUDED.value', [collection, id, text]);
+    this.bytes += text.length + id.length + collection.length;
+  }
+
+  private async dropKeys(collection: string, id: string): Promise<void> {
+    if (this.rules[collection]) await this.query('DELETE FROM unique_keys WHERE collection = $1 AND id = $2', [collection, id]);
+  }
+
+  async delete(collection: string, id: string): Promise<void> {
+    checkCollection(collection);
+    checkId('record id', id);
+    await this.dropKeys(collection, id);
+    await this.query('DELETE FROM records WHERE collection = $1 AND id = $2', [collection, id]);
+    this.bytes += id.length + collection.length;
+  }
+
+  async archive<T>(collection: string, id: string, value: T, now: Date): Promise<void> {
+    checkCollection(collection);
+    checkId('record id', id);
+    const text = jsonText(collection, id, value);
+    await this.dropKeys(collection, id);
+    await this.query(
+      `WITH gone AS (DELETE FROM records WHERE collection = $1 AND id = $2)
+       INSERT INTO archive (collection, id, month, archived_at, value) VALUES ($1, $2, $3, $4, $5)`,
+      [collection, id, monthOf(now), now.toISOString(), text],
+    );
+    this.bytes += text.length + id.length + collection.length + 40;
+  }
+
+  claimed = 0;
+
+  async claimMessage(messageId: string): Promise<boolean> {
+    checkId('message id', messageId);
+    const r = await this.query('INSERT INTO processed_messages (message_id) VALUES ($1) ON CONFLICT (message_id) DO NOTHING', [messageId]);
+    if (r.rowCount === 1) {
+      this.claimed += 1;
+      this.bytes += messageId.length + 16;
+      return true;
+    }
+    return false;
+  }
+
+  async savepoint<T>(work: () => Promise<T> | T): Promise<T> {
+    const name = `sp${++this.savepoints}`;
+    await this.query(`SAVEPOINT ${name}`);
+    this.depth += 1;
+    const claimed = this.claimed;
+    const bytes = this.bytes;
+    let result: T;
+    try {
+      result = await work();
+    } catch (err) {
+      this.depth -= 1;
+      // After a conflict or a broken connection the whole attempt is void: no partial rollback.
+      if (!this.conflict && !this.broken) {
+        await this.query(`ROLLBACK TO SAVEPOINT ${name}`);
+        this.claimed = claimed;
+        this.bytes = bytes;
+      }
+      throw err;
+    }
+    this.depth -= 1;
+    await this.query(`RELEASE SAVEPOINT ${name}`);
+    return result;
+  }
+}
+
+export class PostgresStore implements Repository {
+  private pool: pg.Pool | undefined;
+  private readonly options: Required<Omit<PostgresStoreOptions, 'password' | 'logger' | 'uniqueKeys'>> & Pick<PostgresStoreOptions, 'password' | 'logger'> & { uniqueKeys: UniqueKeyRules };
+  private readonly listeners: ((info: { seconds: number; bytes: number }) => void)[] = [];
+  private counters = { bytesWritten: 0, commits: 0, lastCommitSeconds: 0, snapshotBytes: 0, retries: 0, conflictsGivenUp: 0 };
+  private failure: string | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private claimedSincePrune = 0;
+  private pruning: Promise<void> | undefined;
+  private active = 0;
+  private idle: (() => void)[] = [];
+  private closed = false;
+  /** What `open()` did to the schema. */
+  migration: MigrationResult | undefined;
+
+  constructor(options: PostgresStoreOptions) {
+    const dedupWindow = options.dedupWindow ?? 200_000;
+    this.options = {
+      poolSize: 10,
+      pruneEvery: Math.max(100, Math.floor(dedupWindow / 20)),
+      maxAttempts: 10,
+      retryBaseMs: 4,
+      healthCheckMs: 5000,
+      connectTimeoutMs: 5000,
+      statementTimeoutMs: 30_000,
+      lockTimeoutMs: 50,
+      applicationName: 'fleetdesk',
+      ...options,
+      dedupWindow,
+      uniqueKeys: options.uniqueKeys ?? {},
+    };
+    if (!/^postgres(ql)?:\/\//.test(options.url)) throw new Error(`storage url ${redactedUrl(options.url)}: expected postgres://user@host:port/database`);
+  }
+
+  /** The URL without its password. */
+  get where(): string {
+    return redactedUrl(this.options.url);
+  }
+
+  private get db(): pg.Pool {
+    if (!this.pool) throw new Error('the store is not open: call open() first');
+    return this.pool;
+  }
+
+  async open(): Promise<void> {
+    const pool = new pg.Pool({
+      connectionString: this.options.url,
+      ...(this.options.password !== undefined ? { password: this.options.password } : {}),
+      max: this.options.poolSize,
+      connectionTimeoutMillis: this.options.connectTimeoutMs,
+      application_name: this.options.applicationName,
+      ...(this.options.statementTimeoutMs > 0 ? { statement_timeout: this.options.statementTimeoutMs } : {}),
+      ...(this.options.lockTimeoutMs > 0 ? { lock_timeout: this.options.lockTimeoutMs } : {}),
+    });
+    // An idle connection dropped by the server must not crash the process; the pool replaces it.
+    pool.on('error', (err) => {
+      this.options.logger?.warn({ err: err.message, database: this.where }, 'idle PostgreSQL connection lost');
+    });
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw new StoreFailedError(`cannot connect to PostgreSQL at ${this.where}: ${(err as Error).message}`);
+    }
+    try {
+      this.migration = await runMigrations(client);
+    } catch (err) {
+      client.release();
+      await pool.end().catch(() => undefined);
+      throw err;
+    }
+    client.release();
+    this.pool = pool;
+    if (this.migration.applied.length > 0) this.options.logger?.info({ database: this.where, applied: this.migration.applied }, 'database schema migrated');
+    await this.prune();
+    await this.healthCheck();
+    if (this.options.healthCheckMs > 0) {
+      this.healthTimer = setInterval(() => void this.healthCheck(), this.options.healthCheckMs);
+      this.healthTimer.unref();
+    }
+  }
+
+  /** Connectivity and table sizes; also run by a timer so that /readyz reports an outage. */
+  /**
+   * On a connection of its own, not the pool's: under load hundreds of units of work queue for a
+   * pooled connection, and a check waiting behind them would report a healthy database as down.
+   */
+  private healthClient: pg.Client | undefined;
+
+  private checking: Promise<boolean> | undefined;
+
+  healthCheck(): Promise<boolean> {
+    // One check at a time (timer and callers share it).
+    this.checking ??= this.checkHealth().finally(() => (this.checking = undefined));
+    return this.checking;
+  }
+
+  private async checkHealth(): Promise<boolean> {
+    try {
+      if (!this.healthClient) {
+        const client = new pg.Client({
+          connectionString: this.options.url,
+          ...(this.options.password !== undefined ? { password: this.options.password } : {}),
+          connectionTimeoutMillis: this.options.connectTimeoutMs,
+          application_name: `${this.options.applicationName}-health`.slice(0, 63),
+          statement_timeout: Math.max(1000, this.options.connectTimeoutMs),
+        });
+        client.on('error', () => {
+          if (this.healthClient === client) this.healthClient = undefined;
+        });
+        this.healthClient = client;
+        try {
+          await client.connect();
+        } catch (err) {
+          this.healthClient = undefined;
+          await client.end().catch(() => undefined);
+          throw err;
+        }
+      }
+      const r = await this.healthClient.query<{ bytes: string }>(
+        "SELECT pg_total_relation_size('records') + pg_total_relation_size('unique_keys') + pg_total_relation_size('processed_messages') AS bytes",
+      );
+      this.counters.snapshotBytes = Number(r.rows[0]?.bytes ?? 0);
+      this.failure = undefined;
+      return true;
+    } catch (err) {
+      const client = this.healthClient;
+      this.healthClient = undefined;
+      await client?.end().catch(() => undefined);
+      this.markFailure(err as Error);
+      return false;
+    }
+  }
+
+  private markFailure(err: Error): void {
+    const first = this.failure === undefined;
+    this.failure = `PostgreSQL at ${this.where} unreachable: ${err.message}`;
+    if (first) this.options.logger?.error({ database: this.where, err: err.message }, 'PostgreSQL unreachable; writes fail until it is back');
+  }
+
+  private backoff(attempt: number): Promise<void> {
+    const ms = Math.min(250, this.options.retryBaseMs * 2 ** (attempt - 1)) * (0.5 + Math.random());
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  async transaction<T>(work: (tx: Transaction) => Promise<T> | T): Promise<T> {
+    if (this.closed) throw new Error('the store is closed');
+    const pool = this.db;
+    this.active += 1;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const outcome = await this.attempt(pool, work);
+        if (outcome.kind === 'done') return outcome.result;
+        if (attempt >= this.options.maxAttempts) {
+          this.counters.conflictsGivenUp += 1;
+          throw new StoreConflictError(attempt, outcome.error);
+        }
+        this.counters.retries += 1;
+        await this.backoff(attempt);
+      }
+    } finally {
+      this.active -= 1;
+      if (this.active === 0) for (const resolve of this.idle.splice(0)) resolve();
+    }
+  }
+
+  private async attempt<T>(pool: pg.Pool, work: (tx: Transaction) => Promise<T> | T): Promise<{ kind: 'done'; result: T } | { kind: 'retry'; error: Error }> {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      this.markFailure(err as Error);
+      throw new StoreFailedError(`cannot connect to PostgreSQL at ${this.where}: ${(err as Error).message}`);
+    }
+    const tx = new PgTransaction(client, this.options.uniqueKeys);
+    // The server may drop the connection while the work runs JavaScript between statements: an
+    // 'error' event then, which must not go unhandled (it would end the process).
+    const onError = (err: Error) => {
+      tx.broken ??= err;
+    };
+    client.on('error', onError);
+    let release: Error | undefined;
+    try {
+      await tx.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+      let result: T | undefined;
+      let failed: { error: unknown } | undefined;
+      try {
+        result = await work(tx);
+      } catch (err) {
+        failed = { error: err };
+      }
+      if (tx.broken) throw tx.broken;
+      if (tx.conflict) {
+        await client.query('ROLLBACK');
+        return { kind: 'retry', error: tx.conflict };
+      }
+      if (failed) {
+        await client.query('ROLLBACK');
+        if (isRetryable(failed.error)) return { kind: 'retry', error: failed.error as Error };
+        throw failed.error;
+      }
+      if (tx.aborted) {
+        await client.query('ROLLBACK');
+        throw new Error(`transaction rolled back: a statement failed and the work went on: ${tx.aborted.message}`);
+      }
+      const started = process.hrtime.bigint();
+      try {
+        await client.query('COMMIT');
+      } catch (err) {
+        if (isRetryable(err)) return { kind: 'retry', error: err as Error };
+        throw err;
+      }
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.failure = undefined;
+      this.counters.commits += 1;
+      this.counters.bytesWritten += tx.bytes;
+      this.counters.lastCommitSeconds = seconds;
+      for (const l of this.listeners) l({ seconds, bytes: tx.bytes });
+      if (tx.claimed > 0) this.afterClaims(tx.claimed);
+      return { kind: 'done', result: result as T };
+    } catch (err) {
+      if (tx.broken || isConnectionError(err)) {
+        const cause = tx.broken ?? (err as Error);
+        release = cause;
+        this.markFailure(cause);
+        throw new StoreFailedError(`PostgreSQL at ${this.where}: ${cause.message} (the unit of work may or may not have committed)`);
+      }
+      if (!tx.broken) await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.removeListener('error', onError);
+      client.release(release ?? tx.broken);
+    }
+  }
+
+  private afterClaims(n: number): void {
+    this.claimedSincePrune += n;
+    if (this.claimedSincePrune < this.options.pruneEvery || this.pruning) return;
+    this.claimedSincePrune = 0;
+    this.pruning = this.prune()
+      .then(() => undefined)
+      .catch((err: Error) => this.options.logger?.warn({ err: err.message }, 'pruning the dedup window failed; retried later'))
+      .finally(() => (this.pruning = undefined));
+  }
+
+  /** Forgets processed message ids older than the newest `dedupWindow` ones. */
+  async prune(): Promise<number> {
+    const r = await this.db.query('DELETE FROM processed_messages WHERE seq <= (SELECT max(seq) FROM processed_messages) - $1', [this.options.dedupWindow]);
+    return r.rowCount ?? 0;
+  }
+
+  async get<T>(collection: string, id: string): Promise<T | undefined> {
+    checkCollection(collection);
+    checkId('record id', id);
+    const r = await this.db.query<{ value: T }>('SELECT value FROM records WHERE collection = $1 AND id = $2', [collection, id]);
+    return r.rows[0]?.value;
+  }
+
+  async list<T>(collection: string): Promise<T[]> {
+    checkCollection(collection);
+    const r = await this.db.query<{ value: T }>('SELECT value FROM records WHERE collection = $1 ORDER BY id', [collection]);
+    return r.rows.map((row) => row.value);
+  }
+
+  async archiveMonths(collection: string): Promise<string[]> {
+    checkCollection(collection);
+    const r = await this.db.query<{ month: string }>('SELECT DISTINCT month FROM archive WHERE collection = $1 ORDER BY month', [collection]);
+    return r.rows.map((row) => row.month);
+  }
+
+  async *readArchive<T>(collection: string, month: string): AsyncIterable<ArchivedRecord<T>> {
+    checkCollection(collection);
+    if (!/^\d{4}-\d{2}$/.test(month)) throw new Error(`invalid month ${JSON.stringify(month)}: expected YYYY-MM`);
+    let after = '0';
+    for (;;) {
+      // Keyset pages: a month of 100,000 closed tickets is never held in memory at once.
+      const r = await this.db.query<{ seq: string; id: string; archived_at: Date; value: T }>(
+        'SELECT seq, id, archived_at, value FROM archive WHERE collection = $1 AND month = $2 AND seq > $3 ORDER BY seq LIMIT $4',
+        [collection, month, after, ARCHIVE_PAGE],
+      );
+      for (const row of r.rows) yield { collection, id: row.id, month, archivedAt: row.archived_at.toISOString(), value: row.value };
+      if (r.rows.length < ARCHIVE_PAGE) return;
+      after = r.rows[r.rows.length - 1]!.seq;
+    }
+  }
+
+  onCommit(listener: (info: { seconds: number; bytes: number }) => void): void {
+    this.listeners.push(listener);
+  }
+
+  stats(): StoreStats {
+    return {
+      snapshotBytes: this.counters.snapshotBytes,
+      journalBytes: 0,
+      bytesWritten: this.counters.bytesWritten,
+      commits: this.counters.commits,
+      compactions: 0,
+      lastCommitSeconds: this.counters.lastCommitSeconds,
+      healthy: this.failure === undefined,
+      ...(this.failure !== undefined ? { failure: this.failure } : {}),
+    };
+  }
+
+  /** Units of work run again after a serialization failure / given up after maxAttempts. */
+  conflictStats(): { retries: number; givenUp: number } {
+    return { retries: this.counters.retries, givenUp: this.counters.conflictsGivenUp };
+  }
+
+  /** The database's current WAL position in bytes (for measuring write cost; cluster-wide). */
+  async walPosition(): Promise<bigint> {
+    const r = await this.db.query<{ lsn: string }>("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS lsn");
+    return BigInt(r.rows[0]!.lsn.split('.')[0]!);
+  }
+
+  /** The pool, for modules that share this database (LISTEN/NOTIFY, leases); undefined before open(). */
+  get pgPool(): pg.Pool | undefined {
+    return this.pool;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    while (this.active > 0) await new Promise<void>((r) => this.idle.push(r));
+    await this.pruning;
+    await this.checking;
+    await this.healthClient?.end().catch(() => undefined);
+    this.healthClient = undefined;
+    await this.pool?.end();
+    this.pool = undefined;
+  }
+}

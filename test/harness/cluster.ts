@@ -1,0 +1,218 @@
+/**
+ * Several `fleetdesk server` child processes behind one Mosquitto and one PostgreSQL database
+ * (docs/scale-out.md), for the cluster peer test and bench/clusterThroughput.ts: their config,
+ * start/kill, a fault stream from many devices, a bounded QoS 1 publisher and /metrics reading.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MqttClient } from 'mqtt';
+import type { FaultCode } from '../../shared/faults.js';
+import type { WireMessage } from '../../shared/wire/messages.js';
+import { fault, raisedMsg, telemetryMsg, topicOf } from '../unit/server/wireFixtures.js';
+import { freeTcpPort, startPeer, tcpAnswers, type PeerProcess } from './peers.js';
+import { REPO_ROOT } from './repo.js';
+
+export interface InstanceOptions {
+  readonly id: string;
+  readonly dir: string;
+  readonly postgresUrl: string;
+  readonly mqttUrl: string;
+  /** Extra top-level YAML (e.g. contracts, tickets.defaultContract). */
+  readonly extraYaml?: string[];
+  readonly receiveMaximum?: number;
+  readonly logLevel?: string;
+}
+
+export interface ServerInstance {
+  readonly id: string;
+  readonly httpPort: number;
+  readonly configFile: string;
+  process: PeerProcess;
+  /** Starts it again with the same config (and instance id: the broker session is resumed). */
+  restart(): Promise<void>;
+}
+
+/** The YAML of one instance: PostgreSQL storage, the external broker with a shared subscription. */
+export function instanceConfig(o: InstanceOptions, httpPort: number): string {
+  return [
+    `dataDir: ${join(o.dir, o.id)}`,
+    'storage:',
+    '  kind: postgres',
+    `  url: ${o.postgresUrl}`,
+    '  poolSize: 10',
+    '  healthCheckInterval: 0',
+    'broker:',
+    '  external:',
+    `    url: ${o.mqttUrl}`,
+    '    shareGroup: fleetdesk',
+    `    receiveMaximum: ${o.receiveMaximum ?? 500}`,
+    'http:',
+    `  port: ${httpPort}`,
+    'cluster:',
+    `  instanceId: ${o.id}`,
+    '  group: test',
+    '  leadership:',
+    '    checkInterval: 200ms',
+    '    checkTimeout: 2s',
+    'log:',
+    '  format: json',
+    `  level: ${o.logLevel ?? 'warn'}`,
+    ...(o.extraYaml ?? []),
+    '',
+  ].join('\n');
+}
+
+function spawnInstance(configFile: string, httpPort: number, id: string): Promise<PeerProcess> {
+  return startPeer({
+    name: `fleetdesk-server ${id}`,
+    program: 'node',
+    debPackage: 'nodejs',
+    args: [join(REPO_ROOT, 'bin/fleetdesk.mjs'), 'server', '--config', configFile],
+    port: httpPort,
+    env: { FLEETDESK_LOG_FORMAT: 'json', FLEETDESK_ADMIN_TOKEN: ADMIN_TOKEN },
+    ready: () => tcpAnswers(httpPort),
+    timeoutMs: 60_000,
+  });
+}
+
+/** The admin API token of the test instances (FLEETDESK_ADMIN_TOKEN). */
+export const ADMIN_TOKEN = 'cluster-test-admin-token-0123456789abcdef';
+
+export async function startInstance(o: InstanceOptions): Promise<ServerInstance> {
+  mkdirSync(join(o.dir, o.id), { recursive: true });
+  const httpPort = await freeTcpPort();
+  const configFile = join(o.dir, `${o.id}.yaml`);
+  writeFileSync(configFile, instanceConfig(o, httpPort));
+  const instance: ServerInstance = {
+    id: o.id,
+    httpPort,
+    configFile,
+    process: await spawnInstance(configFile, httpPort, o.id),
+    restart: async () => {
+      instance.process = await spawnInstance(configFile, httpPort, o.id);
+    },
+  };
+  return instance;
+}
+
+/** Sum of a metric's samples (all label sets) on one instance; undefined when it does not answer. */
+export async function metricOf(httpPort: number, name: string): Promise<number | undefined> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+    return text
+      .split('\n')
+      .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+      .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * 24/7 contract with a reaction target of 20 s (warning at half: 10 s), so SLA timers fire within a
+ * peer test. Impact of every fault maps to its one level.
+ */
+export const FAST_CONTRACT_YAML = [
+  'contracts:',
+  '  - id: fast-test',
+  '    name: "test: 20 s reaction, 24/7"',
+  '    calendar:',
+  '      zone: UTC',
+  '      week: { mon: ["00:00-24:00"], tue: ["00:00-24:00"], wed: ["00:00-24:00"], thu: ["00:00-24:00"], fri: ["00:00-24:00"], sat: ["00:00-24:00"], sun: ["00:00-24:00"] }',
+  '    levels: [{ id: now, label: now, reaction: "0.333m" }]',
+  '    impactToLevel: { critical: now, high: now, medium: now, low: now }',
+  '    queues: { default: service }',
+  '    warnAtShare: 0.5',
+  'tickets:',
+  '  defaultContract: fast-test',
+];
+
+export interface FaultStreamOptions {
+  readonly tenants: number;
+  readonly agentsPerTenant: number;
+  readonly devicesPerAgent: number;
+  /** Telemetry messages per device (load without tickets). */
+  readonly telemetryPerDevice: number;
+  /** Every n-th device also raises a second fault (joins its ticket). */
+  readonly secondFaultEvery: number;
+  /** Every n-th message is published twice (an agent re-sending from its outbox). */
+  readonly duplicateEvery: number;
+}
+
+const FIRST: FaultCode = 'jam';
+const SECOND: FaultCode = 'door.open';
+
+/**
+ * Faults from many devices, interleaved device by device (as many agents publish at once), with
+ * telemetry in between and some messages sent twice. Returns the warm-up (one message per device,
+ * to publish and process first), the publish list (with repeats) and its distinct message count.
+ */
+export function faultStream(o: FaultStreamOptions): { warmup: WireMessage[]; messages: WireMessage[]; distinct: number; devices: number } {
+  const perDevice: WireMessage[][] = [];
+  // One telemetry message per device first: every device exists before its faults, so the impact
+  // ("only device on its site") does not depend on which instance got which message first.
+  const warmup: WireMessage[] = [];
+  const start = Date.parse('2026-01-05T08:00:00Z');
+  let d = 0;
+  for (let t = 0; t < o.tenants; t++)
+    for (let a = 0; a < o.agentsPerTenant; a++)
+      for (let k = 0; k < o.devicesPerAgent; k++, d++) {
+        const tenant = `t${t}`;
+        const agent = `a${a}`;
+        const dev = `p${k}`;
+        warmup.push(telemetryMsg(tenant, agent, dev, 999, new Date(start - 1000).toISOString(), 1));
+        const list: WireMessage[] = [];
+        for (let i = 0; i < o.telemetryPerDevice; i++) list.push(telemetryMsg(tenant, agent, dev, 1000 + i, new Date(start + i * 1000).toISOString(), 10 + i));
+        list.splice(Math.min(1, list.length), 0, raisedMsg(tenant, agent, dev, fault(FIRST), new Date(start + 500).toISOString(), 5));
+        if (d % o.secondFaultEvery === 0) list.push(raisedMsg(tenant, agent, dev, fault(SECOND), new Date(start + 900).toISOString(), 6));
+        perDevice.push(list);
+      }
+  const messages: WireMessage[] = [];
+  let distinct = 0;
+  for (let round = 0; perDevice.some((l) => l.length > 0); round++) {
+    for (const list of perDevice) {
+      const m = list.shift();
+      if (!m) continue;
+      messages.push(m);
+      distinct++;
+      if (distinct % o.duplicateEvery === 0) messages.push(m);
+    }
+  }
+  return { warmup, messages, distinct, devices: d };
+}
+
+/**
+ * Publishes at QoS 1 with at most `inFlight` unacknowledged; `onAck(n)` after each PUBACK.
+ * Bounded: gives up after `timeoutMs`. Resolves with the number acknowledged.
+ */
+export function publishAll(client: MqttClient, messages: readonly WireMessage[], o: { inFlight: number; timeoutMs: number; onAck?: (n: number) => void }): Promise<number> {
+  return new Promise((resolve) => {
+    let next = 0;
+    let inFlight = 0;
+    let acked = 0;
+    let finished = false;
+    const timer = setTimeout(() => finish(), o.timeoutMs);
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      resolve(acked);
+    };
+    const pump = () => {
+      while (!finished && inFlight < o.inFlight && next < messages.length) {
+        const m = messages[next++]!;
+        inFlight++;
+        client.publish(topicOf(m), JSON.stringify(m), { qos: 1 }, (err) => {
+          inFlight--;
+          if (!err) {
+            acked++;
+            o.onAck?.(acked);
+          }
+          if (acked === messages.length) finish();
+          else pump();
+        });
+      }
+    };
+    pump();
+  });
+}

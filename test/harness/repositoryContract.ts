@@ -1,0 +1,295 @@
+/**
+ * The storage contract (server/storage/repository.ts) as one test suite, run against every store:
+ * the journaled lowdb store (test/unit/server/storageContract.test.ts) and PostgreSQL
+ * (test/peers/postgresStore.test.ts). Call `defineRepositoryContract` inside a `describe`.
+ */
+import { afterEach, expect, it } from 'vitest';
+import { UniqueKeyViolation, type Repository, type UniqueKeyRules } from '../../server/storage/repository.js';
+
+export interface ContractStoreOptions {
+  uniqueKeys?: UniqueKeyRules;
+  dedupWindow?: number;
+}
+
+export interface ContractTarget {
+  /** A fresh, empty location (a directory, a database): every test gets its own. */
+  fresh(): Promise<string>;
+  /** A store over a location, not yet opened. */
+  create(location: string, options?: ContractStoreOptions): Repository;
+  /** Several store instances may use one location at the same time (PostgreSQL: yes; lowdb: no). */
+  readonly sharedByInstances: boolean;
+}
+
+/** An open ticket holds one key per fault (device + code), as the ticket policy's invariant. */
+export const TEST_RULES: UniqueKeyRules = {
+  items: (v) => {
+    const item = v as { open?: boolean; keys?: string[] };
+    return item.open ? (item.keys ?? []) : [];
+  },
+};
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+export function defineRepositoryContract(target: ContractTarget): void {
+  const opened: Repository[] = [];
+  async function open(location: string, options?: ContractStoreOptions): Promise<Repository> {
+    const store = target.create(location, options);
+    await store.open();
+    opened.push(store);
+    return store;
+  }
+  async function close(store: Repository): Promise<void> {
+    opened.splice(opened.indexOf(store), 1);
+    await store.close();
+  }
+  afterEach(async () => {
+    for (const s of opened.splice(0)) await s.close().catch(() => undefined);
+  });
+
+  it('commits: writes are visible inside the transaction, to later ones and to reads outside', async () => {
+    const store = await open(await target.fresh());
+    const seen = await store.transaction(async (tx) => {
+      await tx.put('things', 'a', { n: 1 });
+      await tx.put('things', 'b', { n: 2 });
+      await tx.put('things', 'a', { n: 3 });
+      return { a: await tx.get('things', 'a'), all: (await tx.list<{ n: number }>('things')).map((v) => v.n).sort() };
+    });
+    expect(seen).toEqual({ a: { n: 3 }, all: [2, 3] });
+    expect(await store.get('things', 'a')).toEqual({ n: 3 });
+    expect(await store.get('things', 'missing')).toBeUndefined();
+    await store.transaction((tx) => tx.delete('things', 'b'));
+    expect(await store.list('things')).toEqual([{ n: 3 }]);
+    expect(await store.list('nothing')).toEqual([]);
+    expect(store.stats().commits).toBeGreaterThanOrEqual(2);
+    expect(store.stats().healthy).toBe(true);
+  });
+
+  it('rolls back everything of a unit of work that throws, claimed message ids included', async () => {
+    const store = await open(await target.fresh());
+    await store.transaction((tx) => tx.put('things', 'a', { n: 1 }));
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.put('things', 'a', { n: 2 });
+        await tx.put('things', 'b', { n: 2 });
+        expect(await tx.claimMessage('m1')).toBe(true);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await store.get('things', 'a')).toEqual({ n: 1 });
+    expect(await store.get('things', 'b')).toBeUndefined();
+    expect(await store.transaction((tx) => tx.claimMessage('m1'))).toBe(true);
+  });
+
+  it('savepoint: a failing nested unit undoes exactly its own writes and claims', async () => {
+    const store = await open(await target.fresh());
+    const result = await store.transaction(async (tx) => {
+      await tx.put('things', 'a', { n: 1 });
+      await tx.claimMessage('outer');
+      await expect(
+        tx.savepoint(async () => {
+          await tx.put('things', 'a', { n: 99 });
+          await tx.put('things', 'b', { n: 99 });
+          await tx.claimMessage('inner');
+          throw new Error('bad message');
+        }),
+      ).rejects.toThrow('bad message');
+      const kept = await tx.savepoint(async () => {
+        await tx.put('things', 'c', { n: 3 });
+        return 'ok';
+      });
+      return { kept, a: await tx.get('things', 'a'), b: await tx.get('things', 'b') };
+    });
+    expect(result).toEqual({ kept: 'ok', a: { n: 1 }, b: undefined });
+    expect(await store.get('things', 'c')).toEqual({ n: 3 });
+    expect(await store.get('things', 'b')).toBeUndefined();
+    const again = await store.transaction(async (tx) => ({ outer: await tx.claimMessage('outer'), inner: await tx.claimMessage('inner') }));
+    expect(again).toEqual({ outer: false, inner: true });
+  });
+
+  it('claimMessage: true once per id, within a transaction and across transactions', async () => {
+    const store = await open(await target.fresh());
+    const first = await store.transaction(async (tx) => [await tx.claimMessage('x'), await tx.claimMessage('x'), await tx.claimMessage('y')]);
+    expect(first).toEqual([true, false, true]);
+    expect(await store.transaction((tx) => tx.claimMessage('x'))).toBe(false);
+    expect(await store.transaction((tx) => tx.claimMessage('z'))).toBe(true);
+  });
+
+  it('keeps at least the newest dedupWindow message ids', async () => {
+    const store = await open(await target.fresh(), { dedupWindow: 1000 });
+    for (let batch = 0; batch < 3; batch++) {
+      await store.transaction(async (tx) => {
+        for (let i = 0; i < 500; i++) await tx.claimMessage(`m${batch * 500 + i}`);
+      });
+    }
+    const recent = await store.transaction(async (tx) => {
+      const out: boolean[] = [];
+      for (let i = 500; i < 1500; i += 50) out.push(await tx.claimMessage(`m${i}`));
+      return out;
+    });
+    expect(recent.every((claimed) => !claimed)).toBe(true);
+  });
+
+  it('archive: removes from the hot set, months oldest first, records in archiving order', async () => {
+    const store = await open(await target.fresh());
+    await store.transaction(async (tx) => {
+      for (const id of ['t1', 't2', 't3', 't4']) await tx.put('tickets', id, { id });
+    });
+    await store.transaction(async (tx) => {
+      await tx.archive('tickets', 't3', { id: 't3', closed: 1 }, new Date('2026-03-31T23:59:59.000Z'));
+      await tx.archive('tickets', 't1', { id: 't1', closed: 2 }, new Date('2026-02-10T10:00:00.000Z'));
+    });
+    await store.transaction((tx) => tx.archive('tickets', 't2', { id: 't2', closed: 3 }, new Date('2026-03-01T00:00:00.000Z')));
+    expect((await store.list<{ id: string }>('tickets')).map((t) => t.id)).toEqual(['t4']);
+    expect(await store.archiveMonths('tickets')).toEqual(['2026-02', '2026-03']);
+    expect(await store.archiveMonths('other')).toEqual([]);
+    const march = await collect(store.readArchive<{ id: string; closed: number }>('tickets', '2026-03'));
+    expect(march.map((r) => [r.id, r.value.closed, r.archivedAt, r.collection, r.month])).toEqual([
+      ['t3', 1, '2026-03-31T23:59:59.000Z', 'tickets', '2026-03'],
+      ['t2', 3, '2026-03-01T00:00:00.000Z', 'tickets', '2026-03'],
+    ]);
+    expect(await collect(store.readArchive('tickets', '2025-01'))).toEqual([]);
+    await expect(collect(store.readArchive('tickets', 'March'))).rejects.toThrow(/YYYY-MM/);
+  });
+
+  it('an archive rolled back with its transaction leaves no history', async () => {
+    const store = await open(await target.fresh());
+    await store.transaction((tx) => tx.put('tickets', 't1', { id: 't1' }));
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.archive('tickets', 't1', { id: 't1' }, new Date('2026-01-05T00:00:00Z'));
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect(await store.archiveMonths('tickets')).toEqual([]);
+    expect(await store.get('tickets', 't1')).toEqual({ id: 't1' });
+  });
+
+  it('rejects invalid collection names with a clear error', async () => {
+    const store = await open(await target.fresh());
+    await expect(store.transaction((tx) => tx.put('bad name!', 'a', 1))).rejects.toThrow(/invalid collection name/);
+  });
+
+  it('unique keys: a second hot record cannot take a key; the violation names both records', async () => {
+    const store = await open(await target.fresh(), { uniqueKeys: TEST_RULES });
+    await store.transaction((tx) => tx.put('items', 'A', { open: true, keys: ['dev1|jam', 'dev1|door'] }));
+    const err = await store
+      .transaction(async (tx) => {
+        await tx.put('items', 'B', { open: true, keys: ['dev2|jam', 'dev1|door'] });
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UniqueKeyViolation);
+    expect(err).toMatchObject({ collection: 'items', key: 'dev1|door', id: 'B', existingId: 'A' });
+    expect(await store.get('items', 'B')).toBeUndefined();
+    // The violating put has no effect and the transaction goes on.
+    const after = await store.transaction(async (tx) => {
+      await expect(tx.put('items', 'B', { open: true, keys: ['dev1|jam'] })).rejects.toBeInstanceOf(UniqueKeyViolation);
+      await tx.put('items', 'C', { open: true, keys: ['dev3|jam'] });
+      return tx.get('items', 'B');
+    });
+    expect(after).toBeUndefined();
+    expect(await store.get('items', 'C')).toEqual({ open: true, keys: ['dev3|jam'] });
+    // The same record may keep or change its own keys; a closed one holds none.
+    await store.transaction((tx) => tx.put('items', 'A', { open: true, keys: ['dev1|jam'] }));
+    await store.transaction((tx) => tx.put('items', 'B', { open: true, keys: ['dev1|door'] }));
+    await store.transaction((tx) => tx.put('items', 'A', { open: false, keys: ['dev1|jam'] }));
+    await store.transaction((tx) => tx.put('items', 'D', { open: true, keys: ['dev1|jam'] }));
+    expect(await store.get('items', 'D')).toEqual({ open: true, keys: ['dev1|jam'] });
+    // Collections without a rule are not constrained.
+    await store.transaction(async (tx) => {
+      await tx.put('free', '1', { open: true, keys: ['k'] });
+      await tx.put('free', '2', { open: true, keys: ['k'] });
+    });
+    expect(await store.list('free')).toHaveLength(2);
+  });
+
+  it('unique keys are released by archive and delete, also earlier in the same transaction', async () => {
+    const store = await open(await target.fresh(), { uniqueKeys: TEST_RULES });
+    await store.transaction(async (tx) => {
+      await tx.put('items', 'A', { open: true, keys: ['k1'] });
+      await tx.put('items', 'B', { open: true, keys: ['k2'] });
+    });
+    await store.transaction(async (tx) => {
+      await tx.archive('items', 'A', { open: false, keys: ['k1'] }, new Date('2026-01-01T00:00:00Z'));
+      await tx.put('items', 'A2', { open: true, keys: ['k1'] });
+      await tx.delete('items', 'B');
+      await tx.put('items', 'B2', { open: true, keys: ['k2'] });
+    });
+    expect((await store.list<{ keys: string[] }>('items')).map((v) => v.keys[0]).sort()).toEqual(['k1', 'k2']);
+    // Written earlier in the same transaction, not yet committed: still enforced.
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.put('items', 'X', { open: true, keys: ['k9'] });
+        await tx.put('items', 'Y', { open: true, keys: ['k9'] });
+      }),
+    ).rejects.toMatchObject({ name: 'UniqueKeyViolation', key: 'k9', existingId: 'X' });
+    // A savepoint rolled back gives its keys back.
+    await store.transaction(async (tx) => {
+      await expect(
+        tx.savepoint(async () => {
+          await tx.put('items', 'P', { open: true, keys: ['k5'] });
+          throw new Error('undo');
+        }),
+      ).rejects.toThrow('undo');
+      await tx.put('items', 'Q', { open: true, keys: ['k5'] });
+    });
+    expect(await store.get('items', 'Q')).toEqual({ open: true, keys: ['k5'] });
+  });
+
+  it('keeps records, archives, claimed ids and unique keys across a restart', async () => {
+    const location = await target.fresh();
+    const first = await open(location, { uniqueKeys: TEST_RULES });
+    await first.transaction(async (tx) => {
+      await tx.put('things', 'a', { n: 1, text: 'zażółć \u0000 "quotes"' });
+      await tx.put('items', 'A', { open: true, keys: ['k1'] });
+      await tx.claimMessage('m-1');
+      await tx.archive('things', 'gone', { n: 0 }, new Date('2026-04-02T03:04:05.678Z'));
+    });
+    await close(first);
+    const second = await open(location, { uniqueKeys: TEST_RULES });
+    expect(await second.get('things', 'a')).toEqual({ n: 1, text: 'zażółć \u0000 "quotes"' });
+    expect(await second.transaction((tx) => tx.claimMessage('m-1'))).toBe(false);
+    expect(await second.archiveMonths('things')).toEqual(['2026-04']);
+    expect((await collect(second.readArchive('things', '2026-04')))[0]).toMatchObject({ id: 'gone', archivedAt: '2026-04-02T03:04:05.678Z', value: { n: 0 } });
+    await expect(second.transaction((tx) => tx.put('items', 'B', { open: true, keys: ['k1'] }))).rejects.toBeInstanceOf(UniqueKeyViolation);
+  });
+
+  it('concurrent units of work lose no update (read-modify-write of one counter)', async () => {
+    const location = await target.fresh();
+    const stores = target.sharedByInstances ? [await open(location), await open(location)] : [await open(location)];
+    const perStore = 20;
+    const increment = (store: Repository) =>
+      store.transaction(async (tx) => {
+        const c = (await tx.get<{ n: number }>('counters', 'c'))?.n ?? 0;
+        await tx.put('counters', 'c', { n: c + 1 });
+      });
+    // Several units in flight per store at once, on every store.
+    await Promise.all(
+      stores.map(async (store) => {
+        for (let round = 0; round < perStore / 4; round++) await Promise.all([increment(store), increment(store), increment(store), increment(store)]);
+      }),
+    );
+    expect(await stores[0]!.get('counters', 'c')).toEqual({ n: perStore * stores.length });
+  });
+
+  it('two instances racing for one unique key: exactly one wins', async () => {
+    if (!target.sharedByInstances) return;
+    const location = await target.fresh();
+    const a = await open(location, { uniqueKeys: TEST_RULES });
+    const b = await open(location, { uniqueKeys: TEST_RULES });
+    // Each opens its "ticket" unless it sees an open one with the key: the policy's read-then-write.
+    const openOnce = (store: Repository, id: string) =>
+      store.transaction(async (tx) => {
+        const existing = (await tx.list<{ open: boolean; keys: string[] }>('items')).find((v) => v.open && v.keys.includes('dev|jam'));
+        if (existing) return 'found';
+        await tx.put('items', id, { open: true, keys: ['dev|jam'] });
+        return 'opened';
+      });
+    const results = await Promise.all([openOnce(a, 'A1'), openOnce(b, 'B1'), openOnce(a, 'A2'), openOnce(b, 'B2')]);
+    expect(results.filter((r) => r === 'opened')).toHaveLength(1);
+    expect(await a.list('items')).toHaveLength(1);
+  });
+}

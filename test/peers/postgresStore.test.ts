@@ -1,0 +1,266 @@
+/**
+ * The PostgreSQL store against a private PostgreSQL 15 (test/harness/postgres.ts): the shared
+ * storage contract, schema migrations, outages, and the ticket service over it with two
+ * instances racing on the same faults.
+ */
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { presetContract } from '../../server/sla/presets.js';
+import { SERVER_UNIQUE_KEYS } from '../../server/storage/openRepository.js';
+import { PostgresStore } from '../../server/storage/postgresStore.js';
+import { StoreFailedError, UniqueKeyViolation } from '../../server/storage/repository.js';
+import { runMigrations, SchemaTooNewError } from '../../server/storage/schemaMigrations.js';
+import { StoredTicketRepository } from '../../server/tickets/ticketRepository.js';
+import { TicketService } from '../../server/tickets/ticketService.js';
+import { ManualClock } from '../harness/manualClock.js';
+import { startPostgres, type PostgresPeer } from '../harness/postgres.js';
+import { defineRepositoryContract } from '../harness/repositoryContract.js';
+import { at, device, MIN, raised } from '../unit/tickets/fixtures.js';
+
+let server: PostgresPeer;
+beforeAll(async () => {
+  server = await startPostgres();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const stores: PostgresStore[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close().catch(() => undefined);
+});
+async function openStore(url: string, options: Partial<ConstructorParameters<typeof PostgresStore>[0]> = {}): Promise<PostgresStore> {
+  const store = new PostgresStore({ url, poolSize: 4, healthCheckMs: 0, ...options });
+  stores.push(store);
+  await store.open();
+  return store;
+}
+
+async function sql<R extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<R>(text, values)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+describe('storage contract: PostgresStore', () => {
+  defineRepositoryContract({
+    sharedByInstances: true,
+    fresh: () => server.newDatabase('contract'),
+    create: (url, options = {}) => new PostgresStore({ url, poolSize: 4, healthCheckMs: 0, ...options }),
+  });
+});
+
+describe('schema migrations', () => {
+  it('apply once, are recorded, and are a no-op on restart', async () => {
+    const url = await server.newDatabase('migrate');
+    const first = await openStore(url);
+    expect(first.migration).toMatchObject({ from: 0, to: 1, applied: ['1_initial'] });
+    await first.close();
+    const second = await openStore(url);
+    expect(second.migration).toMatchObject({ from: 1, to: 1, applied: [] });
+    expect(await sql(url, 'SELECT version, name FROM schema_migrations ORDER BY version')).toEqual([{ version: 1, name: 'initial' }]);
+  });
+
+  it('instances starting at once migrate exactly once (advisory lock)', async () => {
+    const url = await server.newDatabase('migrate_race');
+    const opened = await Promise.all([0, 1, 2].map(() => openStore(url)));
+    expect(opened.map((s) => s.migration!.applied.length).sort()).toEqual([0, 0, 1]);
+    expect(await sql(url, 'SELECT count(*)::int AS n FROM schema_migrations')).toEqual([{ n: 1 }]);
+  });
+
+  it('refuses a database migrated by a newer release, naming both versions', async () => {
+    const url = await server.newDatabase('migrate_newer');
+    await (await openStore(url)).close();
+    await sql(url, "INSERT INTO schema_migrations (version, name) VALUES (2, 'from the future')");
+    const err = await openStore(url).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SchemaTooNewError);
+    expect((err as Error).message).toMatch(/schema is at version 2 .* knows versions up to 1/);
+  });
+
+  it('a failing step rolls back entirely and names the step', async () => {
+    const url = await server.newDatabase('migrate_fail');
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      const steps = [
+        { version: 1, name: 'ok', sql: 'CREATE TABLE a (x int)' },
+        { version: 2, name: 'broken', sql: 'CREATE TABLE b (x nonsense_type)' },
+      ];
+      await expect(runMigrations(c, steps)).rejects.toThrow(/schema migration 2 \(broken\) failed: .*nonsense_type/);
+      expect((await c.query("SELECT to_regclass('a') AS t")).rows[0]).toEqual({ t: null });
+      expect(await runMigrations(c, steps.slice(0, 1))).toMatchObject({ from: 0, to: 1, applied: ['1_ok'] });
+    } finally {
+      await c.end();
+    }
+  });
+});
+
+describe('PostgreSQL specifics', () => {
+  it('a conflict swallowed inside a savepoint still re-runs the whole unit of work', async () => {
+    const url = await server.newDatabase('conflict_swallowed');
+    const a = await openStore(url);
+    const b = await openStore(url);
+    await a.transaction((tx) => tx.put('counters', 'c', { n: 0 }));
+    let attempts = 0;
+    let bCommitted: Promise<void> | undefined;
+    const seen: unknown[] = [];
+    await a.transaction(async (tx) => {
+      attempts += 1;
+      const c = (await tx.get<{ n: number }>('counters', 'c'))!.n;
+      // Another instance changes the record after this attempt read it (first attempt only).
+      bCommitted ??= b.transaction((tb) => tb.put('counters', 'c', { n: 100 }));
+      await bCommitted;
+      try {
+        await tx.savepoint(() => tx.put('counters', 'c', { n: c + 1 }));
+      } catch (err) {
+        seen.push(err); // like an event bus that logs and goes on
+      }
+    });
+    expect(attempts).toBe(2);
+    expect(seen[0]).toMatchObject({ name: 'TransactionConflictError' });
+    expect(await a.get('counters', 'c')).toEqual({ n: 101 });
+    expect(a.conflictStats().retries).toBe(1);
+  });
+
+  it('gives up after maxAttempts with a StoreConflictError, which is a StoreFailedError (not acknowledged)', async () => {
+    const url = await server.newDatabase('conflict_giveup');
+    const a = await openStore(url, { maxAttempts: 1 });
+    const b = await openStore(url);
+    await a.transaction((tx) => tx.put('counters', 'c', { n: 0 }));
+    const err = await a
+      .transaction(async (tx) => {
+        await tx.get('counters', 'c');
+        await b.transaction((tb) => tb.put('counters', 'c', { n: 5 }));
+        await tx.put('counters', 'c', { n: 1 });
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreFailedError);
+    expect(err).toMatchObject({ name: 'StoreConflictError', attempts: 1 });
+    expect(await a.get('counters', 'c')).toEqual({ n: 5 });
+  });
+
+  it('reads a month of more than one page of archive in order; prunes the dedup window by count', async () => {
+    const url = await server.newDatabase('archive_pages');
+    const store = await openStore(url, { dedupWindow: 1000, pruneEvery: 100 });
+    await store.transaction(async (tx) => {
+      for (let i = 0; i < 1205; i++) await tx.archive('events', `e${i}`, { i }, new Date(Date.UTC(2026, 4, 1, 0, 0, i)));
+    });
+    const ids: string[] = [];
+    for await (const r of store.readArchive<{ i: number }>('events', '2026-05')) ids.push(r.id);
+    expect(ids).toHaveLength(1205);
+    expect(ids.slice(998, 1002)).toEqual(['e998', 'e999', 'e1000', 'e1001']);
+    expect(ids.at(-1)).toBe('e1204');
+    await store.transaction(async (tx) => {
+      for (let i = 0; i < 1500; i++) await tx.claimMessage(`m${i}`);
+    });
+    await store.prune();
+    expect(await sql(url, 'SELECT count(*)::int AS n, min(message_id) AS oldest FROM processed_messages WHERE message_id IN ($1, $2)', ['m499', 'm500'])).toEqual([{ n: 1, oldest: 'm500' }]);
+    expect(await store.transaction((tx) => tx.claimMessage('m499'))).toBe(true);
+  });
+
+  it('refuses ids with NUL characters and non-JSON values with a clear error, leaving the transaction usable', async () => {
+    const store = await openStore(await server.newDatabase('bad_values'));
+    const out = await store.transaction(async (tx) => {
+      const errors: string[] = [];
+      await tx.put('things', 'a\u0000b', 1).catch((e: Error) => errors.push(e.message));
+      await tx.put('things', 'x', undefined).catch((e: Error) => errors.push(e.message));
+      await tx.put('things', 'ok', { fine: true });
+      return errors;
+    });
+    expect(out).toEqual([expect.stringMatching(/invalid record id .*without NUL/), expect.stringMatching(/record things\/x: value undefined is not JSON/)]);
+    expect(await store.get('things', 'ok')).toEqual({ fine: true });
+  });
+});
+
+describe('PostgreSQL outages', () => {
+  it('an unreachable server is a StoreFailedError without the password; readiness turns false', async () => {
+    const err = await new PostgresStore({ url: `postgres://fleetdesk:hunter2@127.0.0.1:${server.port + 1}/x`, connectTimeoutMs: 1000, healthCheckMs: 0 }).open().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreFailedError);
+    expect((err as Error).message).toContain('postgres://fleetdesk:***@127.0.0.1');
+    expect((err as Error).message).not.toContain('hunter2');
+
+    const own = await startPostgres();
+    try {
+      const store = await openStore(await own.newDatabase('outage'), { connectTimeoutMs: 1000 });
+      await store.transaction((tx) => tx.put('things', 'a', { n: 1 }));
+      expect(await store.healthCheck()).toBe(true);
+      await own.stop();
+      expect(await store.healthCheck()).toBe(false);
+      expect(store.stats()).toMatchObject({ healthy: false, failure: expect.stringMatching(/PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:\d+\/outage_\d+_\d+ unreachable/) as unknown });
+      await expect(store.transaction((tx) => tx.put('things', 'b', { n: 2 }))).rejects.toBeInstanceOf(StoreFailedError);
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+describe('tickets over PostgreSQL', () => {
+  function service(store: PostgresStore, clock: ManualClock) {
+    return new TicketService({ repository: new StoredTicketRepository(store), clock, contractFor: presetContract, defaultContractId: 'device-vendor' });
+  }
+
+  it('two service instances racing on the same faults open each ticket once, numbers never reused', async () => {
+    const url = await server.newDatabase('tickets_race');
+    const clock = new ManualClock(at('2026-03-02T09:00'));
+    const a = await openStore(url, { uniqueKeys: SERVER_UNIQUE_KEYS });
+    const b = await openStore(url, { uniqueKeys: SERVER_UNIQUE_KEYS });
+    const [svcA, svcB] = [service(a, clock), service(b, clock)];
+    const now = clock.now();
+    // The same signal delivered to both instances (a redelivery after a failover), several times.
+    await Promise.all([
+      svcA.handleSignal(raised('jam', now)),
+      svcB.handleSignal(raised('jam', now)),
+      svcA.handleSignal(raised('paper.empty', now, { device: device('dev-2') })),
+      svcB.handleSignal(raised('paper.empty', now, { device: device('dev-2') })),
+      svcB.handleSignal(raised('jam', now)),
+      svcA.handleSignal(raised('toner.empty', now, { device: device('dev-3') })),
+    ]);
+    const active = await new StoredTicketRepository(a).active();
+    expect(active.map((t) => t.key).sort()).toEqual(['device:dev-1:jam', 'device:dev-2:paper.empty', 'device:dev-3:toner.empty']);
+    expect(active.map((t) => t.id).sort()).toEqual(['T000001', 'T000002', 'T000003']);
+    const jam = active.find((t) => t.key === 'device:dev-1:jam')!;
+    expect(jam.faults[0]!.occurrences).toBe(3);
+  });
+
+  it('the database refuses a second open ticket for a device and fault code, whoever writes it', async () => {
+    const url = await server.newDatabase('tickets_unique');
+    const clock = new ManualClock(at('2026-03-02T09:00'));
+    const store = await openStore(url, { uniqueKeys: SERVER_UNIQUE_KEYS });
+    const svc = service(store, clock);
+    await svc.handleSignal(raised('jam', clock.now()));
+    const repo = new StoredTicketRepository(store);
+    const [first] = await repo.active();
+    const copy = { ...first!, id: 'T999999' };
+    const err = await repo.transaction((s) => s.put(copy)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UniqueKeyViolation);
+    expect(err).toMatchObject({ collection: 'tickets', id: 'T999999', existingId: 'T000001', key: 'open:device:dev-1|jam' });
+    // Once the first is resolved, it no longer holds the key.
+    await svc.act('T000001', { type: 'resolve', by: 'jan', solution: 'cleared' });
+    await repo.transaction((s) => s.put(copy));
+    expect((await repo.active()).map((t) => t.id).sort()).toEqual(['T000001', 'T999999']);
+  });
+
+  it('tickets survive a restart; closed ones are read back from the monthly archive', async () => {
+    const url = await server.newDatabase('tickets_restart');
+    const clock = new ManualClock(at('2026-03-02T09:00'));
+    let store = await openStore(url, { uniqueKeys: SERVER_UNIQUE_KEYS });
+    let svc = service(store, clock);
+    await svc.handleSignal(raised('jam', clock.now()));
+    await svc.act('T000001', { type: 'resolve', by: 'jan', solution: 'paper path cleaned' });
+    await svc.act('T000001', { type: 'close', by: 'jan' });
+    clock.advance(5 * MIN);
+    await svc.handleSignal(raised('door.open', clock.now()));
+    await store.close();
+    store = await openStore(url, { uniqueKeys: SERVER_UNIQUE_KEYS });
+    svc = service(store, clock);
+    const repo = new StoredTicketRepository(store);
+    expect((await repo.active()).map((t) => [t.id, t.status])).toEqual([['T000002', 'new']]);
+    expect((await repo.closedSince('2026-03')).map((t) => [t.id, t.status])).toEqual([['T000001', 'closed']]);
+    await svc.handleSignal(raised('paper.empty', clock.now(), { device: device('dev-7') }));
+    expect((await repo.active()).map((t) => t.id)).toEqual(['T000002', 'T000003']);
+  });
+});
