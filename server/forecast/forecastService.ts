@@ -158,7 +158,7 @@ export class ForecastService {
       });
       settle(outcome);
       const key = supplyOrderTicketKey(track.deviceKey, track.index);
-      const ticket = outcome.tickets.find((t) => t.key === key && t.status !== 'closed') ?? (await ticketStoreIn(tx).active()).find((t) => t.key === key);
+      const ticket = outcome.tickets.find((t) => t.key === key && t.status !== 'closed') ?? (await ticketStoreIn(tx).concerning([`key:${key}`])).find((t) => t.key === key);
       if (ticket) {
         next = { ...next, order: { status: 'open', openedAt: ticket.openedAt, ticketId: ticket.id } };
         if (outcome.tickets.length > 0) {

@@ -39,6 +39,7 @@ import { applyAgentStatus, applyDeviceEvent, applyDeviceState, applyTelemetry, s
 import { classifyImpact, type ImpactTable } from '../impact/impactRules.js';
 import type { ServerMetrics } from '../http/metrics.js';
 import { StoreFailedError, type Repository, type Transaction } from '../storage/repository.js';
+import { belongsTo, indexOf, PLACEMENT_COLLECTIONS, placementMoves, withDevice, withoutDevice, type PlacementCollection, type PlacementIndex } from '../fleet/placementIndex.js';
 
 export type IngestRejectReason = RejectReason | 'not-authorized' | 'wrong-direction' | 'internal-error';
 
@@ -301,7 +302,8 @@ export class Ingest {
   }
 
   private async emitAgentOffline(tx: Transaction, agent: AgentRecord, reason: 'will' | 'shutdown' | 'stale', eventId: string, now: string): Promise<void> {
-    const devices = (await tx.list<DeviceRecord>(DEVICES)).filter((d) => d.tenant === agent.tenant && d.agentId === agent.agentId);
+    const behind = await this.placement(tx, PLACEMENT_COLLECTIONS.agentDevices, `${agent.tenant}/${agent.agentId}`);
+    const devices = (await Promise.all(behind.devices.map((k) => tx.get<DeviceRecord>(DEVICES, k)))).filter((d): d is DeviceRecord => d !== undefined);
     const contexts = await Promise.all(devices.map((d) => this.deviceContext(tx, d)));
     const customer = this.customerContext(agent.tenant);
     const impact = classifyImpact(this.impactTable(), {
@@ -326,8 +328,8 @@ export class Ingest {
         // unless the identity already has one (the same printer seen elsewhere: that one wins).
         const old = await tx.get<DeviceRecord>(DEVICES, alias.device);
         const existing = await tx.get<DeviceRecord>(DEVICES, target);
-        if (old && !existing && alias.device.includes('/agent:')) await tx.put(DEVICES, target, { ...old, key: target });
-        if (old && alias.device.includes('/agent:')) await tx.delete(DEVICES, alias.device);
+        if (old && !existing && alias.device.includes('/agent:')) await this.writeDevice(tx, undefined, { ...old, key: target });
+        if (old && alias.device.includes('/agent:')) await this.deleteDevice(tx, old);
       }
       await tx.put<DeviceAlias>(ALIASES, aKey, { device: target });
     }
@@ -344,7 +346,7 @@ export class Ingest {
     else if (msg.type === 'device.telemetry') t = applyTelemetry(prev, msg, place, now);
     else t = applyDeviceEvent(prev, msg, place, now);
     if (t.stale) return 'stale';
-    await tx.put(DEVICES, key, t.device);
+    await this.writeDevice(tx, prev, t.device);
     if (this.o.events.wantsDeviceUpdates) await this.o.events.emitDeviceUpdate({ messageId: msg.id, at: now, previous: prev, device: t.device, changes: t.changes }, tx);
     if (t.changes.length === 0) return 'accepted';
     const ctx = await this.deviceContext(tx, t.device);
@@ -406,9 +408,41 @@ export class Ingest {
     return { tenant, agentId, siteId: site.id, siteName: site.name, customer: this.customerContext(tenant) };
   }
 
+  /** Writes a device record and, when it appeared or moved, the site/agent indexes (placementIndex.ts). */
+  private async writeDevice(tx: Transaction, prev: DeviceRecord | undefined, next: DeviceRecord): Promise<void> {
+    await tx.put(DEVICES, next.key, next);
+    await this.movePlacements(tx, prev, next);
+  }
+
+  private async deleteDevice(tx: Transaction, device: DeviceRecord): Promise<void> {
+    await tx.delete(DEVICES, device.key);
+    await this.movePlacements(tx, device, undefined);
+  }
+
+  private async movePlacements(tx: Transaction, prev: DeviceRecord | undefined, next: DeviceRecord | undefined): Promise<void> {
+    const { remove, add } = placementMoves(prev, next);
+    for (const r of remove) {
+      const updated = withoutDevice(await this.placement(tx, r.collection, r.id), r.key);
+      if (updated) await tx.put(r.collection, r.id, updated);
+    }
+    for (const a of add) {
+      const updated = withDevice(await this.placement(tx, a.collection, a.id), a.key);
+      if (updated) await tx.put(a.collection, a.id, updated);
+    }
+  }
+
+  /** A site's or agent's device index; built once from the device records when missing (stores from before the index). */
+  private async placement(tx: Transaction, collection: PlacementCollection, id: string): Promise<PlacementIndex> {
+    const known = await tx.get<PlacementIndex>(collection, id);
+    if (known) return known;
+    const built = indexOf((await tx.list<DeviceRecord>(DEVICES)).filter((d) => belongsTo(collection, id, d)).map((d) => d.key));
+    await tx.put(collection, id, built);
+    return built;
+  }
+
   private async deviceContext(tx: Transaction, device: DeviceRecord): Promise<DeviceContext> {
     const site = this.o.directory.site(device.tenant, device.agentId);
-    const onSite = (await tx.list<DeviceRecord>(DEVICES)).filter((d) => d.siteId === device.siteId && d.key !== device.key).length;
+    const onSite = (await this.placement(tx, PLACEMENT_COLLECTIONS.siteDevices, device.siteId)).devices.filter((k) => k !== device.key).length;
     return {
       deviceKey: device.key,
       tenant: device.tenant,

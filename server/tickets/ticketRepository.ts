@@ -12,12 +12,19 @@
  */
 import type { Repository, Transaction, UniqueKeyRules } from '../storage/repository.js';
 import { OPEN_STATUSES, Ticket, type TicketStatus } from './ticket.js';
+import { subjectMoves, subjectsOfTicket, withoutTicket, withTicket, type SubjectIndex } from './ticketSubjects.js';
 
 /** A unit of work over tickets. */
 export interface TicketStore {
   get(id: string): Promise<Ticket | undefined>;
   /** Every ticket that is not closed (open and resolved). */
   active(): Promise<Ticket[]>;
+  /**
+   * The tickets that are not closed and are about any of `subjects` (ticketSubjects.ts: devices,
+   * ticket keys), read through an index instead of the whole hot set; a superset of what a signal
+   * concerns, to be filtered by the caller.
+   */
+  concerning(subjects: readonly string[]): Promise<Ticket[]>;
   /** Inserts or replaces a ticket that is not closed. */
   put(ticket: Ticket): Promise<void>;
   /** Moves a closed ticket to history. */
@@ -76,6 +83,7 @@ export class InMemoryTicketRepository implements TicketRepository {
           }
           return Promise.resolve([...all.values()]);
         },
+        concerning: async (subjects) => (await store.active()).filter((t) => subjectsOfTicket(t).some((x) => subjects.includes(x))),
         put: (ticket) => {
           staged.set(ticket.id, ticket);
           return Promise.resolve();
@@ -129,6 +137,35 @@ export class InMemoryTicketRepository implements TicketRepository {
 const TICKETS = 'tickets';
 const META = 'ticketMeta';
 const CAPS = 'ticketCapUsage';
+/** Subject index (ticketSubjects.ts): id = subject, value = SubjectIndex. */
+const SUBJECTS = 'ticketSubjects';
+/** Marks a store whose subject index is complete (stores from before the index build it once). */
+const SUBJECT_INDEX_BUILT = 'subjectIndex';
+
+async function ensureSubjectIndex(tx: Transaction): Promise<void> {
+  if ((await tx.get<{ built: boolean }>(META, SUBJECT_INDEX_BUILT))?.built) return;
+  const bySubject = new Map<string, string[]>();
+  for (const v of await tx.list<{ id: string }>(TICKETS)) {
+    for (const subject of subjectsOfTicket(v)) bySubject.set(subject, [...(bySubject.get(subject) ?? []), v.id]);
+  }
+  for (const [subject, ids] of bySubject) await tx.put<SubjectIndex>(SUBJECTS, subject, { tickets: [...new Set(ids)].sort() });
+  await tx.put(META, SUBJECT_INDEX_BUILT, { built: true });
+}
+
+/** Moves ticket `id` in the subject index from the subjects of `before` to those of `after`. */
+async function reindexTicket(tx: Transaction, id: string, before: readonly string[], after: readonly string[]): Promise<void> {
+  const { remove, add } = subjectMoves(before, after);
+  for (const subject of remove) {
+    const next = withoutTicket(await tx.get<SubjectIndex>(SUBJECTS, subject), id);
+    if (!next) continue;
+    if (next.tickets.length === 0) await tx.delete(SUBJECTS, subject);
+    else await tx.put(SUBJECTS, subject, next);
+  }
+  for (const subject of add) {
+    const next = withTicket(await tx.get<SubjectIndex>(SUBJECTS, subject), id);
+    if (next) await tx.put(SUBJECTS, subject, next);
+  }
+}
 
 /**
  * Parsed form of stored ticket records, by record object. Every fleet event that touches tickets
@@ -181,14 +218,33 @@ export function ticketStoreIn(tx: Transaction): TicketStore {
       return v === undefined ? undefined : readTicket(v, id);
     },
     active: async () => (await tx.list<unknown>(TICKETS)).map((v, i) => readTicket(v, `#${i}`)),
-    put: (ticket) => {
+    concerning: async (subjects) => {
+      await ensureSubjectIndex(tx);
+      const ids = new Set<string>();
+      for (const subject of subjects) for (const id of (await tx.get<SubjectIndex>(SUBJECTS, subject))?.tickets ?? []) ids.add(id);
+      const out: Ticket[] = [];
+      for (const id of [...ids].sort()) {
+        const v = await tx.get<unknown>(TICKETS, id);
+        if (v !== undefined) out.push(readTicket(v, id));
+      }
+      return out;
+    },
+    put: async (ticket) => {
+      await ensureSubjectIndex(tx);
+      const before = subjectsOfTicket(await tx.get<unknown>(TICKETS, ticket.id));
       // What the ticket service writes is a ticket it built (typed, from parsed tickets): reading it
       // back in a later event of this process needs no second parse. After a restart the stored
       // record is a new object and is parsed again.
       parsedTickets.set(ticket, ticket);
-      return tx.put(TICKETS, ticket.id, ticket);
+      await tx.put(TICKETS, ticket.id, ticket);
+      await reindexTicket(tx, ticket.id, before, subjectsOfTicket(ticket));
     },
-    archive: (ticket, now) => tx.archive(TICKETS, ticket.id, ticket, new Date(now)),
+    archive: async (ticket, now) => {
+      await ensureSubjectIndex(tx);
+      const before = [...new Set([...subjectsOfTicket(await tx.get<unknown>(TICKETS, ticket.id)), ...subjectsOfTicket(ticket)])].sort();
+      await tx.archive(TICKETS, ticket.id, ticket, new Date(now));
+      await reindexTicket(tx, ticket.id, before, []);
+    },
     lastNumber: async () => (await tx.get<{ lastNumber: number }>(META, 'counter'))?.lastNumber ?? 0,
     setLastNumber: async (n) => {
       const last = (await tx.get<{ lastNumber: number }>(META, 'counter'))?.lastNumber ?? 0;

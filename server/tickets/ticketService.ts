@@ -43,6 +43,7 @@ import { ticketStoreIn, type TicketRepository, type TicketStore } from './ticket
 import { applySupplySignal, concernsSupply, type SupplySignal } from './supplyOrderPolicy.js';
 import type { Transaction } from '../storage/repository.js';
 import { workQueue } from './workQueue.js';
+import { subjectsOfSignal, subjectsOfSupplySignal } from './ticketSubjects.js';
 
 export interface TicketServiceOptions {
   readonly repository: TicketRepository;
@@ -130,7 +131,7 @@ export class TicketService {
   async handleSignalIn(store: TicketStore, input: FleetSignal): Promise<PolicyOutcome> {
     const signal = this.withKnownContract(input);
     const customer = 'customer' in signal ? signal.customer : null;
-    const tickets = (await store.active()).filter((t) => concerns(t, signal));
+    const tickets = (await store.concerning(subjectsOfSignal(signal))).filter((t) => concerns(t, signal));
     const { ctx, commit } = await this.context(store, customer?.id ?? null, customer?.contractId ?? null);
     const outcome = applySignal(signal, tickets, ctx);
     await commit();
@@ -155,7 +156,7 @@ export class TicketService {
       }
     }
     const customer = signal.kind === 'supply.orderDue' ? signal.customer : null;
-    const tickets = (await store.active()).filter((t) => concernsSupply(t, input));
+    const tickets = (await store.concerning(subjectsOfSupplySignal(input))).filter((t) => concernsSupply(t, input));
     const { ctx, commit } = await this.context(store, customer?.id ?? null, customer?.contractId ?? null);
     const outcome = applySupplySignal(signal, tickets, ctx);
     await commit();

@@ -78,7 +78,7 @@ describe('fleetdesk store migrate', () => {
     expect(treeHashes(source.path)).toEqual(before);
     expect(report).toMatchObject({ archived: 11, messages: 300 });
     const byWhat = report.rows.map((r) => `${r.what} ${r.collection} ${r.month} ${r.source.count}=${r.target.count}`);
-    expect(byWhat).toEqual(expect.arrayContaining(['records devices  50=50', 'records tickets  20=20', 'records ticketMeta  1=1', 'archive events 2025-12 1=1', 'dedup   300=300']));
+    expect(byWhat).toEqual(expect.arrayContaining(['records devices  50=50', 'records tickets  20=20', 'records ticketMeta  2=2', 'records ticketSubjects  40=40', 'archive events 2025-12 1=1', 'dedup   300=300']));
     expect(report.rows.filter((r) => r.what === 'archive' && r.collection === 'tickets').map((r) => r.month)).toEqual(['2026-01', '2026-02', '2026-03']);
 
     // The server reads the same tickets back from PostgreSQL, and keeps numbering after them.
@@ -106,17 +106,17 @@ describe('fleetdesk store migrate', () => {
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/^what\s+collection\s+month\s+source\s+target\s+sha256 \(source\)\s+result$/m);
     expect(first.stdout).toMatch(/^archive\s+tickets\s+2026-02\s+\d+\s+\d+\s+[0-9a-f]{16}\s+ok$/m);
-    expect(first.stdout).toMatch(/^verified: 71 records, 11 archived records, 300 processed message ids copied/m);
+    expect(first.stdout).toMatch(/^verified: 112 records, 11 archived records, 300 processed message ids copied/m);
     expect(first.stdout + first.stderr).not.toContain('not-a-secret-but-hidden');
 
     const again = cli(['--from', `lowdb:${source.path}`, '--to', `postgres:${url}`]);
     expect(again.status).toBe(1);
-    expect(again.stderr).toMatch(/target database is not empty \(71 records, 11 archived, 300 message ids\).*--force/);
+    expect(again.stderr).toMatch(/target database is not empty \(112 records, 11 archived, 300 message ids\).*--force/);
     expect(again.stderr).not.toContain('not-a-secret-but-hidden');
 
     const forced = cli(['--from', `lowdb:${source.path}`, '--to', `postgres:${url}`, '--force']);
     expect(forced.status).toBe(0);
-    expect(forced.stdout).toContain('verified: 71 records');
+    expect(forced.stdout).toContain('verified: 112 records');
 
   });
 

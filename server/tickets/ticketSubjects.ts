@@ -1,0 +1,62 @@
+/**
+ * What a ticket is about, as index keys, so that a fleet signal loads only the tickets it may
+ * concern instead of every active ticket (with thousands open, reading and checking all of them
+ * per fault dominated ticket work, and on PostgreSQL it is a read of the whole hot set).
+ *
+ * Subjects: `device:<device key>` for the ticket's device and every device of its faults, and
+ * `key:<ticket key>` (agent tickets `agent:<tenant>/<agentId>`, order tickets `order:…`). A signal
+ * names the subjects it can touch; the ticket service still filters the candidates with its exact
+ * rule (`concerns`), so the index only has to be a superset.
+ */
+import type { FleetSignal } from './fleetSignals.js';
+import { supplyOrderTicketKey, type SupplySignal } from './supplyOrderPolicy.js';
+
+/** Index record: ids of the hot tickets under one subject, sorted. */
+export interface SubjectIndex {
+  readonly tickets: readonly string[];
+}
+
+/** Subjects of a ticket record, read defensively (a stored value before it is parsed). */
+export function subjectsOfTicket(value: unknown): string[] {
+  const t = value as { device?: { id?: unknown } | null; faults?: unknown; key?: unknown } | null;
+  if (!t) return [];
+  const out = new Set<string>();
+  if (t.device && typeof t.device.id === 'string') out.add(`device:${t.device.id}`);
+  if (Array.isArray(t.faults)) for (const f of t.faults as Array<{ deviceId?: unknown }>) if (f && typeof f.deviceId === 'string') out.add(`device:${f.deviceId}`);
+  if (typeof t.key === 'string') out.add(`key:${t.key}`);
+  return [...out].sort();
+}
+
+export function subjectsOfSignal(s: FleetSignal): string[] {
+  switch (s.kind) {
+    case 'fault.raised':
+      return [`device:${s.device.id}`];
+    case 'fault.cleared':
+    case 'device.reachable':
+      return [`device:${s.deviceId}`];
+    case 'device.unreachable':
+      return [`device:${s.device.id}`, `key:agent:${s.agentId}`];
+    case 'agent.offline':
+    case 'agent.online':
+      return [`key:agent:${s.agentId}`];
+  }
+}
+
+export function subjectsOfSupplySignal(s: SupplySignal): string[] {
+  return [`key:${s.kind === 'supply.orderDue' ? supplyOrderTicketKey(s.draft.supply.deviceId, s.draft.supply.supplyIndex) : supplyOrderTicketKey(s.deviceId, s.supplyIndex)}`];
+}
+
+/** The index writes when a ticket's subjects change from `before` to `after` (both sorted sets). */
+export function subjectMoves(before: readonly string[], after: readonly string[]): { remove: string[]; add: string[] } {
+  return { remove: before.filter((s) => !after.includes(s)), add: after.filter((s) => !before.includes(s)) };
+}
+
+export function withTicket(index: SubjectIndex | undefined, id: string): SubjectIndex | null {
+  const ids = index?.tickets ?? [];
+  return ids.includes(id) ? null : { tickets: [...ids, id].sort() };
+}
+
+export function withoutTicket(index: SubjectIndex | undefined, id: string): SubjectIndex | null {
+  const ids = index?.tickets ?? [];
+  return ids.includes(id) ? { tickets: ids.filter((x) => x !== id) } : null;
+}
