@@ -136,14 +136,12 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
 
   // Only the leader marks silent agents offline (one offline event per agent across instances).
   let staleTimer = clock.setTimeout(function check() {
-    if (!cluster.leadership.isLeader()) {
-      staleTimer = clock.setTimeout(check, config.ingest.staleCheckInterval);
-      return;
+    if (cluster.leadership.isLeader()) {
+      ingest.markStaleAgents(config.ingest.agentStaleAfter).then(
+        (n) => n > 0 && logger.info({ agents: n }, 'agents marked offline after staying silent'),
+        (err: Error) => logger.error({ err: err.message }, 'staleness check failed'),
+      );
     }
-    ingest.markStaleAgents(config.ingest.agentStaleAfter).then(
-      (n) => n > 0 && logger.info({ agents: n }, 'agents marked offline after staying silent'),
-      (err: Error) => logger.error({ err: err.message }, 'staleness check failed'),
-    );
     staleTimer = clock.setTimeout(check, config.ingest.staleCheckInterval);
   }, config.ingest.staleCheckInterval);
 

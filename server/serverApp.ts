@@ -93,8 +93,9 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
       // Other instances reload at once on the bus note, and within CATALOGUE_REFRESH_MS if a note is lost.
       const liveCatalogue = await openCatalogue(config, repo, clock, logger, (revision) => void cluster.bus.publish({ kind: 'catalogue', body: revision }));
       catalogue = liveCatalogue;
+      const reloadCatalogue = () => void liveCatalogue.refresh().catch((err: Error) => logger.warn({ err: err.message }, 'reloading the contract/impact catalogue failed'));
       const detachCatalogueNotes = cluster.bus.subscribe((note) => {
-        if (note.kind === 'catalogue') liveCatalogue.refresh().catch((err: Error) => logger.warn({ err: err.message }, 'reloading the contract/impact catalogue failed'));
+        if (note.kind === 'catalogue') reloadCatalogue();
       });
       // Notifications (server/notifications): every notice queued durably here, sent by the leader's dispatcher.
       const notifier = new NotificationService({ settings: config.notifications, repo, clock, logger: logger.child({ component: 'notifications' }) });
@@ -138,7 +139,7 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
       const stopSweepFollowing = cluster.leadership.onChange((leader) => (leader ? forecastService.start() : forecastService.stop()));
       if (cluster.leadership.isLeader()) forecastService.start();
       // REST API under /api/v1 with its OpenAPI UI at /docs (server/api, docs/api.md).
-      const api = await registerApi(http, { config, repo, events, tickets: service, contracts: liveCatalogue, live, clock, logger: logger.child({ component: 'api' }), ...(options.env ? { env: options.env } : {}) });
+      const api = await registerApi(http, { config, repo, events, tickets: service, contracts: liveCatalogue, live, notifications: notifier, clock, logger: logger.child({ component: 'api' }), ...(options.env ? { env: options.env } : {}) });
       // Web dashboard: static pages under /dashboard/ that use the API above (server/dashboard, docs/dashboard.md).
       await http.register(dashboardPlugin);
       // Ticket timers run on the leader only (always this instance with lowdb storage).
@@ -151,7 +152,7 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
       if (notifier.enabled && cluster.leadership.isLeader()) notifier.dispatcher.start();
       // Edits made by another instance over the same store apply here within CATALOGUE_REFRESH_MS.
       let refreshTimer = clock.setTimeout(function refresh() {
-        liveCatalogue.refresh().catch((err: Error) => logger.warn({ err: err.message }, 'reloading the contract/impact catalogue failed'));
+        reloadCatalogue();
         refreshTimer = clock.setTimeout(refresh, CATALOGUE_REFRESH_MS);
       }, CATALOGUE_REFRESH_MS);
       return () => {

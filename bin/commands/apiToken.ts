@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { ApiRole, ApiTokenInputError, apiTokensFile, createApiToken, listApiTokens, revokeApiToken, type ApiTokenInfo } from '../../server/auth/apiTokens.js';
+import { ApiRole, ApiTokenInputError, ApiTokenState, apiTokensFile, createApiToken, listApiTokens, revokeApiToken, type ApiTokenInfo } from '../../server/auth/apiTokens.js';
 import { loadServerConfig } from '../../server/serverConfig.js';
 import { Duration } from '../../shared/config/common.js';
 import { toProblems } from '../../shared/validation.js';
@@ -82,7 +82,7 @@ export function apiTokenCommand(): Command {
       .option('--state <state>', 'only tokens in this state: active, expired or revoked')
       .option('--json', 'print JSON instead of a table'),
   ).action(async (opts: { state?: string; json?: boolean } & DataDirOptions) => {
-    if (opts.state !== undefined && !['active', 'expired', 'revoked'].includes(opts.state)) throw new CliError(`--state: expected one of active, expired, revoked, found ${JSON.stringify(opts.state)}`, 2);
+    if (opts.state !== undefined && !ApiTokenState.safeParse(opts.state).success) throw new CliError(`--state: expected one of ${ApiTokenState.options.join(', ')}, found ${JSON.stringify(opts.state)}`, 2);
     const tokens = (await listApiTokens(dataDirOf(opts), new Date())).filter((t) => opts.state === undefined || t.state === opts.state);
     process.stdout.write(opts.json ? `${JSON.stringify(tokens, null, 2)}\n` : tokens.length === 0 ? '# no API tokens\n' : `${formatTable(tokens)}\n`);
   });

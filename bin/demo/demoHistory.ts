@@ -18,7 +18,8 @@ import { FLEET_COLLECTIONS, type DeviceRecord } from '../../server/fleet/fleetMo
 import { DEFAULT_FORECAST_SETTINGS } from '../../server/forecast/supplyForecast.js';
 import { supplyRole } from '../../server/forecast/supplyHistory.js';
 import { workingDayClock, workingDaysOf } from '../../server/forecast/workingDayClock.js';
-import { HISTORY_COLLECTIONS, counterPoints, pointsOf, recordCounters, recordLevel, supplyId, type CounterTrack, type SupplyMeta, type SupplyTrack } from '../../server/history/deviceHistory.js';
+import { HISTORY_COLLECTIONS, counterPoints, pointsOf, recordCounters, recordLevel, supplyId, type CounterTrack, type SupplyTrack } from '../../server/history/deviceHistory.js';
+import { supplyMeta } from '../../server/history/historyRecorder.js';
 import type { ServerApp } from '../../server/serverApp.js';
 import { contractCatalogue } from '../../server/sla/contractCatalogue.js';
 import type { PolicyOutcome } from '../../server/tickets/ticketPolicy.js';
@@ -125,10 +126,10 @@ export async function seedDemoHistory(o: DemoHistoryOptions, devices: readonly D
 
       for (const s of d.supplies) {
         if (s.levelPercent === null) continue;
-        const role = supplyRole(s);
         const id = supplyId(d.key, s.index);
         const live = await tx.get<SupplyTrack>(HISTORY_COLLECTIONS.supplies, id);
-        const meta: SupplyMeta = { deviceKey: d.key, customerId: d.customerId, index: s.index, name: s.name, kind: s.kind, color: s.color, role, ...(s.partNumber ? { partNumber: s.partNumber } : {}) };
+        const meta = supplyMeta(d, s);
+        const role = meta.role;
         // Remaining capacity now, and working days until it is used up: about 4 for the lowest
         // toner/ink of every third device (an order is due now), 15–40 for the others. The history
         // starts at the cartridge's installation (100 %), at least MIN_SPAN working days ago.

@@ -4,7 +4,7 @@
  *
  *   const live = new LiveUpdates({ repo, clock, logger });
  *   const tickets = new TicketService({ …, onNotice: (n) => live.ticketNotice(n) });
- *   const api = await registerApi(http, { config, repo, events, tickets, contracts, live, clock, logger });
+ *   const api = await registerApi(http, { config, repo, events, tickets, contracts, live, notifications, clock, logger });
  *   …  await api.close();
  *
  * Schema-first: every route declares zod schemas for params, query, body and responses; they
@@ -27,6 +27,7 @@ import { AuthFailureLimiter } from '../auth/authFailureLimiter.js';
 import type { FleetEventBus } from '../events/fleetEvents.js';
 import type { ServerConfig } from '../serverConfig.js';
 import type { LiveCatalogue } from '../catalogue/liveCatalogue.js';
+import type { NotificationService } from '../notifications/notificationService.js';
 import type { Repository } from '../storage/repository.js';
 import type { TicketService } from '../tickets/ticketService.js';
 import { ApiError, ApiErrorBody, RequestValidationError, sendError } from './apiErrors.js';
@@ -52,6 +53,8 @@ export interface ApiDeps {
   /** Contracts and impact rules in force, editable through the API (server/catalogue). */
   readonly contracts: LiveCatalogue;
   readonly live: LiveUpdates;
+  /** Its dispatcher sends the test messages of POST /notifications/test (not started on followers: sendTest needs no loop). */
+  readonly notifications: NotificationService;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Where FLEETDESK_ADMIN_TOKEN is read (default process.env). */

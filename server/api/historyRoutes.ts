@@ -41,14 +41,23 @@ const DAY = 86_400_000;
 const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : iso(ms));
 
+/** What a supply is: the fields the forecast and the history views both start with. */
+const supplyIdentityShape = {
+  supplyIndex: z.number().int(),
+  name: z.string(),
+  partNumber: z.string().nullable(),
+  kind: SupplyKind,
+  color: z.string().nullable(),
+  role: z.enum(['consumable', 'receptacle']),
+};
+
+function supplyIdentity(track: SupplyTrack): z.infer<z.ZodObject<typeof supplyIdentityShape>> {
+  return { supplyIndex: track.index, name: track.name, partNumber: track.partNumber ?? null, kind: track.kind, color: track.color, role: track.role };
+}
+
 export const SupplyForecastView = z
   .object({
-    supplyIndex: z.number().int(),
-    name: z.string(),
-    partNumber: z.string().nullable(),
-    kind: SupplyKind,
-    color: z.string().nullable(),
-    role: z.enum(['consumable', 'receptacle']),
+    ...supplyIdentityShape,
     /** forecast | reached (empty/full now) | distant (beyond ~2 years) | notEnoughData */
     status: z.enum(['forecast', 'reached', 'distant', 'notEnoughData']),
     target: z.enum(['empty', 'full']),
@@ -84,12 +93,7 @@ export function forecastView(track: SupplyTrack, now: number): SupplyForecastVie
   if (!f) return null;
   const reached = f.status === 'reached';
   return {
-    supplyIndex: track.index,
-    name: track.name,
-    partNumber: track.partNumber ?? null,
-    kind: track.kind,
-    color: track.color,
-    role: track.role,
+    ...supplyIdentity(track),
     status: f.status,
     target: f.target,
     computedAt: iso(f.computedAt),
@@ -125,12 +129,7 @@ export async function deviceForecasts(repo: Pick<Repository, 'get'>, device: Pic
 
 const LevelPoint = z.object({ at: z.string(), levelPercent: z.number().nullable(), state: SupplyState });
 const SupplySeries = z.object({
-  supplyIndex: z.number().int(),
-  name: z.string(),
-  partNumber: z.string().nullable(),
-  kind: SupplyKind,
-  color: z.string().nullable(),
-  role: z.enum(['consumable', 'receptacle']),
+  ...supplyIdentityShape,
   points: z.array(LevelPoint),
   /** More points matched than `limit`: the oldest were left out. */
   truncated: z.boolean(),
@@ -266,12 +265,7 @@ export const historyRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { 
         const all = [...old, ...hot].filter((x) => within(x.at)).sort((a, b) => a.at - b.at);
         const cut = latest(all, q.limit);
         return {
-          supplyIndex: t.index,
-          name: t.name,
-          partNumber: t.partNumber ?? null,
-          kind: t.kind,
-          color: t.color,
-          role: t.role,
+          ...supplyIdentity(t),
           points: cut.rows.map((x) => ({ at: iso(x.at), levelPercent: x.levelPercent, state: x.state })),
           truncated: cut.truncated,
           forecast: forecastView(t, now),
@@ -325,8 +319,11 @@ export const historyRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { 
         return f.status === 'reached' || (f.status === 'forecast' && (f.earliest ?? f.at ?? Number.POSITIVE_INFINITY) <= horizon);
       });
       const rows: ToOrderRow[] = [];
+      // Several supplies of one device are usually due together: read each device once.
+      const devices = new Map<string, DeviceRecord | undefined>();
       for (const t of due) {
-        const d = await ctx.repo.get<DeviceRecord>(FLEET_COLLECTIONS.devices, t.deviceKey);
+        if (!devices.has(t.deviceKey)) devices.set(t.deviceKey, await ctx.repo.get<DeviceRecord>(FLEET_COLLECTIONS.devices, t.deviceKey));
+        const d = devices.get(t.deviceKey);
         if (!d || !d.supplies.some((s) => s.index === t.index)) continue;
         if (q.site !== undefined && d.siteId !== q.site) continue;
         const forecast = forecastView(t, now);

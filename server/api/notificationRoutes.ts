@@ -11,24 +11,15 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ID_PATTERN } from '../../shared/wire/topics.js';
 import { DELIVERIES, DeliveryAttempt, DeliveryKind, DeliveryStatus, type Delivery } from '../notifications/delivery.js';
-import { NotificationDispatcher } from '../notifications/notificationDispatcher.js';
 import { Language, NOTICE_KINDS } from '../notifications/notificationSettings.js';
 import { ApiError } from './apiErrors.js';
 import { requires } from './apiAuth.js';
 import type { ApiContext } from './apiPlugin.js';
-import { allOf, PageQuery, pageSchema, paginateWhere } from './pagination.js';
-
-function csv<const V extends string>(values: readonly V[]) {
-  return z
-    .string()
-    .max(400)
-    .transform((s) => s.split(',').map((x) => x.trim()))
-    .pipe(z.array(z.enum(values as [V, ...V[]])).min(1));
-}
+import { allOf, commaList, PageQuery, pageSchema, paginateWhere } from './pagination.js';
 
 export const DeliveryQuery = PageQuery.extend({
-  status: csv(DeliveryStatus.options).optional().describe('comma-separated: pending, delivered, failed (default: all)'),
-  kind: csv([...NOTICE_KINDS, 'test'] as const).optional().describe('comma-separated event kinds (or test)'),
+  status: commaList(DeliveryStatus.options, 400).optional().describe('comma-separated: pending, delivered, failed (default: all)'),
+  kind: commaList([...NOTICE_KINDS, 'test'] as const, 400).optional().describe('comma-separated event kinds (or test)'),
   ticket: z.string().min(1).max(64).optional().describe('a ticket id'),
   channel: z.enum(['webhook', 'email']).optional(),
   month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month "YYYY-MM"').optional().describe('UTC month in which delivered/failed ones finished (default: this month)'),
@@ -89,9 +80,8 @@ export const notificationRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scop
   const app = scope.withTypeProvider<ZodTypeProvider>();
   const tags = ['notifications'];
   const settings = ctx.config.notifications;
-  // A dispatcher of its own that is never started: test messages are sent by the request itself.
-  const tester = new NotificationDispatcher({ repo: ctx.repo, settings, clock: ctx.clock, logger: ctx.logger });
-  scope.addHook('onClose', () => tester.close());
+  // The server's dispatcher (started on the leader only): sendTest is one attempt made by the request itself.
+  const tester = ctx.notifications.dispatcher;
 
   app.get(
     '/notifications/deliveries',
@@ -106,9 +96,14 @@ export const notificationRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scop
         for await (const rec of ctx.repo.readArchive<Delivery>(DELIVERIES, month)) if (statuses.has(rec.value.status)) all.push(rec.value);
       }
       all.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
-      const kinds = q.kind ? new Set<string>(q.kind) : null;
-      const keep = allOf<Delivery>([...(kinds ? [(d: Delivery) => kinds.has(d.kind)] : []), ...(q.ticket !== undefined ? [(d: Delivery) => d.ticketId === q.ticket] : []), ...(q.channel !== undefined ? [(d: Delivery) => d.channel === q.channel] : [])]);
-      return paginateWhere(all, keep, q, view);
+      const checks: Array<(d: Delivery) => boolean> = [];
+      if (q.kind) {
+        const kinds = new Set<string>(q.kind);
+        checks.push((d) => kinds.has(d.kind));
+      }
+      if (q.ticket !== undefined) checks.push((d) => d.ticketId === q.ticket);
+      if (q.channel !== undefined) checks.push((d) => d.channel === q.channel);
+      return paginateWhere(all, allOf(checks), q, view);
     },
   );
 

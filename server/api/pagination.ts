@@ -12,6 +12,15 @@ export const PageQuery = z.strictObject({
 });
 export type PageQuery = z.infer<typeof PageQuery>;
 
+/** A list filter parameter: "a,b" → ["a", "b"], each checked against `values`. */
+export function commaList<const V extends string>(values: readonly V[], maxLength: number) {
+  return z
+    .string()
+    .max(maxLength)
+    .transform((s) => s.split(',').map((x) => x.trim()))
+    .pipe(z.array(z.enum(values as [V, ...V[]])).min(1));
+}
+
 export function pageSchema<T extends z.ZodType>(item: T) {
   return z.object({
     items: z.array(item),

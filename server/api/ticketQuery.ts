@@ -9,20 +9,11 @@ import { IMPACT_RANK, Impact } from '../sla/contract.js';
 import { TicketStatus, type Ticket } from '../tickets/ticket.js';
 import { activeClock, activeDeadline } from '../tickets/workQueue.js';
 import type { TicketSummary } from './apiSchemas.js';
-import { allOf } from './pagination.js';
-
-/** "a,b" → ["a", "b"], each checked against `item`. */
-function csv<const V extends string>(values: readonly V[]) {
-  return z
-    .string()
-    .max(200)
-    .transform((s) => s.split(',').map((x) => x.trim()))
-    .pipe(z.array(z.enum(values as [V, ...V[]])).min(1));
-}
+import { allOf, commaList } from './pagination.js';
 
 export const TicketFilter = z.strictObject({
-  status: csv(TicketStatus.options).optional().describe('comma-separated statuses; default: every status but closed'),
-  impact: csv(Impact.options).optional().describe('comma-separated impacts'),
+  status: commaList(TicketStatus.options, 200).optional().describe('comma-separated statuses; default: every status but closed'),
+  impact: commaList(Impact.options, 200).optional().describe('comma-separated impacts'),
   queue: z.string().min(1).max(64).optional(),
   customer: z.string().min(1).max(128).optional(),
   device: z.string().min(1).max(600).optional().describe('device key'),
@@ -90,7 +81,7 @@ export function summary(t: Ticket): z.infer<typeof TicketSummary> {
     device: t.device ? { id: t.device.id, vendor: t.device.vendor, model: t.device.model, serial: t.device.serial } : null,
     faultCodes: t.faults.map((f) => f.code),
     openedAt: t.openedAt,
-    deadlineAt: activeDeadline(t),
+    deadlineAt: clock?.deadlineAt ?? null,
     warnAt: clock?.warnAt ?? null,
     warned: clock?.warned ?? false,
     breached: isBreached(t),

@@ -7,13 +7,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ApiRole, ApiTokenInputError, createApiToken, listApiTokens, NewApiToken, revokeApiToken } from '../auth/apiTokens.js';
+import { ApiRole, ApiTokenInputError, ApiTokenState, createApiToken, listApiTokens, NewApiToken, revokeApiToken } from '../auth/apiTokens.js';
 import { ApiError } from './apiErrors.js';
 import { principalOf, requires } from './apiAuth.js';
 import type { ApiContext } from './apiPlugin.js';
 import { allOf, PageQuery, pageSchema, paginateWhere } from './pagination.js';
-
-const TokenState = z.enum(['active', 'expired', 'revoked']);
 
 const TokenView = z
   .object({
@@ -25,7 +23,7 @@ const TokenView = z
     expiresAt: z.string().nullable(),
     revokedAt: z.string().nullable(),
     revokedBy: z.string().nullable(),
-    state: TokenState,
+    state: ApiTokenState,
   })
   .meta({ id: 'ApiToken' });
 
@@ -44,7 +42,7 @@ export const tokenRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
       schema: {
         tags,
         summary: 'API tokens, oldest first (never the secret or its hash)',
-        querystring: PageQuery.extend({ state: TokenState.optional(), role: ApiRole.optional(), customer: z.string().min(1).max(128).optional() }),
+        querystring: PageQuery.extend({ state: ApiTokenState.optional(), role: ApiRole.optional(), customer: z.string().min(1).max(128).optional() }),
         response: { 200: pageSchema(TokenView) },
       },
     },

@@ -62,6 +62,10 @@ interface StoredApiToken {
   readonly revokedBy?: string | null;
 }
 
+/** A token's state at a given instant. */
+export const ApiTokenState = z.enum(['active', 'expired', 'revoked']);
+export type ApiTokenState = z.infer<typeof ApiTokenState>;
+
 /** What may be shown of a token: everything but its hash. */
 export interface ApiTokenInfo {
   readonly id: string;
@@ -73,7 +77,7 @@ export interface ApiTokenInfo {
   readonly revokedAt: string | null;
   readonly revokedBy: string | null;
   /** active | expired | revoked, at the instant asked about. */
-  readonly state: 'active' | 'expired' | 'revoked';
+  readonly state: ApiTokenState;
 }
 
 /** Bad input that the schema cannot judge alone (an expiry in the past); `field` names it. */
@@ -87,7 +91,7 @@ export class ApiTokenInputError extends Error {
   }
 }
 
-function stateOf(t: StoredApiToken, nowMs: number): ApiTokenInfo['state'] {
+function stateOf(t: StoredApiToken, nowMs: number): ApiTokenState {
   if (t.revokedAt) return 'revoked';
   if (t.expiresAt && Date.parse(t.expiresAt) <= nowMs) return 'expired';
   return 'active';
@@ -134,7 +138,8 @@ async function update(dataDir: string, change: (data: TokenFile) => void): Promi
 
 /** Creates a token; returns it (shown once) with its id. Throws a ZodError / ApiTokenInputError for bad input. */
 export async function createApiToken(dataDir: string, input: NewApiToken, now: Date): Promise<{ id: string; token: string; info: ApiTokenInfo }> {
-  const spec = NewApiToken.parse(input);
+  // reportInput: errors show what was given (e.g. the customer an admin token must not name).
+  const spec = NewApiToken.parse(input, { reportInput: true });
   const expiresAt = spec.expiresAt === undefined ? null : new Date(spec.expiresAt).toISOString();
   if (expiresAt !== null && Date.parse(expiresAt) <= now.getTime()) throw new ApiTokenInputError('expiresAt', `expiresAt: expected an instant in the future, found ${spec.expiresAt} (now is ${now.toISOString()})`);
   const token = newToken();
@@ -225,8 +230,8 @@ export async function ensureAdminToken(dataDir: string, env: NodeJS.ProcessEnv, 
 
 /** Resolves bearer tokens to principals; re-reads the token file when it changes. */
 export class ApiTokenVerifier {
-  /** Tokens that are not revoked, with their expiry (ms, or Infinity). */
-  private byHash = new Map<string, { principal: Principal; expiresAt: number }>();
+  /** Tokens that are not revoked; their expiry (ms, or Infinity) is in expiryById. */
+  private byHash = new Map<string, Principal>();
   private expiryById = new Map<string, number>();
   private loadedMtime = '';
   private checkedAt = -1;
@@ -260,13 +265,12 @@ export class ApiTokenVerifier {
     }
     if (mtime === this.loadedMtime) return;
     const data = await new DurableJsonFile<TokenFile>(apiTokensFile(this.dataDir)).read();
-    const next = new Map<string, { principal: Principal; expiresAt: number }>();
+    const next = new Map<string, Principal>();
     const expiry = new Map<string, number>();
     for (const t of Object.values(data?.tokens ?? {})) {
       if (t.revokedAt) continue;
-      const expiresAt = t.expiresAt ? Date.parse(t.expiresAt) : Number.POSITIVE_INFINITY;
-      next.set(t.sha256, { principal: { tokenId: t.id, name: t.name, role: t.role, customerId: t.customerId }, expiresAt });
-      expiry.set(t.id, expiresAt);
+      next.set(t.sha256, { tokenId: t.id, name: t.name, role: t.role, customerId: t.customerId });
+      expiry.set(t.id, t.expiresAt ? Date.parse(t.expiresAt) : Number.POSITIVE_INFINITY);
     }
     this.byHash = next;
     this.expiryById = expiry;
@@ -296,6 +300,6 @@ export class ApiTokenVerifier {
     await this.reload();
     // A map lookup by the hash: the comparison never touches the secret itself.
     const hit = this.byHash.get(sha256(token));
-    return hit && hit.expiresAt > this.wallNow() ? hit.principal : undefined;
+    return hit && this.isActive(hit.tokenId) ? hit : undefined;
   }
 }

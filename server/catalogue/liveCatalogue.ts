@@ -255,20 +255,13 @@ export class LiveCatalogue implements ContractCatalogue {
 
   /** The audit trail, newest first. */
   changes(): CatalogueChange[] {
-    const out: CatalogueChange[] = [];
-    const order: number[] = [];
+    const out: Array<{ c: CatalogueChange; rev: number }> = [];
     for (const list of this.contractHistory.values()) {
-      for (const r of list) {
-        out.push({ kind: 'contract', id: r.contractId, version: r.version, action: r.action, at: r.at, by: r.by, changed: r.changed });
-        order.push(r.revision);
-      }
+      for (const r of list) out.push({ c: { kind: 'contract', id: r.contractId, version: r.version, action: r.action, at: r.at, by: r.by, changed: r.changed }, rev: r.revision });
     }
-    for (const r of this.impactHistory) {
-      out.push({ kind: 'impactRules', id: 'impact-rules', version: r.version, action: r.action, at: r.at, by: r.by, changed: r.changed });
-      order.push(r.revision);
-    }
+    for (const r of this.impactHistory) out.push({ c: { kind: 'impactRules', id: 'impact-rules', version: r.version, action: r.action, at: r.at, by: r.by, changed: r.changed }, rev: r.revision });
     // Newest first by the head revision each change produced (instants can tie within a millisecond).
-    return out.map((c, i) => ({ c, rev: order[i]! })).sort((a, b) => b.rev - a.rev).map((x) => x.c);
+    return out.sort((a, b) => b.rev - a.rev).map((x) => x.c);
   }
 
   private now(): string {

@@ -55,7 +55,7 @@ export async function startCluster(config: ServerConfig, deps: { clock: Clock; l
   // The bus retries by itself; a database that is down at start is reported by the store first.
   await bus.start().catch(() => undefined);
   const leadership = new LockLeadership({
-    lock: new PgLeaderLock({ ...db, group, instanceId, logger: deps.logger }),
+    lock: new PgLeaderLock({ ...db, group, instanceId }),
     clock: deps.clock,
     logger: deps.logger.child({ component: 'leadership' }),
     checkIntervalMs: s.checkInterval,

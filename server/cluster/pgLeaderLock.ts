@@ -16,7 +16,6 @@
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { Logger } from '../../shared/logging.js';
 import type { LeaderLock } from './leadership.js';
 
 /** The advisory lock key of a cluster group: the first 63 bits of SHA-256("fleetdesk:leader:<group>"). */
@@ -31,7 +30,6 @@ export interface PgLeaderLockOptions {
   readonly password?: string;
   readonly group: string;
   readonly instanceId: string;
-  readonly logger?: Logger;
   /** Connection attempt bound (ms). */
   readonly connectTimeoutMs?: number;
 }

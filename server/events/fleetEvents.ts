@@ -151,11 +151,7 @@ export class FleetEventBus {
 
   /** Adds a handler; returns a function that removes it. */
   subscribe(handler: FleetEventHandler): () => void {
-    this.handlers.push(handler);
-    return () => {
-      const i = this.handlers.indexOf(handler);
-      if (i >= 0) this.handlers.splice(i, 1);
-    };
+    return addHandler(this.handlers, handler);
   }
 
   private readonly deviceHandlers: DeviceUpdateHandler[] = [];
@@ -167,23 +163,11 @@ export class FleetEventBus {
 
   /** Adds a device update handler; returns a function that removes it. */
   subscribeDeviceUpdates(handler: DeviceUpdateHandler): () => void {
-    this.deviceHandlers.push(handler);
-    return () => {
-      const i = this.deviceHandlers.indexOf(handler);
-      if (i >= 0) this.deviceHandlers.splice(i, 1);
-    };
+    return addHandler(this.deviceHandlers, handler);
   }
 
-  async emitDeviceUpdate(update: DeviceUpdate, tx: Transaction): Promise<void> {
-    for (const handler of this.deviceHandlers) {
-      try {
-        await handler(update, tx);
-      } catch (err) {
-        if (abortsUnitOfWork(err)) throw err;
-        this.handlerErrors += 1;
-        this.logger?.error({ err, messageId: update.messageId, device: update.device.key }, 'device update handler failed; the fleet change is kept');
-      }
-    }
+  emitDeviceUpdate(update: DeviceUpdate, tx: Transaction): Promise<void> {
+    return this.deliver(this.deviceHandlers, update, tx, () => ({ messageId: update.messageId, device: update.device.key }), 'device update handler failed; the fleet change is kept');
   }
 
   /**
@@ -227,16 +211,30 @@ export class FleetEventBus {
     }
   }
 
-  async emit(event: FleetEvent, tx: Transaction): Promise<void> {
-    for (const handler of this.handlers) {
+  emit(event: FleetEvent, tx: Transaction): Promise<void> {
+    return this.deliver(this.handlers, event, tx, () => ({ eventId: event.eventId, eventType: event.type }), 'fleet event handler failed; the fleet change is kept');
+  }
+
+  /** Calls the handlers in order; a failing one is logged and counted, the others still run. */
+  private async deliver<A>(handlers: readonly ((arg: A, tx: Transaction) => void | Promise<void>)[], arg: A, tx: Transaction, context: () => object, failed: string): Promise<void> {
+    for (const handler of handlers) {
       try {
-        await handler(event, tx);
+        await handler(arg, tx);
       } catch (err) {
         // A conflict with another instance or a storage failure voids the whole unit: not a handler bug.
         if (abortsUnitOfWork(err)) throw err;
         this.handlerErrors += 1;
-        this.logger?.error({ err, eventId: event.eventId, eventType: event.type }, 'fleet event handler failed; the fleet change is kept');
+        this.logger?.error({ err, ...context() }, failed);
       }
     }
   }
+}
+
+/** Adds `handler` to `list`; returns a function that removes it. */
+function addHandler<H>(list: H[], handler: H): () => void {
+  list.push(handler);
+  return () => {
+    const i = list.indexOf(handler);
+    if (i >= 0) list.splice(i, 1);
+  };
 }

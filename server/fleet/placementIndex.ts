@@ -7,8 +7,9 @@
  *
  * An index record is written only when a device appears, moves to another site or agent, or is
  * re-keyed, never on ordinary readings. A store written before the index existed has no index
- * records: the first read of a missing one builds it from the device records (once per site or
- * agent), so no migration step is needed.
+ * records and no marker: the first read of a missing entry builds every entry from the device
+ * records at once and sets the marker, so no migration step is needed and a new site later costs
+ * no listing.
  */
 import type { DeviceRecord } from './fleetModel.js';
 
@@ -17,14 +18,18 @@ export const PLACEMENT_COLLECTIONS = {
   siteDevices: 'siteDevices',
   /** id: "<tenant>/<agentId>". */
   agentDevices: 'agentDevices',
+  /** Marker record PLACEMENT_INDEX_BUILT: the indexes cover every device (set when they are first built). */
+  meta: 'fleetMeta',
 } as const;
+
+export const PLACEMENT_INDEX_BUILT = 'placementIndex';
 
 /** Device keys, sorted, without duplicates. */
 export interface PlacementIndex {
   readonly devices: readonly string[];
 }
 
-export type PlacementCollection = (typeof PLACEMENT_COLLECTIONS)[keyof typeof PLACEMENT_COLLECTIONS];
+export type PlacementCollection = typeof PLACEMENT_COLLECTIONS.siteDevices | typeof PLACEMENT_COLLECTIONS.agentDevices;
 
 /** The index entries a device belongs to. */
 export function placementsOf(d: Pick<DeviceRecord, 'siteId' | 'tenant' | 'agentId'>): Array<{ collection: PlacementCollection; id: string }> {
@@ -32,11 +37,6 @@ export function placementsOf(d: Pick<DeviceRecord, 'siteId' | 'tenant' | 'agentI
     { collection: PLACEMENT_COLLECTIONS.siteDevices, id: d.siteId },
     { collection: PLACEMENT_COLLECTIONS.agentDevices, id: `${d.tenant}/${d.agentId}` },
   ];
-}
-
-/** Whether a device record belongs to an index entry (used to build a missing entry from the devices). */
-export function belongsTo(collection: PlacementCollection, id: string, d: Pick<DeviceRecord, 'siteId' | 'tenant' | 'agentId'>): boolean {
-  return collection === PLACEMENT_COLLECTIONS.siteDevices ? d.siteId === id : `${d.tenant}/${d.agentId}` === id;
 }
 
 export function indexOf(keys: Iterable<string>): PlacementIndex {

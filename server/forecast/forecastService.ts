@@ -16,7 +16,7 @@
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logging.js';
 import { FLEET_COLLECTIONS, type DeviceRecord, type FleetDirectory } from '../fleet/fleetModel.js';
-import { HISTORY_COLLECTIONS, levelReadings, pageReadings, supplyId, type CounterTrack, type ForecastSummary, type SupplyTrack } from '../history/deviceHistory.js';
+import { appendedPinned, HISTORY_COLLECTIONS, levelReadings, pageReadings, supplyId, type CounterTrack, type ForecastSummary, type SupplyTrack } from '../history/deviceHistory.js';
 import type { HistoryRecorder } from '../history/historyRecorder.js';
 import type { Contract } from '../sla/contract.js';
 import { abortsUnitOfWork, type Repository, type Transaction } from '../storage/repository.js';
@@ -100,8 +100,7 @@ export class ForecastService {
   /** Forecasts at ingest: the recorder calls back when a supply's history changed. */
   attach(recorder: HistoryRecorder): void {
     recorder.onSupplyRecorded(async (tx, { track, update, device, at }) => {
-      const last = track.s[track.s.length - 1] ?? '';
-      const pinned = update.appended && last !== last.toLowerCase();
+      const pinned = appendedPinned(update);
       const now = Math.max(this.o.clock.now(), at);
       // A replacement refreshes at once (closes the order); a pinned point (empty, full, -3) or a
       // new point a forecast older than recomputeAfterMs; overwriting the day's latest point one

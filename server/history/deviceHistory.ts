@@ -124,16 +124,9 @@ export interface SupplyOrderState {
   closedAt?: number;
 }
 
-export interface SupplyTrack {
+/** One supply's bounded history record: what it is (SupplyMeta) and its thinned level points. */
+export interface SupplyTrack extends SupplyMeta {
   v: 1;
-  deviceKey: string;
-  customerId: string;
-  index: number;
-  name: string;
-  partNumber?: string;
-  kind: SupplyKind;
-  color: string | null;
-  role: SupplyRole;
   /** Epoch ms that `t` counts from. */
   base: number;
   /** Minutes since `base`, ascending. */
@@ -214,19 +207,14 @@ function encode(meta: SupplyMeta, base: number, points: readonly SupplyPoint[], 
   const track: SupplyTrack = {
     v: 1,
     deviceKey: meta.deviceKey,
-    customerId: meta.customerId,
     index: meta.index,
-    name: meta.name,
-    kind: meta.kind,
-    color: meta.color,
-    role: meta.role,
+    ...metaFields(meta),
     base,
     t: points.map((p) => Math.round((p.at - base) / MINUTE)),
     l: points.map((p) => p.levelPercent),
     s: points.map((p) => (p.pinned ? STATE_CODE[p.state].toUpperCase() : STATE_CODE[p.state])).join(''),
     cuts,
   };
-  if (meta.partNumber !== undefined) track.partNumber = meta.partNumber;
   if (rest.forecast !== undefined) track.forecast = rest.forecast;
   if (rest.order !== undefined) track.order = rest.order;
   return track;
@@ -242,6 +230,12 @@ export interface LevelUpdate {
   cut: boolean;
   /** Points that left the hot record. */
   archived: ArchiveChunk | null;
+}
+
+/** The update added a pinned point (a replacement, an empty, a -3…): the new point is the last, pinned ones are upper case. */
+export function appendedPinned(u: LevelUpdate): boolean {
+  const last = u.track.s[u.track.s.length - 1] ?? '';
+  return u.appended && last !== last.toLowerCase();
 }
 
 /**
@@ -374,7 +368,8 @@ function trailingSameState(track: SupplyTrack, code: string): number {
   return n;
 }
 
-function metaFields(meta: SupplyMeta): Partial<SupplyTrack> {
+/** What a reading may change of a supply's description (device and index identify the record). */
+function metaFields(meta: SupplyMeta): Omit<SupplyMeta, 'deviceKey' | 'index'> {
   return { customerId: meta.customerId, name: meta.name, kind: meta.kind, color: meta.color, role: meta.role, ...(meta.partNumber !== undefined ? { partNumber: meta.partNumber } : {}) };
 }
 

@@ -15,6 +15,7 @@ import type { DeviceRecord } from '../fleet/fleetModel.js';
 import { supplyRole } from '../forecast/supplyHistory.js';
 import type { Transaction } from '../storage/repository.js';
 import {
+  appendedPinned,
   DEFAULT_HISTORY_LIMITS,
   HISTORY_COLLECTIONS,
   recordCounters,
@@ -131,17 +132,7 @@ export class HistoryRecorder {
   private async recordSupply(tx: Transaction, d: DeviceRecord, s: Supply, at: number): Promise<boolean> {
     const id = supplyId(d.key, s.index);
     const old = await tx.get<SupplyTrack>(SUPPLIES, id);
-    const meta: SupplyMeta = {
-      deviceKey: d.key,
-      customerId: d.customerId,
-      index: s.index,
-      name: s.name,
-      kind: s.kind,
-      color: s.color,
-      role: supplyRole(s),
-      ...(s.partNumber !== undefined && s.partNumber.trim() !== '' ? { partNumber: s.partNumber } : {}),
-    };
-    const update = recordLevel(old, meta, { at, levelPercent: s.levelPercent, state: s.state }, this.limits);
+    const update = recordLevel(old, supplyMeta(d, s), { at, levelPercent: s.levelPercent, state: s.state }, this.limits);
     if (!update.changed) return false;
     let track = update.track;
     if (this.hook) {
@@ -155,8 +146,7 @@ export class HistoryRecorder {
     await tx.put(SUPPLIES, id, track);
     this.stats.supplyWrites += 1;
     if (update.archived) await this.archive(tx, update.archived, at);
-    const last = update.track.s[update.track.s.length - 1] ?? '';
-    return update.cut || (update.appended && last !== last.toLowerCase());
+    return update.cut || appendedPinned(update);
   }
 
   private async archive(tx: Transaction, chunk: ArchiveChunk, now: number): Promise<void> {
@@ -166,6 +156,20 @@ export class HistoryRecorder {
     await tx.archive(ARCHIVE, id, chunk, new Date(now));
     this.stats.archivedChunks += 1;
   }
+}
+
+/** How a supply of a device is described on its history record (a blank part number is none). */
+export function supplyMeta(d: Pick<DeviceRecord, 'key' | 'customerId'>, s: Supply): SupplyMeta {
+  return {
+    deviceKey: d.key,
+    customerId: d.customerId,
+    index: s.index,
+    name: s.name,
+    kind: s.kind,
+    color: s.color,
+    role: supplyRole(s),
+    ...(s.partNumber !== undefined && s.partNumber.trim() !== '' ? { partNumber: s.partNumber } : {}),
+  };
 }
 
 function msOr(iso: string, fallback: number): number {

@@ -39,7 +39,7 @@ import { applyAgentStatus, applyDeviceEvent, applyDeviceState, applyTelemetry, s
 import { classifyImpact, type ImpactTable } from '../impact/impactRules.js';
 import type { ServerMetrics } from '../http/metrics.js';
 import { StoreFailedError, type Repository, type Transaction } from '../storage/repository.js';
-import { belongsTo, indexOf, PLACEMENT_COLLECTIONS, placementMoves, withDevice, withoutDevice, type PlacementCollection, type PlacementIndex } from '../fleet/placementIndex.js';
+import { indexOf, PLACEMENT_COLLECTIONS, PLACEMENT_INDEX_BUILT, placementMoves, placementsOf, withDevice, withoutDevice, type PlacementCollection, type PlacementIndex } from '../fleet/placementIndex.js';
 
 export type IngestRejectReason = RejectReason | 'not-authorized' | 'wrong-direction' | 'internal-error';
 
@@ -108,6 +108,20 @@ export class Ingest {
     return typeof i === 'function' ? i() : i;
   }
 
+  /**
+   * One store transaction; once it commits, the after-commit effects (FleetEventBus.afterCommit)
+   * of the attempt that committed run: a PostgreSQL store may run the unit more than once.
+   */
+  private async unitOfWork<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    let attempt: Transaction | undefined;
+    const result = await this.o.repo.transaction((tx) => {
+      attempt = tx;
+      return work(tx);
+    });
+    this.o.events.committed(attempt);
+    return result;
+  }
+
   /** Server-side last-seen time of an agent (ms), from any message it sent. */
   agentLastSeen(key: string): number | undefined {
     return this.lastSeen.get(key);
@@ -124,14 +138,8 @@ export class Ingest {
     }
     if (msg.type === 'agent.command') return this.reject(topic, 'wrong-direction', 'agent.command messages go from the server to agents, never the other way', sender);
     let outcome: 'accepted' | 'duplicate' | 'stale';
-    // The attempt that committed (a PostgreSQL store may retry the unit): its after-commit effects run.
-    let attempt: Transaction | undefined;
     try {
-      outcome = await this.o.repo.transaction((tx) => {
-        attempt = tx;
-        return this.apply(tx, msg);
-      });
-      this.o.events.committed(attempt);
+      outcome = await this.unitOfWork((tx) => this.apply(tx, msg));
     } catch (err) {
       const error = (err as Error).message;
       if (err instanceof StoreFailedError) {
@@ -164,7 +172,7 @@ export class Ingest {
     // run the unit again after a serialization failure).
     const started = performance.now();
     const verdicts: (IngestVerdict | undefined)[] = new Array<IngestVerdict | undefined>(messages.length);
-    const valid: { index: number; topic: string; type: WireMessage['type']; id: string; msg: Exclude<WireMessage, { type: 'agent.command' }> | undefined }[] = [];
+    const valid: { index: number; topic: string; msg: Exclude<WireMessage, { type: 'agent.command' }> }[] = [];
     for (let i = 0; i < messages.length; i++) {
       const { topic, payload } = messages[i]!;
       const decoded = decodeMessage(topic, payload, this.decodeOptions);
@@ -178,19 +186,14 @@ export class Ingest {
         verdicts[i] = this.reject(topic, 'not-authorized', `agent ${sender.tenant}/${sender.agentId} may not publish for ${msg.tenant}/${msg.agentId}`, sender);
       } else if (msg.type === 'agent.command') {
         verdicts[i] = this.reject(topic, 'wrong-direction', 'agent.command messages go from the server to agents, never the other way', sender);
-      } else valid.push({ index: i, topic, type: msg.type, id: msg.id, msg });
+      } else valid.push({ index: i, topic, msg });
     }
     if (valid.length === 0) return verdicts as IngestVerdict[];
     const outcomes: ('accepted' | 'duplicate' | 'stale' | Error)[] = new Array<'accepted' | 'duplicate' | 'stale' | Error>(valid.length);
-    let attempt: Transaction | undefined;
     try {
-      await this.o.repo.transaction(async (tx) => {
-        attempt = tx;
+      await this.unitOfWork(async (tx) => {
         for (let j = 0; j < valid.length; j++) {
-          const entry = valid[j]!;
-          // Kept until the commit: a PostgreSQL store runs this whole unit again after a
-          // serialization failure, so it must be able to apply every message again.
-          const msg = entry.msg!;
+          const { msg } = valid[j]!;
           const mark = this.o.events.effectsMark(tx);
           try {
             outcomes[j] = await tx.savepoint(() => this.apply(tx, msg));
@@ -201,15 +204,14 @@ export class Ingest {
           }
         }
       });
-      this.o.events.committed(attempt);
     } catch (err) {
       const error = (err as Error).message;
-      for (const { index, topic, id } of valid) {
+      for (const { index, topic, msg } of valid) {
         if (err instanceof StoreFailedError) {
-          this.o.logger.error({ topic, messageId: id, err: error }, 'message not stored; it will not be acknowledged');
+          this.o.logger.error({ topic, messageId: msg.id, err: error }, 'message not stored; it will not be acknowledged');
           verdicts[index] = { outcome: 'failed', error };
         } else {
-          this.o.logger.error({ topic, messageId: id, err }, 'applying the message failed; it is dropped');
+          this.o.logger.error({ topic, messageId: msg.id, err }, 'applying the message failed; it is dropped');
           verdicts[index] = this.reject(topic, 'internal-error', `applying the message failed: ${error}`, sender);
         }
       }
@@ -217,17 +219,17 @@ export class Ingest {
     }
     const seconds = (performance.now() - started) / 1000;
     for (let j = 0; j < valid.length; j++) {
-      const { index, topic, type, id } = valid[j]!;
+      const { index, topic, msg } = valid[j]!;
       const outcome = outcomes[j]!;
       if (outcome instanceof Error) {
         // A bug while applying this message: its savepoint was rolled back; redelivery would fail the same way.
-        this.o.logger.error({ topic, messageId: id, err: outcome }, 'applying the message failed; it is dropped');
+        this.o.logger.error({ topic, messageId: msg.id, err: outcome }, 'applying the message failed; it is dropped');
         verdicts[index] = this.reject(topic, 'internal-error', `applying the message failed: ${outcome.message}`, sender);
         continue;
       }
-      if (outcome === 'accepted') this.o.metrics.accepted.inc(typeLabel(type));
+      if (outcome === 'accepted') this.o.metrics.accepted.inc(typeLabel(msg.type));
       else if (outcome === 'duplicate') this.o.metrics.duplicates.inc();
-      else this.o.metrics.stale.inc(typeLabel(type));
+      else this.o.metrics.stale.inc(typeLabel(msg.type));
       this.o.metrics.ingestLatency.observe(seconds);
       verdicts[index] = HANDLED[outcome];
     }
@@ -435,9 +437,21 @@ export class Ingest {
   private async placement(tx: Transaction, collection: PlacementCollection, id: string): Promise<PlacementIndex> {
     const known = await tx.get<PlacementIndex>(collection, id);
     if (known) return known;
-    const built = indexOf((await tx.list<DeviceRecord>(DEVICES)).filter((d) => belongsTo(collection, id, d)).map((d) => d.key));
-    await tx.put(collection, id, built);
-    return built;
+    // A missing entry is an empty site or agent once the indexes exist; only a store from before
+    // them is indexed, all at once, from the device records (one listing, then the marker).
+    if ((await tx.get<{ built: boolean }>(PLACEMENT_COLLECTIONS.meta, PLACEMENT_INDEX_BUILT))?.built) return { devices: [] };
+    const entries = new Map<string, { collection: PlacementCollection; id: string; keys: string[] }>();
+    for (const d of await tx.list<DeviceRecord>(DEVICES)) {
+      for (const p of placementsOf(d)) {
+        const k = `${p.collection}/${p.id}`;
+        const entry = entries.get(k) ?? { ...p, keys: [] };
+        entry.keys.push(d.key);
+        entries.set(k, entry);
+      }
+    }
+    for (const e of entries.values()) if (!(await tx.get(e.collection, e.id))) await tx.put(e.collection, e.id, indexOf(e.keys));
+    await tx.put(PLACEMENT_COLLECTIONS.meta, PLACEMENT_INDEX_BUILT, { built: true });
+    return (await tx.get<PlacementIndex>(collection, id)) ?? { devices: [] };
   }
 
   private async deviceContext(tx: Transaction, device: DeviceRecord): Promise<DeviceContext> {
@@ -460,9 +474,7 @@ export class Ingest {
 
   /** Marks agents that have been silent too long offline (one transaction, one event per agent). */
   async markStaleAgents(staleAfterMs: number): Promise<number> {
-    let attempt: Transaction | undefined;
-    const n = await this.o.repo.transaction(async (tx) => {
-      attempt = tx;
+    return this.unitOfWork(async (tx) => {
       const now = this.nowIso();
       const agents = await tx.list<AgentRecord>(AGENTS);
       const stale = staleAgents(agents, (k) => this.lastSeen.get(k), this.o.clock.now(), staleAfterMs);
@@ -473,7 +485,5 @@ export class Ingest {
       }
       return stale.length;
     });
-    this.o.events.committed(attempt);
-    return n;
   }
 }

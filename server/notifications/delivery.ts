@@ -74,21 +74,12 @@ export function webhookBody(id: string, facts: NoticeFacts, message: RenderedMes
     event: facts.kind,
     occurredAt: new Date(facts.at).toISOString(),
     detail: facts.detail,
+    // The ticket facts as they are, with ISO instants (spread keeps the field order of TicketFacts).
     ticket: t
       ? {
-          id: t.id,
-          title: t.title,
-          status: t.status,
-          impact: t.impact,
-          tier: t.tier,
-          queue: t.queue,
-          customer: t.customer,
-          site: t.site,
-          device: t.device,
-          affectedDevices: t.affectedDevices,
+          ...t,
           openedAt: new Date(t.openedAt).toISOString(),
           deadlineAt: t.deadlineAt !== null ? new Date(t.deadlineAt).toISOString() : null,
-          guaranteed: t.guaranteed,
           ...(link !== null ? { url: link } : {}),
         }
       : null,

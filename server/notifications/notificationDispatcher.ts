@@ -10,13 +10,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Clock, TimerHandle } from '../../shared/clock.js';
-import type { Logger } from '../../shared/logging.js';
-import type { Repository } from '../storage/repository.js';
 import { abandon, afterAttempt, DELIVERIES, isDue, newDelivery, webhookBody, type Delivery } from './delivery.js';
 import { MailSender } from './mailSender.js';
 import { renderMessage } from './messageRendering.js';
 import { testFacts } from './noticeFacts.js';
 import type { Target } from './noticeRouting.js';
+import type { NotificationDeps } from './notificationOutbox.js';
 import type { NotificationSettings } from './notificationSettings.js';
 import type { AttemptResult, Random } from './retrySchedule.js';
 import { sendWebhook } from './webhookSender.js';
@@ -65,11 +64,7 @@ export class NotificationDispatcher {
   private readonly random: Random;
 
   constructor(
-    private readonly o: {
-      readonly repo: Repository;
-      readonly settings: NotificationSettings;
-      readonly clock: Clock;
-      readonly logger?: Logger;
+    private readonly o: NotificationDeps & {
       readonly send?: DeliverySender;
       readonly random?: Random;
     },

@@ -29,23 +29,27 @@ const ValidEmail = z.email();
 /** The deliveries of one notice (pure): one per target, message rendered in the target's language. */
 export function deliveriesFor(facts: NoticeFacts, targets: readonly Target[], settings: NotificationSettings, now: number): Delivery[] {
   const render = { timeZone: settings.timeZone, dashboardUrl: settings.dashboardUrl };
+  const link = facts.ticket && settings.dashboardUrl ? ticketLink(settings.dashboardUrl, facts.ticket.id) : null;
   return targets.map((target) => {
     const id = deliveryId(facts.kind, facts.ticket?.id ?? null, facts.at, target);
     const message = renderMessage(facts, target.language, render);
-    const link = facts.ticket && settings.dashboardUrl ? ticketLink(settings.dashboardUrl, facts.ticket.id) : null;
     return newDelivery({ id, facts, target, message, webhookJson: target.channel === 'webhook' ? webhookBody(id, facts, message, link) : null, now });
   });
+}
+
+/** What the outbox and the dispatcher both work with. */
+export interface NotificationDeps {
+  readonly repo: Repository;
+  readonly settings: NotificationSettings;
+  readonly clock: Clock;
+  readonly logger?: Logger;
 }
 
 export class NotificationOutbox {
   private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
-    private readonly o: {
-      readonly repo: Repository;
-      readonly settings: NotificationSettings;
-      readonly clock: Clock;
-      readonly logger?: Logger;
+    private readonly o: NotificationDeps & {
       /** Told after new deliveries are durable (the dispatcher sends them at once). */
       readonly onQueued?: () => void;
     },

@@ -8,13 +8,10 @@
  *   leader: notifications.dispatcher.start() / await notifications.dispatcher.stop()
  *   shutdown: await notifications.close()   (before the store closes)
  */
-import type { Clock } from '../../shared/clock.js';
-import type { Logger } from '../../shared/logging.js';
-import type { Repository } from '../storage/repository.js';
 import type { Notice } from '../tickets/ticketPolicy.js';
 import { NotificationDispatcher, type DeliverySender } from './notificationDispatcher.js';
-import { NotificationOutbox } from './notificationOutbox.js';
-import { notificationsEnabled, type NotificationSettings } from './notificationSettings.js';
+import { NotificationOutbox, type NotificationDeps } from './notificationOutbox.js';
+import { notificationsEnabled } from './notificationSettings.js';
 
 export class NotificationService {
   readonly outbox: NotificationOutbox;
@@ -22,10 +19,10 @@ export class NotificationService {
   /** False when nothing is configured: notices are not even queued. */
   readonly enabled: boolean;
 
-  constructor(o: { settings: NotificationSettings; repo: Repository; clock: Clock; logger?: Logger; send?: DeliverySender }) {
+  constructor(o: NotificationDeps & { readonly send?: DeliverySender }) {
     this.enabled = notificationsEnabled(o.settings);
-    this.dispatcher = new NotificationDispatcher({ repo: o.repo, settings: o.settings, clock: o.clock, ...(o.logger ? { logger: o.logger } : {}), ...(o.send ? { send: o.send } : {}) });
-    this.outbox = new NotificationOutbox({ repo: o.repo, settings: o.settings, clock: o.clock, ...(o.logger ? { logger: o.logger } : {}), onQueued: () => this.dispatcher.wake() });
+    this.dispatcher = new NotificationDispatcher(o);
+    this.outbox = new NotificationOutbox({ ...o, onQueued: () => this.dispatcher.wake() });
     if (this.enabled) {
       const s = o.settings;
       o.logger?.info({ webhooks: s.webhooks.map((w) => w.id), smtp: s.email ? `${s.email.smtp.host}:${s.email.smtp.port}` : null, dispatchLists: s.email?.recipients.length ?? 0, customers: Object.keys(s.customers) }, 'notifications on');

@@ -29,9 +29,7 @@ import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { AppendLog, lastLogRecord, scanLog } from './appendLog.js';
 import { DurableJsonFile } from './durableFile.js';
-import { monthOf, StoreFailedError, UniqueKeyViolation, type ArchivedRecord, type Repository, type StoreStats, type Transaction, type UniqueKeyRules } from './repository.js';
-
-const COLLECTION_NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/;
+import { checkArchiveMonth, checkCollection, monthOf, StoreFailedError, UniqueKeyViolation, type ArchivedRecord, type Repository, type StoreStats, type Transaction, type UniqueKeyRules } from './repository.js';
 
 type Op =
   | ['p', string, string, unknown] // put collection id value
@@ -90,10 +88,6 @@ export interface JournaledStoreOptions {
 
 const DELETED = Symbol('deleted');
 const NOT_WRITTEN = Symbol('not written');
-
-function checkCollection(name: string): void {
-  if (!COLLECTION_NAME.test(name)) throw new Error(`invalid collection name ${JSON.stringify(name)}: expected a letter then up to 63 of A-Z a-z 0-9 _ -`);
-}
 
 interface QueuedWork {
   work: (tx: Transaction) => unknown;
@@ -525,7 +519,7 @@ export class JournaledStore implements Repository {
 
   async *readArchive<T>(collectionName: string, month: string): AsyncIterable<ArchivedRecord<T>> {
     checkCollection(collectionName);
-    if (!/^\d{4}-\d{2}$/.test(month)) throw new Error(`invalid month ${JSON.stringify(month)}: expected YYYY-MM`);
+    checkArchiveMonth(month);
     const file = this.archiveFile(collectionName, month);
     const pending = this.pendingArchive.filter((p) => p.collection === collectionName && p.month === month);
     const scan = await scanLog<ArchiveLine>(file);

@@ -37,6 +37,8 @@ import pg from 'pg';
 import type { Logger } from '../../shared/logging.js';
 import { runMigrations, type MigrationResult } from './schemaMigrations.js';
 import {
+  checkArchiveMonth,
+  checkCollection,
   monthOf,
   StoreFailedError,
   TransactionConflictError,
@@ -48,7 +50,6 @@ import {
   type UniqueKeyRules,
 } from './repository.js';
 
-const COLLECTION_NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/;
 const ARCHIVE_PAGE = 1000;
 
 export interface PostgresStoreOptions {
@@ -108,10 +109,6 @@ export function redactedUrl(url: string): string {
   } catch {
     return 'postgres://(unparsable url)';
   }
-}
-
-function checkCollection(name: string): void {
-  if (!COLLECTION_NAME.test(name)) throw new Error(`invalid collection name ${JSON.stringify(name)}: expected a letter then up to 63 of A-Z a-z 0-9 _ -`);
 }
 
 function checkId(what: string, id: string): void {
@@ -555,7 +552,7 @@ export class PostgresStore implements Repository {
 
   async *readArchive<T>(collection: string, month: string): AsyncIterable<ArchivedRecord<T>> {
     checkCollection(collection);
-    if (!/^\d{4}-\d{2}$/.test(month)) throw new Error(`invalid month ${JSON.stringify(month)}: expected YYYY-MM`);
+    checkArchiveMonth(month);
     let after = '0';
     for (;;) {
       // Keyset pages: a month of 100,000 closed tickets is never held in memory at once.

@@ -105,6 +105,18 @@ export function monthOf(date: Date): string {
   return date.toISOString().slice(0, 7);
 }
 
+const COLLECTION_NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/;
+
+/** The collection name rule of both stores (an archive directory name in one, a column value in the other). */
+export function checkCollection(name: string): void {
+  if (!COLLECTION_NAME.test(name)) throw new Error(`invalid collection name ${JSON.stringify(name)}: expected a letter then up to 63 of A-Z a-z 0-9 _ -`);
+}
+
+/** An archive month argument ("YYYY-MM"). */
+export function checkArchiveMonth(month: string): void {
+  if (!/^\d{4}-\d{2}$/.test(month)) throw new Error(`invalid month ${JSON.stringify(month)}: expected YYYY-MM`);
+}
+
 /**
  * Unique keys per collection (issue 10): for a record value, the keys that no OTHER hot record of
  * the same collection may hold at the same time (e.g. "at most one open ticket per device and

@@ -43,10 +43,14 @@ export function supplyOrderTicketKey(deviceId: string, supplyIndex: number): str
   return `order:${orderKey({ deviceId, supplyIndex })}`;
 }
 
+/** The order ticket key a supply signal is about. */
+export function supplySignalKey(s: SupplySignal): string {
+  return s.kind === 'supply.orderDue' ? supplyOrderTicketKey(s.draft.supply.deviceId, s.draft.supply.supplyIndex) : supplyOrderTicketKey(s.deviceId, s.supplyIndex);
+}
+
 /** Which tickets a supply signal concerns: those with its key that are not closed. */
 export function concernsSupply(t: Ticket, s: SupplySignal): boolean {
-  const key = s.kind === 'supply.orderDue' ? supplyOrderTicketKey(s.draft.supply.deviceId, s.draft.supply.supplyIndex) : supplyOrderTicketKey(s.deviceId, s.supplyIndex);
-  return t.key === key && t.status !== 'closed';
+  return t.key === supplySignalKey(s) && t.status !== 'closed';
 }
 
 function evidenceRecord(e: object): SupplyOrderInfo['evidence'] {
@@ -84,9 +88,9 @@ export function applySupplySignal(signal: SupplySignal, tickets: readonly Ticket
 }
 
 function orderDue(s: SupplyOrderDueSignal, tickets: readonly Ticket[], ctx: PolicyContext): PolicyOutcome {
-  const key = supplyOrderTicketKey(s.draft.supply.deviceId, s.draft.supply.supplyIndex);
+  const key = supplySignalKey(s);
   // Once per cartridge: an order that is not closed yet is the order.
-  if (tickets.some((t) => t.key === key && t.status !== 'closed')) return { tickets: [], notices: [] };
+  if (tickets.some((t) => concernsSupply(t, s))) return { tickets: [], notices: [] };
   const info = supplyOrderInfo(s.draft);
   const { ticket, notice } = openTicket(
     {
@@ -115,11 +119,10 @@ function orderDue(s: SupplyOrderDueSignal, tickets: readonly Ticket[], ctx: Poli
 }
 
 function replaced(s: SupplyReplacedSignal, tickets: readonly Ticket[], ctx: PolicyContext): PolicyOutcome {
-  const key = supplyOrderTicketKey(s.deviceId, s.supplyIndex);
   const out: Ticket[] = [];
   const notices: Notice[] = [];
   for (const t of tickets) {
-    if (t.key !== key || t.status === 'closed') continue;
+    if (!concernsSupply(t, s)) continue;
     const why = `supply replaced at ${new Date(s.replacedAt).toISOString()}: order fulfilled`;
     const cleared: Ticket = { ...t, faults: t.faults.map((f) => (f.active ? { ...f, active: false, clearedAt: s.replacedAt } : f)), supplyOrder: t.supplyOrder ? { ...t.supplyOrder, replacedAt: s.replacedAt } : t.supplyOrder };
     const r = t.status === 'resolved' ? { ticket: cleared, notices: [] as Notice[] } : resolve(cleared, ctx, SYSTEM, 'byDevice', why);

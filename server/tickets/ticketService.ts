@@ -146,15 +146,7 @@ export class TicketService {
    */
   async handleSupplySignalIn(tx: Transaction, input: SupplySignal): Promise<PolicyOutcome> {
     const store = ticketStoreIn(tx);
-    let signal = input;
-    if (signal.kind === 'supply.orderDue') {
-      try {
-        this.o.contractFor(signal.customer.contractId);
-      } catch (err) {
-        this.o.logger?.warn({ customer: signal.customer.id, contract: signal.customer.contractId, err: (err as Error).message }, `unknown contract; using ${this.o.defaultContractId}`);
-        signal = { ...signal, customer: { ...signal.customer, contractId: this.o.defaultContractId } };
-      }
-    }
+    const signal = this.withKnownContract(input);
     const customer = signal.kind === 'supply.orderDue' ? signal.customer : null;
     const tickets = (await store.concerning(subjectsOfSupplySignal(input))).filter((t) => concernsSupply(t, input));
     const { ctx, commit } = await this.context(store, customer?.id ?? null, customer?.contractId ?? null);
@@ -174,7 +166,7 @@ export class TicketService {
   }
 
   /** A customer naming an unknown contract still gets its ticket, under the default contract (a lost ticket is worse). */
-  private withKnownContract(signal: FleetSignal): FleetSignal {
+  private withKnownContract<S extends FleetSignal | SupplySignal>(signal: S): S {
     if (!('customer' in signal)) return signal;
     try {
       this.o.contractFor(signal.customer.contractId);
@@ -187,8 +179,7 @@ export class TicketService {
 
   async handleSignal(signal: FleetSignal): Promise<PolicyOutcome> {
     const outcome = await this.o.repository.transaction((store) => this.handleSignalIn(store, signal));
-    this.publish(outcome.notices);
-    this.reschedule(outcome.tickets);
+    this.settle(outcome);
     return outcome;
   }
 
@@ -201,10 +192,7 @@ export class TicketService {
       const outcome = await this.handleSignalIn(ticketStoreIn(tx), toSignal(event, this.o.defaultContractId));
       // Notices and timers only once the ingest transaction committed, and only for the attempt
       // that did (a PostgreSQL store re-runs a unit that conflicted with another instance).
-      bus.afterCommit(tx, () => {
-        this.publish(outcome.notices);
-        this.reschedule(outcome.tickets);
-      });
+      bus.afterCommit(tx, () => this.settle(outcome));
     });
   }
 

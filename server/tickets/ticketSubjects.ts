@@ -9,7 +9,7 @@
  * rule (`concerns`), so the index only has to be a superset.
  */
 import type { FleetSignal } from './fleetSignals.js';
-import { supplyOrderTicketKey, type SupplySignal } from './supplyOrderPolicy.js';
+import { supplySignalKey, type SupplySignal } from './supplyOrderPolicy.js';
 
 /** Index record: ids of the hot tickets under one subject, sorted. */
 export interface SubjectIndex {
@@ -43,7 +43,7 @@ export function subjectsOfSignal(s: FleetSignal): string[] {
 }
 
 export function subjectsOfSupplySignal(s: SupplySignal): string[] {
-  return [`key:${s.kind === 'supply.orderDue' ? supplyOrderTicketKey(s.draft.supply.deviceId, s.draft.supply.supplyIndex) : supplyOrderTicketKey(s.deviceId, s.supplyIndex)}`];
+  return [`key:${supplySignalKey(s)}`];
 }
 
 /** The index writes when a ticket's subjects change from `before` to `after` (both sorted sets). */

@@ -9,13 +9,7 @@ import { isOpen, type Ticket } from './ticket.js';
 
 /** The earliest deadline of the ticket's running clocks; null when none runs with a target. */
 export function activeDeadline(t: Ticket): number | null {
-  const clocks = [t.sla.reaction, t.sla.resolution, t.sla.onSite];
-  let best: number | null = null;
-  for (const c of clocks) {
-    if (c === null || c.state !== 'running' || c.targetMs === null || c.deadlineAt === null) continue;
-    if (best === null || c.deadlineAt < best) best = c.deadlineAt;
-  }
-  return best;
+  return activeClock(t)?.deadlineAt ?? null;
 }
 
 /** The running clock whose deadline is activeDeadline(t) (the reaction clock first on a tie); null when none runs. */

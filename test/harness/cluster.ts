@@ -169,7 +169,7 @@ export function faultStream(o: FaultStreamOptions): { warmup: WireMessage[]; mes
       }
   const messages: WireMessage[] = [];
   let distinct = 0;
-  for (let round = 0; perDevice.some((l) => l.length > 0); round++) {
+  while (perDevice.some((l) => l.length > 0)) {
     for (const list of perDevice) {
       const m = list.shift();
       if (!m) continue;

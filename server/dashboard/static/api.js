@@ -28,24 +28,30 @@ export function whenUnauthorized(fn) {
   onUnauthorized = fn;
 }
 
-export async function api(path, { method = 'GET', body, token = session.token() } = {}) {
-  const headers = { accept: 'application/json' };
+/** fetch with the bearer token: a network failure or an error answer becomes an ApiError (a 401 also goes to the login page). */
+async function request(path, init, token) {
+  const headers = { ...init.headers };
   if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
   let res;
   try {
-    res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(BASE + path, { ...init, headers });
   } catch (err) {
     throw new ApiError(0, { code: 'NETWORK', message: `the server cannot be reached (${err.message})` });
   }
-  if (res.status === 204) return null;
-  const data = await res.json().catch(() => null);
   if (!res.ok) {
-    const error = new ApiError(res.status, data);
+    const error = new ApiError(res.status, await res.json().catch(() => null));
     if (res.status === 401 && token === session.token()) onUnauthorized(error);
     throw error;
   }
-  return data;
+  return res;
+}
+
+export async function api(path, { method = 'GET', body, token = session.token() } = {}) {
+  const headers = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await request(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }, token);
+  if (res.status === 204) return null;
+  return res.json().catch(() => null);
 }
 
 /** Every page of a list (bounded: at most `maxPages` requests). */
@@ -71,18 +77,7 @@ export const encodeKey = (key) => encodeURIComponent(key);
  * object URL. Errors carry the API's error body like api() does.
  */
 export async function apiDownload(path, fallbackName = 'download') {
-  const token = session.token();
-  let res;
-  try {
-    res = await fetch(BASE + path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  } catch (err) {
-    throw new ApiError(0, { code: 'NETWORK', message: `the server cannot be reached (${err.message})` });
-  }
-  if (!res.ok) {
-    const error = new ApiError(res.status, await res.json().catch(() => null));
-    if (res.status === 401 && token === session.token()) onUnauthorized(error);
-    throw error;
-  }
+  const res = await request(path, {}, session.token());
   const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
   const url = URL.createObjectURL(await res.blob());
   const link = Object.assign(document.createElement('a'), { href: url, download: name, hidden: true });

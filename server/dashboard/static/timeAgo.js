@@ -5,14 +5,13 @@
 const UNITS = [
   ['day', 86_400_000, 2 * 86_400_000],
   ['hour', 3_600_000, 2 * 3_600_000],
-  ['minute', 60_000, 2 * 60_000],
+  ['minute', 60_000, 60_000],
 ];
 
 export function relativeParts(thenMs, nowMs) {
   const delta = thenMs - nowMs;
   const abs = Math.abs(delta);
   for (const [unit, size, from] of UNITS) if (abs >= from) return { value: Math.trunc(delta / size), unit };
-  if (abs >= 60_000) return { value: Math.trunc(delta / 60_000), unit: 'minute' };
   return { value: Math.trunc(delta / 1000), unit: 'second' };
 }
 

@@ -5,9 +5,6 @@ import { h } from './dom.js';
 import { faultLabel, formatDuration, formatPercent, t } from './i18n.js';
 import { countdownState } from './slaCountdown.js';
 
-/** Without a warning instant from the API, a countdown turns "warning" this long before its deadline. */
-export const WARNING_BEFORE_MS = 60 * 60_000;
-
 export function impactBadge(impact) {
   return h('span', { class: `badge impact-${impact}` }, t(`impact.${impact}`));
 }
@@ -28,7 +25,7 @@ export function faultList(codes) {
 /**
  * SLA countdown: text and colour class from the deadline, refreshed every second by
  * refreshCountdowns(). `warnAt`/`warned` (a ticket's clock, or a queue row's) set when it turns
- * amber; without them the fixed window WARNING_BEFORE_MS is used (slaCountdown.js).
+ * amber; without them the fixed window FALLBACK_WARNING_MS is used (slaCountdown.js).
  */
 export function countdown(deadlineAt, { breached = false, warnAt = null, warned = false } = {}) {
   if (deadlineAt === null || deadlineAt === undefined) return h('span', { class: 'sla sla-none' }, t('queue.noDeadline'));
@@ -41,7 +38,7 @@ function paintCountdown(el, now) {
   const deadline = Number(el.dataset.deadline);
   const left = deadline - now;
   const warnAt = el.dataset.warn ? Number(el.dataset.warn) : null;
-  const state = countdownState({ now, deadlineAt: deadline, warnAt, warned: Boolean(el.dataset.warned), breached: Boolean(el.dataset.breached), fallbackMs: WARNING_BEFORE_MS });
+  const state = countdownState({ now, deadlineAt: deadline, warnAt, warned: Boolean(el.dataset.warned), breached: Boolean(el.dataset.breached) });
   el.className = `sla sla-${state}`;
   const text = left >= 0 ? t('sla.dueIn', { d: formatDuration(left) }) : t('sla.overdue', { d: formatDuration(left) });
   const label = state === 'breach' ? t('sla.breached') : state === 'warning' ? t('sla.warning') : t('sla.ok');

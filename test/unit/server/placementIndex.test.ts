@@ -1,7 +1,7 @@
 /** The site/agent device indexes: pure moves, and ingest keeping them right (new, moved, re-keyed devices, old stores). */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceRecord } from '../../../server/fleet/fleetModel.js';
-import { indexOf, PLACEMENT_COLLECTIONS, placementMoves, withDevice, withoutDevice, type PlacementIndex } from '../../../server/fleet/placementIndex.js';
+import { indexOf, PLACEMENT_COLLECTIONS, PLACEMENT_INDEX_BUILT, placementMoves, withDevice, withoutDevice, type PlacementIndex } from '../../../server/fleet/placementIndex.js';
 import type { WireMessage } from '../../../shared/wire/messages.js';
 import { makeKit, type Kit } from './serverTestKit.js';
 import { bytes, fault, raisedMsg, stateMsg, statusMsg, topicOf } from './wireFixtures.js';
@@ -81,10 +81,11 @@ describe('placement indexes kept by ingest', () => {
     await send(statusMsg('acme', 'a1', 'online'));
     await send(stateMsg('acme', 'a1', 'p1', { identity: { serial: 'OLD1' } }));
     await send(stateMsg('acme', 'a1', 'p2', { identity: { serial: 'OLD2' } }));
-    // As an older server left it: device records, no index records.
+    // As an older server left it: device records, no index records, no marker.
     await kit.store.transaction(async (tx) => {
       await tx.delete(PLACEMENT_COLLECTIONS.siteDevices, 'acme-hq');
       await tx.delete(PLACEMENT_COLLECTIONS.agentDevices, 'acme/a1');
+      await tx.delete(PLACEMENT_COLLECTIONS.meta, PLACEMENT_INDEX_BUILT);
     });
     await send(raisedMsg('acme', 'a1', 'p1', fault('jam')));
     expect(onlyOnSite()).toEqual([false]);
@@ -93,5 +94,16 @@ describe('placement indexes kept by ingest', () => {
     const off = kit.events.find((e) => e.type === 'agentOffline');
     expect(off?.type === 'agentOffline' && off.devices.map((d) => d.deviceKey)).toEqual(['acme/sn:old1', 'acme/sn:old2']);
     expect(await index(PLACEMENT_COLLECTIONS.agentDevices, 'acme/a1')).toEqual(['acme/sn:old1', 'acme/sn:old2']);
+  });
+
+  it('once the indexes are built, takes a missing entry as an empty site instead of listing the fleet again', async () => {
+    kit = await makeKit(FLEET);
+    await send(stateMsg('acme', 'a1', 'p1', { identity: { serial: 'S1' } }));
+    await send(stateMsg('acme', 'a1', 'p2', { identity: { serial: 'S2' } }));
+    expect(await kit.store.get(PLACEMENT_COLLECTIONS.meta, PLACEMENT_INDEX_BUILT)).toEqual({ built: true });
+    // Drop the site's entry behind the marker's back: ingest trusts the index and finds no other device.
+    await kit.store.transaction((tx) => tx.delete(PLACEMENT_COLLECTIONS.siteDevices, 'acme-hq'));
+    await send(raisedMsg('acme', 'a1', 'p1', fault('jam')));
+    expect(onlyOnSite()).toEqual([true]);
   });
 });
