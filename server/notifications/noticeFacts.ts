@@ -6,11 +6,11 @@
  */
 import type { Impact, Tier } from '../sla/contract.js';
 import type { Ticket, TicketStatus } from '../tickets/ticket.js';
-import type { Notice } from '../tickets/ticketPolicy.js';
+import type { Notice, SlaClockName } from '../tickets/ticketPolicy.js';
 import { activeDeadline } from '../tickets/workQueue.js';
 import type { NotificationEvent } from './notificationSettings.js';
 
-export type SlaClockName = 'reaction' | 'resolution' | 'onSite';
+export type { SlaClockName };
 
 export interface TicketFacts {
   readonly id: string;
@@ -43,18 +43,6 @@ export interface NoticeFacts {
   readonly attempt: number | null;
 }
 
-const CLOCK_OF_DETAIL: ReadonlyArray<[RegExp, SlaClockName]> = [
-  [/^reaction target/, 'reaction'],
-  [/^resolution target/, 'resolution'],
-  [/^on-site arrival target/, 'onSite'],
-];
-
-/** The clock a warning/breach detail names ("reaction target: …", ticketPolicy.ts clockNotices). */
-export function clockOfDetail(detail: string): SlaClockName | null {
-  for (const [re, name] of CLOCK_OF_DETAIL) if (re.test(detail)) return name;
-  return null;
-}
-
 export function ticketFacts(t: Ticket, clock: SlaClockName | null): TicketFacts {
   const state = clock === null ? null : t.sla[clock];
   const deadlineAt = state?.deadlineAt ?? state?.breachedAt ?? activeDeadline(t);
@@ -84,12 +72,8 @@ export function ticketFacts(t: Ticket, clock: SlaClockName | null): TicketFacts 
 }
 
 export function noticeFacts(notice: Notice, ticket: Ticket): NoticeFacts {
-  const clock = notice.kind === 'sla.warning' || notice.kind === 'sla.breach' ? clockOfDetail(notice.detail) : null;
-  let attempt: number | null = null;
-  if (notice.kind === 'customer.contactAttempt') {
-    const m = /attempt (\d+)/.exec(notice.detail);
-    attempt = m ? Number(m[1]) : (ticket.waiting?.attempts.length ?? null);
-  }
+  const clock = notice.kind === 'sla.warning' || notice.kind === 'sla.breach' ? (notice.clock ?? null) : null;
+  const attempt = notice.kind === 'customer.contactAttempt' ? (notice.attempt ?? ticket.waiting?.attempts.length ?? null) : null;
   return { kind: notice.kind, at: notice.at, detail: notice.detail, ticket: ticketFacts(ticket, clock), clock, attempt };
 }
 

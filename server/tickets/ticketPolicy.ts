@@ -76,11 +76,22 @@ export type NoticeKind =
   | 'sla.breach'
   | 'customer.contactAttempt';
 
+/** The SLA clocks of a ticket (`Ticket.sla`). */
+export type SlaClockName = 'reaction' | 'resolution' | 'onSite';
+
+/** How a clock is named in history lines and notice details. */
+const CLOCK_LABEL: Readonly<Record<SlaClockName, string>> = { reaction: 'reaction', resolution: 'resolution', onSite: 'on-site arrival' };
+
 export interface Notice {
   readonly kind: NoticeKind;
   readonly ticketId: string;
   readonly at: number;
+  /** Human-readable, English; listeners that need facts read the fields below, never this text. */
   readonly detail: string;
+  /** sla.warning / sla.breach: which clock. */
+  readonly clock?: SlaClockName;
+  /** customer.contactAttempt: the attempt's number (1 = first). */
+  readonly attempt?: number;
 }
 
 export interface PolicyOutcome {
@@ -295,10 +306,10 @@ export function resolve(t: Ticket, ctx: PolicyContext, by: string, resolution: N
   const terms = ticketTerms(t, ctx.contractFor);
   const contract = ticketContract(t, ctx.contractFor);
   const notices: Notice[] = [];
-  const stop = (c: SlaClockState | null, cal: BusinessCalendar, name: string): SlaClockState | null => {
+  const stop = (c: SlaClockState | null, cal: BusinessCalendar, clock: SlaClockName): SlaClockState | null => {
     if (c === null) return null;
     const r = stopClock(c, cal, ctx.now);
-    notices.push(...clockNotices(t.id, name, r.events));
+    notices.push(...clockNotices(t.id, clock, r.events));
     return r.clock;
   };
   const human = by !== SYSTEM;
@@ -315,19 +326,21 @@ export function resolve(t: Ticket, ctx: PolicyContext, by: string, resolution: N
       ...t.sla,
       reaction: stop(t.sla.reaction, terms.calendar, 'reaction')!,
       resolution: stop(t.sla.resolution, terms.calendar, 'resolution'),
-      onSite: stop(t.sla.onSite, onSiteCalendar(contract, terms), 'on-site arrival'),
+      onSite: stop(t.sla.onSite, onSiteCalendar(contract, terms), 'onSite'),
     },
   };
   notices.push({ kind: 'ticket.resolved', ticketId: t.id, at: ctx.now, detail: why });
   return { ticket: log(next, ctx.now, by, 'resolved', why), notices };
 }
 
-function clockNotices(ticketId: string, name: string, events: readonly SlaClockEvent[]): Notice[] {
+function clockNotices(ticketId: string, clock: SlaClockName, events: readonly SlaClockEvent[]): Notice[] {
+  const name = CLOCK_LABEL[clock];
   return events.map((e) => ({
     kind: e.kind,
     ticketId,
     at: e.at,
     detail: e.kind === 'sla.warning' ? `${name} target: warning share reached at ${new Date(e.at).toISOString()}` : `${name} target breached at ${new Date(e.at).toISOString()}`,
+    clock,
   }));
 }
 
@@ -665,7 +678,7 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
       requireStatus(t, 'record a contact attempt on', ['waitingForCustomer']);
       const waiting = t.waiting ?? { since: now, attempts: [] };
       next = log({ ...t, waiting: { ...waiting, attempts: [...waiting.attempts, now] } }, now, by, 'contact attempt', `${action.channel}: ${action.note}`);
-      notices.push({ kind: 'customer.contactAttempt', ticketId: t.id, at: now, detail: `attempt ${waiting.attempts.length + 1} by ${by} (${action.channel})` });
+      notices.push({ kind: 'customer.contactAttempt', ticketId: t.id, at: now, detail: `attempt ${waiting.attempts.length + 1} by ${by} (${action.channel})`, attempt: waiting.attempts.length + 1 });
       break;
     }
     case 'resolve': {
@@ -756,7 +769,7 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
       if (!t.sla.onSite || t.sla.onSite.state === 'stopped') throw new TicketActionError(`ticket ${t.id}: no on-site visit is pending`);
       const contract = ticketContract(t, ctx.contractFor);
       const r = stopClock(t.sla.onSite, onSiteCalendar(contract, terms()), now);
-      notices.push(...clockNotices(t.id, 'on-site arrival', r.events));
+      notices.push(...clockNotices(t.id, 'onSite', r.events));
       next = log({ ...t, sla: { ...t.sla, onSite: r.clock } }, now, by, 'technician arrived', r.clock.breached ? 'arrival target missed' : 'within the arrival target');
       break;
     }
@@ -774,19 +787,19 @@ export function tickTicket(t: Ticket, ctx: PolicyContext): PolicyOutcome | null 
   let next = t;
   let changed = false;
 
-  const evaluate = (c: SlaClockState | null, cal: BusinessCalendar, name: string): SlaClockState | null => {
+  const evaluate = (c: SlaClockState | null, cal: BusinessCalendar, clock: SlaClockName): SlaClockState | null => {
     if (c === null) return null;
     const r = evaluateClock(c, cal, now);
     if (r.events.length > 0) {
       changed = true;
-      notices.push(...clockNotices(t.id, name, r.events));
-      for (const e of r.events) next = log(next, now, SYSTEM, e.kind, `${name}: ${e.kind === 'sla.warning' ? 'warning share reached' : 'target breached'} at ${new Date(e.at).toISOString()}`);
+      notices.push(...clockNotices(t.id, clock, r.events));
+      for (const e of r.events) next = log(next, now, SYSTEM, e.kind, `${CLOCK_LABEL[clock]}: ${e.kind === 'sla.warning' ? 'warning share reached' : 'target breached'} at ${new Date(e.at).toISOString()}`);
     }
     return r.clock;
   };
   const reaction = evaluate(t.sla.reaction, terms.calendar, 'reaction')!;
   const resolution = evaluate(t.sla.resolution, terms.calendar, 'resolution');
-  const onSite = evaluate(t.sla.onSite, onSiteCalendar(contract, terms), 'on-site arrival');
+  const onSite = evaluate(t.sla.onSite, onSiteCalendar(contract, terms), 'onSite');
   if (changed) next = { ...next, sla: { ...next.sla, reaction, resolution, onSite } };
 
   if (isOpen(next) && next.quietSince !== null && now >= next.quietSince + ctx.config.quietPeriodMs) {
@@ -803,7 +816,7 @@ export function tickTicket(t: Ticket, ctx: PolicyContext): PolicyOutcome | null 
       if (due.step === 'attempt') {
         const n = next.waiting.attempts.length + 1;
         next = log({ ...next, waiting: { ...next.waiting, attempts: [...next.waiting.attempts, now] } }, now, SYSTEM, 'contact attempt', `automatic reminder ${n} of ${contract.spec.waitingForCustomer.attempts}: no answer since ${new Date(next.waiting.since).toISOString()}`);
-        notices.push({ kind: 'customer.contactAttempt', ticketId: t.id, at: now, detail: `attempt ${n} of ${contract.spec.waitingForCustomer.attempts}` });
+        notices.push({ kind: 'customer.contactAttempt', ticketId: t.id, at: now, detail: `attempt ${n} of ${contract.spec.waitingForCustomer.attempts}`, attempt: n });
         return { tickets: [next], notices };
       }
       const r = resolve(next, ctx, SYSTEM, 'noCustomerAnswer', `no answer after ${contract.spec.waitingForCustomer.silence} and ${next.waiting.attempts.length} contact attempts: closed as solved (§2)`);

@@ -245,7 +245,10 @@ describe('ticket policy: lifecycle', () => {
     w.tick(start + 18 * DAY);
     const t = w.get('T1');
     expect(t).toMatchObject({ status: 'closed', resolution: 'noCustomerAnswer', closedAt: start + 18 * DAY });
-    expect(w.notices.filter((n) => n.kind === 'customer.contactAttempt').map((n) => n.detail)).toEqual(['attempt 1 of 2', 'attempt 2 of 2']);
+    expect(w.notices.filter((n) => n.kind === 'customer.contactAttempt').map((n) => [n.detail, n.attempt])).toEqual([
+      ['attempt 1 of 2', 1],
+      ['attempt 2 of 2', 2],
+    ]);
     expect(t.history.map((h) => h.what).slice(-4)).toEqual(['contact attempt', 'contact attempt', 'resolved', 'closed']);
   });
 
@@ -332,9 +335,9 @@ describe('ticket policy: lifecycle', () => {
     const w = new World();
     w.signal(raised('jam', MON_0900));
     for (const m of [60, 95, 96, 100, 119, 120, 121, 300]) w.tick(MON_0900 + m * MIN);
-    expect(w.notices.filter((n) => n.kind.startsWith('sla.')).map((n) => [n.kind, local(n.at)])).toEqual([
-      ['sla.warning', '2026-03-02T10:36'],
-      ['sla.breach', '2026-03-02T11:00'],
+    expect(w.notices.filter((n) => n.kind.startsWith('sla.')).map((n) => [n.kind, local(n.at), n.clock])).toEqual([
+      ['sla.warning', '2026-03-02T10:36', 'reaction'],
+      ['sla.breach', '2026-03-02T11:00', 'reaction'],
     ]);
     expect(w.get('T1').sla.reaction.breached).toBe(true);
   });
