@@ -8,7 +8,16 @@
  * raised and absent from `clearAfter` consecutive successful polls before it is cleared, so one
  * bad poll neither opens nor closes a ticket. A failed poll is not evidence either way: fault
  * counters are left alone and only the reachability counter moves.
+ *
+ * Traps confirm: a fault seen in a poll that a trap from the device triggered is raised at once,
+ * whatever `raiseAfter` says. The trap is the device's own report that something changed, and the
+ * poll that reads the condition right after it is the second, independent sighting; waiting for
+ * the next regular poll would make trap → ticket one whole interval. Clearing keeps its
+ * hysteresis (a trap does not shorten `clearAfter`): a closed ticket costs more than a late one.
+ *
+ * A fault is "the same fault" across polls when shared/faultIdentity.ts `faultKey` says so.
  */
+import { faultKey } from '../../shared/faultIdentity.js';
 import type { DeviceEvent } from '../../shared/wire/messages.js';
 import type { DeviceSnapshot, Fault, Identity, SupplyState } from '../../shared/snapshot.js';
 
@@ -76,17 +85,16 @@ export const INITIAL_MEMORY: DeviceMemory = {
   failingSince: null,
 };
 
-export type PollOutcome = { readonly ok: true; readonly snapshot: DeviceSnapshot } | { readonly ok: false; readonly error: string };
+/** Why a poll ran: on the schedule (or a server command), or because the device sent a trap. */
+export type PollTrigger = 'schedule' | 'trap';
+
+export type PollOutcome =
+  | { readonly ok: true; readonly snapshot: DeviceSnapshot; readonly trigger?: PollTrigger }
+  | { readonly ok: false; readonly error: string };
 
 export interface ChangeResult {
   readonly memory: DeviceMemory;
   readonly events: DeviceEvent[];
-}
-
-/** Identifies "the same fault" across polls: code plus the subunit it is on. */
-export function faultKey(fault: Pick<Fault, 'code' | 'subunit'>): string {
-  const s = fault.subunit;
-  return `${fault.code}|${s?.group ?? ''}|${s?.index ?? ''}`;
 }
 
 /** Identity fields whose change means a different physical device at the same address. */
@@ -136,7 +144,9 @@ export function detectChanges(previous: DeviceMemory | undefined, outcome: PollO
     supplies = {};
   }
 
-  const faultStep = stepFaults(faults, snapshot.faults, at, settings);
+  // Traps confirm (see the header): a fault seen now needs this one sighting.
+  const raiseAfter = outcome.trigger === 'trap' ? 1 : settings.raiseAfter;
+  const faultStep = stepFaults(faults, snapshot.faults, at, raiseAfter, settings.clearAfter);
   events.push(...faultStep.events);
   const supplyStep = stepSupplies(supplies, snapshot, settings);
   events.push(...supplyStep.events);
@@ -170,7 +180,8 @@ function stepFaults(
   before: Readonly<Record<string, FaultTrack>>,
   observed: readonly Fault[],
   at: string,
-  settings: ChangeSettings,
+  raiseAfter: number,
+  clearAfter: number,
 ): { faults: Record<string, FaultTrack>; events: DeviceEvent[] } {
   const events: DeviceEvent[] = [];
   const next: Record<string, FaultTrack> = {};
@@ -181,8 +192,8 @@ function stepFaults(
     const track = before[key];
     if (!track) {
       const fresh: FaultTrack = { fault, firstSeen: at, seen: 1, missing: 0, missingSince: null, raised: false };
-      next[key] = settings.raiseAfter <= 1 ? { ...fresh, raised: true } : fresh;
-      if (settings.raiseAfter <= 1) events.push({ kind: 'fault.raised', fault, firstSeen: at });
+      next[key] = raiseAfter <= 1 ? { ...fresh, raised: true } : fresh;
+      if (raiseAfter <= 1) events.push({ kind: 'fault.raised', fault, firstSeen: at });
       continue;
     }
     if (track.raised) {
@@ -190,7 +201,7 @@ function stepFaults(
       continue;
     }
     const seen = track.seen + 1;
-    if (seen >= settings.raiseAfter) {
+    if (seen >= raiseAfter) {
       events.push({ kind: 'fault.raised', fault, firstSeen: track.firstSeen });
       next[key] = { ...track, fault, seen, raised: true };
     } else {
@@ -204,7 +215,7 @@ function stepFaults(
     if (!track.raised) continue;
     const missing = track.missing + 1;
     const missingSince = track.missingSince ?? at;
-    if (missing >= settings.clearAfter) {
+    if (missing >= clearAfter) {
       events.push({ kind: 'fault.cleared', fault: faultRef(track.fault), firstSeen: track.firstSeen, clearedAt: missingSince });
     } else {
       next[key] = { ...track, missing, missingSince };

@@ -213,6 +213,34 @@ function alertSeverity(code: FaultCode, severity: string | null, training: strin
   return s;
 }
 
+/**
+ * Descriptions of vendor alerts under code other/unknown (prtAlertTable and IPP printer-alert
+ * alike), for print heads, ink, supplies and service calls. First match wins.
+ */
+const DESCRIPTION_PATTERNS: readonly (readonly [RegExp, FaultCode])[] = [
+  [/print ?head|printhead|\bhead\b.*(fail|error|problem|missing|incompatible)/i, 'printhead.fault'],
+  [/ink ?system|ink ?supply ?system|ink ?pump|ink ?tube|ink ?charg/i, 'inkSystem.fault'],
+  [/non-?(hp|genuine|original)|counterfeit|third[- ]party|used ?supply|refilled|nonHPSupply/i, 'supply.nonGenuine'],
+  [/(ink|cartridge).*(missing|not (installed|detected)|absent)|(missing|no) (ink|cartridge)/i, 'supply.missing'],
+  [/ink.*(empty|\bout\b|depleted|expended)|out of ink|replace.*ink/i, 'ink.empty'],
+  [/ink.*(low|almost|nearly)/i, 'ink.low'],
+  [/(waste|maintenance box|ink pad).*(almost|nearly|near).*full/i, 'waste.nearFull'],
+  [/(waste|maintenance box|ink pad).*full/i, 'waste.full'],
+  [/toner.*(missing|not installed)/i, 'supply.missing'],
+  [/toner.*empty/i, 'toner.empty'],
+  [/toner.*(low|almost)/i, 'toner.low'],
+  [/roller|maintenance|service kit|replace.*(soon|needed)|needed soon/i, 'maintenance.due'],
+  [/service (is )?(requested|required|call)|call (for )?service/i, 'service.requested'],
+  [/jam/i, 'jam'],
+  [/(door|cover).*open/i, 'door.open'],
+];
+
+/** The fault a vendor's alert text names, or null. */
+export function faultFromDescription(description: string): FaultCode | null {
+  for (const [pattern, code] of DESCRIPTION_PATTERNS) if (pattern.test(description)) return code;
+  return null;
+}
+
 const TRAINING_TEXT: Readonly<Record<string, string>> = {
   untrained: 'anyone can fix',
   trained: 'needs a trained operator',
@@ -237,6 +265,9 @@ export function classifyAlert(alert: PrinterAlert): Fault | null {
   } else {
     code = codeName ? bySubunitCode(codeName, group) : null;
   }
+  // Code other/unknown: the device's text is all it says (as IPP vendors do, ippFaults.ts). A vendor's
+  // private number stays unclassified with that number: its text alone is not evidence enough.
+  if (code === null && (codeName === 'other' || codeName === 'unknown') && alert.description) code = faultFromDescription(alert.description);
   code ??= 'unclassified';
 
   const description = alert.description?.trim() || null;

@@ -16,6 +16,7 @@ import { ENUMS, OID, type OidName } from '../../mibs/oids.generated.js';
 import { column, type SnmpValue } from '../collect/snmp/raw.js';
 import { classifyAlert, inkjetMarkerFault } from './alerts.js';
 import { bytesFromHex, decodeDeviceText, decodeDeviceTextHex } from './deviceText.js';
+import { foldFaults } from './faultSet.js';
 import { errorStateFaults, type MarkerFamily } from './errorState.js';
 import { assessSupply, DEFAULT_SUPPLY_THRESHOLDS, isReceptacle, supplyColor, supplyFaultCode, supplyKind, type SupplyThresholds } from './supplies.js';
 import { quirksFor, vendorFromSysObjectId, type VendorQuirks } from './vendorQuirks.js';
@@ -281,21 +282,6 @@ function supplyFaults(list: Supply[]): Fault[] {
   return faults;
 }
 
-/** One fault per code and subunit; a generic error-state bit yields to a more specific source. */
-function mergeFaults(all: Fault[]): Fault[] {
-  const specific = new Set(all.filter((f) => f.source !== 'hrErrorState').map((f) => f.code));
-  const seen = new Set<string>();
-  const out: Fault[] = [];
-  for (const f of all) {
-    if (f.source === 'hrErrorState' && specific.has(f.code)) continue;
-    const key = `${f.code}|${f.subunit?.group ?? ''}|${f.subunit?.index ?? ''}|${f.code === 'unclassified' ? (f.rawCode ?? '') + f.message : ''}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(f);
-  }
-  return out.slice(0, 256);
-}
-
 // ---- status and counters -------------------------------------------------------------------------
 
 function deviceStatus(faults: Fault[], hrDeviceStatus: number | null, hrPrinterStatus: number | null): DeviceStatus {
@@ -371,7 +357,7 @@ export function normaliseSnmp(values: SnmpValues, options: SnmpNormaliseOptions)
   const trays = inputs(values, thresholds);
   const family: MarkerFamily = supplyList.some((s) => s.kind === 'ink') && !supplyList.some((s) => s.kind === 'toner') ? 'ink' : 'toner';
   const errBytes = printerIdx ? bytesOf(col(values, 'hrPrinterDetectedErrorState').get(printerIdx)) : null;
-  const faults = mergeFaults([...alertFaults(values, supplyList, trays), ...supplyFaults(supplyList), ...(errBytes ? errorStateFaults(errBytes, family) : [])]);
+  const faults = foldFaults([...alertFaults(values, supplyList, trays), ...supplyFaults(supplyList), ...(errBytes ? errorStateFaults(errBytes, family) : [])]).slice(0, 256);
 
   const hrDevStatus = printerIdx ? intOf(col(values, 'hrDeviceStatus').get(printerIdx)) : null;
   const hrPrtStatus = printerIdx ? intOf(col(values, 'hrPrinterStatus').get(printerIdx)) : null;

@@ -18,7 +18,7 @@ import { envelope } from '../../shared/wire/codec.js';
 import type { DeviceEventMessage, DeviceStateMessage, DeviceTelemetryMessage } from '../../shared/wire/messages.js';
 import { deviceTopic } from '../../shared/wire/topics.js';
 import type { AgentConfig } from '../agentConfig.js';
-import { detectChanges, INITIAL_MEMORY, type ChangeSettings, type PollOutcome } from '../diff/changeDetection.js';
+import { detectChanges, INITIAL_MEMORY, type ChangeSettings, type PollOutcome, type PollTrigger } from '../diff/changeDetection.js';
 import { family, Histogram } from '../../shared/metrics.js';
 import { startHealthServer } from '../health/healthServer.js';
 import { Outbox } from '../outbox/outbox.js';
@@ -95,6 +95,8 @@ export class AgentRuntime {
   private healthEndpoint: { port: number; close: () => Promise<void> } | null = null;
   private services: RuntimeService[] = [];
   private nearFullWarned = false;
+  /** Devices a trap asked to re-poll whose next poll has not started yet. */
+  private readonly trapPolls = new Set<string>();
   /** Set by the discovery service: runs a sweep now (server "discover" command). */
   onDiscoverCommand: (() => void) | null = null;
   private stopped = false;
@@ -213,8 +215,12 @@ export class AgentRuntime {
     return true;
   }
 
-  /** Re-poll at once (trap, server command). */
-  pollNow(deviceId: string): boolean {
+  /**
+   * Re-poll at once (trap, server command). A trap's poll confirms the faults it sees (change
+   * detection); it is the next poll to START that counts, not one already running when the trap came.
+   */
+  pollNow(deviceId: string, trigger: PollTrigger = 'schedule'): boolean {
+    if (trigger === 'trap' && this.targets.has(deviceId)) this.trapPolls.add(deviceId);
     return this.scheduler.pollNow(deviceId);
   }
 
@@ -232,6 +238,7 @@ export class AgentRuntime {
   private async poll(deviceId: string, signal: AbortSignal): Promise<PollResult> {
     const target = this.targets.get(deviceId);
     if (!target) return 'failed';
+    const trigger: PollTrigger = this.trapPolls.delete(deviceId) ? 'trap' : 'schedule';
     const started = performance.now();
     let result: CollectResult;
     try {
@@ -245,7 +252,7 @@ export class AgentRuntime {
     this.pollSeconds.observe((performance.now() - started) / 1000);
     this.counters.polls++;
     if (this.stopped) return result.ok ? 'ok' : 'failed';
-    const outcome = this.validate(target, result);
+    const outcome = this.validate(target, result, trigger);
     if (!outcome.ok) this.counters.pollFailures++;
     this.log.debug({ deviceId, ok: outcome.ok, ...(outcome.ok ? { faults: outcome.snapshot.faults.length } : { err: outcome.error }) }, 'poll finished');
     try {
@@ -256,10 +263,10 @@ export class AgentRuntime {
     return outcome.ok ? 'ok' : 'failed';
   }
 
-  private validate(target: PollTarget, result: CollectResult): PollOutcome {
+  private validate(target: PollTarget, result: CollectResult, trigger: PollTrigger): PollOutcome {
     if (!result.ok) return { ok: false, error: String(result.error).slice(0, 1024) };
     const parsed = DeviceSnapshot.safeParse(result.snapshot);
-    if (parsed.success) return { ok: true, snapshot: parsed.data };
+    if (parsed.success) return { ok: true, snapshot: parsed.data, trigger };
     this.counters.invalidSnapshots++;
     const problems = toProblems(parsed.error)
       .slice(0, 3)

@@ -1,8 +1,10 @@
 /**
  * Fast detection: listen for SNMP notifications (printerV2Alert from the Printer-MIB, and any
  * generic trap such as coldStart/linkUp) and re-poll the sending device at once. The trap itself
- * is only a hint; the poll that follows is what produces events, through the same hysteresis.
- * Communities are not checked (a forged trap can only cause one extra poll).
+ * only says "look now"; the poll that follows reads the device and produces the events. That poll
+ * is marked as trap-triggered, so a fault it sees is confirmed at once (change detection: traps
+ * confirm). Communities are not checked: a forged trap can cause one extra poll, and can raise
+ * only a fault the device itself reports in that poll.
  *
  * Each notification is classified (classifyTrap) as a Printer-MIB alert or a generic trap, from
  * snmpTrapOID.0 (SNMPv2) or enterprise/generic/specific (SNMPv1, mapped per RFC 3584 §3.1), for
@@ -90,7 +92,7 @@ export function startTrapListener(rt: Pick<AgentRuntime, 'devicesAtHost' | 'poll
         log.debug({ from, kind, trapOid, pduType: notification?.pdu?.type }, 'trap from an address the agent does not poll');
         return;
       }
-      for (const id of devices) rt.pollNow(id);
+      for (const id of devices) rt.pollNow(id, 'trap');
       log.debug({ from, devices, kind, trapOid, varbinds: notification?.pdu?.varbinds?.length ?? 0 }, kind === 'printerAlert' ? 'printer alert trap: re-polling' : 'trap received: re-polling');
     },
   );

@@ -10,7 +10,7 @@
  */
 import { FAULTS, type FaultCode, type FaultSeverity } from '../../../shared/faults.js';
 import type { Fault } from '../../../shared/snapshot.js';
-import { alertCodeName, alertGroupName, classifyAlert, inkjetMarkerFault } from '../alerts.js';
+import { alertCodeName, alertGroupName, classifyAlert, faultFromDescription, inkjetMarkerFault } from '../alerts.js';
 import { classifyReason } from './stateReasons.js';
 import { parsePrinterAlerts, type MalformedAlert, type PrinterAlert } from './printerAlert.js';
 
@@ -32,24 +32,6 @@ export function reasonFaults(keywords: readonly string[], stateMessage: string |
 const NEUTRAL_DESCRIPTION =
   /^(ready|idle|processing|printing|inPowerSave|powerSave|sleep(ing)?|cancelJob|canceling|cancelling|memoryCardInserted|memoryCardRemoved|scanProcessing|copyProcessing|faxProcessing|inkSystemReady|printerReadyToPrint|warmingUp|initiali[sz]ing|calibrating|cleaning|jobComplete)$/i;
 
-/** Descriptions of vendor alerts under code other/unknown, for print heads, ink and supplies. */
-const DESCRIPTION_PATTERNS: readonly (readonly [RegExp, FaultCode])[] = [
-  [/print ?head|printhead|\bhead\b.*(fail|error|problem|missing|incompatible)/i, 'printhead.fault'],
-  [/ink ?system|ink ?supply ?system|ink ?pump|ink ?tube|ink ?charg/i, 'inkSystem.fault'],
-  [/non-?(hp|genuine|original)|counterfeit|third[- ]party|used ?supply|refilled|nonHPSupply/i, 'supply.nonGenuine'],
-  [/(ink|cartridge).*(missing|not (installed|detected)|absent)|(missing|no) (ink|cartridge)/i, 'supply.missing'],
-  [/ink.*(empty|\bout\b|depleted|expended)|out of ink|replace.*ink/i, 'ink.empty'],
-  [/ink.*(low|almost|nearly)/i, 'ink.low'],
-  [/(waste|maintenance box|ink pad).*(almost|nearly|near).*full/i, 'waste.nearFull'],
-  [/(waste|maintenance box|ink pad).*full/i, 'waste.full'],
-  [/toner.*(missing|not installed)/i, 'supply.missing'],
-  [/toner.*empty/i, 'toner.empty'],
-  [/toner.*(low|almost)/i, 'toner.low'],
-  [/roller|maintenance|service kit|replace.*(soon|needed)|needed soon/i, 'maintenance.due'],
-  [/jam/i, 'jam'],
-  [/(door|cover).*open/i, 'door.open'],
-];
-
 function severityOf(code: FaultCode, severity: string | null): FaultSeverity {
   if (severity === 'critical') return 'critical';
   if (severity === 'warning' || severity === 'warningBinaryChangeEvent') return 'warning';
@@ -60,8 +42,8 @@ function vendorAlertFault(alert: PrinterAlert): Fault | null | undefined {
   const description = alert.description;
   if (description === '') return undefined;
   if (NEUTRAL_DESCRIPTION.test(description)) return null;
-  for (const [pattern, code] of DESCRIPTION_PATTERNS) {
-    if (!pattern.test(description)) continue;
+  const code = faultFromDescription(description);
+  if (code !== null) {
     const group = alertGroupName(alert.group);
     return {
       code,

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   detectChanges,
   DEFAULT_CHANGE_SETTINGS,
-  faultKey,
   type ChangeSettings,
   type DeviceMemory,
   type PollOutcome,
 } from '../../../agent/diff/changeDetection.js';
+import { faultKey } from '../../../shared/faultIdentity.js';
 import type { DeviceSnapshot, Fault, Supply } from '../../../shared/snapshot.js';
 import { DeviceEvent } from '../../../shared/wire/messages.js';
 
@@ -87,6 +87,21 @@ describe('faults with hysteresis', () => {
     expect(run([snap({ faults: [jam] }), snap({ faults: [jam] }), snap({ faults: [jam] }), snap({})], s3).kinds).toEqual([[], [], ['fault.raised'], ['fault.cleared']]);
     const s1: ChangeSettings = { ...DEFAULT_CHANGE_SETTINGS, raiseAfter: 1, clearAfter: 1 };
     expect(run([snap({ faults: [jam] }), snap({})], s1).kinds).toEqual([['fault.raised'], ['fault.cleared']]);
+  });
+
+  it('traps confirm: a fault seen in a trap-triggered poll is raised at once; clearing keeps its hysteresis', () => {
+    const trap = (o: PollOutcome): PollOutcome => (o.ok ? { ...o, trigger: 'trap' } : o);
+    const s3: ChangeSettings = { ...DEFAULT_CHANGE_SETTINGS, raiseAfter: 3 };
+    // Seen first in a trap poll: raised in that poll.
+    expect(run([trap(snap({ faults: [jam] }))], s3).kinds).toEqual([['fault.raised']]);
+    // Pending from a regular poll, then a trap poll: raised with the first sighting's time.
+    const r = run([snap({ faults: [jam] }), trap(snap({ faults: [jam, door] })), snap({}), trap(snap({}))], s3);
+    expect(r.kinds).toEqual([[], ['fault.raised', 'fault.raised'], [], ['fault.cleared', 'fault.cleared']]);
+    expect(r.steps[1]![0]).toMatchObject({ kind: 'fault.raised', fault: jam, firstSeen: at(0).toISOString() });
+    // A regular poll with the same observations does not raise.
+    expect(run([snap({ faults: [jam] }), snap({ faults: [jam] })], s3).kinds).toEqual([[], []]);
+    // A trap poll without the fault clears nothing by itself.
+    expect(run([snap({ faults: [jam] }), snap({ faults: [jam] }), snap({ faults: [jam] }), trap(snap({}))], s3).kinds).toEqual([[], [], ['fault.raised'], []]);
   });
 
   it('keys faults by code and subunit, so two jams in different places are separate', () => {

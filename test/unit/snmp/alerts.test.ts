@@ -93,8 +93,12 @@ describe('classifyAlert over every group, severity and training level (RFC 3805 
     const vendor = classifyAlert({ code: 40008, group: 5, severity: 4, description: 'SC542 fusing temperature' });
     expect(vendor).toMatchObject({ code: 'unclassified', severity: 'warning', rawCode: '40008', subunit: { group: 'generalPrinter' } });
     expect(vendor?.message).toContain('SC542 fusing temperature');
-    const other = classifyAlert({ code: 'other', group: 99, severity: 3, description: 'Call service' });
+    const other = classifyAlert({ code: 'other', group: 99, severity: 3, description: 'Widget misaligned' });
     expect(other).toMatchObject({ code: 'unclassified', severity: 'critical', rawCode: 'other', subunit: { group: '99' } });
+    // Code other with a text that names the condition: the same code IPP's vendor alerts get, so the
+    // service-requested error bit folds into it instead of standing beside an unclassified twin.
+    const service = classifyAlert({ code: 'other', group: 'generalPrinter', severity: 'warning', description: 'Service requested' });
+    expect(service).toMatchObject({ code: 'service.requested', rawCode: 'other', subunit: { group: 'generalPrinter' } });
     const absent = classifyAlert({ code: null });
     expect(absent).toMatchObject({ code: 'unclassified', rawCode: 'absent' });
   });
