@@ -136,7 +136,7 @@ describe('AgentRuntime (fake collector, no broker)', () => {
     expect(rt.health()).toMatchObject({ ok: true, devices: 1, unreachable: 1, broker: { connected: false } });
   });
 
-  it('a trap from a polled address triggers a poll at once, without waiting for the interval', async () => {
+  it('a trap from a polled address triggers a poll at once, and that poll confirms the fault it sees', async () => {
     const tmp = makeTempDir('runtime');
     dirs.push(tmp);
     const clock = new ManualClock('2026-03-02T08:00:00Z');
@@ -147,6 +147,8 @@ describe('AgentRuntime (fake collector, no broker)', () => {
     await flush();
     await minutes(clock, 1);
     const before = fake.calls;
+    // The jam appears, the device sends a trap: with raiseAfter 2 a regular poll would only note it.
+    fake.faults = [jam];
     const port = await freeUdpPort();
     const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined };
     const traps = startTrapListener(rt, `127.0.0.1:${port}`, quiet);
@@ -156,6 +158,8 @@ describe('AgentRuntime (fake collector, no broker)', () => {
       await new Promise<void>((resolve, reject) => session.trap(snmp.TrapType.LinkUp, (err: Error | null) => (session.close(), err ? reject(err) : resolve())));
       await waitUntil(() => fake.calls > before, 'the poll triggered by the trap', 5000);
       expect(fake.calls).toBe(before + 1); // the clock did not move: only the trap can have caused it
+      await waitUntil(() => queuedEvents(rt).length > 0, 'the event of the trap poll', 5000);
+      expect(queuedEvents(rt).map((e) => e.event.kind)).toEqual(['fault.raised']);
       expect(rt.metrics()).toMatch(/^fleetdesk_agent_traps_total 1$/m);
     } finally {
       await traps.stop();
