@@ -18,7 +18,8 @@ import { classifyAlert, inkjetMarkerFault } from './alerts.js';
 import { bytesFromHex, decodeDeviceText, decodeDeviceTextHex } from './deviceText.js';
 import { foldFaults } from './faultSet.js';
 import { errorStateFaults, type MarkerFamily } from './errorState.js';
-import { assessSupply, DEFAULT_SUPPLY_THRESHOLDS, isReceptacle, supplyColor, supplyFaultCode, supplyKind, type SupplyThresholds } from './supplies.js';
+import { isReceptacle } from '../../shared/supplies.js';
+import { assessSupply, DEFAULT_SUPPLY_THRESHOLDS, supplyColor, supplyFaultCode, supplyKind, type SupplyThresholds } from './supplies.js';
 import { quirksFor, vendorFromSysObjectId, type VendorQuirks } from './vendorQuirks.js';
 
 export type SnmpValues = Readonly<Record<string, SnmpValue>>;

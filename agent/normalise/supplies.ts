@@ -5,8 +5,7 @@
  *   supplyTypeName(type)                  IANA PrtMarkerSuppliesTypeTC name for a number, an IANA
  *                                         name ('tonerCartridge') or an IPP keyword ('toner-cartridge')
  *   supplyKind(type, description)         -> SupplyKind (toner ink drum waste … other)
- *   supplyClassName(cls)                  'supplyThatIsConsumed' | 'receptacleThatIsFilled' | 'other' | null
- *   isReceptacle(cls, kind)               class says so, or (no usable class) the kind is waste
+ *   (supplyClassName and isReceptacle are in shared/supplies.ts: the server's forecasts use them too)
  *   assessSupply(reading, thresholds)     -> { levelPercent, state } from level/max incl. -1/-2/-3
  *   supplyColor(description, colorant?)   -> 'black' | 'cyan' | … | null
  *   supplyFaultCode(kind, state)          -> FaultCode | null (low/empty/nearFull/full per kind)
@@ -114,34 +113,6 @@ export function supplyKind(type: SupplyTypeInput, description: string | null | u
     for (const [re, kind] of KIND_BY_DESCRIPTION) if (re.test(description)) return kind;
   }
   return 'other';
-}
-
-export type SupplyClassName = 'supplyThatIsConsumed' | 'receptacleThatIsFilled' | 'other';
-
-export function supplyClassName(cls: number | string | null | undefined): SupplyClassName | null {
-  if (cls === null || cls === undefined) return null;
-  const classes: Readonly<Record<string, number>> = ENUMS.PrtMarkerSuppliesClassTC;
-  if (typeof cls === 'number' || /^\d+$/.test(cls)) {
-    const n = Number(cls);
-    const hit = Object.entries(classes).find(([, v]) => v === n);
-    return hit ? (hit[0] as SupplyClassName) : null;
-  }
-  const key = cls.replace(/-/g, '').toLowerCase();
-  if (key === 'receptaclethatisfilled' || key === 'receptacle') return 'receptacleThatIsFilled';
-  if (key === 'supplythatisconsumed' || key === 'consumed') return 'supplyThatIsConsumed';
-  if (key === 'other') return 'other';
-  return null;
-}
-
-/**
- * A receptacle fills up instead of running out. The class column says so when the device
- * provides it; many devices omit it (or say "other"), so a waste container is a receptacle.
- */
-export function isReceptacle(cls: number | string | null | undefined, kind: SupplyKind): boolean {
-  const name = supplyClassName(cls);
-  if (name === 'receptacleThatIsFilled') return true;
-  if (name === 'supplyThatIsConsumed') return false;
-  return kind === 'waste';
 }
 
 export interface SupplyReading {

@@ -3,7 +3,7 @@
  * receptacle), the part to order, its level readings and the page counter that drives it.
  * Pure: the server keeps the snapshots; this only selects and reshapes.
  */
-import { isReceptacle } from '../../agent/normalise/supplies.js';
+import { isReceptacle } from '../../shared/supplies.js';
 import type { DeviceSnapshot, Supply } from '../../shared/snapshot.js';
 import type { LevelReading, PageCountReading, SupplyRole } from './usageModel.js';
 

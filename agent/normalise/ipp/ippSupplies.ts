@@ -11,12 +11,12 @@
 import type { Supply } from '../../../shared/snapshot.js';
 import {
   assessSupply,
-  isReceptacle,
   supplyColor,
   supplyKind,
   supplyTypeName,
   type SupplyThresholds,
 } from '../supplies.js';
+import { isReceptacle } from '../../../shared/supplies.js';
 import type { VendorQuirks } from '../vendorQuirks.js';
 import { ENUMS } from '../../../mibs/oids.generated.js';
 import { cleanText } from '../deviceText.js';

@@ -2,13 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   assessSupply,
   DEFAULT_SUPPLY_THRESHOLDS,
-  isReceptacle,
-  supplyClassName,
   supplyColor,
   supplyFaultCode,
   supplyKind,
   supplyTypeName,
 } from '../../../agent/normalise/supplies.js';
+import { isReceptacle, supplyClassName } from '../../../shared/supplies.js';
 
 describe('supply type and kind', () => {
   it('accepts IANA numbers, IANA names and IPP keywords for the same type', () => {
