@@ -16,7 +16,7 @@
  * alert the device did not call critical into 'info'.
  */
 import { FAULTS, type FaultCode, type FaultSeverity } from '../../shared/faults.js';
-import type { Fault, FaultSource } from '../../shared/snapshot.js';
+import type { Fault, FaultSource, InputTray, Supply } from '../../shared/snapshot.js';
 import { ENUMS } from '../../mibs/oids.generated.js';
 
 export type EnumInput = number | string | null | undefined;
@@ -294,6 +294,19 @@ export function classifyAlert(alert: PrinterAlert): Fault | null {
     ...(subunit ? { subunit } : {}),
     rawCode,
   };
+}
+
+/**
+ * The device's own name for the part an alert points at (group + index), from the supply and
+ * input lists of the same poll: "Magenta Cartridge" rather than "markerSupplies 3". SNMP and IPP
+ * alerts get the same name the supply-level fault of the same part carries.
+ */
+export function partName(group: EnumInput, index: number | null | undefined, parts: { readonly supplies: readonly Supply[]; readonly inputs: readonly InputTray[] }): string | null {
+  if (index === null || index === undefined) return null;
+  const name = alertGroupName(group);
+  if (name === 'markerSupplies') return parts.supplies.find((s) => s.index === index)?.name ?? null;
+  if (name === 'input') return parts.inputs.find((t) => t.index === index)?.name ?? null;
+  return null;
 }
 
 /**

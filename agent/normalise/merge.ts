@@ -14,10 +14,11 @@
  *   faults: union, one per condition, worse severity kept (faultSet.ts)
  *   supplies: SNMP's list (raw table, part numbers); a supply SNMP cannot measure (state unknown)
  *             takes IPP's reading for the same index and kind; IPP's list when SNMP has none.
- *             IPP supply faults for readings not kept become device-level (folded or alone).
+ *             IPP supply faults for readings not kept move to the same cartridge in the kept list
+ *             (kind + name or colour), else become device-level (folded or alone).
  *   inputs: SNMP's, else IPP's; counters: union, SNMP wins a shared key (prtMarkerLifeCount is the billing count)
  */
-import type { DeviceSnapshot, DeviceStatus, Identity, Supply } from '../../shared/snapshot.js';
+import type { DeviceSnapshot, DeviceStatus, Fault, Identity, Supply } from '../../shared/snapshot.js';
 import { foldFaults } from './faultSet.js';
 
 export type IdentityVerdict =
@@ -98,6 +99,25 @@ function mergeSupplies(snmp: readonly Supply[], ipp: readonly Supply[]): { suppl
   return { supplies, fromIpp };
 }
 
+/** The same physical supply in the kept list: same kind, and the same name or the only one of that colour. */
+function sameSupply(ippSupply: Supply, kept: readonly Supply[]): Supply | undefined {
+  const name = ippSupply.name.trim().toLowerCase();
+  const sameKind = kept.filter((s) => s.kind === ippSupply.kind);
+  const byName = sameKind.find((s) => s.name.trim().toLowerCase() === name);
+  if (byName || ippSupply.color === null) return byName;
+  const byColour = sameKind.filter((s) => s.color === ippSupply.color);
+  return byColour.length === 1 ? byColour[0] : undefined;
+}
+
+function relocate(f: Fault, ippSupplies: readonly Supply[], kept: readonly Supply[], fromIpp: ReadonlySet<number>): Fault {
+  if (f.subunit?.group !== 'markerSupplies' || f.subunit.index === undefined || fromIpp.has(f.subunit.index)) return f;
+  const ippSupply = ippSupplies.find((s) => s.index === f.subunit!.index);
+  const target = ippSupply ? sameSupply(ippSupply, kept) : undefined;
+  if (target) return { ...f, subunit: { group: 'markerSupplies', index: target.index, name: target.name } };
+  const { index: _index, ...rest } = f.subunit;
+  return { ...f, subunit: rest };
+}
+
 export interface MergeOptions {
   /** Merge even without a shared identifier (the caller knows both addresses are one device). */
   readonly assumeSameDevice?: boolean;
@@ -120,13 +140,10 @@ export function mergeSnapshots(snmp: DeviceSnapshot, ipp: DeviceSnapshot, option
   }
   const { supplies, fromIpp } = mergeSupplies(snmp.supplies, ipp.supplies);
   // Supply faults point at the supply list that is kept. An IPP supply fault for a reading that
-  // was not kept (marker-* positions need not match SNMP's indexes) still counts, but for the
+  // was not kept (marker-* positions need not match SNMP's indexes) moves to the kept supply that
+  // is the same cartridge (same kind, and same name or colour); without one it counts for the
   // device as a whole: it folds into SNMP's fault of the same code, or stands alone.
-  const ippFaults = ipp.faults.map((f) => {
-    if (f.source !== 'supply' || f.subunit?.index === undefined || fromIpp.has(f.subunit.index)) return f;
-    const { index: _index, ...rest } = f.subunit;
-    return { ...f, subunit: rest };
-  });
+  const ippFaults = ipp.faults.map((f) => relocate(f, ipp.supplies, supplies, fromIpp));
   const snapshot: DeviceSnapshot = {
     address: snmp.address,
     protocols: ['snmp', 'ipp'],

@@ -14,7 +14,7 @@ import { FAULTS } from '../../shared/faults.js';
 import type { Counters, DeviceSnapshot, DeviceStatus, Fault, Identity, InputTray, Supply } from '../../shared/snapshot.js';
 import { ENUMS, OID, type OidName } from '../../mibs/oids.generated.js';
 import { column, type SnmpValue } from '../collect/snmp/raw.js';
-import { classifyAlert, inkjetMarkerFault } from './alerts.js';
+import { classifyAlert, inkjetMarkerFault, partName } from './alerts.js';
 import { bytesFromHex, decodeDeviceText, decodeDeviceTextHex } from './deviceText.js';
 import { foldFaults } from './faultSet.js';
 import { errorStateFaults, type MarkerFamily } from './errorState.js';
@@ -247,8 +247,7 @@ function alertFaults(values: SnmpValues, supplyList: Supply[], trays: InputTray[
   for (const suffix of suffixes) {
     const g = intOf(group.get(suffix));
     const gi = intOf(groupIndex.get(suffix));
-    const subunitName =
-      gi === null ? null : g === ENUMS.PrtAlertGroupTC.markerSupplies ? supplyList.find((s) => s.index === gi)?.name : g === ENUMS.PrtAlertGroupTC.input ? trays.find((t) => t.index === gi)?.name : null;
+    const subunitName = partName(g, gi, { supplies: supplyList, inputs: trays });
     const fault = classifyAlert({
       code: intOf(code.get(suffix)),
       group: g,
@@ -257,7 +256,7 @@ function alertFaults(values: SnmpValues, supplyList: Supply[], trays: InputTray[
       training: intOf(training.get(suffix)),
       location: intOf(location.get(suffix)),
       description: textOf(description.get(suffix)),
-      subunitName: subunitName ?? null,
+      subunitName,
       source: 'prtAlert',
     });
     if (fault) faults.push(inkjet ? inkjetMarkerFault(fault) : fault);

@@ -9,8 +9,8 @@
  * those are recognised and raise nothing.
  */
 import { FAULTS, type FaultCode, type FaultSeverity } from '../../../shared/faults.js';
-import type { Fault } from '../../../shared/snapshot.js';
-import { alertCodeName, alertGroupName, classifyAlert, faultFromDescription, inkjetMarkerFault } from '../alerts.js';
+import type { Fault, InputTray, Supply } from '../../../shared/snapshot.js';
+import { alertCodeName, alertGroupName, classifyAlert, faultFromDescription, inkjetMarkerFault, partName } from '../alerts.js';
 import { classifyReason } from './stateReasons.js';
 import { parsePrinterAlerts, type MalformedAlert, type PrinterAlert } from './printerAlert.js';
 
@@ -38,7 +38,14 @@ function severityOf(code: FaultCode, severity: string | null): FaultSeverity {
   return FAULTS[code].severity;
 }
 
-function vendorAlertFault(alert: PrinterAlert): Fault | null | undefined {
+/** What the same poll read of the device's parts, to name the part an alert points at. */
+export interface DeviceParts {
+  readonly inkjet: boolean;
+  readonly supplies?: readonly Supply[];
+  readonly inputs?: readonly InputTray[];
+}
+
+function vendorAlertFault(alert: PrinterAlert, name: string | null): Fault | null | undefined {
   const description = alert.description;
   if (description === '') return undefined;
   if (NEUTRAL_DESCRIPTION.test(description)) return null;
@@ -50,7 +57,7 @@ function vendorAlertFault(alert: PrinterAlert): Fault | null | undefined {
       severity: severityOf(code, alert.severity),
       source: 'ippAlert',
       message: `${FAULTS[code].label.en}: ${description}`.slice(0, 4096),
-      ...(group && group !== 'other' ? { subunit: { group, ...(alert.groupIndex !== null ? { index: alert.groupIndex } : {}) } } : {}),
+      ...(group && group !== 'other' ? { subunit: { group, ...(alert.groupIndex !== null ? { index: alert.groupIndex } : {}), ...(name ? { name } : {}) } } : {}),
       rawCode: `${alert.code}: ${description}`.slice(0, 512),
     };
   }
@@ -62,13 +69,14 @@ export interface AlertFaults {
   readonly malformed: readonly MalformedAlert[];
 }
 
-export function alertFaults(values: readonly string[], descriptions: readonly string[], device: { inkjet: boolean } = { inkjet: false }): AlertFaults {
+export function alertFaults(values: readonly string[], descriptions: readonly string[], device: DeviceParts = { inkjet: false }): AlertFaults {
+  const parts = { supplies: device.supplies ?? [], inputs: device.inputs ?? [] };
   const { alerts, malformed } = parsePrinterAlerts(values, descriptions);
   const faults: Fault[] = [];
   for (const alert of alerts.slice(0, 256)) {
     const name = alertCodeName(alert.code);
     if (name === null || name === 'other' || name === 'unknown') {
-      const vendor = vendorAlertFault(alert);
+      const vendor = vendorAlertFault(alert, partName(alert.group, alert.groupIndex, parts));
       if (vendor === null) continue;
       if (vendor !== undefined) {
         faults.push(vendor);
@@ -83,6 +91,7 @@ export function alertFaults(values: readonly string[], descriptions: readonly st
       training: alert.training,
       location: alert.location,
       description: alert.description,
+      subunitName: partName(alert.group, alert.groupIndex, parts),
       source: 'ippAlert',
     });
     if (fault) faults.push(device.inkjet ? inkjetMarkerFault(fault) : fault);

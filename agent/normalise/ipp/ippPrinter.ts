@@ -99,7 +99,7 @@ export function normaliseIpp(input: IppNormaliseInput, options: IppNormaliseOpti
 
   const alertValues = stringsOf(attrs, 'printer-alert').map((v) => v ?? '');
   const alertDescriptions = stringsOf(attrs, 'printer-alert-description').map((v) => v ?? '');
-  const alerts = alertFaults(alertValues, alertDescriptions, { inkjet: supplies.some((x) => x.kind === 'ink' || x.kind === 'printhead') });
+  const alerts = alertFaults(alertValues, alertDescriptions, { inkjet: supplies.some((x) => x.kind === 'ink' || x.kind === 'printhead'), supplies, inputs });
   for (const m of alerts.malformed) problems.push(`printer-alert[${m.position}] malformed (${m.reason}): '${m.raw}'`);
 
   // Specific evidence (supply, alert) first, so folded device-level reasons keep their position last.

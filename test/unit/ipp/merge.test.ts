@@ -189,12 +189,13 @@ describe('merging what the two real normalisers produce for one printer', () => 
     expect(r.snapshot.identity).toMatchObject({ serial: 'VNB3J99999', mac: '3c:a8:2a:f6:38:ac', uuid: '564e4233-4a39-3939-3939-3ca82af638ac', firmware: '20200612' });
     expect(r.snapshot.status).toBe('down');
     // The SNMP recording is the supply list (yellow 36 %); IPP's lower yellow reading is not a
-    // second list, but the toner-low it reported stays, for the device as a whole.
+    // second list, but the toner-low it reported stays, on the same cartridge of the kept list
+    // (same kind and colour): a technician sees which cartridge, and it is one fault with SNMP's.
     expect(r.snapshot.supplies.map((x) => x.levelPercent)).toEqual(fromSnmp.supplies.map((x) => x.levelPercent));
     expect(r.snapshot.faults.map((f) => [f.code, f.source])).toEqual([
       ['toner.low', 'supply'],
       ['jam', 'ippStateReason'],
     ]);
-    expect(r.snapshot.faults[0]?.subunit).toEqual({ group: 'markerSupplies', name: 'Yellow Cartridge HP 201X' });
+    expect(r.snapshot.faults[0]?.subunit).toEqual({ group: 'markerSupplies', index: 4, name: 'Yellow Cartridge HP CF402X' });
   });
 });
