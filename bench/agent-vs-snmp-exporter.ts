@@ -86,7 +86,7 @@ try {
   for (const root of walkRoots) {
     const base = OID[root];
     const isEntry = root.endsWith('Entry');
-    for (const [oid, value] of Object.entries(sample.raw.values)) {
+    for (const [oid, value] of Object.entries(sample.values)) {
       if (!isUnder(oid, base)) continue;
       const rest = oid.slice(base.length + 1).split('.');
       const column = isEntry ? `${base}.${rest[0]}` : base;
@@ -174,8 +174,8 @@ try {
   console.log(
     JSON.stringify({
       warmup,
-      valuesPerPoll: Object.keys(sample.raw.values).length,
-      snmpRequestsPerPoll: sample.raw.requests,
+      valuesPerPoll: Object.keys(sample.values).length,
+      snmpRequestsPerPoll: sample.requests,
       exporterSeries: series,
       agentPolls,
       agentFailures,

@@ -1,10 +1,10 @@
 /**
  * Raw SNMP values -> DeviceSnapshot. Pure: no I/O, no clock (the collection time is passed in).
  *
- * Interface (stable; the agent runtime and `fleetdesk probe` call it):
- *   normaliseSnmp(values, { address, collectedAt, thresholds? }) -> DeviceSnapshot
- *   printerEvidence(values) -> { isPrinter, reason }
- * `values` is RawSnmp['values'] (instance OID -> typed value) from agent/collect/snmp.
+ * Interface (stable; the agent runtime and `fleetdesk probe` call it after collectSnmp):
+ *   normaliseSnmp(raw.values, { address: raw.address, collectedAt: raw.collectedAt, thresholds? }) -> DeviceSnapshot
+ * `values` is RawSnmp['values'] (instance OID -> typed value) from agent/collect/snmp, which
+ * reads and never interprets; this module interprets and never reads.
  *
  * Wrong types never throw: a column holding the wrong ASN.1 type is treated as absent, so one
  * broken object costs that value only. What is read and how each value is interpreted is
@@ -87,22 +87,6 @@ function lastIndex(suffix: string): number {
 }
 
 const clip = (s: string, n = 512) => (s.length > n ? s.slice(0, n) : s);
-
-// ---- printer evidence ----------------------------------------------------------------------------
-
-const PRINTER_MIB = OID.prtGeneralSerialNumber.split('.').slice(0, 7).join('.'); // 1.3.6.1.2.1.43
-
-export function printerEvidence(values: SnmpValues): { isPrinter: boolean; reason: string } {
-  const types = col(values, 'hrDeviceType');
-  if ([...types.values()].some((v) => oidOf(v) === OID.hrDevicePrinter)) return { isPrinter: true, reason: 'hrDeviceType lists hrDevicePrinter' };
-  const oids = Object.keys(values);
-  if (oids.some((o) => o.startsWith(`${PRINTER_MIB}.`))) return { isPrinter: true, reason: 'Printer-MIB objects present' };
-  if (oids.some((o) => o.startsWith(`${OID.hrPrinterEntry}.`))) return { isPrinter: true, reason: 'hrPrinterTable present' };
-  return {
-    isPrinter: false,
-    reason: oids.length === 0 ? 'the device returned no standard objects at all' : 'no hrDevicePrinter entry, no hrPrinterTable and no Printer-MIB objects',
-  };
-}
 
 // ---- identity ------------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 /**
- * The runtime's Collector over the real protocol collectors: SNMP (agent/collect/snmp) for
- * host[:port] and snmp:// targets, IPP (agent/collect/ipp + agent/normalise/ipp) for ipp(s)://
+ * The runtime's Collector over the real protocol collectors, each collect → normalise: SNMP
+ * (agent/collect/snmp + agent/normalise/snmpSnapshot.ts) for host[:port] and snmp:// targets,
+ * IPP (agent/collect/ipp + agent/normalise/ipp) for ipp(s)://
  * targets; an SNMP target with an `ipp` URI is polled both ways at once and the two snapshots
  * merged (agent/normalise/merge.ts). With one side failing, the other side's snapshot is used;
  * the poll fails only when both do.
@@ -21,6 +22,7 @@ import { openSession, type SnmpEndpoint, type SnmpTransport } from '../collect/s
 import { IppCollector, ippOptionsFromConfig } from '../collect/ipp/ippCollector.js';
 import { normaliseIpp } from '../normalise/ipp/ippPrinter.js';
 import { mergeSnapshots } from '../normalise/merge.js';
+import { normaliseSnmp } from '../normalise/snmpSnapshot.js';
 import type { Collector, CollectResult } from './collector.js';
 import type { PollTarget } from './targets.js';
 
@@ -81,13 +83,13 @@ export class ProtocolCollector implements Collector {
       retries: this.config.snmp.retries,
       maxInFlight: this.config.snmp.maxInFlightPerDevice,
     };
-    const options = { clock: this.clock, budgetMs: this.config.polling.timeout, thresholds: this.thresholds() };
+    const options = { clock: this.clock, budgetMs: this.config.polling.timeout };
     try {
       const transport = this.session(target.deviceId, `${endpoint.host}|${endpoint.port}|${mem.credential}|${target.community ?? ''}`, endpoint);
-      const got = await collectSnmp(endpoint, mem.previous, { ...options, transport });
+      const raw = await collectSnmp(endpoint, mem.previous, { ...options, transport });
       if (signal.aborted) return { ok: false, error: 'poll cancelled' };
-      mem.previous = retainForNextPoll(got.raw);
-      return { ok: true, snapshot: got.snapshot };
+      mem.previous = retainForNextPoll(raw);
+      return { ok: true, snapshot: normaliseSnmp(raw.values, { address: raw.address, collectedAt: raw.collectedAt, thresholds: this.thresholds() }) };
     } catch (err) {
       // A failed device starts over with a fresh socket (and SNMPv3 engine discovery).
       this.dropSession(target.deviceId);

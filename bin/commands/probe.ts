@@ -11,6 +11,7 @@
 import { Command, Option } from 'commander';
 import type { DeviceSnapshot } from '../../shared/snapshot.js';
 import { collectSnmp, SnmpCollectError, type SnmpErrorCode } from '../../agent/collect/snmp/collector.js';
+import { normaliseSnmp } from '../../agent/normalise/snmpSnapshot.js';
 import { renderSnapshot } from '../../agent/probe/render.js';
 import { parseSnmpProbeAddress, ProbeAddressError } from '../../agent/probe/snmpProbeTarget.js';
 import { IPP_EXIT_KIND, probeIppSnapshot } from '../../agent/probe/ippProbe.js';
@@ -44,8 +45,8 @@ const SNMP_EXIT: Readonly<Record<SnmpErrorCode, number>> = {
 /** Reads a device over SNMP exactly as the agent does (same collector, same normaliser). */
 export const probeSnmp: Prober = async (address, options) => {
   const target = parseSnmpProbeAddress(address);
-  const { snapshot } = await collectSnmp({ ...target, timeoutMs: options.timeoutMs, retries: options.retries, maxInFlight: 2 });
-  return snapshot;
+  const raw = await collectSnmp({ ...target, timeoutMs: options.timeoutMs, retries: options.retries, maxInFlight: 2 });
+  return normaliseSnmp(raw.values, { address: raw.address, collectedAt: raw.collectedAt });
 };
 
 /** Reads a printer over IPP exactly as the agent does; non-fatal findings go to stderr. */

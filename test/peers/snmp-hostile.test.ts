@@ -4,6 +4,7 @@
  * must end in a clear per-device error (or a valid snapshot), within bounded time and requests,
  * and the process carries on.
  */
+import { normaliseSnmp } from '../../agent/normalise/snmpSnapshot.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { collectSnmp, SnmpCollectError, type SnmpTarget } from '../../agent/collect/snmp/collector.js';
 import { compareOids } from '../../agent/collect/snmp/raw.js';
@@ -11,6 +12,12 @@ import { DeviceSnapshot } from '../../shared/snapshot.js';
 import { OID } from '../../mibs/oids.generated.js';
 import { encodeResponse, startBerAgent, type BerAgent, type BerValue, type BerVarbind, type SnmpRequest } from '../harness/berAgent.js';
 import { LOOPBACK } from '../harness/peers.js';
+
+/** Collect → normalise, as the runtime and `fleetdesk probe` do. */
+async function collected(...args: Parameters<typeof collectSnmp>) {
+  const raw = await collectSnmp(...args);
+  return { raw, snapshot: normaliseSnmp(raw.values, { address: raw.address, collectedAt: raw.collectedAt }) };
+}
 
 let agent: BerAgent | null = null;
 afterEach(async () => {
@@ -92,7 +99,7 @@ async function failsWith(p: Promise<unknown>, code: string, message: RegExp): Pr
 describe('hostile SNMP agents', () => {
   it('a well-behaved scripted agent reads fine (control case)', async () => {
     agent = await startBerAgent(tableAgent(PRINTER));
-    const { snapshot } = await collectSnmp(target(agent.port));
+    const { snapshot } = await collected(target(agent.port));
     expect(snapshot.faults.map((f) => f.code)).toEqual(['jam']);
     expect(snapshot.supplies[0]).toMatchObject({ name: 'Black Toner', levelPercent: 40, state: 'ok' });
   });
@@ -100,13 +107,13 @@ describe('hostile SNMP agents', () => {
   it('an agent that trims every GETBULK answer (small message size) is still read completely', async () => {
     const full = await (async () => {
       agent = await startBerAgent(tableAgent(PRINTER));
-      const got = await collectSnmp(target(agent.port));
+      const got = await collected(target(agent.port));
       await agent.close();
       return got;
     })();
     // At most 3 varbinds per answer: short lists per column, some columns with none at all.
     agent = await startBerAgent(tableAgent(PRINTER, (req, answer) => (req.pdu === 'getBulk' ? answer.slice(0, Math.max(req.nonRepeaters, 3)) : answer)));
-    const trimmed = await collectSnmp(target(agent.port));
+    const trimmed = await collected(target(agent.port));
     expect(trimmed.raw.values).toEqual(full.raw.values);
     expect(trimmed.raw.requests).toBeGreaterThan(full.raw.requests);
     expect(trimmed.snapshot.faults.map((f) => f.code)).toEqual(['jam']);
@@ -114,20 +121,20 @@ describe('hostile SNMP agents', () => {
 
   it('garbage datagrams: malformedResponse', async () => {
     agent = await startBerAgent(() => Buffer.from('this is not BER at all \u0000\u00ff', 'latin1'));
-    await failsWith(collectSnmp(target(agent.port)), 'malformedResponse', /undecodable/);
+    await failsWith(collected(target(agent.port)), 'malformedResponse', /undecodable/);
   });
 
   it('truncated BER: malformedResponse', async () => {
     agent = await startBerAgent((req) => encodeResponse(req, [{ oid: `${OID.sysDescr}.0`, value: { type: 'octets', value: 'x'.repeat(40) } }]).subarray(0, 30));
-    await failsWith(collectSnmp(target(agent.port)), 'malformedResponse', /undecodable/);
+    await failsWith(collected(target(agent.port)), 'malformedResponse', /undecodable/);
   });
 
   it('an agent that returns the same OID forever: walkNotIncreasing (v2c GETBULK and v1 GETNEXT)', async () => {
     const loop = (req: SnmpRequest, answer: BerVarbind[]): BerVarbind[] =>
       req.pdu === 'get' ? answer : req.oids.map(() => ({ oid: `${OID.prtMarkerSuppliesEntry}.9.1.1`, value: { type: 'integer', value: 1 } }));
     agent = await startBerAgent(tableAgent(PRINTER, loop));
-    await failsWith(collectSnmp(target(agent.port)), 'walkNotIncreasing', /not progressing/);
-    await failsWith(collectSnmp(target(agent.port, '1')), 'walkNotIncreasing', /not progressing/);
+    await failsWith(collected(target(agent.port)), 'walkNotIncreasing', /not progressing/);
+    await failsWith(collected(target(agent.port, '1')), 'walkNotIncreasing', /not progressing/);
     expect(agent.requests).toBeLessThan(100);
   });
 
@@ -136,7 +143,7 @@ describe('hostile SNMP agents', () => {
     const back = (oid: string): BerVarbind | undefined =>
       oid.startsWith(`${OID.prtMarkerSuppliesDescription}.`) ? { oid: `${OID.prtMarkerSuppliesType}.1.1`, value: { type: 'integer', value: 3 } } : undefined;
     agent = await startBerAgent(tableAgent(PRINTER, undefined, back));
-    await failsWith(collectSnmp(target(agent.port)), 'walkNotIncreasing', /backwards/);
+    await failsWith(collected(target(agent.port)), 'walkNotIncreasing', /backwards/);
   });
 
   it('an endless, always-increasing table: walkTooLong with bounded requests and memory', async () => {
@@ -147,7 +154,7 @@ describe('hostile SNMP agents', () => {
       return { oid: `${OID.prtMarkerSuppliesLevel}.1.${last + 1}`, value: { type: 'integer', value: 5 } };
     };
     agent = await startBerAgent(tableAgent(PRINTER, undefined, endless));
-    await failsWith(collectSnmp(target(agent.port), undefined, { maxValuesPerWalk: 1000 }), 'walkTooLong', /more than 1000 values/);
+    await failsWith(collected(target(agent.port), undefined, { maxValuesPerWalk: 1000 }), 'walkTooLong', /more than 1000 values/);
     expect(agent.requests).toBeLessThan(200);
   });
 
@@ -159,7 +166,7 @@ describe('hostile SNMP agents', () => {
     // Keep one printer marker so the device still counts as a printer.
     wrong[`${OID.prtGeneralSerialNumber}.1`] = { type: 'oid', value: '1.2.3' };
     agent = await startBerAgent(tableAgent(wrong));
-    const { snapshot } = await collectSnmp(target(agent.port));
+    const { snapshot } = await collected(target(agent.port));
     expect(() => DeviceSnapshot.parse(snapshot)).not.toThrow();
     expect(snapshot.identity).toEqual({});
     expect(snapshot.supplies).toEqual([{ index: 1, name: 'other 1', kind: 'other', color: null, levelPercent: null, state: 'unknown', raw: { level: null, max: null, unit: null, class: null, type: null } }]);
@@ -167,6 +174,6 @@ describe('hostile SNMP agents', () => {
 
   it('silence: noResponse within timeout x attempts', async () => {
     agent = await startBerAgent(() => null);
-    await failsWith(collectSnmp(target(agent.port)), 'noResponse', /no answer .* within 300 ms x 2 attempt\(s\)/);
+    await failsWith(collected(target(agent.port)), 'noResponse', /no answer .* within 300 ms x 2 attempt\(s\)/);
   });
 });

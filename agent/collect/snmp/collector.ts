@@ -1,11 +1,12 @@
 /**
  * SNMP collection of one printer: read what the normaliser needs, bounded in time, requests and
- * memory, and hand back the raw values plus the normalised snapshot.
+ * memory, and hand back the raw values. Collection reads and does not interpret: the caller
+ * turns the values into a snapshot with agent/normalise/snmpSnapshot.ts (collect → normalise, as
+ * for IPP).
  *
  * Interface (stable; the agent runtime and `fleetdesk probe` call it):
  *
- *   collectSnmp(target: SnmpTarget, previous?: RawSnmp, options?: CollectOptions)
- *     -> Promise<{ raw: RawSnmp; snapshot: DeviceSnapshot }>
+ *   collectSnmp(target: SnmpTarget, previous?: RawSnmp, options?: CollectOptions) -> Promise<RawSnmp>
  *     target   = { host, port, credential (agentConfig SnmpCredential: v1/v2c community or v3
  *                user/level/auth/priv), timeoutMs (per attempt), retries, maxInFlight }
  *     previous = the `raw` (or `retainForNextPoll(raw)`) of this device's previous successful
@@ -19,7 +20,7 @@
  *                alert removes its row); and the rows were walked at most `alertReuseMaxAgeMs`
  *                ago. Its `shape` (rows per column) sizes the GETBULKs.
  *     options  = { clock, budgetMs (30 s), maxValuesPerWalk (2000), maxRepetitions (20),
- *                  alertReuseMaxAgeMs (10 min), thresholds, requirePrinter (true),
+ *                  alertReuseMaxAgeMs (10 min), requirePrinter (true),
  *                  openTransport (tests), transport (an open session to reuse; not closed) }
  *     Rejects with SnmpCollectError (code: noResponse | authFailure | malformedResponse |
  *     requestFailed | walkNotIncreasing | walkTooLong | timeBudget | badCredential | notAPrinter)
@@ -31,12 +32,10 @@
  *     reason each one failed.
  */
 import { systemClock, type Clock } from '../../../shared/clock.js';
-import type { DeviceSnapshot } from '../../../shared/snapshot.js';
 import type { SnmpCredential } from '../../agentConfig.js';
 import { OID, type OidName } from '../../../mibs/oids.generated.js';
-import { normaliseSnmp, printerEvidence } from '../../normalise/snmpSnapshot.js';
 import { quirksFor, vendorFromSysObjectId } from '../../normalise/vendorQuirks.js';
-import type { SupplyThresholds } from '../../normalise/supplies.js';
+import { printerEvidence } from './printerEvidence.js';
 import { column, freezeWithColumns, type RawSnmp, type SnmpValue } from './raw.js';
 import { describeEndpoint, openSession, type SnmpEndpoint, type SnmpTransport, type Varbind } from './session.js';
 import { SnmpCollectError } from './snmpErrors.js';
@@ -55,7 +54,6 @@ export interface CollectOptions {
   readonly maxValuesPerWalk?: number;
   /** GETBULK max-repetitions (default 20). */
   readonly maxRepetitions?: number;
-  readonly thresholds?: SupplyThresholds;
   /** Reject with code 'notAPrinter' when the device shows no printer objects (default true). */
   readonly requirePrinter?: boolean;
   /** How long alert rows may be reused without walking the alert table (default 10 min). */
@@ -64,11 +62,6 @@ export interface CollectOptions {
   readonly openTransport?: (endpoint: SnmpEndpoint) => SnmpTransport;
   /** An open session to this target to use (and leave open) instead of opening one. */
   readonly transport?: SnmpTransport;
-}
-
-export interface SnmpCollection {
-  readonly raw: RawSnmp;
-  readonly snapshot: DeviceSnapshot;
 }
 
 /** System scalars (".0" instances): GETBULK non-repeaters on v2c/v3, a GET on v1. */
@@ -134,7 +127,12 @@ const STATUS_COLUMNS: readonly OidName[] = ['hrPrinterDetectedErrorState', 'hrPr
 /** Default bound on how long alert rows may be carried forward without a walk. */
 export const ALERT_REUSE_MAX_AGE_MS = 10 * 60_000;
 
-export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, options: CollectOptions = {}): Promise<SnmpCollection> {
+/** The address a snapshot names for this target: host:port, [host]:port for IPv6. */
+export function snmpAddress(target: Pick<SnmpTarget, 'host' | 'port'>): string {
+  return `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+}
+
+export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, options: CollectOptions = {}): Promise<RawSnmp> {
   const clock = options.clock ?? systemClock;
   const started = clock.now();
   const where = describeEndpoint(target);
@@ -224,7 +222,9 @@ export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, option
     const finished = clock.now();
     // Frozen, with its columns indexed: the normaliser looks up ~40 of them.
     freezeWithColumns(values, columns);
-    const raw: RawSnmp = {
+    return {
+      address: snmpAddress(target),
+      collectedAt: new Date(finished).toISOString(),
       version: t.version,
       values,
       alertTable,
@@ -233,12 +233,6 @@ export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, option
       requests: t.requests - requestsBefore,
       durationMs: finished - started,
     };
-    const snapshot = normaliseSnmp(values, {
-      address: `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`,
-      collectedAt: new Date(finished).toISOString(),
-      ...(options.thresholds ? { thresholds: options.thresholds } : {}),
-    });
-    return { raw, snapshot };
   } finally {
     if (!options.transport) t.close();
   }

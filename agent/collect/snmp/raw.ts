@@ -15,6 +15,10 @@ export type SnmpValue =
   | { readonly type: 'null' };
 
 export interface RawSnmp {
+  /** host:port ([host]:port for IPv6) the device was polled at: the snapshot's address. */
+  readonly address: string;
+  /** When the collection finished (ISO 8601, collection clock): the snapshot's collectedAt. */
+  readonly collectedAt: string;
   /** SNMP version that answered. */
   readonly version: '1' | '2c' | '3';
   /** Instance OID (dotted, no leading dot) -> value, for everything that was read. */

@@ -2,6 +2,7 @@
  * The collector over an in-process fake agent (no sockets): walk strategy per version, bounds
  * against misbehaving agents, alert-table reuse, requests in flight, credential search.
  */
+import { normaliseSnmp } from '../../../agent/normalise/snmpSnapshot.js';
 import { describe, expect, it } from 'vitest';
 import { alertRowsUnchanged, collectSnmp, findSnmpCredential, retainForNextPoll, SnmpCollectError } from '../../../agent/collect/snmp/collector.js';
 import { compareOids, type SnmpValue } from '../../../agent/collect/snmp/raw.js';
@@ -9,6 +10,12 @@ import { InFlightLimit, type SnmpEndpoint, type SnmpTransport, type Varbind } fr
 import { OID } from '../../../mibs/oids.generated.js';
 import { ManualClock } from '../../harness/manualClock.js';
 import { valuesFromSnmprec } from '../../harness/snmprecValues.js';
+
+/** Collect → normalise, as the runtime and `fleetdesk probe` do. */
+async function collected(...args: Parameters<typeof collectSnmp>) {
+  const raw = await collectSnmp(...args);
+  return { raw, snapshot: normaliseSnmp(raw.values, { address: raw.address, collectedAt: raw.collectedAt }) };
+}
 
 const DEVICE = `
 ${OID.sysDescr}.0|4|ACME Laser
@@ -150,7 +157,7 @@ async function expectCode(p: Promise<unknown>, code: string, text?: RegExp): Pro
 describe('collectSnmp', () => {
   it('v2c: GETBULK walks, raw values and snapshot', async () => {
     const agent = new FakeAgent(valuesFromSnmprec(DEVICE));
-    const { raw, snapshot } = await collectSnmp(target(), undefined, { openTransport: () => agent, clock: new ManualClock() });
+    const { raw, snapshot } = await collected(target(), undefined, { openTransport: () => agent, clock: new ManualClock() });
     expect(agent.next).toBe(0);
     expect(agent.bulk).toBeGreaterThan(0);
     expect(raw.version).toBe('2c');
@@ -164,7 +171,7 @@ describe('collectSnmp', () => {
 
   it('v1: GETNEXT walks only', async () => {
     const agent = new FakeAgent(valuesFromSnmprec(DEVICE), { version: '1' });
-    const { snapshot } = await collectSnmp(target('1'), undefined, { openTransport: () => agent });
+    const { snapshot } = await collected(target('1'), undefined, { openTransport: () => agent });
     expect(agent.bulk).toBe(0);
     expect(agent.next).toBeGreaterThan(0);
     expect(snapshot.supplies).toHaveLength(1);
@@ -197,13 +204,13 @@ describe('collectSnmp', () => {
 
   it('walks all columns in one GETBULK with the system group as non-repeaters, and sizes later polls from the last one', async () => {
     const agent = new FakeAgent(valuesFromSnmprec(DEVICE), { hugeRows: 10 });
-    const first = await collectSnmp(target(), undefined, { openTransport: () => agent });
+    const first = await collected(target(), undefined, { openTransport: () => agent });
     // One combined request, then the one column longer than a row (11 supply levels) until its end.
     expect(first.raw.requests).toBeLessThanOrEqual(5);
     expect(first.raw.shape?.[OID.prtMarkerSuppliesLevel]).toBe(11);
     expect(first.snapshot.identity.sysDescr).toBe('ACME Laser');
     const agent2 = new FakeAgent(valuesFromSnmprec(DEVICE), { hugeRows: 10 });
-    const second = await collectSnmp(target(), first.raw, { openTransport: () => agent2 });
+    const second = await collected(target(), first.raw, { openTransport: () => agent2 });
     // Known shape: the short columns and the long one go out as two requests, each to its end.
     expect(second.raw.requests).toBe(2);
     expect(second.raw.values).toEqual(first.raw.values);
@@ -211,10 +218,10 @@ describe('collectSnmp', () => {
 
   it('the collector never has more requests in flight than the session allows', async () => {
     const values = valuesFromSnmprec(DEVICE);
-    const first = await collectSnmp(target(), undefined, { openTransport: () => new FakeAgent(values, { hugeRows: 10 }) });
+    const first = await collected(target(), undefined, { openTransport: () => new FakeAgent(values, { hugeRows: 10 }) });
     for (const limit of [1, 3]) {
       const agent = new FakeAgent(values, { hugeRows: 10 });
-      await collectSnmp(target('2c', limit), first.raw, { openTransport: () => limitTransport(agent, limit) });
+      await collected(target('2c', limit), first.raw, { openTransport: () => limitTransport(agent, limit) });
       // Two requests of different lengths go out together when the limit allows it.
       expect(agent.maxInFlight).toBe(Math.min(limit, 2));
     }
@@ -222,9 +229,9 @@ describe('collectSnmp', () => {
 
   it('reuses the alert table when the alert counters did not change, walks it when they did', async () => {
     const values = valuesFromSnmprec(DEVICE);
-    const first = await collectSnmp(target(), undefined, { openTransport: () => new FakeAgent(values) });
+    const first = await collected(target(), undefined, { openTransport: () => new FakeAgent(values) });
     const agent = new FakeAgent(values);
-    const second = await collectSnmp(target(), retainForNextPoll(first.raw), { openTransport: () => agent });
+    const second = await collected(target(), retainForNextPoll(first.raw), { openTransport: () => agent });
     expect(second.raw.alertTable).toBe('reused');
     // Only the probe column of the alert table is read (inside the one combined request).
     expect(agent.started.filter((o) => o.startsWith(OID.prtAlertEntry))).toEqual([OID.prtAlertSeverityLevel]);
@@ -234,25 +241,25 @@ describe('collectSnmp', () => {
 
     const changed = { ...values, [`${OID.prtAlertAllEvents}.1`]: { type: 'counter32', value: 10 } as SnmpValue };
     const agent3 = new FakeAgent(changed);
-    const third = await collectSnmp(target(), first.raw, { openTransport: () => agent3 });
+    const third = await collected(target(), first.raw, { openTransport: () => agent3 });
     expect(third.raw.alertTable).toBe('walked');
     expect(agent3.started).toContain(OID.prtAlertDescription);
   });
 
   it('a removed alert is seen although the alert counters did not change', async () => {
     const values = valuesFromSnmprec(DEVICE);
-    const first = await collectSnmp(target(), undefined, { openTransport: () => new FakeAgent(values) });
+    const first = await collected(target(), undefined, { openTransport: () => new FakeAgent(values) });
     expect(first.snapshot.faults.map((f) => f.code)).toEqual(['door.open']);
     // The door is closed: the agent drops the alert row; the counters (alerts ADDED) stay as they
     // were, and so does every status object: only the alert table itself tells.
     const cleared = Object.fromEntries(Object.entries(values).filter(([oid]) => !oid.startsWith(`${OID.prtAlertEntry}.`)));
     const agent = new FakeAgent(cleared);
-    const second = await collectSnmp(target(), retainForNextPoll(first.raw), { openTransport: () => agent });
+    const second = await collected(target(), retainForNextPoll(first.raw), { openTransport: () => agent });
     expect(second.raw.alertTable).toBe('walked');
     expect(second.snapshot.faults).toEqual([]);
     expect(Object.keys(second.raw.values).filter((o) => o.startsWith(OID.prtAlertEntry))).toEqual([]);
     // And the next poll after that reuses the (now empty) table again.
-    const third = await collectSnmp(target(), retainForNextPoll(second.raw), { openTransport: () => new FakeAgent(cleared) });
+    const third = await collected(target(), retainForNextPoll(second.raw), { openTransport: () => new FakeAgent(cleared) });
     expect(third.raw.alertTable).toBe('reused');
     expect(third.snapshot.faults).toEqual([]);
   });
@@ -260,17 +267,17 @@ describe('collectSnmp', () => {
   it('a changed status object, or rows older than the age bound, make the alert table walked again', async () => {
     const values = valuesFromSnmprec(DEVICE);
     const clock = new ManualClock();
-    const first = await collectSnmp(target(), undefined, { openTransport: () => new FakeAgent(values), clock });
+    const first = await collected(target(), undefined, { openTransport: () => new FakeAgent(values), clock });
     const printing = { ...values, [`${OID.hrPrinterStatus}.1`]: { type: 'integer', value: 4 } as SnmpValue };
-    const a = await collectSnmp(target(), retainForNextPoll(first.raw), { openTransport: () => new FakeAgent(printing), clock });
+    const a = await collected(target(), retainForNextPoll(first.raw), { openTransport: () => new FakeAgent(printing), clock });
     expect(a.raw.alertTable).toBe('walked');
 
     clock.advance(60_000);
-    const b = await collectSnmp(target(), retainForNextPoll(first.raw), { openTransport: () => new FakeAgent(values), clock, alertReuseMaxAgeMs: 120_000 });
+    const b = await collected(target(), retainForNextPoll(first.raw), { openTransport: () => new FakeAgent(values), clock, alertReuseMaxAgeMs: 120_000 });
     expect(b.raw.alertTable).toBe('reused');
     expect(b.raw.alertTableWalkedAt).toBe(first.raw.alertTableWalkedAt);
     clock.advance(61_000);
-    const c = await collectSnmp(target(), retainForNextPoll(b.raw), { openTransport: () => new FakeAgent(values), clock, alertReuseMaxAgeMs: 120_000 });
+    const c = await collected(target(), retainForNextPoll(b.raw), { openTransport: () => new FakeAgent(values), clock, alertReuseMaxAgeMs: 120_000 });
     expect(c.raw.alertTable).toBe('walked');
     expect(c.raw.alertTableWalkedAt).toBe(clock.now());
   });
@@ -288,36 +295,36 @@ describe('collectSnmp', () => {
 
   it('an agent returning the same OID forever fails the device with walkNotIncreasing', async () => {
     const agent = new FakeAgent(valuesFromSnmprec(DEVICE), { loopUnder: OID.prtMarkerSuppliesEntry });
-    await expectCode(collectSnmp(target(), undefined, { openTransport: () => agent }), 'walkNotIncreasing', /prtMarkerSupplies\w+ is not progressing/);
+    await expectCode(collected(target(), undefined, { openTransport: () => agent }), 'walkNotIncreasing', /prtMarkerSupplies\w+ is not progressing/);
     expect(agent.requests).toBeLessThan(60);
   });
 
   it('an agent going backwards fails with walkNotIncreasing (v1 too)', async () => {
     const agent = new FakeAgent(valuesFromSnmprec(DEVICE), { version: '1', backwardsUnder: OID.hrDeviceType });
-    await expectCode(collectSnmp(target('1'), undefined, { openTransport: () => agent }), 'walkNotIncreasing', /going backwards/);
+    await expectCode(collected(target('1'), undefined, { openTransport: () => agent }), 'walkNotIncreasing', /going backwards/);
   });
 
   it('a huge table fails with walkTooLong after a bounded number of requests', async () => {
     const agent = new FakeAgent(valuesFromSnmprec(DEVICE), { hugeRows: 5000 });
-    await expectCode(collectSnmp(target(), undefined, { openTransport: () => agent, maxValuesPerWalk: 500, maxRepetitions: 25 }), 'walkTooLong', /more than 500 values/);
+    await expectCode(collected(target(), undefined, { openTransport: () => agent, maxValuesPerWalk: 500, maxRepetitions: 25 }), 'walkTooLong', /more than 500 values/);
     expect(agent.requests).toBeLessThan(120);
   });
 
   it('the whole collection has a time budget', async () => {
     const clock = new ManualClock();
     const agent = new FakeAgent(valuesFromSnmprec(DEVICE), { clock, msPerRequest: 1000, hugeRows: 2000 });
-    await expectCode(collectSnmp(target(), undefined, { openTransport: () => agent, clock, budgetMs: 10_000, maxRepetitions: 10 }), 'timeBudget', /time budget/);
+    await expectCode(collected(target(), undefined, { openTransport: () => agent, clock, budgetMs: 10_000, maxRepetitions: 10 }), 'timeBudget', /time budget/);
   });
 
   it('no answer is a noResponse error naming the device, not the community', async () => {
     const agent = new FakeAgent({}, { silent: true });
-    await expectCode(collectSnmp(target(), undefined, { openTransport: () => agent }), 'noResponse');
+    await expectCode(collected(target(), undefined, { openTransport: () => agent }), 'noResponse');
   });
 
   it('a device without printer objects is rejected with notAPrinter (unless allowed)', async () => {
     const router = valuesFromSnmprec(`${OID.sysDescr}.0|4|Linux router\n${OID.sysObjectID}.0|6|1.3.6.1.4.1.8072.3.2.10`);
-    await expectCode(collectSnmp(target(), undefined, { openTransport: () => new FakeAgent(router) }), 'notAPrinter', /not a printer/);
-    const { snapshot } = await collectSnmp(target(), undefined, { openTransport: () => new FakeAgent(router), requirePrinter: false });
+    await expectCode(collected(target(), undefined, { openTransport: () => new FakeAgent(router) }), 'notAPrinter', /not a printer/);
+    const { snapshot } = await collected(target(), undefined, { openTransport: () => new FakeAgent(router), requirePrinter: false });
     expect(snapshot.identity.sysDescr).toBe('Linux router');
   });
 });

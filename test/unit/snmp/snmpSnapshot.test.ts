@@ -3,7 +3,8 @@
  * definitions of RFC 3418 (system), RFC 2790 (hrDevice, hrPrinter) and RFC 3805 (Printer-MIB).
  */
 import { describe, expect, it } from 'vitest';
-import { normaliseSnmp, printerEvidence } from '../../../agent/normalise/snmpSnapshot.js';
+import { printerEvidence } from '../../../agent/collect/snmp/printerEvidence.js';
+import { normaliseSnmp } from '../../../agent/normalise/snmpSnapshot.js';
 import type { SnmpValue } from '../../../agent/collect/snmp/raw.js';
 import { DeviceSnapshot } from '../../../shared/snapshot.js';
 import { ENUMS, OID } from '../../../mibs/oids.generated.js';
