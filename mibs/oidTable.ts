@@ -4,91 +4,102 @@
  * `buildOidTable(files)` parses the MIB texts (pure) and returns the table; `renderOidTable`
  * prints it as TypeScript. `mibs/compile.ts` (npm run mibs) writes the file, and
  * test/unit/snmp/mibTable.test.ts re-parses the MIBs and checks the committed file matches.
- * To read a new object: add its MIB name to WANTED_OBJECTS (and its module to mibs/ if new),
- * run `npm run mibs`, commit the regenerated file.
+ * To read a new object: add its MIB name and read role to WANTED_OBJECTS (and its module to
+ * mibs/ if new), run `npm run mibs`, commit the regenerated file.
  */
 import { parseModule, resolveOids, type SmiModule, type SmiObject } from './smi.js';
 
-/** Objects the collector reads (or walks), by MIB name. Order = order in the generated file. */
-export const WANTED_OBJECTS = [
+/**
+ * How the SNMP collector reads an object on every poll; the generated READ lists are the walk
+ * list of agent/collect/snmp/collector.ts, so what is read is decided here and nowhere else.
+ *   system  a scalar read at ".0" with the first request (GETBULK non-repeaters; a GET on SNMPv1)
+ *   poll    a table column walked on every poll, in parallel inside the same GETBULKs
+ *   alert   a prtAlertTable column: walked, or reused while the device shows nothing changed
+ *   none    not read by every poll: an OID compared against, a table entry, a trap type, the
+ *           simulator's objects, vendor objects read by vendor quirks
+ */
+export type ReadRole = 'system' | 'poll' | 'alert' | 'none';
+
+/** Objects FleetDesk uses, by MIB name, with how each poll reads it. Order = order in the generated file. */
+export const WANTED_OBJECTS: ReadonlyArray<readonly [name: string, read: ReadRole]> = [
   // SNMPv2-MIB system group
-  'sysDescr',
-  'sysObjectID',
-  'sysUpTime',
-  'sysContact',
-  'sysName',
-  'sysLocation',
-  'enterprises',
+  ['sysDescr', 'system'],
+  ['sysObjectID', 'system'],
+  ['sysUpTime', 'system'],
+  ['sysContact', 'system'],
+  ['sysName', 'system'],
+  ['sysLocation', 'system'],
+  ['enterprises', 'none'],
   // IF-MIB: the MAC address
-  'ifType',
-  'ifPhysAddress',
+  ['ifType', 'poll'],
+  ['ifPhysAddress', 'poll'],
   // HOST-RESOURCES-MIB
-  'hrDevicePrinter',
-  'hrDeviceEntry',
-  'hrDeviceType',
-  'hrDeviceDescr',
-  'hrDeviceStatus',
-  'hrDeviceErrors',
-  'hrPrinterEntry',
-  'hrPrinterStatus',
-  'hrPrinterDetectedErrorState',
+  ['hrDevicePrinter', 'none'],
+  ['hrDeviceEntry', 'none'],
+  ['hrDeviceType', 'poll'],
+  ['hrDeviceDescr', 'poll'],
+  ['hrDeviceStatus', 'poll'],
+  ['hrDeviceErrors', 'none'],
+  ['hrPrinterEntry', 'none'],
+  ['hrPrinterStatus', 'poll'],
+  ['hrPrinterDetectedErrorState', 'poll'],
   // Printer-MIB general
-  'prtGeneralPrinterName',
-  'prtGeneralSerialNumber',
-  'prtAlertCriticalEvents',
-  'prtAlertAllEvents',
+  ['prtGeneralPrinterName', 'poll'],
+  ['prtGeneralSerialNumber', 'poll'],
+  ['prtAlertCriticalEvents', 'poll'],
+  ['prtAlertAllEvents', 'poll'],
   // Printer-MIB marker
-  'prtMarkerEntry',
-  'prtMarkerCounterUnit',
-  'prtMarkerLifeCount',
-  'prtMarkerPowerOnCount',
+  ['prtMarkerEntry', 'none'],
+  ['prtMarkerCounterUnit', 'poll'],
+  ['prtMarkerLifeCount', 'poll'],
+  ['prtMarkerPowerOnCount', 'poll'],
   // Printer-MIB supplies
-  'prtMarkerSuppliesEntry',
-  'prtMarkerSuppliesMarkerIndex',
-  'prtMarkerSuppliesColorantIndex',
-  'prtMarkerSuppliesClass',
-  'prtMarkerSuppliesType',
-  'prtMarkerSuppliesDescription',
-  'prtMarkerSuppliesSupplyUnit',
-  'prtMarkerSuppliesMaxCapacity',
-  'prtMarkerSuppliesLevel',
+  ['prtMarkerSuppliesEntry', 'none'],
+  ['prtMarkerSuppliesMarkerIndex', 'poll'],
+  ['prtMarkerSuppliesColorantIndex', 'poll'],
+  ['prtMarkerSuppliesClass', 'poll'],
+  ['prtMarkerSuppliesType', 'poll'],
+  ['prtMarkerSuppliesDescription', 'poll'],
+  ['prtMarkerSuppliesSupplyUnit', 'poll'],
+  ['prtMarkerSuppliesMaxCapacity', 'poll'],
+  ['prtMarkerSuppliesLevel', 'poll'],
   // Printer-MIB colorants
-  'prtMarkerColorantEntry',
-  'prtMarkerColorantValue',
+  ['prtMarkerColorantEntry', 'none'],
+  ['prtMarkerColorantValue', 'poll'],
   // prtCoverTable: rendered by the simulator (an open door shows here as well as in the error state)
-  'prtCoverDescription',
-  'prtCoverStatus',
+  ['prtCoverDescription', 'none'],
+  ['prtCoverStatus', 'none'],
   // Printer-MIB input trays
-  'prtInputEntry',
-  'prtInputType',
-  'prtInputCapacityUnit',
-  'prtInputMaxCapacity',
-  'prtInputCurrentLevel',
-  'prtInputStatus',
-  'prtInputMediaName',
-  'prtInputName',
-  'prtInputDescription',
+  ['prtInputEntry', 'none'],
+  ['prtInputType', 'none'],
+  ['prtInputCapacityUnit', 'none'],
+  ['prtInputMaxCapacity', 'poll'],
+  ['prtInputCurrentLevel', 'poll'],
+  ['prtInputStatus', 'none'],
+  ['prtInputMediaName', 'poll'],
+  ['prtInputName', 'poll'],
+  ['prtInputDescription', 'poll'],
   // Printer-MIB alert table
-  'prtAlertEntry',
-  'prtAlertSeverityLevel',
-  'prtAlertTrainingLevel',
-  'prtAlertGroup',
-  'prtAlertGroupIndex',
-  'prtAlertLocation',
-  'prtAlertCode',
-  'prtAlertDescription',
-  'prtAlertTime',
+  ['prtAlertEntry', 'none'],
+  ['prtAlertSeverityLevel', 'alert'],
+  ['prtAlertTrainingLevel', 'alert'],
+  ['prtAlertGroup', 'alert'],
+  ['prtAlertGroupIndex', 'alert'],
+  ['prtAlertLocation', 'alert'],
+  ['prtAlertCode', 'alert'],
+  ['prtAlertDescription', 'alert'],
+  ['prtAlertTime', 'alert'],
   // Notifications: the SNMPv2 trap's type (snmpTrapOID.0) and the Printer-MIB alert trap, so the
   // trap listener can tell a printer alert from a generic trap
-  'snmpTrapOID',
-  'printerV2Alert',
+  ['snmpTrapOID', 'none'],
+  ['printerV2Alert', 'none'],
   // FLEETDESK-VENDOR-OIDS: vendor serial-number fallbacks and vendor counters
-  'hpSerialNumber',
-  'brotherSerialNumber',
-  'ricohSerialNumber',
-  'kyoceraSerialNumber',
-  'sharpCounterValue',
-] as const;
+  ['hpSerialNumber', 'none'],
+  ['brotherSerialNumber', 'none'],
+  ['ricohSerialNumber', 'none'],
+  ['kyoceraSerialNumber', 'none'],
+  ['sharpCounterValue', 'none'],
+];
 
 /** Textual conventions whose enumerations the normalisers use, by TC name. */
 export const WANTED_TCS = [
@@ -110,7 +121,7 @@ export const WANTED_TCS = [
 export const WANTED_OBJECT_ENUMS = ['hrPrinterStatus', 'hrDeviceStatus'] as const;
 
 export interface OidTable {
-  readonly oids: ReadonlyArray<{ name: string; oid: string; module: string }>;
+  readonly oids: ReadonlyArray<{ name: string; oid: string; module: string; read: ReadRole }>;
   readonly enums: ReadonlyArray<{ name: string; module: string; values: ReadonlyArray<[string, number]> }>;
   /** hrPrinterDetectedErrorState condition names by bit number (bit 0 = MSB of octet 0). */
   readonly errorStateBits: readonly string[];
@@ -121,18 +132,19 @@ export interface MibFile {
   readonly text: string;
 }
 
-export function buildOidTable(files: readonly MibFile[]): OidTable {
+export function buildOidTable(files: readonly MibFile[], wanted: ReadonlyArray<readonly [string, ReadRole]> = WANTED_OBJECTS): OidTable {
   const modules: SmiModule[] = files.map((f) => parseModule(f.text, f.file));
   const resolved = resolveOids(modules);
   // First definition wins for attribution (IF-MIB before RFC1213-MIB); resolveOids checks they agree.
   const objects = new Map<string, SmiObject>();
   for (const m of modules) for (const o of m.objects) if (!objects.has(o.name)) objects.set(o.name, o);
 
-  const oids = WANTED_OBJECTS.map((name) => {
+  const oids = wanted.map(([name, read]) => {
     const oid = resolved.get(name);
     const obj = objects.get(name);
     if (oid === undefined || !obj) throw new Error(`MIB object ${name} is not defined (or its parent does not resolve) in ${files.map((f) => f.file).join(', ')}`);
-    return { name, oid, module: obj.module };
+    checkReadRole(obj, read);
+    return { name, oid, module: obj.module, read };
   });
 
   const tcs = new Map(modules.flatMap((m) => m.textualConventions.map((tc) => [tc.name, tc] as const)));
@@ -151,6 +163,19 @@ export function buildOidTable(files: readonly MibFile[]): OidTable {
   const errState = objects.get('hrPrinterDetectedErrorState');
   if (!errState?.description) throw new Error('hrPrinterDetectedErrorState has no DESCRIPTION to read the bit names from');
   return { oids, enums, errorStateBits: errorStateBitsFrom(errState.description) };
+}
+
+/**
+ * A read role must fit the object's place in its MIB: walked objects are columns of a table (their
+ * parent is a conceptual row, `…Entry`), system objects are scalars (read at ".0").
+ */
+function checkReadRole(obj: SmiObject, read: ReadRole): void {
+  if (read === 'none') return;
+  const column = /Entry$/.test(obj.parent);
+  if (obj.macro !== 'OBJECT-TYPE') throw new Error(`${obj.name} (${obj.module} line ${obj.line}) is read as '${read}' but is a ${obj.macro}, not an OBJECT-TYPE`);
+  if (read === 'system' && column) throw new Error(`${obj.name} (${obj.module} line ${obj.line}) is read as a scalar but is a column of ${obj.parent}`);
+  if (read !== 'system' && !column) throw new Error(`${obj.name} (${obj.module} line ${obj.line}) is walked as a column ('${read}') but its parent ${obj.parent} is not a table entry`);
+  if (read === 'alert' && obj.parent !== 'prtAlertEntry') throw new Error(`${obj.name} is read as an alert column but is not in prtAlertTable`);
 }
 
 /**
@@ -185,7 +210,15 @@ const HEADER = `/**
 export function renderOidTable(table: OidTable): string {
   const lines: string[] = [HEADER, 'export const OID = {'];
   for (const o of table.oids) lines.push(`  ${o.name}: '${o.oid}', // ${o.module}`);
-  lines.push('} as const;', '', 'export type OidName = keyof typeof OID;', '', 'export const ENUMS = {');
+  lines.push('} as const;', '', 'export type OidName = keyof typeof OID;', '');
+  lines.push('/** What the SNMP collector reads on every poll, by read role (mibs/oidTable.ts WANTED_OBJECTS). */');
+  lines.push('export const READ: { readonly [R in \'system\' | \'poll\' | \'alert\']: readonly OidName[] } = {');
+  for (const role of ['system', 'poll', 'alert'] as const) {
+    lines.push(`  ${role}: [`);
+    for (const o of table.oids) if (o.read === role) lines.push(`    '${o.name}',`);
+    lines.push('  ],');
+  }
+  lines.push('};', '', 'export const ENUMS = {');
   for (const e of table.enums) {
     lines.push(`  // ${e.module}`, `  ${e.name}: {`);
     for (const [label, value] of e.values) lines.push(`    ${/^[A-Za-z_$][\w$]*$/.test(label) ? label : `'${label}'`}: ${value},`);

@@ -78,6 +78,58 @@ export const OID = {
 
 export type OidName = keyof typeof OID;
 
+/** What the SNMP collector reads on every poll, by read role (mibs/oidTable.ts WANTED_OBJECTS). */
+export const READ: { readonly [R in 'system' | 'poll' | 'alert']: readonly OidName[] } = {
+  system: [
+    'sysDescr',
+    'sysObjectID',
+    'sysUpTime',
+    'sysContact',
+    'sysName',
+    'sysLocation',
+  ],
+  poll: [
+    'ifType',
+    'ifPhysAddress',
+    'hrDeviceType',
+    'hrDeviceDescr',
+    'hrDeviceStatus',
+    'hrPrinterStatus',
+    'hrPrinterDetectedErrorState',
+    'prtGeneralPrinterName',
+    'prtGeneralSerialNumber',
+    'prtAlertCriticalEvents',
+    'prtAlertAllEvents',
+    'prtMarkerCounterUnit',
+    'prtMarkerLifeCount',
+    'prtMarkerPowerOnCount',
+    'prtMarkerSuppliesMarkerIndex',
+    'prtMarkerSuppliesColorantIndex',
+    'prtMarkerSuppliesClass',
+    'prtMarkerSuppliesType',
+    'prtMarkerSuppliesDescription',
+    'prtMarkerSuppliesSupplyUnit',
+    'prtMarkerSuppliesMaxCapacity',
+    'prtMarkerSuppliesLevel',
+    'prtMarkerColorantValue',
+    'prtInputMaxCapacity',
+    'prtInputCurrentLevel',
+    'prtInputMediaName',
+    'prtInputName',
+    'prtInputDescription',
+  ],
+  alert: [
+    'prtAlertSeverityLevel',
+    'prtAlertTrainingLevel',
+    'prtAlertGroup',
+    'prtAlertGroupIndex',
+    'prtAlertLocation',
+    'prtAlertCode',
+    'prtAlertDescription',
+    'prtAlertTime',
+  ],
+};
+
 export const ENUMS = {
   // IANA-PRINTER-MIB
   PrtAlertCodeTC: {

@@ -33,7 +33,7 @@
  */
 import { systemClock, type Clock } from '../../../shared/clock.js';
 import type { SnmpCredential } from '../../agentConfig.js';
-import { OID, type OidName } from '../../../mibs/oids.generated.js';
+import { OID, READ, type OidName } from '../../../mibs/oids.generated.js';
 import { quirksFor, vendorFromSysObjectId } from '../../normalise/vendorQuirks.js';
 import { printerEvidence } from './printerEvidence.js';
 import { column, freezeWithColumns, type RawSnmp, type SnmpValue } from './raw.js';
@@ -64,58 +64,19 @@ export interface CollectOptions {
   readonly transport?: SnmpTransport;
 }
 
-/** System scalars (".0" instances): GETBULK non-repeaters on v2c/v3, a GET on v1. */
-const SYSTEM: readonly string[] = (['sysDescr', 'sysObjectID', 'sysUpTime', 'sysContact', 'sysName', 'sysLocation'] as const).map((n) => `${OID[n]}.0`);
+/**
+ * What every poll reads is generated from the MIB table (mibs/oidTable.ts read roles, `npm run
+ * mibs`): the system scalars at ".0" (GETBULK non-repeaters on v2c/v3, a GET on v1), the columns
+ * walked on every poll and the prtAlertTable columns. Tables are walked column by column (not as
+ * whole entries) so that each walk ends where its column ends.
+ */
+const SYSTEM: readonly string[] = READ.system.map((n) => `${OID[n]}.0`);
+const COLUMNS: readonly OidName[] = READ.poll;
+/** prtAlertTable columns (prtAlertIndex is not-accessible). */
+const ALERT_COLUMNS: readonly OidName[] = READ.alert;
 
 /** Vendor serial fallbacks: scalars at .0, Kyocera's table column at .1. */
 const VENDOR_SERIALS: readonly string[] = [`${OID.hpSerialNumber}.0`, `${OID.brotherSerialNumber}.0`, `${OID.ricohSerialNumber}.0`, `${OID.kyoceraSerialNumber}.1`];
-
-/**
- * Columns walked on every poll, in parallel inside the same GETBULK requests. Tables are walked
- * column by column (not as whole entries) so that each walk ends where its column ends.
- */
-const COLUMNS: readonly OidName[] = [
-  'hrDeviceType',
-  'hrDeviceDescr',
-  'hrDeviceStatus',
-  'hrPrinterStatus',
-  'hrPrinterDetectedErrorState',
-  'prtGeneralPrinterName',
-  'prtGeneralSerialNumber',
-  'prtAlertCriticalEvents',
-  'prtAlertAllEvents',
-  'prtMarkerCounterUnit',
-  'prtMarkerLifeCount',
-  'prtMarkerPowerOnCount',
-  'prtMarkerSuppliesMarkerIndex',
-  'prtMarkerSuppliesColorantIndex',
-  'prtMarkerSuppliesClass',
-  'prtMarkerSuppliesType',
-  'prtMarkerSuppliesDescription',
-  'prtMarkerSuppliesSupplyUnit',
-  'prtMarkerSuppliesMaxCapacity',
-  'prtMarkerSuppliesLevel',
-  'prtMarkerColorantValue',
-  'prtInputMaxCapacity',
-  'prtInputCurrentLevel',
-  'prtInputMediaName',
-  'prtInputName',
-  'prtInputDescription',
-  'ifType',
-  'ifPhysAddress',
-];
-
-/** prtAlertTable columns (prtAlertIndex is not-accessible). */
-const ALERT_COLUMNS: readonly OidName[] = [
-  'prtAlertSeverityLevel',
-  'prtAlertTrainingLevel',
-  'prtAlertGroup',
-  'prtAlertGroupIndex',
-  'prtAlertLocation',
-  'prtAlertCode',
-  'prtAlertDescription',
-  'prtAlertTime',
-];
 
 /** The alert column read on every poll: a removed alert removes its row here too. */
 const ALERT_PROBE: OidName = 'prtAlertSeverityLevel';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ENUMS, HR_PRINTER_ERROR_BITS, OID } from '../../../mibs/oids.generated.js';
+import { ENUMS, HR_PRINTER_ERROR_BITS, OID, READ } from '../../../mibs/oids.generated.js';
 import { GENERATED_FILE, readMibFiles } from '../../../mibs/compile.js';
 import { buildOidTable, errorStateBitsFrom, renderOidTable, WANTED_OBJECTS } from '../../../mibs/oidTable.js';
 import { parseModule, resolveOids, SmiParseError } from '../../../mibs/smi.js';
@@ -13,8 +13,21 @@ describe('generated OID table', () => {
   });
 
   it('exports every wanted object with the OID the MIBs give it', () => {
-    expect(Object.keys(OID)).toEqual([...WANTED_OBJECTS]);
+    expect(Object.keys(OID)).toEqual(WANTED_OBJECTS.map(([name]) => name));
     for (const o of table.oids) expect(OID[o.name as keyof typeof OID]).toBe(o.oid);
+  });
+
+  it('generates the walk list from the read roles: scalars, table columns, alert-table columns', () => {
+    expect(READ.system).toEqual(['sysDescr', 'sysObjectID', 'sysUpTime', 'sysContact', 'sysName', 'sysLocation']);
+    expect(READ.poll).toContain('prtMarkerSuppliesLevel');
+    expect(READ.poll).not.toContain('prtCoverStatus'); // the simulator's, not read by polls
+    expect(READ.alert.every((n) => OID[n].startsWith(`${OID.prtAlertEntry}.`))).toBe(true);
+    expect(READ.poll.some((n) => OID[n].startsWith(`${OID.prtAlertEntry}.`))).toBe(false);
+    // A role that does not fit the MIB is refused, naming the object.
+    const files = readMibFiles();
+    expect(() => buildOidTable(files, [['sysDescr', 'poll']])).toThrow(/sysDescr .* walked as a column .* not a table entry/);
+    expect(() => buildOidTable(files, [['hrDeviceType', 'system']])).toThrow(/hrDeviceType .* read as a scalar but is a column of hrDeviceEntry/);
+    expect(() => buildOidTable(files, [['prtInputName', 'alert']])).toThrow(/prtInputName is read as an alert column/);
   });
 
   it('agrees with the OIDs printed in RFC 3805 / RFC 2790 / RFC 3418', () => {
