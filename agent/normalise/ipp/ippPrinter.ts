@@ -102,8 +102,12 @@ export function normaliseIpp(input: IppNormaliseInput, options: IppNormaliseOpti
   const alerts = alertFaults(alertValues, alertDescriptions, { inkjet: supplies.some((x) => x.kind === 'ink' || x.kind === 'printhead'), supplies, inputs });
   for (const m of alerts.malformed) problems.push(`printer-alert[${m.position}] malformed (${m.reason}): '${m.raw}'`);
 
+  // The reason `other` (RFC 8011: "an error other than one listed") names nothing by itself; when
+  // the printer's alerts say what it is, they are that condition (a "Service requested" alert
+  // beside other-warning is one service request, not a service request and an unclassified twin).
+  const reasonFaultList = alerts.faults.length > 0 ? reasonList.filter((f) => !(f.code === 'unclassified' && classifyReason(f.rawCode ?? '').reason.base === 'other')) : reasonList;
   // Specific evidence (supply, alert) first, so folded device-level reasons keep their position last.
-  const faults = foldFaults([...supplyFaults(supplies), ...alerts.faults, ...reasonList]).slice(0, 256);
+  const faults = foldFaults([...supplyFaults(supplies), ...alerts.faults, ...reasonFaultList]).slice(0, 256);
 
   const snapshot: DeviceSnapshot = {
     address: input.address.slice(0, 512),

@@ -129,6 +129,22 @@ describe('SNMP and IPP views of one condition fold to one fault', () => {
     );
     const s = normaliseSnmp(values, { address: '192.0.2.10:161', collectedAt: '2026-03-02T08:00:00.000Z' });
     expect(s.faults.map((f) => f.code).filter((c) => c === 'service.requested' || c === 'unclassified')).toEqual(['service.requested']);
+    // IPP: the same alert beside the reason other-warning (what the simulator and many printers send).
+    const ipp = ippView([63, 63, 88, 36], ['other-warning'], ['code=other;severity=warning;group=generalPrinter;groupindex=1']);
+    expect(ipp.faults.map((f) => f.code)).toEqual(['unclassified']); // no description: nothing says what "other" is
+    const described = normaliseIpp({
+      address: 'ipp://192.0.2.10:631/ipp/print',
+      collectedAt: '2026-03-02T08:00:01.000Z',
+      attributes: new Map<string, IppAttribute>([
+        ['printer-state', { name: 'printer-state', values: [int(3)] }],
+        ['printer-state-reasons', { name: 'printer-state-reasons', values: [str('other-warning')] }],
+        ['printer-alert', { name: 'printer-alert', values: [str('code=other;severity=warning;group=generalPrinter;groupindex=1')] }],
+        ['printer-alert-description', { name: 'printer-alert-description', values: [str('Service requested')] }],
+      ]),
+    }).snapshot;
+    expect(described.faults.map((f) => f.code)).toEqual(['service.requested']);
+    const merged = mergeSnapshots(s, described, { assumeSameDevice: true });
+    expect(merged.ok && merged.snapshot.faults.filter((f) => f.code === 'service.requested' || f.code === 'unclassified').map((f) => [f.code, f.subunit?.group])).toEqual([['service.requested', 'generalPrinter']]);
   });
 });
 
