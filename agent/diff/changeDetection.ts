@@ -97,6 +97,17 @@ export interface ChangeResult {
   readonly events: DeviceEvent[];
 }
 
+/**
+ * The memory with every fault track under its `faultKey`. Memory saved by an agent before the one
+ * fault identity keyed `unclassified` faults without their raw code; re-keyed once on load, an
+ * open fault stays open instead of being cleared and raised again after an upgrade.
+ */
+export function rekeyFaults(memory: DeviceMemory): DeviceMemory {
+  const faults: Record<string, FaultTrack> = {};
+  for (const track of Object.values(memory.faults)) faults[faultKey(track.fault)] ??= track;
+  return { ...memory, faults };
+}
+
 /** Identity fields whose change means a different physical device at the same address. */
 function identityChanged(before: Identity, after: Identity): boolean {
   const differs = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && a !== b;

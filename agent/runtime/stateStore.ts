@@ -7,7 +7,7 @@
  * saved value and above anything still in the outbox.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import type { DeviceMemory } from '../diff/changeDetection.js';
+import { rekeyFaults, type DeviceMemory } from '../diff/changeDetection.js';
 
 export interface DeviceRecord {
   memory: DeviceMemory;
@@ -45,7 +45,7 @@ export class StateStore {
         clean = parsed.clean === true;
         for (const [id, rec] of Object.entries(parsed.devices)) {
           // The retained state is always published again after a start: what was queued in memory died with the process.
-          if (rec && typeof rec.seq === 'number' && rec.memory && typeof rec.memory === 'object') devices.set(id, { memory: rec.memory, seq: rec.seq });
+          if (rec && typeof rec.seq === 'number' && rec.memory && typeof rec.memory === 'object') devices.set(id, { memory: rekeyFaults(rec.memory), seq: rec.seq });
         }
       } catch (err) {
         // Unreadable memory: start fresh (faults are raised again after hysteresis), but numbering must still move on.

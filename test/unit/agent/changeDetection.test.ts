@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   detectChanges,
   DEFAULT_CHANGE_SETTINGS,
+  rekeyFaults,
   type ChangeSettings,
   type DeviceMemory,
   type PollOutcome,
@@ -102,6 +103,17 @@ describe('faults with hysteresis', () => {
     expect(run([snap({ faults: [jam] }), snap({ faults: [jam] })], s3).kinds).toEqual([[], []]);
     // A trap poll without the fault clears nothing by itself.
     expect(run([snap({ faults: [jam] }), snap({ faults: [jam] }), snap({ faults: [jam] }), trap(snap({}))], s3).kinds).toEqual([[], [], ['fault.raised'], []]);
+  });
+
+  it('re-keys memory saved under an older key, so an open unclassified fault stays open', () => {
+    const odd: Fault = { code: 'unclassified', severity: 'warning', source: 'prtAlert', message: 'Vendor 40123', rawCode: '40123' };
+    const s1: ChangeSettings = { ...DEFAULT_CHANGE_SETTINGS, raiseAfter: 1, clearAfter: 1 };
+    const raised = run([snap({ faults: [odd] })], s1).memory;
+    const track = Object.values(raised.faults)[0]!;
+    const old: DeviceMemory = { ...raised, faults: { 'unclassified||': track } }; // the key before the raw code joined it
+    expect(run([snap({ faults: [odd] })], s1, old).kinds).toEqual([['fault.raised', 'fault.cleared']]);
+    expect(run([snap({ faults: [odd] })], s1, rekeyFaults(old)).kinds).toEqual([[]]);
+    expect(Object.keys(rekeyFaults(old).faults)).toEqual([faultKey(odd)]);
   });
 
   it('keys faults by code and subunit, so two jams in different places are separate', () => {
