@@ -243,9 +243,26 @@ function alertFaults(values: SnmpValues, supplyList: Supply[], trays: InputTray[
       subunitName,
       source: 'prtAlert',
     });
-    if (fault) faults.push(inkjet ? inkjetMarkerFault(fault) : fault);
+    if (!fault) continue;
+    const located = g === ENUMS.PrtAlertGroupTC.markerColorant && gi !== null ? onColorantSupply(fault, gi, values, supplyList) : fault;
+    faults.push(inkjet ? inkjetMarkerFault(located) : located);
   }
   return faults;
+}
+
+/**
+ * A supply condition alerted on a colorant (group markerColorant, index = prtMarkerColorantIndex)
+ * is about the cartridge of that colorant when exactly one toner or ink supply uses it
+ * (prtMarkerSuppliesColorantIndex): the fault then sits on that supply, where the level reading
+ * puts the same condition, and the two are one fault.
+ */
+function onColorantSupply(fault: Fault, colorant: number, values: SnmpValues, supplyList: Supply[]): Fault {
+  if (FAULTS[fault.code].category !== 'supply') return fault;
+  const users = [...col(values, 'prtMarkerSuppliesColorantIndex')].filter(([, v]) => intOf(v) === colorant).map(([suffix]) => lastIndex(suffix));
+  const consumables = supplyList.filter((s) => users.includes(s.index) && (s.kind === 'toner' || s.kind === 'ink'));
+  if (consumables.length !== 1) return fault;
+  const supply = consumables[0]!;
+  return { ...fault, subunit: { group: 'markerSupplies', index: supply.index, name: supply.name } };
 }
 
 function supplyFaults(list: Supply[]): Fault[] {

@@ -83,6 +83,13 @@ describe('subunits stay distinct', () => {
     expect(new Set(merged.snapshot.faults.map(faultKey)).size).toBe(merged.snapshot.faults.length);
   });
 
+  it('an alert on a colorant lands on the one cartridge of that colorant', () => {
+    // The recording's cartridge 3 (magenta) uses colorant 3; the alert names the colorant group.
+    const colorantOf3 = RECORDING.split('\n').find((l) => l.startsWith(`${OID.prtMarkerSuppliesColorantIndex}.1.3|`))!.split('|')[2];
+    const snmp = snmpView({ 3: 0 }, { alerts: [[1, G.markerColorant, Number(colorantOf3), C.markerTonerEmpty]] });
+    expect(snmp.faults.filter((f) => f.code === 'toner.empty').map((f) => [f.subunit?.group, f.subunit?.index, f.source])).toEqual([['markerSupplies', 3, 'prtAlert']]);
+  });
+
   it('refilling cartridge 2 clears its fault only; cartridge 3 stays raised', () => {
     const empty = snmpView({ 2: 0, 3: 0 }, { errorState: '10' });
     const refilled = snmpView({ 2: 100, 3: 0 }, { errorState: '10' });
