@@ -116,7 +116,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const agentConfig = AgentConfig.parse({
       tenant: DEMO_TENANT,
       agentId: DEMO_AGENT,
-      broker: { url: `mqtt://127.0.0.1:${mqttPort}`, username: `${DEMO_TENANT}/${DEMO_AGENT}`, password: token },
+      // The embedded broker (aedes) speaks MQTT 3.1.1: say so, rather than try 5 and fall back.
+      broker: { url: `mqtt://127.0.0.1:${mqttPort}`, username: `${DEMO_TENANT}/${DEMO_AGENT}`, password: token, protocolVersion: 4 },
       devices: simulator.devices.map((d) => ({
         id: d.id,
         name: `${d.manufacturer} ${d.modelName}`,
