@@ -25,7 +25,7 @@ const STATUSES = ['down', 'warning', 'unreachable', 'unknown', 'printing', 'warm
 /** Devices drawn at most (the API pages at 500; a bigger fleet is narrowed with the filters). */
 const MAX_DEVICES = 2000;
 
-function deviceName(d) {
+function rowName(d) {
   return deviceName(d.identity.vendor, d.identity.model, d.agentDeviceId);
 }
 
@@ -33,7 +33,7 @@ function deviceRow(d) {
   return h(
     'tr',
     { dataset: { device: d.key } },
-    h('td', {}, h('a', { href: `#/devices/${encodeURIComponent(d.key)}` }, deviceName(d)), h('div', { class: 'small muted' }, d.identity.serial ?? d.agentDeviceId)),
+    h('td', {}, h('a', { href: `#/devices/${encodeURIComponent(d.key)}` }, rowName(d)), h('div', { class: 'small muted' }, d.identity.serial ?? d.agentDeviceId)),
     h('td', {}, deviceStatusBadge(d.effectiveStatus)),
     h('td', {}, faultList(d.faults.map((f) => f.code))),
     h('td', { class: 'supplies-cell' }, d.supplies.map((s) => supplyBar(s, { compact: true }))),
