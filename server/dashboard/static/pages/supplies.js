@@ -8,7 +8,7 @@
  */
 import { apiAll, apiDownload } from '../api.js';
 import { errorBox, h, setChildren, table } from '../dom.js';
-import { formatNumber, formatPercent, locale, t, tCount } from '../i18n.js';
+import { formatPercent, locale, t, tCount } from '../i18n.js';
 import { onLive } from '../live.js';
 import { go } from '../nav.js';
 import { forecastPhrase, urgency } from '../forecastModel.js';
