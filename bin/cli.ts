@@ -2,9 +2,8 @@
  * The `fleetdesk` command line. Each subcommand lives in bin/commands/<name>.ts as a thin shell
  * over agent/ or server/ code and is registered here.
  */
-import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../shared/config/loader.js';
-import { CliError } from './cliError.js';
+import { Command } from 'commander';
+import { runProgram } from './runProgram.js';
 import { configCommand } from './commands/config.js';
 import { slaCommand } from './commands/sla.js';
 import { probeCommand } from './commands/probe.js';
@@ -39,26 +38,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI and returns the process exit code; errors become one line on stderr. */
-export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv);
-    return 0;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // Commander already printed its one-line reason (or the help/version text).
-      return err.exitCode;
-    }
-    if (err instanceof ConfigError) {
-      process.stderr.write(`fleetdesk: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof CliError) {
-      process.stderr.write(`fleetdesk: ${err.message}\n`);
-      return err.exitCode;
-    }
-    process.stderr.write(`fleetdesk: ${(err as Error).stack ?? String(err)}\n`);
-    return 1;
-  }
+/** Runs `fleetdesk` with the arguments and returns the process exit code. */
+export function main(argv: readonly string[]): Promise<number> {
+  return runProgram(buildProgram(), argv);
 }

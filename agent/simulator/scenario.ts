@@ -92,19 +92,29 @@ export const BUILT_IN_SCENARIOS: Record<string, ScenarioInput> = {
     events: [{ action: 'raise', condition: 'printheadFault', at: '45s', until: '165s', devices: { models: INKJETS } }],
   },
   'waste-fill': { name: 'waste-fill', description: 'Waste toner/ink containers fill at 10 % per minute.', events: [{ action: 'fill', supply: { family: 'waste' }, percentPerMinute: 10 }] },
+  // A believable office: at any moment a few devices of 50 (2-5) have a fault, each for one to three
+  // minutes, and the faults move around the fleet. Selectors `every: 25` hit 2 devices of 50 and
+  // `every: 50` one, so a smaller demo fleet is not swamped either. Ordinal 3 is an Epson and 11 a
+  // Canon inkjet (models cycle in MODEL_NAMES order), so print heads fail on inkjets only.
+  // Timing table: docs/simulator.md ("The demo scenario").
   demo: {
     name: 'demo',
-    description: 'A five-minute loop for demos: jams, an open door, draining toner, a silent device, a print-head fault, a filling waste box.',
-    loop: '5m',
+    description: 'A ten-minute loop for demos: a few devices at a time jam, stand open, run low on paper, go silent or fail a print head, then recover; some toner drains and waste boxes fill.',
+    loop: '10m',
     events: [
       { action: 'print', pagesPerMinute: 12 },
-      { action: 'raise', condition: 'jammed', at: '30s', until: '90s', devices: { every: 4, offset: 0 } },
-      { action: 'raise', condition: 'doorOpen', at: '20s', until: '50s', devices: { every: 4, offset: 1 } },
-      { action: 'drain', supply: { family: 'toner' }, percentPerMinute: 15, devices: { every: 4, offset: 2 } },
-      { action: 'silent', at: '60s', until: '120s', devices: { every: 10, offset: 3 } },
-      { action: 'raise', condition: 'printheadFault', at: '45s', until: '165s', devices: { models: INKJETS } },
-      { action: 'fill', supply: { family: 'waste' }, percentPerMinute: 20, devices: { every: 4, offset: 3 } },
-      { action: 'raise', condition: 'lowPaper', at: '100s', until: '200s', devices: { every: 5, offset: 4 } },
+      { action: 'raise', condition: 'doorOpen', at: '20s', until: '100s', devices: { every: 25, offset: 1 } },
+      { action: 'raise', condition: 'jammed', at: '30s', until: '120s', devices: { every: 25, offset: 0 } },
+      { action: 'raise', condition: 'printheadFault', at: '60s', until: '240s', devices: { every: 50, offset: 3 } },
+      { action: 'silent', at: '150s', until: '240s', devices: { every: 50, offset: 6 } },
+      { action: 'raise', condition: 'lowPaper', at: '180s', until: '300s', devices: { every: 25, offset: 4 } },
+      { action: 'raise', condition: 'jammed', at: '270s', until: '360s', devices: { every: 25, offset: 7 } },
+      { action: 'raise', condition: 'doorOpen', at: '360s', until: '440s', devices: { every: 25, offset: 9 } },
+      { action: 'raise', condition: 'printheadFault', at: '360s', until: '510s', devices: { every: 50, offset: 11 } },
+      { action: 'silent', at: '420s', until: '480s', devices: { every: 50, offset: 13 } },
+      { action: 'raise', condition: 'jammed', at: '480s', until: '570s', devices: { every: 25, offset: 12 } },
+      { action: 'drain', supply: { family: 'toner' }, percentPerMinute: 10, devices: { every: 50, offset: 2 } },
+      { action: 'fill', supply: { family: 'waste' }, percentPerMinute: 10, devices: { every: 50, offset: 5 } },
     ],
   },
 };

@@ -10,12 +10,16 @@ import { systemClock } from '../../shared/clock.js';
 import { createLogger } from '../../shared/logging.js';
 import { VERSION } from '../../shared/version.js';
 import { CliError } from '../cliError.js';
+import { agentInitCommand } from './agentInit.js';
 
 export function agentCommand(): Command {
   return new Command('agent')
     .description('run the on-premise agent: discover, poll and report printers over MQTT')
-    .requiredOption('-c, --config <file>', 'agent configuration (see docs/agent.example.yaml)')
-    .action(async (opts: { config: string }) => {
+    // Not a required option: `agent init` (a subcommand) has no config yet.
+    .option('-c, --config <file>', 'agent configuration (see docs/agent.example.yaml; `agent init` writes one)')
+    .addCommand(agentInitCommand())
+    .action(async (opts: { config?: string }) => {
+      if (opts.config === undefined) throw new CliError("agent: missing --config <file> (write one with 'fleetdesk agent init')", 2);
       const config = loadAgentConfig(opts.config);
       const log = createLogger({ name: 'fleetdesk-agent', level: config.log.level, format: config.log.format });
       let runtime: AgentRuntime;

@@ -9,7 +9,7 @@ import { DateTime } from 'luxon';
 import { createLogger } from '../../shared/logging.js';
 import type { Notice } from '../../server/tickets/ticketPolicy.js';
 import { CliError } from '../cliError.js';
-import { DemoError, startDemo } from '../demo/startDemo.js';
+import { DEMO_QUIET_PERIOD, DemoError, startDemo } from '../demo/startDemo.js';
 import { untilSignal } from '../signals.js';
 
 function intOption(min: number, max: number) {
@@ -86,6 +86,7 @@ export function demoCommand(): Command {
       out('  agent      demo/warsaw-hq, polling every ' + `${opts.poll}s, reporting over MQTT`);
       out('  customer   ACME Biuro Sp. z o.o., contract "device-vendor" (2 h / 6 h / 2 days / 5 days, Mon-Fri 8-17, Polish holidays)');
       out(`  data       ${demo.dataDir}`);
+      out(`  tickets    open about 30 s after a fault starts; resolve by themselves ${DEMO_QUIET_PERIOD} after it clears (short quiet period in demo mode; 15 min otherwise)`);
       out('Ticket activity follows (time in Europe/Warsaw). Press Ctrl-C to stop.');
       const signal = await untilSignal();
       out(`\n${signal}: stopping the agent, the server and the simulator…`);

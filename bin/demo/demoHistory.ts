@@ -132,22 +132,18 @@ export async function seedDemoHistory(o: DemoHistoryOptions, devices: readonly D
         const role = meta.role;
         // Remaining capacity now, and working days until it is used up: about 4 for the lowest
         // toner/ink of every third device (an order is due now), 15–40 for the others. The history
-        // starts at the cartridge's installation (100 %), at least MIN_SPAN working days ago.
+        // starts at the cartridge's installation (100 %), at least MIN_SPAN working days ago, and
+        // nothing before it: a lone reading of the previous cartridge would draw every level chart
+        // as a jump from near 0 % (test/peers/dashboard.test.ts looks for that).
         const remaining = role === 'consumable' ? s.levelPercent : 100 - s.levelPercent;
         if (remaining <= 1 || remaining >= 99) continue;
         const due = dueSupplies.has(id);
         const daysLeft = due ? 3.5 + unit(id) : 15 + unit(id) * 25;
         const rate = Math.min(remaining / daysLeft, (100 - remaining) / MIN_SPAN);
         let track: SupplyTrack | undefined;
-        let installed = false;
         for (let t = from; t < now - HOUR; t += 3 * HOUR) {
           const rem = remaining + rate * workingDaysAgo(t);
           if (rem > 100) continue;
-          if (!installed) {
-            // The previous cartridge, nearly empty, the day before this one was installed.
-            track = recordLevel(track, meta, { at: t - DAY, levelPercent: role === 'consumable' ? 2 : 98, state: role === 'consumable' ? 'low' : 'nearFull' }).track;
-            installed = true;
-          }
           const shown = Math.round(Math.min(100, Math.max(0, rem)));
           const level = role === 'consumable' ? shown : 100 - shown;
           const state = role === 'consumable' ? (level <= 10 ? 'low' : 'ok') : level >= 90 ? 'nearFull' : 'ok';

@@ -95,7 +95,14 @@ const SECURITY_SCHEME = 'bearerAuth';
 /** How often open event streams are checked against revocations and expiry made elsewhere. */
 const TOKEN_SWEEP_MS = 5_000;
 
-const Me = z.object({ tokenId: z.string(), name: z.string(), role: ApiRole, customerId: z.string().nullable() });
+const Me = z.object({
+  tokenId: z.string(),
+  name: z.string(),
+  role: ApiRole,
+  customerId: z.string().nullable(),
+  /** IANA zone of the caller's contract calendar (the default contract's for vendor roles): the dashboard shows times in it. */
+  timeZone: z.string(),
+});
 
 export async function registerApi(http: FastifyInstance, deps: ApiDeps): Promise<{ close(): void }> {
   const dataDir = resolve(deps.config.dataDir);
@@ -155,7 +162,7 @@ export async function registerApi(http: FastifyInstance, deps: ApiDeps): Promise
         const app = v1.withTypeProvider<ZodTypeProvider>();
         app.get('/me', { schema: { tags: ['auth'], summary: 'the caller: token id, name, role, customer', response: { 200: Me } } }, (req) => {
           const p = principalOf(req);
-          return { tokenId: p.tokenId, name: p.name, role: p.role, customerId: p.customerId };
+          return { tokenId: p.tokenId, name: p.name, role: p.role, customerId: p.customerId, timeZone: ctx.contracts.get(ctx.contracts.contractIdOf(p.customerId)).calendar.zone };
         });
         await v1.register(fleetRoutes, { ctx });
         await v1.register(historyRoutes, { ctx });

@@ -200,6 +200,11 @@ export class LiveCatalogue implements ContractCatalogue {
     return r.spec ? this.compiledVersion(r) : this.defaults.get(id);
   }
 
+  /** The contract a customer is under (server.yaml fleet.customers), or the default one. */
+  contractIdOf(customerId: string | null): string {
+    return (customerId === null ? undefined : this.o.customerContracts[customerId]) ?? this.o.defaultContract;
+  }
+
   /** The entry of a contract in force, or undefined for unknown/retired ids. */
   entry(id: string): ContractEntry | undefined {
     const active = this.activeRecord(id);

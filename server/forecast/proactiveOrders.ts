@@ -130,20 +130,33 @@ export function decideSupplyOrder(input: SupplyOrderInput): SupplyOrderDecision 
   };
 }
 
+function partOf(supply: Pick<SupplyIdentity, 'partDescription' | 'supplyIndex'>): string {
+  return supply.partDescription.trim() === '' ? `supply #${supply.supplyIndex}` : supply.partDescription;
+}
+
+/**
+ * An order ticket's title: what to order and for which device, as a dispatcher reads it
+ * ("Order Black Toner (CF259A) for LaserJet M507 at Warszawa, ul. Prosta 20"). `device` is the
+ * device's model and site where the ticket is opened; the draft alone knows only the device id.
+ */
+export function orderTitle(draft: Pick<SupplyOrderDraft, 'supply' | 'forecast'>, device: string): string {
+  const action = draft.forecast.target === 'empty' ? 'Order' : 'Order a replacement for';
+  return `${action} ${partOf(draft.supply)} for ${device}`;
+}
+
 function draft(input: SupplyOrderInput, forecast: SupplyOrderDraft['forecast']): SupplyOrderDraft {
   const { supply, policy, now } = input;
   const verb = forecast.target === 'empty' ? 'runs out' : 'is full';
-  const part = supply.partDescription.trim() === '' ? `supply #${supply.supplyIndex}` : supply.partDescription;
+  const part = partOf(supply);
   const when =
     forecast.workingDaysLeft === null
       ? `already reported ${forecast.target} since ${new Date(forecast.runOutAt).toISOString()}`
       : `${verb} in about ${Math.round(forecast.workingDaysLeft.estimate)} working days (around ${forecast.date}; range ${new Date(forecast.earliest).toISOString().slice(0, 10)} – ${forecast.latest === null ? 'open' : new Date(forecast.latest).toISOString().slice(0, 10)}, ${forecast.confidence ?? 'unknown'} confidence, by ${forecast.method === 'pageCounter' ? 'page counter' : 'level trend'})`;
-  const action = forecast.target === 'empty' ? 'Order' : 'Order a replacement for';
   return {
     key: orderKey(supply),
     supply,
     impact: 'low',
-    title: `${action} ${part} for device ${supply.deviceId}`,
+    title: orderTitle({ supply, forecast }, `device ${supply.deviceId}`),
     description: `${part} ${when}. Lead time ${policy.leadTimeWorkingDays} working days.`,
     forecast,
     evidence: input.forecast.evidence,

@@ -1,6 +1,6 @@
 /**
- * The server's HTTP side: a fastify instance with the health plugin registered. The REST API and
- * dashboard (a later issue) are further plugins registered on the same instance:
+ * The server's HTTP side: a fastify instance with the health plugin and the request log (one line
+ * per request: server/http/requestLog.ts). The REST API and dashboard are further plugins:
  *
  *   const http = createHttpServer({ logger, health });
  *   await http.register(apiPlugin, { prefix: '/api/v1', repo, events });  // encapsulated
@@ -14,6 +14,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Logger } from '../../shared/logging.js';
 import type { MetricsRegistry } from './metrics.js';
+import { installRequestLog } from './requestLog.js';
 
 export interface HealthSource {
   /** Problems that make the server not ready; empty = ready. */
@@ -33,13 +34,13 @@ export const healthPlugin: FastifyPluginAsync<{ health: HealthSource }> = (app, 
 };
 
 export function createHttpServer(options: { logger: Logger; health: HealthSource }): FastifyInstance {
-  // Probes and scrapes every few seconds would drown the log: no per-request lines for them.
-  const quiet = new Set(['/healthz', '/readyz', '/metrics']);
   const app = Fastify({
     loggerInstance: options.logger.child({ component: 'http' }),
     bodyLimit: 1024 * 1024,
-    logController: new LogController({ disableRequestLogging: (req) => quiet.has(req.url) }),
+    // Fastify's two lines per request (at info) are off; installRequestLog writes one, at debug.
+    logController: new LogController({ disableRequestLogging: true }),
   });
+  installRequestLog(app as unknown as FastifyInstance);
   void app.register(healthPlugin, { health: options.health });
   return app as unknown as FastifyInstance;
 }

@@ -12,7 +12,7 @@
  * The ticket carries the supply, its part description, the forecast (date, range, confidence,
  * method) and the evidence, in `supplyOrder` and as the evidence of its one `supply.order` fault.
  */
-import { orderKey, type SupplyOrderDraft } from '../forecast/proactiveOrders.js';
+import { orderKey, orderTitle, type SupplyOrderDraft } from '../forecast/proactiveOrders.js';
 import type { CustomerRef, DeviceRef, SiteRef, SupplyOrderInfo, Ticket } from './ticket.js';
 import { faultOf, log, openTicket, resolve, SYSTEM, type Notice, type PolicyContext, type PolicyOutcome } from './ticketPolicy.js';
 
@@ -96,7 +96,7 @@ function orderDue(s: SupplyOrderDueSignal, tickets: readonly Ticket[], ctx: Poli
     {
       kind: 'device',
       key,
-      title: s.draft.title,
+      title: orderTitle(s.draft, `${s.device.model ?? s.device.id} at ${s.site.name}`),
       channel: 'monitoring',
       customer: s.customer,
       site: s.site,

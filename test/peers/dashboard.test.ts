@@ -55,7 +55,8 @@ beforeAll(async () => {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     viewport: { width: 1280, height: 800 },
     locale: 'en-GB',
-    timezoneId: 'Europe/Warsaw',
+    // The browser in UTC, as a laptop or a headless runner may be: times must still be Warsaw's.
+    timezoneId: 'UTC',
   });
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -173,6 +174,28 @@ it('shows a ticket in the queue, acknowledges it and sees status and SLA clock c
   expect(entries.items).toEqual([expect.objectContaining({ minutes: 25, channel: 'phone' })]);
 });
 
+it('shows times in the site zone with the zone named, and in the browser zone on request', async () => {
+  await page.getByRole('link', { name: 'Ticket queue', exact: true }).click();
+  const row = page.locator('tr[data-ticket]').first();
+  await row.waitFor();
+  const id = (await row.getAttribute('data-ticket'))!;
+  const { items } = await apiGet<{ items: Array<{ id: string; deadlineAt: string | number | null }> }>('/tickets?limit=200');
+  const deadline = items.find((i) => i.id === id)?.deadlineAt;
+  expect(deadline).toBeTruthy();
+  const inZone = (timeZone: string) => new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(new Date(deadline!));
+  expect(inZone('Europe/Warsaw')).not.toBe(inZone('UTC'));
+  const zone = page.locator('#zone-select');
+  expect(await zone.inputValue()).toBe('site');
+  expect(await zone.locator('option[value="site"]').textContent()).toBe('Europe/Warsaw (site)');
+  expect(await page.locator('#zone-now').textContent()).toMatch(/^(CET|CEST|GMT\+[12])$/);
+  expect(await page.locator(`tr[data-ticket="${id}"] td`).first().textContent()).toContain(inZone('Europe/Warsaw'));
+  await zone.selectOption('browser');
+  await expect.poll(() => page.locator(`tr[data-ticket="${id}"] td`).first().textContent()).toContain(inZone('UTC'));
+  expect(await page.locator('#zone-now').textContent()).toBe('UTC');
+  await zone.selectOption('site');
+  await expect.poll(() => page.locator(`tr[data-ticket="${id}"] td`).first().textContent()).toContain(inZone('Europe/Warsaw'));
+});
+
 it('lists the agents with state, last seen, outbox depth and devices', async () => {
   await page.getByRole('link', { name: 'Agents', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: 'Agents' }).waitFor();
@@ -216,6 +239,15 @@ it('shows supply forecasts, the level history and the supplies to order this wee
   await page.getByRole('heading', { level: 2, name: 'Fault timeline' }).waitFor();
   await expect.poll(() => page.locator('div.forecast[data-forecast="forecast"]').count()).toBeGreaterThan(0);
   expect(await page.locator('#history-h ~ figure canvas.chart-canvas[role="img"]').count()).toBe(1);
+  // What the chart draws: no level line may start with a jump (a lone reading near 0 % before the
+  // cartridge, or near full before an emptied waste box), which reads as a drop or rise from 0 %.
+  const starts = await page.evaluate(() => {
+    const w = globalThis as unknown as { document: { querySelector(s: string): unknown }; Chart: { getChart(c: unknown): { data: { datasets: Array<{ label: string; data: Array<{ y: number | null }> }> } } } };
+    const chart = w.Chart.getChart(w.document.querySelector('#history-h ~ figure canvas.chart-canvas'));
+    return chart.data.datasets.map((d) => ({ label: d.label, first: d.data[0]?.y ?? null, second: d.data[1]?.y ?? null }));
+  });
+  expect(starts.length).toBeGreaterThan(0);
+  for (const s of starts) if (s.first !== null && s.second !== null) expect(Math.abs(s.second - s.first), `${s.label} starts ${s.first} % → ${s.second} %`).toBeLessThan(50);
   await page.locator('#history-h').scrollIntoViewIfNeeded();
   await shot('device-history');
   // The fleet list's forecast column.
@@ -278,7 +310,7 @@ it('switches to Polish, keeps it after a reload, and formats in Polish', async (
   await shot('queue-pl');
   await page.getByRole('link', { name: 'Flota', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: 'Flota' }).waitFor();
-  expect(await page.locator('#fleet-count').textContent()).toContain(`Urządzeń: ${DEVICES}`);
+  expect(await page.locator('#fleet-count').textContent()).toContain(`${DEVICES} urządzeń`);
   await shot('fleet-pl');
   expect(await page.locator('html').getAttribute('lang')).toBe('pl');
   expect(pageErrors).toEqual([]);

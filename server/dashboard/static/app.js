@@ -5,7 +5,7 @@
  */
 import { api, session, whenUnauthorized } from './api.js';
 import { h, setChildren } from './dom.js';
-import { language, loadFaultLabels, setLanguage, t } from './i18n.js';
+import { browserTimeZone, language, loadFaultLabels, setLanguage, setSiteTimeZone, setTimeZoneChoice, siteTimeZone, t, timeZoneChoice, timeZoneShortName } from './i18n.js';
 import { onLive, onLiveState, startLive, stopLive } from './live.js';
 import { announce, go } from './nav.js';
 import { refreshCountdowns } from './widgets.js';
@@ -55,6 +55,7 @@ async function ensureSession() {
   if (session.me) return true;
   try {
     session.me = await api('/me');
+    setSiteTimeZone(session.me.timeZone);
     return true;
   } catch {
     session.clear();
@@ -69,6 +70,16 @@ function renderChrome(active) {
   document.getElementById('lang-label').textContent = t('app.language');
   document.getElementById('lang-select').value = language();
   document.getElementById('logout').textContent = t('app.logout');
+  document.getElementById('zone-label').textContent = t('app.timeZone');
+  const zoneSelect = document.getElementById('zone-select');
+  // Both options name their zone, and the chosen one its current abbreviation (CET/CEST, UTC…).
+  setChildren(
+    zoneSelect,
+    h('option', { value: 'site' }, t('app.timeZone.site', { zone: siteTimeZone() })),
+    h('option', { value: 'browser' }, t('app.timeZone.browser', { zone: browserTimeZone() })),
+  );
+  zoneSelect.value = timeZoneChoice();
+  document.getElementById('zone-now').textContent = timeZoneShortName();
   if (!signedIn) return;
   const me = session.me;
   setChildren(document.getElementById('whoami'), h('span', { class: 'live-dot', dataset: { on: liveConnected ? '1' : '' }, title: liveConnected ? t('app.live.on') : t('app.live.off'), 'aria-label': liveConnected ? t('app.live.on') : t('app.live.off'), role: 'img' }), ` ${me.name} (${t(`role.${me.role}`)})`);
@@ -143,6 +154,10 @@ onLive((type, data) => {
 
 document.getElementById('lang-select').addEventListener('change', (e) => {
   setLanguage(e.target.value);
+  void route();
+});
+document.getElementById('zone-select').addEventListener('change', (e) => {
+  setTimeZoneChoice(e.target.value);
   void route();
 });
 document.getElementById('logout').addEventListener('click', logout);

@@ -10,3 +10,4 @@ export declare function chartSummary(kind: 'bar', opts: { title: string; labels:
 export declare function chartSummary(kind: 'line', opts: { title: string; series: readonly LineSeries[] }, fmt: { t: Translate; fmtValue: (v: number) => string; fmtX?: (x: number) => string }): string;
 export declare function chartTable(kind: 'bar', opts: { labels: readonly string[]; series: readonly BarSeries[] }, fmt: { fmtValue: (v: number) => string; fmtX?: (x: number) => string; firstColumn: string }): { header: string[]; rows: string[][] };
 export declare function chartTable(kind: 'line', opts: { series: readonly LineSeries[] }, fmt: { fmtValue: (v: number) => string; fmtX?: (x: number) => string; firstColumn: string }): { header: string[]; rows: string[][] };
+export declare function timeRange(xs: readonly number[]): { min: number | undefined; max: number | undefined };

@@ -74,3 +74,17 @@ export function chartTable(kind, { labels = [], series }, { fmtValue, fmtX = Str
   const byX = series.map((s) => new Map(s.points.map((p) => [p.x, p.y])));
   return { header, rows: xs.map((x) => [fmtX(x), ...byX.map((m) => cell(m.get(x)))]) };
 }
+
+/**
+ * The x range of a time chart. A single reading (or readings minutes apart) would otherwise get
+ * a range of a few milliseconds, whose ticks Chart.js labels with unrelated times: it is widened
+ * to an hour on each side, so the one point sits in the middle under its own time.
+ */
+export function timeRange(xs) {
+  if (xs.length === 0) return { min: undefined, max: undefined };
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  if (hi - lo >= 2 * 3_600_000) return { min: lo, max: hi };
+  const mid = (lo + hi) / 2;
+  return { min: mid - 3_600_000, max: mid + 3_600_000 };
+}

@@ -14,8 +14,8 @@
  * Numbers, percentages and instants are formatted for the chosen language (pl-PL / en-GB).
  */
 import { h } from './dom.js';
-import { formatDateTime, formatNumber, formatPercent, locale, t } from './i18n.js';
-import { DASHES, chartSummary, chartTable, seriesColour } from './chartModel.js';
+import { formatDateTime, formatNumber, formatPercent, locale, t, timeZone } from './i18n.js';
+import { DASHES, chartSummary, chartTable, seriesColour, timeRange } from './chartModel.js';
 
 let tableSeq = 0;
 
@@ -32,7 +32,7 @@ function valueFormatter(unit, format) {
 /** A short date for axis ticks; the tooltip and table use the full date and time. */
 function tickDate(ms, spanMs) {
   const opts = spanMs <= 2 * 86_400_000 ? { hour: '2-digit', minute: '2-digit' } : { day: 'numeric', month: 'short' };
-  return new Intl.DateTimeFormat(locale(), opts).format(new Date(ms));
+  return new Intl.DateTimeFormat(locale(), { ...opts, timeZone: timeZone() }).format(new Date(ms));
 }
 
 function figure(kind, opts, fmtValue, fmtX) {
@@ -116,9 +116,9 @@ export function lineChart(opts) {
   const { fig, canvas } = figure('line', opts, fmtValue, fmtX);
   if (!canvas) return fig;
   const xs = opts.series.flatMap((s) => s.points.map((p) => p.x));
-  const span = xs.length ? Math.max(...xs) - Math.min(...xs) : 0;
+  const range = timeRange(xs);
   const options = baseOptions(fmtValue, { ...opts, legend: opts.series.length > 1 });
-  options.scales.x = { type: 'linear', grid: { display: false }, ticks: { maxTicksLimit: 8, callback: (v) => tickDate(v, span) } };
+  options.scales.x = { type: 'linear', min: range.min, max: range.max, grid: { display: false }, ticks: { maxTicksLimit: 8, callback: (v) => tickDate(v, range.max - range.min) } };
   options.plugins.tooltip.callbacks.title = (items) => (items.length ? fmtX(items[0].parsed.x) : '');
   options.plugins.tooltip.callbacks.label = (ctx) => `${ctx.dataset.label}: ${fmtValue(ctx.parsed.y)}`;
   const Chart = chartLib();

@@ -37,6 +37,18 @@ export function t(key, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
 }
 
+/**
+ * A count with its noun in the right plural form: `key.one`, `key.few`, `key.many` or `key.other`
+ * by the language's plural rules (1 device / 2 devices; 1 urządzenie / 2 urządzenia / 5 urządzeń),
+ * with {n} formatted.
+ */
+export function tCount(key, n, vars = {}) {
+  const form = new Intl.PluralRules(locale()).select(n);
+  const catalogue = CATALOGUES[lang];
+  const chosen = `${key}.${form}` in catalogue ? `${key}.${form}` : `${key}.other`;
+  return t(chosen, { ...vars, n: formatNumber(n) });
+}
+
 export async function loadFaultLabels() {
   const res = await fetch('./fault-labels.json');
   if (res.ok) faultLabels = await res.json();
@@ -50,12 +62,52 @@ export function faultCodes() {
   return Object.keys(faultLabels).sort();
 }
 
-/** Epoch ms or ISO string → local date and time in the language's format. */
+/*
+ * Time zone. Times are shown in the site's zone by default: the zone of the contract calendar
+ * the SLA deadlines are counted in (GET /me → timeZone), the one the phone call and the terminal
+ * speak. A user may switch to the browser's zone (kept in localStorage); the top bar names the zone.
+ */
+const ZONE_KEY = 'fleetdesk.timeZone';
+let siteZone = 'Europe/Warsaw';
+
+export function setSiteTimeZone(zone) {
+  if (typeof zone === 'string' && zone !== '') siteZone = zone;
+}
+
+export function siteTimeZone() {
+  return siteZone;
+}
+
+export function browserTimeZone() {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
+}
+
+/** 'site' (default) or 'browser'. */
+export function timeZoneChoice() {
+  return localStorage.getItem(ZONE_KEY) === 'browser' ? 'browser' : 'site';
+}
+
+export function setTimeZoneChoice(choice) {
+  localStorage.setItem(ZONE_KEY, choice === 'browser' ? 'browser' : 'site');
+}
+
+/** The IANA zone dates are shown in now. */
+export function timeZone() {
+  return timeZoneChoice() === 'browser' ? browserTimeZone() : siteZone;
+}
+
+/** Epoch ms or ISO string → date and time in the chosen zone and the language's format. */
 export function formatDateTime(value) {
   if (value === null || value === undefined) return '—';
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) return String(value);
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short', timeZone: timeZone() }).format(d);
+}
+
+/** "CET", "GMT+1", "UTC": the short name of the chosen zone at an instant. */
+export function timeZoneShortName(at = Date.now()) {
+  const part = new Intl.DateTimeFormat(locale(), { timeZone: timeZone(), timeZoneName: 'short' }).formatToParts(new Date(at)).find((p) => p.type === 'timeZoneName');
+  return part?.value ?? timeZone();
 }
 
 export function formatNumber(n) {

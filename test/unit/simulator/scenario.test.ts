@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyScenario, BUILT_IN_SCENARIOS, loadScenario, nextBoundary, parseScenario, ScenarioError, selects } from '../../../agent/simulator/scenario.js';
 import { findModel, instantiateModel } from '../../../agent/simulator/syntheticModels.js';
+import { buildCatalog } from '../../../agent/simulator/deviceCatalog.js';
+import { activeFaults, deviceHealth } from '../../../agent/simulator/deviceFaults.js';
 
 const hp = instantiateModel(findModel('hp-color-laser')!, 'dev-0001', 0);
 const epson = instantiateModel(findModel('epson-inkjet')!, 'dev-0004', 3);
@@ -113,7 +115,25 @@ describe('applying a scenario over time', () => {
     expect(nextBoundary(jam, 30_000)).toBe(90_000);
     expect(nextBoundary(jam, 90_000)).toBeNull();
     const demo = loadScenario('demo');
-    expect(nextBoundary(demo, 299_000)).toBe(300_000);
-    expect(nextBoundary(demo, 300_000)).toBe(320_000);
+    expect(nextBoundary(demo, 599_000)).toBe(600_000);
+    expect(nextBoundary(demo, 600_000)).toBe(620_000);
+  });
+
+  it('demo: a few of 50 devices are down at a time, and the faults come and go', () => {
+    const demo = loadScenario('demo');
+    const fleet = buildCatalog({ devices: 50 }).entries;
+    const downAt = (t: number) =>
+      fleet
+        .map((e) => applyScenario(e.state, demo, { id: e.state.id, ordinal: e.ordinal, model: e.state.model }, t))
+        .filter((s) => s.silent || deviceHealth(activeFaults(s)) === 'down')
+        .map((s) => s.id);
+    const samples = Array.from({ length: 120 }, (_, i) => downAt(i * 5_000));
+    const counts = samples.map((ids) => ids.length);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(5);
+    expect(counts.filter((n) => n >= 1).length / counts.length).toBeGreaterThan(0.7);
+    // Different devices over the loop, none down all the time.
+    const ever = new Set(samples.flat());
+    expect(ever.size).toBeGreaterThanOrEqual(8);
+    for (const id of ever) expect(samples.filter((ids) => ids.includes(id)).length).toBeLessThan(samples.length);
   });
 });

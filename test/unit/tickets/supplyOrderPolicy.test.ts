@@ -58,7 +58,7 @@ describe('supply order tickets (pure rules)', () => {
     expect(t.faults[0]!.evidence.message).toContain('runs out in about 4 working days');
     expect(t.supplyOrder).toMatchObject({ supplyIndex: 2, partDescription: 'Black Toner (CF259A)', kind: 'toner', color: 'black', target: 'empty', date: '2026-03-06', confidence: 'high', method: 'levelTrend', leadTimeWorkingDays: 5, replacedAt: null });
     expect(t.supplyOrder!.evidence).toMatchObject({ method: 'levelTrend', levelNow: 12.34, replacedAt: at('2026-02-02T09:00') });
-    expect(t.title).toBe('Order Black Toner (CF259A) for device dev-1');
+    expect(t.title).toBe('Order Black Toner (CF259A) for LaserJet M507 at Warszawa HQ');
     expect(out.notices.map((n) => n.kind)).toEqual(['ticket.opened']);
   });
 

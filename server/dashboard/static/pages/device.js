@@ -10,6 +10,7 @@ import { onLive } from '../live.js';
 import { countdown, deviceStatusBadge, impactBadge, statusBadge, supplyBar } from '../widgets.js';
 import { destroyCharts, lineChart } from '../charts.js';
 import { counterSeries, forecastPhrase, levelSeries, urgency } from '../forecastModel.js';
+import { deviceName } from '../deviceName.js';
 
 /** "runs out in 6 days · 4–9 days · high confidence · around 2026-03-06 · order ticket T000042" */
 export function forecastLine(f) {
@@ -68,7 +69,7 @@ export function render(main, [key]) {
     destroyCharts(main);
     const forecastOf = (s) => forecasts.find((f) => f.supplyIndex === s.index);
     const id = device.identity;
-    const name = [id.vendor, id.model].filter(Boolean).join(' ') || device.agentDeviceId;
+    const name = deviceName(id.vendor, id.model, device.agentDeviceId);
     setChildren(
       main,
       back(),

@@ -5,11 +5,12 @@
  */
 import { api, apiAll } from '../api.js';
 import { errorBox, h, table, setChildren } from '../dom.js';
-import { faultCodes, faultLabel, formatNumber, locale, t } from '../i18n.js';
+import { faultCodes, faultLabel, formatNumber, locale, t, tCount } from '../i18n.js';
 import { onLive } from '../live.js';
 import { go } from '../nav.js';
 import { deviceStatusBadge, faultList, supplyBar } from '../widgets.js';
 import { forecastPhrase, soonest, urgency } from '../forecastModel.js';
+import { deviceName } from '../deviceName.js';
 
 /** The most urgent supply forecast of a device: "Black Toner: runs out in 6 days". */
 function forecastCell(d) {
@@ -24,15 +25,15 @@ const STATUSES = ['down', 'warning', 'unreachable', 'unknown', 'printing', 'warm
 /** Devices drawn at most (the API pages at 500; a bigger fleet is narrowed with the filters). */
 const MAX_DEVICES = 2000;
 
-function deviceName(d) {
-  return [d.identity.vendor, d.identity.model].filter(Boolean).join(' ') || d.agentDeviceId;
+function rowName(d) {
+  return deviceName(d.identity.vendor, d.identity.model, d.agentDeviceId);
 }
 
 function deviceRow(d) {
   return h(
     'tr',
     { dataset: { device: d.key } },
-    h('td', {}, h('a', { href: `#/devices/${encodeURIComponent(d.key)}` }, deviceName(d)), h('div', { class: 'small muted' }, d.identity.serial ?? d.agentDeviceId)),
+    h('td', {}, h('a', { href: `#/devices/${encodeURIComponent(d.key)}` }, rowName(d)), h('div', { class: 'small muted' }, d.identity.serial ?? d.agentDeviceId)),
     h('td', {}, deviceStatusBadge(d.effectiveStatus)),
     h('td', {}, faultList(d.faults.map((f) => f.code))),
     h('td', { class: 'supplies-cell' }, d.supplies.map((s) => supplyBar(s, { compact: true }))),
@@ -102,12 +103,12 @@ export function render(main, _params, query) {
       const headers = [t('fleet.col.device'), t('fleet.col.status'), t('fleet.col.faults'), t('fleet.col.supplies'), t('fleet.col.forecast'), t('fleet.col.location')];
       setChildren(
       body,
-        h('p', { class: 'muted', id: 'fleet-count' }, t('fleet.count', { n: formatNumber(devices.total) })),
+        h('p', { class: 'muted', id: 'fleet-count' }, tCount('fleet.count', devices.total)),
         devices.items.length < devices.total ? h('p', { class: 'warning-text' }, t('fleet.truncated', { n: devices.items.length })) : null,
         devices.items.length === 0 ? h('p', {}, t('fleet.empty')) : null,
         [...bySite.entries()].map(([siteId, rows]) => {
           const name = siteNames.get(siteId) ?? siteId;
-          return h('section', { class: 'site', 'aria-label': name }, h('h2', {}, name, h('span', { class: 'muted small' }, ` · ${t('fleet.count', { n: formatNumber(rows.length) })}`)), table(name, headers, rows.map(deviceRow), { class: 'fleet' }));
+          return h('section', { class: 'site', 'aria-label': name }, h('h2', {}, name, h('span', { class: 'muted small' }, ` · ${tCount('fleet.count', rows.length)}`)), table(name, headers, rows.map(deviceRow), { class: 'fleet' }));
         }),
       );
     } catch (err) {

@@ -11,6 +11,7 @@ import { formatDateTime, t } from '../i18n.js';
 import { onLive } from '../live.js';
 import { go } from '../nav.js';
 import { countdown, impactBadge, statusBadge } from '../widgets.js';
+import { deviceName } from '../deviceName.js';
 
 const PAGE = 50;
 /** The queue of ink system and print head faults (support-contracts §1; contract `queues.inkOrHead`). */
@@ -40,7 +41,7 @@ async function queueNames() {
 
 function deviceText(s) {
   if (!s.device) return s.site.name;
-  return [s.device.vendor, s.device.model].filter(Boolean).join(' ') || s.device.id;
+  return deviceName(s.device.vendor, s.device.model, s.device.id);
 }
 
 function row(s) {

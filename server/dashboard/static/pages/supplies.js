@@ -8,17 +8,18 @@
  */
 import { apiAll, apiDownload } from '../api.js';
 import { errorBox, h, setChildren, table } from '../dom.js';
-import { formatNumber, formatPercent, locale, t } from '../i18n.js';
+import { formatPercent, locale, t, tCount } from '../i18n.js';
 import { onLive } from '../live.js';
 import { go } from '../nav.js';
 import { forecastPhrase, urgency } from '../forecastModel.js';
+import { deviceName } from '../deviceName.js';
 
 const PERIODS = [7, 14, 30];
 
 function row(r) {
   const f = r.forecast;
   const p = forecastPhrase(f, locale());
-  const name = [r.vendor, r.model].filter(Boolean).join(' ') || r.deviceKey;
+  const name = deviceName(r.vendor, r.model, r.deviceKey);
   return h(
     'tr',
     { dataset: { device: r.deviceKey, supply: String(f.supplyIndex) } },
@@ -55,7 +56,7 @@ export function render(main, _params, query) {
     try {
       const page = await apiAll(`/supplies/to-order?within=${within}`);
       const headers = [t('supplies.col.device'), t('supplies.col.supply'), t('supplies.col.level'), t('supplies.col.forecast'), t('supplies.col.range'), t('supplies.col.order')];
-      setChildren(status, t('supplies.count', { n: formatNumber(page.total) }));
+      setChildren(status, tCount('supplies.count', page.total));
       setChildren(body, page.items.length === 0 ? h('p', {}, t('supplies.empty')) : table(t('supplies.title'), headers, page.items.map(row), { class: 'supplies-to-order' }));
     } catch (err) {
       setChildren(body, errorBox(`${t('app.error')}: ${err.message}`), h('button', { type: 'button', onclick: () => void load() }, t('app.retry')));

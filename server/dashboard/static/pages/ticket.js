@@ -14,6 +14,7 @@ import { onLive } from '../live.js';
 import { announce } from '../nav.js';
 import { ACTIONS, CONTACT_CHANNELS, WORK_CHANNELS, assignMode, availableActions, fieldOfError } from '../ticketActions.js';
 import { countdown, impactBadge, statusBadge } from '../widgets.js';
+import { deviceName } from '../deviceName.js';
 
 function clockRow(name, c) {
   if (!c) return null;
@@ -271,7 +272,7 @@ export function render(main, [id]) {
               [t('ticket.customer'), tk.customer.name],
               [t('ticket.contact'), [contact.name, contact.phone, contact.email].filter(Boolean).join(' · ')],
               [t('ticket.site'), tk.site.name],
-              [t('ticket.device'), device ? h('a', { href: `#/devices/${encodeURIComponent(device.id)}` }, [device.vendor, device.model].filter(Boolean).join(' ') || device.id, device.serial ? ` (${device.serial})` : '') : undefined],
+              [t('ticket.device'), device ? h('a', { href: `#/devices/${encodeURIComponent(device.id)}` }, deviceName(device.vendor, device.model, device.id), device.serial ? ` (${device.serial})` : '') : undefined],
               [t('ticket.openedAt'), formatDateTime(tk.openedAt)],
               [t('ticket.firstResponse'), tk.firstResponseAt === null ? '—' : formatDateTime(tk.firstResponseAt)],
               [t('ticket.assignee'), tk.assignee ?? t('queue.unassigned')],
