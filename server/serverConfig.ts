@@ -25,6 +25,18 @@ export const EmbeddedBrokerSettings = z
     port: Port.default(1883),
     /** Accept clients without credentials: ONLY for a local demo. Never on a shared network. */
     allowAnonymous: z.boolean().default(false),
+    /**
+     * allowAnonymous on an address other clients can reach (not loopback) is refused at start
+     * unless this is also set: anyone on the network could then publish as any agent.
+     */
+    allowAnonymousOnNetwork: z.boolean().default(false),
+    /** Retained messages the broker keeps in memory; past either limit a retained publish is delivered but not kept. */
+    retained: z
+      .strictObject({
+        maxMessages: z.number().int().min(0).max(10_000_000).default(100_000),
+        maxBytes: ByteSize.prefault('256MiB'),
+      })
+      .prefault({}),
     /** A TLS listener, served in addition to the plain one when a certificate is configured. */
     tls: z
       .strictObject({
