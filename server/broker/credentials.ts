@@ -158,6 +158,15 @@ export class CredentialVerifier {
     }
   }
 
+  /**
+   * True when this exact token was verified for this username before and the file has not changed
+   * since: the agent reconnecting, let in without a scrypt and without asking the login throttle.
+   */
+  async knownToken(username: string, password: Buffer): Promise<boolean> {
+    await this.reload();
+    return Object.hasOwn(this.agents, username) && this.cached(username, password);
+  }
+
   async verify(username: string, password: Buffer): Promise<boolean> {
     await this.reload();
     if (Object.hasOwn(this.agents, username) && this.cached(username, password)) return true;

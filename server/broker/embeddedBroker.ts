@@ -159,22 +159,25 @@ export async function startEmbeddedBroker(settings: EmbeddedBrokerSettings, deps
       if (!who || password === undefined) {
         return refuseLogin(client, address, username, 'bad-username', authError('bad user name or password', BAD_CREDENTIALS), done);
       }
-      const allowed = throttle.check(address, username);
-      if (!allowed.allowed) {
-        // The same answer as a wrong password, without the check: nothing to learn, nothing to compute.
-        return refuseLogin(client, address, username, 'throttled', authError('bad user name or password', BAD_CREDENTIALS), done);
-      }
       if (!agentClientIdAllowed(who, client.id)) {
         // Checked before the session is registered, so the agent that owns the id stays connected.
         return refuseLogin(client, address, username, 'client-id', authError(`agent ${username} must connect with the client id "${username}"`, IDENTIFIER_REJECTED), done);
       }
-      credentials.verify(username!, password).then(
-        (ok) => {
-          if (!ok) return refuseLogin(client, address, username, 'bad-credentials', authError('bad user name or password', BAD_CREDENTIALS), done);
-          throttle.succeeded(address, username!);
-          identities.set(client, who);
-          done(null, true);
-        },
+      const accept = () => {
+        identities.set(client, who);
+        done(null, true);
+      };
+      const check = async (): Promise<void> => {
+        // The agent's own token, verified before: in at once, whatever others tried under its name.
+        if (await credentials.knownToken(username!, password)) return accept();
+        if (!throttle.check(address, username).allowed) {
+          // The same answer as a wrong password, without the check: nothing to learn, nothing to compute.
+          return refuseLogin(client, address, username, 'throttled', authError('bad user name or password', BAD_CREDENTIALS), done);
+        }
+        if (await credentials.verify(username!, password)) return accept();
+        refuseLogin(client, address, username, 'bad-credentials', authError('bad user name or password', BAD_CREDENTIALS), done);
+      };
+      check().catch(
         (err: Error) => {
           if (err instanceof VerifierBusyError) return refuseLogin(client, address, username, 'busy', authError('server busy, try again', SERVER_UNAVAILABLE), done);
           logger.error({ err: err.message }, 'credential check failed');

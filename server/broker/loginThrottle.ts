@@ -4,8 +4,8 @@
  * username within a window (both counted by the API's AuthFailureLimiter); a throttled attempt is
  * refused before any hashing.
  *
- * A username's limit does not lock out the real agent: an address that logged in as that user
- * successfully before keeps trying freely (only the per-address limit applies to it).
+ * The limits do not lock out the real agent: the broker lets a token that was verified before
+ * (CredentialVerifier's cache) in without asking the throttle.
  *
  * The same bookkeeping aggregates failures for the log: one summary per window instead of one line
  * per failure (a flood of 32 parallel guessers wrote ~800 lines a second before).
@@ -17,7 +17,7 @@ export interface LoginThrottleSettings {
   readonly windowMs: number;
   /** Failed logins from one address per window before it is refused without a check. */
   readonly maxFailuresPerAddress: number;
-  /** Failed logins for one username per window before strangers are refused without a check. */
+  /** Failed logins for one username per window before it is refused without a check. */
   readonly maxFailuresPerUsername: number;
   /** Addresses and usernames tracked at most (oldest forgotten first), so a flood of names cannot grow memory. */
   readonly maxTracked: number;
@@ -52,8 +52,6 @@ function top(map: Map<string, number>): (readonly [string, number])[] {
 export class LoginThrottle {
   private readonly byAddress: AuthFailureLimiter;
   private readonly byUsername: AuthFailureLimiter;
-  /** "<address> <username>" pairs that logged in successfully: exempt from the username limit. */
-  private readonly trusted = new Map<string, true>();
   private summaryReasons: Partial<Record<LoginFailureReason, number>> = {};
   private summaryAddresses = new Map<string, number>();
   private summaryUsernames = new Map<string, number>();
@@ -73,7 +71,7 @@ export class LoginThrottle {
     if (this.byAddress.retryAfterMs(address) > 0) {
       return { allowed: false, why: `too many failed logins from ${address} in the last ${this.settings.windowMs / 1000} s` };
     }
-    if (username !== undefined && !this.trusted.has(`${address} ${username}`) && this.byUsername.retryAfterMs(username) > 0) {
+    if (username !== undefined && this.byUsername.retryAfterMs(username) > 0) {
       return { allowed: false, why: `too many failed logins as ${username} in the last ${this.settings.windowMs / 1000} s` };
     }
     return { allowed: true };
@@ -90,10 +88,6 @@ export class LoginThrottle {
     this.summaryReasons[reason] = (this.summaryReasons[reason] ?? 0) + 1;
     remember(this.summaryAddresses, address, (this.summaryAddresses.get(address) ?? 0) + 1, max);
     if (username !== undefined) remember(this.summaryUsernames, username, (this.summaryUsernames.get(username) ?? 0) + 1, max);
-  }
-
-  succeeded(address: string, username: string): void {
-    remember(this.trusted, `${address} ${username}`, true, this.settings.maxTracked);
   }
 
   /** The failures since the last call, then starts a new summary; undefined when there were none. */

@@ -32,13 +32,21 @@ export const healthPlugin: FastifyPluginAsync<{ health: HealthSource }> = (app, 
   return Promise.resolve();
 };
 
+/** What a request log line says about the request: method, path without its query, remote address. */
+export function requestForLog(req: { method?: string; url?: string; ip?: string; id?: unknown }): Record<string, unknown> {
+  const url = req.url ?? '';
+  const q = url.indexOf('?');
+  return { id: req.id, method: req.method, path: q < 0 ? url : url.slice(0, q), remoteAddress: req.ip };
+}
+
 export function createHttpServer(options: { logger: Logger; health: HealthSource }): FastifyInstance {
   // Probes and scrapes every few seconds would drown the log: no per-request lines for them.
   const quiet = new Set(['/healthz', '/readyz', '/metrics']);
   const app = Fastify({
-    loggerInstance: options.logger.child({ component: 'http' }),
+    // Request lines carry the path only: a query may hold a token (?token=…), which is never logged.
+    loggerInstance: options.logger.child({ component: 'http' }, { serializers: { req: requestForLog } }),
     bodyLimit: 1024 * 1024,
-    logController: new LogController({ disableRequestLogging: (req) => quiet.has(req.url) }),
+    logController: new LogController({ disableRequestLogging: (req) => quiet.has(req.url.split('?')[0]!) }),
   });
   void app.register(healthPlugin, { health: options.health });
   return app as unknown as FastifyInstance;
