@@ -48,6 +48,8 @@ export function createHttpServer(options: { logger: Logger; health: HealthSource
     bodyLimit: 1024 * 1024,
     logController: new LogController({ disableRequestLogging: (req) => quiet.has(req.url.split('?')[0]!) }),
   });
+  // fastify's own 404 logs and answers the URL with its query; this one names the path only.
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `Route ${req.method}:${req.url.split('?')[0]} not found` }));
   void app.register(healthPlugin, { health: options.health });
   return app as unknown as FastifyInstance;
 }
