@@ -174,7 +174,14 @@ export async function startEmbeddedBroker(settings: EmbeddedBrokerSettings, deps
           // The same answer as a wrong password, without the check: nothing to learn, nothing to compute.
           return refuseLogin(client, address, username, 'throttled', authError('bad user name or password', BAD_CREDENTIALS), done);
         }
-        if (await credentials.verify(username!, password)) return accept();
+        throttle.started(address);
+        let ok: boolean;
+        try {
+          ok = await credentials.verify(username!, password);
+        } finally {
+          throttle.finished(address);
+        }
+        if (ok) return accept();
         refuseLogin(client, address, username, 'bad-credentials', authError('bad user name or password', BAD_CREDENTIALS), done);
       };
       check().catch(

@@ -19,11 +19,13 @@ export interface LoginThrottleSettings {
   readonly maxFailuresPerAddress: number;
   /** Failed logins for one username per window before it is refused without a check. */
   readonly maxFailuresPerUsername: number;
+  /** Checks one address may have running at once; parallel guessers beyond it are refused at once. */
+  readonly maxPendingPerAddress: number;
   /** Addresses and usernames tracked at most (oldest forgotten first), so a flood of names cannot grow memory. */
   readonly maxTracked: number;
 }
 
-export const DEFAULT_LOGIN_THROTTLE: LoginThrottleSettings = { windowMs: 60_000, maxFailuresPerAddress: 10, maxFailuresPerUsername: 5, maxTracked: 10_000 };
+export const DEFAULT_LOGIN_THROTTLE: LoginThrottleSettings = { windowMs: 60_000, maxFailuresPerAddress: 10, maxFailuresPerUsername: 5, maxPendingPerAddress: 2, maxTracked: 10_000 };
 
 export type LoginFailureReason = 'bad-credentials' | 'bad-username' | 'anonymous' | 'client-id' | 'throttled' | 'busy';
 
@@ -52,6 +54,8 @@ function top(map: Map<string, number>): (readonly [string, number])[] {
 export class LoginThrottle {
   private readonly byAddress: AuthFailureLimiter;
   private readonly byUsername: AuthFailureLimiter;
+  /** Checks running per address: failures are only known once a check ends, parallel tries are counted here. */
+  private readonly pending = new Map<string, number>();
   private summaryReasons: Partial<Record<LoginFailureReason, number>> = {};
   private summaryAddresses = new Map<string, number>();
   private summaryUsernames = new Map<string, number>();
@@ -66,8 +70,11 @@ export class LoginThrottle {
     this.byUsername = new AuthFailureLimiter({ ...common, maxFailures: settings.maxFailuresPerUsername });
   }
 
-  /** Whether a login from `address` as `username` may be checked at all right now. */
+  /** Whether a login from `address` as `username` may be checked at all right now (then call started/finished around the check). */
   check(address: string, username: string | undefined): ThrottleDecision {
+    if ((this.pending.get(address) ?? 0) >= this.settings.maxPendingPerAddress) {
+      return { allowed: false, why: `${this.settings.maxPendingPerAddress} logins from ${address} are being checked already` };
+    }
     if (this.byAddress.retryAfterMs(address) > 0) {
       return { allowed: false, why: `too many failed logins from ${address} in the last ${this.settings.windowMs / 1000} s` };
     }
@@ -75,6 +82,16 @@ export class LoginThrottle {
       return { allowed: false, why: `too many failed logins as ${username} in the last ${this.settings.windowMs / 1000} s` };
     }
     return { allowed: true };
+  }
+
+  started(address: string): void {
+    this.pending.set(address, (this.pending.get(address) ?? 0) + 1);
+  }
+
+  finished(address: string): void {
+    const n = (this.pending.get(address) ?? 1) - 1;
+    if (n > 0) this.pending.set(address, n);
+    else this.pending.delete(address);
   }
 
   /** Records a refused login (a throttled or busy one counts towards the summary only, not the limits). */

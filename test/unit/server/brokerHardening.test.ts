@@ -7,7 +7,7 @@ import { ShutdownSequence } from '../../../server/shutdownSequence.js';
 import { createLogger } from '../../../shared/logging.js';
 import { fault, raisedMsg, stateMsg, telemetryMsg } from './wireFixtures.js';
 
-const settings = { windowMs: 60_000, maxFailuresPerAddress: 3, maxFailuresPerUsername: 2, maxTracked: 4 };
+const settings = { windowMs: 60_000, maxFailuresPerAddress: 3, maxFailuresPerUsername: 2, maxPendingPerAddress: 2, maxTracked: 4 };
 
 describe('login throttle', () => {
   it('refuses an address after its failures in the window, and lets it try again in the next window', () => {
@@ -29,6 +29,16 @@ describe('login throttle', () => {
     t.failed('10.0.0.2', 'acme/a1', 'bad-credentials');
     expect(t.check('10.0.0.3', 'acme/a1')).toEqual({ allowed: false, why: 'too many failed logins as acme/a1 in the last 60 s' });
     expect(t.check('10.0.0.3', 'acme/a2').allowed).toBe(true);
+  });
+
+  it('refuses parallel tries from one address beyond the checks already running', () => {
+    const t = new LoginThrottle(() => 0, settings);
+    t.started('10.0.0.1');
+    t.started('10.0.0.1');
+    expect(t.check('10.0.0.1', 'acme/a1')).toEqual({ allowed: false, why: '2 logins from 10.0.0.1 are being checked already' });
+    expect(t.check('10.0.0.2', 'acme/a1').allowed).toBe(true);
+    t.finished('10.0.0.1');
+    expect(t.check('10.0.0.1', 'acme/a1').allowed).toBe(true);
   });
 
   it('does not count throttled or busy refusals towards the limits, only towards the summary', () => {
