@@ -29,7 +29,7 @@ export function hostProblem(host: string): string | undefined {
 /** A host to listen on or connect to: IPv4, IPv6 or a host name. */
 export const Host = z.string().min(1).max(255).superRefine(reportProblem('an IPv4 address, IPv6 address or host name', hostProblem));
 
-/** "host:port" or "[ipv6]:port" → parts, or why not. The port is 1-65535. */
+/** "host:port" or "[ipv6]:port" to listen on → parts, or why not. The port is 1-65535, or 0 for any free port. */
 export function parseHostPort(text: string): { host: string; port: number } | { error: string } {
   const m = /^(\[[^\]]+\]|[^:[\]]+):(\d+)$/.exec(text.trim());
   if (!m) return { error: `${JSON.stringify(text)} is not host:port such as 127.0.0.1:9464 or [::1]:9464` };
@@ -37,11 +37,11 @@ export function parseHostPort(text: string): { host: string; port: number } | { 
   const port = Number(m[2]);
   const bad = hostProblem(host);
   if (bad) return { error: bad };
-  if (port < 1 || port > 65535) return { error: `port ${m[2]} is outside 1-65535` };
+  if (port > 65535) return { error: `port ${m[2]} is outside 1-65535 (or 0: any free port)` };
   return { host, port };
 }
 
-/** A listen address "host:port" (agent health, SNMP traps). */
+/** A listen address "host:port" (agent health, SNMP traps); port 0 = any free port. */
 export const HostPort = z.string().superRefine(
   reportProblem('host:port', (t) => {
     const r = parseHostPort(t);

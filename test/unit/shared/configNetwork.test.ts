@@ -115,7 +115,8 @@ describe('network values in configuration', () => {
     expect(hostProblem('bad_host!')).toMatch(/not a host name/);
     expect(cidrProblem('192.168.0.0/16')).toBeUndefined();
     expect(parseHostPort('[::1]:9464')).toEqual({ host: '::1', port: 9464 });
-    expect(parseHostPort('127.0.0.1:0')).toEqual({ error: 'port 0 is outside 1-65535' });
+    expect(parseHostPort('127.0.0.1:0')).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(parseHostPort('127.0.0.1:65536')).toEqual({ error: 'port 65536 is outside 1-65535 (or 0: any free port)' });
     expect([isLoopbackHost('127.0.0.1'), isLoopbackHost('127.1.2.3'), isLoopbackHost('::1'), isLoopbackHost('0.0.0.0'), isLoopbackHost('10.0.0.1')]).toEqual([true, true, true, false, false]);
   });
 
