@@ -9,7 +9,7 @@
  * of acl.ts applies to every publish and subscribe. A publish outside the agent's own tree is
  * refused (aedes closes the connection) and counted as `not-authorized`.
  *
- * Hardening (docs/server.md, "Broker security"):
+ * Hardening (docs/server.md, "Embedded broker (aedes)"):
  * - the client id of an agent is its username "<tenant>/<agentId>": a client id that belongs to
  *   another agent is refused before the session is registered, so one credential can never take
  *   over (disconnect) another agent's session;
