@@ -159,7 +159,7 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
       shutdown.onClose('MQTT subscriber', () => subscriber.close());
     } else {
       if (config.broker.embedded.allowAnonymous) logger.warn({ host: config.broker.embedded.host }, 'anonymous MQTT access is ENABLED: any client that reaches the broker can publish agent data');
-      const broker = await startEmbeddedBroker(config.broker.embedded, { ingest, credentials: new CredentialVerifier(dataDir), logger: logger.child({ component: 'broker' }), metrics, clock });
+      const broker = await startEmbeddedBroker(config.broker.embedded, { ingest, credentials: new CredentialVerifier(dataDir, () => clock.now()), logger: logger.child({ component: 'broker' }), metrics, clock });
       embedded = broker;
       shutdown.onClose('MQTT broker', () => broker.close());
     }

@@ -101,6 +101,8 @@ export class VerifierBusyError extends Error {
  * Checks run at most this many at a time, and at most WAITING_MAX wait; more are refused at once.
  */
 const CONCURRENT_CHECKS = 1;
+/** How often the known-token path checks the credentials file for changes. */
+const RELOAD_EVERY_MS = 1000;
 const WAITING_MAX = 64;
 
 /**
@@ -117,9 +119,22 @@ export class CredentialVerifier {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(private readonly dataDir: string) {}
+  private checkedAt = Number.NEGATIVE_INFINITY;
 
-  private async reload(): Promise<void> {
+  /** `now` (ms) spaces the checks of the file: one stat a second, not one per login attempt. */
+  constructor(
+    private readonly dataDir: string,
+    private readonly now: () => number = () => Number.NaN,
+  ) {}
+
+  /**
+   * Re-reads the file when it changed. `spaced`: at most once a second (the cheap path every login
+   * attempt takes must not turn a flood into stat() calls on the thread pool the store's fsyncs need).
+   */
+  private async reload(spaced = false): Promise<void> {
+    const now = this.now();
+    if (spaced && now - this.checkedAt < RELOAD_EVERY_MS) return;
+    this.checkedAt = now;
     const file = credentialsFile(this.dataDir);
     let mtime: number;
     try {
@@ -163,7 +178,8 @@ export class CredentialVerifier {
    * since: the agent reconnecting, let in without a scrypt and without asking the login throttle.
    */
   async knownToken(username: string, password: Buffer): Promise<boolean> {
-    await this.reload();
+    // A token revoked less than a second ago may still pass here once; verify() always reads afresh.
+    await this.reload(true);
     return Object.hasOwn(this.agents, username) && this.cached(username, password);
   }
 

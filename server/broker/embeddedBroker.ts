@@ -48,6 +48,9 @@ const CLIENTS_CLOSE_WAIT_MS = 5_000;
 /** Refused logins (and refused retained messages) are summarised in one log line per this period. */
 const SUMMARY_EVERY_MS = 10_000;
 
+/** How long a throttled login waits for its refusal. */
+const THROTTLED_ANSWER_DELAY_MS = 1000;
+
 /** MQTT 3.1.1 CONNACK return codes the broker answers with. */
 const IDENTIFIER_REJECTED = 2;
 const SERVER_UNAVAILABLE = 3;
@@ -171,8 +174,11 @@ export async function startEmbeddedBroker(settings: EmbeddedBrokerSettings, deps
         // The agent's own token, verified before: in at once, whatever others tried under its name.
         if (await credentials.knownToken(username!, password)) return accept();
         if (!throttle.check(address, username).allowed) {
-          // The same answer as a wrong password, without the check: nothing to learn, nothing to compute.
-          return refuseLogin(client, address, username, 'throttled', authError('bad user name or password', BAD_CREDENTIALS), done);
+          // The same answer as a wrong password, without the check: nothing to learn, nothing to
+          // compute. Given a second late, so a guesser waiting for answers tries once a second, not
+          // hundreds of times (each attempt costs the broker a connection, also when refused).
+          clock.setTimeout(() => refuseLogin(client, address, username, 'throttled', authError('bad user name or password', BAD_CREDENTIALS), done), THROTTLED_ANSWER_DELAY_MS);
+          return;
         }
         throttle.started(address);
         let ok: boolean;
