@@ -158,7 +158,7 @@ describe('far-future timestamps', () => {
 });
 
 describe('login flood', () => {
-  it('answers every wrong password alike, checks only a few, logs one summary line, and lets the real agent back in', async () => {
+  it('answers every wrong password alike, checks only a few, logs one summary line per window, and lets the real agent back in', async () => {
     const dir = tempDir('flood');
     const lines: string[] = [];
     const s = await startInProcess(dir, lines);
@@ -184,10 +184,12 @@ describe('login flood', () => {
 
     await s.close();
     server = undefined;
+    // One summary line per 10 s window (the test spans one or two windows, plus the last at close), never one per failure.
     const refusals = lines.map((l) => JSON.parse(l) as { msg: string; failures?: number }).filter((l) => /refused/i.test(l.msg));
-    expect(refusals).toHaveLength(1);
-    expect(refusals[0]!.failures).toBe(42);
-    expect(refusals[0]!.msg).toMatch(/^42 MQTT logins refused in the last 10 s \(/);
+    expect(refusals.length).toBeGreaterThanOrEqual(1);
+    expect(refusals.length).toBeLessThanOrEqual(3);
+    for (const r of refusals) expect(r.msg).toMatch(new RegExp(`^${r.failures} MQTT logins refused in the last 10 s \\(`));
+    expect(refusals.reduce((sum, r) => sum + (r.failures ?? 0), 0)).toBe(42);
   });
 });
 
