@@ -241,7 +241,11 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
       // The batch being collected right now still goes to ingest with the messages it holds.
       if (collecting) dispatch(collecting);
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-      await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+      // The PUBACKs just written reach the socket; then close at once (a graceful end would wait for
+      // the messages held back above, which the broker redelivers after the restart instead).
+      const stream = client.stream as { writable?: boolean; write?: (chunk: Buffer, done: () => void) => boolean } | undefined;
+      if (client.connected && stream?.writable && stream.write) await new Promise<void>((resolve) => stream.write!(Buffer.alloc(0), () => resolve()));
+      await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
     },
   };
 }

@@ -7,7 +7,7 @@
  * Plus, in process: the order of the stop (/readyz 503 first, the broker closed before the parts
  * behind it, HTTP still answering meanwhile).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ import { ServerConfig } from '../../server/serverConfig.js';
 import { startServer } from '../../server/server.js';
 import type { Fault } from '../../shared/snapshot.js';
 import type { WireMessage } from '../../shared/wire/messages.js';
-import { freeTcpPort, makeTempDir, startPeer, tcpAnswers, type PeerProcess } from '../harness/peers.js';
+import { freeTcpPort, makeTempDir, startMosquitto, startPeer, tcpAnswers, waitUntil, type MosquittoPeer, type PeerProcess } from '../harness/peers.js';
 import { REPO_ROOT } from '../harness/repo.js';
 import { bytes, fault, raisedMsg, stateMsg, telemetryMsg, topicOf } from '../unit/server/wireFixtures.js';
 
@@ -29,10 +29,12 @@ const TELEMETRY_PER_DEVICE = 120;
 const temps: { remove: () => void }[] = [];
 const servers: PeerProcess[] = [];
 const clients: MqttClient[] = [];
+let mosquitto: MosquittoPeer | undefined;
 
 afterAll(async () => {
   for (const c of clients) await c.endAsync(true);
   for (const s of servers) await s.stop();
+  await mosquitto?.stop();
   for (const t of temps) t.remove();
 });
 
@@ -52,15 +54,16 @@ function stream(): WireMessage[] {
   return msgs;
 }
 
-function writeConfig(dir: string, mqttPort: number, httpPort: number): string {
+/** Embedded broker on `mqttPort`, or subscribing to the external broker at `externalUrl`. */
+function writeConfig(dir: string, mqttPort: number, httpPort: number, externalUrl?: string): string {
   const file = join(dir, 'server.yaml');
+  const broker = externalUrl ? ['  external:', `    url: ${externalUrl}`, '    clientId: shutdown-test-server'] : ['  embedded:', `    port: ${mqttPort}`];
   writeFileSync(
     file,
     [
       `dataDir: ${dir}/data`,
       'broker:',
-      '  embedded:',
-      `    port: ${mqttPort}`,
+      ...broker,
       'http:',
       `  port: ${httpPort}`,
       'fleet:',
@@ -199,6 +202,58 @@ describe('SIGTERM under a QoS 1 stream with faults', () => {
     expect(restarted.tickets).toEqual(baseline.tickets);
     expect(restarted.exitCodes).toEqual([0, 0]);
     expect(restarted.stopOutput).toContain('stopped: everything acknowledged is stored');
+  });
+});
+
+describe('SIGTERM behind Mosquitto', () => {
+  it('processes every message the broker accepted, before and after the restart, into the same tickets', async () => {
+    mosquitto = await startMosquitto({ extraConfig: ['max_queued_messages 0', 'max_inflight_messages 0'] });
+    const msgs = stream();
+    const baseline = await runStream(undefined);
+    const dir = makeTempDir('shutdown-ext');
+    temps.push(dir);
+    const httpPort = await freeTcpPort();
+    const configFile = writeConfig(dir.path, 0, httpPort, mosquitto.url);
+    let server = await startServerProcess(configFile, httpPort);
+    await waitUntil(async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).status === 200, 'subscribed', 20_000);
+    const agent = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 5, reconnectPeriod: 0 });
+    clients.push(agent);
+    let stopping: Promise<void> | undefined;
+    const exitCodes: (number | null)[] = [];
+    // Mosquitto acknowledges the whole stream; the server is stopped while it is half way through it.
+    await deliver(
+      msgs,
+      () => Promise.resolve(agent),
+      (n) => {
+        if (n >= msgs.length / 2 && !stopping) {
+          stopping = server.stop().then(() => void exitCodes.push(server.child.exitCode));
+        }
+      },
+      60_000,
+    );
+    await stopping;
+    server = await startServerProcess(configFile, httpPort);
+    // A last faulty device after the stream: once its ticket exists, everything queued before it was processed.
+    const sentinel = [stateMsg('acme', 'a1', 'last', { identity: { vendor: 'HP', model: 'M404', serial: 'SN-LAST' } }), raisedMsg('acme', 'a1', 'last', fault('jam'), '2026-01-05T10:00:00Z', 2)];
+    const late = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 5, reconnectPeriod: 0 });
+    clients.push(late);
+    for (const m of sentinel) await late.publishAsync(topicOf(m), bytes(m), { qos: 1 });
+    const token = readFileSync(join(dir.path, 'data', 'admin-token'), 'utf8').trim();
+    await waitUntil(
+      async () => {
+        const r = await fetch(`http://127.0.0.1:${httpPort}/api/v1/tickets?limit=1`, { headers: { authorization: `Bearer ${token}` } });
+        return r.status === 200 && ((await r.json()) as { total: number }).total === DEVICES * CODES.length + 1;
+      },
+      'every ticket, the sentinel last',
+      60_000,
+    );
+    await server.stop();
+    exitCodes.push(server.child.exitCode);
+    const tickets = await ticketsIn(join(dir.path, 'data'));
+    const { [Object.keys(tickets).find((k) => k.includes('sn-last'))!]: last, ...rest } = tickets;
+    expect(last).toEqual(['jam']);
+    expect(rest).toEqual(baseline.tickets);
+    expect(exitCodes).toEqual([0, 0]);
   });
 });
 
