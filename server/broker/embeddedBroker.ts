@@ -142,7 +142,7 @@ export async function startEmbeddedBroker(settings: EmbeddedBrokerSettings, deps
   const inFlight = new Set<Promise<void>>();
   let draining = false;
 
-  const refuseLogin = (client: Client, address: string, username: string | undefined, reason: LoginFailureReason, err: AuthenticateError, done: (err: AuthenticateError, ok: boolean) => void) => {
+  const refuseLogin = (address: string, username: string | undefined, reason: LoginFailureReason, err: AuthenticateError, done: (err: AuthenticateError, ok: boolean) => void) => {
     metrics.authFailures.inc({ reason });
     throttle.failed(address, username?.slice(0, 128), reason);
     done(err, false);
@@ -156,15 +156,15 @@ export async function startEmbeddedBroker(settings: EmbeddedBrokerSettings, deps
       if (draining) return done(authError('the server is shutting down', SERVER_UNAVAILABLE), false);
       if (username === undefined && password === undefined) {
         if (settings.allowAnonymous) return done(null, true);
-        return refuseLogin(client, address, undefined, 'anonymous', authError('anonymous access is disabled', NOT_AUTHORIZED), done);
+        return refuseLogin(address, undefined, 'anonymous', authError('anonymous access is disabled', NOT_AUTHORIZED), done);
       }
       const who = username !== undefined ? parseAgentUsername(username) : undefined;
       if (!who || password === undefined) {
-        return refuseLogin(client, address, username, 'bad-username', authError('bad user name or password', BAD_CREDENTIALS), done);
+        return refuseLogin(address, username, 'bad-username', authError('bad user name or password', BAD_CREDENTIALS), done);
       }
       if (!agentClientIdAllowed(who, client.id)) {
         // Checked before the session is registered, so the agent that owns the id stays connected.
-        return refuseLogin(client, address, username, 'client-id', authError(`agent ${username} must connect with the client id "${username}"`, IDENTIFIER_REJECTED), done);
+        return refuseLogin(address, username, 'client-id', authError(`agent ${username} must connect with the client id "${username}"`, IDENTIFIER_REJECTED), done);
       }
       const accept = () => {
         identities.set(client, who);
@@ -177,7 +177,7 @@ export async function startEmbeddedBroker(settings: EmbeddedBrokerSettings, deps
           // The same answer as a wrong password, without the check: nothing to learn, nothing to
           // compute. Given a second late, so a guesser waiting for answers tries once a second, not
           // hundreds of times (each attempt costs the broker a connection, also when refused).
-          clock.setTimeout(() => refuseLogin(client, address, username, 'throttled', authError('bad user name or password', BAD_CREDENTIALS), done), THROTTLED_ANSWER_DELAY_MS);
+          clock.setTimeout(() => refuseLogin(address, username, 'throttled', authError('bad user name or password', BAD_CREDENTIALS), done), THROTTLED_ANSWER_DELAY_MS);
           return;
         }
         throttle.started(address);
@@ -188,11 +188,11 @@ export async function startEmbeddedBroker(settings: EmbeddedBrokerSettings, deps
           throttle.finished(address);
         }
         if (ok) return accept();
-        refuseLogin(client, address, username, 'bad-credentials', authError('bad user name or password', BAD_CREDENTIALS), done);
+        refuseLogin(address, username, 'bad-credentials', authError('bad user name or password', BAD_CREDENTIALS), done);
       };
       check().catch(
         (err: Error) => {
-          if (err instanceof VerifierBusyError) return refuseLogin(client, address, username, 'busy', authError('server busy, try again', SERVER_UNAVAILABLE), done);
+          if (err instanceof VerifierBusyError) return refuseLogin(address, username, 'busy', authError('server busy, try again', SERVER_UNAVAILABLE), done);
           logger.error({ err: err.message }, 'credential check failed');
           done(authError('server unavailable', SERVER_UNAVAILABLE), false);
         },
