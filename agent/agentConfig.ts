@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { BrokerConnection, ByteSize, Duration, LogSettings } from '../shared/config/common.js';
 import { loadConfig, type LoadOptions } from '../shared/config/loader.js';
 import { ID_PATTERN } from '../shared/wire/topics.js';
+import { HostPort, Ipv4Cidr } from '../shared/config/network.js';
+import { parseTarget, TargetError } from './runtime/targets.js';
 
 const Id = z.string().regex(ID_PATTERN, 'an identifier of A-Z a-z 0-9 . _ - (1-128 characters)');
 
@@ -25,7 +27,6 @@ export const SnmpCredential = z.discriminatedUnion('version', [
 ]);
 export type SnmpCredential = z.infer<typeof SnmpCredential>;
 
-const Cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, 'an IPv4 range in CIDR form such as 10.1.2.0/24');
 
 export const DeviceTarget = z.strictObject({
   /** host, host:port, snmp://[community@]host[:port] or ipp(s)://host[:port]/path */
@@ -37,6 +38,14 @@ export const DeviceTarget = z.strictObject({
   name: z.string().max(128).optional(),
   /** The only MFP of its site, or otherwise business-critical: raises impact on the server. */
   critical: z.boolean().optional(),
+}).superRefine((target, ctx) => {
+  // The same parse the runtime does, so a bad address is reported with file:line at load.
+  try {
+    parseTarget(target);
+  } catch (err) {
+    if (!(err instanceof TargetError)) throw err;
+    ctx.addIssue({ code: 'custom', path: ['address'], message: `host, host:port, snmp://host[:port] or ipp(s)://host[:port]/path (${err.message})`, input: target.address });
+  }
 });
 
 export const AgentConfig = z.strictObject({
@@ -63,7 +72,7 @@ export const AgentConfig = z.strictObject({
   devices: z.array(DeviceTarget).max(100_000).default([]),
   discovery: z
     .strictObject({
-      ranges: z.array(Cidr).max(256).default([]),
+      ranges: z.array(Ipv4Cidr).max(256).default([]),
       interval: Duration.prefault('6h'),
       concurrency: z.number().int().min(1).max(4096).default(256),
       /** Per-credential SNMP wait while sweeping; short, as most addresses hold no device. */
@@ -121,7 +130,7 @@ export const AgentConfig = z.strictObject({
   traps: z
     .strictObject({
       enabled: z.boolean().default(false),
-      listen: z.string().default('0.0.0.0:162'),
+      listen: HostPort.default('0.0.0.0:162'),
     })
     .prefault({}),
   reporting: z
@@ -135,7 +144,7 @@ export const AgentConfig = z.strictObject({
     .prefault({}),
   health: z
     .strictObject({
-      listen: z.string().default('127.0.0.1:9464'),
+      listen: HostPort.default('127.0.0.1:9464'),
       /** A one-line status summary is logged this often. */
       statusLogInterval: Duration.prefault('5m'),
     })

@@ -21,6 +21,8 @@ import type { ImpactTable } from './impact/impactRules.js';
 import type { ServerConfig } from './serverConfig.js';
 import { openRepository } from './storage/openRepository.js';
 import type { Repository } from './storage/repository.js';
+import { ListenError } from './listenError.js';
+import { ShutdownSequence, type CloseStep } from './shutdownSequence.js';
 
 export interface RunningServer {
   readonly config: ServerConfig;
@@ -38,15 +40,29 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** What the parts built on the core (tickets, API…) get before messages flow. */
+export interface ServerParts {
+  repo: Repository;
+  events: FleetEventBus;
+  http: FastifyInstance;
+  clock: Clock;
+  cluster: Cluster;
+  /**
+   * Registers how a part stops, right after it started: the server closes parts in reverse order,
+   * all of them after the broker side has drained and before HTTP and storage close.
+   */
+  onClose: (name: string, close: CloseStep) => void;
+}
+
 export interface StartOptions {
   clock?: Clock;
-  /**
-   * Called after storage and events exist, before messages flow: ticket/API modules subscribe here.
-   * May return a function that `close()` calls first (e.g. to stop timers).
-   */
   /** Where ingest reads the impact rule table in force (default: server.yaml's, fixed). */
   impactRules?: () => ImpactTable;
-  beforeListen?: (parts: { repo: Repository; events: FleetEventBus; http: FastifyInstance; clock: Clock; cluster: Cluster }) => Promise<(() => Promise<void> | void) | void> | (() => Promise<void> | void) | void;
+  /**
+   * Called after storage and events exist, before messages flow: ticket/API modules subscribe here
+   * and register their close steps (or return one).
+   */
+  beforeListen?: (parts: ServerParts) => Promise<CloseStep | void> | CloseStep | void;
 }
 
 export async function startServer(config: ServerConfig, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
@@ -54,8 +70,15 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const metrics = new ServerMetrics();
+  // Each part registers its close step as it starts; close() and a failed start run them in reverse.
+  const shutdown = new ShutdownSequence(logger.child({ component: 'shutdown' }));
+  const abandonStart = async (err: unknown): Promise<never> => {
+    await shutdown.close().catch(() => undefined);
+    throw err;
+  };
   // lowdb files under dataDir, or PostgreSQL shared by several instances (storage.kind).
   const store = await openRepository(config.storage, { dataDir, logger: logger.child({ component: 'store' }) });
+  shutdown.onClose('storage', () => store.close());
   store.onCommit(({ seconds, bytes }) => {
     metrics.storeCommit.observe(seconds);
     metrics.storeCommitBytes.inc({}, bytes);
@@ -66,9 +89,9 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   try {
     cluster = await startCluster(config, { clock, logger: logger.child({ component: 'cluster' }) });
   } catch (err) {
-    await store.close();
-    throw err;
+    return abandonStart(err);
   }
+  shutdown.onClose('cluster', () => cluster.close());
   metrics.registry.add(new Gauge('fleetdesk_cluster_leader', '1 when this instance runs the ticket timers and staleness checks', () => (cluster.leadership.isLeader() ? 1 : 0)));
   // Contention between instances (and between units of one instance) on PostgreSQL: what limits scale-out.
   if ('conflictStats' in store) {
@@ -95,6 +118,8 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     health: {
       metrics: metrics.registry,
       readinessProblems: () => {
+        // The first thing a stop does: load balancers and the cluster see it before anything closes.
+        if (shutdown.draining) return ['shutting down'];
         const problems: string[] = [];
         const s = store.stats();
         if (!s.healthy) problems.push(s.failure ?? 'storage failed');
@@ -104,35 +129,14 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
       },
     },
   });
-  let cleanup: (() => Promise<void> | void) | void;
+  // HTTP stops after the broker and the ticket engine: /readyz keeps answering 503 while they drain.
+  shutdown.onClose('http', () => http.close());
   try {
-    cleanup = await options.beforeListen?.({ repo: store, events, http, clock, cluster });
+    const cleanup = await options.beforeListen?.({ repo: store, events, http, clock, cluster, onClose: (name, close) => shutdown.onClose(name, close) });
+    if (cleanup) shutdown.onClose('server parts', cleanup);
   } catch (err) {
-    await cluster.close();
-    await store.close();
-    throw err;
+    return abandonStart(err);
   }
-
-  try {
-    if (config.broker.external) {
-      external = startExternalSubscriber(config.broker.external, { ingest, logger: logger.child({ component: 'mqtt' }), clientId: mqttClientIdOf(config), serialBatches: cluster.shared });
-    } else {
-      if (config.broker.embedded.allowAnonymous) logger.warn('anonymous MQTT access is ENABLED (demo mode): any client on the network can publish agent data');
-      embedded = await startEmbeddedBroker(config.broker.embedded, { ingest, credentials: new CredentialVerifier(dataDir), logger: logger.child({ component: 'broker' }), metrics });
-    }
-    await http.listen({ host: config.http.host, port: config.http.port });
-  } catch (err) {
-    await cleanup?.();
-    await external?.close();
-    await embedded?.close();
-    await http.close();
-    await cluster.close();
-    await store.close();
-    throw err;
-  }
-  const addr = http.server.address();
-  const httpPort = typeof addr === 'object' && addr ? addr.port : config.http.port;
-  logger.info({ host: config.http.host, port: httpPort }, 'health and metrics listening');
 
   // Only the leader marks silent agents offline (one offline event per agent across instances).
   let staleTimer = clock.setTimeout(function check() {
@@ -144,6 +148,28 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     }
     staleTimer = clock.setTimeout(check, config.ingest.staleCheckInterval);
   }, config.ingest.staleCheckInterval);
+  shutdown.onClose('staleness check', () => clock.clearTimeout(staleTimer));
+
+  try {
+    if (config.broker.external) {
+      const subscriber = startExternalSubscriber(config.broker.external, { ingest, logger: logger.child({ component: 'mqtt' }), clientId: mqttClientIdOf(config), serialBatches: cluster.shared });
+      external = subscriber;
+      // First to stop: no new messages are read, and every one already read is committed (and its
+      // faults ticketed) before anything behind ingest closes.
+      shutdown.onClose('MQTT subscriber', () => subscriber.close());
+    } else {
+      if (config.broker.embedded.allowAnonymous) logger.warn({ host: config.broker.embedded.host }, 'anonymous MQTT access is ENABLED: any client that reaches the broker can publish agent data');
+      const broker = await startEmbeddedBroker(config.broker.embedded, { ingest, credentials: new CredentialVerifier(dataDir, () => clock.now()), logger: logger.child({ component: 'broker' }), metrics, clock });
+      embedded = broker;
+      shutdown.onClose('MQTT broker', () => broker.close());
+    }
+    await listenHttp(http, config.http.host, config.http.port);
+  } catch (err) {
+    return abandonStart(err);
+  }
+  const addr = http.server.address();
+  const httpPort = typeof addr === 'object' && addr ? addr.port : config.http.port;
+  logger.info({ host: config.http.host, port: httpPort }, 'health and metrics listening');
 
   return {
     config,
@@ -156,14 +182,18 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     mqttPort: embedded?.port,
     mqttTlsPort: embedded?.tlsPort,
     cluster,
-    close: async () => {
-      clock.clearTimeout(staleTimer);
-      await cleanup?.();
-      await external?.close();
-      await embedded?.close();
-      await http.close();
-      await cluster.close();
-      await store.close();
+    close: () => {
+      if (!shutdown.draining) logger.info('stopping: not ready, draining the broker side, then tickets, HTTP and storage');
+      return shutdown.close();
     },
   };
+}
+
+/** Listens, turning "port in use" and the like into an error that names the address. */
+async function listenHttp(http: FastifyInstance, host: string, port: number): Promise<void> {
+  try {
+    await http.listen({ host, port });
+  } catch (err) {
+    throw new ListenError('HTTP', host, port, err as NodeJS.ErrnoException);
+  }
 }

@@ -84,22 +84,28 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
   const server = await startServer(config, logger, {
     ...(options.clock ? { clock: options.clock } : {}),
     impactRules: () => catalogue?.impactRules() ?? config.impact,
-    beforeListen: async ({ repo, events, http, clock, cluster }) => {
+    beforeListen: async ({ repo, events, http, clock, cluster, onClose }) => {
+      // Each part registers its close step as it starts; they run in reverse, after the broker side drained.
       // Live updates (server/api/liveUpdates.ts): fleet events and ticket notices for dashboards,
       // also those of the other instances (server/cluster: a no-op bus with one instance).
       const live = new LiveUpdates({ repo, clock, logger: logger.child({ component: 'live' }), bus: cluster.bus });
-      const detachLiveBus = live.attachToBus(cluster.bus);
+      onClose('live updates bus', live.attachToBus(cluster.bus));
       const onNotice = options.onNotice;
       // Other instances reload at once on the bus note, and within CATALOGUE_REFRESH_MS if a note is lost.
       const liveCatalogue = await openCatalogue(config, repo, clock, logger, (revision) => void cluster.bus.publish({ kind: 'catalogue', body: revision }));
       catalogue = liveCatalogue;
       const reloadCatalogue = () => void liveCatalogue.refresh().catch((err: Error) => logger.warn({ err: err.message }, 'reloading the contract/impact catalogue failed'));
-      const detachCatalogueNotes = cluster.bus.subscribe((note) => {
-        if (note.kind === 'catalogue') reloadCatalogue();
-      });
+      onClose(
+        'catalogue notes',
+        cluster.bus.subscribe((note) => {
+          if (note.kind === 'catalogue') reloadCatalogue();
+        }),
+      );
       // Notifications (server/notifications): every notice queued durably here, sent by the leader's dispatcher.
       const notifier = new NotificationService({ settings: config.notifications, repo, clock, logger: logger.child({ component: 'notifications' }) });
       notifications = notifier;
+      // Closes after the ticket engine stopped: notices still being queued reach the store first.
+      onClose('notifications', () => notifier.close());
       // Tickets and SLA (server/tickets): opened inside the ingest transaction of the fault.
       const service = new TicketService({
         repository: new StoredTicketRepository(repo),
@@ -116,7 +122,7 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
         ...(cluster.shared ? { onDue: (at: number) => void cluster.bus.publish({ kind: 'due', body: at }) } : {}),
       });
       tickets = service;
-      const detach = service.attachToFleetEvents(events);
+      onClose('tickets on fleet events', service.attachToFleetEvents(events));
       // Device history (server/history) and supply forecasts with proactive order tickets (server/forecast), at ingest.
       const recorder = new HistoryRecorder({ logger: logger.child({ component: 'history' }) });
       const forecastService = new ForecastService({
@@ -134,43 +140,42 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
       });
       forecasts = forecastService;
       forecastService.attach(recorder);
-      const detachHistory = recorder.attach(events);
+      onClose('history on fleet events', recorder.attach(events));
       // The daily sweep runs on the leader only, like the ticket timers.
       const stopSweepFollowing = cluster.leadership.onChange((leader) => (leader ? forecastService.start() : forecastService.stop()));
       if (cluster.leadership.isLeader()) forecastService.start();
+      onClose('forecast sweep', () => {
+        stopSweepFollowing();
+        forecastService.stop();
+      });
       // REST API under /api/v1 with its OpenAPI UI at /docs (server/api, docs/api.md).
       const api = await registerApi(http, { config, repo, events, tickets: service, contracts: liveCatalogue, live, notifications: notifier, clock, logger: logger.child({ component: 'api' }), ...(options.env ? { env: options.env } : {}) });
       // Web dashboard: static pages under /dashboard/ that use the API above (server/dashboard, docs/dashboard.md).
+      onClose('API live streams', () => api.close());
       await http.register(dashboardPlugin);
       // Ticket timers run on the leader only (always this instance with lowdb storage).
-      const detachDue = cluster.bus.subscribe((note) => {
-        if (note.kind === 'due' && typeof note.body === 'number') service.dueElsewhere(note.body);
-      });
+      onClose(
+        'ticket due notes',
+        cluster.bus.subscribe((note) => {
+          if (note.kind === 'due' && typeof note.body === 'number') service.dueElsewhere(note.body);
+        }),
+      );
       const stopFollowing = cluster.leadership.onChange((leader) => (leader ? service.start() : service.stop()));
       if (cluster.leadership.isLeader()) service.start();
-      const stopNotifierFollowing = notifier.enabled ? cluster.leadership.onChange((leader) => (leader ? notifier.dispatcher.start() : void notifier.dispatcher.stop())) : () => undefined;
-      if (notifier.enabled && cluster.leadership.isLeader()) notifier.dispatcher.start();
+      onClose('ticket timers', () => {
+        stopFollowing();
+        service.stop();
+      });
+      if (notifier.enabled) {
+        onClose('notification dispatcher', cluster.leadership.onChange((leader) => (leader ? notifier.dispatcher.start() : void notifier.dispatcher.stop())));
+        if (cluster.leadership.isLeader()) notifier.dispatcher.start();
+      }
       // Edits made by another instance over the same store apply here within CATALOGUE_REFRESH_MS.
       let refreshTimer = clock.setTimeout(function refresh() {
         reloadCatalogue();
         refreshTimer = clock.setTimeout(refresh, CATALOGUE_REFRESH_MS);
       }, CATALOGUE_REFRESH_MS);
-      return () => {
-        clock.clearTimeout(refreshTimer);
-        detachCatalogueNotes();
-        stopFollowing();
-        stopSweepFollowing();
-        forecastService.stop();
-        detachHistory();
-        detachDue();
-        detachLiveBus();
-        service.stop();
-        detach();
-        api.close();
-        stopNotifierFollowing();
-        // After the ticket engine stopped: notices still being queued reach the store before it closes.
-        return notifier.close();
-      };
+      onClose('catalogue refresh', () => clock.clearTimeout(refreshTimer));
     },
   });
   if (!tickets) throw new Error('server started without its ticket service');

@@ -10,14 +10,17 @@
  */
 import { z } from 'zod';
 import { BrokerConnection, ByteSize, Duration, LogSettings } from '../shared/config/common.js';
+import { Host, isLoopbackHost } from '../shared/config/network.js';
+import { unknownContractReferences } from './catalogue/catalogueRecords.js';
+import { PRESET_IDS } from './sla/presets.js';
 import { loadConfig, type LoadOptions } from '../shared/config/loader.js';
 import { FleetSettings } from './fleet/fleetModel.js';
 import { DEFAULT_IMPACT_SETTINGS, ImpactSettings } from './impact/impactRules.js';
 import { NotificationSettings } from './notifications/notificationSettings.js';
 import { ContractsSettings } from './sla/contractCatalogue.js';
 
+/** 0 = any free port (tests); otherwise 1-65535. */
 const Port = z.number().int().min(0).max(65535);
-const Host = z.string().min(1).max(255);
 
 export const EmbeddedBrokerSettings = z
   .strictObject({
@@ -25,6 +28,18 @@ export const EmbeddedBrokerSettings = z
     port: Port.default(1883),
     /** Accept clients without credentials: ONLY for a local demo. Never on a shared network. */
     allowAnonymous: z.boolean().default(false),
+    /**
+     * allowAnonymous on an address other clients can reach (not loopback) is refused at start
+     * unless this is also set: anyone on the network could then publish as any agent.
+     */
+    allowAnonymousOnNetwork: z.boolean().default(false),
+    /** Retained messages the broker keeps in memory; past either limit a retained publish is delivered but not kept. */
+    retained: z
+      .strictObject({
+        maxMessages: z.number().int().min(0).max(10_000_000).default(100_000),
+        maxBytes: ByteSize.prefault('256MiB'),
+      })
+      .prefault({}),
     /** A TLS listener, served in addition to the plain one when a certificate is configured. */
     tls: z
       .strictObject({
@@ -36,6 +51,18 @@ export const EmbeddedBrokerSettings = z
         only: z.boolean().default(false),
       })
       .optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (!b.allowAnonymous || b.allowAnonymousOnNetwork) return;
+    const open = [b.tls?.only ? undefined : b.host, b.tls?.host].filter((h): h is string => h !== undefined && !isLoopbackHost(h));
+    if (open.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allowAnonymous'],
+        message: `false on ${open.join(', ')}: anonymous access there lets anyone on the network publish as any agent (listen on 127.0.0.1, use agent tokens, or set allowAnonymousOnNetwork: true to accept that)`,
+        input: b.allowAnonymous,
+      });
+    }
   })
   .prefault({});
 export type EmbeddedBrokerSettings = z.infer<typeof EmbeddedBrokerSettings>;
@@ -159,6 +186,19 @@ export const ServerConfig = z.strictObject({
   /** Webhooks and e-mail on ticket notices (server/notifications, docs/notifications.md); nothing is sent unless configured. */
   notifications: NotificationSettings,
   log: LogSettings,
+}).superRefine((config, ctx) => {
+  // Contract references fail at start, with file:line, rather than when the first ticket opens.
+  const known = new Set([...PRESET_IDS, ...config.contracts.map((c) => c.id)]);
+  const list = [...known].sort().join(', ');
+  const unknown = (id: string, path: (string | number)[]) => ctx.addIssue({ code: 'custom', path, message: `a known contract (${list}); ${JSON.stringify(id)} is not one`, input: id });
+  if (!known.has(config.tickets.defaultContract)) unknown(config.tickets.defaultContract, ['tickets', 'defaultContract']);
+  for (const [id, customer] of Object.entries(config.fleet.customers)) {
+    if (customer.contract !== undefined && !known.has(customer.contract)) unknown(customer.contract, ['fleet', 'customers', id, 'contract']);
+  }
+  for (const p of unknownContractReferences(config.impact, known)) {
+    const path = ['impact', ...p.path.split(/[.[\]]+/).filter((seg) => seg !== '').map((seg) => (/^\d+$/.test(seg) ? Number(seg) : seg))];
+    ctx.addIssue({ code: 'custom', path, message: `${p.expected} (${p.message})`, input: p.found });
+  }
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 

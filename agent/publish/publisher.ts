@@ -48,9 +48,13 @@ export interface PublisherStats {
   readonly pendingStates: number;
 }
 
-/** Client id used when the config names none: stable, so the broker keeps the session. */
+/**
+ * Client id used when the config names none: the agent's username "<tenant>/<agentId>". Stable, so
+ * the broker keeps the session, and bound to the credential: the embedded broker (and Mosquitto with
+ * use_username_as_clientid) refuses it to any other login, so no other agent can take the session over.
+ */
 export function defaultClientId(tenant: string, agentId: string): string {
-  return `fleetdesk-agent-${tenant}-${agentId}`.slice(0, 128);
+  return `${tenant}/${agentId}`;
 }
 
 export class Publisher {

@@ -10,6 +10,7 @@
  * "ipp://10.0.0.5:631/ipp/print" → "ipp_10.0.0.5_631_ipp_print". A config entry may set `id`.
  */
 import { ID_PATTERN } from '../../shared/wire/topics.js';
+import { hostProblem } from '../../shared/config/network.js';
 
 export interface PollTarget {
   readonly deviceId: string;
@@ -85,6 +86,8 @@ export function parseTarget(entry: { address: string; id?: string; name?: string
     port = Number(hostPort[2]);
   }
   if (!HOST_RE.test(host) && !/^[0-9a-fA-F:]+$/.test(host)) throw new TargetError(address, `expected host, host:port or snmp://host[:port], found host ${JSON.stringify(host)}`);
+  const notAnAddress = hostProblem(host);
+  if (notAnAddress) throw new TargetError(address, notAnAddress);
   if (port < 1 || port > 65535) throw new TargetError(address, `port ${port} is outside 1-65535`);
   if (entry.ipp !== undefined) {
     try {

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { createLogger } from '../../shared/logging.js';
 import { loadServerConfig } from '../../server/serverConfig.js';
 import { ServerSetupError, startServerApp } from '../../server/serverApp.js';
+import { ListenError } from '../../server/listenError.js';
 import { CliError } from '../cliError.js';
 import { untilSignal } from '../signals.js';
 
@@ -18,11 +19,14 @@ export function serverCommand(): Command {
         app = await startServerApp(config, logger);
       } catch (err) {
         if (err instanceof ServerSetupError) throw new CliError(`${opts.config ?? '(defaults)'}: ${err.message}`, 2);
+        if (err instanceof ListenError) throw new CliError(err.message, 1);
         throw err;
       }
       const signal = await untilSignal();
+      // Drains in order (server/shutdownSequence.ts): not ready, broker side, tickets, HTTP, storage.
       logger.info({ signal }, 'stopping');
       await app.close();
+      logger.info('stopped: everything acknowledged is stored');
       logger.flush();
     });
 }

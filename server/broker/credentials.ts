@@ -87,15 +87,54 @@ export async function createAgentToken(dataDir: string, who: AgentIdentity, now:
   });
 }
 
-/** Verifies agent credentials against the file; caches successes (by a hash of the token) to spare reconnect storms. */
+/** Thrown when too many logins wait for a check: the client is told "server unavailable" and retries. */
+export class VerifierBusyError extends Error {
+  constructor(waiting: number) {
+    super(`${waiting} logins already wait for a credential check`);
+    this.name = 'VerifierBusyError';
+  }
+}
+
+/**
+ * scrypt runs on libuv's thread pool (4 threads), which also does the store's file writes and
+ * fsyncs: unbounded parallel checks during a login flood held back every agent's acknowledgement.
+ * Checks run at most this many at a time, and at most WAITING_MAX wait; more are refused at once.
+ */
+const CONCURRENT_CHECKS = 1;
+/** How often the known-token path checks the credentials file for changes. */
+const RELOAD_EVERY_MS = 1000;
+const WAITING_MAX = 64;
+
+/**
+ * Verifies agent credentials against the file; caches successes (by a hash of the token) to spare
+ * reconnect storms. An unknown username costs the same scrypt as a known one, so the answer time
+ * does not tell whether a username exists.
+ */
 export class CredentialVerifier {
   private agents: Record<string, StoredCredential> = {};
   private loadedMtime = -1;
   private readonly verified = new Map<string, string>();
+  /** Hashed against when the username is unknown: same cost, never a match. */
+  private readonly decoy = { salt: randomBytes(16), hash: randomBytes(SCRYPT.keylen) };
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
-  constructor(private readonly dataDir: string) {}
+  private checkedAt = Number.NEGATIVE_INFINITY;
 
-  private async reload(): Promise<void> {
+  /** `now` (ms) spaces the checks of the file: one stat a second, not one per login attempt. */
+  constructor(
+    private readonly dataDir: string,
+    private readonly now: () => number = () => Number.NaN,
+  ) {}
+
+  /**
+   * Re-reads the file when it changed. `spaced`: at most once a second (the cheap path every login
+   * attempt takes must not turn a flood into stat() calls on the thread pool the store's fsyncs need).
+   */
+  private async reload(spaced = false): Promise<void> {
+    const now = this.now();
+    if (spaced && now - this.checkedAt < RELOAD_EVERY_MS) return;
+    this.checkedAt = now;
     const file = credentialsFile(this.dataDir);
     let mtime: number;
     try {
@@ -115,16 +154,43 @@ export class CredentialVerifier {
     this.verified.clear();
   }
 
+  /** True when this exact token was verified for this username before (no scrypt needed). */
+  private cached(username: string, password: Buffer): boolean {
+    return this.verified.get(username) === createHash('sha256').update(password).digest('base64');
+  }
+
+  private async hashLimited(token: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
+    if (this.running >= CONCURRENT_CHECKS) {
+      if (this.waiting.length >= WAITING_MAX) throw new VerifierBusyError(this.waiting.length);
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    this.running += 1;
+    try {
+      return await hashToken(token, salt, params);
+    } finally {
+      this.running -= 1;
+      this.waiting.shift()?.();
+    }
+  }
+
+  /**
+   * True when this exact token was verified for this username before and the file has not changed
+   * since: the agent reconnecting, let in without a scrypt and without asking the login throttle.
+   */
+  async knownToken(username: string, password: Buffer): Promise<boolean> {
+    // A token revoked less than a second ago may still pass here once; verify() always reads afresh.
+    await this.reload(true);
+    return Object.hasOwn(this.agents, username) && this.cached(username, password);
+  }
+
   async verify(username: string, password: Buffer): Promise<boolean> {
     await this.reload();
-    if (!Object.hasOwn(this.agents, username)) return false;
-    const cred = this.agents[username]!;
-    const digest = createHash('sha256').update(password).digest('base64');
-    if (this.verified.get(username) === digest) return true;
-    const expected = Buffer.from(cred.hash, 'base64');
-    const actual = await hashToken(password.toString('utf8'), Buffer.from(cred.salt, 'base64'), cred);
-    const ok = actual.length === expected.length && timingSafeEqual(actual, expected);
-    if (ok) this.verified.set(username, digest);
+    if (Object.hasOwn(this.agents, username) && this.cached(username, password)) return true;
+    const cred = Object.hasOwn(this.agents, username) ? this.agents[username]! : undefined;
+    const expected = cred ? Buffer.from(cred.hash, 'base64') : this.decoy.hash;
+    const actual = await this.hashLimited(password.toString('utf8'), cred ? Buffer.from(cred.salt, 'base64') : this.decoy.salt, cred ?? SCRYPT);
+    const ok = cred !== undefined && actual.length === expected.length && timingSafeEqual(actual, expected);
+    if (ok) this.verified.set(username, createHash('sha256').update(password).digest('base64'));
     return ok;
   }
 }

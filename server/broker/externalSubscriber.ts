@@ -15,6 +15,11 @@
  * server is down or restarting are queued by the broker and delivered after reconnecting; a
  * message whose PUBACK was never sent is redelivered and then dropped as a duplicate if it had
  * been committed after all.
+ *
+ * close() drains: messages read after it began are not ingested and never acknowledged (mqtt.js
+ * then stops reading; the broker keeps them in the session and redelivers them after the restart),
+ * every batch already handed to ingest is committed and its PUBACKs written, then the session is
+ * left open on the broker side (no unsubscribe: that would drop what it queues meanwhile).
  */
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
@@ -92,6 +97,9 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
 
   /** The last batch handed to ingest (serialBatches: the next waits for it). */
   let previous: Promise<unknown> = Promise.resolve();
+  /** Batches handed to ingest whose PUBACKs are not written yet: close() waits for them. */
+  const inFlight = new Set<Promise<void>>();
+  let draining = false;
   const dispatch = (batch: Batch): void => {
     if (collecting === batch) collecting = undefined;
     const run = (): Promise<IngestVerdict[]> => {
@@ -102,7 +110,7 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
     };
     const verdictsOf = deps.serialBatches ? previous.then(run, run) : run();
     previous = verdictsOf;
-    void verdictsOf.then((verdicts) => {
+    const acknowledged = verdictsOf.then((verdicts) => {
       batch.verdicts = verdicts;
       if (client.connected && batch.connection === connection) writePubacks(batch);
       batch.pubacks.length = 0;
@@ -112,6 +120,8 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
         client.stream?.destroy();
       }
     });
+    inFlight.add(acknowledged);
+    void acknowledged.finally(() => inFlight.delete(acknowledged));
   };
 
   /**
@@ -160,6 +170,8 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
     // CPU per message); keep it only when someone asked for debug output.
     ...(process.env.DEBUG ? {} : { log: () => undefined }),
     customHandleAcks: (topic: string, message: Buffer, packet: IPublishPacket, done: (error: Error | number, code?: number) => void) => {
+      // Stopping: neither ingested nor acknowledged (done is never called, so mqtt.js reads no further).
+      if (draining) return;
       const id = packet.messageId;
       // Everything mqtt.js parses before the event loop comes round joins one batch.
       if (!collecting) {
@@ -201,7 +213,7 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
   };
   // QoS 0 messages never reach customHandleAcks.
   client.on('message', (topic, payload, packet) => {
-    if (packet.qos === 0) void ingest.handle(topic, payload);
+    if (packet.qos === 0 && !draining) void ingest.handle(topic, payload);
   });
   client.on('error', (err) => logger.warn({ err: err.message, url: settings.url }, 'MQTT broker connection error'));
   client.on('offline', () => logger.warn({ url: settings.url }, 'MQTT broker unreachable; reconnecting'));
@@ -224,6 +236,16 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
     client,
     ready,
     connected: () => client.connected,
-    close: () => new Promise<void>((resolve) => client.end(false, {}, () => resolve())),
+    close: async () => {
+      draining = true;
+      // The batch being collected right now still goes to ingest with the messages it holds.
+      if (collecting) dispatch(collecting);
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      // The PUBACKs just written reach the socket; then close at once (a graceful end would wait for
+      // the messages held back above, which the broker redelivers after the restart instead).
+      const stream = client.stream as { writable?: boolean; write?: (chunk: Buffer, done: () => void) => boolean } | undefined;
+      if (client.connected && stream?.writable && stream.write) await new Promise<void>((resolve) => stream.write!(Buffer.alloc(0), () => resolve()));
+      await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+    },
   };
 }

@@ -5,10 +5,12 @@
  * Ordering: QoS 1 and the agent's outbox may deliver an older snapshot after a newer one; a
  * snapshot or telemetry whose `collectedAt`/`ts` is older than what the device already shows is
  * ignored (`stale`). Events (fault raised/cleared, reachability) are always applied: each is a fact.
+ * Timestamps are bounded by the clock-skew window first (clockSkew.ts), so none can freeze a device.
  */
 import type { AgentStatusMessage, DeviceEventMessage, DeviceStateMessage, DeviceTelemetryMessage } from '../../shared/wire/messages.js';
 import type { Identity } from '../../shared/snapshot.js';
 import type { ActiveFault, AgentRecord, DeviceRecord } from './fleetModel.js';
+import { olderThanStored } from './clockSkew.js';
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -60,7 +62,7 @@ function sameFault(a: { code: string; subunit?: { index?: number; group?: string
 
 export function applyDeviceState(prev: DeviceRecord | undefined, msg: DeviceStateMessage, place: Placement, now: string): DeviceTransition {
   const snap = msg.snapshot;
-  if (prev?.collectedAt !== undefined && Date.parse(snap.collectedAt) < Date.parse(prev.collectedAt)) {
+  if (prev?.collectedAt !== undefined && olderThanStored(snap.collectedAt, prev.collectedAt, now)) {
     return { device: { ...prev, lastSeen: now }, changes: [], stale: true };
   }
   const base = baseDevice(prev, place, msg.tenant, msg.agentId, msg.deviceId, now, snap.identity);
@@ -86,7 +88,7 @@ export function applyDeviceState(prev: DeviceRecord | undefined, msg: DeviceStat
 }
 
 export function applyTelemetry(prev: DeviceRecord | undefined, msg: DeviceTelemetryMessage, place: Placement, now: string): DeviceTransition {
-  if (prev?.collectedAt !== undefined && Date.parse(msg.ts) < Date.parse(prev.collectedAt)) {
+  if (prev?.collectedAt !== undefined && olderThanStored(msg.ts, prev.collectedAt, now)) {
     return { device: { ...prev, lastSeen: now }, changes: [], stale: true };
   }
   // Telemetry arrives every poll for every device: the record is copied once (not once for the
@@ -173,7 +175,7 @@ export interface AgentTransition {
 }
 
 export function applyAgentStatus(prev: AgentRecord | undefined, msg: AgentStatusMessage, place: { customerId: string; siteId: string }, now: string): AgentTransition {
-  if (prev?.statusTs !== undefined && Date.parse(msg.ts) < Date.parse(prev.statusTs)) {
+  if (prev?.statusTs !== undefined && olderThanStored(msg.ts, prev.statusTs, now)) {
     return { agent: { ...prev, lastSeen: now }, flipped: undefined, stale: true };
   }
   const state = msg.state;

@@ -14,7 +14,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Logger } from '../../shared/logging.js';
 import type { MetricsRegistry } from './metrics.js';
-import { installRequestLog } from './requestLog.js';
+import { installRequestLog, pathOf, requestForLog } from './requestLog.js';
 
 export interface HealthSource {
   /** Problems that make the server not ready; empty = ready. */
@@ -35,12 +35,15 @@ export const healthPlugin: FastifyPluginAsync<{ health: HealthSource }> = (app, 
 
 export function createHttpServer(options: { logger: Logger; health: HealthSource }): FastifyInstance {
   const app = Fastify({
-    loggerInstance: options.logger.child({ component: 'http' }),
+    // Request lines carry the path only: a query may hold a token (?token=…), which is never logged.
+    loggerInstance: options.logger.child({ component: 'http' }, { serializers: { req: requestForLog } }),
     bodyLimit: 1024 * 1024,
     // Fastify's two lines per request (at info) are off; installRequestLog writes one, at debug.
     logController: new LogController({ disableRequestLogging: true }),
   });
   installRequestLog(app as unknown as FastifyInstance);
+  // fastify's own 404 logs and answers the URL with its query; this one names the path only.
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `Route ${req.method}:${pathOf(req.url)} not found` }));
   void app.register(healthPlugin, { health: options.health });
   return app as unknown as FastifyInstance;
 }

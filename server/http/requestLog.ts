@@ -26,6 +26,17 @@ export function requestLogLevel(r: FinishedRequest, slowMs = SLOW_REQUEST_MS): R
   return 'debug';
 }
 
+/** A URL without its query string: the only form of a URL that is logged. */
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+/** What any log line says about a request (fastify's `req` serializer): method, path, remote address. */
+export function requestForLog(req: { method?: string; url?: string; ip?: string; id?: unknown }): Record<string, unknown> {
+  return { id: req.id, method: req.method, path: pathOf(req.url ?? ''), remoteAddress: req.ip };
+}
+
 /** Probes and scrapes every few seconds: not logged at all, not even at debug. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -36,7 +47,7 @@ export function installRequestLog(app: FastifyInstance, slowMs = SLOW_REQUEST_MS
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {
-    const path = request.url.split('?')[0] ?? request.url;
+    const path = pathOf(request.url);
     if (QUIET_PATHS.has(path)) return done();
     const ms = Math.round(reply.elapsedTime * 10) / 10;
     const contentType = reply.getHeader('content-type');

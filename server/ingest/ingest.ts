@@ -35,6 +35,7 @@ import {
   type DeviceRecord,
   type FleetDirectory,
 } from '../fleet/fleetModel.js';
+import { boundTimestamps } from '../fleet/clockSkew.js';
 import { applyAgentStatus, applyDeviceEvent, applyDeviceState, applyTelemetry, staleAgents, touchAgent, type DeviceTransition } from '../fleet/fleetState.js';
 import { classifyImpact, type ImpactTable } from '../impact/impactRules.js';
 import type { ServerMetrics } from '../http/metrics.js';
@@ -262,8 +263,10 @@ export class Ingest {
     return this.nowIsoText;
   }
 
-  private async apply(tx: Transaction, msg: Exclude<WireMessage, { type: 'agent.command' }>): Promise<'accepted' | 'duplicate' | 'stale'> {
-    if (!(await tx.claimMessage(msg.id))) return 'duplicate';
+  private async apply(tx: Transaction, sent: Exclude<WireMessage, { type: 'agent.command' }>): Promise<'accepted' | 'duplicate' | 'stale'> {
+    if (!(await tx.claimMessage(sent.id))) return 'duplicate';
+    // A timestamp past the clock-skew window becomes the receive time: it must not freeze the device.
+    const msg = boundTimestamps(sent, this.o.clock.now());
     const now = this.nowIso();
     const key = agentKey(msg.tenant, msg.agentId);
     this.lastSeen.set(key, this.o.clock.now());

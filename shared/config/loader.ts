@@ -134,6 +134,19 @@ function locate(doc: Document | undefined, counter: LineCounter, path: readonly 
   return undefined;
 }
 
+/** Aliases a file may expand: a few anchors reused is normal, thousands is an alias bomb ("billion laughs"). */
+const MAX_ALIAS_COUNT = 100;
+
+/** The document as plain data; a ConfigError (not a stack trace) when its aliases expand too much. */
+function documentValue(doc: Document, source: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    throw new ConfigError(source, [{ where: source, path: '', expected: `at most ${MAX_ALIAS_COUNT} alias expansions`, found: 'aliases that expand exponentially', message: `YAML aliases expand too much (${err.message}); the file is refused` }]);
+  }
+}
+
 /** Load, merge and validate. Throws ConfigError; never returns an invalid config. */
 export function loadConfig<S extends z.ZodType>(schema: S, options: LoadOptions = {}): z.output<S> {
   const source = options.file ?? '(defaults)';
@@ -172,10 +185,10 @@ export function loadConfig<S extends z.ZodType>(schema: S, options: LoadOptions 
     const contents = doc.contents;
     if (contents !== null && !isMap(contents) && !(isScalar(contents) && (contents.value === null || contents.value === undefined))) {
       throw new ConfigError(source, [
-        { where: `${source}:1:1`, path: '', expected: 'a mapping of keys to values', found: describeValue(doc.toJS()), message: 'the file must be a YAML mapping (key: value lines)' },
+        { where: `${source}:1:1`, path: '', expected: 'a mapping of keys to values', found: describeValue(documentValue(doc, source)), message: 'the file must be a YAML mapping (key: value lines)' },
       ]);
     }
-    const js = doc.toJS() as unknown;
+    const js = documentValue(doc, source);
     data = js && typeof js === 'object' ? (js as Record<string, unknown>) : {};
   }
 

@@ -3,6 +3,7 @@
  * payload passes: it never throws, and a rejection carries a reason code (for counters) and a
  * sentence naming what is wrong (for the log line).
  */
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { toProblems } from '../validation.js';
 import { acceptFast } from './compiledValidators.js';
@@ -41,9 +42,12 @@ export function decodeMessage(topicName: string, payload: Uint8Array, options: D
     return { ok: false, reason: 'too-large', error: `payload of ${payload.byteLength} bytes exceeds the limit of ${maxBytes}` };
   }
   let json: unknown;
+  // MQTT clients hand over Buffers already: decode in place rather than wrapping a new view first.
+  const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  // JSON is UTF-8 (RFC 8259): invalid bytes would be stored as U+FFFD, silently changing the text.
+  if (!isUtf8(bytes)) return { ok: false, reason: 'not-json', error: 'payload is not JSON: it is not valid UTF-8' };
   try {
-    // MQTT clients hand over Buffers already: decode in place rather than wrapping a new view first.
-    const text = Buffer.isBuffer(payload) ? payload.toString('utf8') : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
+    const text = bytes.toString('utf8');
     json = JSON.parse(text);
   } catch (err) {
     return { ok: false, reason: 'not-json', error: `payload is not JSON: ${(err as Error).message}` };

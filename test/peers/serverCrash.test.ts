@@ -81,7 +81,7 @@ function publishAll(client: MqttClient, msgs: DeviceTelemetryMessage[], onAck: (
 }
 
 async function connect(port: number, password: string): Promise<MqttClient> {
-  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { username: 'acme/a1', password, reconnectPeriod: 0, protocolVersion: 4, clean: true });
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'acme/a1', username: 'acme/a1', password, reconnectPeriod: 0, protocolVersion: 4, clean: true });
   clients.push(client);
   return client;
 }

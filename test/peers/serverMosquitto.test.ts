@@ -30,12 +30,12 @@ beforeAll(async () => {
   chmodSync(join(dir.path, 'passwd'), 0o644);
   broker = await startMosquitto({
     allowAnonymous: false,
-    extraConfig: [`password_file ${join(dir.path, 'passwd')}`, `acl_file ${join(dir.path, 'acl')}`, 'max_queued_messages 0', 'max_inflight_messages 0'],
+    extraConfig: [`password_file ${join(dir.path, 'passwd')}`, `acl_file ${join(dir.path, 'acl')}`, 'max_queued_messages 0', 'max_inflight_messages 0', 'use_username_as_clientid true'],
   });
   const config = ServerConfig.parse({
     dataDir: data.path,
     http: { port: 0 },
-    broker: { external: { url: broker.url, username: 'fleetdesk-server', password: 'demo-server-password', shareGroup: 'fleetdesk' } },
+    broker: { external: { url: broker.url, clientId: 'fleetdesk-server', username: 'fleetdesk-server', password: 'demo-server-password', shareGroup: 'fleetdesk' } },
   });
   server = await startServer(config, createLogger({ name: 'test', level: 'silent' }));
   await waitUntil(() => server.metrics !== undefined && fetch(`http://127.0.0.1:${server.httpPort}/readyz`).then((r) => r.status === 200), 'server ready');
@@ -72,6 +72,20 @@ describe('server with Mosquitto and the example ACL', () => {
     await client.publishAsync(topicOf(msg), bytes(msg), { qos: 1 });
     await waitUntil(async () => (await server.repo.list<DeviceRecord>('devices')).length === 1, 'device stored');
     expect((await server.repo.list<DeviceRecord>('devices'))[0]!.key).toBe('acme/sn:sn-1');
+  });
+
+  it("binds client ids to usernames (use_username_as_clientid): an agent sending the server's client id does not take its session over", async () => {
+    const thief = mqtt.connect(broker.url, { clientId: 'fleetdesk-server', clean: true, username: 'acme/agent-1', password: 'demo-agent-password', protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 5000 });
+    clients.push(thief);
+    await new Promise<void>((resolve, reject) => {
+      thief.once('connect', () => resolve());
+      thief.once('error', reject);
+    });
+    const msg = stateMsg('acme', 'agent-1', 'p7', { identity: { serial: 'SN-7' } });
+    await thief.publishAsync(topicOf(msg), bytes(msg), { qos: 1 });
+    await waitUntil(async () => (await server.repo.get<DeviceRecord>('devices', 'acme/sn:sn-7')) !== undefined, 'message ingested by the server, whose session is intact', 10_000);
+    expect(thief.connected).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${server.httpPort}/readyz`)).status).toBe(200);
   });
 
   it('refuses a publish under another tenant (broker ACL), and counts a payload naming another tenant (server)', async () => {

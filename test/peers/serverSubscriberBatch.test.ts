@@ -21,6 +21,8 @@ const logger = createLogger({ name: 'test', level: 'silent' });
 beforeAll(async () => {
   broker = await startMosquitto({ extraConfig: ['max_queued_messages 0', 'max_inflight_messages 0'] });
   kit = await makeKit();
+  // After the stream's timestamps (08:02-08:12): none lies beyond the clock-skew window (server/fleet/clockSkew.ts).
+  kit.clock.set('2026-01-05T08:15:00Z');
 });
 
 afterAll(async () => {

@@ -28,12 +28,12 @@ describe('embedded broker over TLS', () => {
     server = await startServer(config, createLogger({ name: 'test', level: 'silent' }));
     expect(server.mqttPort).toBeUndefined();
     const token = await createAgentToken(join(tmp.path, 'data'), { tenant: 'acme', agentId: 'a1' }, new Date());
-    const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${server.mqttTlsPort}`, { username: 'acme/a1', password: token, ca: readFileSync(cert), reconnectPeriod: 0 });
+    const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${server.mqttTlsPort}`, { clientId: 'acme/a1', username: 'acme/a1', password: token, ca: readFileSync(cert), reconnectPeriod: 0 });
     const msg = stateMsg('acme', 'a1', 'p1');
     await client.publishAsync(topicOf(msg), bytes(msg), { qos: 1 });
     await client.endAsync();
     expect(await server.repo.list('devices')).toHaveLength(1);
     // a client that does not trust the certificate is refused by TLS itself
-    await expect(mqtt.connectAsync(`mqtts://127.0.0.1:${server.mqttTlsPort}`, { username: 'acme/a1', password: token, reconnectPeriod: 0, connectTimeout: 3000 })).rejects.toThrow(/self[- ]signed|certificate/i);
+    await expect(mqtt.connectAsync(`mqtts://127.0.0.1:${server.mqttTlsPort}`, { clientId: 'acme/a1', username: 'acme/a1', password: token, reconnectPeriod: 0, connectTimeout: 3000 })).rejects.toThrow(/self[- ]signed|certificate/i);
   });
 });

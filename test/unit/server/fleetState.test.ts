@@ -27,10 +27,11 @@ describe('fleet state transitions', () => {
 
   it('merges telemetry levels into known supplies and counters, and ignores older telemetry', () => {
     const dev = applyDeviceState(undefined, stateMsg('acme', 'a1', 'p1', { collectedAt: '2026-01-05T08:00:00Z' }), place, NOW).device;
-    const t = applyTelemetry(dev, telemetryMsg('acme', 'a1', 'p1', 1500, '2026-01-05T08:10:00Z'), place, NOW);
+    const later = '2026-01-05T08:10:30.000Z';
+    const t = applyTelemetry(dev, telemetryMsg('acme', 'a1', 'p1', 1500, '2026-01-05T08:10:00Z'), place, later);
     expect(t.device.supplies[0]).toMatchObject({ name: 'Black Toner', levelPercent: 39, state: 'ok' });
     expect(t.device.counters).toEqual({ total: 1500 });
-    expect(applyTelemetry(t.device, telemetryMsg('acme', 'a1', 'p1', 1400, '2026-01-05T08:09:00Z'), place, NOW).stale).toBe(true);
+    expect(applyTelemetry(t.device, telemetryMsg('acme', 'a1', 'p1', 1400, '2026-01-05T08:09:00Z'), place, later).stale).toBe(true);
   });
 
   it('reports unreachable and reachable once each, not on every repeat', () => {

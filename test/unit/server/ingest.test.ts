@@ -116,6 +116,7 @@ describe('ingest', () => {
     await send(statusMsg('acme', 'a1', 'online'));
     await send(stateMsg('acme', 'a1', 'p1'));
     await send(stateMsg('acme', 'a1', 'p2', { identity: { serial: 'SN-2' } }));
+    kit.clock.set('2026-01-05T08:10:00Z');
     await send(statusMsg('acme', 'a1', 'offline', '2026-01-05T08:10:00Z'));
     const off = kit.events.filter((e) => e.type === 'agentOffline');
     expect(off).toHaveLength(1);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, envelope } from '../../../shared/wire/codec.js';
 import { MAX_PAYLOAD_BYTES, type WireMessage } from '../../../shared/wire/messages.js';
 import { deviceTopic, parseTopic, serverSubscriptions, statusTopic, TOPIC_POLICY } from '../../../shared/wire/topics.js';
+import { stateMsg, topicOf } from '../server/wireFixtures.js';
 
 const now = new Date('2026-11-20T08:00:00Z');
 const topic = deviceTopic('acme', 'office-1', 'dev-1', 'events');
@@ -148,5 +149,17 @@ describe('decodeMessage', () => {
     const r = decodeMessage(topic, Buffer.from(JSON.stringify(msg)));
     expect(r).toMatchObject({ ok: false, reason: 'schema' });
     if (!r.ok) expect(r.error).toMatch(/at most 4096 characters/);
+  });
+});
+
+describe('payload encoding', () => {
+  it('rejects invalid UTF-8 inside an otherwise valid message instead of storing U+FFFD', () => {
+    const msg = stateMsg('acme', 'a1', 'p1', { address: 'ADDR' });
+    const text = Buffer.from(JSON.stringify(msg));
+    const at = text.indexOf('ADDR');
+    expect(decodeMessage(topicOf(msg), text).ok).toBe(true);
+    const broken = Buffer.from(text);
+    broken[at] = 0xc3; // a lead byte without its continuation
+    expect(decodeMessage(topicOf(msg), broken)).toEqual({ ok: false, reason: 'not-json', error: 'payload is not JSON: it is not valid UTF-8' });
   });
 });
