@@ -21,7 +21,7 @@ describe('HTTP request log lines', () => {
         done();
       },
     });
-    app = createHttpServer({ logger: pino({ level: 'info' }, sink), health: { readinessProblems: () => [], metrics: new MetricsRegistry() } });
+    app = createHttpServer({ logger: pino({ level: 'debug' }, sink), health: { readinessProblems: () => [], metrics: new MetricsRegistry() } });
     app.get('/api/v1/things', () => ({ ok: true }));
     await app.ready();
     await app.inject({ method: 'GET', url: '/api/v1/things?token=SECRET-ADMIN-TOKEN&limit=5' });
