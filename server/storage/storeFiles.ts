@@ -55,6 +55,8 @@ export interface Snapshot {
   /** Archived records not yet in their monthly file. */
   pendingArchive: PendingArchive[];
   archiveSeq?: number;
+  /** Written by `store repair` in place of a lost snapshot: when, and why. */
+  repaired?: string;
 }
 
 export const SNAPSHOT_FILE = 'hot.json';
@@ -223,7 +225,7 @@ export function judgeStore(files: StoreFiles): StoreVerdict {
         });
       }
     }
-  } else if (checkpoint && checkpoint.s > files.snapshot.value.seq) {
+  } else if (checkpoint && checkpoint.s > files.snapshot.value.seq && files.snapshot.value.repaired === undefined) {
     problems.push({ file: snapshotFile, problem: `holds sequence ${files.snapshot.value.seq}, older than the journal's checkpoint ${checkpoint.s}: an old copy was put back`, loses: `the records changed between sequence ${files.snapshot.value.seq} and ${checkpoint.s}` });
   }
   for (const a of files.archives) {
