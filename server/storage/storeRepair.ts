@@ -149,7 +149,8 @@ export async function repairStore(dir: string, now: Date): Promise<StoreRepairRe
     }
     const after = judgeStore(await readStoreFiles(dir, { fullArchives: true }));
     if (after.problems.length > 0) throw new Error(`the repair of ${dir} left problems: ${after.problems.map((p) => `${p.file}: ${p.problem}`).join('; ')} (copies of the original files are in ${backupDir})`);
-    if (backedUp.size > 0 || snapshotProblem) await writeFile(join(backupDir, 'REPAIR.txt'), `${actions.join('\n')}\n`);
+    await mkdir(backupDir, { recursive: true });
+    await writeFile(join(backupDir, 'REPAIR.txt'), `${actions.join('\n')}\n`);
     return { dir, backupDir, actions, dropped };
   } finally {
     await lock.release();
