@@ -111,17 +111,17 @@ async function readEndMark(file: string): Promise<number | undefined> {
 
 /** Reads and checks every line of a log; a missing file is an empty log. */
 export async function scanLog<T>(file: string): Promise<LogScan<T>> {
+  // The mark first: read while a writer appends, it can then only be behind the data read.
+  const committed = await readEndMark(file);
   let buffer: Buffer;
   try {
     buffer = await readFile(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      const committed = await readEndMark(file);
       return { records: [], validBytes: 0, totalBytes: 0, checked: 0, unchecked: 0, exists: false, ...(committed !== undefined ? { committedBytes: committed } : {}) };
     }
     throw err;
   }
-  const committed = await readEndMark(file);
   const records: T[] = [];
   let checked = 0;
   let unchecked = 0;
