@@ -95,7 +95,8 @@ export class JournaledStore implements Repository {
   private flushScheduled = false;
   private failure: string | undefined;
   private recoveryTimer: NodeJS.Timeout | undefined;
-  private recovering = false;
+  /** The recovery attempt in progress (close() waits for it). */
+  private recovering: Promise<void> | undefined;
   private lock: StoreLock | undefined;
   private closed = false;
   private readonly listeners: ((info: { seconds: number; bytes: number }) => void)[] = [];
@@ -443,10 +444,15 @@ export class JournaledStore implements Repository {
    */
   private async recover(): Promise<void> {
     if (this.closed || this.failure === undefined || this.recovering) return;
-    this.recovering = true;
+    this.recovering = this.attemptRecovery().finally(() => (this.recovering = undefined));
+    await this.recovering;
+  }
+
+  private async attemptRecovery(): Promise<void> {
     try {
       await this.exclusive(async () => {
         while (this.flushing) await new Promise<void>((r) => this.idle.push(r));
+        if (this.closed) throw new Error('the store was closed');
         await this.probeSpace();
         const journal = this.journal;
         this.journal = undefined;
@@ -464,8 +470,6 @@ export class JournaledStore implements Repository {
       this.logger?.debug({ store: this.options.dir, err: (err as Error).message }, 'storage still failing; retrying');
       if (err instanceof StoreDamagedError) this.logger?.error({ store: this.options.dir, err: err.message }, 'storage cannot recover: the files are damaged');
       this.scheduleRecovery();
-    } finally {
-      this.recovering = false;
     }
   }
 
@@ -655,6 +659,7 @@ export class JournaledStore implements Repository {
     this.closed = true;
     if (this.recoveryTimer) clearTimeout(this.recoveryTimer);
     this.recoveryTimer = undefined;
+    await this.recovering;
     await this.journal?.close();
     this.journal = undefined;
     await this.lock?.release();
