@@ -87,7 +87,7 @@ export function storeCommand(): Command {
     for (const n of report.notes) out.push(`note: ${n}`);
     for (const p of report.problems) out.push(`DAMAGED ${p.file}${p.offset !== undefined ? ` (byte ${p.offset})` : ''}: ${p.problem}\n  a start past it would lose ${p.loses}`);
     process.stdout.write(`${out.join('\n')}\n`);
-    if (report.problems.length > 0) throw new CliError(`${report.problems.length} problems: the server refuses to start on this store; restore the files from a backup or run \`fleetdesk store repair --dir ${dir}\``, 3);
+    if (report.problems.length > 0) throw new CliError(`${report.problems.length === 1 ? '1 problem' : `${report.problems.length} problems`}: the server refuses to start on this store; restore the files from a backup or run \`fleetdesk store repair --dir ${dir}\``, 3);
     process.stdout.write('intact\n');
   });
   withStoreDirOptions(
