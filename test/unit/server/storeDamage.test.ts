@@ -12,6 +12,7 @@ import { frameRecord, parseRecordLine } from '../../../server/storage/appendLog.
 import { JournaledStore } from '../../../server/storage/journaledStore.js';
 import { StoreDamagedError } from '../../../server/storage/storeFiles.js';
 import { StoreLockedError } from '../../../server/storage/storeLock.js';
+import { migrateLowdbToPostgres } from '../../../server/storage/storeMigration.js';
 import { checkStore, repairStore } from '../../../server/storage/storeRepair.js';
 import { makeTempDir } from '../../harness/peers.js';
 
@@ -241,6 +242,8 @@ describe('one process per store', () => {
     expect(second).toBeInstanceOf(StoreLockedError);
     expect((second as Error).message).toContain(`pid ${process.pid}`);
     await expect(repairStore(dir, new Date())).rejects.toThrow(StoreLockedError);
+    // The migration refuses before it connects anywhere (the target URL is never used).
+    await expect(migrateLowdbToPostgres({ sourceDir: dir, url: 'postgres://nobody@127.0.0.1:1/none', uniqueKeys: {} })).rejects.toThrow(StoreLockedError);
     await first.close();
     const third = await openStore(dir);
     await third.close();
