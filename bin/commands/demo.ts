@@ -7,6 +7,8 @@ import { createServer } from 'node:net';
 import { Command, InvalidArgumentError } from 'commander';
 import { DateTime } from 'luxon';
 import { createLogger } from '../../shared/logging.js';
+import { StoreDamagedError } from '../../server/storage/storeFiles.js';
+import { StoreLockedError } from '../../server/storage/storeLock.js';
 import type { Notice } from '../../server/tickets/ticketPolicy.js';
 import { CliError } from '../cliError.js';
 import { DEMO_QUIET_PERIOD, DemoError, startDemo } from '../demo/startDemo.js';
@@ -73,6 +75,9 @@ export function demoCommand(): Command {
         const e = err as NodeJS.ErrnoException;
         if (e.code === 'EADDRINUSE') throw new CliError(`a port is already in use (${e.message}); pick others with --http-port / --mqtt-port`, 1);
         if (err instanceof DemoError) throw new CliError(err.message, 1);
+        // Another demo on the same --data-dir, or its store damaged: the same exit codes as `fleetdesk server`.
+        if (err instanceof StoreLockedError) throw new CliError(`not starting: ${err.message}`, 4);
+        if (err instanceof StoreDamagedError) throw new CliError(err.message, 3);
         throw err;
       }
       const s = demo.app.server;

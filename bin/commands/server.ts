@@ -1,9 +1,15 @@
-/** `fleetdesk server [--config server.yaml]`: runs the server until SIGINT/SIGTERM. */
+/**
+ * `fleetdesk server [--config server.yaml]`: runs the server until SIGINT/SIGTERM. Exit 2: bad
+ * configuration; 3: the store is damaged (nothing changed, see `fleetdesk store check`); 4: the
+ * store is in use by another process.
+ */
 import { Command } from 'commander';
 import { createLogger } from '../../shared/logging.js';
 import { loadServerConfig } from '../../server/serverConfig.js';
 import { ServerSetupError, startServerApp } from '../../server/serverApp.js';
 import { ListenError } from '../../server/listenError.js';
+import { StoreDamagedError } from '../../server/storage/storeFiles.js';
+import { StoreLockedError } from '../../server/storage/storeLock.js';
 import { CliError } from '../cliError.js';
 import { untilSignal } from '../signals.js';
 
@@ -20,6 +26,8 @@ export function serverCommand(): Command {
       } catch (err) {
         if (err instanceof ServerSetupError) throw new CliError(`${opts.config ?? '(defaults)'}: ${err.message}`, 2);
         if (err instanceof ListenError) throw new CliError(err.message, 1);
+        if (err instanceof StoreDamagedError) throw new CliError(err.message, 3);
+        if (err instanceof StoreLockedError) throw new CliError(`not starting: ${err.message}`, 4);
         throw err;
       }
       const signal = await untilSignal();

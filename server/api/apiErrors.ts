@@ -8,10 +8,10 @@ import { z } from 'zod';
 import { toProblems, type Problem } from '../../shared/validation.js';
 import { CatalogueConflictError, CatalogueInvalidError, CatalogueNotFoundError } from '../catalogue/liveCatalogue.js';
 import { ContractError } from '../sla/contract.js';
-import { UniqueKeyViolation } from '../storage/repository.js';
+import { StoreFailedError, UniqueKeyViolation } from '../storage/repository.js';
 import { TicketActionError, TicketNotFoundError } from '../tickets/ticketService.js';
 
-export const ErrorCode = z.enum(['VALIDATION_FAILED', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PRECONDITION_REQUIRED', 'RATE_LIMITED', 'PAYLOAD_TOO_LARGE', 'INTERNAL']);
+export const ErrorCode = z.enum(['VALIDATION_FAILED', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PRECONDITION_REQUIRED', 'RATE_LIMITED', 'PAYLOAD_TOO_LARGE', 'STORAGE_UNAVAILABLE', 'INTERNAL']);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
 export const ApiErrorBody = z
@@ -69,6 +69,9 @@ export class RequestValidationError extends Error {
   }
 }
 
+/** File-system errors of a write that failed for want of space or a working disk (token and credential files). */
+const STORAGE_ERRNO = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS']);
+
 /** Maps anything thrown by a route to the error body. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
@@ -87,7 +90,10 @@ export function toApiError(err: unknown): ApiError {
     const problems = err.problems.map((p) => ({ path: `body.${p.path}`, expected: p.expected, found: `string ${JSON.stringify(p.found)}`, message: p.message }));
     return new ApiError(400, 'VALIDATION_FAILED', err.message, problems[0]?.path ?? 'body', problems);
   }
+  // Disk full, I/O error, database refusing writes: nothing was changed; the same request may succeed later.
+  if (err instanceof StoreFailedError) return new ApiError(503, 'STORAGE_UNAVAILABLE', `storage is not accepting writes, nothing was changed: ${err.message}`);
   const fe = err as Partial<FastifyError>;
+  if (typeof fe.code === 'string' && STORAGE_ERRNO.has(fe.code)) return new ApiError(503, 'STORAGE_UNAVAILABLE', `storage is not accepting writes (${fe.code}), nothing was changed`);
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ApiError(413, 'PAYLOAD_TOO_LARGE', fe.message ?? 'request body too large', 'body');
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     // Fastify's own client errors: bad JSON, wrong content type, empty body.

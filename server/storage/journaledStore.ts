@@ -24,51 +24,15 @@
  * store refuses all further writes (memory may then hold changes the disk does not): readiness
  * turns false and the process must be restarted, which reloads the durable state.
  */
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, open as openFile, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
-import { AppendLog, lastLogRecord, scanLog } from './appendLog.js';
+import type { Logger } from '../../shared/logging.js';
+import { AppendLog, frameRecord, scanLog } from './appendLog.js';
 import { DurableJsonFile } from './durableFile.js';
 import { checkArchiveMonth, checkCollection, monthOf, StoreFailedError, UniqueKeyViolation, type ArchivedRecord, type Repository, type StoreStats, type Transaction, type UniqueKeyRules } from './repository.js';
-
-type Op =
-  | ['p', string, string, unknown] // put collection id value
-  | ['d', string, string] // delete collection id
-  | ['a', string, string, string, string, unknown, number] // archive collection id month archivedAt value archiveSeq
-  | ['m', string]; // claim message id
-
-interface JournalLine {
-  s: number;
-  o: Op[];
-}
-
-interface PendingArchive {
-  /** Archive sequence number: orders archived records, makes re-appending them idempotent. */
-  s: number;
-  collection: string;
-  month: string;
-  id: string;
-  at: string;
-  v: unknown;
-}
-
-interface ArchiveLine {
-  s: number;
-  id: string;
-  at: string;
-  v: unknown;
-}
-
-interface Snapshot {
-  format: 1;
-  seq: number;
-  collections: Record<string, Record<string, unknown>>;
-  /** Dedup window, oldest first. */
-  messages: string[];
-  /** Archived records not yet in their monthly file. */
-  pendingArchive: PendingArchive[];
-  archiveSeq?: number;
-}
+import { ARCHIVE_DIR, JOURNAL_FILE, judgeStore, readStoreFiles, SNAPSHOT_FILE, StoreDamagedError, type ArchiveLine, type JournalLine, type Op, type PendingArchive, type Snapshot } from './storeFiles.js';
+import { lockStore, type StoreLock } from './storeLock.js';
 
 export interface JournaledStoreOptions {
   dir: string;
@@ -84,6 +48,13 @@ export interface JournaledStoreOptions {
   maxBatchTransactions?: number;
   /** Unique keys per collection (repository.ts), enforced in memory. */
   uniqueKeys?: UniqueKeyRules;
+  /** After a write failure (disk full, I/O error), how often to try to recover (ms). */
+  recoveryIntervalMs?: number;
+  /** Bytes the recovery probe must be able to write and fsync before the store takes writes again. */
+  recoveryProbeBytes?: number;
+  /** Who holds the store's lock, for the error a second process gets (storeLock.ts). */
+  owner?: string;
+  logger?: Logger;
 }
 
 const DELETED = Symbol('deleted');
@@ -93,6 +64,8 @@ interface QueuedWork {
   work: (tx: Transaction) => unknown;
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
+  /** Store maintenance (recovery) run in the queue's turn, with no unit of work in progress. */
+  exclusive?: true;
 }
 
 interface Waiter {
@@ -121,13 +94,19 @@ export class JournaledStore implements Repository {
   private flushing = false;
   private flushScheduled = false;
   private failure: string | undefined;
+  private recoveryTimer: NodeJS.Timeout | undefined;
+  /** The recovery attempt in progress (close() waits for it). */
+  private recovering: Promise<void> | undefined;
+  private lock: StoreLock | undefined;
+  private closed = false;
   private readonly listeners: ((info: { seconds: number; bytes: number }) => void)[] = [];
-  private readonly options: Required<Omit<JournaledStoreOptions, 'uniqueKeys'>>;
+  private readonly options: Required<Omit<JournaledStoreOptions, 'uniqueKeys' | 'logger'>>;
   readonly uniqueKeys: UniqueKeyRules;
   /** collection → unique key → id of the hot record holding it (collections with rules only). */
   private readonly keyOwners = new Map<string, Map<string, string>>();
-  private counters = { bytesWritten: 0, commits: 0, compactions: 0, lastCommitSeconds: 0, snapshotBytes: 0 };
+  private counters = { bytesWritten: 0, commits: 0, compactions: 0, lastCommitSeconds: 0, snapshotBytes: 0, failures: 0, recoveries: 0 };
   private idle: (() => void)[] = [];
+  private readonly logger: Logger | undefined;
 
   constructor(options: JournaledStoreOptions) {
     this.options = {
@@ -136,26 +115,53 @@ export class JournaledStore implements Repository {
       maxPendingArchive: 20_000,
       dedupWindow: 100_000,
       maxBatchTransactions: 500,
+      recoveryIntervalMs: 5000,
+      recoveryProbeBytes: 1024 * 1024,
+      owner: 'a FleetDesk server',
       ...options,
     };
     this.uniqueKeys = options.uniqueKeys ?? {};
-    this.snapshotAdapter = new DurableJsonFile<Snapshot>(join(options.dir, 'hot.json'));
+    this.logger = options.logger;
+    this.snapshotAdapter = new DurableJsonFile<Snapshot>(join(options.dir, SNAPSHOT_FILE), { checksum: true });
     this.db = new Low<Snapshot>(this.snapshotAdapter, { format: 1, seq: 0, collections: {}, messages: [], pendingArchive: [] });
   }
 
   private get journalFile(): string {
-    return join(this.options.dir, 'journal.log');
+    return join(this.options.dir, JOURNAL_FILE);
   }
 
   private archiveFile(collection: string, month: string): string {
-    return join(this.options.dir, 'archive', collection, `${month}.jsonl`);
+    return join(this.options.dir, ARCHIVE_DIR, collection, `${month}.jsonl`);
   }
 
+  /**
+   * Takes the store's lock (one process per store), checks every file and loads. Damage
+   * (storeFiles.ts) stops the start with StoreDamagedError and changes no file; the one thing
+   * cut is an interrupted final append of the journal, which was never acknowledged.
+   */
   async open(): Promise<void> {
-    await mkdir(join(this.options.dir, 'archive'), { recursive: true });
-    await this.db.read();
-    const snap = this.db.data;
-    if (snap.format !== 1) throw new Error(`${this.snapshotAdapter.file}: unknown format ${String(snap.format)}`);
+    await mkdir(join(this.options.dir, ARCHIVE_DIR), { recursive: true });
+    this.lock = await lockStore(this.options.dir, this.options.owner);
+    try {
+      await this.load();
+    } catch (err) {
+      await this.lock.release();
+      this.lock = undefined;
+      throw err;
+    }
+  }
+
+  /** Reads the durable state into memory (at open, and when recovering from a write failure). */
+  private async load(): Promise<void> {
+    const files = await readStoreFiles(this.options.dir, { fullArchives: false });
+    const verdict = judgeStore(files);
+    if (verdict.problems.length > 0) throw new StoreDamagedError(this.options.dir, verdict.problems);
+    for (const note of verdict.notes) this.logger?.warn({ store: this.options.dir }, note);
+    this.collections.clear();
+    this.keyOwners.clear();
+    this.messages.clear();
+    this.archiveLastSeq.clear();
+    const snap: Snapshot = files.snapshot.state === 'ok' ? files.snapshot.value : { format: 1, seq: 0, collections: {}, messages: [], pendingArchive: [] };
     for (const [name, records] of Object.entries(snap.collections)) {
       this.collections.set(name, new Map(Object.entries(records)));
     }
@@ -164,24 +170,17 @@ export class JournaledStore implements Repository {
     this.pendingArchive = [...snap.pendingArchive];
     this.appliedSeq = snap.seq;
     this.archiveSeq = snap.archiveSeq ?? 0;
-    this.counters.snapshotBytes = 0;
-    const scan = await scanLog<JournalLine>(this.journalFile);
-    for (const line of scan.records) {
+    this.counters.snapshotBytes = files.snapshot.state === 'ok' ? files.snapshot.bytes : 0;
+    for (const line of files.journal.records) {
       if (line.s > this.appliedSeq) {
         this.apply(line);
         this.appliedSeq = line.s;
       }
     }
     this.durableArchiveSeq = this.archiveSeq; // everything read from disk is durable
-    this.journal = await AppendLog.open(this.journalFile, scan.validBytes);
     // Where each monthly archive file ends, so a compaction repeated after a crash appends nothing twice.
-    for (const collection of await readdir(join(this.options.dir, 'archive'))) {
-      for (const file of await readdir(join(this.options.dir, 'archive', collection))) {
-        if (!file.endsWith('.jsonl')) continue;
-        const last = await lastLogRecord<ArchiveLine>(join(this.options.dir, 'archive', collection, file));
-        if (last) this.archiveLastSeq.set(join(this.options.dir, 'archive', collection, file), last.s);
-      }
-    }
+    for (const a of files.archives) if (a.lastSeq !== undefined) this.archiveLastSeq.set(a.file, a.lastSeq);
+    this.journal = await AppendLog.open(this.journalFile, files.journal.tornTail ? { validBytes: files.journal.validBytes } : {});
   }
 
   private collection(name: string): Map<string, unknown> {
@@ -275,6 +274,13 @@ export class JournaledStore implements Repository {
       this.waiting.splice(0, this.waitingHead);
       this.waitingHead = 0;
     }
+    if (next.exclusive) {
+      Promise.resolve()
+        .then(() => next.work(undefined as unknown as Transaction))
+        .then(next.resolve, next.reject)
+        .finally(() => this.runNext());
+      return;
+    }
     this.runWork(next.work).then(
       ({ result, durable }) => {
         durable.then(() => next.resolve(result), next.reject);
@@ -292,6 +298,8 @@ export class JournaledStore implements Repository {
     if (!this.journal) throw new Error('the store is not open: call open() first');
     const tx = new StoreTransaction(this);
     const result = await work(tx);
+    // The store failed while this unit ran: its changes must not reach memory the disk lacks.
+    if (this.failure !== undefined) throw new StoreFailedError(this.failure);
     if (tx.ops.length === 0) return { result, durable: this.inFlight };
     let archiveSeq = this.archiveSeq;
     for (const op of tx.ops) if (op[0] === 'a') op[6] = ++archiveSeq;
@@ -340,7 +348,7 @@ export class JournaledStore implements Repository {
       kept.push(op);
     }
     kept.reverse();
-    return Buffer.from(`${JSON.stringify({ s: seq, o: kept } satisfies JournalLine)}\n`, 'utf8');
+    return frameRecord({ s: seq, o: kept } satisfies JournalLine);
   }
 
   private scheduleFlush(): void {
@@ -363,6 +371,13 @@ export class JournaledStore implements Repository {
     }
     this.flushing = true;
     this.batch = undefined;
+    if (this.failure !== undefined) {
+      // Failed while this batch waited: it is not written; memory is reloaded from disk on recovery.
+      for (const w of batch.waiters) w.reject(new StoreFailedError(this.failure));
+      this.flushing = false;
+      this.notifyIdle();
+      return;
+    }
     const data = JournaledStore.serialise(batch.ops, batch.seq);
     const started = process.hrtime.bigint();
     try {
@@ -400,8 +415,85 @@ export class JournaledStore implements Repository {
     for (const resolve of this.idle.splice(0)) resolve();
   }
 
+  /**
+   * A write failed (disk full, I/O error, short write): refuse every write from now on, so nothing
+   * is acknowledged that the disk does not hold, and try to recover in the background.
+   */
   private fail(err: Error): void {
-    this.failure ??= `storage write failed in ${this.options.dir}: ${err.message}`;
+    if (this.failure !== undefined) return;
+    this.failure = `storage write failed in ${this.options.dir}: ${err.message}`;
+    this.counters.failures += 1;
+    this.logger?.error({ store: this.options.dir, err: err.message }, 'storage write failed: writes are refused and nothing is acknowledged until it recovers');
+    this.scheduleRecovery();
+  }
+
+  private scheduleRecovery(): void {
+    if (this.closed || this.recoveryTimer) return;
+    this.recoveryTimer = setTimeout(() => {
+      this.recoveryTimer = undefined;
+      void this.recover();
+    }, this.options.recoveryIntervalMs);
+    this.recoveryTimer.unref();
+  }
+
+  /**
+   * Recovery after a write failure, in the queue's turn (no unit of work half done): once a probe
+   * of `recoveryProbeBytes` can be written and fsynced, cut what the failed append left, reload
+   * memory from the durable files (dropping every change that was refused, none of which was
+   * acknowledged) and take writes again. Otherwise try again later.
+   */
+  private async recover(): Promise<void> {
+    if (this.closed || this.failure === undefined || this.recovering) return;
+    this.recovering = this.attemptRecovery().finally(() => (this.recovering = undefined));
+    await this.recovering;
+  }
+
+  private async attemptRecovery(): Promise<void> {
+    try {
+      await this.exclusive(async () => {
+        while (this.flushing) await new Promise<void>((r) => this.idle.push(r));
+        if (this.closed) throw new Error('the store was closed');
+        await this.probeSpace();
+        const journal = this.journal;
+        this.journal = undefined;
+        if (journal) {
+          await journal.cutToDurable().catch(() => undefined);
+          await journal.close().catch(() => undefined);
+        }
+        await this.load();
+      });
+      const was = this.failure;
+      this.failure = undefined;
+      this.counters.recoveries += 1;
+      this.logger?.warn({ store: this.options.dir, failure: was }, 'storage recovered: writes are accepted again; refused changes were never acknowledged');
+    } catch (err) {
+      this.logger?.debug({ store: this.options.dir, err: (err as Error).message }, 'storage still failing; retrying');
+      if (err instanceof StoreDamagedError) this.logger?.error({ store: this.options.dir, err: err.message }, 'storage cannot recover: the files are damaged');
+      this.scheduleRecovery();
+    }
+  }
+
+  private async probeSpace(): Promise<void> {
+    const file = join(this.options.dir, '.space-probe');
+    const handle = await openFile(file, 'w', 0o600);
+    try {
+      await handle.writeFile(Buffer.alloc(this.options.recoveryProbeBytes));
+      await handle.datasync();
+    } finally {
+      await handle.close();
+      await unlink(file).catch(() => undefined);
+    }
+  }
+
+  /** Runs `fn` in the queue's turn: after every unit queued before it, before every one after. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ work: fn, resolve: resolve as (value: unknown) => void, reject, exclusive: true });
+      if (!this.running) {
+        this.running = true;
+        queueMicrotask(() => this.runNext());
+      }
+    });
   }
 
   /**
@@ -426,9 +518,11 @@ export class JournaledStore implements Repository {
       const fresh = records.filter((r) => r.s > last);
       if (fresh.length === 0) continue;
       await mkdir(join(file, '..'), { recursive: true });
-      const log = await AppendLog.open(file);
+      // An interrupted earlier append (a crash, or a failure whose cut-back failed) may have left a
+      // fragment after the last complete line: cut it; its records are still pending here.
+      const log = await AppendLog.open(file, { cutTornTail: true });
       try {
-        const data = Buffer.from(fresh.map((r) => `${JSON.stringify({ s: r.s, id: r.id, at: r.at, v: r.v } satisfies ArchiveLine)}\n`).join(''), 'utf8');
+        const data = Buffer.concat(fresh.map((r) => frameRecord({ s: r.s, id: r.id, at: r.at, v: r.v } satisfies ArchiveLine)));
         await log.append(data);
         this.counters.bytesWritten += data.length;
       } finally {
@@ -439,12 +533,17 @@ export class JournaledStore implements Repository {
     // Capture the hot state now (synchronously): the lowdb adapter serialises before its first await.
     const collections: Record<string, Record<string, unknown>> = {};
     for (const [name, records] of this.collections) collections[name] = Object.fromEntries(records);
-    this.db.data = { format: 1, seq: this.appliedSeq, collections, messages: [...this.messages], pendingArchive: this.pendingArchive, archiveSeq: this.archiveSeq };
+    const seq = this.appliedSeq;
+    this.db.data = { format: 1, seq, collections, messages: [...this.messages], pendingArchive: this.pendingArchive, archiveSeq: this.archiveSeq };
     await this.db.write();
     this.db.data = { format: 1, seq: this.appliedSeq, collections: {}, messages: [], pendingArchive: [] };
     this.counters.bytesWritten += this.snapshotAdapter.lastWriteBytes;
     this.counters.snapshotBytes = this.snapshotAdapter.lastWriteBytes;
     await this.journal!.truncate();
+    // The first line names the snapshot, so a missing hot.json is noticed instead of starting half empty.
+    const checkpoint = frameRecord({ s: seq, o: [], k: 'checkpoint' } satisfies JournalLine);
+    await this.journal!.append(checkpoint);
+    this.counters.bytesWritten += checkpoint.length;
     this.counters.compactions += 1;
   }
 
@@ -523,6 +622,7 @@ export class JournaledStore implements Repository {
     const file = this.archiveFile(collectionName, month);
     const pending = this.pendingArchive.filter((p) => p.collection === collectionName && p.month === month);
     const scan = await scanLog<ArchiveLine>(file);
+    if (scan.damage) throw new StoreDamagedError(this.options.dir, [{ file, offset: scan.damage.offset, problem: `line ${scan.damage.line} is damaged: ${scan.damage.problem}`, loses: `${scan.damage.recordsAfter.length} archived records after it` }]);
     let last = 0;
     for (const line of scan.records) {
       last = line.s;
@@ -556,8 +656,14 @@ export class JournaledStore implements Repository {
       // A compaction may still be running after the last commit resolved.
       while (this.flushing || this.flushScheduled) await new Promise<void>((r) => this.idle.push(r));
     }
+    this.closed = true;
+    if (this.recoveryTimer) clearTimeout(this.recoveryTimer);
+    this.recoveryTimer = undefined;
+    await this.recovering;
     await this.journal?.close();
     this.journal = undefined;
+    await this.lock?.release();
+    this.lock = undefined;
   }
 }
 

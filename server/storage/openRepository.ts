@@ -45,6 +45,7 @@ export function createRepository(settings: StorageSettings, o: { dataDir: string
     compactJournalBytes: settings.compactJournal,
     dedupWindow: settings.dedupWindow,
     uniqueKeys,
+    ...(o.logger ? { logger: o.logger } : {}),
   });
 }
 

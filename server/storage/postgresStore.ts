@@ -132,6 +132,16 @@ function isRetryable(err: unknown): boolean {
   return code === '40001' || code === '40P01' || code === '55P03';
 }
 
+/**
+ * The database refuses writes for a reason of its own, not of the statement: read-only
+ * (default_transaction_read_only, a standby), disk full, out of memory, I/O error. Such a unit of
+ * work fails as a whole (StoreFailedError: no acknowledgement), it is not a bug of one message.
+ */
+function isWriteRefusal(err: unknown): boolean {
+  const code = (err as PgError | undefined)?.code ?? '';
+  return code === '25006' || code === '53100' || code === '53200' || code === '53400' || code === '58030' || code === '58000';
+}
+
 /** The connection or the server is gone (not a problem of the statement). */
 function isConnectionError(err: unknown): boolean {
   const e = err as PgError | undefined;
@@ -149,6 +159,8 @@ class PgTransaction implements Transaction {
   broken: Error | undefined;
   /** A statement failed outside any savepoint: PostgreSQL aborted the transaction. */
   aborted: Error | undefined;
+  /** The database refused a write (read-only, disk full): the attempt cannot commit. */
+  refused: Error | undefined;
   bytes = 0;
   private depth = 0;
   private savepoints = 0;
@@ -171,6 +183,10 @@ class PgTransaction implements Transaction {
       if (isConnectionError(err)) {
         this.broken ??= err as Error;
         throw new StoreFailedError(`PostgreSQL connection lost: ${(err as Error).message}`);
+      }
+      if (isWriteRefusal(err)) {
+        this.refused ??= err as Error;
+        throw new StoreFailedError(`PostgreSQL refuses writes: ${(err as Error).message}`);
       }
       if (this.depth === 0) this.aborted ??= err as Error;
       throw err;
@@ -399,10 +415,15 @@ export class PostgresStore implements Repository {
           throw err;
         }
       }
-      const r = await this.healthClient.query<{ bytes: string }>(
-        "SELECT pg_total_relation_size('records') + pg_total_relation_size('unique_keys') + pg_total_relation_size('processed_messages') AS bytes",
+      const r = await this.healthClient.query<{ bytes: string; ro: string; standby: boolean }>(
+        "SELECT pg_total_relation_size('records') + pg_total_relation_size('unique_keys') + pg_total_relation_size('processed_messages') AS bytes, current_setting('transaction_read_only') AS ro, pg_is_in_recovery() AS standby",
       );
       this.counters.snapshotBytes = Number(r.rows[0]?.bytes ?? 0);
+      // Reachable is not enough: a read-only database (or a standby) refuses every unit of work.
+      if (r.rows[0]?.ro === 'on' || r.rows[0]?.standby) {
+        this.markFailure(new Error(r.rows[0]?.standby ? 'the server is a standby (in recovery)' : 'transactions are read-only (default_transaction_read_only)'), 'refuses writes');
+        return false;
+      }
       this.failure = undefined;
       return true;
     } catch (err) {
@@ -414,10 +435,10 @@ export class PostgresStore implements Repository {
     }
   }
 
-  private markFailure(err: Error): void {
+  private markFailure(err: Error, what: 'unreachable' | 'refuses writes' = 'unreachable'): void {
     const first = this.failure === undefined;
-    this.failure = `PostgreSQL at ${this.where} unreachable: ${err.message}`;
-    if (first) this.options.logger?.error({ database: this.where, err: err.message }, 'PostgreSQL unreachable; writes fail until it is back');
+    this.failure = `PostgreSQL at ${this.where} ${what}: ${err.message}`;
+    if (first) this.options.logger?.error({ database: this.where, err: err.message }, `PostgreSQL ${what}; writes fail (nothing is acknowledged) until it is back`);
   }
 
   private backoff(attempt: number): Promise<void> {
@@ -472,6 +493,7 @@ export class PostgresStore implements Repository {
         failed = { error: err };
       }
       if (tx.broken) throw tx.broken;
+      if (tx.refused) throw tx.refused;
       if (tx.conflict) {
         await client.query('ROLLBACK');
         return { kind: 'retry', error: tx.conflict };
@@ -506,6 +528,13 @@ export class PostgresStore implements Repository {
         release = cause;
         this.markFailure(cause);
         throw new StoreFailedError(`PostgreSQL at ${this.where}: ${cause.message} (the unit of work may or may not have committed)`);
+      }
+      if (tx.refused || isWriteRefusal(err)) {
+        // A refused COMMIT or statement: nothing of the unit was committed.
+        const cause = tx.refused ?? (err as Error);
+        await client.query('ROLLBACK').catch(() => undefined);
+        this.markFailure(cause, 'refuses writes');
+        throw new StoreFailedError(`PostgreSQL at ${this.where} refuses writes: ${cause.message} (nothing of the unit of work was committed)`);
       }
       if (!tx.broken) await client.query('ROLLBACK').catch(() => undefined);
       throw err;

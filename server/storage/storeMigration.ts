@@ -3,10 +3,9 @@
  * every hot record, the dedup window and every archived record, then verifies the target against
  * the source by counts and SHA-256 checksums per collection and per archive month.
  *
- * The source is never written: its files are copied to a scratch directory first (journal, then
- * snapshot, then archives: the order that survives a compaction running meanwhile) and the copy
- * is opened and recovered like the server would. For an exact cut, stop the server first; a run
- * against a live store migrates the moment of the copy.
+ * The source is never written: its files are copied to a scratch directory first, holding the
+ * store's lock (storeLock.ts), so a running server makes the migration refuse and no server starts
+ * during the copy; the copy is opened and checked like the server would (damage stops it).
  *
  * The whole copy is one PostgreSQL transaction: a failure leaves the target as it was. A target
  * that already holds data is refused unless `force`, which empties it first.
@@ -16,6 +15,7 @@ import { copyFile, cp, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JournaledStore } from './journaledStore.js';
+import { lockStore } from './storeLock.js';
 import { PostgresStore } from './postgresStore.js';
 import type { UniqueKeyRules } from './repository.js';
 
@@ -100,12 +100,14 @@ async function openCopy(sourceDir: string, workDir: string | undefined): Promise
   const remove = () => rm(scratch, { recursive: true, force: true });
   try {
     await mkdir(copy);
-    // Journal before snapshot: a compaction between the two copies then shows as a snapshot newer
-    // than the journal lines (skipped on replay), never as lost lines.
-    if (await exists(journal)) await copyFile(journal, join(copy, 'journal.log'));
-    if (await exists(hot)) await copyFile(hot, join(copy, 'hot.json'));
-    if (await exists(join(sourceDir, 'archive'))) await cp(join(sourceDir, 'archive'), join(copy, 'archive'), { recursive: true });
-    const store = new JournaledStore({ dir: copy });
+    const lock = await lockStore(sourceDir, 'fleetdesk store migrate');
+    try {
+      for (const name of ['journal.log.end', 'journal.log', 'hot.json']) if (await exists(join(sourceDir, name))) await copyFile(join(sourceDir, name), join(copy, name));
+      if (await exists(join(sourceDir, 'archive'))) await cp(join(sourceDir, 'archive'), join(copy, 'archive'), { recursive: true });
+    } finally {
+      await lock.release();
+    }
+    const store = new JournaledStore({ dir: copy, owner: 'fleetdesk store migrate' });
     await store.open();
     return { store, remove };
   } catch (err) {

@@ -13,6 +13,7 @@ import { runMigrations, SchemaTooNewError } from '../../server/storage/schemaMig
 import { StoredTicketRepository } from '../../server/tickets/ticketRepository.js';
 import { TicketService } from '../../server/tickets/ticketService.js';
 import { ManualClock } from '../harness/manualClock.js';
+import { waitUntil } from '../harness/peers.js';
 import { startPostgres, type PostgresPeer } from '../harness/postgres.js';
 import { defineRepositoryContract } from '../harness/repositoryContract.js';
 import { at, device, MIN, raised } from '../unit/tickets/fixtures.js';
@@ -195,6 +196,39 @@ describe('PostgreSQL outages', () => {
     } finally {
       await own.stop();
     }
+  });
+});
+
+describe('a database that refuses writes (issue 16)', () => {
+  it('read-only: a unit of work fails as a storage failure (no acknowledgement), even one that swallowed the error; readiness false until writable again', async () => {
+    const url = await server.newDatabase('readonly');
+    const db = new URL(url).pathname.slice(1);
+    // Changed from another database: a read-only session could not undo it.
+    const admin = url.replace(/\/[^/]+$/, '/postgres');
+    const store = await openStore(url);
+    await store.transaction((tx) => tx.put('things', 'a', { n: 1 }));
+    // The database turns read-only; its sessions are cut, as in a failover to a standby.
+    await sql(admin, `ALTER DATABASE ${db} SET default_transaction_read_only = on`);
+    await sql(admin, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [db]);
+    try {
+      await waitUntil(async () => !(await store.healthCheck()) && /refuses writes/.test(store.stats().failure ?? ''), 'the health check to see a read-only database', 10_000);
+      expect(store.stats()).toMatchObject({ healthy: false, failure: expect.stringMatching(/refuses writes: transactions are read-only/) as unknown });
+      // A put inside a savepoint whose error the work swallows (as the ingest does for one bad message): still no commit, no acknowledgement.
+      const swallowed = store.transaction(async (tx) => {
+        await tx.savepoint(() => tx.put('things', 'b', { n: 2 })).catch(() => undefined);
+        return 'done';
+      });
+      await expect(swallowed).rejects.toBeInstanceOf(StoreFailedError);
+      await expect(swallowed).rejects.toThrow(/refuses writes: .*read-only.*nothing of the unit of work was committed/);
+      await expect(store.transaction((tx) => tx.put('things', 'c', { n: 3 }))).rejects.toBeInstanceOf(StoreFailedError);
+    } finally {
+      await sql(admin, `ALTER DATABASE ${db} RESET default_transaction_read_only`);
+      await sql(admin, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [db]);
+    }
+    await waitUntil(() => store.healthCheck(), 'the health check to see a writable database', 10_000);
+    await store.transaction((tx) => tx.put('things', 'd', { n: 4 }));
+    expect(store.stats().healthy).toBe(true);
+    expect((await store.list<{ n: number }>('things')).map((t) => t.n).sort()).toEqual([1, 4]);
   });
 });
 

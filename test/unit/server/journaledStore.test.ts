@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseDurableJson } from '../../../server/storage/durableFile.js';
 import { JournaledStore } from '../../../server/storage/journaledStore.js';
 import { makeTempDir } from '../../harness/peers.js';
 
@@ -161,7 +162,7 @@ describe('JournaledStore', () => {
     expect(stats.compactions).toBeGreaterThan(0);
     expect(stats.journalBytes).toBeLessThan(2000 + 400);
     await s.close();
-    const snap = JSON.parse(readFileSync(join(dir, 'hot.json'), 'utf8')) as { seq: number };
+    const snap = parseDurableJson<{ seq: number }>('hot.json', readFileSync(join(dir, 'hot.json'))).value;
     expect(snap.seq).toBeGreaterThan(0);
     const again = await openStore(dir);
     expect(((await again.get<{ i: number }>('devices', 'd4'))!).i).toBe(49);
