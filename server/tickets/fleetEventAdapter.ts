@@ -52,6 +52,11 @@ function evidenceOf(fault: Fault | undefined, e: FleetEvidence | undefined, extr
   };
 }
 
+/** The fault's identity with the subunit's name kept (a label, not identity: shared/faultIdentity.ts). */
+function faultIdentityOf(f: { readonly code: Fault['code']; readonly subunit?: Fault['subunit']; readonly rawCode?: string }): Pick<Fault, 'code' | 'subunit' | 'rawCode'> {
+  return { code: f.code, ...(f.subunit ? { subunit: f.subunit } : {}), ...(f.code === 'unclassified' && f.rawCode !== undefined ? { rawCode: f.rawCode } : {}) };
+}
+
 export function toSignal(event: FleetEvent, defaultContractId: string): FleetSignal {
   const at = ms(event.at);
   switch (event.type) {
@@ -63,7 +68,7 @@ export function toSignal(event: FleetEvent, defaultContractId: string): FleetSig
         customer: customerOf(event.device.customer, defaultContractId),
         site: siteOf(event.device.siteId, event.device.siteName),
         device: deviceOf(event.device),
-        code: event.fault.code,
+        ...faultIdentityOf(event.fault),
         firstSeen: ms(event.firstSeen),
         impact: event.impact.level,
         impactRule: event.impact.explanation,
@@ -72,7 +77,7 @@ export function toSignal(event: FleetEvent, defaultContractId: string): FleetSig
         evidence: evidenceOf(event.fault, event.evidence),
       };
     case 'faultCleared':
-      return { kind: 'fault.cleared', at, deviceId: event.device.deviceKey, code: event.fault.code, clearedAt: ms(event.clearedAt) };
+      return { kind: 'fault.cleared', at, deviceId: event.device.deviceKey, ...faultIdentityOf(event.fault), clearedAt: ms(event.clearedAt) };
     case 'deviceUnreachable':
       return {
         kind: 'device.unreachable',

@@ -7,6 +7,7 @@
  * how fleet state is stored.
  */
 import type { FaultCode } from '../../shared/faults.js';
+import type { Subunit } from '../../shared/snapshot.js';
 import type { Impact } from '../sla/contract.js';
 import type { CustomerRef, DeviceRef, FaultEvidence, SiteRef } from './ticket.js';
 
@@ -32,7 +33,11 @@ interface Classified {
 export interface FaultRaisedSignal extends Context, Classified {
   readonly kind: 'fault.raised';
   readonly device: DeviceRef;
+  /** With `subunit` and `rawCode`: the fault's identity (shared/faultIdentity.ts). */
   readonly code: FaultCode;
+  /** Where on the device (with the device's name for it, for labels); absent: the device as a whole. */
+  readonly subunit?: Subunit;
+  readonly rawCode?: string;
   /** When the agent first saw the fault. */
   readonly firstSeen: number;
   readonly evidence: FaultEvidence;
@@ -43,6 +48,8 @@ export interface FaultClearedSignal {
   readonly at: number;
   readonly deviceId: string;
   readonly code: FaultCode;
+  readonly subunit?: Subunit;
+  readonly rawCode?: string;
   /** When the agent saw it go away. */
   readonly clearedAt: number;
 }

@@ -103,11 +103,21 @@ function orderDue(s: SupplyOrderDueSignal, tickets: readonly Ticket[], ctx: Poli
       agentId: s.agentId,
       device: s.device,
       affectedDevices: [s.device.id],
-      fault: faultOf('supply.order', s.device.id, ctx.now, ctx.now, 'low', {
-        message: s.draft.description.slice(0, 4096),
-        source: 'forecast',
-        supplies: [{ name: s.draft.supply.partDescription.slice(0, 512), kind: s.draft.supply.kind ?? 'other', color: s.draft.supply.color ?? null, levelPercent: s.levelPercent, state: s.state }],
-      }),
+      fault: faultOf(
+        {
+          code: 'supply.order',
+          subunit: { group: 'markerSupplies', index: s.draft.supply.supplyIndex, name: s.draft.supply.partDescription.slice(0, 512) },
+          firstSeen: ctx.now,
+          impact: 'low',
+          evidence: {
+            message: s.draft.description.slice(0, 4096),
+            source: 'forecast',
+            supplies: [{ name: s.draft.supply.partDescription.slice(0, 512), kind: s.draft.supply.kind ?? 'other', color: s.draft.supply.color ?? null, levelPercent: s.levelPercent, state: s.state }],
+          },
+        },
+        s.device.id,
+        ctx.now,
+      ),
       impact: 'low',
       impactRule: `forecast: ${s.draft.forecast.target === 'empty' ? 'runs out' : 'full'} within the order lead time of ${s.draft.leadTimeWorkingDays} working days`,
       firstSeen: ctx.now,

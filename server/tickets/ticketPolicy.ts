@@ -21,7 +21,8 @@
  * Every change appends a history entry (who, when, what).
  */
 import { DateTime } from 'luxon';
-import { FAULTS, faultLabel, type FaultCode } from '../../shared/faults.js';
+import { faultIdentity, faultKey, type FaultIdentity } from '../../shared/faultIdentity.js';
+import { FAULTS, type FaultCode } from '../../shared/faults.js';
 import type { BusinessCalendar } from '../sla/businessCalendar.js';
 import { IMPACT_RANK, onSiteTerms, queueFor, termsFor, Tier, wallDurationMs, type AppliedTerms, type Contract, type Impact, type ReportChannel, type WorkChannel } from '../sla/contract.js';
 import {
@@ -33,11 +34,12 @@ import {
   retargetClock,
   startClock,
   stopClock,
+  viewClock,
   type SlaClockEvent,
   type SlaClockState,
 } from '../sla/slaClock.js';
 import type { AgentOfflineSignal, DeviceUnreachableSignal, FaultRaisedSignal, FleetSignal } from './fleetSignals.js';
-import { isOpen, type CustomerRef, type DeviceRef, type FaultEvidence, type SiteRef, type Ticket, type TicketFault, type TicketStatus } from './ticket.js';
+import { isFault, isOpen, ticketFaultLabel, type CustomerRef, type DeviceRef, type FaultEvidence, type SiteRef, type Ticket, type TicketFault, type TicketStatus } from './ticket.js';
 
 export interface TicketPolicyConfig {
   /** A related fault of the same device joins a ticket opened less than this long ago. */
@@ -111,10 +113,6 @@ export const SYSTEM = 'system';
 
 export function log(t: Ticket, at: number, by: string, what: string, detail: string): Ticket {
   return { ...t, history: [...t.history, { at, by, what, detail }] };
-}
-
-function severer(a: Impact, b: Impact): Impact {
-  return IMPACT_RANK[a] <= IMPACT_RANK[b] ? a : b;
 }
 
 /** The contract version the ticket was opened (or last re-targeted) under: edits made since do not apply to it. */
@@ -242,12 +240,49 @@ export function openTicket(input: NewTicketInput, ctx: PolicyContext): { ticket:
   return { ticket: log(ticket, at, input.by, 'opened', detail), notice: { kind: 'ticket.opened', ticketId: id, at, detail } };
 }
 
-export function faultOf(code: FaultCode, deviceId: string, at: number, firstSeen: number, impact: Impact, evidence: FaultEvidence): TicketFault {
-  return { code, deviceId, firstSeen, raisedAt: at, lastRaisedAt: at, clearedAt: null, active: true, occurrences: 1, impact, evidence };
+/** A fault as the ticket holds it: its identity (shared/faultIdentity.ts), the subunit's name for labels, impact and evidence. */
+export function faultOf(
+  s: FaultIdentity & { readonly firstSeen: number; readonly impact: Impact; readonly impactRule?: string; readonly evidence: FaultEvidence },
+  deviceId: string,
+  at: number,
+): TicketFault {
+  const id = faultIdentity(s);
+  return {
+    code: s.code,
+    subunit: id.subunit ? { ...id.subunit, ...(s.subunit?.name !== undefined ? { name: s.subunit.name } : {}) } : null,
+    ...(id.rawCode !== undefined ? { rawCode: id.rawCode } : {}),
+    deviceId,
+    firstSeen: s.firstSeen,
+    raisedAt: at,
+    lastRaisedAt: at,
+    clearedAt: null,
+    active: true,
+    occurrences: 1,
+    impact: s.impact,
+    ...(s.impactRule !== undefined ? { impactRule: s.impactRule } : {}),
+    evidence: s.evidence,
+  };
+}
+
+/**
+ * How a clock's target moves with an impact change:
+ *  - `keepElapsed` (an operator's change of impact or contract): the new terms' target, elapsed working time kept;
+ *  - `raise` (a worse fault joined): the earlier of the deadline in force and this instant plus the
+ *    new, shorter target; a worse fault joining late never makes the ticket overdue at once, and never
+ *    gives it more time than it had;
+ *  - `lower` (the worse fault cleared): the target in force stays; a deadline once promised to the
+ *    customer never moves later, and a breach stays a breach.
+ */
+export type RetargetMode = 'keepElapsed' | 'raise' | 'lower';
+
+function movedTarget(mode: RetargetMode, c: SlaClockState, oldCal: BusinessCalendar, now: number, contractTarget: number | null): number | null {
+  if (mode === 'keepElapsed' || c.targetMs === null) return contractTarget;
+  if (mode === 'lower' || contractTarget === null) return c.targetMs;
+  return Math.min(c.targetMs, viewClock(c, oldCal, now).consumedMs + contractTarget);
 }
 
 /** Moves the clocks to new terms from `now` on, keeping the elapsed working time. */
-function retarget(t: Ticket, contract: Contract, impact: Impact, level: string | undefined, ctx: PolicyContext): Ticket {
+function retarget(t: Ticket, contract: Contract, impact: Impact, level: string | undefined, ctx: PolicyContext, mode: RetargetMode = 'keepElapsed'): Ticket {
   const oldTerms = ticketTerms(t, ctx.contractFor);
   const oldContract = ticketContract(t, ctx.contractFor);
   const terms = termsFor(contract, impact, level);
@@ -257,7 +292,11 @@ function retarget(t: Ticket, contract: Contract, impact: Impact, level: string |
     : guarantee(contract, terms, t.channel, 0);
   const keepGuarantee = g.guaranteed;
   const move = (c: SlaClockState | null, target: number | null): SlaClockState | null =>
-    c === null ? null : c.state === 'stopped' ? c : retargetClock(c, oldTerms.calendar, terms.calendar, ctx.now, keepGuarantee ? target : null, terms.warnAtShare);
+    c === null
+      ? null
+      : c.state === 'stopped'
+        ? c
+        : retargetClock(c, oldTerms.calendar, terms.calendar, ctx.now, keepGuarantee ? movedTarget(mode, c, oldTerms.calendar, ctx.now, target) : null, terms.warnAtShare);
   let resolution = move(t.sla.resolution, terms.resolutionMs);
   if (resolution === null && terms.resolutionMs !== null && isOpen(t)) {
     // The new terms promise a resolution the old ones did not: count from the opening, in the new calendar.
@@ -348,8 +387,8 @@ function canReopen(t: Ticket, ctx: PolicyContext): boolean {
   return t.status === 'resolved' && t.resolvedAt !== null && ctx.now - t.resolvedAt <= ctx.config.reopenWindowMs;
 }
 
-function deviceKey(deviceId: string, code: FaultCode): string {
-  return `device:${deviceId}:${code}`;
+function deviceKey(deviceId: string, fault: FaultIdentity): string {
+  return `device:${deviceId}:${faultKey(fault)}`;
 }
 
 function siteKey(agentId: string): string {
@@ -365,11 +404,11 @@ export function applySignal(signal: FleetSignal, tickets: readonly Ticket[], ctx
     case 'fault.raised':
       return faultRaised(signal, tickets, ctx);
     case 'fault.cleared':
-      return faultCleared(signal.deviceId, signal.code, signal.clearedAt, tickets, ctx);
+      return faultCleared(signal.deviceId, signal, signal.clearedAt, tickets, ctx);
     case 'device.unreachable':
       return deviceUnreachable(signal, tickets, ctx);
     case 'device.reachable':
-      return faultCleared(signal.deviceId, 'device.unreachable', signal.since, tickets, ctx);
+      return faultCleared(signal.deviceId, { code: 'device.unreachable' }, signal.since, tickets, ctx);
     case 'agent.offline':
       return agentOffline(signal, tickets, ctx);
     case 'agent.online':
@@ -377,42 +416,51 @@ export function applySignal(signal: FleetSignal, tickets: readonly Ticket[], ctx
   }
 }
 
+/**
+ * Faults of one device that belong on one ticket when they come within the related window: same
+ * category (toner low + toner empty). An unclassified alert is related to anything: a device
+ * often reports one condition both as a known code and as an alert row we cannot name (the
+ * "service requested" bit with an "other" alert), and that must not open a second ticket.
+ */
+function related(a: FaultCode, b: FaultCode): boolean {
+  return a === 'unclassified' || b === 'unclassified' || FAULTS[a].category === FAULTS[b].category;
+}
+
 function faultRaised(s: FaultRaisedSignal, tickets: readonly Ticket[], ctx: PolicyContext): PolicyOutcome {
   const mine = tickets.filter((t) => t.kind === 'device' && t.device?.id === s.device.id && t.status !== 'closed');
+  const label = ticketFaultLabel({ code: s.code, subunit: s.subunit ?? null }, 'en');
   // 1. The same fault already has a live (or recently resolved) ticket.
-  const same = mine.filter((t) => t.faults.some((f) => f.code === s.code));
+  const same = mine.filter((t) => t.faults.some((f) => isFault(f, s.device.id, s)));
   const live = same.find((t) => isOpen(t));
-  if (live) return maybeRaiseImpact(repeatFault(live, s, ctx), s.impact, s.impactRule, ctx, []);
+  if (live) return followFaults(repeatFault(live, s, ctx), ctx, []);
   const recent = same.filter((t) => canReopen(t, ctx)).sort((a, b) => b.resolvedAt! - a.resolvedAt!)[0];
   if (recent) {
-    const r = reopen(repeatFault(recent, s, ctx), ctx, `${s.code} back within the reopen window`);
-    return maybeRaiseImpact(r.ticket, s.impact, s.impactRule, ctx, [r.notice]);
+    const r = reopen(repeatFault(recent, s, ctx), ctx, `${label} back within the reopen window`);
+    return followFaults(r.ticket, ctx, [r.notice]);
   }
-  // 2. A related fault (same category) of the device within the window: join.
-  const category = FAULTS[s.code].category;
-  const related = mine
+  // 2. A related fault of the device on a ticket opened within the window: join.
+  const joinable = mine
     // Proactive supply orders (supplyOrderPolicy.ts) are not faults: nothing joins them.
-    .filter((t) => isOpen(t) && t.supplyOrder === undefined && ctx.now - t.openedAt <= ctx.config.relatedWindowMs && t.faults.some((f) => f.deviceId === s.device.id && FAULTS[f.code].category === category))
+    .filter((t) => isOpen(t) && t.supplyOrder === undefined && ctx.now - t.openedAt <= ctx.config.relatedWindowMs && t.faults.some((f) => f.deviceId === s.device.id && related(f.code, s.code)))
     .sort((a, b) => a.openedAt - b.openedAt)[0];
-  if (related) {
-    const fault = faultOf(s.code, s.device.id, ctx.now, s.firstSeen, s.impact, s.evidence);
-    const joined = log({ ...related, faults: [...related.faults, fault], quietSince: null }, ctx.now, SYSTEM, 'fault joined', `related fault ${s.code} (${faultLabel(s.code, 'en')}) joined`);
-    const notice: Notice = { kind: 'ticket.joined', ticketId: related.id, at: ctx.now, detail: `${s.code} joined ${related.id}` };
-    return maybeRaiseImpact(joined, s.impact, s.impactRule, ctx, [notice]);
+  if (joinable) {
+    const joined = log({ ...joinable, faults: [...joinable.faults, faultOf(s, s.device.id, ctx.now)], quietSince: null }, ctx.now, SYSTEM, 'fault joined', `related fault ${label} (${s.code}) joined`);
+    const notice: Notice = { kind: 'ticket.joined', ticketId: joinable.id, at: ctx.now, detail: `${label} joined ${joinable.id}` };
+    return followFaults(joined, ctx, [notice]);
   }
   // 3. A new ticket.
   const { ticket, notice } = openTicket(
     {
       kind: 'device',
-      key: deviceKey(s.device.id, s.code),
-      title: `${faultLabel(s.code, 'en')} on ${s.device.model ?? s.device.id} at ${s.site.name}`,
+      key: deviceKey(s.device.id, s),
+      title: `${label} on ${s.device.model ?? s.device.id} at ${s.site.name}`,
       channel: 'monitoring',
       customer: s.customer,
       site: s.site,
       agentId: s.agentId,
       device: s.device,
       affectedDevices: [s.device.id],
-      fault: faultOf(s.code, s.device.id, ctx.now, s.firstSeen, s.impact, s.evidence),
+      fault: faultOf(s, s.device.id, ctx.now),
       impact: s.impact,
       impactRule: s.impactRule,
       firstSeen: s.firstSeen,
@@ -425,34 +473,60 @@ function faultRaised(s: FaultRaisedSignal, tickets: readonly Ticket[], ctx: Poli
   return { tickets: [ticket], notices: [notice] };
 }
 
-/** The fault was raised again: refresh its evidence; if it had cleared, it is back (flap). */
+/** The fault was raised again: refresh its evidence and impact; if it had cleared, it is back (flap). */
 function repeatFault(t: Ticket, s: FaultRaisedSignal, ctx: PolicyContext): Ticket {
   let back = false;
   const faults = t.faults.map((f) => {
-    if (f.code !== s.code || f.deviceId !== s.device.id) return f;
+    if (!isFault(f, s.device.id, s)) return f;
     back = back || !f.active;
-    return { ...f, active: true, clearedAt: null, lastRaisedAt: ctx.now, occurrences: f.occurrences + 1, evidence: s.evidence };
+    return { ...f, active: true, clearedAt: null, lastRaisedAt: ctx.now, occurrences: f.occurrences + 1, impact: s.impact, impactRule: s.impactRule, evidence: s.evidence };
   });
   const next = { ...t, faults, quietSince: null };
-  return back ? log(next, ctx.now, SYSTEM, 'fault back', `${s.code} raised again after clearing`) : next;
+  return back ? log(next, ctx.now, SYSTEM, 'fault back', `${ticketFaultLabel({ code: s.code, subunit: s.subunit ?? null }, 'en')} raised again after clearing`) : next;
 }
 
-function maybeRaiseImpact(t: Ticket, impact: Impact, rule: string, ctx: PolicyContext, notices: Notice[]): PolicyOutcome {
-  const worst = severer(t.impact, impact);
-  if (worst === t.impact) return { tickets: [t], notices };
-  const moved = retarget(t, ticketContract(t, ctx.contractFor), worst, undefined, ctx);
-  return { tickets: [log({ ...moved, impactRule: rule }, ctx.now, SYSTEM, 'impact changed', `impact ${t.impact} → ${worst} (${rule}); elapsed working time kept`)], notices };
+/**
+ * A device ticket's title and impact follow the faults it holds now: its worst active fault names
+ * it, and its impact is that fault's. A worse fault joining raises the impact at once; the worse
+ * fault clearing lowers it (unless an operator set the impact by hand). Both are recorded in the
+ * history. The SLA deadline rule of each move is in `raisedClocks` / `loweredClocks`.
+ */
+function followFaults(t: Ticket, ctx: PolicyContext, notices: Notice[]): PolicyOutcome {
+  const active = t.faults.filter((f) => f.active);
+  if (t.kind !== 'device' || t.supplyOrder !== undefined || active.length === 0) return { tickets: [t], notices };
+  const worst = [...active].sort((a, b) => IMPACT_RANK[a.impact] - IMPACT_RANK[b.impact] || a.raisedAt - b.raisedAt)[0]!;
+  const more = active.length > 1 ? ` (+${active.length - 1} more)` : '';
+  const title = `${ticketFaultLabel(worst, 'en')}${more} on ${t.device?.model ?? t.device?.id ?? t.agentId} at ${t.site.name}`;
+  let next = title === t.title ? t : log({ ...t, title }, ctx.now, SYSTEM, 'title changed', `${t.title} → ${title}`);
+  const rule = worst.impactRule ?? t.impactRule;
+  const manual = t.impactRule.startsWith('manual:');
+  if (IMPACT_RANK[worst.impact] < IMPACT_RANK[t.impact]) {
+    const moved = retarget(next, ticketContract(next, ctx.contractFor), worst.impact, undefined, ctx, 'raise');
+    next = log({ ...moved, impactRule: rule }, ctx.now, SYSTEM, 'impact raised', `impact ${t.impact} → ${worst.impact} (${ticketFaultLabel(worst, 'en')}: ${rule}); deadlines: the earlier of the one in force and this instant plus the ${worst.impact} target`);
+  } else if (IMPACT_RANK[worst.impact] > IMPACT_RANK[t.impact] && !manual) {
+    const moved = retarget(next, ticketContract(next, ctx.contractFor), worst.impact, undefined, ctx, 'lower');
+    next = log({ ...moved, impactRule: rule }, ctx.now, SYSTEM, 'impact lowered', `impact ${t.impact} → ${worst.impact}: the worse fault cleared, ${ticketFaultLabel(worst, 'en')} remains (${rule}); deadlines kept`);
+  }
+  return { tickets: [next], notices };
 }
 
-function faultCleared(deviceId: string, code: FaultCode, clearedAt: number, tickets: readonly Ticket[], ctx: PolicyContext): PolicyOutcome {
+function faultCleared(deviceId: string, fault: FaultIdentity, clearedAt: number, tickets: readonly Ticket[], ctx: PolicyContext): PolicyOutcome {
   const out: Ticket[] = [];
+  const label = ticketFaultLabel({ code: fault.code, subunit: fault.subunit ?? null }, 'en');
   for (const t of tickets) {
     if (!isOpen(t)) continue;
-    if (!t.faults.some((f) => f.deviceId === deviceId && f.code === code && f.active)) continue;
-    const faults = t.faults.map((f) => (f.deviceId === deviceId && f.code === code && f.active ? { ...f, active: false, clearedAt } : f));
+    if (!t.faults.some((f) => f.active && isFault(f, deviceId, fault))) continue;
+    const faults = t.faults.map((f) => (f.active && isFault(f, deviceId, fault) ? { ...f, active: false, clearedAt } : f));
     const allQuiet = faults.every((f) => !f.active);
-    const next = log({ ...t, faults, quietSince: allQuiet ? ctx.now : t.quietSince }, ctx.now, SYSTEM, 'fault cleared', `${code} cleared on ${deviceId}${allQuiet ? '; resolves by device after the quiet period' : ''}`);
-    out.push(next);
+    const remaining = faults.filter((f) => f.active).length;
+    const next = log(
+      { ...t, faults, quietSince: allQuiet ? ctx.now : t.quietSince },
+      ctx.now,
+      SYSTEM,
+      'fault cleared',
+      `${label} cleared on ${deviceId}${allQuiet ? '; resolves by device after the quiet period' : `; ${remaining} fault${remaining === 1 ? '' : 's'} still active`}`,
+    );
+    out.push(...followFaults(next, ctx, []).tickets);
   }
   return { tickets: out, notices: [] };
 }
@@ -489,7 +563,7 @@ function agentOffline(s: AgentOfflineSignal, tickets: readonly Ticket[], ctx: Po
   const key = siteKey(s.agentId);
   const mine = tickets.filter((t) => t.key === key && t.status !== 'closed');
   const live = mine.find((t) => isOpen(t));
-  const fault = faultOf('agent.offline', s.agentId, ctx.now, s.since, s.impact, s.evidence);
+  const fault = faultOf({ code: 'agent.offline', firstSeen: s.since, impact: s.impact, impactRule: s.impactRule, evidence: s.evidence }, s.agentId, ctx.now);
   const raise = (t: Ticket): Ticket => ({
     ...t,
     quietSince: null,

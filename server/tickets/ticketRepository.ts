@@ -11,7 +11,8 @@
  * the promise resolves, and units never interleave.
  */
 import type { Repository, Transaction, UniqueKeyRules } from '../storage/repository.js';
-import { OPEN_STATUSES, Ticket, type TicketStatus } from './ticket.js';
+import { faultKey } from '../../shared/faultIdentity.js';
+import { OPEN_STATUSES, Ticket, ticketFaultIdentity, type TicketFault, type TicketStatus } from './ticket.js';
 import { subjectMoves, subjectsOfTicket, withoutTicket, withTicket, type SubjectIndex } from './ticketSubjects.js';
 
 /** A unit of work over tickets. */
@@ -181,17 +182,21 @@ const parsedTickets = new WeakMap<object, Ticket>();
 /**
  * The ticket policy's invariant, enforced by the store too (repository.ts UniqueKeyRules): at most
  * one OPEN ticket (new, acknowledged, in progress, waiting for customer) per device and fault
- * code, whichever ticket carries the fault (a ticket may carry several). Site tickets key by the
- * agent ("agent.offline" is their fault, on the agent id); supply orders by their key (one per
- * cartridge). Resolved tickets hold no keys: a fault
+ * (shared/faultIdentity.ts `faultKey`: code and subunit), whichever ticket carries the fault (a
+ * ticket may carry several). Site tickets key by the agent ("agent.offline" is their fault, on the
+ * agent id); supply orders by their key (one per cartridge). Resolved tickets hold no keys: a fault
  * coming back after the reopen window opens a new ticket while the old one waits to close.
+ *
+ * A fault stored before faults had subunits keeps its old key (device + code): it stands for that
+ * code on every subunit (ticket.ts `isFault`), so records of older versions need no rewrite, in
+ * the journaled store nor in PostgreSQL's `unique_keys`.
  */
 export function ticketUniqueKeys(value: unknown): string[] {
   const t = value as { kind?: unknown; key?: unknown; status?: unknown; faults?: unknown; supplyOrder?: unknown } | null;
   if (!t || typeof t.status !== 'string' || !OPEN_STATUSES.has(t.status as TicketStatus) || !Array.isArray(t.faults)) return [];
   // A proactive supply order is one per cartridge (its key names device and supply), not a fault.
   if (t.supplyOrder !== undefined) return [`open:order:${String(t.key)}`];
-  return (t.faults as { deviceId?: unknown; code?: unknown }[]).map((f) => `open:${String(t.kind)}:${String(f.deviceId)}|${String(f.code)}`);
+  return (t.faults as TicketFault[]).map((f) => `open:${String(t.kind)}:${String(f.deviceId)}|${f.subunit === undefined ? String(f.code) : faultKey(ticketFaultIdentity(f))}`);
 }
 
 /** Unique keys of the collections owned by the ticket module: pass to the store (openRepository). */

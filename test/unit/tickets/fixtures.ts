@@ -1,10 +1,13 @@
 /** Builders for ticket tests: customers, devices, fleet signals and a policy context with injected time. */
 import { DateTime } from 'luxon';
 import type { FaultCode } from '../../../shared/faults.js';
+import type { Subunit } from '../../../shared/snapshot.js';
 import { presetContract } from '../../../server/sla/presets.js';
 import type { AgentOfflineSignal, DeviceUnreachableSignal, FaultClearedSignal, FaultRaisedSignal } from '../../../server/tickets/fleetSignals.js';
 import type { CustomerRef, DeviceRef, SiteRef } from '../../../server/tickets/ticket.js';
-import { DEFAULT_POLICY, type PolicyContext } from '../../../server/tickets/ticketPolicy.js';
+import { applyAction, applySignal, DEFAULT_POLICY, tickTicket, type Notice, type PolicyContext, type PolicyOutcome, type TicketAction } from '../../../server/tickets/ticketPolicy.js';
+import type { FleetSignal } from '../../../server/tickets/fleetSignals.js';
+import type { Ticket } from '../../../server/tickets/ticket.js';
 import type { Impact } from '../../../server/sla/contract.js';
 
 export const ZONE = 'Europe/Warsaw';
@@ -25,7 +28,7 @@ export function device(id = 'dev-1', model = 'LaserJet M507'): DeviceRef {
   return { id, vendor: 'HP', model, serial: `SN-${id}`, address: '127.0.0.1:161', location: 'floor 2' };
 }
 
-export function raised(code: FaultCode, now: number, opts: { device?: DeviceRef; impact?: Impact; contractId?: string; agentId?: string } = {}): FaultRaisedSignal {
+export function raised(code: FaultCode, now: number, opts: { device?: DeviceRef; impact?: Impact; contractId?: string; agentId?: string; subunit?: Subunit } = {}): FaultRaisedSignal {
   return {
     kind: 'fault.raised',
     at: now,
@@ -34,6 +37,7 @@ export function raised(code: FaultCode, now: number, opts: { device?: DeviceRef;
     site: SITE,
     device: opts.device ?? device(),
     code,
+    ...(opts.subunit ? { subunit: opts.subunit } : {}),
     firstSeen: now - 30_000,
     impact: opts.impact ?? 'critical',
     impactRule: `rule test → ${opts.impact ?? 'critical'}`,
@@ -41,8 +45,13 @@ export function raised(code: FaultCode, now: number, opts: { device?: DeviceRef;
   };
 }
 
-export function cleared(code: FaultCode, now: number, deviceId = 'dev-1'): FaultClearedSignal {
-  return { kind: 'fault.cleared', at: now, deviceId, code, clearedAt: now - 10_000 };
+export function cleared(code: FaultCode, now: number, deviceId = 'dev-1', subunit?: Subunit): FaultClearedSignal {
+  return { kind: 'fault.cleared', at: now, deviceId, code, ...(subunit ? { subunit } : {}), clearedAt: now - 10_000 };
+}
+
+/** A toner cartridge as the Printer-MIB names it (prtMarkerSuppliesIndex). */
+export function cartridge(index: number, name: string): Subunit {
+  return { group: 'markerSupplies', index, name };
 }
 
 export function agentOffline(now: number, deviceIds: string[], agentId = 'acme:agent-1'): AgentOfflineSignal {
@@ -74,4 +83,41 @@ export function contextFactory(config = DEFAULT_POLICY) {
     capUsedMinutes,
     newTicketId: () => `T${++n}`,
   });
+}
+
+/** Holds tickets between pure calls, like the repository would. */
+export class World {
+  readonly tickets = new Map<string, Ticket>();
+  readonly notices: Notice[] = [];
+  readonly ctx: (now: number, capUsedMinutes?: number) => PolicyContext;
+  constructor(config = DEFAULT_POLICY) {
+    this.ctx = contextFactory(config);
+  }
+  capUsed = 0;
+
+  private take(o: PolicyOutcome): PolicyOutcome {
+    for (const t of o.tickets) this.tickets.set(t.id, t);
+    this.notices.push(...o.notices);
+    return o;
+  }
+  signal(s: FleetSignal, now = s.at): PolicyOutcome {
+    return this.take(applySignal(s, [...this.tickets.values()].filter((t) => t.status !== 'closed'), this.ctx(now, this.capUsed)));
+  }
+  act(id: string, action: TicketAction, now: number): Ticket {
+    return this.take(applyAction(this.get(id), action, this.ctx(now, this.capUsed))).tickets[0]!;
+  }
+  tick(now: number): void {
+    for (const t of [...this.tickets.values()]) {
+      const o = tickTicket(t, this.ctx(now));
+      if (o) this.take(o);
+    }
+  }
+  get(id: string): Ticket {
+    const t = this.tickets.get(id);
+    if (!t) throw new Error(`no ticket ${id}`);
+    return t;
+  }
+  all(): Ticket[] {
+    return [...this.tickets.values()];
+  }
 }

@@ -101,7 +101,7 @@ describe('supply order tickets (pure rules)', () => {
     const low = applySignal(raised('toner.low', NOW + 60_000, { impact: 'medium' }), [order], ctx(NOW + 60_000));
     expect(low.tickets).toHaveLength(1);
     expect(low.tickets[0]!.id).not.toBe(order.id);
-    expect(low.tickets[0]!.key).toBe('device:dev-1:toner.low');
+    expect(low.tickets[0]!.key).toBe('device:dev-1:toner.low||');
   });
 
   it('runs the SLA timers of an order like any ticket (the reaction target of the contract’s low level)', () => {

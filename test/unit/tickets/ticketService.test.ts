@@ -45,8 +45,8 @@ describe('ticket service over the in-memory repository, with an injected clock',
     await svc.handleSignal(raised('jam', clock.now()));
     await svc.handleSignal(raised('paper.empty', clock.now(), { device: device('dev-2') }));
     expect((await repo.active()).map((t) => [t.id, t.key])).toEqual([
-      ['T000001', 'device:dev-1:jam'],
-      ['T000002', 'device:dev-2:paper.empty'],
+      ['T000001', 'device:dev-1:jam||'],
+      ['T000002', 'device:dev-2:paper.empty||'],
     ]);
     await runUntil(clock, at('2026-03-02T11:30'), 7 * MIN);
     const sla = notices.filter((n) => n.kind.startsWith('sla.')).map((n) => `${n.ticketId} ${n.kind} ${local(n.at)}`);
@@ -163,7 +163,7 @@ describe('ticket service over the durable store (lowdb hot file + journal + mont
     expect(bus.handlerErrors).toBe(0);
     const [t] = await new StoredTicketRepository(store).active();
     expect(t).toMatchObject({
-      key: 'device:acme/agent-1/hp-1:ink.empty',
+      key: 'device:acme/agent-1/hp-1:ink.empty||',
       queue: 'ink-head',
       impact: 'high',
       impactRule: 'rule ink-empty → high: ink.empty on a non-critical device',
