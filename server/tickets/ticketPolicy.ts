@@ -48,12 +48,16 @@ export interface TicketPolicyConfig {
   readonly quietPeriodMs: number;
   /** A fault back within this long after the resolution reopens the ticket; afterwards it closes. */
   readonly reopenWindowMs: number;
+  /** An agent that announced a clean stop opens a ticket only if it is not back within this long. */
+  readonly agentOfflineGraceMs: number;
 }
 
+/** The defaults of server.yaml `tickets.*` (serverConfig.ts). */
 export const DEFAULT_POLICY: TicketPolicyConfig = {
   relatedWindowMs: 10 * 60_000,
   quietPeriodMs: 15 * 60_000,
   reopenWindowMs: 24 * 3_600_000,
+  agentOfflineGraceMs: 5 * 60_000,
 };
 
 export interface PolicyContext {
