@@ -100,6 +100,7 @@ export function toSignal(event: FleetEvent, defaultContractId: string): FleetSig
         kind: 'agent.offline',
         at,
         agentId: agentKey(event.agent.tenant, event.agent.agentId),
+        reason: event.reason,
         customer: customerOf(event.agent.customer, defaultContractId),
         site: siteOf(event.agent.siteId, event.agent.siteName),
         since: at,

@@ -70,6 +70,8 @@ export interface DeviceReachableSignal {
 
 export interface AgentOfflineSignal extends Context, Classified {
   readonly kind: 'agent.offline';
+  /** A last will (crash, lost network), a clean stop the agent announced, or silence past `ingest.agentStaleAfter`. */
+  readonly reason: 'will' | 'shutdown' | 'stale';
   readonly since: number;
   /** Devices the agent monitors: all affected. */
   readonly deviceIds: readonly string[];

@@ -13,6 +13,7 @@
 import type { Repository, Transaction, UniqueKeyRules } from '../storage/repository.js';
 import { faultKey } from '../../shared/faultIdentity.js';
 import { OPEN_STATUSES, Ticket, ticketFaultIdentity, type TicketFault, type TicketStatus } from './ticket.js';
+import { readPlannedStop, type PlannedStop } from './plannedStops.js';
 import { subjectMoves, subjectsOfTicket, withoutTicket, withTicket, type SubjectIndex } from './ticketSubjects.js';
 
 /** A unit of work over tickets. */
@@ -36,6 +37,11 @@ export interface TicketStore {
   /** Minutes of monthly-cap time used by a customer in a month ("YYYY-MM"). */
   capUsage(customerId: string, month: string): Promise<number>;
   addCapUsage(customerId: string, month: string, minutes: number): Promise<void>;
+  /** Clean agent stops whose grace runs (plannedStops.ts), one per agent. */
+  plannedStops(): Promise<PlannedStop[]>;
+  plannedStop(agentId: string): Promise<PlannedStop | undefined>;
+  putPlannedStop(stop: PlannedStop): Promise<void>;
+  deletePlannedStop(agentId: string): Promise<void>;
 }
 
 export interface TicketRepository {
@@ -44,6 +50,7 @@ export interface TicketRepository {
   active(): Promise<Ticket[]>;
   /** Closed tickets archived in `month` ("YYYY-MM", UTC month of closing) or later. */
   closedSince(month: string): Promise<Ticket[]>;
+  plannedStops(): Promise<PlannedStop[]>;
 }
 
 /** Serialises async units of work. */
@@ -64,6 +71,7 @@ export class InMemoryTicketRepository implements TicketRepository {
   private readonly hot = new Map<string, Ticket>();
   private readonly closed: Array<{ month: string; ticket: Ticket }> = [];
   private readonly caps = new Map<string, number>();
+  private readonly stops = new Map<string, PlannedStop>();
   private counter = 0;
   private readonly mutex = new Mutex();
 
@@ -73,6 +81,7 @@ export class InMemoryTicketRepository implements TicketRepository {
       const staged = new Map<string, Ticket | null>();
       const archived: Array<{ month: string; ticket: Ticket }> = [];
       const capDelta = new Map<string, number>();
+      const stops = new Map(this.stops);
       let counter = this.counter;
       const store: TicketStore = {
         get: (id) => Promise.resolve(staged.has(id) ? (staged.get(id) ?? undefined) : this.hot.get(id)),
@@ -109,6 +118,16 @@ export class InMemoryTicketRepository implements TicketRepository {
           capDelta.set(key, (capDelta.get(key) ?? 0) + minutes);
           return Promise.resolve();
         },
+        plannedStops: () => Promise.resolve([...stops.values()]),
+        plannedStop: (agentId) => Promise.resolve(stops.get(agentId)),
+        putPlannedStop: (stop) => {
+          stops.set(stop.agentId, stop);
+          return Promise.resolve();
+        },
+        deletePlannedStop: (agentId) => {
+          stops.delete(agentId);
+          return Promise.resolve();
+        },
       };
       const result = await work(store);
       for (const [id, t] of staged) {
@@ -117,6 +136,8 @@ export class InMemoryTicketRepository implements TicketRepository {
       }
       this.closed.push(...archived.map((a) => ({ month: a.month, ticket: structuredClone(a.ticket) })));
       for (const [k, v] of capDelta) this.caps.set(k, (this.caps.get(k) ?? 0) + v);
+      this.stops.clear();
+      for (const [k, v] of stops) this.stops.set(k, v);
       this.counter = counter;
       return result;
     });
@@ -133,11 +154,17 @@ export class InMemoryTicketRepository implements TicketRepository {
   closedSince(month: string): Promise<Ticket[]> {
     return Promise.resolve(this.closed.filter((c) => c.month >= month).map((c) => c.ticket));
   }
+
+  plannedStops(): Promise<PlannedStop[]> {
+    return Promise.resolve([...this.stops.values()]);
+  }
 }
 
 const TICKETS = 'tickets';
 const META = 'ticketMeta';
 const CAPS = 'ticketCapUsage';
+/** Planned stops (plannedStops.ts): id = agent key. */
+const STOPS = 'ticketPlannedStops';
 /** Subject index (ticketSubjects.ts): id = subject, value = SubjectIndex. */
 const SUBJECTS = 'ticketSubjects';
 /** Marks a store whose subject index is complete (stores from before the index build it once). */
@@ -262,6 +289,13 @@ export function ticketStoreIn(tx: Transaction): TicketStore {
       const current = (await tx.get<{ minutes: number }>(CAPS, key))?.minutes ?? 0;
       await tx.put(CAPS, key, { minutes: current + minutes });
     },
+    plannedStops: async () => (await tx.list<PlannedStop>(STOPS)).map((v, i) => readPlannedStop(v, `#${i}`)),
+    plannedStop: async (agentId) => {
+      const v = await tx.get<unknown>(STOPS, agentId);
+      return v === undefined ? undefined : readPlannedStop(v, agentId);
+    },
+    putPlannedStop: (stop) => tx.put(STOPS, stop.agentId, stop),
+    deletePlannedStop: (agentId) => tx.delete(STOPS, agentId),
   };
 }
 
@@ -279,6 +313,10 @@ export class StoredTicketRepository implements TicketRepository {
 
   async active(): Promise<Ticket[]> {
     return (await this.store.list<unknown>(TICKETS)).map((v, i) => readTicket(v, `#${i}`));
+  }
+
+  async plannedStops(): Promise<PlannedStop[]> {
+    return (await this.store.list<unknown>(STOPS)).map((v, i) => readPlannedStop(v, `#${i}`));
   }
 
   async closedSince(month: string): Promise<Ticket[]> {

@@ -41,6 +41,7 @@ import {
 } from './ticketPolicy.js';
 import { ticketStoreIn, type TicketRepository, type TicketStore } from './ticketRepository.js';
 import { applySupplySignal, concernsSupply, type SupplySignal } from './supplyOrderPolicy.js';
+import { admitAgentSignal, expiredStop } from './plannedStops.js';
 import type { Transaction } from '../storage/repository.js';
 import { workQueue } from './workQueue.js';
 import { subjectsOfSignal, subjectsOfSupplySignal } from './ticketSubjects.js';
@@ -60,6 +61,11 @@ export interface TicketServiceOptions {
   readonly maxTickIntervalMs?: number;
   /** Called with the next due instant of every ticket changed here (server/cluster tells the leader). */
   readonly onDue?: (at: number) => void;
+}
+
+/** A signal's outcome; `wakeAt`: a planned stop's grace ends then (the timer must run by then). */
+export interface SignalOutcome extends PolicyOutcome {
+  readonly wakeAt?: number;
 }
 
 export class TicketNotFoundError extends Error {
@@ -128,15 +134,55 @@ export class TicketService {
   }
 
   /** Applies a fleet signal inside the caller's unit of work; returns what changed (notices not yet published). */
-  async handleSignalIn(store: TicketStore, input: FleetSignal): Promise<PolicyOutcome> {
+  async handleSignalIn(store: TicketStore, input: FleetSignal): Promise<SignalOutcome> {
     const signal = this.withKnownContract(input);
-    const customer = 'customer' in signal ? signal.customer : null;
     const tickets = (await store.concerning(subjectsOfSignal(signal))).filter((t) => concerns(t, signal));
+    let wakeAt: number | undefined;
+    let apply: FleetSignal | null = signal;
+    if (signal.kind === 'agent.offline' || signal.kind === 'agent.online') {
+      // A clean stop waits its grace (plannedStops.ts) before it may open a ticket.
+      const pending = await store.plannedStop(signal.agentId);
+      const siteOpen = tickets.some((t) => t.key === `agent:${signal.agentId}` && isOpen(t));
+      const admitted = admitAgentSignal(signal, pending, siteOpen, this.policy.agentOfflineGraceMs);
+      if (admitted.stop === null) await store.deletePlannedStop(signal.agentId);
+      else if (admitted.stop !== undefined && admitted.stop !== pending) {
+        await store.putPlannedStop(admitted.stop);
+        wakeAt = admitted.stop.dueAt;
+      }
+      apply = admitted.apply;
+    }
+    if (apply === null) return { tickets: [], notices: [], ...(wakeAt !== undefined ? { wakeAt } : {}) };
+    return this.applyIn(store, apply, tickets);
+  }
+
+  /** The ticket rules for an admitted signal, given the tickets it concerns. */
+  private async applyIn(store: TicketStore, signal: FleetSignal, tickets: readonly Ticket[]): Promise<PolicyOutcome> {
+    const customer = 'customer' in signal ? signal.customer : null;
     const { ctx, commit } = await this.context(store, customer?.id ?? null, customer?.contractId ?? null);
     const outcome = applySignal(signal, tickets, ctx);
     await commit();
     await this.save(store, outcome);
     return outcome;
+  }
+
+  /** Opens the site tickets of clean stops whose grace ran out (one unit of work per stop: each may open a ticket). */
+  private async fireDueStops(now: number): Promise<Notice[]> {
+    const due = (await this.o.repository.plannedStops()).filter((s) => s.dueAt <= now);
+    const out: Notice[] = [];
+    for (const stop of due) {
+      const outcome = await this.o.repository.transaction(async (store) => {
+        // Still pending in this unit (the agent may have come back meanwhile)?
+        const current = await store.plannedStop(stop.agentId);
+        if (!current || current.dueAt > this.o.clock.now()) return null;
+        await store.deletePlannedStop(stop.agentId);
+        const signal = this.withKnownContract(expiredStop(current, this.o.clock.now(), this.policy.agentOfflineGraceMs));
+        return this.applyIn(store, signal, (await store.concerning(subjectsOfSignal(signal))).filter((t) => concerns(t, signal)));
+      });
+      if (!outcome) continue;
+      this.reschedule(outcome.tickets);
+      out.push(...outcome.notices);
+    }
+    return out;
   }
 
   /**
@@ -160,9 +206,13 @@ export class TicketService {
    * Publishes the notices and re-arms the timers of an outcome produced inside a caller's unit of
    * work, once that unit committed (and only for the attempt that did: PostgreSQL re-runs units).
    */
-  settle(outcome: PolicyOutcome): void {
+  settle(outcome: SignalOutcome): void {
     this.publish(outcome.notices);
     this.reschedule(outcome.tickets);
+    if (outcome.wakeAt !== undefined) {
+      this.o.onDue?.(outcome.wakeAt);
+      this.arm(outcome.wakeAt);
+    }
   }
 
   /** A customer naming an unknown contract still gets its ticket, under the default contract (a lost ticket is worse). */
@@ -177,7 +227,7 @@ export class TicketService {
     }
   }
 
-  async handleSignal(signal: FleetSignal): Promise<PolicyOutcome> {
+  async handleSignal(signal: FleetSignal): Promise<SignalOutcome> {
     const outcome = await this.o.repository.transaction((store) => this.handleSignalIn(store, signal));
     this.settle(outcome);
     return outcome;
@@ -261,8 +311,9 @@ export class TicketService {
         }
         return out;
       });
-      this.publish(notices);
-      return notices;
+      const stopped = await this.fireDueStops(this.o.clock.now());
+      this.publish([...notices, ...stopped]);
+      return [...notices, ...stopped];
     };
     const previous = this.ticking ?? Promise.resolve([]);
     const next = previous.then(run, run);
@@ -333,7 +384,7 @@ export class TicketService {
     if (!this.running) return;
     try {
       const tickets = await this.o.repository.active();
-      let earliest = Number.POSITIVE_INFINITY;
+      let earliest = Math.min(Number.POSITIVE_INFINITY, ...(await this.o.repository.plannedStops()).map((s) => s.dueAt));
       for (const t of tickets) {
         let due: number | null;
         try {

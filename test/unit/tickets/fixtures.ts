@@ -54,18 +54,19 @@ export function cartridge(index: number, name: string): Subunit {
   return { group: 'markerSupplies', index, name };
 }
 
-export function agentOffline(now: number, deviceIds: string[], agentId = 'acme:agent-1'): AgentOfflineSignal {
+export function agentOffline(now: number, deviceIds: string[], agentId = 'acme:agent-1', reason: AgentOfflineSignal['reason'] = 'will'): AgentOfflineSignal {
   return {
     kind: 'agent.offline',
     at: now,
     agentId,
+    reason,
     customer: customer(),
     site: SITE,
     since: now,
     deviceIds,
     impact: 'critical',
     impactRule: 'rule agent-offline → critical',
-    evidence: { message: 'agent offline (will)' },
+    evidence: { message: `agent offline (${reason})` },
   };
 }
 
