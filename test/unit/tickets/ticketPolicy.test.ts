@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyAction, nextDue, openManualTicket, tickTicket } from '../../../server/tickets/ticketPolicy.js';
+import { nextDue, openManualTicket } from '../../../server/tickets/ticketPolicy.js';
 import { presetContract } from '../../../server/sla/presets.js';
 import { DEFAULT_POLICY } from '../../../server/tickets/ticketPolicy.js';
 import { agentOffline, at, cleared, contextFactory, customer, DAY, device, HOUR, local, MIN, raised, SITE, unreachable, World } from './fixtures.js';
