@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ticketFaultLabel } from '../../../server/tickets/ticket.js';
 import { DEFAULT_POLICY } from '../../../server/tickets/ticketPolicy.js';
-import { at, cartridge, cleared, local, MIN, raised, World } from './fixtures.js';
+import { at, cartridge, cleared, device, local, MIN, raised, unreachable, World } from './fixtures.js';
 
 const MON_0900 = at('2026-03-02T09:00');
 const CYAN = cartridge(2, 'Cyan Cartridge');
@@ -120,6 +120,22 @@ describe('tickets per fault identity (code + subunit)', () => {
     w.signal(cleared('toner.empty', MON_0900 + 2 * MIN, 'dev-1', MAGENTA));
     w.tick(MON_0900 + 2 * MIN + QUIET);
     expect(w.get('T1').status).toBe('resolved');
+  });
+
+  it('routes by the contract: its ink/print-head line, its connectivity line, its default; a queue named by an impact rule wins', () => {
+    const w = new World();
+    w.signal(raised('printhead.fault', MON_0900, { device: device('d1') }));
+    w.signal(raised('jam', MON_0900, { device: device('d2') }));
+    w.signal(unreachable(MON_0900, device('d3')));
+    w.signal(raised('printhead.fault', MON_0900, { device: device('d4'), contractId: 'software-5level' }));
+    w.signal({ ...raised('printhead.fault', MON_0900, { device: device('d5'), contractId: 'software-5level' }), queue: 'ink-head' });
+    expect(w.all().map((t) => [t.device?.id, t.queue])).toEqual([
+      ['d1', 'ink-head'],
+      ['d2', 'general'],
+      ['d3', 'general'],
+      ['d4', 'support'],
+      ['d5', 'ink-head'],
+    ]);
   });
 
   it('labels a fault for a technician, in both languages', () => {
