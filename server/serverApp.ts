@@ -108,9 +108,11 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
         defaultContractId: config.tickets.defaultContract,
         policy: ticketPolicyOf(config.tickets),
         logger: logger.child({ component: 'tickets' }),
+        // Notifications are queued in the unit of work that changed the ticket; after its commit they are sent.
+        noticesIn: (tx, notices) => notifier.queueIn(tx, notices),
         onNotice: (n) => {
           live.ticketNotice(n);
-          notifier.accept(n);
+          notifier.queued();
           onNotice?.(n);
         },
         // Tickets changed here may be due before the leader's next wake-up: tell it (server/cluster).

@@ -14,7 +14,7 @@
  */
 import { orderKey, type SupplyOrderDraft } from '../forecast/proactiveOrders.js';
 import type { CustomerRef, DeviceRef, SiteRef, SupplyOrderInfo, Ticket } from './ticket.js';
-import { faultOf, log, openTicket, resolve, SYSTEM, type Notice, type PolicyContext, type PolicyOutcome } from './ticketPolicy.js';
+import { faultOf, log, openTicket, resolve, SYSTEM, type NoticeDraft, type PolicyContext, type PolicyOutcome } from './ticketPolicy.js';
 
 export interface SupplyOrderDueSignal {
   readonly kind: 'supply.orderDue';
@@ -130,12 +130,12 @@ function orderDue(s: SupplyOrderDueSignal, tickets: readonly Ticket[], ctx: Poli
 
 function replaced(s: SupplyReplacedSignal, tickets: readonly Ticket[], ctx: PolicyContext): PolicyOutcome {
   const out: Ticket[] = [];
-  const notices: Notice[] = [];
+  const notices: NoticeDraft[] = [];
   for (const t of tickets) {
     if (!concernsSupply(t, s)) continue;
     const why = `supply replaced at ${new Date(s.replacedAt).toISOString()}: order fulfilled`;
     const cleared: Ticket = { ...t, faults: t.faults.map((f) => (f.active ? { ...f, active: false, clearedAt: s.replacedAt } : f)), supplyOrder: t.supplyOrder ? { ...t.supplyOrder, replacedAt: s.replacedAt } : t.supplyOrder };
-    const r = t.status === 'resolved' ? { ticket: cleared, notices: [] as Notice[] } : resolve(cleared, ctx, SYSTEM, 'byDevice', why);
+    const r = t.status === 'resolved' ? { ticket: cleared, notices: [] as NoticeDraft[] } : resolve(cleared, ctx, SYSTEM, 'byDevice', why);
     const closed = log({ ...r.ticket, status: 'closed', closedAt: ctx.now }, ctx.now, SYSTEM, 'closed', why);
     out.push(closed);
     notices.push(...r.notices, { kind: 'ticket.closed', ticketId: t.id, at: ctx.now, detail: why });

@@ -24,6 +24,7 @@ import { DateTime } from 'luxon';
 import { faultIdentity, faultKey, type FaultIdentity } from '../../shared/faultIdentity.js';
 import { FAULTS, type FaultCode } from '../../shared/faults.js';
 import type { BusinessCalendar } from '../sla/businessCalendar.js';
+import { ticketFacts, type SlaClockName, type TicketFacts } from './ticketFacts.js';
 import { IMPACT_RANK, onSiteTerms, queueFor, termsFor, Tier, wallDurationMs, type AppliedTerms, type Contract, type Impact, type ReportChannel, type WorkChannel } from '../sla/contract.js';
 import {
   evaluateClock,
@@ -82,13 +83,12 @@ export type NoticeKind =
   | 'sla.breach'
   | 'customer.contactAttempt';
 
-/** The SLA clocks of a ticket (`Ticket.sla`). */
-export type SlaClockName = 'reaction' | 'resolution' | 'onSite';
 
 /** How a clock is named in history lines and notice details. */
 const CLOCK_LABEL: Readonly<Record<SlaClockName, string>> = { reaction: 'reaction', resolution: 'resolution', onSite: 'on-site arrival' };
 
-export interface Notice {
+/** A notice as the rules decide it; the service adds the ticket's facts once the outcome is final (`Notice`). */
+export interface NoticeDraft {
   readonly kind: NoticeKind;
   readonly ticketId: string;
   readonly at: number;
@@ -100,11 +100,31 @@ export interface Notice {
   readonly attempt?: number;
 }
 
+/**
+ * A notice as listeners get it: the rules' notice with the facts of its ticket as the change left
+ * it, and the customer's contact e-mail (notifications to the customer); no listener re-reads the ticket.
+ */
+export interface Notice extends NoticeDraft {
+  readonly ticket: TicketFacts;
+  readonly contactEmail: string | null;
+}
+
+/** The notices of a final outcome with their tickets' facts; every notice is about a ticket of the outcome. */
+export function noticesOf(outcome: PolicyOutcome): Notice[] {
+  return outcome.notices.map((n) => {
+    const t = outcome.tickets.find((x) => x.id === n.ticketId);
+    if (!t) throw new Error(`notice ${n.kind} is about ticket ${n.ticketId}, which the outcome does not hold`);
+    return { ...n, ticket: ticketFacts(t, n.clock ?? null), contactEmail: t.customer.contact.email ?? null };
+  });
+}
+
 export interface PolicyOutcome {
   /** Tickets created or changed (to be saved). */
   readonly tickets: Ticket[];
-  readonly notices: Notice[];
+  readonly notices: NoticeDraft[];
 }
+
+export type { SlaClockName };
 
 export class TicketActionError extends Error {
   constructor(message: string) {
@@ -180,7 +200,7 @@ export interface NewTicketInput {
   readonly by: string;
 }
 
-export function openTicket(input: NewTicketInput, ctx: PolicyContext): { ticket: Ticket; notice: Notice } {
+export function openTicket(input: NewTicketInput, ctx: PolicyContext): { ticket: Ticket; notice: NoticeDraft } {
   const contract = ctx.contractFor(input.customer.contractId);
   // A level from the classification that this contract does not know falls back to the contract's own mapping.
   const level = input.level !== undefined && contract.spec.levels.some((l) => l.id === input.level) ? input.level : undefined;
@@ -336,7 +356,7 @@ function retarget(t: Ticket, contract: Contract, impact: Impact, level: string |
   };
 }
 
-function reopen(t: Ticket, ctx: PolicyContext, why: string, by = SYSTEM): { ticket: Ticket; notice: Notice } {
+function reopen(t: Ticket, ctx: PolicyContext, why: string, by = SYSTEM): { ticket: Ticket; notice: NoticeDraft } {
   const terms = ticketTerms(t, ctx.contractFor);
   const status: TicketStatus = t.firstResponseAt === null ? 'new' : 'inProgress';
   const reaction = t.firstResponseAt === null ? restartClock(t.sla.reaction, terms.calendar, ctx.now) : t.sla.reaction;
@@ -345,10 +365,10 @@ function reopen(t: Ticket, ctx: PolicyContext, why: string, by = SYSTEM): { tick
   return { ticket: log(next, ctx.now, by, 'reopened', why), notice: { kind: 'ticket.reopened', ticketId: t.id, at: ctx.now, detail: why } };
 }
 
-export function resolve(t: Ticket, ctx: PolicyContext, by: string, resolution: NonNullable<Ticket['resolution']>, why: string): { ticket: Ticket; notices: Notice[] } {
+export function resolve(t: Ticket, ctx: PolicyContext, by: string, resolution: NonNullable<Ticket['resolution']>, why: string): { ticket: Ticket; notices: NoticeDraft[] } {
   const terms = ticketTerms(t, ctx.contractFor);
   const contract = ticketContract(t, ctx.contractFor);
-  const notices: Notice[] = [];
+  const notices: NoticeDraft[] = [];
   const stop = (c: SlaClockState | null, cal: BusinessCalendar, clock: SlaClockName): SlaClockState | null => {
     if (c === null) return null;
     const r = stopClock(c, cal, ctx.now);
@@ -376,7 +396,7 @@ export function resolve(t: Ticket, ctx: PolicyContext, by: string, resolution: N
   return { ticket: log(next, ctx.now, by, 'resolved', why), notices };
 }
 
-function clockNotices(ticketId: string, clock: SlaClockName, events: readonly SlaClockEvent[]): Notice[] {
+function clockNotices(ticketId: string, clock: SlaClockName, events: readonly SlaClockEvent[]): NoticeDraft[] {
   const name = CLOCK_LABEL[clock];
   return events.map((e) => ({
     kind: e.kind,
@@ -449,7 +469,7 @@ function faultRaised(s: FaultRaisedSignal, tickets: readonly Ticket[], ctx: Poli
     .sort((a, b) => a.openedAt - b.openedAt)[0];
   if (joinable) {
     const joined = log({ ...joinable, faults: [...joinable.faults, faultOf(s, s.device.id, ctx.now)], quietSince: null }, ctx.now, SYSTEM, 'fault joined', `related fault ${label} (${s.code}) joined`);
-    const notice: Notice = { kind: 'ticket.joined', ticketId: joinable.id, at: ctx.now, detail: `${label} joined ${joinable.id}` };
+    const notice: NoticeDraft = { kind: 'ticket.joined', ticketId: joinable.id, at: ctx.now, detail: `${label} joined ${joinable.id}` };
     return followFaults(joined, ctx, [notice]);
   }
   // 3. A new ticket.
@@ -495,7 +515,7 @@ function repeatFault(t: Ticket, s: FaultRaisedSignal, ctx: PolicyContext): Ticke
  * fault clearing lowers it (unless an operator set the impact by hand). Both are recorded in the
  * history. The SLA deadline rule of each move is in `raisedClocks` / `loweredClocks`.
  */
-function followFaults(t: Ticket, ctx: PolicyContext, notices: Notice[]): PolicyOutcome {
+function followFaults(t: Ticket, ctx: PolicyContext, notices: NoticeDraft[]): PolicyOutcome {
   const active = t.faults.filter((f) => f.active);
   if (t.kind !== 'device' || t.supplyOrder !== undefined || active.length === 0) return { tickets: [t], notices };
   const worst = [...active].sort((a, b) => IMPACT_RANK[a.impact] - IMPACT_RANK[b.impact] || a.raisedAt - b.raisedAt)[0]!;
@@ -690,7 +710,7 @@ function requireStatus(t: Ticket, action: string, allowed: readonly TicketStatus
 const OPEN: readonly TicketStatus[] = ['new', 'acknowledged', 'inProgress', 'waitingForCustomer'];
 
 /** First response: stops the reaction clock (once). */
-function respond(t: Ticket, ctx: PolicyContext, notices: Notice[]): Ticket {
+function respond(t: Ticket, ctx: PolicyContext, notices: NoticeDraft[]): Ticket {
   if (t.firstResponseAt !== null) return t;
   const terms = ticketTerms(t, ctx.contractFor);
   const r = stopClock(t.sla.reaction, terms.calendar, ctx.now);
@@ -700,7 +720,7 @@ function respond(t: Ticket, ctx: PolicyContext, notices: Notice[]): Ticket {
 
 /** Applies an operator action; throws TicketActionError when the lifecycle does not allow it. */
 export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext): PolicyOutcome {
-  const notices: Notice[] = [];
+  const notices: NoticeDraft[] = [];
   const now = ctx.now;
   const by = action.by;
   const terms = () => ticketTerms(t, ctx.contractFor);
@@ -861,7 +881,7 @@ export function tickTicket(t: Ticket, ctx: PolicyContext): PolicyOutcome | null 
   const now = ctx.now;
   const contract = ticketContract(t, ctx.contractFor);
   const terms = ticketTerms(t, ctx.contractFor);
-  const notices: Notice[] = [];
+  const notices: NoticeDraft[] = [];
   let next = t;
   let changed = false;
 

@@ -37,6 +37,8 @@ export interface TicketStore {
   /** Minutes of monthly-cap time used by a customer in a month ("YYYY-MM"). */
   capUsage(customerId: string, month: string): Promise<number>;
   addCapUsage(customerId: string, month: string, minutes: number): Promise<void>;
+  /** The durable store's transaction this unit runs in (absent in memory): others' writes that must be atomic with it. */
+  readonly transaction?: Transaction;
   /** Clean agent stops whose grace runs (plannedStops.ts), one per agent. */
   plannedStops(): Promise<PlannedStop[]>;
   plannedStop(agentId: string): Promise<PlannedStop | undefined>;
@@ -245,6 +247,7 @@ function readTicket(value: unknown, where: string): Ticket {
 /** TicketStore over one transaction of the durable store. */
 export function ticketStoreIn(tx: Transaction): TicketStore {
   return {
+    transaction: tx,
     get: async (id) => {
       const v = await tx.get<unknown>(TICKETS, id);
       return v === undefined ? undefined : readTicket(v, id);

@@ -28,6 +28,7 @@ import {
   applySignal,
   DEFAULT_POLICY,
   nextDue,
+  noticesOf,
   openManualTicket,
   TicketActionError,
   tickTicket,
@@ -55,16 +56,23 @@ export interface TicketServiceOptions {
   readonly defaultContractId: string;
   readonly policy?: Partial<TicketPolicyConfig>;
   readonly logger?: Logger;
-  /** Called for every notice after its change is durable (notifications, live views). */
+  /** Called for every notice after its change is durable (live views; wakes the notification dispatcher). */
   readonly onNotice?: (notice: Notice) => void;
+  /**
+   * Called with the notices of a change inside its unit of work, before it commits (the durable
+   * store only): notification deliveries are queued atomically with the ticket change.
+   */
+  readonly noticesIn?: (tx: Transaction, notices: readonly Notice[]) => Promise<void>;
   /** Longest sleep between ticks even when nothing is due (covers clock jumps). */
   readonly maxTickIntervalMs?: number;
   /** Called with the next due instant of every ticket changed here (server/cluster tells the leader). */
   readonly onDue?: (at: number) => void;
 }
 
-/** A signal's outcome; `wakeAt`: a planned stop's grace ends then (the timer must run by then). */
-export interface SignalOutcome extends PolicyOutcome {
+/** What a unit of work changed: tickets saved, notices with their tickets' facts; `wakeAt`: a planned stop's grace ends then. */
+export interface ServiceOutcome {
+  readonly tickets: Ticket[];
+  readonly notices: Notice[];
   readonly wakeAt?: number;
 }
 
@@ -113,13 +121,17 @@ export class TicketService {
     return { ctx, commit: () => (taken ? store.setLastNumber(candidate) : Promise.resolve()) };
   }
 
-  private async save(store: TicketStore, outcome: PolicyOutcome): Promise<void> {
+  /** Saves an outcome's tickets and, in the same unit, queues its notices' notifications. */
+  private async save(store: TicketStore, outcome: PolicyOutcome): Promise<ServiceOutcome> {
     const now = this.o.clock.now();
     for (const t of outcome.tickets) {
       const next = { ...t, revision: t.revision + 1 };
       if (next.status === 'closed') await store.archive(next, now);
       else await store.put(next);
     }
+    const notices = noticesOf(outcome);
+    if (notices.length > 0 && store.transaction && this.o.noticesIn) await this.o.noticesIn(store.transaction, notices);
+    return { tickets: outcome.tickets, notices };
   }
 
   private publish(notices: readonly Notice[]): void {
@@ -134,7 +146,7 @@ export class TicketService {
   }
 
   /** Applies a fleet signal inside the caller's unit of work; returns what changed (notices not yet published). */
-  async handleSignalIn(store: TicketStore, input: FleetSignal): Promise<SignalOutcome> {
+  async handleSignalIn(store: TicketStore, input: FleetSignal): Promise<ServiceOutcome> {
     const signal = this.withKnownContract(input);
     const tickets = (await store.concerning(subjectsOfSignal(signal))).filter((t) => concerns(t, signal));
     let wakeAt: number | undefined;
@@ -156,13 +168,12 @@ export class TicketService {
   }
 
   /** The ticket rules for an admitted signal, given the tickets it concerns. */
-  private async applyIn(store: TicketStore, signal: FleetSignal, tickets: readonly Ticket[]): Promise<PolicyOutcome> {
+  private async applyIn(store: TicketStore, signal: FleetSignal, tickets: readonly Ticket[]): Promise<ServiceOutcome> {
     const customer = 'customer' in signal ? signal.customer : null;
     const { ctx, commit } = await this.context(store, customer?.id ?? null, customer?.contractId ?? null);
     const outcome = applySignal(signal, tickets, ctx);
     await commit();
-    await this.save(store, outcome);
-    return outcome;
+    return this.save(store, outcome);
   }
 
   /** Opens the site tickets of clean stops whose grace ran out (one unit of work per stop: each may open a ticket). */
@@ -190,7 +201,7 @@ export class TicketService {
    * ingest transaction of the reading, or a forecast sweep's): same numbering, contract, SLA and
    * storage as fault tickets. The caller passes the outcome to `settle` once its unit committed.
    */
-  async handleSupplySignalIn(tx: Transaction, input: SupplySignal): Promise<PolicyOutcome> {
+  async handleSupplySignalIn(tx: Transaction, input: SupplySignal): Promise<ServiceOutcome> {
     const store = ticketStoreIn(tx);
     const signal = this.withKnownContract(input);
     const customer = signal.kind === 'supply.orderDue' ? signal.customer : null;
@@ -198,15 +209,14 @@ export class TicketService {
     const { ctx, commit } = await this.context(store, customer?.id ?? null, customer?.contractId ?? null);
     const outcome = applySupplySignal(signal, tickets, ctx);
     await commit();
-    await this.save(store, outcome);
-    return outcome;
+    return this.save(store, outcome);
   }
 
   /**
    * Publishes the notices and re-arms the timers of an outcome produced inside a caller's unit of
    * work, once that unit committed (and only for the attempt that did: PostgreSQL re-runs units).
    */
-  settle(outcome: SignalOutcome): void {
+  settle(outcome: ServiceOutcome): void {
     this.publish(outcome.notices);
     this.reschedule(outcome.tickets);
     if (outcome.wakeAt !== undefined) {
@@ -227,7 +237,7 @@ export class TicketService {
     }
   }
 
-  async handleSignal(signal: FleetSignal): Promise<SignalOutcome> {
+  async handleSignal(signal: FleetSignal): Promise<ServiceOutcome> {
     const outcome = await this.o.repository.transaction((store) => this.handleSignalIn(store, signal));
     this.settle(outcome);
     return outcome;
@@ -251,8 +261,7 @@ export class TicketService {
       const { ctx, commit } = await this.context(store, report.customer.id, report.customer.contractId);
       const out = openManualTicket(report, ctx);
       await commit();
-      await this.save(store, out);
-      return out;
+      return this.save(store, out);
     });
     this.publish(outcome.notices);
     this.reschedule(outcome.tickets);
@@ -272,8 +281,7 @@ export class TicketService {
         const capMinutes = billEntry(t.id, entry, contract).capMinutes;
         if (capMinutes > 0) await store.addCapUsage(t.customer.id, monthOfInstant(contract.calendar.zone, ctx.now), capMinutes);
       }
-      await this.save(store, out);
-      return out;
+      return this.save(store, out);
     });
     this.publish(outcome.notices);
     this.reschedule(outcome.tickets);
@@ -306,8 +314,7 @@ export class TicketService {
             continue;
           }
           if (!outcome) continue;
-          await this.save(store, outcome);
-          out.push(...outcome.notices);
+          out.push(...(await this.save(store, outcome)).notices);
         }
         return out;
       });

@@ -5,7 +5,7 @@ import type { Subunit } from '../../../shared/snapshot.js';
 import { presetContract } from '../../../server/sla/presets.js';
 import type { AgentOfflineSignal, DeviceUnreachableSignal, FaultClearedSignal, FaultRaisedSignal } from '../../../server/tickets/fleetSignals.js';
 import type { CustomerRef, DeviceRef, SiteRef } from '../../../server/tickets/ticket.js';
-import { applyAction, applySignal, DEFAULT_POLICY, tickTicket, type Notice, type PolicyContext, type PolicyOutcome, type TicketAction } from '../../../server/tickets/ticketPolicy.js';
+import { applyAction, applySignal, DEFAULT_POLICY, tickTicket, type NoticeDraft, type PolicyContext, type PolicyOutcome, type TicketAction } from '../../../server/tickets/ticketPolicy.js';
 import type { FleetSignal } from '../../../server/tickets/fleetSignals.js';
 import type { Ticket } from '../../../server/tickets/ticket.js';
 import type { Impact } from '../../../server/sla/contract.js';
@@ -89,7 +89,7 @@ export function contextFactory(config = DEFAULT_POLICY) {
 /** Holds tickets between pure calls, like the repository would. */
 export class World {
   readonly tickets = new Map<string, Ticket>();
-  readonly notices: Notice[] = [];
+  readonly notices: NoticeDraft[] = [];
   readonly ctx: (now: number, capUsedMinutes?: number) => PolicyContext;
   constructor(config = DEFAULT_POLICY) {
     this.ctx = contextFactory(config);
