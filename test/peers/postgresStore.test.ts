@@ -10,7 +10,7 @@ import { SERVER_UNIQUE_KEYS } from '../../server/storage/openRepository.js';
 import { PostgresStore } from '../../server/storage/postgresStore.js';
 import { StoreFailedError, UniqueKeyViolation } from '../../server/storage/repository.js';
 import { runMigrations, SchemaTooNewError } from '../../server/storage/schemaMigrations.js';
-import { StoredTicketRepository } from '../../server/tickets/ticketRepository.js';
+import { StoredTicketRepository, ticketUniqueKeys } from '../../server/tickets/ticketRepository.js';
 import { TicketService } from '../../server/tickets/ticketService.js';
 import { ManualClock } from '../harness/manualClock.js';
 import { startPostgres, type PostgresPeer } from '../harness/postgres.js';
@@ -220,9 +220,9 @@ describe('tickets over PostgreSQL', () => {
       svcA.handleSignal(raised('toner.empty', now, { device: device('dev-3') })),
     ]);
     const active = await new StoredTicketRepository(a).active();
-    expect(active.map((t) => t.key).sort()).toEqual(['device:dev-1:jam', 'device:dev-2:paper.empty', 'device:dev-3:toner.empty']);
+    expect(active.map((t) => t.key).sort()).toEqual(['device:dev-1:jam||', 'device:dev-2:paper.empty||', 'device:dev-3:toner.empty||']);
     expect(active.map((t) => t.id).sort()).toEqual(['T000001', 'T000002', 'T000003']);
-    const jam = active.find((t) => t.key === 'device:dev-1:jam')!;
+    const jam = active.find((t) => t.key === 'device:dev-1:jam||')!;
     expect(jam.faults[0]!.occurrences).toBe(3);
   });
 
@@ -237,11 +237,27 @@ describe('tickets over PostgreSQL', () => {
     const copy = { ...first!, id: 'T999999' };
     const err = await repo.transaction((s) => s.put(copy)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UniqueKeyViolation);
-    expect(err).toMatchObject({ collection: 'tickets', id: 'T999999', existingId: 'T000001', key: 'open:device:dev-1|jam' });
+    expect(err).toMatchObject({ collection: 'tickets', id: 'T999999', existingId: 'T000001', key: 'open:device:dev-1|jam||' });
     // Once the first is resolved, it no longer holds the key.
     await svc.act('T000001', { type: 'resolve', by: 'jan', solution: 'cleared' });
     await repo.transaction((s) => s.put(copy));
     expect((await repo.active()).map((t) => t.id).sort()).toEqual(['T000001', 'T999999']);
+  });
+
+  it('a ticket stored before subunits keeps its key and still takes its fault on any subunit', async () => {
+    const url = await server.newDatabase('tickets_legacy');
+    const clock = new ManualClock(at('2026-03-02T09:00'));
+    const store = await openStore(url, { uniqueKeys: SERVER_UNIQUE_KEYS });
+    const svc = service(store, clock);
+    await svc.handleSignal(raised('toner.empty', clock.now()));
+    const repo = new StoredTicketRepository(store);
+    const [stored] = await repo.active();
+    // As an older version wrote it: faults without a subunit, the unique key device + code.
+    await repo.transaction((s) => s.put({ ...stored!, faults: stored!.faults.map(({ subunit: _none, ...f }) => f) }));
+    expect(ticketUniqueKeys(await repo.get(stored!.id))).toEqual(['open:device:dev-1|toner.empty']);
+    clock.advance(MIN);
+    await svc.handleSignal(raised('toner.empty', clock.now(), { subunit: { group: 'markerSupplies', index: 3, name: 'Magenta' } }));
+    expect((await repo.active()).map((t) => [t.id, t.faults.map((f) => f.occurrences)])).toEqual([[stored!.id, [2]]]);
   });
 
   it('tickets survive a restart; closed ones are read back from the monthly archive', async () => {
