@@ -19,7 +19,8 @@ import type { AgentRecord, DeviceRecord } from '../server/fleet/fleetModel.js';
 import { contractCatalogue } from '../server/sla/contractCatalogue.js';
 import { JournaledStore } from '../server/storage/journaledStore.js';
 import type { Ticket } from '../server/tickets/ticket.js';
-import { DEFAULT_POLICY, openManualTicket, type PolicyContext } from '../server/tickets/ticketPolicy.js';
+import { openManualTicket } from '../server/tickets/ticketOpening.js';
+import { DEFAULT_POLICY, type PolicyContext } from '../server/tickets/ticketPolicy.js';
 import { freeTcpPort } from '../test/harness/peers.js';
 
 const { values } = parseArgs({

@@ -16,7 +16,7 @@ import { canAssign, canSeeTicket, customerScope, ticketViewFor } from '../auth/a
 import type { Principal } from '../auth/apiTokens.js';
 import { WorkChannel } from '../sla/contract.js';
 import { TimeEntry, type Ticket } from '../tickets/ticket.js';
-import type { TicketAction } from '../tickets/ticketPolicy.js';
+import type { TicketAction } from '../tickets/ticketActions.js';
 import { ApiError } from './apiErrors.js';
 import { principalOf, requires } from './apiAuth.js';
 import type { ApiContext } from './apiPlugin.js';

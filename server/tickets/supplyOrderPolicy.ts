@@ -14,7 +14,8 @@
  */
 import { orderKey, type SupplyOrderDraft } from '../forecast/proactiveOrders.js';
 import type { CustomerRef, DeviceRef, SiteRef, SupplyOrderInfo, Ticket } from './ticket.js';
-import { faultOf, log, openTicket, resolve, SYSTEM, type NoticeDraft, type PolicyContext, type PolicyOutcome } from './ticketPolicy.js';
+import { faultOf, openTicket } from './ticketOpening.js';
+import { log, resolve, SYSTEM, type NoticeDraft, type PolicyContext, type PolicyOutcome } from './ticketPolicy.js';
 
 export interface SupplyOrderDueSignal {
   readonly kind: 'supply.orderDue';

@@ -23,23 +23,11 @@ import { toSignal } from './fleetEventAdapter.js';
 import type { FleetSignal } from './fleetSignals.js';
 import { slaCompliance, type ComplianceRow } from './reporting.js';
 import { isOpen, type Ticket } from './ticket.js';
-import {
-  applyAction,
-  applySignal,
-  DEFAULT_POLICY,
-  nextDue,
-  noticesOf,
-  openManualTicket,
-  TicketActionError,
-  tickTicket,
-  type ManualReport,
-  type Notice,
-  type PolicyContext,
-  type PolicyOutcome,
-  type TicketAction,
-  type TicketPolicyConfig,
-  ticketContract,
-} from './ticketPolicy.js';
+import { applyAction, type TicketAction } from './ticketActions.js';
+import { openManualTicket, type ManualReport } from './ticketOpening.js';
+import { DEFAULT_POLICY, noticesOf, TicketActionError, type Notice, type PolicyContext, type PolicyOutcome, type TicketPolicyConfig, ticketContract } from './ticketPolicy.js';
+import { applySignal } from './ticketSignals.js';
+import { nextDue, tickTicket } from './ticketTimers.js';
 import { ticketStoreIn, type TicketRepository, type TicketStore } from './ticketRepository.js';
 import { applySupplySignal, concernsSupply, type SupplySignal } from './supplyOrderPolicy.js';
 import { admitAgentSignal, expiredStop } from './plannedStops.js';

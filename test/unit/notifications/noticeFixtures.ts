@@ -3,7 +3,10 @@
  * (server/tickets/ticketPolicy.ts), so the facts and templates are tested against what the engine
  * really emits (e.g. the detail line that names the SLA clock).
  */
-import { applyAction, applySignal, noticesOf, tickTicket, type Notice, type PolicyOutcome, type TicketAction } from '../../../server/tickets/ticketPolicy.js';
+import { applyAction, type TicketAction } from '../../../server/tickets/ticketActions.js';
+import { noticesOf, type Notice, type PolicyOutcome } from '../../../server/tickets/ticketPolicy.js';
+import { applySignal } from '../../../server/tickets/ticketSignals.js';
+import { tickTicket } from '../../../server/tickets/ticketTimers.js';
 import type { Ticket } from '../../../server/tickets/ticket.js';
 import { at, contextFactory, MIN, raised } from '../tickets/fixtures.js';
 

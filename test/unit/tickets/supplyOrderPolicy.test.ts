@@ -3,7 +3,8 @@ import { decideSupplyOrder, type SupplyOrderDraft } from '../../../server/foreca
 import type { SupplyForecast } from '../../../server/forecast/supplyForecast.js';
 import { applySupplySignal, concernsSupply, supplyOrderTicketKey, type SupplyOrderDueSignal } from '../../../server/tickets/supplyOrderPolicy.js';
 import { Ticket } from '../../../server/tickets/ticket.js';
-import { applySignal, tickTicket } from '../../../server/tickets/ticketPolicy.js';
+import { applySignal } from '../../../server/tickets/ticketSignals.js';
+import { tickTicket } from '../../../server/tickets/ticketTimers.js';
 import { at, contextFactory, customer, DAY, device, HOUR, raised, SITE } from './fixtures.js';
 
 const NOW = at('2026-03-02T10:00');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nextDue, openManualTicket } from '../../../server/tickets/ticketPolicy.js';
+import { openManualTicket } from '../../../server/tickets/ticketOpening.js';
+import { nextDue } from '../../../server/tickets/ticketTimers.js';
 import { presetContract } from '../../../server/sla/presets.js';
 import { DEFAULT_POLICY } from '../../../server/tickets/ticketPolicy.js';
 import { agentOffline, at, cleared, contextFactory, customer, DAY, device, HOUR, local, MIN, raised, SITE, unreachable, World } from './fixtures.js';
