@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FAULT_CODES, FAULTS, type FaultCode } from '../../../shared/faults.js';
+import { FAULT_CODES, type FaultCode } from '../../../shared/faults.js';
 import { toProblems } from '../../../shared/validation.js';
 import { classifyImpact, DEFAULT_IMPACT_SETTINGS, ImpactSettings, type ImpactInput } from '../../../server/impact/impactRules.js';
 
