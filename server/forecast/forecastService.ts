@@ -20,7 +20,7 @@ import { appendedPinned, HISTORY_COLLECTIONS, levelReadings, pageReadings, suppl
 import type { HistoryRecorder } from '../history/historyRecorder.js';
 import type { Contract } from '../sla/contract.js';
 import { abortsUnitOfWork, type Repository, type Transaction } from '../storage/repository.js';
-import { agentKey } from '../tickets/fleetEventAdapter.js';
+import { agentKey } from '../tickets/ticketRefs.js';
 import { supplyOrderTicketKey } from '../tickets/supplyOrderPolicy.js';
 import type { CustomerRef } from '../tickets/ticket.js';
 import { ticketStoreIn } from '../tickets/ticketRepository.js';

@@ -1,6 +1,6 @@
 /**
  * Opening a ticket (ticketPolicy.ts core): the record with its SLA clocks under the customer's
- * contract, from monitoring (ticketSignals.ts, supplyOrderPolicy.ts) or from a person's report.
+ * contract, from monitoring (ticketFleetEvents.ts, supplyOrderPolicy.ts) or from a person's report.
  */
 import { DateTime } from 'luxon';
 import { faultIdentity, type FaultIdentity } from '../../shared/faultIdentity.js';

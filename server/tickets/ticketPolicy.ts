@@ -1,6 +1,6 @@
 /**
  * Ticket rules, pure, in four modules by concern around this core: opening a ticket
- * (ticketOpening.ts), fleet signals (ticketSignals.ts), operator actions (ticketActions.ts) and
+ * (ticketOpening.ts), fleet signals (ticketFleetEvents.ts), operator actions (ticketActions.ts) and
  * timers (ticketTimers.ts). Given a signal, an action or the time, the relevant tickets and the
  * terms in force, they decide which tickets open, join, resolve, reopen or close, how their SLA
  * clocks move, and which notices go out. The SLA arithmetic is kept apart from storage: the
@@ -56,6 +56,8 @@ export interface PolicyContext {
   readonly contractFor: (id: string, version?: number) => Contract;
   /** Minutes of the customer's monthly cap already used this month (capped channels). */
   readonly capUsedMinutes: number;
+  /** Contract of customers whose fleet record names none. */
+  readonly defaultContractId: string;
   /** A fresh ticket id (only called when a ticket opens). */
   readonly newTicketId: () => string;
 }

@@ -5,7 +5,7 @@
  */
 import { applyAction, type TicketAction } from '../../../server/tickets/ticketActions.js';
 import { noticesOf, type Notice, type PolicyOutcome } from '../../../server/tickets/ticketPolicy.js';
-import { applySignal } from '../../../server/tickets/ticketSignals.js';
+import { applyFleetEvent } from '../../../server/tickets/ticketFleetEvents.js';
 import { tickTicket } from '../../../server/tickets/ticketTimers.js';
 import type { Ticket } from '../../../server/tickets/ticket.js';
 import { at, contextFactory, MIN, raised } from '../tickets/fixtures.js';
@@ -29,7 +29,7 @@ export function jamStory(): Story {
     t = outcome.tickets[0] ?? t;
     for (const notice of noticesOf(outcome)) steps.push({ notice, ticket: t });
   };
-  record(applySignal(raised('jam', MON_0900, { impact: 'critical' }), [], ctx(MON_0900)));
+  record(applyFleetEvent(raised('jam', MON_0900, { impact: 'critical' }), [], ctx(MON_0900)));
   for (const minutes of [100, 130]) {
     const r = tickTicket(t!, ctx(MON_0900 + minutes * MIN));
     if (r) record(r);

@@ -111,8 +111,8 @@ describe('notification outbox', () => {
     const clock = new ManualClock(MON_0900);
     const notifications = new NotificationService({ repo, settings, clock });
     const tickets = new TicketService({ repository: new StoredTicketRepository(repo), clock, contractFor: presetContract, defaultContractId: 'device-vendor', noticesIn: (tx, notices) => notifications.queueIn(tx, notices) });
-    const outcome = await tickets.handleSignal(raised('jam', MON_0900));
-    // Durable when handleSignal returns, i.e. when the ticket is: no second unit, no read of the ticket.
+    const outcome = await tickets.handleEvent(raised('jam', MON_0900));
+    // Durable when handleEvent returns, i.e. when the ticket is: no second unit, no read of the ticket.
     const queued = await repo.list<Delivery>(DELIVERIES);
     expect(queued.map((d) => [d.kind, d.ticketId, d.target])).toEqual([
       ['ticket.opened', outcome.tickets[0]!.id, 'chat'],

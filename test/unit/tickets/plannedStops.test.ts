@@ -7,11 +7,11 @@ import { ManualClock } from '../../harness/manualClock.js';
 import { makeTempDir } from '../../harness/peers.js';
 import { presetContract } from '../../../server/sla/presets.js';
 import { JournaledStore } from '../../../server/storage/journaledStore.js';
-import { admitAgentSignal } from '../../../server/tickets/plannedStops.js';
+import { admitAgentEvent } from '../../../server/tickets/plannedStops.js';
 import { InMemoryTicketRepository, StoredTicketRepository, type TicketRepository } from '../../../server/tickets/ticketRepository.js';
 import { TicketService } from '../../../server/tickets/ticketService.js';
 import type { Notice } from '../../../server/tickets/ticketPolicy.js';
-import { agentOffline, at, MIN, raised } from './fixtures.js';
+import { agentOffline, agentOnline, at, MIN, raised } from './fixtures.js';
 
 const GRACE = 5 * MIN;
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -33,22 +33,21 @@ function service(repository: TicketRepository, clock: ManualClock, notices: Noti
   return svc;
 }
 
-const online = (now: number) => ({ kind: 'agent.online' as const, at: now, agentId: 'acme:agent-1' });
 
 describe('planned stops (pure admission)', () => {
   const NOW = at('2026-03-02T09:00');
   it('holds a clean stop back for the grace, lets a will, staleness or zero grace through, and drops the stop when the agent is back', () => {
     const shutdown = agentOffline(NOW, ['dev-1'], 'acme:agent-1', 'shutdown');
-    const held = admitAgentSignal(shutdown, undefined, false, GRACE);
-    expect(held).toEqual({ apply: null, stop: { agentId: 'acme:agent-1', dueAt: NOW + GRACE, signal: shutdown } });
+    const held = admitAgentEvent(shutdown, undefined, false, GRACE);
+    expect(held).toEqual({ apply: null, stop: { agentId: 'acme:agent-1', dueAt: NOW + GRACE, event: shutdown } });
     // A repeated notice keeps the first deadline.
-    expect(admitAgentSignal(agentOffline(NOW + MIN, ['dev-1'], 'acme:agent-1', 'shutdown'), held.stop!, false, GRACE).stop).toBe(held.stop);
-    expect(admitAgentSignal(online(NOW + MIN), held.stop!, false, GRACE)).toEqual({ apply: online(NOW + MIN), stop: null });
-    for (const reason of ['will', 'stale'] as const) expect(admitAgentSignal(agentOffline(NOW, [], 'acme:agent-1', reason), undefined, false, GRACE).apply).not.toBeNull();
-    expect(admitAgentSignal(shutdown, undefined, false, 0).apply).toBe(shutdown);
+    expect(admitAgentEvent(agentOffline(NOW + MIN, ['dev-1'], 'acme:agent-1', 'shutdown'), held.stop!, false, GRACE).stop).toBe(held.stop);
+    expect(admitAgentEvent(agentOnline(NOW + MIN), held.stop!, false, GRACE)).toEqual({ apply: agentOnline(NOW + MIN), stop: null });
+    for (const reason of ['will', 'stale'] as const) expect(admitAgentEvent(agentOffline(NOW, [], 'acme:agent-1', reason), undefined, false, GRACE).apply).not.toBeNull();
+    expect(admitAgentEvent(shutdown, undefined, false, 0).apply).toBe(shutdown);
     // The outage is already known (an open site ticket): the stop joins it at once.
-    expect(admitAgentSignal(shutdown, undefined, true, GRACE).apply).toBe(shutdown);
-    expect(admitAgentSignal(raised('jam', NOW), held.stop!, false, GRACE)).toEqual({ apply: raised('jam', NOW), stop: undefined });
+    expect(admitAgentEvent(shutdown, undefined, true, GRACE).apply).toBe(shutdown);
+    expect(admitAgentEvent(raised('jam', NOW), held.stop!, false, GRACE)).toEqual({ apply: raised('jam', NOW), stop: undefined });
   });
 });
 
@@ -72,12 +71,12 @@ describe('planned stops in the ticket service', () => {
       const repo = await make();
       const svc = service(repo, clock, notices);
 
-      await svc.handleSignal(agentOffline(clock.now(), ['dev-1'], 'acme:agent-1', 'shutdown'));
+      await svc.handleEvent(agentOffline(clock.now(), ['dev-1'], 'acme:agent-1', 'shutdown'));
       expect(await repo.active()).toEqual([]);
       expect(await repo.plannedStops()).toHaveLength(1);
       clock.advance(2 * MIN);
       await settle();
-      await svc.handleSignal(online(clock.now()));
+      await svc.handleEvent(agentOnline(clock.now()));
       expect(await repo.plannedStops()).toEqual([]);
       clock.advance(2 * GRACE);
       await settle();
@@ -85,7 +84,7 @@ describe('planned stops in the ticket service', () => {
       expect(notices).toEqual([]);
 
       const stoppedAt = clock.now();
-      await svc.handleSignal(agentOffline(stoppedAt, ['dev-1', 'dev-2'], 'acme:agent-1', 'shutdown'));
+      await svc.handleEvent(agentOffline(stoppedAt, ['dev-1', 'dev-2'], 'acme:agent-1', 'shutdown'));
       clock.advance(GRACE - 1);
       await settle();
       expect(await repo.active()).toEqual([]);
@@ -105,7 +104,7 @@ describe('planned stops in the ticket service', () => {
     const notices: Notice[] = [];
     const repo = new InMemoryTicketRepository();
     const svc = service(repo, clock, notices);
-    await svc.handleSignal(agentOffline(clock.now(), ['dev-1'], 'acme:agent-1', 'will'));
+    await svc.handleEvent(agentOffline(clock.now(), ['dev-1'], 'acme:agent-1', 'will'));
     expect((await repo.active()).map((t) => [t.key, t.openedAt])).toEqual([['agent:acme:agent-1', clock.now()]]);
     expect(notices.map((n) => n.kind)).toEqual(['ticket.opened']);
   });

@@ -128,7 +128,7 @@ describe('tickets per fault identity (code + subunit)', () => {
     w.signal(raised('jam', MON_0900, { device: device('d2') }));
     w.signal(unreachable(MON_0900, device('d3')));
     w.signal(raised('printhead.fault', MON_0900, { device: device('d4'), contractId: 'software-5level' }));
-    w.signal({ ...raised('printhead.fault', MON_0900, { device: device('d5'), contractId: 'software-5level' }), queue: 'ink-head' });
+    w.signal(raised('printhead.fault', MON_0900, { device: device('d5'), contractId: 'software-5level', queue: 'ink-head' }));
     expect(w.all().map((t) => [t.device?.id, t.queue])).toEqual([
       ['d1', 'ink-head'],
       ['d2', 'general'],

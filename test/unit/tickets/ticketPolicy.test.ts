@@ -3,7 +3,7 @@ import { openManualTicket } from '../../../server/tickets/ticketOpening.js';
 import { nextDue } from '../../../server/tickets/ticketTimers.js';
 import { presetContract } from '../../../server/sla/presets.js';
 import { DEFAULT_POLICY } from '../../../server/tickets/ticketPolicy.js';
-import { agentOffline, at, cleared, contextFactory, customer, DAY, device, HOUR, local, MIN, raised, SITE, unreachable, World } from './fixtures.js';
+import { agentOffline, agentOnline, at, cleared, contextFactory, customer, DAY, device, HOUR, local, MIN, raised, SITE, unreachable, World } from './fixtures.js';
 
 const MON_0900 = at('2026-03-02T09:00');
 
@@ -132,7 +132,7 @@ describe('ticket policy: automatic tickets from fleet signals', () => {
     w.signal(unreachable(MON_0900 + 4 * MIN, device('dev-9'), 'acme:agent-2'));
     expect(w.all().map((x) => x.key)).toEqual(['agent:acme:agent-1', 'device:dev-9:device.unreachable||']);
     // Back online: resolved after the quiet period.
-    w.signal({ kind: 'agent.online', at: MON_0900 + HOUR, agentId: 'acme:agent-1' });
+    w.signal(agentOnline(MON_0900 + HOUR));
     w.tick(MON_0900 + HOUR + DEFAULT_POLICY.quietPeriodMs);
     expect(w.get('T1')).toMatchObject({ status: 'resolved', resolution: 'byDevice' });
   });

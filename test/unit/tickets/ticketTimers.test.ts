@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyAction } from '../../../server/tickets/ticketActions.js';
 import { DEFAULT_POLICY } from '../../../server/tickets/ticketPolicy.js';
-import { applySignal } from '../../../server/tickets/ticketSignals.js';
+import { applyFleetEvent } from '../../../server/tickets/ticketFleetEvents.js';
 import { nextDue, tickTicket, ticketTimers } from '../../../server/tickets/ticketTimers.js';
 import type { Ticket } from '../../../server/tickets/ticket.js';
 import { presetContract } from '../../../server/sla/presets.js';
@@ -36,18 +36,18 @@ function walk(start: Ticket, limit = 30): string[] {
 
 describe('ticket timers', () => {
   it('an untouched critical jam: reaction warning, breach, then no more timers', () => {
-    const t = applySignal(raised('jam', MON_0900), [], ctx(MON_0900)).tickets[0]!;
+    const t = applyFleetEvent(raised('jam', MON_0900), [], ctx(MON_0900)).tickets[0]!;
     expect(walk(t)).toEqual(['sla', 'sla']);
   });
 
   it('a cleared fault: resolved by device after the quiet period, closed after the reopen window', () => {
-    const open = applySignal(raised('door.open', MON_0900, { impact: 'low' }), [], ctx(MON_0900)).tickets[0]!;
-    const quiet = applySignal(cleared('door.open', MON_0900 + MIN), [open], ctx(MON_0900 + MIN)).tickets[0]!;
+    const open = applyFleetEvent(raised('door.open', MON_0900, { impact: 'low' }), [], ctx(MON_0900)).tickets[0]!;
+    const quiet = applyFleetEvent(cleared('door.open', MON_0900 + MIN), [open], ctx(MON_0900 + MIN)).tickets[0]!;
     expect(walk(quiet)).toEqual(['resolveByDevice', 'closeAfterReopenWindow']);
   });
 
   it('waiting for the customer: two contact attempts, then closed without an answer (§2)', () => {
-    const open = applySignal(raised('jam', MON_0900, { contractId: 'software-5level' }), [], ctx(MON_0900)).tickets[0]!;
+    const open = applyFleetEvent(raised('jam', MON_0900, { contractId: 'software-5level' }), [], ctx(MON_0900)).tickets[0]!;
     const waiting = applyAction(open, { type: 'waitForCustomer', by: 'jan', question: 'which tray?' }, ctx(MON_0900 + MIN)).tickets[0]!;
     expect(walk(waiting).filter((r) => r !== 'sla')).toEqual(['contactAttempt', 'contactAttempt', 'closeWithoutAnswer']);
   });

@@ -33,11 +33,11 @@ async function setup() {
 describe('ticket unique keys', () => {
   it('an open ticket holds one key per fault it carries; resolved, closed and invalid values none', async () => {
     const { clock, svc, repo } = await setup();
-    await svc.handleSignal(raised('paper.empty', clock.now()));
+    await svc.handleEvent(raised('paper.empty', clock.now()));
     clock.advance(MIN);
     // Same category within the related window: joins the first ticket, which then carries two faults.
-    await svc.handleSignal(raised('paper.low', clock.now()));
-    await svc.handleSignal(agentOffline(clock.now(), ['dev-9']));
+    await svc.handleEvent(raised('paper.low', clock.now()));
+    await svc.handleEvent(agentOffline(clock.now(), ['dev-9']));
     const tickets = await repo.active();
     expect(tickets.map((t) => ticketUniqueKeys(t).sort()).sort()).toEqual([['open:device:dev-1|paper.empty||', 'open:device:dev-1|paper.low||'], ['open:site:acme:agent-1|agent.offline||']]);
     const device1 = tickets.find((t) => t.kind === 'device')!;
@@ -53,15 +53,15 @@ describe('ticket unique keys', () => {
 
   it('two cartridges of one device carry two keys: one open ticket per device and fault, not per code', async () => {
     const { clock, svc, repo } = await setup();
-    await svc.handleSignal(raised('toner.empty', clock.now(), { subunit: { group: 'markerSupplies', index: 2, name: 'Cyan' } }));
-    await svc.handleSignal(raised('toner.empty', clock.now(), { subunit: { group: 'markerSupplies', index: 3, name: 'Magenta' } }));
+    await svc.handleEvent(raised('toner.empty', clock.now(), { subunit: { group: 'markerSupplies', index: 2, name: 'Cyan' } }));
+    await svc.handleEvent(raised('toner.empty', clock.now(), { subunit: { group: 'markerSupplies', index: 3, name: 'Magenta' } }));
     const [t] = await repo.active();
     expect(ticketUniqueKeys(t).sort()).toEqual(['open:device:dev-1|toner.empty|markerSupplies|2', 'open:device:dev-1|toner.empty|markerSupplies|3']);
   });
 
   it('the journaled store refuses a second open ticket for the same device and fault code', async () => {
     const { clock, svc, repo } = await setup();
-    await svc.handleSignal(raised('jam', clock.now(), { device: device('dev-4') }));
+    await svc.handleEvent(raised('jam', clock.now(), { device: device('dev-4') }));
     const [first] = await repo.active();
     const copy: Ticket = { ...first!, id: 'T999999' };
     const err = await repo.transaction((s) => s.put(copy)).catch((e: unknown) => e);

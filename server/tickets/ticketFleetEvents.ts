@@ -1,42 +1,61 @@
 /**
- * Fleet signals on tickets (ticketPolicy.ts core): faults raised and cleared on a device (by
- * fault identity), devices unreachable and back, agents offline and online.
+ * Fleet events on tickets (ticketPolicy.ts core): faults raised and cleared on a device (by fault
+ * identity), devices unreachable and back, agents offline and online. The rules read the fleet
+ * event itself (server/events/fleetEvents.ts, the one shape of a fleet change); a ticket records
+ * customer, site, device and evidence from it (ticketRefs.ts).
  */
 import { faultKey, type FaultIdentity } from '../../shared/faultIdentity.js';
 import { FAULTS, type FaultCode } from '../../shared/faults.js';
+import type { AgentOfflineEvent, DeviceContext, DeviceUnreachableEvent, FaultRaisedEvent, FleetEvent } from '../events/fleetEvents.js';
+import type { ImpactResult } from '../impact/impactRules.js';
 import { IMPACT_RANK } from '../sla/contract.js';
-import type { AgentOfflineSignal, DeviceUnreachableSignal, FaultRaisedSignal, FleetSignal } from './fleetSignals.js';
-import { isFault, isOpen, ticketFaultLabel, type Ticket } from './ticket.js';
+import { isFault, isOpen, ticketFaultLabel, type FaultEvidence, type Ticket } from './ticket.js';
 import { faultOf, openTicket } from './ticketOpening.js';
 import { canReopen, log, reopen, retarget, SYSTEM, ticketContract, type NoticeDraft, type PolicyContext, type PolicyOutcome } from './ticketPolicy.js';
+import { agentKey, customerRef, deviceRef, faultEvidence, ms, siteRef } from './ticketRefs.js';
 
 function deviceKey(deviceId: string, fault: FaultIdentity): string {
   return `device:${deviceId}:${faultKey(fault)}`;
 }
 
-function siteKey(agentId: string): string {
-  return `agent:${agentId}`;
+/** The key of an agent's site ticket (`agent:<tenant>:<agentId>`). */
+export function siteKey(tenant: string, agentId: string): string {
+  return `agent:${agentKey(tenant, agentId)}`;
 }
 
 /**
- * Applies one fleet signal. `tickets` must hold every non-closed ticket of the signal's device
- * (for agent signals: of the agent); others are ignored.
+ * Applies one fleet event. `tickets` must hold every non-closed ticket of the event's device
+ * (for agent events: of the agent); others are ignored.
  */
-export function applySignal(signal: FleetSignal, tickets: readonly Ticket[], ctx: PolicyContext): PolicyOutcome {
-  switch (signal.kind) {
-    case 'fault.raised':
-      return faultRaised(signal, tickets, ctx);
-    case 'fault.cleared':
-      return faultCleared(signal.deviceId, signal, signal.clearedAt, tickets, ctx);
-    case 'device.unreachable':
-      return deviceUnreachable(signal, tickets, ctx);
-    case 'device.reachable':
-      return faultCleared(signal.deviceId, { code: 'device.unreachable' }, signal.since, tickets, ctx);
-    case 'agent.offline':
-      return agentOffline(signal, tickets, ctx);
-    case 'agent.online':
-      return agentOnline(signal.agentId, signal.at, tickets, ctx);
+export function applyFleetEvent(event: FleetEvent, tickets: readonly Ticket[], ctx: PolicyContext): PolicyOutcome {
+  switch (event.type) {
+    case 'faultRaised':
+      return faultRaised(raiseOf(event), tickets, ctx);
+    case 'faultCleared':
+      return faultCleared(event.device.deviceKey, event.fault, ms(event.clearedAt), tickets, ctx);
+    case 'deviceUnreachable':
+      return deviceUnreachable(event, tickets, ctx);
+    case 'deviceReachable':
+      return faultCleared(event.device.deviceKey, { code: 'device.unreachable' }, ms(event.since), tickets, ctx);
+    case 'agentOffline':
+      return agentOffline(event, tickets, ctx);
+    case 'agentOnline':
+      return agentOnline(agentKey(event.agent.tenant, event.agent.agentId), ms(event.at), tickets, ctx);
   }
+}
+
+/** A fault raised on a device: from a faultRaised event, or an unreachable device's own fault. */
+interface Raise {
+  readonly device: DeviceContext;
+  /** Identity, with the subunit's name for labels. */
+  readonly fault: FaultIdentity;
+  readonly firstSeen: number;
+  readonly impact: ImpactResult;
+  readonly evidence: FaultEvidence;
+}
+
+function raiseOf(e: FaultRaisedEvent): Raise {
+  return { device: e.device, fault: e.fault, firstSeen: ms(e.firstSeen), impact: e.impact, evidence: faultEvidence(e.fault, e.evidence) };
 }
 
 /**
@@ -49,25 +68,28 @@ function related(a: FaultCode, b: FaultCode): boolean {
   return a === 'unclassified' || b === 'unclassified' || FAULTS[a].category === FAULTS[b].category;
 }
 
-function faultRaised(s: FaultRaisedSignal, tickets: readonly Ticket[], ctx: PolicyContext): PolicyOutcome {
-  const mine = tickets.filter((t) => t.kind === 'device' && t.device?.id === s.device.id && t.status !== 'closed');
-  const label = ticketFaultLabel({ code: s.code, subunit: s.subunit ?? null }, 'en');
+function faultRaised(r: Raise, tickets: readonly Ticket[], ctx: PolicyContext): PolicyOutcome {
+  const device = deviceRef(r.device);
+  const code = r.fault.code;
+  const mine = tickets.filter((t) => t.kind === 'device' && t.device?.id === device.id && t.status !== 'closed');
+  const label = ticketFaultLabel({ code, subunit: r.fault.subunit ?? null }, 'en');
+  const held = () => faultOf({ ...r.fault, firstSeen: r.firstSeen, impact: r.impact.level, impactRule: r.impact.explanation, evidence: r.evidence }, device.id, ctx.now);
   // 1. The same fault already has a live (or recently resolved) ticket.
-  const same = mine.filter((t) => t.faults.some((f) => isFault(f, s.device.id, s)));
+  const same = mine.filter((t) => t.faults.some((f) => isFault(f, device.id, r.fault)));
   const live = same.find((t) => isOpen(t));
-  if (live) return followFaults(repeatFault(live, s, ctx), ctx, []);
+  if (live) return followFaults(repeatFault(live, device.id, r, ctx), ctx, []);
   const recent = same.filter((t) => canReopen(t, ctx)).sort((a, b) => b.resolvedAt! - a.resolvedAt!)[0];
   if (recent) {
-    const r = reopen(repeatFault(recent, s, ctx), ctx, `${label} back within the reopen window`);
-    return followFaults(r.ticket, ctx, [r.notice]);
+    const reopened = reopen(repeatFault(recent, device.id, r, ctx), ctx, `${label} back within the reopen window`);
+    return followFaults(reopened.ticket, ctx, [reopened.notice]);
   }
   // 2. A related fault of the device on a ticket opened within the window: join.
   const joinable = mine
     // Proactive supply orders (supplyOrderPolicy.ts) are not faults: nothing joins them.
-    .filter((t) => isOpen(t) && t.supplyOrder === undefined && ctx.now - t.openedAt <= ctx.config.relatedWindowMs && t.faults.some((f) => f.deviceId === s.device.id && related(f.code, s.code)))
+    .filter((t) => isOpen(t) && t.supplyOrder === undefined && ctx.now - t.openedAt <= ctx.config.relatedWindowMs && t.faults.some((f) => f.deviceId === device.id && related(f.code, code)))
     .sort((a, b) => a.openedAt - b.openedAt)[0];
   if (joinable) {
-    const joined = log({ ...joinable, faults: [...joinable.faults, faultOf(s, s.device.id, ctx.now)], quietSince: null }, ctx.now, SYSTEM, 'fault joined', `related fault ${label} (${s.code}) joined`);
+    const joined = log({ ...joinable, faults: [...joinable.faults, held()], quietSince: null }, ctx.now, SYSTEM, 'fault joined', `related fault ${label} (${code}) joined`);
     const notice: NoticeDraft = { kind: 'ticket.joined', ticketId: joinable.id, at: ctx.now, detail: `${label} joined ${joinable.id}` };
     return followFaults(joined, ctx, [notice]);
   }
@@ -75,20 +97,20 @@ function faultRaised(s: FaultRaisedSignal, tickets: readonly Ticket[], ctx: Poli
   const { ticket, notice } = openTicket(
     {
       kind: 'device',
-      key: deviceKey(s.device.id, s),
-      title: `${label} on ${s.device.model ?? s.device.id} at ${s.site.name}`,
+      key: deviceKey(device.id, r.fault),
+      title: `${label} on ${device.model ?? device.id} at ${r.device.siteName}`,
       channel: 'monitoring',
-      customer: s.customer,
-      site: s.site,
-      agentId: s.agentId,
-      device: s.device,
-      affectedDevices: [s.device.id],
-      fault: faultOf(s, s.device.id, ctx.now),
-      impact: s.impact,
-      impactRule: s.impactRule,
-      firstSeen: s.firstSeen,
-      level: s.level,
-      queue: s.queue,
+      customer: customerRef(r.device.customer, ctx.defaultContractId),
+      site: siteRef(r.device.siteId, r.device.siteName),
+      agentId: agentKey(r.device.tenant, r.device.agentId),
+      device,
+      affectedDevices: [device.id],
+      fault: held(),
+      impact: r.impact.level,
+      impactRule: r.impact.explanation,
+      firstSeen: r.firstSeen,
+      level: r.impact.contractPriority,
+      queue: r.impact.queue,
       by: SYSTEM,
     },
     ctx,
@@ -97,15 +119,15 @@ function faultRaised(s: FaultRaisedSignal, tickets: readonly Ticket[], ctx: Poli
 }
 
 /** The fault was raised again: refresh its evidence and impact; if it had cleared, it is back (flap). */
-function repeatFault(t: Ticket, s: FaultRaisedSignal, ctx: PolicyContext): Ticket {
+function repeatFault(t: Ticket, deviceId: string, r: Raise, ctx: PolicyContext): Ticket {
   let back = false;
   const faults = t.faults.map((f) => {
-    if (!isFault(f, s.device.id, s)) return f;
+    if (!isFault(f, deviceId, r.fault)) return f;
     back = back || !f.active;
-    return { ...f, active: true, clearedAt: null, lastRaisedAt: ctx.now, occurrences: f.occurrences + 1, impact: s.impact, impactRule: s.impactRule, evidence: s.evidence };
+    return { ...f, active: true, clearedAt: null, lastRaisedAt: ctx.now, occurrences: f.occurrences + 1, impact: r.impact.level, impactRule: r.impact.explanation, evidence: r.evidence };
   });
   const next = { ...t, faults, quietSince: null };
-  return back ? log(next, ctx.now, SYSTEM, 'fault back', `${ticketFaultLabel({ code: s.code, subunit: s.subunit ?? null }, 'en')} raised again after clearing`) : next;
+  return back ? log(next, ctx.now, SYSTEM, 'fault back', `${ticketFaultLabel({ code: r.fault.code, subunit: r.fault.subunit ?? null }, 'en')} raised again after clearing`) : next;
 }
 
 /**
@@ -154,43 +176,35 @@ function faultCleared(deviceId: string, fault: FaultIdentity, clearedAt: number,
   return { tickets: out, notices: [] };
 }
 
-function deviceUnreachable(s: DeviceUnreachableSignal, tickets: readonly Ticket[], ctx: PolicyContext): PolicyOutcome {
+function deviceUnreachable(e: DeviceUnreachableEvent, tickets: readonly Ticket[], ctx: PolicyContext): PolicyOutcome {
+  const deviceId = e.device.deviceKey;
   // While the site's agent is offline, an unreachable device is part of that outage.
-  const site = tickets.find((t) => t.kind === 'site' && t.key === siteKey(s.agentId) && isOpen(t));
+  const site = tickets.find((t) => t.kind === 'site' && t.key === siteKey(e.device.tenant, e.device.agentId) && isOpen(t));
   if (site) {
-    if (site.affectedDevices.includes(s.device.id)) return { tickets: [], notices: [] };
-    return { tickets: [log({ ...site, affectedDevices: [...site.affectedDevices, s.device.id] }, ctx.now, SYSTEM, 'device joined', `${s.device.id} unreachable during the site outage`)], notices: [] };
+    if (site.affectedDevices.includes(deviceId)) return { tickets: [], notices: [] };
+    return { tickets: [log({ ...site, affectedDevices: [...site.affectedDevices, deviceId] }, ctx.now, SYSTEM, 'device joined', `${deviceId} unreachable during the site outage`)], notices: [] };
   }
-  return faultRaised(
-    {
-      kind: 'fault.raised',
-      at: s.at,
-      agentId: s.agentId,
-      customer: s.customer,
-      site: s.site,
-      device: s.device,
-      code: 'device.unreachable',
-      firstSeen: s.since,
-      impact: s.impact,
-      impactRule: s.impactRule,
-      level: s.level,
-      queue: s.queue,
-      evidence: s.evidence,
-    },
-    tickets,
-    ctx,
-  );
+  const evidence = faultEvidence(undefined, undefined, `${e.consecutiveFailures} failed polls; last error: ${e.lastError}`);
+  return faultRaised({ device: e.device, fault: { code: 'device.unreachable' }, firstSeen: ms(e.since), impact: e.impact, evidence }, tickets, ctx);
 }
 
-function agentOffline(s: AgentOfflineSignal, tickets: readonly Ticket[], ctx: PolicyContext): PolicyOutcome {
-  const key = siteKey(s.agentId);
+function agentOffline(e: AgentOfflineEvent, tickets: readonly Ticket[], ctx: PolicyContext): PolicyOutcome {
+  const agentId = agentKey(e.agent.tenant, e.agent.agentId);
+  const key = siteKey(e.agent.tenant, e.agent.agentId);
+  const since = ms(e.at);
+  const deviceIds = e.devices.map((d) => d.deviceKey);
+  // A clean stop reaches the rules only once its grace ran out (plannedStops.ts) or to join a known outage.
+  const message =
+    e.reason === 'shutdown'
+      ? `agent stopped cleanly at ${e.at} and not back within the grace; ${deviceIds.length} devices unmonitored`
+      : `agent offline (${e.reason}); ${deviceIds.length} devices unmonitored`;
   const mine = tickets.filter((t) => t.key === key && t.status !== 'closed');
   const live = mine.find((t) => isOpen(t));
-  const fault = faultOf({ code: 'agent.offline', firstSeen: s.since, impact: s.impact, impactRule: s.impactRule, evidence: s.evidence }, s.agentId, ctx.now);
+  const fault = faultOf({ code: 'agent.offline', firstSeen: since, impact: e.impact.level, impactRule: e.impact.explanation, evidence: { message } }, agentId, ctx.now);
   const raise = (t: Ticket): Ticket => ({
     ...t,
     quietSince: null,
-    affectedDevices: [...new Set([...t.affectedDevices, ...s.deviceIds])],
+    affectedDevices: [...new Set([...t.affectedDevices, ...deviceIds])],
     faults: t.faults.map((f) => (f.code === 'agent.offline' ? { ...f, active: true, clearedAt: null, lastRaisedAt: ctx.now, occurrences: f.occurrences + (f.active ? 0 : 1) } : f)),
   });
   if (live) {
@@ -207,19 +221,19 @@ function agentOffline(s: AgentOfflineSignal, tickets: readonly Ticket[], ctx: Po
     {
       kind: 'site',
       key,
-      title: `Monitoring agent ${s.agentId} offline at ${s.site.name} (${s.deviceIds.length} devices)`,
+      title: `Monitoring agent ${agentId} offline at ${e.agent.siteName} (${deviceIds.length} devices)`,
       channel: 'monitoring',
-      customer: s.customer,
-      site: s.site,
-      agentId: s.agentId,
+      customer: customerRef(e.agent.customer, ctx.defaultContractId),
+      site: siteRef(e.agent.siteId, e.agent.siteName),
+      agentId,
       device: null,
-      affectedDevices: s.deviceIds,
+      affectedDevices: deviceIds,
       fault,
-      impact: s.impact,
-      impactRule: s.impactRule,
-      firstSeen: s.since,
-      level: s.level,
-      queue: s.queue,
+      impact: e.impact.level,
+      impactRule: e.impact.explanation,
+      firstSeen: since,
+      level: e.impact.contractPriority,
+      queue: e.impact.queue,
       by: SYSTEM,
     },
     ctx,
@@ -230,7 +244,7 @@ function agentOffline(s: AgentOfflineSignal, tickets: readonly Ticket[], ctx: Po
 function agentOnline(agentId: string, at: number, tickets: readonly Ticket[], ctx: PolicyContext): PolicyOutcome {
   const out: Ticket[] = [];
   for (const t of tickets) {
-    if (t.key !== siteKey(agentId) || !isOpen(t)) continue;
+    if (t.key !== `agent:${agentId}` || !isOpen(t)) continue;
     if (!t.faults.some((f) => f.active)) continue;
     const faults = t.faults.map((f) => ({ ...f, active: false, clearedAt: at }));
     out.push(log({ ...t, faults, quietSince: ctx.now }, ctx.now, SYSTEM, 'fault cleared', `agent ${agentId} back online; resolves after the quiet period`));
