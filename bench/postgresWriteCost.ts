@@ -115,7 +115,7 @@ try {
   const b = await measure(store, TICKETS * 4, async () => {
     for (let i = 0; i < TICKETS; i++) {
       clock.advance(MIN);
-      const opened = await svc.handleSignal(raised('jam', clock.now(), { device: device(`dev-${i}`) }));
+      const opened = await svc.handleEvent(raised('jam', clock.now(), { device: device(`dev-${i}`) }));
       const id = opened.tickets[0]!.id;
       await svc.act(id, { type: 'acknowledge', by: 'jan' });
       await svc.act(id, { type: 'resolve', by: 'jan', solution: 'paper path cleaned' });

@@ -6,7 +6,7 @@
 import type { Logger } from '../shared/logging.js';
 import type { Clock } from '../shared/clock.js';
 import { startServer, type RunningServer } from './server.js';
-import type { ServerConfig } from './serverConfig.js';
+import { ticketPolicyOf, type ServerConfig } from './serverConfig.js';
 import { ContractError } from './sla/contract.js';
 import { contractCatalogue } from './sla/contractCatalogue.js';
 import type { Notice } from './tickets/ticketPolicy.js';
@@ -112,10 +112,13 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
         clock,
         contractFor: (id, version) => liveCatalogue.get(id, version),
         defaultContractId: config.tickets.defaultContract,
+        policy: ticketPolicyOf(config.tickets),
         logger: logger.child({ component: 'tickets' }),
+        // Notifications are queued in the unit of work that changed the ticket; after its commit they are sent.
+        noticesIn: (tx, notices) => notifier.queueIn(tx, notices),
         onNotice: (n) => {
           live.ticketNotice(n);
-          notifier.accept(n);
+          notifier.queued();
           onNotice?.(n);
         },
         // Tickets changed here may be due before the leader's next wake-up: tell it (server/cluster).

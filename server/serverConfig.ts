@@ -13,11 +13,14 @@ import { BrokerConnection, ByteSize, Duration, LogSettings } from '../shared/con
 import { Host, isLoopbackHost } from '../shared/config/network.js';
 import { unknownContractReferences } from './catalogue/catalogueRecords.js';
 import { PRESET_IDS } from './sla/presets.js';
+import type { TicketPolicyConfig } from './tickets/ticketPolicy.js';
 import { loadConfig, type LoadOptions } from '../shared/config/loader.js';
 import { FleetSettings } from './fleet/fleetModel.js';
 import { DEFAULT_IMPACT_SETTINGS, ImpactSettings } from './impact/impactRules.js';
 import { NotificationSettings } from './notifications/notificationSettings.js';
 import { ContractsSettings } from './sla/contractCatalogue.js';
+
+const DAY_MS = 86_400_000;
 
 /** 0 = any free port (tests); otherwise 1-65535. */
 const Port = z.number().int().min(0).max(65535);
@@ -179,6 +182,15 @@ export const ServerConfig = z.strictObject({
     .strictObject({
       /** Contract of customers whose `fleet.customers.<id>.contract` is not set. */
       defaultContract: z.string().min(1).max(64).default('device-vendor'),
+      // The ticket rule windows (server/tickets/ticketPolicy.ts DEFAULT_POLICY, docs/tickets-and-sla.md).
+      /** Every fault of a ticket must stay cleared this long before the device resolves it (flap damping). */
+      quietPeriod: Duration.prefault('15m').refine((ms) => ms <= 7 * DAY_MS, 'at most 7d'),
+      /** A fault back within this long after the resolution reopens the ticket; afterwards it closes. */
+      reopenWindow: Duration.prefault('24h').refine((ms) => ms <= 90 * DAY_MS, 'at most 90d'),
+      /** A related fault of the device joins a ticket opened less than this long ago. */
+      relatedWindow: Duration.prefault('10m').refine((ms) => ms <= 7 * DAY_MS, 'at most 7d'),
+      /** An agent that stopped cleanly (planned stop) opens a ticket only when not back within this long. */
+      agentOfflineGrace: Duration.prefault('5m').refine((ms) => ms <= DAY_MS, 'at most 1d'),
     })
     .prefault({}),
   /** Several instances of one installation (server/cluster, docs/scale-out.md); inert with lowdb storage. */
@@ -201,6 +213,11 @@ export const ServerConfig = z.strictObject({
   }
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
+
+/** The ticket policy windows of a server.yaml, in milliseconds. */
+export function ticketPolicyOf(tickets: ServerConfig['tickets']): TicketPolicyConfig {
+  return { quietPeriodMs: tickets.quietPeriod, reopenWindowMs: tickets.reopenWindow, relatedWindowMs: tickets.relatedWindow, agentOfflineGraceMs: tickets.agentOfflineGrace };
+}
 
 export function loadServerConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env, extra: Omit<LoadOptions, 'file' | 'env' | 'envPrefix'> = {}): ServerConfig {
   return loadConfig(ServerConfig, { ...extra, ...(file !== undefined ? { file } : {}), env, envPrefix: 'FLEETDESK_SERVER' });

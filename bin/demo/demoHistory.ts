@@ -22,7 +22,7 @@ import { HISTORY_COLLECTIONS, counterPoints, pointsOf, recordCounters, recordLev
 import { supplyMeta } from '../../server/history/historyRecorder.js';
 import type { ServerApp } from '../../server/serverApp.js';
 import { contractCatalogue } from '../../server/sla/contractCatalogue.js';
-import type { PolicyOutcome } from '../../server/tickets/ticketPolicy.js';
+import type { ServiceOutcome } from '../../server/tickets/ticketService.js';
 
 const HOUR = 3_600_000;
 /** Working days between the backfilled cartridge's installation and now, at least. */
@@ -111,7 +111,7 @@ export async function seedDemoHistory(o: DemoHistoryOptions, devices: readonly D
       .map((x) => x.id),
   );
   // Order tickets opened by the backfill: notices and timers once its unit committed.
-  let settled: PolicyOutcome[] = [];
+  let settled: ServiceOutcome[] = [];
   await o.app.server.repo.transaction(async (tx) => {
     settled = [];
     for (const d of devices) {

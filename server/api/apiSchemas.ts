@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { Counters, DeviceStatus, Fault, Identity, InputTray, Protocol, Supply } from '../../shared/snapshot.js';
 import { Impact, Tier } from '../sla/contract.js';
-import { Ticket, TicketStatus } from '../tickets/ticket.js';
+import { Ticket, TicketFault, ticketFaultLabel, TicketStatus } from '../tickets/ticket.js';
 
 export const Device = z
   .object({
@@ -95,6 +95,15 @@ export const TicketSummary = z
   })
   .meta({ id: 'TicketSummary' });
 
-export const TicketDetail = Ticket.meta({ id: 'Ticket' });
+/** A ticket fault as the API shows it: its stored fields with a technician's label, e.g. "Toner empty — Magenta Cartridge". */
+export const TicketFaultDetail = TicketFault.extend({ label: z.strictObject({ en: z.string(), pl: z.string() }) }).meta({ id: 'TicketFault' });
+
+export const TicketDetail = Ticket.extend({ faults: z.array(TicketFaultDetail) }).meta({ id: 'Ticket' });
+export type TicketDetail = z.infer<typeof TicketDetail>;
+
+/** The API view of a ticket: each fault labelled in both dashboard languages. */
+export function ticketDetail(t: Ticket): TicketDetail {
+  return { ...t, faults: t.faults.map((f) => ({ ...f, label: { en: ticketFaultLabel(f, 'en'), pl: ticketFaultLabel(f, 'pl') } })) };
+}
 
 export const ok204 = z.null().describe('no content');

@@ -10,10 +10,8 @@
  * clients; each instance publishes only what it changed itself, so nothing arrives twice.
  *
  * Every event carries the customer it belongs to (and, for tickets, the assignee), so filtering
- * uses the same rules as the REST routes (server/auth/access.ts). Ticket notices carry only the
- * ticket id: the ticket is read in a transaction of its own, queued after the one that changed
- * it, so the update reflects the committed ticket. A closed ticket is already archived: its last
- * known customer/assignee (remembered, bounded) decides; unknown ones go to vendor roles only.
+ * uses the same rules as the REST routes (server/auth/access.ts). Ticket notices carry the facts of
+ * their ticket as the committed change left it (server/tickets/ticketFacts.ts): nothing is read back.
  *
  * Clients are bounded: an event goes to a client only while its socket buffer holds less than
  * `maxBufferedBytes`; a slower client is disconnected (it reconnects with Last-Event-ID and gets
@@ -123,7 +121,6 @@ function fleetData(e: FleetEvent): unknown {
 export class LiveUpdates {
   private readonly clients = new Set<Client>();
   private readonly recent: LiveEvent[] = [];
-  private readonly ticketOwners = new Map<string, { customerId: string; assignee: string | null }>();
   private nextId = 1;
   private closed = false;
   readonly heartbeatMs: number;
@@ -149,29 +146,14 @@ export class LiveUpdates {
   /** For TicketService's `onNotice`: never throws, never blocks the ticket engine. */
   ticketNotice(n: Notice): void {
     if (this.closed) return;
-    this.o.repo
-      .transaction((tx) => tx.get<Ticket>('tickets', n.ticketId))
-      .then((t) => {
-        if (t) this.rememberOwner(t);
-        const owner = this.ticketOwners.get(n.ticketId);
-        const summary = t
-          ? { id: t.id, status: t.status, impact: t.impact, queue: t.queue, assignee: t.assignee, customerId: t.customer.id, deviceKey: t.device?.id ?? null, deadlineAt: activeDeadline(t), title: t.title }
-          : { id: n.ticketId, status: 'closed' };
-        this.publish(n.kind, owner?.customerId ?? null, { assignee: owner?.assignee ?? null }, { kind: n.kind, ticketId: n.ticketId, at: n.at, detail: n.detail, ticket: summary });
-      })
-      .catch((err: unknown) => this.o.logger?.warn({ err, ticketId: n.ticketId }, 'live update of a ticket notice failed'));
+    const t = n.ticket;
+    const summary = { id: t.id, status: t.status, impact: t.impact, queue: t.queue, assignee: t.assignee, customerId: t.customer.id, deviceKey: t.device?.id ?? null, deadlineAt: t.deadlineAt, title: t.title };
+    this.publish(n.kind, t.customer.id, { assignee: t.assignee }, { kind: n.kind, ticketId: n.ticketId, at: n.at, detail: n.detail, ticket: summary });
   }
 
   /** After an API action: the ticket's new state for live views (no notice for e.g. comments). */
   ticketChanged(t: Ticket, action: string): void {
-    this.rememberOwner(t);
     this.publish('ticket.updated', t.customer.id, { assignee: t.assignee }, { ticketId: t.id, action, status: t.status, assignee: t.assignee, deadlineAt: activeDeadline(t), revision: t.revision });
-  }
-
-  private rememberOwner(t: Ticket): void {
-    this.ticketOwners.delete(t.id);
-    this.ticketOwners.set(t.id, { customerId: t.customer.id, assignee: t.assignee });
-    if (this.ticketOwners.size > 50_000) this.ticketOwners.delete(this.ticketOwners.keys().next().value as string);
   }
 
   publish(type: string, customerId: string | null, ticket: LiveEvent['ticket'], data: unknown): LiveEvent {

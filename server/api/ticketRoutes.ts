@@ -16,11 +16,11 @@ import { canAssign, canSeeTicket, customerScope, ticketViewFor } from '../auth/a
 import type { Principal } from '../auth/apiTokens.js';
 import { WorkChannel } from '../sla/contract.js';
 import { TimeEntry, type Ticket } from '../tickets/ticket.js';
-import type { TicketAction } from '../tickets/ticketPolicy.js';
+import type { TicketAction } from '../tickets/ticketActions.js';
 import { ApiError } from './apiErrors.js';
 import { principalOf, requires } from './apiAuth.js';
 import type { ApiContext } from './apiPlugin.js';
-import { TicketDetail, TicketSummary } from './apiSchemas.js';
+import { TicketDetail, ticketDetail, TicketSummary } from './apiSchemas.js';
 import { allOf, PageQuery, pageSchema, paginate, paginateWhere } from './pagination.js';
 import { GroupIndex, SortedView } from './sortedView.js';
 import { queueOrder, summary, TicketFilter, ticketPredicate } from './ticketQuery.js';
@@ -69,12 +69,12 @@ export const ticketRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
     return t;
   };
 
-  const act = async (p: Principal, id: string, action: TicketAction): Promise<Ticket> => {
+  const act = async (p: Principal, id: string, action: TicketAction): Promise<TicketDetail> => {
     const t = await visibleTicket(p, id);
     if (t.status === 'closed') throw new ApiError(409, 'CONFLICT', `ticket ${t.id}: it is closed (closed tickets are history and cannot change)`);
     const next = await ctx.tickets.act(id, action);
     ctx.live.ticketChanged(next, action.type);
-    return next;
+    return ticketViewFor(p, ticketDetail(next));
   };
 
   app.get(
@@ -105,7 +105,7 @@ export const ticketRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
   app.get(
     '/tickets/:id',
     { preValidation: requires('tickets:read'), schema: { tags, summary: 'a ticket with faults (evidence), comments, time entries, history and SLA clocks', params: IdParams, response: { 200: TicketDetail } } },
-    async (req) => ticketViewFor(principalOf(req), await visibleTicket(principalOf(req), req.params.id)),
+    async (req) => ticketViewFor(principalOf(req), ticketDetail(await visibleTicket(principalOf(req), req.params.id))),
   );
 
   for (const [path, spec] of Object.entries(ACTIONS)) {

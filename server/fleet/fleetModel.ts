@@ -199,6 +199,8 @@ export interface DeviceRecord {
   readonly status: DeviceStatus;
   readonly reachable: boolean;
   readonly unreachableSince?: string;
+  /** When the agent last saw it answer again (device.reachable): an older device.unreachable delivered late is ignored. */
+  readonly reachableSince?: string;
   readonly lastError?: string;
   readonly faults: ActiveFault[];
   readonly supplies: Supply[];

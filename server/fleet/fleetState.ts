@@ -4,10 +4,12 @@
  *
  * Ordering: QoS 1 and the agent's outbox may deliver an older snapshot after a newer one; a
  * snapshot or telemetry whose `collectedAt`/`ts` is older than what the device already shows is
- * ignored (`stale`). Events (fault raised/cleared, reachability) are always applied: each is a fact.
+ * ignored (`stale`). Events (fault raised/cleared, reachability) are always applied: each is a fact,
+ * except an outage (device.unreachable) older than the recovery already applied.
  * Timestamps are bounded by the clock-skew window first (clockSkew.ts), so none can freeze a device.
  */
 import type { AgentStatusMessage, DeviceEventMessage, DeviceStateMessage, DeviceTelemetryMessage } from '../../shared/wire/messages.js';
+import { sameFault } from '../../shared/faultIdentity.js';
 import type { Identity } from '../../shared/snapshot.js';
 import type { ActiveFault, AgentRecord, DeviceRecord } from './fleetModel.js';
 import { olderThanStored } from './clockSkew.js';
@@ -56,29 +58,22 @@ function baseDevice(prev: DeviceRecord | undefined, place: Placement, tenant: st
   };
 }
 
-function sameFault(a: { code: string; subunit?: { index?: number; group?: string } | undefined }, b: { code: string; subunit?: { index?: number; group?: string } | undefined }): boolean {
-  return a.code === b.code && a.subunit?.index === b.subunit?.index && a.subunit?.group === b.subunit?.group;
-}
-
 export function applyDeviceState(prev: DeviceRecord | undefined, msg: DeviceStateMessage, place: Placement, now: string): DeviceTransition {
   const snap = msg.snapshot;
   if (prev?.collectedAt !== undefined && olderThanStored(snap.collectedAt, prev.collectedAt, now)) {
     return { device: { ...prev, lastSeen: now }, changes: [], stale: true };
   }
   const base = baseDevice(prev, place, msg.tenant, msg.agentId, msg.deviceId, now, snap.identity);
-  // Keep firstSeen of faults that were already active; new ones start at the snapshot time.
-  const faults: ActiveFault[] = snap.faults.map((f) => {
-    const known = base.faults.find((a) => sameFault(a, f));
-    return { ...f, firstSeen: known?.firstSeen ?? snap.collectedAt };
-  });
+  // `reachable` and `faults` are not taken from the snapshot: they follow the agent's confirmed
+  // events (device.reachable/unreachable, fault.raised/cleared), the very facts tickets follow, so
+  // the fleet view and the ticket queue cannot disagree, and a snapshot that arrives before the
+  // event cannot swallow the change the event carries.
   const device: DeviceRecord = {
     ...base,
     identity: { ...base.identity, ...snap.identity },
     address: snap.address,
     protocols: snap.protocols,
     status: snap.status,
-    reachable: snap.status !== 'unreachable',
-    faults,
     supplies: snap.supplies,
     inputs: snap.inputs,
     counters: snap.counters,
@@ -147,13 +142,15 @@ export function applyDeviceEvent(prev: DeviceRecord | undefined, msg: DeviceEven
     }
     case 'device.unreachable': {
       const base = baseDevice(prev, place, msg.tenant, msg.agentId, msg.deviceId, now, {});
+      // QoS 1 and the outbox may deliver an outage after the recovery that ended it.
+      if (base.reachableSince !== undefined && olderThanStored(e.since, base.reachableSince, now)) return { device: base, changes: [], stale: true };
       const device: DeviceRecord = { ...base, reachable: false, unreachableSince: base.unreachableSince ?? e.since, lastError: e.lastError };
       return { device, changes: base.reachable ? [{ kind: 'unreachable', since: e.since, consecutiveFailures: e.consecutiveFailures, lastError: e.lastError }] : [], stale: false };
     }
     case 'device.reachable': {
       const base = baseDevice(prev, place, msg.tenant, msg.agentId, msg.deviceId, now, {});
       const { unreachableSince: _u, lastError: _l, ...rest } = base;
-      return { device: { ...rest, reachable: true }, changes: base.reachable ? [] : [{ kind: 'reachable', since: e.since }], stale: false };
+      return { device: { ...rest, reachable: true, reachableSince: e.since }, changes: base.reachable ? [] : [{ kind: 'reachable', since: e.since }], stale: false };
     }
     case 'identity.changed': {
       const base = baseDevice(prev, place, msg.tenant, msg.agentId, msg.deviceId, now, e.to);

@@ -20,11 +20,11 @@ import { appendedPinned, HISTORY_COLLECTIONS, levelReadings, pageReadings, suppl
 import type { HistoryRecorder } from '../history/historyRecorder.js';
 import type { Contract } from '../sla/contract.js';
 import { abortsUnitOfWork, type Repository, type Transaction } from '../storage/repository.js';
-import { agentKey } from '../tickets/fleetEventAdapter.js';
+import { agentKey } from '../tickets/ticketRefs.js';
 import { supplyOrderTicketKey } from '../tickets/supplyOrderPolicy.js';
 import type { CustomerRef } from '../tickets/ticket.js';
 import { ticketStoreIn } from '../tickets/ticketRepository.js';
-import type { PolicyOutcome } from '../tickets/ticketPolicy.js';
+import type { ServiceOutcome } from '../tickets/ticketService.js';
 import type { TicketService } from '../tickets/ticketService.js';
 import { decideSupplyOrder, type SupplyOrderRecord } from './proactiveOrders.js';
 import { DEFAULT_FORECAST_SETTINGS, forecastSupply, type ForecastSettings, type SupplyForecast } from './supplyForecast.js';
@@ -108,7 +108,7 @@ export class ForecastService {
       const age = track.forecast === undefined ? Number.POSITIVE_INFINITY : now - track.forecast.computedAt;
       const every = this.o.recomputeAfterMs ?? 3 * 3_600_000;
       if (!update.cut && age < (pinned ? every / 12 : update.appended ? every : 4 * every)) return track;
-      const settle = (outcome: PolicyOutcome) => this.o.afterCommit(tx, () => this.o.tickets.settle(outcome));
+      const settle = (outcome: ServiceOutcome) => this.o.afterCommit(tx, () => this.o.tickets.settle(outcome));
       return (await this.refresh(tx, track, device, now, settle)).track;
     });
   }
@@ -120,7 +120,7 @@ export class ForecastService {
   }
 
   /** Recomputes the forecast of one supply and acts on the order decision; returns the updated track. */
-  async refresh(tx: Transaction, track: SupplyTrack, device: DeviceRecord | undefined, now: number, settle: (outcome: PolicyOutcome) => void): Promise<{ track: SupplyTrack; action: OrderAction }> {
+  async refresh(tx: Transaction, track: SupplyTrack, device: DeviceRecord | undefined, now: number, settle: (outcome: ServiceOutcome) => void): Promise<{ track: SupplyTrack; action: OrderAction }> {
     const contract = this.o.contractOf(track.customerId);
     const counters = await tx.get<CounterTrack>(COUNTERS, track.deviceKey);
     const forecast = forecastSupply({ role: track.role, levels: levelReadings(track), pages: pageReadings(counters), now, clock: this.clockFor(contract) }, this.o.settings ?? DEFAULT_FORECAST_SETTINGS);
@@ -208,13 +208,13 @@ export class ForecastService {
       for (let i = 0; i < ids.length; i += batch) {
         // Counts and ticket outcomes of the attempt that commits only (a unit may be re-run).
         const done = await this.o.repo.transaction(async (tx) => {
-          const outcomes: PolicyOutcome[] = [];
+          const outcomes: ServiceOutcome[] = [];
           const counts = { refreshed: 0, opened: 0, closed: 0 };
           for (const id of ids.slice(i, i + batch)) {
             const track = await tx.get<SupplyTrack>(SUPPLIES, id);
             if (!track) continue;
             try {
-              const mine: PolicyOutcome[] = [];
+              const mine: ServiceOutcome[] = [];
               const r = await tx.savepoint(() => this.refresh(tx, track, undefined, now, (o) => mine.push(o)));
               await tx.put(SUPPLIES, id, r.track);
               outcomes.push(...mine);

@@ -5,9 +5,9 @@
  * PURE and data-driven. The rule table is configuration (server.yaml `impact.rules`, or a
  * version edited through the API: server/catalogue), validated by `ImpactSettings`; rules are tried in order and the first whose conditions all hold decides.
  * The table must end with a catch-all rule, so every classification names the rule that fired
- * (tickets store `ruleId` and the explanation). Routing does not depend on the rule: ink-system,
- * print-head and ink faults (`inkOrHead` in shared/faults.ts) go to the "ink-head" specialist
- * queue, everything else to "general", unless a rule names a queue explicitly.
+ * (tickets store `ruleId` and the explanation). Routing is the contract's (`queues`: its ink/print-head
+ * line, its connectivity line, its default; server/sla/contract.ts `queueFor`), unless a rule
+ * names a queue explicitly: only then does the result carry `queue`.
  *
  * Contracts with their own priority scale (e.g. the five-level scheme of §2) map each impact
  * level to their scale in `impact.contractScales`; the result then carries `contractPriority`.
@@ -145,7 +145,8 @@ export interface ImpactInput {
 
 export interface ImpactResult {
   readonly level: ImpactLevel;
-  readonly queue: Queue;
+  /** Set only by a rule that names a queue; otherwise the contract's queues route the ticket. */
+  readonly queue?: Queue;
   readonly ruleId: string;
   /** One sentence: which rule fired and on what facts. */
   readonly explanation: string;
@@ -184,14 +185,13 @@ function describeFacts(input: ImpactInput): string {
 export type ImpactTable = ImpactSettings & { readonly version?: number };
 
 export function classifyImpact(settings: ImpactTable, input: ImpactInput): ImpactResult {
-  const queue: Queue = FAULTS[input.fault].inkOrHead ? 'ink-head' : 'general';
   const rule = settings.rules.find((r) => ruleMatches(r.when, input));
   // Validation guarantees a final catch-all; this guard only protects hand-built settings.
   if (!rule) throw new Error(`no impact rule matches ${describeFacts(input)}: the rule table must end with a catch-all rule`);
   const scale = input.contract !== undefined ? settings.contractScales[input.contract] : undefined;
   return {
     level: rule.level,
-    queue: rule.queue ?? queue,
+    ...(rule.queue !== undefined ? { queue: rule.queue } : {}),
     ruleId: rule.id,
     explanation: `rule ${rule.id}${settings.version ? ` (impact rules v${settings.version})` : ''} → ${rule.level}: ${describeFacts(input)}`,
     ...(scale ? { contractPriority: scale[rule.level] } : {}),

@@ -23,7 +23,7 @@ import type { Logger } from '../../shared/logging.js';
 import { decodeMessage, type RejectReason } from '../../shared/wire/codec.js';
 import { precompileWireValidators } from '../../shared/wire/compiledValidators.js';
 import type { AgentStatusMessage, DeviceEventMessage, DeviceStateMessage, DeviceTelemetryMessage, WireMessage } from '../../shared/wire/messages.js';
-import type { FleetEvent, FleetEventBus, DeviceContext, AgentContext, CustomerContext } from '../events/fleetEvents.js';
+import type { FleetEventBus, DeviceContext, AgentContext, CustomerContext } from '../events/fleetEvents.js';
 import {
   FLEET_COLLECTIONS,
   agentKey,
@@ -37,7 +37,8 @@ import {
 } from '../fleet/fleetModel.js';
 import { boundTimestamps } from '../fleet/clockSkew.js';
 import { applyAgentStatus, applyDeviceEvent, applyDeviceState, applyTelemetry, staleAgents, touchAgent, type DeviceTransition } from '../fleet/fleetState.js';
-import { classifyImpact, type ImpactTable } from '../impact/impactRules.js';
+import type { ImpactTable } from '../impact/impactRules.js';
+import { agentOfflineEvent, fleetEventsOf } from '../fleet/fleetChanges.js';
 import type { ServerMetrics } from '../http/metrics.js';
 import { StoreFailedError, type Repository, type Transaction } from '../storage/repository.js';
 import { indexOf, PLACEMENT_COLLECTIONS, PLACEMENT_INDEX_BUILT, placementMoves, placementsOf, withDevice, withoutDevice, type PlacementCollection, type PlacementIndex } from '../fleet/placementIndex.js';
@@ -310,14 +311,7 @@ export class Ingest {
     const behind = await this.placement(tx, PLACEMENT_COLLECTIONS.agentDevices, `${agent.tenant}/${agent.agentId}`);
     const devices = (await Promise.all(behind.devices.map((k) => tx.get<DeviceRecord>(DEVICES, k)))).filter((d): d is DeviceRecord => d !== undefined);
     const contexts = await Promise.all(devices.map((d) => this.deviceContext(tx, d)));
-    const customer = this.customerContext(agent.tenant);
-    const impact = classifyImpact(this.impactTable(), {
-      fault: 'agent.offline',
-      deviceCritical: contexts.some((c) => c.critical),
-      onlyDeviceOnSite: false,
-      contract: customer.contract,
-    });
-    await this.o.events.emit({ type: 'agentOffline', eventId, at: now, agent: this.agentContext(agent.tenant, agent.agentId), reason, devices: contexts, impact }, tx);
+    await this.o.events.emit(agentOfflineEvent(this.agentContext(agent.tenant, agent.agentId), contexts, reason, this.impactTable(), eventId, now), tx);
   }
 
   /** Resolves which device record a message is about, re-keying it when its identity becomes known. */
@@ -328,13 +322,14 @@ export class Ingest {
     const byIdentity = identity ? identityKey(msg.tenant, identity) : undefined;
     const target = byIdentity ?? alias?.device ?? fallbackDeviceKey(msg.tenant, msg.agentId, msg.deviceId);
     if (alias?.device !== target) {
-      if (alias && alias.device !== target) {
-        // Known under another key (no identity before, or a swapped device): carry the record over
-        // unless the identity already has one (the same printer seen elsewhere: that one wins).
+      // Known only under its provisional key (no identity before): carry the record over unless the
+      // identity already has one (the same printer seen elsewhere: that one wins). A device known by
+      // another identity (a swapped printer) keeps its own record.
+      if (alias && alias.device === fallbackDeviceKey(msg.tenant, msg.agentId, msg.deviceId)) {
         const old = await tx.get<DeviceRecord>(DEVICES, alias.device);
         const existing = await tx.get<DeviceRecord>(DEVICES, target);
-        if (old && !existing && alias.device.includes('/agent:')) await this.writeDevice(tx, undefined, { ...old, key: target });
-        if (old && alias.device.includes('/agent:')) await this.deleteDevice(tx, old);
+        if (old && !existing) await this.writeDevice(tx, undefined, { ...old, key: target });
+        if (old) await this.deleteDevice(tx, old);
       }
       await tx.put<DeviceAlias>(ALIASES, aKey, { device: target });
     }
@@ -355,51 +350,7 @@ export class Ingest {
     if (this.o.events.wantsDeviceUpdates) await this.o.events.emitDeviceUpdate({ messageId: msg.id, at: now, previous: prev, device: t.device, changes: t.changes }, tx);
     if (t.changes.length === 0) return 'accepted';
     const ctx = await this.deviceContext(tx, t.device);
-    for (const [i, change] of t.changes.entries()) {
-      const eventId = `${msg.id}/${i}`;
-      let event: FleetEvent;
-      switch (change.kind) {
-        case 'faultRaised':
-          event = {
-            type: 'faultRaised',
-            eventId,
-            at: now,
-            device: ctx,
-            fault: change.fault,
-            firstSeen: change.fault.firstSeen,
-            impact: classifyImpact(this.impactTable(), { fault: change.fault.code, deviceCritical: ctx.critical, onlyDeviceOnSite: ctx.onlyDeviceOnSite, contract: ctx.customer.contract }),
-            evidence: { status: t.device.status, collectedAt: t.device.collectedAt, faults: t.device.faults, supplies: t.device.supplies, counters: t.device.counters },
-          };
-          break;
-        case 'faultCleared':
-          event = {
-            type: 'faultCleared',
-            eventId,
-            at: now,
-            device: ctx,
-            fault: { code: change.code, ...(change.subunit ? { subunit: change.subunit } : {}), ...(change.rawCode !== undefined ? { rawCode: change.rawCode } : {}) },
-            firstSeen: change.firstSeen,
-            clearedAt: change.clearedAt,
-          };
-          break;
-        case 'unreachable':
-          event = {
-            type: 'deviceUnreachable',
-            eventId,
-            at: now,
-            device: ctx,
-            since: change.since,
-            consecutiveFailures: change.consecutiveFailures,
-            lastError: change.lastError,
-            impact: classifyImpact(this.impactTable(), { fault: 'device.unreachable', deviceCritical: ctx.critical, onlyDeviceOnSite: ctx.onlyDeviceOnSite, contract: ctx.customer.contract }),
-          };
-          break;
-        case 'reachable':
-          event = { type: 'deviceReachable', eventId, at: now, device: ctx, since: change.since };
-          break;
-      }
-      await this.o.events.emit(event, tx);
-    }
+    for (const event of fleetEventsOf(t.changes, t.device, ctx, this.impactTable(), msg.id, now)) await this.o.events.emit(event, tx);
     return 'accepted';
   }
 

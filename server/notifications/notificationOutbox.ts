@@ -1,29 +1,25 @@
 /**
- * Accepts ticket notices and turns them into stored deliveries (imperative shell over the pure
- * routing and rendering): in one store transaction it reads the ticket, routes the notice,
- * renders each message in its recipient's language and writes one pending delivery per target.
- * Once that transaction is durable the notice cannot be lost by a restart; the dispatcher sends.
+ * Turns ticket notices into stored deliveries (imperative shell over the pure routing and
+ * rendering): routes the notice, renders each message in its recipient's language and writes one
+ * pending delivery per target; the dispatcher sends them.
  *
- * The ticket service hands notices over right after its own unit of work (for fleet events,
- * while that transaction is still open): the outbox transaction queues behind it, so it sees the
- * ticket as the notice left it. Runs on every instance (whichever handled the notice).
+ * The ticket service queues them inside the unit of work that changed the ticket (`enqueueIn`,
+ * its `noticesIn` hook): the deliveries commit with the ticket change or not at all, so a crash
+ * between the two cannot lose a notification. The notice carries the ticket's facts as the change
+ * left them: nothing is read back. `accept`/`enqueue` queue a notice in a unit of their own (tests,
+ * tools, notices raised outside a ticket unit).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logging.js';
 import type { Repository, Transaction } from '../storage/repository.js';
-import { Ticket } from '../tickets/ticket.js';
 import type { Notice } from '../tickets/ticketPolicy.js';
-import { ticketStoreIn } from '../tickets/ticketRepository.js';
 import { DELIVERIES, deliveryId, newDelivery, webhookBody, type Delivery } from './delivery.js';
 import { renderMessage, ticketLink } from './messageRendering.js';
 import { noticeFacts, type NoticeFacts } from './noticeFacts.js';
 import { routeNotice, type Target } from './noticeRouting.js';
 import type { NotificationSettings } from './notificationSettings.js';
 
-const TICKETS = 'tickets';
-const VISIBILITY_WAITS_MS = [20, 40, 80, 160];
 const ValidEmail = z.email();
 
 /** The deliveries of one notice (pure): one per target, message rendered in the target's language. */
@@ -55,9 +51,9 @@ export class NotificationOutbox {
     },
   ) {}
 
-  /** For the ticket service's onNotice: never throws, never blocks the ticket engine. */
+  /** Queues a notice in a unit of its own; never throws, never blocks the caller. */
   accept(notice: Notice): void {
-    const p = this.enqueueWhenVisible(notice).then(
+    const p = this.enqueue(notice).then(
       (queued) => {
         if (queued.length > 0) this.o.onQueued?.();
       },
@@ -72,56 +68,24 @@ export class NotificationOutbox {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  /**
-   * With a store whose transactions run side by side (PostgreSQL), the notice may arrive before
-   * the transaction that changed its ticket has committed: look again a few times, briefly. This
-   * waits for another transaction, not for domain time, so it uses the wall clock (bounded: ~0.3 s).
-   */
-  private async enqueueWhenVisible(notice: Notice): Promise<Delivery[]> {
-    for (let attempt = 0; ; attempt++) {
-      const queued = await this.enqueueIfTicket(notice);
-      if (queued !== null) return queued;
-      if (attempt >= VISIBILITY_WAITS_MS.length) {
-        this.o.logger?.warn({ notice: notice.kind, ticketId: notice.ticketId }, 'notice about a ticket that is not in the store; no notification');
-        return [];
-      }
-      await sleep(VISIBILITY_WAITS_MS[attempt]);
-    }
+  /** Stores the deliveries of a notice in a unit of its own; resolves with them once durable ([] when nobody is routed). */
+  enqueue(notice: Notice): Promise<Delivery[]> {
+    return this.o.repo.transaction((tx) => this.enqueueIn(tx, [notice]));
   }
 
-  /** Stores the deliveries of a notice; resolves with them once durable ([] when nobody is routed or the ticket is unknown). */
-  async enqueue(notice: Notice): Promise<Delivery[]> {
-    return (await this.enqueueIfTicket(notice)) ?? [];
-  }
-
-  private enqueueIfTicket(notice: Notice): Promise<Delivery[] | null> {
-    return this.o.repo.transaction(async (tx) => {
-      const ticket = await this.ticketOf(tx, notice);
-      if (!ticket) return null;
-      const contact = ticket.customer.contact.email;
-      const targets = routeNotice({ kind: notice.kind, customerId: ticket.customer.id, contactEmail: contact !== undefined && ValidEmail.safeParse(contact).success ? contact : undefined }, this.o.settings);
-      const out: Delivery[] = [];
-      for (const d of deliveriesFor(noticeFacts(notice, ticket), targets, this.o.settings, this.o.clock.now())) {
-        // The same notice accepted twice (a retried unit of work) keeps its first delivery.
+  /** Writes the deliveries of `notices` in the caller's unit of work; durable when it commits. */
+  async enqueueIn(tx: Transaction, notices: readonly Notice[]): Promise<Delivery[]> {
+    const out: Delivery[] = [];
+    for (const notice of notices) {
+      const contact = notice.contactEmail ?? undefined;
+      const targets = routeNotice({ kind: notice.kind, customerId: notice.ticket.customer.id, contactEmail: contact !== undefined && ValidEmail.safeParse(contact).success ? contact : undefined }, this.o.settings);
+      for (const d of deliveriesFor(noticeFacts(notice), targets, this.o.settings, this.o.clock.now())) {
+        // The same notice queued twice (a retried unit of work) keeps its first delivery.
         if ((await tx.get(DELIVERIES, d.id)) !== undefined) continue;
         await tx.put(DELIVERIES, d.id, d);
         out.push(d);
       }
-      return out;
-    });
-  }
-
-  /** Hot tickets by id; a ticket closed by this very notice is already in this month's archive. */
-  private async ticketOf(tx: Transaction, notice: Notice): Promise<Ticket | undefined> {
-    const hot = await ticketStoreIn(tx).get(notice.ticketId);
-    if (hot || notice.kind !== 'ticket.closed') return hot;
-    let found: Ticket | undefined;
-    const month = new Date(this.o.clock.now()).toISOString().slice(0, 7);
-    for await (const rec of this.o.repo.readArchive<unknown>(TICKETS, month)) {
-      if (rec.id !== notice.ticketId) continue;
-      const parsed = Ticket.safeParse(rec.value);
-      if (parsed.success) found = parsed.data;
     }
-    return found;
+    return out;
   }
 }

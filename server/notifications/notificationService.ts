@@ -4,10 +4,12 @@
  * delivery wakes the dispatcher. docs/notifications.md.
  *
  *   const notifications = new NotificationService({ settings, repo, clock, logger });
- *   ticketService onNotice: (n) => notifications.accept(n)
+ *   ticketService noticesIn: (tx, notices) => notifications.queueIn(tx, notices)   (in the ticket's unit)
+ *   ticketService onNotice:  () => notifications.queued()                          (after the commit)
  *   leader: notifications.dispatcher.start() / await notifications.dispatcher.stop()
  *   shutdown: await notifications.close()   (before the store closes)
  */
+import type { Transaction } from '../storage/repository.js';
 import type { Notice } from '../tickets/ticketPolicy.js';
 import { NotificationDispatcher, type DeliverySender } from './notificationDispatcher.js';
 import { NotificationOutbox, type NotificationDeps } from './notificationOutbox.js';
@@ -31,6 +33,16 @@ export class NotificationService {
 
   accept(notice: Notice): void {
     if (this.enabled) this.outbox.accept(notice);
+  }
+
+  /** Queues the notifications of `notices` inside the caller's unit of work (atomic with the ticket change). */
+  async queueIn(tx: Transaction, notices: readonly Notice[]): Promise<void> {
+    if (this.enabled) await this.outbox.enqueueIn(tx, notices);
+  }
+
+  /** Deliveries were queued by a unit that committed: the dispatcher sends them now rather than at its next interval. */
+  queued(): void {
+    if (this.enabled) this.dispatcher.wake();
   }
 
   /** Waits for notices being queued and the dispatch step in progress, then closes connections. */

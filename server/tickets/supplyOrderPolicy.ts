@@ -14,7 +14,8 @@
  */
 import { orderKey, orderTitle, type SupplyOrderDraft } from '../forecast/proactiveOrders.js';
 import type { CustomerRef, DeviceRef, SiteRef, SupplyOrderInfo, Ticket } from './ticket.js';
-import { faultOf, log, openTicket, resolve, SYSTEM, type Notice, type PolicyContext, type PolicyOutcome } from './ticketPolicy.js';
+import { faultOf, openTicket } from './ticketOpening.js';
+import { log, resolve, SYSTEM, type NoticeDraft, type PolicyContext, type PolicyOutcome } from './ticketPolicy.js';
 
 export interface SupplyOrderDueSignal {
   readonly kind: 'supply.orderDue';
@@ -103,11 +104,21 @@ function orderDue(s: SupplyOrderDueSignal, tickets: readonly Ticket[], ctx: Poli
       agentId: s.agentId,
       device: s.device,
       affectedDevices: [s.device.id],
-      fault: faultOf('supply.order', s.device.id, ctx.now, ctx.now, 'low', {
-        message: s.draft.description.slice(0, 4096),
-        source: 'forecast',
-        supplies: [{ name: s.draft.supply.partDescription.slice(0, 512), kind: s.draft.supply.kind ?? 'other', color: s.draft.supply.color ?? null, levelPercent: s.levelPercent, state: s.state }],
-      }),
+      fault: faultOf(
+        {
+          code: 'supply.order',
+          subunit: { group: 'markerSupplies', index: s.draft.supply.supplyIndex, name: s.draft.supply.partDescription.slice(0, 512) },
+          firstSeen: ctx.now,
+          impact: 'low',
+          evidence: {
+            message: s.draft.description.slice(0, 4096),
+            source: 'forecast',
+            supplies: [{ name: s.draft.supply.partDescription.slice(0, 512), kind: s.draft.supply.kind ?? 'other', color: s.draft.supply.color ?? null, levelPercent: s.levelPercent, state: s.state }],
+          },
+        },
+        s.device.id,
+        ctx.now,
+      ),
       impact: 'low',
       impactRule: `forecast: ${s.draft.forecast.target === 'empty' ? 'runs out' : 'full'} within the order lead time of ${s.draft.leadTimeWorkingDays} working days`,
       firstSeen: ctx.now,
@@ -120,12 +131,12 @@ function orderDue(s: SupplyOrderDueSignal, tickets: readonly Ticket[], ctx: Poli
 
 function replaced(s: SupplyReplacedSignal, tickets: readonly Ticket[], ctx: PolicyContext): PolicyOutcome {
   const out: Ticket[] = [];
-  const notices: Notice[] = [];
+  const notices: NoticeDraft[] = [];
   for (const t of tickets) {
     if (!concernsSupply(t, s)) continue;
     const why = `supply replaced at ${new Date(s.replacedAt).toISOString()}: order fulfilled`;
     const cleared: Ticket = { ...t, faults: t.faults.map((f) => (f.active ? { ...f, active: false, clearedAt: s.replacedAt } : f)), supplyOrder: t.supplyOrder ? { ...t.supplyOrder, replacedAt: s.replacedAt } : t.supplyOrder };
-    const r = t.status === 'resolved' ? { ticket: cleared, notices: [] as Notice[] } : resolve(cleared, ctx, SYSTEM, 'byDevice', why);
+    const r = t.status === 'resolved' ? { ticket: cleared, notices: [] as NoticeDraft[] } : resolve(cleared, ctx, SYSTEM, 'byDevice', why);
     const closed = log({ ...r.ticket, status: 'closed', closedAt: ctx.now }, ctx.now, SYSTEM, 'closed', why);
     out.push(closed);
     notices.push(...r.notices, { kind: 'ticket.closed', ticketId: t.id, at: ctx.now, detail: why });

@@ -4,7 +4,9 @@
  * clocks, work and history. One schema gives the type and validates stored records.
  */
 import { z } from 'zod';
-import { FaultCodeSchema } from '../../shared/faults.js';
+import { sameFault, subunitLabel, type FaultIdentity } from '../../shared/faultIdentity.js';
+import { faultLabel, FaultCodeSchema, type Language } from '../../shared/faults.js';
+import { Subunit } from '../../shared/snapshot.js';
 import { Impact, ReportChannel, Tier, WorkChannel } from '../sla/contract.js';
 import { SlaClockState } from '../sla/slaClock.js';
 
@@ -64,6 +66,16 @@ export type FaultEvidence = z.infer<typeof FaultEvidence>;
 /** One fault joined into the ticket (the first one, and related ones of the same device). */
 export const TicketFault = z.strictObject({
   code: FaultCodeSchema,
+  /**
+   * Where on the device (shared/faultIdentity.ts): with `code` (and `rawCode`) the fault's identity.
+   * Null: the device as a whole. Absent: stored before faults had subunits; such a fault stands for
+   * its code on any subunit of the device, so tickets of older versions still clear and resolve.
+   */
+  subunit: Subunit.nullable().optional(),
+  /** The device's own code of an `unclassified` fault (part of its identity). */
+  rawCode: z.string().max(512).optional(),
+  /** The classification rule that set this fault's impact (the ticket's impact follows its worst active fault). */
+  impactRule: z.string().max(500).optional(),
   /** Device the fault belongs to (a site ticket lists several). */
   deviceId: z.string().max(128),
   firstSeen: z.number(),
@@ -145,7 +157,7 @@ export type SupplyOrderInfo = z.infer<typeof SupplyOrderInfo>;
 export const Ticket = z.strictObject({
   id: z.string().min(1).max(64),
   kind: z.enum(['device', 'site']),
-  /** Dedup key: device id + fault code for device tickets, agent id for site tickets. */
+  /** What the ticket was opened for: device id + the first fault's key for device tickets, agent id for site tickets. */
   key: z.string().max(300),
   title: z.string().max(500),
   status: TicketStatus,
@@ -189,4 +201,22 @@ export type Ticket = z.infer<typeof Ticket>;
 
 export function isOpen(t: Ticket): boolean {
   return OPEN_STATUSES.has(t.status);
+}
+
+/** A ticket fault's identity in the one shape of shared/faultIdentity.ts. */
+export function ticketFaultIdentity(f: TicketFault): FaultIdentity {
+  return { code: f.code, ...(f.subunit ? { subunit: f.subunit } : {}), ...(f.rawCode !== undefined ? { rawCode: f.rawCode } : {}) };
+}
+
+/** Whether the ticket's fault `f` is the fault `id` of device `deviceId` (a fault stored before subunits matches its code on any subunit). */
+export function isFault(f: TicketFault, deviceId: string, id: FaultIdentity): boolean {
+  if (f.deviceId !== deviceId) return false;
+  if (f.subunit === undefined) return f.code === id.code;
+  return sameFault(ticketFaultIdentity(f), id);
+}
+
+/** A technician's name for a fault: "Toner empty — Magenta Cartridge", or the fault alone for a device-level one. */
+export function ticketFaultLabel(f: Pick<TicketFault, 'code' | 'subunit'>, lang: Language): string {
+  const where = subunitLabel(f.subunit ?? undefined, lang);
+  return where === null ? faultLabel(f.code, lang) : `${faultLabel(f.code, lang)} — ${where}`;
 }

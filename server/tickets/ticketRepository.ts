@@ -11,7 +11,9 @@
  * the promise resolves, and units never interleave.
  */
 import type { Repository, Transaction, UniqueKeyRules } from '../storage/repository.js';
-import { OPEN_STATUSES, Ticket, type TicketStatus } from './ticket.js';
+import { faultKey } from '../../shared/faultIdentity.js';
+import { OPEN_STATUSES, Ticket, ticketFaultIdentity, type TicketFault, type TicketStatus } from './ticket.js';
+import { readPlannedStop, type PlannedStop } from './plannedStops.js';
 import { subjectMoves, subjectsOfTicket, withoutTicket, withTicket, type SubjectIndex } from './ticketSubjects.js';
 
 /** A unit of work over tickets. */
@@ -35,6 +37,13 @@ export interface TicketStore {
   /** Minutes of monthly-cap time used by a customer in a month ("YYYY-MM"). */
   capUsage(customerId: string, month: string): Promise<number>;
   addCapUsage(customerId: string, month: string, minutes: number): Promise<void>;
+  /** The durable store's transaction this unit runs in (absent in memory): others' writes that must be atomic with it. */
+  readonly transaction?: Transaction;
+  /** Clean agent stops whose grace runs (plannedStops.ts), one per agent. */
+  plannedStops(): Promise<PlannedStop[]>;
+  plannedStop(agentId: string): Promise<PlannedStop | undefined>;
+  putPlannedStop(stop: PlannedStop): Promise<void>;
+  deletePlannedStop(agentId: string): Promise<void>;
 }
 
 export interface TicketRepository {
@@ -43,6 +52,7 @@ export interface TicketRepository {
   active(): Promise<Ticket[]>;
   /** Closed tickets archived in `month` ("YYYY-MM", UTC month of closing) or later. */
   closedSince(month: string): Promise<Ticket[]>;
+  plannedStops(): Promise<PlannedStop[]>;
 }
 
 /** Serialises async units of work. */
@@ -63,6 +73,7 @@ export class InMemoryTicketRepository implements TicketRepository {
   private readonly hot = new Map<string, Ticket>();
   private readonly closed: Array<{ month: string; ticket: Ticket }> = [];
   private readonly caps = new Map<string, number>();
+  private readonly stops = new Map<string, PlannedStop>();
   private counter = 0;
   private readonly mutex = new Mutex();
 
@@ -72,6 +83,7 @@ export class InMemoryTicketRepository implements TicketRepository {
       const staged = new Map<string, Ticket | null>();
       const archived: Array<{ month: string; ticket: Ticket }> = [];
       const capDelta = new Map<string, number>();
+      const stops = new Map(this.stops);
       let counter = this.counter;
       const store: TicketStore = {
         get: (id) => Promise.resolve(staged.has(id) ? (staged.get(id) ?? undefined) : this.hot.get(id)),
@@ -108,6 +120,16 @@ export class InMemoryTicketRepository implements TicketRepository {
           capDelta.set(key, (capDelta.get(key) ?? 0) + minutes);
           return Promise.resolve();
         },
+        plannedStops: () => Promise.resolve([...stops.values()]),
+        plannedStop: (agentId) => Promise.resolve(stops.get(agentId)),
+        putPlannedStop: (stop) => {
+          stops.set(stop.agentId, stop);
+          return Promise.resolve();
+        },
+        deletePlannedStop: (agentId) => {
+          stops.delete(agentId);
+          return Promise.resolve();
+        },
       };
       const result = await work(store);
       for (const [id, t] of staged) {
@@ -116,6 +138,8 @@ export class InMemoryTicketRepository implements TicketRepository {
       }
       this.closed.push(...archived.map((a) => ({ month: a.month, ticket: structuredClone(a.ticket) })));
       for (const [k, v] of capDelta) this.caps.set(k, (this.caps.get(k) ?? 0) + v);
+      this.stops.clear();
+      for (const [k, v] of stops) this.stops.set(k, v);
       this.counter = counter;
       return result;
     });
@@ -132,11 +156,17 @@ export class InMemoryTicketRepository implements TicketRepository {
   closedSince(month: string): Promise<Ticket[]> {
     return Promise.resolve(this.closed.filter((c) => c.month >= month).map((c) => c.ticket));
   }
+
+  plannedStops(): Promise<PlannedStop[]> {
+    return Promise.resolve([...this.stops.values()]);
+  }
 }
 
 const TICKETS = 'tickets';
 const META = 'ticketMeta';
 const CAPS = 'ticketCapUsage';
+/** Planned stops (plannedStops.ts): id = agent key. */
+const STOPS = 'ticketPlannedStops';
 /** Subject index (ticketSubjects.ts): id = subject, value = SubjectIndex. */
 const SUBJECTS = 'ticketSubjects';
 /** Marks a store whose subject index is complete (stores from before the index build it once). */
@@ -181,17 +211,21 @@ const parsedTickets = new WeakMap<object, Ticket>();
 /**
  * The ticket policy's invariant, enforced by the store too (repository.ts UniqueKeyRules): at most
  * one OPEN ticket (new, acknowledged, in progress, waiting for customer) per device and fault
- * code, whichever ticket carries the fault (a ticket may carry several). Site tickets key by the
- * agent ("agent.offline" is their fault, on the agent id); supply orders by their key (one per
- * cartridge). Resolved tickets hold no keys: a fault
+ * (shared/faultIdentity.ts `faultKey`: code and subunit), whichever ticket carries the fault (a
+ * ticket may carry several). Site tickets key by the agent ("agent.offline" is their fault, on the
+ * agent id); supply orders by their key (one per cartridge). Resolved tickets hold no keys: a fault
  * coming back after the reopen window opens a new ticket while the old one waits to close.
+ *
+ * A fault stored before faults had subunits keeps its old key (device + code): it stands for that
+ * code on every subunit (ticket.ts `isFault`), so records of older versions need no rewrite, in
+ * the journaled store nor in PostgreSQL's `unique_keys`.
  */
 export function ticketUniqueKeys(value: unknown): string[] {
   const t = value as { kind?: unknown; key?: unknown; status?: unknown; faults?: unknown; supplyOrder?: unknown } | null;
   if (!t || typeof t.status !== 'string' || !OPEN_STATUSES.has(t.status as TicketStatus) || !Array.isArray(t.faults)) return [];
   // A proactive supply order is one per cartridge (its key names device and supply), not a fault.
   if (t.supplyOrder !== undefined) return [`open:order:${String(t.key)}`];
-  return (t.faults as { deviceId?: unknown; code?: unknown }[]).map((f) => `open:${String(t.kind)}:${String(f.deviceId)}|${String(f.code)}`);
+  return (t.faults as TicketFault[]).map((f) => `open:${String(t.kind)}:${String(f.deviceId)}|${f.subunit === undefined ? String(f.code) : faultKey(ticketFaultIdentity(f))}`);
 }
 
 /** Unique keys of the collections owned by the ticket module: pass to the store (openRepository). */
@@ -213,6 +247,7 @@ function readTicket(value: unknown, where: string): Ticket {
 /** TicketStore over one transaction of the durable store. */
 export function ticketStoreIn(tx: Transaction): TicketStore {
   return {
+    transaction: tx,
     get: async (id) => {
       const v = await tx.get<unknown>(TICKETS, id);
       return v === undefined ? undefined : readTicket(v, id);
@@ -257,6 +292,13 @@ export function ticketStoreIn(tx: Transaction): TicketStore {
       const current = (await tx.get<{ minutes: number }>(CAPS, key))?.minutes ?? 0;
       await tx.put(CAPS, key, { minutes: current + minutes });
     },
+    plannedStops: async () => (await tx.list<PlannedStop>(STOPS)).map((v, i) => readPlannedStop(v, `#${i}`)),
+    plannedStop: async (agentId) => {
+      const v = await tx.get<unknown>(STOPS, agentId);
+      return v === undefined ? undefined : readPlannedStop(v, agentId);
+    },
+    putPlannedStop: (stop) => tx.put(STOPS, stop.agentId, stop),
+    deletePlannedStop: (agentId) => tx.delete(STOPS, agentId),
   };
 }
 
@@ -274,6 +316,10 @@ export class StoredTicketRepository implements TicketRepository {
 
   async active(): Promise<Ticket[]> {
     return (await this.store.list<unknown>(TICKETS)).map((v, i) => readTicket(v, `#${i}`));
+  }
+
+  async plannedStops(): Promise<PlannedStop[]> {
+    return (await this.store.list<unknown>(STOPS)).map((v, i) => readPlannedStop(v, `#${i}`));
   }
 
   async closedSince(month: string): Promise<Ticket[]> {

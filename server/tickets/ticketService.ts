@@ -1,12 +1,12 @@
 /**
- * The thin imperative shell around the ticket rules: loads the tickets a signal or action
+ * The thin imperative shell around the ticket rules: loads the tickets a fleet event or action
  * concerns from the repository, calls the pure policy with the injected clock's `now`, saves
  * what changed (archiving closed tickets), publishes notices, and runs the time-driven rules on
  * a timer set for the next due instant.
  *
  * Entry points:
- *   handleSignal(signal)               a fleet signal in its own unit of work
- *   handleSignalIn(store, signal)      inside a caller's unit (the fleet event bus transaction)
+ *   handleEvent(event)                a fleet event (server/events/fleetEvents.ts) in its own unit of work
+ *   handleEventIn(store, event)       inside a caller's unit (the fleet event bus transaction)
  *   attachToFleetEvents(bus)           subscribes to the server core's FleetEventBus (durable store only)
  *   act(ticketId, action)              operator actions (acknowledge, escalate, time entries, …)
  *   openManual(report)                 reports by e-mail / form / phone
@@ -16,34 +16,23 @@
  */
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logging.js';
-import type { FleetEventBus } from '../events/fleetEvents.js';
+import type { CustomerContext, FleetEvent, FleetEventBus } from '../events/fleetEvents.js';
 import type { Contract } from '../sla/contract.js';
 import { billEntry, monthlyStatement, monthOfInstant, type MonthlyStatement } from './billing.js';
-import { toSignal } from './fleetEventAdapter.js';
-import type { FleetSignal } from './fleetSignals.js';
 import { slaCompliance, type ComplianceRow } from './reporting.js';
 import { isOpen, type Ticket } from './ticket.js';
-import {
-  applyAction,
-  applySignal,
-  DEFAULT_POLICY,
-  nextDue,
-  openManualTicket,
-  TicketActionError,
-  tickTicket,
-  type ManualReport,
-  type Notice,
-  type PolicyContext,
-  type PolicyOutcome,
-  type TicketAction,
-  type TicketPolicyConfig,
-  ticketContract,
-} from './ticketPolicy.js';
+import { applyAction, type TicketAction } from './ticketActions.js';
+import { openManualTicket, type ManualReport } from './ticketOpening.js';
+import { DEFAULT_POLICY, noticesOf, TicketActionError, type Notice, type PolicyContext, type PolicyOutcome, type TicketPolicyConfig, ticketContract } from './ticketPolicy.js';
+import { applyFleetEvent } from './ticketFleetEvents.js';
+import { nextDue, tickTicket } from './ticketTimers.js';
 import { ticketStoreIn, type TicketRepository, type TicketStore } from './ticketRepository.js';
 import { applySupplySignal, concernsSupply, type SupplySignal } from './supplyOrderPolicy.js';
+import { admitAgentEvent } from './plannedStops.js';
+import { agentKey } from './ticketRefs.js';
 import type { Transaction } from '../storage/repository.js';
 import { workQueue } from './workQueue.js';
-import { subjectsOfSignal, subjectsOfSupplySignal } from './ticketSubjects.js';
+import { subjectsOfEvent, subjectsOfSupplySignal } from './ticketSubjects.js';
 
 export interface TicketServiceOptions {
   readonly repository: TicketRepository;
@@ -54,12 +43,24 @@ export interface TicketServiceOptions {
   readonly defaultContractId: string;
   readonly policy?: Partial<TicketPolicyConfig>;
   readonly logger?: Logger;
-  /** Called for every notice after its change is durable (notifications, live views). */
+  /** Called for every notice after its change is durable (live views; wakes the notification dispatcher). */
   readonly onNotice?: (notice: Notice) => void;
+  /**
+   * Called with the notices of a change inside its unit of work, before it commits (the durable
+   * store only): notification deliveries are queued atomically with the ticket change.
+   */
+  readonly noticesIn?: (tx: Transaction, notices: readonly Notice[]) => Promise<void>;
   /** Longest sleep between ticks even when nothing is due (covers clock jumps). */
   readonly maxTickIntervalMs?: number;
   /** Called with the next due instant of every ticket changed here (server/cluster tells the leader). */
   readonly onDue?: (at: number) => void;
+}
+
+/** What a unit of work changed: tickets saved, notices with their tickets' facts; `wakeAt`: a planned stop's grace ends then. */
+export interface ServiceOutcome {
+  readonly tickets: Ticket[];
+  readonly notices: Notice[];
+  readonly wakeAt?: number;
 }
 
 export class TicketNotFoundError extends Error {
@@ -98,6 +99,7 @@ export class TicketService {
       config: this.policy,
       contractFor: this.o.contractFor,
       capUsedMinutes,
+      defaultContractId: this.o.defaultContractId,
       newTicketId: () => {
         if (taken) throw new Error('a unit of work opens at most one ticket');
         taken = true;
@@ -107,13 +109,17 @@ export class TicketService {
     return { ctx, commit: () => (taken ? store.setLastNumber(candidate) : Promise.resolve()) };
   }
 
-  private async save(store: TicketStore, outcome: PolicyOutcome): Promise<void> {
+  /** Saves an outcome's tickets and, in the same unit, queues its notices' notifications. */
+  private async save(store: TicketStore, outcome: PolicyOutcome): Promise<ServiceOutcome> {
     const now = this.o.clock.now();
     for (const t of outcome.tickets) {
       const next = { ...t, revision: t.revision + 1 };
       if (next.status === 'closed') await store.archive(next, now);
       else await store.put(next);
     }
+    const notices = noticesOf(outcome);
+    if (notices.length > 0 && store.transaction && this.o.noticesIn) await this.o.noticesIn(store.transaction, notices);
+    return { tickets: outcome.tickets, notices };
   }
 
   private publish(notices: readonly Notice[]): void {
@@ -127,16 +133,57 @@ export class TicketService {
     }
   }
 
-  /** Applies a fleet signal inside the caller's unit of work; returns what changed (notices not yet published). */
-  async handleSignalIn(store: TicketStore, input: FleetSignal): Promise<PolicyOutcome> {
-    const signal = this.withKnownContract(input);
-    const customer = 'customer' in signal ? signal.customer : null;
-    const tickets = (await store.concerning(subjectsOfSignal(signal))).filter((t) => concerns(t, signal));
-    const { ctx, commit } = await this.context(store, customer?.id ?? null, customer?.contractId ?? null);
-    const outcome = applySignal(signal, tickets, ctx);
+  /** Applies a fleet event inside the caller's unit of work; returns what changed (notices not yet published). */
+  async handleEventIn(store: TicketStore, input: FleetEvent): Promise<ServiceOutcome> {
+    const event = this.withKnownContract(input);
+    const tickets = (await store.concerning(subjectsOfEvent(event))).filter((t) => concerns(t, event));
+    let wakeAt: number | undefined;
+    let apply: FleetEvent | null = event;
+    if (event.type === 'agentOffline' || event.type === 'agentOnline') {
+      // A clean stop waits its grace (plannedStops.ts) before it may open a ticket.
+      const agentId = agentKey(event.agent.tenant, event.agent.agentId);
+      const pending = await store.plannedStop(agentId);
+      const siteOpen = tickets.some((t) => t.key === `agent:${agentId}` && isOpen(t));
+      const admitted = admitAgentEvent(event, pending, siteOpen, this.policy.agentOfflineGraceMs);
+      if (admitted.stop === null) await store.deletePlannedStop(agentId);
+      else if (admitted.stop !== undefined && admitted.stop !== pending) {
+        await store.putPlannedStop(admitted.stop);
+        wakeAt = admitted.stop.dueAt;
+      }
+      apply = admitted.apply;
+    }
+    if (apply === null) return { tickets: [], notices: [], ...(wakeAt !== undefined ? { wakeAt } : {}) };
+    return this.applyIn(store, apply, tickets);
+  }
+
+  /** The ticket rules for an admitted event, given the tickets it concerns. */
+  private async applyIn(store: TicketStore, event: FleetEvent, tickets: readonly Ticket[]): Promise<ServiceOutcome> {
+    const customer = customerOf(event);
+    const { ctx, commit } = await this.context(store, customer.id, customer.contract ?? this.o.defaultContractId);
+    const outcome = applyFleetEvent(event, tickets, ctx);
     await commit();
-    await this.save(store, outcome);
-    return outcome;
+    return this.save(store, outcome);
+  }
+
+  /** Opens the site tickets of clean stops whose grace ran out (one unit of work per stop: each may open a ticket). */
+  private async fireDueStops(now: number): Promise<Notice[]> {
+    const due = (await this.o.repository.plannedStops()).filter((s) => s.dueAt <= now);
+    const out: Notice[] = [];
+    for (const stop of due) {
+      const outcome = await this.o.repository.transaction(async (store) => {
+        // Still pending in this unit (the agent may have come back meanwhile)?
+        const current = await store.plannedStop(stop.agentId);
+        if (!current || current.dueAt > this.o.clock.now()) return null;
+        await store.deletePlannedStop(stop.agentId);
+        // The stored event as it came: its instant is the stop; the ticket's clocks start now.
+        const event = this.withKnownContract(current.event);
+        return this.applyIn(store, event, (await store.concerning(subjectsOfEvent(event))).filter((t) => concerns(t, event)));
+      });
+      if (!outcome) continue;
+      this.reschedule(outcome.tickets);
+      out.push(...outcome.notices);
+    }
+    return out;
   }
 
   /**
@@ -144,41 +191,54 @@ export class TicketService {
    * ingest transaction of the reading, or a forecast sweep's): same numbering, contract, SLA and
    * storage as fault tickets. The caller passes the outcome to `settle` once its unit committed.
    */
-  async handleSupplySignalIn(tx: Transaction, input: SupplySignal): Promise<PolicyOutcome> {
+  async handleSupplySignalIn(tx: Transaction, input: SupplySignal): Promise<ServiceOutcome> {
     const store = ticketStoreIn(tx);
-    const signal = this.withKnownContract(input);
+    const signal = this.withKnownSupplyContract(input);
     const customer = signal.kind === 'supply.orderDue' ? signal.customer : null;
     const tickets = (await store.concerning(subjectsOfSupplySignal(input))).filter((t) => concernsSupply(t, input));
     const { ctx, commit } = await this.context(store, customer?.id ?? null, customer?.contractId ?? null);
     const outcome = applySupplySignal(signal, tickets, ctx);
     await commit();
-    await this.save(store, outcome);
-    return outcome;
+    return this.save(store, outcome);
   }
 
   /**
    * Publishes the notices and re-arms the timers of an outcome produced inside a caller's unit of
    * work, once that unit committed (and only for the attempt that did: PostgreSQL re-runs units).
    */
-  settle(outcome: PolicyOutcome): void {
+  settle(outcome: ServiceOutcome): void {
     this.publish(outcome.notices);
     this.reschedule(outcome.tickets);
-  }
-
-  /** A customer naming an unknown contract still gets its ticket, under the default contract (a lost ticket is worse). */
-  private withKnownContract<S extends FleetSignal | SupplySignal>(signal: S): S {
-    if (!('customer' in signal)) return signal;
-    try {
-      this.o.contractFor(signal.customer.contractId);
-      return signal;
-    } catch (err) {
-      this.o.logger?.warn({ customer: signal.customer.id, contract: signal.customer.contractId, err: (err as Error).message }, `unknown contract; using ${this.o.defaultContractId}`);
-      return { ...signal, customer: { ...signal.customer, contractId: this.o.defaultContractId } };
+    if (outcome.wakeAt !== undefined) {
+      this.o.onDue?.(outcome.wakeAt);
+      this.arm(outcome.wakeAt);
     }
   }
 
-  async handleSignal(signal: FleetSignal): Promise<PolicyOutcome> {
-    const outcome = await this.o.repository.transaction((store) => this.handleSignalIn(store, signal));
+  /** A customer naming an unknown contract still gets its ticket, under the default contract (a lost ticket is worse). */
+  private knownContract(customerId: string, contractId: string | undefined): boolean {
+    if (contractId === undefined) return true;
+    try {
+      this.o.contractFor(contractId);
+      return true;
+    } catch (err) {
+      this.o.logger?.warn({ customer: customerId, contract: contractId, err: (err as Error).message }, `unknown contract; using ${this.o.defaultContractId}`);
+      return false;
+    }
+  }
+
+  private withKnownContract(event: FleetEvent): FleetEvent {
+    const c = customerOf(event);
+    return this.knownContract(c.id, c.contract) ? event : withCustomer(event, { ...c, contract: undefined });
+  }
+
+  private withKnownSupplyContract(signal: SupplySignal): SupplySignal {
+    if (signal.kind !== 'supply.orderDue' || this.knownContract(signal.customer.id, signal.customer.contractId)) return signal;
+    return { ...signal, customer: { ...signal.customer, contractId: this.o.defaultContractId } };
+  }
+
+  async handleEvent(event: FleetEvent): Promise<ServiceOutcome> {
+    const outcome = await this.o.repository.transaction((store) => this.handleEventIn(store, event));
     this.settle(outcome);
     return outcome;
   }
@@ -189,7 +249,7 @@ export class TicketService {
    */
   attachToFleetEvents(bus: FleetEventBus): () => void {
     return bus.subscribe(async (event, tx) => {
-      const outcome = await this.handleSignalIn(ticketStoreIn(tx), toSignal(event, this.o.defaultContractId));
+      const outcome = await this.handleEventIn(ticketStoreIn(tx), event);
       // Notices and timers only once the ingest transaction committed, and only for the attempt
       // that did (a PostgreSQL store re-runs a unit that conflicted with another instance).
       bus.afterCommit(tx, () => this.settle(outcome));
@@ -201,8 +261,7 @@ export class TicketService {
       const { ctx, commit } = await this.context(store, report.customer.id, report.customer.contractId);
       const out = openManualTicket(report, ctx);
       await commit();
-      await this.save(store, out);
-      return out;
+      return this.save(store, out);
     });
     this.publish(outcome.notices);
     this.reschedule(outcome.tickets);
@@ -222,8 +281,7 @@ export class TicketService {
         const capMinutes = billEntry(t.id, entry, contract).capMinutes;
         if (capMinutes > 0) await store.addCapUsage(t.customer.id, monthOfInstant(contract.calendar.zone, ctx.now), capMinutes);
       }
-      await this.save(store, out);
-      return out;
+      return this.save(store, out);
     });
     this.publish(outcome.notices);
     this.reschedule(outcome.tickets);
@@ -241,6 +299,7 @@ export class TicketService {
           config: this.policy,
           contractFor: this.o.contractFor,
           capUsedMinutes: 0,
+          defaultContractId: this.o.defaultContractId,
           newTicketId: () => {
             throw new Error('ticks never open tickets');
           },
@@ -256,13 +315,13 @@ export class TicketService {
             continue;
           }
           if (!outcome) continue;
-          await this.save(store, outcome);
-          out.push(...outcome.notices);
+          out.push(...(await this.save(store, outcome)).notices);
         }
         return out;
       });
-      this.publish(notices);
-      return notices;
+      const stopped = await this.fireDueStops(this.o.clock.now());
+      this.publish([...notices, ...stopped]);
+      return [...notices, ...stopped];
     };
     const previous = this.ticking ?? Promise.resolve([]);
     const next = previous.then(run, run);
@@ -333,7 +392,7 @@ export class TicketService {
     if (!this.running) return;
     try {
       const tickets = await this.o.repository.active();
-      let earliest = Number.POSITIVE_INFINITY;
+      let earliest = Math.min(Number.POSITIVE_INFINITY, ...(await this.o.repository.plannedStops()).map((s) => s.dueAt));
       for (const t of tickets) {
         let due: number | null;
         try {
@@ -368,21 +427,30 @@ export class TicketService {
   }
 }
 
-/** Does a ticket matter for a signal (same device, or same agent for site signals)? */
-function concerns(t: Ticket, s: FleetSignal): boolean {
+/** Does a ticket matter for an event (same device, or same agent for site events)? */
+function concerns(t: Ticket, e: FleetEvent): boolean {
   if (!isOpen(t) && t.status !== 'resolved') return false;
-  switch (s.kind) {
-    case 'fault.raised':
-      return t.device?.id === s.device.id;
-    case 'fault.cleared':
-    case 'device.reachable':
-      return t.faults.some((f) => f.deviceId === s.deviceId);
-    case 'device.unreachable':
-      return t.device?.id === s.device.id || t.key === `agent:${s.agentId}`;
-    case 'agent.offline':
-    case 'agent.online':
-      return t.key === `agent:${s.agentId}`;
+  switch (e.type) {
+    case 'faultRaised':
+      return t.device?.id === e.device.deviceKey;
+    case 'faultCleared':
+    case 'deviceReachable':
+      return t.faults.some((f) => f.deviceId === e.device.deviceKey);
+    case 'deviceUnreachable':
+      return t.device?.id === e.device.deviceKey || t.key === `agent:${agentKey(e.device.tenant, e.device.agentId)}`;
+    case 'agentOffline':
+    case 'agentOnline':
+      return t.key === `agent:${agentKey(e.agent.tenant, e.agent.agentId)}`;
   }
+}
+
+/** The customer an event is about. */
+function customerOf(e: FleetEvent): CustomerContext {
+  return 'agent' in e ? e.agent.customer : e.device.customer;
+}
+
+function withCustomer(e: FleetEvent, customer: CustomerContext): FleetEvent {
+  return 'agent' in e ? { ...e, agent: { ...e.agent, customer } } : { ...e, device: { ...e.device, customer } };
 }
 
 export { TicketActionError };

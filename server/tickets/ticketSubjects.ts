@@ -1,14 +1,15 @@
 /**
- * What a ticket is about, as index keys, so that a fleet signal loads only the tickets it may
+ * What a ticket is about, as index keys, so that a fleet event loads only the tickets it may
  * concern instead of every active ticket (with thousands open, reading and checking all of them
  * per fault dominated ticket work, and on PostgreSQL it is a read of the whole hot set).
  *
  * Subjects: `device:<device key>` for the ticket's device and every device of its faults, and
- * `key:<ticket key>` (agent tickets `agent:<tenant>/<agentId>`, order tickets `order:…`). A signal
+ * `key:<ticket key>` (agent tickets `agent:<tenant>/<agentId>`, order tickets `order:…`). An event
  * names the subjects it can touch; the ticket service still filters the candidates with its exact
  * rule (`concerns`), so the index only has to be a superset.
  */
-import type { FleetSignal } from './fleetSignals.js';
+import type { FleetEvent } from '../events/fleetEvents.js';
+import { agentKey } from './ticketRefs.js';
 import { supplySignalKey, type SupplySignal } from './supplyOrderPolicy.js';
 
 /** Index record: ids of the hot tickets under one subject, sorted. */
@@ -27,18 +28,17 @@ export function subjectsOfTicket(value: unknown): string[] {
   return [...out].sort();
 }
 
-export function subjectsOfSignal(s: FleetSignal): string[] {
-  switch (s.kind) {
-    case 'fault.raised':
-      return [`device:${s.device.id}`];
-    case 'fault.cleared':
-    case 'device.reachable':
-      return [`device:${s.deviceId}`];
-    case 'device.unreachable':
-      return [`device:${s.device.id}`, `key:agent:${s.agentId}`];
-    case 'agent.offline':
-    case 'agent.online':
-      return [`key:agent:${s.agentId}`];
+export function subjectsOfEvent(e: FleetEvent): string[] {
+  switch (e.type) {
+    case 'faultRaised':
+    case 'faultCleared':
+    case 'deviceReachable':
+      return [`device:${e.device.deviceKey}`];
+    case 'deviceUnreachable':
+      return [`device:${e.device.deviceKey}`, `key:agent:${agentKey(e.device.tenant, e.device.agentId)}`];
+    case 'agentOffline':
+    case 'agentOnline':
+      return [`key:agent:${agentKey(e.agent.tenant, e.agent.agentId)}`];
   }
 }
 

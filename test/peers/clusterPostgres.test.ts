@@ -103,8 +103,8 @@ describe('ticket timers with two instances that both run them', () => {
     );
     const [a, b] = services as [TicketService, TicketService];
     // The same fault reaches both instances at once (e.g. a redelivery during a take-over).
-    await Promise.all([a.handleSignal(raised('jam', clock.now())), b.handleSignal(raised('jam', clock.now()))]);
-    await Promise.all([a.handleSignal(raised('paper.empty', clock.now(), { device: device('dev-2') })), b.handleSignal(raised('toner.empty', clock.now(), { device: device('dev-3') }))]);
+    await Promise.all([a.handleEvent(raised('jam', clock.now())), b.handleEvent(raised('jam', clock.now()))]);
+    await Promise.all([a.handleEvent(raised('paper.empty', clock.now(), { device: device('dev-2') })), b.handleEvent(raised('toner.empty', clock.now(), { device: device('dev-3') }))]);
     expect(notices.filter((n) => n.kind === 'ticket.opened')).toHaveLength(3);
     // Both believe they lead: both tick at every due instant, concurrently.
     a.start();

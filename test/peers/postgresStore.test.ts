@@ -10,7 +10,7 @@ import { SERVER_UNIQUE_KEYS } from '../../server/storage/openRepository.js';
 import { PostgresStore } from '../../server/storage/postgresStore.js';
 import { StoreFailedError, UniqueKeyViolation } from '../../server/storage/repository.js';
 import { runMigrations, SchemaTooNewError } from '../../server/storage/schemaMigrations.js';
-import { StoredTicketRepository } from '../../server/tickets/ticketRepository.js';
+import { StoredTicketRepository, ticketUniqueKeys } from '../../server/tickets/ticketRepository.js';
 import { TicketService } from '../../server/tickets/ticketService.js';
 import { ManualClock } from '../harness/manualClock.js';
 import { waitUntil } from '../harness/peers.js';
@@ -246,17 +246,17 @@ describe('tickets over PostgreSQL', () => {
     const now = clock.now();
     // The same signal delivered to both instances (a redelivery after a failover), several times.
     await Promise.all([
-      svcA.handleSignal(raised('jam', now)),
-      svcB.handleSignal(raised('jam', now)),
-      svcA.handleSignal(raised('paper.empty', now, { device: device('dev-2') })),
-      svcB.handleSignal(raised('paper.empty', now, { device: device('dev-2') })),
-      svcB.handleSignal(raised('jam', now)),
-      svcA.handleSignal(raised('toner.empty', now, { device: device('dev-3') })),
+      svcA.handleEvent(raised('jam', now)),
+      svcB.handleEvent(raised('jam', now)),
+      svcA.handleEvent(raised('paper.empty', now, { device: device('dev-2') })),
+      svcB.handleEvent(raised('paper.empty', now, { device: device('dev-2') })),
+      svcB.handleEvent(raised('jam', now)),
+      svcA.handleEvent(raised('toner.empty', now, { device: device('dev-3') })),
     ]);
     const active = await new StoredTicketRepository(a).active();
-    expect(active.map((t) => t.key).sort()).toEqual(['device:dev-1:jam', 'device:dev-2:paper.empty', 'device:dev-3:toner.empty']);
+    expect(active.map((t) => t.key).sort()).toEqual(['device:dev-1:jam||', 'device:dev-2:paper.empty||', 'device:dev-3:toner.empty||']);
     expect(active.map((t) => t.id).sort()).toEqual(['T000001', 'T000002', 'T000003']);
-    const jam = active.find((t) => t.key === 'device:dev-1:jam')!;
+    const jam = active.find((t) => t.key === 'device:dev-1:jam||')!;
     expect(jam.faults[0]!.occurrences).toBe(3);
   });
 
@@ -265,17 +265,33 @@ describe('tickets over PostgreSQL', () => {
     const clock = new ManualClock(at('2026-03-02T09:00'));
     const store = await openStore(url, { uniqueKeys: SERVER_UNIQUE_KEYS });
     const svc = service(store, clock);
-    await svc.handleSignal(raised('jam', clock.now()));
+    await svc.handleEvent(raised('jam', clock.now()));
     const repo = new StoredTicketRepository(store);
     const [first] = await repo.active();
     const copy = { ...first!, id: 'T999999' };
     const err = await repo.transaction((s) => s.put(copy)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UniqueKeyViolation);
-    expect(err).toMatchObject({ collection: 'tickets', id: 'T999999', existingId: 'T000001', key: 'open:device:dev-1|jam' });
+    expect(err).toMatchObject({ collection: 'tickets', id: 'T999999', existingId: 'T000001', key: 'open:device:dev-1|jam||' });
     // Once the first is resolved, it no longer holds the key.
     await svc.act('T000001', { type: 'resolve', by: 'jan', solution: 'cleared' });
     await repo.transaction((s) => s.put(copy));
     expect((await repo.active()).map((t) => t.id).sort()).toEqual(['T000001', 'T999999']);
+  });
+
+  it('a ticket stored before subunits keeps its key and still takes its fault on any subunit', async () => {
+    const url = await server.newDatabase('tickets_legacy');
+    const clock = new ManualClock(at('2026-03-02T09:00'));
+    const store = await openStore(url, { uniqueKeys: SERVER_UNIQUE_KEYS });
+    const svc = service(store, clock);
+    await svc.handleEvent(raised('toner.empty', clock.now()));
+    const repo = new StoredTicketRepository(store);
+    const [stored] = await repo.active();
+    // As an older version wrote it: faults without a subunit, the unique key device + code.
+    await repo.transaction((s) => s.put({ ...stored!, faults: stored!.faults.map(({ subunit: _none, ...f }) => f) }));
+    expect(ticketUniqueKeys(await repo.get(stored!.id))).toEqual(['open:device:dev-1|toner.empty']);
+    clock.advance(MIN);
+    await svc.handleEvent(raised('toner.empty', clock.now(), { subunit: { group: 'markerSupplies', index: 3, name: 'Magenta' } }));
+    expect((await repo.active()).map((t) => [t.id, t.faults.map((f) => f.occurrences)])).toEqual([[stored!.id, [2]]]);
   });
 
   it('tickets survive a restart; closed ones are read back from the monthly archive', async () => {
@@ -283,18 +299,18 @@ describe('tickets over PostgreSQL', () => {
     const clock = new ManualClock(at('2026-03-02T09:00'));
     let store = await openStore(url, { uniqueKeys: SERVER_UNIQUE_KEYS });
     let svc = service(store, clock);
-    await svc.handleSignal(raised('jam', clock.now()));
+    await svc.handleEvent(raised('jam', clock.now()));
     await svc.act('T000001', { type: 'resolve', by: 'jan', solution: 'paper path cleaned' });
     await svc.act('T000001', { type: 'close', by: 'jan' });
     clock.advance(5 * MIN);
-    await svc.handleSignal(raised('door.open', clock.now()));
+    await svc.handleEvent(raised('door.open', clock.now()));
     await store.close();
     store = await openStore(url, { uniqueKeys: SERVER_UNIQUE_KEYS });
     svc = service(store, clock);
     const repo = new StoredTicketRepository(store);
     expect((await repo.active()).map((t) => [t.id, t.status])).toEqual([['T000002', 'new']]);
     expect((await repo.closedSince('2026-03')).map((t) => [t.id, t.status])).toEqual([['T000001', 'closed']]);
-    await svc.handleSignal(raised('paper.empty', clock.now(), { device: device('dev-7') }));
+    await svc.handleEvent(raised('paper.empty', clock.now(), { device: device('dev-7') }));
     expect((await repo.active()).map((t) => t.id)).toEqual(['T000002', 'T000003']);
   });
 });

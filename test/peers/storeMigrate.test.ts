@@ -50,7 +50,7 @@ beforeAll(async () => {
   const svc = new TicketService({ repository: new StoredTicketRepository(store), clock, contractFor: presetContract, defaultContractId: 'device-vendor' });
   for (let i = 0; i < 30; i++) {
     clock.set(at('2026-01-05T09:00') + i * 3 * DAY);
-    const t = await svc.handleSignal(raised('jam', clock.now(), { device: device(`dev-${i}`) }));
+    const t = await svc.handleEvent(raised('jam', clock.now(), { device: device(`dev-${i}`) }));
     const id = t.tickets[0]!.id;
     if (i % 3 !== 0) await svc.act(id, { type: 'resolve', by: 'jan', solution: 'cleared' });
     if (i % 3 === 1) await svc.act(id, { type: 'close', by: 'jan' });
@@ -91,7 +91,7 @@ describe('fleetdesk store migrate', () => {
       expect(await pgStore.transaction((tx) => tx.claimMessage('msg-299'))).toBe(false);
       const clock = new ManualClock(at('2026-06-01T09:00'));
       const svc = new TicketService({ repository: repo, clock, contractFor: presetContract, defaultContractId: 'device-vendor' });
-      const next = await svc.handleSignal(raised('door.open', clock.now(), { device: device('dev-new') }));
+      const next = await svc.handleEvent(raised('door.open', clock.now(), { device: device('dev-new') }));
       expect(next.tickets[0]!.id).toBe('T000031');
     } finally {
       await pgStore.close();

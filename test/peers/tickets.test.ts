@@ -99,7 +99,7 @@ describe('fault stream over Mosquitto → tickets and deadlines', () => {
 
     const [joined, jam] = await ticketsNow();
     expect(joined).toMatchObject({
-      key: 'device:acme/sn:sn-1:toner.low',
+      key: 'device:acme/sn:sn-1:toner.low||',
       impact: 'high',
       customer: { id: 'acme', contractId: 'device-vendor', contact: { name: 'Anna Nowak' } },
       site: { id: 'waw', name: 'Warszawa HQ' },
@@ -110,9 +110,9 @@ describe('fault stream over Mosquitto → tickets and deadlines', () => {
       ['toner.empty', 2],
     ]);
     expect(joined!.impactRule).toMatch(/^rule stop-with-alternatives → high/);
-    // High = 6 h; 3 working minutes had elapsed under "low" and are kept.
-    expect(local(joined!.sla.reaction.deadlineAt)).toBe('2026-03-02T15:00');
-    expect(jam).toMatchObject({ key: 'device:acme/sn:sn-2:jam', impact: 'high', device: { model: 'bizhub C300i' } });
+    // Raised to high at the join (09:03): the earlier of the low deadline and 09:03 + 6 working hours.
+    expect(local(joined!.sla.reaction.deadlineAt)).toBe('2026-03-02T15:03');
+    expect(jam).toMatchObject({ key: 'device:acme/sn:sn-2:jam||', impact: 'high', device: { model: 'bizhub C300i' } });
     expect(local(jam!.sla.reaction.deadlineAt)).toBe('2026-03-02T15:03');
     // Notices go out once the ingest transaction is durable (FleetEventBus.afterCommit), which can be
     // a moment after the tickets are visible in the store.

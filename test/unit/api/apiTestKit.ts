@@ -91,7 +91,7 @@ export async function makeApiKit(extraConfig: Record<string, unknown> = {}): Pro
       await send(stateMsg('globex', 'g1', 'p1', { identity: { vendor: 'Canon', model: 'iR-ADV C5535', serial: 'SN-G1' } }));
       const jam: Fault = fault('jam');
       await send(raisedMsg('acme', 'a1', 'p1', jam));
-      await send(raisedMsg('globex', 'g1', 'p1', fault('toner.empty')));
+      await send(raisedMsg('globex', 'g1', 'p1', { ...fault('toner.empty'), subunit: { group: 'markerSupplies', index: 1, name: 'Black Cartridge' } }));
       const list = (await app.tickets.workQueue()).map((t) => ({ id: t.id, customer: t.customer.id }));
       const acmeTicket = list.find((t) => t.customer === 'acme')?.id;
       const globexTicket = list.find((t) => t.customer === 'globex')?.id;

@@ -78,7 +78,11 @@ describe('ticket routes', () => {
     expect((await get<Page>('/api/v1/tickets?breached=true')).total).toBe(0);
     expect((await get<Page>('/api/v1/tickets?assignee=none&impact=critical,high')).total).toBeGreaterThan(0);
     const t = await get(`/api/v1/tickets/${acmeTicket}`);
-    expect(t).toMatchObject({ id: acmeTicket, status: 'new', faults: [{ code: 'jam', evidence: { counters: { total: 1000 } } }], history: [{ what: 'opened' }] });
+    expect(t).toMatchObject({ id: acmeTicket, status: 'new', faults: [{ code: 'jam', label: { en: 'Paper jam', pl: 'Zacięcie papieru' }, evidence: { counters: { total: 1000 } } }], history: [{ what: 'opened' }] });
+    // Each fault names where it is on the device.
+    expect(await get(`/api/v1/tickets/${globexTicket}`)).toMatchObject({
+      faults: [{ code: 'toner.empty', subunit: { group: 'markerSupplies', index: 1, name: 'Black Cartridge' }, label: { en: 'Toner empty — Black Cartridge', pl: 'Brak tonera — Black Cartridge' } }],
+    });
     // The queue row carries the warning instant of the clock behind its deadline (here: reaction).
     const row = (await get<Page<{ id: string; deadlineAt: number; warnAt: number | null; warned: boolean }>>('/api/v1/tickets?customer=acme')).items[0]!;
     const clock = (t as { sla: { reaction: { deadlineAt: number; warnAt: number } } }).sla.reaction;

@@ -8,8 +8,8 @@ import { jamStory } from './noticeFixtures.js';
 const OPTS = { timeZone: 'Europe/Warsaw', dashboardUrl: 'https://fleetdesk.example.pl/' };
 const story = jamStory();
 const render = (kind: (typeof NOTICE_KINDS)[number], language: 'pl' | 'en') => {
-  const { notice, ticket } = story.of(kind);
-  return renderMessage(noticeFacts(notice, ticket), language, OPTS);
+  const { notice } = story.of(kind);
+  return renderMessage(noticeFacts(notice), language, OPTS);
 };
 
 describe('notification templates', () => {
@@ -57,7 +57,7 @@ describe('notification templates', () => {
   });
 
   it('tells the customer which contact attempt this is, and names the escalation tier', () => {
-    const attempts = story.steps.filter((s) => s.notice.kind === 'customer.contactAttempt').map((s) => renderMessage(noticeFacts(s.notice, s.ticket), 'pl', OPTS));
+    const attempts = story.steps.filter((s) => s.notice.kind === 'customer.contactAttempt').map((s) => renderMessage(noticeFacts(s.notice), 'pl', OPTS));
     expect(attempts.map((m) => /próba (\d+)/.exec(m.text)?.[1])).toEqual(['1', '2']);
     expect(attempts[0]!.text).toContain('Prosimy o odpowiedź');
     expect(render('ticket.escalated', 'pl').subject).toBe('[FleetDesk] Eskalacja zgłoszenia T1 do L2 (diagnostyka)');
@@ -65,17 +65,17 @@ describe('notification templates', () => {
   });
 
   it('leaves no placeholder unfilled in any message of the story, in either language', () => {
-    for (const { notice, ticket } of story.steps) {
+    for (const { notice } of story.steps) {
       for (const language of ['pl', 'en'] as const) {
-        const m = renderMessage(noticeFacts(notice, ticket), language, OPTS);
+        const m = renderMessage(noticeFacts(notice), language, OPTS);
         expect(`${m.subject}\n${m.text}`, `${notice.kind}/${language}`).not.toMatch(/\{[a-zA-Z]+\}/);
       }
     }
   });
 
   it('escapes ticket text in HTML and keeps subjects on one line', () => {
-    const { notice, ticket } = story.of('ticket.opened');
-    const m = renderMessage(noticeFacts(notice, { ...ticket, title: 'Jam <script>alert(1)</script>\r\nBcc: x@evil.example' }), 'en', OPTS);
+    const { notice } = story.of('ticket.opened');
+    const m = renderMessage(noticeFacts({ ...notice, ticket: { ...notice.ticket, title: 'Jam <script>alert(1)</script>\r\nBcc: x@evil.example' } }), 'en', OPTS);
     expect(m.html).toContain('&lt;script&gt;');
     expect(m.html).not.toContain('<script>');
     expect(m.html).toContain('<a href="https://fleetdesk.example.pl/dashboard/#/tickets/T1">');

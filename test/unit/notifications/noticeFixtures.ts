@@ -3,7 +3,10 @@
  * (server/tickets/ticketPolicy.ts), so the facts and templates are tested against what the engine
  * really emits (e.g. the detail line that names the SLA clock).
  */
-import { applyAction, applySignal, tickTicket, type Notice, type TicketAction } from '../../../server/tickets/ticketPolicy.js';
+import { applyAction, type TicketAction } from '../../../server/tickets/ticketActions.js';
+import { noticesOf, type Notice, type PolicyOutcome } from '../../../server/tickets/ticketPolicy.js';
+import { applyFleetEvent } from '../../../server/tickets/ticketFleetEvents.js';
+import { tickTicket } from '../../../server/tickets/ticketTimers.js';
 import type { Ticket } from '../../../server/tickets/ticket.js';
 import { at, contextFactory, MIN, raised } from '../tickets/fixtures.js';
 
@@ -21,21 +24,20 @@ export function jamStory(): Story {
   const ctx = contextFactory();
   const steps: Array<{ notice: Notice; ticket: Ticket }> = [];
   let t: Ticket;
-  const record = (tickets: Ticket[], notices: Notice[]) => {
-    t = tickets[0] ?? t;
-    for (const notice of notices) steps.push({ notice, ticket: t });
+  // Notices as the ticket service publishes them: with the facts of the ticket the change left.
+  const record = (outcome: PolicyOutcome) => {
+    t = outcome.tickets[0] ?? t;
+    for (const notice of noticesOf(outcome)) steps.push({ notice, ticket: t });
   };
-  const opened = applySignal(raised('jam', MON_0900, { impact: 'critical' }), [], ctx(MON_0900));
-  record(opened.tickets, opened.notices);
+  record(applyFleetEvent(raised('jam', MON_0900, { impact: 'critical' }), [], ctx(MON_0900)));
   for (const minutes of [100, 130]) {
     const r = tickTicket(t!, ctx(MON_0900 + minutes * MIN));
-    if (r) record(r.tickets, r.notices);
+    if (r) record(r);
   }
   let now = MON_0900 + 140 * MIN;
   const act = (action: TicketAction) => {
     now += 5 * MIN;
-    const r = applyAction(t, action, ctx(now));
-    record(r.tickets, r.notices);
+    record(applyAction(t, action, ctx(now)));
   };
   act({ type: 'escalate', by: 'disp', reason: 'needs a part' });
   act({ type: 'acknowledge', by: 'disp' });

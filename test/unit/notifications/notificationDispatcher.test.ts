@@ -15,7 +15,11 @@ import { JournaledStore } from '../../../server/storage/journaledStore.js';
 import type { Repository } from '../../../server/storage/repository.js';
 import { ManualClock } from '../../harness/manualClock.js';
 import { makeTempDir, waitUntil } from '../../harness/peers.js';
-import { jamStory } from './noticeFixtures.js';
+import { presetContract } from '../../../server/sla/presets.js';
+import { StoredTicketRepository } from '../../../server/tickets/ticketRepository.js';
+import { TicketService } from '../../../server/tickets/ticketService.js';
+import { raised } from '../tickets/fixtures.js';
+import { jamStory, MON_0900 } from './noticeFixtures.js';
 
 const SECRET = 'whsec-0123456789abcdef';
 const RAW = {
@@ -86,11 +90,36 @@ describe('notification outbox', () => {
     expect(pending.every((d) => d.status === 'pending')).toBe(true);
   });
 
-  it('drops a notice about a ticket that is not in the store, with nothing queued', async () => {
+  it('queues inside the caller\'s unit of work: deliveries commit with it or not at all', async () => {
     const { repo } = await openStore();
     const outbox = new NotificationOutbox({ repo, settings, clock: new ManualClock(OPENED.notice.at) });
-    expect(await outbox.enqueue({ ...OPENED.notice, ticketId: 'T404' })).toEqual([]);
+    const crash = await repo
+      .transaction(async (tx) => {
+        expect(await outbox.enqueueIn(tx, [OPENED.notice])).toHaveLength(3);
+        throw new Error('crash before the commit');
+      })
+      .catch((e: unknown) => e);
+    expect(crash).toBeInstanceOf(Error);
     expect(await repo.list(DELIVERIES)).toEqual([]);
+    // No ticket in the store: the notice's own facts are enough.
+    await repo.transaction((tx) => outbox.enqueueIn(tx, [OPENED.notice]));
+    expect(await repo.list(DELIVERIES)).toHaveLength(3);
+  });
+
+  it('the ticket service queues a notice\'s deliveries in the unit that changed the ticket', async () => {
+    const { repo } = await openStore();
+    const clock = new ManualClock(MON_0900);
+    const notifications = new NotificationService({ repo, settings, clock });
+    const tickets = new TicketService({ repository: new StoredTicketRepository(repo), clock, contractFor: presetContract, defaultContractId: 'device-vendor', noticesIn: (tx, notices) => notifications.queueIn(tx, notices) });
+    const outcome = await tickets.handleEvent(raised('jam', MON_0900));
+    // Durable when handleEvent returns, i.e. when the ticket is: no second unit, no read of the ticket.
+    const queued = await repo.list<Delivery>(DELIVERIES);
+    expect(queued.map((d) => [d.kind, d.ticketId, d.target])).toEqual([
+      ['ticket.opened', outcome.tickets[0]!.id, 'chat'],
+      ['ticket.opened', outcome.tickets[0]!.id, 'dispatch@example.pl'],
+      ['ticket.opened', outcome.tickets[0]!.id, 'anna@acme.example'],
+    ]);
+    expect(outcome.notices[0]!.ticket).toMatchObject({ id: outcome.tickets[0]!.id, status: 'new', customer: { id: 'acme' } });
   });
 });
 

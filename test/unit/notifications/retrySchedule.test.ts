@@ -11,7 +11,7 @@ const S = 1000;
 
 function pendingWebhook(): Delivery {
   const { notice, ticket } = jamStory().of('sla.breach');
-  const facts = noticeFacts(notice, ticket);
+  const facts = noticeFacts(notice);
   const target = { channel: 'webhook', endpoint: 'chat', language: 'en' } as const;
   const id = deliveryId(facts.kind, ticket.id, facts.at, target);
   const message = renderMessage(facts, 'en', { timeZone: 'Europe/Warsaw' });

@@ -15,14 +15,28 @@ function reachable(since: string): DeviceEventMessage {
 }
 
 describe('fleet state transitions', () => {
-  it('keeps the first-seen time of a fault that is still active in the next snapshot', () => {
-    const first = applyDeviceState(undefined, stateMsg('acme', 'a1', 'p1', { faults: [fault('jam')], collectedAt: '2026-01-05T08:00:00Z' }), place, NOW).device;
-    const second = applyDeviceState(first, stateMsg('acme', 'a1', 'p1', { faults: [fault('jam'), fault('toner.low', 'warning')], collectedAt: '2026-01-05T08:05:00Z' }), place, NOW).device;
-    expect(second.faults.map((f) => [f.code, f.firstSeen])).toEqual([
-      ['jam', '2026-01-05T08:00:00Z'],
-      ['toner.low', '2026-01-05T08:05:00Z'],
-    ]);
-    expect(second.status).toBe('down');
+  it('takes faults and reachability from confirmed events only, never from a snapshot', () => {
+    const raised = applyDeviceEvent(undefined, raisedMsg('acme', 'a1', 'p1', fault('jam'), '2026-01-05T08:00:00Z'), place, NOW).device;
+    const snap = applyDeviceState(raised, stateMsg('acme', 'a1', 'p1', { status: 'unreachable', faults: [fault('toner.low', 'warning')], collectedAt: '2026-01-05T08:05:00Z' }), place, NOW).device;
+    expect(snap.faults.map((f) => [f.code, f.firstSeen])).toEqual([['jam', '2026-01-05T08:00:00Z']]);
+    expect(snap.reachable).toBe(true);
+    expect(snap.status).toBe('unreachable');
+  });
+
+  it('a recovery flips reachability whatever order snapshots and events arrive in', () => {
+    const dev = applyDeviceState(undefined, stateMsg('acme', 'a1', 'p1'), place, NOW).device;
+    const down = applyDeviceEvent(dev, unreachable('2026-01-05T08:01:00Z'), place, NOW).device;
+    // The device's next snapshot (answering again) arrives before the device.reachable event.
+    const snap = applyDeviceState(down, stateMsg('acme', 'a1', 'p1', { collectedAt: '2026-01-05T08:04:00Z' }), place, NOW).device;
+    expect(snap.reachable).toBe(false);
+    const up = applyDeviceEvent(snap, reachable('2026-01-05T08:03:00Z'), place, NOW);
+    expect(up.changes).toEqual([{ kind: 'reachable', since: '2026-01-05T08:03:00Z' }]);
+    // The outage delivered late, after its recovery, changes nothing.
+    const late = applyDeviceEvent(up.device, unreachable('2026-01-05T08:01:00Z'), place, NOW);
+    expect(late).toMatchObject({ stale: true, changes: [] });
+    expect(late.device.reachable).toBe(true);
+    // A new outage after the recovery counts.
+    expect(applyDeviceEvent(up.device, unreachable('2026-01-05T08:09:00Z'), place, NOW).changes).toMatchObject([{ kind: 'unreachable' }]);
   });
 
   it('merges telemetry levels into known supplies and counters, and ignores older telemetry', () => {

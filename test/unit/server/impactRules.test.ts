@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FAULT_CODES, FAULTS, type FaultCode } from '../../../shared/faults.js';
+import { FAULT_CODES, type FaultCode } from '../../../shared/faults.js';
 import { toProblems } from '../../../shared/validation.js';
 import { classifyImpact, DEFAULT_IMPACT_SETTINGS, ImpactSettings, type ImpactInput } from '../../../server/impact/impactRules.js';
 
@@ -38,12 +38,11 @@ describe('impact classification (default rules)', () => {
     }
   });
 
-  it('routes ink, ink-system and print-head faults to the ink-head queue, the rest to general', () => {
-    for (const code of FAULT_CODES) {
-      expect(classify(code).queue).toBe(FAULTS[code].inkOrHead ? 'ink-head' : 'general');
-    }
-    expect(classify('printhead.fault').queue).toBe('ink-head');
-    expect(classify('toner.empty').queue).toBe('general');
+  it('leaves routing to the contract unless a rule names a queue', () => {
+    for (const code of FAULT_CODES) expect(classify(code).queue).toBeUndefined();
+    const settings = ImpactSettings.parse({ rules: [{ id: 'heads', when: { inkOrHead: true }, level: 'high', queue: 'ink-head' }, { id: 'rest', level: 'low' }] });
+    expect(classifyImpact(settings, { fault: 'printhead.fault', deviceCritical: false, onlyDeviceOnSite: false, contract: undefined }).queue).toBe('ink-head');
+    expect(classifyImpact(settings, { fault: 'jam', deviceCritical: false, onlyDeviceOnSite: false, contract: undefined }).queue).toBeUndefined();
   });
 
   it('maps to the contract scale when the contract has one, and honours contract conditions', () => {

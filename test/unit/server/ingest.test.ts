@@ -33,7 +33,7 @@ describe('ingest', () => {
       type: 'faultRaised',
       device: { deviceKey: 'acme/sn:sn-1', siteId: 'acme-hq', siteName: 'ACME HQ', customer: { id: 'acme', contract: 'standard', contact: { name: 'Jan Kowalski' } }, onlyDeviceOnSite: true },
       fault: { code: 'jam' },
-      impact: { level: 'critical', ruleId: 'stop-single-device', queue: 'general' },
+      impact: { level: 'critical', ruleId: 'stop-single-device' },
       evidence: { counters: { total: 1000 } },
     });
     expect(kit.events.map((e) => e.type)).toEqual(['agentOnline', 'faultRaised']);

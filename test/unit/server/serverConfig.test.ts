@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../shared/config/loader.js';
-import { loadServerConfig } from '../../../server/serverConfig.js';
+import { loadServerConfig, ticketPolicyOf } from '../../../server/serverConfig.js';
+import { DEFAULT_POLICY } from '../../../server/tickets/ticketPolicy.js';
 
 describe('server configuration', () => {
   it('runs on embedded defaults without a file', () => {
@@ -35,5 +36,33 @@ describe('server configuration', () => {
 
   it('refuses a site that names an unknown customer', () => {
     expect(() => loadServerConfig('server.yaml', {}, { text: 'fleet:\n  sites:\n    hq: { name: HQ, customer: nobody, agents: [acme/a1] }\n' })).toThrow(/customer nobody, which is not in fleet.customers/);
+  });
+
+  it('reads the ticket rule windows as durations; the defaults are the ticket policy defaults', () => {
+    expect(ticketPolicyOf(loadServerConfig(undefined, {}).tickets)).toEqual(DEFAULT_POLICY);
+    const text = ['tickets:', '  quietPeriod: 20s', '  reopenWindow: 2h', '  relatedWindow: 90s', '  agentOfflineGrace: 3m', ''].join('\n');
+    expect(ticketPolicyOf(loadServerConfig('server.yaml', {}, { text }).tickets)).toEqual({ quietPeriodMs: 20_000, reopenWindowMs: 7_200_000, relatedWindowMs: 90_000, agentOfflineGraceMs: 180_000 });
+    expect(loadServerConfig(undefined, { FLEETDESK_SERVER__TICKETS__AGENT_OFFLINE_GRACE: '1m' }).tickets.agentOfflineGrace).toBe(60_000);
+  });
+
+  it('names file, line and key of a bad ticket window', () => {
+    const messageOf = (text: string): string => {
+      try {
+        loadServerConfig('server.yaml', {}, { text });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      throw new Error('the configuration was accepted');
+    };
+    const bad = messageOf(['tickets:', '  defaultContract: device-vendor', '  quietPeriod: soon', ''].join('\n'));
+    expect(bad).toContain('server.yaml:3:16');
+    expect(bad).toContain('tickets.quietPeriod');
+    expect(bad).toContain('a duration such as');
+    const tooLong = messageOf(['tickets:', '  agentOfflineGrace: 2d', ''].join('\n'));
+    expect(tooLong).toContain('server.yaml:2:22');
+    expect(tooLong).toContain('tickets.agentOfflineGrace');
+    expect(tooLong).toContain('at most 1d');
+    expect(messageOf('tickets:\n  reopenWindow: -5m\n')).toContain('tickets.reopenWindow');
   });
 });

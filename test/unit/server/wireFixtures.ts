@@ -2,7 +2,7 @@
 import type { DeviceEventMessage, DeviceStateMessage, DeviceTelemetryMessage, AgentStatusMessage, WireMessage } from '../../../shared/wire/messages.js';
 import { deviceTopic, statusTopic } from '../../../shared/wire/topics.js';
 import type { Identity } from '../../../shared/snapshot.js';
-import type { Fault } from '../../../shared/snapshot.js';
+import type { DeviceStatus, Fault } from '../../../shared/snapshot.js';
 
 let counter = 0;
 export function nextId(): string {
@@ -19,7 +19,7 @@ export function statusMsg(tenant: string, agentId: string, state: 'online' | 'of
   return { ...env(tenant, agentId, ts), type: 'agent.status', state, reason, agentVersion: '0.1.0', startedAt: '2026-01-05T07:59:00Z' };
 }
 
-export function stateMsg(tenant: string, agentId: string, deviceId: string, o: { identity?: Identity; faults?: Fault[]; address?: string; collectedAt?: string; seq?: number } = {}): DeviceStateMessage {
+export function stateMsg(tenant: string, agentId: string, deviceId: string, o: { identity?: Identity; faults?: Fault[]; address?: string; collectedAt?: string; seq?: number; status?: DeviceStatus } = {}): DeviceStateMessage {
   const collectedAt = o.collectedAt ?? '2026-01-05T08:00:00Z';
   return {
     ...env(tenant, agentId, collectedAt),
@@ -31,7 +31,7 @@ export function stateMsg(tenant: string, agentId: string, deviceId: string, o: {
       protocols: ['snmp'],
       collectedAt,
       identity: o.identity ?? { vendor: 'HP', model: 'LaserJet M404', serial: 'SN-1' },
-      status: o.faults && o.faults.length > 0 ? 'down' : 'idle',
+      status: o.status ?? (o.faults && o.faults.length > 0 ? 'down' : 'idle'),
       faults: o.faults ?? [],
       supplies: [{ index: 1, name: 'Black Toner', kind: 'toner', color: 'black', levelPercent: 40, state: 'ok', raw: { level: 40, max: 100, unit: 19, class: 3, type: 3 } }],
       inputs: [],

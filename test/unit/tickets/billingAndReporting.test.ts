@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { presetContract } from '../../../server/sla/presets.js';
 import { billEntry, capUsedMinutes, monthlyStatement } from '../../../server/tickets/billing.js';
 import { firstContactResolution, reactionOutcome, slaCompliance, stat, ticketsByDeviceModel, ticketsByFaultCode } from '../../../server/tickets/reporting.js';
-import { applyAction, applySignal, tickTicket, type TicketAction } from '../../../server/tickets/ticketPolicy.js';
+import { applyAction, type TicketAction } from '../../../server/tickets/ticketActions.js';
+import { applyFleetEvent } from '../../../server/tickets/ticketFleetEvents.js';
+import { tickTicket } from '../../../server/tickets/ticketTimers.js';
 import type { Ticket, TimeEntry } from '../../../server/tickets/ticket.js';
 import { workQueue } from '../../../server/tickets/workQueue.js';
 import { at, cleared, contextFactory, device, HOUR, MIN, raised } from './fixtures.js';
@@ -48,19 +50,19 @@ describe('reporting and queue order', () => {
     const put = (ts: Ticket[]) => ts.forEach((t) => tickets.set(t.id, t));
     const act = (id: string, a: TicketAction, now: number) => put(applyAction(tickets.get(id)!, a, ctx(now)).tickets);
     const mon = at('2026-03-02T09:00');
-    put(applySignal(raised('jam', mon), [], ctx(mon)).tickets); // T1: answered in 30 min, fixed at first contact
+    put(applyFleetEvent(raised('jam', mon), [], ctx(mon)).tickets); // T1: answered in 30 min, fixed at first contact
     act('T1', { type: 'acknowledge', by: 'jan' }, mon + 30 * MIN);
     act('T1', { type: 'resolve', by: 'jan', solution: 'cleared' }, mon + HOUR);
-    put(applySignal(raised('toner.empty', mon, { device: device('dev-2', 'Bizhub C300i') }), [], ctx(mon)).tickets); // T2: answered late, escalated
+    put(applyFleetEvent(raised('toner.empty', mon, { device: device('dev-2', 'Bizhub C300i') }), [], ctx(mon)).tickets); // T2: answered late, escalated
     const late = tickTicket(tickets.get('T2')!, ctx(mon + 3 * HOUR))!;
     put(late.tickets);
     act('T2', { type: 'acknowledge', by: 'jan' }, mon + 3 * HOUR);
     act('T2', { type: 'escalate', by: 'jan', reason: 'x' }, mon + 3 * HOUR);
     act('T2', { type: 'resolve', by: 'ewa', solution: 'new toner' }, mon + 5 * HOUR);
-    put(applySignal(raised('door.open', mon, { device: device('dev-3') }), [], ctx(mon)).tickets); // T3: resolved by the device
-    put(applySignal(cleared('door.open', mon + MIN, 'dev-3'), [...tickets.values()], ctx(mon + MIN)).tickets);
+    put(applyFleetEvent(raised('door.open', mon, { device: device('dev-3') }), [], ctx(mon)).tickets); // T3: resolved by the device
+    put(applyFleetEvent(cleared('door.open', mon + MIN, 'dev-3'), [...tickets.values()], ctx(mon + MIN)).tickets);
     put(tickTicket(tickets.get('T3')!, ctx(mon + 20 * MIN))!.tickets);
-    put(applySignal(raised('paper.low', mon + HOUR, { impact: 'low', device: device('dev-4') }), [], ctx(mon + HOUR)).tickets); // T4: pending
+    put(applyFleetEvent(raised('paper.low', mon + HOUR, { impact: 'low', device: device('dev-4') }), [], ctx(mon + HOUR)).tickets); // T4: pending
     return [...tickets.values()];
   }
 
@@ -97,7 +99,7 @@ describe('reporting and queue order', () => {
     const ctx = contextFactory();
     const mon = at('2026-03-02T09:00');
     const open = (code: 'jam' | 'paper.low' | 'scanner.fault' | 'fuser.fault', impact: 'critical' | 'high' | 'low', when: number, dev: string) =>
-      applySignal(raised(code, when, { impact, device: device(dev) }), [], ctx(when)).tickets[0]!;
+      applyFleetEvent(raised(code, when, { impact, device: device(dev) }), [], ctx(when)).tickets[0]!;
     const a = open('paper.low', 'low', mon, 'd1'); // due in 5 days
     const b = open('jam', 'critical', mon + 2 * HOUR, 'd2'); // due 13:00
     const c = open('scanner.fault', 'high', mon - 3 * HOUR, 'd3'); // registered 06:00 → due 14:00

@@ -3,7 +3,8 @@ import { decideSupplyOrder, type SupplyOrderDraft } from '../../../server/foreca
 import type { SupplyForecast } from '../../../server/forecast/supplyForecast.js';
 import { applySupplySignal, concernsSupply, supplyOrderTicketKey, type SupplyOrderDueSignal } from '../../../server/tickets/supplyOrderPolicy.js';
 import { Ticket } from '../../../server/tickets/ticket.js';
-import { applySignal, tickTicket } from '../../../server/tickets/ticketPolicy.js';
+import { applyFleetEvent } from '../../../server/tickets/ticketFleetEvents.js';
+import { tickTicket } from '../../../server/tickets/ticketTimers.js';
 import { at, contextFactory, customer, DAY, device, HOUR, raised, SITE } from './fixtures.js';
 
 const NOW = at('2026-03-02T10:00');
@@ -98,10 +99,10 @@ describe('supply order tickets (pure rules)', () => {
     expect(concernsSupply(order, { kind: 'supply.replaced', at: NOW, deviceId: 'dev-1', supplyIndex: 2, replacedAt: NOW })).toBe(true);
     expect(concernsSupply({ ...order, key: supplyOrderTicketKey('dev-2', 2) }, due())).toBe(false);
     // "Toner low" within the related window is a fault: its own ticket, not a join of the order.
-    const low = applySignal(raised('toner.low', NOW + 60_000, { impact: 'medium' }), [order], ctx(NOW + 60_000));
+    const low = applyFleetEvent(raised('toner.low', NOW + 60_000, { impact: 'medium' }), [order], ctx(NOW + 60_000));
     expect(low.tickets).toHaveLength(1);
     expect(low.tickets[0]!.id).not.toBe(order.id);
-    expect(low.tickets[0]!.key).toBe('device:dev-1:toner.low');
+    expect(low.tickets[0]!.key).toBe('device:dev-1:toner.low||');
   });
 
   it('runs the SLA timers of an order like any ticket (the reaction target of the contract’s low level)', () => {

@@ -29,7 +29,7 @@ describe('stored tickets are parsed once per stored version', () => {
     const repo = new StoredTicketRepository(store);
     const svc = new TicketService({ repository: repo, clock, contractFor: presetContract, defaultContractId: 'device-vendor', maxTickIntervalMs: 6 * HOUR });
     cleanups.push(() => svc.stop());
-    await svc.handleSignal(raised('jam', clock.now()));
+    await svc.handleEvent(raised('jam', clock.now()));
 
     const [first] = await repo.active();
     const [again] = await repo.active();

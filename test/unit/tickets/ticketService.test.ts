@@ -40,20 +40,20 @@ describe('ticket service over the in-memory repository, with an injected clock',
     const notices: Notice[] = [];
     const svc = service(repo, clock, notices);
     svc.start();
-    await svc.handleSignal(raised('jam', clock.now()));
+    await svc.handleEvent(raised('jam', clock.now()));
     clock.advance(5 * MIN);
-    await svc.handleSignal(raised('jam', clock.now()));
-    await svc.handleSignal(raised('paper.empty', clock.now(), { device: device('dev-2') }));
+    await svc.handleEvent(raised('jam', clock.now()));
+    await svc.handleEvent(raised('paper.empty', clock.now(), { device: device('dev-2') }));
     expect((await repo.active()).map((t) => [t.id, t.key])).toEqual([
-      ['T000001', 'device:dev-1:jam'],
-      ['T000002', 'device:dev-2:paper.empty'],
+      ['T000001', 'device:dev-1:jam||'],
+      ['T000002', 'device:dev-2:paper.empty||'],
     ]);
     await runUntil(clock, at('2026-03-02T11:30'), 7 * MIN);
     const sla = notices.filter((n) => n.kind.startsWith('sla.')).map((n) => `${n.ticketId} ${n.kind} ${local(n.at)}`);
     expect(sla).toEqual(['T000001 sla.warning 2026-03-02T10:36', 'T000002 sla.warning 2026-03-02T10:41', 'T000001 sla.breach 2026-03-02T11:00', 'T000002 sla.breach 2026-03-02T11:05']);
     // Queue: both breached; the earlier deadline first.
     expect((await svc.workQueue()).map((t) => t.id)).toEqual(['T000001', 'T000002']);
-    await svc.handleSignal(cleared('jam', clock.now()));
+    await svc.handleEvent(cleared('jam', clock.now()));
     await runUntil(clock, clock.now() + 20 * MIN, 5 * MIN);
     expect((await repo.get('T000001'))!.status).toBe('resolved');
     // The reopen window passes: closed and moved to history.
@@ -66,24 +66,24 @@ describe('ticket service over the in-memory repository, with an injected clock',
     const clock = new ManualClock(at('2026-03-02T09:00'));
     const repo = new InMemoryTicketRepository();
     const svc = service(repo, clock);
-    await svc.handleSignal(raised('jam', clock.now(), { contractId: 'email' }));
+    await svc.handleEvent(raised('jam', clock.now(), { contractId: 'email' }));
     await expect(svc.act('T000009', { type: 'acknowledge', by: 'jan' })).rejects.toThrow('no ticket "T000009"');
     await expect(svc.act('T000001', { type: 'close', by: 'jan' })).rejects.toThrow(/cannot close a ticket that is new/);
     await svc.act('T000001', { type: 'acknowledge', by: 'jan' });
     await svc.act('T000001', { type: 'addTime', by: 'jan', id: 'm1', channel: 'email', minutes: 120, note: 'answers' });
     await svc.act('T000001', { type: 'addTime', by: 'jan', id: 'm2', channel: 'email', minutes: 60, note: 'more answers' });
-    await svc.handleSignal(raised('toner.empty', clock.now(), { contractId: 'email', device: device('dev-2') }));
+    await svc.handleEvent(raised('toner.empty', clock.now(), { contractId: 'email', device: device('dev-2') }));
     const capped = (await repo.get('T000002'))!;
     expect(capped.sla.guaranteed).toBe(false);
     expect(capped.sla.noGuaranteeReason).toMatch(/monthly cap of 3 h/);
     const statement = await svc.statement('acme', 'email', '2026-03');
     expect([statement.capUsedMinutes, statement.capExhaustedAt, statement.ticketsOpened, statement.ticketsGuaranteed]).toEqual([180, clock.now(), 2, 1]);
     // A customer whose fleet record names an unknown contract still gets a ticket, under the default contract.
-    await svc.handleSignal(raised('jam', clock.now(), { contractId: 'gold', device: device('dev-9') }));
+    await svc.handleEvent(raised('jam', clock.now(), { contractId: 'gold', device: device('dev-9') }));
     expect((await repo.active()).find((t) => t.device?.id === 'dev-9')!.sla.contractId).toBe('device-vendor');
     // A new month restores the guarantee.
     clock.set(at('2026-04-01T09:00'));
-    await svc.handleSignal(raised('jam', clock.now(), { contractId: 'email', device: device('dev-3') }));
+    await svc.handleEvent(raised('jam', clock.now(), { contractId: 'email', device: device('dev-3') }));
     expect((await repo.get('T000004'))!.sla.guaranteed).toBe(true);
   });
 });
@@ -101,10 +101,10 @@ describe('ticket service over the durable store (lowdb hot file + journal + mont
     const clock = new ManualClock(at('2026-03-02T09:00'));
     let store = await openStore(tmp.path);
     let svc = service(new StoredTicketRepository(store), clock);
-    await svc.handleSignal(raised('jam', clock.now()));
+    await svc.handleEvent(raised('jam', clock.now()));
     await svc.act('T000001', { type: 'resolve', by: 'jan', solution: 'paper path cleaned' });
     await svc.act('T000001', { type: 'close', by: 'jan' });
-    await svc.handleSignal(raised('door.open', clock.now()));
+    await svc.handleEvent(raised('door.open', clock.now()));
     await store.close();
 
     store = await openStore(tmp.path);
@@ -114,7 +114,7 @@ describe('ticket service over the durable store (lowdb hot file + journal + mont
     expect((await repo.active()).map((t) => [t.id, t.status, t.revision])).toEqual([['T000002', 'new', 1]]);
     expect((await repo.closedSince('2026-03')).map((t) => [t.id, t.status, t.history.length])).toEqual([['T000001', 'closed', 3]]);
     // Numbers continue after the restart.
-    await svc.handleSignal(raised('paper.empty', clock.now(), { device: device('dev-7') }));
+    await svc.handleEvent(raised('paper.empty', clock.now(), { device: device('dev-7') }));
     expect((await repo.active()).map((t) => t.id)).toEqual(['T000002', 'T000003']);
     const rows = await svc.compliance('2026-03');
     expect(rows).toHaveLength(1);
@@ -163,7 +163,7 @@ describe('ticket service over the durable store (lowdb hot file + journal + mont
     expect(bus.handlerErrors).toBe(0);
     const [t] = await new StoredTicketRepository(store).active();
     expect(t).toMatchObject({
-      key: 'device:acme/agent-1/hp-1:ink.empty',
+      key: 'device:acme/agent-1/hp-1:ink.empty||',
       queue: 'ink-head',
       impact: 'high',
       impactRule: 'rule ink-empty → high: ink.empty on a non-critical device',

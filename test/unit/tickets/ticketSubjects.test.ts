@@ -6,7 +6,7 @@ import { JournaledStore } from '../../../server/storage/journaledStore.js';
 import { presetContract } from '../../../server/sla/presets.js';
 import { StoredTicketRepository, ticketStoreIn } from '../../../server/tickets/ticketRepository.js';
 import { TicketService } from '../../../server/tickets/ticketService.js';
-import { subjectMoves, subjectsOfSignal, subjectsOfTicket, withoutTicket, withTicket } from '../../../server/tickets/ticketSubjects.js';
+import { subjectMoves, subjectsOfEvent, subjectsOfTicket, withoutTicket, withTicket } from '../../../server/tickets/ticketSubjects.js';
 import { agentOffline, at, cleared, device, HOUR, raised } from './fixtures.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -22,9 +22,9 @@ describe('ticket subjects (pure)', () => {
   });
 
   it('names what a signal can touch', () => {
-    expect(subjectsOfSignal(raised('jam', 0))).toEqual(['device:dev-1']);
-    expect(subjectsOfSignal(cleared('jam', 0, 'dev-9'))).toEqual(['device:dev-9']);
-    expect(subjectsOfSignal(agentOffline(0, ['dev-1'], 'acme:a1'))).toEqual(['key:agent:acme:a1']);
+    expect(subjectsOfEvent(raised('jam', 0))).toEqual(['device:dev-1']);
+    expect(subjectsOfEvent(cleared('jam', 0, 'dev-9'))).toEqual(['device:dev-9']);
+    expect(subjectsOfEvent(agentOffline(0, ['dev-1'], 'acme:a1'))).toEqual(['key:agent:acme:a1']);
   });
 
   it('moves and edits index records only when something changes', () => {
@@ -53,13 +53,13 @@ describe('subject index over the durable store', () => {
 
   it('finds the tickets of a device by its device, and forgets one once closed', async () => {
     const { clock, repo, svc, concerning } = await setup();
-    await svc.handleSignal(raised('jam', clock.now()));
-    await svc.handleSignal(raised('jam', clock.now(), { device: device('dev-2', 'iR C3025') }));
+    await svc.handleEvent(raised('jam', clock.now()));
+    await svc.handleEvent(raised('jam', clock.now(), { device: device('dev-2', 'iR C3025') }));
     const [t1] = await concerning(['device:dev-1']);
     expect(t1?.device?.id).toBe('dev-1');
     expect((await concerning(['device:dev-2'])).map((t) => t.device?.id)).toEqual(['dev-2']);
     // Another fault of dev-1 (its own ticket under the policy): both are found under dev-1.
-    await svc.handleSignal(raised('door.open', clock.now()));
+    await svc.handleEvent(raised('door.open', clock.now()));
     expect((await concerning(['device:dev-1'])).flatMap((t) => t.faults.map((f) => f.code)).sort()).toEqual(['door.open', 'jam']);
     // Resolved and closed: out of the hot set and out of the index.
     await svc.act(t1!.id, { type: 'resolve', by: 'jan', solution: 'cleared', confirmedByCustomer: true });
@@ -70,8 +70,8 @@ describe('subject index over the durable store', () => {
 
   it('builds the index once for a store written before it existed, with every hot ticket in it', async () => {
     const { store, clock, svc, concerning } = await setup();
-    await svc.handleSignal(raised('jam', clock.now()));
-    await svc.handleSignal(raised('jam', clock.now(), { device: device('dev-2', 'iR C3025') }));
+    await svc.handleEvent(raised('jam', clock.now()));
+    await svc.handleEvent(raised('jam', clock.now(), { device: device('dev-2', 'iR C3025') }));
     // As an older server left it: tickets, no index records and no marker.
     await store.transaction(async (tx) => {
       for (const s of ['device:dev-1', 'device:dev-2']) await tx.delete('ticketSubjects', s);
@@ -80,7 +80,7 @@ describe('subject index over the durable store', () => {
     });
     expect((await concerning(['device:dev-2'])).map((t) => t.device?.id)).toEqual(['dev-2']);
     // The fault clearing on dev-1 reaches its ticket through the rebuilt index.
-    await svc.handleSignal(cleared('jam', clock.now() + 60_000));
+    await svc.handleEvent(cleared('jam', clock.now() + 60_000));
     const [t1] = await concerning(['device:dev-1']);
     expect(t1?.faults.find((f) => f.code === 'jam')?.clearedAt).toBe(clock.now() + 60_000 - 10_000);
   });

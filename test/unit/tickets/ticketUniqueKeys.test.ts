@@ -33,29 +33,40 @@ async function setup() {
 describe('ticket unique keys', () => {
   it('an open ticket holds one key per fault it carries; resolved, closed and invalid values none', async () => {
     const { clock, svc, repo } = await setup();
-    await svc.handleSignal(raised('paper.empty', clock.now()));
+    await svc.handleEvent(raised('paper.empty', clock.now()));
     clock.advance(MIN);
     // Same category within the related window: joins the first ticket, which then carries two faults.
-    await svc.handleSignal(raised('paper.low', clock.now()));
-    await svc.handleSignal(agentOffline(clock.now(), ['dev-9']));
+    await svc.handleEvent(raised('paper.low', clock.now()));
+    await svc.handleEvent(agentOffline(clock.now(), ['dev-9']));
     const tickets = await repo.active();
-    expect(tickets.map((t) => ticketUniqueKeys(t).sort()).sort()).toEqual([['open:device:dev-1|paper.empty', 'open:device:dev-1|paper.low'], ['open:site:acme:agent-1|agent.offline']]);
+    expect(tickets.map((t) => ticketUniqueKeys(t).sort()).sort()).toEqual([['open:device:dev-1|paper.empty||', 'open:device:dev-1|paper.low||'], ['open:site:acme:agent-1|agent.offline||']]);
     const device1 = tickets.find((t) => t.kind === 'device')!;
     expect(ticketUniqueKeys({ ...device1, status: 'resolved' })).toEqual([]);
     expect(ticketUniqueKeys({ ...device1, status: 'closed' })).toEqual([]);
     expect(ticketUniqueKeys({ ...device1, status: 'acknowledged' })).toHaveLength(device1.faults.length);
     expect(ticketUniqueKeys(null)).toEqual([]);
+    // A fault stored before subunits keeps the key older versions gave it (device + code).
+    const legacy = { ...device1, faults: device1.faults.map(({ subunit: _none, ...f }) => f) };
+    expect(ticketUniqueKeys(legacy).sort()).toEqual(['open:device:dev-1|paper.empty', 'open:device:dev-1|paper.low']);
     expect(ticketUniqueKeys({ status: 'new' })).toEqual([]);
+  });
+
+  it('two cartridges of one device carry two keys: one open ticket per device and fault, not per code', async () => {
+    const { clock, svc, repo } = await setup();
+    await svc.handleEvent(raised('toner.empty', clock.now(), { subunit: { group: 'markerSupplies', index: 2, name: 'Cyan' } }));
+    await svc.handleEvent(raised('toner.empty', clock.now(), { subunit: { group: 'markerSupplies', index: 3, name: 'Magenta' } }));
+    const [t] = await repo.active();
+    expect(ticketUniqueKeys(t).sort()).toEqual(['open:device:dev-1|toner.empty|markerSupplies|2', 'open:device:dev-1|toner.empty|markerSupplies|3']);
   });
 
   it('the journaled store refuses a second open ticket for the same device and fault code', async () => {
     const { clock, svc, repo } = await setup();
-    await svc.handleSignal(raised('jam', clock.now(), { device: device('dev-4') }));
+    await svc.handleEvent(raised('jam', clock.now(), { device: device('dev-4') }));
     const [first] = await repo.active();
     const copy: Ticket = { ...first!, id: 'T999999' };
     const err = await repo.transaction((s) => s.put(copy)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UniqueKeyViolation);
-    expect(err).toMatchObject({ collection: 'tickets', key: 'open:device:dev-4|jam', id: 'T999999', existingId: first!.id });
+    expect(err).toMatchObject({ collection: 'tickets', key: 'open:device:dev-4|jam||', id: 'T999999', existingId: first!.id });
     expect((await repo.active()).map((t) => t.id)).toEqual([first!.id]);
     // The normal flow is unaffected: resolve and the same fault later opens a new ticket.
     await svc.act(first!.id, { type: 'resolve', by: 'jan', solution: 'cleared' });

@@ -9,7 +9,7 @@
  */
 import { api, session } from '../api.js';
 import { errorBox, facts, h, table, setChildren } from '../dom.js';
-import { faultLabel, formatDateTime, formatDuration, formatNumber, formatPercent, t } from '../i18n.js';
+import { faultLabel, formatDateTime, language, formatDuration, formatNumber, formatPercent, t } from '../i18n.js';
 import { onLive } from '../live.js';
 import { announce } from '../nav.js';
 import { ACTIONS, CONTACT_CHANNELS, WORK_CHANNELS, assignMode, availableActions, fieldOfError } from '../ticketActions.js';
@@ -48,7 +48,8 @@ function evidence(f) {
   return h(
     'li',
     { class: 'fault-item' },
-    h('h3', {}, faultLabel(f.code), ' ', impactBadge(f.impact), ' ', h('span', { class: f.active ? 'badge fault-active' : 'badge fault-cleared' }, f.active ? t('ticket.fault.active') : t('ticket.fault.cleared', { at: formatDateTime(f.clearedAt) }))),
+    // The server's label names the subunit too ("Toner empty — Magenta Cartridge"); older servers send none.
+    h('h3', {}, f.label?.[language()] ?? faultLabel(f.code), ' ', impactBadge(f.impact), ' ', h('span', { class: f.active ? 'badge fault-active' : 'badge fault-cleared' }, f.active ? t('ticket.fault.active') : t('ticket.fault.cleared', { at: formatDateTime(f.clearedAt) }))),
     facts([
       [t('ticket.fault.firstSeen'), formatDateTime(f.firstSeen)],
       [t('ticket.fault.occurrences'), formatNumber(f.occurrences)],

@@ -1,0 +1,213 @@
+/**
+ * Operator actions on a ticket (ticketPolicy.ts core): the lifecycle, work, impact and contract
+ * changes, on-site visits. An action the lifecycle does not allow throws TicketActionError.
+ */
+import { onSiteTerms, Tier, type Impact, type WorkChannel } from '../sla/contract.js';
+import { pauseClock, resumeClock, startClock, stopClock } from '../sla/slaClock.js';
+import type { Ticket, TicketStatus } from './ticket.js';
+import {
+  clockNotices,
+  log,
+  onSiteCalendar,
+  reopen,
+  resolve,
+  retarget,
+  TicketActionError,
+  ticketContract,
+  ticketTerms,
+  type NoticeDraft,
+  type PolicyContext,
+  type PolicyOutcome,
+} from './ticketPolicy.js';
+
+export type TicketAction =
+  | { readonly type: 'acknowledge'; readonly by: string; readonly note?: string }
+  | { readonly type: 'start'; readonly by: string }
+  | { readonly type: 'waitForCustomer'; readonly by: string; readonly question: string }
+  | { readonly type: 'customerReplied'; readonly by: string; readonly text: string }
+  | { readonly type: 'contactAttempt'; readonly by: string; readonly channel: string; readonly note: string }
+  | { readonly type: 'resolve'; readonly by: string; readonly solution: string; readonly confirmedByCustomer?: boolean }
+  | { readonly type: 'close'; readonly by: string }
+  | { readonly type: 'reopen'; readonly by: string; readonly reason: string }
+  | { readonly type: 'escalate'; readonly by: string; readonly reason: string }
+  | { readonly type: 'assign'; readonly by: string; readonly assignee: string | null }
+  | { readonly type: 'comment'; readonly by: string; readonly text: string; readonly public: boolean }
+  | { readonly type: 'addTime'; readonly by: string; readonly id: string; readonly channel: WorkChannel; readonly minutes: number; readonly note: string }
+  | { readonly type: 'changeImpact'; readonly by: string; readonly impact: Impact; readonly level?: string; readonly reason: string }
+  | { readonly type: 'changeContract'; readonly by: string; readonly contractId: string }
+  | { readonly type: 'requestOnSite'; readonly by: string; readonly reason: string }
+  | { readonly type: 'technicianArrived'; readonly by: string };
+
+function requireStatus(t: Ticket, action: string, allowed: readonly TicketStatus[]): void {
+  if (!allowed.includes(t.status)) {
+    throw new TicketActionError(`ticket ${t.id}: cannot ${action} a ticket that is ${t.status} (allowed from: ${allowed.join(', ')})`);
+  }
+}
+
+const OPEN: readonly TicketStatus[] = ['new', 'acknowledged', 'inProgress', 'waitingForCustomer'];
+
+/** First response: stops the reaction clock (once). */
+function respond(t: Ticket, ctx: PolicyContext, notices: NoticeDraft[]): Ticket {
+  if (t.firstResponseAt !== null) return t;
+  const terms = ticketTerms(t, ctx.contractFor);
+  const r = stopClock(t.sla.reaction, terms.calendar, ctx.now);
+  notices.push(...clockNotices(t.id, 'reaction', r.events));
+  return { ...t, firstResponseAt: ctx.now, sla: { ...t.sla, reaction: r.clock } };
+}
+
+/** Applies an operator action; throws TicketActionError when the lifecycle does not allow it. */
+export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext): PolicyOutcome {
+  const notices: NoticeDraft[] = [];
+  const now = ctx.now;
+  const by = action.by;
+  const terms = () => ticketTerms(t, ctx.contractFor);
+  let next: Ticket;
+  switch (action.type) {
+    case 'acknowledge':
+      requireStatus(t, 'acknowledge', ['new']);
+      next = log({ ...respond(t, ctx, notices), status: 'acknowledged' }, now, by, 'acknowledged', action.note ?? 'report confirmed');
+      break;
+    case 'start':
+      requireStatus(t, 'start work on', ['new', 'acknowledged']);
+      next = log({ ...respond(t, ctx, notices), status: 'inProgress' }, now, by, 'in progress', 'work started');
+      break;
+    case 'waitForCustomer': {
+      requireStatus(t, 'wait for the customer on', ['new', 'acknowledged', 'inProgress']);
+      const r = respond(t, ctx, notices);
+      const cal = terms().calendar;
+      next = log(
+        {
+          ...r,
+          status: 'waitingForCustomer',
+          waiting: { since: now, attempts: [] },
+          waitedForCustomer: true,
+          sla: { ...r.sla, resolution: r.sla.resolution ? pauseClock(r.sla.resolution, cal, now) : null },
+          comments: [...r.comments, { at: now, by, text: action.question, public: true }],
+        },
+        now,
+        by,
+        'waiting for customer',
+        action.question,
+      );
+      break;
+    }
+    case 'customerReplied': {
+      requireStatus(t, 'record a customer reply on', ['waitingForCustomer']);
+      const cal = terms().calendar;
+      next = log(
+        {
+          ...t,
+          status: 'inProgress',
+          waiting: null,
+          sla: { ...t.sla, resolution: t.sla.resolution ? resumeClock(t.sla.resolution, cal, now) : null },
+          comments: [...t.comments, { at: now, by, text: action.text, public: true }],
+        },
+        now,
+        by,
+        'customer replied',
+        'clock resumed',
+      );
+      break;
+    }
+    case 'contactAttempt': {
+      requireStatus(t, 'record a contact attempt on', ['waitingForCustomer']);
+      const waiting = t.waiting ?? { since: now, attempts: [] };
+      next = log({ ...t, waiting: { ...waiting, attempts: [...waiting.attempts, now] } }, now, by, 'contact attempt', `${action.channel}: ${action.note}`);
+      notices.push({ kind: 'customer.contactAttempt', ticketId: t.id, at: now, detail: `attempt ${waiting.attempts.length + 1} by ${by} (${action.channel})`, attempt: waiting.attempts.length + 1 });
+      break;
+    }
+    case 'resolve': {
+      requireStatus(t, 'resolve', OPEN);
+      const r = resolve(t, ctx, by, action.confirmedByCustomer ? 'customerConfirmed' : 'byTechnician', action.solution);
+      notices.push(...r.notices);
+      next = { ...r.ticket, comments: [...r.ticket.comments, { at: now, by, text: action.solution, public: true }] };
+      break;
+    }
+    case 'close':
+      requireStatus(t, 'close', ['resolved']);
+      next = log({ ...t, status: 'closed', closedAt: now }, now, by, 'closed', 'closed');
+      notices.push({ kind: 'ticket.closed', ticketId: t.id, at: now, detail: `closed by ${by}` });
+      break;
+    case 'reopen': {
+      requireStatus(t, 'reopen', ['resolved']);
+      const r = reopen(t, ctx, action.reason, by);
+      notices.push(r.notice);
+      next = r.ticket;
+      break;
+    }
+    case 'escalate': {
+      requireStatus(t, 'escalate', OPEN);
+      const tiers = Tier.options;
+      const i = tiers.indexOf(t.tier);
+      if (i === tiers.length - 1) throw new TicketActionError(`ticket ${t.id} is already at ${t.tier}, the highest support tier`);
+      const tier = tiers[i + 1]!;
+      next = log({ ...t, tier, escalations: t.escalations + 1, assignee: null }, now, by, 'escalated', `${t.tier} → ${tier}: ${action.reason}`);
+      notices.push({ kind: 'ticket.escalated', ticketId: t.id, at: now, detail: `${t.tier} → ${tier}` });
+      break;
+    }
+    case 'assign':
+      requireStatus(t, 'assign', OPEN);
+      next = log({ ...t, assignee: action.assignee }, now, by, 'assigned', action.assignee === null ? 'unassigned' : `assigned to ${action.assignee}`);
+      break;
+    case 'comment':
+      requireStatus(t, 'comment on', [...OPEN, 'resolved']);
+      next = log({ ...t, comments: [...t.comments, { at: now, by, text: action.text, public: action.public }] }, now, by, 'comment', action.public ? 'public comment' : 'internal note');
+      break;
+    case 'addTime': {
+      requireStatus(t, 'add time to', [...OPEN, 'resolved']);
+      if (!Number.isInteger(action.minutes) || action.minutes <= 0 || action.minutes > 24 * 60) {
+        throw new TicketActionError(`ticket ${t.id}: time entry minutes must be a whole number 1-1440, got ${action.minutes}`);
+      }
+      if (t.timeEntries.some((e) => e.id === action.id)) throw new TicketActionError(`ticket ${t.id}: time entry ${action.id} already recorded`);
+      next = log(
+        { ...t, timeEntries: [...t.timeEntries, { id: action.id, at: now, by, channel: action.channel, minutes: action.minutes, note: action.note }] },
+        now,
+        by,
+        'time entry',
+        `${action.minutes} min ${action.channel}: ${action.note}`,
+      );
+      break;
+    }
+    case 'changeImpact': {
+      requireStatus(t, 'change the impact of', OPEN);
+      const contract = ticketContract(t, ctx.contractFor);
+      if (action.level !== undefined && !contract.spec.levels.some((l) => l.id === action.level)) {
+        throw new TicketActionError(`contract ${contract.spec.id} has no level ${JSON.stringify(action.level)}`);
+      }
+      const moved = retarget(t, contract, action.impact, action.level, ctx);
+      next = log({ ...moved, impactRule: `manual: ${by}` }, now, by, 'impact changed', `impact ${t.impact}/${t.sla.level} → ${moved.impact}/${moved.sla.level}: ${action.reason}; elapsed working time kept`);
+      break;
+    }
+    case 'changeContract': {
+      requireStatus(t, 'change the contract of', OPEN);
+      const contract = ctx.contractFor(action.contractId);
+      const moved = retarget(t, contract, t.impact, undefined, ctx);
+      next = log({ ...moved, customer: { ...t.customer, contractId: contract.spec.id } }, now, by, 'contract changed', `${t.sla.contractId} → ${contract.spec.id}; elapsed working time kept`);
+      break;
+    }
+    case 'requestOnSite': {
+      requireStatus(t, 'request an on-site visit for', OPEN);
+      if (t.sla.onSite && t.sla.onSite.state !== 'stopped') throw new TicketActionError(`ticket ${t.id}: an on-site visit is already requested`);
+      const contract = ticketContract(t, ctx.contractFor);
+      const { calendar: cal, targetMs: target } = onSiteTerms(contract, terms());
+      const clock = startClock(cal, now, target, contract.spec.warnAtShare);
+      next = log(
+        { ...t, sla: { ...t.sla, onSite: clock } },
+        now,
+        by,
+        'on-site requested',
+        `${action.reason}; ${target === null ? 'no arrival target in the contract' : `arrival due ${new Date(clock.deadlineAt!).toISOString()}`}`,
+      );
+      break;
+    }
+    case 'technicianArrived': {
+      if (!t.sla.onSite || t.sla.onSite.state === 'stopped') throw new TicketActionError(`ticket ${t.id}: no on-site visit is pending`);
+      const contract = ticketContract(t, ctx.contractFor);
+      const r = stopClock(t.sla.onSite, onSiteCalendar(contract, terms()), now);
+      notices.push(...clockNotices(t.id, 'onSite', r.events));
+      next = log({ ...t, sla: { ...t.sla, onSite: r.clock } }, now, by, 'technician arrived', r.clock.breached ? 'arrival target missed' : 'within the arrival target');
+      break;
+    }
+  }
+  return { tickets: [next], notices };
+}
