@@ -11,7 +11,7 @@ import { StoreDamagedError } from '../../server/storage/storeFiles.js';
 import { StoreLockedError } from '../../server/storage/storeLock.js';
 import type { Notice } from '../../server/tickets/ticketPolicy.js';
 import { CliError } from '../cliError.js';
-import { DEMO_QUIET_PERIOD, DemoError, startDemo } from '../demo/startDemo.js';
+import { DEMO_QUIET_PERIOD_MINUTES, DemoError, startDemo } from '../demo/startDemo.js';
 import { untilSignal } from '../signals.js';
 
 function intOption(min: number, max: number) {
@@ -91,7 +91,7 @@ export function demoCommand(): Command {
       out('  agent      demo/warsaw-hq, polling every ' + `${opts.poll}s, reporting over MQTT`);
       out('  customer   ACME Biuro Sp. z o.o., contract "device-vendor" (2 h / 6 h / 2 days / 5 days, Mon-Fri 8-17, Polish holidays)');
       out(`  data       ${demo.dataDir}`);
-      out(`  tickets    open about 30 s after a fault starts; resolve by themselves ${DEMO_QUIET_PERIOD} after it clears (short quiet period in demo mode; 15 min otherwise)`);
+      out(`  tickets    open about 30 s after a fault starts; resolve by themselves ${DEMO_QUIET_PERIOD_MINUTES} min after it clears (short quiet period in demo mode; 15 min otherwise)`);
       out('Ticket activity follows (time in Europe/Warsaw). Press Ctrl-C to stop.');
       const signal = await untilSignal();
       out(`\n${signal}: stopping the agent, the server and the simulator…`);

@@ -28,7 +28,7 @@ export const DEMO_AGENT = 'warsaw-hq';
  * minutes and recur every 10 (docs/simulator.md), so with 15 minutes no ticket would ever resolve
  * while someone watches. The server takes it as `tickets.quietPeriod`.
  */
-export const DEMO_QUIET_PERIOD = '2m';
+export const DEMO_QUIET_PERIOD_MINUTES = 2;
 /** Marks a data folder the demo created, so a rerun may clear it and nothing else. */
 const MARKER = '.fleetdesk-demo';
 
@@ -110,7 +110,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
         },
         sites: { 'warsaw-hq': { name: 'Warszawa, ul. Prosta 20', customer: 'acme-print', agents: [`${DEMO_TENANT}/${DEMO_AGENT}`] } },
       },
-      tickets: { defaultContract: 'device-vendor' },
+      tickets: { defaultContract: 'device-vendor', quietPeriod: `${DEMO_QUIET_PERIOD_MINUTES}m` },
     });
     // With a history backfill, the demo's forecasts accept a shorter history (DEMO_FORECAST_SETTINGS).
     const forecast = options.historyDays === 0 ? {} : { forecast: { settings: DEMO_FORECAST_SETTINGS } };
