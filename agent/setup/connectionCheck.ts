@@ -32,7 +32,7 @@ function connectOnce(config: AgentConfig, protocolVersion: 4 | 5, timeoutMs: num
   const options: IClientOptions = {
     protocolVersion,
     // Not the agent's own client id: a check must not take over a running agent's session.
-    clientId: `${b.clientId ?? defaultClientId(config.tenant, config.agentId)}-init`.slice(0, 128),
+    clientId: `${b.clientId ?? defaultClientId(config.tenant, config.agentId)}/init`.slice(0, 128),
     clean: true,
     username: b.username,
     password: b.password,

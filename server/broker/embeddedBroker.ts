@@ -63,9 +63,15 @@ function authError(message: string, returnCode: 2 | 3 | 4 | 5): AuthenticateErro
   return err;
 }
 
-/** The client id an agent must connect with: its username, which no other credential can claim. */
+/**
+ * The client id an agent must connect with: its username, which no other credential can claim, or
+ * the username and a purpose after a "/" (`acme/agent-1/init` for `agent init`'s check, which must
+ * not take the running agent's session over). Ids hold no "/", so that prefix names one agent.
+ */
 export function agentClientIdAllowed(who: AgentIdentity, clientId: string): boolean {
-  if (clientId === `${who.tenant}/${who.agentId}`) return true;
+  const own = `${who.tenant}/${who.agentId}`;
+  if (clientId === own) return true;
+  if (clientId.startsWith(`${own}/`) && /^[A-Za-z0-9._-]{1,32}$/.test(clientId.slice(own.length + 1))) return true;
   // Agents before client-id binding used "fleetdesk-agent-<tenant>-<agentId>". That form is
   // ambiguous when an id holds a "-" (tenant "a-b"/agent "c" and "a"/"b-c" give the same id), so
   // it is accepted only when neither does: then it names exactly one agent.

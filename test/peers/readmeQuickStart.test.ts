@@ -53,8 +53,8 @@ it('runs the quick start: npm start opens tickets, the curl command lists them, 
   // Ticket lines: the same layout, and the scripted door (first in the scenario) on the same model.
   const opened = sample.filter((l) => /^\d\d:\d\d:\d\d {2}T\d{6} {2}ticket\.opened {12}/.test(l));
   expect(opened.length).toBeGreaterThan(2);
-  const doorLine = opened.find((l) => l.includes('Door or cover open on '))!;
-  const door = doorLine.slice(doorLine.indexOf('Door or cover open on '), doorLine.indexOf(';'));
+  const doorLine = opened.find((l) => l.includes('Door or cover open'))!;
+  const door = doorLine.slice(doorLine.indexOf('Door or cover open'), doorLine.indexOf(';'));
   const data = join(dir.path, 'demo');
   // `npm start`; only the data folder is moved out of the checkout (the README's ./data/demo).
   // Its own process group: Ctrl-C at a terminal signals npm and the demo under it together.

@@ -241,7 +241,7 @@ describe('disk full (tmpfs) under a QoS 1 stream', () => {
     const token = await createAgentToken(dataDir, { tenant: 'acme', agentId: 'a1' }, new Date());
     await startServer(cfg.file, cfg.httpPort);
     const connect = async () => {
-      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${cfg.mqttPort}`, { username: 'acme/a1', password: token, reconnectPeriod: 0, protocolVersion: 4, clean: true });
+      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${cfg.mqttPort}`, { username: 'acme/a1', clientId: 'acme/a1', password: token, reconnectPeriod: 0, protocolVersion: 4, clean: true });
       clients.push(c);
       return c;
     };

@@ -89,6 +89,14 @@ describe('client id bound to the credential', () => {
     expect(agentClientIdAllowed({ tenant: 'a-b', agentId: 'c' }, 'fleetdesk-agent-a-b-c')).toBe(false);
     expect(agentClientIdAllowed({ tenant: 'a', agentId: 'b-c' }, 'a/b-c')).toBe(true);
   });
+
+  it("accepts the agent's own id with a purpose after a slash, never another agent's", () => {
+    expect(agentClientIdAllowed({ tenant: 'acme', agentId: 'a1' }, 'acme/a1/init')).toBe(true);
+    expect(agentClientIdAllowed({ tenant: 'acme', agentId: 'a1' }, 'acme/a10/init')).toBe(false);
+    expect(agentClientIdAllowed({ tenant: 'acme', agentId: 'a1' }, 'acme/a1/')).toBe(false);
+    expect(agentClientIdAllowed({ tenant: 'acme', agentId: 'a1' }, 'acme/a1/x/y')).toBe(false);
+    expect(agentClientIdAllowed({ tenant: 'acme', agentId: 'a1' }, 'acme/a1-init')).toBe(false);
+  });
 });
 
 describe('clock-skew window', () => {
