@@ -75,7 +75,7 @@ describe('compiled wire validators agree with zod', () => {
     expect(tally.accepted).toBeGreaterThan(0); // valid messages on hostile topics
     expect(tally.rejected).toBeGreaterThan(2000);
     expect(tally.accepted + tally.rejected + tally.zodOnly + tally.beforeSchema).toBe(5000);
-  });
+  }, 120_000);
 
   it('fills defaults as zod does (a snapshot without inputs gets inputs: [])', () => {
     const state = JSON.parse(JSON.stringify(fixtureMessages()[0])) as { snapshot: Record<string, unknown> };
