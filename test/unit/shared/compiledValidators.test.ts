@@ -67,7 +67,7 @@ describe('compiled wire validators agree with zod', () => {
     expect(tally.accepted).toBeGreaterThan(1000);
     expect(tally.rejected).toBeGreaterThan(10_000);
     expect(tally.zodOnly).toBeLessThan(100);
-  });
+  }, 120_000);
 
   it('on the hostile payloads of the ingest fuzz test (its first 5,000: every kind 500 times)', () => {
     const tally: Tally = { accepted: 0, rejected: 0, zodOnly: 0, beforeSchema: 0 };
