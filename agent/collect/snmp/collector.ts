@@ -34,7 +34,8 @@
 import { systemClock, type Clock } from '../../../shared/clock.js';
 import type { SnmpCredential } from '../../agentConfig.js';
 import { OID, READ, type OidName } from '../../../mibs/oids.generated.js';
-import { quirksFor, vendorFromSysObjectId } from '../../normalise/vendorQuirks.js';
+import { vendorFromSysObjectId } from '../../normalise/vendorQuirks.js';
+import { counterWalks } from '../../normalise/counterProfiles.js';
 import { printerEvidence } from './printerEvidence.js';
 import { column, freezeWithColumns, type RawSnmp, type SnmpValue } from './raw.js';
 import { describeEndpoint, openSession, type SnmpEndpoint, type SnmpTransport, type Varbind } from './session.js';
@@ -140,8 +141,8 @@ export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, option
         sysDescr?.type === 'octets' ? Buffer.from(sysDescr.hex, 'hex').toString('latin1') : null,
       );
     };
-    // The vendor's extra walks as last time (known from the retained sysObjectID), so they ride along.
-    const extraBefore = previous ? quirksFor(vendorOf(previous.values)).extraWalks : [];
+    // The vendor's counter walks as last time (known from the retained sysObjectID), so they ride along.
+    const extraBefore = previous ? counterWalks(vendorOf(previous.values)?.id) : [];
 
     // 1. Everything in as few requests as the agent allows: the system group (also the "does it
     //    answer at all" check), every column, and the alert table or just its probe column.
@@ -155,7 +156,7 @@ export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, option
 
     // 2. What the first answers call for: this vendor's own subtrees, and the rest of the alert
     //    table unless its rows can be reused.
-    const later = quirksFor(vendorOf(values)).extraWalks.filter((name) => !extraBefore.includes(name));
+    const later = counterWalks(vendorOf(values)?.id).filter((name) => !extraBefore.includes(name));
     let alertTable: RawSnmp['alertTable'] = 'walked';
     if (reusable && alertRowsUnchanged(reusable.values, columnView(columns))) {
       for (const name of ALERT_COLUMNS) {
