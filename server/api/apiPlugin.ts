@@ -35,6 +35,7 @@ import { catalogueRoutes } from './catalogueRoutes.js';
 import { credentialRoutes } from './credentialRoutes.js';
 import { fleetRoutes } from './fleetRoutes.js';
 import { historyRoutes } from './historyRoutes.js';
+import { meterRoutes } from './meterRoutes.js';
 import { liveRoutes } from './liveRoutes.js';
 import { notificationRoutes } from './notificationRoutes.js';
 import { StreamTokens } from './streamTokens.js';
@@ -159,6 +160,7 @@ export async function registerApi(http: FastifyInstance, deps: ApiDeps): Promise
         });
         await v1.register(fleetRoutes, { ctx });
         await v1.register(historyRoutes, { ctx });
+        await v1.register(meterRoutes, { ctx });
         await v1.register(ticketRoutes, { ctx });
         await v1.register(catalogueRoutes, { ctx });
         await v1.register(reportRoutes, { ctx });

@@ -66,3 +66,8 @@ export function periodOf(at: number, s: Pick<BillingSettings, 'day' | 'timeZone'
   const here = label(local.year, local.month);
   return at >= periodBounds(here, s).start ? here : previousPeriod(here);
 }
+
+/** A customer's billing settings from server.yaml (fleet.customers.<id>.billing), else the defaults. */
+export function billingOf(config: { readonly fleet: { readonly customers: Readonly<Record<string, { readonly billing?: BillingSettings | undefined }>> } }, customerId: string): BillingSettings {
+  return config.fleet.customers[customerId]?.billing ?? DEFAULT_BILLING;
+}

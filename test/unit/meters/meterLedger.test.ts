@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BillingSettings, periodOf } from '../../../server/meters/billingPeriod.js';
 import { applyReading, type MeterDevice, type MeterPeriod, type MeterReading } from '../../../server/meters/meterLedger.js';
 import { csvDocument } from '../../../server/api/csv.js';
-import { METER_CSV_HEADER, meterCsvRow, meterExportRows } from '../../../server/meters/meterExport.js';
+import { METER_CSV_HEADER, meterCsvRow, meterExportRows, missingMeters } from '../../../server/meters/meterExport.js';
 
 const settings = BillingSettings.parse({ day: 1, timeZone: 'Europe/Warsaw' });
 const at = (s: string) => Date.parse(s);
@@ -130,5 +130,23 @@ describe('meter export', () => {
     expect(lines[1]).toBe(`acme;"'=HYPERLINK(""x"")";SN1;"MX-3070; ""A3""";2026-11;print.color.large;2026-11-02T10:00:00.000Z;100;agent:acme/krakow;2026-11-30T23:10:00.000Z;140;40;2;80;;`);
     const halves = csvDocument(METER_CSV_HEADER, [meterCsvRow({ ...meterExportRows(input(true))[0]!, weight: 1.5, billedUnits: 60 })], 'pl');
     expect(halves).toContain(';40;1,5;60;');
+  });
+});
+
+describe('missing meters', () => {
+  const s3 = BillingSettings.parse({ day: 1, timeZone: 'Europe/Warsaw', missingMeterDays: 3 });
+  const dev = (deviceKey: string, last?: string) => ({ deviceKey, customerId: 'acme', serial: deviceKey.toUpperCase(), ...(last ? { last: { at: at(last), counters: { total: 1 } } } : {}) });
+  const devices = [dev('a', '2026-11-20T10:00:00Z'), dev('b', '2026-11-29T10:00:00Z'), dev('c')];
+
+  it('nothing is missing earlier than N days before the cut-off', () => {
+    expect(missingMeters(devices, at('2026-11-27T12:00:00Z'), () => s3)).toEqual([]);
+  });
+
+  it('within N days of the cut-off: the devices silent N days or more, oldest first', () => {
+    const cutoff = at('2026-11-30T23:00:00Z');
+    expect(missingMeters(devices, at('2026-11-28T12:00:00Z'), () => s3)).toEqual([
+      { deviceKey: 'c', customerId: 'acme', serial: 'C', lastReadingAt: null, cutoff, silentDays: 0 },
+      { deviceKey: 'a', customerId: 'acme', serial: 'A', lastReadingAt: at('2026-11-20T10:00:00Z'), cutoff, silentDays: 8 },
+    ]);
   });
 });
