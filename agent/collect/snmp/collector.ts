@@ -63,6 +63,8 @@ export interface CollectOptions {
   readonly openTransport?: (endpoint: SnmpEndpoint) => SnmpTransport;
   /** An open session to this target to use (and leave open) instead of opening one. */
   readonly transport?: SnmpTransport;
+  /** Walk the vendor's page-counter tables (agent/normalise/counterProfiles.ts; default true). */
+  readonly vendorCounters?: boolean;
 }
 
 /**
@@ -142,7 +144,8 @@ export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, option
       );
     };
     // The vendor's counter walks as last time (known from the retained sysObjectID), so they ride along.
-    const extraBefore = previous ? counterWalks(vendorOf(previous.values)?.id) : [];
+    const vendorWalks = (v: Readonly<Record<string, SnmpValue>>) => (options.vendorCounters === false ? [] : counterWalks(vendorOf(v)?.id));
+    const extraBefore = previous ? vendorWalks(previous.values) : [];
 
     // 1. Everything in as few requests as the agent allows: the system group (also the "does it
     //    answer at all" check), every column, and the alert table or just its probe column.
@@ -156,7 +159,7 @@ export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, option
 
     // 2. What the first answers call for: this vendor's own subtrees, and the rest of the alert
     //    table unless its rows can be reused.
-    const later = counterWalks(vendorOf(values)?.id).filter((name) => !extraBefore.includes(name));
+    const later = vendorWalks(values).filter((name) => !extraBefore.includes(name));
     let alertTable: RawSnmp['alertTable'] = 'walked';
     if (reusable && alertRowsUnchanged(reusable.values, columnView(columns))) {
       for (const name of ALERT_COLUMNS) {
