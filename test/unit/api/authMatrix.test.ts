@@ -49,6 +49,8 @@ const ROWS: Row[] = [
   ['GET', '/api/v1/devices/{deviceKey}/history', () => `/api/v1/devices/${GLOBEX_DEVICE}/history`, undefined, globexOwned()],
   ['GET', '/api/v1/supplies/to-order', () => '/api/v1/supplies/to-order?within=30', undefined, all('ok')],
   ['GET', '/api/v1/supplies/to-order', () => '/api/v1/supplies/to-order?within=30&format=csv&customer=globex', undefined, all('ok')],
+  ['GET', '/api/v1/devices/{deviceKey}/service-record', () => `/api/v1/devices/${ACME_DEVICE}/service-record`, undefined, acmeOwned()],
+  ['GET', '/api/v1/devices/{deviceKey}/service-record', () => `/api/v1/devices/${GLOBEX_DEVICE}/service-record`, undefined, globexOwned()],
   ['GET', '/api/v1/meters', () => '/api/v1/meters?period=2026-01', undefined, all('ok')],
   ['GET', '/api/v1/meters', () => '/api/v1/meters?period=2026-01&format=csv&customer=globex', undefined, all('ok')],
   ['GET', '/api/v1/meters/missing', () => '/api/v1/meters/missing', undefined, all('ok')],

@@ -80,3 +80,19 @@ describe('meters API', () => {
     expect(res.body).toMatch(/YYYY-MM/);
   });
 });
+
+describe('service record', () => {
+  it('the device’s tickets with their status, the jam in its month, counters over time', async () => {
+    const res = await kit.call('GET', `/api/v1/devices/${DEV}/service-record`, kit.tokens.acme);
+    expect(res.statusCode, res.body).toBe(200);
+    const rec = kit.json<{ tickets: Array<{ title: string; status: string }>; faultsPerMonth: Array<{ month: string; jams: number }>; counters: { points: Array<{ values: Record<string, number> }> } }>(res);
+    // Newest first: the agent went silent when the clock jumped a day (its ticket affects the device), and the jam.
+    expect(rec.tickets.map((t) => [t.title, t.status])).toEqual([
+      ['Monitoring agent acme:a1 offline at ACME HQ (2 devices)', 'new'],
+      ['Paper jam on LaserJet M404 at ACME HQ', 'new'],
+    ]);
+    expect(rec.faultsPerMonth).toEqual([{ month: '2026-01', jams: 1, byCode: { jam: 1 } }]);
+    expect(rec.counters.points[0]?.values.total).toBe(1000);
+    expect((await kit.call('GET', `/api/v1/devices/${DEV}/service-record`, kit.tokens.globex)).statusCode).toBe(404);
+  });
+});
