@@ -98,6 +98,8 @@ export const WANTED_OBJECTS: ReadonlyArray<readonly [name: string, read: ReadRol
   ['brotherSerialNumber', 'none'],
   ['ricohSerialNumber', 'none'],
   ['kyoceraSerialNumber', 'none'],
+  ['hpPageCounters', 'none'],
+  ['konicaCounters', 'none'],
   ['sharpCounterValue', 'none'],
 ];
 

@@ -73,6 +73,8 @@ export const OID = {
   brotherSerialNumber: '1.3.6.1.4.1.2435.2.3.9.4.2.1.5.5.1', // FLEETDESK-VENDOR-OIDS
   ricohSerialNumber: '1.3.6.1.4.1.367.3.2.1.2.1.4', // FLEETDESK-VENDOR-OIDS
   kyoceraSerialNumber: '1.3.6.1.4.1.1347.43.5.1.1.28', // FLEETDESK-VENDOR-OIDS
+  hpPageCounters: '1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2', // FLEETDESK-VENDOR-OIDS
+  konicaCounters: '1.3.6.1.4.1.18334.1.1.1.5.7.2', // FLEETDESK-VENDOR-OIDS
   sharpCounterValue: '1.3.6.1.4.1.2385.1.1.19.2.1.3', // FLEETDESK-VENDOR-OIDS
 } as const;
 

@@ -19,6 +19,8 @@ import { LiveCatalogue } from './catalogue/liveCatalogue.js';
 import type { Repository } from './storage/repository.js';
 import { FleetDirectory } from './fleet/fleetModel.js';
 import { HistoryRecorder } from './history/historyRecorder.js';
+import { MeterRecorder } from './meters/meterRecorder.js';
+import { billingOf } from './meters/billingPeriod.js';
 import { ForecastService, type ForecastServiceOptions } from './forecast/forecastService.js';
 import { NotificationService } from './notifications/notificationService.js';
 
@@ -144,6 +146,8 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
       forecasts = forecastService;
       forecastService.attach(recorder);
       onClose('history on fleet events', recorder.attach(events));
+      // Meter readings for billing (server/meters, docs/meters.md), at ingest.
+      onClose('meters on fleet events', new MeterRecorder({ billingOf: (customerId) => billingOf(config, customerId), logger: logger.child({ component: 'meters' }) }).attach(events));
       // The daily sweep runs on the leader only, like the ticket timers.
       const stopSweepFollowing = cluster.leadership.onChange((leader) => (leader ? forecastService.start() : forecastService.stop()));
       if (cluster.leadership.isLeader()) forecastService.start();

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { FaultCodeSchema, FaultSeverity } from './faults.js';
+import { COUNTER_KEY_PATTERN, CounterProvenance } from './counters.js';
 
 const shortText = z.string().max(512);
 const longText = z.string().max(4096);
@@ -89,9 +90,12 @@ export type InputTray = z.infer<typeof InputTray>;
 
 const MAX_COUNTERS = 64;
 
-/** Page counters: `total` is the device's lifetime impressions; other keys per colour/function where known. */
+/**
+ * Page counters: `total` is the device's lifetime impressions; other keys per function, colour,
+ * size and sides where known (the key grammar is shared/counters.ts).
+ */
 export const Counters = z
-  .record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9.]{0,63}$/), z.number().int().nonnegative())
+  .record(z.string().regex(COUNTER_KEY_PATTERN), z.number().int().nonnegative())
   .refine((c) => Object.keys(c).length <= MAX_COUNTERS, { message: `at most ${MAX_COUNTERS} counters` })
   // z.toJSONSchema does not export refinements: state the same limit for JSON Schema consumers
   // (the compiled wire validators of shared/wire/compiledValidators.ts, OpenAPI).
@@ -109,6 +113,8 @@ export const DeviceSnapshot = z.strictObject({
   supplies: z.array(Supply).max(128),
   inputs: z.array(InputTray).max(64).default([]),
   counters: Counters,
+  /** Where each counter was read and how far to trust it; absent from older agents. */
+  counterProvenance: CounterProvenance.optional(),
 });
 export type DeviceSnapshot = z.infer<typeof DeviceSnapshot>;
 /** What a normaliser may construct before defaults are applied. */

@@ -16,8 +16,9 @@
  *             takes IPP's reading for the same index and kind; IPP's list when SNMP has none.
  *             IPP supply faults for readings not kept move to the same cartridge in the kept list
  *             (kind + name or colour), else become device-level (folded or alone).
- *   inputs: SNMP's, else IPP's; counters: union, SNMP wins a shared key (prtMarkerLifeCount is the billing count)
+ *   inputs: SNMP's, else IPP's; counters: union, per key the surer reading, SNMP on a tie (prtMarkerLifeCount is the billing count)
  */
+import { mergeCounters } from '../../shared/counters.js';
 import type { DeviceSnapshot, DeviceStatus, Fault, Identity, Supply } from '../../shared/snapshot.js';
 import { foldFaults } from './faultSet.js';
 
@@ -153,7 +154,7 @@ export function mergeSnapshots(snmp: DeviceSnapshot, ipp: DeviceSnapshot, option
     faults: foldFaults([...snmp.faults, ...ippFaults]).slice(0, 256),
     supplies,
     inputs: snmp.inputs.length > 0 ? [...snmp.inputs] : [...ipp.inputs],
-    counters: { ...ipp.counters, ...snmp.counters },
+    ...mergeCounters(snmp, ipp),
   };
   return { ok: true, snapshot, match };
 }

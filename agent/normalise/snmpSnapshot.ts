@@ -20,7 +20,9 @@ import { foldFaults } from './faultSet.js';
 import { errorStateFaults, type MarkerFamily } from './errorState.js';
 import { isReceptacle } from '../../shared/supplies.js';
 import { assessSupply, DEFAULT_SUPPLY_THRESHOLDS, supplyColor, supplyFaultCode, supplyKind, type SupplyThresholds } from './supplies.js';
-import { quirksFor, vendorFromSysObjectId, type VendorQuirks } from './vendorQuirks.js';
+import { quirksFor, vendorFromSysObjectId, type Vendor, type VendorQuirks } from './vendorQuirks.js';
+import { counterProfilesFor } from './counterProfiles.js';
+import { assembleCounters, checkCounterValue, deriveColourTotals, type CounterProblem, type CounterProvenance, type CounterReading } from '../../shared/counters.js';
 
 export type SnmpValues = Readonly<Record<string, SnmpValue>>;
 
@@ -300,31 +302,47 @@ function deviceStatus(faults: Fault[], hrDeviceStatus: number | null, hrPrinterS
   return 'unknown';
 }
 
-function counters(values: SnmpValues, quirks: VendorQuirks): Counters {
-  const out: Record<string, number> = {};
+/** A counter value as read: a number, or the raw value a problem report shows. */
+function counterValue(v: SnmpValue): unknown {
+  if (v.type === 'octets') return Buffer.from(v.hex, 'hex').toString('latin1');
+  if (v.type === 'counter64') return BigInt(v.value) <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v.value) : BigInt(v.value);
+  return 'value' in v ? v.value : v.type;
+}
+
+/**
+ * Page counters with their origin: prtMarkerLifeCount (the first marker is the device's
+ * impressions total), prtMarkerPowerOnCount, the vendor's counter rows (counterProfiles.ts), and
+ * colour totals derived from those. A value that is not a non-negative integer is reported as a
+ * problem and left out, so nothing is billed from it.
+ */
+function counters(values: SnmpValues, vendor: Vendor | null, monochromeDevice: boolean): { counters: Counters; provenance: CounterProvenance } {
+  const readings: CounterReading[] = [];
+  const problems: CounterProblem[] = [];
+  const read = (key: string, source: string, v: SnmpValue | undefined) => {
+    if (!v) return;
+    const checked = checkCounterValue(counterValue(v));
+    if (checked.ok) readings.push({ key, value: checked.value, origin: { source, confidence: 'exact' } });
+    else problems.push({ source, problem: checked.problem, raw: checked.raw });
+  };
   const life = [...col(values, 'prtMarkerLifeCount')];
-  const power = [...col(values, 'prtMarkerPowerOnCount')];
   const units = col(values, 'prtMarkerCounterUnit');
   const u = ENUMS.PrtMarkerCounterUnitTC;
   life.slice(0, 16).forEach(([suffix, v], i) => {
-    const n = intOf(v);
-    if (n === null || n < 0) return;
     const unit = intOf(units.get(suffix));
     const pages = unit === null || unit === u.impressions || unit === u.sheets;
     const unitName = Object.entries(u).find(([, x]) => x === unit)?.[0] ?? 'units';
     const key = pages ? (i === 0 ? 'total' : `marker${lastIndex(suffix)}`) : `marker${lastIndex(suffix)}.${unitName}`;
-    out[key] = n;
+    read(key, `prtMarkerLifeCount.${suffix}`, v);
   });
-  const first = power[0];
-  const p = first ? intOf(first[1]) : null;
-  if (p !== null && p >= 0) out.sincePowerOn = p;
-  const vendorRows = new Map(
-    quirks.extraWalks.map((name) => [name, [...col(values, name)].flatMap(([suffix, v]) => (intOf(v) === null ? [] : [[suffix, intOf(v)!] as const]))] as const),
-  );
-  for (const [key, n] of Object.entries(quirks.counters(vendorRows)).slice(0, 48)) {
-    if (/^[a-zA-Z][a-zA-Z0-9.]{0,63}$/.test(key) && Number.isSafeInteger(n) && n >= 0 && !(key in out)) out[key] = n;
+  const power = [...col(values, 'prtMarkerPowerOnCount')][0];
+  if (power) read('sincePowerOn', `prtMarkerPowerOnCount.${power[0]}`, power[1]);
+  for (const profile of counterProfilesFor(vendor?.id)) {
+    const rows = col(values, profile.object);
+    if (rows.size === 0) problems.push({ source: profile.object, problem: 'missingTable' });
+    for (const [instance, key] of Object.entries(profile.rows)) read(key, `${profile.object}.${instance}`, rows.get(instance));
   }
-  return out;
+  const assembled = assembleCounters(deriveColourTotals(readings, monochromeDevice), problems);
+  return { counters: assembled.counters, provenance: assembled.provenance };
 }
 
 // ---- the snapshot --------------------------------------------------------------------------------
@@ -363,6 +381,10 @@ export function normaliseSnmp(values: SnmpValues, options: SnmpNormaliseOptions)
   const hrDevStatus = printerIdx ? intOf(col(values, 'hrDeviceStatus').get(printerIdx)) : null;
   const hrPrtStatus = printerIdx ? intOf(col(values, 'hrPrinterStatus').get(printerIdx)) : null;
 
+  // A device without a colour marker supply prints mono only: its total is its mono count.
+  const markers = supplyList.filter((s) => (s.kind === 'toner' || s.kind === 'ink') && s.color !== null);
+  const monochromeDevice = markers.length > 0 && markers.every((s) => /^(black|mono)/i.test(s.color ?? ''));
+  const meter = counters(values, vendor, monochromeDevice);
   return {
     address: options.address,
     protocols: ['snmp'],
@@ -372,6 +394,8 @@ export function normaliseSnmp(values: SnmpValues, options: SnmpNormaliseOptions)
     faults,
     supplies: supplyList,
     inputs: trays,
-    counters: counters(values, quirks),
+    counters: meter.counters,
+    // Nothing read, nothing wrong: no provenance (the shape of a device without counters is unchanged).
+    ...(Object.keys(meter.counters).length > 0 || meter.provenance.problems.length > 0 ? { counterProvenance: meter.provenance } : {}),
   };
 }

@@ -132,13 +132,6 @@ export interface VendorQuirks {
   readonly supplyReading: (row: SupplyRow) => SupplyCorrection;
   /** Repairs/cleans a decoded supply description; returns name and, if found, the part number. */
   readonly supplyDescription: (text: string) => { name: string; partNumber?: string };
-  /** Vendor-private subtrees the collector walks for this vendor (e.g. page counters). */
-  readonly extraWalks: readonly OidName[];
-  /**
-   * Per-function/per-colour page counters from the extra walks: rows of each walked object as
-   * [instance suffix, integer value]. Keys follow shared Counters (e.g. "copy.color").
-   */
-  readonly counters: (rows: ReadonlyMap<OidName, ReadonlyArray<readonly [string, number]>>) => Record<string, number>;
 }
 
 /** First segment of sysDescr, without firmware or option lists (";", ",", " / " separate them). */
@@ -156,8 +149,6 @@ const DEFAULT_QUIRKS: VendorQuirks = {
   model: ({ sysDescr, hrDeviceDescr }) => hrDeviceDescr ?? sysDescrModel(sysDescr),
   supplyReading: ({ level, max }) => ({ level, max, precision: 'measured' }),
   supplyDescription: (text) => ({ name: text }),
-  extraWalks: [],
-  counters: () => ({}),
 };
 
 /**
@@ -247,31 +238,6 @@ const SAMSUNG: Partial<VendorQuirks> = {
   supplyDescription: (text) => ({ name: text.replace(/\s*S\/N:.*$/i, '').trim() || text }),
 };
 
-/**
- * Sharp MX series: a self-describing counter table indexed <function>.<kind>.<colour>; the two
- * recordings agree on function 1 = prints, 4 = copies, 5 = totals, kind 4 = page counts, and
- * colour 60 = all, 61 = black & white, 63 = full colour, 64 = two colour, 80 = single colour
- * (the sibling name column says so: "Black & White Copy Count"). Scan counters move between
- * models and are not read.
- */
-const SHARP_FUNCTION: Readonly<Record<string, string>> = { '1': 'print', '4': 'copy', '5': 'total' };
-const SHARP_COLOUR: Readonly<Record<string, string>> = { '60': '', '61': 'mono', '63': 'color', '64': 'twoColor', '80': 'singleColor' };
-const SHARP: Partial<VendorQuirks> = {
-  extraWalks: ['sharpCounterValue'],
-  counters: (rows) => {
-    const out: Record<string, number> = {};
-    for (const [suffix, value] of rows.get('sharpCounterValue') ?? []) {
-      const [fn, kind, colour, ...rest] = suffix.split('.');
-      const f = SHARP_FUNCTION[fn ?? ''];
-      const c = SHARP_COLOUR[colour ?? ''];
-      if (!f || c === undefined || kind !== '4' || rest.length > 0 || value < 0) continue;
-      if (f === 'total' && c === '') continue; // "total" is prtMarkerLifeCount's
-      out[c ? `${f}.${c}` : f] = value;
-    }
-    return out;
-  },
-};
-
 const BY_VENDOR: Readonly<Partial<Record<VendorId, Partial<VendorQuirks>>>> = {
   hp: HP,
   ricoh: RICOH,
@@ -282,7 +248,6 @@ const BY_VENDOR: Readonly<Partial<Record<VendorId, Partial<VendorQuirks>>>> = {
   oki: OKI,
   xerox: XEROX,
   samsung: SAMSUNG,
-  sharp: SHARP,
 };
 
 export function quirksFor(vendor: Vendor | null): VendorQuirks {

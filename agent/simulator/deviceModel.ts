@@ -81,6 +81,11 @@ export interface DeviceState {
   readonly trays: readonly SimTray[];
   /** Lifetime impressions. */
   readonly pageCount: number;
+  /**
+   * The vendor counter table the model serves (agent/normalise/counterProfiles.ts rows of its
+   * vendor): counter key → share of pageCount, so the table advances as the device prints.
+   */
+  readonly counterShares?: Readonly<Record<string, number>>;
   /** Device does not answer (any protocol) while true. */
   readonly silent: boolean;
   /** Synthetic devices raise supply faults from levels; recordings keep their recorded error state. */

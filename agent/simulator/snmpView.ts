@@ -6,6 +6,8 @@
  * change (levels, error state, statuses, counters, cover status) and only adds rows for things a
  * scenario introduced (an error state, alert rows), so an unchanged recording is served as recorded.
  */
+import { counterProfilesFor } from '../normalise/counterProfiles.js';
+import { vendorFromSysObjectId } from '../normalise/vendorQuirks.js';
 import { ENUMS, HR_PRINTER_ERROR_BITS, OID } from '../../mibs/oids.generated.js';
 import type { SnmpValue } from './ber.js';
 import type { ConditionName, DeviceState, SimSupply } from './deviceModel.js';
@@ -56,6 +58,20 @@ function alertCode(label: string): number {
   const code = codes[label];
   if (code === undefined) throw new Error(`simulator fault uses unknown PrtAlertCodeTC label ${label}`);
   return code;
+}
+
+/** The vendor counter table rows of the model, as agent/normalise/counterProfiles.ts reads them. */
+export function vendorCounterRows(state: DeviceState): Array<[oid: string, value: number]> {
+  const shares = state.counterShares;
+  if (!shares) return [];
+  const rows: Array<[string, number]> = [];
+  for (const profile of counterProfilesFor(vendorFromSysObjectId(state.identity.sysObjectId)?.id)) {
+    for (const [instance, key] of Object.entries(profile.rows)) {
+      const share = shares[key];
+      if (share !== undefined) rows.push([`${OID[profile.object]}.${instance}`, Math.round(state.pageCount * share)]);
+    }
+  }
+  return rows;
 }
 
 function uptimeAt(ctx: SnmpRenderContext, ms: number): number {
@@ -113,6 +129,7 @@ function modelRows(state: DeviceState, faults: readonly TrackedFault[], ctx: Snm
 
   add(`${OID.prtMarkerCounterUnit}.${hr}.1`, int(ENUMS.PrtMarkerCounterUnitTC.impressions));
   add(`${OID.prtMarkerLifeCount}.${hr}.1`, counter(state.pageCount));
+  for (const [oid, value] of vendorCounterRows(state)) add(oid, counter(value));
 
   const colorants: string[] = [];
   for (const s of state.supplies) {

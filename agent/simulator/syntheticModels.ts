@@ -37,6 +37,7 @@ export interface ModelSpec {
   readonly supplies: readonly SupplySpec[];
   readonly trays: readonly Omit<SimTray, 'index'>[];
   readonly pageCount: number;
+  readonly counterShares?: DeviceState['counterShares'];
   readonly quirks?: DeviceState['quirks'];
 }
 
@@ -58,6 +59,7 @@ export const MODELS: readonly ModelSpec[] = [
     supplies: [toner('black', 'Black Cartridge HP W2030A'), toner('cyan', 'Cyan Cartridge HP W2031A'), toner('magenta', 'Magenta Cartridge HP W2033A'), toner('yellow', 'Yellow Cartridge HP W2032A')],
     trays: [tray('Tray 1', 50), tray('Tray 2', 250)],
     pageCount: 18_240,
+    counterShares: { mono: 0.6, color: 0.4, duplex: 0.3 },
   },
   {
     name: 'kyocera-mono-mfp',
@@ -177,6 +179,8 @@ export const MODELS: readonly ModelSpec[] = [
     ],
     trays: [tray('Tray1', 500), tray('Tray2', 500), tray('Bypass Tray', 100)],
     pageCount: 154_700,
+    // Shares sum to 1: the four rows add up to the total, as a copier without fax would.
+    counterShares: { 'copy.mono': 0.2, 'print.mono': 0.45, 'copy.color': 0.05, 'print.color': 0.3 },
   },
 ];
 
@@ -242,6 +246,7 @@ export function instantiateModel(spec: ModelSpec, id: string, ordinal: number): 
     supplies,
     trays: spec.trays.map((t, i) => ({ ...t, index: i + 1 })),
     pageCount: spec.pageCount + ordinal * 1013,
+    ...(spec.counterShares ? { counterShares: spec.counterShares } : {}),
     silent: false,
     deriveSupplyConditions: true,
     quirks: spec.quirks ?? {},

@@ -35,6 +35,8 @@ import { catalogueRoutes } from './catalogueRoutes.js';
 import { credentialRoutes } from './credentialRoutes.js';
 import { fleetRoutes } from './fleetRoutes.js';
 import { historyRoutes } from './historyRoutes.js';
+import { meterRoutes } from './meterRoutes.js';
+import { serviceRecordRoutes } from './serviceRecordRoutes.js';
 import { liveRoutes } from './liveRoutes.js';
 import { notificationRoutes } from './notificationRoutes.js';
 import { StreamTokens } from './streamTokens.js';
@@ -166,6 +168,8 @@ export async function registerApi(http: FastifyInstance, deps: ApiDeps): Promise
         });
         await v1.register(fleetRoutes, { ctx });
         await v1.register(historyRoutes, { ctx });
+        await v1.register(meterRoutes, { ctx });
+        await v1.register(serviceRecordRoutes, { ctx });
         await v1.register(ticketRoutes, { ctx });
         await v1.register(catalogueRoutes, { ctx });
         await v1.register(reportRoutes, { ctx });

@@ -26,15 +26,18 @@ export type Permission =
   | 'tokens:manage'
   | 'events:read'
   | 'notifications:read'
-  | 'notifications:test';
+  | 'notifications:test'
+  | 'meters:enter'
+  | 'meters:confirm';
 
 const ROLE_PERMISSIONS: Readonly<Record<ApiRole, ReadonlySet<Permission>>> = {
   // Changing contracts and rules (commercial terms) and managing API tokens: admin only.
-  admin: new Set<Permission>(['fleet:read', 'tickets:read', 'tickets:act', 'reports:read', 'contracts:read', 'impact:read', 'rules:validate', 'credentials:manage', 'catalogue:edit', 'catalogue:history', 'tokens:manage', 'events:read', 'notifications:read', 'notifications:test']),
-  dispatcher: new Set<Permission>(['fleet:read', 'tickets:read', 'tickets:act', 'reports:read', 'contracts:read', 'impact:read', 'rules:validate', 'catalogue:history', 'events:read', 'notifications:read', 'notifications:test']),
-  technician: new Set<Permission>(['fleet:read', 'tickets:read', 'tickets:act', 'contracts:read', 'impact:read', 'events:read']),
+  admin: new Set<Permission>(['fleet:read', 'tickets:read', 'tickets:act', 'reports:read', 'contracts:read', 'impact:read', 'rules:validate', 'credentials:manage', 'catalogue:edit', 'catalogue:history', 'tokens:manage', 'events:read', 'notifications:read', 'notifications:test', 'meters:enter', 'meters:confirm']),
+  dispatcher: new Set<Permission>(['fleet:read', 'tickets:read', 'tickets:act', 'reports:read', 'contracts:read', 'impact:read', 'rules:validate', 'catalogue:history', 'events:read', 'notifications:read', 'notifications:test', 'meters:enter']),
+  // A technician reads the panel on site (manual meter entry); the customer confirms the period's reading.
+  technician: new Set<Permission>(['fleet:read', 'tickets:read', 'tickets:act', 'contracts:read', 'impact:read', 'events:read', 'meters:enter']),
   // Contracts and impact rules are vendor-wide (other customers' terms and prices): not for customers.
-  customer: new Set<Permission>(['fleet:read', 'tickets:read', 'reports:read', 'events:read']),
+  customer: new Set<Permission>(['fleet:read', 'tickets:read', 'reports:read', 'events:read', 'meters:confirm']),
 };
 
 export function can(p: Principal, permission: Permission): boolean {

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import type { DeviceStatus, Fault, Identity, InputTray, Protocol, Supply, Counters } from '../../shared/snapshot.js';
 import { ID_PATTERN } from '../../shared/wire/topics.js';
+import { BillingSettings } from '../meters/billingPeriod.js';
 
 const Id = z.string().regex(ID_PATTERN, 'an identifier of A-Z a-z 0-9 . _ - (1-128 characters)');
 
@@ -27,6 +28,8 @@ export const CustomerConfig = z.strictObject({
   contact: Contact.optional(),
   /** Tenants (MQTT tenant ids) whose agents belong to this customer. */
   tenants: z.array(Id).min(1).max(1000),
+  /** Meter reading for billing: billing day, time zone, A3 weight (server/meters, docs/meters.md). */
+  billing: BillingSettings.optional(),
 });
 
 export const SiteConfig = z.strictObject({

@@ -255,6 +255,25 @@ it('shows supply forecasts, the level history and the supplies to order this wee
   await expect.poll(() => page.locator('tr[data-device] td.forecast').count()).toBeGreaterThan(0);
 });
 
+it('shows this billing period’s meter readings per device and counter, with a CSV download', async () => {
+  // The demo's customers read meters on the 1st (Warsaw): this month's period opens with the first readings.
+  const period = new Date().toLocaleString('sv-SE', { timeZone: 'Europe/Warsaw' }).slice(0, 7);
+  await waitUntil(async () => (await apiGet<{ rows: unknown[] }>(`/meters?period=${period}`)).rows.length > 0, 'meter readings of the demo devices', 60_000, 500);
+  await page.getByRole('link', { name: 'Meters', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Meter readings for billing' }).waitFor();
+  await page.locator('#period').selectOption(period);
+  const rows = page.locator('tr[data-device][data-counter="total"]');
+  await expect.poll(() => rows.count()).toBeGreaterThan(0);
+  await page.getByRole('heading', { level: 2, name: 'Missing meters before the coming cut-off' }).waitFor();
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download CSV' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe(`meters-${period}.csv`);
+  const lines = readFileSync(await file.path(), 'utf8').replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+  expect(lines[0]).toBe('customer,device,serial,model,period,counter,opening_at,opening,opening_source,closing_at,closing,usage,weight,billed_units,flags,confirmed_by');
+  expect(lines.length).toBe((await page.locator('tr[data-device][data-counter]').count()) + 1);
+});
+
 it('shows the SLA report with charts and a table, and downloads it as CSV', async () => {
   await page.getByRole('link', { name: 'SLA reports', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: 'SLA reports' }).waitFor();

@@ -116,6 +116,16 @@ describe('ippeveprinter (CUPS) through the IPP collector and fleetdesk probe', (
     expect(snapshot.supplies.map((s) => s.levelPercent)).toEqual([60, 60]);
   });
 
+  it('reports no printer page counters, and none are made up', async () => {
+    // CUPS ippeveprinter counts impressions per job (job-impressions-completed) but reports no
+    // printer-impressions-completed / printer-media-sheets-completed(-col): nothing to bill from.
+    const theirs = ipptoolAttributes(mono!.uri);
+    for (const name of ['printer-impressions-completed', 'printer-impressions-completed-col', 'printer-media-sheets-completed', 'printer-pages-completed']) expect(theirs.has(name), name).toBe(false);
+    const snap = await probeJson(mono!.uri);
+    expect(snap.counters).toEqual({});
+    expect(snap.counterProvenance).toBeUndefined();
+  });
+
   it('over ipps:// refuses the self-signed certificate until its fingerprint is pinned', async () => {
     const refused = await runProbe(['--timeout', '3000', mono!.ippsUri]);
     expect(refused.code).toBe(4);

@@ -29,6 +29,7 @@ interface Golden {
   faults?: Array<[string, string, number | null]>;
   inputs?: Array<[number, string, number | null, string]>;
   counters?: Record<string, number>;
+  counterOrigins?: Record<string, [string, string]>;
 }
 
 const recordings = readdirSync(RECORDINGS).filter((f) => f.endsWith('.snmprec')).sort();
@@ -47,6 +48,8 @@ function compare(snapshot: DeviceSnapshot, g: Golden): void {
   expect(faults(snapshot.faults.map((f) => [f.code, f.severity, f.subunit?.index ?? null])), 'faults').toEqual(faults(g.faults ?? []));
   if (g.inputs) expect(snapshot.inputs.map((t) => [t.index, t.name, t.levelPercent, t.state]), 'inputs').toEqual(g.inputs);
   if (g.counters) expect(snapshot.counters, 'counters').toEqual(g.counters);
+  const origins = snapshot.counterProvenance?.origins ?? {};
+  for (const [key, [source, confidence]] of Object.entries(g.counterOrigins ?? {})) expect(origins[key], `counter origin ${key}`).toEqual({ source, confidence });
 }
 
 describe('snmpsimd conformance over ../shared/corpus/snmprec', () => {

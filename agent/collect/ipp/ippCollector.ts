@@ -45,7 +45,9 @@ export const REQUESTED_ATTRIBUTES = [
   'printer-alert-description',
   'printer-input-tray',
   'printer-impressions-completed',
+  'printer-impressions-completed-col',
   'printer-media-sheets-completed',
+  'printer-media-sheets-completed-col',
   'printer-pages-completed',
 ] as const;
 

@@ -34,7 +34,8 @@
 import { systemClock, type Clock } from '../../../shared/clock.js';
 import type { SnmpCredential } from '../../agentConfig.js';
 import { OID, READ, type OidName } from '../../../mibs/oids.generated.js';
-import { quirksFor, vendorFromSysObjectId } from '../../normalise/vendorQuirks.js';
+import { vendorFromSysObjectId } from '../../normalise/vendorQuirks.js';
+import { counterWalks } from '../../normalise/counterProfiles.js';
 import { printerEvidence } from './printerEvidence.js';
 import { column, freezeWithColumns, type RawSnmp, type SnmpValue } from './raw.js';
 import { describeEndpoint, openSession, type SnmpEndpoint, type SnmpTransport, type Varbind } from './session.js';
@@ -62,6 +63,8 @@ export interface CollectOptions {
   readonly openTransport?: (endpoint: SnmpEndpoint) => SnmpTransport;
   /** An open session to this target to use (and leave open) instead of opening one. */
   readonly transport?: SnmpTransport;
+  /** Walk the vendor's page-counter tables (agent/normalise/counterProfiles.ts; default true). */
+  readonly vendorCounters?: boolean;
 }
 
 /**
@@ -140,8 +143,9 @@ export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, option
         sysDescr?.type === 'octets' ? Buffer.from(sysDescr.hex, 'hex').toString('latin1') : null,
       );
     };
-    // The vendor's extra walks as last time (known from the retained sysObjectID), so they ride along.
-    const extraBefore = previous ? quirksFor(vendorOf(previous.values)).extraWalks : [];
+    // The vendor's counter walks as last time (known from the retained sysObjectID), so they ride along.
+    const vendorWalks = (v: Readonly<Record<string, SnmpValue>>) => (options.vendorCounters === false ? [] : counterWalks(vendorOf(v)?.id));
+    const extraBefore = previous ? vendorWalks(previous.values) : [];
 
     // 1. Everything in as few requests as the agent allows: the system group (also the "does it
     //    answer at all" check), every column, and the alert table or just its probe column.
@@ -155,7 +159,7 @@ export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, option
 
     // 2. What the first answers call for: this vendor's own subtrees, and the rest of the alert
     //    table unless its rows can be reused.
-    const later = quirksFor(vendorOf(values)).extraWalks.filter((name) => !extraBefore.includes(name));
+    const later = vendorWalks(values).filter((name) => !extraBefore.includes(name));
     let alertTable: RawSnmp['alertTable'] = 'walked';
     if (reusable && alertRowsUnchanged(reusable.values, columnView(columns))) {
       for (const name of ALERT_COLUMNS) {

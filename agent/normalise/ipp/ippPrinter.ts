@@ -7,7 +7,7 @@
  *   printer-state-reasons    → faults (stateReasons.ts)
  *   printer-alert(+description) → faults (printerAlert.ts, rules shared with SNMP in alerts.ts)
  *   printer-supply / marker-* → supplies (+ supply faults), printer-input-tray → inputs
- *   identity                 → ippIdentity.ts; counters ← printer-impressions/pages/media-sheets-completed
+ *   identity                 → ippIdentity.ts; counters ← printer-impressions/pages/media-sheets-completed(-col)
  */
 import { FAULTS } from '../../../shared/faults.js';
 import type { DeviceSnapshot, DeviceStatus, Fault, Supply } from '../../../shared/snapshot.js';
@@ -15,6 +15,8 @@ import { foldFaults } from '../faultSet.js';
 import { DEFAULT_SUPPLY_THRESHOLDS, supplyFaultCode, type SupplyThresholds } from '../supplies.js';
 import { quirksFor, vendorByName } from '../vendorQuirks.js';
 import { firstInteger, firstString, stringsOf, type IppAttributes } from './ippAttributes.js';
+import type { IppValue } from '../../collect/ipp/ippMessage.js';
+import { assembleCounters, checkCounterValue, deriveColourTotals, type CounterProblem, type CounterProvenance, type CounterReading } from '../../../shared/counters.js';
 import { alertFaults, reasonFaults } from './ippFaults.js';
 import { ippIdentity } from './ippIdentity.js';
 import { ippInputTrays } from './ippInputTrays.js';
@@ -58,16 +60,46 @@ function supplyFaults(supplies: readonly Supply[]): Fault[] {
   return faults;
 }
 
-function counters(attrs: IppAttributes): Record<string, number> {
-  const out: Record<string, number> = {};
-  const put = (key: string, attr: string) => {
-    const n = firstInteger(attrs, attr);
-    if (n !== undefined && n >= 0) out[key] = n;
+/**
+ * Members of printer-impressions-completed-col and printer-media-sheets-completed-col (PWG
+ * 5100.22, the member names of job-impressions-col): each a subset of the total; "-two-sided"
+ * members are the two-sided part of their colour. Blank impressions are not billed.
+ */
+const COLLECTION_MEMBERS: Readonly<Record<string, string>> = {
+  monochrome: 'mono',
+  'full-color': 'color',
+  'highlight-color': 'twoColor',
+  'monochrome-two-sided': 'mono.duplex',
+  'full-color-two-sided': 'color.duplex',
+  'highlight-color-two-sided': 'twoColor.duplex',
+};
+
+function counters(attrs: IppAttributes): { counters: Record<string, number>; provenance: CounterProvenance } {
+  const readings: CounterReading[] = [];
+  const problems: CounterProblem[] = [];
+  const put = (key: string, source: string, value: IppValue | undefined) => {
+    if (!value || value.kind === 'outOfBand') return;
+    const checked = checkCounterValue(value.kind === 'integer' ? value.value : value.kind === 'string' ? value.value : value.kind);
+    if (checked.ok) readings.push({ key, value: checked.value, origin: { source, confidence: 'exact' } });
+    else problems.push({ source, problem: checked.problem, raw: checked.raw });
   };
-  put('total', 'printer-impressions-completed');
-  put('pages', 'printer-pages-completed');
-  put('sheets', 'printer-media-sheets-completed');
-  return out;
+  const first = (name: string) => attrs.get(name)?.values[0];
+  const collection = (name: string, prefix: string) => {
+    const v = first(name);
+    if (v?.kind !== 'collection') return;
+    for (const m of v.members) {
+      const key = COLLECTION_MEMBERS[m.name];
+      // sheets have no sides: a duplex sheet is one sheet
+      if (key && !(prefix && key.endsWith('.duplex'))) put(prefix ? `${prefix}.${key}` : key, `${name}.${m.name}`, m.values[0]);
+    }
+  };
+  put('total', 'printer-impressions-completed', first('printer-impressions-completed'));
+  collection('printer-impressions-completed-col', '');
+  put('sheets', 'printer-media-sheets-completed', first('printer-media-sheets-completed'));
+  collection('printer-media-sheets-completed-col', 'sheets');
+  put('pages', 'printer-pages-completed', first('printer-pages-completed'));
+  const assembled = assembleCounters(deriveColourTotals(readings, false), problems);
+  return { counters: assembled.counters, provenance: assembled.provenance };
 }
 
 function deviceStatus(state: number | undefined, faults: readonly Fault[], reasons: readonly string[]): DeviceStatus {
@@ -109,6 +141,7 @@ export function normaliseIpp(input: IppNormaliseInput, options: IppNormaliseOpti
   // Specific evidence (supply, alert) first, so folded device-level reasons keep their position last.
   const faults = foldFaults([...supplyFaults(supplies), ...alerts.faults, ...reasonFaultList]).slice(0, 256);
 
+  const meter = counters(attrs);
   const snapshot: DeviceSnapshot = {
     address: input.address.slice(0, 512),
     protocols: ['ipp'],
@@ -118,7 +151,9 @@ export function normaliseIpp(input: IppNormaliseInput, options: IppNormaliseOpti
     faults,
     supplies,
     inputs,
-    counters: counters(attrs),
+    counters: meter.counters,
+    // Nothing read, nothing wrong: no provenance (the shape of a device without counters is unchanged).
+    ...(Object.keys(meter.counters).length > 0 || meter.provenance.problems.length > 0 ? { counterProvenance: meter.provenance } : {}),
   };
   return { snapshot, problems };
 }

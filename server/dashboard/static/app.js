@@ -18,6 +18,7 @@ import * as devicePage from './pages/device.js';
 import * as reportsPage from './pages/reports.js';
 import * as agentsPage from './pages/agents.js';
 import * as suppliesPage from './pages/supplies.js';
+import * as metersPage from './pages/meters.js';
 
 const ROUTES = [
   { pattern: /^login$/, page: loginPage, public: true },
@@ -28,6 +29,7 @@ const ROUTES = [
   { pattern: /^reports$/, page: reportsPage, nav: 'reports' },
   { pattern: /^agents$/, page: agentsPage, nav: 'agents' },
   { pattern: /^supplies$/, page: suppliesPage, nav: 'supplies' },
+  { pattern: /^meters$/, page: metersPage, nav: 'meters' },
 ];
 
 /** Top bar links in order (one line per page: add yours here). */
@@ -35,6 +37,7 @@ const NAV = [
   { id: 'queue', href: '#/queue', label: 'nav.queue' },
   { id: 'fleet', href: '#/fleet', label: 'nav.fleet' },
   { id: 'supplies', href: '#/supplies', label: 'nav.supplies' },
+  { id: 'meters', href: '#/meters', label: 'nav.meters' },
   { id: 'agents', href: '#/agents', label: 'nav.agents' },
   // Technicians have no reports:read permission (server/auth/access.ts).
   { id: 'reports', href: '#/reports', label: 'nav.reports', hideFor: ['technician'] },

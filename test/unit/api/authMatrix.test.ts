@@ -49,6 +49,17 @@ const ROWS: Row[] = [
   ['GET', '/api/v1/devices/{deviceKey}/history', () => `/api/v1/devices/${GLOBEX_DEVICE}/history`, undefined, globexOwned()],
   ['GET', '/api/v1/supplies/to-order', () => '/api/v1/supplies/to-order?within=30', undefined, all('ok')],
   ['GET', '/api/v1/supplies/to-order', () => '/api/v1/supplies/to-order?within=30&format=csv&customer=globex', undefined, all('ok')],
+  ['GET', '/api/v1/devices/{deviceKey}/service-record', () => `/api/v1/devices/${ACME_DEVICE}/service-record`, undefined, acmeOwned()],
+  ['GET', '/api/v1/devices/{deviceKey}/service-record', () => `/api/v1/devices/${GLOBEX_DEVICE}/service-record`, undefined, globexOwned()],
+  ['GET', '/api/v1/meters', () => '/api/v1/meters?period=2026-01', undefined, all('ok')],
+  ['GET', '/api/v1/meters', () => '/api/v1/meters?period=2026-01&format=csv&customer=globex', undefined, all('ok')],
+  ['GET', '/api/v1/meters/missing', () => '/api/v1/meters/missing', undefined, all('ok')],
+  // A technician types in the panel's reading; customers do not (a second reading at the same instant: 409).
+  ['POST', '/api/v1/devices/{deviceKey}/meter-readings', () => `/api/v1/devices/${ACME_DEVICE}/meter-readings`, { counters: { total: 1200 } }, staff(403)],
+  ['POST', '/api/v1/devices/{deviceKey}/meter-readings', () => `/api/v1/devices/${GLOBEX_DEVICE}/meter-readings`, { counters: { total: 1200 } }, staff(403)],
+  // The customer confirms its own period's reading (the admin may on its behalf).
+  ['POST', '/api/v1/meters/{deviceKey}/{period}/confirm', () => `/api/v1/meters/${ACME_DEVICE}/2026-01/confirm`, {}, { admin: 'ok', dispatcher: 403, tech: 403, otherTech: 403, acme: 'ok', globex: 404 }],
+  ['POST', '/api/v1/meters/{deviceKey}/{period}/confirm', () => `/api/v1/meters/${GLOBEX_DEVICE}/2026-01/confirm`, {}, { admin: 'ok', dispatcher: 403, tech: 403, otherTech: 403, acme: 404, globex: 'ok' }],
   ['GET', '/api/v1/tickets', () => '/api/v1/tickets', undefined, all('ok')],
   ['GET', '/api/v1/tickets', () => '/api/v1/tickets?customer=globex&status=new,acknowledged,closed', undefined, all('ok')],
   ['GET', '/api/v1/tickets/{id}', () => `/api/v1/tickets/${acmeTicket}`, undefined, acmeOwned({ tech: 404 })],

@@ -85,27 +85,4 @@ describe('per-vendor quirks (one test each)', () => {
   it('Samsung: the truncated cartridge serial is not part of the name', () => {
     expect(q('1.3.6.1.4.1.236.11.5.11.62.1').supplyDescription('Black Toner Cartridge S/N:CRUM-').name).toBe('Black Toner Cartridge');
   });
-
-  it('Sharp: per-function, per-colour counters from the self-describing counter table', () => {
-    const sharp = q('1.3.6.1.4.1.2385.3.1.112.1.2');
-    expect(sharp.extraWalks).toEqual(['sharpCounterValue']);
-    const rows = new Map([
-      [
-        'sharpCounterValue' as const,
-        [
-          ['1.4.60', 82214],
-          ['1.4.61', 53631],
-          ['1.4.63', 28583],
-          ['1.4.75', 41020], // duplex: not a page count by colour, ignored
-          ['4.4.64', 0],
-          ['5.4.60', 5],   // would shadow "total": ignored
-          ['5.4.61', 91164],
-          ['5.5.61', 48],  // "other" counts: ignored
-          ['7.4.50', 13534], // scan counters move between models: ignored
-        ] as const,
-      ],
-    ]);
-    expect(sharp.counters(rows)).toEqual({ print: 82214, 'print.mono': 53631, 'print.color': 28583, 'copy.twoColor': 0, 'total.mono': 91164 });
-    expect(quirksFor(null).counters(rows)).toEqual({});
-  });
 });

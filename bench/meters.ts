@@ -1,0 +1,135 @@
+/**
+ * Meters: (1) what meter collection adds to one device poll, same device, same run; (2) the
+ * meter export of one period with 10,000 devices × 12 periods stored.
+ *
+ * (1) One simulated hp-color-laser (it serves the HP page-counter table, advancing as it prints)
+ * is polled as the runtime polls (collect with the previous collection, then normalise), in
+ * alternating pairs: with the vendor counter walk (today's agent) and without it (the agent before
+ * meters read vendor tables; prtMarkerLifeCount is read either way). CPU of this process per poll.
+ *
+ * (2) 10,000 devices × 13 period records (12 periods and the next one's openings), 6 counters
+ * each, in memory as the store's list() returns them: filter the period and the next, build the
+ * rows, write the Polish CSV. Wall time of one export, and of all 12 in a row.
+ *
+ *   node --import tsx bench/meters.ts [polls=1000] [warmup=200]
+ *
+ * Bounded: `warmup` + `polls` pairs of polls, 240 s at most. Prints one JSON line.
+ */
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { collectSnmp } from '../agent/collect/snmp/collector.js';
+import type { RawSnmp } from '../agent/collect/snmp/raw.js';
+import { openSession } from '../agent/collect/snmp/session.js';
+import { normaliseSnmp } from '../agent/normalise/snmpSnapshot.js';
+import { OID } from '../mibs/oids.generated.js';
+import { csvDocument } from '../server/api/csv.js';
+import { BillingSettings, nextPeriod } from '../server/meters/billingPeriod.js';
+import type { MeterPeriod } from '../server/meters/meterLedger.js';
+import { METER_CSV_HEADER, meterCsvRow, meterExportRows, type MeterDeviceInfo } from '../server/meters/meterExport.js';
+import { freeUdpPort } from '../test/harness/peers.js';
+
+const polls = Number(process.argv[2] ?? 1000);
+const warmup = Number(process.argv[3] ?? 200);
+const repoRoot = resolve(import.meta.dirname, '..');
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+
+async function pollCost(): Promise<Record<string, number>> {
+  const snmpPort = await freeUdpPort();
+  const sim = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bin/run.ts'), 'simulate', '--devices', '1', '--models', 'hp-color-laser', '--scenario', 'toner-drain', '--snmp-port', String(snmpPort), '--no-ipp', '--json'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FLEETDESK_LOG_LEVEL: 'warn' },
+  });
+  try {
+    const community = await new Promise<string>((ok, fail) => {
+      let out = '';
+      const timer = setTimeout(() => fail(new Error('simulator did not start')), 60_000);
+      sim.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        try {
+          const parsed = JSON.parse(out.slice(out.indexOf('{'))) as { devices: { community: string }[] };
+          clearTimeout(timer);
+          ok(parsed.devices[0]!.community);
+        } catch {
+          // not all of the JSON yet
+        }
+      });
+    });
+    // A and B alternate on the same device in the same run: a poll as the runtime does it
+    // (collect with the previous collection, normalise), with and without the vendor counter walk.
+    const endpoint = { host: '127.0.0.1', port: snmpPort, credential: { version: '2c' as const, community }, timeoutMs: 2000, retries: 1, maxInFlight: 2 };
+    const transport = openSession(endpoint);
+    const prev: Record<'with' | 'without', RawSnmp | undefined> = { with: undefined, without: undefined };
+    const cpu: Record<'with' | 'without', number> = { with: 0, without: 0 };
+    let hpRows = 0;
+    const poll = async (side: 'with' | 'without', measure: boolean) => {
+      const c0 = process.cpuUsage();
+      const raw = await collectSnmp(endpoint, prev[side], { transport, vendorCounters: side === 'with' });
+      normaliseSnmp(raw.values, { address: raw.address, collectedAt: raw.collectedAt });
+      if (measure) cpu[side] += cpuMs(process.cpuUsage(c0));
+      prev[side] = raw;
+      if (side === 'with') hpRows = Object.keys(raw.values).filter((oid) => oid.startsWith(`${OID.hpPageCounters}.`)).length;
+    };
+    for (let i = 0; i < warmup; i++) {
+      await poll('with', false);
+      await poll('without', false);
+    }
+    const deadline = performance.now() + 240_000;
+    let n = 0;
+    while (n < polls && performance.now() < deadline) {
+      await poll(n % 2 === 0 ? 'with' : 'without', true);
+      await poll(n % 2 === 0 ? 'without' : 'with', true);
+      n++;
+    }
+    transport.close();
+    const withMs = cpu.with / n;
+    const withoutMs = cpu.without / n;
+    return { polls: n, hpCounterRows: hpRows, pollCpuMsWithMeters: round(withMs), pollCpuMsWithout: round(withoutMs), added: round(withMs / withoutMs - 1) };
+  } finally {
+    sim.kill('SIGTERM');
+  }
+}
+
+function exportCost(devices = 10_000, periods = 12): Record<string, number> {
+  const settings = BillingSettings.parse({});
+  const first = '2026-01';
+  const labels = [first];
+  for (let i = 1; i <= periods; i++) labels.push(nextPeriod(labels[i - 1]!));
+  const records: MeterPeriod[] = [];
+  const info = new Map<string, MeterDeviceInfo>();
+  for (let d = 0; d < devices; d++) {
+    const deviceKey = `tenant${d % 50}/sn:SN${String(d).padStart(7, '0')}`;
+    info.set(deviceKey, { deviceKey, customerId: `c${d % 50}`, serial: `SN${d}`, model: 'MX-3070' });
+    labels.forEach((period, i) => {
+      const base = d * 1000 + i * 3000;
+      const counters = { total: base, mono: base - 100, color: 100, 'print.mono': base - 500, 'copy.mono': 400, 'print.color.large': 50 };
+      records.push({ deviceKey, customerId: `c${d % 50}`, period, opening: { at: Date.UTC(2026, i, 1, 1), counters, source: 'agent:t/a' }, usage: { total: 3000, mono: 2900, color: 100 }, flags: [] });
+    });
+  }
+  const one = (period: string) => {
+    const next = nextPeriod(period);
+    const current = new Map<string, MeterPeriod>();
+    const following = new Map<string, MeterPeriod>();
+    for (const r of records) {
+      if (r.period === period) current.set(r.deviceKey, r);
+      else if (r.period === next) following.set(r.deviceKey, r);
+    }
+    const rows = meterExportRows({ period, current, next: following, devices: info, settingsFor: () => settings, periodEnded: () => true });
+    return csvDocument(METER_CSV_HEADER, rows.map(meterCsvRow), 'pl').length;
+  };
+  one(first); // warm-up
+  let t0 = performance.now();
+  const bytes = one('2026-06');
+  const oneMs = performance.now() - t0;
+  t0 = performance.now();
+  for (const p of labels.slice(0, periods)) one(p);
+  const allMs = performance.now() - t0;
+  return { devices, periods, records: records.length, csvBytes: bytes, onePeriodMs: Math.round(oneMs), twelvePeriodsMs: Math.round(allMs) };
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+const poll = await pollCost();
+const exp = exportCost();
+process.stdout.write(`${JSON.stringify({ poll, export: exp })}\n`);

@@ -1,0 +1,236 @@
+/**
+ * Meter reading for billing (server/meters, docs/meters.md):
+ *
+ *   GET  /meters?period=2026-11[&customer][&format=csv][&dialect=pl|en]   the period's meter export
+ *   GET  /meters/missing[?customer]                  devices silent N days before the coming cut-off
+ *   POST /devices/:deviceKey/meter-readings          a technician's reading of the panel
+ *   POST /meters/:deviceKey/:period/confirm          the customer confirms the period's reading
+ *
+ * Customer tokens see and confirm their own devices only (404 for others, as for unknown ones).
+ * The CSV is the Polish dialect unless `dialect=en` (semicolons, decimal commas; server/api/csv.ts).
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { Counters } from '../../shared/snapshot.js';
+import { canSeeCustomer, customerScope } from '../auth/access.js';
+import { FLEET_COLLECTIONS, type DeviceRecord } from '../fleet/fleetModel.js';
+import { billingOf, nextPeriod, PERIOD_PATTERN, periodBounds, periodOf } from '../meters/billingPeriod.js';
+import type { MeterDevice, MeterPeriod } from '../meters/meterLedger.js';
+import { METER_CSV_HEADER, meterCsvRow, meterExportRows, missingMeters, type MeterDeviceInfo } from '../meters/meterExport.js';
+import { METER_COLLECTIONS, MeterRecorder, periodRecordId } from '../meters/meterRecorder.js';
+import { ApiError } from './apiErrors.js';
+import type { ApiContext } from './apiPlugin.js';
+import { principalOf, requires } from './apiAuth.js';
+import { csvDocument } from './csv.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const MeterRow = z
+  .object({
+    customerId: z.string(),
+    deviceKey: z.string(),
+    serial: z.string().nullable(),
+    model: z.string().nullable(),
+    period: z.string(),
+    counter: z.string(),
+    openingAt: z.string().nullable(),
+    opening: z.number().nullable(),
+    openingSource: z.string().nullable(),
+    closingAt: z.string().nullable(),
+    closing: z.number().nullable(),
+    usage: z.number().nullable().describe('pages between the opening and closing snapshots (resets and wraps accounted for); null: nothing billable'),
+    weight: z.number().nullable().describe('billing weight (A3 = the customer’s largeWeight); null: informational counter'),
+    billedUnits: z.number().nullable(),
+    flags: z.array(z.string()).describe('reset wrapped absurdJump identityConflict deviceSwap missingMeter: look before invoicing'),
+    confirmedBy: z.string().nullable(),
+  })
+  .meta({ id: 'MeterRow' });
+
+const MeterExport = z.object({ period: z.string(), rows: z.array(MeterRow) }).meta({ id: 'MeterExport' });
+
+const MissingMeter = z
+  .object({
+    deviceKey: z.string(),
+    customerId: z.string(),
+    serial: z.string().nullable(),
+    lastReadingAt: z.string().nullable(),
+    cutoff: z.string(),
+    silentDays: z.number(),
+  })
+  .meta({ id: 'MissingMeter' });
+
+const Period = z.string().regex(PERIOD_PATTERN, 'a billing period YYYY-MM, e.g. 2026-11');
+const DeviceKeyParam = z.string().min(1).max(600);
+
+const MeterQuery = z.strictObject({
+  period: Period,
+  customer: z.string().min(1).max(256).optional(),
+  format: z.enum(['json', 'csv']).default('json'),
+  dialect: z.enum(['pl', 'en']).default('pl').describe('CSV dialect: pl = semicolon and decimal comma (default), en = comma'),
+});
+
+const ManualReading = z.strictObject({
+  at: z.iso.datetime({ offset: true }).optional().describe('when the panel was read; default now'),
+  counters: Counters,
+});
+
+const Confirmation = z.strictObject({ note: z.string().max(500).optional() });
+
+const PeriodSummary = z
+  .object({
+    deviceKey: z.string(),
+    period: z.string(),
+    openingAt: z.string().nullable(),
+    opening: z.record(z.string(), z.number()),
+    openingSource: z.string().nullable(),
+    usage: z.record(z.string(), z.number()),
+    flags: z.array(z.object({ at: z.string(), flag: z.string(), key: z.string().nullable(), detail: z.string() })),
+    confirmation: z.object({ by: z.string(), at: z.string(), note: z.string().nullable() }).nullable(),
+  })
+  .meta({ id: 'MeterPeriod' });
+
+export function periodSummary(p: MeterPeriod): z.infer<typeof PeriodSummary> {
+  return {
+    deviceKey: p.deviceKey,
+    period: p.period,
+    openingAt: p.opening ? iso(p.opening.at) : null,
+    opening: { ...(p.opening?.counters ?? {}) },
+    openingSource: p.opening?.source ?? null,
+    usage: { ...p.usage },
+    flags: p.flags.map((f) => ({ at: iso(f.at), flag: f.flag, key: f.key ?? null, detail: f.detail })),
+    confirmation: p.confirmation ? { by: p.confirmation.by, at: iso(p.confirmation.at), note: p.confirmation.note ?? null } : null,
+  };
+}
+
+export const meterRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ctx }) => {
+  const app = scope.withTypeProvider<ZodTypeProvider>();
+  const tags = ['meters'];
+  const settingsFor = (customerId: string) => billingOf(ctx.config, customerId);
+  // Manual readings share the ledger with ingest; this instance only adds its own "last applied" note.
+  const recorder = new MeterRecorder({ billingOf: settingsFor, logger: ctx.logger });
+
+  async function visibleDevice(req: Parameters<typeof principalOf>[0], key: string): Promise<DeviceRecord> {
+    const device = await ctx.repo.get<DeviceRecord>(FLEET_COLLECTIONS.devices, key);
+    if (!device || !canSeeCustomer(principalOf(req), device.customerId)) throw ApiError.notFound(`device ${JSON.stringify(key)}`);
+    return device;
+  }
+
+  app.get(
+    '/meters',
+    {
+      preValidation: requires('fleet:read'),
+      schema: {
+        tags,
+        summary: 'meter export of a billing period: opening and closing snapshot, usage and billed units per device and counter',
+        description: 'A period runs from the customer’s billing day (00:00 in its time zone) to the next one. `format=csv` gives every row as one CSV file.',
+        querystring: MeterQuery,
+        response: { 200: z.union([MeterExport, z.string().describe('text/csv with ?format=csv')]) },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const q = req.query;
+      // A customer token asking for another customer gets its own rows filtered by that one: none.
+      const only = customerScope(p) ?? q.customer ?? null;
+      const excluded = q.customer !== undefined && only !== q.customer;
+      const next = nextPeriod(q.period);
+      const current = new Map<string, MeterPeriod>();
+      const following = new Map<string, MeterPeriod>();
+      for (const rec of await ctx.repo.list<MeterPeriod>(METER_COLLECTIONS.periods)) {
+        if (excluded || (only !== null && rec.customerId !== only)) continue;
+        if (rec.period === q.period) current.set(rec.deviceKey, rec);
+        else if (rec.period === next) following.set(rec.deviceKey, rec);
+      }
+      const devices = new Map<string, MeterDeviceInfo>();
+      for (const d of await ctx.repo.list<DeviceRecord>(FLEET_COLLECTIONS.devices)) {
+        if (!current.has(d.key)) continue;
+        devices.set(d.key, { deviceKey: d.key, customerId: d.customerId, siteId: d.siteId, ...(d.identity.serial !== undefined ? { serial: d.identity.serial } : {}), ...(d.identity.model !== undefined ? { model: d.identity.model } : {}) });
+      }
+      const now = ctx.clock.now();
+      const rows = meterExportRows({ period: q.period, current, next: following, devices, settingsFor, periodEnded: (c) => now >= periodBounds(q.period, settingsFor(c)).end });
+      if (q.format === 'csv') {
+        const body = csvDocument(METER_CSV_HEADER, rows.map(meterCsvRow), q.dialect);
+        const file = `meters-${q.period}${only ? `-${only.replace(/[^\w.-]/g, '_')}` : ''}.csv`;
+        return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${file}"`).send(body);
+      }
+      return { period: q.period, rows };
+    },
+  );
+
+  app.get(
+    '/meters/missing',
+    {
+      preValidation: requires('fleet:read'),
+      schema: {
+        tags,
+        summary: 'missing meters: devices silent for the customer’s missingMeterDays or more before the coming cut-off',
+        querystring: z.strictObject({ customer: z.string().min(1).max(256).optional() }),
+        response: { 200: z.object({ devices: z.array(MissingMeter) }) },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const only = customerScope(p) ?? req.query.customer ?? null;
+      const visible = (await ctx.repo.list<MeterDevice>(METER_COLLECTIONS.devices)).filter((d) => (only === null || d.customerId === only) && canSeeCustomer(p, d.customerId));
+      const out = missingMeters(visible, ctx.clock.now(), settingsFor).map((m) => ({ ...m, lastReadingAt: m.lastReadingAt !== null ? iso(m.lastReadingAt) : null, cutoff: iso(m.cutoff) }));
+      return { devices: out };
+    },
+  );
+
+  app.post(
+    '/devices/:deviceKey/meter-readings',
+    {
+      preValidation: requires('meters:enter'),
+      schema: {
+        tags,
+        summary: 'a meter reading typed in by a technician (the device’s panel); it enters the ledger like a polled one',
+        params: z.strictObject({ deviceKey: DeviceKeyParam }),
+        body: ManualReading,
+        response: { 201: PeriodSummary },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const device = await visibleDevice(req, req.params.deviceKey);
+      const at = req.body.at !== undefined ? Date.parse(req.body.at) : ctx.clock.now();
+      if (at > ctx.clock.now() + 5 * 60_000) throw new ApiError(400, 'VALIDATION_FAILED', `body.at: expected an instant not in the future, found ${req.body.at}`, 'body.at');
+      const identity = { ...(device.identity.serial !== undefined ? { serial: device.identity.serial } : {}) };
+      const applied = await recorder.recordManual(ctx.repo, device, { at, counters: req.body.counters, source: `manual:${p.name}`, identity });
+      if (!applied) throw new ApiError(409, 'CONFLICT', `device ${device.key} has a newer reading than ${iso(at)}: a manual reading must be the latest`);
+      const period = periodOf(at, settingsFor(device.customerId));
+      const rec = await ctx.repo.get<MeterPeriod>(METER_COLLECTIONS.periods, periodRecordId(device.key, period));
+      return reply.code(201).send(periodSummary(rec!));
+    },
+  );
+
+  app.post(
+    '/meters/:deviceKey/:period/confirm',
+    {
+      preValidation: requires('meters:confirm'),
+      schema: {
+        tags,
+        summary: 'the customer confirms the period’s meter reading (opening snapshot); repeating it keeps the first confirmation',
+        params: z.strictObject({ deviceKey: DeviceKeyParam, period: Period }),
+        body: Confirmation,
+        response: { 200: PeriodSummary },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const device = await visibleDevice(req, req.params.deviceKey);
+      const id = periodRecordId(device.key, req.params.period);
+      const now = ctx.clock.now();
+      const rec = await ctx.repo.transaction(async (tx) => {
+        const cur = await tx.get<MeterPeriod>(METER_COLLECTIONS.periods, id);
+        if (!cur?.opening) throw ApiError.notFound(`meter reading of ${device.key} for ${req.params.period}`);
+        if (cur.confirmation) return cur;
+        const next: MeterPeriod = { ...cur, confirmation: { by: p.name, at: now, ...(req.body.note !== undefined ? { note: req.body.note } : {}) } };
+        await tx.put(METER_COLLECTIONS.periods, id, next);
+        return next;
+      });
+      return periodSummary(rec);
+    },
+  );
+  return Promise.resolve();
+};

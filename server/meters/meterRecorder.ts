@@ -1,0 +1,135 @@
+/**
+ * The shell of the meters: subscribed to the fleet bus's device updates, it runs inside the
+ * ingest transaction (a reading and its meter commit together) and applies readings to the
+ * ledger (meterLedger.ts). Not every poll: a reading is applied when it is the first of a new
+ * billing period (the opening snapshot), when a counter went down since the previous reading
+ * (a reset must be seen at once, or the pages before it are lost), or `minGapMs` after the last
+ * one applied. A device seen at an address another device held is a swap: an event on both,
+ * and the histories stay apart (they are different device keys).
+ *
+ * Storage (Repository collections): meterDevices (per device: identity, firmware, last reading,
+ * events), meterPeriods ("<deviceKey>|<YYYY-MM>": opening snapshot, usage, flags,
+ * confirmation), meterAddresses ("<tenant>|<address>": who is there).
+ */
+import type { Logger } from '../../shared/logging.js';
+import type { DeviceUpdate, FleetEventBus } from '../events/fleetEvents.js';
+import type { DeviceRecord } from '../fleet/fleetModel.js';
+import type { Repository, Transaction } from '../storage/repository.js';
+import { periodBounds, periodOf, type BillingSettings } from './billingPeriod.js';
+import { applyReading, MAX_DEVICE_EVENTS, type MeterDevice, type MeterPeriod, type MeterReading } from './meterLedger.js';
+
+export const METER_COLLECTIONS = {
+  devices: 'meterDevices',
+  periods: 'meterPeriods',
+  addresses: 'meterAddresses',
+} as const;
+
+export const periodRecordId = (deviceKey: string, period: string): string => `${deviceKey}|${period}`;
+
+interface AddressRecord {
+  readonly deviceKey: string;
+  readonly since: number;
+}
+
+export interface MeterRecorderOptions {
+  readonly billingOf: (customerId: string) => BillingSettings;
+  readonly logger?: Logger;
+  /** Least time between two applied readings of one device, unless a period starts or a counter went down. */
+  readonly minGapMs?: number;
+}
+
+const HOUR = 3_600_000;
+
+export class MeterRecorder {
+  /** Last reading applied per device (ms, agent clock): skips reading the record between readings. Bounded. */
+  private readonly applied = new Map<string, number>();
+  /** The period last looked up per customer: most readings fall in it, and luxon is ~10 µs a call. */
+  private readonly periods = new Map<string, { readonly settings: BillingSettings; readonly period: string; readonly start: number; readonly end: number }>();
+  readonly stats = { applied: 0, skipped: 0, swaps: 0 };
+
+  constructor(private readonly o: MeterRecorderOptions) {}
+
+  attach(bus: FleetEventBus): () => void {
+    return bus.subscribeDeviceUpdates((u, tx) => this.record(u, tx));
+  }
+
+  async record(u: DeviceUpdate, tx: Transaction): Promise<void> {
+    const d = u.device;
+    if (d.counters === u.previous?.counters || Object.keys(d.counters).length === 0 || d.collectedAt === undefined) return;
+    const at = Date.parse(d.collectedAt);
+    if (!Number.isFinite(at)) return;
+    const settings = this.o.billingOf(d.customerId);
+    const last = this.applied.get(d.key);
+    const wentDown = Object.entries(d.counters).some(([k, v]) => (u.previous?.counters[k] ?? -1) > v);
+    if (last !== undefined && !wentDown && at - last < (this.o.minGapMs ?? HOUR) && this.samePeriod(d.customerId, settings, last, at)) {
+      this.stats.skipped += 1;
+      return;
+    }
+    await this.apply(tx, d, { at, counters: d.counters, source: `agent:${d.tenant}/${d.agentId}`, identity: identityOf(d) }, settings);
+  }
+
+  /** A reading typed in by a technician: the same ledger; false when it is older than the last one. */
+  async recordManual(repo: Repository, device: DeviceRecord, reading: MeterReading): Promise<boolean> {
+    return repo.transaction((tx) => this.apply(tx, device, reading, this.o.billingOf(device.customerId)));
+  }
+
+  private async apply(tx: Transaction, d: DeviceRecord, reading: MeterReading, settings: BillingSettings): Promise<boolean> {
+    const device = await tx.get<MeterDevice>(METER_COLLECTIONS.devices, d.key);
+    const period = periodOf(reading.at, settings);
+    const lastPeriod = device?.last ? periodOf(device.last.at, settings) : undefined;
+    const current = await tx.get<MeterPeriod>(METER_COLLECTIONS.periods, periodRecordId(d.key, period));
+    const previous = lastPeriod === undefined ? undefined : lastPeriod === period ? current : await tx.get<MeterPeriod>(METER_COLLECTIONS.periods, periodRecordId(d.key, lastPeriod));
+    const out = applyReading({ device, previousPeriod: previous, currentPeriod: current, deviceKey: d.key, customerId: d.customerId, reading, settings });
+    if (!out) return false;
+    let next = out.device;
+    if (d.address !== undefined) next = await this.checkAddress(tx, d, next, reading.at);
+    await tx.put(METER_COLLECTIONS.devices, d.key, next);
+    for (const p of out.periods) await tx.put(METER_COLLECTIONS.periods, periodRecordId(d.key, p.period), p);
+    this.note(d.key, reading.at);
+    this.stats.applied += 1;
+    return true;
+  }
+
+  /** A different device where this one is now: a swap (new device at the same address), recorded on both. */
+  private async checkAddress(tx: Transaction, d: DeviceRecord, device: MeterDevice, at: number): Promise<MeterDevice> {
+    const id = `${d.tenant}|${d.address}`;
+    const held = await tx.get<AddressRecord>(METER_COLLECTIONS.addresses, id);
+    if (held?.deviceKey === d.key) return device;
+    await tx.put(METER_COLLECTIONS.addresses, id, { deviceKey: d.key, since: at } satisfies AddressRecord);
+    if (!held) return device;
+    this.stats.swaps += 1;
+    const old = await tx.get<MeterDevice>(METER_COLLECTIONS.devices, held.deviceKey);
+    if (old) {
+      const event = { at, kind: 'deviceSwap' as const, detail: `replaced at ${d.address} by ${d.key}`, to: d.key };
+      await tx.put(METER_COLLECTIONS.devices, held.deviceKey, { ...old, events: [...old.events, event].slice(-MAX_DEVICE_EVENTS) });
+    }
+    const event = { at, kind: 'deviceSwap' as const, detail: `took ${d.address} over from ${held.deviceKey}; its meter history stays with it`, from: held.deviceKey };
+    return { ...device, events: [...device.events, event].slice(-MAX_DEVICE_EVENTS) };
+  }
+
+  private samePeriod(customerId: string, settings: BillingSettings, a: number, b: number): boolean {
+    let p = this.periods.get(customerId);
+    if (!p || p.settings !== settings || b < p.start || b >= p.end) {
+      const period = periodOf(b, settings);
+      p = { settings, period, ...periodBounds(period, settings) };
+      if (this.periods.size >= 10_000) this.periods.clear();
+      this.periods.set(customerId, p);
+    }
+    return a >= p.start && a < p.end;
+  }
+
+  private note(key: string, at: number): void {
+    if (this.applied.size >= 50_000 && !this.applied.has(key)) this.applied.clear();
+    this.applied.set(key, at);
+  }
+}
+
+function identityOf(d: DeviceRecord): MeterReading['identity'] {
+  const i = d.identity;
+  return {
+    ...(i.serial !== undefined ? { serial: i.serial } : {}),
+    ...(i.mac !== undefined ? { mac: i.mac } : {}),
+    ...(i.sysName !== undefined ? { sysName: i.sysName } : {}),
+    ...(i.firmware !== undefined ? { firmware: i.firmware } : {}),
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Meters through the API, fed by agent messages at ingest: the period export (JSON and Polish
+ * CSV), a reset that is not billed negative, a missing closing reading, a technician's manual
+ * reading, the customer's confirmation. Customer isolation is in authMatrix.test.ts; the
+ * missing-meter rule in test/unit/meters/meterLedger.test.ts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FLEET, makeApiKit, type ApiKit } from './apiTestKit.js';
+import { telemetryMsg } from '../server/wireFixtures.js';
+
+let kit: ApiKit;
+const KEY = 'acme/sn:sn-a1';
+const DEV = encodeURIComponent(KEY);
+
+interface Row { deviceKey: string; counter: string; opening: number | null; closing: number | null; usage: number | null; flags: string[]; confirmedBy: string | null; openingSource: string | null }
+
+beforeAll(async () => {
+  // acme reads its meters on the 6th (Warsaw): period 2025-12 ends 2026-01-05T23:00Z, near the kit's clock.
+  kit = await makeApiKit({ fleet: { ...FLEET, customers: { ...FLEET.customers, acme: { ...FLEET.customers.acme, billing: { day: 6, timeZone: 'Europe/Warsaw' } } } } });
+  await kit.seed(); // acme p1 (SN-A1) and p2 (SN-A2) report total 1000 at 2026-01-05T08:00:00Z
+  await kit.send(telemetryMsg('acme', 'a1', 'p1', 1500, '2026-01-05T10:00:00Z', 10));
+  await kit.send(telemetryMsg('acme', 'a1', 'p1', 20, '2026-01-05T12:00:00Z', 11)); // a reset
+  await kit.send(telemetryMsg('acme', 'a1', 'p1', 220, '2026-01-05T14:00:00Z', 12));
+  await kit.send(telemetryMsg('acme', 'a1', 'p1', 300, '2026-01-05T23:30:00Z', 13)); // 00:30 on the 6th in Warsaw: next period
+  kit.clock.set('2026-01-06T00:00:00Z');
+  // The jump fires many timers (token sweeps re-read the token file); wait, bounded, until the API answers again.
+  for (let i = 0; i < 50 && (await kit.call('GET', '/api/v1/me')).statusCode !== 200; i++) await new Promise((r) => setTimeout(r, 20));
+});
+afterAll(async () => {
+  await kit.close();
+});
+
+describe('meters API', () => {
+  it('the export: opening, closing, usage across the reset (flagged, never negative)', async () => {
+    const res = await kit.call('GET', '/api/v1/meters?period=2025-12');
+    expect(res.statusCode, res.body).toBe(200);
+    const rows = kit.json<{ rows: Row[] }>(res).rows.filter((r) => r.deviceKey === KEY);
+    expect(rows.map((r) => [r.counter, r.opening, r.closing, r.usage, r.flags])).toEqual([['total', 1000, 300, 500 + 20 + 200 + 80, ['reset']]]);
+    expect(rows[0]?.openingSource).toBe('agent:acme/a1');
+  });
+
+  it('a device with no reading after the cut-off is a missing meter in the export', async () => {
+    const rows = kit.json<{ rows: Row[] }>(await kit.call('GET', '/api/v1/meters?period=2025-12')).rows;
+    expect(rows.find((r) => r.deviceKey === 'acme/sn:sn-a2')).toMatchObject({ opening: 1000, closing: null, usage: null, flags: ['missingMeter'] });
+  });
+
+  it('CSV in the Polish dialect by default', async () => {
+    const res = await kit.call('GET', '/api/v1/meters?period=2025-12&format=csv');
+    expect(res.headers['content-type']).toMatch(/^text\/csv/);
+    expect(res.headers['content-disposition']).toBe('attachment; filename="meters-2025-12.csv"');
+    const lines = res.body.slice(1).split('\r\n');
+    expect(lines[0]).toBe('customer;device;serial;model;period;counter;opening_at;opening;opening_source;closing_at;closing;usage;weight;billed_units;flags;confirmed_by');
+    expect(lines.find((l) => l.includes(KEY))).toBe(`acme;${KEY};SN-A1;LaserJet M404;2025-12;total;2026-01-05T08:00:00.000Z;1000;agent:acme/a1;2026-01-05T23:30:00.000Z;300;800;1;800;reset;`);
+  });
+
+  it('a technician’s reading enters the ledger; an older one, or a negative count, is refused', async () => {
+    const res = await kit.call('POST', `/api/v1/devices/${DEV}/meter-readings`, kit.tokens.tech, { counters: { total: 450 } });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(kit.json(res)).toMatchObject({ period: '2026-01', usage: { total: 150 }, openingSource: 'agent:acme/a1' });
+    const old = await kit.call('POST', `/api/v1/devices/${DEV}/meter-readings`, kit.tokens.tech, { at: '2026-01-05T23:45:00Z', counters: { total: 400 } });
+    expect(old.statusCode).toBe(409);
+    expect((await kit.call('POST', `/api/v1/devices/${DEV}/meter-readings`, kit.tokens.tech, { counters: { total: -1 } })).statusCode).toBe(400);
+  });
+
+  it('the customer confirms its period reading once; the export shows who', async () => {
+    const res = await kit.call('POST', `/api/v1/meters/${DEV}/2025-12/confirm`, kit.tokens.acme, { note: 'zgadza się' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(kit.json(res)).toMatchObject({ confirmation: { by: 'acme-viewer', note: 'zgadza się' } });
+    const again = await kit.call('POST', `/api/v1/meters/${DEV}/2025-12/confirm`, kit.tokens.acme, {});
+    expect(kit.json(again)).toMatchObject({ confirmation: { note: 'zgadza się' } });
+    const rows = kit.json<{ rows: Row[] }>(await kit.call('GET', '/api/v1/meters?period=2025-12', kit.tokens.acme)).rows;
+    expect(rows.find((r) => r.deviceKey === KEY)?.confirmedBy).toBe('acme-viewer');
+    expect(rows.every((r) => r.deviceKey.startsWith('acme/'))).toBe(true);
+    expect((await kit.call('POST', `/api/v1/meters/${DEV}/2025-11/confirm`, kit.tokens.acme, {})).statusCode).toBe(404);
+  });
+
+  it('a bad period is named', async () => {
+    const res = await kit.call('GET', '/api/v1/meters?period=2026-13');
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toMatch(/YYYY-MM/);
+  });
+});
+
+describe('service record', () => {
+  it('the device’s tickets with their status, the jam in its month, counters over time', async () => {
+    const res = await kit.call('GET', `/api/v1/devices/${DEV}/service-record`, kit.tokens.acme);
+    expect(res.statusCode, res.body).toBe(200);
+    const rec = kit.json<{ tickets: Array<{ title: string; status: string }>; faultsPerMonth: Array<{ month: string; jams: number }>; counters: { points: Array<{ values: Record<string, number> }> } }>(res);
+    // Newest first: the agent went silent when the clock jumped a day (its ticket affects the device), and the jam.
+    expect(rec.tickets.map((t) => [t.title, t.status])).toEqual([
+      ['Monitoring agent acme:a1 offline at ACME HQ (2 devices)', 'new'],
+      ['Paper jam on LaserJet M404 at ACME HQ', 'new'],
+    ]);
+    expect(rec.faultsPerMonth).toEqual([{ month: '2026-01', jams: 1, byCode: { jam: 1 } }]);
+    expect(rec.counters.points[0]?.values.total).toBe(1000);
+    expect((await kit.call('GET', `/api/v1/devices/${DEV}/service-record`, kit.tokens.globex)).statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { BillingSettings, periodOf } from '../../../server/meters/billingPeriod.js';
+import { applyReading, type MeterDevice, type MeterPeriod, type MeterReading } from '../../../server/meters/meterLedger.js';
+import { csvDocument } from '../../../server/api/csv.js';
+import { METER_CSV_HEADER, meterCsvRow, meterExportRows, missingMeters } from '../../../server/meters/meterExport.js';
+
+const settings = BillingSettings.parse({ day: 1, timeZone: 'Europe/Warsaw' });
+const at = (s: string) => Date.parse(s);
+const ID = { serial: 'SN1', mac: '02:fd:00:00:00:01', sysName: 'prn-1', firmware: '1.0' };
+
+/** Runs readings through the ledger the way the recorder does, keeping records in maps. */
+function ledger(readings: Array<Partial<MeterReading> & { at: number; counters: Record<string, number> }>) {
+  let device: MeterDevice | undefined;
+  const periods = new Map<string, MeterPeriod>();
+  for (const r of readings) {
+    const reading: MeterReading = { source: 'agent:acme/krakow', identity: ID, ...r };
+    const out = applyReading({
+      device,
+      previousPeriod: device?.last ? periods.get(periodAt(device.last.at)) : undefined,
+      currentPeriod: periods.get(periodAt(reading.at)),
+      deviceKey: 'acme/SN1',
+      customerId: 'acme',
+      reading,
+      settings,
+    });
+    if (!out) continue;
+    device = out.device;
+    for (const p of out.periods) periods.set(p.period, p);
+  }
+  return { device: device!, periods };
+}
+const periodAt = (ms: number) => periodOf(ms, settings);
+
+describe('meter ledger', () => {
+  it('opening snapshots are the first reading after each cut-off; usage goes to the period of the earlier reading', () => {
+    const { periods } = ledger([
+      { at: at('2026-11-10T10:00:00Z'), counters: { total: 1000, mono: 800 } },
+      { at: at('2026-11-20T10:00:00Z'), counters: { total: 1400, mono: 1100 } },
+      { at: at('2026-11-30T22:30:00Z'), counters: { total: 1500, mono: 1150 } }, // 23:30 Warsaw: still November
+      { at: at('2026-11-30T23:10:00Z'), counters: { total: 1510, mono: 1155 } }, // 00:10 on 1 Dec in Warsaw
+      { at: at('2026-12-05T10:00:00Z'), counters: { total: 1600, mono: 1200 } },
+    ]);
+    expect(periods.get('2026-11')?.opening).toEqual({ at: at('2026-11-10T10:00:00Z'), counters: { total: 1000, mono: 800 }, source: 'agent:acme/krakow' });
+    expect(periods.get('2026-11')?.usage).toEqual({ total: 510, mono: 355 });
+    expect(periods.get('2026-12')?.opening?.counters).toEqual({ total: 1510, mono: 1155 });
+    expect(periods.get('2026-12')?.usage).toEqual({ total: 90, mono: 45 });
+  });
+
+  it('a reset mid-period: usage before and after it, flagged, never negative', () => {
+    const { periods } = ledger([
+      { at: at('2026-11-02T10:00:00Z'), counters: { total: 50_000 } },
+      { at: at('2026-11-10T10:00:00Z'), counters: { total: 50_400 } },
+      { at: at('2026-11-11T10:00:00Z'), counters: { total: 30 } },
+      { at: at('2026-11-12T10:00:00Z'), counters: { total: 130 } },
+    ]);
+    const nov = periods.get('2026-11')!;
+    expect(nov.usage).toEqual({ total: 530 });
+    expect(nov.flags.map((f) => [f.flag, f.key])).toEqual([['reset', 'total']]);
+  });
+
+  it('an absurd jump is flagged and left out of the usage', () => {
+    const { periods } = ledger([
+      { at: at('2026-11-02T10:00:00Z'), counters: { total: 1000 } },
+      { at: at('2026-11-03T10:00:00Z'), counters: { total: 1_000_001_000 } },
+    ]);
+    expect(periods.get('2026-11')?.usage).toEqual({});
+    expect(periods.get('2026-11')?.flags.map((f) => f.flag)).toEqual(['absurdJump']);
+  });
+
+  it('another MAC under the same serial is two devices (or a swap): flagged, nothing billed across it', () => {
+    const { device, periods } = ledger([
+      { at: at('2026-11-02T10:00:00Z'), counters: { total: 1000 } },
+      { at: at('2026-11-03T10:00:00Z'), counters: { total: 52_000 }, identity: { ...ID, mac: '02:fd:00:00:00:99', sysName: 'other' } },
+    ]);
+    expect(periods.get('2026-11')?.usage).toEqual({});
+    expect(periods.get('2026-11')?.flags.map((f) => f.flag)).toEqual(['identityConflict']);
+    expect(device.events.map((e) => e.kind)).toEqual(['identityConflict']);
+  });
+
+  it('a new firmware version is an event in the device timeline', () => {
+    const { device } = ledger([
+      { at: at('2026-11-02T10:00:00Z'), counters: { total: 1 } },
+      { at: at('2026-11-03T10:00:00Z'), counters: { total: 2 }, identity: { ...ID, firmware: '1.1' } },
+      { at: at('2026-11-04T10:00:00Z'), counters: { total: 3 }, identity: { ...ID, firmware: '1.1' } },
+    ]);
+    expect(device.firmware).toBe('1.1');
+    expect(device.events).toEqual([{ at: at('2026-11-03T10:00:00Z'), kind: 'firmware', detail: 'firmware 1.0 → 1.1', from: '1.0', to: '1.1' }]);
+  });
+
+  it('an older reading (outbox replay) changes nothing', () => {
+    const first = ledger([{ at: at('2026-11-03T10:00:00Z'), counters: { total: 10 } }]);
+    const out = applyReading({ device: first.device, previousPeriod: undefined, currentPeriod: undefined, deviceKey: 'acme/SN1', customerId: 'acme', reading: { at: at('2026-11-02T10:00:00Z'), counters: { total: 5 }, source: 'x', identity: ID }, settings });
+    expect(out).toBeNull();
+  });
+});
+
+describe('meter export', () => {
+  const { periods } = ledger([
+    { at: at('2026-11-02T10:00:00Z'), counters: { total: 1000, 'print.color.large': 100, sincePowerOn: 4 } },
+    { at: at('2026-11-30T23:10:00Z'), counters: { total: 1300, 'print.color.large': 140, sincePowerOn: 9 } },
+  ]);
+  const input = (ended: boolean, next = true) => ({
+    period: '2026-11',
+    current: new Map([['acme/SN1', periods.get('2026-11')!]]),
+    next: next ? new Map([['acme/SN1', periods.get('2026-12')!]]) : new Map<string, MeterPeriod>(),
+    devices: new Map([['acme/SN1', { deviceKey: 'acme/SN1', customerId: 'acme', serial: 'SN1', model: 'MX-3070; "A3"' }]]),
+    settingsFor: () => settings,
+    periodEnded: () => ended,
+  });
+
+  it('usage, weight and billed units per counter; informational counters carry no weight', () => {
+    const rows = meterExportRows(input(true));
+    expect(rows.map((r) => [r.counter, r.opening, r.closing, r.usage, r.weight, r.billedUnits, r.flags])).toEqual([
+      ['print.color.large', 100, 140, 40, 2, 80, []],
+      ['sincePowerOn', 4, 9, 5, null, null, []],
+      ['total', 1000, 1300, 300, 1, 300, []],
+    ]);
+  });
+
+  it('no closing snapshot after the period ended: missing meter', () => {
+    expect(meterExportRows(input(true, false))[0]?.flags).toEqual(['missingMeter']);
+    expect(meterExportRows(input(false, false))[0]?.flags).toEqual([]);
+  });
+
+  it('Polish CSV: semicolons, decimal commas, quotes doubled, formulas defused', () => {
+    const rows = meterExportRows(input(true)).map((r) => meterCsvRow({ ...r, deviceKey: '=HYPERLINK("x")' }));
+    const text = csvDocument(METER_CSV_HEADER, rows, 'pl');
+    const lines = text.slice(1).split('\r\n');
+    expect(lines[0]).toBe('customer;device;serial;model;period;counter;opening_at;opening;opening_source;closing_at;closing;usage;weight;billed_units;flags;confirmed_by');
+    expect(lines[1]).toBe(`acme;"'=HYPERLINK(""x"")";SN1;"MX-3070; ""A3""";2026-11;print.color.large;2026-11-02T10:00:00.000Z;100;agent:acme/krakow;2026-11-30T23:10:00.000Z;140;40;2;80;;`);
+    const halves = csvDocument(METER_CSV_HEADER, [meterCsvRow({ ...meterExportRows(input(true))[0]!, weight: 1.5, billedUnits: 60 })], 'pl');
+    expect(halves).toContain(';40;1,5;60;');
+  });
+});
+
+describe('missing meters', () => {
+  const s3 = BillingSettings.parse({ day: 1, timeZone: 'Europe/Warsaw', missingMeterDays: 3 });
+  const dev = (deviceKey: string, last?: string) => ({ deviceKey, customerId: 'acme', serial: deviceKey.toUpperCase(), ...(last ? { last: { at: at(last), counters: { total: 1 } } } : {}) });
+  const devices = [dev('a', '2026-11-20T10:00:00Z'), dev('b', '2026-11-29T10:00:00Z'), dev('c')];
+
+  it('nothing is missing earlier than N days before the cut-off', () => {
+    expect(missingMeters(devices, at('2026-11-27T12:00:00Z'), () => s3)).toEqual([]);
+  });
+
+  it('within N days of the cut-off: the devices silent N days or more, oldest first', () => {
+    const cutoff = at('2026-11-30T23:00:00Z');
+    expect(missingMeters(devices, at('2026-11-28T12:00:00Z'), () => s3)).toEqual([
+      { deviceKey: 'c', customerId: 'acme', serial: 'C', lastReadingAt: null, cutoff, silentDays: 0 },
+      { deviceKey: 'a', customerId: 'acme', serial: 'A', lastReadingAt: at('2026-11-20T10:00:00Z'), cutoff, silentDays: 8 },
+    ]);
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * The simulator's counters as the agent reads them: every built-in model against the hand-written
+ * test/golden/simulator/counters.json, at start and after printing (vendor tables advance).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { SnmpValue as RawValue } from '../../../agent/collect/snmp/raw.js';
+import { normaliseSnmp } from '../../../agent/normalise/snmpSnapshot.js';
+import type { SnmpValue as BerValue } from '../../../agent/simulator/ber.js';
+import { activeFaults } from '../../../agent/simulator/deviceFaults.js';
+import { indexFaults } from '../../../agent/simulator/faultHistory.js';
+import { applyScenario, BUILT_IN_SCENARIOS, parseScenario } from '../../../agent/simulator/scenario.js';
+import { renderSnmpRows } from '../../../agent/simulator/snmpView.js';
+import { instantiateModel, MODELS } from '../../../agent/simulator/syntheticModels.js';
+import type { DeviceState } from '../../../agent/simulator/deviceModel.js';
+import { REPO_ROOT } from '../../harness/repo.js';
+
+const golden = JSON.parse(readFileSync(join(REPO_ROOT, 'test', 'golden', 'simulator', 'counters.json'), 'utf8')) as {
+  models: Record<string, { start: Record<string, number>; after3min: Record<string, number> }>;
+};
+
+function raw(v: BerValue): RawValue {
+  switch (v.type) {
+    case 'Integer':
+      return { type: 'integer', value: v.value };
+    case 'Counter32':
+      return { type: 'counter32', value: v.value };
+    case 'Gauge32':
+      return { type: 'gauge32', value: v.value };
+    case 'TimeTicks':
+      return { type: 'timeticks', value: v.value };
+    case 'Counter64':
+      return { type: 'counter64', value: v.value.toString() };
+    case 'OctetString':
+      return { type: 'octets', hex: v.value.toString('hex') };
+    case 'Opaque':
+      return { type: 'opaque', hex: v.value.toString('hex') };
+    case 'OID':
+      return { type: 'oid', value: v.value };
+    case 'IpAddress':
+      return { type: 'ipAddress', value: v.value };
+    case 'Null':
+      return { type: 'null' };
+  }
+}
+
+function countersOf(state: DeviceState): Record<string, number> {
+  const rows = renderSnmpRows(state, indexFaults(activeFaults(state)), { uptimeAtStart: 1000, elapsedMs: () => 0, alertEvents: { all: 0, critical: 0 } });
+  const values = Object.fromEntries(rows.map(([oid, v]) => [oid, raw(v)]));
+  return normaliseSnmp(values, { address: '127.0.0.1:1161', collectedAt: '2026-11-30T23:30:00Z' }).counters;
+}
+
+describe('simulated models: counters the agent reads (golden, by hand)', () => {
+  it('every built-in model has a golden entry', () => {
+    expect(Object.keys(golden.models).sort()).toEqual(MODELS.map((m) => m.name).sort());
+  });
+  const drain = parseScenario(BUILT_IN_SCENARIOS['toner-drain'], 'toner-drain');
+  for (const model of MODELS) {
+    it(`${model.name}: at start and after three minutes of printing`, () => {
+      const base = instantiateModel(model, 'dev-0001', 0);
+      expect(countersOf(base)).toEqual(golden.models[model.name]?.start);
+      const later = applyScenario(base, drain, { id: base.id, ordinal: 0, model: base.model }, 180_000);
+      expect(countersOf(later)).toEqual(golden.models[model.name]?.after3min);
+    });
+  }
+});
