@@ -18,10 +18,17 @@ beforeAll(async () => {
   // acme reads its meters on the 6th (Warsaw): period 2025-12 ends 2026-01-05T23:00Z, near the kit's clock.
   kit = await makeApiKit({ fleet: { ...FLEET, customers: { ...FLEET.customers, acme: { ...FLEET.customers.acme, billing: { day: 6, timeZone: 'Europe/Warsaw' } } } } });
   await kit.seed(); // acme p1 (SN-A1) and p2 (SN-A2) report total 1000 at 2026-01-05T08:00:00Z
-  await kit.send(telemetryMsg('acme', 'a1', 'p1', 1500, '2026-01-05T10:00:00Z', 10));
-  await kit.send(telemetryMsg('acme', 'a1', 'p1', 20, '2026-01-05T12:00:00Z', 11)); // a reset
-  await kit.send(telemetryMsg('acme', 'a1', 'p1', 220, '2026-01-05T14:00:00Z', 12));
-  await kit.send(telemetryMsg('acme', 'a1', 'p1', 300, '2026-01-05T23:30:00Z', 13)); // 00:30 on the 6th in Warsaw: next period
+  // Each reading arrives when it was taken: the server bounds agents' clocks to its own (clock-skew window).
+  const readings: [number, string, number][] = [
+    [1500, '2026-01-05T10:00:00Z', 10],
+    [20, '2026-01-05T12:00:00Z', 11], // a reset
+    [220, '2026-01-05T14:00:00Z', 12],
+    [300, '2026-01-05T23:30:00Z', 13], // 00:30 on the 6th in Warsaw: next period
+  ];
+  for (const [total, at, seq] of readings) {
+    kit.clock.set(at);
+    await kit.send(telemetryMsg('acme', 'a1', 'p1', total, at, seq));
+  }
   kit.clock.set('2026-01-06T00:00:00Z');
   // The jump fires many timers (token sweeps re-read the token file); wait, bounded, until the API answers again.
   for (let i = 0; i < 50 && (await kit.call('GET', '/api/v1/me')).statusCode !== 200; i++) await new Promise((r) => setTimeout(r, 20));
