@@ -44,7 +44,9 @@ import { authenticate, principalOf } from './apiAuth.js';
 import type { LiveUpdates } from './liveUpdates.js';
 import { reportRoutes } from './reportRoutes.js';
 import { applySecurityHeaders, applyApiHeaders } from './securityHeaders.js';
+import { intakeRoutes } from './intakeRoutes.js';
 import { ticketRoutes } from './ticketRoutes.js';
+import { triageRoutes } from './triageRoutes.js';
 import { tokenRoutes } from './tokenRoutes.js';
 
 export interface ApiDeps {
@@ -171,6 +173,8 @@ export async function registerApi(http: FastifyInstance, deps: ApiDeps): Promise
         await v1.register(meterRoutes, { ctx });
         await v1.register(serviceRecordRoutes, { ctx });
         await v1.register(ticketRoutes, { ctx });
+        await v1.register(intakeRoutes, { ctx });
+        await v1.register(triageRoutes, { ctx });
         await v1.register(catalogueRoutes, { ctx });
         await v1.register(reportRoutes, { ctx });
         await v1.register(credentialRoutes, { ctx });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openManualTicket } from '../../../server/tickets/ticketOpening.js';
+import { openReportedTicket } from '../../../server/tickets/ticketOpening.js';
 import { nextDue } from '../../../server/tickets/ticketTimers.js';
 import { presetContract } from '../../../server/sla/presets.js';
 import { DEFAULT_POLICY } from '../../../server/tickets/ticketPolicy.js';
@@ -246,13 +246,13 @@ describe('ticket policy: lifecycle', () => {
     w.signal(raised('jam', MON_0900, { contractId: 'community' }));
     expect(w.get('T1').sla).toMatchObject({ guaranteed: false, contractId: 'community' });
     // COMMUNITY counts 10-13; at 12:00 two working hours have elapsed.
-    w.act('T1', { type: 'changeContract', by: 'jan', contractId: 'standard' }, MON_0900 + 3 * HOUR);
+    w.act('T1', { type: 'changeContract', by: 'jan', contractId: 'standard', reason: 'wrong contract on file' }, MON_0900 + 3 * HOUR);
     const t = w.get('T1');
     expect(t.sla).toMatchObject({ guaranteed: true, noGuaranteeReason: null, contractId: 'standard', level: 'guaranteed' });
     expect(t.customer.contractId).toBe('standard');
     expect(t.sla.reaction.consumedMs).toBe(2 * HOUR);
     expect(local(t.sla.reaction.deadlineAt)).toBe('2026-03-02T14:00');
-    expect(t.history.at(-1)).toMatchObject({ by: 'jan', what: 'contract changed', detail: 'community → standard; elapsed working time kept' });
+    expect(t.history.at(-1)).toMatchObject({ by: 'jan', what: 'contract changed', detail: expect.stringContaining('community → standard: wrong contract on file; elapsed working time kept: reaction due none → ') as string });
   });
 
   it('STANDARD: a critical fault on Saturday runs on the days-off calendar; lowering it moves the clock to working days', () => {
@@ -287,14 +287,14 @@ describe('ticket policy: lifecycle', () => {
   it('§3: call-backs carry no guarantee; written reports do; levels of the contract scale can be set by hand', () => {
     const ctx = contextFactory()(MON_0900);
     const base = { title: 'Cannot print labels', customer: customer('software-5level'), site: SITE, device: null, impact: 'low' as const, description: 'since the update', by: 'anna' };
-    const phone = openManualTicket({ ...base, channel: 'callback' }, ctx).tickets[0]!;
+    const phone = openReportedTicket({ ...base, channel: 'callback' }, ctx).tickets[0]!;
     expect(phone.sla.guaranteed).toBe(false);
     expect(phone.sla.noGuaranteeReason).toMatch(/reports by callback carry no guarantee/);
-    const mail = openManualTicket({ ...base, channel: 'email', level: 'sev5' }, ctx).tickets[0]!;
+    const mail = openReportedTicket({ ...base, channel: 'email', level: 'sev5' }, ctx).tickets[0]!;
     expect(mail.sla).toMatchObject({ guaranteed: true, level: 'sev5' });
     expect(mail.sla.reaction.targetMs).toBe(14 * 8 * HOUR);
     expect(mail.comments[0]).toMatchObject({ by: 'anna', text: 'since the update' });
-    expect(() => openManualTicket({ ...base, channel: 'email', level: 'p1' }, ctx)).toThrow(/has no level "p1"/);
+    expect(() => openReportedTicket({ ...base, channel: 'email', level: 'p1' }, ctx)).toThrow(/has no level "p1"/);
   });
 
   it('warning and breach notices are emitted once each by ticks', () => {
