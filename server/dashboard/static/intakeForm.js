@@ -16,7 +16,7 @@ const text = (v) => (typeof v === 'string' ? v.trim() : '');
 
 /** "critical" … "low" and the level ids of the contract's scale, without repeats. */
 export function severityChoices(contract) {
-  const levels = (contract?.spec?.levels ?? []).map((l) => ({ id: l.id, label: l.label ?? l.id }));
+  const levels = (contract?.levels ?? contract?.spec?.levels ?? []).map((l) => ({ id: l.id, label: l.label ?? l.id }));
   return [...IMPACTS.map((id) => ({ id, kind: 'impact' })), ...levels.filter((l) => !IMPACTS.includes(l.id)).map((l) => ({ id: l.id, label: l.label, kind: 'level' }))];
 }
 

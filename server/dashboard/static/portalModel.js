@@ -6,6 +6,9 @@
  */
 const OPEN = ['new', 'acknowledged', 'inProgress', 'waitingForCustomer'];
 
+/** Where each portal action goes, under /tickets/{id}/. */
+export const PORTAL_ACTIONS = { reply: { path: 'replies' }, confirm: { path: 'confirm' } };
+
 /** Portal actions on a ticket: 'reply' (open or resolved), 'confirm' (resolved, not yet confirmed). */
 export function portalActions(ticket) {
   if (ticket.status === 'closed') return [];

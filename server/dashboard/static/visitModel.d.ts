@@ -4,3 +4,4 @@ export declare function visitState(v: VisitLike): 'requested' | 'scheduled' | 'o
 export declare function nextVisitStep(v: VisitLike): 'arrive' | 'depart' | null;
 export declare function arrivalMet(v: VisitLike): boolean | null;
 export declare function orderVisits<T extends VisitLike>(visits: T[]): T[];
+export declare const VISIT_STEPS: Readonly<Record<'arrive' | 'depart', { path: string }>>;

@@ -3,6 +3,9 @@
  * recorded instants, the next step a technician records (arrival, then departure), and the order
  * of "my visits" (the one on site first, then by the on-site deadline).
  */
+/** Where each step is recorded, under /tickets/{id}/visits/{visitId}/. */
+export const VISIT_STEPS = { arrive: { path: 'arrive' }, depart: { path: 'depart' } };
+
 export function visitState(v) {
   if (v.departedAt) return 'done';
   if (v.arrivedAt) return 'onSite';
