@@ -32,7 +32,8 @@ export function intakeBody(values, { zone, customer } = {}) {
     description: text(values.description),
     channel: text(values.channel),
   };
-  if (text(values.device)) body.device = text(values.device);
+  // The picker gives a device key; the API also takes a serial or an address (e-mail, scripts).
+  if (text(values.device)) body.device = { key: text(values.device) };
   const severity = text(values.severity);
   if (severity) body[IMPACTS.includes(severity) ? 'impact' : 'level'] = severity;
   const contact = {};
@@ -49,13 +50,20 @@ export function firstDeadline(ticket) {
   return clocks.reduce((a, b) => (new Date(b.deadlineAt).getTime() < new Date(a.deadlineAt).getTime() ? b : a)).deadlineAt;
 }
 
+/** The earlier of the answer's deadlines ({reaction, resolution}: epoch ms or null), else the ticket's first running one. */
+function earliest(deadlines, ticket) {
+  const ds = Object.values(deadlines ?? {}).filter((d) => typeof d === 'number');
+  return ds.length ? Math.min(...ds) : firstDeadline(ticket);
+}
+
 /**
- * What the intake's answer means: {kind: 'opened', ticketId, deadlineAt} for a new ticket, or
- * {kind: 'duplicate', ticketId} when the API found an open ticket of the same device (it answers
- * with that ticket and `duplicateOf`).
+ * What the intake's answer ({ticket, duplicateOf, deadlines}) means: {kind: 'opened', ticketId,
+ * deadlineAt} for a new ticket, or {kind: 'duplicate', ticketId, deadlineAt} when an open ticket
+ * of the same device took the report (`duplicateOf` names it).
  */
 export function intakeOutcome(answer) {
-  const ticket = answer?.ticket ?? answer;
-  if (answer?.duplicateOf) return { kind: 'duplicate', ticketId: answer.duplicateOf, deadlineAt: firstDeadline(ticket) };
-  return { kind: 'opened', ticketId: ticket?.id ?? null, deadlineAt: answer?.deadlineAt ?? firstDeadline(ticket) };
+  const ticket = answer?.ticket ?? null;
+  const deadlineAt = earliest(answer?.deadlines, ticket);
+  if (answer?.duplicateOf) return { kind: 'duplicate', ticketId: answer.duplicateOf, deadlineAt };
+  return { kind: 'opened', ticketId: ticket?.id ?? null, deadlineAt };
 }

@@ -1,7 +1,7 @@
 /**
  * The customer portal's rules (pure, unit-tested from Node): what a customer may do with one of
- * its tickets (reply while it is open, confirm the solution once resolved, reply to a resolved
- * ticket to say it is not fixed), and its tickets split into open and done, each with the deadline
+ * its tickets (reply while it is open, confirm the solution once resolved, which closes it, or
+ * reply to a resolved ticket to say it is not fixed; the lifecycle of ticketActions.ts), and its tickets split into open and done, each with the deadline
  * the customer is promised.
  */
 const OPEN = ['new', 'acknowledged', 'inProgress', 'waitingForCustomer'];
@@ -9,12 +9,10 @@ const OPEN = ['new', 'acknowledged', 'inProgress', 'waitingForCustomer'];
 /** Where each portal action goes, under /tickets/{id}/. */
 export const PORTAL_ACTIONS = { reply: { path: 'replies' }, confirm: { path: 'confirm' } };
 
-/** Portal actions on a ticket: 'reply' (open or resolved), 'confirm' (resolved, not yet confirmed). */
+/** Portal actions on a ticket: 'reply' (open or resolved), 'confirm' (resolved). */
 export function portalActions(ticket) {
   if (ticket.status === 'closed') return [];
-  const actions = ['reply'];
-  if (ticket.status === 'resolved' && !ticket.confirmedByCustomer) actions.push('confirm');
-  return actions;
+  return ticket.status === 'resolved' ? ['reply', 'confirm'] : ['reply'];
 }
 
 /** Open tickets (earliest deadline first, then newest) and done ones (newest first). */

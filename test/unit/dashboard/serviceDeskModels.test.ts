@@ -25,7 +25,7 @@ describe('new ticket form', () => {
 
   it('builds the request, reading "occurred at" in the site zone and leaving blank fields out', () => {
     expect(intakeBody(values, { zone: 'Europe/Warsaw' })).toEqual({
-      customer: 'acme', device: 'SN123', subject: 'Printer smears', description: 'Streaks on every page', channel: 'phone', level: 'sev3',
+      customer: 'acme', device: { key: 'SN123' }, subject: 'Printer smears', description: 'Streaks on every page', channel: 'phone', level: 'sev3',
       contact: { name: 'Jan Kowalski', email: 'jan@acme.example' }, occurredAt: '2026-12-07T08:30:00.000Z',
     });
     const minimal = intakeBody({ customer: 'acme', subject: 's', description: 'd', channel: 'form', severity: 'high', device: '', occurredAt: '' }, { zone: 'UTC' });
@@ -49,8 +49,9 @@ describe('new ticket form', () => {
     const ticket = { id: 'T000042', sla: { reaction: { state: 'running', deadlineAt: '2026-12-07T12:00:00Z' }, resolution: { state: 'running', deadlineAt: '2026-12-07T10:00:00Z' }, onSite: null } };
     expect(firstDeadline(ticket)).toBe('2026-12-07T10:00:00Z');
     expect(firstDeadline({ sla: { reaction: { state: 'stopped', deadlineAt: '2026-12-07T12:00:00Z' } } })).toBeNull();
-    expect(intakeOutcome(ticket)).toEqual({ kind: 'opened', ticketId: 'T000042', deadlineAt: '2026-12-07T10:00:00Z' });
-    expect(intakeOutcome({ duplicateOf: 'T000007', ticket: { id: 'T000007', sla: {} } })).toEqual({ kind: 'duplicate', ticketId: 'T000007', deadlineAt: null });
+    expect(intakeOutcome({ ticket, duplicateOf: null, deadlines: { reaction: 1_800_000_000_000, resolution: 1_700_000_000_000 } })).toEqual({ kind: 'opened', ticketId: 'T000042', deadlineAt: 1_700_000_000_000 });
+    expect(intakeOutcome({ ticket, duplicateOf: null, deadlines: { reaction: null, resolution: null } })).toEqual({ kind: 'opened', ticketId: 'T000042', deadlineAt: '2026-12-07T10:00:00Z' });
+    expect(intakeOutcome({ duplicateOf: 'T000007', ticket: { id: 'T000007', sla: {} }, deadlines: { reaction: null, resolution: null } })).toEqual({ kind: 'duplicate', ticketId: 'T000007', deadlineAt: null });
   });
 });
 
@@ -75,11 +76,10 @@ describe('ticket corrections', () => {
 });
 
 describe('customer portal', () => {
-  it('lets the customer reply while a ticket is open and confirm a resolved one once', () => {
+  it('lets the customer reply while a ticket is open or resolved, and confirm a resolved one', () => {
     expect(portalActions({ status: 'inProgress' })).toEqual(['reply']);
     expect(portalActions({ status: 'waitingForCustomer' })).toEqual(['reply']);
     expect(portalActions({ status: 'resolved' })).toEqual(['reply', 'confirm']);
-    expect(portalActions({ status: 'resolved', confirmedByCustomer: true })).toEqual(['reply']);
     expect(portalActions({ status: 'closed' })).toEqual([]);
   });
   it('lists open tickets by deadline and done ones newest first', () => {

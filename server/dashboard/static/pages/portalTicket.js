@@ -81,7 +81,7 @@ export function render(main, [id]) {
       main,
       h('p', {}, h('a', { href: '#/portal' }, `← ${t('portal.back')}`)),
       h('h1', {}, `${tk.id}: ${tk.title}`),
-      h('p', { class: 'badges', id: 'ticket-badges' }, statusBadge(tk.status), tk.confirmedByCustomer ? [' ', h('span', { class: 'badge' }, t('portal.confirmed'))] : null),
+      h('p', { class: 'badges', id: 'ticket-badges' }, statusBadge(tk.status), tk.resolution === 'customerConfirmed' ? [' ', h('span', { class: 'badge' }, t('portal.confirmed'))] : null),
       h(
         'div',
         { class: 'grid ticket-grid' },
@@ -97,7 +97,6 @@ export function render(main, [id]) {
               [t('ticket.site'), tk.site.name],
               [t('ticket.openedAt'), formatDateTime(tk.openedAt)],
               [t('ticket.resolvedAt'), tk.resolvedAt === null ? undefined : formatDateTime(tk.resolvedAt)],
-              [t('ticket.solution'), tk.solution ?? undefined],
             ]),
             tk.status === 'resolved' || tk.status === 'closed' ? reportLinks(tk.id) : null,
           ),
