@@ -17,6 +17,7 @@ import { clearFieldErrors, field, formValues, markFieldError } from '../forms.js
 import { CORRECTIONS, availableCorrections, correctionBody, currentValue } from '../ticketCorrections.js';
 import { severityChoices } from '../intakeForm.js';
 import { deviceOptions } from '../intakeFields.js';
+import { reportLinks } from '../finalReport.js';
 import { countdown, impactBadge, statusBadge } from '../widgets.js';
 import { deviceName } from '../deviceName.js';
 
@@ -269,6 +270,7 @@ export function render(main, [id]) {
               [t('ticket.resolvedAt'), tk.resolvedAt === null ? undefined : formatDateTime(tk.resolvedAt)],
               [t('ticket.reopened'), tk.reopenCount > 0 ? formatNumber(tk.reopenCount) : undefined],
             ]),
+            tk.status === 'resolved' || tk.status === 'closed' ? reportLinks(tk.id) : null,
           ),
           slaSection(tk),
         ),
