@@ -218,6 +218,26 @@ describe('ticket policy: lifecycle', () => {
     expect(t.history.map((h) => h.what).slice(-4)).toEqual(['contact attempt', 'contact attempt', 'resolved', 'closed']);
   });
 
+  it('§2 counts only the contact attempts made after the 2 weeks of silence; reminders during them do not close the ticket sooner', () => {
+    const w = new World();
+    w.signal(raised('scanner.fault', MON_0900, { impact: 'medium', contractId: 'software-5level' }));
+    const start = MON_0900 + HOUR;
+    w.act('T1', { type: 'waitForCustomer', by: 'jan', question: 'Which tray was used?' }, start);
+    // Two reminders by phone during the silence.
+    w.act('T1', { type: 'contactAttempt', by: 'jan', channel: 'phone', note: 'no answer' }, start + 3 * DAY);
+    w.act('T1', { type: 'contactAttempt', by: 'jan', channel: 'phone', note: 'no answer' }, start + 10 * DAY);
+    w.tick(start + 14 * DAY);
+    expect(w.get('T1').status).toBe('waitingForCustomer');
+    expect(w.get('T1').history.at(-1)).toMatchObject({ what: 'contact attempt', detail: expect.stringMatching(/^automatic reminder 1 of 2/) as unknown });
+    // A person's attempt after the silence counts as the second one.
+    w.act('T1', { type: 'contactAttempt', by: 'jan', channel: 'email', note: 'sent again' }, start + 15 * DAY);
+    w.tick(start + 16 * DAY + HOUR);
+    expect(w.get('T1').status).toBe('waitingForCustomer');
+    w.tick(start + 17 * DAY);
+    expect(w.get('T1')).toMatchObject({ status: 'closed', resolution: 'noCustomerAnswer', closedAt: start + 17 * DAY });
+    expect(w.get('T1').history.find((h) => h.what === 'resolved')!.detail).toMatch(/no answer after 14d and 2 contact attempts/);
+  });
+
   it('a customer answer resumes work and restarts the 2-week rule from the next wait', () => {
     const w = new World();
     w.signal(raised('scanner.fault', MON_0900, { impact: 'medium' }));
