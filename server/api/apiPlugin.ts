@@ -44,6 +44,7 @@ import { reportRoutes } from './reportRoutes.js';
 import { applySecurityHeaders, applyApiHeaders } from './securityHeaders.js';
 import { ticketRoutes } from './ticketRoutes.js';
 import { tokenRoutes } from './tokenRoutes.js';
+import { visitRoutes } from './visitRoutes.js';
 
 export interface ApiDeps {
   readonly config: ServerConfig;
@@ -167,6 +168,7 @@ export async function registerApi(http: FastifyInstance, deps: ApiDeps): Promise
         await v1.register(fleetRoutes, { ctx });
         await v1.register(historyRoutes, { ctx });
         await v1.register(ticketRoutes, { ctx });
+        await v1.register(visitRoutes, { ctx });
         await v1.register(catalogueRoutes, { ctx });
         await v1.register(reportRoutes, { ctx });
         await v1.register(credentialRoutes, { ctx });

@@ -54,6 +54,26 @@ export async function findArchived(ctx: Pick<ApiContext, 'repo'>, id: string): P
   return undefined;
 }
 
+/**
+ * A ticket the caller may see (hot or archived; 404 otherwise) and an action on it as that
+ * caller: shared by the ticket, visit and report routes.
+ */
+export function ticketAccess(ctx: ApiContext) {
+  const visibleTicket = async (p: Principal, id: string): Promise<Ticket> => {
+    const t = (await ctx.repo.get<Ticket>(TICKETS, id)) ?? (await findArchived(ctx, id));
+    if (!t || !canSeeTicket(p, t)) throw ApiError.notFound(`ticket ${JSON.stringify(id)}`);
+    return t;
+  };
+  const act = async (p: Principal, id: string, action: TicketAction): Promise<TicketDetail> => {
+    const t = await visibleTicket(p, id);
+    if (t.status === 'closed') throw new ApiError(409, 'CONFLICT', `ticket ${t.id}: it is closed (closed tickets are history and cannot change)`);
+    const next = await ctx.tickets.act(id, action);
+    ctx.live.ticketChanged(next, action.type);
+    return ticketViewFor(p, ticketDetail(next));
+  };
+  return { visibleTicket, act };
+}
+
 export const ticketRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ctx }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   const tags = ['tickets'];
@@ -62,20 +82,7 @@ export const ticketRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
   // Customer-scoped queues (customer tokens, ?customer=) read their group instead of scanning every ticket.
   const hotByCustomer = new GroupIndex<Ticket>((t) => t.customer.id);
 
-  /** A ticket the caller may see, hot or archived; 404 otherwise. */
-  const visibleTicket = async (p: Principal, id: string): Promise<Ticket> => {
-    const t = (await ctx.repo.get<Ticket>(TICKETS, id)) ?? (await findArchived(ctx, id));
-    if (!t || !canSeeTicket(p, t)) throw ApiError.notFound(`ticket ${JSON.stringify(id)}`);
-    return t;
-  };
-
-  const act = async (p: Principal, id: string, action: TicketAction): Promise<TicketDetail> => {
-    const t = await visibleTicket(p, id);
-    if (t.status === 'closed') throw new ApiError(409, 'CONFLICT', `ticket ${t.id}: it is closed (closed tickets are history and cannot change)`);
-    const next = await ctx.tickets.act(id, action);
-    ctx.live.ticketChanged(next, action.type);
-    return ticketViewFor(p, ticketDetail(next));
-  };
+  const { visibleTicket, act } = ticketAccess(ctx);
 
   app.get(
     '/tickets',

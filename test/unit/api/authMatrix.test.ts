@@ -11,7 +11,7 @@ import { DEFAULT_IMPACT_RULES } from '../../../server/impact/impactRules.js';
 import { makeApiKit, type ApiKit, type TokenName } from './apiTestKit.js';
 
 type Cell = 'ok' | 403 | 404;
-type Row = [method: 'GET' | 'POST' | 'PUT' | 'DELETE', route: string, url: () => string, body: unknown, cells: Record<TokenName, Cell>, headers?: Record<string, string>];
+type Row = [method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', route: string, url: () => string, body: unknown, cells: Record<TokenName, Cell>, headers?: Record<string, string>];
 
 let kit: ApiKit;
 let acmeTicket = '';
@@ -65,6 +65,11 @@ const ROWS: Row[] = [
       ticketAction,
     ],
   ),
+  // On-site visits: requested and recorded by whoever acts on the ticket, scheduled by the dispatch desk.
+  ['POST', '/api/v1/tickets/{id}/visits', () => `/api/v1/tickets/${acmeTicket}/visits`, { reason: 'fuser' }, ticketAction],
+  ['PATCH', '/api/v1/tickets/{id}/visits/{visitId}', () => `/api/v1/tickets/${acmeTicket}/visits/V1`, { technician: 'ola' }, { ...ticketAction, otherTech: 403 }],
+  ['POST', '/api/v1/tickets/{id}/visits/{visitId}/arrival', () => `/api/v1/tickets/${acmeTicket}/visits/V1/arrival`, {}, ticketAction],
+  ['POST', '/api/v1/tickets/{id}/visits/{visitId}/departure', () => `/api/v1/tickets/${acmeTicket}/visits/V1/departure`, { workDone: 'w' }, ticketAction],
   ['POST', '/api/v1/tickets/{id}/assign', () => `/api/v1/tickets/${globexTicket}/assign`, { assignee: 'someone-else' }, { admin: 'ok', dispatcher: 'ok', tech: 403, otherTech: 403, acme: 403, globex: 403 }],
   ['GET', '/api/v1/contracts', () => '/api/v1/contracts', undefined, staff(403)],
   ['GET', '/api/v1/contracts/{id}', () => '/api/v1/contracts/device-vendor', undefined, staff(403)],
