@@ -1,40 +1,72 @@
 /**
- * On-site visits on the technician's page (pure, unit-tested from Node): a visit's state from its
- * recorded instants, the next step a technician records (arrival, then departure), and the order
- * of "my visits" (the one on site first, then by the on-site deadline).
+ * On-site visits (support-contracts §4) on the ticket page and the technician's page (pure,
+ * unit-tested from Node): a visit's state from its recorded instants, which visit steps a role may
+ * record on a ticket (the lifecycle of server/tickets/ticketActions.ts: one visit waits for its
+ * arrival at a time; scheduling is the dispatch desk's), and "my visits" from the queue rows'
+ * `onSite` (the ticket's visit not yet finished).
  */
-/** Where each step is recorded, under /tickets/{id}/visits/{visitId}/. */
-export const VISIT_STEPS = { arrive: { path: 'arrive' }, depart: { path: 'depart' } };
+const OPEN = ['new', 'acknowledged', 'inProgress', 'waitingForCustomer'];
+const DISPATCH = ['admin', 'dispatcher'];
+const STAFF = ['admin', 'dispatcher', 'technician'];
 
+/** Where a step is recorded, under /tickets/{id}/visits (server/api/visitRoutes.ts). */
+export function visitEndpoint(step, visitId) {
+  const v = encodeURIComponent(visitId ?? '');
+  switch (step) {
+    case 'request':
+      return { method: 'POST', path: '' };
+    case 'schedule':
+      return { method: 'PATCH', path: `/${v}` };
+    case 'arrive':
+      return { method: 'POST', path: `/${v}/arrival` };
+    case 'depart':
+      return { method: 'POST', path: `/${v}/departure` };
+  }
+  throw new Error(`unknown visit step ${JSON.stringify(step)}`);
+}
+
+/** 'requested' → 'scheduled' (technician or time planned) → 'onSite' (arrived) → 'done' (left). */
 export function visitState(v) {
   if (v.departedAt) return 'done';
   if (v.arrivedAt) return 'onSite';
-  if (v.scheduledFor) return 'scheduled';
+  if (v.plannedAt || v.technician) return 'scheduled';
   return 'requested';
 }
 
-/** 'arrive' before arrival, 'depart' while on site, null once done. */
+/** The technician's next step on a visit: 'arrive', then 'depart', then none. */
 export function nextVisitStep(v) {
-  const s = visitState(v);
-  if (s === 'done') return null;
-  return s === 'onSite' ? 'depart' : 'arrive';
+  if (v.departedAt) return null;
+  return v.arrivedAt ? 'depart' : 'arrive';
 }
 
-/** Whether the arrival met the on-site target (null while there is no arrival or no target). */
-export function arrivalMet(v) {
-  if (!v.arrivedAt || !v.targetAt) return null;
-  return new Date(v.arrivedAt).getTime() <= new Date(v.targetAt).getTime();
+/**
+ * The visit steps `me` may record on `ticket` ({status, visits}): [{step, visitId?}]. A new
+ * visit can be requested while the ticket is open and no visit waits for its arrival.
+ */
+export function visitSteps(ticket, me) {
+  if (!me || !STAFF.includes(me.role) || ticket.status === 'closed') return [];
+  const visits = ticket.visits ?? [];
+  const steps = [];
+  const waiting = visits.find((v) => !v.arrivedAt);
+  if (waiting) {
+    if (DISPATCH.includes(me.role) && OPEN.includes(ticket.status)) steps.push({ step: 'schedule', visitId: waiting.id });
+    steps.push({ step: 'arrive', visitId: waiting.id });
+  }
+  for (const v of visits) if (v.arrivedAt && !v.departedAt) steps.push({ step: 'depart', visitId: v.id });
+  if (!waiting && OPEN.includes(ticket.status)) steps.unshift({ step: 'request' });
+  return steps;
 }
 
-/** My visits: on site first, then not yet arrived by target (earliest first), then done (latest first). */
-export function orderVisits(visits) {
-  const rank = { onSite: 0, scheduled: 1, requested: 1, done: 2 };
-  const ms = (x) => (x ? new Date(x).getTime() : Number.POSITIVE_INFINITY);
-  return [...visits].sort((a, b) => {
-    const ra = rank[visitState(a)];
-    const rb = rank[visitState(b)];
-    if (ra !== rb) return ra - rb;
-    if (ra === 2) return ms(b.departedAt) - ms(a.departedAt);
-    return ms(a.targetAt) - ms(b.targetAt);
+/**
+ * My visits from queue rows: rows with an unfinished visit whose technician is me (or, with no
+ * technician named yet, on a ticket assigned to me); dispatchers and admins see every visit.
+ * Order: the one I am at first, then by arrival deadline (none last), then planned time.
+ */
+export function myVisits(rows, me) {
+  const mine = rows.filter((r) => r.onSite && (me.role !== 'technician' || r.onSite.technician === me.name || (r.onSite.technician === null && r.assignee === me.name)));
+  const ms = (x) => (x === null || x === undefined ? Number.POSITIVE_INFINITY : new Date(x).getTime());
+  return mine.sort((a, b) => {
+    const here = Number(Boolean(b.onSite.arrivedAt)) - Number(Boolean(a.onSite.arrivedAt));
+    return here || ms(a.onSite.dueAt) - ms(b.onSite.dueAt) || ms(a.onSite.plannedAt) - ms(b.onSite.plannedAt);
   });
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { intakeBody, intakeOutcome, firstDeadline, severityChoices, INTAKE_CHANNELS } from '../../../server/dashboard/static/intakeForm.js';
 import { availableCorrections, correctionBody, currentValue } from '../../../server/dashboard/static/ticketCorrections.js';
 import { portalActions, portalTicketLists } from '../../../server/dashboard/static/portalModel.js';
-import { arrivalMet, nextVisitStep, orderVisits, visitState } from '../../../server/dashboard/static/visitModel.js';
+import { myVisits, nextVisitStep, visitEndpoint, visitState, visitSteps } from '../../../server/dashboard/static/visitModel.js';
 import { isoToWallTime, wallTimeToIso } from '../../../server/dashboard/static/wallTime.js';
 
 describe('wall time in the site zone', () => {
@@ -96,27 +96,50 @@ describe('customer portal', () => {
   });
 });
 
-describe('on-site visits on the technician page', () => {
-  it('step from requested to on site to done', () => {
+describe('on-site visits', () => {
+  const dispatcher = { role: 'dispatcher', name: 'dora' };
+  const tech = { role: 'technician', name: 'tomek' };
+  it('step from requested to scheduled, on site and done', () => {
     expect(visitState({})).toBe('requested');
-    expect(visitState({ scheduledFor: '2026-12-07T10:00:00Z' })).toBe('scheduled');
-    expect(nextVisitStep({ scheduledFor: '2026-12-07T10:00:00Z' })).toBe('arrive');
-    expect(nextVisitStep({ arrivedAt: '2026-12-07T10:05:00Z' })).toBe('depart');
-    expect(nextVisitStep({ arrivedAt: '2026-12-07T10:05:00Z', departedAt: '2026-12-07T11:00:00Z' })).toBeNull();
+    expect(visitState({ technician: 'tomek', plannedAt: null })).toBe('scheduled');
+    expect(visitState({ arrivedAt: 2 })).toBe('onSite');
+    expect(visitState({ arrivedAt: 2, departedAt: 3 })).toBe('done');
+    expect(nextVisitStep({ plannedAt: 1 })).toBe('arrive');
+    expect(nextVisitStep({ arrivedAt: 2 })).toBe('depart');
+    expect(nextVisitStep({ arrivedAt: 2, departedAt: 3 })).toBeNull();
   });
-  it('says whether the arrival met the target', () => {
-    expect(arrivalMet({ targetAt: '2026-12-07T12:00:00Z', arrivedAt: '2026-12-07T11:59:00Z' })).toBe(true);
-    expect(arrivalMet({ targetAt: '2026-12-07T12:00:00Z', arrivedAt: '2026-12-07T12:01:00Z' })).toBe(false);
-    expect(arrivalMet({ targetAt: '2026-12-07T12:00:00Z' })).toBeNull();
+
+  it('offers the steps the lifecycle allows: one visit waits for its arrival at a time; scheduling is for the dispatch desk', () => {
+    expect(visitSteps({ status: 'inProgress', visits: [] }, dispatcher)).toEqual([{ step: 'request' }]);
+    const waiting = { status: 'inProgress', visits: [{ id: 'V1', arrivedAt: null, departedAt: null }] };
+    expect(visitSteps(waiting, dispatcher)).toEqual([{ step: 'schedule', visitId: 'V1' }, { step: 'arrive', visitId: 'V1' }]);
+    expect(visitSteps(waiting, tech)).toEqual([{ step: 'arrive', visitId: 'V1' }]);
+    const onSite = { status: 'inProgress', visits: [{ id: 'V1', arrivedAt: 5, departedAt: null }] };
+    expect(visitSteps(onSite, tech)).toEqual([{ step: 'request' }, { step: 'depart', visitId: 'V1' }]);
+    expect(visitSteps({ status: 'resolved', visits: onSite.visits }, tech)).toEqual([{ step: 'depart', visitId: 'V1' }]);
+    expect(visitSteps({ status: 'closed', visits: onSite.visits }, dispatcher)).toEqual([]);
+    expect(visitSteps(waiting, { role: 'customer', name: 'c' })).toEqual([]);
   });
-  it('orders my visits: on site, then by target, then done', () => {
-    const visits = [
-      { id: 'done-old', arrivedAt: '2026-12-01T10:00:00Z', departedAt: '2026-12-01T11:00:00Z' },
-      { id: 'later', targetAt: '2026-12-08T12:00:00Z' },
-      { id: 'here', arrivedAt: '2026-12-07T10:00:00Z', targetAt: '2026-12-09T12:00:00Z' },
-      { id: 'sooner', targetAt: '2026-12-07T16:00:00Z', scheduledFor: '2026-12-07T14:00:00Z' },
-      { id: 'done-new', arrivedAt: '2026-12-06T10:00:00Z', departedAt: '2026-12-06T11:00:00Z' },
+
+  it('names the endpoint of each step', () => {
+    expect(visitEndpoint('request')).toEqual({ method: 'POST', path: '' });
+    expect(visitEndpoint('schedule', 'V2')).toEqual({ method: 'PATCH', path: '/V2' });
+    expect(visitEndpoint('arrive', 'V2')).toEqual({ method: 'POST', path: '/V2/arrival' });
+    expect(visitEndpoint('depart', 'V2')).toEqual({ method: 'POST', path: '/V2/departure' });
+  });
+
+  it('lists my visits: the one I am at first, then by arrival deadline; dispatchers see all', () => {
+    const visit = (technician: string | null, dueAt: number | null, arrivedAt: number | null = null) => ({ visitId: 'V1', dueAt, breached: false, technician, plannedAt: null, arrivedAt });
+    const rows = [
+      { id: 'later', assignee: 'tomek', onSite: visit('tomek', 300) },
+      { id: 'none', assignee: 'tomek', onSite: null },
+      { id: 'other', assignee: 'ewa', onSite: visit('ewa', 100) },
+      { id: 'here', assignee: 'tomek', onSite: visit('tomek', 50, 60) },
+      { id: 'unnamed-mine', assignee: 'tomek', onSite: visit(null, 200) },
+      { id: 'unnamed-free', assignee: null, onSite: visit(null, 150) },
+      { id: 'no-target', assignee: 'tomek', onSite: visit('tomek', null) },
     ];
-    expect(orderVisits(visits).map((v) => v.id)).toEqual(['here', 'sooner', 'later', 'done-new', 'done-old']);
+    expect(myVisits(rows, tech).map((r) => r.id)).toEqual(['here', 'unnamed-mine', 'later', 'no-target']);
+    expect(myVisits(rows, dispatcher).map((r) => r.id)).toEqual(['here', 'other', 'unnamed-free', 'unnamed-mine', 'later', 'no-target']);
   });
 });

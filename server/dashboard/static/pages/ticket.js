@@ -9,7 +9,7 @@
  */
 import { api, apiAll, session } from '../api.js';
 import { errorBox, facts, h, table, setChildren } from '../dom.js';
-import { faultLabel, formatDateTime, language, formatDuration, formatNumber, formatPercent, t } from '../i18n.js';
+import { faultLabel, formatDateTime, language, formatDuration, formatNumber, formatPercent, t, timeZone } from '../i18n.js';
 import { onLive } from '../live.js';
 import { announce } from '../nav.js';
 import { ACTIONS, CONTACT_CHANNELS, WORK_CHANNELS, assignMode, availableActions } from '../ticketActions.js';
@@ -18,6 +18,8 @@ import { CORRECTIONS, availableCorrections, correctionBody, currentValue } from 
 import { severityChoices } from '../intakeForm.js';
 import { deviceOptions } from '../intakeFields.js';
 import { reportLinks } from '../finalReport.js';
+import { visitEndpoint, visitState, visitSteps } from '../visitModel.js';
+import { wallTimeToIso } from '../wallTime.js';
 import { countdown, impactBadge, statusBadge } from '../widgets.js';
 import { deviceName } from '../deviceName.js';
 
@@ -79,13 +81,13 @@ export function render(main, [id]) {
   /** Which collapsible action groups are open, kept across re-renders (live updates, results). */
   const openGroups = new Set();
 
-  /** POST /tickets/{id}/{path}; `path`: an action id of ticketActions.js or a correction's path. */
-  const send = async (actionId, body, label, form, button) => {
+  /** POST (or `method`) /tickets/{id}/{path}; `path`: an action id of ticketActions.js, a correction's or a visit step's path. */
+  const send = async (actionId, body, label, form, button, method = 'POST') => {
     button.disabled = true;
     setChildren(status);
     if (form) clearFieldErrors(form);
     try {
-      const next = await api(`/tickets/${encodeURIComponent(id)}/${ACTIONS[actionId]?.path ?? actionId}`, { method: 'POST', body });
+      const next = await api(`/tickets/${encodeURIComponent(id)}/${ACTIONS[actionId]?.path ?? actionId}`, { method, body });
       current = next;
       // The action is done; choices that cannot be read now just hide the corrections until the next load.
       await loadChoices(next).catch(() => {
@@ -225,6 +227,67 @@ export function render(main, [id]) {
     return h('section', { class: 'card', 'aria-labelledby': 'correct-h' }, h('h2', { id: 'correct-h' }, t('correct.title')), h('p', { class: 'small muted' }, t('correct.intro')), h('div', { class: 'actions' }, allowed.map(form)));
   };
 
+  /** On-site visits: the list, and the steps the caller may record (request, schedule, arrival, departure). */
+  const visits = (tk) => {
+    const list = tk.visits ?? [];
+    const steps = visitSteps(tk, session.me);
+    if (list.length === 0 && steps.length === 0) return null;
+    const stepForm = ({ step, visitId }) => {
+      const ep = visitEndpoint(step, visitId);
+      const path = `visits${ep.path}`;
+      const label = t(`visit.step.${step}`, { visit: visitId ?? '' });
+      if (step === 'arrive') {
+        const b = h('button', { type: 'button', id: `visit-arrive-${visitId}` }, label);
+        b.addEventListener('click', () => void send(path, {}, label, null, b));
+        return h('div', { class: 'action' }, b);
+      }
+      const formId = `v-${step}`;
+      const specs = {
+        request: [{ name: 'reason', label: t('visit.reason'), type: 'textarea', required: true, max: 2000, hint: t('visit.reasonHint') }],
+        schedule: [
+          { name: 'technician', label: t('visits.technician'), type: 'text', required: true, max: 128 },
+          { name: 'plannedAt', label: t('visits.plannedAt'), type: 'datetime-local', hint: t('intake.occurredAtHint', { zone: timeZone() }) },
+        ],
+        depart: [{ name: 'workDone', label: t('visits.workDone'), type: 'textarea', required: true, max: 10_000 }],
+      }[step];
+      const button = h('button', { type: 'submit', id: `visit-${step}-submit` }, label);
+      const f = h('form', { class: 'action', id: formId }, specs.map((x) => field(formId, x)), h('div', { class: 'action-buttons' }, button));
+      f.addEventListener('submit', (e) => {
+        e.preventDefault();
+        const v = formValues(f);
+        const body = step === 'request' ? { reason: v.reason } : step === 'depart' ? { workDone: v.workDone } : { technician: v.technician, ...(v.plannedAt ? { plannedAt: wallTimeToIso(v.plannedAt, timeZone()) ?? v.plannedAt } : {}) };
+        void send(path, body, label, f, button, ep.method);
+      });
+      const details = h('details', { class: 'action-group', id: `group-visit-${step}`, open: openGroups.has(`visit-${step}`) }, h('summary', {}, label), f);
+      details.addEventListener('toggle', () => (details.open ? openGroups.add(`visit-${step}`) : openGroups.delete(`visit-${step}`)));
+      return details;
+    };
+    return h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'visits-h' },
+      h('h2', { id: 'visits-h' }, t('visit.title')),
+      list.length === 0
+        ? h('p', { class: 'muted' }, t('visit.none'))
+        : table(
+            t('visit.title'),
+            [t('visit.col.visit'), t('visits.technician'), t('visits.plannedAt'), t('visits.arrivedAt'), t('visits.departedAt'), t('visits.workDone')],
+            list.map((v) =>
+              h(
+                'tr',
+                { dataset: { visit: v.id } },
+                h('th', { scope: 'row' }, v.id, h('div', { class: 'small muted' }, `${t(`visits.state.${visitState(v)}`)} · ${v.reason}`)),
+                h('td', {}, v.technician ?? '—'),
+                h('td', { class: 'nowrap' }, v.plannedAt === null ? '—' : formatDateTime(v.plannedAt)),
+                h('td', { class: 'nowrap' }, v.arrivedAt === null ? '—' : formatDateTime(v.arrivedAt), v.arrivalMet === null ? null : h('div', { class: 'small' }, v.arrivalMet ? t('visits.met') : t('visits.late'))),
+                h('td', { class: 'nowrap' }, v.departedAt === null ? '—' : formatDateTime(v.departedAt)),
+                h('td', {}, v.workDone ?? ''),
+              ),
+            ),
+          ),
+      steps.length ? h('div', { class: 'actions' }, steps.map(stepForm)) : null,
+    );
+  };
+
   const timeEntries = (tk) =>
     h(
       'section',
@@ -285,6 +348,7 @@ export function render(main, [id]) {
           ? h('p', { class: 'muted' }, t('ticket.noComments'))
           : h('ul', { class: 'plain comments' }, tk.comments.map((c) => h('li', {}, h('p', { class: 'small muted' }, `${formatDateTime(c.at)} · ${c.by} · ${c.public ? t('ticket.public') : t('ticket.internal')}`), h('p', {}, c.text)))),
       ),
+      visits(tk),
       timeEntries(tk),
       h(
         'section',

@@ -1,8 +1,9 @@
 /**
- * The technician's visits, made for a phone on site: my visits as cards (the one I am at first,
- * then by the on-site deadline), with the ticket, the site and the device, the target and a
- * countdown, one large button for the next step (arrived, left) and a work note recorded as
- * on-site work time on the ticket. Reloads on ticket events.
+ * The technician's on-site visits, made for a phone: my visits as cards (the one I am at first,
+ * then by arrival deadline) with the ticket, the site and the device, the arrival deadline with a
+ * countdown and the planned time, one large button for the arrival, and on site a "leaving" form
+ * with what was done (the departure note) and a work-time entry for billing. Dispatchers see every
+ * visit. The rows come from the queue (`onSite` of each ticket); reloads on ticket events.
  *
  *   #/visits
  */
@@ -13,8 +14,9 @@ import { formatDateTime, t } from '../i18n.js';
 import { onLive } from '../live.js';
 import { announce } from '../nav.js';
 import { ACTIONS } from '../ticketActions.js';
-import { VISIT_STEPS, arrivalMet, nextVisitStep, orderVisits, visitState } from '../visitModel.js';
+import { myVisits, nextVisitStep, visitEndpoint, visitState } from '../visitModel.js';
 import { countdown } from '../widgets.js';
+import { deviceName } from '../deviceName.js';
 
 export function render(main) {
   document.title = `${t('visits.title')} · FleetDesk`;
@@ -30,80 +32,91 @@ export function render(main) {
     if (form && err.field) markFieldError(form, err.field, err.message);
   };
 
-  const card = (v) => {
-    const step = nextVisitStep(v);
-    const state = visitState(v);
-    const met = arrivalMet(v);
-    const stepButton = step
-      ? (() => {
-          const b = h('button', { type: 'button', class: 'big', id: `visit-${v.id}-${step}` }, t(`visits.${step}`));
-          b.addEventListener('click', async () => {
-            b.disabled = true;
-            try {
-              await api(`/tickets/${encodeURIComponent(v.ticketId)}/visits/${encodeURIComponent(v.id)}/${VISIT_STEPS[step].path}`, { method: 'POST', body: {} });
-              done(t(`visits.done.${step}`, { id: v.ticketId }));
-              await load();
-            } catch (err) {
-              failed(err);
-              b.disabled = false;
-            }
-          });
-          return b;
-        })()
-      : null;
-    const formId = `note-${v.id}`;
-    const noteButton = h('button', { type: 'submit', class: 'secondary' }, t('visits.note.submit'));
-    const note = h(
-      'form',
-      { class: 'action visit-note', id: formId },
-      field(formId, { name: 'note', label: t('visits.note'), type: 'textarea', required: true, max: 2000 }),
-      field(formId, { name: 'minutes', label: t('ticket.minutes'), type: 'number', required: true, min: '1', maxValue: '1440' }),
-      h('div', { class: 'action-buttons' }, noteButton),
-    );
-    note.addEventListener('submit', async (e) => {
+  /** A form posting to `path` with `body(values)`; success reloads the list. */
+  const postForm = (formId, fields, submitLabel, path, body, doneMsg, { method = 'POST', big = false } = {}) => {
+    const button = h('button', { type: 'submit', class: big ? 'big' : 'secondary', id: `${formId}-submit` }, submitLabel);
+    const form = h('form', { class: 'action', id: formId }, fields.map((f) => field(formId, f)), button);
+    form.addEventListener('submit', async (e) => {
       e.preventDefault();
-      clearFieldErrors(note);
-      noteButton.disabled = true;
+      clearFieldErrors(form);
+      button.disabled = true;
       try {
-        await api(`/tickets/${encodeURIComponent(v.ticketId)}/${ACTIONS.timeEntry.path}`, { method: 'POST', body: ACTIONS.timeEntry.body({ ...formValues(note), channel: 'onsite' }) });
-        done(t('visits.note.done', { id: v.ticketId }));
-        note.reset();
+        await api(path, { method, body: body(formValues(form)) });
+        done(doneMsg);
+        await load();
       } catch (err) {
-        failed(err, note);
-      } finally {
-        noteButton.disabled = false;
+        failed(err, form);
+        button.disabled = false;
       }
     });
+    return form;
+  };
+
+  const card = (row) => {
+    const v = row.onSite;
+    const base = `/tickets/${encodeURIComponent(row.id)}`;
+    const state = visitState(v);
+    const step = nextVisitStep(v);
+    const arrive = (() => {
+      const b = h('button', { type: 'button', class: 'big', id: `visit-${row.id}-arrive` }, t('visits.arrive'));
+      b.addEventListener('click', async () => {
+        b.disabled = true;
+        try {
+          const ep = visitEndpoint('arrive', v.visitId);
+          await api(`${base}/visits${ep.path}`, { method: ep.method, body: {} });
+          done(t('visits.done.arrive', { id: row.id }));
+          await load();
+        } catch (err) {
+          failed(err);
+          b.disabled = false;
+        }
+      });
+      return b;
+    })();
+    const depart = postForm(`depart-${row.id}`, [{ name: 'workDone', label: t('visits.workDone'), type: 'textarea', required: true, max: 10_000 }], t('visits.depart'), `${base}/visits${visitEndpoint('depart', v.visitId).path}`, (x) => ({ workDone: String(x.workDone ?? '').trim() }), t('visits.done.depart', { id: row.id }), { big: true });
+    const time = postForm(
+      `time-${row.id}`,
+      [
+        { name: 'minutes', label: t('ticket.minutes'), type: 'number', required: true, min: '1', maxValue: '1440', hint: t('ticket.minutesHint') },
+        { name: 'note', label: t('ticket.timeNote'), type: 'text', max: 2000 },
+      ],
+      t('ticket.timeEntry'),
+      `${base}/${ACTIONS.timeEntry.path}`,
+      (x) => ACTIONS.timeEntry.body({ ...x, channel: 'onsite' }),
+      t('visits.time.done', { id: row.id }),
+    );
     return h(
       'article',
-      { class: `card visit visit-${state}`, dataset: { visit: v.id, ticket: v.ticketId } },
-      h('h2', {}, h('a', { href: `#/tickets/${encodeURIComponent(v.ticketId)}` }, v.ticketId), ' ', v.title ?? ''),
-      h('p', { class: 'badges' }, h('span', { class: `badge visit-state-${state}` }, t(`visits.state.${state}`)), met === null ? null : [' ', h('span', { class: met ? 'badge ok' : 'badge impact-critical' }, met ? t('visits.met') : t('visits.late'))]),
+      { class: `card visit visit-${state}`, dataset: { visit: v.visitId, ticket: row.id } },
+      h('h2', {}, h('a', { href: `#/tickets/${encodeURIComponent(row.id)}` }, row.id), ' ', row.title),
+      h('p', { class: 'badges' }, h('span', { class: 'badge' }, t(`visits.state.${state}`)), v.arrivedAt && v.breached ? [' ', h('span', { class: 'badge impact-critical' }, t('visits.late'))] : null),
       facts([
-        [t('ticket.site'), v.site?.name ?? v.siteName],
-        [t('visits.address'), v.site?.address ?? undefined],
-        [t('ticket.device'), v.device?.name ?? v.deviceName],
-        [t('visits.target'), v.targetAt ? h('span', {}, formatDateTime(v.targetAt), state === 'done' || state === 'onSite' ? null : [' ', countdown(new Date(v.targetAt).getTime())]) : undefined],
-        [t('visits.scheduledFor'), v.scheduledFor ? formatDateTime(v.scheduledFor) : undefined],
-        [t('visits.arrivedAt'), v.arrivedAt ? formatDateTime(v.arrivedAt) : undefined],
-        [t('visits.departedAt'), v.departedAt ? formatDateTime(v.departedAt) : undefined],
+        [t('ticket.customer'), row.customer.name],
+        [t('ticket.site'), row.site.name],
+        [t('ticket.device'), row.device ? `${deviceName(row.device.vendor, row.device.model, row.device.id)}${row.device.serial ? ` (${row.device.serial})` : ''}` : undefined],
+        [t('visits.technician'), me().role === 'technician' ? undefined : (v.technician ?? t('queue.unassigned'))],
+        [t('visits.target'), v.dueAt === null ? t('sla.noTarget') : h('span', {}, formatDateTime(v.dueAt), v.arrivedAt ? null : [' ', countdown(v.dueAt, { breached: v.breached })])],
+        [t('visits.plannedAt'), v.plannedAt === null ? undefined : formatDateTime(v.plannedAt)],
+        [t('visits.arrivedAt'), v.arrivedAt === null ? undefined : formatDateTime(v.arrivedAt)],
       ]),
-      stepButton,
-      state === 'done' ? null : h('details', { class: 'action-group' }, h('summary', {}, t('visits.note.add')), note),
+      step === 'arrive' ? arrive : depart,
+      h('details', { class: 'action-group' }, h('summary', {}, t('ticket.timeEntry')), time),
     );
   };
 
+  const me = () => session.me;
   const load = async () => {
     try {
-      const { items } = await apiAll(`/visits?technician=${encodeURIComponent(session.me.name)}`, { pageSize: 200, maxPages: 2 });
-      setChildren(list, items.length ? orderVisits(items).map(card) : h('p', { class: 'muted' }, t('visits.none')));
+      const { items } = await apiAll('/tickets', { pageSize: 200, maxPages: 5 });
+      const visits = myVisits(items, me());
+      setChildren(list, visits.length ? visits.map(card) : h('p', { class: 'muted' }, t('visits.none')));
     } catch (err) {
       setChildren(list, errorBox(`${t('app.error')}: ${err.message}`));
     }
   };
-  setChildren(main, h('h1', {}, t('visits.title')), h('p', { class: 'muted' }, t('visits.intro', { name: session.me.name })), status, list);
+  setChildren(main, h('h1', {}, t('visits.title')), h('p', { class: 'muted' }, t(me().role === 'technician' ? 'visits.intro' : 'visits.introAll', { name: me().name })), status, list);
   void load();
   return onLive((type) => {
-    if (type.startsWith('ticket.') || type.startsWith('visit.')) void load();
+    if (type.startsWith('ticket.') || type.startsWith('sla.')) void load();
   });
 }
