@@ -42,7 +42,9 @@ import { authenticate, principalOf } from './apiAuth.js';
 import type { LiveUpdates } from './liveUpdates.js';
 import { reportRoutes } from './reportRoutes.js';
 import { applySecurityHeaders, applyApiHeaders } from './securityHeaders.js';
+import { intakeRoutes } from './intakeRoutes.js';
 import { ticketRoutes } from './ticketRoutes.js';
+import { triageRoutes } from './triageRoutes.js';
 import { tokenRoutes } from './tokenRoutes.js';
 import { visitRoutes } from './visitRoutes.js';
 
@@ -169,6 +171,8 @@ export async function registerApi(http: FastifyInstance, deps: ApiDeps): Promise
         await v1.register(historyRoutes, { ctx });
         await v1.register(ticketRoutes, { ctx });
         await v1.register(visitRoutes, { ctx });
+        await v1.register(intakeRoutes, { ctx });
+        await v1.register(triageRoutes, { ctx });
         await v1.register(catalogueRoutes, { ctx });
         await v1.register(reportRoutes, { ctx });
         await v1.register(credentialRoutes, { ctx });

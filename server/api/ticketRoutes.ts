@@ -54,16 +54,19 @@ export async function findArchived(ctx: Pick<ApiContext, 'repo'>, id: string): P
   return undefined;
 }
 
+/** A ticket the caller may see, hot or archived; 404 otherwise (another customer's ticket answers as a missing one). */
+export async function visibleTicketOf(ctx: Pick<ApiContext, 'repo'>, p: Principal, id: string): Promise<Ticket> {
+  const t = (await ctx.repo.get<Ticket>(TICKETS, id)) ?? (await findArchived(ctx, id));
+  if (!t || !canSeeTicket(p, t)) throw ApiError.notFound(`ticket ${JSON.stringify(id)}`);
+  return t;
+}
+
 /**
  * A ticket the caller may see (hot or archived; 404 otherwise) and an action on it as that
  * caller: shared by the ticket, visit and report routes.
  */
 export function ticketAccess(ctx: ApiContext) {
-  const visibleTicket = async (p: Principal, id: string): Promise<Ticket> => {
-    const t = (await ctx.repo.get<Ticket>(TICKETS, id)) ?? (await findArchived(ctx, id));
-    if (!t || !canSeeTicket(p, t)) throw ApiError.notFound(`ticket ${JSON.stringify(id)}`);
-    return t;
-  };
+  const visibleTicket = (p: Principal, id: string): Promise<Ticket> => visibleTicketOf(ctx, p, id);
   const act = async (p: Principal, id: string, action: TicketAction): Promise<TicketDetail> => {
     const t = await visibleTicket(p, id);
     if (t.status === 'closed') throw new ApiError(409, 'CONFLICT', `ticket ${t.id}: it is closed (closed tickets are history and cannot change)`);
