@@ -50,10 +50,11 @@ export function firstDeadline(ticket) {
   return clocks.reduce((a, b) => (new Date(b.deadlineAt).getTime() < new Date(a.deadlineAt).getTime() ? b : a)).deadlineAt;
 }
 
-/** The earlier of the answer's deadlines ({reaction, resolution}: epoch ms or null), else the ticket's first running one. */
+/** The earlier of the answer's deadlines ({reaction, resolution}: ISO instants or null), else the ticket's first running one. */
 function earliest(deadlines, ticket) {
-  const ds = Object.values(deadlines ?? {}).filter((d) => typeof d === 'number');
-  return ds.length ? Math.min(...ds) : firstDeadline(ticket);
+  const ds = Object.values(deadlines ?? {}).filter((d) => d !== null && d !== undefined && !Number.isNaN(new Date(d).getTime()));
+  if (ds.length === 0) return firstDeadline(ticket);
+  return ds.reduce((a, b) => (new Date(b).getTime() < new Date(a).getTime() ? b : a));
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * Corrections of a ticket by a dispatcher (pure, unit-tested from Node): change the impact or
  * contract level, the contract, the queue, the device or the customer, always with a reason (it
- * goes to the history and the audit; the API recalculates the SLA clocks). Which corrections the
- * page offers and the request of each, mirrored from the API so the page does not show forms
- * that can only fail; the API still decides.
+ * goes to the history and the audit; the API recalculates the SLA clocks: server/api/triageRoutes.ts). Which corrections the
+ * page offers and the request of each, mirrored from the API (`tickets:triage`: admin and
+ * dispatcher) so the page does not show forms that can only fail; the API still decides (a
+ * ticket opened by monitoring keeps its device: the refusal is shown).
  */
 export const CORRECTIONS = {
   impact: { path: 'change-impact', field: 'severity' },
@@ -34,7 +35,7 @@ export function correctionBody(id, values) {
     case 'impact':
       return IMPACTS.includes(value) ? { impact: value, reason } : { level: value, reason };
     case 'device':
-      return { device: value === '' ? null : value, reason };
+      return { device: value === '' ? null : { key: value }, reason };
     default:
       return { [id]: value, reason };
   }

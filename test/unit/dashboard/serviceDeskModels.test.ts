@@ -49,7 +49,8 @@ describe('new ticket form', () => {
     const ticket = { id: 'T000042', sla: { reaction: { state: 'running', deadlineAt: '2026-12-07T12:00:00Z' }, resolution: { state: 'running', deadlineAt: '2026-12-07T10:00:00Z' }, onSite: null } };
     expect(firstDeadline(ticket)).toBe('2026-12-07T10:00:00Z');
     expect(firstDeadline({ sla: { reaction: { state: 'stopped', deadlineAt: '2026-12-07T12:00:00Z' } } })).toBeNull();
-    expect(intakeOutcome({ ticket, duplicateOf: null, deadlines: { reaction: 1_800_000_000_000, resolution: 1_700_000_000_000 } })).toEqual({ kind: 'opened', ticketId: 'T000042', deadlineAt: 1_700_000_000_000 });
+    expect(intakeOutcome({ ticket, duplicateOf: null, deadlines: { reaction: '2026-12-07T11:00:00.000Z', resolution: '2026-12-07T09:00:00.000Z' } })).toEqual({ kind: 'opened', ticketId: 'T000042', deadlineAt: '2026-12-07T09:00:00.000Z' });
+    expect(intakeOutcome({ ticket, duplicateOf: null, deadlines: { reaction: '2026-12-07T11:00:00.000Z', resolution: null } }).deadlineAt).toBe('2026-12-07T11:00:00.000Z');
     expect(intakeOutcome({ ticket, duplicateOf: null, deadlines: { reaction: null, resolution: null } })).toEqual({ kind: 'opened', ticketId: 'T000042', deadlineAt: '2026-12-07T10:00:00Z' });
     expect(intakeOutcome({ duplicateOf: 'T000007', ticket: { id: 'T000007', sla: {} }, deadlines: { reaction: null, resolution: null } })).toEqual({ kind: 'duplicate', ticketId: 'T000007', deadlineAt: null });
   });
@@ -67,6 +68,8 @@ describe('ticket corrections', () => {
     expect(correctionBody('impact', { severity: 'critical', reason: ' wrong guess ' })).toEqual({ impact: 'critical', reason: 'wrong guess' });
     expect(correctionBody('impact', { severity: 'sev5', reason: 'a question' })).toEqual({ level: 'sev5', reason: 'a question' });
     expect(correctionBody('device', { device: '', reason: 'not a device' })).toEqual({ device: null, reason: 'not a device' });
+    expect(correctionBody('device', { device: 'acme/dev-2', reason: 'the other printer' })).toEqual({ device: { key: 'acme/dev-2' }, reason: 'the other printer' });
+    expect(correctionBody('contract', { contract: 'standard', reason: 'new contract' })).toEqual({ contract: 'standard', reason: 'new contract' });
     expect(correctionBody('queue', { queue: 'ink-head', reason: 'ink' })).toEqual({ queue: 'ink-head', reason: 'ink' });
     expect(correctionBody('customer', { customer: 'beta', reason: 'called the wrong line' })).toEqual({ customer: 'beta', reason: 'called the wrong line' });
   });
