@@ -188,8 +188,8 @@ for (const lang of ['en', 'pl'] as const) {
 }
 
 const PORTAL = {
-  en: { title: 'Service desk', report: 'Send report', subject: 'Subject', description: 'What the customer reports', reply: 'Reply to the service desk', send: 'Send reply', confirm: 'Confirm the solution', opened: /Ticket (T\d+) opened\./, replied: 'Your reply was sent.', notFixed: 'Not fixed? Tell us' },
-  pl: { title: 'Serwis', report: 'Wyślij zgłoszenie', subject: 'Temat', description: 'Co zgłasza klient', reply: 'Odpowiedz serwisowi', send: 'Wyślij odpowiedź', confirm: 'Potwierdź rozwiązanie', opened: /Założono zgłoszenie (T\d+)\./, replied: 'Wysłano odpowiedź.', notFixed: 'Nie działa? Napisz nam' },
+  en: { title: 'Service desk', report: 'Send report', subject: 'Subject', description: 'What happens', reply: 'Reply to the service desk', send: 'Send reply', confirm: 'Confirm the solution', opened: /Ticket (T\d+) opened\./, replied: 'Your reply was sent.', notFixed: 'Not fixed? Tell us' },
+  pl: { title: 'Serwis', report: 'Wyślij zgłoszenie', subject: 'Temat', description: 'Co się dzieje', reply: 'Odpowiedz serwisowi', send: 'Wyślij odpowiedź', confirm: 'Potwierdź rozwiązanie', opened: /Założono zgłoszenie (T\d+)\./, replied: 'Wysłano odpowiedź.', notFixed: 'Nie działa? Napisz nam' },
 } as const;
 
 for (const lang of ['en', 'pl'] as const) {
@@ -238,8 +238,8 @@ it("another customer's portal shows none of it, and its token cannot open the ti
   await page.locator('#portal-tickets').getByText('No open tickets.').waitFor();
   expect(await page.locator('tr[data-device]').count()).toBe(0);
   expect(await page.locator('tr[data-ticket]').count()).toBe(0);
-  const { items } = await apiCall<{ items: Array<{ id: string }> }>('/tickets?limit=500');
-  await page.goto(`${demo.dashboardUrl}#/portal/tickets/${items[0]!.id}`);
+  const acme = await apiCall<{ ticket: { id: string } }>('/tickets', { method: 'POST', token: tokens.dispatcher, body: { customer: CUSTOMER, subject: 'Toner smudges', description: 'Reported by phone.', channel: 'phone' } });
+  await page.goto(`${demo.dashboardUrl}#/portal/tickets/${acme.ticket.id}`);
   await page.getByRole('alert').waitFor();
   expect(await page.getByRole('alert').textContent()).toMatch(/not found|404/i);
   // Reporting on the other customer's device is refused, naming the device field.

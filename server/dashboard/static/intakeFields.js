@@ -40,7 +40,7 @@ export function intakeForm({ customers, contracts = new Map(), portal = false, i
     portal ? null : field(formId, { name: 'customer', label: t('intake.customer'), type: 'select', required: true, options: customers.map((c) => [c.id, c.name]) }),
     field(formId, { name: 'device', label: t('intake.device'), type: 'select', required: portal, options: [], hint: portal ? null : t('intake.deviceHint') }),
     field(formId, { name: 'subject', label: t('intake.subject'), type: 'text', required: true, max: 200 }),
-    field(formId, { name: 'description', label: t('intake.description'), type: 'textarea', required: true }),
+    field(formId, { name: 'description', label: portal ? t('portal.report.description') : t('intake.description'), type: 'textarea', required: true }),
     portal ? null : field(formId, { name: 'channel', label: t('intake.channel'), type: 'select', required: true, options: INTAKE_CHANNELS.map((c) => [c, t(`intake.channel.${c}`)]) }),
     field(formId, { name: 'severity', label: portal ? t('intake.severity.portal') : t('intake.severity'), type: 'select', options: [], hint: portal ? t('intake.severity.portalHint') : t('intake.severityHint') }),
     h(

@@ -54,8 +54,8 @@ export async function render(main, _params, query) {
   };
   try {
     const [{ items: customers }, { items: devices }] = await Promise.all([apiAll('/customers'), apiAll('/devices', { pageSize: 500, maxPages: 4 })]);
-    const customer = customers.find((c) => c.id === session.me.customerId) ?? customers[0];
-    if (!customer) throw new Error(t('portal.noCustomer'));
+    // A customer the fleet does not list yet (no devices reported) still gets its portal, empty.
+    const customer = customers.find((c) => c.id === session.me.customerId) ?? { id: session.me.customerId, name: session.me.customerId, contact: null };
     const { form, result } = intakeForm({ customers: [customer], portal: true, initialDevice: query.get('device') ?? '' });
     setChildren(
       main,
