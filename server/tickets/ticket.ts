@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { sameFault, subunitLabel, type FaultIdentity } from '../../shared/faultIdentity.js';
 import { faultLabel, FaultCodeSchema, type Language } from '../../shared/faults.js';
 import { Subunit } from '../../shared/snapshot.js';
-import { Impact, ReportChannel, Tier, WorkChannel } from '../sla/contract.js';
+import { Impact, Matter, ReportChannel, Tier, WorkChannel } from '../sla/contract.js';
 import { SlaClockState } from '../sla/slaClock.js';
 
 export const TicketStatus = z.enum(['new', 'acknowledged', 'inProgress', 'waitingForCustomer', 'resolved', 'closed']);
@@ -218,6 +218,8 @@ export const Ticket = z.strictObject({
   history: z.array(HistoryEntry).max(100_000),
   /** Optimistic concurrency: bumped on every save. */
   revision: z.number().int().nonnegative(),
+  /** Bug or support matter (the monthly cap counts support only); absent = support. */
+  matter: Matter.optional(),
   /** On-site visits, oldest first (absent on tickets stored before visits were recorded). */
   visits: z.array(Visit).max(100).optional(),
   /** Set on proactive "order supply" tickets only. */

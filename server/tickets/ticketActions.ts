@@ -2,7 +2,7 @@
  * Operator actions on a ticket (ticketPolicy.ts core): the lifecycle, work, impact and contract
  * changes, on-site visits (request, schedule, arrival, departure). An action the lifecycle does not allow throws TicketActionError.
  */
-import { onSiteTerms, Tier, type Impact, type WorkChannel } from '../sla/contract.js';
+import { onSiteTerms, Tier, type Impact, type Matter, type WorkChannel } from '../sla/contract.js';
 import { pauseClock, resumeClock, startClock, stopClock } from '../sla/slaClock.js';
 import type { Ticket, TicketStatus, Visit } from './ticket.js';
 import {
@@ -35,6 +35,7 @@ export type TicketAction =
   | { readonly type: 'addTime'; readonly by: string; readonly id: string; readonly channel: WorkChannel; readonly minutes: number; readonly note: string }
   | { readonly type: 'changeImpact'; readonly by: string; readonly impact: Impact; readonly level?: string; readonly reason: string }
   | { readonly type: 'changeContract'; readonly by: string; readonly contractId: string }
+  | { readonly type: 'classifyMatter'; readonly by: string; readonly matter: Matter; readonly reason: string }
   | { readonly type: 'requestVisit'; readonly by: string; readonly reason: string }
   | { readonly type: 'scheduleVisit'; readonly by: string; readonly visitId: string; readonly technician?: string | null; readonly plannedAt?: number | null }
   | { readonly type: 'visitArrival'; readonly by: string; readonly visitId: string }
@@ -195,6 +196,13 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
       const contract = ctx.contractFor(action.contractId);
       const moved = retarget(t, contract, t.impact, undefined, ctx);
       next = log({ ...moved, customer: { ...t.customer, contractId: contract.spec.id } }, now, by, 'contract changed', `${t.sla.contractId} → ${contract.spec.id}; elapsed working time kept`);
+      break;
+    }
+    case 'classifyMatter': {
+      requireStatus(t, 'classify the matter of', [...OPEN, 'resolved']);
+      const was = t.matter ?? 'support';
+      if (was === action.matter) throw new TicketActionError(`ticket ${t.id} is already a ${was} matter`);
+      next = log({ ...t, matter: action.matter }, now, by, 'matter classified', `${was} → ${action.matter}: ${action.reason}`);
       break;
     }
     case 'requestVisit': {

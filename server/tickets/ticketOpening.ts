@@ -5,7 +5,7 @@
 import { DateTime } from 'luxon';
 import { faultIdentity, type FaultIdentity } from '../../shared/faultIdentity.js';
 import { FAULTS } from '../../shared/faults.js';
-import { queueFor, termsFor, type Impact, type ReportChannel } from '../sla/contract.js';
+import { queueFor, termsFor, type Impact, type Matter, type ReportChannel } from '../sla/contract.js';
 import { startClock } from '../sla/slaClock.js';
 import { contractRef, guarantee, log, TicketActionError, type NoticeDraft, type PolicyContext, type PolicyOutcome } from './ticketPolicy.js';
 import type { CustomerRef, DeviceRef, FaultEvidence, SiteRef, Ticket, TicketFault } from './ticket.js';
@@ -130,6 +130,8 @@ export interface ManualReport {
   readonly description: string;
   readonly occurredAt?: number;
   readonly by: string;
+  /** Bug or support (default support: uses the monthly cap). */
+  readonly matter?: Matter;
 }
 
 export function openManualTicket(report: ManualReport, ctx: PolicyContext): PolicyOutcome {
@@ -157,6 +159,6 @@ export function openManualTicket(report: ManualReport, ctx: PolicyContext): Poli
     },
     ctx,
   );
-  const withText: Ticket = { ...ticket, comments: [{ at: ctx.now, by: report.by, text: report.description, public: true }] };
+  const withText: Ticket = { ...ticket, ...(report.matter ? { matter: report.matter } : {}), comments: [{ at: ctx.now, by: report.by, text: report.description, public: true }] };
   return { tickets: [withText], notices: [notice] };
 }

@@ -55,12 +55,12 @@ const ROWS: Row[] = [
   ['GET', '/api/v1/tickets/{id}', () => `/api/v1/tickets/${globexTicket}`, undefined, globexOwned()],
   ['GET', '/api/v1/tickets/{id}/time-entries', () => `/api/v1/tickets/${acmeTicket}/time-entries`, undefined, acmeOwned({ tech: 404 })],
   ['POST', '/api/v1/tickets/{id}/time-entries', () => `/api/v1/tickets/${acmeTicket}/time-entries`, { channel: 'phone', minutes: 5 }, ticketAction],
-  ...(['acknowledge', 'start', 'escalate', 'wait-for-customer', 'customer-replied', 'contact-attempts', 'resolve', 'close', 'reopen', 'comments'] as const).map(
+  ...(['acknowledge', 'start', 'escalate', 'wait-for-customer', 'customer-replied', 'contact-attempts', 'resolve', 'close', 'reopen', 'comments', 'matter'] as const).map(
     (action): Row => [
       'POST',
       `/api/v1/tickets/{id}/${action}`,
       () => `/api/v1/tickets/${acmeTicket}/${action}`,
-      { acknowledge: {}, start: {}, escalate: { reason: 'r' }, 'wait-for-customer': { question: 'q' }, 'customer-replied': { text: 't' }, 'contact-attempts': { channel: 'phone', note: 'n' }, resolve: { solution: 's' }, close: {}, reopen: { reason: 'r' }, comments: { text: 'c' } }[action],
+      { acknowledge: {}, start: {}, escalate: { reason: 'r' }, 'wait-for-customer': { question: 'q' }, 'customer-replied': { text: 't' }, 'contact-attempts': { channel: 'phone', note: 'n' }, resolve: { solution: 's' }, close: {}, reopen: { reason: 'r' }, comments: { text: 'c' }, matter: { matter: 'bug', reason: 'r' } }[action],
       // Customers are read-only (403 before anything is looked up); technicians act only on tickets they see.
       ticketAction,
     ],
