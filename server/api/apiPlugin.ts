@@ -45,6 +45,7 @@ import { applySecurityHeaders, applyApiHeaders } from './securityHeaders.js';
 import { ticketRoutes } from './ticketRoutes.js';
 import { tokenRoutes } from './tokenRoutes.js';
 import { visitRoutes } from './visitRoutes.js';
+import { finalReportRoutes } from './finalReportRoutes.js';
 
 export interface ApiDeps {
   readonly config: ServerConfig;
@@ -169,6 +170,7 @@ export async function registerApi(http: FastifyInstance, deps: ApiDeps): Promise
         await v1.register(historyRoutes, { ctx });
         await v1.register(ticketRoutes, { ctx });
         await v1.register(visitRoutes, { ctx });
+        await v1.register(finalReportRoutes, { ctx });
         await v1.register(catalogueRoutes, { ctx });
         await v1.register(reportRoutes, { ctx });
         await v1.register(credentialRoutes, { ctx });

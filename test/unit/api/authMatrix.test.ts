@@ -70,6 +70,8 @@ const ROWS: Row[] = [
   ['PATCH', '/api/v1/tickets/{id}/visits/{visitId}', () => `/api/v1/tickets/${acmeTicket}/visits/V1`, { technician: 'ola' }, { ...ticketAction, otherTech: 403 }],
   ['POST', '/api/v1/tickets/{id}/visits/{visitId}/arrival', () => `/api/v1/tickets/${acmeTicket}/visits/V1/arrival`, {}, ticketAction],
   ['POST', '/api/v1/tickets/{id}/visits/{visitId}/departure', () => `/api/v1/tickets/${acmeTicket}/visits/V1/departure`, { workDone: 'w' }, ticketAction],
+  ['GET', '/api/v1/tickets/{id}/report', () => `/api/v1/tickets/${acmeTicket}/report?lang=en`, undefined, acmeOwned({ tech: 404 })],
+  ['GET', '/api/v1/tickets/{id}/report.pdf', () => `/api/v1/tickets/${globexTicket}/report.pdf`, undefined, globexOwned()],
   ['POST', '/api/v1/tickets/{id}/assign', () => `/api/v1/tickets/${globexTicket}/assign`, { assignee: 'someone-else' }, { admin: 'ok', dispatcher: 'ok', tech: 403, otherTech: 403, acme: 403, globex: 403 }],
   ['GET', '/api/v1/contracts', () => '/api/v1/contracts', undefined, staff(403)],
   ['GET', '/api/v1/contracts/{id}', () => '/api/v1/contracts/device-vendor', undefined, staff(403)],
