@@ -195,6 +195,9 @@ function minutesText(ms: number): string {
 export function finalReport(t: Ticket, contract: Contract, lang: Language, now: number, zone = contract.calendar.zone): FinalReport {
   const L = REPORT_LABELS[lang];
   const time = (ms: number | null | undefined): string => (ms == null ? '—' : DateTime.fromMillis(ms, { zone }).toFormat('yyyy-LL-dd HH:mm'));
+  // The on-site target as the contract states it ("24 h"), not as working time counted by next business day.
+  const onSiteTerm = contract.spec.onSite;
+  const targetText = (name: string, ms: number) => (name === 'onSite' && onSiteTerm ? onSiteTerm.arrival.replace(/^([\d.]+)([mhd])$/, '$1 $2') : minutesText(ms));
   const clocks: Array<['reaction' | 'resolution' | 'onSite', SlaClockState | null]> = [
     ['reaction', t.sla.reaction],
     ['resolution', t.sla.resolution],
@@ -202,7 +205,7 @@ export function finalReport(t: Ticket, contract: Contract, lang: Language, now: 
   ];
   const targets = clocks
     .filter((e): e is ['reaction' | 'resolution' | 'onSite', SlaClockState] => e[1] !== null)
-    .map(([name, c]) => ({ name: L.clocks[name], target: c.targetMs === null ? null : minutesText(c.targetMs), deadline: c.deadlineAt === null ? null : time(c.deadlineAt), outcome: outcomeOf(c) }));
+    .map(([name, c]) => ({ name: L.clocks[name], target: c.targetMs === null ? null : targetText(name, c.targetMs), deadline: c.deadlineAt === null ? null : time(c.deadlineAt), outcome: outcomeOf(c) }));
   const visits = (t.visits ?? []).map((v) => ({
     id: v.id,
     technician: v.technician ?? '—',
