@@ -14,7 +14,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { canAssign, canSeeTicket, customerScope, ticketViewFor } from '../auth/access.js';
 import type { Principal } from '../auth/apiTokens.js';
-import { WorkChannel } from '../sla/contract.js';
+import { Matter, WorkChannel } from '../sla/contract.js';
 import { TimeEntry, type Ticket } from '../tickets/ticket.js';
 import type { TicketAction } from '../tickets/ticketActions.js';
 import { ApiError } from './apiErrors.js';
@@ -41,6 +41,7 @@ const ACTIONS = {
   resolve: { summary: 'resolve', body: z.strictObject({ solution: Text(10_000), confirmedByCustomer: z.boolean().optional() }), action: (b: { solution: string; confirmedByCustomer?: boolean }, by: string): TicketAction => ({ type: 'resolve', by, solution: b.solution, ...(b.confirmedByCustomer !== undefined ? { confirmedByCustomer: b.confirmedByCustomer } : {}) }) },
   close: { summary: 'close a resolved ticket', body: z.strictObject({}), action: (_b: object, by: string): TicketAction => ({ type: 'close', by }) },
   reopen: { summary: 'reopen a resolved ticket', body: z.strictObject({ reason: Text(2000) }), action: (b: { reason: string }, by: string): TicketAction => ({ type: 'reopen', by, reason: b.reason }) },
+  matter: { summary: 'classify as a bug or a support matter (support uses the monthly cap of capped channels, bugs do not)', body: z.strictObject({ matter: Matter, reason: Text(2000) }), action: (b: { matter: Matter; reason: string }, by: string): TicketAction => ({ type: 'classifyMatter', by, matter: b.matter, reason: b.reason }) },
   comments: { summary: 'add a comment (public: visible to the customer; default: internal note)', body: z.strictObject({ text: Text(10_000), public: z.boolean().default(false) }), action: (b: { text: string; public: boolean }, by: string): TicketAction => ({ type: 'comment', by, text: b.text, public: b.public }) },
 } as const;
 

@@ -30,6 +30,13 @@ export const WorkChannel = z.enum(['remote', 'phone', 'email', 'onsite', 'chat']
 export type WorkChannel = z.infer<typeof WorkChannel>;
 
 export const Tier = z.enum(['L1', 'L2', 'L3']);
+
+/**
+ * What a report is about, for the monthly cap (seed 003): `bug` = a defect of the product or device
+ * (the vendor's to fix); `support` = questions, configuration, help. Unclassified reports are support.
+ */
+export const Matter = z.enum(['bug', 'support']);
+export type Matter = z.infer<typeof Matter>;
 export type Tier = z.infer<typeof Tier>;
 
 const ContractId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, '1-64 characters a-z 0-9 . _ - starting with a letter or digit');
@@ -103,6 +110,8 @@ export const ContractSpec = z
         hours: z.number().positive().max(744),
         /** Time entries of these channels use up the cap. */
         channels: z.array(WorkChannel).min(1),
+        /** Work on reports of these matters never uses the cap (seed 003: the cap limits e-mail support, not bug handling). */
+        excludedMatters: z.array(Matter).default(['bug']),
       })
       .nullable()
       .default(null),

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { sameFault, subunitLabel, type FaultIdentity } from '../../shared/faultIdentity.js';
 import { faultLabel, FaultCodeSchema, type Language } from '../../shared/faults.js';
 import { Subunit } from '../../shared/snapshot.js';
-import { Impact, ReportChannel, Tier, WorkChannel } from '../sla/contract.js';
+import { Impact, Matter, ReportChannel, Tier, WorkChannel } from '../sla/contract.js';
 import { SlaClockState } from '../sla/slaClock.js';
 
 export const TicketStatus = z.enum(['new', 'acknowledged', 'inProgress', 'waitingForCustomer', 'resolved', 'closed']);
@@ -233,6 +233,8 @@ export const Ticket = z.strictObject({
    * or reply seen again is recognised and taken once; e-mail replies thread by them.
    */
   externalRefs: z.array(z.string().min(1).max(998)).max(1000).optional(),
+  /** Bug or support matter (the monthly cap counts support only); absent = support. */
+  matter: Matter.optional(),
   /** On-site visits, oldest first (absent on tickets stored before visits were recorded). */
   visits: z.array(Visit).max(100).optional(),
   /** Set on proactive "order supply" tickets only. */

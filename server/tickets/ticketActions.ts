@@ -2,7 +2,7 @@
  * Operator actions on a ticket (ticketPolicy.ts core): the lifecycle, work, impact and contract
  * changes, on-site visits (request, schedule, arrival, departure). An action the lifecycle does not allow throws TicketActionError.
  */
-import { onSiteTerms, Tier, type Impact, type WorkChannel } from '../sla/contract.js';
+import { onSiteTerms, Tier, type Impact, type Matter, type WorkChannel } from '../sla/contract.js';
 import { pauseClock, resumeClock, startClock, stopClock } from '../sla/slaClock.js';
 import type { CustomerRef, DeviceRef, SiteRef, Ticket, TicketStatus, Visit } from './ticket.js';
 import {
@@ -40,6 +40,7 @@ export type TicketAction =
   | { readonly type: 'changeQueue'; readonly by: string; readonly queue: string; readonly reason: string }
   | { readonly type: 'changeDevice'; readonly by: string; readonly device: DeviceRef | null; readonly site: SiteRef; readonly reason: string }
   | { readonly type: 'changeCustomer'; readonly by: string; readonly customer: CustomerRef; readonly site: SiteRef; readonly device: DeviceRef | null; readonly reason: string }
+  | { readonly type: 'classifyMatter'; readonly by: string; readonly matter: Matter; readonly reason: string }
   | { readonly type: 'requestVisit'; readonly by: string; readonly reason: string }
   | { readonly type: 'scheduleVisit'; readonly by: string; readonly visitId: string; readonly technician?: string | null; readonly plannedAt?: number | null }
   | { readonly type: 'visitArrival'; readonly by: string; readonly visitId: string }
@@ -277,6 +278,13 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
         'customer changed',
         `${t.customer.id} → ${action.customer.id} (contract ${t.sla.contractId} → ${moved.sla.contractId}): ${action.reason}; ${recalculated(t, moved)}`,
       );
+      break;
+    }
+    case 'classifyMatter': {
+      requireStatus(t, 'classify the matter of', [...OPEN, 'resolved']);
+      const was = t.matter ?? 'support';
+      if (was === action.matter) throw new TicketActionError(`ticket ${t.id} is already a ${was} matter`);
+      next = log({ ...t, matter: action.matter }, now, by, 'matter classified', `${was} → ${action.matter}: ${action.reason}`);
       break;
     }
     case 'requestVisit': {

@@ -55,12 +55,12 @@ const ROWS: Row[] = [
   ['GET', '/api/v1/tickets/{id}', () => `/api/v1/tickets/${globexTicket}`, undefined, globexOwned()],
   ['GET', '/api/v1/tickets/{id}/time-entries', () => `/api/v1/tickets/${acmeTicket}/time-entries`, undefined, acmeOwned({ tech: 404 })],
   ['POST', '/api/v1/tickets/{id}/time-entries', () => `/api/v1/tickets/${acmeTicket}/time-entries`, { channel: 'phone', minutes: 5 }, ticketAction],
-  ...(['acknowledge', 'start', 'escalate', 'wait-for-customer', 'customer-replied', 'contact-attempts', 'resolve', 'close', 'reopen', 'comments'] as const).map(
+  ...(['acknowledge', 'start', 'escalate', 'wait-for-customer', 'customer-replied', 'contact-attempts', 'resolve', 'close', 'reopen', 'comments', 'matter'] as const).map(
     (action): Row => [
       'POST',
       `/api/v1/tickets/{id}/${action}`,
       () => `/api/v1/tickets/${acmeTicket}/${action}`,
-      { acknowledge: {}, start: {}, escalate: { reason: 'r' }, 'wait-for-customer': { question: 'q' }, 'customer-replied': { text: 't' }, 'contact-attempts': { channel: 'phone', note: 'n' }, resolve: { solution: 's' }, close: {}, reopen: { reason: 'r' }, comments: { text: 'c' } }[action],
+      { acknowledge: {}, start: {}, escalate: { reason: 'r' }, 'wait-for-customer': { question: 'q' }, 'customer-replied': { text: 't' }, 'contact-attempts': { channel: 'phone', note: 'n' }, resolve: { solution: 's' }, close: {}, reopen: { reason: 'r' }, comments: { text: 'c' }, matter: { matter: 'bug', reason: 'r' } }[action],
       // Customers are read-only (403 before anything is looked up); technicians act only on tickets they see.
       ticketAction,
     ],
@@ -81,6 +81,8 @@ const ROWS: Row[] = [
   ['POST', '/api/v1/tickets/{id}/change-device', () => `/api/v1/tickets/${acmeTicket}/change-device`, { device: null, reason: 'r' }, vendorWrite],
   ['POST', '/api/v1/tickets/{id}/change-customer', () => `/api/v1/tickets/${acmeTicket}/change-customer`, { customer: 'acme', reason: 'r' }, vendorWrite],
   ['GET', '/api/v1/tickets/{id}/audit', () => `/api/v1/tickets/${acmeTicket}/audit`, undefined, vendorWrite],
+  ['GET', '/api/v1/tickets/{id}/report', () => `/api/v1/tickets/${acmeTicket}/report?lang=en`, undefined, acmeOwned({ tech: 404 })],
+  ['GET', '/api/v1/tickets/{id}/report.pdf', () => `/api/v1/tickets/${globexTicket}/report.pdf`, undefined, globexOwned()],
   ['POST', '/api/v1/tickets/{id}/assign', () => `/api/v1/tickets/${globexTicket}/assign`, { assignee: 'someone-else' }, { admin: 'ok', dispatcher: 'ok', tech: 403, otherTech: 403, acme: 403, globex: 403 }],
   ['GET', '/api/v1/contracts', () => '/api/v1/contracts', undefined, staff(403)],
   ['GET', '/api/v1/contracts/{id}', () => '/api/v1/contracts/device-vendor', undefined, staff(403)],

@@ -79,4 +79,37 @@ describe('on-site visits over the API', () => {
     expect(kit.json<TicketView>(noTarget).history.at(-1)!.detail).toBe('V1: check; no arrival target in the contract');
     expect((await kit.call('POST', `/api/v1/tickets/${globexTicket}/visits`, kit.tokens.acme, { reason: 'x' })).statusCode).toBe(403);
   });
+
+  it('final report: HTML and PDF in Polish and English, with the visit, work, billing and SLA outcomes; customers only their own', async () => {
+    await kit.call('POST', `/api/v1/tickets/${acmeTicket}/time-entries`, kit.tokens.tech, { channel: 'phone', minutes: 11, note: 'called the office' });
+    await kit.call('POST', `/api/v1/tickets/${acmeTicket}/comments`, kit.tokens.dispatcher, { text: 'internal: cheap customer' });
+    const resolved = await kit.call('POST', `/api/v1/tickets/${acmeTicket}/resolve`, kit.tokens.tech, { solution: 'Wymieniono rolkę pobierającą; zażółć gęślą jaźń' });
+    expect(resolved.statusCode, resolved.body).toBe(200);
+    const pl = await kit.call('GET', `/api/v1/tickets/${acmeTicket}/report?lang=pl`, kit.tokens.acme);
+    expect(pl.statusCode, pl.body).toBe(200);
+    expect(pl.headers['content-type']).toMatch(/^text\/html/);
+    expect(pl.body).toContain('<html lang="pl">');
+    expect(pl.body).toContain(`Raport końcowy zgłoszenia ${acmeTicket}`);
+    expect(pl.body).toContain('ACME sp. z o.o.');
+    expect(pl.body).toContain('HP LaserJet M404, S/N SN-A1');
+    expect(pl.body).toContain('Przyjazd serwisu');
+    expect(pl.body).toContain('pick-up roller replaced');
+    // The device-vendor contract has no time rules: 11 phone minutes are recorded, none billed.
+    expect(pl.body).toMatch(/<td>tomek<\/td><td>phone<\/td><td>11<\/td><td>0<\/td><td>called the office<\/td>/);
+    expect(pl.body).toContain('Wymieniono rolkę pobierającą; zażółć gęślą jaźń');
+    expect(pl.body).not.toContain('cheap customer');
+    const en = await kit.call('GET', `/api/v1/tickets/${acmeTicket}/report?lang=en`, kit.tokens.dispatcher);
+    expect(en.body).toContain(`Final ticket report ${acmeTicket}`);
+    expect(en.body).toMatch(/<td>On-site arrival<\/td><td>4 h<\/td><td>2026-01-05 13:00<\/td><td class="met">met<\/td>/);
+    expect(en.body).toMatch(/rule [^<]*jam/);
+    const pdf = await kit.call('GET', `/api/v1/tickets/${acmeTicket}/report.pdf?lang=en`, kit.tokens.acme);
+    expect(pdf.statusCode).toBe(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.headers['content-disposition']).toBe(`attachment; filename="${acmeTicket}-report-en.pdf"`);
+    expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+    // Another customer's ticket does not exist for this token.
+    expect((await kit.call('GET', `/api/v1/tickets/${acmeTicket}/report`, kit.tokens.globex)).statusCode).toBe(404);
+    expect((await kit.call('GET', `/api/v1/tickets/${acmeTicket}/report.pdf`, kit.tokens.globex)).statusCode).toBe(404);
+    expect((await kit.call('GET', `/api/v1/tickets/${acmeTicket}/report?lang=de`, kit.tokens.acme)).statusCode).toBe(400);
+  });
 });
