@@ -3,8 +3,10 @@
  * against the real demo in this process: a dispatcher opens a ticket by hand (deadline shown, a
  * second report on the same device shown as its duplicate) and corrects its classification with a
  * reason; a customer reports a problem in its portal, replies and confirms the solution; another
- * customer's portal shows none of it; each flow in English and Polish. Screenshots of the portal
- * go to docs/screenshots/.
+ * customer's portal shows none of it; each flow in English and Polish; a technician records an
+ * on-site visit on a phone-sized screen, and the resolved ticket's final report downloads.
+ * Screenshots of the form, the portal, the technician page and the final report go to
+ * docs/screenshots/.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -23,7 +25,7 @@ const CUSTOMER = 'acme-print';
 
 let demo: RunningDemo;
 let adminToken: string;
-const tokens: Record<'dispatcher' | 'customer' | 'otherCustomer', string> = { dispatcher: '', customer: '', otherCustomer: '' };
+const tokens: Record<'dispatcher' | 'customer' | 'otherCustomer' | 'technician', string> = { dispatcher: '', customer: '', otherCustomer: '', technician: '' };
 let context: BrowserContext;
 let page: Page;
 let deviceKeys: string[] = [];
@@ -38,6 +40,7 @@ interface TicketView {
   customer: { id: string };
   device: { id: string } | null;
   sla: { level: string; reaction: { deadlineAt: number | null } };
+  visits?: Array<{ id: string; arrivedAt: number | null; departedAt: number | null; workDone: string | null }>;
   comments: Array<{ text: string; public: boolean }>;
   history: Array<{ what: string; detail: string }>;
 }
@@ -93,6 +96,7 @@ beforeAll(async () => {
   tokens.dispatcher = await create({ name: 'dora', role: 'dispatcher' });
   tokens.customer = await create({ name: 'anna', role: 'customer', customerId: CUSTOMER });
   tokens.otherCustomer = await create({ name: 'olaf', role: 'customer', customerId: 'other-co' });
+  tokens.technician = await create({ name: 'tomek', role: 'technician' });
   await waitUntil(async () => (await apiCall<{ total: number }>('/devices?limit=1')).total === DEVICES, 'the agent to report every device', 60_000, 500);
   deviceKeys = (await apiCall<{ items: Array<{ key: string }> }>('/devices?limit=100')).items.map((d) => d.key);
   context = await chromium.launchPersistentContext(profile.path, {
@@ -246,6 +250,57 @@ it("another customer's portal shows none of it, and its token cannot open the ti
   const res = await fetch(`${demo.apiUrl}/tickets`, { method: 'POST', headers: { authorization: `Bearer ${tokens.otherCustomer}`, 'content-type': 'application/json' }, body: JSON.stringify({ customer: 'other-co', device: { key: deviceKeys[0] }, subject: 'x', channel: 'portal' }) });
   expect(res.status).toBeGreaterThanOrEqual(400);
   expect(JSON.stringify(await res.json())).not.toContain('ACME');
+});
+
+it('technician on a phone: sees the visit, records arrival and departure with the work done; the final report follows', async () => {
+  const device = (await freeDevices())[0]!;
+  const opened = await apiCall<{ ticket: { id: string } }>('/tickets', { method: 'POST', token: tokens.dispatcher, body: { customer: CUSTOMER, device: { key: device }, subject: 'Fuser noise', description: 'Loud grinding from the fuser.', channel: 'phone', impact: 'high' } });
+  const id = opened.ticket.id;
+  await apiCall(`/tickets/${id}/assign`, { method: 'POST', token: tokens.dispatcher, body: { assignee: 'tomek' } });
+  // The dispatcher requests and schedules the visit on the ticket page.
+  await signIn(tokens.dispatcher, 'en');
+  await page.goto(`${demo.dashboardUrl}#/tickets/${id}`);
+  await page.locator('#group-visit-request > summary').click();
+  await page.getByLabel('Why a visit is needed').fill('the fuser has to be replaced on site');
+  await page.locator('#visit-request-submit').click();
+  await page.locator('tr[data-visit="V1"]').waitFor();
+  await page.locator('#group-visit-schedule > summary').click();
+  await page.locator('#v-schedule').getByLabel('Technician').fill('tomek');
+  await page.locator('#visit-schedule-submit').click();
+  await expect.poll(async () => (await apiCall<TicketView & { visits: Array<{ technician: string | null }> }>(`/tickets/${id}`)).visits[0]?.technician).toBe('tomek');
+  // The technician, on a phone-sized screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(tokens.technician, 'en');
+  await page.getByRole('link', { name: 'My visits', exact: true }).click();
+  const card = page.locator(`article[data-ticket="${id}"]`);
+  await card.waitFor();
+  expect(await card.textContent()).toContain('Fuser noise');
+  await card.getByRole('button', { name: 'I have arrived' }).click();
+  await expect.poll(async () => (await apiCall<TicketView>(`/tickets/${id}`)).visits?.[0]?.arrivedAt ?? null).not.toBeNull();
+  await card.getByLabel('What was done on site').waitFor();
+  await shot('visits');
+  await card.getByLabel('What was done on site').fill('Replaced the fuser unit, printed a test page.');
+  await card.getByRole('button', { name: 'I am leaving' }).click();
+  await expect.poll(async () => (await apiCall<TicketView>(`/tickets/${id}`)).visits?.[0]?.workDone ?? null).toBe('Replaced the fuser unit, printed a test page.');
+  await page.getByText('No visits planned for you.').waitFor();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  // Resolved: the ticket page offers the final report; the PDF downloads with the token.
+  await apiCall(`/tickets/${id}/time-entries`, { method: 'POST', token: tokens.technician, body: { channel: 'onsite', minutes: 50, note: 'fuser replaced' } });
+  await apiCall(`/tickets/${id}/resolve`, { method: 'POST', token: tokens.technician, body: { solution: 'Fuser unit replaced.' } });
+  await signIn(tokens.dispatcher, 'pl');
+  await page.goto(`${demo.dashboardUrl}#/tickets/${id}`);
+  await page.locator('#final-report').waitFor();
+  const [pdf] = await Promise.all([page.waitForEvent('download'), page.locator('#report-pdf-pl').click()]);
+  expect(pdf.suggestedFilename()).toBe(`${id}-report-pl.pdf`);
+  const [html] = await Promise.all([page.waitForEvent('download'), page.locator('#report-html-en').click()]);
+  expect(html.suggestedFilename()).toBe(`${id}-report-en.html`);
+  const saved = readFileSync(await html.path(), 'utf8');
+  expect(saved).toContain('Replaced the fuser unit, printed a test page.');
+  // The report as the customer sees it, for the documentation.
+  const reportPage = await context.newPage();
+  await reportPage.setContent(saved);
+  await reportPage.screenshot({ path: resolve(shots, 'final-report.png'), fullPage: true });
+  await reportPage.close();
 });
 
 it('raised no script error', () => {

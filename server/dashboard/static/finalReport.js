@@ -1,7 +1,8 @@
 /**
  * Links to a ticket's final report (the document the customer receives when a ticket is done):
  * HTML and PDF, in Polish or English, fetched with the bearer token and saved as a file (a plain
- * link cannot carry the token). Shown on resolved and closed tickets.
+ * link cannot carry the token, and the dashboard's CSP would not style the report's own page).
+ * Shown on resolved and closed tickets.
  */
 import { apiDownload } from './api.js';
 import { errorBox, h, setChildren } from './dom.js';
@@ -14,7 +15,9 @@ export function reportLinks(ticketId) {
     b.addEventListener('click', async () => {
       setChildren(status);
       try {
-        await apiDownload(`/tickets/${encodeURIComponent(ticketId)}/report.${format}?lang=${lang}`, `${ticketId}-${lang}.${format}`);
+        // GET /tickets/{id}/report.pdf (a download) and /tickets/{id}/report (the HTML page, saved as a file that opens in any browser).
+        const path = format === 'pdf' ? 'report.pdf' : 'report';
+        await apiDownload(`/tickets/${encodeURIComponent(ticketId)}/${path}?lang=${lang}`, `${ticketId}-report-${lang}.${format}`);
       } catch (err) {
         setChildren(status, errorBox(t('finalReport.failed', { status: err.status, message: err.message })));
       }
