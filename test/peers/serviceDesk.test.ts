@@ -60,9 +60,11 @@ async function shot(name: string): Promise<void> {
 }
 
 async function signIn(token: string, lang: 'en' | 'pl'): Promise<void> {
-  await page.goto(demo.dashboardUrl);
-  if (await page.locator('#logout').isVisible()) await page.locator('#logout').click();
-  await page.waitForURL(/#\/login$/);
+  // A fresh session in this tab: forget the previous role's token, then load the login page.
+  await page.goto(`${demo.dashboardUrl}#/login`);
+  await page.evaluate('sessionStorage.clear()');
+  await page.reload();
+  await page.locator('#token').waitFor();
   await page.locator('#token').fill(token);
   await page.locator('form.login button[type="submit"]').click();
   await page.locator('#whoami').filter({ hasText: /\S/ }).waitFor();
