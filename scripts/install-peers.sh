@@ -16,6 +16,7 @@ PACKAGES=(
   python3-aiosmtpd   # aiosmtpd: local SMTP receiver (maildir) for the notification e-mail tests
   postgresql         # scale-out storage tests
   prometheus-snmp-exporter  # agent benchmark: CPU per poll compared with snmp_exporter
+  poppler-utils      # pdftotext: reads back the final report PDF (Polish glyphs)
 )
 
 missing=()

@@ -48,6 +48,8 @@ import { intakeRoutes } from './intakeRoutes.js';
 import { ticketRoutes } from './ticketRoutes.js';
 import { triageRoutes } from './triageRoutes.js';
 import { tokenRoutes } from './tokenRoutes.js';
+import { visitRoutes } from './visitRoutes.js';
+import { finalReportRoutes } from './finalReportRoutes.js';
 
 export interface ApiDeps {
   readonly config: ServerConfig;
@@ -173,8 +175,10 @@ export async function registerApi(http: FastifyInstance, deps: ApiDeps): Promise
         await v1.register(meterRoutes, { ctx });
         await v1.register(serviceRecordRoutes, { ctx });
         await v1.register(ticketRoutes, { ctx });
+        await v1.register(visitRoutes, { ctx });
         await v1.register(intakeRoutes, { ctx });
         await v1.register(triageRoutes, { ctx });
+        await v1.register(finalReportRoutes, { ctx });
         await v1.register(catalogueRoutes, { ctx });
         await v1.register(reportRoutes, { ctx });
         await v1.register(credentialRoutes, { ctx });

@@ -23,6 +23,7 @@ const ComplianceRow = z
   .object({
     customerId: z.string(),
     contractId: z.string(),
+    contractVersion: z.number().int().describe('the contract version the tickets ran under (0: preset/server.yaml); an edited contract gets its own rows'),
     month: z.string(),
     tickets: z.number().int(),
     met: z.number().int(),
@@ -36,6 +37,9 @@ const ComplianceRow = z
     fcrCount: z.number().int(),
     fcrPercent: z.number().nullable(),
     breachedByImpact: z.record(Impact, z.number().int()).describe('breached reaction targets per impact'),
+    onSite: z
+      .object({ visits: z.number().int(), met: z.number().int(), breached: z.number().int(), pending: z.number().int(), noTarget: z.number().int(), compliancePercent: z.number().nullable() })
+      .describe('on-site arrivals against the contract target'),
   })
   .meta({ id: 'ComplianceRow' });
 
@@ -65,6 +69,12 @@ const COMPLIANCE_CSV: ReadonlyArray<[string, (r: ComplianceRecord, name: string)
   ['fcrCount', (r) => r.fcrCount],
   ['fcrPercent', (r) => r.fcrPercent],
   ...Impact.options.map((i): [string, (r: ComplianceRecord) => number] => [`breached_${i}`, (r) => r.breachedByImpact[i]]),
+  ['contractVersion', (r) => r.contractVersion],
+  ['onSiteVisits', (r) => r.onSite.visits],
+  ['onSiteMet', (r) => r.onSite.met],
+  ['onSiteBreached', (r) => r.onSite.breached],
+  ['onSitePending', (r) => r.onSite.pending],
+  ['onSiteCompliancePercent', (r) => r.onSite.compliancePercent],
 ];
 
 const Statement = z

@@ -88,5 +88,20 @@ export function summary(t: Ticket): z.infer<typeof TicketSummary> {
     guaranteed: t.sla.guaranteed,
     contractId: t.sla.contractId,
     level: t.sla.level,
+    onSite: onSiteRow(t),
+  };
+}
+
+function onSiteRow(t: Ticket): z.infer<typeof TicketSummary>['onSite'] {
+  const v = (t.visits ?? []).findLast((x) => x.departedAt === null);
+  if (!v) return null;
+  const clock = t.sla.onSite;
+  return {
+    visitId: v.id,
+    dueAt: v.arrivedAt === null ? (clock?.deadlineAt ?? null) : v.arrivalDueAt,
+    breached: v.arrivedAt === null ? (clock?.breached ?? false) : v.arrivalMet === false,
+    technician: v.technician,
+    plannedAt: v.plannedAt,
+    arrivedAt: v.arrivedAt,
   };
 }

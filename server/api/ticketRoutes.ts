@@ -14,7 +14,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { canAssign, canSeeTicket, customerScope, ticketViewFor } from '../auth/access.js';
 import type { Principal } from '../auth/apiTokens.js';
-import { WorkChannel } from '../sla/contract.js';
+import { Matter, WorkChannel } from '../sla/contract.js';
 import { TimeEntry, type Ticket } from '../tickets/ticket.js';
 import type { TicketAction } from '../tickets/ticketActions.js';
 import { ApiError } from './apiErrors.js';
@@ -41,6 +41,7 @@ const ACTIONS = {
   resolve: { summary: 'resolve', body: z.strictObject({ solution: Text(10_000), confirmedByCustomer: z.boolean().optional() }), action: (b: { solution: string; confirmedByCustomer?: boolean }, by: string): TicketAction => ({ type: 'resolve', by, solution: b.solution, ...(b.confirmedByCustomer !== undefined ? { confirmedByCustomer: b.confirmedByCustomer } : {}) }) },
   close: { summary: 'close a resolved ticket', body: z.strictObject({}), action: (_b: object, by: string): TicketAction => ({ type: 'close', by }) },
   reopen: { summary: 'reopen a resolved ticket', body: z.strictObject({ reason: Text(2000) }), action: (b: { reason: string }, by: string): TicketAction => ({ type: 'reopen', by, reason: b.reason }) },
+  matter: { summary: 'classify as a bug or a support matter (support uses the monthly cap of capped channels, bugs do not)', body: z.strictObject({ matter: Matter, reason: Text(2000) }), action: (b: { matter: Matter; reason: string }, by: string): TicketAction => ({ type: 'classifyMatter', by, matter: b.matter, reason: b.reason }) },
   comments: { summary: 'add a comment (public: visible to the customer; default: internal note)', body: z.strictObject({ text: Text(10_000), public: z.boolean().default(false) }), action: (b: { text: string; public: boolean }, by: string): TicketAction => ({ type: 'comment', by, text: b.text, public: b.public }) },
 } as const;
 
@@ -61,6 +62,22 @@ export async function visibleTicketOf(ctx: Pick<ApiContext, 'repo'>, p: Principa
   return t;
 }
 
+/**
+ * A ticket the caller may see (hot or archived; 404 otherwise) and an action on it as that
+ * caller: shared by the ticket, visit and report routes.
+ */
+export function ticketAccess(ctx: ApiContext) {
+  const visibleTicket = (p: Principal, id: string): Promise<Ticket> => visibleTicketOf(ctx, p, id);
+  const act = async (p: Principal, id: string, action: TicketAction): Promise<TicketDetail> => {
+    const t = await visibleTicket(p, id);
+    if (t.status === 'closed') throw new ApiError(409, 'CONFLICT', `ticket ${t.id}: it is closed (closed tickets are history and cannot change)`);
+    const next = await ctx.tickets.act(id, action);
+    ctx.live.ticketChanged(next, action.type);
+    return ticketViewFor(p, ticketDetail(next));
+  };
+  return { visibleTicket, act };
+}
+
 export const ticketRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ctx }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   const tags = ['tickets'];
@@ -69,15 +86,7 @@ export const ticketRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
   // Customer-scoped queues (customer tokens, ?customer=) read their group instead of scanning every ticket.
   const hotByCustomer = new GroupIndex<Ticket>((t) => t.customer.id);
 
-  const visibleTicket = (p: Principal, id: string): Promise<Ticket> => visibleTicketOf(ctx, p, id);
-
-  const act = async (p: Principal, id: string, action: TicketAction): Promise<TicketDetail> => {
-    const t = await visibleTicket(p, id);
-    if (t.status === 'closed') throw new ApiError(409, 'CONFLICT', `ticket ${t.id}: it is closed (closed tickets are history and cannot change)`);
-    const next = await ctx.tickets.act(id, action);
-    ctx.live.ticketChanged(next, action.type);
-    return ticketViewFor(p, ticketDetail(next));
-  };
+  const { visibleTicket, act } = ticketAccess(ctx);
 
   app.get(
     '/tickets',

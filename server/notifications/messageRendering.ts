@@ -76,7 +76,8 @@ export function placeholderValues(facts: NoticeFacts, language: Language, o: Ren
   return values;
 }
 
-function escapeHtml(s: string): string {
+/** Text as HTML content or attribute value. */
+export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 

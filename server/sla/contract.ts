@@ -30,6 +30,13 @@ export const WorkChannel = z.enum(['remote', 'phone', 'email', 'onsite', 'chat']
 export type WorkChannel = z.infer<typeof WorkChannel>;
 
 export const Tier = z.enum(['L1', 'L2', 'L3']);
+
+/**
+ * What a report is about, for the monthly cap (seed 003): `bug` = a defect of the product or device
+ * (the vendor's to fix); `support` = questions, configuration, help. Unclassified reports are support.
+ */
+export const Matter = z.enum(['bug', 'support']);
+export type Matter = z.infer<typeof Matter>;
 export type Tier = z.infer<typeof Tier>;
 
 const ContractId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, '1-64 characters a-z 0-9 . _ - starting with a letter or digit');
@@ -57,6 +64,23 @@ const Coverage = z.strictObject({
   /** The calendar their clocks use instead of the contract's. */
   calendar: CalendarSpec,
 });
+
+/**
+ * How an on-site arrival target is counted, a contract term:
+ * - `workingTime`: in the contract calendar's working hours (4 h / 8 h);
+ * - `nextBusinessDay`: every started 24 h of the target is one business day of the calendar, so
+ *   "24 h" means the same working-clock time on the next business day (a request at 15:00 on the
+ *   Thursday before 1 May is due at 15:00 on Monday 4 May, never on a holiday or a weekend);
+ * - `wallClock`: around the clock in the calendar's zone, holidays included.
+ */
+export const OnSiteCounting = z.enum(['workingTime', 'nextBusinessDay', 'wallClock']);
+export type OnSiteCounting = z.infer<typeof OnSiteCounting>;
+
+/** `clock: working|wall` is how contracts stored before the counting term said it; read as workingTime/wallClock. */
+const LegacyOnSiteTerm = z
+  .strictObject({ arrival: WorkingTarget, clock: z.enum(['working', 'wall']) })
+  .transform((o) => ({ arrival: o.arrival, counting: o.clock === 'wall' ? ('wallClock' as const) : ('workingTime' as const) }));
+const OnSiteTerm = z.union([z.strictObject({ arrival: WorkingTarget, counting: OnSiteCounting.default('workingTime') }), LegacyOnSiteTerm]);
 
 const TimeRule = z.strictObject({
   /** Work is billed per started unit ("started 30 minutes"). */
@@ -86,6 +110,8 @@ export const ContractSpec = z
         hours: z.number().positive().max(744),
         /** Time entries of these channels use up the cap. */
         channels: z.array(WorkChannel).min(1),
+        /** Work on reports of these matters never uses the cap (seed 003: the cap limits e-mail support, not bug handling). */
+        excludedMatters: z.array(Matter).default(['bug']),
       })
       .nullable()
       .default(null),
@@ -95,8 +121,8 @@ export const ContractSpec = z
     hourlyRateGrosze: z.number().int().nonnegative().nullable().default(null),
     /** Rounding of time entries per work channel; a channel without a rule is not counted (e-mail, §3). */
     timeRules: z.partialRecord(WorkChannel, TimeRule).default({}),
-    /** On-site arrival target (§4: e.g. 4, 8 or 24 hours); `clock` says whether it runs in working hours or around the clock. */
-    onSite: z.strictObject({ arrival: WorkingTarget, clock: z.enum(['working', 'wall']) }).nullable().default(null),
+    /** On-site arrival target (§4: e.g. 4, 8 or 24 hours) and how it is counted (see OnSiteCounting). */
+    onSite: OnSiteTerm.nullable().default(null),
     /** Queues: the default one, and the specialist line for ink system / print head / ink problems (§1). */
     queues: z.strictObject({ default: z.string().min(1).max(64), inkOrHead: z.string().min(1).max(64).optional(), connectivity: z.string().min(1).max(64).optional() }),
     /**
@@ -279,9 +305,25 @@ export function aroundTheClock(zone: string): BusinessCalendar {
   return cal;
 }
 
-/** The on-site arrival target (§4) and the calendar it runs in; target null when the contract has none. */
-export function onSiteTerms(contract: Contract, terms: AppliedTerms): { calendar: BusinessCalendar; targetMs: number | null } {
+/**
+ * The on-site arrival target (§4) and the calendar it runs in; target null when the contract has none.
+ * `nextBusinessDay` turns the target into whole business days (ceil(target / 24 h), at least one)
+ * of working time: one business day of working time from any instant is the same working-clock
+ * time on the next open day, so a 24 h target is never stricter than an 8 h working-time one.
+ */
+export function onSiteTerms(contract: Contract, terms: AppliedTerms): { calendar: BusinessCalendar; targetMs: number | null; counting: OnSiteCounting | null } {
   const onSite = contract.spec.onSite;
-  const calendar = onSite?.clock === 'wall' ? aroundTheClock(terms.calendar.zone) : terms.calendar;
-  return { calendar, targetMs: onSite ? durationMs(onSite.arrival, calendar.dayLengthMinutes) : null };
+  if (!onSite) return { calendar: terms.calendar, targetMs: null, counting: null };
+  switch (onSite.counting) {
+    case 'wallClock': {
+      const calendar = aroundTheClock(terms.calendar.zone);
+      return { calendar, targetMs: durationMs(onSite.arrival, calendar.dayLengthMinutes), counting: onSite.counting };
+    }
+    case 'nextBusinessDay': {
+      const days = Math.max(1, Math.ceil(durationMs(onSite.arrival, 24 * 60) / (24 * HOUR_MS)));
+      return { calendar: terms.calendar, targetMs: days * terms.calendar.dayLengthMinutes * MINUTE_MS, counting: onSite.counting };
+    }
+    case 'workingTime':
+      return { calendar: terms.calendar, targetMs: durationMs(onSite.arrival, terms.calendar.dayLengthMinutes), counting: onSite.counting };
+  }
 }

@@ -49,8 +49,8 @@ function onSiteVariant(hours: 4 | 8 | 24): ContractSpec {
     id: `device-vendor-onsite-${hours}h`,
     name: `${deviceVendor.name} with on-site arrival within ${hours} h`,
     source: 'support-contracts.md §1 and §4 (seeds 000, 002)',
-    // 24 h arrival is a next-day promise: it runs around the clock; 4 h and 8 h count working hours.
-    onSite: { arrival: `${hours}h`, clock: hours === 24 ? 'wall' : 'working' },
+    // 24 h arrival is a next-business-day promise (never due on a holiday or weekend, never stricter than 8 h); 4 h and 8 h count working hours.
+    onSite: { arrival: `${hours}h`, counting: hours === 24 ? 'nextBusinessDay' : 'workingTime' },
   };
 }
 

@@ -6,7 +6,7 @@
  * (`timeRules`, `includedHours`, `monthlyCap`, `hourlyRateGrosze`). Amounts are in grosze.
  */
 import { DateTime } from 'luxon';
-import type { Contract } from '../sla/contract.js';
+import type { Contract, Matter } from '../sla/contract.js';
 import type { Ticket, TimeEntry } from './ticket.js';
 
 export interface BilledEntry {
@@ -24,12 +24,12 @@ export interface BilledEntry {
   readonly note: string;
 }
 
-/** Rounds one entry by the contract's rule for its channel. */
-export function billEntry(ticketId: string, e: TimeEntry, contract: Contract): BilledEntry {
+/** Rounds one entry by the contract's rule for its channel; `matter` is the ticket's (bugs do not use the cap). */
+export function billEntry(ticketId: string, e: TimeEntry, contract: Contract, matter: Matter = 'support'): BilledEntry {
   const rule = contract.spec.timeRules[e.channel];
   const billedMinutes = rule ? Math.ceil((e.minutes + rule.documentationMinutes) / rule.unitMinutes) * rule.unitMinutes : 0;
   const cap = contract.spec.monthlyCap;
-  const capMinutes = cap && cap.channels.includes(e.channel) ? (rule ? billedMinutes : e.minutes) : 0;
+  const capMinutes = cap && cap.channels.includes(e.channel) && !cap.excludedMatters.includes(matter) ? (rule ? billedMinutes : e.minutes) : 0;
   return {
     ticketId,
     entryId: e.id,
@@ -70,7 +70,7 @@ function entriesOf(tickets: readonly Ticket[], customerId: string, contract: Con
   const out: BilledEntry[] = [];
   for (const t of tickets) {
     if (t.customer.id !== customerId) continue;
-    for (const e of t.timeEntries) if (e.at >= from && e.at < to) out.push(billEntry(t.id, e, contract));
+    for (const e of t.timeEntries) if (e.at >= from && e.at < to) out.push(billEntry(t.id, e, contract, t.matter));
   }
   return out.sort((a, b) => a.at - b.at || (a.entryId < b.entryId ? -1 : 1));
 }

@@ -1,6 +1,6 @@
 /**
- * Quality measures over tickets (support-contracts §4): SLA compliance per customer, contract and
- * month (met/breached, %), time to first response (working minutes, mean and p90), time to
+ * Quality measures over tickets (support-contracts §4): SLA compliance per customer, contract
+ * version and month (met/breached, %, on-site arrivals), time to first response (working minutes, mean and p90), time to
  * resolve (wall-clock minutes, mean and p90), first-contact resolution, and ticket counts by fault
  * code and device model. Pure: the caller passes the tickets (hot and archived) it wants counted.
  */
@@ -42,9 +42,45 @@ export function firstContactResolution(t: Ticket): boolean {
   );
 }
 
+/** On-site arrivals of a group's tickets (support-contracts §4): each visit with an arrival target, met or missed. */
+export interface OnSiteCompliance {
+  readonly visits: number;
+  readonly met: number;
+  readonly breached: number;
+  /** Requested, technician not arrived yet. */
+  readonly pending: number;
+  /** Visits recorded without an arrival target in the contract. */
+  readonly noTarget: number;
+  readonly compliancePercent: number | null;
+}
+
+export function onSiteCompliance(tickets: readonly Ticket[]): OnSiteCompliance {
+  let met = 0;
+  let breached = 0;
+  let pending = 0;
+  let noTarget = 0;
+  let visits = 0;
+  for (const t of tickets) {
+    for (const v of t.visits ?? []) {
+      visits++;
+      if (v.arrivedAt === null) {
+        // The pending visit's clock is the ticket's on-site clock.
+        if (t.sla.onSite?.targetMs == null) noTarget++;
+        else if (t.sla.onSite.breached) breached++;
+        else pending++;
+      } else if (v.arrivalMet === null) noTarget++;
+      else if (v.arrivalMet) met++;
+      else breached++;
+    }
+  }
+  return { visits, met, breached, pending, noTarget, compliancePercent: pct(met, met + breached) };
+}
+
 export interface ComplianceRow {
   readonly customerId: string;
   readonly contractId: string;
+  /** The contract version the tickets ran under (0: the preset/server.yaml definition): an edited contract gets its own rows. */
+  readonly contractVersion: number;
   /** "YYYY-MM" of the opening, in `zone`. */
   readonly month: string;
   readonly tickets: number;
@@ -63,6 +99,7 @@ export interface ComplianceRow {
   readonly fcrPercent: number | null;
   /** Breached reaction targets per impact of the ticket (now): where the misses hurt. */
   readonly breachedByImpact: Readonly<Record<Impact, number>>;
+  readonly onSite: OnSiteCompliance;
 }
 
 const pct = (a: number, b: number): number | null => (b === 0 ? null : Math.round((a / b) * 1000) / 10);
@@ -70,14 +107,14 @@ const pct = (a: number, b: number): number | null => (b === 0 ? null : Math.roun
 export function slaCompliance(tickets: readonly Ticket[], zone = 'Europe/Warsaw'): ComplianceRow[] {
   const groups = new Map<string, Ticket[]>();
   for (const t of tickets) {
-    const key = JSON.stringify([t.customer.id, t.sla.contractId, monthOfInstant(zone, t.openedAt)]);
+    const key = JSON.stringify([t.customer.id, t.sla.contractId, t.sla.contractVersion ?? 0, monthOfInstant(zone, t.openedAt)]);
     const list = groups.get(key) ?? [];
     list.push(t);
     groups.set(key, list);
   }
   const rows: ComplianceRow[] = [];
   for (const [key, list] of groups) {
-    const [customerId, contractId, month] = JSON.parse(key) as [string, string, string];
+    const [customerId, contractId, contractVersion, month] = JSON.parse(key) as [string, string, number, string];
     const outcomes = list.map(reactionOutcome);
     const count = (o: ReactionOutcome) => outcomes.filter((x) => x === o).length;
     const responded = list.filter((t) => t.firstResponseAt !== null && t.sla.reaction.state === 'stopped');
@@ -87,6 +124,7 @@ export function slaCompliance(tickets: readonly Ticket[], zone = 'Europe/Warsaw'
     rows.push({
       customerId,
       contractId,
+      contractVersion,
       month,
       tickets: list.length,
       met: count('met'),
@@ -100,9 +138,11 @@ export function slaCompliance(tickets: readonly Ticket[], zone = 'Europe/Warsaw'
       fcrCount: fcr,
       fcrPercent: pct(fcr, eligible.length),
       breachedByImpact: Object.fromEntries(Impact.options.map((i) => [i, list.filter((t, k) => t.impact === i && outcomes[k] === 'breached').length])) as Record<Impact, number>,
+      onSite: onSiteCompliance(list),
     });
   }
-  return rows.sort((a, b) => (a.customerId + a.contractId + a.month < b.customerId + b.contractId + b.month ? -1 : 1));
+  const order = (r: ComplianceRow) => JSON.stringify([r.customerId, r.contractId, r.month, r.contractVersion]);
+  return rows.sort((a, b) => (order(a) < order(b) ? -1 : 1));
 }
 
 function countBy(tickets: readonly Ticket[], keysOf: (t: Ticket) => string[]): Array<{ key: string; count: number }> {

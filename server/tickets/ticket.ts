@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { sameFault, subunitLabel, type FaultIdentity } from '../../shared/faultIdentity.js';
 import { faultLabel, FaultCodeSchema, type Language } from '../../shared/faults.js';
 import { Subunit } from '../../shared/snapshot.js';
-import { Impact, ReportChannel, Tier, WorkChannel } from '../sla/contract.js';
+import { Impact, Matter, ReportChannel, Tier, WorkChannel } from '../sla/contract.js';
 import { SlaClockState } from '../sla/slaClock.js';
 
 export const TicketStatus = z.enum(['new', 'acknowledged', 'inProgress', 'waitingForCustomer', 'resolved', 'closed']);
@@ -162,6 +162,30 @@ export const SupplyOrderInfo = z.strictObject({
 });
 export type SupplyOrderInfo = z.infer<typeof SupplyOrderInfo>;
 
+/**
+ * An on-site visit (support-contracts §4): requested on a ticket, scheduled (technician, planned
+ * time), then arrival and departure recorded by the technician. The arrival clock of the visit
+ * not yet arrived is `sla.onSite`; an arrival records whether it met that clock's target.
+ */
+export const Visit = z.strictObject({
+  /** V1, V2, … per ticket. */
+  id: z.string().regex(/^V\d{1,4}$/),
+  requestedAt: z.number(),
+  requestedBy: z.string().max(128),
+  reason: z.string().max(2000),
+  technician: z.string().max(128).nullable(),
+  plannedAt: z.number().nullable(),
+  arrivedAt: z.number().nullable(),
+  /** The arrival deadline in force when the technician arrived (null: no target in the contract). */
+  arrivalDueAt: z.number().nullable(),
+  /** Arrived before the deadline; null until the arrival, or when there was no target. */
+  arrivalMet: z.boolean().nullable(),
+  departedAt: z.number().nullable(),
+  /** What the technician did on site (the departure note). */
+  workDone: z.string().max(10_000).nullable(),
+});
+export type Visit = z.infer<typeof Visit>;
+
 export const Ticket = z.strictObject({
   id: z.string().min(1).max(64),
   kind: z.enum(['device', 'site']),
@@ -214,6 +238,10 @@ export const Ticket = z.strictObject({
     .array(z.strictObject({ clock: z.enum(['reaction', 'resolution', 'onSite']), kind: z.enum(['warning', 'breach']), at: z.number(), deadlineAt: z.number() }))
     .max(64)
     .optional(),
+  /** Bug or support matter (the monthly cap counts support only); absent = support. */
+  matter: Matter.optional(),
+  /** On-site visits, oldest first (absent on tickets stored before visits were recorded). */
+  visits: z.array(Visit).max(100).optional(),
   /** Set on proactive "order supply" tickets only. */
   supplyOrder: SupplyOrderInfo.optional(),
 });

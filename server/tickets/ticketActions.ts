@@ -1,10 +1,10 @@
 /**
  * Operator actions on a ticket (ticketPolicy.ts core): the lifecycle, work, impact and contract
- * changes, on-site visits. An action the lifecycle does not allow throws TicketActionError.
+ * changes, on-site visits (request, schedule, arrival, departure). An action the lifecycle does not allow throws TicketActionError.
  */
-import { onSiteTerms, Tier, type Impact, type WorkChannel } from '../sla/contract.js';
+import { onSiteTerms, Tier, type Impact, type Matter, type WorkChannel } from '../sla/contract.js';
 import { pauseClock, resumeClock, startClock, stopClock } from '../sla/slaClock.js';
-import type { CustomerRef, DeviceRef, SiteRef, Ticket, TicketStatus } from './ticket.js';
+import type { CustomerRef, DeviceRef, SiteRef, Ticket, TicketStatus, Visit } from './ticket.js';
 import {
   clockNotices,
   log,
@@ -40,8 +40,11 @@ export type TicketAction =
   | { readonly type: 'changeQueue'; readonly by: string; readonly queue: string; readonly reason: string }
   | { readonly type: 'changeDevice'; readonly by: string; readonly device: DeviceRef | null; readonly site: SiteRef; readonly reason: string }
   | { readonly type: 'changeCustomer'; readonly by: string; readonly customer: CustomerRef; readonly site: SiteRef; readonly device: DeviceRef | null; readonly reason: string }
-  | { readonly type: 'requestOnSite'; readonly by: string; readonly reason: string }
-  | { readonly type: 'technicianArrived'; readonly by: string };
+  | { readonly type: 'classifyMatter'; readonly by: string; readonly matter: Matter; readonly reason: string }
+  | { readonly type: 'requestVisit'; readonly by: string; readonly reason: string }
+  | { readonly type: 'scheduleVisit'; readonly by: string; readonly visitId: string; readonly technician?: string | null; readonly plannedAt?: number | null }
+  | { readonly type: 'visitArrival'; readonly by: string; readonly visitId: string }
+  | { readonly type: 'visitDeparture'; readonly by: string; readonly visitId: string; readonly workDone: string };
 
 function requireStatus(t: Ticket, action: string, allowed: readonly TicketStatus[]): void {
   if (!allowed.includes(t.status)) {
@@ -58,6 +61,16 @@ function respond(t: Ticket, ctx: PolicyContext, notices: NoticeDraft[]): Ticket 
   const r = stopClock(t.sla.reaction, terms.calendar, ctx.now);
   notices.push(...clockNotices(t.id, 'reaction', r.events));
   return { ...t, firstResponseAt: ctx.now, sla: { ...t.sla, reaction: r.clock } };
+}
+
+function visitOf(t: Ticket, visitId: string): Visit {
+  const v = (t.visits ?? []).find((x) => x.id === visitId);
+  if (!v) throw new TicketActionError(`ticket ${t.id} has no on-site visit ${JSON.stringify(visitId)} (visits: ${(t.visits ?? []).map((x) => x.id).join(', ') || 'none'})`);
+  return v;
+}
+
+function withVisit(t: Ticket, v: Visit): Ticket {
+  return { ...t, visits: (t.visits ?? []).map((x) => (x.id === v.id ? v : x)) };
 }
 
 /** How a re-targeting moved the deadlines, for the history line. */
@@ -267,27 +280,69 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
       );
       break;
     }
-    case 'requestOnSite': {
+    case 'classifyMatter': {
+      requireStatus(t, 'classify the matter of', [...OPEN, 'resolved']);
+      const was = t.matter ?? 'support';
+      if (was === action.matter) throw new TicketActionError(`ticket ${t.id} is already a ${was} matter`);
+      next = log({ ...t, matter: action.matter }, now, by, 'matter classified', `${was} → ${action.matter}: ${action.reason}`);
+      break;
+    }
+    case 'requestVisit': {
       requireStatus(t, 'request an on-site visit for', OPEN);
-      if (t.sla.onSite && t.sla.onSite.state !== 'stopped') throw new TicketActionError(`ticket ${t.id}: an on-site visit is already requested`);
+      const visits = t.visits ?? [];
+      const pending = visits.find((v) => v.arrivedAt === null);
+      if (pending) throw new TicketActionError(`ticket ${t.id}: on-site visit ${pending.id} is already requested and the technician has not arrived yet`);
       const contract = ticketContract(t, ctx.contractFor);
-      const { calendar: cal, targetMs: target } = onSiteTerms(contract, terms());
+      const { calendar: cal, targetMs: target, counting } = onSiteTerms(contract, terms());
       const clock = startClock(cal, now, target, contract.spec.warnAtShare);
+      const visit: Visit = { id: `V${visits.length + 1}`, requestedAt: now, requestedBy: by, reason: action.reason, technician: null, plannedAt: null, arrivedAt: null, arrivalDueAt: null, arrivalMet: null, departedAt: null, workDone: null };
       next = log(
-        { ...t, sla: { ...t.sla, onSite: clock } },
+        { ...t, visits: [...visits, visit], sla: { ...t.sla, onSite: clock } },
         now,
         by,
         'on-site requested',
-        `${action.reason}; ${target === null ? 'no arrival target in the contract' : `arrival due ${new Date(clock.deadlineAt!).toISOString()}`}`,
+        `${visit.id}: ${action.reason}; ${target === null ? 'no arrival target in the contract' : `arrival due ${new Date(clock.deadlineAt!).toISOString()} (${contract.spec.onSite!.arrival}, ${counting})`}`,
       );
       break;
     }
-    case 'technicianArrived': {
-      if (!t.sla.onSite || t.sla.onSite.state === 'stopped') throw new TicketActionError(`ticket ${t.id}: no on-site visit is pending`);
+    case 'scheduleVisit': {
+      requireStatus(t, 'schedule an on-site visit for', OPEN);
+      const v = visitOf(t, action.visitId);
+      if (v.arrivedAt !== null) throw new TicketActionError(`ticket ${t.id}: visit ${v.id} cannot be rescheduled, the technician arrived at ${new Date(v.arrivedAt).toISOString()}`);
+      const technician = action.technician === undefined ? v.technician : action.technician;
+      const plannedAt = action.plannedAt === undefined ? v.plannedAt : action.plannedAt;
+      next = log(
+        withVisit(t, { ...v, technician, plannedAt }),
+        now,
+        by,
+        'on-site scheduled',
+        `${v.id}: ${technician ?? 'no technician yet'}, ${plannedAt === null ? 'no time planned' : `planned ${new Date(plannedAt).toISOString()}`}`,
+      );
+      break;
+    }
+    case 'visitArrival': {
+      const v = visitOf(t, action.visitId);
+      if (v.arrivedAt !== null) throw new TicketActionError(`ticket ${t.id}: the arrival for visit ${v.id} is already recorded`);
+      if (!t.sla.onSite) throw new TicketActionError(`ticket ${t.id}: visit ${v.id} has no arrival clock`);
       const contract = ticketContract(t, ctx.contractFor);
       const r = stopClock(t.sla.onSite, onSiteCalendar(contract, terms()), now);
       notices.push(...clockNotices(t.id, 'onSite', r.events));
-      next = log({ ...t, sla: { ...t.sla, onSite: r.clock } }, now, by, 'technician arrived', r.clock.breached ? 'arrival target missed' : 'within the arrival target');
+      const met = r.clock.targetMs === null ? null : !r.clock.breached;
+      next = log(
+        withVisit({ ...t, sla: { ...t.sla, onSite: r.clock } }, { ...v, technician: v.technician ?? by, arrivedAt: now, arrivalDueAt: r.clock.deadlineAt, arrivalMet: met }),
+        now,
+        by,
+        'technician arrived',
+        `${v.id}: ${met === null ? 'no arrival target' : met ? 'within the arrival target' : 'arrival target missed'}`,
+      );
+      break;
+    }
+    case 'visitDeparture': {
+      const v = visitOf(t, action.visitId);
+      if (v.arrivedAt === null) throw new TicketActionError(`ticket ${t.id}: visit ${v.id} has no arrival recorded; record the arrival first`);
+      if (v.departedAt !== null) throw new TicketActionError(`ticket ${t.id}: the departure for visit ${v.id} is already recorded`);
+      const minutes = Math.max(1, Math.round((now - v.arrivedAt) / 60_000));
+      next = log(withVisit(t, { ...v, departedAt: now, workDone: action.workDone }), now, by, 'technician departed', `${v.id}: ${minutes} min on site: ${action.workDone}`);
       break;
     }
   }

@@ -5,7 +5,7 @@
 import { DateTime } from 'luxon';
 import { faultIdentity, type FaultIdentity } from '../../shared/faultIdentity.js';
 import { FAULTS } from '../../shared/faults.js';
-import { queueFor, termsFor, type Impact, type ReportChannel } from '../sla/contract.js';
+import { queueFor, termsFor, type Impact, type Matter, type ReportChannel } from '../sla/contract.js';
 import { startClock } from '../sla/slaClock.js';
 import { contractRef, guarantee, log, TicketActionError, type NoticeDraft, type PolicyContext, type PolicyOutcome } from './ticketPolicy.js';
 import { isOpen, type CustomerRef, type DeviceRef, type FaultEvidence, type ReporterContact, type SiteRef, type Ticket, type TicketFault } from './ticket.js';
@@ -134,6 +134,8 @@ export interface ManualReport {
   /** The report's own reference (an e-mail Message-ID): the same report seen again is taken once. */
   readonly externalRef?: string;
   readonly by: string;
+  /** Bug or support (default support: uses the monthly cap). */
+  readonly matter?: Matter;
 }
 
 /** Opens a ticket for a person's report (no duplicate check: see `takeReport`). */
@@ -164,6 +166,7 @@ export function openReportedTicket(report: ManualReport, ctx: PolicyContext): Po
   );
   const withText: Ticket = {
     ...ticket,
+    ...(report.matter ? { matter: report.matter } : {}),
     comments: report.description === '' ? [] : [{ at: ctx.now, by: report.by, text: report.description, public: true }],
     ...(report.reporter !== undefined ? { reporter: report.reporter } : {}),
     ...(report.externalRef !== undefined ? { externalRefs: [report.externalRef] } : {}),

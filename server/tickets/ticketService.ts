@@ -284,8 +284,17 @@ export class TicketService {
     if (action.type === 'addTime') {
       const contract = ticketContract(t, this.o.contractFor);
       const entry = after.timeEntries.find((e) => e.id === action.id)!;
-      const capMinutes = billEntry(t.id, entry, contract).capMinutes;
+      const capMinutes = billEntry(t.id, entry, contract, t.matter).capMinutes;
       if (capMinutes > 0) await store.addCapUsage(t.customer.id, monthOfInstant(contract.calendar.zone, ctx.now), capMinutes);
+    }
+    if (action.type === 'classifyMatter') {
+      // The stored cap counter follows the reclassification for this month's entries (earlier months are settled).
+      const contract = ticketContract(t, this.o.contractFor);
+      const month = monthOfInstant(contract.calendar.zone, ctx.now);
+      const used = (matter: Ticket['matter']) =>
+        t.timeEntries.filter((e) => monthOfInstant(contract.calendar.zone, e.at) === month).reduce((sum, e) => sum + billEntry(t.id, e, contract, matter).capMinutes, 0);
+      const delta = used(action.matter) - used(t.matter);
+      if (delta !== 0) await store.addCapUsage(t.customer.id, month, delta);
     }
     const saved = await this.save(store, out);
     return { ...saved, ticket: { ...after, revision: after.revision + 1 } };

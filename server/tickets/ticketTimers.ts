@@ -133,7 +133,9 @@ function waitingTimer(t: Ticket, contract: Contract): TicketTimer | null {
   const waiting = t.waiting;
   const rule = contract.spec.waitingForCustomer;
   const silenceEnd = waiting.since + wallDurationMs(rule.silence);
-  const attempts = waiting.attempts.filter((a) => a >= waiting.since);
+  // §2: the attempts are the ones made once the customer has been silent for the whole period; reminders sent
+  // during it (day 3, day 10) are ordinary follow-ups and do not bring the closure closer.
+  const attempts = waiting.attempts.filter((a) => a >= silenceEnd);
   const last = attempts[attempts.length - 1];
   // Attempts start once the silence has lasted; each next step waits the interval after the last attempt.
   const dueAt = last === undefined ? silenceEnd : Math.max(silenceEnd, last + wallDurationMs(rule.attemptInterval));
@@ -142,7 +144,7 @@ function waitingTimer(t: Ticket, contract: Contract): TicketTimer | null {
       rule: 'contactAttempt',
       dueAt,
       fire: (c) => {
-        const n = waiting.attempts.length + 1;
+        const n = attempts.length + 1;
         const ticket = log({ ...t, waiting: { ...waiting, attempts: [...waiting.attempts, c.now] } }, c.now, SYSTEM, 'contact attempt', `automatic reminder ${n} of ${rule.attempts}: no answer since ${new Date(waiting.since).toISOString()}`);
         return { ticket, notices: [{ kind: 'customer.contactAttempt', ticketId: t.id, at: c.now, detail: `attempt ${n} of ${rule.attempts}`, attempt: n }] };
       },
@@ -152,7 +154,7 @@ function waitingTimer(t: Ticket, contract: Contract): TicketTimer | null {
     rule: 'closeWithoutAnswer',
     dueAt,
     fire: (c) => {
-      const r = resolve(t, c, SYSTEM, 'noCustomerAnswer', `no answer after ${rule.silence} and ${waiting.attempts.length} contact attempts: closed as solved (§2)`);
+      const r = resolve(t, c, SYSTEM, 'noCustomerAnswer', `no answer after ${rule.silence} and ${attempts.length} contact attempts: closed as solved (§2)`);
       const ticket = log({ ...r.ticket, status: 'closed', closedAt: c.now }, c.now, SYSTEM, 'closed', 'closed as solved: the customer did not answer');
       return { ticket, notices: [...r.notices, { kind: 'ticket.closed', ticketId: t.id, at: c.now, detail: 'closed as solved: no customer answer' }] };
     },

@@ -7,7 +7,7 @@ import { api, session, whenUnauthorized } from './api.js';
 import { h, setChildren } from './dom.js';
 import { browserTimeZone, language, loadFaultLabels, setLanguage, setSiteTimeZone, setTimeZoneChoice, siteTimeZone, t, timeZoneChoice, timeZoneShortName } from './i18n.js';
 import { onLive, onLiveState, startLive, stopLive } from './live.js';
-import { announce, go } from './nav.js';
+import { announce, go, homeHash } from './nav.js';
 import { refreshCountdowns } from './widgets.js';
 import { destroyCharts } from './charts.js';
 import * as loginPage from './pages/login.js';
@@ -19,11 +19,19 @@ import * as reportsPage from './pages/reports.js';
 import * as agentsPage from './pages/agents.js';
 import * as suppliesPage from './pages/supplies.js';
 import * as metersPage from './pages/meters.js';
+import * as newTicketPage from './pages/newTicket.js';
+import * as portalPage from './pages/portal.js';
+import * as portalTicketPage from './pages/portalTicket.js';
+import * as visitsPage from './pages/visits.js';
 
 const ROUTES = [
   { pattern: /^login$/, page: loginPage, public: true },
   { pattern: /^queue$/, page: queuePage, nav: 'queue' },
+  { pattern: /^tickets\/new$/, page: newTicketPage, nav: 'newTicket' },
   { pattern: /^tickets\/([^/]+)$/, page: ticketPage, nav: 'queue' },
+  { pattern: /^portal$/, page: portalPage, nav: 'portal' },
+  { pattern: /^portal\/tickets\/([^/]+)$/, page: portalTicketPage, nav: 'portal' },
+  { pattern: /^visits$/, page: visitsPage, nav: 'visits' },
   { pattern: /^fleet$/, page: fleetPage, nav: 'fleet' },
   { pattern: /^devices\/([^/]+)$/, page: devicePage, nav: 'fleet' },
   { pattern: /^reports$/, page: reportsPage, nav: 'reports' },
@@ -34,7 +42,11 @@ const ROUTES = [
 
 /** Top bar links in order (one line per page: add yours here). */
 const NAV = [
-  { id: 'queue', href: '#/queue', label: 'nav.queue' },
+  // The customer's own service desk: report a problem, its tickets (customer tokens only).
+  { id: 'portal', href: '#/portal', label: 'nav.portal', showFor: ['customer'] },
+  { id: 'queue', href: '#/queue', label: 'nav.queue', hideFor: ['customer'] },
+  { id: 'newTicket', href: '#/tickets/new', label: 'nav.newTicket', showFor: ['admin', 'dispatcher'] },
+  { id: 'visits', href: '#/visits', label: 'nav.visits', showFor: ['technician'] },
   { id: 'fleet', href: '#/fleet', label: 'nav.fleet' },
   { id: 'supplies', href: '#/supplies', label: 'nav.supplies' },
   { id: 'meters', href: '#/meters', label: 'nav.meters' },
@@ -50,7 +62,7 @@ let liveConnected = false;
 function parseHash() {
   const raw = location.hash.replace(/^#\/?/, '');
   const [path, qs = ''] = raw.split('?');
-  return { path: path || 'queue', query: new URLSearchParams(qs) };
+  return { path: path || homeHash(session.me).slice(2), query: new URLSearchParams(qs) };
 }
 
 async function ensureSession() {
@@ -87,7 +99,7 @@ function renderChrome(active) {
   const me = session.me;
   setChildren(document.getElementById('whoami'), h('span', { class: 'live-dot', dataset: { on: liveConnected ? '1' : '' }, title: liveConnected ? t('app.live.on') : t('app.live.off'), 'aria-label': liveConnected ? t('app.live.on') : t('app.live.off'), role: 'img' }), ` ${me.name} (${t(`role.${me.role}`)})`);
   const link = (id, href, text) => h('a', { href, 'aria-current': active === id ? 'page' : null }, text);
-  setChildren(document.getElementById('nav'), h('ul', {}, NAV.filter((n) => !n.hideFor?.includes(me.role)).map((n) => h('li', {}, link(n.id, n.href, t(n.label))))));
+  setChildren(document.getElementById('nav'), h('ul', {}, NAV.filter((n) => !n.hideFor?.includes(me.role) && (!n.showFor || n.showFor.includes(me.role))).map((n) => h('li', {}, link(n.id, n.href, t(n.label))))));
 }
 
 async function route() {
@@ -96,9 +108,9 @@ async function route() {
     cleanup = null;
   }
   destroyCharts(main);
+  const signedIn = await ensureSession();
   const { path, query } = parseHash();
   const match = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).find((x) => x.m);
-  const signedIn = await ensureSession();
   if (!signedIn && !match?.r.public) {
     stopLive();
     location.replace('#/login');
@@ -109,7 +121,7 @@ async function route() {
   renderChrome(match?.r.nav);
   document.title = 'FleetDesk';
   if (!match) {
-    setChildren(main, h('h1', {}, t('app.error')), h('p', {}, t('app.notFound')), h('p', {}, h('a', { href: '#/queue' }, t('nav.queue'))));
+    setChildren(main, h('h1', {}, t('app.error')), h('p', {}, t('app.notFound')), h('p', {}, h('a', { href: homeHash(session.me) }, t(session.me?.role === 'customer' ? 'nav.portal' : 'nav.queue'))));
     return;
   }
   const params = match.m.slice(1).map((p) => decodeURIComponent(p));

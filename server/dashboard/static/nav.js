@@ -11,3 +11,8 @@ export function announce(text) {
   region.textContent = '';
   setTimeout(() => (region.textContent = text), 50);
 }
+
+/** Where a signed-in user starts: customers in their portal, everyone else in the ticket queue. */
+export function homeHash(me) {
+  return me?.role === 'customer' ? '#/portal' : '#/queue';
+}

@@ -11,7 +11,7 @@ import { DEFAULT_IMPACT_RULES } from '../../../server/impact/impactRules.js';
 import { makeApiKit, type ApiKit, type TokenName } from './apiTestKit.js';
 
 type Cell = 'ok' | 403 | 404;
-type Row = [method: 'GET' | 'POST' | 'PUT' | 'DELETE', route: string, url: () => string, body: unknown, cells: Record<TokenName, Cell>, headers?: Record<string, string>];
+type Row = [method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', route: string, url: () => string, body: unknown, cells: Record<TokenName, Cell>, headers?: Record<string, string>];
 
 let kit: ApiKit;
 let acmeTicket = '';
@@ -66,16 +66,21 @@ const ROWS: Row[] = [
   ['GET', '/api/v1/tickets/{id}', () => `/api/v1/tickets/${globexTicket}`, undefined, globexOwned()],
   ['GET', '/api/v1/tickets/{id}/time-entries', () => `/api/v1/tickets/${acmeTicket}/time-entries`, undefined, acmeOwned({ tech: 404 })],
   ['POST', '/api/v1/tickets/{id}/time-entries', () => `/api/v1/tickets/${acmeTicket}/time-entries`, { channel: 'phone', minutes: 5 }, ticketAction],
-  ...(['acknowledge', 'start', 'escalate', 'wait-for-customer', 'customer-replied', 'contact-attempts', 'resolve', 'close', 'reopen', 'comments'] as const).map(
+  ...(['acknowledge', 'start', 'escalate', 'wait-for-customer', 'customer-replied', 'contact-attempts', 'resolve', 'close', 'reopen', 'comments', 'matter'] as const).map(
     (action): Row => [
       'POST',
       `/api/v1/tickets/{id}/${action}`,
       () => `/api/v1/tickets/${acmeTicket}/${action}`,
-      { acknowledge: {}, start: {}, escalate: { reason: 'r' }, 'wait-for-customer': { question: 'q' }, 'customer-replied': { text: 't' }, 'contact-attempts': { channel: 'phone', note: 'n' }, resolve: { solution: 's' }, close: {}, reopen: { reason: 'r' }, comments: { text: 'c' } }[action],
+      { acknowledge: {}, start: {}, escalate: { reason: 'r' }, 'wait-for-customer': { question: 'q' }, 'customer-replied': { text: 't' }, 'contact-attempts': { channel: 'phone', note: 'n' }, resolve: { solution: 's' }, close: {}, reopen: { reason: 'r' }, comments: { text: 'c' }, matter: { matter: 'bug', reason: 'r' } }[action],
       // Customers are read-only (403 before anything is looked up); technicians act only on tickets they see.
       ticketAction,
     ],
   ),
+  // On-site visits: requested and recorded by whoever acts on the ticket, scheduled by the dispatch desk.
+  ['POST', '/api/v1/tickets/{id}/visits', () => `/api/v1/tickets/${acmeTicket}/visits`, { reason: 'fuser' }, ticketAction],
+  ['PATCH', '/api/v1/tickets/{id}/visits/{visitId}', () => `/api/v1/tickets/${acmeTicket}/visits/V1`, { technician: 'ola' }, { ...ticketAction, otherTech: 403 }],
+  ['POST', '/api/v1/tickets/{id}/visits/{visitId}/arrival', () => `/api/v1/tickets/${acmeTicket}/visits/V1/arrival`, {}, ticketAction],
+  ['POST', '/api/v1/tickets/{id}/visits/{visitId}/departure', () => `/api/v1/tickets/${acmeTicket}/visits/V1/departure`, { workDone: 'w' }, ticketAction],
   // Reports: the desk for anyone, a customer for itself only; technicians work tickets, they do not take reports.
   ['POST', '/api/v1/tickets', () => '/api/v1/tickets', { customer: 'acme', subject: 'Matrix report', channel: 'portal' }, { admin: 'ok', dispatcher: 'ok', tech: 403, otherTech: 403, acme: 'ok', globex: 403 }],
   ['POST', '/api/v1/tickets/{id}/replies', () => `/api/v1/tickets/${acmeTicket}/replies`, { text: 'reply' }, { admin: 'ok', dispatcher: 'ok', tech: 403, otherTech: 403, acme: 'ok', globex: 404 }],
@@ -87,6 +92,8 @@ const ROWS: Row[] = [
   ['POST', '/api/v1/tickets/{id}/change-device', () => `/api/v1/tickets/${acmeTicket}/change-device`, { device: null, reason: 'r' }, vendorWrite],
   ['POST', '/api/v1/tickets/{id}/change-customer', () => `/api/v1/tickets/${acmeTicket}/change-customer`, { customer: 'acme', reason: 'r' }, vendorWrite],
   ['GET', '/api/v1/tickets/{id}/audit', () => `/api/v1/tickets/${acmeTicket}/audit`, undefined, vendorWrite],
+  ['GET', '/api/v1/tickets/{id}/report', () => `/api/v1/tickets/${acmeTicket}/report?lang=en`, undefined, acmeOwned({ tech: 404 })],
+  ['GET', '/api/v1/tickets/{id}/report.pdf', () => `/api/v1/tickets/${globexTicket}/report.pdf`, undefined, globexOwned()],
   ['POST', '/api/v1/tickets/{id}/assign', () => `/api/v1/tickets/${globexTicket}/assign`, { assignee: 'someone-else' }, { admin: 'ok', dispatcher: 'ok', tech: 403, otherTech: 403, acme: 403, globex: 403 }],
   ['GET', '/api/v1/contracts', () => '/api/v1/contracts', undefined, staff(403)],
   ['GET', '/api/v1/contracts/{id}', () => '/api/v1/contracts/device-vendor', undefined, staff(403)],

@@ -79,7 +79,7 @@ describe('contract presets reproduce every scheme of support-contracts.md', () =
     expect(deadline('community', 'critical', '2026-03-02T10:00')).toBeNull();
   });
 
-  it('§4 on-site arrival 4 h / 8 h in working hours, 24 h around the clock', () => {
+  it('§4 on-site arrival 4 h / 8 h in working hours, 24 h on the next business day', () => {
     const arrive = (id: string, from: string) => {
       const c = presetContract(id);
       const o = onSiteTerms(c, termsFor(c, 'critical'));
@@ -87,7 +87,7 @@ describe('contract presets reproduce every scheme of support-contracts.md', () =
     };
     expect(arrive('device-vendor-onsite-4h', '2026-03-06T15:00')).toBe('2026-03-09T10:00');
     expect(arrive('device-vendor-onsite-8h', '2026-03-06T15:00')).toBe('2026-03-09T14:00');
-    expect(arrive('device-vendor-onsite-24h', '2026-03-06T15:00')).toBe('2026-03-07T15:00');
+    expect(arrive('device-vendor-onsite-24h', '2026-03-06T15:00')).toBe('2026-03-09T15:00');
   });
 
   it('contracts are data: a custom contract validates, a broken one is rejected with key paths', () => {

@@ -90,6 +90,37 @@ describe('reporting and queue order', () => {
     ]);
   });
 
+  it('compliance separates contract versions and counts on-site arrivals against their target', () => {
+    const visit = (id: string, arrivalMet: boolean | null, arrivedAt: number | null = at('2026-03-02T12:00')) => ({ id, requestedAt: at('2026-03-02T10:00'), requestedBy: 'jan', reason: 'r', technician: 'marek', plannedAt: null, arrivedAt, arrivalDueAt: null, arrivalMet, departedAt: null, workDone: null });
+    const ticket = (id: string, contractVersion: number | undefined, breached: boolean, visits: unknown[], onSite: unknown = null): Ticket =>
+      ({
+        id,
+        customer: { id: 'acme' },
+        impact: 'high',
+        openedAt: at('2026-03-02T10:00'),
+        firstResponseAt: at('2026-03-02T10:30'),
+        resolvedAt: null,
+        resolution: null,
+        escalations: 0,
+        reopenCount: 0,
+        waitedForCustomer: false,
+        timeEntries: [],
+        visits,
+        sla: { contractId: 'device-vendor-onsite-4h', ...(contractVersion !== undefined ? { contractVersion } : {}), guaranteed: true, reaction: { state: 'stopped', targetMs: 6 * HOUR, consumedMs: breached ? 7 * HOUR : 30 * MIN, breached }, onSite },
+      }) as unknown as Ticket;
+    const rows = slaCompliance([
+      ticket('T1', undefined, false, [visit('V1', true), visit('V2', false)]),
+      ticket('T2', 2, true, [visit('V1', null, null)], { targetMs: 4 * HOUR, breached: true }),
+      ticket('T3', 2, false, [visit('V1', null, null)], { targetMs: 4 * HOUR, breached: false }),
+    ]);
+    expect(rows.map((r) => [r.contractVersion, r.tickets, r.met, r.breached])).toEqual([
+      [0, 1, 1, 0],
+      [2, 2, 1, 1],
+    ]);
+    expect(rows[0]!.onSite).toEqual({ visits: 2, met: 1, breached: 1, pending: 0, noTarget: 0, compliancePercent: 50 });
+    expect(rows[1]!.onSite).toEqual({ visits: 2, met: 0, breached: 1, pending: 1, noTarget: 0, compliancePercent: 0 });
+  });
+
   it('percentiles use the nearest rank', () => {
     expect(stat([5, 1, 4, 2, 3, 6, 7, 8, 9, 10])).toEqual({ count: 10, mean: 5.5, p90: 9 });
     expect(stat([])).toEqual({ count: 0, mean: null, p90: null });

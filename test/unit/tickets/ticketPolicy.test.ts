@@ -186,7 +186,7 @@ describe('ticket policy: lifecycle', () => {
     expect(() => w.act('T1', { type: 'close', by: 'jan' }, MON_0900)).toThrow('ticket T1: cannot close a ticket that is new (allowed from: resolved)');
     expect(() => w.act('T1', { type: 'customerReplied', by: 'anna', text: 'ok' }, MON_0900)).toThrow(/cannot record a customer reply on a ticket that is new/);
     expect(() => w.act('T1', { type: 'addTime', by: 'jan', id: 'x', channel: 'phone', minutes: 0, note: '' }, MON_0900)).toThrow(/minutes must be a whole number 1-1440, got 0/);
-    expect(() => w.act('T1', { type: 'technicianArrived', by: 'jan' }, MON_0900)).toThrow(/no on-site visit is pending/);
+    expect(() => w.act('T1', { type: 'visitArrival', by: 'jan', visitId: 'V1' }, MON_0900)).toThrow('ticket T1 has no on-site visit "V1" (visits: none)');
     expect(() => w.act('T1', { type: 'changeImpact', by: 'jan', impact: 'low', level: 'sev9', reason: 'x' }, MON_0900)).toThrow(/has no level "sev9"/);
   });
 
@@ -216,6 +216,26 @@ describe('ticket policy: lifecycle', () => {
       ['attempt 2 of 2', 2],
     ]);
     expect(t.history.map((h) => h.what).slice(-4)).toEqual(['contact attempt', 'contact attempt', 'resolved', 'closed']);
+  });
+
+  it('§2 counts only the contact attempts made after the 2 weeks of silence; reminders during them do not close the ticket sooner', () => {
+    const w = new World();
+    w.signal(raised('scanner.fault', MON_0900, { impact: 'medium', contractId: 'software-5level' }));
+    const start = MON_0900 + HOUR;
+    w.act('T1', { type: 'waitForCustomer', by: 'jan', question: 'Which tray was used?' }, start);
+    // Two reminders by phone during the silence.
+    w.act('T1', { type: 'contactAttempt', by: 'jan', channel: 'phone', note: 'no answer' }, start + 3 * DAY);
+    w.act('T1', { type: 'contactAttempt', by: 'jan', channel: 'phone', note: 'no answer' }, start + 10 * DAY);
+    w.tick(start + 14 * DAY);
+    expect(w.get('T1').status).toBe('waitingForCustomer');
+    expect(w.get('T1').history.at(-1)).toMatchObject({ what: 'contact attempt', detail: expect.stringMatching(/^automatic reminder 1 of 2/) as unknown });
+    // A person's attempt after the silence counts as the second one.
+    w.act('T1', { type: 'contactAttempt', by: 'jan', channel: 'email', note: 'sent again' }, start + 15 * DAY);
+    w.tick(start + 16 * DAY + HOUR);
+    expect(w.get('T1').status).toBe('waitingForCustomer');
+    w.tick(start + 17 * DAY);
+    expect(w.get('T1')).toMatchObject({ status: 'closed', resolution: 'noCustomerAnswer', closedAt: start + 17 * DAY });
+    expect(w.get('T1').history.find((h) => h.what === 'resolved')!.detail).toMatch(/no answer after 14d and 2 contact attempts/);
   });
 
   it('a customer answer resumes work and restarts the 2-week rule from the next wait', () => {
@@ -308,15 +328,26 @@ describe('ticket policy: lifecycle', () => {
     expect(w.get('T1').sla.reaction.breached).toBe(true);
   });
 
-  it('on-site visit: the arrival clock runs from the request and is met or missed', () => {
+  it('on-site visit: requested, scheduled, arrival met or missed, departure with the work done', () => {
     const w = new World();
     w.signal(raised('fuser.fault', MON_0900, { contractId: 'device-vendor-onsite-4h' }));
     w.act('T1', { type: 'acknowledge', by: 'jan' }, MON_0900 + 10 * MIN);
-    w.act('T1', { type: 'requestOnSite', by: 'jan', reason: 'fuser swap' }, at('2026-03-02T15:00'));
+    w.act('T1', { type: 'requestVisit', by: 'jan', reason: 'fuser swap' }, at('2026-03-02T15:00'));
     expect(local(w.get('T1').sla.onSite!.deadlineAt)).toBe('2026-03-03T10:00');
-    expect(() => w.act('T1', { type: 'requestOnSite', by: 'jan', reason: 'again' }, at('2026-03-02T15:10'))).toThrow(/already requested/);
-    w.act('T1', { type: 'technicianArrived', by: 'marek' }, at('2026-03-03T09:30'));
+    expect(() => w.act('T1', { type: 'requestVisit', by: 'jan', reason: 'again' }, at('2026-03-02T15:10'))).toThrow(/V1 is already requested/);
+    expect(() => w.act('T1', { type: 'visitDeparture', by: 'marek', visitId: 'V1', workDone: 'x' }, at('2026-03-02T15:20'))).toThrow(/no arrival recorded/);
+    expect(() => w.act('T1', { type: 'scheduleVisit', by: 'jan', visitId: 'V7', technician: 'marek' }, at('2026-03-02T15:20'))).toThrow(/no on-site visit "V7" \(visits: V1\)/);
+    w.act('T1', { type: 'scheduleVisit', by: 'jan', visitId: 'V1', technician: 'marek', plannedAt: at('2026-03-03T09:00') }, at('2026-03-02T15:30'));
+    expect(w.get('T1').visits![0]).toMatchObject({ technician: 'marek', plannedAt: at('2026-03-03T09:00') });
+    w.act('T1', { type: 'visitArrival', by: 'marek', visitId: 'V1' }, at('2026-03-03T09:30'));
     expect(w.get('T1').sla.onSite).toMatchObject({ state: 'stopped', breached: false });
-    expect(w.get('T1').history.at(-1)).toMatchObject({ by: 'marek', what: 'technician arrived', detail: 'within the arrival target' });
+    expect(w.get('T1').visits![0]).toMatchObject({ arrivedAt: at('2026-03-03T09:30'), arrivalMet: true, arrivalDueAt: at('2026-03-03T10:00') });
+    expect(w.get('T1').history.at(-1)).toMatchObject({ by: 'marek', what: 'technician arrived', detail: 'V1: within the arrival target' });
+    w.act('T1', { type: 'visitDeparture', by: 'marek', visitId: 'V1', workDone: 'fuser replaced' }, at('2026-03-03T10:45'));
+    expect(w.get('T1').history.at(-1)).toMatchObject({ what: 'technician departed', detail: 'V1: 75 min on site: fuser replaced' });
+    // A second visit gets a fresh clock; arriving late misses it.
+    w.act('T1', { type: 'requestVisit', by: 'jan', reason: 'check-up' }, at('2026-03-03T11:00'));
+    w.act('T1', { type: 'visitArrival', by: 'ola', visitId: 'V2' }, at('2026-03-03T16:00'));
+    expect(w.get('T1').visits![1]).toMatchObject({ id: 'V2', technician: 'ola', arrivalMet: false });
   });
 });

@@ -62,6 +62,26 @@ describe('ticket service over the in-memory repository, with an injected clock',
     expect((await repo.closedSince('2026-03')).map((t) => [t.id, t.status])).toEqual([['T000001', 'closed']]);
   });
 
+  it('the monthly cap counts e-mail support, not bugs; reclassifying moves the minutes of this month (seed 003)', async () => {
+    const clock = new ManualClock(at('2026-03-02T09:00'));
+    const repo = new InMemoryTicketRepository();
+    const svc = service(repo, clock);
+    await svc.handleEvent(raised('jam', clock.now(), { contractId: 'email' }));
+    await svc.act('T000001', { type: 'classifyMatter', by: 'jan', matter: 'bug', reason: 'firmware defect' });
+    await expect(svc.act('T000001', { type: 'classifyMatter', by: 'jan', matter: 'bug', reason: 'again' })).rejects.toThrow('ticket T000001 is already a bug matter');
+    await svc.act('T000001', { type: 'addTime', by: 'jan', id: 'm1', channel: 'email', minutes: 180, note: 'bug analysis' });
+    // Three hours of e-mail work on a bug: the cap is untouched, the next report keeps its guarantee.
+    await svc.handleEvent(raised('toner.empty', clock.now(), { contractId: 'email', device: device('dev-2') }));
+    expect((await repo.get('T000002'))!.sla.guaranteed).toBe(true);
+    expect((await svc.statement('acme', 'email', '2026-03')).capUsedMinutes).toBe(0);
+    // Reclassified as support: its minutes now use the cap, and the next report is past it.
+    await svc.act('T000001', { type: 'classifyMatter', by: 'jan', matter: 'support', reason: 'it was a configuration question' });
+    expect((await repo.get('T000001'))!.history.at(-1)).toMatchObject({ what: 'matter classified', detail: 'bug → support: it was a configuration question' });
+    expect((await svc.statement('acme', 'email', '2026-03')).capUsedMinutes).toBe(180);
+    await svc.handleEvent(raised('door.open', clock.now(), { contractId: 'email', device: device('dev-3') }));
+    expect((await repo.get('T000003'))!.sla).toMatchObject({ guaranteed: false, capExhausted: true });
+  });
+
   it('operator actions go through the policy; errors name the ticket; time entries use up the cap', async () => {
     const clock = new ManualClock(at('2026-03-02T09:00'));
     const repo = new InMemoryTicketRepository();

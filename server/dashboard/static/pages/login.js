@@ -1,12 +1,12 @@
 /** Login: paste an API token, checked with GET /me, then kept in sessionStorage. */
 import { api, session } from '../api.js';
 import { errorBox, h, setChildren } from '../dom.js';
-import { t } from '../i18n.js';
-import { go } from '../nav.js';
+import { setSiteTimeZone, t } from '../i18n.js';
+import { go, homeHash } from '../nav.js';
 
 export function render(main) {
   if (session.me) {
-    go('#/queue');
+    go(homeHash(session.me));
     return;
   }
   const expired = sessionStorage.getItem('fleetdesk.expired') === '1';
@@ -39,7 +39,8 @@ export function render(main) {
       const me = await api('/me', { token });
       session.set(token);
       session.me = me;
-      go('#/queue');
+      setSiteTimeZone(me.timeZone);
+      go(homeHash(me));
     } catch (err) {
       setChildren(status, errorBox(t('login.invalid', { status: err.status, message: err.message })));
       button.disabled = false;

@@ -44,6 +44,13 @@ function deviceText(s) {
   return deviceName(s.device.vendor, s.device.model, s.device.id);
 }
 
+/** The on-site clock of the ticket's unfinished visit: "On site by 7 Dec 2026, 14:00", late, or arrived. */
+function onSiteLine(v) {
+  if (!v) return null;
+  const text = v.arrivedAt !== null ? t('queue.onSite.arrived', { at: formatDateTime(v.arrivedAt) }) : v.dueAt === null ? t('queue.onSite.noTarget') : t('queue.onSite.due', { at: formatDateTime(v.dueAt) });
+  return h('div', { class: v.breached ? 'small onsite forecast-due' : 'small onsite', dataset: { onsite: v.visitId } }, text, v.breached ? ` (${t('sla.breached')})` : '');
+}
+
 function row(s) {
   return h(
     'tr',
@@ -53,6 +60,7 @@ function row(s) {
       {},
       countdown(s.deadlineAt, { breached: s.breached, warnAt: s.warnAt ?? null, warned: s.warned ?? false }),
       s.deadlineAt === null ? null : h('div', { class: 'small muted' }, formatDateTime(s.deadlineAt)),
+      onSiteLine(s.onSite),
     ),
     h('td', {}, impactBadge(s.impact)),
     h('td', {}, h('a', { href: `#/tickets/${encodeURIComponent(s.id)}` }, s.id), h('div', { class: 'small' }, s.title)),

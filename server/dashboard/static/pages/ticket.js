@@ -7,12 +7,19 @@
  * shown next to the actions, and the field at fault is marked and focused. After a success the
  * page shows the ticket the API returned, so the SLA clocks change at once.
  */
-import { api, session } from '../api.js';
+import { api, apiAll, session } from '../api.js';
 import { errorBox, facts, h, table, setChildren } from '../dom.js';
-import { faultLabel, formatDateTime, language, formatDuration, formatNumber, formatPercent, t } from '../i18n.js';
+import { faultLabel, formatDateTime, language, formatDuration, formatNumber, formatPercent, t, timeZone } from '../i18n.js';
 import { onLive } from '../live.js';
 import { announce } from '../nav.js';
-import { ACTIONS, CONTACT_CHANNELS, WORK_CHANNELS, assignMode, availableActions, fieldOfError } from '../ticketActions.js';
+import { ACTIONS, CONTACT_CHANNELS, WORK_CHANNELS, assignMode, availableActions } from '../ticketActions.js';
+import { clearFieldErrors, field, formValues, markFieldError } from '../forms.js';
+import { CORRECTIONS, availableCorrections, correctionBody, currentValue } from '../ticketCorrections.js';
+import { severityChoices } from '../intakeForm.js';
+import { deviceOptions } from '../intakeFields.js';
+import { reportLinks } from '../finalReport.js';
+import { visitEndpoint, visitState, visitSteps } from '../visitModel.js';
+import { wallTimeToIso } from '../wallTime.js';
 import { countdown, impactBadge, statusBadge } from '../widgets.js';
 import { deviceName } from '../deviceName.js';
 
@@ -68,81 +75,24 @@ function evidence(f) {
   );
 }
 
-/**
- * A form field: label, control, and an (initially empty) error slot the API's `field` fills.
- * spec: {name, label, type: text|textarea|select|checkbox|number, required?, options?, max?, min?, hint?}
- */
-function field(formId, spec) {
-  const id = `${formId}-${spec.name}`;
-  const errId = `${id}-error`;
-  const common = { id, name: spec.name, 'aria-describedby': spec.hint ? `${id}-hint` : null, dataset: { errorId: errId } };
-  let control;
-  if (spec.type === 'textarea') control = h('textarea', { ...common, rows: '3', required: spec.required, maxlength: String(spec.max ?? 10_000) });
-  else if (spec.type === 'select') control = h('select', { ...common, required: spec.required }, spec.options.map(([v, text]) => h('option', { value: v }, text)));
-  else if (spec.type === 'checkbox') return h('label', { class: 'check' }, h('input', { ...common, type: 'checkbox' }), ' ', spec.label);
-  else if (spec.type === 'number') control = h('input', { ...common, type: 'number', inputmode: 'numeric', min: spec.min, max: spec.maxValue, step: '1', required: spec.required });
-  else control = h('input', { ...common, type: 'text', required: spec.required, maxlength: String(spec.max ?? 2000), list: spec.list ?? null });
-  return h(
-    'div',
-    { class: 'field' },
-    h('label', { for: id }, spec.label, spec.required ? null : h('span', { class: 'muted small' }, ` (${t('form.optional')})`)),
-    spec.hint ? h('span', { class: 'small muted', id: `${id}-hint` }, spec.hint) : null,
-    control,
-    h('p', { class: 'field-error', id: errId, hidden: true }),
-  );
-}
-
-function formValues(form) {
-  const v = {};
-  for (const el of form.elements) {
-    if (!el.name) continue;
-    v[el.name] = el.type === 'checkbox' ? el.checked : el.value;
-  }
-  return v;
-}
-
-function clearFieldErrors(form) {
-  for (const el of form.querySelectorAll('[aria-invalid="true"]')) {
-    el.removeAttribute('aria-invalid');
-    const rest = (el.getAttribute('aria-describedby') ?? '').split(' ').filter((x) => x && x !== el.dataset.errorId);
-    if (rest.length) el.setAttribute('aria-describedby', rest.join(' '));
-    else el.removeAttribute('aria-describedby');
-  }
-  for (const p of form.querySelectorAll('.field-error')) {
-    p.hidden = true;
-    p.textContent = '';
-  }
-}
-
-/** Marks the control the API named (`body.minutes` → the "minutes" field), says why, and focuses it. */
-function markFieldError(form, apiField, message) {
-  const name = fieldOfError(apiField);
-  const el = name ? form.elements.namedItem(name) : null;
-  if (!el || !(el instanceof HTMLElement)) return false;
-  el.setAttribute('aria-invalid', 'true');
-  const errEl = form.querySelector(`#${CSS.escape(el.dataset.errorId)}`);
-  if (errEl) {
-    errEl.textContent = message;
-    errEl.hidden = false;
-    el.setAttribute('aria-describedby', `${el.getAttribute('aria-describedby') ?? ''} ${el.dataset.errorId}`.trim());
-  }
-  el.focus();
-  return true;
-}
-
 export function render(main, [id]) {
   let current = null;
   const status = h('div', { id: 'action-status', 'aria-live': 'polite' });
   /** Which collapsible action groups are open, kept across re-renders (live updates, results). */
   const openGroups = new Set();
 
-  const send = async (actionId, body, label, form, button) => {
+  /** POST (or `method`) /tickets/{id}/{path}; `path`: an action id of ticketActions.js, a correction's or a visit step's path. */
+  const send = async (actionId, body, label, form, button, method = 'POST') => {
     button.disabled = true;
     setChildren(status);
     if (form) clearFieldErrors(form);
     try {
-      const next = await api(`/tickets/${encodeURIComponent(id)}/${ACTIONS[actionId].path}`, { method: 'POST', body });
+      const next = await api(`/tickets/${encodeURIComponent(id)}/${ACTIONS[actionId]?.path ?? actionId}`, { method, body });
       current = next;
+      // The action is done; choices that cannot be read now just hide the corrections until the next load.
+      await loadChoices(next).catch(() => {
+        choices = null;
+      });
       const msg = t('ticket.done', { action: label });
       draw();
       setChildren(status, h('p', { class: 'ok-text' }, msg));
@@ -236,6 +186,108 @@ export function render(main, [id]) {
     );
   };
 
+  /** Choices of the correction forms (contracts, customers, the customer's devices), read once per customer. */
+  let choices = null;
+  const loadChoices = async (tk) => {
+    if (!availableCorrections(tk, session.me).length || choices?.customerId === tk.customer.id) return;
+    const [contracts, customers, devices] = await Promise.all([apiAll('/contracts', { pageSize: 200, maxPages: 5 }), apiAll('/customers', { pageSize: 500, maxPages: 4 }), deviceOptions(tk.customer.id)]);
+    choices = { customerId: tk.customer.id, contracts: contracts.items, customers: customers.items, devices };
+  };
+
+  const corrections = (tk) => {
+    const allowed = availableCorrections(tk, session.me);
+    if (!allowed.length || !choices) return null;
+    const contract = choices.contracts.find((c) => c.id === tk.sla.contractId);
+    const queues = [...new Set([tk.queue, ...choices.contracts.flatMap((c) => Object.values(c.spec?.queues ?? {}))])].sort();
+    const options = {
+      impact: severityChoices(contract).map((c) => [c.id, c.kind === 'impact' ? t(`impact.${c.id}`) : `${c.id}: ${c.label}`]),
+      contract: choices.contracts.map((c) => [c.id, c.name]),
+      queue: queues.map((q) => [q, q]),
+      device: [['', t('intake.noDevice')], ...choices.devices],
+      customer: choices.customers.map((c) => [c.id, c.name]),
+    };
+    const form = (cid) => {
+      const formId = `c-${cid}`;
+      const button = h('button', { type: 'submit', id: `correct-${cid}` }, t('correct.submit'));
+      const f = h(
+        'form',
+        { class: 'action', id: formId },
+        field(formId, { name: CORRECTIONS[cid].field, label: t(`correct.${cid}.value`), type: 'select', required: cid !== 'device', options: options[cid], value: currentValue(cid, tk) }),
+        field(formId, { name: 'reason', label: t('correct.reason'), type: 'textarea', required: true, max: 2000, hint: t('correct.reasonHint') }),
+        h('div', { class: 'action-buttons' }, button),
+      );
+      f.addEventListener('submit', (e) => {
+        e.preventDefault();
+        void send(CORRECTIONS[cid].path, correctionBody(cid, formValues(f)), t(`correct.${cid}`), f, button);
+      });
+      const details = h('details', { class: 'action-group', id: `group-correct-${cid}`, open: openGroups.has(`correct-${cid}`) }, h('summary', {}, t(`correct.${cid}`)), f);
+      details.addEventListener('toggle', () => (details.open ? openGroups.add(`correct-${cid}`) : openGroups.delete(`correct-${cid}`)));
+      return details;
+    };
+    return h('section', { class: 'card', 'aria-labelledby': 'correct-h' }, h('h2', { id: 'correct-h' }, t('correct.title')), h('p', { class: 'small muted' }, t('correct.intro')), h('div', { class: 'actions' }, allowed.map(form)));
+  };
+
+  /** On-site visits: the list, and the steps the caller may record (request, schedule, arrival, departure). */
+  const visits = (tk) => {
+    const list = tk.visits ?? [];
+    const steps = visitSteps(tk, session.me);
+    if (list.length === 0 && steps.length === 0) return null;
+    const stepForm = ({ step, visitId }) => {
+      const ep = visitEndpoint(step, visitId);
+      const path = `visits${ep.path}`;
+      const label = t(`visit.step.${step}`, { visit: visitId ?? '' });
+      if (step === 'arrive') {
+        const b = h('button', { type: 'button', id: `visit-arrive-${visitId}` }, label);
+        b.addEventListener('click', () => void send(path, {}, label, null, b));
+        return h('div', { class: 'action' }, b);
+      }
+      const formId = `v-${step}`;
+      const specs = {
+        request: [{ name: 'reason', label: t('visit.reason'), type: 'textarea', required: true, max: 2000, hint: t('visit.reasonHint') }],
+        schedule: [
+          { name: 'technician', label: t('visits.technician'), type: 'text', required: true, max: 128 },
+          { name: 'plannedAt', label: t('visits.plannedAt'), type: 'datetime-local', hint: t('intake.occurredAtHint', { zone: timeZone() }) },
+        ],
+        depart: [{ name: 'workDone', label: t('visits.workDone'), type: 'textarea', required: true, max: 10_000 }],
+      }[step];
+      const button = h('button', { type: 'submit', id: `visit-${step}-submit` }, label);
+      const f = h('form', { class: 'action', id: formId }, specs.map((x) => field(formId, x)), h('div', { class: 'action-buttons' }, button));
+      f.addEventListener('submit', (e) => {
+        e.preventDefault();
+        const v = formValues(f);
+        const body = step === 'request' ? { reason: v.reason } : step === 'depart' ? { workDone: v.workDone } : { technician: v.technician, ...(v.plannedAt ? { plannedAt: wallTimeToIso(v.plannedAt, timeZone()) ?? v.plannedAt } : {}) };
+        void send(path, body, label, f, button, ep.method);
+      });
+      const details = h('details', { class: 'action-group', id: `group-visit-${step}`, open: openGroups.has(`visit-${step}`) }, h('summary', {}, label), f);
+      details.addEventListener('toggle', () => (details.open ? openGroups.add(`visit-${step}`) : openGroups.delete(`visit-${step}`)));
+      return details;
+    };
+    return h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'visits-h' },
+      h('h2', { id: 'visits-h' }, t('visit.title')),
+      list.length === 0
+        ? h('p', { class: 'muted' }, t('visit.none'))
+        : table(
+            t('visit.title'),
+            [t('visit.col.visit'), t('visits.technician'), t('visits.plannedAt'), t('visits.arrivedAt'), t('visits.departedAt'), t('visits.workDone')],
+            list.map((v) =>
+              h(
+                'tr',
+                { dataset: { visit: v.id } },
+                h('th', { scope: 'row' }, v.id, h('div', { class: 'small muted' }, `${t(`visits.state.${visitState(v)}`)} · ${v.reason}`)),
+                h('td', {}, v.technician ?? '—'),
+                h('td', { class: 'nowrap' }, v.plannedAt === null ? '—' : formatDateTime(v.plannedAt)),
+                h('td', { class: 'nowrap' }, v.arrivedAt === null ? '—' : formatDateTime(v.arrivedAt), v.arrivalMet === null ? null : h('div', { class: 'small' }, v.arrivalMet ? t('visits.met') : t('visits.late'))),
+                h('td', { class: 'nowrap' }, v.departedAt === null ? '—' : formatDateTime(v.departedAt)),
+                h('td', {}, v.workDone ?? ''),
+              ),
+            ),
+          ),
+      steps.length ? h('div', { class: 'actions' }, steps.map(stepForm)) : null,
+    );
+  };
+
   const timeEntries = (tk) =>
     h(
       'section',
@@ -281,10 +333,11 @@ export function render(main, [id]) {
               [t('ticket.resolvedAt'), tk.resolvedAt === null ? undefined : formatDateTime(tk.resolvedAt)],
               [t('ticket.reopened'), tk.reopenCount > 0 ? formatNumber(tk.reopenCount) : undefined],
             ]),
+            tk.status === 'resolved' || tk.status === 'closed' ? reportLinks(tk.id) : null,
           ),
           slaSection(tk),
         ),
-        h('section', { class: 'card', 'aria-labelledby': 'actions-h' }, h('h2', { id: 'actions-h', tabindex: '-1' }, t('ticket.actions')), actions(tk), status),
+        h('div', { class: 'stack' }, h('section', { class: 'card', 'aria-labelledby': 'actions-h' }, h('h2', { id: 'actions-h', tabindex: '-1' }, t('ticket.actions')), actions(tk), status), corrections(tk)),
       ),
       h('section', { class: 'card', 'aria-labelledby': 'evidence-h' }, h('h2', { id: 'evidence-h' }, t('ticket.evidence')), tk.faults.length ? h('ul', { class: 'plain' }, tk.faults.map(evidence)) : h('p', { class: 'muted' }, t('device.noFaults'))),
       h(
@@ -295,6 +348,7 @@ export function render(main, [id]) {
           ? h('p', { class: 'muted' }, t('ticket.noComments'))
           : h('ul', { class: 'plain comments' }, tk.comments.map((c) => h('li', {}, h('p', { class: 'small muted' }, `${formatDateTime(c.at)} · ${c.by} · ${c.public ? t('ticket.public') : t('ticket.internal')}`), h('p', {}, c.text)))),
       ),
+      visits(tk),
       timeEntries(tk),
       h(
         'section',
@@ -309,6 +363,7 @@ export function render(main, [id]) {
   const load = async () => {
     try {
       current = await api(`/tickets/${encodeURIComponent(id)}`);
+      await loadChoices(current);
       draw();
     } catch (err) {
       setChildren(main, h('p', {}, h('a', { href: '#/queue' }, `← ${t('ticket.back')}`)), errorBox(`${t('app.error')}: ${err.message}`));
