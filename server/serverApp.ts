@@ -16,6 +16,7 @@ import { registerApi } from './api/apiPlugin.js';
 import { LiveUpdates } from './api/liveUpdates.js';
 import { dashboardPlugin } from './dashboard/dashboardPlugin.js';
 import { LiveCatalogue } from './catalogue/liveCatalogue.js';
+import { finalReportAttachments } from './notifications/reportAttachment.js';
 import type { Repository } from './storage/repository.js';
 import { FleetDirectory } from './fleet/fleetModel.js';
 import { HistoryRecorder } from './history/historyRecorder.js';
@@ -104,7 +105,13 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
         }),
       );
       // Notifications (server/notifications): every notice queued durably here, sent by the leader's dispatcher.
-      const notifier = new NotificationService({ settings: config.notifications, repo, clock, logger: logger.child({ component: 'notifications' }) });
+      const notifier = new NotificationService({
+        settings: config.notifications,
+        repo,
+        clock,
+        logger: logger.child({ component: 'notifications' }),
+        attachments: finalReportAttachments(repo, (id, version) => liveCatalogue.get(id, version), clock),
+      });
       notifications = notifier;
       // Closes after the ticket engine stopped: notices still being queued reach the store first.
       onClose('notifications', () => notifier.close());

@@ -48,6 +48,8 @@ export interface DeviceContext {
   readonly address: string | undefined;
   readonly critical: boolean;
   readonly onlyDeviceOnSite: boolean;
+  /** Warranty end date ("YYYY-MM-DD") from fleet.warranties, when the device has one. */
+  readonly warrantyUntil?: string;
 }
 
 /** What the agent gathered about the device when the fault was reported. */

@@ -46,6 +46,8 @@ export const FleetSettings = z
     sites: z.record(Id, SiteConfig).default({}),
     /** Devices (by serial number, IPP UUID or MAC) whose outage is business-critical. */
     criticalDevices: z.array(z.string().min(1).max(512)).max(100_000).default([]),
+    /** Warranty end dates ("YYYY-MM-DD", last day covered) by serial number, IPP UUID or MAC: work on a device in warranty is not billed. */
+    warranties: z.record(z.string().min(1).max(512), z.iso.date()).default({}),
   })
   .superRefine((fleet, ctx) => {
     const tenantOwner = new Map<string, string>();
@@ -92,8 +94,10 @@ export class FleetDirectory {
   private readonly customerOfTenant = new Map<string, string>();
   private readonly siteOfAgent = new Map<string, string>();
   private readonly critical: Set<string>;
+  private readonly warranty: Map<string, string>;
 
   constructor(private readonly settings: FleetSettings) {
+    this.warranty = new Map(Object.entries(settings.warranties).map(([k, v]) => [k.trim().toLowerCase(), v]));
     for (const [id, c] of Object.entries(settings.customers)) for (const t of c.tenants) this.customerOfTenant.set(t, id);
     for (const [id, s] of Object.entries(settings.sites)) for (const a of s.agents) this.siteOfAgent.set(a, id);
     this.critical = new Set(settings.criticalDevices.map((d) => d.trim().toLowerCase()));
@@ -142,6 +146,15 @@ export class FleetDirectory {
     return Object.entries(this.settings.sites)
       .filter(([, s]) => s.customer === customerId)
       .map(([id, s]) => ({ id, name: s.name, ...(s.address !== undefined ? { address: s.address } : {}) }));
+  }
+
+  /** The device's warranty end date from `fleet.warranties`, if it has one. */
+  warrantyUntil(identity: Identity): string | undefined {
+    for (const v of [identity.serial, identity.uuid, identity.mac]) {
+      const until = v === undefined ? undefined : this.warranty.get(v.trim().toLowerCase());
+      if (until !== undefined) return until;
+    }
+    return undefined;
   }
 
   isCritical(identity: Identity): boolean {

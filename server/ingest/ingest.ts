@@ -422,6 +422,7 @@ export class Ingest {
       identity: device.identity,
       address: device.address,
       critical: this.o.directory.isCritical(device.identity),
+      ...(this.o.directory.warrantyUntil(device.identity) !== undefined ? { warrantyUntil: this.o.directory.warrantyUntil(device.identity) } : {}),
       onlyDeviceOnSite: onSite === 0,
     };
   }

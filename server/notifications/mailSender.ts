@@ -8,6 +8,7 @@
  */
 import nodemailer from 'nodemailer';
 import type { Delivery } from './delivery.js';
+import type { AttachmentsFor } from './reportAttachment.js';
 import type { EmailSettings } from './notificationSettings.js';
 import { smtpPermanent, type AttemptResult } from './retrySchedule.js';
 
@@ -22,7 +23,10 @@ interface SentInfo {
 export class MailSender {
   private transport: Transport | undefined;
 
-  constructor(private readonly settings: EmailSettings) {}
+  constructor(
+    private readonly settings: EmailSettings,
+    private readonly attachmentsFor?: AttachmentsFor,
+  ) {}
 
   private transporter(): Transport {
     if (!this.transport) {
@@ -46,6 +50,7 @@ export class MailSender {
 
   async send(d: Delivery): Promise<AttemptResult> {
     try {
+      const attachments = this.attachmentsFor ? await this.attachmentsFor(d) : [];
       const info = (await this.transporter().sendMail({
         from: this.settings.from,
         to: d.target,
@@ -53,6 +58,7 @@ export class MailSender {
         text: d.text,
         ...(d.html !== null ? { html: d.html } : {}),
         messageId: `<${d.id}@fleetdesk>`,
+        ...(attachments.length > 0 ? { attachments: attachments.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })) } : {}),
         headers: {
           'Content-Language': d.language,
           'Auto-Submitted': 'auto-generated',

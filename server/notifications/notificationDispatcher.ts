@@ -19,6 +19,7 @@ import type { NotificationDeps } from './notificationOutbox.js';
 import type { NotificationSettings } from './notificationSettings.js';
 import type { AttemptResult, Random } from './retrySchedule.js';
 import { sendWebhook } from './webhookSender.js';
+import type { AttachmentsFor } from './reportAttachment.js';
 
 /** Sends one attempt of a delivery; the real one is `channelSender`, tests inject their own. */
 export type DeliverySender = (d: Delivery) => Promise<AttemptResult>;
@@ -36,8 +37,8 @@ const BATCH = 100;
 class UnknownTargetError extends Error {}
 
 /** The sender of the configured channels: webhooks by endpoint id, e-mail over SMTP. */
-export function channelSender(settings: NotificationSettings, clock: Clock): { send: DeliverySender; close(): void } {
-  const mail = settings.email ? new MailSender(settings.email) : undefined;
+export function channelSender(settings: NotificationSettings, clock: Clock, attachments?: AttachmentsFor): { send: DeliverySender; close(): void } {
+  const mail = settings.email ? new MailSender(settings.email, attachments) : undefined;
   return {
     send: (d) => {
       if (d.channel === 'webhook') {
@@ -67,9 +68,11 @@ export class NotificationDispatcher {
     private readonly o: NotificationDeps & {
       readonly send?: DeliverySender;
       readonly random?: Random;
+      /** Files for an e-mail (the final report on "resolved"). */
+      readonly attachments?: AttachmentsFor;
     },
   ) {
-    this.sender = o.send ? { send: o.send, close: () => undefined } : channelSender(o.settings, o.clock);
+    this.sender = o.send ? { send: o.send, close: () => undefined } : channelSender(o.settings, o.clock, o.attachments);
     this.random = o.random ?? Math.random;
   }
 

@@ -14,6 +14,7 @@ import type { Notice } from '../tickets/ticketPolicy.js';
 import { NotificationDispatcher, type DeliverySender } from './notificationDispatcher.js';
 import { NotificationOutbox, type NotificationDeps } from './notificationOutbox.js';
 import { notificationsEnabled } from './notificationSettings.js';
+import type { AttachmentsFor } from './reportAttachment.js';
 
 export class NotificationService {
   readonly outbox: NotificationOutbox;
@@ -21,7 +22,7 @@ export class NotificationService {
   /** False when nothing is configured: notices are not even queued. */
   readonly enabled: boolean;
 
-  constructor(o: NotificationDeps & { readonly send?: DeliverySender }) {
+  constructor(o: NotificationDeps & { readonly send?: DeliverySender; readonly attachments?: AttachmentsFor }) {
     this.enabled = notificationsEnabled(o.settings);
     this.dispatcher = new NotificationDispatcher(o);
     this.outbox = new NotificationOutbox({ ...o, onQueued: () => this.dispatcher.wake() });

@@ -21,15 +21,32 @@ export interface BilledEntry {
   readonly countsAgainstIncluded: boolean;
   /** Minutes this entry uses of the monthly cap of guaranteed time. */
   readonly capMinutes: number;
+  /** Done while the device was in warranty: not billed, not counted against the included hours. */
+  readonly warranty: boolean;
   readonly note: string;
 }
 
-/** Rounds one entry by the contract's rule for its channel; `matter` is the ticket's (bugs do not use the cap). */
-export function billEntry(ticketId: string, e: TimeEntry, contract: Contract, matter: Matter = 'support'): BilledEntry {
+/** What of the ticket decides how its work is billed: its matter (the cap) and the device's warranty. */
+export interface BillingFacts {
+  readonly matter?: Matter | undefined;
+  readonly warrantyUntil?: string | undefined;
+}
+
+export function billingFacts(t: Pick<Ticket, 'matter' | 'device'>): BillingFacts {
+  return { matter: t.matter, warrantyUntil: t.device?.warrantyUntil };
+}
+
+/**
+ * Rounds one entry by the contract's rule for its channel. Bugs do not use the cap; work on a device
+ * in warranty (the entry's local date up to `warrantyUntil`) is recorded but not billed, work outside
+ * it is billed by the contract's rules and rate.
+ */
+export function billEntry(ticketId: string, e: TimeEntry, contract: Contract, facts: BillingFacts = {}): BilledEntry {
   const rule = contract.spec.timeRules[e.channel];
-  const billedMinutes = rule ? Math.ceil((e.minutes + rule.documentationMinutes) / rule.unitMinutes) * rule.unitMinutes : 0;
+  const warranty = facts.warrantyUntil !== undefined && DateTime.fromMillis(e.at, { zone: contract.calendar.zone }).toISODate()! <= facts.warrantyUntil;
+  const billedMinutes = rule && !warranty ? Math.ceil((e.minutes + rule.documentationMinutes) / rule.unitMinutes) * rule.unitMinutes : 0;
   const cap = contract.spec.monthlyCap;
-  const capMinutes = cap && cap.channels.includes(e.channel) && !cap.excludedMatters.includes(matter) ? (rule ? billedMinutes : e.minutes) : 0;
+  const capMinutes = cap && cap.channels.includes(e.channel) && !cap.excludedMatters.includes(facts.matter ?? 'support') ? (rule ? Math.ceil((e.minutes + rule.documentationMinutes) / rule.unitMinutes) * rule.unitMinutes : e.minutes) : 0;
   return {
     ticketId,
     entryId: e.id,
@@ -38,8 +55,9 @@ export function billEntry(ticketId: string, e: TimeEntry, contract: Contract, ma
     channel: e.channel,
     minutes: e.minutes,
     billedMinutes,
-    countsAgainstIncluded: rule?.countsAgainstIncluded ?? false,
+    countsAgainstIncluded: !warranty && (rule?.countsAgainstIncluded ?? false),
     capMinutes,
+    warranty,
     note: e.note,
   };
 }
@@ -70,7 +88,7 @@ function entriesOf(tickets: readonly Ticket[], customerId: string, contract: Con
   const out: BilledEntry[] = [];
   for (const t of tickets) {
     if (t.customer.id !== customerId) continue;
-    for (const e of t.timeEntries) if (e.at >= from && e.at < to) out.push(billEntry(t.id, e, contract, t.matter));
+    for (const e of t.timeEntries) if (e.at >= from && e.at < to) out.push(billEntry(t.id, e, contract, billingFacts(t)));
   }
   return out.sort((a, b) => a.at - b.at || (a.entryId < b.entryId ? -1 : 1));
 }

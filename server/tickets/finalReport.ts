@@ -9,7 +9,7 @@ import { DateTime } from 'luxon';
 import type { Language } from '../../shared/faults.js';
 import type { Contract } from '../sla/contract.js';
 import type { SlaClockState } from '../sla/slaClock.js';
-import { billEntry } from './billing.js';
+import { billEntry, billingFacts } from './billing.js';
 import { ticketFaultLabel, type Ticket } from './ticket.js';
 
 export type TargetOutcome = 'met' | 'breached' | 'running' | 'noTarget';
@@ -87,6 +87,7 @@ export interface ReportLabels {
   readonly clocks: Readonly<Record<'reaction' | 'resolution' | 'onSite', string>>;
   readonly outcomes: Readonly<Record<TargetOutcome, string>>;
   readonly billingRule: string;
+  readonly warrantyUntil: string;
 }
 
 export const REPORT_LABELS: Readonly<Record<Language, ReportLabels>> = {
@@ -132,6 +133,7 @@ export const REPORT_LABELS: Readonly<Record<Language, ReportLabels>> = {
     none: 'brak',
     clocks: { reaction: 'Czas reakcji', resolution: 'Czas rozwiązania', onSite: 'Przyjazd serwisu' },
     outcomes: { met: 'dotrzymany', breached: 'przekroczony', running: 'w toku', noTarget: 'bez gwarancji' },
+    warrantyUntil: 'gwarancja do',
     billingRule: 'Rozliczenie wg umowy: za każde rozpoczęte 30 min pracy zdalnej / 15 min telefonicznej, wraz z czasem na opis (ok. 5 min).',
   },
   en: {
@@ -176,6 +178,7 @@ export const REPORT_LABELS: Readonly<Record<Language, ReportLabels>> = {
     none: 'none',
     clocks: { reaction: 'Reaction', resolution: 'Resolution', onSite: 'On-site arrival' },
     outcomes: { met: 'met', breached: 'breached', running: 'running', noTarget: 'no guarantee' },
+    warrantyUntil: 'warranty until',
     billingRule: "Billed by the contract: per started 30 min of remote work / 15 min of phone support, each with the write-up time (about 5 min).",
   },
 };
@@ -215,7 +218,7 @@ export function finalReport(t: Ticket, contract: Contract, lang: Language, now: 
     workDone: v.workDone ?? '',
   }));
   const work = t.timeEntries.map((e) => {
-    const b = billEntry(t.id, e, contract, t.matter);
+    const b = billEntry(t.id, e, contract, billingFacts(t));
     return { at: time(e.at), by: e.by, channel: e.channel, minutes: e.minutes, billedMinutes: b.billedMinutes, note: e.note };
   });
   const resolved = t.history.findLast((h) => h.what === 'resolved');
@@ -231,7 +234,7 @@ export function finalReport(t: Ticket, contract: Contract, lang: Language, now: 
     generatedAt: time(now),
     customer: { name: t.customer.name, contact, contract: contract.spec.name + (contract.version ? ` (v${contract.version})` : '') },
     site: [t.site.name, t.site.address].filter(Boolean).join(', '),
-    device: d ? [[d.vendor, d.model].filter(Boolean).join(' '), d.serial ? `S/N ${d.serial}` : null, d.address, d.location].filter(Boolean).join(', ') : null,
+    device: d ? [[d.vendor, d.model].filter(Boolean).join(' '), d.serial ? `S/N ${d.serial}` : null, d.address, d.location, d.warrantyUntil ? `${L.warrantyUntil} ${d.warrantyUntil}` : null].filter(Boolean).join(', ') : null,
     reported: { channel: t.channel, openedAt: time(t.openedAt), firstSeen: time(t.firstSeen), description: t.faults.length === 0 ? (t.comments.find((c) => c.public)?.text ?? null) : null },
     detected: t.faults.map((f) => ({
       fault: ticketFaultLabel(f, lang),

@@ -53,6 +53,8 @@ export const DeviceRef = z.strictObject({
   serial: z.string().max(200).optional(),
   address: z.string().max(512).optional(),
   location: z.string().max(512).optional(),
+  /** Last day of the device's warranty (fleet.warranties): work up to that local date is not billed. */
+  warrantyUntil: z.iso.date().optional(),
 });
 export type DeviceRef = z.infer<typeof DeviceRef>;
 

@@ -30,7 +30,15 @@ export function customerRef(c: CustomerContext, defaultContractId: string): Cust
 }
 
 export function deviceRef(d: DeviceContext): DeviceRef {
-  return { id: d.deviceKey, vendor: d.identity.vendor, model: d.identity.model, serial: d.identity.serial, address: d.address, location: d.identity.location };
+  return {
+    id: d.deviceKey,
+    vendor: d.identity.vendor,
+    model: d.identity.model,
+    serial: d.identity.serial,
+    address: d.address,
+    location: d.identity.location,
+    ...(d.warrantyUntil !== undefined ? { warrantyUntil: d.warrantyUntil } : {}),
+  };
 }
 
 export function siteRef(siteId: string, siteName: string): SiteRef {

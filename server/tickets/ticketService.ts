@@ -18,7 +18,7 @@ import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logging.js';
 import type { CustomerContext, FleetEvent, FleetEventBus } from '../events/fleetEvents.js';
 import type { Contract } from '../sla/contract.js';
-import { billEntry, monthlyStatement, monthOfInstant, type MonthlyStatement } from './billing.js';
+import { billEntry, billingFacts, monthlyStatement, monthOfInstant, type MonthlyStatement } from './billing.js';
 import { slaCompliance, type ComplianceRow } from './reporting.js';
 import { isOpen, type Ticket } from './ticket.js';
 import { applyAction, type TicketAction } from './ticketActions.js';
@@ -284,7 +284,7 @@ export class TicketService {
     if (action.type === 'addTime') {
       const contract = ticketContract(t, this.o.contractFor);
       const entry = after.timeEntries.find((e) => e.id === action.id)!;
-      const capMinutes = billEntry(t.id, entry, contract, t.matter).capMinutes;
+      const capMinutes = billEntry(t.id, entry, contract, billingFacts(t)).capMinutes;
       if (capMinutes > 0) await store.addCapUsage(t.customer.id, monthOfInstant(contract.calendar.zone, ctx.now), capMinutes);
     }
     if (action.type === 'classifyMatter') {
@@ -292,7 +292,7 @@ export class TicketService {
       const contract = ticketContract(t, this.o.contractFor);
       const month = monthOfInstant(contract.calendar.zone, ctx.now);
       const used = (matter: Ticket['matter']) =>
-        t.timeEntries.filter((e) => monthOfInstant(contract.calendar.zone, e.at) === month).reduce((sum, e) => sum + billEntry(t.id, e, contract, matter).capMinutes, 0);
+        t.timeEntries.filter((e) => monthOfInstant(contract.calendar.zone, e.at) === month).reduce((sum, e) => sum + billEntry(t.id, e, contract, { ...billingFacts(t), matter }).capMinutes, 0);
       const delta = used(action.matter) - used(t.matter);
       if (delta !== 0) await store.addCapUsage(t.customer.id, month, delta);
     }

@@ -41,6 +41,8 @@ interface Mail {
   ticket: string;
   text: string;
   hasHtml: boolean;
+  /** Attached files: name, type and their first bytes. */
+  attachments: Array<{ name: string; type: string; head: string }>;
 }
 
 /** Reads the maildir with Python's e-mail package (decodes RFC 2047 subjects, quoted-printable bodies). */
@@ -57,7 +59,8 @@ for sub in ('new', 'cur'):
         body = m.get_body(('plain',))
         out.append({'file': name, 'rcptTo': str(m.get('X-RcptTo', '')), 'from': str(m['From']), 'to': str(m['To']), 'subject': str(m['Subject']),
                     'contentLanguage': str(m.get('Content-Language', '')), 'messageId': str(m['Message-ID']), 'event': str(m.get('X-FleetDesk-Event', '')),
-                    'ticket': str(m.get('X-FleetDesk-Ticket', '')), 'text': body.get_content() if body else '', 'hasHtml': m.get_body(('html',)) is not None})
+                    'ticket': str(m.get('X-FleetDesk-Ticket', '')), 'text': body.get_content() if body else '', 'hasHtml': m.get_body(('html',)) is not None,
+                    'attachments': [{'name': p.get_filename(), 'type': p.get_content_type(), 'head': p.get_payload(decode=True)[:5].decode('latin-1')} for p in m.iter_attachments()]})
 print(json.dumps(out))
 `;
 
@@ -291,6 +294,16 @@ describe('notifications against a real SMTP receiver and a webhook receiver', ()
     }
     const escalation = fresh.filter((m) => m.event === 'ticket.escalated');
     expect(escalation.map((m) => [m.rcptTo, m.subject])).toEqual([['dispatch@vendor.example', `[FleetDesk] Eskalacja zgłoszenia ${acmeTicket} do L2 (diagnostyka)`]]);
+  });
+
+  it('the "resolved" e-mail to the customer carries the final report PDF in its language', async () => {
+    const a = app!;
+    await a.tickets.act(acmeTicket, { type: 'resolve', by: 'disp', solution: 'Wymieniono rolkę' });
+    await waitUntil(async () => (await readMail()).some((m) => m.event === 'ticket.resolved' && m.rcptTo === 'it@acme.example'), 'the resolved e-mail to the customer', 15_000, 200);
+    const resolved = (await readMail()).filter((m) => m.event === 'ticket.resolved');
+    const english = resolved.find((m) => m.rcptTo === 'it@acme.example');
+    expect(english?.attachments).toEqual([{ name: `${acmeTicket}-report-en.pdf`, type: 'application/pdf', head: '%PDF-' }]);
+    for (const m of resolved) expect(m.attachments.map((x) => x.name)).toEqual([expect.stringMatching(new RegExp(`^${acmeTicket}-report-(pl|en)\\.pdf$`))]);
   });
 
   it('sends a test e-mail on request through the API', async () => {

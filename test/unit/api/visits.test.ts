@@ -7,7 +7,8 @@ let globexTicket = '';
 
 beforeAll(async () => {
   // ACME has 4 h on-site arrival; the kit's clock starts Monday 5 January 2026, 09:00:30 in Warsaw.
-  kit = await makeApiKit({ fleet: { ...FLEET, customers: { ...FLEET.customers, acme: { ...FLEET.customers.acme, contract: 'device-vendor-onsite-4h' } } } });
+  // Its printer SN-A1 is in warranty until the end of 2026 (serials match case-insensitively).
+  kit = await makeApiKit({ fleet: { ...FLEET, customers: { ...FLEET.customers, acme: { ...FLEET.customers.acme, contract: 'device-vendor-onsite-4h' } }, warranties: { 'sn-a1': '2026-12-31' } } });
   ({ acmeTicket, globexTicket } = await kit.seed());
 });
 afterAll(async () => {
@@ -92,6 +93,9 @@ describe('on-site visits over the API', () => {
     expect(pl.body).toContain(`Raport końcowy zgłoszenia ${acmeTicket}`);
     expect(pl.body).toContain('ACME sp. z o.o.');
     expect(pl.body).toContain('HP LaserJet M404, S/N SN-A1');
+    expect(pl.body).toContain('gwarancja do 2026-12-31');
+    expect(kit.json<{ device: { warrantyUntil?: string } }>(await kit.call('GET', `/api/v1/tickets/${acmeTicket}`, kit.tokens.acme)).device.warrantyUntil).toBe('2026-12-31');
+    expect(kit.json<{ device: { warrantyUntil?: string } }>(await kit.call('GET', `/api/v1/tickets/${globexTicket}`, kit.tokens.globex)).device.warrantyUntil).toBeUndefined();
     expect(pl.body).toContain('Przyjazd serwisu');
     expect(pl.body).toContain('pick-up roller replaced');
     // The device-vendor contract has no time rules: 11 phone minutes are recorded, none billed.

@@ -21,6 +21,25 @@ describe('time entries and billing (support-contracts §3)', () => {
     expect(billEntry('T1', entry('remote', 40), start)).toMatchObject({ countsAgainstIncluded: true, capMinutes: 0 });
   });
 
+  it('warranty: work up to the last day of the warranty is recorded, not billed; after it the contract rates apply', () => {
+    const until = { warrantyUntil: '2026-03-10' };
+    expect(billEntry('T1', entry('remote', 40, at('2026-03-10T16:00')), start, until)).toMatchObject({ warranty: true, billedMinutes: 0, countsAgainstIncluded: false });
+    expect(billEntry('T1', entry('remote', 40, at('2026-03-11T08:00')), start, until)).toMatchObject({ warranty: false, billedMinutes: 60, countsAgainstIncluded: true });
+    // Midnight in Warsaw, not UTC: 00:30 on 11 March local is 23:30 UTC on the 10th and already outside.
+    expect(billEntry('T1', entry('phone', 5, at('2026-03-11T00:30')), start, until)).toMatchObject({ warranty: false, billedMinutes: 15 });
+    const tickets = [
+      { id: 'T1', customer: { id: 'acme' }, device: { id: 'd1', warrantyUntil: '2026-03-31' }, timeEntries: [entry('remote', 240, at('2026-03-03T10:00'))], openedAt: at('2026-03-01T10:00'), sla: { guaranteed: true } },
+      { id: 'T2', customer: { id: 'acme' }, device: { id: 'd2', warrantyUntil: '2025-12-31' }, timeEntries: [entry('remote', 235, at('2026-03-04T10:00'))], openedAt: at('2026-03-01T10:00'), sla: { guaranteed: true } },
+    ] as unknown as Ticket[];
+    const s = monthlyStatement(tickets, 'acme', start, '2026-03');
+    // Only T2 (out of warranty) counts: 235 + 5 → 240 min against 180 included → 60 min at 165 zł/h.
+    expect([s.countedMinutes, s.overageMinutes, s.overageAmountGrosze]).toEqual([240, 60, 16500]);
+    expect(s.entries.map((e) => [e.ticketId, e.warranty])).toEqual([
+      ['T1', true],
+      ['T2', false],
+    ]);
+  });
+
   it('monthly statement: usage against included hours, overage at the hourly rate, cap usage', () => {
     const ticket = (id: string, entries: TimeEntry[], customerId = 'acme'): Ticket =>
       ({ id, customer: { id: customerId, name: '', contact: { name: '' }, contractId: 'start' }, timeEntries: entries, openedAt: at('2026-03-01T10:00'), sla: { guaranteed: true } }) as unknown as Ticket;
