@@ -257,35 +257,39 @@ export class TicketService {
   }
 
   async openManual(report: ManualReport): Promise<Ticket> {
-    const outcome = await this.o.repository.transaction(async (store) => {
-      const { ctx, commit } = await this.context(store, report.customer.id, report.customer.contractId);
-      const out = openManualTicket(report, ctx);
-      await commit();
-      return this.save(store, out);
-    });
-    this.publish(outcome.notices);
-    this.reschedule(outcome.tickets);
+    const outcome = await this.o.repository.transaction((store) => this.openManualIn(store, report));
+    this.settle(outcome);
     return outcome.tickets[0]!;
+  }
+
+  /** A person's report inside the caller's unit of work (e-mail intake: with its mailbox position); `settle` after commit. */
+  async openManualIn(store: TicketStore, report: ManualReport): Promise<ServiceOutcome> {
+    const { ctx, commit } = await this.context(store, report.customer.id, report.customer.contractId);
+    const out = openManualTicket(report, ctx);
+    await commit();
+    return this.save(store, out);
   }
 
   /** An operator action; throws TicketNotFoundError / TicketActionError with a one-line reason. */
   async act(ticketId: string, action: TicketAction): Promise<Ticket> {
-    const outcome = await this.o.repository.transaction(async (store) => {
-      const t = await store.get(ticketId);
-      if (!t) throw new TicketNotFoundError(ticketId);
-      const { ctx } = await this.context(store, t.customer.id, t.sla.contractId, t.sla.contractVersion ?? 0);
-      const out = applyAction(t, action, ctx);
-      if (action.type === 'addTime') {
-        const contract = ticketContract(t, this.o.contractFor);
-        const entry = out.tickets[0]!.timeEntries.find((e) => e.id === action.id)!;
-        const capMinutes = billEntry(t.id, entry, contract).capMinutes;
-        if (capMinutes > 0) await store.addCapUsage(t.customer.id, monthOfInstant(contract.calendar.zone, ctx.now), capMinutes);
-      }
-      return this.save(store, out);
-    });
-    this.publish(outcome.notices);
-    this.reschedule(outcome.tickets);
+    const outcome = await this.o.repository.transaction((store) => this.actIn(store, ticketId, action));
+    this.settle(outcome);
     return { ...outcome.tickets[0]!, revision: outcome.tickets[0]!.revision + 1 };
+  }
+
+  /** An action inside the caller's unit of work; `settle` the outcome after commit. */
+  async actIn(store: TicketStore, ticketId: string, action: TicketAction): Promise<ServiceOutcome> {
+    const t = await store.get(ticketId);
+    if (!t) throw new TicketNotFoundError(ticketId);
+    const { ctx } = await this.context(store, t.customer.id, t.sla.contractId, t.sla.contractVersion ?? 0);
+    const out = applyAction(t, action, ctx);
+    if (action.type === 'addTime') {
+      const contract = ticketContract(t, this.o.contractFor);
+      const entry = out.tickets[0]!.timeEntries.find((e) => e.id === action.id)!;
+      const capMinutes = billEntry(t.id, entry, contract).capMinutes;
+      if (capMinutes > 0) await store.addCapUsage(t.customer.id, monthOfInstant(contract.calendar.zone, ctx.now), capMinutes);
+    }
+    return this.save(store, out);
   }
 
   /** Runs the time-driven rules for every active ticket; returns the notices emitted. */
