@@ -13,7 +13,9 @@ import type { Repository, Transaction } from '../storage/repository.js';
 import type { CustomerRef, SiteRef } from '../tickets/ticket.js';
 import { ticketStoreIn } from '../tickets/ticketRepository.js';
 import type { ServiceOutcome, TicketService } from '../tickets/ticketService.js';
-import { INTAKE_ITEMS, type IntakeItem } from './intakeItems.js';
+import { assignedItem, dismissedItem, INTAKE_ITEMS, IntakeItemError, readIntakeItem, type IntakeItem } from './intakeItems.js';
+import type { FleetSettings } from '../fleet/fleetModel.js';
+import type { Ticket } from '../tickets/ticket.js';
 import { classifyMail, referencedTickets, type MailDecision, type TicketFacts } from './mailClassification.js';
 import type { InboundMail } from './mailMessage.js';
 
@@ -192,9 +194,83 @@ export class MailIntake {
     return { outcome: 'intake', ticketId: null, itemId: id };
   }
 
-  /** Records that a ticket was opened for a message received earlier as an intake item (replies to it then thread to the ticket). */
-  async threadItem(tx: Transaction, item: IntakeItem, ticketId: string): Promise<void> {
-    if (item.source.messageId === null) return;
-    await tx.put<MessageRecord>(MESSAGES, keyOf(item.source.messageId), { messageId: item.source.messageId, outcome: 'ticket', ticketId, itemId: item.id, at: this.o.clock.now() });
+  /**
+   * A dispatcher puts an unassigned item on a new ticket of `customerId` (one unit of work: the
+   * ticket, the item's state, and the thread of its message, so later replies join that ticket).
+   */
+  async assign(itemId: string, a: { readonly customerId: string; readonly by: string; readonly title?: string; readonly impact?: Impact; readonly level?: string; readonly note?: string }): Promise<{ item: IntakeItem; ticket: Ticket }> {
+    const rec = this.o.customerRecord(a.customerId);
+    if (!rec) throw new IntakeItemError(`no customer ${JSON.stringify(a.customerId)} in fleet.customers`);
+    let outcome: ServiceOutcome | undefined;
+    const done = await this.o.repo.transaction(async (tx) => {
+      outcome = undefined;
+      const item = await this.item(tx, itemId);
+      const now = this.o.clock.now();
+      const title = a.title ?? (item.subject !== '' ? item.subject : `E-mail from ${item.from ?? 'an unknown sender'}`);
+      const description = [item.text !== '' ? item.text : '(no text)', `Received by e-mail from ${item.from ?? '(no sender)'}; held for a dispatcher: ${item.reason}`].join('\n\n');
+      outcome = await this.o.tickets.openManualIn(ticketStoreIn(tx), {
+        title,
+        channel: 'email',
+        customer: rec.customer,
+        site: rec.site,
+        device: null,
+        impact: a.impact ?? this.o.impact,
+        ...(a.level !== undefined ? { level: a.level } : {}),
+        description,
+        by: a.by,
+      });
+      const ticket = outcome.tickets[0]!;
+      const next = assignedItem(item, a.by, now, ticket.id, a.note ?? null);
+      await tx.put(INTAKE_ITEMS, item.id, next);
+      if (item.source.messageId !== null) {
+        await tx.put<MessageRecord>(MESSAGES, keyOf(item.source.messageId), { messageId: item.source.messageId, outcome: 'ticket', ticketId: ticket.id, itemId: item.id, at: now });
+      }
+      return { item: next, ticket };
+    });
+    if (outcome) this.o.tickets.settle(outcome);
+    return done;
   }
+
+  /** A dispatcher sets an item aside (spam, not a service matter), with the reason; the message stays in the mailbox. */
+  async dismiss(itemId: string, by: string, note: string): Promise<IntakeItem> {
+    return this.o.repo.transaction(async (tx) => {
+      const next = dismissedItem(await this.item(tx, itemId), by, this.o.clock.now(), note);
+      await tx.put(INTAKE_ITEMS, itemId, next);
+      return next;
+    });
+  }
+
+  private async item(tx: Transaction, id: string): Promise<IntakeItem> {
+    const v = await tx.get<unknown>(INTAKE_ITEMS, id);
+    if (v === undefined) throw new IntakeItemNotFoundError(id);
+    return readIntakeItem(v, id);
+  }
+
+  async items(): Promise<IntakeItem[]> {
+    return (await this.o.repo.list<unknown>(INTAKE_ITEMS)).map((v, i) => readIntakeItem(v, `#${i}`)).sort((x, y) => y.receivedAt - x.receivedAt || x.id.localeCompare(y.id));
+  }
+}
+
+export class IntakeItemNotFoundError extends Error {
+  constructor(id: string) {
+    super(`no intake item ${JSON.stringify(id)}`);
+    this.name = 'IntakeItemNotFoundError';
+  }
+}
+
+/**
+ * The customer and site records of a ticket a person reports, from server.yaml `fleet`: the
+ * customer's contact and contract (the default one when it names none), and its first site (or
+ * the customer itself when it has no configured site).
+ */
+export function customerRecords(fleet: FleetSettings, defaultContract: string): (customerId: string) => MailCustomer | undefined {
+  return (customerId) => {
+    if (!Object.hasOwn(fleet.customers, customerId)) return undefined;
+    const c = fleet.customers[customerId]!;
+    const siteEntry = Object.entries(fleet.sites).find(([, s]) => s.customer === customerId);
+    return {
+      customer: { id: customerId, name: c.name, contact: c.contact ?? { name: c.name }, contractId: c.contract ?? defaultContract },
+      site: siteEntry ? { id: siteEntry[0], name: siteEntry[1].name, ...(siteEntry[1].address !== undefined ? { address: siteEntry[1].address } : {}) } : { id: customerId, name: c.name },
+    };
+  };
 }

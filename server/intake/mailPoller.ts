@@ -60,7 +60,7 @@ export class MailPoller {
       connectionTimeout: TIMEOUT_MS,
       greetingTimeout: TIMEOUT_MS,
       socketTimeout: TIMEOUT_MS,
-    } as ConstructorParameters<typeof ImapFlow>[0]);
+    });
   }
 
   /** Reads what is new in the mailbox once. Throws on connection/login errors (the timer logs them). */

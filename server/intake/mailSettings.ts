@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ByteSize, Duration } from '../../shared/config/common.js';
 import { Host } from '../../shared/config/network.js';
+import { Impact } from '../sla/contract.js';
 
 /** An address ("jan@firma.pl") or a whole domain ("@firma.pl"). */
 const SenderPattern = z
@@ -31,6 +32,8 @@ export const MailIntakeSettings = z
     pollInterval: Duration.prefault('1m').refine((ms) => ms >= 5_000 && ms <= 86_400_000, 'between 5s and 1d'),
     /** Larger messages are not downloaded: their header becomes an intake item saying "too large". */
     maxMessageBytes: ByteSize.prefault('10MiB').refine((n) => n <= 256 * 1024 * 1024, 'at most 256MiB'),
+    /** Impact of a ticket opened from an e-mail, until a dispatcher triages it (the contract maps it to its level and deadlines). */
+    impact: Impact.default('medium'),
     /** Sender addresses and domains per customer id, in addition to each customer's contact e-mail (fleet.customers.<id>.contact.email). */
     senders: z.record(z.string().min(1).max(128), z.array(SenderPattern).max(1000)).default({}),
   })

@@ -10,6 +10,7 @@ import nodemailer from 'nodemailer';
 import type { Delivery } from './delivery.js';
 import type { EmailSettings } from './notificationSettings.js';
 import { smtpPermanent, type AttemptResult } from './retrySchedule.js';
+import { ticketThreadId } from '../intake/mailClassification.js';
 
 type Transport = ReturnType<typeof nodemailer.createTransport>;
 
@@ -53,6 +54,8 @@ export class MailSender {
         text: d.text,
         ...(d.html !== null ? { html: d.html } : {}),
         messageId: `<${d.id}@fleetdesk>`,
+        // Every e-mail of a ticket names the ticket's thread: a customer's reply carries it back (server/intake).
+        ...(d.ticketId !== null ? { references: [ticketThreadId(d.ticketId)] } : {}),
         headers: {
           'Content-Language': d.language,
           'Auto-Submitted': 'auto-generated',
