@@ -19,7 +19,7 @@ import type { AgentRecord, DeviceRecord } from '../server/fleet/fleetModel.js';
 import { contractCatalogue } from '../server/sla/contractCatalogue.js';
 import { JournaledStore } from '../server/storage/journaledStore.js';
 import type { Ticket } from '../server/tickets/ticket.js';
-import { openManualTicket } from '../server/tickets/ticketOpening.js';
+import { openReportedTicket } from '../server/tickets/ticketOpening.js';
 import { DEFAULT_POLICY, type PolicyContext } from '../server/tickets/ticketPolicy.js';
 import { freeTcpPort } from '../test/harness/peers.js';
 
@@ -120,7 +120,7 @@ async function populate(dir: string): Promise<string[]> {
     // Open tickets spread over the 8 hours before the start (deadlines differ); closed ones over 30 days.
     const now = i < HOT ? start - ((i * 2_654_435) % (8 * 3_600_000)) : start - ((i * 2_654_435) % (30 * 86_400_000)) - 7_200_000;
     const ctx: PolicyContext = { now, config: DEFAULT_POLICY, contractFor: (id) => contracts.get(id), capUsedMinutes: 0, defaultContractId: 'device-vendor', newTicketId: () => `T${String(i + 1).padStart(6, '0')}` };
-    const out = openManualTicket(
+    const out = openReportedTicket(
       {
         title: `Jam on ${d.identity.model ?? ''}`,
         channel: 'monitoring',

@@ -21,7 +21,7 @@ import { FleetDirectory } from './fleet/fleetModel.js';
 import { HistoryRecorder } from './history/historyRecorder.js';
 import { ForecastService, type ForecastServiceOptions } from './forecast/forecastService.js';
 import { NotificationService } from './notifications/notificationService.js';
-import { customerRecords, MailIntake } from './intake/mailIntake.js';
+import { MailIntake } from './intake/mailIntake.js';
 import { MailPoller } from './intake/mailPoller.js';
 import { senderDirectory } from './intake/mailSettings.js';
 
@@ -163,12 +163,10 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
       const mail = config.intake.mail;
       const contacts = Object.fromEntries(Object.entries(config.fleet.customers).map(([id, c]) => [id, c.contact?.email]));
       const mailIntake = new MailIntake({
-        repo,
-        tickets: service,
+        deps: { repo, tickets: service, directory: new FleetDirectory(config.fleet), contractFor: (id) => liveCatalogue.get(id), defaultContractId: config.tickets.defaultContract },
         clock,
         logger: logger.child({ component: 'intake' }),
         customerOf: senderDirectory(mail ?? { senders: {} }, contacts),
-        customerRecord: customerRecords(config.fleet, config.tickets.defaultContract),
         impact: mail?.impact ?? 'medium',
       });
       intake = mailIntake;

@@ -128,6 +128,19 @@ export class FleetDirectory {
     return info;
   }
 
+  /** A customer configured in `fleet.customers` by its id; undefined for tenants without a mapping. */
+  configuredCustomer(id: string): CustomerInfo | undefined {
+    const c = Object.hasOwn(this.settings.customers, id) ? this.settings.customers[id] : undefined;
+    return c ? { id, name: c.name, contract: c.contract, contact: c.contact } : undefined;
+  }
+
+  /** The configured sites of a customer (id, name, address). */
+  sitesOf(customerId: string): Array<{ id: string; name: string; address?: string }> {
+    return Object.entries(this.settings.sites)
+      .filter(([, s]) => s.customer === customerId)
+      .map(([id, s]) => ({ id, name: s.name, ...(s.address !== undefined ? { address: s.address } : {}) }));
+  }
+
   isCritical(identity: Identity): boolean {
     return [identity.serial, identity.uuid, identity.mac].some((v) => v !== undefined && this.critical.has(v.trim().toLowerCase()));
   }

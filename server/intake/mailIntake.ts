@@ -9,12 +9,11 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logging.js';
 import type { Impact } from '../sla/contract.js';
-import type { Repository, Transaction } from '../storage/repository.js';
-import type { CustomerRef, SiteRef } from '../tickets/ticket.js';
+import type { Transaction } from '../storage/repository.js';
+import type { ServiceOutcome } from '../tickets/ticketService.js';
+import { addCustomerReplyIn, IntakeError, IntakeRequest, openManualTicketIn, type IntakeDeps } from './intakeRequest.js';
 import { ticketStoreIn } from '../tickets/ticketRepository.js';
-import type { ServiceOutcome, TicketService } from '../tickets/ticketService.js';
 import { assignedItem, dismissedItem, INTAKE_ITEMS, IntakeItemError, readIntakeItem, type IntakeItem } from './intakeItems.js';
-import type { FleetSettings } from '../fleet/fleetModel.js';
 import type { Ticket } from '../tickets/ticket.js';
 import { classifyMail, referencedTickets, type MailDecision, type TicketFacts } from './mailClassification.js';
 import type { InboundMail } from './mailMessage.js';
@@ -50,20 +49,12 @@ export interface FetchedMail {
   readonly digest: string;
 }
 
-/** The customer records a ticket opened from an e-mail carries. */
-export interface MailCustomer {
-  readonly customer: CustomerRef;
-  readonly site: SiteRef;
-}
-
 export interface MailIntakeOptions {
-  readonly repo: Repository;
-  readonly tickets: TicketService;
+  /** The shared intake (intakeRequest.ts): the store, the ticket service, the fleet directory, contracts. */
+  readonly deps: IntakeDeps;
   readonly clock: Clock;
   readonly logger?: Logger;
   readonly customerOf: (address: string) => string | undefined;
-  /** The customer's records for a ticket (undefined: unknown customer id). */
-  readonly customerRecord: (customerId: string) => MailCustomer | undefined;
   /** Impact of a ticket opened from an e-mail until a dispatcher triages it. */
   readonly impact: Impact;
 }
@@ -94,13 +85,13 @@ export class MailIntake {
   constructor(private readonly o: MailIntakeOptions) {}
 
   async position(key: string): Promise<MailboxPosition | undefined> {
-    return this.o.repo.get<MailboxPosition>(MAILBOXES, key);
+    return this.o.deps.repo.get<MailboxPosition>(MAILBOXES, key);
   }
 
   /** Applies one message (idempotent: a message already applied is only acknowledged). */
   async receive(box: string, m: FetchedMail): Promise<ReceiveResult> {
     let outcome: ServiceOutcome | undefined;
-    const result = await this.o.repo.transaction(async (tx): Promise<ReceiveResult> => {
+    const result = await this.o.deps.repo.transaction(async (tx): Promise<ReceiveResult> => {
       outcome = undefined;
       const pos = await tx.get<MailboxPosition>(MAILBOXES, box);
       if (pos && pos.uidValidity === m.uidValidity && pos.lastUid >= m.uid) return { outcome: 'alreadyRead', ticketId: null, itemId: null };
@@ -116,7 +107,7 @@ export class MailIntake {
       await tx.put(MESSAGES, key, record);
       return applied.result;
     });
-    if (outcome) this.o.tickets.settle(outcome);
+    if (outcome) this.o.deps.tickets.settle(outcome);
     this.o.logger?.info({ uid: m.uid, outcome: result.outcome, ticketId: result.ticketId, itemId: result.itemId }, 'e-mail read');
     return result;
   }
@@ -138,34 +129,36 @@ export class MailIntake {
   }
 
   private async apply(tx: Transaction, m: FetchedMail, d: MailDecision): Promise<{ result: ReceiveResult; outcome?: ServiceOutcome }> {
-    const store = ticketStoreIn(tx);
     const by = `email:${m.mail.from ?? 'unknown'}`.slice(0, 128);
+    const ref = m.mail.messageId ?? undefined;
     if (d.kind === 'reply') {
-      const t = (await store.get(d.ticketId))!;
-      // An answer to the desk's question resumes the clock (the waiting rule); otherwise it is a public comment from the customer.
-      const outcome =
-        t.status === 'waitingForCustomer'
-          ? await this.o.tickets.actIn(store, t.id, { type: 'customerReplied', by, text: d.text })
-          : await this.o.tickets.actIn(store, t.id, { type: 'comment', by, text: d.text, public: true });
-      return { result: { outcome: 'reply', ticketId: t.id, itemId: null }, outcome };
+      // A public comment from the customer; while the ticket waits for the customer, the answer the waiting rule waits for.
+      const r = await addCustomerReplyIn(tx, this.o.deps, d.ticketId, { text: d.text, ...(ref !== undefined ? { externalRef: ref } : {}) }, by);
+      return { result: { outcome: 'reply', ticketId: d.ticketId, itemId: null }, outcome: r.outcome };
     }
     if (d.kind === 'newTicket') {
-      const rec = this.o.customerRecord(d.customerId);
-      if (rec) {
-        const outcome = await this.o.tickets.openManualIn(store, {
-          title: d.title,
-          channel: 'email',
-          customer: rec.customer,
-          site: rec.site,
-          device: null,
-          impact: this.o.impact,
-          description: d.followsUp ? `${d.description}\n\n(follows up ${d.followsUp})` : d.description,
-          ...(m.mail.date !== null ? { occurredAt: Math.min(m.mail.date, this.o.clock.now()) } : {}),
-          by,
-        });
-        return { result: { outcome: 'ticket', ticketId: outcome.tickets[0]!.id, itemId: null }, outcome };
+      const request = IntakeRequest.safeParse({
+        customer: d.customerId,
+        subject: d.title,
+        description: d.followsUp ? `${d.description}\n\n(follows up ${d.followsUp})` : d.description,
+        channel: 'email',
+        contact: { ...(m.mail.fromName ? { name: m.mail.fromName } : {}), email: m.mail.from },
+        impact: this.o.impact,
+        ...(m.mail.date !== null ? { occurredAt: new Date(Math.min(m.mail.date, this.o.clock.now())).toISOString() } : {}),
+        ...(ref !== undefined ? { externalRef: ref } : {}),
+      });
+      if (!request.success) {
+        const first = request.error.issues[0];
+        return { result: await this.putItem(tx, m, { kind: 'intake', customerId: d.customerId, reason: `cannot open a ticket from it: ${first?.path.join('.') ?? ''} ${first?.message ?? ''}`.trim() }) };
       }
-      return { result: await this.putItem(tx, m, { kind: 'intake', customerId: null, reason: `customer ${d.customerId} of sender ${m.mail.from} is not in fleet.customers` }) };
+      try {
+        const r = await openManualTicketIn(tx, this.o.deps, request.data, by);
+        return { result: { outcome: r.duplicateOf ? 'reply' : 'ticket', ticketId: r.ticket.id, itemId: null }, outcome: r.outcome };
+      } catch (err) {
+        // Checked before anything is written: the message waits for a dispatcher with the reason.
+        if (!(err instanceof IntakeError)) throw err;
+        return { result: await this.putItem(tx, m, { kind: 'intake', customerId: null, reason: `cannot open a ticket from it: ${err.message}` }) };
+      }
     }
     return { result: await this.putItem(tx, m, d) };
   }
@@ -199,41 +192,38 @@ export class MailIntake {
    * ticket, the item's state, and the thread of its message, so later replies join that ticket).
    */
   async assign(itemId: string, a: { readonly customerId: string; readonly by: string; readonly title?: string; readonly impact?: Impact; readonly level?: string; readonly note?: string }): Promise<{ item: IntakeItem; ticket: Ticket }> {
-    const rec = this.o.customerRecord(a.customerId);
-    if (!rec) throw new IntakeItemError(`no customer ${JSON.stringify(a.customerId)} in fleet.customers`);
     let outcome: ServiceOutcome | undefined;
-    const done = await this.o.repo.transaction(async (tx) => {
+    const done = await this.o.deps.repo.transaction(async (tx) => {
       outcome = undefined;
       const item = await this.item(tx, itemId);
       const now = this.o.clock.now();
-      const title = a.title ?? (item.subject !== '' ? item.subject : `E-mail from ${item.from ?? 'an unknown sender'}`);
-      const description = [item.text !== '' ? item.text : '(no text)', `Received by e-mail from ${item.from ?? '(no sender)'}; held for a dispatcher: ${item.reason}`].join('\n\n');
-      outcome = await this.o.tickets.openManualIn(ticketStoreIn(tx), {
-        title,
+      const request = IntakeRequest.parse({
+        customer: a.customerId,
+        subject: a.title ?? (item.subject !== '' ? item.subject : `E-mail from ${item.from ?? 'an unknown sender'}`),
+        description: [item.text !== '' ? item.text : '(no text)', `Received by e-mail from ${item.from ?? '(no sender)'}; held for a dispatcher: ${item.reason}`].join('\n\n').slice(0, 10_000),
         channel: 'email',
-        customer: rec.customer,
-        site: rec.site,
-        device: null,
-        impact: a.impact ?? this.o.impact,
+        contact: { ...(item.fromName ? { name: item.fromName } : {}), ...(item.from && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(item.from) ? { email: item.from } : {}) },
+        ...(a.level === undefined || a.impact !== undefined ? { impact: a.impact ?? this.o.impact } : {}),
         ...(a.level !== undefined ? { level: a.level } : {}),
-        description,
-        by: a.by,
+        ...(item.source.messageId !== null ? { externalRef: item.source.messageId } : {}),
       });
-      const ticket = outcome.tickets[0]!;
-      const next = assignedItem(item, a.by, now, ticket.id, a.note ?? null);
+      const r = await openManualTicketIn(tx, this.o.deps, request, a.by);
+      outcome = r.outcome;
+      const next = assignedItem(item, a.by, now, r.ticket.id, a.note ?? null);
       await tx.put(INTAKE_ITEMS, item.id, next);
+      // Replies to the message now thread to its ticket.
       if (item.source.messageId !== null) {
-        await tx.put<MessageRecord>(MESSAGES, keyOf(item.source.messageId), { messageId: item.source.messageId, outcome: 'ticket', ticketId: ticket.id, itemId: item.id, at: now });
+        await tx.put<MessageRecord>(MESSAGES, keyOf(item.source.messageId), { messageId: item.source.messageId, outcome: 'ticket', ticketId: r.ticket.id, itemId: item.id, at: now });
       }
-      return { item: next, ticket };
+      return { item: next, ticket: r.ticket };
     });
-    if (outcome) this.o.tickets.settle(outcome);
+    if (outcome) this.o.deps.tickets.settle(outcome);
     return done;
   }
 
   /** A dispatcher sets an item aside (spam, not a service matter), with the reason; the message stays in the mailbox. */
   async dismiss(itemId: string, by: string, note: string): Promise<IntakeItem> {
-    return this.o.repo.transaction(async (tx) => {
+    return this.o.deps.repo.transaction(async (tx) => {
       const next = dismissedItem(await this.item(tx, itemId), by, this.o.clock.now(), note);
       await tx.put(INTAKE_ITEMS, itemId, next);
       return next;
@@ -247,7 +237,7 @@ export class MailIntake {
   }
 
   async items(): Promise<IntakeItem[]> {
-    return (await this.o.repo.list<unknown>(INTAKE_ITEMS)).map((v, i) => readIntakeItem(v, `#${i}`)).sort((x, y) => y.receivedAt - x.receivedAt || x.id.localeCompare(y.id));
+    return (await this.o.deps.repo.list<unknown>(INTAKE_ITEMS)).map((v, i) => readIntakeItem(v, `#${i}`)).sort((x, y) => y.receivedAt - x.receivedAt || x.id.localeCompare(y.id));
   }
 }
 
@@ -256,21 +246,4 @@ export class IntakeItemNotFoundError extends Error {
     super(`no intake item ${JSON.stringify(id)}`);
     this.name = 'IntakeItemNotFoundError';
   }
-}
-
-/**
- * The customer and site records of a ticket a person reports, from server.yaml `fleet`: the
- * customer's contact and contract (the default one when it names none), and its first site (or
- * the customer itself when it has no configured site).
- */
-export function customerRecords(fleet: FleetSettings, defaultContract: string): (customerId: string) => MailCustomer | undefined {
-  return (customerId) => {
-    if (!Object.hasOwn(fleet.customers, customerId)) return undefined;
-    const c = fleet.customers[customerId]!;
-    const siteEntry = Object.entries(fleet.sites).find(([, s]) => s.customer === customerId);
-    return {
-      customer: { id: customerId, name: c.name, contact: c.contact ?? { name: c.name }, contractId: c.contract ?? defaultContract },
-      site: siteEntry ? { id: siteEntry[0], name: siteEntry[1].name, ...(siteEntry[1].address !== undefined ? { address: siteEntry[1].address } : {}) } : { id: customerId, name: c.name },
-    };
-  };
 }

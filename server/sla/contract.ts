@@ -22,7 +22,7 @@ export type Impact = z.infer<typeof Impact>;
 export const IMPACT_RANK: Readonly<Record<Impact, number>> = { critical: 0, high: 1, medium: 2, low: 3 };
 
 /** How a report reached the desk. `monitoring` = opened automatically from fleet events (a written report). */
-export const ReportChannel = z.enum(['monitoring', 'email', 'form', 'phone', 'callback', 'chat']);
+export const ReportChannel = z.enum(['monitoring', 'email', 'form', 'portal', 'phone', 'callback', 'chat']);
 export type ReportChannel = z.infer<typeof ReportChannel>;
 
 /** How work was done (time entries). */
@@ -79,7 +79,7 @@ export const ContractSpec = z
     impactToLevel: z.strictObject({ critical: z.string(), high: z.string(), medium: z.string(), low: z.string() }),
     coverage: z.array(Coverage).max(20).default([]),
     /** Reports through these channels carry the guaranteed reaction (§3: written reports, not call-backs). */
-    guaranteedChannels: z.array(ReportChannel).min(1).default(['monitoring', 'email', 'form']),
+    guaranteedChannels: z.array(ReportChannel).min(1).default(['monitoring', 'email', 'form', 'portal']),
     /** Monthly cap of guaranteed support time: past it, new reports carry no guaranteed deadline (§3). */
     monthlyCap: z
       .strictObject({

@@ -39,7 +39,7 @@ const deviceVendor: ContractSpec = {
     { id: 'low', label: 'Niski / low', reaction: '5d' },
   ],
   impactToLevel: { critical: 'critical', high: 'high', medium: 'medium', low: 'low' },
-  guaranteedChannels: ['monitoring', 'email', 'form', 'phone'],
+  guaranteedChannels: ['monitoring', 'email', 'form', 'portal', 'phone'],
   queues: { default: 'general', inkOrHead: 'ink-head', connectivity: 'general' },
 };
 
@@ -68,7 +68,7 @@ const software: ContractSpec = {
   ],
   impactToLevel: { critical: 'sev1', high: 'sev2', medium: 'sev3', low: 'sev4' },
   // Reports are accepted 24/7 through the form and e-mail; the clock counts working hours only.
-  guaranteedChannels: ['monitoring', 'email', 'form'],
+  guaranteedChannels: ['monitoring', 'email', 'form', 'portal'],
   queues: { default: 'support' },
   waitingForCustomer: { silence: '14d', attempts: 2, attemptInterval: '2d' },
 };
@@ -94,7 +94,7 @@ function plan(f: PlanFigures, extra: Partial<ContractSpec> = {}): ContractSpec {
     levels: [{ id: 'guaranteed', label: f.reaction ? `guaranteed reaction ${f.reaction}` : 'no guaranteed reaction', reaction: f.reaction }],
     impactToLevel: { critical: 'guaranteed', high: 'guaranteed', medium: 'guaranteed', low: 'guaranteed' },
     // §3: the guarantee applies to reports in writing (e-mail/ticket), not to call-backs.
-    guaranteedChannels: ['monitoring', 'email', 'form'],
+    guaranteedChannels: ['monitoring', 'email', 'form', 'portal'],
     monthlyCap: f.capHours === null ? null : { hours: f.capHours, channels: ['email'] },
     includedHours: f.includedHours,
     hourlyRateGrosze: f.rateZl === null ? null : f.rateZl * 100,

@@ -26,6 +26,14 @@ export const Contact = z.strictObject({
 });
 export type Contact = z.infer<typeof Contact>;
 
+/** Who reported a ticket opened by a person (server/intake): any of name, e-mail, phone. */
+export const ReporterContact = z.strictObject({
+  name: z.string().max(200).optional(),
+  email: z.string().max(320).optional(),
+  phone: z.string().max(64).optional(),
+});
+export type ReporterContact = z.infer<typeof ReporterContact>;
+
 export const CustomerRef = z.strictObject({
   id: z.string().min(1).max(128),
   name: z.string().max(200),
@@ -194,6 +202,13 @@ export const Ticket = z.strictObject({
   history: z.array(HistoryEntry).max(100_000),
   /** Optimistic concurrency: bumped on every save. */
   revision: z.number().int().nonnegative(),
+  /** The person who reported it (tickets opened by intake: phone, e-mail, form, portal, chat). */
+  reporter: ReporterContact.optional(),
+  /**
+   * References of the reports and replies joined into the ticket (e-mail Message-IDs): a report
+   * or reply seen again is recognised and taken once; e-mail replies thread by them.
+   */
+  externalRefs: z.array(z.string().min(1).max(998)).max(1000).optional(),
   /** Set on proactive "order supply" tickets only. */
   supplyOrder: SupplyOrderInfo.optional(),
 });

@@ -25,6 +25,8 @@ export type TicketAction =
   | { readonly type: 'start'; readonly by: string }
   | { readonly type: 'waitForCustomer'; readonly by: string; readonly question: string }
   | { readonly type: 'customerReplied'; readonly by: string; readonly text: string }
+  | { readonly type: 'customerReply'; readonly by: string; readonly text: string; readonly externalRef?: string }
+  | { readonly type: 'confirmSolution'; readonly by: string; readonly note?: string }
   | { readonly type: 'contactAttempt'; readonly by: string; readonly channel: string; readonly note: string }
   | { readonly type: 'resolve'; readonly by: string; readonly solution: string; readonly confirmedByCustomer?: boolean }
   | { readonly type: 'close'; readonly by: string }
@@ -109,6 +111,37 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
       );
       break;
     }
+    case 'customerReply': {
+      // The customer's own answer (portal, e-mail reply): any time the ticket is not closed. While
+      // waiting it is the answer the waiting rule (§2) waits for: the resolution clock resumes.
+      requireStatus(t, 'add a customer reply to', [...OPEN, 'resolved']);
+      const ref = action.externalRef;
+      if (ref !== undefined && t.externalRefs?.includes(ref)) return { tickets: [], notices: [] };
+      const withText: Ticket = {
+        ...t,
+        comments: [...t.comments, { at: now, by, text: action.text, public: true }],
+        ...(ref !== undefined ? { externalRefs: [...(t.externalRefs ?? []), ref] } : {}),
+      };
+      if (t.status === 'waitingForCustomer') {
+        const cal = terms().calendar;
+        next = log(
+          { ...withText, status: 'inProgress', waiting: null, sla: { ...t.sla, resolution: t.sla.resolution ? resumeClock(t.sla.resolution, cal, now) : null } },
+          now,
+          by,
+          'customer replied',
+          'answer received; clock resumed',
+        );
+      } else {
+        next = log(withText, now, by, 'customer replied', t.status === 'resolved' ? 'reply after the resolution' : 'reply');
+      }
+      break;
+    }
+    case 'confirmSolution':
+      // The customer confirms the solution: the ticket closes at once instead of after the reopen window.
+      requireStatus(t, 'confirm the solution of', ['resolved']);
+      next = log({ ...t, status: 'closed', closedAt: now, resolution: 'customerConfirmed' }, now, by, 'closed', `solution confirmed by the customer${action.note ? `: ${action.note}` : ''}`);
+      notices.push({ kind: 'ticket.closed', ticketId: t.id, at: now, detail: `solution confirmed by ${by}` });
+      break;
     case 'contactAttempt': {
       requireStatus(t, 'record a contact attempt on', ['waitingForCustomer']);
       const waiting = t.waiting ?? { since: now, attempts: [] };

@@ -8,7 +8,7 @@ import { FAULTS } from '../../shared/faults.js';
 import { queueFor, termsFor, type Impact, type ReportChannel } from '../sla/contract.js';
 import { startClock } from '../sla/slaClock.js';
 import { contractRef, guarantee, log, TicketActionError, type NoticeDraft, type PolicyContext, type PolicyOutcome } from './ticketPolicy.js';
-import type { CustomerRef, DeviceRef, FaultEvidence, SiteRef, Ticket, TicketFault } from './ticket.js';
+import { isOpen, type CustomerRef, type DeviceRef, type FaultEvidence, type ReporterContact, type SiteRef, type Ticket, type TicketFault } from './ticket.js';
 
 export interface NewTicketInput {
   readonly kind: 'device' | 'site';
@@ -117,7 +117,7 @@ export function faultOf(
   };
 }
 
-/** Opens a ticket reported by a person (e-mail, form, phone, call-back). */
+/** A report by a person (phone, e-mail, form, portal, chat, call-back), its parties resolved by the intake (server/intake). */
 export interface ManualReport {
   readonly title: string;
   readonly channel: ReportChannel;
@@ -129,10 +129,15 @@ export interface ManualReport {
   readonly level?: string;
   readonly description: string;
   readonly occurredAt?: number;
+  /** Who reported it (absent: the operator who typed it in). */
+  readonly reporter?: ReporterContact;
+  /** The report's own reference (an e-mail Message-ID): the same report seen again is taken once. */
+  readonly externalRef?: string;
   readonly by: string;
 }
 
-export function openManualTicket(report: ManualReport, ctx: PolicyContext): PolicyOutcome {
+/** Opens a ticket for a person's report (no duplicate check: see `takeReport`). */
+export function openReportedTicket(report: ManualReport, ctx: PolicyContext): PolicyOutcome {
   const contract = ctx.contractFor(report.customer.contractId);
   if (report.level !== undefined && !contract.spec.levels.some((l) => l.id === report.level)) {
     throw new TicketActionError(`contract ${contract.spec.id} has no level ${JSON.stringify(report.level)} (levels: ${contract.spec.levels.map((l) => l.id).join(', ')})`);
@@ -157,6 +162,64 @@ export function openManualTicket(report: ManualReport, ctx: PolicyContext): Poli
     },
     ctx,
   );
-  const withText: Ticket = { ...ticket, comments: [{ at: ctx.now, by: report.by, text: report.description, public: true }] };
+  const withText: Ticket = {
+    ...ticket,
+    comments: report.description === '' ? [] : [{ at: ctx.now, by: report.by, text: report.description, public: true }],
+    ...(report.reporter !== undefined ? { reporter: report.reporter } : {}),
+    ...(report.externalRef !== undefined ? { externalRefs: [report.externalRef] } : {}),
+  };
   return { tickets: [withText], notices: [notice] };
+}
+
+/** What a report did: opened a ticket, joined an open one of the same device (`duplicateOf`), or was already taken. */
+export interface ReportOutcome extends PolicyOutcome {
+  /** The ticket the report is on, as the outcome leaves it. */
+  readonly ticket: Ticket;
+  /** Set when the report did not open a ticket: the open ticket it was added to, or the one that already holds its reference. */
+  readonly duplicateOf: string | null;
+}
+
+/** Does a ticket concern the device (its own device, or a device of its faults)? */
+function aboutDevice(t: Ticket, deviceId: string): boolean {
+  return t.device?.id === deviceId || t.faults.some((f) => f.deviceId === deviceId);
+}
+
+/**
+ * Takes a person's report, given the tickets that may concern it (same device, same reference):
+ *  - a reference already held by a ticket (the same e-mail read again): nothing changes;
+ *  - an open ticket of the same customer about the same device (not a supply order): the report
+ *    is added to its history and comments instead of opening another (the earliest opened wins);
+ *  - otherwise a new ticket under the customer's contract, with the same SLA clock as a fault's.
+ */
+export function takeReport(report: ManualReport, candidates: readonly Ticket[], ctx: PolicyContext): ReportOutcome {
+  const ref = report.externalRef;
+  const seen = ref === undefined ? undefined : candidates.find((t) => t.customer.id === report.customer.id && t.externalRefs?.includes(ref));
+  if (seen) return { tickets: [], notices: [], ticket: seen, duplicateOf: seen.id };
+  const device = report.device;
+  const open = device === null ? [] : candidates.filter((t) => isOpen(t) && t.customer.id === report.customer.id && t.supplyOrder === undefined && aboutDevice(t, device.id));
+  const existing = [...open].sort((a, b) => a.openedAt - b.openedAt || a.id.localeCompare(b.id))[0];
+  if (!existing) {
+    const out = openReportedTicket(report, ctx);
+    return { ...out, ticket: out.tickets[0]!, duplicateOf: null };
+  }
+  const who = reporterLabel(report.reporter) ?? report.by;
+  const joined = log(
+    {
+      ...existing,
+      comments: [...existing.comments, { at: ctx.now, by: report.by, text: report.description === '' ? report.title : `${report.title}\n\n${report.description}`, public: true }],
+      ...(ref !== undefined ? { externalRefs: [...(existing.externalRefs ?? []), ref] } : {}),
+    },
+    ctx.now,
+    report.by,
+    'duplicate report',
+    `${report.channel} report by ${who} on the same device: ${report.title}`,
+  );
+  return { tickets: [joined], notices: [], ticket: joined, duplicateOf: existing.id };
+}
+
+/** "Name <e-mail>" or whichever of name, e-mail, phone is known. */
+export function reporterLabel(c: ReporterContact | undefined): string | null {
+  if (!c) return null;
+  if (c.name && c.email) return `${c.name} <${c.email}>`;
+  return c.name ?? c.email ?? c.phone ?? null;
 }

@@ -8,8 +8,8 @@
  *   handleEvent(event)                a fleet event (server/events/fleetEvents.ts) in its own unit of work
  *   handleEventIn(store, event)       inside a caller's unit (the fleet event bus transaction)
  *   attachToFleetEvents(bus)           subscribes to the server core's FleetEventBus (durable store only)
- *   act(ticketId, action)              operator actions (acknowledge, escalate, time entries, …)
- *   openManual(report)                 reports by e-mail / form / phone
+ *   act(ticketId, action) / actIn      operator actions (acknowledge, escalate, time entries, …)
+ *   takeReportIn(store, report)        reports by people (server/intake: phone, e-mail, form, portal, chat)
  *   tick()                             SLA warnings/breaches, flap-damped resolution, closing, §2 closure
  *   start() / stop()                   keeps tick() scheduled at the next due instant
  *   workQueue(queue?), statement(customerId, month), compliance(sinceMonth)
@@ -22,7 +22,7 @@ import { billEntry, monthlyStatement, monthOfInstant, type MonthlyStatement } fr
 import { slaCompliance, type ComplianceRow } from './reporting.js';
 import { isOpen, type Ticket } from './ticket.js';
 import { applyAction, type TicketAction } from './ticketActions.js';
-import { openManualTicket, type ManualReport } from './ticketOpening.js';
+import { takeReport, type ManualReport } from './ticketOpening.js';
 import { DEFAULT_POLICY, noticesOf, TicketActionError, type Notice, type PolicyContext, type PolicyOutcome, type TicketPolicyConfig, ticketContract } from './ticketPolicy.js';
 import { applyFleetEvent } from './ticketFleetEvents.js';
 import { nextDue, tickTicket } from './ticketTimers.js';
@@ -32,7 +32,7 @@ import { admitAgentEvent } from './plannedStops.js';
 import { agentKey } from './ticketRefs.js';
 import type { Transaction } from '../storage/repository.js';
 import { workQueue } from './workQueue.js';
-import { subjectsOfEvent, subjectsOfSupplySignal } from './ticketSubjects.js';
+import { refSubject, subjectsOfEvent, subjectsOfSupplySignal } from './ticketSubjects.js';
 
 export interface TicketServiceOptions {
   readonly repository: TicketRepository;
@@ -256,40 +256,46 @@ export class TicketService {
     });
   }
 
-  async openManual(report: ManualReport): Promise<Ticket> {
-    const outcome = await this.o.repository.transaction((store) => this.openManualIn(store, report));
-    this.settle(outcome);
-    return outcome.tickets[0]!;
-  }
-
-  /** A person's report inside the caller's unit of work (e-mail intake: with its mailbox position); `settle` after commit. */
-  async openManualIn(store: TicketStore, report: ManualReport): Promise<ServiceOutcome> {
+  /**
+   * A person's report (server/intake) inside the caller's unit of work: opens a ticket, or adds
+   * the report to the open ticket of the same device, or recognises a reference already taken.
+   * The caller passes the outcome to `settle` once its unit committed.
+   */
+  async takeReportIn(store: TicketStore, input: ManualReport): Promise<ServiceOutcome & { ticket: Ticket; duplicateOf: string | null }> {
+    const report = this.knownContract(input.customer.id, input.customer.contractId) ? input : { ...input, customer: { ...input.customer, contractId: this.o.defaultContractId } };
+    const subjects = [...(report.device ? [`device:${report.device.id}`] : []), ...(report.externalRef !== undefined ? [refSubject(report.externalRef)] : [])];
+    const candidates = subjects.length === 0 ? [] : await store.concerning(subjects);
     const { ctx, commit } = await this.context(store, report.customer.id, report.customer.contractId);
-    const out = openManualTicket(report, ctx);
+    const out = takeReport(report, candidates, ctx);
     await commit();
-    return this.save(store, out);
+    const saved = await this.save(store, out);
+    return { ...saved, ticket: out.tickets.length > 0 ? { ...out.ticket, revision: out.ticket.revision + 1 } : out.ticket, duplicateOf: out.duplicateOf };
   }
 
-  /** An operator action; throws TicketNotFoundError / TicketActionError with a one-line reason. */
-  async act(ticketId: string, action: TicketAction): Promise<Ticket> {
-    const outcome = await this.o.repository.transaction((store) => this.actIn(store, ticketId, action));
-    this.settle(outcome);
-    return { ...outcome.tickets[0]!, revision: outcome.tickets[0]!.revision + 1 };
-  }
-
-  /** An action inside the caller's unit of work; `settle` the outcome after commit. */
-  async actIn(store: TicketStore, ticketId: string, action: TicketAction): Promise<ServiceOutcome> {
+  /** An operator action inside the caller's unit of work (settle the outcome after the commit); throws TicketNotFoundError / TicketActionError. */
+  async actIn(store: TicketStore, ticketId: string, action: TicketAction): Promise<ServiceOutcome & { ticket: Ticket }> {
     const t = await store.get(ticketId);
     if (!t) throw new TicketNotFoundError(ticketId);
     const { ctx } = await this.context(store, t.customer.id, t.sla.contractId, t.sla.contractVersion ?? 0);
     const out = applyAction(t, action, ctx);
+    const after = out.tickets[0];
+    // A reply seen before (same reference) changes nothing.
+    if (!after) return { tickets: [], notices: [], ticket: t };
     if (action.type === 'addTime') {
       const contract = ticketContract(t, this.o.contractFor);
-      const entry = out.tickets[0]!.timeEntries.find((e) => e.id === action.id)!;
+      const entry = after.timeEntries.find((e) => e.id === action.id)!;
       const capMinutes = billEntry(t.id, entry, contract).capMinutes;
       if (capMinutes > 0) await store.addCapUsage(t.customer.id, monthOfInstant(contract.calendar.zone, ctx.now), capMinutes);
     }
-    return this.save(store, out);
+    const saved = await this.save(store, out);
+    return { ...saved, ticket: { ...after, revision: after.revision + 1 } };
+  }
+
+  /** An operator action in its own unit of work; throws TicketNotFoundError / TicketActionError with a one-line reason. */
+  async act(ticketId: string, action: TicketAction): Promise<Ticket> {
+    const outcome = await this.o.repository.transaction((store) => this.actIn(store, ticketId, action));
+    this.settle(outcome);
+    return outcome.ticket;
   }
 
   /** Runs the time-driven rules for every active ticket; returns the notices emitted. */

@@ -4,7 +4,8 @@
  * per fault dominated ticket work, and on PostgreSQL it is a read of the whole hot set).
  *
  * Subjects: `device:<device key>` for the ticket's device and every device of its faults, and
- * `key:<ticket key>` (agent tickets `agent:<tenant>/<agentId>`, order tickets `order:…`). An event
+ * `key:<ticket key>` (agent tickets `agent:<tenant>/<agentId>`, order tickets `order:…`), and
+ * `ref:<reference>` for the e-mail Message-IDs of reports and replies joined (intake). An event
  * names the subjects it can touch; the ticket service still filters the candidates with its exact
  * rule (`concerns`), so the index only has to be a superset.
  */
@@ -19,13 +20,19 @@ export interface SubjectIndex {
 
 /** Subjects of a ticket record, read defensively (a stored value before it is parsed). */
 export function subjectsOfTicket(value: unknown): string[] {
-  const t = value as { device?: { id?: unknown } | null; faults?: unknown; key?: unknown } | null;
+  const t = value as { device?: { id?: unknown } | null; faults?: unknown; key?: unknown; externalRefs?: unknown } | null;
   if (!t) return [];
   const out = new Set<string>();
   if (t.device && typeof t.device.id === 'string') out.add(`device:${t.device.id}`);
   if (Array.isArray(t.faults)) for (const f of t.faults as Array<{ deviceId?: unknown }>) if (f && typeof f.deviceId === 'string') out.add(`device:${f.deviceId}`);
   if (typeof t.key === 'string') out.add(`key:${t.key}`);
+  if (Array.isArray(t.externalRefs)) for (const r of t.externalRefs as unknown[]) if (typeof r === 'string') out.add(refSubject(r));
   return [...out].sort();
+}
+
+/** The subject of a report's or reply's reference (an e-mail Message-ID): intake finds its ticket by it. */
+export function refSubject(ref: string): string {
+  return `ref:${ref}`;
 }
 
 export function subjectsOfEvent(e: FleetEvent): string[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openManualTicket } from '../../../server/tickets/ticketOpening.js';
+import { openReportedTicket } from '../../../server/tickets/ticketOpening.js';
 import { nextDue } from '../../../server/tickets/ticketTimers.js';
 import { presetContract } from '../../../server/sla/presets.js';
 import { DEFAULT_POLICY } from '../../../server/tickets/ticketPolicy.js';
@@ -287,14 +287,14 @@ describe('ticket policy: lifecycle', () => {
   it('§3: call-backs carry no guarantee; written reports do; levels of the contract scale can be set by hand', () => {
     const ctx = contextFactory()(MON_0900);
     const base = { title: 'Cannot print labels', customer: customer('software-5level'), site: SITE, device: null, impact: 'low' as const, description: 'since the update', by: 'anna' };
-    const phone = openManualTicket({ ...base, channel: 'callback' }, ctx).tickets[0]!;
+    const phone = openReportedTicket({ ...base, channel: 'callback' }, ctx).tickets[0]!;
     expect(phone.sla.guaranteed).toBe(false);
     expect(phone.sla.noGuaranteeReason).toMatch(/reports by callback carry no guarantee/);
-    const mail = openManualTicket({ ...base, channel: 'email', level: 'sev5' }, ctx).tickets[0]!;
+    const mail = openReportedTicket({ ...base, channel: 'email', level: 'sev5' }, ctx).tickets[0]!;
     expect(mail.sla).toMatchObject({ guaranteed: true, level: 'sev5' });
     expect(mail.sla.reaction.targetMs).toBe(14 * 8 * HOUR);
     expect(mail.comments[0]).toMatchObject({ by: 'anna', text: 'since the update' });
-    expect(() => openManualTicket({ ...base, channel: 'email', level: 'p1' }, ctx)).toThrow(/has no level "p1"/);
+    expect(() => openReportedTicket({ ...base, channel: 'email', level: 'p1' }, ctx)).toThrow(/has no level "p1"/);
   });
 
   it('warning and breach notices are emitted once each by ticks', () => {
