@@ -65,21 +65,6 @@ function declaredCharsets(raw: Buffer): string[] {
   return [...new Set([...head.matchAll(/charset\s*=\s*"?([A-Za-z0-9._:-]{1,64})/gi)].map((m) => m[1]!.toLowerCase()))];
 }
 
-function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<br\s*\/?>|<\/p>|<\/div>|<\/li>/gi, '\n')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, '&')
-    .replace(/[ \t]+/g, ' ')
-    .replace(/\n\s*\n+/g, '\n\n')
-    .trim();
-}
-
 function cut(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
@@ -88,11 +73,8 @@ function fromParsed(p: ParsedMail, raw: Buffer, limits: ReadLimits): InboundMail
   const problems: string[] = [];
   const sender = firstAddress(p.from);
   if (!sender) problems.push('no sender: the message has no usable From address');
-  let text = p.text?.trim() ?? '';
-  if (text === '' && typeof p.html === 'string' && p.html !== '') {
-    // mailparser fills `text` from HTML-only messages itself; this is for the ones it leaves empty.
-    text = htmlToText(p.html);
-  }
+  // mailparser derives the text of an HTML-only message itself; non-breaking spaces become plain ones.
+  const text = (p.text ?? '').replace(/\u00a0/g, ' ').trim();
   if (text.includes('\uFFFD')) {
     const charsets = declaredCharsets(raw);
     problems.push(`the text has characters that could not be decoded${charsets.length > 0 ? ` (declared charset ${charsets.join(', ')})` : ''}`);
