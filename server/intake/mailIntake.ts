@@ -13,7 +13,7 @@ import type { Transaction } from '../storage/repository.js';
 import type { ServiceOutcome } from '../tickets/ticketService.js';
 import { addCustomerReplyIn, IntakeError, IntakeRequest, openManualTicketIn, type IntakeDeps } from './intakeRequest.js';
 import { ticketStoreIn } from '../tickets/ticketRepository.js';
-import { assignedItem, dismissedItem, INTAKE_ITEMS, IntakeItemError, readIntakeItem, type IntakeItem } from './intakeItems.js';
+import { assignedItem, dismissedItem, INTAKE_ITEMS, readIntakeItem, type IntakeItem } from './intakeItems.js';
 import type { Ticket } from '../tickets/ticket.js';
 import { classifyMail, referencedTickets, type MailDecision, type TicketFacts } from './mailClassification.js';
 import type { InboundMail } from './mailMessage.js';
