@@ -15,6 +15,7 @@ import { ApiError } from './apiErrors.js';
 import { principalOf, requires } from './apiAuth.js';
 import type { ApiContext } from './apiPlugin.js';
 import { TicketDetail, ticketDetail } from './apiSchemas.js';
+import { PageQuery, pageSchema, paginate } from './pagination.js';
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) });
 const Text = (max: number) => z.string().trim().min(1).max(max);
@@ -46,8 +47,8 @@ export const intakeRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
 
   app.get(
     '/intake',
-    { preValidation: requires('intake:manage'), schema: { tags, summary: 'intake items, newest first (default: the unassigned ones)', querystring: z.strictObject({ status: IntakeItemStatus.default('unassigned') }), response: { 200: z.strictObject({ items: z.array(IntakeItem) }) } } },
-    async (req) => ({ items: (await intake().items()).filter((i) => i.status === req.query.status) }),
+    { preValidation: requires('intake:manage'), schema: { tags, summary: 'intake items, newest first (default: the unassigned ones)', querystring: PageQuery.extend({ status: IntakeItemStatus.default('unassigned') }), response: { 200: pageSchema(IntakeItem) } } },
+    async (req) => paginate((await intake().items()).filter((i) => i.status === req.query.status), req.query),
   );
 
   app.get('/intake/:id', { preValidation: requires('intake:manage'), schema: { tags, summary: 'one intake item', params: IdParams, response: { 200: IntakeItem } } }, async (req) => {
