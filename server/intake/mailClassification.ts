@@ -34,21 +34,19 @@ export function referencedTickets(mail: InboundMail, ticketOfMessage: (messageId
 export interface TicketFacts {
   readonly id: string;
   readonly customerId: string;
-  /** Still in the hot store (not closed and archived). */
-  readonly open: boolean;
 }
 
 export interface MailContext {
   /** The customer whose address (or domain) this is, if any. */
   readonly customerOf: (address: string) => string | undefined;
-  /** Facts of the tickets named in `referencedTickets` (absent: no such ticket, or closed). */
+  /** Facts of the tickets named in `referencedTickets` that are not closed (absent: no such ticket, or closed and archived). */
   readonly tickets: ReadonlyMap<string, TicketFacts>;
   readonly byThread: readonly string[];
   readonly bySubject: readonly string[];
 }
 
 export type MailDecision =
-  | { readonly kind: 'newTicket'; readonly customerId: string; readonly title: string; readonly description: string; readonly followsUp: string | null }
+  | { readonly kind: 'newTicket'; readonly customerId: string; readonly title: string; readonly description: string }
   | { readonly kind: 'reply'; readonly customerId: string; readonly ticketId: string; readonly text: string }
   | { readonly kind: 'intake'; readonly customerId: string | null; readonly reason: string };
 
@@ -68,16 +66,15 @@ export function classifyMail(mail: InboundMail, ctx: MailContext): MailDecision 
   if (customerId === undefined) return { kind: 'intake', customerId: null, reason: `unknown sender ${from}: no customer has this address` };
   const candidates = [...ctx.byThread, ...ctx.bySubject];
   const own = candidates.map((id) => ctx.tickets.get(id)).find((t) => t !== undefined && t.customerId === customerId);
-  if (own?.open) return { kind: 'reply', customerId, ticketId: own.id, text: describe(mail) };
+  if (own) return { kind: 'reply', customerId, ticketId: own.id, text: describe(mail) };
   const foreign = candidates.filter((id) => {
     const t = ctx.tickets.get(id);
     return t !== undefined && t.customerId !== customerId;
   });
-  if (foreign.length > 0 && !own) {
+  if (foreign.length > 0) {
     return { kind: 'intake', customerId, reason: `names ticket ${foreign.join(', ')}, which does not belong to the sender's customer ${customerId}` };
   }
-  // A follow-up to a closed ticket of the customer, or a message naming no (known) ticket: a new ticket.
-  const followsUp = own?.id ?? null;
+  // A message naming no ticket that is still open (or a closed one: history): a new ticket; its subject keeps the number.
   const title = mail.subject !== '' ? mail.subject : `E-mail from ${from}`;
-  return { kind: 'newTicket', customerId, title, description: describe(mail), followsUp };
+  return { kind: 'newTicket', customerId, title, description: describe(mail) };
 }

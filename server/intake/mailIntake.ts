@@ -123,7 +123,7 @@ export class MailIntake {
     const tickets = new Map<string, TicketFacts>();
     for (const id of [...refs.byThread, ...refs.bySubject]) {
       const t = await store.get(id);
-      if (t) tickets.set(id, { id, customerId: t.customer.id, open: true });
+      if (t) tickets.set(id, { id, customerId: t.customer.id });
     }
     return classifyMail(mail, { customerOf: this.o.customerOf, tickets, byThread: refs.byThread, bySubject: refs.bySubject });
   }
@@ -140,7 +140,7 @@ export class MailIntake {
       const request = IntakeRequest.safeParse({
         customer: d.customerId,
         subject: d.title,
-        description: d.followsUp ? `${d.description}\n\n(follows up ${d.followsUp})` : d.description,
+        description: d.description,
         channel: 'email',
         contact: { ...(m.mail.fromName ? { name: m.mail.fromName } : {}), email: m.mail.from },
         impact: this.o.impact,

@@ -66,8 +66,8 @@ describe('reading an e-mail', () => {
 });
 
 describe('classifying an e-mail', () => {
-  const acmeTicket: TicketFacts = { id: 'T000007', customerId: 'acme', open: true };
-  const globexTicket: TicketFacts = { id: 'T000009', customerId: 'globex', open: true };
+  const acmeTicket: TicketFacts = { id: 'T000007', customerId: 'acme' };
+  const globexTicket: TicketFacts = { id: 'T000009', customerId: 'globex' };
 
   it('opens a ticket for a known sender (by domain, by address, by the customer contact)', async () => {
     expect(classify(await readMail(eml()))).toMatchObject({ kind: 'newTicket', customerId: 'acme', title: 'Drukarka w księgowości nie drukuje' });
