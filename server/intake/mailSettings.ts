@@ -42,7 +42,7 @@ export const MailIntakeSettings = z
     for (const [customer, list] of Object.entries(s.senders)) {
       list.forEach((sender, i) => {
         const other = owner.get(sender);
-        if (other !== undefined && other !== customer) ctx.addIssue({ code: 'custom', path: ['senders', customer, i], message: `${sender} already belongs to customer ${other}`, input: sender });
+        if (other !== undefined && other !== customer) ctx.addIssue({ code: 'custom', path: ['senders', customer, i], message: `an address or domain of one customer only (${sender} is already given to customer ${other})`, input: sender });
         owner.set(sender, customer);
       });
     }
