@@ -36,7 +36,7 @@ import { catalogueRoutes } from './catalogueRoutes.js';
 import { credentialRoutes } from './credentialRoutes.js';
 import { fleetRoutes } from './fleetRoutes.js';
 import { historyRoutes } from './historyRoutes.js';
-import { intakeRoutes } from './intakeRoutes.js';
+import { intakeQueueRoutes } from './intakeQueueRoutes.js';
 import { liveRoutes } from './liveRoutes.js';
 import { notificationRoutes } from './notificationRoutes.js';
 import { StreamTokens } from './streamTokens.js';
@@ -44,7 +44,9 @@ import { authenticate, principalOf } from './apiAuth.js';
 import type { LiveUpdates } from './liveUpdates.js';
 import { reportRoutes } from './reportRoutes.js';
 import { applySecurityHeaders, applyApiHeaders } from './securityHeaders.js';
+import { intakeRoutes } from './intakeRoutes.js';
 import { ticketRoutes } from './ticketRoutes.js';
+import { triageRoutes } from './triageRoutes.js';
 import { tokenRoutes } from './tokenRoutes.js';
 
 export interface ApiDeps {
@@ -171,13 +173,15 @@ export async function registerApi(http: FastifyInstance, deps: ApiDeps): Promise
         await v1.register(fleetRoutes, { ctx });
         await v1.register(historyRoutes, { ctx });
         await v1.register(ticketRoutes, { ctx });
+        await v1.register(intakeRoutes, { ctx });
+        await v1.register(triageRoutes, { ctx });
         await v1.register(catalogueRoutes, { ctx });
         await v1.register(reportRoutes, { ctx });
         await v1.register(credentialRoutes, { ctx });
         await v1.register(tokenRoutes, { ctx });
         await v1.register(liveRoutes, { ctx });
         await v1.register(notificationRoutes, { ctx });
-        await v1.register(intakeRoutes, { ctx });
+        await v1.register(intakeQueueRoutes, { ctx });
       },
       { prefix: '/api/v1' },
     );

@@ -54,6 +54,13 @@ export async function findArchived(ctx: Pick<ApiContext, 'repo'>, id: string): P
   return undefined;
 }
 
+/** A ticket the caller may see, hot or archived; 404 otherwise (another customer's ticket answers as a missing one). */
+export async function visibleTicketOf(ctx: Pick<ApiContext, 'repo'>, p: Principal, id: string): Promise<Ticket> {
+  const t = (await ctx.repo.get<Ticket>(TICKETS, id)) ?? (await findArchived(ctx, id));
+  if (!t || !canSeeTicket(p, t)) throw ApiError.notFound(`ticket ${JSON.stringify(id)}`);
+  return t;
+}
+
 export const ticketRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ctx }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   const tags = ['tickets'];
@@ -62,12 +69,7 @@ export const ticketRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
   // Customer-scoped queues (customer tokens, ?customer=) read their group instead of scanning every ticket.
   const hotByCustomer = new GroupIndex<Ticket>((t) => t.customer.id);
 
-  /** A ticket the caller may see, hot or archived; 404 otherwise. */
-  const visibleTicket = async (p: Principal, id: string): Promise<Ticket> => {
-    const t = (await ctx.repo.get<Ticket>(TICKETS, id)) ?? (await findArchived(ctx, id));
-    if (!t || !canSeeTicket(p, t)) throw ApiError.notFound(`ticket ${JSON.stringify(id)}`);
-    return t;
-  };
+  const visibleTicket = (p: Principal, id: string): Promise<Ticket> => visibleTicketOf(ctx, p, id);
 
   const act = async (p: Principal, id: string, action: TicketAction): Promise<TicketDetail> => {
     const t = await visibleTicket(p, id);

@@ -5,7 +5,11 @@
  *               the notification delivery log and test messages (also admin)
  *   technician  tickets assigned to them and the unassigned ones in the queues (read and act),
  *               fleet, contracts and impact rules (read)
- *   customer    read-only: its own customer's devices, agents, sites, tickets and reports
+ *   customer    its own customer's devices, agents, sites, tickets and reports (read); reports
+ *               problems on its own devices, replies on its tickets, confirms solutions
+ * Reporting a ticket (`tickets:report`: POST /tickets, replies, confirming a solution): admin,
+ * dispatcher and customer; the technician works tickets, the desk takes the reports. Corrections
+ * (`tickets:triage`: impact, contract, queue, device, customer): admin and dispatcher.
  * A customer token is confined to its customer by `customerScope`; every route that returns
  * customer data filters with it (tested route by route in test/unit/api/authMatrix.test.ts).
  */
@@ -16,6 +20,8 @@ export type Permission =
   | 'fleet:read'
   | 'tickets:read'
   | 'tickets:act'
+  | 'tickets:report'
+  | 'tickets:triage'
   | 'reports:read'
   | 'contracts:read'
   | 'impact:read'
@@ -32,11 +38,11 @@ export type Permission =
 
 const ROLE_PERMISSIONS: Readonly<Record<ApiRole, ReadonlySet<Permission>>> = {
   // Changing contracts and rules (commercial terms) and managing API tokens: admin only.
-  admin: new Set<Permission>(['fleet:read', 'tickets:read', 'tickets:act', 'reports:read', 'contracts:read', 'impact:read', 'rules:validate', 'credentials:manage', 'catalogue:edit', 'catalogue:history', 'tokens:manage', 'events:read', 'notifications:read', 'notifications:test', 'intake:manage']),
-  dispatcher: new Set<Permission>(['fleet:read', 'tickets:read', 'tickets:act', 'reports:read', 'contracts:read', 'impact:read', 'rules:validate', 'catalogue:history', 'events:read', 'notifications:read', 'notifications:test', 'intake:manage']),
+  admin: new Set<Permission>(['fleet:read', 'tickets:read', 'tickets:act', 'tickets:report', 'tickets:triage', 'reports:read', 'contracts:read', 'impact:read', 'rules:validate', 'credentials:manage', 'catalogue:edit', 'catalogue:history', 'tokens:manage', 'events:read', 'notifications:read', 'notifications:test', 'intake:manage']),
+  dispatcher: new Set<Permission>(['fleet:read', 'tickets:read', 'tickets:act', 'tickets:report', 'tickets:triage', 'reports:read', 'contracts:read', 'impact:read', 'rules:validate', 'catalogue:history', 'events:read', 'notifications:read', 'notifications:test', 'intake:manage']),
   technician: new Set<Permission>(['fleet:read', 'tickets:read', 'tickets:act', 'contracts:read', 'impact:read', 'events:read']),
   // Contracts and impact rules are vendor-wide (other customers' terms and prices): not for customers.
-  customer: new Set<Permission>(['fleet:read', 'tickets:read', 'reports:read', 'events:read']),
+  customer: new Set<Permission>(['fleet:read', 'tickets:read', 'tickets:report', 'reports:read', 'events:read']),
 };
 
 export function can(p: Principal, permission: Permission): boolean {

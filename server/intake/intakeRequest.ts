@@ -116,7 +116,7 @@ export function deadlinesOf(t: Ticket): IntakeDeadlines {
 }
 
 /** The customer a request names, as a ticket records it; IntakeError when the fleet does not know it. */
-async function customerOf(tx: Transaction, deps: IntakeDeps, id: string): Promise<CustomerRef> {
+export async function resolveCustomer(tx: Transaction, deps: Pick<IntakeDeps, 'directory' | 'defaultContractId'>, id: string): Promise<CustomerRef> {
   const configured = deps.directory.configuredCustomer(id);
   const contact = configured?.contact;
   if (configured) {
@@ -171,7 +171,7 @@ function hostOf(address: string | undefined): string | undefined {
   }
 }
 
-function deviceRefOf(d: DeviceRecord): DeviceRef {
+export function deviceRefOf(d: DeviceRecord): DeviceRef {
   return {
     id: d.key,
     ...(d.identity.vendor !== undefined ? { vendor: d.identity.vendor } : {}),
@@ -196,7 +196,7 @@ export function siteOf(deps: Pick<IntakeDeps, 'directory'>, customer: CustomerRe
 
 /** The report with its parties resolved, as the ticket rules take it. */
 export async function resolveRequest(tx: Transaction, deps: IntakeDeps, request: IntakeRequest, by: string): Promise<ManualReport> {
-  const customer = await customerOf(tx, deps, request.customer);
+  const customer = await resolveCustomer(tx, deps, request.customer);
   const device = request.device ? await findCustomerDevice(tx, customer.id, request.device) : null;
   let contract: Contract;
   try {

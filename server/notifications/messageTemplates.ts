@@ -53,6 +53,14 @@ export const TEMPLATES: Readonly<Record<TemplateKind, Readonly<Record<Language, 
     pl: { subject: '[FleetDesk] Przekroczenie SLA: {number} ({clock})', intro: 'Termin SLA ({clock}) zgłoszenia {number} został przekroczony: upłynął {deadline}.' },
     en: { subject: '[FleetDesk] SLA breached: {number} ({clock})', intro: 'The SLA deadline ({clock}) of ticket {number} has been breached: it passed {deadline}.' },
   },
+  'escalation.warning': {
+    pl: { subject: '[FleetDesk] Eskalacja: termin {clock} zgłoszenia {number} upływa {deadline}', intro: 'Termin SLA ({clock}) zgłoszenia {number} upływa {deadline} (zostało {remaining}). Prosimy o pilne podjęcie działań.' },
+    en: { subject: '[FleetDesk] Escalation: {clock} of ticket {number} due {deadline}', intro: 'The SLA deadline ({clock}) of ticket {number} is due {deadline} ({remaining} left). Please act now.' },
+  },
+  'escalation.breach': {
+    pl: { subject: '[FleetDesk] Eskalacja: przekroczony termin {clock} zgłoszenia {number}', intro: 'Termin SLA ({clock}) zgłoszenia {number} upłynął {deadline}. Zgłoszenie wymaga natychmiastowej uwagi.' },
+    en: { subject: '[FleetDesk] Escalation: {clock} of ticket {number} breached', intro: 'The SLA deadline ({clock}) of ticket {number} passed {deadline}. The ticket needs attention now.' },
+  },
   'customer.contactAttempt': {
     pl: {
       subject: '[FleetDesk] Prosimy o kontakt w sprawie zgłoszenia {number}',

@@ -16,14 +16,17 @@ export interface NoticeFacts {
   readonly detail: string;
   /** Null only for test messages. */
   readonly ticket: TicketFacts | null;
-  /** sla.warning / sla.breach: which target. */
+  /** sla.warning / sla.breach / escalation.*: which target. */
   readonly clock: SlaClockName | null;
   /** customer.contactAttempt: the attempt number. */
   readonly attempt: number | null;
 }
 
+/** Notices about one SLA clock. */
+const CLOCK_KINDS: ReadonlySet<string> = new Set(['sla.warning', 'sla.breach', 'escalation.warning', 'escalation.breach']);
+
 export function noticeFacts(notice: Notice): NoticeFacts {
-  const clock = notice.kind === 'sla.warning' || notice.kind === 'sla.breach' ? (notice.clock ?? null) : null;
+  const clock = CLOCK_KINDS.has(notice.kind) ? (notice.clock ?? null) : null;
   const attempt = notice.kind === 'customer.contactAttempt' ? (notice.attempt ?? null) : null;
   return { kind: notice.kind, at: notice.at, detail: notice.detail, ticket: notice.ticket, clock, attempt };
 }

@@ -3,7 +3,8 @@
  * (and optional customer filter) match, and the customer's own contact addresses for the
  * customer-facing kinds configured for that customer. One target per endpoint and per address:
  * an address on several lists gets one message (the first match decides its language, vendor
- * lists before customer addresses).
+ * lists before customer addresses). Escalation notices go to the dispatch lists that subscribe to
+ * them unless the contract leaves dispatch out, and to the contract's manager address.
  */
 import type { Language, NotificationEvent, NotificationSettings } from './notificationSettings.js';
 
@@ -16,6 +17,10 @@ export interface RoutedNotice {
   readonly customerId: string;
   /** The ticket's contact e-mail (fleet.customers.<id>.contact.email at the time the ticket opened). */
   readonly contactEmail?: string | undefined;
+  /** escalation.*: false when the contract does not notify the dispatch lists. */
+  readonly notifyDispatch?: boolean | undefined;
+  /** escalation.*: the contract's manager address. */
+  readonly managerEmail?: string | undefined;
 }
 
 function matches(filter: { events: readonly NotificationEvent[]; customers?: readonly string[] | undefined }, n: RoutedNotice): boolean {
@@ -35,9 +40,12 @@ export function routeNotice(n: RoutedNotice, s: NotificationSettings): Target[] 
     seen.add(key);
     out.push({ channel: 'email', to: to.trim(), language, audience });
   };
-  for (const list of s.email.recipients) {
-    if (matches(list, n)) for (const to of list.to) mail(to, list.language ?? s.language, 'vendor');
+  if (n.notifyDispatch !== false) {
+    for (const list of s.email.recipients) {
+      if (matches(list, n)) for (const to of list.to) mail(to, list.language ?? s.language, 'vendor');
+    }
   }
+  if (n.managerEmail) mail(n.managerEmail, s.language, 'vendor');
   const customer = Object.hasOwn(s.customers, n.customerId) ? s.customers[n.customerId] : s.otherCustomers;
   if (customer && customer.events.includes(n.kind)) {
     const language = customer.language ?? s.language;

@@ -78,7 +78,16 @@ export class NotificationOutbox {
     const out: Delivery[] = [];
     for (const notice of notices) {
       const contact = notice.contactEmail ?? undefined;
-      const targets = routeNotice({ kind: notice.kind, customerId: notice.ticket.customer.id, contactEmail: contact !== undefined && ValidEmail.safeParse(contact).success ? contact : undefined }, this.o.settings);
+      const targets = routeNotice(
+        {
+          kind: notice.kind,
+          customerId: notice.ticket.customer.id,
+          contactEmail: contact !== undefined && ValidEmail.safeParse(contact).success ? contact : undefined,
+          notifyDispatch: notice.notifyDispatch,
+          managerEmail: notice.managerEmail,
+        },
+        this.o.settings,
+      );
       for (const d of deliveriesFor(noticeFacts(notice), targets, this.o.settings, this.o.clock.now())) {
         // The same notice queued twice (a retried unit of work) keeps its first delivery.
         if ((await tx.get(DELIVERIES, d.id)) !== undefined) continue;

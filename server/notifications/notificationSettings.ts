@@ -22,6 +22,8 @@ export const NOTICE_KINDS = [
   'ticket.escalated',
   'sla.warning',
   'sla.breach',
+  'escalation.warning',
+  'escalation.breach',
   'customer.contactAttempt',
 ] as const satisfies readonly NoticeKind[];
 

@@ -99,6 +99,19 @@ export const ContractSpec = z
     onSite: z.strictObject({ arrival: WorkingTarget, clock: z.enum(['working', 'wall']) }).nullable().default(null),
     /** Queues: the default one, and the specialist line for ink system / print head / ink problems (§1). */
     queues: z.strictObject({ default: z.string().min(1).max(64), inkOrHead: z.string().min(1).max(64).optional(), connectivity: z.string().min(1).max(64).optional() }),
+    /**
+     * Escalation notices (in addition to the warning share): `warnBefore` ahead of each running SLA
+     * deadline (wall clock) a warning, and at the deadline a breach notice, each once per clock, to
+     * the vendor's dispatch lists (`dispatch`) and/or the contract's `manager` address. Null: none.
+     */
+    escalation: z
+      .strictObject({
+        warnBefore: WallDuration,
+        notify: z.array(z.enum(['dispatch', 'manager'])).min(1).max(2),
+        manager: z.email('an e-mail address such as manager@example.pl').max(320).optional(),
+      })
+      .nullable()
+      .default(null),
     /** Warning when this share of a target has elapsed. */
     warnAtShare: z.number().gt(0).lt(1).default(0.8),
     /** §2: after `silence` without an answer, `attempts` contact attempts `attemptInterval` apart, then closed as solved. */
@@ -128,6 +141,9 @@ export const ContractSpec = z
       if (!ids.has(level)) {
         ctx.addIssue({ code: 'custom', path: ['impactToLevel', impact], message: `one of the level ids (${[...ids].join(', ')})`, input: level });
       }
+    }
+    if (c.escalation?.notify.includes('manager') && c.escalation.manager === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['escalation', 'manager'], message: 'the manager\'s e-mail address (notify names manager)', input: undefined });
     }
     c.coverage.forEach((rule, i) => {
       for (const level of rule.levels) {

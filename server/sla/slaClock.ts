@@ -140,12 +140,13 @@ export function restartClock(s: SlaClockState, cal: BusinessCalendar, now: numbe
 
 /**
  * New target and/or calendar from `now` on (impact or contract changed). Elapsed working time
- * up to `now` is counted under the old calendar and kept; warning/breach flags are re-armed when
- * the elapsed time is below the new thresholds.
+ * up to `now` is counted under the old calendar and kept; the warning is re-armed when the elapsed
+ * time is below the new threshold; a breach already recorded stays recorded.
  */
 export function retargetClock(s: SlaClockState, oldCal: BusinessCalendar, newCal: BusinessCalendar, now: number, targetMs: number | null, warnAtShare: number): SlaClockState {
   const f = fold(s, oldCal, now);
-  const breached = targetMs !== null && f.breached && f.consumedMs >= targetMs;
+  // A breach is a fact of the terms in force when it happened: a later, longer target does not undo it.
+  const breached = f.breached;
   const warned = targetMs !== null && f.warned && f.consumedMs >= targetMs * warnAtShare;
   const next: SlaClockState = {
     ...f,
@@ -155,7 +156,7 @@ export function retargetClock(s: SlaClockState, oldCal: BusinessCalendar, newCal
     breached,
     breachedAt: breached ? f.breachedAt : null,
     // A target already exceeded by the elapsed time is due now.
-    deadlineAt: targetMs !== null && f.consumedMs >= targetMs ? (breached ? f.deadlineAt : f.checkpointAt) : null,
+    deadlineAt: targetMs !== null && f.consumedMs >= targetMs ? (breached ? (f.breachedAt ?? f.deadlineAt) : f.checkpointAt) : null,
   };
   return derive(next, newCal);
 }

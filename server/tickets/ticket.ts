@@ -209,6 +209,11 @@ export const Ticket = z.strictObject({
    * or reply seen again is recognised and taken once; e-mail replies thread by them.
    */
   externalRefs: z.array(z.string().min(1).max(998)).max(1000).optional(),
+  /** Escalation notices sent (contract `escalation`): each kind once per clock. */
+  escalationNotices: z
+    .array(z.strictObject({ clock: z.enum(['reaction', 'resolution', 'onSite']), kind: z.enum(['warning', 'breach']), at: z.number(), deadlineAt: z.number() }))
+    .max(64)
+    .optional(),
   /** Set on proactive "order supply" tickets only. */
   supplyOrder: SupplyOrderInfo.optional(),
 });

@@ -4,7 +4,7 @@
  */
 import { onSiteTerms, Tier, type Impact, type WorkChannel } from '../sla/contract.js';
 import { pauseClock, resumeClock, startClock, stopClock } from '../sla/slaClock.js';
-import type { Ticket, TicketStatus } from './ticket.js';
+import type { CustomerRef, DeviceRef, SiteRef, Ticket, TicketStatus } from './ticket.js';
 import {
   clockNotices,
   log,
@@ -35,8 +35,11 @@ export type TicketAction =
   | { readonly type: 'assign'; readonly by: string; readonly assignee: string | null }
   | { readonly type: 'comment'; readonly by: string; readonly text: string; readonly public: boolean }
   | { readonly type: 'addTime'; readonly by: string; readonly id: string; readonly channel: WorkChannel; readonly minutes: number; readonly note: string }
-  | { readonly type: 'changeImpact'; readonly by: string; readonly impact: Impact; readonly level?: string; readonly reason: string }
-  | { readonly type: 'changeContract'; readonly by: string; readonly contractId: string }
+  | { readonly type: 'changeImpact'; readonly by: string; readonly impact?: Impact; readonly level?: string; readonly reason: string }
+  | { readonly type: 'changeContract'; readonly by: string; readonly contractId: string; readonly reason: string }
+  | { readonly type: 'changeQueue'; readonly by: string; readonly queue: string; readonly reason: string }
+  | { readonly type: 'changeDevice'; readonly by: string; readonly device: DeviceRef | null; readonly site: SiteRef; readonly reason: string }
+  | { readonly type: 'changeCustomer'; readonly by: string; readonly customer: CustomerRef; readonly site: SiteRef; readonly device: DeviceRef | null; readonly reason: string }
   | { readonly type: 'requestOnSite'; readonly by: string; readonly reason: string }
   | { readonly type: 'technicianArrived'; readonly by: string };
 
@@ -55,6 +58,16 @@ function respond(t: Ticket, ctx: PolicyContext, notices: NoticeDraft[]): Ticket 
   const r = stopClock(t.sla.reaction, terms.calendar, ctx.now);
   notices.push(...clockNotices(t.id, 'reaction', r.events));
   return { ...t, firstResponseAt: ctx.now, sla: { ...t.sla, reaction: r.clock } };
+}
+
+/** How a re-targeting moved the deadlines, for the history line. */
+function recalculated(before: Ticket, after: Ticket): string {
+  const fmt = (at: number | null | undefined) => (at === null || at === undefined ? 'none' : new Date(at).toISOString());
+  const parts = (['reaction', 'resolution', 'onSite'] as const)
+    .filter((c) => before.sla[c] !== null || after.sla[c] !== null)
+    .filter((c) => before.sla[c]?.state !== 'stopped')
+    .map((c) => `${c} due ${fmt(before.sla[c]?.deadlineAt)} → ${fmt(after.sla[c]?.deadlineAt)}${after.sla[c]?.breached ? ' (breach stays recorded)' : ''}`);
+  return parts.length === 0 ? 'no running SLA clock' : `elapsed working time kept: ${parts.join(', ')}`;
 }
 
 /** Applies an operator action; throws TicketActionError when the lifecycle does not allow it. */
@@ -204,18 +217,54 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
     case 'changeImpact': {
       requireStatus(t, 'change the impact of', OPEN);
       const contract = ticketContract(t, ctx.contractFor);
+      if (action.impact === undefined && action.level === undefined) throw new TicketActionError(`ticket ${t.id}: name the new impact or level`);
       if (action.level !== undefined && !contract.spec.levels.some((l) => l.id === action.level)) {
-        throw new TicketActionError(`contract ${contract.spec.id} has no level ${JSON.stringify(action.level)}`);
+        throw new TicketActionError(`contract ${contract.spec.id} has no level ${JSON.stringify(action.level)} (levels: ${contract.spec.levels.map((l) => l.id).join(', ')})`);
       }
-      const moved = retarget(t, contract, action.impact, action.level, ctx);
-      next = log({ ...moved, impactRule: `manual: ${by}` }, now, by, 'impact changed', `impact ${t.impact}/${t.sla.level} → ${moved.impact}/${moved.sla.level}: ${action.reason}; elapsed working time kept`);
+      // A level alone keeps the impact the desk sees; an impact alone takes the contract's level for it.
+      const moved = retarget(t, contract, action.impact ?? t.impact, action.level, ctx);
+      next = log({ ...moved, impactRule: `manual: ${by}` }, now, by, 'impact changed', `impact ${t.impact}/${t.sla.level} → ${moved.impact}/${moved.sla.level}: ${action.reason}; ${recalculated(t, moved)}`);
       break;
     }
     case 'changeContract': {
       requireStatus(t, 'change the contract of', OPEN);
       const contract = ctx.contractFor(action.contractId);
       const moved = retarget(t, contract, t.impact, undefined, ctx);
-      next = log({ ...moved, customer: { ...t.customer, contractId: contract.spec.id } }, now, by, 'contract changed', `${t.sla.contractId} → ${contract.spec.id}; elapsed working time kept`);
+      next = log({ ...moved, customer: { ...t.customer, contractId: contract.spec.id } }, now, by, 'contract changed', `${t.sla.contractId} → ${contract.spec.id}: ${action.reason}; ${recalculated(t, moved)}`);
+      break;
+    }
+    case 'changeQueue':
+      requireStatus(t, 'change the queue of', OPEN);
+      if (action.queue === t.queue) throw new TicketActionError(`ticket ${t.id} is already in queue ${t.queue}`);
+      next = log({ ...t, queue: action.queue }, now, by, 'queue changed', `${t.queue} → ${action.queue}: ${action.reason}`);
+      break;
+    case 'changeDevice': {
+      requireStatus(t, 'change the device of', OPEN);
+      // A monitoring ticket is about the device whose faults it holds: those cannot move to another device.
+      if (t.faults.length > 0 || t.kind === 'site' || t.supplyOrder !== undefined) throw new TicketActionError(`ticket ${t.id}: the device of a ticket opened by monitoring is the one that reported its faults`);
+      const before = t.device?.id ?? '(none)';
+      next = log(
+        { ...t, device: action.device, site: action.site, affectedDevices: action.device ? [action.device.id] : [] },
+        now,
+        by,
+        'device changed',
+        `${before} → ${action.device?.id ?? '(none)'} (site ${action.site.name}): ${action.reason}; SLA clocks unchanged`,
+      );
+      break;
+    }
+    case 'changeCustomer': {
+      requireStatus(t, 'change the customer of', OPEN);
+      if (t.faults.length > 0 || t.kind === 'site' || t.supplyOrder !== undefined) throw new TicketActionError(`ticket ${t.id}: the customer of a ticket opened by monitoring is the owner of the device that reported it`);
+      if (action.customer.id === t.customer.id) throw new TicketActionError(`ticket ${t.id} is already for customer ${t.customer.id}`);
+      // The new customer's contract applies from now on, the elapsed working time kept (as a contract change).
+      const moved = retarget(t, ctx.contractFor(action.customer.contractId), t.impact, undefined, ctx);
+      next = log(
+        { ...moved, customer: action.customer, site: action.site, device: action.device, affectedDevices: action.device ? [action.device.id] : [] },
+        now,
+        by,
+        'customer changed',
+        `${t.customer.id} → ${action.customer.id} (contract ${t.sla.contractId} → ${moved.sla.contractId}): ${action.reason}; ${recalculated(t, moved)}`,
+      );
       break;
     }
     case 'requestOnSite': {

@@ -71,6 +71,8 @@ export type NoticeKind =
   | 'ticket.escalated'
   | 'sla.warning'
   | 'sla.breach'
+  | 'escalation.warning'
+  | 'escalation.breach'
   | 'customer.contactAttempt';
 
 
@@ -84,10 +86,14 @@ export interface NoticeDraft {
   readonly at: number;
   /** Human-readable, English; listeners that need facts read the fields below, never this text. */
   readonly detail: string;
-  /** sla.warning / sla.breach: which clock. */
+  /** sla.warning / sla.breach / escalation.*: which clock. */
   readonly clock?: SlaClockName;
   /** customer.contactAttempt: the attempt's number (1 = first). */
   readonly attempt?: number;
+  /** escalation.*: whether the vendor's dispatch lists hear it (contract `escalation.notify`). */
+  readonly notifyDispatch?: boolean;
+  /** escalation.*: the contract's manager address, when it is notified. */
+  readonly managerEmail?: string;
 }
 
 /**

@@ -25,7 +25,7 @@ import {
 
 export interface TicketTimer {
   /** What the timer does, for logs and tests. */
-  readonly rule: 'sla' | 'resolveByDevice' | 'closeAfterReopenWindow' | 'contactAttempt' | 'closeWithoutAnswer';
+  readonly rule: 'sla' | 'escalationWarning' | 'escalationBreach' | 'resolveByDevice' | 'closeAfterReopenWindow' | 'contactAttempt' | 'closeWithoutAnswer';
   readonly dueAt: number;
   /** The ticket after the rule ran at `ctx.now`, and its notices. */
   fire(ctx: PolicyContext): { ticket: Ticket; notices: NoticeDraft[] };
@@ -40,6 +40,7 @@ export function ticketTimers(t: Ticket, ctx: Pick<PolicyContext, 'config' | 'con
     const dueAt = state ? nextClockDue(state) : null;
     if (dueAt !== null) timers.push({ rule: 'sla', dueAt, fire: (c) => evaluateSla(t, clock, c) });
   }
+  if (isOpen(t)) timers.push(...escalationTimers(t, ticketContract(t, ctx.contractFor)));
   if (isOpen(t) && t.quietSince !== null) {
     const quiet = ctx.config.quietPeriodMs;
     timers.push({
@@ -74,6 +75,56 @@ function evaluateSla(t: Ticket, clock: SlaClockName, ctx: PolicyContext): { tick
   let next: Ticket = { ...t, sla: { ...t.sla, [clock]: r.clock } };
   for (const e of r.events) next = log(next, ctx.now, SYSTEM, e.kind, `${CLOCK_LABEL[clock]}: ${e.kind === 'sla.warning' ? 'warning share reached' : 'target breached'} at ${new Date(e.at).toISOString()}`);
   return { ticket: next, notices: clockNotices(t.id, clock, r.events) };
+}
+
+/**
+ * Escalation notices (contract `escalation`): per running clock with a deadline, a warning
+ * `warnBefore` ahead of it (wall clock: the time people read on the wall) and a breach notice at
+ * it, each once per clock. A paused clock has no deadline and waits; a stopped one is done. A
+ * warning whose instant passed before the clock started (warnBefore longer than the target) is
+ * sent at the start.
+ */
+function escalationTimers(t: Ticket, contract: Contract): TicketTimer[] {
+  const rule = contract.spec.escalation;
+  if (!rule) return [];
+  const sent = t.escalationNotices ?? [];
+  const out: TicketTimer[] = [];
+  for (const clock of ['reaction', 'resolution', 'onSite'] as const) {
+    const state = t.sla[clock];
+    if (!state || state.state !== 'running' || state.targetMs === null || state.deadlineAt === null) continue;
+    const deadlineAt = state.deadlineAt;
+    for (const kind of ['warning', 'breach'] as const) {
+      if (sent.some((e) => e.clock === clock && e.kind === kind)) continue;
+      // A breach notice sent makes a warning pointless.
+      if (kind === 'warning' && (state.breached || sent.some((e) => e.clock === clock && e.kind === 'breach'))) continue;
+      const dueAt = kind === 'warning' ? Math.max(state.startedAt, deadlineAt - wallDurationMs(rule.warnBefore)) : deadlineAt;
+      out.push({
+        rule: kind === 'warning' ? 'escalationWarning' : 'escalationBreach',
+        dueAt,
+        fire: (c) => {
+          const who = [...(rule.notify.includes('dispatch') ? ['dispatch'] : []), ...(rule.notify.includes('manager') && rule.manager ? [`manager ${rule.manager}`] : [])].join(', ');
+          const due = new Date(deadlineAt).toISOString();
+          const detail = kind === 'warning' ? `${CLOCK_LABEL[clock]} due ${due} (${rule.warnBefore} before): notified ${who}` : `${CLOCK_LABEL[clock]} deadline ${due} passed: notified ${who}`;
+          const ticket = log({ ...t, escalationNotices: [...sent, { clock, kind, at: c.now, deadlineAt }] }, c.now, SYSTEM, `escalation ${kind}`, detail);
+          return {
+            ticket,
+            notices: [
+              {
+                kind: kind === 'warning' ? 'escalation.warning' : 'escalation.breach',
+                ticketId: t.id,
+                at: c.now,
+                detail,
+                clock,
+                notifyDispatch: rule.notify.includes('dispatch'),
+                ...(rule.notify.includes('manager') && rule.manager ? { managerEmail: rule.manager } : {}),
+              },
+            ],
+          };
+        },
+      });
+    }
+  }
+  return out;
 }
 
 /** §2: the next contact attempt, or the closure once the attempts are used up. */

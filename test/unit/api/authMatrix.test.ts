@@ -65,6 +65,17 @@ const ROWS: Row[] = [
       ticketAction,
     ],
   ),
+  // Reports: the desk for anyone, a customer for itself only; technicians work tickets, they do not take reports.
+  ['POST', '/api/v1/tickets', () => '/api/v1/tickets', { customer: 'acme', subject: 'Matrix report', channel: 'portal' }, { admin: 'ok', dispatcher: 'ok', tech: 403, otherTech: 403, acme: 'ok', globex: 403 }],
+  ['POST', '/api/v1/tickets/{id}/replies', () => `/api/v1/tickets/${acmeTicket}/replies`, { text: 'reply' }, { admin: 'ok', dispatcher: 'ok', tech: 403, otherTech: 403, acme: 'ok', globex: 404 }],
+  ['POST', '/api/v1/tickets/{id}/confirm', () => `/api/v1/tickets/${acmeTicket}/confirm`, {}, { admin: 'ok', dispatcher: 'ok', tech: 403, otherTech: 403, acme: 'ok', globex: 404 }],
+  // Corrections: admin and dispatcher only.
+  ['POST', '/api/v1/tickets/{id}/change-impact', () => `/api/v1/tickets/${acmeTicket}/change-impact`, { impact: 'high', reason: 'r' }, vendorWrite],
+  ['POST', '/api/v1/tickets/{id}/change-contract', () => `/api/v1/tickets/${acmeTicket}/change-contract`, { contract: 'device-vendor', reason: 'r' }, vendorWrite],
+  ['POST', '/api/v1/tickets/{id}/change-queue', () => `/api/v1/tickets/${acmeTicket}/change-queue`, { queue: 'matrix-q', reason: 'r' }, vendorWrite],
+  ['POST', '/api/v1/tickets/{id}/change-device', () => `/api/v1/tickets/${acmeTicket}/change-device`, { device: null, reason: 'r' }, vendorWrite],
+  ['POST', '/api/v1/tickets/{id}/change-customer', () => `/api/v1/tickets/${acmeTicket}/change-customer`, { customer: 'acme', reason: 'r' }, vendorWrite],
+  ['GET', '/api/v1/tickets/{id}/audit', () => `/api/v1/tickets/${acmeTicket}/audit`, undefined, vendorWrite],
   ['POST', '/api/v1/tickets/{id}/assign', () => `/api/v1/tickets/${globexTicket}/assign`, { assignee: 'someone-else' }, { admin: 'ok', dispatcher: 'ok', tech: 403, otherTech: 403, acme: 403, globex: 403 }],
   ['GET', '/api/v1/contracts', () => '/api/v1/contracts', undefined, staff(403)],
   ['GET', '/api/v1/contracts/{id}', () => '/api/v1/contracts/device-vendor', undefined, staff(403)],

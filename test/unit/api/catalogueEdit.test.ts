@@ -150,12 +150,12 @@ describe('contracts through the API', () => {
     expect(kit.json<ErrorBody>(preset).message).toContain('presets');
 
     // gold is used by an open ticket (moved to it) → 409 naming the ticket.
-    const moved = await kit.app.tickets.act(acmeTicket, { type: 'changeContract', by: 'disp', contractId: 'gold' });
+    const moved = await kit.app.tickets.act(acmeTicket, { type: 'changeContract', by: 'disp', contractId: 'gold', reason: 'contract renewed' });
     expect(moved.sla).toMatchObject({ contractId: 'gold', contractVersion: 2 });
     const inUse = await kit.call('DELETE', '/api/v1/contracts/gold', kit.tokens.admin, undefined, { 'if-match': '"2"' });
     expect(inUse.statusCode).toBe(409);
     expect(kit.json<ErrorBody>(inUse).message).toMatch(new RegExp(`still in use: open tickets ${acmeTicket}`));
-    const back = await kit.app.tickets.act(acmeTicket, { type: 'changeContract', by: 'disp', contractId: 'device-vendor' });
+    const back = await kit.app.tickets.act(acmeTicket, { type: 'changeContract', by: 'disp', contractId: 'device-vendor', reason: 'contract renewed' });
     // Back on the preset terms (the override was deleted): no API version recorded any more.
     expect(back.sla.contractId).toBe('device-vendor');
     expect(back.sla.contractVersion).toBeUndefined();
@@ -173,7 +173,7 @@ describe('contracts through the API', () => {
   it('a resolved ticket on a contract retired since still works under its recorded version', async () => {
     const bronze = { ...GOLD, id: 'bronze', name: 'Bronze', levels: [{ id: 'p1', label: 'P1', reaction: '3h' }] };
     expect((await kit.call('POST', '/api/v1/contracts', kit.tokens.admin, bronze)).statusCode).toBe(201);
-    await kit.app.tickets.act(globexTicket, { type: 'changeContract', by: 'disp', contractId: 'bronze' });
+    await kit.app.tickets.act(globexTicket, { type: 'changeContract', by: 'disp', contractId: 'bronze', reason: 'contract renewed' });
     const resolved = await kit.call('POST', `/api/v1/tickets/${globexTicket}/resolve`, kit.tokens.dispatcher, { solution: 'toner replaced' });
     expect(resolved.statusCode, resolved.body).toBe(200);
     // Resolved is not open: the contract may go.

@@ -68,6 +68,17 @@ describe('notice routing', () => {
     expect(routeNotice({ kind: 'customer.contactAttempt', customerId: 'globex' }, withDefault)).toEqual([]);
   });
 
+  it('escalation notices: dispatch lists that subscribe, unless the contract leaves dispatch out, and the contract manager', () => {
+    const withEscalation = NotificationSettings.parse({ ...RAW, webhooks: [], email: { ...RAW.email, recipients: [{ to: ['dispatch@example.pl'], events: ['escalation.warning', 'escalation.breach'] }] } });
+    const route = (notifyDispatch: boolean, managerEmail?: string) => routeNotice({ kind: 'escalation.warning', customerId: 'acme', contactEmail: 'jan@acme.example', notifyDispatch, managerEmail }, withEscalation);
+    expect(route(true, 'kierownik@example.pl')).toEqual([
+      { channel: 'email', to: 'dispatch@example.pl', language: 'pl', audience: 'vendor' },
+      { channel: 'email', to: 'kierownik@example.pl', language: 'pl', audience: 'vendor' },
+    ]);
+    expect(route(false, 'kierownik@example.pl')).toEqual([{ channel: 'email', to: 'kierownik@example.pl', language: 'pl', audience: 'vendor' }]);
+    expect(route(true)).toEqual([{ channel: 'email', to: 'dispatch@example.pl', language: 'pl', audience: 'vendor' }]);
+  });
+
   it('routes nothing when nothing is configured', () => {
     expect(routeNotice({ kind: 'ticket.opened', customerId: 'acme', contactEmail: 'jan@acme.example' }, NotificationSettings.parse({}))).toEqual([]);
   });

@@ -246,13 +246,13 @@ describe('ticket policy: lifecycle', () => {
     w.signal(raised('jam', MON_0900, { contractId: 'community' }));
     expect(w.get('T1').sla).toMatchObject({ guaranteed: false, contractId: 'community' });
     // COMMUNITY counts 10-13; at 12:00 two working hours have elapsed.
-    w.act('T1', { type: 'changeContract', by: 'jan', contractId: 'standard' }, MON_0900 + 3 * HOUR);
+    w.act('T1', { type: 'changeContract', by: 'jan', contractId: 'standard', reason: 'wrong contract on file' }, MON_0900 + 3 * HOUR);
     const t = w.get('T1');
     expect(t.sla).toMatchObject({ guaranteed: true, noGuaranteeReason: null, contractId: 'standard', level: 'guaranteed' });
     expect(t.customer.contractId).toBe('standard');
     expect(t.sla.reaction.consumedMs).toBe(2 * HOUR);
     expect(local(t.sla.reaction.deadlineAt)).toBe('2026-03-02T14:00');
-    expect(t.history.at(-1)).toMatchObject({ by: 'jan', what: 'contract changed', detail: 'community → standard; elapsed working time kept' });
+    expect(t.history.at(-1)).toMatchObject({ by: 'jan', what: 'contract changed', detail: expect.stringContaining('community → standard: wrong contract on file; elapsed working time kept: reaction due none → ') as string });
   });
 
   it('STANDARD: a critical fault on Saturday runs on the days-off calendar; lowering it moves the clock to working days', () => {
