@@ -30,6 +30,8 @@ export interface MailboxPosition {
 /** What became of one message (by Message-ID); also the thread index for replies. */
 interface MessageRecord {
   readonly messageId: string | null;
+  /** Sender of the message first seen with this id (absent on records a dispatcher's assignment wrote). */
+  readonly from?: string | null;
   readonly outcome: MailOutcome;
   readonly ticketId: string | null;
   readonly itemId: string | null;
@@ -99,11 +101,13 @@ export class MailIntake {
       const key = messageKey(m);
       const seen = await tx.get<MessageRecord>(MESSAGES, key);
       // The same message again (copied into the mailbox twice, or renumbered by a new UIDVALIDITY).
-      if (seen) return { outcome: 'duplicate', ticketId: seen.ticketId, itemId: seen.itemId };
+      if (seen && (seen.from === undefined || seen.from === m.mail.from)) return { outcome: 'duplicate', ticketId: seen.ticketId, itemId: seen.itemId };
+      // Another sender reusing a Message-ID (forged or broken): held for a dispatcher, never silently dropped.
+      if (seen) return this.putItem(tx, m, { kind: 'intake', customerId: m.mail.from ? (this.o.customerOf(m.mail.from) ?? null) : null, reason: `its Message-ID ${m.mail.messageId ?? ''} was already used by another message from ${seen.from ?? '(no sender)'}` });
       const decision = await this.decide(tx, m.mail);
       const applied = await this.apply(tx, m, decision);
       outcome = applied.outcome;
-      const record: MessageRecord = { messageId: m.mail.messageId, outcome: applied.result.outcome as MailOutcome, ticketId: applied.result.ticketId, itemId: applied.result.itemId, at: this.o.clock.now() };
+      const record: MessageRecord = { messageId: m.mail.messageId, from: m.mail.from, outcome: applied.result.outcome as MailOutcome, ticketId: applied.result.ticketId, itemId: applied.result.itemId, at: this.o.clock.now() };
       await tx.put(MESSAGES, key, record);
       return applied.result;
     });

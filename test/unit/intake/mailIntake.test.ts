@@ -81,6 +81,14 @@ describe('e-mail intake unit of work', () => {
     expect(await intake.position(BOX)).toEqual({ uidValidity: '200', lastUid: 1 });
   });
 
+  it('holds a message reusing another sender\'s Message-ID instead of dropping it as a duplicate', async () => {
+    const { intake, ticketRepo } = await setup();
+    await intake.receive(BOX, await fetched(1, eml()));
+    const forged = await intake.receive(BOX, await fetched(2, eml({ from: 'gus@globex.example', body: 'inna treść' })));
+    expect(forged.outcome).toBe('intake');
+    expect(await ticketRepo.active()).toHaveLength(1);
+  });
+
   it('keeps position and outcome across a reopened store (a restart)', async () => {
     const a = await setup();
     await a.intake.receive(BOX, await fetched(1, eml()));
