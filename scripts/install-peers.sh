@@ -14,6 +14,7 @@ PACKAGES=(
   avahi-daemon       # ... and mDNS registration
   chromium           # headless browser for dashboard tests
   python3-aiosmtpd   # aiosmtpd: local SMTP receiver (maildir) for the notification e-mail tests
+  dovecot-imapd      # IMAP server for the e-mail intake tests (started by the test, private config)
   postgresql         # scale-out storage tests
   prometheus-snmp-exporter  # agent benchmark: CPU per poll compared with snmp_exporter
   poppler-utils      # pdftotext: reads back the final report PDF (Polish glyphs)

@@ -24,6 +24,9 @@ import { MeterRecorder } from './meters/meterRecorder.js';
 import { billingOf } from './meters/billingPeriod.js';
 import { ForecastService, type ForecastServiceOptions } from './forecast/forecastService.js';
 import { NotificationService } from './notifications/notificationService.js';
+import { MailIntake } from './intake/mailIntake.js';
+import { MailPoller } from './intake/mailPoller.js';
+import { senderDirectory } from './intake/mailSettings.js';
 
 export interface ServerApp {
   readonly server: RunningServer;
@@ -32,6 +35,9 @@ export interface ServerApp {
   readonly forecasts: ForecastService;
   /** Webhooks and e-mail (server/notifications): its dispatcher runs on the leader only. */
   readonly notifications: NotificationService;
+  /** The intake queue and e-mail intake (server/intake); `mailPoller` only when intake.mail is configured. */
+  readonly intake: MailIntake;
+  readonly mailPoller: MailPoller | undefined;
   close(): Promise<void>;
 }
 
@@ -82,6 +88,8 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
   let tickets: TicketService | undefined;
   let forecasts: ForecastService | undefined;
   let notifications: NotificationService | undefined;
+  let intake: MailIntake | undefined;
+  let mailPoller: MailPoller | undefined;
   // Contracts and impact rules in force: server.yaml's plus API edits from the store (server/catalogue).
   let catalogue: LiveCatalogue | undefined;
   const server = await startServer(config, logger, {
@@ -162,8 +170,30 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
         stopSweepFollowing();
         forecastService.stop();
       });
+      // Reports people send (server/intake, docs/email-intake.md): e-mail read over IMAP by the leader.
+      const mail = config.intake.mail;
+      const contacts = Object.fromEntries(Object.entries(config.fleet.customers).map(([id, c]) => [id, c.contact?.email]));
+      const mailIntake = new MailIntake({
+        deps: { repo, tickets: service, directory: new FleetDirectory(config.fleet), contractFor: (id) => liveCatalogue.get(id), defaultContractId: config.tickets.defaultContract },
+        clock,
+        logger: logger.child({ component: 'intake' }),
+        customerOf: senderDirectory(mail ?? { senders: {} }, contacts),
+        impact: mail?.impact ?? 'medium',
+      });
+      intake = mailIntake;
+      if (mail) {
+        const poller = new MailPoller({ settings: mail, intake: mailIntake, clock, logger: logger.child({ component: 'intake', mailbox: mail.mailbox }) });
+        mailPoller = poller;
+        const stopPollFollowing = cluster.leadership.onChange((leader) => (leader ? poller.start() : void poller.stop()));
+        if (cluster.leadership.isLeader()) poller.start();
+        // Before the ticket engine stops: a message in flight commits with its ticket, or is read again after the restart.
+        onClose('mail intake', async () => {
+          stopPollFollowing();
+          await poller.stop();
+        });
+      }
       // REST API under /api/v1 with its OpenAPI UI at /docs (server/api, docs/api.md).
-      const api = await registerApi(http, { config, repo, events, tickets: service, contracts: liveCatalogue, live, notifications: notifier, clock, logger: logger.child({ component: 'api' }), ...(options.env ? { env: options.env } : {}) });
+      const api = await registerApi(http, { config, repo, events, tickets: service, contracts: liveCatalogue, live, notifications: notifier, intake: mailIntake, clock, logger: logger.child({ component: 'api' }), ...(options.env ? { env: options.env } : {}) });
       // Web dashboard: static pages under /dashboard/ that use the API above (server/dashboard, docs/dashboard.md).
       onClose('API live streams', () => api.close());
       await http.register(dashboardPlugin);
@@ -196,5 +226,6 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
   const ticketService = tickets;
   if (!forecasts) throw new Error('server started without its forecast service');
   if (!notifications) throw new Error('server started without its notification service');
-  return { server, tickets: ticketService, forecasts, notifications, close: () => server.close() };
+  if (!intake) throw new Error('server started without its intake');
+  return { server, tickets: ticketService, forecasts, notifications, intake, mailPoller, close: () => server.close() };
 }

@@ -19,6 +19,7 @@ import { FleetSettings } from './fleet/fleetModel.js';
 import { DEFAULT_IMPACT_SETTINGS, ImpactSettings } from './impact/impactRules.js';
 import { NotificationSettings } from './notifications/notificationSettings.js';
 import { ContractsSettings } from './sla/contractCatalogue.js';
+import { IntakeSettings } from './intake/mailSettings.js';
 
 const DAY_MS = 86_400_000;
 
@@ -197,6 +198,8 @@ export const ServerConfig = z.strictObject({
   cluster: ClusterSettings,
   /** Webhooks and e-mail on ticket notices (server/notifications, docs/notifications.md); nothing is sent unless configured. */
   notifications: NotificationSettings,
+  /** Reports that people send: the e-mail mailbox polled over IMAP (server/intake, docs/email-intake.md). */
+  intake: IntakeSettings,
   log: LogSettings,
 }).superRefine((config, ctx) => {
   // Contract references fail at start, with file:line, rather than when the first ticket opens.
@@ -206,6 +209,9 @@ export const ServerConfig = z.strictObject({
   if (!known.has(config.tickets.defaultContract)) unknown(config.tickets.defaultContract, ['tickets', 'defaultContract']);
   for (const [id, customer] of Object.entries(config.fleet.customers)) {
     if (customer.contract !== undefined && !known.has(customer.contract)) unknown(customer.contract, ['fleet', 'customers', id, 'contract']);
+  }
+  for (const id of Object.keys(config.intake.mail?.senders ?? {})) {
+    if (!Object.hasOwn(config.fleet.customers, id)) ctx.addIssue({ code: 'custom', path: ['intake', 'mail', 'senders', id], message: `a customer of fleet.customers; ${JSON.stringify(id)} is not one`, input: id });
   }
   for (const p of unknownContractReferences(config.impact, known)) {
     const path = ['impact', ...p.path.split(/[.[\]]+/).filter((seg) => seg !== '').map((seg) => (/^\d+$/.test(seg) ? Number(seg) : seg))];

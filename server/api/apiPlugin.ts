@@ -30,6 +30,7 @@ import type { LiveCatalogue } from '../catalogue/liveCatalogue.js';
 import type { NotificationService } from '../notifications/notificationService.js';
 import type { Repository } from '../storage/repository.js';
 import type { TicketService } from '../tickets/ticketService.js';
+import type { MailIntake } from '../intake/mailIntake.js';
 import { ApiError, ApiErrorBody, RequestValidationError, sendError } from './apiErrors.js';
 import { catalogueRoutes } from './catalogueRoutes.js';
 import { credentialRoutes } from './credentialRoutes.js';
@@ -37,6 +38,7 @@ import { fleetRoutes } from './fleetRoutes.js';
 import { historyRoutes } from './historyRoutes.js';
 import { meterRoutes } from './meterRoutes.js';
 import { serviceRecordRoutes } from './serviceRecordRoutes.js';
+import { intakeQueueRoutes } from './intakeQueueRoutes.js';
 import { liveRoutes } from './liveRoutes.js';
 import { notificationRoutes } from './notificationRoutes.js';
 import { StreamTokens } from './streamTokens.js';
@@ -61,6 +63,8 @@ export interface ApiDeps {
   readonly live: LiveUpdates;
   /** Its dispatcher sends the test messages of POST /notifications/test (not started on followers: sendTest needs no loop). */
   readonly notifications: NotificationService;
+  /** The intake queue (server/intake): e-mail that did not become a ticket by itself. */
+  readonly intake?: MailIntake;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Where FLEETDESK_ADMIN_TOKEN is read (default process.env). */
@@ -185,6 +189,7 @@ export async function registerApi(http: FastifyInstance, deps: ApiDeps): Promise
         await v1.register(tokenRoutes, { ctx });
         await v1.register(liveRoutes, { ctx });
         await v1.register(notificationRoutes, { ctx });
+        await v1.register(intakeQueueRoutes, { ctx });
       },
       { prefix: '/api/v1' },
     );

@@ -1,7 +1,7 @@
 /**
  * Who may do what (pure). Roles:
  *   admin       everything, including agent credentials, API tokens and editing contracts/impact rules
- *   dispatcher  all tickets of the vendor (read and act), fleet, reports, contracts, impact rules,
+ *   dispatcher  all tickets of the vendor (read and act), the intake queue, fleet, reports, contracts, impact rules,
  *               the notification delivery log and test messages (also admin)
  *   technician  tickets assigned to them and the unassigned ones in the queues (read and act),
  *               fleet, contracts and impact rules (read)
@@ -34,12 +34,14 @@ export type Permission =
   | 'notifications:read'
   | 'notifications:test'
   | 'meters:enter'
-  | 'meters:confirm';
+  | 'meters:confirm'
+  /** The intake queue: reports from anyone (unknown senders), so vendor staff only. */
+  | 'intake:manage';
 
 const ROLE_PERMISSIONS: Readonly<Record<ApiRole, ReadonlySet<Permission>>> = {
   // Changing contracts and rules (commercial terms) and managing API tokens: admin only.
-  admin: new Set<Permission>(['fleet:read', 'tickets:read', 'tickets:act', 'tickets:report', 'tickets:triage', 'reports:read', 'contracts:read', 'impact:read', 'rules:validate', 'credentials:manage', 'catalogue:edit', 'catalogue:history', 'tokens:manage', 'events:read', 'notifications:read', 'notifications:test', 'meters:enter', 'meters:confirm']),
-  dispatcher: new Set<Permission>(['fleet:read', 'tickets:read', 'tickets:act', 'tickets:report', 'tickets:triage', 'reports:read', 'contracts:read', 'impact:read', 'rules:validate', 'catalogue:history', 'events:read', 'notifications:read', 'notifications:test', 'meters:enter']),
+  admin: new Set<Permission>(['fleet:read', 'tickets:read', 'tickets:act', 'tickets:report', 'tickets:triage', 'reports:read', 'contracts:read', 'impact:read', 'rules:validate', 'credentials:manage', 'catalogue:edit', 'catalogue:history', 'tokens:manage', 'events:read', 'notifications:read', 'notifications:test', 'meters:enter', 'meters:confirm', 'intake:manage']),
+  dispatcher: new Set<Permission>(['fleet:read', 'tickets:read', 'tickets:act', 'tickets:report', 'tickets:triage', 'reports:read', 'contracts:read', 'impact:read', 'rules:validate', 'catalogue:history', 'events:read', 'notifications:read', 'notifications:test', 'meters:enter', 'intake:manage']),
   // A technician reads the panel on site (manual meter entry); the customer confirms the period's reading.
   technician: new Set<Permission>(['fleet:read', 'tickets:read', 'tickets:act', 'contracts:read', 'impact:read', 'events:read', 'meters:enter']),
   // Contracts and impact rules are vendor-wide (other customers' terms and prices): not for customers.

@@ -11,6 +11,7 @@ import type { Delivery } from './delivery.js';
 import type { AttachmentsFor } from './reportAttachment.js';
 import type { EmailSettings } from './notificationSettings.js';
 import { smtpPermanent, type AttemptResult } from './retrySchedule.js';
+import { ticketThreadId } from '../intake/mailClassification.js';
 
 type Transport = ReturnType<typeof nodemailer.createTransport>;
 
@@ -59,6 +60,8 @@ export class MailSender {
         ...(d.html !== null ? { html: d.html } : {}),
         messageId: `<${d.id}@fleetdesk>`,
         ...(attachments.length > 0 ? { attachments: attachments.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })) } : {}),
+        // Every e-mail of a ticket names the ticket's thread: a customer's reply carries it back (server/intake).
+        ...(d.ticketId !== null ? { references: [ticketThreadId(d.ticketId)] } : {}),
         headers: {
           'Content-Language': d.language,
           'Auto-Submitted': 'auto-generated',

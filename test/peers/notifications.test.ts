@@ -39,6 +39,7 @@ interface Mail {
   messageId: string;
   event: string;
   ticket: string;
+  references: string;
   text: string;
   hasHtml: boolean;
   /** Attached files: name, type and their first bytes. */
@@ -59,7 +60,7 @@ for sub in ('new', 'cur'):
         body = m.get_body(('plain',))
         out.append({'file': name, 'rcptTo': str(m.get('X-RcptTo', '')), 'from': str(m['From']), 'to': str(m['To']), 'subject': str(m['Subject']),
                     'contentLanguage': str(m.get('Content-Language', '')), 'messageId': str(m['Message-ID']), 'event': str(m.get('X-FleetDesk-Event', '')),
-                    'ticket': str(m.get('X-FleetDesk-Ticket', '')), 'text': body.get_content() if body else '', 'hasHtml': m.get_body(('html',)) is not None,
+                    'ticket': str(m.get('X-FleetDesk-Ticket', '')), 'references': str(m.get('References', '')), 'text': body.get_content() if body else '', 'hasHtml': m.get_body(('html',)) is not None,
                     'attachments': [{'name': p.get_filename(), 'type': p.get_content_type(), 'head': p.get_payload(decode=True)[:5].decode('latin-1')} for p in m.iter_attachments()]})
 print(json.dumps(out))
 `;
@@ -236,6 +237,8 @@ describe('notifications against a real SMTP receiver and a webhook receiver', ()
     expect(dispatch.subject).toMatch(new RegExp(`^\\[FleetDesk\\] Nowe zgłoszenie ${acmeTicket}: `));
     expect(dispatch.contentLanguage).toBe('pl');
     expect(dispatch).toMatchObject({ event: 'ticket.opened', ticket: acmeTicket, hasHtml: true });
+    // The ticket's thread, which a customer's reply carries back to the e-mail intake (server/intake).
+    expect(dispatch.references).toBe(`<ticket-${acmeTicket}@fleetdesk>`);
     expect(dispatch.messageId).toMatch(/^<d-[0-9a-f]{24}@fleetdesk>$/);
     expect(dispatch.text).toContain(`Zgłoszenie: ${acmeTicket}`);
     expect(dispatch.text).toContain('Klient: ACME sp. z o.o.');

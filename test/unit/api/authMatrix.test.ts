@@ -126,6 +126,11 @@ const ROWS: Row[] = [
   // Notifications: the delivery log names recipients of every customer; admin and dispatcher only (no endpoint configured here: 400).
   ['GET', '/api/v1/notifications/deliveries', () => '/api/v1/notifications/deliveries?status=pending,delivered,failed', undefined, vendorWrite],
   ['POST', '/api/v1/notifications/test', () => '/api/v1/notifications/test', { webhook: 'not-configured' }, vendorWrite],
+  // The intake queue holds mail from anyone: admin and dispatcher only (no such item here: 404 for them).
+  ['GET', '/api/v1/intake', () => '/api/v1/intake', undefined, vendorWrite],
+  ['GET', '/api/v1/intake/{id}', () => '/api/v1/intake/I-none', undefined, { ...vendorWrite, admin: 404, dispatcher: 404 }],
+  ['POST', '/api/v1/intake/{id}/assign', () => '/api/v1/intake/I-none/assign', { customer: 'acme' }, { ...vendorWrite, admin: 404, dispatcher: 404 }],
+  ['POST', '/api/v1/intake/{id}/dismiss', () => '/api/v1/intake/I-none/dismiss', { reason: 'spam' }, { ...vendorWrite, admin: 404, dispatcher: 404 }],
 ];
 
 /**
