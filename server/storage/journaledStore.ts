@@ -728,6 +728,11 @@ class StoreTransaction implements Transaction {
     return Promise.resolve(this.store.peek(collection, id) as T | undefined);
   }
 
+  prefetch(): Promise<void> {
+    // Every read is from memory already.
+    return Promise.resolve();
+  }
+
   list<T>(collection: string): Promise<T[]> {
     const merged = new Map(this.store.peekAll(collection) ?? []);
     const apply = (id: string, v: unknown) => {

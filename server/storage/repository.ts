@@ -38,6 +38,9 @@ export interface ArchivedRecord<T = unknown> {
   readonly value: T;
 }
 
+/** [collection, id] of one record. */
+export type RecordRef = readonly [collection: string, id: string];
+
 export interface Transaction {
   get<T>(collection: string, id: string): Promise<T | undefined>;
   /** All hot records of a collection (small collections: open tickets, agents, devices). */
@@ -49,6 +52,12 @@ export interface Transaction {
    * current month (`now` decides the month). History grows without making hot writes bigger.
    */
   archive<T>(collection: string, id: string, value: T, now: Date): Promise<void>;
+  /**
+   * A hint that the unit is about to read these records and claim these message ids. The PostgreSQL
+   * store reads them all in one query each (instead of a round trip per get); the embedded store,
+   * which reads from memory, ignores it. Never required for correctness.
+   */
+  prefetch(records: readonly RecordRef[], messageIds?: readonly string[]): Promise<void>;
   /** Marks a message id processed; false when it already was (within the dedup window). */
   claimMessage(messageId: string): Promise<boolean>;
   /**

@@ -116,7 +116,11 @@ describe('PostgreSQL specifics', () => {
       bCommitted ??= b.transaction((tb) => tb.put('counters', 'c', { n: 100 }));
       await bCommitted;
       try {
-        await tx.savepoint(() => tx.put('counters', 'c', { n: c + 1 }));
+        // Writes wait in memory until something must reach the database: the listing sends this one.
+        await tx.savepoint(async () => {
+          await tx.put('counters', 'c', { n: c + 1 });
+          await tx.list('counters');
+        });
       } catch (err) {
         seen.push(err); // like an event bus that logs and goes on
       }
@@ -125,6 +129,50 @@ describe('PostgreSQL specifics', () => {
     expect(seen[0]).toMatchObject({ name: 'TransactionConflictError' });
     expect(await a.get('counters', 'c')).toEqual({ n: 101 });
     expect(a.conflictStats().retries).toBe(1);
+  });
+
+  it('write-behind: a savepoint that had to reach the database rolls back exactly its own writes and claims', async () => {
+    const store = await openStore(await server.newDatabase('write_behind'));
+    await store.transaction(async (tx) => {
+      await tx.put('things', 'a', { n: 1 });
+      expect(await tx.claimMessage('m-outer')).toBe(true);
+      await expect(
+        tx.savepoint(async () => {
+          await tx.put('things', 'a', { n: 2 });
+          await tx.put('things', 'b', { n: 2 });
+          expect(await tx.claimMessage('m-inner')).toBe(true);
+          // Sends the outer write before the SQL SAVEPOINT and the inner ones after it.
+          expect((await tx.list<{ n: number }>('things')).map((t) => t.n)).toEqual([2, 2]);
+          throw new Error('bad message');
+        }),
+      ).rejects.toThrow('bad message');
+      expect(await tx.get('things', 'a')).toEqual({ n: 1 });
+      expect(await tx.get('things', 'b')).toBeUndefined();
+      expect(await tx.claimMessage('m-inner')).toBe(true);
+      await tx.put('things', 'c', { n: 3 });
+      await tx.archive('things', 'c', { n: 3 }, new Date('2026-12-01T00:00:00Z'));
+    });
+    expect(await store.list('things')).toEqual([{ n: 1 }]);
+    expect(await store.archiveMonths('things')).toEqual(['2026-12']);
+    expect(await store.transaction(async (tx) => [await tx.claimMessage('m-outer'), await tx.claimMessage('m-inner')])).toEqual([false, false]);
+  });
+
+  it('a message id claimed by another instance after this unit looked re-runs the unit, which then sees a duplicate', async () => {
+    const url = await server.newDatabase('claim_race');
+    const a = await openStore(url);
+    const b = await openStore(url);
+    let other: Promise<boolean> | undefined;
+    const verdicts: boolean[] = [];
+    await a.transaction(async (tx) => {
+      await tx.prefetch([], ['m1']);
+      const claimed = await tx.claimMessage('m1');
+      // The other instance commits the same id while this unit still holds its claim in memory.
+      other ??= b.transaction((tb) => tb.claimMessage('m1'));
+      await other;
+      verdicts.push(claimed);
+    });
+    expect(await other).toBe(true);
+    expect(verdicts).toEqual([true, false]);
   });
 
   it('gives up after maxAttempts with a StoreConflictError, which is a StoreFailedError (not acknowledged)', async () => {

@@ -196,6 +196,7 @@ describe('ingest of a batch (one transaction, a savepoint per message)', () => {
         work({
           get: tx.get.bind(tx),
           list: tx.list.bind(tx),
+          prefetch: tx.prefetch.bind(tx),
           delete: tx.delete.bind(tx),
           archive: tx.archive.bind(tx),
           claimMessage: tx.claimMessage.bind(tx),
