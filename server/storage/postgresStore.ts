@@ -46,6 +46,7 @@ import {
   type ArchivedRecord,
   type Repository,
   type StoreStats,
+  type NumberCounter,
   type RecordRef,
   type Transaction,
   type UniqueKeyRules,
@@ -153,6 +154,64 @@ function isConnectionError(err: unknown): boolean {
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(msg);
 }
 
+/**
+ * The PostgreSQL side of NumberCounter: one sequence per counter, created at first use and moved
+ * past the counter record's lastNumber (an installation from before the sequences, or copied by
+ * `store migrate`), once per process. Numbers offered and not used wait here for the next unit.
+ */
+class NumberSequences {
+  private readonly ready = new Map<string, Promise<string>>();
+  private readonly spare = new Map<string, number[]>();
+
+  constructor(private readonly pool: () => pg.Pool) {}
+
+  private sequenceOf(counter: NumberCounter): Promise<string> {
+    const key = `${counter.collection}/${counter.id}`;
+    let ready = this.ready.get(key);
+    if (!ready) {
+      ready = this.prepare(counter);
+      this.ready.set(key, ready);
+      ready.catch(() => this.ready.delete(key));
+    }
+    return ready;
+  }
+
+  private async prepare(counter: NumberCounter): Promise<string> {
+    checkCollection(counter.collection);
+    if (!/^[a-zA-Z0-9_]{1,20}$/.test(counter.id)) throw new Error(`invalid counter id ${JSON.stringify(counter.id)}: expected 1 to 20 of A-Z a-z 0-9 _`);
+    const name = `numbers_${counter.collection}_${counter.id}`.toLowerCase().replace(/-/g, '_');
+    try {
+      await this.pool().query(`CREATE SEQUENCE IF NOT EXISTS "${name}" AS bigint MINVALUE 1`);
+    } catch (err) {
+      // Two instances creating it at once: one of them meets the other's catalogue row.
+      const code = (err as PgError).code;
+      if (code !== '23505' && code !== '42P07') throw err;
+    }
+    await this.pool().query(
+      `SELECT setval('"${name}"', r.last) FROM (SELECT (value->>'lastNumber')::bigint AS last FROM records WHERE collection = $1 AND id = $2) r, "${name}" s
+       WHERE r.last > (CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END)`,
+      [counter.collection, counter.id],
+    );
+    return name;
+  }
+
+  async offer(counter: NumberCounter, query: (text: string) => Promise<pg.QueryResult<{ n: string }>>): Promise<number> {
+    const name = await this.sequenceOf(counter);
+    const spare = this.spare.get(name);
+    if (spare && spare.length > 0) return spare.shift()!;
+    const r = await query(`SELECT nextval('"${name}"') AS n`);
+    return Number(r.rows[0]!.n);
+  }
+
+  giveBack(counter: NumberCounter, n: number): void {
+    const name = `numbers_${counter.collection}_${counter.id}`.toLowerCase().replace(/-/g, '_');
+    const spare = this.spare.get(name) ?? [];
+    spare.push(n);
+    spare.sort((a, b) => a - b);
+    this.spare.set(name, spare);
+  }
+}
+
 /** A record this transaction wrote and has not sent yet; `text` undefined: deleted. */
 interface PendingWrite {
   readonly collection: string;
@@ -231,7 +290,22 @@ class PgTransaction implements Transaction {
   constructor(
     private readonly client: pg.PoolClient,
     private readonly rules: UniqueKeyRules,
+    private readonly numbers: NumberSequences,
   ) {}
+
+  offerNumber(counter: NumberCounter): Promise<number> {
+    return this.numbers.offer(counter, (text) => this.query<{ n: string }>(text));
+  }
+
+  useNumber(): Promise<void> {
+    // nextval already took it for good.
+    return Promise.resolve();
+  }
+
+  unusedNumber(counter: NumberCounter, n: number): Promise<void> {
+    this.numbers.giveBack(counter, n);
+    return Promise.resolve();
+  }
 
   private get top(): Level {
     return this.levels[this.levels.length - 1]!;
@@ -516,6 +590,7 @@ export class PostgresStore implements Repository {
   private active = 0;
   private idle: (() => void)[] = [];
   private closed = false;
+  private readonly numbers = new NumberSequences(() => this.db);
   /** What `open()` did to the schema. */
   migration: MigrationResult | undefined;
 
@@ -684,7 +759,7 @@ export class PostgresStore implements Repository {
       this.markFailure(err as Error);
       throw new StoreFailedError(`cannot connect to PostgreSQL at ${this.where}: ${(err as Error).message}`);
     }
-    const tx = new PgTransaction(client, this.options.uniqueKeys);
+    const tx = new PgTransaction(client, this.options.uniqueKeys, this.numbers);
     // The server may drop the connection while the work runs JavaScript between statements: an
     // 'error' event then, which must not go unhandled (it would end the process).
     const onError = (err: Error) => {

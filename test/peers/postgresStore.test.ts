@@ -175,6 +175,32 @@ describe('PostgreSQL specifics', () => {
     expect(verdicts).toEqual([true, false]);
   });
 
+  it('numbers come from a sequence started after the stored counter: no row written per number, an unused number offered again, never reused', async () => {
+    const url = await server.newDatabase('numbers');
+    const counter = { collection: 'ticketMeta', id: 'counter' };
+    const first = await openStore(url);
+    // An installation from before the sequence (or copied by store migrate): its counter record holds 41.
+    await first.transaction((tx) => tx.put(counter.collection, counter.id, { lastNumber: 41 }));
+    const offered = await first.transaction(async (tx) => {
+      const n = await tx.offerNumber(counter);
+      await tx.unusedNumber(counter, n);
+      return n;
+    });
+    expect(offered).toBe(42);
+    const used = await first.transaction(async (tx) => {
+      const n = await tx.offerNumber(counter);
+      await tx.useNumber(counter, n);
+      return n;
+    });
+    expect(used).toBe(42);
+    // Another instance: its own sequence handle, never a number handed out already.
+    const second = await openStore(url);
+    const next = await second.transaction((tx) => tx.offerNumber(counter));
+    expect(next).toBe(43);
+    expect(await first.get(counter.collection, counter.id)).toEqual({ lastNumber: 41 });
+    await expect(first.transaction((tx) => tx.offerNumber({ collection: 'ticketMeta', id: 'bad id' }))).rejects.toThrow(/invalid counter id "bad id"/);
+  });
+
   it('gives up after maxAttempts with a StoreConflictError, which is a StoreFailedError (not acknowledged)', async () => {
     const url = await server.newDatabase('conflict_giveup');
     const a = await openStore(url, { maxAttempts: 1 });
@@ -303,7 +329,10 @@ describe('tickets over PostgreSQL', () => {
     ]);
     const active = await new StoredTicketRepository(a).active();
     expect(active.map((t) => t.key).sort()).toEqual(['device:dev-1:jam||', 'device:dev-2:paper.empty||', 'device:dev-3:toner.empty||']);
-    expect(active.map((t) => t.id).sort()).toEqual(['T000001', 'T000002', 'T000003']);
+    // From a sequence: a number taken by a unit that lost the race is skipped (gaps), never given twice.
+    const ids = active.map((t) => t.id);
+    expect(new Set(ids).size).toBe(3);
+    for (const id of ids) expect(id).toMatch(/^T\d{6}$/);
     const jam = active.find((t) => t.key === 'device:dev-1:jam||')!;
     expect(jam.faults[0]!.occurrences).toBe(3);
   });
