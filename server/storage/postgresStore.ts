@@ -154,57 +154,41 @@ function isConnectionError(err: unknown): boolean {
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(msg);
 }
 
+/** The sequence of a NumberCounter (created by a schema migration, e.g. 0002 for ticket numbers). */
+function sequenceName(counter: NumberCounter): string {
+  checkCollection(counter.collection);
+  if (!/^[a-zA-Z0-9_]{1,20}$/.test(counter.id)) throw new Error(`invalid counter id ${JSON.stringify(counter.id)}: expected 1 to 20 of A-Z a-z 0-9 _`);
+  return `numbers_${counter.collection}_${counter.id}`.toLowerCase().replace(/-/g, '_');
+}
+
 /**
- * The PostgreSQL side of NumberCounter: one sequence per counter, created at first use and moved
- * past the counter record's lastNumber (an installation from before the sequences, or copied by
- * `store migrate`), once per process. Numbers offered and not used wait here for the next unit.
+ * The PostgreSQL side of NumberCounter: one sequence per counter, moved past the counter record's
+ * lastNumber once per process (an installation copied by `store migrate` after the migration that
+ * created the sequence). Numbers offered and not used wait here for the next unit.
  */
 class NumberSequences {
-  private readonly ready = new Map<string, Promise<string>>();
+  private readonly aligned = new Set<string>();
   private readonly spare = new Map<string, number[]>();
 
-  constructor(private readonly pool: () => pg.Pool) {}
-
-  private sequenceOf(counter: NumberCounter): Promise<string> {
-    const key = `${counter.collection}/${counter.id}`;
-    let ready = this.ready.get(key);
-    if (!ready) {
-      ready = this.prepare(counter);
-      this.ready.set(key, ready);
-      ready.catch(() => this.ready.delete(key));
-    }
-    return ready;
-  }
-
-  private async prepare(counter: NumberCounter): Promise<string> {
-    checkCollection(counter.collection);
-    if (!/^[a-zA-Z0-9_]{1,20}$/.test(counter.id)) throw new Error(`invalid counter id ${JSON.stringify(counter.id)}: expected 1 to 20 of A-Z a-z 0-9 _`);
-    const name = `numbers_${counter.collection}_${counter.id}`.toLowerCase().replace(/-/g, '_');
-    try {
-      await this.pool().query(`CREATE SEQUENCE IF NOT EXISTS "${name}" AS bigint MINVALUE 1`);
-    } catch (err) {
-      // Two instances creating it at once: one of them meets the other's catalogue row.
-      const code = (err as PgError).code;
-      if (code !== '23505' && code !== '42P07') throw err;
-    }
-    await this.pool().query(
-      `SELECT setval('"${name}"', r.last) FROM (SELECT (value->>'lastNumber')::bigint AS last FROM records WHERE collection = $1 AND id = $2) r, "${name}" s
-       WHERE r.last > (CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END)`,
-      [counter.collection, counter.id],
-    );
-    return name;
-  }
-
-  async offer(counter: NumberCounter, query: (text: string) => Promise<pg.QueryResult<{ n: string }>>): Promise<number> {
-    const name = await this.sequenceOf(counter);
+  async offer(counter: NumberCounter, query: (text: string, values?: unknown[]) => Promise<pg.QueryResult<{ n: string }>>): Promise<number> {
+    const name = sequenceName(counter);
     const spare = this.spare.get(name);
     if (spare && spare.length > 0) return spare.shift()!;
+    if (!this.aligned.has(name)) {
+      // setval is not transactional: done for good even if this unit rolls back.
+      await query(
+        `SELECT setval('"${name}"', r.last) AS n FROM (SELECT (value->>'lastNumber')::bigint AS last FROM records WHERE collection = $1 AND id = $2) r, "${name}" s
+         WHERE r.last > (CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END)`,
+        [counter.collection, counter.id],
+      );
+      this.aligned.add(name);
+    }
     const r = await query(`SELECT nextval('"${name}"') AS n`);
     return Number(r.rows[0]!.n);
   }
 
   giveBack(counter: NumberCounter, n: number): void {
-    const name = `numbers_${counter.collection}_${counter.id}`.toLowerCase().replace(/-/g, '_');
+    const name = sequenceName(counter);
     const spare = this.spare.get(name) ?? [];
     spare.push(n);
     spare.sort((a, b) => a - b);
@@ -218,6 +202,8 @@ interface PendingWrite {
   readonly id: string;
   readonly value: unknown;
   readonly text: string | undefined;
+  /** The record's unique keys after this write (collections with UniqueKeyRules only). */
+  readonly keys: readonly string[] | undefined;
 }
 
 interface PendingArchive {
@@ -261,8 +247,9 @@ function newLevel(name: string, bytesAtStart: number): Level {
  * are kept in memory and sent at commit (or when a statement must see them) as one multi-row
  * statement each, instead of a round trip per call; reads are served from what the transaction
  * already read or wrote (one SERIALIZABLE snapshot, so a second read would return the same).
- * Writes to collections with unique keys go to the database at once (after the pending ones), so
- * that the key check sees the database as the unit left it.
+ * A write to a collection with unique keys checks them at once (one read of unique_keys, plus the
+ * attempt's own pending writes) and is sent with the others; a key another instance took after
+ * the check makes the flush report a conflict, and the unit runs again.
  */
 class PgTransaction implements Transaction {
   /** A serialization failure or deadlock met by any statement: the attempt must be retried. */
@@ -294,7 +281,7 @@ class PgTransaction implements Transaction {
   ) {}
 
   offerNumber(counter: NumberCounter): Promise<number> {
-    return this.numbers.offer(counter, (text) => this.query<{ n: string }>(text));
+    return this.numbers.offer(counter, (text, values) => this.query<{ n: string }>(text, values));
   }
 
   useNumber(): Promise<void> {
@@ -407,64 +394,60 @@ class PgTransaction implements Transaction {
     checkId('record id', id);
     const text = jsonText(collection, id, value);
     const rule = this.rules[collection];
-    if (!rule) {
-      this.top.writes.set(recordKey(collection, id), { collection, id, value, text });
-      this.bytes += text.length + id.length + collection.length;
-      return;
-    }
-    const keys = [...new Set(rule(value))];
-    for (const k of keys) checkId('unique key', k);
-    await this.flush();
-    if (keys.length > 0) {
+    let keys: string[] | undefined;
+    if (rule) {
+      keys = [...new Set(rule(value))];
+      for (const k of keys) checkId('unique key', k);
       // Checked before anything is written: a violation leaves this put without effect.
-      const clash = await this.query<{ key: string; id: string }>('SELECT key, id FROM unique_keys WHERE collection = $1 AND key = ANY($2::text[]) AND id <> $3 LIMIT 1', [collection, keys, id]);
-      const c = clash.rows[0];
-      if (c) throw new UniqueKeyViolation(collection, c.key, id, c.id);
+      if (keys.length > 0) await this.checkKeys(collection, id, keys);
+      this.bytes += keys.reduce((n, k) => n + k.length, 0);
     }
-    // A concurrent, not yet visible holder of a key makes the INSERT wait, then fail with 40001 (retried).
-    await this.query(
-      `WITH gone AS (DELETE FROM unique_keys WHERE collection = $1 AND id = $3 AND NOT (key = ANY($2::text[])))
-       INSERT INTO unique_keys (collection, key, id) SELECT $1, k, $3 FROM unnest($2::text[]) AS k ON CONFLICT (collection, key) DO NOTHING`,
-      [collection, keys, id],
-    );
-    this.bytes += keys.reduce((n, k) => n + k.length, 0);
-    await this.query('INSERT INTO records (collection, id, value) VALUES ($1, $2, $3) ON CONFLICT (collection, id) DO UPDATE SET value = EXCLUDED.value', [collection, id, text]);
-    this.sentBy(this.top, collection, id, value);
+    this.top.writes.set(recordKey(collection, id), { collection, id, value, text, keys });
     this.bytes += text.length + id.length + collection.length;
   }
 
-  async delete(collection: string, id: string): Promise<void> {
-    checkCollection(collection);
-    checkId('record id', id);
-    this.bytes += id.length + collection.length;
-    if (!this.rules[collection]) {
-      this.top.writes.set(recordKey(collection, id), { collection, id, value: undefined, text: undefined });
-      return;
+  /**
+   * Throws UniqueKeyViolation when another hot record holds one of `keys`, as this attempt sees
+   * them: the database's unique_keys, except records this attempt changed since, and this
+   * attempt's own pending writes.
+   */
+  private async checkKeys(collection: string, id: string, keys: readonly string[]): Promise<void> {
+    const mine = new Map<string, readonly string[]>();
+    for (const level of this.levels) for (const w of level.writes.values()) if (w.collection === collection) mine.set(w.id, w.keys ?? []);
+    for (const [holder, held] of mine) {
+      if (holder === id) continue;
+      const k = keys.find((key) => held.includes(key));
+      if (k !== undefined) throw new UniqueKeyViolation(collection, k, id, holder);
     }
-    await this.flush();
-    await this.query('DELETE FROM unique_keys WHERE collection = $1 AND id = $2', [collection, id]);
-    await this.query('DELETE FROM records WHERE collection = $1 AND id = $2', [collection, id]);
-    this.sentBy(this.top, collection, id, ABSENT);
+    const clash = await this.query<{ key: string; id: string }>('SELECT key, id FROM unique_keys WHERE collection = $1 AND key = ANY($2::text[]) AND id <> $3', [collection, keys, id]);
+    const c = clash.rows.find((row) => !mine.has(row.id));
+    if (c) throw new UniqueKeyViolation(collection, c.key, id, c.id);
   }
 
-  async archive<T>(collection: string, id: string, value: T, now: Date): Promise<void> {
-    checkCollection(collection);
-    checkId('record id', id);
-    const text = jsonText(collection, id, value);
-    this.bytes += text.length + id.length + collection.length + 40;
-    if (!this.rules[collection]) {
-      this.top.writes.set(recordKey(collection, id), { collection, id, value: undefined, text: undefined });
-      this.top.archives.push({ collection, id, month: monthOf(now), archivedAt: now.toISOString(), text });
-      return;
+  delete(collection: string, id: string): Promise<void> {
+    try {
+      checkCollection(collection);
+      checkId('record id', id);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    await this.flush();
-    await this.query('DELETE FROM unique_keys WHERE collection = $1 AND id = $2', [collection, id]);
-    await this.query(
-      `WITH gone AS (DELETE FROM records WHERE collection = $1 AND id = $2)
-       INSERT INTO archive (collection, id, month, archived_at, value) VALUES ($1, $2, $3, $4, $5)`,
-      [collection, id, monthOf(now), now.toISOString(), text],
-    );
-    this.sentBy(this.top, collection, id, ABSENT);
+    this.bytes += id.length + collection.length;
+    this.top.writes.set(recordKey(collection, id), { collection, id, value: undefined, text: undefined, keys: this.rules[collection] ? [] : undefined });
+    return Promise.resolve();
+  }
+
+  archive<T>(collection: string, id: string, value: T, now: Date): Promise<void> {
+    try {
+      checkCollection(collection);
+      checkId('record id', id);
+      const text = jsonText(collection, id, value);
+      this.bytes += text.length + id.length + collection.length + 40;
+      this.top.writes.set(recordKey(collection, id), { collection, id, value: undefined, text: undefined, keys: this.rules[collection] ? [] : undefined });
+      this.top.archives.push({ collection, id, month: monthOf(now), archivedAt: now.toISOString(), text });
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   async claimMessage(messageId: string): Promise<boolean> {
@@ -513,6 +496,8 @@ class PgTransaction implements Transaction {
       if (gone.length > 0) {
         await this.query('DELETE FROM records r USING unnest($1::text[], $2::text[]) AS k(c, i) WHERE r.collection = k.c AND r.id = k.i', [gone.map((w) => w.collection), gone.map((w) => w.id)]);
       }
+      const keyed = put.concat(gone).filter((w) => w.keys !== undefined);
+      if (keyed.length > 0) await this.sendKeys(keyed);
       for (const w of put) this.sentBy(level, w.collection, w.id, w.value);
       for (const w of gone) this.sentBy(level, w.collection, w.id, ABSENT);
     }
@@ -538,6 +523,24 @@ class PgTransaction implements Transaction {
       for (const m of ids) this.processed.add(m);
       level.flushedClaims.push(...ids);
       this.claimed += ids.length;
+    }
+  }
+
+  /** The unique keys of written records: each record's old keys out, its new ones in. */
+  private async sendKeys(writes: readonly PendingWrite[]): Promise<void> {
+    await this.query('DELETE FROM unique_keys u USING unnest($1::text[], $2::text[]) AS k(c, i) WHERE u.collection = k.c AND u.id = k.i', [writes.map((w) => w.collection), writes.map((w) => w.id)]);
+    const rows = writes.flatMap((w) => (w.keys ?? []).map((key) => [w.collection, key, w.id] as const));
+    if (rows.length === 0) return;
+    // A holder committed by another instance after this attempt's check: run the unit again, it
+    // then sees the holder (a concurrent holder not yet committed makes the INSERT wait, then 40001).
+    const r = await this.query('INSERT INTO unique_keys (collection, key, id) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT (collection, key) DO NOTHING', [
+      rows.map((row) => row[0]),
+      rows.map((row) => row[1]),
+      rows.map((row) => row[2]),
+    ]);
+    if ((r.rowCount ?? 0) < rows.length) {
+      this.conflict ??= new Error(`${rows.length - (r.rowCount ?? 0)} unique keys were taken by a concurrent transaction`);
+      throw new TransactionConflictError(this.conflict.message);
     }
   }
 
@@ -590,7 +593,7 @@ export class PostgresStore implements Repository {
   private active = 0;
   private idle: (() => void)[] = [];
   private closed = false;
-  private readonly numbers = new NumberSequences(() => this.db);
+  private readonly numbers = new NumberSequences();
   /** What `open()` did to the schema. */
   migration: MigrationResult | undefined;
 

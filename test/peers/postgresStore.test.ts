@@ -59,27 +59,30 @@ describe('schema migrations', () => {
   it('apply once, are recorded, and are a no-op on restart', async () => {
     const url = await server.newDatabase('migrate');
     const first = await openStore(url);
-    expect(first.migration).toMatchObject({ from: 0, to: 1, applied: ['1_initial'] });
+    expect(first.migration).toMatchObject({ from: 0, to: 2, applied: ['1_initial', '2_number_sequences'] });
     await first.close();
     const second = await openStore(url);
-    expect(second.migration).toMatchObject({ from: 1, to: 1, applied: [] });
-    expect(await sql(url, 'SELECT version, name FROM schema_migrations ORDER BY version')).toEqual([{ version: 1, name: 'initial' }]);
+    expect(second.migration).toMatchObject({ from: 2, to: 2, applied: [] });
+    expect(await sql(url, 'SELECT version, name FROM schema_migrations ORDER BY version')).toEqual([
+      { version: 1, name: 'initial' },
+      { version: 2, name: 'number_sequences' },
+    ]);
   });
 
   it('instances starting at once migrate exactly once (advisory lock)', async () => {
     const url = await server.newDatabase('migrate_race');
     const opened = await Promise.all([0, 1, 2].map(() => openStore(url)));
-    expect(opened.map((s) => s.migration!.applied.length).sort()).toEqual([0, 0, 1]);
-    expect(await sql(url, 'SELECT count(*)::int AS n FROM schema_migrations')).toEqual([{ n: 1 }]);
+    expect(opened.map((s) => s.migration!.applied.length).sort()).toEqual([0, 0, 2]);
+    expect(await sql(url, 'SELECT count(*)::int AS n FROM schema_migrations')).toEqual([{ n: 2 }]);
   });
 
   it('refuses a database migrated by a newer release, naming both versions', async () => {
     const url = await server.newDatabase('migrate_newer');
     await (await openStore(url)).close();
-    await sql(url, "INSERT INTO schema_migrations (version, name) VALUES (2, 'from the future')");
+    await sql(url, "INSERT INTO schema_migrations (version, name) VALUES (3, 'from the future')");
     const err = await openStore(url).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SchemaTooNewError);
-    expect((err as Error).message).toMatch(/schema is at version 2 .* knows versions up to 1/);
+    expect((err as Error).message).toMatch(/schema is at version 3 .* knows versions up to 2/);
   });
 
   it('a failing step rolls back entirely and names the step', async () => {
