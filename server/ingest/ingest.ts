@@ -139,6 +139,11 @@ export class Ingest {
       return this.reject(topic, 'not-authorized', `agent ${sender.tenant}/${sender.agentId} may not publish for ${msg.tenant}/${msg.agentId}`, sender);
     }
     if (msg.type === 'agent.command') return this.reject(topic, 'wrong-direction', 'agent.command messages go from the server to agents, never the other way', sender);
+    return this.applyAlone(topic, msg, sender, started);
+  }
+
+  /** One decoded, authorised message in a unit of work of its own. */
+  private async applyAlone(topic: string, msg: Exclude<WireMessage, { type: 'agent.command' }>, sender: Sender | undefined, started: number): Promise<IngestVerdict> {
     let outcome: 'accepted' | 'duplicate' | 'stale';
     try {
       outcome = await this.unitOfWork((tx) => this.apply(tx, msg));
@@ -212,8 +217,8 @@ export class Ingest {
         // The batch failed as a whole for a reason no savepoint caught: split it, so that one bad
         // message cannot hold the others back (each then gets its own unit and its own verdict).
         this.o.logger.warn({ messages: valid.length, err: (err as Error).message }, 'a batch failed as a whole; applying its messages one by one');
-        const alone = await Promise.all(valid.map(({ topic, index }) => this.handle(topic, messages[index]!.payload).then((v) => ({ index, v }))));
-        for (const { index, v } of alone) verdicts[index] = v;
+        // In arrival order, one after another: the order per device stays the order of the stream.
+        for (const { topic, index, msg } of valid) verdicts[index] = await this.applyAlone(topic, msg, sender, performance.now());
         return verdicts as IngestVerdict[];
       }
       const error = (err as Error).message;
