@@ -40,7 +40,7 @@ import { applyAgentStatus, applyDeviceEvent, applyDeviceState, applyTelemetry, s
 import type { ImpactTable } from '../impact/impactRules.js';
 import { agentOfflineEvent, fleetEventsOf } from '../fleet/fleetChanges.js';
 import type { ServerMetrics } from '../http/metrics.js';
-import { StoreFailedError, type Repository, type Transaction } from '../storage/repository.js';
+import { StoreFailedError, type RecordRef, type Repository, type Transaction } from '../storage/repository.js';
 import { indexOf, PLACEMENT_COLLECTIONS, PLACEMENT_INDEX_BUILT, placementMoves, placementsOf, withDevice, withoutDevice, type PlacementCollection, type PlacementIndex } from '../fleet/placementIndex.js';
 
 export type IngestRejectReason = RejectReason | 'not-authorized' | 'wrong-direction' | 'internal-error';
@@ -139,6 +139,11 @@ export class Ingest {
       return this.reject(topic, 'not-authorized', `agent ${sender.tenant}/${sender.agentId} may not publish for ${msg.tenant}/${msg.agentId}`, sender);
     }
     if (msg.type === 'agent.command') return this.reject(topic, 'wrong-direction', 'agent.command messages go from the server to agents, never the other way', sender);
+    return this.applyAlone(topic, msg, sender, started);
+  }
+
+  /** One decoded, authorised message in a unit of work of its own. */
+  private async applyAlone(topic: string, msg: Exclude<WireMessage, { type: 'agent.command' }>, sender: Sender | undefined, started: number): Promise<IngestVerdict> {
     let outcome: 'accepted' | 'duplicate' | 'stale';
     try {
       outcome = await this.unitOfWork((tx) => this.apply(tx, msg));
@@ -194,6 +199,7 @@ export class Ingest {
     const outcomes: ('accepted' | 'duplicate' | 'stale' | Error)[] = new Array<'accepted' | 'duplicate' | 'stale' | Error>(valid.length);
     try {
       await this.unitOfWork(async (tx) => {
+        await this.prefetch(tx, valid.map((v) => v.msg));
         for (let j = 0; j < valid.length; j++) {
           const { msg } = valid[j]!;
           const mark = this.o.events.effectsMark(tx);
@@ -207,6 +213,14 @@ export class Ingest {
         }
       });
     } catch (err) {
+      if (!(err instanceof StoreFailedError) && valid.length > 1) {
+        // The batch failed as a whole for a reason no savepoint caught: split it, so that one bad
+        // message cannot hold the others back (each then gets its own unit and its own verdict).
+        this.o.logger.warn({ messages: valid.length, err: (err as Error).message }, 'a batch failed as a whole; applying its messages one by one');
+        // In arrival order, one after another: the order per device stays the order of the stream.
+        for (const { topic, index, msg } of valid) verdicts[index] = await this.applyAlone(topic, msg, sender, performance.now());
+        return verdicts as IngestVerdict[];
+      }
       const error = (err as Error).message;
       for (const { index, topic, msg } of valid) {
         if (err instanceof StoreFailedError) {
@@ -236,6 +250,36 @@ export class Ingest {
       verdicts[index] = HANDLED[outcome];
     }
     return verdicts as IngestVerdict[];
+  }
+
+  /**
+   * Reads what the messages of a batch will read, in two queries instead of several round trips
+   * per message on PostgreSQL: message ids, agents, device aliases and site/agent indexes, then
+   * the devices the aliases and identities point to.
+   */
+  private async prefetch(tx: Transaction, msgs: readonly Exclude<WireMessage, { type: 'agent.command' }>[]): Promise<void> {
+    const first: RecordRef[] = [];
+    const devices: RecordRef[] = [];
+    const aliases: string[] = [];
+    for (const msg of msgs) {
+      first.push([AGENTS, agentKey(msg.tenant, msg.agentId)]);
+      if (msg.type === 'agent.status') continue;
+      const site = this.o.directory.site(msg.tenant, msg.agentId);
+      first.push([PLACEMENT_COLLECTIONS.siteDevices, site.id], [PLACEMENT_COLLECTIONS.agentDevices, `${msg.tenant}/${msg.agentId}`]);
+      const aKey = aliasKey(msg.tenant, msg.agentId, msg.deviceId);
+      first.push([ALIASES, aKey]);
+      aliases.push(aKey);
+      devices.push([DEVICES, fallbackDeviceKey(msg.tenant, msg.agentId, msg.deviceId)]);
+      const identity = msg.type === 'device.state' ? msg.snapshot.identity : msg.type === 'device.event' && msg.event.kind === 'identity.changed' ? msg.event.to : undefined;
+      const byIdentity = identity ? identityKey(msg.tenant, identity) : undefined;
+      if (byIdentity) devices.push([DEVICES, byIdentity]);
+    }
+    await tx.prefetch(first, msgs.map((m) => m.id));
+    for (const aKey of aliases) {
+      const alias = await tx.get<DeviceAlias>(ALIASES, aKey);
+      if (alias) devices.push([DEVICES, alias.device]);
+    }
+    await tx.prefetch(devices);
   }
 
   private reject(topic: string, reason: IngestRejectReason, error: string, sender: Sender | undefined): IngestVerdict {

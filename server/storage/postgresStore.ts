@@ -46,6 +46,8 @@ import {
   type ArchivedRecord,
   type Repository,
   type StoreStats,
+  type NumberCounter,
+  type RecordRef,
   type Transaction,
   type UniqueKeyRules,
 } from './repository.js';
@@ -152,6 +154,103 @@ function isConnectionError(err: unknown): boolean {
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(msg);
 }
 
+/** The sequence of a NumberCounter (created by a schema migration, e.g. 0002 for ticket numbers). */
+function sequenceName(counter: NumberCounter): string {
+  checkCollection(counter.collection);
+  if (!/^[a-zA-Z0-9_]{1,20}$/.test(counter.id)) throw new Error(`invalid counter id ${JSON.stringify(counter.id)}: expected 1 to 20 of A-Z a-z 0-9 _`);
+  return `numbers_${counter.collection}_${counter.id}`.toLowerCase().replace(/-/g, '_');
+}
+
+/**
+ * The PostgreSQL side of NumberCounter: one sequence per counter, moved past the counter record's
+ * lastNumber once per process (an installation copied by `store migrate` after the migration that
+ * created the sequence). Numbers offered and not used wait here for the next unit.
+ */
+class NumberSequences {
+  private readonly aligned = new Set<string>();
+  private readonly spare = new Map<string, number[]>();
+
+  async offer(counter: NumberCounter, query: (text: string, values?: unknown[]) => Promise<pg.QueryResult<{ n: string }>>): Promise<number> {
+    const name = sequenceName(counter);
+    const spare = this.spare.get(name);
+    if (spare && spare.length > 0) return spare.shift()!;
+    if (!this.aligned.has(name)) {
+      // setval is not transactional: done for good even if this unit rolls back.
+      await query(
+        `SELECT setval('"${name}"', r.last) AS n FROM (SELECT (value->>'lastNumber')::bigint AS last FROM records WHERE collection = $1 AND id = $2) r, "${name}" s
+         WHERE r.last > (CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END)`,
+        [counter.collection, counter.id],
+      );
+      this.aligned.add(name);
+    }
+    const r = await query(`SELECT nextval('"${name}"') AS n`);
+    return Number(r.rows[0]!.n);
+  }
+
+  giveBack(counter: NumberCounter, n: number): void {
+    const name = sequenceName(counter);
+    const spare = this.spare.get(name) ?? [];
+    spare.push(n);
+    spare.sort((a, b) => a - b);
+    this.spare.set(name, spare);
+  }
+}
+
+/** A record this transaction wrote and has not sent yet; `text` undefined: deleted. */
+interface PendingWrite {
+  readonly collection: string;
+  readonly id: string;
+  readonly value: unknown;
+  readonly text: string | undefined;
+  /** The record's unique keys after this write (collections with UniqueKeyRules only). */
+  readonly keys: readonly string[] | undefined;
+}
+
+interface PendingArchive {
+  readonly collection: string;
+  readonly id: string;
+  readonly month: string;
+  readonly archivedAt: string;
+  readonly text: string;
+}
+
+/**
+ * The writes of the transaction itself (level 0) or of one open savepoint, kept in memory until a
+ * flush sends them as a few multi-row statements. A savepoint becomes an SQL SAVEPOINT only when
+ * something must reach the database while it is open (a unique-key write, a listing): most
+ * savepoints (one ingested message each) then cost no round trip at all.
+ */
+interface Level {
+  readonly name: string;
+  materialized: boolean;
+  readonly writes: Map<string, PendingWrite>;
+  readonly claims: Set<string>;
+  readonly archives: PendingArchive[];
+  /** Record keys and message ids this level sent: a rollback of the level forgets what was cached of them. */
+  flushedKeys: string[];
+  flushedClaims: string[];
+  readonly bytesAtStart: number;
+}
+
+const ABSENT = Symbol('absent');
+
+function recordKey(collection: string, id: string): string {
+  return `${collection}\u0000${id}`;
+}
+
+function newLevel(name: string, bytesAtStart: number): Level {
+  return { name, materialized: name === '', writes: new Map(), claims: new Set(), archives: [], flushedKeys: [], flushedClaims: [], bytesAtStart };
+}
+
+/**
+ * One attempt of a unit of work. Write-behind: plain puts, deletes, archives and message claims
+ * are kept in memory and sent at commit (or when a statement must see them) as one multi-row
+ * statement each, instead of a round trip per call; reads are served from what the transaction
+ * already read or wrote (one SERIALIZABLE snapshot, so a second read would return the same).
+ * A write to a collection with unique keys checks them at once (one read of unique_keys, plus the
+ * attempt's own pending writes) and is sent with the others; a key another instance took after
+ * the check makes the flush report a conflict, and the unit runs again.
+ */
 class PgTransaction implements Transaction {
   /** A serialization failure or deadlock met by any statement: the attempt must be retried. */
   conflict: Error | undefined;
@@ -162,17 +261,51 @@ class PgTransaction implements Transaction {
   /** The database refused a write (read-only, disk full): the attempt cannot commit. */
   refused: Error | undefined;
   bytes = 0;
-  private depth = 0;
+  /** Message ids this attempt inserted into processed_messages (for the dedup window's pruning). */
+  claimed = 0;
+  /** Round trips of this attempt (statements sent), for the benchmark. */
+  statements = 0;
   private savepoints = 0;
+  private readonly levels: Level[] = [newLevel('', 0)];
+  /** Records as the database holds them for this attempt (read, or written by a flush). */
+  private readonly known = new Map<string, unknown>();
+  /** Message ids the database holds (before this attempt, or inserted by it). */
+  private readonly processed = new Set<string>();
+  /** Message ids the database did not hold when this attempt looked. */
+  private readonly unprocessed = new Set<string>();
 
   constructor(
     private readonly client: pg.PoolClient,
     private readonly rules: UniqueKeyRules,
+    private readonly numbers: NumberSequences,
   ) {}
+
+  offerNumber(counter: NumberCounter): Promise<number> {
+    return this.numbers.offer(counter, (text, values) => this.query<{ n: string }>(text, values));
+  }
+
+  useNumber(): Promise<void> {
+    // nextval already took it for good.
+    return Promise.resolve();
+  }
+
+  unusedNumber(counter: NumberCounter, n: number): Promise<void> {
+    this.numbers.giveBack(counter, n);
+    return Promise.resolve();
+  }
+
+  private get top(): Level {
+    return this.levels[this.levels.length - 1]!;
+  }
+
+  private get depth(): number {
+    return this.levels.length - 1;
+  }
 
   async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
     if (this.conflict) throw new TransactionConflictError(this.conflict.message);
     if (this.broken) throw new StoreFailedError(`PostgreSQL connection lost: ${this.broken.message}`);
+    this.statements += 1;
     try {
       return await this.client.query<R>(text, values);
     } catch (err) {
@@ -188,20 +321,70 @@ class PgTransaction implements Transaction {
         this.refused ??= err as Error;
         throw new StoreFailedError(`PostgreSQL refuses writes: ${(err as Error).message}`);
       }
-      if (this.depth === 0) this.aborted ??= err as Error;
+      // Only an open SQL SAVEPOINT can undo a failed statement; anywhere else the attempt is lost.
+      if (this.depth === 0 || !this.top.materialized) this.aborted ??= err as Error;
       throw err;
     }
+  }
+
+  /** This attempt's own pending value of a record: the write, or undefined when it has none. */
+  private pending(key: string): PendingWrite | undefined {
+    for (let i = this.levels.length - 1; i >= 0; i--) {
+      const w = this.levels[i]!.writes.get(key);
+      if (w) return w;
+    }
+    return undefined;
   }
 
   async get<T>(collection: string, id: string): Promise<T | undefined> {
     checkCollection(collection);
     checkId('record id', id);
+    const key = recordKey(collection, id);
+    const w = this.pending(key);
+    if (w) return w.text === undefined ? undefined : (w.value as T);
+    if (this.known.has(key)) {
+      const v = this.known.get(key);
+      return v === ABSENT ? undefined : (v as T);
+    }
     const r = await this.query<{ value: T }>('SELECT value FROM records WHERE collection = $1 AND id = $2', [collection, id]);
-    return r.rows[0]?.value;
+    const value = r.rows[0]?.value;
+    this.known.set(key, value === undefined ? ABSENT : value);
+    return value;
+  }
+
+  async prefetch(records: readonly RecordRef[], messageIds: readonly string[] = []): Promise<void> {
+    const collections: string[] = [];
+    const ids: string[] = [];
+    const asked = new Set<string>();
+    for (const [collection, id] of records) {
+      checkCollection(collection);
+      checkId('record id', id);
+      const key = recordKey(collection, id);
+      if (asked.has(key) || this.known.has(key) || this.pending(key)) continue;
+      asked.add(key);
+      collections.push(collection);
+      ids.push(id);
+    }
+    const unknownIds = [...new Set(messageIds)].filter((m) => !this.processed.has(m) && !this.unprocessed.has(m));
+    for (const m of unknownIds) checkId('message id', m);
+    if (ids.length > 0) {
+      const r = await this.query<{ collection: string; id: string; value: unknown }>(
+        'SELECT r.collection, r.id, r.value FROM records r JOIN unnest($1::text[], $2::text[]) AS k(collection, id) ON r.collection = k.collection AND r.id = k.id',
+        [collections, ids],
+      );
+      for (const key of asked) this.known.set(key, ABSENT);
+      for (const row of r.rows) this.known.set(recordKey(row.collection, row.id), row.value);
+    }
+    if (unknownIds.length > 0) {
+      const r = await this.query<{ message_id: string }>('SELECT message_id FROM processed_messages WHERE message_id = ANY($1::text[])', [unknownIds]);
+      const found = new Set(r.rows.map((row) => row.message_id));
+      for (const m of unknownIds) (found.has(m) ? this.processed : this.unprocessed).add(m);
+    }
   }
 
   async list<T>(collection: string): Promise<T[]> {
     checkCollection(collection);
+    await this.flush();
     const r = await this.query<{ value: T }>('SELECT value FROM records WHERE collection = $1 ORDER BY id', [collection]);
     return r.rows.map((row) => row.value);
   }
@@ -211,86 +394,189 @@ class PgTransaction implements Transaction {
     checkId('record id', id);
     const text = jsonText(collection, id, value);
     const rule = this.rules[collection];
+    let keys: string[] | undefined;
     if (rule) {
-      const keys = [...new Set(rule(value))];
+      keys = [...new Set(rule(value))];
       for (const k of keys) checkId('unique key', k);
-      if (keys.length > 0) {
-        // Checked before anything is written: a violation leaves this put without effect.
-        const clash = await this.query<{ key: string; id: string }>('SELECT key, id FROM unique_keys WHERE collection = $1 AND key = ANY($2::text[]) AND id <> $3 LIMIT 1', [collection, keys, id]);
-        const c = clash.rows[0];
-        if (c) throw new UniqueKeyViolation(collection, c.key, id, c.id);
-      }
-      // A concurrent, not yet visible holder of a key makes the INSERT wait, then fail with 40001 (retried).
-      await this.query(
-        `WITH gone AS (DELETE FROM unique_keys WHERE collection = $1 AND id = $3 AND NOT (key = ANY($2::text[])))
-         INSERT INTO unique_keys (collection, key, id) SELECT $1, k, $3 FROM unnest($2::text[]) AS k ON CONFLICT (collection, key) DO NOTHING`,
-        [collection, keys, id],
-      );
+      // Checked before anything is written: a violation leaves this put without effect.
+      if (keys.length > 0) await this.checkKeys(collection, id, keys);
       this.bytes += keys.reduce((n, k) => n + k.length, 0);
     }
-    await this.query('INSERT INTO records (collection, id, value) VALUES ($1, $2, $3) ON CONFLICT (collection, id) DO UPDATE SET value = EXCLUDED.value', [collection, id, text]);
+    this.top.writes.set(recordKey(collection, id), { collection, id, value, text, keys });
     this.bytes += text.length + id.length + collection.length;
   }
 
-  private async dropKeys(collection: string, id: string): Promise<void> {
-    if (this.rules[collection]) await this.query('DELETE FROM unique_keys WHERE collection = $1 AND id = $2', [collection, id]);
+  /**
+   * Throws UniqueKeyViolation when another hot record holds one of `keys`, as this attempt sees
+   * them: the database's unique_keys, except records this attempt changed since, and this
+   * attempt's own pending writes.
+   */
+  private async checkKeys(collection: string, id: string, keys: readonly string[]): Promise<void> {
+    const mine = new Map<string, readonly string[]>();
+    for (const level of this.levels) for (const w of level.writes.values()) if (w.collection === collection) mine.set(w.id, w.keys ?? []);
+    for (const [holder, held] of mine) {
+      if (holder === id) continue;
+      const k = keys.find((key) => held.includes(key));
+      if (k !== undefined) throw new UniqueKeyViolation(collection, k, id, holder);
+    }
+    const clash = await this.query<{ key: string; id: string }>('SELECT key, id FROM unique_keys WHERE collection = $1 AND key = ANY($2::text[]) AND id <> $3', [collection, keys, id]);
+    const c = clash.rows.find((row) => !mine.has(row.id));
+    if (c) throw new UniqueKeyViolation(collection, c.key, id, c.id);
   }
 
-  async delete(collection: string, id: string): Promise<void> {
-    checkCollection(collection);
-    checkId('record id', id);
-    await this.dropKeys(collection, id);
-    await this.query('DELETE FROM records WHERE collection = $1 AND id = $2', [collection, id]);
+  delete(collection: string, id: string): Promise<void> {
+    try {
+      checkCollection(collection);
+      checkId('record id', id);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     this.bytes += id.length + collection.length;
+    this.top.writes.set(recordKey(collection, id), { collection, id, value: undefined, text: undefined, keys: this.rules[collection] ? [] : undefined });
+    return Promise.resolve();
   }
 
-  async archive<T>(collection: string, id: string, value: T, now: Date): Promise<void> {
-    checkCollection(collection);
-    checkId('record id', id);
-    const text = jsonText(collection, id, value);
-    await this.dropKeys(collection, id);
-    await this.query(
-      `WITH gone AS (DELETE FROM records WHERE collection = $1 AND id = $2)
-       INSERT INTO archive (collection, id, month, archived_at, value) VALUES ($1, $2, $3, $4, $5)`,
-      [collection, id, monthOf(now), now.toISOString(), text],
-    );
-    this.bytes += text.length + id.length + collection.length + 40;
+  archive<T>(collection: string, id: string, value: T, now: Date): Promise<void> {
+    try {
+      checkCollection(collection);
+      checkId('record id', id);
+      const text = jsonText(collection, id, value);
+      this.bytes += text.length + id.length + collection.length + 40;
+      this.top.writes.set(recordKey(collection, id), { collection, id, value: undefined, text: undefined, keys: this.rules[collection] ? [] : undefined });
+      this.top.archives.push({ collection, id, month: monthOf(now), archivedAt: now.toISOString(), text });
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
-
-  claimed = 0;
 
   async claimMessage(messageId: string): Promise<boolean> {
     checkId('message id', messageId);
-    const r = await this.query('INSERT INTO processed_messages (message_id) VALUES ($1) ON CONFLICT (message_id) DO NOTHING', [messageId]);
-    if (r.rowCount === 1) {
-      this.claimed += 1;
-      this.bytes += messageId.length + 16;
-      return true;
+    if (this.processed.has(messageId) || this.levels.some((l) => l.claims.has(messageId))) return false;
+    if (!this.unprocessed.has(messageId)) {
+      const r = await this.query('SELECT 1 FROM processed_messages WHERE message_id = $1', [messageId]);
+      if (r.rowCount === 1) {
+        this.processed.add(messageId);
+        return false;
+      }
+      this.unprocessed.add(messageId);
     }
-    return false;
+    this.top.claims.add(messageId);
+    this.bytes += messageId.length + 16;
+    return true;
+  }
+
+  /**
+   * Sends every pending write, outermost level first, opening the SQL SAVEPOINT of each open
+   * savepoint just before its own writes, so that a rollback to it undoes exactly them.
+   */
+  async flush(): Promise<void> {
+    for (const level of this.levels) {
+      if (!level.materialized) {
+        await this.query(`SAVEPOINT ${level.name}`);
+        level.materialized = true;
+      }
+      await this.flushLevel(level);
+    }
+  }
+
+  private async flushLevel(level: Level): Promise<void> {
+    if (level.writes.size > 0) {
+      const put: PendingWrite[] = [];
+      const gone: PendingWrite[] = [];
+      for (const w of level.writes.values()) (w.text === undefined ? gone : put).push(w);
+      level.writes.clear();
+      if (put.length > 0) {
+        await this.query(
+          `INSERT INTO records (collection, id, value) SELECT c, i, v::json FROM unnest($1::text[], $2::text[], $3::text[]) AS k(c, i, v)
+           ON CONFLICT (collection, id) DO UPDATE SET value = EXCLUDED.value`,
+          [put.map((w) => w.collection), put.map((w) => w.id), put.map((w) => w.text)],
+        );
+      }
+      if (gone.length > 0) {
+        await this.query('DELETE FROM records r USING unnest($1::text[], $2::text[]) AS k(c, i) WHERE r.collection = k.c AND r.id = k.i', [gone.map((w) => w.collection), gone.map((w) => w.id)]);
+      }
+      const keyed = put.concat(gone).filter((w) => w.keys !== undefined);
+      if (keyed.length > 0) await this.sendKeys(keyed);
+      for (const w of put) this.sentBy(level, w.collection, w.id, w.value);
+      for (const w of gone) this.sentBy(level, w.collection, w.id, ABSENT);
+    }
+    if (level.archives.length > 0) {
+      const rows = level.archives.splice(0);
+      // WITH ORDINALITY: archive seq follows the order of the archive() calls.
+      await this.query(
+        `INSERT INTO archive (collection, id, month, archived_at, value)
+         SELECT c, i, m, a::timestamptz, v::json FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(c, i, m, a, v, n) ORDER BY n`,
+        [rows.map((r) => r.collection), rows.map((r) => r.id), rows.map((r) => r.month), rows.map((r) => r.archivedAt), rows.map((r) => r.text)],
+      );
+    }
+    if (level.claims.size > 0) {
+      const ids = [...level.claims];
+      level.claims.clear();
+      const r = await this.query('INSERT INTO processed_messages (message_id) SELECT unnest($1::text[]) ON CONFLICT (message_id) DO NOTHING', [ids]);
+      if ((r.rowCount ?? 0) < ids.length) {
+        // Another instance committed one of these ids after this attempt looked: run the unit
+        // again, it will then find the id processed and report the message a duplicate.
+        this.conflict ??= new Error(`${ids.length - (r.rowCount ?? 0)} of ${ids.length} message ids were claimed by a concurrent transaction`);
+        throw new TransactionConflictError(this.conflict.message);
+      }
+      for (const m of ids) this.processed.add(m);
+      level.flushedClaims.push(...ids);
+      this.claimed += ids.length;
+    }
+  }
+
+  /** The unique keys of written records: each record's old keys out, its new ones in. */
+  private async sendKeys(writes: readonly PendingWrite[]): Promise<void> {
+    await this.query('DELETE FROM unique_keys u USING unnest($1::text[], $2::text[]) AS k(c, i) WHERE u.collection = k.c AND u.id = k.i', [writes.map((w) => w.collection), writes.map((w) => w.id)]);
+    const rows = writes.flatMap((w) => (w.keys ?? []).map((key) => [w.collection, key, w.id] as const));
+    if (rows.length === 0) return;
+    // A holder committed by another instance after this attempt's check: run the unit again, it
+    // then sees the holder (a concurrent holder not yet committed makes the INSERT wait, then 40001).
+    const r = await this.query('INSERT INTO unique_keys (collection, key, id) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT (collection, key) DO NOTHING', [
+      rows.map((row) => row[0]),
+      rows.map((row) => row[1]),
+      rows.map((row) => row[2]),
+    ]);
+    if ((r.rowCount ?? 0) < rows.length) {
+      this.conflict ??= new Error(`${rows.length - (r.rowCount ?? 0)} unique keys were taken by a concurrent transaction`);
+      throw new TransactionConflictError(this.conflict.message);
+    }
+  }
+
+  /** A record the database now holds as `value` (ABSENT: deleted) because `level` sent it. */
+  private sentBy(level: Level, collection: string, id: string, value: unknown): void {
+    const key = recordKey(collection, id);
+    this.known.set(key, value);
+    level.flushedKeys.push(key);
   }
 
   async savepoint<T>(work: () => Promise<T> | T): Promise<T> {
-    const name = `sp${++this.savepoints}`;
-    await this.query(`SAVEPOINT ${name}`);
-    this.depth += 1;
-    const claimed = this.claimed;
-    const bytes = this.bytes;
+    const level = newLevel(`sp${++this.savepoints}`, this.bytes);
+    this.levels.push(level);
     let result: T;
     try {
       result = await work();
     } catch (err) {
-      this.depth -= 1;
+      this.levels.pop();
       // After a conflict or a broken connection the whole attempt is void: no partial rollback.
       if (!this.conflict && !this.broken) {
-        await this.query(`ROLLBACK TO SAVEPOINT ${name}`);
-        this.claimed = claimed;
-        this.bytes = bytes;
+        if (level.materialized) await this.query(`ROLLBACK TO SAVEPOINT ${level.name}`);
+        for (const key of level.flushedKeys) this.known.delete(key);
+        for (const m of level.flushedClaims) this.processed.delete(m);
+        this.claimed -= level.flushedClaims.length;
+        this.bytes = level.bytesAtStart;
       }
       throw err;
     }
-    this.depth -= 1;
-    await this.query(`RELEASE SAVEPOINT ${name}`);
+    this.levels.pop();
+    const parent = this.top;
+    for (const [key, w] of level.writes) parent.writes.set(key, w);
+    for (const m of level.claims) parent.claims.add(m);
+    parent.archives.push(...level.archives);
+    parent.flushedKeys.push(...level.flushedKeys);
+    parent.flushedClaims.push(...level.flushedClaims);
+    if (level.materialized) await this.query(`RELEASE SAVEPOINT ${level.name}`);
     return result;
   }
 }
@@ -307,6 +593,7 @@ export class PostgresStore implements Repository {
   private active = 0;
   private idle: (() => void)[] = [];
   private closed = false;
+  private readonly numbers = new NumberSequences();
   /** What `open()` did to the schema. */
   migration: MigrationResult | undefined;
 
@@ -475,7 +762,7 @@ export class PostgresStore implements Repository {
       this.markFailure(err as Error);
       throw new StoreFailedError(`cannot connect to PostgreSQL at ${this.where}: ${(err as Error).message}`);
     }
-    const tx = new PgTransaction(client, this.options.uniqueKeys);
+    const tx = new PgTransaction(client, this.options.uniqueKeys, this.numbers);
     // The server may drop the connection while the work runs JavaScript between statements: an
     // 'error' event then, which must not go unhandled (it would end the process).
     const onError = (err: Error) => {
@@ -489,6 +776,8 @@ export class PostgresStore implements Repository {
       let failed: { error: unknown } | undefined;
       try {
         result = await work(tx);
+        // What the work left in memory goes out now, in a few multi-row statements.
+        if (!tx.conflict && !tx.broken && !tx.aborted) await tx.flush();
       } catch (err) {
         failed = { error: err };
       }

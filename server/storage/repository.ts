@@ -38,6 +38,22 @@ export interface ArchivedRecord<T = unknown> {
   readonly value: T;
 }
 
+/**
+ * A counter of numbers handed out (ticket numbers). The embedded store keeps it as the record
+ * `{ lastNumber }` at collection/id, read and written in the unit that uses a number (no gaps).
+ * The PostgreSQL store keeps it as a database sequence (created at first use, started after that
+ * record's lastNumber), so that units of work on several instances do not all write one row: a
+ * number given to a unit that then rolls back is skipped (gaps, never reuse).
+ */
+export interface NumberCounter {
+  readonly collection: string;
+  /** Letters, digits and _ only (it names the PostgreSQL sequence). */
+  readonly id: string;
+}
+
+/** [collection, id] of one record. */
+export type RecordRef = readonly [collection: string, id: string];
+
 export interface Transaction {
   get<T>(collection: string, id: string): Promise<T | undefined>;
   /** All hot records of a collection (small collections: open tickets, agents, devices). */
@@ -49,6 +65,18 @@ export interface Transaction {
    * current month (`now` decides the month). History grows without making hot writes bigger.
    */
   archive<T>(collection: string, id: string, value: T, now: Date): Promise<void>;
+  /**
+   * A hint that the unit is about to read these records and claim these message ids. The PostgreSQL
+   * store reads them all in one query each (instead of a round trip per get); the embedded store,
+   * which reads from memory, ignores it. Never required for correctness.
+   */
+  prefetch(records: readonly RecordRef[], messageIds?: readonly string[]): Promise<void>;
+  /** A number of `counter` this unit may use: pass it to useNumber if it does, to unusedNumber if not. */
+  offerNumber(counter: NumberCounter): Promise<number>;
+  /** The offered number is used (embedded store: recorded as the counter's last number). */
+  useNumber(counter: NumberCounter, n: number): Promise<void>;
+  /** The offered number was not used (PostgreSQL: offered again to a later unit of this process). */
+  unusedNumber(counter: NumberCounter, n: number): Promise<void>;
   /** Marks a message id processed; false when it already was (within the dedup window). */
   claimMessage(messageId: string): Promise<boolean>;
   /**

@@ -10,7 +10,7 @@
  * Work happens in units: `transaction(work)` hands a `TicketStore`; its writes are durable when
  * the promise resolves, and units never interleave.
  */
-import type { Repository, Transaction, UniqueKeyRules } from '../storage/repository.js';
+import type { NumberCounter, Repository, Transaction, UniqueKeyRules } from '../storage/repository.js';
 import { faultKey } from '../../shared/faultIdentity.js';
 import { OPEN_STATUSES, Ticket, ticketFaultIdentity, type TicketFault, type TicketStatus } from './ticket.js';
 import { readPlannedStop, type PlannedStop } from './plannedStops.js';
@@ -31,9 +31,13 @@ export interface TicketStore {
   put(ticket: Ticket): Promise<void>;
   /** Moves a closed ticket to history. */
   archive(ticket: Ticket, now: number): Promise<void>;
-  /** The last ticket number handed out (0 before the first); numbers are never reused. */
-  lastNumber(): Promise<number>;
-  setLastNumber(n: number): Promise<void>;
+  /**
+   * A ticket number this unit may give a new ticket; never one used before. Then `settleNumber`
+   * says whether it was used. On PostgreSQL numbers come from a sequence: a number offered to a
+   * unit that rolls back is skipped, so numbers may have gaps (docs/scale-out.md).
+   */
+  offerNumber(): Promise<number>;
+  settleNumber(n: number, used: boolean): Promise<void>;
   /** Minutes of monthly-cap time used by a customer in a month ("YYYY-MM"). */
   capUsage(customerId: string, month: string): Promise<number>;
   addCapUsage(customerId: string, month: string, minutes: number): Promise<void>;
@@ -105,8 +109,9 @@ export class InMemoryTicketRepository implements TicketRepository {
           archived.push({ month: utcMonth(now), ticket });
           return Promise.resolve();
         },
-        lastNumber: () => Promise.resolve(counter),
-        setLastNumber: (n) => {
+        offerNumber: () => Promise.resolve(counter + 1),
+        settleNumber: (n, used) => {
+          if (!used) return Promise.resolve();
           if (n <= counter) return Promise.reject(new Error(`ticket number ${n} is not after ${counter}`));
           counter = n;
           return Promise.resolve();
@@ -164,6 +169,8 @@ export class InMemoryTicketRepository implements TicketRepository {
 
 const TICKETS = 'tickets';
 const META = 'ticketMeta';
+/** Ticket numbers: the record ticketMeta/counter ({ lastNumber }) or, on PostgreSQL, a sequence started after it. */
+const TICKET_NUMBERS: NumberCounter = { collection: META, id: 'counter' };
 const CAPS = 'ticketCapUsage';
 /** Planned stops (plannedStops.ts): id = agent key. */
 const STOPS = 'ticketPlannedStops';
@@ -280,12 +287,8 @@ export function ticketStoreIn(tx: Transaction): TicketStore {
       await tx.archive(TICKETS, ticket.id, ticket, new Date(now));
       await reindexTicket(tx, ticket.id, before, []);
     },
-    lastNumber: async () => (await tx.get<{ lastNumber: number }>(META, 'counter'))?.lastNumber ?? 0,
-    setLastNumber: async (n) => {
-      const last = (await tx.get<{ lastNumber: number }>(META, 'counter'))?.lastNumber ?? 0;
-      if (n <= last) throw new Error(`ticket number ${n} is not after ${last}`);
-      await tx.put(META, 'counter', { lastNumber: n });
-    },
+    offerNumber: () => tx.offerNumber(TICKET_NUMBERS),
+    settleNumber: (n, used) => (used ? tx.useNumber(TICKET_NUMBERS, n) : tx.unusedNumber(TICKET_NUMBERS, n)),
     capUsage: async (customerId, month) => (await tx.get<{ minutes: number }>(CAPS, `${customerId}|${month}`))?.minutes ?? 0,
     addCapUsage: async (customerId, month, minutes) => {
       const key = `${customerId}|${month}`;

@@ -82,7 +82,7 @@ export class TicketService {
     o.contractFor(o.defaultContractId);
   }
 
-  private async context(store: TicketStore, customerId: string | null, contractId: string | null, version?: number): Promise<{ ctx: PolicyContext; commit: () => Promise<void> }> {
+  private async context(store: TicketStore, customerId: string | null, contractId: string | null, version?: number, opens = true): Promise<{ ctx: PolicyContext; commit: () => Promise<void> }> {
     const now = this.o.clock.now();
     let capUsedMinutes = 0;
     if (customerId !== null && contractId !== null) {
@@ -92,7 +92,7 @@ export class TicketService {
     }
     // The policy asks for an id synchronously and only when a ticket opens: offer the next number
     // and record it as used only if it was taken.
-    const candidate = (await store.lastNumber()) + 1;
+    const candidate = opens ? await store.offerNumber() : undefined;
     let taken = false;
     const ctx: PolicyContext = {
       now,
@@ -101,12 +101,13 @@ export class TicketService {
       capUsedMinutes,
       defaultContractId: this.o.defaultContractId,
       newTicketId: () => {
+        if (candidate === undefined) throw new Error('an action on an existing ticket never opens one');
         if (taken) throw new Error('a unit of work opens at most one ticket');
         taken = true;
         return `T${String(candidate).padStart(6, '0')}`;
       },
     };
-    return { ctx, commit: () => (taken ? store.setLastNumber(candidate) : Promise.resolve()) };
+    return { ctx, commit: () => (candidate === undefined ? Promise.resolve() : store.settleNumber(candidate, taken)) };
   }
 
   /** Saves an outcome's tickets and, in the same unit, queues its notices' notifications. */
@@ -276,7 +277,7 @@ export class TicketService {
   async actIn(store: TicketStore, ticketId: string, action: TicketAction): Promise<ServiceOutcome & { ticket: Ticket }> {
     const t = await store.get(ticketId);
     if (!t) throw new TicketNotFoundError(ticketId);
-    const { ctx } = await this.context(store, t.customer.id, t.sla.contractId, t.sla.contractVersion ?? 0);
+    const { ctx } = await this.context(store, t.customer.id, t.sla.contractId, t.sla.contractVersion ?? 0, false);
     const out = applyAction(t, action, ctx);
     const after = out.tickets[0];
     // A reply seen before (same reference) changes nothing.

@@ -34,7 +34,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const logger = createLogger({ name: 'test', level: 'silent' });
+const logger = createLogger({ name: 'test', level: (process.env.TEST_LOG as 'error' | undefined) ?? 'silent' });
 const FLEET = {
   customers: { acme: { name: 'ACME sp. z o.o.', contract: 'standard', tenants: ['acme'], contact: { name: 'Jan Kowalski', email: 'jan@example.com' } } },
   sites: { 'acme-hq': { name: 'ACME HQ', customer: 'acme', agents: ['acme/agent-0', 'acme/agent-1', 'acme/agent-2'] } },

@@ -59,27 +59,30 @@ describe('schema migrations', () => {
   it('apply once, are recorded, and are a no-op on restart', async () => {
     const url = await server.newDatabase('migrate');
     const first = await openStore(url);
-    expect(first.migration).toMatchObject({ from: 0, to: 1, applied: ['1_initial'] });
+    expect(first.migration).toMatchObject({ from: 0, to: 2, applied: ['1_initial', '2_number_sequences'] });
     await first.close();
     const second = await openStore(url);
-    expect(second.migration).toMatchObject({ from: 1, to: 1, applied: [] });
-    expect(await sql(url, 'SELECT version, name FROM schema_migrations ORDER BY version')).toEqual([{ version: 1, name: 'initial' }]);
+    expect(second.migration).toMatchObject({ from: 2, to: 2, applied: [] });
+    expect(await sql(url, 'SELECT version, name FROM schema_migrations ORDER BY version')).toEqual([
+      { version: 1, name: 'initial' },
+      { version: 2, name: 'number_sequences' },
+    ]);
   });
 
   it('instances starting at once migrate exactly once (advisory lock)', async () => {
     const url = await server.newDatabase('migrate_race');
     const opened = await Promise.all([0, 1, 2].map(() => openStore(url)));
-    expect(opened.map((s) => s.migration!.applied.length).sort()).toEqual([0, 0, 1]);
-    expect(await sql(url, 'SELECT count(*)::int AS n FROM schema_migrations')).toEqual([{ n: 1 }]);
+    expect(opened.map((s) => s.migration!.applied.length).sort()).toEqual([0, 0, 2]);
+    expect(await sql(url, 'SELECT count(*)::int AS n FROM schema_migrations')).toEqual([{ n: 2 }]);
   });
 
   it('refuses a database migrated by a newer release, naming both versions', async () => {
     const url = await server.newDatabase('migrate_newer');
     await (await openStore(url)).close();
-    await sql(url, "INSERT INTO schema_migrations (version, name) VALUES (2, 'from the future')");
+    await sql(url, "INSERT INTO schema_migrations (version, name) VALUES (3, 'from the future')");
     const err = await openStore(url).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SchemaTooNewError);
-    expect((err as Error).message).toMatch(/schema is at version 2 .* knows versions up to 1/);
+    expect((err as Error).message).toMatch(/schema is at version 3 .* knows versions up to 2/);
   });
 
   it('a failing step rolls back entirely and names the step', async () => {
@@ -116,7 +119,11 @@ describe('PostgreSQL specifics', () => {
       bCommitted ??= b.transaction((tb) => tb.put('counters', 'c', { n: 100 }));
       await bCommitted;
       try {
-        await tx.savepoint(() => tx.put('counters', 'c', { n: c + 1 }));
+        // Writes wait in memory until something must reach the database: the listing sends this one.
+        await tx.savepoint(async () => {
+          await tx.put('counters', 'c', { n: c + 1 });
+          await tx.list('counters');
+        });
       } catch (err) {
         seen.push(err); // like an event bus that logs and goes on
       }
@@ -125,6 +132,76 @@ describe('PostgreSQL specifics', () => {
     expect(seen[0]).toMatchObject({ name: 'TransactionConflictError' });
     expect(await a.get('counters', 'c')).toEqual({ n: 101 });
     expect(a.conflictStats().retries).toBe(1);
+  });
+
+  it('write-behind: a savepoint that had to reach the database rolls back exactly its own writes and claims', async () => {
+    const store = await openStore(await server.newDatabase('write_behind'));
+    await store.transaction(async (tx) => {
+      await tx.put('things', 'a', { n: 1 });
+      expect(await tx.claimMessage('m-outer')).toBe(true);
+      await expect(
+        tx.savepoint(async () => {
+          await tx.put('things', 'a', { n: 2 });
+          await tx.put('things', 'b', { n: 2 });
+          expect(await tx.claimMessage('m-inner')).toBe(true);
+          // Sends the outer write before the SQL SAVEPOINT and the inner ones after it.
+          expect((await tx.list<{ n: number }>('things')).map((t) => t.n)).toEqual([2, 2]);
+          throw new Error('bad message');
+        }),
+      ).rejects.toThrow('bad message');
+      expect(await tx.get('things', 'a')).toEqual({ n: 1 });
+      expect(await tx.get('things', 'b')).toBeUndefined();
+      expect(await tx.claimMessage('m-inner')).toBe(true);
+      await tx.put('things', 'c', { n: 3 });
+      await tx.archive('things', 'c', { n: 3 }, new Date('2026-12-01T00:00:00Z'));
+    });
+    expect(await store.list('things')).toEqual([{ n: 1 }]);
+    expect(await store.archiveMonths('things')).toEqual(['2026-12']);
+    expect(await store.transaction(async (tx) => [await tx.claimMessage('m-outer'), await tx.claimMessage('m-inner')])).toEqual([false, false]);
+  });
+
+  it('a message id claimed by another instance after this unit looked re-runs the unit, which then sees a duplicate', async () => {
+    const url = await server.newDatabase('claim_race');
+    const a = await openStore(url);
+    const b = await openStore(url);
+    let other: Promise<boolean> | undefined;
+    const verdicts: boolean[] = [];
+    await a.transaction(async (tx) => {
+      await tx.prefetch([], ['m1']);
+      const claimed = await tx.claimMessage('m1');
+      // The other instance commits the same id while this unit still holds its claim in memory.
+      other ??= b.transaction((tb) => tb.claimMessage('m1'));
+      await other;
+      verdicts.push(claimed);
+    });
+    expect(await other).toBe(true);
+    expect(verdicts).toEqual([true, false]);
+  });
+
+  it('numbers come from a sequence started after the stored counter: no row written per number, an unused number offered again, never reused', async () => {
+    const url = await server.newDatabase('numbers');
+    const counter = { collection: 'ticketMeta', id: 'counter' };
+    const first = await openStore(url);
+    // An installation from before the sequence (or copied by store migrate): its counter record holds 41.
+    await first.transaction((tx) => tx.put(counter.collection, counter.id, { lastNumber: 41 }));
+    const offered = await first.transaction(async (tx) => {
+      const n = await tx.offerNumber(counter);
+      await tx.unusedNumber(counter, n);
+      return n;
+    });
+    expect(offered).toBe(42);
+    const used = await first.transaction(async (tx) => {
+      const n = await tx.offerNumber(counter);
+      await tx.useNumber(counter, n);
+      return n;
+    });
+    expect(used).toBe(42);
+    // Another instance: its own sequence handle, never a number handed out already.
+    const second = await openStore(url);
+    const next = await second.transaction((tx) => tx.offerNumber(counter));
+    expect(next).toBe(43);
+    expect(await first.get(counter.collection, counter.id)).toEqual({ lastNumber: 41 });
+    await expect(first.transaction((tx) => tx.offerNumber({ collection: 'ticketMeta', id: 'bad id' }))).rejects.toThrow(/invalid counter id "bad id"/);
   });
 
   it('gives up after maxAttempts with a StoreConflictError, which is a StoreFailedError (not acknowledged)', async () => {
@@ -255,7 +332,10 @@ describe('tickets over PostgreSQL', () => {
     ]);
     const active = await new StoredTicketRepository(a).active();
     expect(active.map((t) => t.key).sort()).toEqual(['device:dev-1:jam||', 'device:dev-2:paper.empty||', 'device:dev-3:toner.empty||']);
-    expect(active.map((t) => t.id).sort()).toEqual(['T000001', 'T000002', 'T000003']);
+    // From a sequence: a number taken by a unit that lost the race is skipped (gaps), never given twice.
+    const ids = active.map((t) => t.id);
+    expect(new Set(ids).size).toBe(3);
+    for (const id of ids) expect(id).toMatch(/^T\d{6}$/);
     const jam = active.find((t) => t.key === 'device:dev-1:jam||')!;
     expect(jam.faults[0]!.occurrences).toBe(3);
   });

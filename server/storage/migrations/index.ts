@@ -4,6 +4,7 @@
  * next version. `runMigrations` (../schemaMigrations.ts) applies the missing ones at start.
  */
 import { initial } from './0001_initial.js';
+import { numberSequences } from './0002_number_sequences.js';
 
 export interface Migration {
   /** 1, 2, 3, …: consecutive, never reused. */
@@ -12,4 +13,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, numberSequences];

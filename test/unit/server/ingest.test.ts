@@ -188,18 +188,30 @@ describe('ingest failures', () => {
 describe('ingest of a batch (one transaction, a savepoint per message)', () => {
   const item = (msg: WireMessage) => ({ topic: topicOf(msg), payload: bytes(msg) });
 
+  /** The transaction's methods, bound, so that a test can replace one of them. */
+  function bindAll(tx: Transaction): Transaction {
+    return {
+      get: tx.get.bind(tx),
+      list: tx.list.bind(tx),
+      prefetch: tx.prefetch.bind(tx),
+      offerNumber: tx.offerNumber.bind(tx),
+      useNumber: tx.useNumber.bind(tx),
+      unusedNumber: tx.unusedNumber.bind(tx),
+      delete: tx.delete.bind(tx),
+      archive: tx.archive.bind(tx),
+      claimMessage: tx.claimMessage.bind(tx),
+      savepoint: tx.savepoint.bind(tx),
+      put: tx.put.bind(tx),
+    };
+  }
+
   /** A bug while applying: any put of the device with serial SN-BAD throws. */
   function breakDevice(k: Kit): void {
     const original = k.store.transaction.bind(k.store);
     k.store.transaction = ((work: (tx: Transaction) => unknown) =>
       original((tx) =>
         work({
-          get: tx.get.bind(tx),
-          list: tx.list.bind(tx),
-          delete: tx.delete.bind(tx),
-          archive: tx.archive.bind(tx),
-          claimMessage: tx.claimMessage.bind(tx),
-          savepoint: tx.savepoint.bind(tx),
+          ...bindAll(tx),
           put: (collection, id, value) => (id.includes('sn-bad') ? Promise.reject(new TypeError('device.x is undefined')) : tx.put(collection, id, value)),
         }),
       )) as typeof k.store.transaction;
@@ -242,6 +254,33 @@ describe('ingest of a batch (one transaction, a savepoint per message)', () => {
     // The bad message's id was rolled back with it: once the bug is gone it is applied, not a duplicate.
     kit.store.transaction = JournaledStore.prototype.transaction.bind(kit.store);
     expect(await kit.ingest.handleBatch([item(bad)])).toEqual([{ outcome: 'accepted' }]);
+  });
+
+  it('splits a batch that fails as a whole (not a storage failure) and applies its messages one by one', async () => {
+    kit = await makeKit();
+    const original = kit.store.transaction.bind(kit.store);
+    let units = 0;
+    // A failure no savepoint catches, e.g. at commit: only units of more than one message meet it.
+    kit.store.transaction = ((work: (tx: Transaction) => unknown) =>
+      original(async (tx) => {
+        units += 1;
+        let claims = 0;
+        const claimMessage = (id: string) => {
+          claims += 1;
+          return tx.claimMessage(id);
+        };
+        const result = await work({ ...bindAll(tx), claimMessage });
+        if (claims > 1) throw new Error('the batch as a whole failed');
+        return result;
+      })) as typeof kit.store.transaction;
+    const batch = [item(stateMsg('acme', 'a1', 'p1')), item(telemetryMsg('acme', 'a1', 'p1', 7)), item(stateMsg('acme', 'a1', 'p2', { identity: { vendor: 'HP', model: 'M404', serial: 'SN-2' } }))];
+    const pending = kit.ingest.handleBatch(batch);
+    batch.length = 0; // as the broker subscriber does: the payloads are gone once handleBatch returned
+    const verdicts = await pending;
+    expect(verdicts.map((v) => v.outcome)).toEqual(['accepted', 'accepted', 'accepted']);
+    expect(units).toBe(4);
+    expect(kit.metrics.rejected.get({ reason: 'internal-error' })).toBe(0);
+    expect((await kit.store.get<DeviceRecord>('devices', 'acme/sn:sn-1'))?.counters.total).toBe(7);
   });
 
   it('answers failed for every stored message when the commit fails, and still rejects the malformed', async () => {
