@@ -91,10 +91,15 @@ export class Publisher {
     };
   }
 
+  /** Id of the will registered with the connection being made: the birth names it (wire `willId`). */
+  private willId: string | undefined;
+
   private will(): NonNullable<IClientOptions['will']> {
+    const message = this.statusMessage('offline', 'will');
+    this.willId = message.id;
     return {
       topic: statusTopic(this.opts.tenant, this.opts.agentId),
-      payload: encodeMessage(this.statusMessage('offline', 'will')),
+      payload: encodeMessage(message),
       qos: TOPIC_POLICY.status.qos,
       retain: TOPIC_POLICY.status.retain,
     };
@@ -149,7 +154,8 @@ export class Publisher {
       this.backoff = this.opts.initialBackoffMs ?? 1000;
       client.options.reconnectPeriod = this.backoff;
       log.info({ broker: this.opts.broker.url, sessionPresent: connack.sessionPresent, connects: this.connects }, 'connected to broker');
-      this.publishRaw(statusTopic(this.opts.tenant, this.opts.agentId), encodeMessage(this.statusMessage('online', 'birth')), true);
+      const birth = this.statusMessage('online', 'birth');
+      this.publishRaw(statusTopic(this.opts.tenant, this.opts.agentId), encodeMessage(this.willId !== undefined ? { ...birth, willId: this.willId } : birth), true);
       client.subscribe(commandsTopic(this.opts.tenant, this.opts.agentId), { qos: 1 }, (err) => {
         if (err) log.warn({ err: err.message }, 'cannot subscribe to the commands topic');
       });

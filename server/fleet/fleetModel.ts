@@ -201,6 +201,8 @@ export interface AgentRecord {
   readonly lastSeen: string;
   /** Agent clock of the newest status message applied (older ones arriving late are ignored). */
   readonly statusTs?: string;
+  /** The will the newest birth named (wire `willId`): applied when it comes, whatever its `ts`. */
+  readonly willId?: string;
   readonly agentVersion?: string;
   readonly hostname?: string;
   readonly startedAt?: string;

@@ -172,7 +172,10 @@ export interface AgentTransition {
 }
 
 export function applyAgentStatus(prev: AgentRecord | undefined, msg: AgentStatusMessage, place: { customerId: string; siteId: string }, now: string): AgentTransition {
-  if (prev?.statusTs !== undefined && olderThanStored(msg.ts, prev.statusTs, now)) {
+  // The will of the live connection was made before its birth, so its ts is older: the birth names
+  // it, and that will is never stale. A will of an older connection stays stale by its ts.
+  const currentWill = msg.reason === 'will' && prev?.willId === msg.id;
+  if (!currentWill && prev?.statusTs !== undefined && olderThanStored(msg.ts, prev.statusTs, now)) {
     return { agent: { ...prev, lastSeen: now }, flipped: undefined, stale: true };
   }
   const state = msg.state;
@@ -186,7 +189,9 @@ export function applyAgentStatus(prev: AgentRecord | undefined, msg: AgentStatus
     stateReason: msg.reason,
     since: prev && prev.state === state ? prev.since : now,
     lastSeen: now,
-    statusTs: msg.ts,
+    // The newest ts stays the ordering mark (a current will's ts is older than its birth's).
+    statusTs: prev?.statusTs !== undefined && currentWill && Date.parse(prev.statusTs) > Date.parse(msg.ts) ? prev.statusTs : msg.ts,
+    ...(msg.reason === 'birth' && msg.willId !== undefined ? { willId: msg.willId } : {}),
     agentVersion: msg.agentVersion,
     startedAt: msg.startedAt,
     ...(msg.hostname !== undefined ? { hostname: msg.hostname } : {}),

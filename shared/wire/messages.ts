@@ -38,6 +38,12 @@ export const AgentStatusMessage = z.strictObject({
   hostname: z.string().max(255).optional(),
   devices: z.number().int().nonnegative().optional(),
   outboxDepth: z.number().int().nonnegative().optional(),
+  /**
+   * Birth only: the id of the last will registered with this connection. The will is made before
+   * the connection (so before the birth), and its `ts` is older than the birth's: the server
+   * applies the will whose id the newest birth names, whatever its `ts`.
+   */
+  willId: z.uuid().optional(),
 });
 export type AgentStatusMessage = z.infer<typeof AgentStatusMessage>;
 

@@ -80,6 +80,23 @@ describe('fleet state transitions', () => {
     expect(staleAgents(agents, () => nowMs - 1000, nowMs, 5 * 60_000)).toEqual([]);
   });
 
+  it("applies the will its connection's birth named, though the will was made before the birth", () => {
+    const hq = { customerId: 'acme', siteId: 'hq' };
+    // The agent makes the will at 08:00:00 (CONNECT), then publishes the birth at 08:00:01 naming it.
+    const will = statusMsg('acme', 'a1', 'offline', '2026-01-05T08:00:00Z');
+    const birth = { ...statusMsg('acme', 'a1', 'online', '2026-01-05T08:00:01Z'), willId: will.id };
+    const on = applyAgentStatus(undefined, birth, hq, '2026-01-05T08:00:01.000Z');
+    const crashed = applyAgentStatus(on.agent, will, hq, '2026-01-05T08:05:00.000Z');
+    expect(crashed.stale).toBe(false);
+    expect(crashed.flipped).toBe('offline');
+    expect(crashed.agent.stateReason).toBe('will');
+    // A will of an older connection (not the one the birth named) is still stale by its ts.
+    const oldWill = statusMsg('acme', 'a1', 'offline', '2026-01-05T07:59:00Z');
+    expect(applyAgentStatus(on.agent, oldWill, hq, '2026-01-05T08:05:00.000Z').stale).toBe(true);
+    // The ordering mark keeps the birth's newer ts: a late shutdown from before the birth stays stale.
+    expect(crashed.agent.statusTs).toBe('2026-01-05T08:00:01Z');
+  });
+
   it('derives what to show: unknown when the agent is offline, unreachable, else the reported status', () => {
     const dev: DeviceRecord = applyDeviceState(undefined, stateMsg('acme', 'a1', 'p1'), place, NOW).device;
     const agent = applyAgentStatus(undefined, statusMsg('acme', 'a1', 'online'), { customerId: 'acme', siteId: 'hq' }, NOW).agent;
