@@ -30,7 +30,12 @@ export default tseslint.config(
   {
     // The server and the agent meet only in shared/ (and the wire): code both need lives there.
     files: ['server/**/*.ts', 'shared/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/agent/**'], message: 'server/ and shared/ must not import agent/ code; move what both need to shared/' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/agent/**'], message: 'server/ and shared/ must not import agent/ code; move what both need to shared/' }] },
+      ],
+    },
   },
   {
     // Browser code of the dashboard runs in the page, not in Node.

@@ -27,26 +27,36 @@ export const SnmpCredential = z.discriminatedUnion('version', [
 ]);
 export type SnmpCredential = z.infer<typeof SnmpCredential>;
 
-
-export const DeviceTarget = z.strictObject({
-  /** host, host:port, snmp://[community@]host[:port] or ipp(s)://host[:port]/path */
-  address: z.string().min(1).max(512),
-  /** Device id used in MQTT topics; derived from the address when omitted (agent/runtime/targets.ts). */
-  id: Id.optional(),
-  /** Also poll this printer URI over IPP and merge it with the SNMP snapshot (agent/normalise/merge.ts). */
-  ipp: z.string().regex(/^ipps?:\/\/\S+$/, 'an ipp:// or ipps:// printer URI').max(512).optional(),
-  name: z.string().max(128).optional(),
-  /** The only MFP of its site, or otherwise business-critical: raises impact on the server. */
-  critical: z.boolean().optional(),
-}).superRefine((target, ctx) => {
-  // The same parse the runtime does, so a bad address is reported with file:line at load.
-  try {
-    parseTarget(target);
-  } catch (err) {
-    if (!(err instanceof TargetError)) throw err;
-    ctx.addIssue({ code: 'custom', path: ['address'], message: `host, host:port, snmp://host[:port] or ipp(s)://host[:port]/path (${err.message})`, input: target.address });
-  }
-});
+export const DeviceTarget = z
+  .strictObject({
+    /** host, host:port, snmp://[community@]host[:port] or ipp(s)://host[:port]/path */
+    address: z.string().min(1).max(512),
+    /** Device id used in MQTT topics; derived from the address when omitted (agent/runtime/targets.ts). */
+    id: Id.optional(),
+    /** Also poll this printer URI over IPP and merge it with the SNMP snapshot (agent/normalise/merge.ts). */
+    ipp: z
+      .string()
+      .regex(/^ipps?:\/\/\S+$/, 'an ipp:// or ipps:// printer URI')
+      .max(512)
+      .optional(),
+    name: z.string().max(128).optional(),
+    /** The only MFP of its site, or otherwise business-critical: raises impact on the server. */
+    critical: z.boolean().optional(),
+  })
+  .superRefine((target, ctx) => {
+    // The same parse the runtime does, so a bad address is reported with file:line at load.
+    try {
+      parseTarget(target);
+    } catch (err) {
+      if (!(err instanceof TargetError)) throw err;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['address'],
+        message: `host, host:port, snmp://host[:port] or ipp(s)://host[:port]/path (${err.message})`,
+        input: target.address,
+      });
+    }
+  });
 
 export const AgentConfig = z.strictObject({
   tenant: Id,
@@ -54,7 +64,11 @@ export const AgentConfig = z.strictObject({
   broker: BrokerConnection,
   snmp: z
     .strictObject({
-      credentials: z.array(SnmpCredential).min(1).max(32).default([{ version: '2c', community: 'public' }]),
+      credentials: z
+        .array(SnmpCredential)
+        .min(1)
+        .max(32)
+        .default([{ version: '2c', community: 'public' }]),
       port: z.number().int().min(1).max(65535).default(161),
       timeout: Duration.prefault('2s'),
       retries: z.number().int().min(0).max(5).default(1),
@@ -82,7 +96,11 @@ export const AgentConfig = z.strictObject({
       ipp: z.boolean().default(true),
       ippPort: z.number().int().min(1).max(65535).default(631),
       /** Printer URI paths tried on an open IPP port, in order. */
-      ippPaths: z.array(z.string().regex(/^\/[\x21-\x7e]*$/, 'a URI path starting with /')).min(1).max(8).default(['/ipp/print', '/ipp']),
+      ippPaths: z
+        .array(z.string().regex(/^\/[\x21-\x7e]*$/, 'a URI path starting with /'))
+        .min(1)
+        .max(8)
+        .default(['/ipp/print', '/ipp']),
     })
     .prefault({}),
   polling: z

@@ -23,11 +23,28 @@ const maxSeconds = Number(process.argv[3] ?? 180);
 const repoRoot = resolve(import.meta.dirname, '..');
 
 const port = await freeUdpPort();
-const sim = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bin/run.ts'), 'simulate', '--devices', String(devices), '--snmp-port', String(port), '--no-ipp', '--json', '--scenario', 'steady'], {
-  cwd: repoRoot,
-  stdio: ['ignore', 'pipe', 'pipe'],
-  env: { ...process.env, FLEETDESK_LOG_LEVEL: 'warn' },
-});
+const sim = spawn(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    join(repoRoot, 'bin/run.ts'),
+    'simulate',
+    '--devices',
+    String(devices),
+    '--snmp-port',
+    String(port),
+    '--no-ipp',
+    '--json',
+    '--scenario',
+    'steady',
+  ],
+  {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FLEETDESK_LOG_LEVEL: 'warn' },
+  },
+);
 const tmp = makeTempDir('bench-cycle');
 const broker = await startMosquitto();
 let runtime: AgentRuntime | null = null;

@@ -48,11 +48,15 @@ function httpGet(url: string): Promise<{ status: number; body: string }> {
 }
 
 const snmpPort = await freeUdpPort();
-const sim = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bin/run.ts'), 'simulate', '--devices', '1', '--snmp-port', String(snmpPort), '--no-ipp', '--json'], {
-  cwd: repoRoot,
-  stdio: ['ignore', 'pipe', 'pipe'],
-  env: { ...process.env, FLEETDESK_LOG_LEVEL: 'warn' },
-});
+const sim = spawn(
+  process.execPath,
+  ['--import', 'tsx', join(repoRoot, 'bin/run.ts'), 'simulate', '--devices', '1', '--snmp-port', String(snmpPort), '--no-ipp', '--json'],
+  {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FLEETDESK_LOG_LEVEL: 'warn' },
+  },
+);
 const tmp = makeTempDir('bench-exporter');
 let exporter: ReturnType<typeof spawn> | null = null;
 try {
@@ -75,10 +79,27 @@ try {
   const endpoint = { host: '127.0.0.1', port: snmpPort, credential: { version: '2c' as const, community }, timeoutMs: 2000, retries: 1, maxInFlight: 2 };
   const sample = await collectSnmp(endpoint);
   const walkRoots = [
-    'hrDeviceType', 'hrDeviceDescr', 'hrDeviceStatus', 'hrPrinterEntry', 'prtGeneralPrinterName', 'prtGeneralSerialNumber',
-    'prtAlertCriticalEvents', 'prtAlertAllEvents', 'prtMarkerCounterUnit', 'prtMarkerLifeCount', 'prtMarkerPowerOnCount',
-    'prtMarkerSuppliesEntry', 'prtMarkerColorantValue', 'prtInputMaxCapacity', 'prtInputCurrentLevel', 'prtInputMediaName',
-    'prtInputName', 'prtInputDescription', 'ifType', 'ifPhysAddress', 'prtAlertEntry',
+    'hrDeviceType',
+    'hrDeviceDescr',
+    'hrDeviceStatus',
+    'hrPrinterEntry',
+    'prtGeneralPrinterName',
+    'prtGeneralSerialNumber',
+    'prtAlertCriticalEvents',
+    'prtAlertAllEvents',
+    'prtMarkerCounterUnit',
+    'prtMarkerLifeCount',
+    'prtMarkerPowerOnCount',
+    'prtMarkerSuppliesEntry',
+    'prtMarkerColorantValue',
+    'prtInputMaxCapacity',
+    'prtInputCurrentLevel',
+    'prtInputMediaName',
+    'prtInputName',
+    'prtInputDescription',
+    'ifType',
+    'ifPhysAddress',
+    'prtAlertEntry',
   ] as const;
   const getNames = ['sysDescr', 'sysObjectID', 'sysUpTime', 'sysContact', 'sysName', 'sysLocation'] as const;
   const metrics: string[] = [];
@@ -148,7 +169,9 @@ try {
 
   // Side 2: snmp_exporter scraping the same device with the same OIDs.
   const port = await freeTcpPort();
-  exporter = spawn(exporterBin, [`--config.file=${configPath}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  exporter = spawn(exporterBin, [`--config.file=${configPath}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let exporterOut = '';
   exporter.stderr?.on('data', (c: Buffer) => (exporterOut = (exporterOut + c.toString()).slice(-4000)));
   await waitUntil(() => tcpAnswers(port), 'snmp_exporter to listen', 20_000);

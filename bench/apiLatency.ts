@@ -47,7 +47,13 @@ interface AutocannonInstance {
   on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void;
   on(event: 'done', fn: (result: { requests: { total: number; average: number }; non2xx: number; errors: number }) => void): void;
 }
-type Autocannon = (opts: { url: string; connections: number; duration: number; headers: Record<string, string>; requests?: Array<{ setupRequest: (req: { path: string }) => { path: string } }> }) => AutocannonInstance;
+type Autocannon = (opts: {
+  url: string;
+  connections: number;
+  duration: number;
+  headers: Record<string, string>;
+  requests?: Array<{ setupRequest: (req: { path: string }) => { path: string } }>;
+}) => AutocannonInstance;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const hardStop = setTimeout(() => {
@@ -65,7 +71,17 @@ async function populate(dir: string): Promise<string[]> {
   const agents: AgentRecord[] = [];
   for (let a = 0; a < AGENTS; a++) {
     const tenant = `c${a % CUSTOMERS}`;
-    agents.push({ key: `${tenant}/a${a}`, tenant, agentId: `a${a}`, customerId: tenant, siteId: `${tenant}/a${a}`, state: 'online', stateReason: 'birth', since: iso, lastSeen: iso });
+    agents.push({
+      key: `${tenant}/a${a}`,
+      tenant,
+      agentId: `a${a}`,
+      customerId: tenant,
+      siteId: `${tenant}/a${a}`,
+      state: 'online',
+      stateReason: 'birth',
+      since: iso,
+      lastSeen: iso,
+    });
   }
   const keys: string[] = [];
   const devices: DeviceRecord[] = [];
@@ -86,7 +102,15 @@ async function populate(dir: string): Promise<string[]> {
       status: d % 17 === 0 ? 'down' : 'idle',
       reachable: true,
       faults: d % 17 === 0 ? [{ code: 'jam', severity: 'critical', source: 'prtAlert', message: 'paper jam', firstSeen: iso }] : [],
-      supplies: ['black', 'cyan', 'magenta', 'yellow'].map((color, i) => ({ index: i + 1, name: `${color} toner`, kind: 'toner' as const, color, levelPercent: (d * 7 + i * 13) % 100, state: 'ok' as const, raw: { level: (d * 7 + i * 13) % 100, max: 100, unit: 19, class: 3, type: 3 } })),
+      supplies: ['black', 'cyan', 'magenta', 'yellow'].map((color, i) => ({
+        index: i + 1,
+        name: `${color} toner`,
+        kind: 'toner' as const,
+        color,
+        levelPercent: (d * 7 + i * 13) % 100,
+        state: 'ok' as const,
+        raw: { level: (d * 7 + i * 13) % 100, max: 100, unit: 19, class: 3, type: 3 },
+      })),
       inputs: [],
       counters: { total: 10_000 + d },
       collectedAt: iso,
@@ -119,7 +143,14 @@ async function populate(dir: string): Promise<string[]> {
     const d = devices[(i * 7919) % devices.length]!;
     // Open tickets spread over the 8 hours before the start (deadlines differ); closed ones over 30 days.
     const now = i < HOT ? start - ((i * 2_654_435) % (8 * 3_600_000)) : start - ((i * 2_654_435) % (30 * 86_400_000)) - 7_200_000;
-    const ctx: PolicyContext = { now, config: DEFAULT_POLICY, contractFor: (id) => contracts.get(id), capUsedMinutes: 0, defaultContractId: 'device-vendor', newTicketId: () => `T${String(i + 1).padStart(6, '0')}` };
+    const ctx: PolicyContext = {
+      now,
+      config: DEFAULT_POLICY,
+      contractFor: (id) => contracts.get(id),
+      capUsedMinutes: 0,
+      defaultContractId: 'device-vendor',
+      newTicketId: () => `T${String(i + 1).padStart(6, '0')}`,
+    };
     const out = openReportedTicket(
       {
         title: `Jam on ${d.identity.model ?? ''}`,
@@ -148,7 +179,11 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-function load(base: string, path: string | ((i: number) => string), connections: number): Promise<{ n: number; rps: number; p50: number; p95: number; p99: number; non2xx: number }> {
+function load(
+  base: string,
+  path: string | ((i: number) => string),
+  connections: number,
+): Promise<{ n: number; rps: number; p50: number; p95: number; p99: number; non2xx: number }> {
   return new Promise((resolve) => {
     const latencies: number[] = [];
     let i = 0;
@@ -162,7 +197,14 @@ function load(base: string, path: string | ((i: number) => string), connections:
     inst.on('response', (_c, _status, _bytes, ms) => latencies.push(ms));
     inst.on('done', (r) => {
       latencies.sort((a, b) => a - b);
-      resolve({ n: latencies.length, rps: Math.round(r.requests.average), p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), non2xx: r.non2xx });
+      resolve({
+        n: latencies.length,
+        rps: Math.round(r.requests.average),
+        p50: percentile(latencies, 50),
+        p95: percentile(latencies, 95),
+        p99: percentile(latencies, 99),
+        non2xx: r.non2xx,
+      });
     });
   });
 }
@@ -180,7 +222,15 @@ async function main(): Promise<void> {
   const httpPort = await freeTcpPort();
   const mqttPort = await freeTcpPort();
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'fleetdesk.mjs'), 'server'], {
-    env: { ...process.env, FLEETDESK_ADMIN_TOKEN: ADMIN, FLEETDESK_SERVER__DATA_DIR: dir, FLEETDESK_SERVER__HTTP__PORT: String(httpPort), FLEETDESK_SERVER__BROKER__EMBEDDED__PORT: String(mqttPort), FLEETDESK_SERVER__LOG__LEVEL: 'warn', FLEETDESK_SERVER__LOG__FORMAT: 'json' },
+    env: {
+      ...process.env,
+      FLEETDESK_ADMIN_TOKEN: ADMIN,
+      FLEETDESK_SERVER__DATA_DIR: dir,
+      FLEETDESK_SERVER__HTTP__PORT: String(httpPort),
+      FLEETDESK_SERVER__BROKER__EMBEDDED__PORT: String(mqttPort),
+      FLEETDESK_SERVER__LOG__LEVEL: 'warn',
+      FLEETDESK_SERVER__LOG__FORMAT: 'json',
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   try {
@@ -189,12 +239,17 @@ async function main(): Promise<void> {
     for (let i = 0; ; i++) {
       if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode} before it was ready`);
       if (i >= 600) throw new Error('the server was not ready within 150 s');
-      const ok = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${base}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       await new Promise((r) => setTimeout(r, 250));
     }
     process.stdout.write(`server ready in ${((Date.now() - t1) / 1000).toFixed(1)} s\n`);
-    const check = await fetch(`${base}/api/v1/tickets?limit=1`, { headers: { authorization: `Bearer ${ADMIN}` } }).then((r) => r.json() as Promise<{ total: number }>);
+    const check = await fetch(`${base}/api/v1/tickets?limit=1`, { headers: { authorization: `Bearer ${ADMIN}` } }).then(
+      (r) => r.json() as Promise<{ total: number }>,
+    );
     process.stdout.write(`ticket queue total: ${check.total}\n`);
     const cases: Array<[string, string | ((i: number) => string)]> = [
       ['fleet list   GET /api/v1/devices?limit=100', '/api/v1/devices?limit=100'],
@@ -203,7 +258,9 @@ async function main(): Promise<void> {
       ['ticket queue, one customer  ?customer=c7&limit=100', '/api/v1/tickets?customer=c7&limit=100'],
       ['device page  GET /api/v1/devices/{key} (random keys)', (i) => `/api/v1/devices/${encodeURIComponent(keys[(i * 7919) % keys.length]!)}`],
     ];
-    process.stdout.write(`\n${SECONDS} s per endpoint and concurrency\n| endpoint | connections | requests | req/s | p50 ms | p95 ms | p99 ms | non-2xx |\n|---|---|---|---|---|---|---|---|\n`);
+    process.stdout.write(
+      `\n${SECONDS} s per endpoint and concurrency\n| endpoint | connections | requests | req/s | p50 ms | p95 ms | p99 ms | non-2xx |\n|---|---|---|---|---|---|---|---|\n`,
+    );
     const ms = (v: number) => v.toFixed(1);
     for (const connections of CONNECTIONS) {
       for (const [name, path] of cases) {

@@ -124,7 +124,13 @@ async function tickets(url: string): Promise<number> {
  * Publishes `messages` and waits until the database holds `target` message ids: seconds (null on
  * timeout) and the CPU seconds each part used meanwhile.
  */
-async function phase(client: mqtt.MqttClient, url: string, messages: WireMessage[], target: number, cpu: () => Cpu): Promise<{ seconds: number | null; cpu: Cpu }> {
+async function phase(
+  client: mqtt.MqttClient,
+  url: string,
+  messages: WireMessage[],
+  target: number,
+  cpu: () => Cpu,
+): Promise<{ seconds: number | null; cpu: Cpu }> {
   const before = cpu();
   const t0 = performance.now();
   await publishAll(client, messages, { inFlight: 500, timeoutMs: PHASE_TIMEOUT_MS });
@@ -168,8 +174,16 @@ try {
     await new Promise((r) => setTimeout(r, 1000));
     const client = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 5, reconnectPeriod: 0, clientId: `bench-publisher-${n}` });
     try {
-      const cpu = (): Cpu => ({ servers: instances.reduce((sum, i) => sum + cpuOf(i.process.child.pid!), 0), postgres: postgresCpu(postgres.dir), broker: cpuOf(mosquitto.child.pid!) });
-      const per1000 = (c: Cpu, n: number): Cpu => ({ servers: round2((c.servers * 1000) / n), postgres: round2((c.postgres * 1000) / n), broker: round2((c.broker * 1000) / n) });
+      const cpu = (): Cpu => ({
+        servers: instances.reduce((sum, i) => sum + cpuOf(i.process.child.pid!), 0),
+        postgres: postgresCpu(postgres.dir),
+        broker: cpuOf(mosquitto.child.pid!),
+      });
+      const per1000 = (c: Cpu, n: number): Cpu => ({
+        servers: round2((c.servers * 1000) / n),
+        postgres: round2((c.postgres * 1000) / n),
+        broker: round2((c.broker * 1000) / n),
+      });
       await phase(client, url, warmup, DEVICES, cpu);
       const t = await phase(client, url, telemetry, DEVICES + TELEMETRY, cpu);
       const f = await phase(client, url, faults, DEVICES + TELEMETRY + DEVICES, cpu);
@@ -197,11 +211,17 @@ try {
   tmp.remove();
 }
 
-console.log(`\n${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}; ${DEVICES} devices, ${TELEMETRY} telemetry messages, ${DEVICES} faults (one ticket each)`);
-console.log('| instances | telemetry msg/s | CPU s / 1000 telemetry (servers / PostgreSQL / Mosquitto) | faults → tickets /s | CPU s / 1000 faults (servers / PostgreSQL / Mosquitto) | tickets | store conflict retries |');
+console.log(
+  `\n${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}; ${DEVICES} devices, ${TELEMETRY} telemetry messages, ${DEVICES} faults (one ticket each)`,
+);
+console.log(
+  '| instances | telemetry msg/s | CPU s / 1000 telemetry (servers / PostgreSQL / Mosquitto) | faults → tickets /s | CPU s / 1000 faults (servers / PostgreSQL / Mosquitto) | tickets | store conflict retries |',
+);
 console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const f = (v: number | null) => (v === null ? `timeout (${PHASE_TIMEOUT_MS / 1000} s)` : String(v));
   const c = (x: Cpu) => `${x.servers} / ${x.postgres} / ${x.broker}`;
-  console.log(`| ${r.instances} | ${f(r.telemetryPerSecond)} | ${c(r.telemetryCpu)} | ${f(r.faultsPerSecond)} | ${c(r.faultsCpu)} | ${r.ticketsOpened} | ${r.conflictRetries ?? 'n/a'} |`);
+  console.log(
+    `| ${r.instances} | ${f(r.telemetryPerSecond)} | ${c(r.telemetryCpu)} | ${f(r.faultsPerSecond)} | ${c(r.faultsCpu)} | ${r.ticketsOpened} | ${r.conflictRetries ?? 'n/a'} |`,
+  );
 }

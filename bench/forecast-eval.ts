@@ -37,7 +37,9 @@ if (process.argv.includes('--json')) {
   );
   console.log(`seed ${seed}, ${perKind} scenarios per kind, order decision every ${stepHours} h, lead time ${lead} working days, ${seconds.toFixed(1)} s`);
   console.log('');
-  console.log('| kind | scenarios | forecasts at −7 d | median abs err (d) | mean abs err (d) | p90 abs err (d) | median abs err (wd) | late at −7 d | truth in range | order before run-out | order ≥ lead time ahead | median order lead (wd) | duplicate orders | closed after replacement |');
+  console.log(
+    '| kind | scenarios | forecasts at −7 d | median abs err (d) | mean abs err (d) | p90 abs err (d) | median abs err (wd) | late at −7 d | truth in range | order before run-out | order ≥ lead time ahead | median order lead (wd) | duplicate orders | closed after replacement |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   console.log('');

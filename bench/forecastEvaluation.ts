@@ -72,7 +72,13 @@ export function evaluateForecasts(options: EvaluationOptions): { results: Scenar
     const rng = seededRng(options.seed * 1_000 + k);
     for (let i = 0; i < options.scenariosPerKind; i++) results.push(evaluateScenario(generateScenario(kind, rng), clock, options));
   });
-  const summaries = options.kinds.map((kind) => summarise(kind, results.filter((r) => r.kind === kind), options.leadTimeWorkingDays));
+  const summaries = options.kinds.map((kind) =>
+    summarise(
+      kind,
+      results.filter((r) => r.kind === kind),
+      options.leadTimeWorkingDays,
+    ),
+  );
   return { results, summaries };
 }
 
@@ -116,7 +122,13 @@ export function evaluateScenario(s: Scenario, clock: WorkingDayClock, options: E
   const step = options.stepHours * 3_600_000;
   const end = s.replacedAt + 3 * DAY_MS;
   for (let now = s.installedAt + step, n = 0; now <= end && n < MAX_STEPS; now += step, n++) {
-    const decision = decideSupplyOrder({ supply, forecast: forecastAt(s, clock, now), policy: { leadTimeWorkingDays: options.leadTimeWorkingDays }, existing, now });
+    const decision = decideSupplyOrder({
+      supply,
+      forecast: forecastAt(s, clock, now),
+      policy: { leadTimeWorkingDays: options.leadTimeWorkingDays },
+      existing,
+      now,
+    });
     if (decision.action === 'open') {
       if (existing !== null || now >= s.replacedAt) {
         // A second order for the same cartridge, or one for the next cartridge right after its

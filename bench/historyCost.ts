@@ -39,7 +39,14 @@ import { StoredTicketRepository } from '../server/tickets/ticketRepository.js';
 import { TicketService } from '../server/tickets/ticketService.js';
 import { seededRandom } from '../test/harness/seededRandom.js';
 
-const { values } = parseArgs({ options: { devices: { type: 'string', default: '200' }, days: { type: 'string', default: '60' }, 'poll-min': { type: 'string', default: '15' }, batch: { type: 'string', default: '200' } } });
+const { values } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '200' },
+    days: { type: 'string', default: '60' },
+    'poll-min': { type: 'string', default: '15' },
+    batch: { type: 'string', default: '200' },
+  },
+});
 const DEVICES = Number(values.devices);
 const DAYS = Number(values.days);
 const POLL = Number(values['poll-min']) * 60_000;
@@ -58,7 +65,6 @@ class StreamClock implements Clock {
   }
   clearTimeout(): void {}
 }
-
 
 const SUPPLIES = [
   { index: 1, name: 'Black Toner', kind: 'toner' as const, color: 'black', receptacle: false },
@@ -121,7 +127,12 @@ function* stream(): Generator<{ topic: string; payload: Uint8Array; at: number }
                 identity: { vendor: 'Kyocera', model: 'TASKalfa 2554ci', serial: `SN${d}` },
                 status: 'idle',
                 faults: [],
-                supplies: supplies.map((x, i) => ({ ...x, name: SUPPLIES[i]!.name, partNumber: `TK-8345${'KCMY'[i] ?? ''}`, raw: { level: x.levelPercent, max: 100, unit: 19, class: SUPPLIES[i]!.receptacle ? 4 : 3, type: 3 } })),
+                supplies: supplies.map((x, i) => ({
+                  ...x,
+                  name: SUPPLIES[i]!.name,
+                  partNumber: `TK-8345${'KCMY'[i] ?? ''}`,
+                  raw: { level: x.levelPercent, max: 100, unit: 19, class: SUPPLIES[i]!.receptacle ? 4 : 3, type: 3 },
+                })),
                 inputs: [],
                 counters: { total: s.pages },
               },
@@ -140,14 +151,36 @@ async function run(withHistory: boolean) {
   const clock = new StreamClock();
   const events = new FleetEventBus(logger);
   const directory = new FleetDirectory(FleetSettings.parse({}));
-  const ingest = new Ingest({ repo: store, directory, impact: DEFAULT_IMPACT_SETTINGS, events, clock, logger, metrics: new ServerMetrics(), maxPayloadBytes: 256 * 1024 });
+  const ingest = new Ingest({
+    repo: store,
+    directory,
+    impact: DEFAULT_IMPACT_SETTINGS,
+    events,
+    clock,
+    logger,
+    metrics: new ServerMetrics(),
+    maxPayloadBytes: 256 * 1024,
+  });
   let recorder: HistoryRecorder | undefined;
   let forecasts: ForecastService | undefined;
   if (withHistory) {
-    const tickets = new TicketService({ repository: new StoredTicketRepository(store), clock, contractFor: presetContract, defaultContractId: 'device-vendor' });
+    const tickets = new TicketService({
+      repository: new StoredTicketRepository(store),
+      clock,
+      contractFor: presetContract,
+      defaultContractId: 'device-vendor',
+    });
     tickets.attachToFleetEvents(events);
     recorder = new HistoryRecorder({ logger });
-    forecasts = new ForecastService({ repo: store, clock, tickets, directory, contractOf: () => presetContract('device-vendor'), logger, afterCommit: (tx, effect) => events.afterCommit(tx, effect) });
+    forecasts = new ForecastService({
+      repo: store,
+      clock,
+      tickets,
+      directory,
+      contractOf: () => presetContract('device-vendor'),
+      logger,
+      afterCommit: (tx, effect) => events.afterCommit(tx, effect),
+    });
     if (process.env.NO_FORECAST !== '1') forecasts.attach(recorder);
     recorder.attach(events);
   }
@@ -176,8 +209,13 @@ async function run(withHistory: boolean) {
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const bytes = async (collection: string): Promise<number> => (await store.list<unknown>(collection)).reduce((sum: number, r) => sum + JSON.stringify(r).length, 0);
-  const hot = { supplies: await bytes(HISTORY_COLLECTIONS.supplies), counters: await bytes(HISTORY_COLLECTIONS.counters), faults: await bytes(HISTORY_COLLECTIONS.faults) };
+  const bytes = async (collection: string): Promise<number> =>
+    (await store.list<unknown>(collection)).reduce((sum: number, r) => sum + JSON.stringify(r).length, 0);
+  const hot = {
+    supplies: await bytes(HISTORY_COLLECTIONS.supplies),
+    counters: await bytes(HISTORY_COLLECTIONS.counters),
+    faults: await bytes(HISTORY_COLLECTIONS.faults),
+  };
   const devicesBytes = await bytes('devices');
   const supplyRecords = (await store.list<{ t: number[] }>(HISTORY_COLLECTIONS.supplies)).map((r) => r.t.length);
   await store.compactNow();
@@ -185,14 +223,35 @@ async function run(withHistory: boolean) {
   const written = store.stats().bytesWritten;
   await store.close();
   rmSync(dir, { recursive: true, force: true });
-  return { withHistory, messages, stopped, seconds, perSecond: messages / seconds, perCpuSecond: messages / cpuSeconds, hot, devicesBytes, snapshotBytes, written, maxPoints: Math.max(0, ...supplyRecords), meanPoints: supplyRecords.length ? supplyRecords.reduce((a, b) => a + b, 0) / supplyRecords.length : 0, recorder: recorder?.stats, forecasts: forecasts?.stats };
+  return {
+    withHistory,
+    messages,
+    stopped,
+    seconds,
+    perSecond: messages / seconds,
+    perCpuSecond: messages / cpuSeconds,
+    hot,
+    devicesBytes,
+    snapshotBytes,
+    written,
+    maxPoints: Math.max(0, ...supplyRecords),
+    meanPoints: supplyRecords.length ? supplyRecords.reduce((a, b) => a + b, 0) / supplyRecords.length : 0,
+    recorder: recorder?.stats,
+    forecasts: forecasts?.stats,
+  };
 }
 
 const base = await run(false);
 const hist = await run(true);
 const perDevice = (hist.hot.supplies + hist.hot.counters + hist.hot.faults) / DEVICES;
 console.log(JSON.stringify({ devices: DEVICES, days: DAYS, pollMinutes: POLL / 60_000, batch: BATCH, base, hist }, null, 2));
-console.log(`\nwithout history: ${base.messages} msgs, ${base.perSecond.toFixed(0)} msg/s wall, ${base.perCpuSecond.toFixed(0)} msg/CPU-s; hot.json ${(base.snapshotBytes / 1e6).toFixed(2)} MB; ${(base.written / 1e6).toFixed(1)} MB written`);
-console.log(`with history:    ${hist.messages} msgs, ${hist.perSecond.toFixed(0)} msg/s wall, ${hist.perCpuSecond.toFixed(0)} msg/CPU-s; hot.json ${(hist.snapshotBytes / 1e6).toFixed(2)} MB; ${(hist.written / 1e6).toFixed(1)} MB written`);
-console.log(`history hot bytes per device: ${perDevice.toFixed(0)} (supplies ${(hist.hot.supplies / DEVICES).toFixed(0)}, counters ${(hist.hot.counters / DEVICES).toFixed(0)}, faults ${(hist.hot.faults / DEVICES).toFixed(0)}); device record ${(hist.devicesBytes / DEVICES).toFixed(0)} B; points per supply mean ${hist.meanPoints.toFixed(0)}, max ${hist.maxPoints}`);
+console.log(
+  `\nwithout history: ${base.messages} msgs, ${base.perSecond.toFixed(0)} msg/s wall, ${base.perCpuSecond.toFixed(0)} msg/CPU-s; hot.json ${(base.snapshotBytes / 1e6).toFixed(2)} MB; ${(base.written / 1e6).toFixed(1)} MB written`,
+);
+console.log(
+  `with history:    ${hist.messages} msgs, ${hist.perSecond.toFixed(0)} msg/s wall, ${hist.perCpuSecond.toFixed(0)} msg/CPU-s; hot.json ${(hist.snapshotBytes / 1e6).toFixed(2)} MB; ${(hist.written / 1e6).toFixed(1)} MB written`,
+);
+console.log(
+  `history hot bytes per device: ${perDevice.toFixed(0)} (supplies ${(hist.hot.supplies / DEVICES).toFixed(0)}, counters ${(hist.hot.counters / DEVICES).toFixed(0)}, faults ${(hist.hot.faults / DEVICES).toFixed(0)}); device record ${(hist.devicesBytes / DEVICES).toFixed(0)} B; points per supply mean ${hist.meanPoints.toFixed(0)}, max ${hist.maxPoints}`,
+);
 console.log(`×10,000 devices: ${((perDevice * 10_000) / 1e6).toFixed(0)} MB of history in the hot file`);

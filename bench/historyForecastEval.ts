@@ -13,10 +13,31 @@ import { parseArgs } from 'node:util';
 import { evaluateScenario, type ScenarioResult } from './forecastEvaluation.js';
 import { generateScenario, polishWorkingDay, REGULAR_KINDS, SCENARIO_KINDS, seededRng, ZONE, type Scenario } from './forecastScenarios.js';
 import { workingDayClock } from '../server/forecast/workingDayClock.js';
-import { DEFAULT_HISTORY_LIMITS, levelReadings, pageReadings, recordCounters, recordLevel, type CounterTrack, type SupplyTrack } from '../server/history/deviceHistory.js';
+import {
+  DEFAULT_HISTORY_LIMITS,
+  levelReadings,
+  pageReadings,
+  recordCounters,
+  recordLevel,
+  type CounterTrack,
+  type SupplyTrack,
+} from '../server/history/deviceHistory.js';
 
-const { values } = parseArgs({ options: { seed: { type: 'string', default: '20261121' }, 'per-kind': { type: 'string', default: '20' }, 'step-hours': { type: 'string', default: '24' }, lead: { type: 'string', default: '5' } } });
-const options = { seed: Number(values.seed), kinds: SCENARIO_KINDS, scenariosPerKind: Number(values['per-kind']), stepHours: Number(values['step-hours']), leadTimeWorkingDays: Number(values.lead) };
+const { values } = parseArgs({
+  options: {
+    seed: { type: 'string', default: '20261121' },
+    'per-kind': { type: 'string', default: '20' },
+    'step-hours': { type: 'string', default: '24' },
+    lead: { type: 'string', default: '5' },
+  },
+});
+const options = {
+  seed: Number(values.seed),
+  kinds: SCENARIO_KINDS,
+  scenariosPerKind: Number(values['per-kind']),
+  stepHours: Number(values['step-hours']),
+  leadTimeWorkingDays: Number(values.lead),
+};
 
 /**
  * What the recorder keeps, as the forecast would see it at any instant: every cartridge kept (the
@@ -29,7 +50,15 @@ const LIMITS = { ...DEFAULT_HISTORY_LIMITS, keepCartridges: 1_000, maxSupplyPoin
 function stored(s: Scenario): Scenario {
   let track: SupplyTrack | undefined;
   let counters: CounterTrack | undefined;
-  const meta = { deviceKey: 'sim', customerId: 'c', index: 1, name: 'Black Toner', kind: s.role === 'receptacle' ? ('waste' as const) : ('toner' as const), color: null, role: s.role };
+  const meta = {
+    deviceKey: 'sim',
+    customerId: 'c',
+    index: 1,
+    name: 'Black Toner',
+    kind: s.role === 'receptacle' ? ('waste' as const) : ('toner' as const),
+    color: null,
+    role: s.role,
+  };
   const owner = { deviceKey: 'sim', customerId: 'c' };
   const pages = new Map(s.pages.map((p) => [p.at, p.pages]));
   const polls = [...new Set([...s.levels.map((r) => r.at), ...s.pages.map((p) => p.at)])].sort((a, b) => a - b);
@@ -77,8 +106,12 @@ options.kinds.forEach((kind, k) => {
 });
 
 const fmt = (x: number | null) => (x === null ? '–' : x.toFixed(2));
-console.log(`seed ${options.seed}, ${options.scenariosPerKind} per kind, step ${options.stepHours} h, lead ${options.leadTimeWorkingDays} wd, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
-console.log('| kind | readings → stored points | forecasts at −7 d raw / stored | median abs err (d) raw / stored | late at −7 d raw / stored | orders before run-out raw / stored | duplicate opens raw / stored | closed after replacement raw / stored |');
+console.log(
+  `seed ${options.seed}, ${options.scenariosPerKind} per kind, step ${options.stepHours} h, lead ${options.leadTimeWorkingDays} wd, ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+);
+console.log(
+  '| kind | readings → stored points | forecasts at −7 d raw / stored | median abs err (d) raw / stored | late at −7 d raw / stored | orders before run-out raw / stored | duplicate opens raw / stored | closed after replacement raw / stored |',
+);
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const err = (rs: ScenarioResult[]) => median(rs.filter((x) => x.error7 !== null).map((x) => Math.abs(x.error7!)));

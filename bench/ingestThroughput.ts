@@ -58,9 +58,29 @@ function makeStream(): { topic: string; payload: Buffer }[] {
   };
   const startedAt = new Date(start - 60_000).toISOString();
   for (let a = 0; a < AGENTS && out.length < M; a++) {
-    push({ v: 1, id: randomUUID(), ts: startedAt, tenant: 'acme', agentId: `a${a}`, type: 'agent.status', state: 'online', reason: 'birth', agentVersion: '1.0.0', startedAt, hostname: `site-${a}`, devices: DEVICES / AGENTS });
+    push({
+      v: 1,
+      id: randomUUID(),
+      ts: startedAt,
+      tenant: 'acme',
+      agentId: `a${a}`,
+      type: 'agent.status',
+      state: 'online',
+      reason: 'birth',
+      agentVersion: '1.0.0',
+      startedAt,
+      hostname: `site-${a}`,
+      devices: DEVICES / AGENTS,
+    });
   }
-  const paperJam = { code: 'jam', severity: 'critical', source: 'prtAlert', message: 'Paper jam in tray 2', subunit: { group: 'mediaPath', index: 2 }, rawCode: '8' } as const;
+  const paperJam = {
+    code: 'jam',
+    severity: 'critical',
+    source: 'prtAlert',
+    message: 'Paper jam in tray 2',
+    subunit: { group: 'mediaPath', index: 2 },
+    rawCode: '8',
+  } as const;
   const eventsOf = new Array<number>(DEVICES).fill(0);
   const jammed = new Array<boolean>(DEVICES).fill(false);
   // One poll of one device per step, round-robin over the devices (device n belongs to agent n mod AGENTS).
@@ -77,13 +97,31 @@ function makeStream(): { topic: string; payload: Buffer }[] {
       // Events rotate per device: a jam raised, the jam cleared, a supply change.
       const round = (eventsOf[n] = (eventsOf[n] ?? 0) + 1) % 3;
       if (round === 0) {
-        push({ ...env(), type: 'device.event', deviceId: d, seq, event: { kind: 'supply.changed', supply: { index: 1, name: 'Black Toner', kind: 'toner', color: 'black', levelPercent: level }, from: 'ok', to: 'low', replaced: false } });
+        push({
+          ...env(),
+          type: 'device.event',
+          deviceId: d,
+          seq,
+          event: {
+            kind: 'supply.changed',
+            supply: { index: 1, name: 'Black Toner', kind: 'toner', color: 'black', levelPercent: level },
+            from: 'ok',
+            to: 'low',
+            replaced: false,
+          },
+        });
       } else if (round === 1) {
         jammed[n] = true;
         push({ ...env(), type: 'device.event', deviceId: d, seq, event: { kind: 'fault.raised', fault: paperJam, firstSeen: ts } });
       } else {
         jammed[n] = false;
-        push({ ...env(), type: 'device.event', deviceId: d, seq, event: { kind: 'fault.cleared', fault: { code: paperJam.code, subunit: paperJam.subunit, rawCode: paperJam.rawCode }, firstSeen: ts, clearedAt: ts } });
+        push({
+          ...env(),
+          type: 'device.event',
+          deviceId: d,
+          seq,
+          event: { kind: 'fault.cleared', fault: { code: paperJam.code, subunit: paperJam.subunit, rawCode: paperJam.rawCode }, firstSeen: ts, clearedAt: ts },
+        });
       }
     }
     if ((cycle + n) % 10 === 0 || cycle === 0) {
@@ -100,14 +138,32 @@ function makeStream(): { topic: string; payload: Buffer }[] {
           identity: { vendor: 'HP', model: 'LaserJet M404', serial: `SN${n}` },
           status: jammed[n] ? 'down' : 'idle',
           faults: jammed[n] ? [paperJam] : [],
-          supplies: [{ index: 1, name: 'Black Toner', kind: 'toner', color: 'black', levelPercent: level, state: 'ok', raw: { level, max: 100, unit: 19, class: 3, type: 3 } }],
+          supplies: [
+            {
+              index: 1,
+              name: 'Black Toner',
+              kind: 'toner',
+              color: 'black',
+              levelPercent: level,
+              state: 'ok',
+              raw: { level, max: 100, unit: 19, class: 3, type: 3 },
+            },
+          ],
           inputs: [],
           counters: { total: poll },
         },
       });
     }
     if (out.length < M) {
-      push({ ...env(), type: 'device.telemetry', deviceId: d, seq: seq + 2, status: jammed[n] ? 'down' : 'idle', supplies: [{ index: 1, kind: 'toner', color: 'black', levelPercent: level, state: 'ok' }], counters: { total: poll } });
+      push({
+        ...env(),
+        type: 'device.telemetry',
+        deviceId: d,
+        seq: seq + 2,
+        status: jammed[n] ? 'down' : 'idle',
+        supplies: [{ index: 1, kind: 'toner', color: 'black', levelPercent: level, state: 'ok' }],
+        counters: { total: poll },
+      });
     }
   }
   out.length = M;
@@ -128,7 +184,20 @@ const brokerPort = broker.url.split(':').pop()!;
 const httpPort = await freeTcpPort();
 const config = join(work, 'server.yaml');
 // No shareGroup here: the stream is queued in the server's persistent session before it starts.
-writeFileSync(config, [`dataDir: ${work}/data`, 'broker:', '  external:', `    url: ${broker.url}`, '    clientId: bench-server', `    receiveMaximum: ${process.env.BENCH_RECEIVE_MAXIMUM ?? 8192}`, 'http:', `  port: ${httpPort}`, ''].join('\n'));
+writeFileSync(
+  config,
+  [
+    `dataDir: ${work}/data`,
+    'broker:',
+    '  external:',
+    `    url: ${broker.url}`,
+    '    clientId: bench-server',
+    `    receiveMaximum: ${process.env.BENCH_RECEIVE_MAXIMUM ?? 8192}`,
+    'http:',
+    `  port: ${httpPort}`,
+    '',
+  ].join('\n'),
+);
 
 async function runServer() {
   return startPeer({
@@ -139,7 +208,12 @@ async function runServer() {
     args: [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), join(repoRoot, 'bin/fleetdesk.mjs'), 'server', '--config', config],
     port: httpPort,
     env: { FLEETDESK_LOG_LEVEL: 'warn' },
-    ready: async () => (await tcpAnswers(httpPort)) && (await fetch(`http://127.0.0.1:${httpPort}/readyz`).then((r) => r.status === 200, () => false)),
+    ready: async () =>
+      (await tcpAnswers(httpPort)) &&
+      (await fetch(`http://127.0.0.1:${httpPort}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      )),
     timeoutMs: 60_000,
   });
 }
@@ -207,13 +281,29 @@ function drainMosquittoSub(id: string): Promise<{ seconds: number; cpu: number }
       const cpu = /cpu ([\d.]+) ([\d.]+)/.exec(subErr);
       clearInterval(watch);
       if (code !== 0 || !subFirst) reject(new Error(`mosquitto_sub exited with ${code} (first message seen: ${subFirst > 0})`));
-      else resolve({ seconds: ((exitedAt || performance.now()) - subFirst) / 1000, cpu: cpu ? Number((Number(cpu[1]) + Number(cpu[2])).toFixed(2)) : Number.NaN });
+      else
+        resolve({ seconds: ((exitedAt || performance.now()) - subFirst) / 1000, cpu: cpu ? Number((Number(cpu[1]) + Number(cpu[2])).toFixed(2)) : Number.NaN });
     });
   });
 }
 
 // The same topic filters as the server's subscription.
-const subBase = (id: string) => ['-h', '127.0.0.1', '-p', brokerPort, ...serverSubscriptions().flatMap((t) => ['-t', t]), '-q', '1', '-V', 'mqttv5', '-c', '-i', id, '-x', '3600'];
+const subBase = (id: string) => [
+  '-h',
+  '127.0.0.1',
+  '-p',
+  brokerPort,
+  ...serverSubscriptions().flatMap((t) => ['-t', t]),
+  '-q',
+  '1',
+  '-V',
+  'mqttv5',
+  '-c',
+  '-i',
+  id,
+  '-x',
+  '3600',
+];
 // BENCH_REFERENCES=1: also drain with a bare mqtt.js client (acknowledge only; then decode + validate too).
 const REFERENCES = process.env.BENCH_REFERENCES === '1' ? ['none', 'decode'] : [];
 
@@ -221,7 +311,21 @@ const REFERENCES = process.env.BENCH_REFERENCES === '1' ? ['none', 'decode'] : [
 async function drainBare(work: string): Promise<{ seconds: number; cpuSeconds: number; messages: number }> {
   const child = spawn(
     'node',
-    ['--import', 'tsx', join(repoRoot, 'bench/bareMqttSubscriber.ts'), '--url', broker.url, '--client-id', `bench-bare-${work}`, '--messages', String(M), '--work', work, '--receive-maximum', String(process.env.BENCH_RECEIVE_MAXIMUM ?? 8192)],
+    [
+      '--import',
+      'tsx',
+      join(repoRoot, 'bench/bareMqttSubscriber.ts'),
+      '--url',
+      broker.url,
+      '--client-id',
+      `bench-bare-${work}`,
+      '--messages',
+      String(M),
+      '--work',
+      work,
+      '--receive-maximum',
+      String(process.env.BENCH_RECEIVE_MAXIMUM ?? 8192),
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'], cwd: repoRoot },
   );
   let out = '';

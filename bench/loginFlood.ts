@@ -73,7 +73,14 @@ function flood(mqttPort: number, until: number): Promise<number> {
     while (performance.now() < until && attempts < MAX_ATTEMPTS) {
       attempts += 1;
       await new Promise<void>((resolve) => {
-        const c = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, { clientId: 'acme/agent-0', username: 'acme/agent-0', password: `guess-${k}-${attempts}`, reconnectPeriod: 0, connectTimeout: 10_000, protocolVersion: 4 });
+        const c = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, {
+          clientId: 'acme/agent-0',
+          username: 'acme/agent-0',
+          password: `guess-${k}-${attempts}`,
+          reconnectPeriod: 0,
+          connectTimeout: 10_000,
+          protocolVersion: 4,
+        });
         const done = () => {
           c.end(true);
           resolve();
@@ -105,7 +112,11 @@ if (values['attack-port'] !== undefined) {
  * (its start-up is not measured); `attempts` with its number of login attempts at the end.
  */
 function floodProcess(port: number): { started: Promise<void>; attempts: Promise<number> } {
-  const attacker = spawn(process.execPath, [...process.execArgv, import.meta.filename, '--attack-port', String(port), '--seconds', String(SECONDS), '--attackers', String(ATTACKERS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const attacker = spawn(
+    process.execPath,
+    [...process.execArgv, import.meta.filename, '--attack-port', String(port), '--seconds', String(SECONDS), '--attackers', String(ATTACKERS)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
   let ready: () => void;
   const started = new Promise<void>((r) => (ready = r));
@@ -113,23 +124,42 @@ function floodProcess(port: number): { started: Promise<void>; attempts: Promise
     out += chunk.toString('utf8');
     if (out.startsWith('ready\n')) ready();
   });
-  const attempts = new Promise<number>((resolve, reject) => attacker.once('exit', (code) => (code === 0 ? resolve(Number(out.slice('ready\n'.length).trim())) : reject(new Error(`attacker exited with ${code}`)))));
+  const attempts = new Promise<number>((resolve, reject) =>
+    attacker.once('exit', (code) => (code === 0 ? resolve(Number(out.slice('ready\n'.length).trim())) : reject(new Error(`attacker exited with ${code}`)))),
+  );
   return { started, attempts };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetdesk-login-flood-'));
 const mqttPort = await freeTcpPort();
 const httpPort = await freeTcpPort();
-writeFileSync(join(dir, 'server.yaml'), [`dataDir: ${dir}/data`, 'broker:', '  embedded:', `    port: ${mqttPort}`, 'http:', `  port: ${httpPort}`, 'log:', '  format: json', ''].join('\n'));
-const tokens = await Promise.all(Array.from({ length: AGENTS }, (_, a) => createAgentToken(join(dir, 'data'), { tenant: 'acme', agentId: `agent-${a}` }, new Date())));
-const child = spawn('node', [join(repoRoot, 'bin/fleetdesk.mjs'), 'server', '--config', join(dir, 'server.yaml')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLEETDESK_LOG_LEVEL: 'info' } });
+writeFileSync(
+  join(dir, 'server.yaml'),
+  [`dataDir: ${dir}/data`, 'broker:', '  embedded:', `    port: ${mqttPort}`, 'http:', `  port: ${httpPort}`, 'log:', '  format: json', ''].join('\n'),
+);
+const tokens = await Promise.all(
+  Array.from({ length: AGENTS }, (_, a) => createAgentToken(join(dir, 'data'), { tenant: 'acme', agentId: `agent-${a}` }, new Date())),
+);
+const child = spawn('node', [join(repoRoot, 'bin/fleetdesk.mjs'), 'server', '--config', join(dir, 'server.yaml')], {
+  stdio: ['ignore', 'pipe', 'pipe'],
+  env: { ...process.env, FLEETDESK_LOG_LEVEL: 'info' },
+});
 let logLines = 0;
 child.stdout.on('data', (chunk: Buffer) => (logLines += chunk.toString('utf8').split('\n').length - 1));
 child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
 try {
   await waitUntil(() => tcpAnswers(httpPort), 'server', 30_000);
   const agents: MqttClient[] = [];
-  for (const [a, password] of tokens.entries()) agents.push(await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: `acme/agent-${a}`, username: `acme/agent-${a}`, password, reconnectPeriod: 0, protocolVersion: 4 }));
+  for (const [a, password] of tokens.entries())
+    agents.push(
+      await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
+        clientId: `acme/agent-${a}`,
+        username: `acme/agent-${a}`,
+        password,
+        reconnectPeriod: 0,
+        protocolVersion: 4,
+      }),
+    );
   await honestPhase(agents, 2); // warm-up
   const idle = await honestPhase(agents, SECONDS);
   const linesBefore = logLines;
@@ -140,7 +170,8 @@ try {
   const floodLines = logLines - linesBefore;
   const refused = await metricLines(httpPort, 'fleetdesk_broker_auth_failures_total');
   for (const c of agents) await c.endAsync(true);
-  const row = (name: string, l: number[]) => `| ${name} | ${l.length} | ${percentile(l, 50).toFixed(1)} | ${percentile(l, 95).toFixed(1)} | ${percentile(l, 99).toFixed(1)} |`;
+  const row = (name: string, l: number[]) =>
+    `| ${name} | ${l.length} | ${percentile(l, 50).toFixed(1)} | ${percentile(l, 95).toFixed(1)} | ${percentile(l, 99).toFixed(1)} |`;
   process.stdout.write(
     [
       `login flood: ${AGENTS} honest agents × ${RATE} msg/s, ${ATTACKERS} parallel wrong-password logins as acme/agent-0 for ${SECONDS} s`,

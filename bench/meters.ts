@@ -36,11 +36,30 @@ const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
 async function pollCost(): Promise<Record<string, number>> {
   const snmpPort = await freeUdpPort();
-  const sim = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bin/run.ts'), 'simulate', '--devices', '1', '--models', 'hp-color-laser', '--scenario', 'toner-drain', '--snmp-port', String(snmpPort), '--no-ipp', '--json'], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FLEETDESK_LOG_LEVEL: 'warn' },
-  });
+  const sim = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(repoRoot, 'bin/run.ts'),
+      'simulate',
+      '--devices',
+      '1',
+      '--models',
+      'hp-color-laser',
+      '--scenario',
+      'toner-drain',
+      '--snmp-port',
+      String(snmpPort),
+      '--no-ipp',
+      '--json',
+    ],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FLEETDESK_LOG_LEVEL: 'warn' },
+    },
+  );
   try {
     const community = await new Promise<string>((ok, fail) => {
       let out = '';
@@ -104,7 +123,14 @@ function exportCost(devices = 10_000, periods = 12): Record<string, number> {
     labels.forEach((period, i) => {
       const base = d * 1000 + i * 3000;
       const counters = { total: base, mono: base - 100, color: 100, 'print.mono': base - 500, 'copy.mono': 400, 'print.color.large': 50 };
-      records.push({ deviceKey, customerId: `c${d % 50}`, period, opening: { at: Date.UTC(2026, i, 1, 1), counters, source: 'agent:t/a' }, usage: { total: 3000, mono: 2900, color: 100 }, flags: [] });
+      records.push({
+        deviceKey,
+        customerId: `c${d % 50}`,
+        period,
+        opening: { at: Date.UTC(2026, i, 1, 1), counters, source: 'agent:t/a' },
+        usage: { total: 3000, mono: 2900, color: 100 },
+        flags: [],
+      });
     });
   }
   const one = (period: string) => {

@@ -37,7 +37,6 @@ const CHANGES = Number(values.changes);
 const OPEN = Number(values.open);
 const TICKETS = Number(values.tickets);
 
-
 interface Measure {
   changes: number;
   walBytes: bigint;
@@ -84,7 +83,11 @@ try {
     );
   }
   await store.pgPool!.query('VACUUM ANALYZE');
-  const sizes = (await store.pgPool!.query<{ archive: string; db: string }>("SELECT pg_total_relation_size('archive')::text AS archive, pg_database_size(current_database())::text AS db")).rows[0]!;
+  const sizes = (
+    await store.pgPool!.query<{ archive: string; db: string }>(
+      "SELECT pg_total_relation_size('archive')::text AS archive, pg_database_size(current_database())::text AS db",
+    )
+  ).rows[0]!;
   // Phase A keeps its synthetic records apart from the real tickets of phase B (same tables).
   const SYNTH = 'benchTickets';
   for (let i = 0; i < OPEN; i++) await store.transaction((tx) => tx.put(SYNTH, `T-${HISTORY + i}`, sampleTicket(HISTORY + i, 'open')));
@@ -102,7 +105,10 @@ try {
           await tx.put(SYNTH, `T-${nextId}`, sampleTicket(nextId, 'open'));
           nextId++;
         } else {
-          await tx.put(SYNTH, id, { ...current, history: [...current.history.slice(-5), { at: new Date(Date.UTC(2026, 2, 20, 0, 0, c)).toISOString(), by: 'ewa.nowak', what: `comment ${c}` }] });
+          await tx.put(SYNTH, id, {
+            ...current,
+            history: [...current.history.slice(-5), { at: new Date(Date.UTC(2026, 2, 20, 0, 0, c)).toISOString(), by: 'ewa.nowak', what: `comment ${c}` }],
+          });
         }
       });
     }

@@ -178,7 +178,15 @@ async function startSnmpsimPinned(dataDir: string, community: string): Promise<{
     '--logging-method=null',
     ...(asRoot ? ['--process-user=nobody', '--process-group=nogroup'] : []),
   ]);
-  const peer = await startPeer({ name: 'snmpsimd', program: p.program, debPackage: 'snmpsim', args: p.args, port, timeoutMs: 60_000, ready: () => snmpAnswers(port, community) });
+  const peer = await startPeer({
+    name: 'snmpsimd',
+    program: p.program,
+    debPackage: 'snmpsim',
+    args: p.args,
+    port,
+    timeoutMs: 60_000,
+    ready: () => snmpAnswers(port, community),
+  });
   return { peer, remove: cache.remove };
 }
 
@@ -207,10 +215,20 @@ async function main(): Promise<void> {
   const results: { server: string; workload: string; m: Measurement }[] = [];
   try {
     const simPort = await freeUdpPort();
-    const sim = await startNode('fleetdesk simulate', ['bin/fleetdesk.mjs', 'simulate', '--snmprec-dir', data.path, '--snmp-port', String(simPort), '--no-ipp'], simPort, community);
+    const sim = await startNode(
+      'fleetdesk simulate',
+      ['bin/fleetdesk.mjs', 'simulate', '--snmprec-dir', data.path, '--snmp-port', String(simPort), '--no-ipp'],
+      simPort,
+      community,
+    );
     peers.push(sim);
     const fleetPort = await freeUdpPort();
-    const fleet = await startNode('fleetdesk simulate', ['bin/fleetdesk.mjs', 'simulate', '--devices', String(FLEET), '--snmp-port', String(fleetPort), '--no-ipp'], fleetPort, 'dev-0001');
+    const fleet = await startNode(
+      'fleetdesk simulate',
+      ['bin/fleetdesk.mjs', 'simulate', '--devices', String(FLEET), '--snmp-port', String(fleetPort), '--no-ipp'],
+      fleetPort,
+      'dev-0001',
+    );
     peers.push(fleet);
     const agentPort = await freeUdpPort();
     const agent = await startNode('net-snmp Agent', ['bench/simulator-netsnmp-agent.ts', String(agentPort), source, community], agentPort, community);
@@ -231,7 +249,9 @@ async function main(): Promise<void> {
     for (const [server, port, workload, req] of plan) {
       const m = await measure(port, req, args.seconds, args.window);
       results.push({ server, workload, m });
-      process.stdout.write(`${server.padEnd(20)} ${workload.padEnd(22)} ${fmt(m.perSecond).padStart(8)} req/s  (${m.responses} valid, ${m.invalid} invalid, ${m.seconds.toFixed(2)} s)\n`);
+      process.stdout.write(
+        `${server.padEnd(20)} ${workload.padEnd(22)} ${fmt(m.perSecond).padStart(8)} req/s  (${m.responses} valid, ${m.invalid} invalid, ${m.seconds.toFixed(2)} s)\n`,
+      );
     }
   } finally {
     for (const p of peers.reverse()) await p.stop();
@@ -242,14 +262,28 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   lines.push('## Simulator');
   lines.push('');
-  lines.push(`SNMP requests per second answered by \`fleetdesk simulate\`, compared in the same run with snmpsimd (Debian \`snmpsim\`) and net-snmp's \`Agent\` serving the same recording (\`${args.recording}.snmprec\`, community \`${community}\`).`);
+  lines.push(
+    `SNMP requests per second answered by \`fleetdesk simulate\`, compared in the same run with snmpsimd (Debian \`snmpsim\`) and net-snmp's \`Agent\` serving the same recording (\`${args.recording}.snmprec\`, community \`${community}\`).`,
+  );
   lines.push('');
-  lines.push('Method (`npx tsx bench/simulator-snmp.ts --write`): every server is its own process, pinned to one core with `taskset -c 1`; the benchmark process generates load on loopback,');
-  lines.push(`keeping ${args.window} requests in flight on one UDP socket, sending a new request for each valid response (Response-PDU, error-status 0) and counting valid responses for ${args.seconds} s after a 0.5 s warm-up.`);
-  lines.push("GET asks for sysDescr.0 (one varbind); GETBULK asks for 10 repetitions from prtMarkerSuppliesEntry (10 varbinds per answer). net-snmp's Agent serves only the system-group scalars, so it is measured on GET only.");
-  lines.push(`The last row is a load-test shape: ${FLEET} synthetic devices on one port, each request to the next device's community (each device's view is rendered on its first request, inside the warm-up).`);
-  lines.push(`The machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, shared with other work (load average ${loadavg()[0]!.toFixed(1)} at the end of this run): absolute figures vary up to 2× between runs, so compare the ratios within one run.`);
-  lines.push("net-snmp's Agent is close on single-scalar GETs, but it is not what the simulator uses: it cannot replay a recording row for row (every table needs a typed provider, recordings have duplicates and special values), nor put many devices behind one port by community.");
+  lines.push(
+    'Method (`npx tsx bench/simulator-snmp.ts --write`): every server is its own process, pinned to one core with `taskset -c 1`; the benchmark process generates load on loopback,',
+  );
+  lines.push(
+    `keeping ${args.window} requests in flight on one UDP socket, sending a new request for each valid response (Response-PDU, error-status 0) and counting valid responses for ${args.seconds} s after a 0.5 s warm-up.`,
+  );
+  lines.push(
+    "GET asks for sysDescr.0 (one varbind); GETBULK asks for 10 repetitions from prtMarkerSuppliesEntry (10 varbinds per answer). net-snmp's Agent serves only the system-group scalars, so it is measured on GET only.",
+  );
+  lines.push(
+    `The last row is a load-test shape: ${FLEET} synthetic devices on one port, each request to the next device's community (each device's view is rendered on its first request, inside the warm-up).`,
+  );
+  lines.push(
+    `The machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, shared with other work (load average ${loadavg()[0]!.toFixed(1)} at the end of this run): absolute figures vary up to 2× between runs, so compare the ratios within one run.`,
+  );
+  lines.push(
+    "net-snmp's Agent is close on single-scalar GETs, but it is not what the simulator uses: it cannot replay a recording row for row (every table needs a typed provider, recordings have duplicates and special values), nor put many devices behind one port by community.",
+  );
   lines.push('');
   lines.push('| server | workload | requests/s | vs snmpsimd |');
   lines.push('|---|---|---:|---:|');
@@ -259,7 +293,9 @@ async function main(): Promise<void> {
   }
   lines.push('');
   const simGet = rate('fleetdesk simulate', 'GET sysDescr.0');
-  lines.push(`Target: at least 20,000 requests/s on one core — ${simGet >= 20_000 ? 'met' : 'NOT met'} (${fmt(simGet)} GET/s; the load generator shares the other core, so this is a lower bound).`);
+  lines.push(
+    `Target: at least 20,000 requests/s on one core — ${simGet >= 20_000 ? 'met' : 'NOT met'} (${fmt(simGet)} GET/s; the load generator shares the other core, so this is a lower bound).`,
+  );
   lines.push(`Measured ${new Date().toISOString().slice(0, 10)}.`);
   lines.push('');
   const section = lines.join('\n');

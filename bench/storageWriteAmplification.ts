@@ -15,11 +15,12 @@ import { parseArgs } from 'node:util';
 import { JournaledStore } from '../server/storage/journaledStore.js';
 import { sampleTicket } from './sampleTicket.js';
 
-const { values } = parseArgs({ options: { history: { type: 'string', default: '100000' }, changes: { type: 'string', default: '5000' }, open: { type: 'string', default: '300' } } });
+const { values } = parseArgs({
+  options: { history: { type: 'string', default: '100000' }, changes: { type: 'string', default: '5000' }, open: { type: 'string', default: '300' } },
+});
 const HISTORY = Number(values.history);
 const CHANGES = Number(values.changes);
 const OPEN = Number(values.open);
-
 
 function dirBytes(dir: string): number {
   let total = 0;
@@ -62,7 +63,10 @@ try {
         await tx.put('tickets', `T-${nextId}`, sampleTicket(nextId, 'open'));
         nextId++;
       } else {
-        await tx.put('tickets', id, { ...current, history: [...current.history.slice(-5), { at: new Date(Date.UTC(2026, 2, 20, 0, 0, c)).toISOString(), by: 'ewa.nowak', what: `comment ${c}` }] });
+        await tx.put('tickets', id, {
+          ...current,
+          history: [...current.history.slice(-5), { at: new Date(Date.UTC(2026, 2, 20, 0, 0, c)).toISOString(), by: 'ewa.nowak', what: `comment ${c}` }],
+        });
       }
     });
   }

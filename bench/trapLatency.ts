@@ -54,7 +54,13 @@ const devices = Array.from({ length: 2 * TRIALS }, (_, i) => syntheticId(i + 1))
 const trapped = new Set(devices.slice(0, TRIALS));
 const scenario = {
   name: 'one-jam-at-a-time',
-  events: devices.map((id, i) => ({ action: 'raise' as const, condition: 'jammed' as const, devices: { ids: [id] }, at: `${START_S + i * GAP_S}s`, until: `${START_S + i * GAP_S + HOLD_S}s` })),
+  events: devices.map((id, i) => ({
+    action: 'raise' as const,
+    condition: 'jammed' as const,
+    devices: { ids: [id] },
+    at: `${START_S + i * GAP_S}s`,
+    until: `${START_S + i * GAP_S + HOLD_S}s`,
+  })),
 };
 
 const log = createLogger({ name: 'bench', level: 'warn', format: 'json' });
@@ -101,7 +107,13 @@ const agentConfig = AgentConfig.parse({
   outbox: { dir: join(dir, 'outbox') },
   health: { listen: '127.0.0.1:0' },
 });
-const agent = await AgentRuntime.start({ config: agentConfig, collector: new ProtocolCollector(agentConfig, systemClock), log, version: 'bench', services: [trapService] });
+const agent = await AgentRuntime.start({
+  config: agentConfig,
+  collector: new ProtocolCollector(agentConfig, systemClock),
+  log,
+  version: 'bench',
+  services: [trapService],
+});
 const admin = readFileSync(adminTokenFile(serverConfig.dataDir), 'utf8').trim();
 const api = `http://127.0.0.1:${app.server.httpPort}/api/v1/tickets?limit=200`;
 

@@ -144,7 +144,8 @@ export function buildOidTable(files: readonly MibFile[], wanted: ReadonlyArray<r
   const oids = wanted.map(([name, read]) => {
     const oid = resolved.get(name);
     const obj = objects.get(name);
-    if (oid === undefined || !obj) throw new Error(`MIB object ${name} is not defined (or its parent does not resolve) in ${files.map((f) => f.file).join(', ')}`);
+    if (oid === undefined || !obj)
+      throw new Error(`MIB object ${name} is not defined (or its parent does not resolve) in ${files.map((f) => f.file).join(', ')}`);
     checkReadRole(obj, read);
     return { name, oid, module: obj.module, read };
   });
@@ -174,9 +175,11 @@ export function buildOidTable(files: readonly MibFile[], wanted: ReadonlyArray<r
 function checkReadRole(obj: SmiObject, read: ReadRole): void {
   if (read === 'none') return;
   const column = /Entry$/.test(obj.parent);
-  if (obj.macro !== 'OBJECT-TYPE') throw new Error(`${obj.name} (${obj.module} line ${obj.line}) is read as '${read}' but is a ${obj.macro}, not an OBJECT-TYPE`);
+  if (obj.macro !== 'OBJECT-TYPE')
+    throw new Error(`${obj.name} (${obj.module} line ${obj.line}) is read as '${read}' but is a ${obj.macro}, not an OBJECT-TYPE`);
   if (read === 'system' && column) throw new Error(`${obj.name} (${obj.module} line ${obj.line}) is read as a scalar but is a column of ${obj.parent}`);
-  if (read !== 'system' && !column) throw new Error(`${obj.name} (${obj.module} line ${obj.line}) is walked as a column ('${read}') but its parent ${obj.parent} is not a table entry`);
+  if (read !== 'system' && !column)
+    throw new Error(`${obj.name} (${obj.module} line ${obj.line}) is walked as a column ('${read}') but its parent ${obj.parent} is not a table entry`);
   if (read === 'alert' && obj.parent !== 'prtAlertEntry') throw new Error(`${obj.name} is read as an alert column but is not in prtAlertTable`);
 }
 
@@ -214,7 +217,7 @@ export function renderOidTable(table: OidTable): string {
   for (const o of table.oids) lines.push(`  ${o.name}: '${o.oid}', // ${o.module}`);
   lines.push('} as const;', '', 'export type OidName = keyof typeof OID;', '');
   lines.push('/** What the SNMP collector reads on every poll, by read role (mibs/oidTable.ts WANTED_OBJECTS). */');
-  lines.push('export const READ: { readonly [R in \'system\' | \'poll\' | \'alert\']: readonly OidName[] } = {');
+  lines.push("export const READ: { readonly [R in 'system' | 'poll' | 'alert']: readonly OidName[] } = {");
   for (const role of ['system', 'poll', 'alert'] as const) {
     lines.push(`  ${role}: [`);
     for (const o of table.oids) if (o.read === role) lines.push(`    '${o.name}',`);

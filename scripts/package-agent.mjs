@@ -71,7 +71,8 @@ while (queue.length > 0) {
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   for (const d of Object.keys(manifest.dependencies ?? {})) queue.push({ dep: d, from: dir, optional: false });
   for (const d of Object.keys(manifest.optionalDependencies ?? {})) queue.push({ dep: d, from: dir, optional: true });
-  for (const [d, meta] of Object.entries(manifest.peerDependenciesMeta ?? {})) if (!meta.optional && manifest.peerDependencies?.[d]) queue.push({ dep: d, from: dir, optional: true });
+  for (const [d, meta] of Object.entries(manifest.peerDependenciesMeta ?? {}))
+    if (!meta.optional && manifest.peerDependencies?.[d]) queue.push({ dep: d, from: dir, optional: true });
 }
 for (const dir of [...dirs].sort()) {
   const rel = dir.slice(root.length + 1);

@@ -83,7 +83,9 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     metrics.storeCommit.observe(seconds);
     metrics.storeCommitBytes.inc({}, bytes);
   });
-  metrics.registry.add(new Gauge('fleetdesk_store_size_bytes', 'size of the store files', () => ({ snapshot: store.stats().snapshotBytes, journal: store.stats().journalBytes })));
+  metrics.registry.add(
+    new Gauge('fleetdesk_store_size_bytes', 'size of the store files', () => ({ snapshot: store.stats().snapshotBytes, journal: store.stats().journalBytes })),
+  );
   // Leadership (who runs the timers) and the bus to the other instances; one instance on lowdb.
   let cluster: Cluster;
   try {
@@ -92,11 +94,18 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     return abandonStart(err);
   }
   shutdown.onClose('cluster', () => cluster.close());
-  metrics.registry.add(new Gauge('fleetdesk_cluster_leader', '1 when this instance runs the ticket timers and staleness checks', () => (cluster.leadership.isLeader() ? 1 : 0)));
+  metrics.registry.add(
+    new Gauge('fleetdesk_cluster_leader', '1 when this instance runs the ticket timers and staleness checks', () => (cluster.leadership.isLeader() ? 1 : 0)),
+  );
   // Contention between instances (and between units of one instance) on PostgreSQL: what limits scale-out.
   if ('conflictStats' in store) {
     const pgStore = store;
-    metrics.registry.add(new Gauge('fleetdesk_store_conflicts', 'units of work re-run after a serialization conflict, and given up (PostgreSQL)', () => ({ retried: pgStore.conflictStats().retries, givenUp: pgStore.conflictStats().givenUp })));
+    metrics.registry.add(
+      new Gauge('fleetdesk_store_conflicts', 'units of work re-run after a serialization conflict, and given up (PostgreSQL)', () => ({
+        retried: pgStore.conflictStats().retries,
+        givenUp: pgStore.conflictStats().givenUp,
+      })),
+    );
   }
   const events = new FleetEventBus(logger.child({ component: 'events' }));
   metrics.registry.add(new Gauge('fleetdesk_event_handler_failures', 'fleet event handler failures since start', () => events.handlerErrors));
@@ -152,14 +161,26 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
 
   try {
     if (config.broker.external) {
-      const subscriber = startExternalSubscriber(config.broker.external, { ingest, logger: logger.child({ component: 'mqtt' }), clientId: mqttClientIdOf(config), serialBatches: cluster.shared });
+      const subscriber = startExternalSubscriber(config.broker.external, {
+        ingest,
+        logger: logger.child({ component: 'mqtt' }),
+        clientId: mqttClientIdOf(config),
+        serialBatches: cluster.shared,
+      });
       external = subscriber;
       // First to stop: no new messages are read, and every one already read is committed (and its
       // faults ticketed) before anything behind ingest closes.
       shutdown.onClose('MQTT subscriber', () => subscriber.close());
     } else {
-      if (config.broker.embedded.allowAnonymous) logger.warn({ host: config.broker.embedded.host }, 'anonymous MQTT access is ENABLED: any client that reaches the broker can publish agent data');
-      const broker = await startEmbeddedBroker(config.broker.embedded, { ingest, credentials: new CredentialVerifier(dataDir, () => clock.now()), logger: logger.child({ component: 'broker' }), metrics, clock });
+      if (config.broker.embedded.allowAnonymous)
+        logger.warn({ host: config.broker.embedded.host }, 'anonymous MQTT access is ENABLED: any client that reaches the broker can publish agent data');
+      const broker = await startEmbeddedBroker(config.broker.embedded, {
+        ingest,
+        credentials: new CredentialVerifier(dataDir, () => clock.now()),
+        logger: logger.child({ component: 'broker' }),
+        metrics,
+        clock,
+      });
       embedded = broker;
       shutdown.onClose('MQTT broker', () => broker.close());
     }

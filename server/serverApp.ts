@@ -62,7 +62,13 @@ export class ServerSetupError extends Error {
 /** How often an instance looks for catalogue edits made by other instances (one small read). */
 const CATALOGUE_REFRESH_MS = 5_000;
 
-async function openCatalogue(config: ServerConfig, repo: Repository, clock: Clock, logger: Logger, onChange: (revision: number) => void): Promise<LiveCatalogue> {
+async function openCatalogue(
+  config: ServerConfig,
+  repo: Repository,
+  clock: Clock,
+  logger: Logger,
+  onChange: (revision: number) => void,
+): Promise<LiveCatalogue> {
   const c = new LiveCatalogue({
     repo,
     clock,
@@ -105,7 +111,8 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
       // Other instances reload at once on the bus note, and within CATALOGUE_REFRESH_MS if a note is lost.
       const liveCatalogue = await openCatalogue(config, repo, clock, logger, (revision) => void cluster.bus.publish({ kind: 'catalogue', body: revision }));
       catalogue = liveCatalogue;
-      const reloadCatalogue = () => void liveCatalogue.refresh().catch((err: Error) => logger.warn({ err: err.message }, 'reloading the contract/impact catalogue failed'));
+      const reloadCatalogue = () =>
+        void liveCatalogue.refresh().catch((err: Error) => logger.warn({ err: err.message }, 'reloading the contract/impact catalogue failed'));
       onClose(
         'catalogue notes',
         cluster.bus.subscribe((note) => {
@@ -162,7 +169,10 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
       forecastService.attach(recorder);
       onClose('history on fleet events', recorder.attach(events));
       // Meter readings for billing (server/meters, docs/meters.md), at ingest.
-      onClose('meters on fleet events', new MeterRecorder({ billingOf: (customerId) => billingOf(config, customerId), logger: logger.child({ component: 'meters' }) }).attach(events));
+      onClose(
+        'meters on fleet events',
+        new MeterRecorder({ billingOf: (customerId) => billingOf(config, customerId), logger: logger.child({ component: 'meters' }) }).attach(events),
+      );
       // The daily sweep runs on the leader only, like the ticket timers.
       const stopSweepFollowing = cluster.leadership.onChange((leader) => (leader ? forecastService.start() : forecastService.stop()));
       if (cluster.leadership.isLeader()) forecastService.start();
@@ -174,7 +184,13 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
       const mail = config.intake.mail;
       const contacts = Object.fromEntries(Object.entries(config.fleet.customers).map(([id, c]) => [id, c.contact?.email]));
       const mailIntake = new MailIntake({
-        deps: { repo, tickets: service, directory: new FleetDirectory(config.fleet), contractFor: (id) => liveCatalogue.get(id), defaultContractId: config.tickets.defaultContract },
+        deps: {
+          repo,
+          tickets: service,
+          directory: new FleetDirectory(config.fleet),
+          contractFor: (id) => liveCatalogue.get(id),
+          defaultContractId: config.tickets.defaultContract,
+        },
         clock,
         logger: logger.child({ component: 'intake' }),
         customerOf: senderDirectory(mail ?? { senders: {} }, contacts),
@@ -193,7 +209,19 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
         });
       }
       // REST API under /api/v1 with its OpenAPI UI at /docs (server/api, docs/api.md).
-      const api = await registerApi(http, { config, repo, events, tickets: service, contracts: liveCatalogue, live, notifications: notifier, intake: mailIntake, clock, logger: logger.child({ component: 'api' }), ...(options.env ? { env: options.env } : {}) });
+      const api = await registerApi(http, {
+        config,
+        repo,
+        events,
+        tickets: service,
+        contracts: liveCatalogue,
+        live,
+        notifications: notifier,
+        intake: mailIntake,
+        clock,
+        logger: logger.child({ component: 'api' }),
+        ...(options.env ? { env: options.env } : {}),
+      });
       // Web dashboard: static pages under /dashboard/ that use the API above (server/dashboard, docs/dashboard.md).
       onClose('API live streams', () => api.close());
       await http.register(dashboardPlugin);
@@ -211,7 +239,10 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
         service.stop();
       });
       if (notifier.enabled) {
-        onClose('notification dispatcher', cluster.leadership.onChange((leader) => (leader ? notifier.dispatcher.start() : void notifier.dispatcher.stop())));
+        onClose(
+          'notification dispatcher',
+          cluster.leadership.onChange((leader) => (leader ? notifier.dispatcher.start() : void notifier.dispatcher.stop())),
+        );
         if (cluster.leadership.isLeader()) notifier.dispatcher.start();
       }
       // Edits made by another instance over the same store apply here within CATALOGUE_REFRESH_MS.

@@ -73,7 +73,10 @@ export type EmbeddedBrokerSettings = z.infer<typeof EmbeddedBrokerSettings>;
 
 export const ExternalBrokerSettings = BrokerConnection.extend({
   /** Shared-subscription group: several instances with the same group split the messages. */
-  shareGroup: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a group name of A-Z a-z 0-9 _ -').optional(),
+  shareGroup: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a group name of A-Z a-z 0-9 _ -')
+    .optional(),
   /** MQTT v5 Receive Maximum: unacknowledged QoS 1 messages the broker may send us at once. */
   receiveMaximum: z.number().int().min(1).max(65535).default(4096),
   /** How long the broker keeps our session (and queues messages) while we are away. */
@@ -91,9 +94,15 @@ export const ClusterSettings = z
      * `fleetdesk-server-<instanceId>` and the broker keeps this instance's share of the stream
      * under it while it restarts. Default: <hostname>-<pid> (fine for one instance only).
      */
-    instanceId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'an instance id of A-Z a-z 0-9 . _ - (1-64 characters)').optional(),
+    instanceId: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'an instance id of A-Z a-z 0-9 . _ - (1-64 characters)')
+      .optional(),
     /** Instances that work together: one leader and one live-update channel per group. */
-    group: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'a group name of A-Z a-z 0-9 _ - (1-40 characters)').default('fleetdesk'),
+    group: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,40}$/, 'a group name of A-Z a-z 0-9 _ - (1-40 characters)')
+      .default('fleetdesk'),
     leadership: z
       .strictObject({
         /** How often a follower tries to become leader and the leader confirms it still is. */
@@ -152,79 +161,103 @@ export const StorageSettings = z
   .prefault({});
 export type StorageSettings = z.infer<typeof StorageSettings>;
 
-export const ServerConfig = z.strictObject({
-  dataDir: z.string().min(1).default('./fleetdesk-data'),
-  broker: z
-    .strictObject({
-      embedded: EmbeddedBrokerSettings,
-      external: ExternalBrokerSettings.optional(),
-    })
-    .prefault({}),
-  http: z
-    .strictObject({
-      host: Host.default('127.0.0.1'),
-      port: Port.default(8080),
-    })
-    .prefault({}),
-  storage: StorageSettings,
-  ingest: z
-    .strictObject({
-      maxPayload: ByteSize.prefault('256KiB'),
-      /** An agent silent for this long is offline even without a last will. */
-      agentStaleAfter: Duration.prefault('5m'),
-      staleCheckInterval: Duration.prefault('30s'),
-    })
-    .prefault({}),
-  impact: ImpactSettings.prefault(DEFAULT_IMPACT_SETTINGS),
-  fleet: FleetSettings,
-  /** Contracts in addition to the presets (server/sla, docs/tickets-and-sla.md). */
-  contracts: ContractsSettings,
-  tickets: z
-    .strictObject({
-      /** Contract of customers whose `fleet.customers.<id>.contract` is not set. */
-      defaultContract: z.string().min(1).max(64).default('device-vendor'),
-      // The ticket rule windows (server/tickets/ticketPolicy.ts DEFAULT_POLICY, docs/tickets-and-sla.md).
-      /** Every fault of a ticket must stay cleared this long before the device resolves it (flap damping). */
-      quietPeriod: Duration.prefault('15m').refine((ms) => ms <= 7 * DAY_MS, 'at most 7d'),
-      /** A fault back within this long after the resolution reopens the ticket; afterwards it closes. */
-      reopenWindow: Duration.prefault('24h').refine((ms) => ms <= 90 * DAY_MS, 'at most 90d'),
-      /** A related fault of the device joins a ticket opened less than this long ago. */
-      relatedWindow: Duration.prefault('10m').refine((ms) => ms <= 7 * DAY_MS, 'at most 7d'),
-      /** An agent that stopped cleanly (planned stop) opens a ticket only when not back within this long. */
-      agentOfflineGrace: Duration.prefault('5m').refine((ms) => ms <= DAY_MS, 'at most 1d'),
-    })
-    .prefault({}),
-  /** Several instances of one installation (server/cluster, docs/scale-out.md); inert with lowdb storage. */
-  cluster: ClusterSettings,
-  /** Webhooks and e-mail on ticket notices (server/notifications, docs/notifications.md); nothing is sent unless configured. */
-  notifications: NotificationSettings,
-  /** Reports that people send: the e-mail mailbox polled over IMAP (server/intake, docs/email-intake.md). */
-  intake: IntakeSettings,
-  log: LogSettings,
-}).superRefine((config, ctx) => {
-  // Contract references fail at start, with file:line, rather than when the first ticket opens.
-  const known = new Set([...PRESET_IDS, ...config.contracts.map((c) => c.id)]);
-  const list = [...known].sort().join(', ');
-  const unknown = (id: string, path: (string | number)[]) => ctx.addIssue({ code: 'custom', path, message: `a known contract (${list}); ${JSON.stringify(id)} is not one`, input: id });
-  if (!known.has(config.tickets.defaultContract)) unknown(config.tickets.defaultContract, ['tickets', 'defaultContract']);
-  for (const [id, customer] of Object.entries(config.fleet.customers)) {
-    if (customer.contract !== undefined && !known.has(customer.contract)) unknown(customer.contract, ['fleet', 'customers', id, 'contract']);
-  }
-  for (const id of Object.keys(config.intake.mail?.senders ?? {})) {
-    if (!Object.hasOwn(config.fleet.customers, id)) ctx.addIssue({ code: 'custom', path: ['intake', 'mail', 'senders', id], message: `a customer of fleet.customers; ${JSON.stringify(id)} is not one`, input: id });
-  }
-  for (const p of unknownContractReferences(config.impact, known)) {
-    const path = ['impact', ...p.path.split(/[.[\]]+/).filter((seg) => seg !== '').map((seg) => (/^\d+$/.test(seg) ? Number(seg) : seg))];
-    ctx.addIssue({ code: 'custom', path, message: `${p.expected} (${p.message})`, input: p.found });
-  }
-});
+export const ServerConfig = z
+  .strictObject({
+    dataDir: z.string().min(1).default('./fleetdesk-data'),
+    broker: z
+      .strictObject({
+        embedded: EmbeddedBrokerSettings,
+        external: ExternalBrokerSettings.optional(),
+      })
+      .prefault({}),
+    http: z
+      .strictObject({
+        host: Host.default('127.0.0.1'),
+        port: Port.default(8080),
+      })
+      .prefault({}),
+    storage: StorageSettings,
+    ingest: z
+      .strictObject({
+        maxPayload: ByteSize.prefault('256KiB'),
+        /** An agent silent for this long is offline even without a last will. */
+        agentStaleAfter: Duration.prefault('5m'),
+        staleCheckInterval: Duration.prefault('30s'),
+      })
+      .prefault({}),
+    impact: ImpactSettings.prefault(DEFAULT_IMPACT_SETTINGS),
+    fleet: FleetSettings,
+    /** Contracts in addition to the presets (server/sla, docs/tickets-and-sla.md). */
+    contracts: ContractsSettings,
+    tickets: z
+      .strictObject({
+        /** Contract of customers whose `fleet.customers.<id>.contract` is not set. */
+        defaultContract: z.string().min(1).max(64).default('device-vendor'),
+        // The ticket rule windows (server/tickets/ticketPolicy.ts DEFAULT_POLICY, docs/tickets-and-sla.md).
+        /** Every fault of a ticket must stay cleared this long before the device resolves it (flap damping). */
+        quietPeriod: Duration.prefault('15m').refine((ms) => ms <= 7 * DAY_MS, 'at most 7d'),
+        /** A fault back within this long after the resolution reopens the ticket; afterwards it closes. */
+        reopenWindow: Duration.prefault('24h').refine((ms) => ms <= 90 * DAY_MS, 'at most 90d'),
+        /** A related fault of the device joins a ticket opened less than this long ago. */
+        relatedWindow: Duration.prefault('10m').refine((ms) => ms <= 7 * DAY_MS, 'at most 7d'),
+        /** An agent that stopped cleanly (planned stop) opens a ticket only when not back within this long. */
+        agentOfflineGrace: Duration.prefault('5m').refine((ms) => ms <= DAY_MS, 'at most 1d'),
+      })
+      .prefault({}),
+    /** Several instances of one installation (server/cluster, docs/scale-out.md); inert with lowdb storage. */
+    cluster: ClusterSettings,
+    /** Webhooks and e-mail on ticket notices (server/notifications, docs/notifications.md); nothing is sent unless configured. */
+    notifications: NotificationSettings,
+    /** Reports that people send: the e-mail mailbox polled over IMAP (server/intake, docs/email-intake.md). */
+    intake: IntakeSettings,
+    log: LogSettings,
+  })
+  .superRefine((config, ctx) => {
+    // Contract references fail at start, with file:line, rather than when the first ticket opens.
+    const known = new Set([...PRESET_IDS, ...config.contracts.map((c) => c.id)]);
+    const list = [...known].sort().join(', ');
+    const unknown = (id: string, path: (string | number)[]) =>
+      ctx.addIssue({ code: 'custom', path, message: `a known contract (${list}); ${JSON.stringify(id)} is not one`, input: id });
+    if (!known.has(config.tickets.defaultContract)) unknown(config.tickets.defaultContract, ['tickets', 'defaultContract']);
+    for (const [id, customer] of Object.entries(config.fleet.customers)) {
+      if (customer.contract !== undefined && !known.has(customer.contract)) unknown(customer.contract, ['fleet', 'customers', id, 'contract']);
+    }
+    for (const id of Object.keys(config.intake.mail?.senders ?? {})) {
+      if (!Object.hasOwn(config.fleet.customers, id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['intake', 'mail', 'senders', id],
+          message: `a customer of fleet.customers; ${JSON.stringify(id)} is not one`,
+          input: id,
+        });
+    }
+    for (const p of unknownContractReferences(config.impact, known)) {
+      const path = [
+        'impact',
+        ...p.path
+          .split(/[.[\]]+/)
+          .filter((seg) => seg !== '')
+          .map((seg) => (/^\d+$/.test(seg) ? Number(seg) : seg)),
+      ];
+      ctx.addIssue({ code: 'custom', path, message: `${p.expected} (${p.message})`, input: p.found });
+    }
+  });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
 /** The ticket policy windows of a server.yaml, in milliseconds. */
 export function ticketPolicyOf(tickets: ServerConfig['tickets']): TicketPolicyConfig {
-  return { quietPeriodMs: tickets.quietPeriod, reopenWindowMs: tickets.reopenWindow, relatedWindowMs: tickets.relatedWindow, agentOfflineGraceMs: tickets.agentOfflineGrace };
+  return {
+    quietPeriodMs: tickets.quietPeriod,
+    reopenWindowMs: tickets.reopenWindow,
+    relatedWindowMs: tickets.relatedWindow,
+    agentOfflineGraceMs: tickets.agentOfflineGrace,
+  };
 }
 
-export function loadServerConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env, extra: Omit<LoadOptions, 'file' | 'env' | 'envPrefix'> = {}): ServerConfig {
+export function loadServerConfig(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  extra: Omit<LoadOptions, 'file' | 'env' | 'envPrefix'> = {},
+): ServerConfig {
   return loadConfig(ServerConfig, { ...extra, ...(file !== undefined ? { file } : {}), env, envPrefix: 'FLEETDESK_SERVER' });
 }

@@ -46,7 +46,9 @@ export function parseCounterKey(key: string): CounterDimensions | null {
     parts.shift();
     if (parts.length === 0) return { measure };
   }
-  const out: { measure: CounterDimensions['measure']; function?: CounterFunction; colour?: CounterColour; size?: CounterSize; sides?: CounterSides } = { measure };
+  const out: { measure: CounterDimensions['measure']; function?: CounterFunction; colour?: CounterColour; size?: CounterSize; sides?: CounterSides } = {
+    measure,
+  };
   let i = 0;
   if (measure === 'impressions' && inList(COUNTER_FUNCTIONS, parts[i])) out.function = parts[i++] as CounterFunction;
   if (inList(COUNTER_COLOURS, parts[i])) out.colour = parts[i++] as CounterColour;
@@ -135,7 +137,10 @@ export function deriveColourTotals(readings: readonly CounterReading[], monochro
 }
 
 /** Splits readings into the snapshot's value map and its provenance; first reading of a key wins. */
-export function assembleCounters(readings: readonly CounterReading[], problems: readonly CounterProblem[]): { counters: Record<string, number>; provenance: CounterProvenance } {
+export function assembleCounters(
+  readings: readonly CounterReading[],
+  problems: readonly CounterProblem[],
+): { counters: Record<string, number>; provenance: CounterProvenance } {
   const counters: Record<string, number> = {};
   const origins: Record<string, CounterOrigin> = {};
   for (const r of readings) {
@@ -171,7 +176,10 @@ export interface CountersWithProvenance {
  * Two views of one device's counters (SNMP and IPP): per key the surer reading wins, and on a tie
  * `preferred`'s. A counter without provenance (an agent before 0.17) counts as exact.
  */
-export function mergeCounters(preferred: CountersWithProvenance, other: CountersWithProvenance): { counters: Record<string, number>; counterProvenance?: CounterProvenance } {
+export function mergeCounters(
+  preferred: CountersWithProvenance,
+  other: CountersWithProvenance,
+): { counters: Record<string, number>; counterProvenance?: CounterProvenance } {
   const rank = (side: CountersWithProvenance, key: string) => CONFIDENCE_RANK[side.counterProvenance?.origins[key]?.confidence ?? 'exact'];
   const counters: Record<string, number> = {};
   const origins: Record<string, CounterOrigin> = {};

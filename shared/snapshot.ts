@@ -22,9 +22,16 @@ export const Identity = z.strictObject({
   serial: shortText.optional(),
   sysName: shortText.optional(),
   sysDescr: longText.optional(),
-  sysObjectId: z.string().regex(/^\d+(\.\d+)*$/).max(256).optional(),
+  sysObjectId: z
+    .string()
+    .regex(/^\d+(\.\d+)*$/)
+    .max(256)
+    .optional(),
   location: shortText.optional(),
-  mac: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/).optional(),
+  mac: z
+    .string()
+    .regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/)
+    .optional(),
   uuid: shortText.optional(),
   firmware: shortText.optional(),
 });

@@ -89,8 +89,7 @@ export const INITIAL_MEMORY: DeviceMemory = {
 export type PollTrigger = 'schedule' | 'trap';
 
 export type PollOutcome =
-  | { readonly ok: true; readonly snapshot: DeviceSnapshot; readonly trigger?: PollTrigger }
-  | { readonly ok: false; readonly error: string };
+  { readonly ok: true; readonly snapshot: DeviceSnapshot; readonly trigger?: PollTrigger } | { readonly ok: false; readonly error: string };
 
 export interface ChangeResult {
   readonly memory: DeviceMemory;
@@ -134,7 +133,12 @@ function checkSettings(s: ChangeSettings): void {
   }
 }
 
-export function detectChanges(previous: DeviceMemory | undefined, outcome: PollOutcome, now: Date, settings: ChangeSettings = DEFAULT_CHANGE_SETTINGS): ChangeResult {
+export function detectChanges(
+  previous: DeviceMemory | undefined,
+  outcome: PollOutcome,
+  now: Date,
+  settings: ChangeSettings = DEFAULT_CHANGE_SETTINGS,
+): ChangeResult {
   checkSettings(settings);
   const prev = previous ?? INITIAL_MEMORY;
   const at = now.toISOString();
@@ -252,8 +256,7 @@ function stepSupplies(
       next[key] = { name: supply.name, state: supply.state, levelPercent: supply.levelPercent, pending: null, pendingCount: 0 };
       continue;
     }
-    const rose =
-      track.levelPercent !== null && supply.levelPercent !== null && supply.levelPercent - track.levelPercent >= settings.replacementJumpPercent;
+    const rose = track.levelPercent !== null && supply.levelPercent !== null && supply.levelPercent - track.levelPercent >= settings.replacementJumpPercent;
     if (rose) {
       events.push({ kind: 'supply.changed', supply: described, from: track.state, to: supply.state, replaced: true });
       next[key] = { name: supply.name, state: supply.state, levelPercent: supply.levelPercent, pending: null, pendingCount: 0 };

@@ -4,7 +4,10 @@
  */
 
 export class CidrError extends Error {
-  constructor(readonly input: string, reason: string) {
+  constructor(
+    readonly input: string,
+    reason: string,
+  ) {
     super(`invalid range ${JSON.stringify(input)}: ${reason}`);
     this.name = 'CidrError';
   }
@@ -44,7 +47,8 @@ export function parseCidr(input: string): CidrRange {
   const base = ipToInt(m[1]!, input);
   const size = 2 ** (32 - bits);
   if (base % size !== 0) throw new CidrError(input, `host bits are set; did you mean ${intToIp(base - (base % size))}/${bits}?`);
-  if (size > MAX_HOSTS_PER_RANGE) throw new CidrError(input, `${size} addresses is more than the ${MAX_HOSTS_PER_RANGE} one sweep allows; split it into /16s or smaller`);
+  if (size > MAX_HOSTS_PER_RANGE)
+    throw new CidrError(input, `${size} addresses is more than the ${MAX_HOSTS_PER_RANGE} one sweep allows; split it into /16s or smaller`);
   if (bits <= 30) return { input: text, first: base + 1, count: size - 2 };
   return { input: text, first: base, count: size };
 }

@@ -62,7 +62,11 @@ export function snmpSession(host: string, port: number, cred: SnmpCredential, ti
 }
 
 function text(value: unknown): string | undefined {
-  if (Buffer.isBuffer(value)) return value.toString('utf8').replace(/[^\x20-\x7e\u00a0-\uffff]/g, '').slice(0, 512);
+  if (Buffer.isBuffer(value))
+    return value
+      .toString('utf8')
+      .replace(/[^\x20-\x7e\u00a0-\uffff]/g, '')
+      .slice(0, 512);
   if (typeof value === 'string') return value.slice(0, 512);
   return undefined;
 }

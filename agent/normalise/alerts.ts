@@ -301,7 +301,11 @@ export function classifyAlert(alert: PrinterAlert): Fault | null {
  * input lists of the same poll: "Magenta Cartridge" rather than "markerSupplies 3". SNMP and IPP
  * alerts get the same name the supply-level fault of the same part carries.
  */
-export function partName(group: EnumInput, index: number | null | undefined, parts: { readonly supplies: readonly Supply[]; readonly inputs: readonly InputTray[] }): string | null {
+export function partName(
+  group: EnumInput,
+  index: number | null | undefined,
+  parts: { readonly supplies: readonly Supply[]; readonly inputs: readonly InputTray[] },
+): string | null {
   if (index === null || index === undefined) return null;
   const name = alertGroupName(group);
   if (name === 'markerSupplies') return parts.supplies.find((s) => s.index === index)?.name ?? null;

@@ -81,7 +81,10 @@ export function foldFaults(faults: readonly Fault[]): Fault[] {
 function absorb(keep: Fault, other: Fault): Fault {
   const severity = worseSeverity(keep.severity, other.severity);
   const message = !fromAlert(keep) && fromAlert(other) && other.code === keep.code ? other.message : keep.message;
-  const subunit = keep.subunit && other.subunit && keep.subunit.name === undefined && other.subunit.name !== undefined && sameWhere(keep, other) ? { ...keep.subunit, name: other.subunit.name } : keep.subunit;
+  const subunit =
+    keep.subunit && other.subunit && keep.subunit.name === undefined && other.subunit.name !== undefined && sameWhere(keep, other)
+      ? { ...keep.subunit, name: other.subunit.name }
+      : keep.subunit;
   return { ...keep, severity, message, ...(subunit ? { subunit } : {}) };
 }
 

@@ -130,7 +130,11 @@ export type MergeResult =
 
 export function mergeSnapshots(snmp: DeviceSnapshot, ipp: DeviceSnapshot, options: MergeOptions = {}): MergeResult {
   if (!snmp.protocols.includes('snmp') || !ipp.protocols.includes('ipp')) {
-    return { ok: false, reason: `expected an SNMP and an IPP snapshot, got ${snmp.protocols.join('+')} and ${ipp.protocols.join('+')}`, match: { verdict: 'unknown' } };
+    return {
+      ok: false,
+      reason: `expected an SNMP and an IPP snapshot, got ${snmp.protocols.join('+')} and ${ipp.protocols.join('+')}`,
+      match: { verdict: 'unknown' },
+    };
   }
   const match = identityMatch(snmp.identity, ipp.identity);
   if (match.verdict === 'different') {

@@ -22,7 +22,14 @@ import { isReceptacle } from '../../shared/supplies.js';
 import { assessSupply, DEFAULT_SUPPLY_THRESHOLDS, supplyColor, supplyFaultCode, supplyKind, type SupplyThresholds } from './supplies.js';
 import { quirksFor, vendorFromSysObjectId, type Vendor, type VendorQuirks } from './vendorQuirks.js';
 import { counterProfilesFor } from './counterProfiles.js';
-import { assembleCounters, checkCounterValue, deriveColourTotals, type CounterProblem, type CounterProvenance, type CounterReading } from '../../shared/counters.js';
+import {
+  assembleCounters,
+  checkCounterValue,
+  deriveColourTotals,
+  type CounterProblem,
+  type CounterProvenance,
+  type CounterReading,
+} from '../../shared/counters.js';
 
 export type SnmpValues = Readonly<Record<string, SnmpValue>>;
 
@@ -376,7 +383,11 @@ export function normaliseSnmp(values: SnmpValues, options: SnmpNormaliseOptions)
   const trays = inputs(values, thresholds);
   const family: MarkerFamily = supplyList.some((s) => s.kind === 'ink') && !supplyList.some((s) => s.kind === 'toner') ? 'ink' : 'toner';
   const errBytes = printerIdx ? bytesOf(col(values, 'hrPrinterDetectedErrorState').get(printerIdx)) : null;
-  const faults = foldFaults([...alertFaults(values, supplyList, trays), ...supplyFaults(supplyList), ...(errBytes ? errorStateFaults(errBytes, family) : [])]).slice(0, 256);
+  const faults = foldFaults([
+    ...alertFaults(values, supplyList, trays),
+    ...supplyFaults(supplyList),
+    ...(errBytes ? errorStateFaults(errBytes, family) : []),
+  ]).slice(0, 256);
 
   const hrDevStatus = printerIdx ? intOf(col(values, 'hrDeviceStatus').get(printerIdx)) : null;
   const hrPrtStatus = printerIdx ? intOf(col(values, 'hrPrinterStatus').get(printerIdx)) : null;

@@ -161,7 +161,10 @@ export function repairHexDumpDescription(text: string): string {
   if (nl < 0) return text;
   const tail = text.slice(nl + 1);
   if (!/^(\s*[0-9A-Fa-f]{2})+\s*$/.test(tail)) return text;
-  const bytes = tail.trim().split(/\s+/).map((h) => parseInt(h, 16));
+  const bytes = tail
+    .trim()
+    .split(/\s+/)
+    .map((h) => parseInt(h, 16));
   const end = bytes.indexOf(0);
   const decoded = String.fromCharCode(...(end >= 0 ? bytes.slice(0, end) : bytes));
   return text.slice(0, nl) + decoded;

@@ -132,7 +132,10 @@ export interface AppendResult {
 }
 
 export class OutboxLockedError extends Error {
-  constructor(readonly dir: string, readonly pid: number) {
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+  ) {
     super(`outbox ${dir} is in use by another running agent (pid ${pid}); each agent needs its own outbox.dir`);
     this.name = 'OutboxLockedError';
   }
@@ -228,7 +231,9 @@ export class Outbox {
   }
 
   private recoverLane(state: LaneState, acked: { seg: number; count: number } | undefined): void {
-    const names = readdirSync(state.dir).filter((n) => SEGMENT_RE.test(n)).sort();
+    const names = readdirSync(state.dir)
+      .filter((n) => SEGMENT_RE.test(n))
+      .sort();
     for (const name of names) {
       const no = Number(SEGMENT_RE.exec(name)![1]);
       const path = join(state.dir, name);
@@ -243,7 +248,18 @@ export class Outbox {
       if (scan.badRanges.length > 0) {
         const lost = scan.badRanges.reduce((n, r) => n + r.end - r.start, 0);
         const good = Buffer.concat(scan.records.map((r) => buf.subarray(r.offset, r.offset + r.bytes)));
-        this.quarantine(state, path, name, scan.records.length, lost, scan.badRanges.map((r) => r.reason).slice(0, 3).join('; '), good);
+        this.quarantine(
+          state,
+          path,
+          name,
+          scan.records.length,
+          lost,
+          scan.badRanges
+            .map((r) => r.reason)
+            .slice(0, 3)
+            .join('; '),
+          good,
+        );
       }
       if (scan.records.length === 0) {
         safeUnlink(path);
@@ -449,9 +465,16 @@ export class Outbox {
       const buf = readFileSync(seg.path);
       const scan = scanRecords(buf);
       if (scan.badRanges.length > 0) {
-        this.problems.push({ file: seg.path, quarantinedAs: '', recoveredRecords: scan.records.length, lostBytes: scan.badRanges.reduce((n, r) => n + r.end - r.start, 0), reason: `changed on disk since start: ${scan.badRanges[0]!.reason}` });
+        this.problems.push({
+          file: seg.path,
+          quarantinedAs: '',
+          recoveredRecords: scan.records.length,
+          lostBytes: scan.badRanges.reduce((n, r) => n + r.end - r.start, 0),
+          reason: `changed on disk since start: ${scan.badRanges[0]!.reason}`,
+        });
       }
-      for (const r of scan.records) records.push({ lane: state.lane, topic: r.item.topic, message: r.item.message, bytes: r.bytes, seg, index: records.length, acked: false });
+      for (const r of scan.records)
+        records.push({ lane: state.lane, topic: r.item.topic, message: r.item.message, bytes: r.bytes, seg, index: records.length, acked: false });
     } catch (err) {
       this.problems.push({ file: seg.path, quarantinedAs: '', recoveredRecords: 0, lostBytes: seg.bytes, reason: `unreadable: ${(err as Error).message}` });
     }
@@ -583,13 +606,14 @@ export class Outbox {
   close(): void {
     if (this.closed) return;
     this.checkpoint();
-    for (const lane of LANES) for (const seg of this.lanes[lane].segments) {
-      try {
-        this.closeSegment(seg);
-      } catch {
-        // Closing is best effort; the data was fsynced by checkpoint.
+    for (const lane of LANES)
+      for (const seg of this.lanes[lane].segments) {
+        try {
+          this.closeSegment(seg);
+        } catch {
+          // Closing is best effort; the data was fsynced by checkpoint.
+        }
       }
-    }
     safeUnlink(join(this.opts.dir, 'LOCK'));
     this.closed = true;
   }

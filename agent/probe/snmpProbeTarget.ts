@@ -47,7 +47,9 @@ export function parseSnmpProbeAddress(address: string): SnmpProbeTarget {
   try {
     url = new URL(address);
   } catch {
-    throw new ProbeAddressError(`'${redact(address)}' is not a URL; expected snmp://[community@]host[:port][?version=1|2c] or snmpv3://user@host?auth=sha256:KEY&priv=aes:KEY`);
+    throw new ProbeAddressError(
+      `'${redact(address)}' is not a URL; expected snmp://[community@]host[:port][?version=1|2c] or snmpv3://user@host?auth=sha256:KEY&priv=aes:KEY`,
+    );
   }
   const scheme = url.protocol.replace(/:$/, '').toLowerCase();
   const { host, port } = hostAndPort(url, address);
@@ -80,8 +82,10 @@ export function parseSnmpProbeAddress(address: string): SnmpProbeTarget {
     };
     const auth = split('auth');
     const priv = split('priv');
-    if (auth && !(AUTH as readonly string[]).includes(auth.protocol)) throw new ProbeAddressError(`'${redact(address)}': auth protocol must be one of ${AUTH.join(', ')} (found '${auth.protocol}')`);
-    if (priv && !(PRIV as readonly string[]).includes(priv.protocol)) throw new ProbeAddressError(`'${redact(address)}': priv protocol must be one of ${PRIV.join(', ')} (found '${priv.protocol}')`);
+    if (auth && !(AUTH as readonly string[]).includes(auth.protocol))
+      throw new ProbeAddressError(`'${redact(address)}': auth protocol must be one of ${AUTH.join(', ')} (found '${auth.protocol}')`);
+    if (priv && !(PRIV as readonly string[]).includes(priv.protocol))
+      throw new ProbeAddressError(`'${redact(address)}': priv protocol must be one of ${PRIV.join(', ')} (found '${priv.protocol}')`);
     if (priv && !auth) throw new ProbeAddressError(`'${redact(address)}': privacy (priv=) needs authentication (auth=) too`);
     const context = url.searchParams.get('context') ?? undefined;
     const credential: SnmpCredential = {

@@ -155,7 +155,11 @@ export class Publisher {
       client.options.reconnectPeriod = this.backoff;
       log.info({ broker: this.opts.broker.url, sessionPresent: connack.sessionPresent, connects: this.connects }, 'connected to broker');
       const birth = this.statusMessage('online', 'birth');
-      this.publishRaw(statusTopic(this.opts.tenant, this.opts.agentId), encodeMessage(this.willId !== undefined ? { ...birth, willId: this.willId } : birth), true);
+      this.publishRaw(
+        statusTopic(this.opts.tenant, this.opts.agentId),
+        encodeMessage(this.willId !== undefined ? { ...birth, willId: this.willId } : birth),
+        true,
+      );
       client.subscribe(commandsTopic(this.opts.tenant, this.opts.agentId), { qos: 1 }, (err) => {
         if (err) log.warn({ err: err.message }, 'cannot subscribe to the commands topic');
       });

@@ -122,7 +122,10 @@ export class AgentRuntime {
       now: () => this.clock.now(),
     });
     for (const p of this.outbox.problems) {
-      this.log.error({ file: p.file, quarantinedAs: p.quarantinedAs, recoveredRecords: p.recoveredRecords, lostBytes: p.lostBytes, reason: p.reason }, 'corrupt outbox segment quarantined');
+      this.log.error(
+        { file: p.file, quarantinedAs: p.quarantinedAs, recoveredRecords: p.recoveredRecords, lostBytes: p.lostBytes, reason: p.reason },
+        'corrupt outbox segment quarantined',
+      );
     }
     this.store = new StateStore(join(c.outbox.dir, 'agent-state.json'));
     const loaded = this.store.load(this.outbox.recoveredSeq);
@@ -335,7 +338,10 @@ export class AgentRuntime {
     const st = this.outbox.stats();
     if (st.nearFull && !this.nearFullWarned) {
       this.nearFullWarned = true;
-      this.log.warn({ bytes: st.bytes, maxBytes: st.maxBytes, records: st.records }, 'outbox is nearly full: the oldest telemetry will be dropped to make room (events are kept)');
+      this.log.warn(
+        { bytes: st.bytes, maxBytes: st.maxBytes, records: st.records },
+        'outbox is nearly full: the oldest telemetry will be dropped to make room (events are kept)',
+      );
     } else if (!st.nearFull) {
       this.nearFullWarned = false;
     }
@@ -400,7 +406,15 @@ export class AgentRuntime {
       devices: this.targets.size,
       unreachable,
       broker: { connected: p.connected, lastPublishAt: p.lastPublishAt === null ? null : new Date(p.lastPublishAt).toISOString(), lastError: p.lastError },
-      outbox: { records: o.records, bytes: o.bytes, maxBytes: o.maxBytes, nearFull: o.nearFull, writeErrors: o.writeErrors, lastWriteError: o.lastWriteError, quarantined: o.quarantined },
+      outbox: {
+        records: o.records,
+        bytes: o.bytes,
+        maxBytes: o.maxBytes,
+        nearFull: o.nearFull,
+        writeErrors: o.writeErrors,
+        lastWriteError: o.lastWriteError,
+        quarantined: o.quarantined,
+      },
     };
   }
 
@@ -430,7 +444,12 @@ export class AgentRuntime {
       family('fleetdesk_agent_outbox_quarantined_files', 'gauge', 'Corrupt outbox files moved aside since start.', o.quarantined),
       family('fleetdesk_agent_broker_connected', 'gauge', '1 while connected to the MQTT broker.', p.connected ? 1 : 0),
       family('fleetdesk_agent_published_total', 'counter', 'Messages acknowledged by the broker.', p.published),
-      family('fleetdesk_agent_last_publish_timestamp_seconds', 'gauge', 'When the broker last acknowledged a message.', p.lastPublishAt === null ? 0 : p.lastPublishAt / 1000),
+      family(
+        'fleetdesk_agent_last_publish_timestamp_seconds',
+        'gauge',
+        'When the broker last acknowledged a message.',
+        p.lastPublishAt === null ? 0 : p.lastPublishAt / 1000,
+      ),
     ].join('\n');
   }
 

@@ -45,7 +45,8 @@ export class StateStore {
         clean = parsed.clean === true;
         for (const [id, rec] of Object.entries(parsed.devices)) {
           // The retained state is always published again after a start: what was queued in memory died with the process.
-          if (rec && typeof rec.seq === 'number' && rec.memory && typeof rec.memory === 'object') devices.set(id, { memory: rekeyFaults(rec.memory), seq: rec.seq });
+          if (rec && typeof rec.seq === 'number' && rec.memory && typeof rec.memory === 'object')
+            devices.set(id, { memory: rekeyFaults(rec.memory), seq: rec.seq });
         }
       } catch (err) {
         // Unreadable memory: start fresh (faults are raised again after hysteresis), but numbering must still move on.
@@ -58,7 +59,8 @@ export class StateStore {
     for (const [id, seq] of recoveredSeq) {
       const rec = devices.get(id);
       if (rec) rec.seq = Math.max(rec.seq, seq + gap);
-      else devices.set(id, { memory: { faults: {}, supplies: {}, identity: null, reachable: true, consecutiveFailures: 0, failingSince: null }, seq: seq + gap });
+      else
+        devices.set(id, { memory: { faults: {}, supplies: {}, identity: null, reachable: true, consecutiveFailures: 0, failingSince: null }, seq: seq + gap });
     }
     return { devices, cleanShutdown: clean, problem };
   }

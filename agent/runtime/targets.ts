@@ -28,7 +28,10 @@ export interface PollTarget {
 }
 
 export class TargetError extends Error {
-  constructor(readonly address: string, reason: string) {
+  constructor(
+    readonly address: string,
+    reason: string,
+  ) {
     super(`invalid device address ${JSON.stringify(address)}: ${reason}`);
     this.name = 'TargetError';
   }
@@ -85,7 +88,8 @@ export function parseTarget(entry: { address: string; id?: string; name?: string
     host = hostPort[1]!;
     port = Number(hostPort[2]);
   }
-  if (!HOST_RE.test(host) && !/^[0-9a-fA-F:]+$/.test(host)) throw new TargetError(address, `expected host, host:port or snmp://host[:port], found host ${JSON.stringify(host)}`);
+  if (!HOST_RE.test(host) && !/^[0-9a-fA-F:]+$/.test(host))
+    throw new TargetError(address, `expected host, host:port or snmp://host[:port], found host ${JSON.stringify(host)}`);
   const notAnAddress = hostProblem(host);
   if (notAnAddress) throw new TargetError(address, notAnAddress);
   if (port < 1 || port > 65535) throw new TargetError(address, `port ${port} is outside 1-65535`);

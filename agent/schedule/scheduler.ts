@@ -206,15 +206,17 @@ export class Scheduler {
     } catch {
       promise = Promise.resolve('failed');
     }
-    const tracked = promise.then(
-      (r) => r,
-      (): PollResult => 'failed',
-    ).then((r) => {
-      // The device is free for its next poll only when the poll really ended.
-      e.running = false;
-      this.inFlight.delete(tracked);
-      finish(r);
-    });
+    const tracked = promise
+      .then(
+        (r) => r,
+        (): PollResult => 'failed',
+      )
+      .then((r) => {
+        // The device is free for its next poll only when the poll really ended.
+        e.running = false;
+        this.inFlight.delete(tracked);
+        finish(r);
+      });
     this.inFlight.add(tracked);
   }
 }

@@ -63,7 +63,9 @@ export function buildCatalog(options: CatalogOptions): Catalog {
   if (options.snmprecDir) {
     let files: string[];
     try {
-      files = readdirSync(options.snmprecDir).filter((f) => f.endsWith('.snmprec')).sort();
+      files = readdirSync(options.snmprecDir)
+        .filter((f) => f.endsWith('.snmprec'))
+        .sort();
     } catch (err) {
       throw new CatalogError(`cannot read the snmprec folder ${options.snmprecDir}: ${(err as Error).message}`);
     }

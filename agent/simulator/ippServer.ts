@@ -54,7 +54,10 @@ export async function startIppServer(options: IppServerOptions): Promise<IppServ
       return;
     }
     const send = (statusCode: string, printerAttributes?: Record<string, unknown>, statusMessage?: string) => {
-      const payload = serializeIppResponse({ statusCode, requestId: request.requestId, version: request.version, printerAttributes: printerAttributes as never, statusMessage }, ippLog);
+      const payload = serializeIppResponse(
+        { statusCode, requestId: request.requestId, version: request.version, printerAttributes: printerAttributes as never, statusMessage },
+        ippLog,
+      );
       stats.answered++;
       res.writeHead(200, { 'content-type': 'application/ipp', 'content-length': payload.length });
       res.end(payload);
@@ -64,7 +67,11 @@ export async function startIppServer(options: IppServerOptions): Promise<IppServ
       return;
     }
     if (request.operation !== 'Get-Printer-Attributes') {
-      send('server-error-operation-not-supported', undefined, `the simulator answers Get-Printer-Attributes only, not ${request.operation ?? 'this operation'}`);
+      send(
+        'server-error-operation-not-supported',
+        undefined,
+        `the simulator answers Get-Printer-Attributes only, not ${request.operation ?? 'this operation'}`,
+      );
       return;
     }
     const attrs = device.ippAttributes(printerUri(device.id));

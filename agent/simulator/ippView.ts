@@ -74,7 +74,9 @@ export function renderIppAttributes(state: DeviceState, faults: readonly Tracked
   const health = deviceHealth(faults);
   const reasons = [...new Set(faults.map((f) => f.ippReason))];
   const makeAndModel = id.model.toLowerCase().startsWith(id.manufacturer.toLowerCase()) ? id.model : `${id.manufacturer} ${id.model}`;
-  const deviceId = [`MFG:${id.manufacturer}`, `MDL:${id.model}`, ...(id.commandSet ? [`CMD:${id.commandSet}`] : []), ...(id.serial ? [`SN:${id.serial}`] : [])].join(';') + ';';
+  const deviceId =
+    [`MFG:${id.manufacturer}`, `MDL:${id.model}`, ...(id.commandSet ? [`CMD:${id.commandSet}`] : []), ...(id.serial ? [`SN:${id.serial}`] : [])].join(';') +
+    ';';
   const attrs: IppAttributes = {
     'printer-uri-supported': [ctx.printerUri],
     'uri-security-supported': ['none'],
@@ -121,7 +123,9 @@ export function renderIppAttributes(state: DeviceState, faults: readonly Tracked
     attrs['printer-supply-description'] = supplies.map((s) => s.description);
   }
   if (state.trays.length > 0) {
-    attrs['printer-input-tray'] = state.trays.map((t) => `type=sheetFeedAutoRemovableTray;mediafeed=0;mediaxfeed=0;maxcapacity=${t.max};level=${t.level};status=0;name=${t.name};`);
+    attrs['printer-input-tray'] = state.trays.map(
+      (t) => `type=sheetFeedAutoRemovableTray;mediafeed=0;mediaxfeed=0;maxcapacity=${t.max};level=${t.level};status=0;name=${t.name};`,
+    );
   }
   return attrs;
 }

@@ -34,7 +34,6 @@ function registerSyntaxes(): void {
   registered = true;
 }
 
-
 function asError(thrown: unknown): Error {
   return thrown instanceof Error ? thrown : new Error(String(thrown));
 }

@@ -37,7 +37,13 @@ export const ScenarioEvent = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('silent'), ...window }),
   z.strictObject({ action: z.literal('drain'), supply: SupplySelector, percentPerMinute: rate, ...window }),
   z.strictObject({ action: z.literal('fill'), supply: SupplySelector, percentPerMinute: rate, ...window }),
-  z.strictObject({ action: z.literal('setLevel'), supply: SupplySelector, percent: z.number().min(0).max(100), devices: DeviceSelector, at: Duration.default(0) }),
+  z.strictObject({
+    action: z.literal('setLevel'),
+    supply: SupplySelector,
+    percent: z.number().min(0).max(100),
+    devices: DeviceSelector,
+    at: Duration.default(0),
+  }),
   z.strictObject({ action: z.literal('print'), pagesPerMinute: z.number().positive().max(1000), ...window }),
 ]);
 export type ScenarioEvent = z.infer<typeof ScenarioEvent>;
@@ -52,7 +58,13 @@ export const Scenario = z
   })
   .superRefine((s, ctx) => {
     s.events.forEach((e, i) => {
-      if ('until' in e && e.until !== undefined && e.until <= e.at) ctx.addIssue({ code: 'custom', path: ['events', i, 'until'], message: `events[${i}].until: expected a time after "at", found ${e.until} ms <= ${e.at} ms`, input: e.until });
+      if ('until' in e && e.until !== undefined && e.until <= e.at)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['events', i, 'until'],
+          message: `events[${i}].until: expected a time after "at", found ${e.until} ms <= ${e.at} ms`,
+          input: e.until,
+        });
       if (s.loop !== undefined && (e.at >= s.loop || ('until' in e && e.until !== undefined && e.until > s.loop))) {
         ctx.addIssue({ code: 'custom', path: ['events', i], message: `events[${i}]: expected to fit inside loop of ${s.loop} ms`, input: e });
       }
@@ -75,7 +87,11 @@ const INKJETS = ['epson-inkjet', 'canon-inkjet'];
 export const BUILT_IN_SCENARIOS: Record<string, ScenarioInput> = {
   steady: { name: 'steady', description: 'Nothing happens: devices keep their initial state.', events: [] },
   jam: { name: 'jam', description: 'A paper jam at t=30 s, cleared at t=90 s.', events: [{ action: 'raise', condition: 'jammed', at: '30s', until: '90s' }] },
-  door: { name: 'door', description: 'The front door opens at t=20 s and closes at t=50 s.', events: [{ action: 'raise', condition: 'doorOpen', at: '20s', until: '50s' }] },
+  door: {
+    name: 'door',
+    description: 'The front door opens at t=20 s and closes at t=50 s.',
+    events: [{ action: 'raise', condition: 'doorOpen', at: '20s', until: '50s' }],
+  },
   'toner-drain': {
     name: 'toner-drain',
     description: 'Toner and ink drain at 5 % per minute while the devices print 20 pages per minute.',
@@ -85,13 +101,21 @@ export const BUILT_IN_SCENARIOS: Record<string, ScenarioInput> = {
       { action: 'print', pagesPerMinute: 20 },
     ],
   },
-  silent: { name: 'silent', description: 'Devices stop answering (SNMP and IPP) from t=60 s to t=120 s.', events: [{ action: 'silent', at: '60s', until: '120s' }] },
+  silent: {
+    name: 'silent',
+    description: 'Devices stop answering (SNMP and IPP) from t=60 s to t=120 s.',
+    events: [{ action: 'silent', at: '60s', until: '120s' }],
+  },
   printhead: {
     name: 'printhead',
     description: 'Inkjets report a print-head failure from t=45 s to t=165 s.',
     events: [{ action: 'raise', condition: 'printheadFault', at: '45s', until: '165s', devices: { models: INKJETS } }],
   },
-  'waste-fill': { name: 'waste-fill', description: 'Waste toner/ink containers fill at 10 % per minute.', events: [{ action: 'fill', supply: { family: 'waste' }, percentPerMinute: 10 }] },
+  'waste-fill': {
+    name: 'waste-fill',
+    description: 'Waste toner/ink containers fill at 10 % per minute.',
+    events: [{ action: 'fill', supply: { family: 'waste' }, percentPerMinute: 10 }],
+  },
   // A believable office: at any moment a few devices of 50 (2-5) have a fault, each for one to three
   // minutes, and the faults move around the fleet. Selectors `every: 25` hit 2 devices of 50 and
   // `every: 50` one, so a smaller demo fleet is not swamped either. Ordinal 3 is an Epson and 11 a
@@ -99,7 +123,8 @@ export const BUILT_IN_SCENARIOS: Record<string, ScenarioInput> = {
   // Timing table: docs/simulator.md ("The demo scenario").
   demo: {
     name: 'demo',
-    description: 'A ten-minute loop for demos: a few devices at a time jam, stand open, run low on paper, go silent or fail a print head, then recover; some toner drains and waste boxes fill.',
+    description:
+      'A ten-minute loop for demos: a few devices at a time jam, stand open, run low on paper, go silent or fail a print head, then recover; some toner drains and waste boxes fill.',
     loop: '10m',
     events: [
       { action: 'print', pagesPerMinute: 12 },
@@ -136,7 +161,9 @@ export function loadScenario(nameOrFile: string): Scenario {
   const builtIn = BUILT_IN_SCENARIOS[nameOrFile];
   if (builtIn) return parseScenario(builtIn, `built-in ${nameOrFile}`);
   if (!/\.(ya?ml|json)$/i.test(nameOrFile)) {
-    throw new ScenarioError(`unknown scenario ${JSON.stringify(nameOrFile)}: expected one of ${Object.keys(BUILT_IN_SCENARIOS).join(', ')} or a .yaml/.json file`);
+    throw new ScenarioError(
+      `unknown scenario ${JSON.stringify(nameOrFile)}: expected one of ${Object.keys(BUILT_IN_SCENARIOS).join(', ')} or a .yaml/.json file`,
+    );
   }
   let text: string;
   try {
@@ -167,7 +194,11 @@ export function selects(selector: z.infer<typeof DeviceSelector>, device: Device
 }
 
 function supplyMatches(sel: z.infer<typeof SupplySelector>, s: SimSupply): boolean {
-  return (sel.family === undefined || sel.family === s.family) && (sel.color === undefined || sel.color === s.color) && (sel.index === undefined || sel.index === s.index);
+  return (
+    (sel.family === undefined || sel.family === s.family) &&
+    (sel.color === undefined || sel.color === s.color) &&
+    (sel.index === undefined || sel.index === s.index)
+  );
 }
 
 /** ms an event has been running at loop time `t` (0 before it starts, capped at its end). */

@@ -90,7 +90,10 @@ function checkPort(name: string, port: number | undefined): void {
 }
 
 /** Describes what changed between two states of one device, for the change log. */
-function describeChanges(before: { state: DeviceState; faults: readonly TrackedFault[] }, after: { state: DeviceState; faults: readonly TrackedFault[] }): string[] {
+function describeChanges(
+  before: { state: DeviceState; faults: readonly TrackedFault[] },
+  after: { state: DeviceState; faults: readonly TrackedFault[] },
+): string[] {
   const out: string[] = [];
   if (before.state.silent !== after.state.silent) out.push(after.state.silent ? 'goes silent' : 'answers again');
   if (before.state.mode !== after.state.mode) out.push(`now ${after.state.mode}`);
@@ -109,7 +112,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   if (options.ippPort !== false) checkPort('ippPort', options.ippPort);
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ name: 'simulator' });
-  const scenario = typeof options.scenario === 'object' ? parseScenario(options.scenario, `"${options.scenario.name}"`) : loadScenario(options.scenario ?? 'steady');
+  const scenario =
+    typeof options.scenario === 'object' ? parseScenario(options.scenario, `"${options.scenario.name}"`) : loadScenario(options.scenario ?? 'steady');
   const catalog = buildCatalog({ devices: options.devices ?? (options.snmprecDir ? 0 : 10), models: options.models, snmprecDir: options.snmprecDir });
   if (catalog.entries.length === 0) throw new SimulatorError('no devices to simulate: give devices > 0 or an snmprec folder with recordings');
   if (options.snmpPortBase !== undefined && options.snmpPortBase + catalog.entries.length - 1 > 65535) {

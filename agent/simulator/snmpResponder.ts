@@ -59,7 +59,15 @@ function smallInteger(value: number): Buffer {
  * Writes SEQUENCE { version, community, Response-PDU { request-id, error-status, error-index, varbinds } },
  * copying version, community and request-id verbatim from the request.
  */
-function encodeResponse(version: Buffer, community: Buffer, requestId: Buffer, errorStatus: number, errorIndex: number, varbinds: readonly Buffer[], varbindBytes: number): Buffer {
+function encodeResponse(
+  version: Buffer,
+  community: Buffer,
+  requestId: Buffer,
+  errorStatus: number,
+  errorIndex: number,
+  varbinds: readonly Buffer[],
+  varbindBytes: number,
+): Buffer {
   const status = smallInteger(errorStatus);
   const index = smallInteger(errorIndex);
   const pduContent = requestId.length + status.length + index.length + tlvSize(varbindBytes);
@@ -158,7 +166,12 @@ export function respond(packet: Buffer, resolve: (community: string) => Communit
     }
     return { kind: 'response', community, packet: encodeResponse(versionRaw, communityRaw, requestIdRaw, status, index, vbs, bytes) };
   };
-  const v1Error = (status: number, index: number) => reply(status, index, varbinds.map((v) => v.raw));
+  const v1Error = (status: number, index: number) =>
+    reply(
+      status,
+      index,
+      varbinds.map((v) => v.raw),
+    );
 
   const entries = target.entries;
   /** Index of the next entry after the varbind's OID that this version may see, or -1 at the end. */
@@ -172,7 +185,13 @@ export function respond(packet: Buffer, resolve: (community: string) => Communit
   if (pduTag === TAG.setRequest) {
     // The simulator is read-only; v1 has no notWritable and answers noSuchName.
     if (varbinds.length === 0) return reply(ERR.noError, 0, []);
-    return v1 ? v1Error(ERR.noSuchName, 1) : reply(ERR.notWritable, 1, varbinds.map((v) => v.raw));
+    return v1
+      ? v1Error(ERR.noSuchName, 1)
+      : reply(
+          ERR.notWritable,
+          1,
+          varbinds.map((v) => v.raw),
+        );
   }
 
   if (pduTag === TAG.getRequest) {

@@ -51,7 +51,11 @@ export function reportedLevel(state: DeviceState, supply: SimSupply): number {
   return supply.level;
 }
 
-const SEVERITY = { critical: ENUMS.PrtAlertSeverityLevelTC.critical, warning: ENUMS.PrtAlertSeverityLevelTC.warning, report: ENUMS.PrtAlertSeverityLevelTC.other } as const;
+const SEVERITY = {
+  critical: ENUMS.PrtAlertSeverityLevelTC.critical,
+  warning: ENUMS.PrtAlertSeverityLevelTC.warning,
+  report: ENUMS.PrtAlertSeverityLevelTC.other,
+} as const;
 
 function alertCode(label: string): number {
   const codes = ENUMS.PrtAlertCodeTC as Record<string, number>;
@@ -186,7 +190,9 @@ export function renderSnmpRows(state: DeviceState, faults: readonly TrackedFault
   const recorded = new Map<string, MibRow>();
   for (const row of rec.rows) if (!recorded.has(row[0])) recorded.set(row[0], row);
   // Alert rows for faults the recording itself shows (its error bits) were not recorded: leave them out.
-  const recordedAlertKeys = new Set(faults.filter((f) => f.key.startsWith('condition:') && rec.conditions.has(f.key.slice(10) as ConditionName)).map((f) => f.alertIndex));
+  const recordedAlertKeys = new Set(
+    faults.filter((f) => f.key.startsWith('condition:') && rec.conditions.has(f.key.slice(10) as ConditionName)).map((f) => f.alertIndex),
+  );
   const anyFault = faults.length > 0;
   const scenarioAlerts = faults.some((f) => !recordedAlertKeys.has(f.alertIndex));
   const initialHealth = deviceHealth(faults);

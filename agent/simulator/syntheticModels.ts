@@ -41,8 +41,22 @@ export interface ModelSpec {
   readonly quirks?: DeviceState['quirks'];
 }
 
-const toner = (color: string, description: string, type: number = TYPE.tonerCartridge): SupplySpec => ({ description, class: CLASS.supplyThatIsConsumed, type, unit: UNIT.percent, max: 100, color });
-const ink = (color: string, description: string, unit: number = UNIT.percent, max = 100): SupplySpec => ({ description, class: CLASS.supplyThatIsConsumed, type: TYPE.inkCartridge, unit, max, color });
+const toner = (color: string, description: string, type: number = TYPE.tonerCartridge): SupplySpec => ({
+  description,
+  class: CLASS.supplyThatIsConsumed,
+  type,
+  unit: UNIT.percent,
+  max: 100,
+  color,
+});
+const ink = (color: string, description: string, unit: number = UNIT.percent, max = 100): SupplySpec => ({
+  description,
+  class: CLASS.supplyThatIsConsumed,
+  type: TYPE.inkCartridge,
+  unit,
+  max,
+  color,
+});
 const tray = (name: string, max: number, mediaName = 'A4'): Omit<SimTray, 'index'> => ({ name, mediaName, max, level: Math.round(max * 0.8) });
 
 export const MODELS: readonly ModelSpec[] = [
@@ -56,7 +70,12 @@ export const MODELS: readonly ModelSpec[] = [
     firmware: '2409081_001290',
     commandSet: 'PCL,PJL,PCLXL,POSTSCRIPT,PDF,URF',
     serialPrefix: 'VNB3',
-    supplies: [toner('black', 'Black Cartridge HP W2030A'), toner('cyan', 'Cyan Cartridge HP W2031A'), toner('magenta', 'Magenta Cartridge HP W2033A'), toner('yellow', 'Yellow Cartridge HP W2032A')],
+    supplies: [
+      toner('black', 'Black Cartridge HP W2030A'),
+      toner('cyan', 'Cyan Cartridge HP W2031A'),
+      toner('magenta', 'Magenta Cartridge HP W2033A'),
+      toner('yellow', 'Yellow Cartridge HP W2032A'),
+    ],
     trays: [tray('Tray 1', 50), tray('Tray 2', 250)],
     pageCount: 18_240,
     counterShares: { mono: 0.6, color: 0.4, duplex: 0.3 },

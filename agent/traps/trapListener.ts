@@ -71,11 +71,20 @@ export interface TrapListener extends RuntimeService {
 }
 
 /** Starts the receiver when traps are enabled; the returned service closes it. */
-export function startTrapListener(rt: Pick<AgentRuntime, 'devicesAtHost' | 'pollNow' | 'countTrap'>, listen: string, log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void; debug: (o: object, m: string) => void }): TrapListener {
+export function startTrapListener(
+  rt: Pick<AgentRuntime, 'devicesAtHost' | 'pollNow' | 'countTrap'>,
+  listen: string,
+  log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void; debug: (o: object, m: string) => void },
+): TrapListener {
   const { address, port } = parseTrapListen(listen);
   let count = 0;
   const byKind: Record<TrapKind, number> = { printerAlert: 0, generic: 0 };
-  const receiver = (snmp.createReceiver as (options: object, cb: (error: (Error & { rinfo?: { address?: string } }) | null, n: Notification | null) => void) => { close: (cb: () => void) => void })(
+  const receiver = (
+    snmp.createReceiver as (
+      options: object,
+      cb: (error: (Error & { rinfo?: { address?: string } }) | null, n: Notification | null) => void,
+    ) => { close: (cb: () => void) => void }
+  )(
     { port, address, transport: address.includes(':') ? 'udp6' : 'udp4', disableAuthorization: true, includeAuthentication: false },
     (error: (Error & { rinfo?: { address?: string } }) | null, notification: Notification | null) => {
       if (error) {
@@ -93,7 +102,10 @@ export function startTrapListener(rt: Pick<AgentRuntime, 'devicesAtHost' | 'poll
         return;
       }
       for (const id of devices) rt.pollNow(id, 'trap');
-      log.debug({ from, devices, kind, trapOid, varbinds: notification?.pdu?.varbinds?.length ?? 0 }, kind === 'printerAlert' ? 'printer alert trap: re-polling' : 'trap received: re-polling');
+      log.debug(
+        { from, devices, kind, trapOid, varbinds: notification?.pdu?.varbinds?.length ?? 0 },
+        kind === 'printerAlert' ? 'printer alert trap: re-polling' : 'trap received: re-polling',
+      );
     },
   );
   log.info({ listen }, 'listening for SNMP traps');

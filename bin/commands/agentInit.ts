@@ -19,7 +19,11 @@ import { CliError } from '../cliError.js';
 function findTemplate(explicit: string | undefined): string {
   if (explicit !== undefined) return explicit;
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, '..', 'share', 'agent.example.yaml'), join(here, '..', '..', 'docs', 'agent.example.yaml'), join(here, '..', '..', '..', 'docs', 'agent.example.yaml')];
+  const candidates = [
+    join(here, '..', 'share', 'agent.example.yaml'),
+    join(here, '..', '..', 'docs', 'agent.example.yaml'),
+    join(here, '..', '..', '..', 'docs', 'agent.example.yaml'),
+  ];
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw new CliError(`agent init: the config template agent.example.yaml is not in ${candidates.join(' or ')}; give --template`, 1);
   return found;
@@ -51,7 +55,11 @@ async function askMissing(opts: InitOptions): Promise<Required<Pick<InitOptions,
   const flag = { tenant: '--tenant', agentId: '--agent-id', brokerUrl: '--broker-url' };
   if (!process.stdin.isTTY) throw new CliError(`agent init: missing ${missing.map((k) => flag[k]).join(', ')} (not at a terminal, so nothing is asked)`, 2);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const prompt = { tenant: 'Tenant (customer id from the vendor): ', agentId: 'Agent id (unique within the tenant): ', brokerUrl: 'Broker URL (mqtts://host:8883): ' };
+  const prompt = {
+    tenant: 'Tenant (customer id from the vendor): ',
+    agentId: 'Agent id (unique within the tenant): ',
+    brokerUrl: 'Broker URL (mqtts://host:8883): ',
+  };
   const answers = { ...opts };
   try {
     for (const k of missing) answers[k] = (await rl.question(prompt[k])).trim();
@@ -79,7 +87,10 @@ export function agentInitCommand(): Command {
     .option('--template <file>', 'the commented template (default: the one shipped with the agent)')
     .option('--force', 'overwrite an existing file')
     .option('--no-check', 'write without checking the broker and the devices')
-    .addHelpText('after', `\nThe broker password is read from ${AGENT_ENV_PREFIX}__BROKER__PASSWORD and never written to the file:\nkeep it in /etc/fleetdesk/agent.env (see docs/install-agent.md).`)
+    .addHelpText(
+      'after',
+      `\nThe broker password is read from ${AGENT_ENV_PREFIX}__BROKER__PASSWORD and never written to the file:\nkeep it in /etc/fleetdesk/agent.env (see docs/install-agent.md).`,
+    )
     .action(async (opts: InitOptions, command: Command) => {
       if (existsSync(opts.output) && !opts.force) throw new CliError(`agent init: ${opts.output} exists; give --force to overwrite it`, 2);
       const required = await askMissing(opts);
@@ -100,15 +111,25 @@ export function agentInitCommand(): Command {
       let config = loadConfig(AgentConfig, { file: opts.output, text, envPrefix: AGENT_ENV_PREFIX, env: process.env });
       if (opts.check) {
         const broker = await checkBroker(config);
-        if (!broker.ok) throw new CliError(`agent init: the broker ${config.broker.url} refused or did not answer (user ${config.broker.username ?? '(none)'}): ${broker.error}; nothing written`, 3);
-        process.stdout.write(`broker ${config.broker.url}: connected as ${config.broker.username ?? '(anonymous)'} (MQTT ${broker.protocolVersion === 5 ? '5' : '3.1.1'})\n`);
+        if (!broker.ok)
+          throw new CliError(
+            `agent init: the broker ${config.broker.url} refused or did not answer (user ${config.broker.username ?? '(none)'}): ${broker.error}; nothing written`,
+            3,
+          );
+        process.stdout.write(
+          `broker ${config.broker.url}: connected as ${config.broker.username ?? '(anonymous)'} (MQTT ${broker.protocolVersion === 5 ? '5' : '3.1.1'})\n`,
+        );
         // The version the broker speaks is written down, so the agent starts with it.
         text = renderAgentConfig(readFileSync(templateFile, 'utf8'), { ...answers, protocolVersion: broker.protocolVersion });
         config = loadConfig(AgentConfig, { file: opts.output, text, envPrefix: AGENT_ENV_PREFIX, env: process.env });
         const devices = await checkDevices(config, systemClock);
         for (const d of devices) process.stdout.write(`device ${d.address}: ${d.ok ? 'answers' : 'FAILED'}: ${d.detail}\n`);
         const failed = devices.filter((d) => !d.ok);
-        if (failed.length > 0) throw new CliError(`agent init: ${failed.length} of ${devices.length} devices did not answer (${failed.map((d) => d.address).join(', ')}); nothing written`, 3);
+        if (failed.length > 0)
+          throw new CliError(
+            `agent init: ${failed.length} of ${devices.length} devices did not answer (${failed.map((d) => d.address).join(', ')}); nothing written`,
+            3,
+          );
       }
       // 0640: the service group reads it; it holds no secret (the password stays in the environment).
       writeFileSync(opts.output, text, { mode: 0o640, flag: opts.force ? 'w' : 'wx' });

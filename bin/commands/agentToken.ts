@@ -17,7 +17,11 @@ export function agentTokenCommand(): Command {
     .option('--data-dir <dir>', 'data directory (overrides the config)')
     .action(async (opts: { tenant: string; agent: string; config?: string; dataDir?: string }) => {
       const who = parseAgentUsername(`${opts.tenant}/${opts.agent}`);
-      if (!who) throw new CliError(`invalid tenant or agent id ${JSON.stringify(opts.tenant)}/${JSON.stringify(opts.agent)}: expected 1-128 characters of A-Z a-z 0-9 . _ - starting with a letter or digit`, 2);
+      if (!who)
+        throw new CliError(
+          `invalid tenant or agent id ${JSON.stringify(opts.tenant)}/${JSON.stringify(opts.agent)}: expected 1-128 characters of A-Z a-z 0-9 . _ - starting with a letter or digit`,
+          2,
+        );
       const dataDir = resolve(opts.dataDir ?? loadServerConfig(opts.config).dataDir);
       const token = await createAgentToken(dataDir, who, new Date());
       process.stdout.write(

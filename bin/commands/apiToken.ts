@@ -7,7 +7,16 @@ import { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { ApiRole, ApiTokenInputError, ApiTokenState, apiTokensFile, createApiToken, listApiTokens, revokeApiToken, type ApiTokenInfo } from '../../server/auth/apiTokens.js';
+import {
+  ApiRole,
+  ApiTokenInputError,
+  ApiTokenState,
+  apiTokensFile,
+  createApiToken,
+  listApiTokens,
+  revokeApiToken,
+  type ApiTokenInfo,
+} from '../../server/auth/apiTokens.js';
 import { loadServerConfig } from '../../server/serverConfig.js';
 import { Duration } from '../../shared/config/common.js';
 import { toProblems } from '../../shared/validation.js';
@@ -34,12 +43,23 @@ export function parseExpiry(text: string, now: Date): string {
     const ms = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
     if (Number.isFinite(ms)) return new Date(ms).toISOString();
   }
-  throw new CliError(`--expires: expected a duration from now (e.g. 90d, 12h) or an ISO date/instant (2027-01-31, 2027-01-31T12:00:00Z), found ${JSON.stringify(text)}`, 2);
+  throw new CliError(
+    `--expires: expected a duration from now (e.g. 90d, 12h) or an ISO date/instant (2027-01-31, 2027-01-31T12:00:00Z), found ${JSON.stringify(text)}`,
+    2,
+  );
 }
 
 function formatTable(tokens: readonly ApiTokenInfo[]): string {
   const header = ['ID', 'NAME', 'ROLE', 'CUSTOMER', 'CREATED', 'EXPIRES', 'STATE'];
-  const rows = tokens.map((t) => [t.id, t.name, t.role, t.customerId ?? '-', t.createdAt, t.expiresAt ?? 'never', t.state === 'revoked' ? `revoked ${t.revokedAt ?? ''} by ${t.revokedBy ?? '?'}` : t.state]);
+  const rows = tokens.map((t) => [
+    t.id,
+    t.name,
+    t.role,
+    t.customerId ?? '-',
+    t.createdAt,
+    t.expiresAt ?? 'never',
+    t.state === 'revoked' ? `revoked ${t.revokedAt ?? ''} by ${t.revokedBy ?? '?'}` : t.state,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [header, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
 }
@@ -60,18 +80,31 @@ export function apiTokenCommand(): Command {
     const dataDir = dataDirOf(opts);
     let created: Awaited<ReturnType<typeof createApiToken>>;
     try {
-      created = await createApiToken(dataDir, { role: opts.role as ApiRole, name: opts.name ?? opts.role, customerId: opts.customer ?? null, ...(expiresAt ? { expiresAt } : {}) }, now);
+      created = await createApiToken(
+        dataDir,
+        { role: opts.role as ApiRole, name: opts.name ?? opts.role, customerId: opts.customer ?? null, ...(expiresAt ? { expiresAt } : {}) },
+        now,
+      );
     } catch (err) {
       if (err instanceof z.ZodError) {
         const flag: Record<string, string> = { role: '--role', name: '--name', customerId: '--customer', expiresAt: '--expires' };
-        throw new CliError(toProblems(err).map((p) => `${flag[p.path] ?? p.path}: expected ${p.expected}, found ${p.found}`).join('; '), 2);
+        throw new CliError(
+          toProblems(err)
+            .map((p) => `${flag[p.path] ?? p.path}: expected ${p.expected}, found ${p.found}`)
+            .join('; '),
+          2,
+        );
       }
       if (err instanceof ApiTokenInputError) throw new CliError(`--expires: ${err.message}`, 2);
       throw err;
     }
     const expiry = created.info.expiresAt ? `, expires ${created.info.expiresAt}` : '';
     process.stdout.write(
-      [`# API token ${created.id} (role ${opts.role}${opts.customer ? `, customer ${opts.customer}` : ''}${expiry}), stored hashed in ${apiTokensFile(dataDir)}; shown only now`, created.token, ''].join('\n'),
+      [
+        `# API token ${created.id} (role ${opts.role}${opts.customer ? `, customer ${opts.customer}` : ''}${expiry}), stored hashed in ${apiTokensFile(dataDir)}; shown only now`,
+        created.token,
+        '',
+      ].join('\n'),
     );
   });
 
@@ -82,7 +115,8 @@ export function apiTokenCommand(): Command {
       .option('--state <state>', 'only tokens in this state: active, expired or revoked')
       .option('--json', 'print JSON instead of a table'),
   ).action(async (opts: { state?: string; json?: boolean } & DataDirOptions) => {
-    if (opts.state !== undefined && !ApiTokenState.safeParse(opts.state).success) throw new CliError(`--state: expected one of ${ApiTokenState.options.join(', ')}, found ${JSON.stringify(opts.state)}`, 2);
+    if (opts.state !== undefined && !ApiTokenState.safeParse(opts.state).success)
+      throw new CliError(`--state: expected one of ${ApiTokenState.options.join(', ')}, found ${JSON.stringify(opts.state)}`, 2);
     const tokens = (await listApiTokens(dataDirOf(opts), new Date())).filter((t) => opts.state === undefined || t.state === opts.state);
     process.stdout.write(opts.json ? `${JSON.stringify(tokens, null, 2)}\n` : tokens.length === 0 ? '# no API tokens\n' : `${formatTable(tokens)}\n`);
   });
@@ -102,7 +136,9 @@ export function apiTokenCommand(): Command {
       case 'last-admin':
         throw new CliError(`API token ${id} is the last active admin token: create another one first (fleetdesk api-token create --role admin)`, 1);
       case 'revoked':
-        process.stdout.write(`revoked API token ${id} (${r.token.role}${r.token.customerId ? `, customer ${r.token.customerId}` : ''}); a running server refuses it within a second\n`);
+        process.stdout.write(
+          `revoked API token ${id} (${r.token.role}${r.token.customerId ? `, customer ${r.token.customerId}` : ''}); a running server refuses it within a second\n`,
+        );
     }
   });
   return cmd;

@@ -47,56 +47,68 @@ export function demoCommand(): Command {
     .option('--poll <seconds>', 'seconds between polls of each device', intOption(2, 3600), 10)
     .option('--history-days <n>', 'days of supply history backfilled so forecasts and order tickets show at once (0 = none)', intOption(0, 120), 30)
     .option('--verbose', 'show the info logs of server, agent and simulator')
-    .action(async (opts: { devices: number; scenario: string; dataDir: string; httpPort: number; mqttPort: number; poll: number; historyDays: number; verbose?: boolean }, cmd: Command) => {
-      const logger = createLogger({ name: 'fleetdesk-demo', level: opts.verbose ? 'info' : 'warn' });
-      const out = (line: string) => process.stdout.write(`${line}\n`);
-      // A default port already taken (e.g. a system Mosquitto on 1883) is swapped for a free one;
-      // a port the user asked for is used as given, and a clash is an error.
-      for (const [option, flag] of [['httpPort', '--http-port'], ['mqttPort', '--mqtt-port']] as const) {
-        if (cmd.getOptionValueSource(option) === 'default' && !(await portIsFree(opts[option]))) {
-          out(`note: port ${opts[option]} is in use; the demo takes a free one instead (set ${flag} to choose)`);
-          opts[option] = 0;
+    .action(
+      async (
+        opts: { devices: number; scenario: string; dataDir: string; httpPort: number; mqttPort: number; poll: number; historyDays: number; verbose?: boolean },
+        cmd: Command,
+      ) => {
+        const logger = createLogger({ name: 'fleetdesk-demo', level: opts.verbose ? 'info' : 'warn' });
+        const out = (line: string) => process.stdout.write(`${line}\n`);
+        // A default port already taken (e.g. a system Mosquitto on 1883) is swapped for a free one;
+        // a port the user asked for is used as given, and a clash is an error.
+        for (const [option, flag] of [
+          ['httpPort', '--http-port'],
+          ['mqttPort', '--mqtt-port'],
+        ] as const) {
+          if (cmd.getOptionValueSource(option) === 'default' && !(await portIsFree(opts[option]))) {
+            out(`note: port ${opts[option]} is in use; the demo takes a free one instead (set ${flag} to choose)`);
+            opts[option] = 0;
+          }
         }
-      }
-      let demo;
-      try {
-        demo = await startDemo({
-          devices: opts.devices,
-          dataDir: opts.dataDir,
-          httpPort: opts.httpPort,
-          mqttPort: opts.mqttPort,
-          pollSeconds: opts.poll,
-          scenario: opts.scenario,
-          historyDays: opts.historyDays,
-          logger,
-          onNotice: (n) => out(noticeLine(n)),
-        });
-      } catch (err) {
-        const e = err as NodeJS.ErrnoException;
-        if (e.code === 'EADDRINUSE') throw new CliError(`a port is already in use (${e.message}); pick others with --http-port / --mqtt-port`, 1);
-        if (err instanceof DemoError) throw new CliError(err.message, 1);
-        // Another demo on the same --data-dir, or its store damaged: the same exit codes as `fleetdesk server`.
-        if (err instanceof StoreLockedError) throw new CliError(`not starting: ${err.message}`, 4);
-        if (err instanceof StoreDamagedError) throw new CliError(err.message, 3);
-        throw err;
-      }
-      const s = demo.app.server;
-      out('FleetDesk demo is running.');
-      out(`  dashboard  ${demo.dashboardUrl}   (log in with the admin token below)`);
-      out(`  API        ${demo.apiUrl}   (OpenAPI UI: http://127.0.0.1:${s.httpPort}/docs)`);
-      out(`  admin      token in ${demo.adminTokenFile} (owner-only; use as "Authorization: Bearer <token>")`);
-      out(`  server     health ${demo.healthUrl}   metrics http://127.0.0.1:${s.httpPort}/metrics`);
-      out(`  broker     mqtt://127.0.0.1:${s.mqttPort} (embedded, agent credentials required)`);
-      out(`  fleet      ${demo.simulator.devices.length} simulated printers (scenario "${demo.simulator.scenario.name}"), SNMP on udp/${demo.simulator.snmpPort}, IPP on tcp/${demo.simulator.ippPort ?? '-'}`);
-      out('  agent      demo/warsaw-hq, polling every ' + `${opts.poll}s, reporting over MQTT`);
-      out('  customer   ACME Biuro Sp. z o.o., contract "device-vendor" (2 h / 6 h / 2 days / 5 days, Mon-Fri 8-17, Polish holidays)');
-      out(`  data       ${demo.dataDir}`);
-      out(`  tickets    open about 30 s after a fault starts; resolve by themselves ${DEMO_QUIET_PERIOD_MINUTES} min after it clears (short quiet period in demo mode; 15 min otherwise)`);
-      out('Ticket activity follows (time in Europe/Warsaw). Press Ctrl-C to stop.');
-      const signal = await untilSignal();
-      out(`\n${signal}: stopping the agent, the server and the simulator…`);
-      await demo.stop();
-      logger.flush();
-      out('stopped.');
-    });
+        let demo;
+        try {
+          demo = await startDemo({
+            devices: opts.devices,
+            dataDir: opts.dataDir,
+            httpPort: opts.httpPort,
+            mqttPort: opts.mqttPort,
+            pollSeconds: opts.poll,
+            scenario: opts.scenario,
+            historyDays: opts.historyDays,
+            logger,
+            onNotice: (n) => out(noticeLine(n)),
+          });
+        } catch (err) {
+          const e = err as NodeJS.ErrnoException;
+          if (e.code === 'EADDRINUSE') throw new CliError(`a port is already in use (${e.message}); pick others with --http-port / --mqtt-port`, 1);
+          if (err instanceof DemoError) throw new CliError(err.message, 1);
+          // Another demo on the same --data-dir, or its store damaged: the same exit codes as `fleetdesk server`.
+          if (err instanceof StoreLockedError) throw new CliError(`not starting: ${err.message}`, 4);
+          if (err instanceof StoreDamagedError) throw new CliError(err.message, 3);
+          throw err;
+        }
+        const s = demo.app.server;
+        out('FleetDesk demo is running.');
+        out(`  dashboard  ${demo.dashboardUrl}   (log in with the admin token below)`);
+        out(`  API        ${demo.apiUrl}   (OpenAPI UI: http://127.0.0.1:${s.httpPort}/docs)`);
+        out(`  admin      token in ${demo.adminTokenFile} (owner-only; use as "Authorization: Bearer <token>")`);
+        out(`  server     health ${demo.healthUrl}   metrics http://127.0.0.1:${s.httpPort}/metrics`);
+        out(`  broker     mqtt://127.0.0.1:${s.mqttPort} (embedded, agent credentials required)`);
+        out(
+          `  fleet      ${demo.simulator.devices.length} simulated printers (scenario "${demo.simulator.scenario.name}"), SNMP on udp/${demo.simulator.snmpPort}, IPP on tcp/${demo.simulator.ippPort ?? '-'}`,
+        );
+        out('  agent      demo/warsaw-hq, polling every ' + `${opts.poll}s, reporting over MQTT`);
+        out('  customer   ACME Biuro Sp. z o.o., contract "device-vendor" (2 h / 6 h / 2 days / 5 days, Mon-Fri 8-17, Polish holidays)');
+        out(`  data       ${demo.dataDir}`);
+        out(
+          `  tickets    open about 30 s after a fault starts; resolve by themselves ${DEMO_QUIET_PERIOD_MINUTES} min after it clears (short quiet period in demo mode; 15 min otherwise)`,
+        );
+        out('Ticket activity follows (time in Europe/Warsaw). Press Ctrl-C to stop.');
+        const signal = await untilSignal();
+        out(`\n${signal}: stopping the agent, the server and the simulator…`);
+        await demo.stop();
+        logger.flush();
+        out('stopped.');
+      },
+    );
 }

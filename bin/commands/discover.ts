@@ -31,7 +31,10 @@ function int(name: string, value: string | undefined, min: number, max: number):
 
 function describe(f: FoundPrinter): string {
   const parts = [f.host];
-  if (f.snmp) parts.push(`snmp v${f.snmp.version} (credential #${f.snmp.credential + 1}, ${f.snmp.printerBy})${f.snmp.sysDescr ? ` "${f.snmp.sysDescr.slice(0, 60)}"` : ''}`);
+  if (f.snmp)
+    parts.push(
+      `snmp v${f.snmp.version} (credential #${f.snmp.credential + 1}, ${f.snmp.printerBy})${f.snmp.sysDescr ? ` "${f.snmp.sysDescr.slice(0, 60)}"` : ''}`,
+    );
   if (f.ipp) parts.push(`ipp ${f.ipp.uri}${f.ipp.makeAndModel ? ` "${f.ipp.makeAndModel}"` : ''}`);
   return parts.join('  ');
 }
@@ -102,7 +105,9 @@ export function discoverCommand(): Command {
       });
       if (tty) process.stderr.write('\n');
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ scanned: result.scanned, total: result.total, elapsedMs: result.elapsedMs, found: result.found }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ scanned: result.scanned, total: result.total, elapsedMs: result.elapsedMs, found: result.found }, null, 2)}\n`,
+        );
       } else {
         process.stdout.write(`${result.found.length} printer(s) in ${result.total} addresses, ${(result.elapsedMs / 1000).toFixed(1)} s\n`);
       }

@@ -77,7 +77,12 @@ export async function probe(address: string, options: ProbeOptions): Promise<Dev
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(address)?.[1]?.toLowerCase();
   const prober = scheme ? PROBE_SCHEMES[scheme] : undefined;
   if (!prober) {
-    throw new CliError(`cannot probe '${address.replace(/\/\/[^/@]*@/, '//***@')}': expected an address starting with ${Object.keys(PROBE_SCHEMES).map((s) => `${s}://`).join(', ')}`, EXIT.usage);
+    throw new CliError(
+      `cannot probe '${address.replace(/\/\/[^/@]*@/, '//***@')}': expected an address starting with ${Object.keys(PROBE_SCHEMES)
+        .map((s) => `${s}://`)
+        .join(', ')}`,
+      EXIT.usage,
+    );
   }
   try {
     return await prober(address, options);
@@ -105,11 +110,13 @@ export function probeCommand(): Command {
     .addOption(new Option('--timeout <ms>', 'per request attempt').default(2000).argParser(positiveInt('timeout', 50, 60_000)))
     .addOption(new Option('--retries <n>', 'extra attempts per request').default(1).argParser(positiveInt('retries', 0, 5)))
     .addOption(
-      new Option('--trust-cert <sha256>', 'ipps: trust a self-signed printer certificate with this SHA-256 fingerprint (repeatable)')
-        .argParser((value: string, previous: string[] | undefined) => {
-          if (!/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/.test(value)) throw new CliError(`--trust-cert must be a SHA-256 fingerprint in hex (found '${value}')`, EXIT.usage);
+      new Option('--trust-cert <sha256>', 'ipps: trust a self-signed printer certificate with this SHA-256 fingerprint (repeatable)').argParser(
+        (value: string, previous: string[] | undefined) => {
+          if (!/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/.test(value))
+            throw new CliError(`--trust-cert must be a SHA-256 fingerprint in hex (found '${value}')`, EXIT.usage);
           return [...(previous ?? []), value];
-        }),
+        },
+      ),
     )
     .addHelpText(
       'after',

@@ -28,8 +28,15 @@ function integer(value: string, name: string): number {
 function printDevices(sim: RunningSimulator): void {
   const out = process.stdout;
   out.write(`FleetDesk simulator: ${sim.devices.length} printers, scenario "${sim.scenario.name}"\n`);
-  out.write(`SNMP v1/v2c on udp ${sim.host}:${sim.snmpPort} (community = device id)${sim.ippPort !== null ? `; IPP on http ${sim.host}:${sim.ippPort}` : ''}\n\n`);
-  const rows = sim.devices.map((d) => [d.id, d.model, `${d.community}@${sim.host}:${d.snmpPort}${d.devicePort !== undefined ? ` | public@${sim.host}:${d.devicePort}` : ''}`, d.ippUrl ?? '-']);
+  out.write(
+    `SNMP v1/v2c on udp ${sim.host}:${sim.snmpPort} (community = device id)${sim.ippPort !== null ? `; IPP on http ${sim.host}:${sim.ippPort}` : ''}\n\n`,
+  );
+  const rows = sim.devices.map((d) => [
+    d.id,
+    d.model,
+    `${d.community}@${sim.host}:${d.snmpPort}${d.devicePort !== undefined ? ` | public@${sim.host}:${d.devicePort}` : ''}`,
+    d.ippUrl ?? '-',
+  ]);
   const header = ['DEVICE', 'MODEL', 'SNMP (community@host:port)', 'IPP'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const r of [header, ...rows]) out.write(`${r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]!) : c)).join('  ')}\n`);
@@ -51,17 +58,19 @@ export function simulateCommand(): Command {
     .option('--no-ipp', 'do not start the IPP server')
     .option('--host <address>', 'loopback address to listen on (127.0.0.0/8 or ::1)', '127.0.0.1')
     .addOption(new Option('--json', 'print the device list as JSON instead of a table'))
-    .addHelpText(
-      'after',
-      '\nSNMPv3 is not simulated (v3 requests are dropped). Scenario file format and examples: docs/simulator.md.',
-    )
+    .addHelpText('after', '\nSNMPv3 is not simulated (v3 requests are dropped). Scenario file format and examples: docs/simulator.md.')
     .action(async (opts: SimulateOptions) => {
       const logger = createLogger({ name: 'simulator' });
       let sim: RunningSimulator;
       try {
         sim = await startSimulator({
           devices: opts.devices !== undefined ? integer(opts.devices, '--devices') : undefined,
-          models: opts.models ? opts.models.split(',').map((m) => m.trim()).filter(Boolean) : undefined,
+          models: opts.models
+            ? opts.models
+                .split(',')
+                .map((m) => m.trim())
+                .filter(Boolean)
+            : undefined,
           snmprecDir: opts.snmprecDir,
           scenario: opts.scenario,
           host: opts.host,
@@ -71,12 +80,20 @@ export function simulateCommand(): Command {
           logger,
         });
       } catch (err) {
-        if (err instanceof SimulatorError || err instanceof ScenarioError || err instanceof CatalogError || (err as NodeJS.ErrnoException).message?.startsWith('cannot listen')) {
+        if (
+          err instanceof SimulatorError ||
+          err instanceof ScenarioError ||
+          err instanceof CatalogError ||
+          (err as NodeJS.ErrnoException).message?.startsWith('cannot listen')
+        ) {
           throw new CliError((err as Error).message, 2);
         }
         throw err;
       }
-      if (opts.json) process.stdout.write(`${JSON.stringify({ host: sim.host, snmpPort: sim.snmpPort, ippPort: sim.ippPort, scenario: sim.scenario.name, devices: sim.devices }, null, 2)}\n`);
+      if (opts.json)
+        process.stdout.write(
+          `${JSON.stringify({ host: sim.host, snmpPort: sim.snmpPort, ippPort: sim.ippPort, scenario: sim.scenario.name, devices: sim.devices }, null, 2)}\n`,
+        );
       else printDevices(sim);
 
       await new Promise<void>((resolve) => {
@@ -84,7 +101,10 @@ export function simulateCommand(): Command {
           process.off('SIGINT', onInt);
           process.off('SIGTERM', onTerm);
           const { snmp, ipp } = sim.stats();
-          logger.info({ signal, snmpRequests: snmp.requests, snmpResponses: snmp.responses, dropped: snmp.dropped, ippRequests: ipp?.requests ?? 0 }, 'simulator stopping');
+          logger.info(
+            { signal, snmpRequests: snmp.requests, snmpResponses: snmp.responses, dropped: snmp.dropped, ippRequests: ipp?.requests ?? 0 },
+            'simulator stopping',
+          );
           void sim.stop().then(resolve, resolve);
         };
         const onInt = () => stop('SIGINT');

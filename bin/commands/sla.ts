@@ -10,7 +10,7 @@ import { Command, Option } from 'commander';
 import { DateTime } from 'luxon';
 import { parse } from 'yaml';
 import { addWorkingTime, formatInZone, MINUTE_MS, nextOpening, workingTimeBetween } from '../../server/sla/businessCalendar.js';
-import type { ContractError} from '../../server/sla/contract.js';
+import type { ContractError } from '../../server/sla/contract.js';
 import { compileContract, impactOfLevel, Impact, levelFor, onSiteTerms, termsFor, type AppliedTerms, type Contract } from '../../server/sla/contract.js';
 import { PRESET_IDS, presetContract } from '../../server/sla/presets.js';
 import { CliError } from '../cliError.js';
@@ -53,7 +53,9 @@ function contractOf(opts: ContractOpts): Contract {
     const hit = fromFile.get(opts.contract);
     if (hit) return hit;
     if (!PRESET_IDS.includes(opts.contract)) {
-      throw new CliError(`unknown contract ${JSON.stringify(opts.contract)}: ${opts.contracts} has ${[...fromFile.keys()].join(', ') || 'none'}; presets are ${PRESET_IDS.join(', ')}`);
+      throw new CliError(
+        `unknown contract ${JSON.stringify(opts.contract)}: ${opts.contracts} has ${[...fromFile.keys()].join(', ') || 'none'}; presets are ${PRESET_IDS.join(', ')}`,
+      );
     }
   }
   try {
@@ -79,7 +81,9 @@ function termsOfArgument(contract: Contract, argument: string): AppliedTerms {
 function instant(flag: string, value: string, zone: string): number {
   const dt = DateTime.fromISO(value, { zone, setZone: true });
   if (!dt.isValid || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) {
-    throw new CliError(`invalid ${flag} ${JSON.stringify(value)}: expected an ISO 8601 date-time such as 2026-03-02T16:00:00+01:00 (without offset: in ${zone})`);
+    throw new CliError(
+      `invalid ${flag} ${JSON.stringify(value)}: expected an ISO 8601 date-time such as 2026-03-02T16:00:00+01:00 (without offset: in ${zone})`,
+    );
   }
   return dt.toMillis();
 }

@@ -47,7 +47,11 @@ export function formatReport(report: StoreMigrationReport): string {
     r.ok ? 'ok' : r.source.count !== r.target.count ? 'COUNT MISMATCH' : 'CHECKSUM MISMATCH',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...lines.map(fmt)].join('\n');
 }
 
@@ -62,7 +66,8 @@ function storeDir(o: StoreDirOptions): string {
   if (o.dir !== undefined) return resolve(o.dir);
   if (o.dataDir !== undefined) return resolve(join(o.dataDir, 'store'));
   const config = loadServerConfig(o.config);
-  if (config.storage.kind !== 'lowdb') throw new CliError(`${o.config ?? '(defaults)'}: storage.kind is ${config.storage.kind}; check and repair are for the embedded (lowdb) store`, 2);
+  if (config.storage.kind !== 'lowdb')
+    throw new CliError(`${o.config ?? '(defaults)'}: storage.kind is ${config.storage.kind}; check and repair are for the embedded (lowdb) store`, 2);
   return resolve(config.storage.dir ?? join(config.dataDir, 'store'));
 }
 
@@ -76,7 +81,11 @@ function withStoreDirOptions(c: Command): Command {
 export function storeCommand(): Command {
   const store = new Command('store').description('work with the server store (lowdb files or PostgreSQL)');
   withStoreDirOptions(
-    store.command('check').description('read every file of the embedded store and report damage (checksums, cut files, a missing snapshot); changes nothing. Exit 0 intact, 3 damaged'),
+    store
+      .command('check')
+      .description(
+        'read every file of the embedded store and report damage (checksums, cut files, a missing snapshot); changes nothing. Exit 0 intact, 3 damaged',
+      ),
   ).action(async (opts: StoreDirOptions) => {
     const dir = storeDir(opts);
     const report = await checkStore(dir).catch((err: Error) => {
@@ -85,15 +94,22 @@ export function storeCommand(): Command {
     const out: string[] = [`store ${dir}`, ...report.summary.map((l) => `  ${l}`)];
     if (report.liveHolder) out.push(`note: ${report.liveHolder.purpose} (pid ${report.liveHolder.pid}) has this store open: files may change while being read`);
     for (const n of report.notes) out.push(`note: ${n}`);
-    for (const p of report.problems) out.push(`DAMAGED ${p.file}${p.offset !== undefined ? ` (byte ${p.offset})` : ''}: ${p.problem}\n  a start past it would lose ${p.loses}`);
+    for (const p of report.problems)
+      out.push(`DAMAGED ${p.file}${p.offset !== undefined ? ` (byte ${p.offset})` : ''}: ${p.problem}\n  a start past it would lose ${p.loses}`);
     process.stdout.write(`${out.join('\n')}\n`);
-    if (report.problems.length > 0) throw new CliError(`${report.problems.length === 1 ? '1 problem' : `${report.problems.length} problems`}: the server refuses to start on this store; restore the files from a backup or run \`fleetdesk store repair --dir ${dir}\``, 3);
+    if (report.problems.length > 0)
+      throw new CliError(
+        `${report.problems.length === 1 ? '1 problem' : `${report.problems.length} problems`}: the server refuses to start on this store; restore the files from a backup or run \`fleetdesk store repair --dir ${dir}\``,
+        3,
+      );
     process.stdout.write('intact\n');
   });
   withStoreDirOptions(
     store
       .command('repair')
-      .description('make a damaged embedded store start again: keeps a copy of every file it changes in <store>/repair-<time>/, drops what cannot be trusted and prints it. Exit 0 nothing dropped, 3 data dropped, 1 not repaired'),
+      .description(
+        'make a damaged embedded store start again: keeps a copy of every file it changes in <store>/repair-<time>/, drops what cannot be trusted and prints it. Exit 0 nothing dropped, 3 data dropped, 1 not repaired',
+      ),
   ).action(async (opts: StoreDirOptions) => {
     const dir = storeDir(opts);
     let report;
@@ -107,12 +123,16 @@ export function storeCommand(): Command {
       process.stdout.write(`store ${dir}: intact, nothing to repair\n`);
       return;
     }
-    process.stdout.write(`${[`store ${dir}: repaired; copies of the changed files are in ${report.backupDir!}`, ...report.actions.map((a) => `  ${a}`)].join('\n')}\n`);
+    process.stdout.write(
+      `${[`store ${dir}: repaired; copies of the changed files are in ${report.backupDir!}`, ...report.actions.map((a) => `  ${a}`)].join('\n')}\n`,
+    );
     if (report.dropped) throw new CliError('repaired by dropping the data listed above; the server starts on this store now', 3);
   });
   store
     .command('migrate')
-    .description('copy a lowdb store (hot records, dedup window, every archived record) into PostgreSQL and verify it by counts and checksums; the source is only read')
+    .description(
+      'copy a lowdb store (hot records, dedup window, every archived record) into PostgreSQL and verify it by counts and checksums; the source is only read',
+    )
     .requiredOption('--from <source>', 'lowdb:<store directory>')
     .requiredOption('--to <target>', 'postgres:<postgres://user@host:port/database> (password: PGPASSWORD)')
     .option('--force', 'empty a target database that already holds data (otherwise refused)')
@@ -123,7 +143,14 @@ export function storeCommand(): Command {
       try {
         report = await migrateLowdbToPostgres({ sourceDir, url, uniqueKeys: SERVER_UNIQUE_KEYS, force: opts.force === true });
       } catch (err) {
-        if (err instanceof StoreMigrationError || err instanceof StoreFailedError || err instanceof SchemaTooNewError || err instanceof StoreLockedError || err instanceof StoreDamagedError) throw new CliError(err.message, 1);
+        if (
+          err instanceof StoreMigrationError ||
+          err instanceof StoreFailedError ||
+          err instanceof SchemaTooNewError ||
+          err instanceof StoreLockedError ||
+          err instanceof StoreDamagedError
+        )
+          throw new CliError(err.message, 1);
         throw new CliError(`migrating ${sourceDir} to ${redactedUrl(url)} failed: ${(err as Error).message}`, 1);
       }
       process.stdout.write(`${formatReport(report)}\n`);

@@ -18,7 +18,16 @@ import { FLEET_COLLECTIONS, type DeviceRecord } from '../../server/fleet/fleetMo
 import { DEFAULT_FORECAST_SETTINGS } from '../../server/forecast/supplyForecast.js';
 import { supplyRole } from '../../server/forecast/supplyHistory.js';
 import { workingDayClock, workingDaysOf } from '../../server/forecast/workingDayClock.js';
-import { HISTORY_COLLECTIONS, counterPoints, pointsOf, recordCounters, recordLevel, supplyId, type CounterTrack, type SupplyTrack } from '../../server/history/deviceHistory.js';
+import {
+  HISTORY_COLLECTIONS,
+  counterPoints,
+  pointsOf,
+  recordCounters,
+  recordLevel,
+  supplyId,
+  type CounterTrack,
+  type SupplyTrack,
+} from '../../server/history/deviceHistory.js';
 import { supplyMeta } from '../../server/history/historyRecorder.js';
 import type { ServerApp } from '../../server/serverApp.js';
 import { contractCatalogue } from '../../server/sla/contractCatalogue.js';
@@ -90,7 +99,10 @@ function unit(text: string): number {
   return ((h >>> 0) % 10_000) / 10_000;
 }
 
-export async function seedDemoHistory(o: DemoHistoryOptions, devices: readonly DeviceRecord[]): Promise<{ devices: number; supplies: number; ordersOpened: number }> {
+export async function seedDemoHistory(
+  o: DemoHistoryOptions,
+  devices: readonly DeviceRecord[],
+): Promise<{ devices: number; supplies: number; ordersOpened: number }> {
   const now = o.clock.now();
   const days = o.days ?? 30;
   const calendar = contractCatalogue([]).get('device-vendor').calendar;
@@ -120,8 +132,12 @@ export async function seedDemoHistory(o: DemoHistoryOptions, devices: readonly D
       const existingCounters = await tx.get<CounterTrack>(HISTORY_COLLECTIONS.counters, d.key);
       const total = d.counters.total ?? 20_000;
       let counters: CounterTrack | undefined;
-      for (let t = from; t < now - HOUR; t += 3 * HOUR) counters = recordCounters(counters, { deviceKey: d.key, customerId: d.customerId }, t, { total: Math.max(0, Math.round(total - pagesPerWorkingDay * workingDaysAgo(t))) }).track;
-      for (const p of existingCounters ? counterPoints(existingCounters) : []) counters = recordCounters(counters, { deviceKey: d.key, customerId: d.customerId }, p.at, p.values).track;
+      for (let t = from; t < now - HOUR; t += 3 * HOUR)
+        counters = recordCounters(counters, { deviceKey: d.key, customerId: d.customerId }, t, {
+          total: Math.max(0, Math.round(total - pagesPerWorkingDay * workingDaysAgo(t))),
+        }).track;
+      for (const p of existingCounters ? counterPoints(existingCounters) : [])
+        counters = recordCounters(counters, { deviceKey: d.key, customerId: d.customerId }, p.at, p.values).track;
       if (counters) await tx.put(HISTORY_COLLECTIONS.counters, d.key, counters);
 
       for (const s of d.supplies) {
@@ -151,7 +167,9 @@ export async function seedDemoHistory(o: DemoHistoryOptions, devices: readonly D
         }
         for (const p of live ? pointsOf(live) : []) track = recordLevel(track, meta, { at: p.at, levelPercent: p.levelPercent, state: p.state }).track;
         if (!track) continue;
-        const { track: refreshed, action } = await o.app.forecasts.refresh(tx, { ...track, ...(live?.order ? { order: live.order } : {}) }, d, now, (outcome) => settled.push(outcome));
+        const { track: refreshed, action } = await o.app.forecasts.refresh(tx, { ...track, ...(live?.order ? { order: live.order } : {}) }, d, now, (outcome) =>
+          settled.push(outcome),
+        );
         await tx.put(HISTORY_COLLECTIONS.supplies, id, refreshed);
         supplies += 1;
         if (action === 'opened') ordersOpened += 1;

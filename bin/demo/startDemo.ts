@@ -142,7 +142,16 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       version: VERSION,
     });
     const running = app;
-    const cancelHistory = options.historyDays === 0 ? () => undefined : scheduleDemoHistory({ app: running, clock: systemClock, logger: log.child({ component: 'demo-history' }), days: options.historyDays ?? 30, expectedDevices: simulator.devices.length });
+    const cancelHistory =
+      options.historyDays === 0
+        ? () => undefined
+        : scheduleDemoHistory({
+            app: running,
+            clock: systemClock,
+            logger: log.child({ component: 'demo-history' }),
+            days: options.historyDays ?? 30,
+            expectedDevices: simulator.devices.length,
+          });
     return {
       app: running,
       simulator,

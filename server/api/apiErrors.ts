@@ -11,7 +11,18 @@ import { ContractError } from '../sla/contract.js';
 import { StoreFailedError, UniqueKeyViolation } from '../storage/repository.js';
 import { TicketActionError, TicketNotFoundError } from '../tickets/ticketService.js';
 
-export const ErrorCode = z.enum(['VALIDATION_FAILED', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PRECONDITION_REQUIRED', 'RATE_LIMITED', 'PAYLOAD_TOO_LARGE', 'STORAGE_UNAVAILABLE', 'INTERNAL']);
+export const ErrorCode = z.enum([
+  'VALIDATION_FAILED',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'PRECONDITION_REQUIRED',
+  'RATE_LIMITED',
+  'PAYLOAD_TOO_LARGE',
+  'STORAGE_UNAVAILABLE',
+  'INTERNAL',
+]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
 export const ApiErrorBody = z
@@ -56,7 +67,13 @@ export class ApiError extends Error {
   }
 
   body(): ApiErrorBody {
-    return { statusCode: this.statusCode, code: this.code, message: this.message, ...(this.field !== undefined ? { field: this.field } : {}), ...(this.problems && this.problems.length > 0 ? { problems: this.problems } : {}) };
+    return {
+      statusCode: this.statusCode,
+      code: this.code,
+      message: this.message,
+      ...(this.field !== undefined ? { field: this.field } : {}),
+      ...(this.problems && this.problems.length > 0 ? { problems: this.problems } : {}),
+    };
   }
 }
 
@@ -85,15 +102,22 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof CatalogueNotFoundError) return new ApiError(404, 'NOT_FOUND', err.message);
   if (err instanceof CatalogueConflictError) return new ApiError(409, 'CONFLICT', err.message);
   // The store refused a second holder of a unique key (e.g. reopening a ticket whose fault another open ticket now tracks).
-  if (err instanceof UniqueKeyViolation) return new ApiError(409, 'CONFLICT', `${err.collection} ${err.id}: conflicts with ${err.existingId}, which already holds ${err.key}`);
+  if (err instanceof UniqueKeyViolation)
+    return new ApiError(409, 'CONFLICT', `${err.collection} ${err.id}: conflicts with ${err.existingId}, which already holds ${err.key}`);
   if (err instanceof CatalogueInvalidError) {
-    const problems = err.problems.map((p) => ({ path: `body.${p.path}`, expected: p.expected, found: `string ${JSON.stringify(p.found)}`, message: p.message }));
+    const problems = err.problems.map((p) => ({
+      path: `body.${p.path}`,
+      expected: p.expected,
+      found: `string ${JSON.stringify(p.found)}`,
+      message: p.message,
+    }));
     return new ApiError(400, 'VALIDATION_FAILED', err.message, problems[0]?.path ?? 'body', problems);
   }
   // Disk full, I/O error, database refusing writes: nothing was changed; the same request may succeed later.
   if (err instanceof StoreFailedError) return new ApiError(503, 'STORAGE_UNAVAILABLE', `storage is not accepting writes, nothing was changed: ${err.message}`);
   const fe = err as Partial<FastifyError>;
-  if (typeof fe.code === 'string' && STORAGE_ERRNO.has(fe.code)) return new ApiError(503, 'STORAGE_UNAVAILABLE', `storage is not accepting writes (${fe.code}), nothing was changed`);
+  if (typeof fe.code === 'string' && STORAGE_ERRNO.has(fe.code))
+    return new ApiError(503, 'STORAGE_UNAVAILABLE', `storage is not accepting writes (${fe.code}), nothing was changed`);
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ApiError(413, 'PAYLOAD_TOO_LARGE', fe.message ?? 'request body too large', 'body');
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     // Fastify's own client errors: bad JSON, wrong content type, empty body.

@@ -96,7 +96,8 @@ const serializerCompiler: FastifySerializerCompiler<z.ZodType> =
   ({ schema, method, url }) =>
   (data) => {
     const r = schema.safeParse(data);
-    if (!r.success) throw new Error(`response of ${method} ${url} does not match its schema: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!r.success)
+      throw new Error(`response of ${method} ${url} does not match its schema: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     return JSON.stringify(r.data);
   };
 
@@ -118,9 +119,18 @@ export async function registerApi(http: FastifyInstance, deps: ApiDeps): Promise
   const dataDir = resolve(deps.config.dataDir);
   const admin = await ensureAdminToken(dataDir, deps.env ?? process.env, new Date(deps.clock.now()));
   if (admin.source === 'env') deps.logger.info('API admin token taken from FLEETDESK_ADMIN_TOKEN');
-  else deps.logger.info({ file: admin.file }, admin.source === 'generated' ? 'API admin token generated; read it from this file (owner-only)' : 'API admin token is in this file (owner-only)');
+  else
+    deps.logger.info(
+      { file: admin.file },
+      admin.source === 'generated' ? 'API admin token generated; read it from this file (owner-only)' : 'API admin token is in this file (owner-only)',
+    );
   // The token file is re-read at most once a second: a wall-clock throttle of file I/O, not domain time.
-  const verifier = new ApiTokenVerifier(dataDir, () => performance.now(), 1000, () => deps.clock.now());
+  const verifier = new ApiTokenVerifier(
+    dataDir,
+    () => performance.now(),
+    1000,
+    () => deps.clock.now(),
+  );
   const limiter = new AuthFailureLimiter({ maxFailures: 20, windowMs: 60_000, maxTracked: 10_000, ...deps.authFailures, now: () => deps.clock.now() });
   const streamTokens = new StreamTokens(() => deps.clock.now());
   const ctx: ApiContext = { ...deps, dataDir, verifier, streamTokens };
@@ -145,7 +155,11 @@ export async function registerApi(http: FastifyInstance, deps: ApiDeps): Promise
     await outer.register(fastifySwagger, {
       openapi: {
         openapi: '3.1.0',
-        info: { title: 'FleetDesk API', version: VERSION, description: 'Printer fleet monitoring, tickets and SLA. Authenticate with `Authorization: Bearer <token>`.' },
+        info: {
+          title: 'FleetDesk API',
+          version: VERSION,
+          description: 'Printer fleet monitoring, tickets and SLA. Authenticate with `Authorization: Bearer <token>`.',
+        },
         components: { securitySchemes: { [SECURITY_SCHEME]: { type: 'http', scheme: 'bearer' } } },
         security: [{ [SECURITY_SCHEME]: [] }],
       },
@@ -172,7 +186,13 @@ export async function registerApi(http: FastifyInstance, deps: ApiDeps): Promise
         const app = v1.withTypeProvider<ZodTypeProvider>();
         app.get('/me', { schema: { tags: ['auth'], summary: 'the caller: token id, name, role, customer', response: { 200: Me } } }, (req) => {
           const p = principalOf(req);
-          return { tokenId: p.tokenId, name: p.name, role: p.role, customerId: p.customerId, timeZone: ctx.contracts.get(ctx.contracts.contractIdOf(p.customerId)).calendar.zone };
+          return {
+            tokenId: p.tokenId,
+            name: p.name,
+            role: p.role,
+            customerId: p.customerId,
+            timeZone: ctx.contracts.get(ctx.contracts.contractIdOf(p.customerId)).calendar.zone,
+          };
         });
         await v1.register(fleetRoutes, { ctx });
         await v1.register(historyRoutes, { ctx });

@@ -94,7 +94,14 @@ export const TicketSummary = z
     level: z.string(),
     /** The latest on-site visit not yet finished (no departure), with its arrival clock; null when none. */
     onSite: z
-      .object({ visitId: z.string(), dueAt: z.number().nullable(), breached: z.boolean(), technician: z.string().nullable(), plannedAt: z.number().nullable(), arrivedAt: z.number().nullable() })
+      .object({
+        visitId: z.string(),
+        dueAt: z.number().nullable(),
+        breached: z.boolean(),
+        technician: z.string().nullable(),
+        plannedAt: z.number().nullable(),
+        arrivedAt: z.number().nullable(),
+      })
       .nullable(),
   })
   .meta({ id: 'TicketSummary' });

@@ -66,7 +66,7 @@ const ImpactVersion = z
     at: z.string(),
     by: Author,
     changed: z.array(z.string()),
-    rules: z.number().int().describe('rules in the table of this version (server.yaml\'s after a revert)'),
+    rules: z.number().int().describe("rules in the table of this version (server.yaml's after a revert)"),
   })
   .meta({ id: 'ImpactRulesVersion' });
 
@@ -94,17 +94,30 @@ const Change = z
   .meta({ id: 'CatalogueChange' });
 
 const ContractIdParam = z.strictObject({ id: z.string().min(1).max(64) });
-const IfMatch = z.object({ 'if-match': z.string().max(40).optional().describe('"<version>" from the ETag or `version` of the current state; required') }).loose();
+const IfMatch = z
+  .object({ 'if-match': z.string().max(40).optional().describe('"<version>" from the ETag or `version` of the current state; required') })
+  .loose();
 const preconditionErrors = { 428: ApiErrorBody };
 
 /** The version an edit is based on, from If-Match ("3", 3 or W/"3"). */
 function expectedVersion(req: FastifyRequest): number {
   const raw = req.headers['if-match'];
   if (raw === undefined || raw === '') {
-    throw new ApiError(428, 'PRECONDITION_REQUIRED', 'changes need If-Match: "<version>" (the `version` of the current state, also in its ETag), so that a concurrent change is not overwritten', 'headers.if-match');
+    throw new ApiError(
+      428,
+      'PRECONDITION_REQUIRED',
+      'changes need If-Match: "<version>" (the `version` of the current state, also in its ETag), so that a concurrent change is not overwritten',
+      'headers.if-match',
+    );
   }
   const m = /^(?:W\/)?"?(\d{1,9})"?$/.exec(String(raw).trim());
-  if (!m) throw new ApiError(400, 'VALIDATION_FAILED', `headers.if-match: expected "<version>" (a whole number in quotes), found ${JSON.stringify(raw)}`, 'headers.if-match');
+  if (!m)
+    throw new ApiError(
+      400,
+      'VALIDATION_FAILED',
+      `headers.if-match: expected "<version>" (a whole number in quotes), found ${JSON.stringify(raw)}`,
+      'headers.if-match',
+    );
   return Number(m[1]);
 }
 
@@ -147,13 +160,24 @@ export const catalogueRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, 
 
   app.get(
     '/contracts',
-    { preValidation: requires('contracts:read'), schema: { tags: contractTags, summary: 'contracts in force: presets, server.yaml and API-made ones (`origin`)', querystring: PageQuery, response: { 200: pageSchema(ContractView) } } },
+    {
+      preValidation: requires('contracts:read'),
+      schema: {
+        tags: contractTags,
+        summary: 'contracts in force: presets, server.yaml and API-made ones (`origin`)',
+        querystring: PageQuery,
+        response: { 200: pageSchema(ContractView) },
+      },
+    },
     (req) => paginate([...catalogue.ids].sort(), req.query, (id) => view(entryOr404(id))),
   );
 
   app.get(
     '/contracts/:id',
-    { preValidation: requires('contracts:read'), schema: { tags: contractTags, summary: 'one contract (ETag: its version)', params: ContractIdParam, response: { 200: ContractView } } },
+    {
+      preValidation: requires('contracts:read'),
+      schema: { tags: contractTags, summary: 'one contract (ETag: its version)', params: ContractIdParam, response: { 200: ContractView } },
+    },
     (req, reply) => {
       const e = entryOr404(req.params.id);
       etag(reply, e.version);
@@ -165,12 +189,20 @@ export const catalogueRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, 
     '/contracts',
     {
       preValidation: requires('catalogue:edit'),
-      schema: { tags: contractTags, summary: 'create a contract (server.yaml `contracts[]` shape); applies to new tickets at once', body: ContractSpec, response: { 201: ContractView } },
+      schema: {
+        tags: contractTags,
+        summary: 'create a contract (server.yaml `contracts[]` shape); applies to new tickets at once',
+        body: ContractSpec,
+        response: { 201: ContractView },
+      },
     },
     async (req, reply) => {
       const e = await catalogue.createContract(req.body, authorOf(req));
       etag(reply, e.version);
-      return reply.code(201).header('location', `/api/v1/contracts/${encodeURIComponent(e.contract.spec.id)}`).send(view(e));
+      return reply
+        .code(201)
+        .header('location', `/api/v1/contracts/${encodeURIComponent(e.contract.spec.id)}`)
+        .send(view(e));
     },
   );
 
@@ -180,7 +212,7 @@ export const catalogueRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, 
       preValidation: requires('catalogue:edit'),
       schema: {
         tags: contractTags,
-        summary: 'replace a contract\'s terms (a preset/server.yaml one gets an API override); If-Match required; open tickets keep their terms',
+        summary: "replace a contract's terms (a preset/server.yaml one gets an API override); If-Match required; open tickets keep their terms",
         params: ContractIdParam,
         headers: IfMatch,
         body: ContractSpec,
@@ -216,7 +248,13 @@ export const catalogueRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, 
     '/contracts/:id/versions',
     {
       preValidation: requires('contracts:read'),
-      schema: { tags: contractTags, summary: 'API versions of a contract, newest first (who, when, what changed, the terms)', params: ContractIdParam, querystring: PageQuery, response: { 200: pageSchema(ContractVersion) } },
+      schema: {
+        tags: contractTags,
+        summary: 'API versions of a contract, newest first (who, when, what changed, the terms)',
+        params: ContractIdParam,
+        querystring: PageQuery,
+        response: { 200: pageSchema(ContractVersion) },
+      },
     },
     (req) => {
       if (!catalogue.known(req.params.id)) throw ApiError.notFound(`contract ${JSON.stringify(req.params.id)}`);
@@ -250,7 +288,12 @@ export const catalogueRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, 
     '/contracts/validate',
     {
       preValidation: requires('rules:validate'),
-      schema: { tags: contractTags, summary: 'validate a proposed contract (as for server.yaml `contracts`): 200 with the compiled contract, or 400 naming the field', body: ContractSpec, response: { 200: z.object({ valid: z.literal(true), contract: ContractView }) } },
+      schema: {
+        tags: contractTags,
+        summary: 'validate a proposed contract (as for server.yaml `contracts`): 200 with the compiled contract, or 400 naming the field',
+        body: ContractSpec,
+        response: { 200: z.object({ valid: z.literal(true), contract: ContractView }) },
+      },
     },
     (req) => {
       // Schema checks passed; compiling checks the calendars (zones, holiday sets, intervals).
@@ -261,7 +304,14 @@ export const catalogueRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, 
   );
 
   const impactTags = ['impact rules'];
-  const tableView = (e: ImpactEntry) => ({ version: e.version, origin: e.origin, updatedAt: e.updatedAt, updatedBy: e.updatedBy, rules: e.table.rules, contractScales: e.table.contractScales });
+  const tableView = (e: ImpactEntry) => ({
+    version: e.version,
+    origin: e.origin,
+    updatedAt: e.updatedAt,
+    updatedBy: e.updatedBy,
+    rules: e.table.rules,
+    contractScales: e.table.contractScales,
+  });
 
   app.get(
     '/impact-rules',
@@ -285,7 +335,14 @@ export const catalogueRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, 
     (req, reply) => {
       const e = catalogue.impactEntry();
       etag(reply, e.version);
-      return { ...paginate(e.table.rules, req.query), contractScales: e.table.contractScales, version: e.version, origin: e.origin, updatedAt: e.updatedAt, updatedBy: e.updatedBy };
+      return {
+        ...paginate(e.table.rules, req.query),
+        contractScales: e.table.contractScales,
+        version: e.version,
+        origin: e.origin,
+        updatedAt: e.updatedAt,
+        updatedBy: e.updatedBy,
+      };
     },
   );
 
@@ -295,7 +352,8 @@ export const catalogueRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, 
       preValidation: requires('catalogue:edit'),
       schema: {
         tags: impactTags,
-        summary: 'replace the impact table (server.yaml `impact` shape): every rule well-formed, known fault codes and contracts, a final catch-all; If-Match required; applies to the next classification',
+        summary:
+          'replace the impact table (server.yaml `impact` shape): every rule well-formed, known fault codes and contracts, a final catch-all; If-Match required; applies to the next classification',
         headers: IfMatch,
         body: ImpactSettings,
         response: { 200: ImpactTableView, ...preconditionErrors },
@@ -312,7 +370,12 @@ export const catalogueRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, 
     '/impact-rules',
     {
       preValidation: requires('catalogue:edit'),
-      schema: { tags: impactTags, summary: 'back to the table of server.yaml (recorded as a version); If-Match required', headers: IfMatch, response: { 200: ImpactTableView, ...preconditionErrors } },
+      schema: {
+        tags: impactTags,
+        summary: 'back to the table of server.yaml (recorded as a version); If-Match required',
+        headers: IfMatch,
+        response: { 200: ImpactTableView, ...preconditionErrors },
+      },
     },
     async (req, reply) => {
       const e = await catalogue.revertImpactRules(expectedVersion(req), authorOf(req));
@@ -323,9 +386,24 @@ export const catalogueRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, 
 
   app.get(
     '/impact-rules/versions',
-    { preValidation: requires('impact:read'), schema: { tags: impactTags, summary: 'API versions of the impact table, newest first', querystring: PageQuery, response: { 200: pageSchema(ImpactVersion) } } },
+    {
+      preValidation: requires('impact:read'),
+      schema: {
+        tags: impactTags,
+        summary: 'API versions of the impact table, newest first',
+        querystring: PageQuery,
+        response: { 200: pageSchema(ImpactVersion) },
+      },
+    },
     (req) =>
-      paginate([...catalogue.impactVersions()].reverse(), req.query, (r) => ({ version: r.version, action: r.action, at: r.at, by: r.by, changed: r.changed, rules: (r.settings ?? catalogue.impactVersion(0)!).rules.length })),
+      paginate([...catalogue.impactVersions()].reverse(), req.query, (r) => ({
+        version: r.version,
+        action: r.action,
+        at: r.at,
+        by: r.by,
+        changed: r.changed,
+        rules: (r.settings ?? catalogue.impactVersion(0)!).rules.length,
+      })),
   );
 
   app.get(
@@ -336,7 +414,9 @@ export const catalogueRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, 
         tags: impactTags,
         summary: 'the table of one version (tickets name it in `impactRule`: "rule X (impact rules vN) → level"; 0 = server.yaml)',
         params: z.strictObject({ version: z.coerce.number().int().min(0).max(1e9) }),
-        response: { 200: z.object({ version: z.number().int(), rules: z.array(ImpactRule), contractScales: z.record(z.string(), z.record(z.string(), z.string())) }) },
+        response: {
+          200: z.object({ version: z.number().int(), rules: z.array(ImpactRule), contractScales: z.record(z.string(), z.record(z.string(), z.string())) }),
+        },
       },
     },
     (req) => {
@@ -350,7 +430,12 @@ export const catalogueRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, 
     '/impact-rules/validate',
     {
       preValidation: requires('rules:validate'),
-      schema: { tags: impactTags, summary: 'validate a proposed impact table (as for server.yaml `impact`): 200, or 400 naming the rule and field at fault', body: ImpactSettings, response: { 200: z.object({ valid: z.literal(true), rules: z.number().int(), catchAll: z.string() }) } },
+      schema: {
+        tags: impactTags,
+        summary: 'validate a proposed impact table (as for server.yaml `impact`): 200, or 400 naming the rule and field at fault',
+        body: ImpactSettings,
+        response: { 200: z.object({ valid: z.literal(true), rules: z.number().int(), catchAll: z.string() }) },
+      },
     },
     (req) => {
       const problems = catalogue.impactProblems(req.body);
@@ -366,7 +451,11 @@ export const catalogueRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, 
       schema: {
         tags: contractTags,
         summary: 'audit trail of contract and impact-rule changes made through the API, newest first (who, when, what)',
-        querystring: PageQuery.extend({ kind: z.enum(['contract', 'impactRules']).optional(), id: z.string().min(1).max(64).optional(), by: z.string().min(1).max(128).optional() }),
+        querystring: PageQuery.extend({
+          kind: z.enum(['contract', 'impactRules']).optional(),
+          id: z.string().min(1).max(64).optional(),
+          by: z.string().min(1).max(128).optional(),
+        }),
         response: { 200: pageSchema(Change) },
       },
     },

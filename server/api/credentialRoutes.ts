@@ -22,7 +22,10 @@ export const credentialRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope,
 
   app.get(
     '/agent-credentials',
-    { preValidation: requires('credentials:manage'), schema: { tags, summary: 'agents that have MQTT credentials (never the secrets)', querystring: PageQuery, response: { 200: pageSchema(Credential) } } },
+    {
+      preValidation: requires('credentials:manage'),
+      schema: { tags, summary: 'agents that have MQTT credentials (never the secrets)', querystring: PageQuery, response: { 200: pageSchema(Credential) } },
+    },
     async (req) => paginate(await listAgentCredentials(ctx.dataDir), req.query),
   );
 
@@ -30,7 +33,12 @@ export const credentialRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope,
     '/agent-credentials',
     {
       preValidation: requires('credentials:manage'),
-      schema: { tags, summary: 'create or replace the MQTT credentials of an agent; the password is shown only in this response', body: z.strictObject({ tenant: Id, agentId: Id }), response: { 201: z.object({ username: z.string(), password: z.string() }) } },
+      schema: {
+        tags,
+        summary: 'create or replace the MQTT credentials of an agent; the password is shown only in this response',
+        body: z.strictObject({ tenant: Id, agentId: Id }),
+        response: { 201: z.object({ username: z.string(), password: z.string() }) },
+      },
     },
     async (req, reply) => {
       const password = await createAgentToken(ctx.dataDir, req.body, new Date(ctx.clock.now()));
@@ -41,7 +49,14 @@ export const credentialRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope,
 
   app.delete(
     '/agent-credentials/:tenant/:agentId',
-    { preValidation: requires('credentials:manage'), schema: { tags, summary: 'revoke: the agent can no longer connect (an open session stays until it disconnects)', params: z.strictObject({ tenant: Id, agentId: Id }) } },
+    {
+      preValidation: requires('credentials:manage'),
+      schema: {
+        tags,
+        summary: 'revoke: the agent can no longer connect (an open session stays until it disconnects)',
+        params: z.strictObject({ tenant: Id, agentId: Id }),
+      },
+    },
     async (req, reply) => {
       if (!(await revokeAgentToken(ctx.dataDir, req.params))) throw ApiError.notFound(`credentials of agent ${agentUsername(req.params)}`);
       req.log.info({ agent: agentUsername(req.params), by: req.principal?.tokenId }, 'agent credentials revoked');

@@ -26,21 +26,41 @@ export const finalReportRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope
   const { visibleTicket } = ticketAccess(ctx);
   const model = async (p: Principal, id: string, lang: Language) => {
     const t = ticketViewFor(p, await visibleTicket(p, id));
-    return finalReport(t, ticketContract(t, (cid, version) => ctx.contracts.get(cid, version)), lang, ctx.clock.now());
+    return finalReport(
+      t,
+      ticketContract(t, (cid, version) => ctx.contracts.get(cid, version)),
+      lang,
+      ctx.clock.now(),
+    );
   };
 
   app.get(
     '/tickets/:id/report',
-    { preValidation: requires('tickets:read'), schema: { tags, summary: 'final report of a ticket as an HTML page (device, report and evidence, impact, SLA targets, visits, work and billing, solution)', params: Params, querystring: Query, produces: ['text/html'] } },
+    {
+      preValidation: requires('tickets:read'),
+      schema: {
+        tags,
+        summary: 'final report of a ticket as an HTML page (device, report and evidence, impact, SLA targets, visits, work and billing, solution)',
+        params: Params,
+        querystring: Query,
+        produces: ['text/html'],
+      },
+    },
     async (req, reply) => reply.type('text/html; charset=utf-8').send(finalReportHtml(await model(principalOf(req), req.params.id, req.query.lang))),
   );
 
   app.get(
     '/tickets/:id/report.pdf',
-    { preValidation: requires('tickets:read'), schema: { tags, summary: 'final report of a ticket as a PDF download', params: Params, querystring: Query, produces: ['application/pdf'] } },
+    {
+      preValidation: requires('tickets:read'),
+      schema: { tags, summary: 'final report of a ticket as a PDF download', params: Params, querystring: Query, produces: ['application/pdf'] },
+    },
     async (req, reply) => {
       const pdf = await finalReportPdf(await model(principalOf(req), req.params.id, req.query.lang));
-      return reply.type('application/pdf').header('content-disposition', `attachment; filename="${req.params.id.replace(/[^A-Za-z0-9_-]/g, '')}-report-${req.query.lang}.pdf"`).send(pdf);
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `attachment; filename="${req.params.id.replace(/[^A-Za-z0-9_-]/g, '')}-report-${req.query.lang}.pdf"`)
+        .send(pdf);
     },
   );
   return Promise.resolve();

@@ -36,14 +36,16 @@ export function customerViews(ctx: Pick<ApiContext, 'config'>, agents: readonly 
     out.set(id, { id, name: c.name, contract: c.contract ?? ctx.config.tickets.defaultContract, configured: true, contact: c.contact ?? null });
   }
   for (const r of [...agents, ...devices]) {
-    if (!out.has(r.customerId)) out.set(r.customerId, { id: r.customerId, name: r.customerId, contract: ctx.config.tickets.defaultContract, configured: false, contact: null });
+    if (!out.has(r.customerId))
+      out.set(r.customerId, { id: r.customerId, name: r.customerId, contract: ctx.config.tickets.defaultContract, configured: false, contact: null });
   }
   return [...out.values()].sort(byId);
 }
 
 export function siteViews(ctx: Pick<ApiContext, 'config'>, agents: readonly AgentRecord[]): SiteView[] {
   const out = new Map<string, SiteView>();
-  for (const [id, s] of Object.entries(ctx.config.fleet.sites)) out.set(id, { id, name: s.name, customerId: s.customer, address: s.address ?? null, agents: [...s.agents], configured: true });
+  for (const [id, s] of Object.entries(ctx.config.fleet.sites))
+    out.set(id, { id, name: s.name, customerId: s.customer, address: s.address ?? null, agents: [...s.agents], configured: true });
   for (const a of agents) {
     if (!out.has(a.siteId)) out.set(a.siteId, { id: a.siteId, name: a.siteId, customerId: a.customerId, address: null, agents: [a.key], configured: false });
   }
@@ -81,17 +83,26 @@ export const fleetRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
 
   app.get(
     '/customers',
-    { preValidation: requires('fleet:read'), schema: { tags, summary: 'customers (configured and seen)', querystring: PageQuery, response: { 200: pageSchema(Customer) } } },
+    {
+      preValidation: requires('fleet:read'),
+      schema: { tags, summary: 'customers (configured and seen)', querystring: PageQuery, response: { 200: pageSchema(Customer) } },
+    },
     async (req) => {
       const p = principalOf(req);
       const all = customerViews(ctx, await loadAgents(ctx), await ctx.repo.list<DeviceRecord>(FLEET_COLLECTIONS.devices));
-      return paginate(all.filter((c) => canSeeCustomer(p, c.id)), req.query);
+      return paginate(
+        all.filter((c) => canSeeCustomer(p, c.id)),
+        req.query,
+      );
     },
   );
 
   app.get(
     '/customers/:customerId',
-    { preValidation: requires('fleet:read'), schema: { tags, summary: 'one customer', params: z.strictObject({ customerId: Filter }), response: { 200: Customer } } },
+    {
+      preValidation: requires('fleet:read'),
+      schema: { tags, summary: 'one customer', params: z.strictObject({ customerId: Filter }), response: { 200: Customer } },
+    },
     async (req) => {
       const p = principalOf(req);
       const all = customerViews(ctx, await loadAgents(ctx), await ctx.repo.list<DeviceRecord>(FLEET_COLLECTIONS.devices));
@@ -103,7 +114,10 @@ export const fleetRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
 
   app.get(
     '/sites',
-    { preValidation: requires('fleet:read'), schema: { tags, summary: 'sites', querystring: PageQuery.extend({ customer: Filter.optional() }), response: { 200: pageSchema(Site) } } },
+    {
+      preValidation: requires('fleet:read'),
+      schema: { tags, summary: 'sites', querystring: PageQuery.extend({ customer: Filter.optional() }), response: { 200: pageSchema(Site) } },
+    },
     async (req) => {
       const p = principalOf(req);
       const rows = visible(p, siteViews(ctx, await loadAgents(ctx))).filter((s) => req.query.customer === undefined || s.customerId === req.query.customer);
@@ -115,13 +129,23 @@ export const fleetRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
     '/agents',
     {
       preValidation: requires('fleet:read'),
-      schema: { tags, summary: 'agents: online/offline, last seen, outbox depth', querystring: PageQuery.extend({ customer: Filter.optional(), site: Filter.optional(), state: z.enum(['online', 'offline']).optional() }), response: { 200: pageSchema(Agent) } },
+      schema: {
+        tags,
+        summary: 'agents: online/offline, last seen, outbox depth',
+        querystring: PageQuery.extend({ customer: Filter.optional(), site: Filter.optional(), state: z.enum(['online', 'offline']).optional() }),
+        response: { 200: pageSchema(Agent) },
+      },
     },
     async (req) => {
       const p = principalOf(req);
       const q = req.query;
       const rows = visible(p, await loadAgents(ctx))
-        .filter((a) => (q.customer === undefined || a.customerId === q.customer) && (q.site === undefined || a.siteId === q.site) && (q.state === undefined || a.state === q.state))
+        .filter(
+          (a) =>
+            (q.customer === undefined || a.customerId === q.customer) &&
+            (q.site === undefined || a.siteId === q.site) &&
+            (q.state === undefined || a.state === q.state),
+        )
         .sort(byKey);
       return paginate(rows, q);
     },
@@ -129,7 +153,15 @@ export const fleetRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
 
   app.get(
     '/devices',
-    { preValidation: requires('fleet:read'), schema: { tags, summary: 'devices with their latest snapshot and supply forecasts', querystring: DeviceQuery, response: { 200: pageSchema(DeviceWithForecasts) } } },
+    {
+      preValidation: requires('fleet:read'),
+      schema: {
+        tags,
+        summary: 'devices with their latest snapshot and supply forecasts',
+        querystring: DeviceQuery,
+        response: { 200: pageSchema(DeviceWithForecasts) },
+      },
+    },
     async (req) => {
       const p = principalOf(req);
       const q = req.query;
@@ -145,7 +177,11 @@ export const fleetRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
       if (q.fault !== undefined) checks.push((d) => d.faults.some((f) => f.code === q.fault));
       if (q.status !== undefined) checks.push((d) => effectiveStatus(d, agentOf(d)) === q.status);
       if (needle !== undefined) {
-        checks.push((d) => [d.key, d.identity.vendor, d.identity.model, d.identity.serial, d.address, d.identity.location].some((x) => x !== undefined && x.toLowerCase().includes(needle)));
+        checks.push((d) =>
+          [d.key, d.identity.vendor, d.identity.model, d.identity.serial, d.address, d.identity.location].some(
+            (x) => x !== undefined && x.toLowerCase().includes(needle),
+          ),
+        );
       }
       const sorted = devicesByKey.of(await ctx.repo.list<DeviceRecord>(FLEET_COLLECTIONS.devices));
       const page = paginateWhere(sorted, allOf(checks), q, (d) => deviceView(d, agents));

@@ -86,7 +86,8 @@ export const SupplyForecastView = z
   .meta({ id: 'SupplyForecast' });
 export type SupplyForecastView = z.infer<typeof SupplyForecastView>;
 
-const days = (ms: number | null | undefined, now: number): number | null => (ms === null || ms === undefined ? null : Math.max(0, Math.round(((ms - now) / DAY) * 10) / 10));
+const days = (ms: number | null | undefined, now: number): number | null =>
+  ms === null || ms === undefined ? null : Math.max(0, Math.round(((ms - now) / DAY) * 10) / 10);
 
 export function forecastView(track: SupplyTrack, now: number): SupplyForecastView | null {
   const f = track.forecast;
@@ -117,7 +118,11 @@ export function forecastView(track: SupplyTrack, now: number): SupplyForecastVie
 }
 
 /** Forecasts of a device's current supplies (one read per supply). */
-export async function deviceForecasts(repo: Pick<Repository, 'get'>, device: Pick<DeviceRecord, 'key' | 'supplies'>, now: number): Promise<SupplyForecastView[]> {
+export async function deviceForecasts(
+  repo: Pick<Repository, 'get'>,
+  device: Pick<DeviceRecord, 'key' | 'supplies'>,
+  now: number,
+): Promise<SupplyForecastView[]> {
   const out: SupplyForecastView[] = [];
   for (const s of device.supplies) {
     const track = await repo.get<SupplyTrack>(HISTORY_COLLECTIONS.supplies, supplyId(device.key, s.index));
@@ -200,7 +205,8 @@ function monthsBetween(from: number, to: number): string[] {
   return out;
 }
 
-const latest = <T>(rows: T[], limit: number): { rows: T[]; truncated: boolean } => (rows.length > limit ? { rows: rows.slice(rows.length - limit), truncated: true } : { rows, truncated: false });
+const latest = <T>(rows: T[], limit: number): { rows: T[]; truncated: boolean } =>
+  rows.length > limit ? { rows: rows.slice(rows.length - limit), truncated: true } : { rows, truncated: false };
 
 export const historyRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ctx }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
@@ -213,7 +219,8 @@ export const historyRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { 
       schema: {
         tags,
         summary: 'device history: supply level points, page counters, fault timeline (and each supply’s forecast)',
-        description: 'Levels are stored change-only and downsampled (first and latest reading per UTC day, plus every state change or jump). URL-encode the key.',
+        description:
+          'Levels are stored change-only and downsampled (first and latest reading per UTC day, plus every state change or jump). URL-encode the key.',
         params: z.strictObject({ deviceKey: z.string().min(1).max(600) }),
         querystring: HistoryQuery,
         response: { 200: DeviceHistory },
@@ -228,7 +235,8 @@ export const historyRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { 
       const q = req.query;
       const to = q.to !== undefined ? Date.parse(q.to) : now;
       const from = q.from !== undefined ? Date.parse(q.from) : to - 90 * DAY;
-      if (from > to) throw new ApiError(400, 'VALIDATION_FAILED', `querystring.from: expected an instant before "to" (${iso(to)}), found ${iso(from)}`, 'querystring.from');
+      if (from > to)
+        throw new ApiError(400, 'VALIDATION_FAILED', `querystring.from: expected an instant before "to" (${iso(to)}), found ${iso(from)}`, 'querystring.from');
       const within = (at: number) => at >= from && at <= to;
 
       const indexes = new Set(device.supplies.map((s) => s.index));
@@ -271,9 +279,13 @@ export const historyRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { 
           forecast: forecastView(t, now),
         };
       });
-      const counterRows = [...archived.filter((c) => c.kind === 'counters').flatMap((c) => c.counterPoints ?? []), ...(counters ? counterPoints(counters) : [])].filter((x) => within(x.at)).sort((a, b) => a.at - b.at);
+      const counterRows = [...archived.filter((c) => c.kind === 'counters').flatMap((c) => c.counterPoints ?? []), ...(counters ? counterPoints(counters) : [])]
+        .filter((x) => within(x.at))
+        .sort((a, b) => a.at - b.at);
       const c = latest(counterRows, q.limit);
-      const entries: TimelineEntry[] = [...archived.filter((x) => x.kind === 'faults').flatMap((x) => x.entries ?? []), ...(timeline?.entries ?? [])].filter((x) => within(x.at)).sort((a, b) => a.at - b.at);
+      const entries: TimelineEntry[] = [...archived.filter((x) => x.kind === 'faults').flatMap((x) => x.entries ?? []), ...(timeline?.entries ?? [])]
+        .filter((x) => within(x.at))
+        .sort((a, b) => a.at - b.at);
       const e = latest(entries, q.limit);
       return {
         deviceKey: key,
@@ -282,7 +294,15 @@ export const historyRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { 
         supplies,
         counters: { points: c.rows.map((x) => ({ at: iso(x.at), values: x.values })), truncated: c.truncated },
         faults: {
-          entries: e.rows.map((x) => ({ at: iso(x.at), kind: x.kind, code: x.code, severity: x.severity ?? null, message: x.message ?? null, firstSeen: isoOrNull(x.firstSeen), lastError: x.lastError ?? null })),
+          entries: e.rows.map((x) => ({
+            at: iso(x.at),
+            kind: x.kind,
+            code: x.code,
+            severity: x.severity ?? null,
+            message: x.message ?? null,
+            firstSeen: isoOrNull(x.firstSeen),
+            lastError: x.lastError ?? null,
+          })),
           truncated: e.truncated,
         },
         archiveMonths,
@@ -340,11 +360,36 @@ export const historyRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { 
           forecast,
         });
       }
-      const when = (r: ToOrderRow) => Date.parse(r.forecast.status === 'reached' ? (r.forecast.runsOutAt ?? '') : (r.forecast.earliest ?? r.forecast.runsOutAt ?? '')) || Number.POSITIVE_INFINITY;
-      rows.sort((a, b) => when(a) - when(b) || (a.deviceKey < b.deviceKey ? -1 : a.deviceKey > b.deviceKey ? 1 : a.forecast.supplyIndex - b.forecast.supplyIndex));
+      const when = (r: ToOrderRow) =>
+        Date.parse(r.forecast.status === 'reached' ? (r.forecast.runsOutAt ?? '') : (r.forecast.earliest ?? r.forecast.runsOutAt ?? '')) ||
+        Number.POSITIVE_INFINITY;
+      rows.sort(
+        (a, b) => when(a) - when(b) || (a.deviceKey < b.deviceKey ? -1 : a.deviceKey > b.deviceKey ? 1 : a.forecast.supplyIndex - b.forecast.supplyIndex),
+      );
       if (q.format === 'csv') {
         const body = csvDocument(
-          ['customer', 'site', 'device', 'vendor', 'model', 'serial', 'location', 'supply', 'part number', 'kind', 'color', 'status', 'level now %', 'runs out (date)', 'earliest', 'latest', 'days left', 'confidence', 'method', 'order ticket'],
+          [
+            'customer',
+            'site',
+            'device',
+            'vendor',
+            'model',
+            'serial',
+            'location',
+            'supply',
+            'part number',
+            'kind',
+            'color',
+            'status',
+            'level now %',
+            'runs out (date)',
+            'earliest',
+            'latest',
+            'days left',
+            'confidence',
+            'method',
+            'order ticket',
+          ],
           rows.map((r) => {
             const f = r.forecast;
             return [
@@ -372,7 +417,10 @@ export const historyRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { 
           }),
           q.dialect,
         );
-        return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="supplies-to-order-${iso(now).slice(0, 10)}.csv"`).send(body);
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="supplies-to-order-${iso(now).slice(0, 10)}.csv"`)
+          .send(body);
       }
       return paginate(rows, q);
     },

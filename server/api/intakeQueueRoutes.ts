@@ -47,23 +47,55 @@ export const intakeQueueRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope
 
   app.get(
     '/intake',
-    { preValidation: requires('intake:manage'), schema: { tags, summary: 'intake items, newest first (default: the unassigned ones)', querystring: PageQuery.extend({ status: IntakeItemStatus.default('unassigned') }), response: { 200: pageSchema(IntakeItem) } } },
-    async (req) => paginate((await intake().items()).filter((i) => i.status === req.query.status), req.query),
+    {
+      preValidation: requires('intake:manage'),
+      schema: {
+        tags,
+        summary: 'intake items, newest first (default: the unassigned ones)',
+        querystring: PageQuery.extend({ status: IntakeItemStatus.default('unassigned') }),
+        response: { 200: pageSchema(IntakeItem) },
+      },
+    },
+    async (req) =>
+      paginate(
+        (await intake().items()).filter((i) => i.status === req.query.status),
+        req.query,
+      ),
   );
 
-  app.get('/intake/:id', { preValidation: requires('intake:manage'), schema: { tags, summary: 'one intake item', params: IdParams, response: { 200: IntakeItem } } }, async (req) => {
-    const item = (await intake().items()).find((i) => i.id === req.params.id);
-    if (!item) throw ApiError.notFound(`intake item ${JSON.stringify(req.params.id)}`);
-    return item;
-  });
+  app.get(
+    '/intake/:id',
+    { preValidation: requires('intake:manage'), schema: { tags, summary: 'one intake item', params: IdParams, response: { 200: IntakeItem } } },
+    async (req) => {
+      const item = (await intake().items()).find((i) => i.id === req.params.id);
+      if (!item) throw ApiError.notFound(`intake item ${JSON.stringify(req.params.id)}`);
+      return item;
+    },
+  );
 
   app.post(
     '/intake/:id/assign',
-    { preValidation: requires('intake:manage'), schema: { tags, summary: 'open a ticket of a customer from an intake item', params: IdParams, body: AssignBody, response: { 201: z.strictObject({ item: IntakeItem, ticket: TicketDetail }) } } },
+    {
+      preValidation: requires('intake:manage'),
+      schema: {
+        tags,
+        summary: 'open a ticket of a customer from an intake item',
+        params: IdParams,
+        body: AssignBody,
+        response: { 201: z.strictObject({ item: IntakeItem, ticket: TicketDetail }) },
+      },
+    },
     async (req, reply) => {
       const b = req.body;
       const done = await intake()
-        .assign(req.params.id, { customerId: b.customer, by: principalOf(req).name, ...(b.title !== undefined ? { title: b.title } : {}), ...(b.impact !== undefined ? { impact: b.impact } : {}), ...(b.level !== undefined ? { level: b.level } : {}), ...(b.note !== undefined ? { note: b.note } : {}) })
+        .assign(req.params.id, {
+          customerId: b.customer,
+          by: principalOf(req).name,
+          ...(b.title !== undefined ? { title: b.title } : {}),
+          ...(b.impact !== undefined ? { impact: b.impact } : {}),
+          ...(b.level !== undefined ? { level: b.level } : {}),
+          ...(b.note !== undefined ? { note: b.note } : {}),
+        })
         .catch(intakeError);
       ctx.live.ticketChanged(done.ticket, 'opened');
       void reply.code(201);
@@ -73,7 +105,16 @@ export const intakeQueueRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope
 
   app.post(
     '/intake/:id/dismiss',
-    { preValidation: requires('intake:manage'), schema: { tags, summary: 'set an intake item aside with a reason (the message stays in the mailbox)', params: IdParams, body: z.strictObject({ reason: Text(2000) }), response: { 200: IntakeItem } } },
+    {
+      preValidation: requires('intake:manage'),
+      schema: {
+        tags,
+        summary: 'set an intake item aside with a reason (the message stays in the mailbox)',
+        params: IdParams,
+        body: z.strictObject({ reason: Text(2000) }),
+        response: { 200: IntakeItem },
+      },
+    },
     async (req) => intake().dismiss(req.params.id, principalOf(req).name, req.body.reason).catch(intakeError),
   );
   return Promise.resolve();

@@ -42,7 +42,13 @@ export function intakeApiError(err: unknown): unknown {
 }
 
 export function intakeDeps(ctx: ApiContext): IntakeDeps {
-  return { repo: ctx.repo, tickets: ctx.tickets, directory: new FleetDirectory(ctx.config.fleet), contractFor: (id) => ctx.contracts.get(id), defaultContractId: ctx.config.tickets.defaultContract };
+  return {
+    repo: ctx.repo,
+    tickets: ctx.tickets,
+    directory: new FleetDirectory(ctx.config.fleet),
+    contractFor: (id) => ctx.contracts.get(id),
+    defaultContractId: ctx.config.tickets.defaultContract,
+  };
 }
 
 export const intakeRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ctx }) => {
@@ -58,7 +64,8 @@ export const intakeRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
       preValidation: requires('tickets:report'),
       schema: {
         tags,
-        summary: 'report a problem (phone, e-mail, form, portal, chat): opens a ticket with its SLA clocks, or adds the report to the open ticket of the same device',
+        summary:
+          'report a problem (phone, e-mail, form, portal, chat): opens a ticket with its SLA clocks, or adds the report to the open ticket of the same device',
         body: IntakeRequest,
         response: { 200: IntakeResponse, 201: IntakeResponse },
       },
@@ -68,7 +75,13 @@ export const intakeRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
       const own = customerScope(p);
       if (own !== null) {
         if (req.body.customer !== own) throw new ApiError(403, 'FORBIDDEN', `a customer token reports only for its own customer (${own})`, 'body.customer');
-        if (!CUSTOMER_CHANNELS.has(req.body.channel)) throw new ApiError(400, 'VALIDATION_FAILED', `a customer reports by ${[...CUSTOMER_CHANNELS].join(', ')}; ${req.body.channel} reports are taken by the service desk`, 'body.channel');
+        if (!CUSTOMER_CHANNELS.has(req.body.channel))
+          throw new ApiError(
+            400,
+            'VALIDATION_FAILED',
+            `a customer reports by ${[...CUSTOMER_CHANNELS].join(', ')}; ${req.body.channel} reports are taken by the service desk`,
+            'body.channel',
+          );
       }
       let r;
       try {
@@ -77,7 +90,13 @@ export const intakeRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
         throw intakeApiError(err);
       }
       if (r.duplicateOf !== null) ctx.live.ticketChanged(r.ticket, 'duplicateReport');
-      return reply.code(r.duplicateOf === null ? 201 : 200).send({ ticket: view(p, r.ticket), duplicateOf: r.duplicateOf, deadlines: { reaction: iso(r.deadlines.reaction), resolution: iso(r.deadlines.resolution) } });
+      return reply
+        .code(r.duplicateOf === null ? 201 : 200)
+        .send({
+          ticket: view(p, r.ticket),
+          duplicateOf: r.duplicateOf,
+          deadlines: { reaction: iso(r.deadlines.reaction), resolution: iso(r.deadlines.resolution) },
+        });
     },
   );
 

@@ -26,7 +26,14 @@ export const liveRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ctx
 
   app.post(
     '/events/token',
-    { preValidation: requires('events:read'), schema: { tags, summary: 'a single-use token for the event stream URL (EventSource cannot send headers)', response: { 200: z.object({ token: z.string(), expiresAt: z.number() }) } } },
+    {
+      preValidation: requires('events:read'),
+      schema: {
+        tags,
+        summary: 'a single-use token for the event stream URL (EventSource cannot send headers)',
+        response: { 200: z.object({ token: z.string(), expiresAt: z.number() }) },
+      },
+    },
     (req) => ctx.streamTokens.issue(principalOf(req)),
   );
 
@@ -38,14 +45,27 @@ export const liveRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ctx
         tags,
         summary: 'server-sent events: fleet and ticket changes the caller may see',
         querystring: z.strictObject({ token: z.string().max(200).optional().describe('a stream token from POST /events/token') }),
-        headers: z.object({ 'last-event-id': z.string().regex(/^\d{1,15}$/).optional() }).loose(),
+        headers: z
+          .object({
+            'last-event-id': z
+              .string()
+              .regex(/^\d{1,15}$/)
+              .optional(),
+          })
+          .loose(),
       },
     },
     (req, reply) => {
       const p = principalOf(req);
       reply.hijack();
       const raw = reply.raw;
-      raw.writeHead(200, { ...rawSecurityHeaders(), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      raw.writeHead(200, {
+        ...rawSecurityHeaders(),
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
       const last = req.headers['last-event-id'];
       const remove = ctx.live.connect(
         p,

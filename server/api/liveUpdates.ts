@@ -104,15 +104,37 @@ function fleetCustomer(e: FleetEvent): string {
 function fleetData(e: FleetEvent): unknown {
   switch (e.type) {
     case 'faultRaised':
-      return { at: e.at, deviceKey: e.device.deviceKey, customerId: e.device.customer.id, siteId: e.device.siteId, fault: { code: e.fault.code, severity: e.fault.severity, message: e.fault.message }, impact: e.impact.level, status: e.evidence.status };
+      return {
+        at: e.at,
+        deviceKey: e.device.deviceKey,
+        customerId: e.device.customer.id,
+        siteId: e.device.siteId,
+        fault: { code: e.fault.code, severity: e.fault.severity, message: e.fault.message },
+        impact: e.impact.level,
+        status: e.evidence.status,
+      };
     case 'faultCleared':
-      return { at: e.at, deviceKey: e.device.deviceKey, customerId: e.device.customer.id, siteId: e.device.siteId, fault: { code: e.fault.code }, clearedAt: e.clearedAt };
+      return {
+        at: e.at,
+        deviceKey: e.device.deviceKey,
+        customerId: e.device.customer.id,
+        siteId: e.device.siteId,
+        fault: { code: e.fault.code },
+        clearedAt: e.clearedAt,
+      };
     case 'deviceUnreachable':
       return { at: e.at, deviceKey: e.device.deviceKey, customerId: e.device.customer.id, siteId: e.device.siteId, since: e.since, lastError: e.lastError };
     case 'deviceReachable':
       return { at: e.at, deviceKey: e.device.deviceKey, customerId: e.device.customer.id, siteId: e.device.siteId, since: e.since };
     case 'agentOffline':
-      return { at: e.at, agent: `${e.agent.tenant}/${e.agent.agentId}`, customerId: e.agent.customer.id, siteId: e.agent.siteId, reason: e.reason, devices: e.devices.map((d) => d.deviceKey) };
+      return {
+        at: e.at,
+        agent: `${e.agent.tenant}/${e.agent.agentId}`,
+        customerId: e.agent.customer.id,
+        siteId: e.agent.siteId,
+        reason: e.reason,
+        devices: e.devices.map((d) => d.deviceKey),
+      };
     case 'agentOnline':
       return { at: e.at, agent: `${e.agent.tenant}/${e.agent.agentId}`, customerId: e.agent.customer.id, siteId: e.agent.siteId };
   }
@@ -147,13 +169,28 @@ export class LiveUpdates {
   ticketNotice(n: Notice): void {
     if (this.closed) return;
     const t = n.ticket;
-    const summary = { id: t.id, status: t.status, impact: t.impact, queue: t.queue, assignee: t.assignee, customerId: t.customer.id, deviceKey: t.device?.id ?? null, deadlineAt: t.deadlineAt, title: t.title };
+    const summary = {
+      id: t.id,
+      status: t.status,
+      impact: t.impact,
+      queue: t.queue,
+      assignee: t.assignee,
+      customerId: t.customer.id,
+      deviceKey: t.device?.id ?? null,
+      deadlineAt: t.deadlineAt,
+      title: t.title,
+    };
     this.publish(n.kind, t.customer.id, { assignee: t.assignee }, { kind: n.kind, ticketId: n.ticketId, at: n.at, detail: n.detail, ticket: summary });
   }
 
   /** After an API action: the ticket's new state for live views (no notice for e.g. comments). */
   ticketChanged(t: Ticket, action: string): void {
-    this.publish('ticket.updated', t.customer.id, { assignee: t.assignee }, { ticketId: t.id, action, status: t.status, assignee: t.assignee, deadlineAt: activeDeadline(t), revision: t.revision });
+    this.publish(
+      'ticket.updated',
+      t.customer.id,
+      { assignee: t.assignee },
+      { ticketId: t.id, action, status: t.status, assignee: t.assignee, deadlineAt: activeDeadline(t), revision: t.revision },
+    );
   }
 
   publish(type: string, customerId: string | null, ticket: LiveEvent['ticket'], data: unknown): LiveEvent {
@@ -167,7 +204,10 @@ export class LiveUpdates {
       if (note.kind !== 'live' || this.closed) return;
       const b = note.body as { type?: unknown; customerId?: unknown; ticket?: unknown; data?: unknown } | null;
       if (!b || typeof b.type !== 'string' || !(b.customerId === null || typeof b.customerId === 'string')) return;
-      const ticket = typeof b.ticket === 'object' && b.ticket !== null && 'assignee' in b.ticket ? { assignee: typeof b.ticket.assignee === 'string' ? b.ticket.assignee : null } : null;
+      const ticket =
+        typeof b.ticket === 'object' && b.ticket !== null && 'assignee' in b.ticket
+          ? { assignee: typeof b.ticket.assignee === 'string' ? b.ticket.assignee : null }
+          : null;
       this.fanOut(b.type, b.customerId, ticket, b.data);
     });
   }

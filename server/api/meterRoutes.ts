@@ -145,10 +145,23 @@ export const meterRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
       const devices = new Map<string, MeterDeviceInfo>();
       for (const d of await ctx.repo.list<DeviceRecord>(FLEET_COLLECTIONS.devices)) {
         if (!current.has(d.key)) continue;
-        devices.set(d.key, { deviceKey: d.key, customerId: d.customerId, siteId: d.siteId, ...(d.identity.serial !== undefined ? { serial: d.identity.serial } : {}), ...(d.identity.model !== undefined ? { model: d.identity.model } : {}) });
+        devices.set(d.key, {
+          deviceKey: d.key,
+          customerId: d.customerId,
+          siteId: d.siteId,
+          ...(d.identity.serial !== undefined ? { serial: d.identity.serial } : {}),
+          ...(d.identity.model !== undefined ? { model: d.identity.model } : {}),
+        });
       }
       const now = ctx.clock.now();
-      const rows = meterExportRows({ period: q.period, current, next: following, devices, settingsFor, periodEnded: (c) => now >= periodBounds(q.period, settingsFor(c)).end });
+      const rows = meterExportRows({
+        period: q.period,
+        current,
+        next: following,
+        devices,
+        settingsFor,
+        periodEnded: (c) => now >= periodBounds(q.period, settingsFor(c)).end,
+      });
       if (q.format === 'csv') {
         const body = csvDocument(METER_CSV_HEADER, rows.map(meterCsvRow), q.dialect);
         const file = `meters-${q.period}${only ? `-${only.replace(/[^\w.-]/g, '_')}` : ''}.csv`;
@@ -172,8 +185,14 @@ export const meterRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
     async (req) => {
       const p = principalOf(req);
       const only = customerScope(p) ?? req.query.customer ?? null;
-      const visible = (await ctx.repo.list<MeterDevice>(METER_COLLECTIONS.devices)).filter((d) => (only === null || d.customerId === only) && canSeeCustomer(p, d.customerId));
-      const out = missingMeters(visible, ctx.clock.now(), settingsFor).map((m) => ({ ...m, lastReadingAt: m.lastReadingAt !== null ? iso(m.lastReadingAt) : null, cutoff: iso(m.cutoff) }));
+      const visible = (await ctx.repo.list<MeterDevice>(METER_COLLECTIONS.devices)).filter(
+        (d) => (only === null || d.customerId === only) && canSeeCustomer(p, d.customerId),
+      );
+      const out = missingMeters(visible, ctx.clock.now(), settingsFor).map((m) => ({
+        ...m,
+        lastReadingAt: m.lastReadingAt !== null ? iso(m.lastReadingAt) : null,
+        cutoff: iso(m.cutoff),
+      }));
       return { devices: out };
     },
   );
@@ -194,7 +213,8 @@ export const meterRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
       const p = principalOf(req);
       const device = await visibleDevice(req, req.params.deviceKey);
       const at = req.body.at !== undefined ? Date.parse(req.body.at) : ctx.clock.now();
-      if (at > ctx.clock.now() + 5 * 60_000) throw new ApiError(400, 'VALIDATION_FAILED', `body.at: expected an instant not in the future, found ${req.body.at}`, 'body.at');
+      if (at > ctx.clock.now() + 5 * 60_000)
+        throw new ApiError(400, 'VALIDATION_FAILED', `body.at: expected an instant not in the future, found ${req.body.at}`, 'body.at');
       const identity = { ...(device.identity.serial !== undefined ? { serial: device.identity.serial } : {}) };
       const applied = await recorder.recordManual(ctx.repo, device, { at, counters: req.body.counters, source: `manual:${p.name}`, identity });
       if (!applied) throw new ApiError(409, 'CONFLICT', `device ${device.key} has a newer reading than ${iso(at)}: a manual reading must be the latest`);

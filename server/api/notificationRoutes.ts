@@ -19,10 +19,16 @@ import { allOf, commaList, PageQuery, pageSchema, paginateWhere } from './pagina
 
 export const DeliveryQuery = PageQuery.extend({
   status: commaList(DeliveryStatus.options, 400).optional().describe('comma-separated: pending, delivered, failed (default: all)'),
-  kind: commaList([...NOTICE_KINDS, 'test'] as const, 400).optional().describe('comma-separated event kinds (or test)'),
+  kind: commaList([...NOTICE_KINDS, 'test'] as const, 400)
+    .optional()
+    .describe('comma-separated event kinds (or test)'),
   ticket: z.string().min(1).max(64).optional().describe('a ticket id'),
   channel: z.enum(['webhook', 'email']).optional(),
-  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month "YYYY-MM"').optional().describe('UTC month in which delivered/failed ones finished (default: this month)'),
+  month: z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month "YYYY-MM"')
+    .optional()
+    .describe('UTC month in which delivered/failed ones finished (default: this month)'),
 });
 
 const DeliveryView = z
@@ -85,7 +91,15 @@ export const notificationRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scop
 
   app.get(
     '/notifications/deliveries',
-    { preValidation: requires('notifications:read'), schema: { tags, summary: 'the delivery log: every webhook and e-mail attempt, newest first', querystring: DeliveryQuery, response: { 200: pageSchema(DeliveryView) } } },
+    {
+      preValidation: requires('notifications:read'),
+      schema: {
+        tags,
+        summary: 'the delivery log: every webhook and e-mail attempt, newest first',
+        querystring: DeliveryQuery,
+        response: { 200: pageSchema(DeliveryView) },
+      },
+    },
     async (req) => {
       const q = req.query;
       const statuses = new Set<DeliveryStatus>(q.status ?? DeliveryStatus.options);
@@ -111,19 +125,31 @@ export const notificationRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scop
     '/notifications/test',
     {
       preValidation: requires('notifications:test'),
-      schema: { tags, summary: 'send a test message now to one webhook endpoint or e-mail address (one attempt, kept in the log)', body: TestBody, response: { 200: DeliveryView } },
+      schema: {
+        tags,
+        summary: 'send a test message now to one webhook endpoint or e-mail address (one attempt, kept in the log)',
+        body: TestBody,
+        response: { 200: DeliveryView },
+      },
     },
     async (req) => {
       const b = req.body;
       const language = b.language ?? settings.language;
       if (b.webhook !== undefined) {
         const endpoint = settings.webhooks.find((w) => w.id === b.webhook);
-        if (!endpoint) throw new ApiError(400, 'VALIDATION_FAILED', `body.webhook: no endpoint ${b.webhook} in notifications.webhooks (configured: ${settings.webhooks.map((w) => w.id).join(', ') || 'none'})`, 'body.webhook');
+        if (!endpoint)
+          throw new ApiError(
+            400,
+            'VALIDATION_FAILED',
+            `body.webhook: no endpoint ${b.webhook} in notifications.webhooks (configured: ${settings.webhooks.map((w) => w.id).join(', ') || 'none'})`,
+            'body.webhook',
+          );
         const d = await tester.sendTest({ channel: 'webhook', endpoint: endpoint.id, language: b.language ?? endpoint.language ?? settings.language });
         req.log.info({ delivery: d.id, webhook: endpoint.id, status: d.status, by: req.principal?.tokenId }, 'test notification sent');
         return view(d);
       }
-      if (!settings.email) throw new ApiError(400, 'VALIDATION_FAILED', 'body.email: e-mail is not configured (notifications.email: smtp and from)', 'body.email');
+      if (!settings.email)
+        throw new ApiError(400, 'VALIDATION_FAILED', 'body.email: e-mail is not configured (notifications.email: smtp and from)', 'body.email');
       const d = await tester.sendTest({ channel: 'email', to: b.email!, language, audience: 'vendor' });
       req.log.info({ delivery: d.id, status: d.status, by: req.principal?.tokenId }, 'test notification sent');
       return view(d);

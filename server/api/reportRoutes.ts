@@ -38,7 +38,14 @@ const ComplianceRow = z
     fcrPercent: z.number().nullable(),
     breachedByImpact: z.record(Impact, z.number().int()).describe('breached reaction targets per impact'),
     onSite: z
-      .object({ visits: z.number().int(), met: z.number().int(), breached: z.number().int(), pending: z.number().int(), noTarget: z.number().int(), compliancePercent: z.number().nullable() })
+      .object({
+        visits: z.number().int(),
+        met: z.number().int(),
+        breached: z.number().int(),
+        pending: z.number().int(),
+        noTarget: z.number().int(),
+        compliancePercent: z.number().nullable(),
+      })
       .describe('on-site arrivals against the contract target'),
   })
   .meta({ id: 'ComplianceRow' });
@@ -83,7 +90,18 @@ const Statement = z
     contractId: z.string(),
     month: z.string(),
     entries: z.array(
-      z.object({ ticketId: z.string(), entryId: z.string(), at: z.number(), by: z.string(), channel: WorkChannel, minutes: z.number(), billedMinutes: z.number(), countsAgainstIncluded: z.boolean(), capMinutes: z.number(), note: z.string() }),
+      z.object({
+        ticketId: z.string(),
+        entryId: z.string(),
+        at: z.number(),
+        by: z.string(),
+        channel: WorkChannel,
+        minutes: z.number(),
+        billedMinutes: z.number(),
+        countsAgainstIncluded: z.boolean(),
+        capMinutes: z.number(),
+        note: z.string(),
+      }),
     ),
     includedMinutes: z.number(),
     countedMinutes: z.number(),
@@ -107,7 +125,10 @@ export const reportRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
   const complianceRows = async (req: FastifyRequest, q: z.infer<typeof ComplianceQuery>): Promise<ComplianceRecord[]> => {
     const scopeId = customerScope(principalOf(req));
     return (await ctx.tickets.compliance(q.since ?? thisMonth())).filter(
-      (r) => (scopeId === null || r.customerId === scopeId) && (q.customer === undefined || r.customerId === q.customer) && (q.until === undefined || r.month <= q.until),
+      (r) =>
+        (scopeId === null || r.customerId === scopeId) &&
+        (q.customer === undefined || r.customerId === q.customer) &&
+        (q.until === undefined || r.month <= q.until),
     );
   };
 
@@ -115,7 +136,12 @@ export const reportRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
     '/reports/compliance',
     {
       preValidation: requires('reports:read'),
-      schema: { tags, summary: 'SLA compliance per customer and month (months of opening, Europe/Warsaw)', querystring: PageQuery.extend(ComplianceQuery.shape), response: { 200: pageSchema(ComplianceRow) } },
+      schema: {
+        tags,
+        summary: 'SLA compliance per customer and month (months of opening, Europe/Warsaw)',
+        querystring: PageQuery.extend(ComplianceQuery.shape),
+        response: { 200: pageSchema(ComplianceRow) },
+      },
     },
     async (req) => paginate(await complianceRows(req, req.query), req.query),
   );
@@ -126,7 +152,8 @@ export const reportRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
       preValidation: requires('reports:read'),
       schema: {
         tags,
-        summary: 'the compliance report as one CSV file (every row, no paging): UTF-8 with BOM; dialect en = comma and decimal point, pl = semicolon and decimal comma',
+        summary:
+          'the compliance report as one CSV file (every row, no paging): UTF-8 with BOM; dialect en = comma and decimal point, pl = semicolon and decimal comma',
         querystring: z.strictObject({ ...ComplianceQuery.shape, dialect: z.enum(['en', 'pl']).default('en') }),
         produces: ['text/csv'],
       },
@@ -149,12 +176,21 @@ export const reportRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
     '/reports/statement',
     {
       preValidation: requires('reports:read'),
-      schema: { tags, summary: "a customer's monthly statement under its contract", querystring: z.strictObject({ customer: z.string().min(1).max(128).optional().describe('required except for customer tokens'), month: Month.optional().describe('default: this month') }), response: { 200: Statement } },
+      schema: {
+        tags,
+        summary: "a customer's monthly statement under its contract",
+        querystring: z.strictObject({
+          customer: z.string().min(1).max(128).optional().describe('required except for customer tokens'),
+          month: Month.optional().describe('default: this month'),
+        }),
+        response: { 200: Statement },
+      },
     },
     async (req) => {
       const scopeId = customerScope(principalOf(req));
       const customer = req.query.customer ?? scopeId;
-      if (customer === null || customer === undefined) throw new ApiError(400, 'VALIDATION_FAILED', 'querystring.customer: expected a customer id, found nothing (missing)', 'querystring.customer');
+      if (customer === null || customer === undefined)
+        throw new ApiError(400, 'VALIDATION_FAILED', 'querystring.customer: expected a customer id, found nothing (missing)', 'querystring.customer');
       if (scopeId !== null && customer !== scopeId) throw ApiError.notFound(`customer ${JSON.stringify(customer)}`);
       const contractId = ctx.config.fleet.customers[customer]?.contract ?? ctx.config.tickets.defaultContract;
       const s = await ctx.tickets.statement(customer, contractId, req.query.month ?? thisMonth());

@@ -13,7 +13,15 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { canSeeCustomer, canSeeTicket } from '../auth/access.js';
 import { FLEET_COLLECTIONS, type DeviceRecord } from '../fleet/fleetModel.js';
-import { HISTORY_COLLECTIONS, counterPoints, pageReadings, supplyId, type CounterTrack, type FaultTimeline, type SupplyTrack } from '../history/deviceHistory.js';
+import {
+  HISTORY_COLLECTIONS,
+  counterPoints,
+  pageReadings,
+  supplyId,
+  type CounterTrack,
+  type FaultTimeline,
+  type SupplyTrack,
+} from '../history/deviceHistory.js';
 import type { MeterDevice } from '../meters/meterLedger.js';
 import { METER_COLLECTIONS } from '../meters/meterRecorder.js';
 import { cartridges, faultsPerMonth, WEAR_PARTS, type ServiceTicket } from '../serviceRecord/serviceRecord.js';
@@ -31,13 +39,47 @@ const MAX_COUNTER_POINTS = 1000;
 const ServiceRecord = z
   .object({
     deviceKey: z.string(),
-    tickets: z.array(z.object({ id: z.string(), title: z.string(), status: z.string(), resolution: z.string().nullable(), openedAt: z.string(), closedAt: z.string().nullable() })),
+    tickets: z.array(
+      z.object({
+        id: z.string(),
+        title: z.string(),
+        status: z.string(),
+        resolution: z.string().nullable(),
+        openedAt: z.string(),
+        closedAt: z.string().nullable(),
+      }),
+    ),
     faultsPerMonth: z.array(z.object({ month: z.string(), jams: z.number(), byCode: z.record(z.string(), z.number()) })),
     cartridges: z.array(
-      z.object({ supplyIndex: z.number(), name: z.string(), since: z.string(), until: z.string().nullable(), pages: z.number().nullable(), ratedPages: z.number().nullable(), yieldShare: z.number().nullable() }),
+      z.object({
+        supplyIndex: z.number(),
+        name: z.string(),
+        since: z.string(),
+        until: z.string().nullable(),
+        pages: z.number().nullable(),
+        ratedPages: z.number().nullable(),
+        yieldShare: z.number().nullable(),
+      }),
     ),
-    parts: z.array(z.object({ supplyIndex: z.number(), name: z.string(), kind: z.string(), levelPercent: z.number().nullable(), state: z.string(), forecast: SupplyForecastView.nullable() })),
-    events: z.array(z.object({ at: z.string(), kind: z.enum(['firmware', 'identityConflict', 'deviceSwap']), detail: z.string(), from: z.string().nullable(), to: z.string().nullable() })),
+    parts: z.array(
+      z.object({
+        supplyIndex: z.number(),
+        name: z.string(),
+        kind: z.string(),
+        levelPercent: z.number().nullable(),
+        state: z.string(),
+        forecast: SupplyForecastView.nullable(),
+      }),
+    ),
+    events: z.array(
+      z.object({
+        at: z.string(),
+        kind: z.enum(['firmware', 'identityConflict', 'deviceSwap']),
+        detail: z.string(),
+        from: z.string().nullable(),
+        to: z.string().nullable(),
+      }),
+    ),
     firmware: z.string().nullable(),
     counters: z.object({ points: z.array(z.object({ at: z.string(), values: z.record(z.string(), z.number()) })), truncated: z.boolean() }),
   })
@@ -51,7 +93,8 @@ export const serviceRecordRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (sco
       preValidation: requires('fleet:read'),
       schema: {
         tags: ['fleet'],
-        summary: 'the device’s service record: tickets with outcome, faults per month, cartridges with pages printed, wear parts with forecast, firmware changes, counters by type',
+        summary:
+          'the device’s service record: tickets with outcome, faults per month, cartridges with pages printed, wear parts with forecast, firmware changes, counters by type',
         params: z.strictObject({ deviceKey: z.string().min(1).max(600) }),
         response: { 200: ServiceRecord },
       },
@@ -66,7 +109,14 @@ export const serviceRecordRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (sco
       const tickets: Ticket[] = (await ctx.repo.list<Ticket>('tickets')).filter(concerns);
       const months = (await ctx.repo.archiveMonths('tickets')).sort().slice(-MAX_ARCHIVE_MONTHS);
       for (const month of months) for await (const rec of ctx.repo.readArchive<Ticket>('tickets', month)) if (concerns(rec.value)) tickets.push(rec.value);
-      const ticketRows: ServiceTicket[] = tickets.map((t) => ({ id: t.id, title: t.title, status: t.status, resolution: t.resolution, openedAt: t.openedAt, closedAt: t.closedAt }));
+      const ticketRows: ServiceTicket[] = tickets.map((t) => ({
+        id: t.id,
+        title: t.title,
+        status: t.status,
+        resolution: t.resolution,
+        openedAt: t.openedAt,
+        closedAt: t.closedAt,
+      }));
       ticketRows.sort((a, b) => b.openedAt - a.openedAt);
 
       const timeline = await ctx.repo.get<FaultTimeline>(HISTORY_COLLECTIONS.faults, key);
@@ -82,16 +132,28 @@ export const serviceRecordRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (sco
       return {
         deviceKey: key,
         tickets: ticketRows.map((t) => ({ ...t, openedAt: iso(t.openedAt), closedAt: isoOrNull(t.closedAt) })),
-        faultsPerMonth: faultsPerMonth({ faults: (timeline?.entries ?? []).filter((e) => e.kind === 'raised').map((e) => ({ at: e.at, code: e.code })), monthOf: (at) => iso(at).slice(0, 7) }),
+        faultsPerMonth: faultsPerMonth({
+          faults: (timeline?.entries ?? []).filter((e) => e.kind === 'raised').map((e) => ({ at: e.at, code: e.code })),
+          monthOf: (at) => iso(at).slice(0, 7),
+        }),
         cartridges: cartridges({
-          cartridges: device.supplies.filter((s) => !WEAR_PARTS.has(s.kind)).map((supply) => ({ supply, cuts: [...(tracks.get(supply.index)?.cuts ?? [])].sort((a, b) => a - b) })),
+          cartridges: device.supplies
+            .filter((s) => !WEAR_PARTS.has(s.kind))
+            .map((supply) => ({ supply, cuts: [...(tracks.get(supply.index)?.cuts ?? [])].sort((a, b) => a - b) })),
           pages: pageReadings(counters),
         }).map((c) => ({ ...c, since: iso(c.since), until: isoOrNull(c.until) })),
         parts: device.supplies
           .filter((s) => WEAR_PARTS.has(s.kind))
           .map((s) => {
             const t = tracks.get(s.index);
-            return { supplyIndex: s.index, name: s.name, kind: s.kind, levelPercent: s.levelPercent, state: s.state, forecast: t ? forecastView(t, now) : null };
+            return {
+              supplyIndex: s.index,
+              name: s.name,
+              kind: s.kind,
+              levelPercent: s.levelPercent,
+              state: s.state,
+              forecast: t ? forecastView(t, now) : null,
+            };
           }),
         events: (meter?.events ?? []).map((e) => ({ at: iso(e.at), kind: e.kind, detail: e.detail, from: e.from ?? null, to: e.to ?? null })),
         firmware: meter?.firmware ?? device.identity.firmware ?? null,

@@ -17,9 +17,17 @@ export const TicketFilter = z.strictObject({
   queue: z.string().min(1).max(64).optional(),
   customer: z.string().min(1).max(128).optional(),
   device: z.string().min(1).max(600).optional().describe('device key'),
-  breached: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('true: some SLA clock is breached'),
+  breached: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe('true: some SLA clock is breached'),
   assignee: z.string().min(1).max(128).optional().describe('an operator name, "me" or "none" (unassigned)'),
-  closedMonth: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month "YYYY-MM"').optional().describe('with status=closed: the UTC month the tickets were closed in (default: this month)'),
+  closedMonth: z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month "YYYY-MM"')
+    .optional()
+    .describe('with status=closed: the UTC month the tickets were closed in (default: this month)'),
 });
 export type TicketFilter = z.infer<typeof TicketFilter>;
 

@@ -32,17 +32,58 @@ const Text = (max: number) => z.string().trim().min(1).max(max);
 
 /** Bodies of the actions (the operator comes from the token, never from the body). */
 const ACTIONS = {
-  acknowledge: { summary: 'acknowledge (first response: stops the reaction clock)', body: z.strictObject({ note: Text(2000).optional() }), action: (b: { note?: string }, by: string): TicketAction => ({ type: 'acknowledge', by, ...(b.note !== undefined ? { note: b.note } : {}) }) },
+  acknowledge: {
+    summary: 'acknowledge (first response: stops the reaction clock)',
+    body: z.strictObject({ note: Text(2000).optional() }),
+    action: (b: { note?: string }, by: string): TicketAction => ({ type: 'acknowledge', by, ...(b.note !== undefined ? { note: b.note } : {}) }),
+  },
   start: { summary: 'start work', body: z.strictObject({}), action: (_b: object, by: string): TicketAction => ({ type: 'start', by }) },
-  escalate: { summary: 'escalate to the next support tier', body: z.strictObject({ reason: Text(2000) }), action: (b: { reason: string }, by: string): TicketAction => ({ type: 'escalate', by, reason: b.reason }) },
-  'wait-for-customer': { summary: 'ask the customer and pause the resolution clock', body: z.strictObject({ question: Text(10_000) }), action: (b: { question: string }, by: string): TicketAction => ({ type: 'waitForCustomer', by, question: b.question }) },
-  'customer-replied': { summary: 'record the customer reply (resumes the clock)', body: z.strictObject({ text: Text(10_000) }), action: (b: { text: string }, by: string): TicketAction => ({ type: 'customerReplied', by, text: b.text }) },
-  'contact-attempts': { summary: 'record an attempt to reach the customer', body: z.strictObject({ channel: Text(64), note: Text(2000) }), action: (b: { channel: string; note: string }, by: string): TicketAction => ({ type: 'contactAttempt', by, channel: b.channel, note: b.note }) },
-  resolve: { summary: 'resolve', body: z.strictObject({ solution: Text(10_000), confirmedByCustomer: z.boolean().optional() }), action: (b: { solution: string; confirmedByCustomer?: boolean }, by: string): TicketAction => ({ type: 'resolve', by, solution: b.solution, ...(b.confirmedByCustomer !== undefined ? { confirmedByCustomer: b.confirmedByCustomer } : {}) }) },
+  escalate: {
+    summary: 'escalate to the next support tier',
+    body: z.strictObject({ reason: Text(2000) }),
+    action: (b: { reason: string }, by: string): TicketAction => ({ type: 'escalate', by, reason: b.reason }),
+  },
+  'wait-for-customer': {
+    summary: 'ask the customer and pause the resolution clock',
+    body: z.strictObject({ question: Text(10_000) }),
+    action: (b: { question: string }, by: string): TicketAction => ({ type: 'waitForCustomer', by, question: b.question }),
+  },
+  'customer-replied': {
+    summary: 'record the customer reply (resumes the clock)',
+    body: z.strictObject({ text: Text(10_000) }),
+    action: (b: { text: string }, by: string): TicketAction => ({ type: 'customerReplied', by, text: b.text }),
+  },
+  'contact-attempts': {
+    summary: 'record an attempt to reach the customer',
+    body: z.strictObject({ channel: Text(64), note: Text(2000) }),
+    action: (b: { channel: string; note: string }, by: string): TicketAction => ({ type: 'contactAttempt', by, channel: b.channel, note: b.note }),
+  },
+  resolve: {
+    summary: 'resolve',
+    body: z.strictObject({ solution: Text(10_000), confirmedByCustomer: z.boolean().optional() }),
+    action: (b: { solution: string; confirmedByCustomer?: boolean }, by: string): TicketAction => ({
+      type: 'resolve',
+      by,
+      solution: b.solution,
+      ...(b.confirmedByCustomer !== undefined ? { confirmedByCustomer: b.confirmedByCustomer } : {}),
+    }),
+  },
   close: { summary: 'close a resolved ticket', body: z.strictObject({}), action: (_b: object, by: string): TicketAction => ({ type: 'close', by }) },
-  reopen: { summary: 'reopen a resolved ticket', body: z.strictObject({ reason: Text(2000) }), action: (b: { reason: string }, by: string): TicketAction => ({ type: 'reopen', by, reason: b.reason }) },
-  matter: { summary: 'classify as a bug or a support matter (support uses the monthly cap of capped channels, bugs do not)', body: z.strictObject({ matter: Matter, reason: Text(2000) }), action: (b: { matter: Matter; reason: string }, by: string): TicketAction => ({ type: 'classifyMatter', by, matter: b.matter, reason: b.reason }) },
-  comments: { summary: 'add a comment (public: visible to the customer; default: internal note)', body: z.strictObject({ text: Text(10_000), public: z.boolean().default(false) }), action: (b: { text: string; public: boolean }, by: string): TicketAction => ({ type: 'comment', by, text: b.text, public: b.public }) },
+  reopen: {
+    summary: 'reopen a resolved ticket',
+    body: z.strictObject({ reason: Text(2000) }),
+    action: (b: { reason: string }, by: string): TicketAction => ({ type: 'reopen', by, reason: b.reason }),
+  },
+  matter: {
+    summary: 'classify as a bug or a support matter (support uses the monthly cap of capped channels, bugs do not)',
+    body: z.strictObject({ matter: Matter, reason: Text(2000) }),
+    action: (b: { matter: Matter; reason: string }, by: string): TicketAction => ({ type: 'classifyMatter', by, matter: b.matter, reason: b.reason }),
+  },
+  comments: {
+    summary: 'add a comment (public: visible to the customer; default: internal note)',
+    body: z.strictObject({ text: Text(10_000), public: z.boolean().default(false) }),
+    action: (b: { text: string; public: boolean }, by: string): TicketAction => ({ type: 'comment', by, text: b.text, public: b.public }),
+  },
 } as const;
 
 export async function findArchived(ctx: Pick<ApiContext, 'repo'>, id: string): Promise<Ticket | undefined> {
@@ -90,7 +131,15 @@ export const ticketRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
 
   app.get(
     '/tickets',
-    { preValidation: requires('tickets:read'), schema: { tags, summary: 'tickets in work-queue order (earliest deadline first)', querystring: PageQuery.extend(TicketFilter.shape), response: { 200: pageSchema(TicketSummary) } } },
+    {
+      preValidation: requires('tickets:read'),
+      schema: {
+        tags,
+        summary: 'tickets in work-queue order (earliest deadline first)',
+        querystring: PageQuery.extend(TicketFilter.shape),
+        response: { 200: pageSchema(TicketSummary) },
+      },
+    },
     async (req) => {
       const p = principalOf(req);
       const q = req.query;
@@ -115,7 +164,15 @@ export const ticketRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
 
   app.get(
     '/tickets/:id',
-    { preValidation: requires('tickets:read'), schema: { tags, summary: 'a ticket with faults (evidence), comments, time entries, history and SLA clocks', params: IdParams, response: { 200: TicketDetail } } },
+    {
+      preValidation: requires('tickets:read'),
+      schema: {
+        tags,
+        summary: 'a ticket with faults (evidence), comments, time entries, history and SLA clocks',
+        params: IdParams,
+        response: { 200: TicketDetail },
+      },
+    },
     async (req) => ticketViewFor(principalOf(req), ticketDetail(await visibleTicket(principalOf(req), req.params.id))),
   );
 
@@ -135,19 +192,29 @@ export const ticketRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
     '/tickets/:id/assign',
     {
       preValidation: requires('tickets:act'),
-      schema: { tags, summary: 'assign (null: back to the queue); technicians may only take a ticket or give theirs back', params: IdParams, body: z.strictObject({ assignee: z.string().trim().min(1).max(128).nullable() }), response: { 200: TicketDetail } },
+      schema: {
+        tags,
+        summary: 'assign (null: back to the queue); technicians may only take a ticket or give theirs back',
+        params: IdParams,
+        body: z.strictObject({ assignee: z.string().trim().min(1).max(128).nullable() }),
+        response: { 200: TicketDetail },
+      },
     },
     async (req) => {
       const p = principalOf(req);
       const t = await visibleTicket(p, req.params.id);
-      if (!canAssign(p, t, req.body.assignee)) throw ApiError.forbidden(`a technician may assign a ticket only to themselves (${p.name}) or give their own back`);
+      if (!canAssign(p, t, req.body.assignee))
+        throw ApiError.forbidden(`a technician may assign a ticket only to themselves (${p.name}) or give their own back`);
       return act(p, req.params.id, { type: 'assign', by: p.name, assignee: req.body.assignee });
     },
   );
 
   app.get(
     '/tickets/:id/time-entries',
-    { preValidation: requires('tickets:read'), schema: { tags, summary: 'time entries of a ticket', params: IdParams, querystring: PageQuery, response: { 200: pageSchema(TimeEntry) } } },
+    {
+      preValidation: requires('tickets:read'),
+      schema: { tags, summary: 'time entries of a ticket', params: IdParams, querystring: PageQuery, response: { 200: pageSchema(TimeEntry) } },
+    },
     async (req) => paginate((await visibleTicket(principalOf(req), req.params.id)).timeEntries, req.query),
   );
 
@@ -159,13 +226,28 @@ export const ticketRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
         tags,
         summary: 'record work time (billed by the contract rules; may use the monthly cap)',
         params: IdParams,
-        body: z.strictObject({ channel: WorkChannel, minutes: z.number().int().min(1).max(24 * 60), note: z.string().trim().max(2000).default('') }),
+        body: z.strictObject({
+          channel: WorkChannel,
+          minutes: z
+            .number()
+            .int()
+            .min(1)
+            .max(24 * 60),
+          note: z.string().trim().max(2000).default(''),
+        }),
         response: { 201: TicketDetail },
       },
     },
     async (req, reply) => {
       const p = principalOf(req);
-      const t = await act(p, req.params.id, { type: 'addTime', by: p.name, id: randomUUID(), channel: req.body.channel, minutes: req.body.minutes, note: req.body.note });
+      const t = await act(p, req.params.id, {
+        type: 'addTime',
+        by: p.name,
+        id: randomUUID(),
+        channel: req.body.channel,
+        minutes: req.body.minutes,
+        note: req.body.note,
+      });
       return reply.code(201).send(t);
     },
   );

@@ -102,7 +102,11 @@ export const tokenRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
         case 'already-revoked':
           throw new ApiError(409, 'CONFLICT', `API token ${req.params.id} was already revoked at ${r.token.revokedAt ?? '?'} by ${r.token.revokedBy ?? '?'}`);
         case 'last-admin':
-          throw new ApiError(409, 'CONFLICT', `API token ${req.params.id} is the last active admin token: create another admin token first (fleetdesk api-token create --role admin)`);
+          throw new ApiError(
+            409,
+            'CONFLICT',
+            `API token ${req.params.id} is the last active admin token: create another admin token first (fleetdesk api-token create --role admin)`,
+          );
         case 'revoked':
           ctx.verifier.invalidate();
           ctx.streamTokens.forget(r.token.id);

@@ -69,7 +69,13 @@ export const triageRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
   const deps = intakeDeps(ctx);
 
   /** Applies a correction and writes its audit entry in one unit of work. */
-  const correct = async (p: Principal, id: string, change: Change, reason: string, actionOf: (tx: Transaction, t: Ticket) => Promise<TicketAction>): Promise<TicketDetail> => {
+  const correct = async (
+    p: Principal,
+    id: string,
+    change: Change,
+    reason: string,
+    actionOf: (tx: Transaction, t: Ticket) => Promise<TicketAction>,
+  ): Promise<TicketDetail> => {
     const seen = await visibleTicketOf(ctx, p, id);
     if (seen.status === 'closed') throw new ApiError(409, 'CONFLICT', `ticket ${seen.id}: it is closed (closed tickets are history and cannot change)`);
     const outcome = await ctx.repo.transaction(async (tx) => {
@@ -84,7 +90,17 @@ export const triageRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
       }
       const out = await ctx.tickets.actIn(store, id, action);
       const now = ctx.clock.now();
-      const entry: TicketAuditEntry = { id: randomUUID(), at: new Date(now).toISOString(), ticketId: id, by: p.name, tokenId: p.tokenId, change, from: valueOf(change, before), to: valueOf(change, out.ticket), reason };
+      const entry: TicketAuditEntry = {
+        id: randomUUID(),
+        at: new Date(now).toISOString(),
+        ticketId: id,
+        by: p.name,
+        tokenId: p.tokenId,
+        change,
+        from: valueOf(change, before),
+        to: valueOf(change, out.ticket),
+        reason,
+      };
       await tx.put(TICKET_AUDIT, `${id}|${String(now).padStart(15, '0')}|${entry.id}`, entry);
       return out;
     });
@@ -103,14 +119,30 @@ export const triageRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
   post(
     'change-impact',
     'change the impact and/or the contract level (e.g. sev5); the SLA targets follow, the elapsed working time kept',
-    z.strictObject({ impact: Impact.optional(), level: z.string().trim().min(1).max(32).optional(), reason: Reason }).refine((b) => b.impact !== undefined || b.level !== undefined, { message: 'name the new impact or level', path: ['impact'] }),
-    (p, id, b) => correct(p, id, 'impact', b.reason, () => Promise.resolve({ type: 'changeImpact', by: p.name, ...(b.impact !== undefined ? { impact: b.impact } : {}), ...(b.level !== undefined ? { level: b.level } : {}), reason: b.reason })),
+    z
+      .strictObject({ impact: Impact.optional(), level: z.string().trim().min(1).max(32).optional(), reason: Reason })
+      .refine((b) => b.impact !== undefined || b.level !== undefined, { message: 'name the new impact or level', path: ['impact'] }),
+    (p, id, b) =>
+      correct(p, id, 'impact', b.reason, () =>
+        Promise.resolve({
+          type: 'changeImpact',
+          by: p.name,
+          ...(b.impact !== undefined ? { impact: b.impact } : {}),
+          ...(b.level !== undefined ? { level: b.level } : {}),
+          reason: b.reason,
+        }),
+      ),
   );
 
-  post('change-contract', "run the ticket's clocks under another contract (the one in force), the elapsed working time kept", z.strictObject({ contract: z.string().trim().min(1).max(64), reason: Reason }), (p, id, b) => {
-    if (!ctx.contracts.known(b.contract)) throw new ApiError(400, 'VALIDATION_FAILED', `no contract ${JSON.stringify(b.contract)}`, 'body.contract');
-    return correct(p, id, 'contract', b.reason, () => Promise.resolve({ type: 'changeContract', by: p.name, contractId: b.contract, reason: b.reason }));
-  });
+  post(
+    'change-contract',
+    "run the ticket's clocks under another contract (the one in force), the elapsed working time kept",
+    z.strictObject({ contract: z.string().trim().min(1).max(64), reason: Reason }),
+    (p, id, b) => {
+      if (!ctx.contracts.known(b.contract)) throw new ApiError(400, 'VALIDATION_FAILED', `no contract ${JSON.stringify(b.contract)}`, 'body.contract');
+      return correct(p, id, 'contract', b.reason, () => Promise.resolve({ type: 'changeContract', by: p.name, contractId: b.contract, reason: b.reason }));
+    },
+  );
 
   post('change-queue', 'move the ticket to another queue', z.strictObject({ queue: z.string().trim().min(1).max(64), reason: Reason }), (p, id, b) =>
     correct(p, id, 'queue', b.reason, () => Promise.resolve({ type: 'changeQueue', by: p.name, queue: b.queue, reason: b.reason })),
@@ -136,13 +168,29 @@ export const triageRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
         const customer = await resolveCustomer(tx, deps, b.customer);
         const known = ctx.contracts.known(customer.contractId) ? customer : { ...customer, contractId: deps.defaultContractId };
         const device = b.device ? await findCustomerDevice(tx, known.id, b.device) : null;
-        return { type: 'changeCustomer', by: p.name, customer: known, site: siteOf(deps, known, device), device: device ? deviceRefOf(device) : null, reason: b.reason };
+        return {
+          type: 'changeCustomer',
+          by: p.name,
+          customer: known,
+          site: siteOf(deps, known, device),
+          device: device ? deviceRefOf(device) : null,
+          reason: b.reason,
+        };
       }),
   );
 
   app.get(
     '/tickets/:id/audit',
-    { preValidation: requires('tickets:triage'), schema: { tags, summary: 'the corrections made to a ticket (who, when, from, to, why), oldest first', params: IdParams, querystring: PageQuery, response: { 200: pageSchema(TicketAuditEntry) } } },
+    {
+      preValidation: requires('tickets:triage'),
+      schema: {
+        tags,
+        summary: 'the corrections made to a ticket (who, when, from, to, why), oldest first',
+        params: IdParams,
+        querystring: PageQuery,
+        response: { 200: pageSchema(TicketAuditEntry) },
+      },
+    },
     async (req) => {
       const t = await visibleTicketOf(ctx, principalOf(req), req.params.id);
       const entries = (await ctx.repo.list<TicketAuditEntry>(TICKET_AUDIT)).filter((e) => e.ticketId === t.id).sort((a, b) => a.at.localeCompare(b.at));

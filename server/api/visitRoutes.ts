@@ -32,7 +32,13 @@ export const visitRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
     '/tickets/:id/visits',
     {
       preValidation: requires('tickets:act'),
-      schema: { tags, summary: "request an on-site visit; the arrival clock starts with the contract's on-site target", params: Params, body: z.strictObject({ reason: Text(2000) }), response: { 201: TicketDetail } },
+      schema: {
+        tags,
+        summary: "request an on-site visit; the arrival clock starts with the contract's on-site target",
+        params: Params,
+        body: z.strictObject({ reason: Text(2000) }),
+        response: { 201: TicketDetail },
+      },
     },
     async (req, reply) => {
       const p = principalOf(req);
@@ -49,7 +55,10 @@ export const visitRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
         summary: 'schedule a visit: technician and planned time (dispatcher, admin); null clears a field',
         params: VisitParams,
         body: z
-          .strictObject({ technician: z.string().trim().min(1).max(128).nullable().optional(), plannedAt: z.iso.datetime({ offset: true }).nullable().optional() })
+          .strictObject({
+            technician: z.string().trim().min(1).max(128).nullable().optional(),
+            plannedAt: z.iso.datetime({ offset: true }).nullable().optional(),
+          })
           .refine((b) => b.technician !== undefined || b.plannedAt !== undefined, 'technician or plannedAt'),
         response: { 200: TicketDetail },
       },
@@ -71,7 +80,16 @@ export const visitRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
 
   app.post(
     '/tickets/:id/visits/:visitId/arrival',
-    { preValidation: requires('tickets:act'), schema: { tags, summary: "the technician arrived on site (now): stops the visit's arrival clock", params: VisitParams, body: z.strictObject({}).optional(), response: { 200: TicketDetail } } },
+    {
+      preValidation: requires('tickets:act'),
+      schema: {
+        tags,
+        summary: "the technician arrived on site (now): stops the visit's arrival clock",
+        params: VisitParams,
+        body: z.strictObject({}).optional(),
+        response: { 200: TicketDetail },
+      },
+    },
     async (req) => {
       const p = principalOf(req);
       return act(p, req.params.id, { type: 'visitArrival', by: p.name, visitId: req.params.visitId });
@@ -80,7 +98,16 @@ export const visitRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
 
   app.post(
     '/tickets/:id/visits/:visitId/departure',
-    { preValidation: requires('tickets:act'), schema: { tags, summary: 'the technician left the site (now), with the work done', params: VisitParams, body: z.strictObject({ workDone: Text(10_000) }), response: { 200: TicketDetail } } },
+    {
+      preValidation: requires('tickets:act'),
+      schema: {
+        tags,
+        summary: 'the technician left the site (now), with the work done',
+        params: VisitParams,
+        body: z.strictObject({ workDone: Text(10_000) }),
+        response: { 200: TicketDetail },
+      },
+    },
     async (req) => {
       const p = principalOf(req);
       return act(p, req.params.id, { type: 'visitDeparture', by: p.name, visitId: req.params.visitId, workDone: req.body.workDone });

@@ -43,8 +43,15 @@ export const NewApiToken = z
     expiresAt: z.iso.datetime({ offset: true }).optional(),
   })
   .superRefine((t, ctx) => {
-    if (t.role === 'customer' && t.customerId === null) ctx.addIssue({ code: 'custom', path: ['customerId'], message: 'a customer token needs the customer it belongs to', input: t.customerId });
-    if (t.role !== 'customer' && t.customerId !== null) ctx.addIssue({ code: 'custom', path: ['customerId'], message: `only customer tokens name a customer (role ${t.role} sees all customers)`, input: t.customerId });
+    if (t.role === 'customer' && t.customerId === null)
+      ctx.addIssue({ code: 'custom', path: ['customerId'], message: 'a customer token needs the customer it belongs to', input: t.customerId });
+    if (t.role !== 'customer' && t.customerId !== null)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['customerId'],
+        message: `only customer tokens name a customer (role ${t.role} sees all customers)`,
+        input: t.customerId,
+      });
   });
 export type NewApiToken = z.infer<typeof NewApiToken>;
 
@@ -98,7 +105,17 @@ function stateOf(t: StoredApiToken, nowMs: number): ApiTokenState {
 }
 
 function infoOf(t: StoredApiToken, nowMs: number): ApiTokenInfo {
-  return { id: t.id, name: t.name, role: t.role, customerId: t.customerId, createdAt: t.createdAt, expiresAt: t.expiresAt ?? null, revokedAt: t.revokedAt ?? null, revokedBy: t.revokedBy ?? null, state: stateOf(t, nowMs) };
+  return {
+    id: t.id,
+    name: t.name,
+    role: t.role,
+    customerId: t.customerId,
+    createdAt: t.createdAt,
+    expiresAt: t.expiresAt ?? null,
+    revokedAt: t.revokedAt ?? null,
+    revokedBy: t.revokedBy ?? null,
+    state: stateOf(t, nowMs),
+  };
 }
 
 interface TokenFile {
@@ -141,10 +158,19 @@ export async function createApiToken(dataDir: string, input: NewApiToken, now: D
   // reportInput: errors show what was given (e.g. the customer an admin token must not name).
   const spec = NewApiToken.parse(input, { reportInput: true });
   const expiresAt = spec.expiresAt === undefined ? null : new Date(spec.expiresAt).toISOString();
-  if (expiresAt !== null && Date.parse(expiresAt) <= now.getTime()) throw new ApiTokenInputError('expiresAt', `expiresAt: expected an instant in the future, found ${spec.expiresAt} (now is ${now.toISOString()})`);
+  if (expiresAt !== null && Date.parse(expiresAt) <= now.getTime())
+    throw new ApiTokenInputError('expiresAt', `expiresAt: expected an instant in the future, found ${spec.expiresAt} (now is ${now.toISOString()})`);
   const token = newToken();
   const id = `${spec.name}-${randomBytes(4).toString('hex')}`;
-  const record: StoredApiToken = { id, name: spec.name, role: spec.role, customerId: spec.customerId, sha256: sha256(token), createdAt: now.toISOString(), expiresAt };
+  const record: StoredApiToken = {
+    id,
+    name: spec.name,
+    role: spec.role,
+    customerId: spec.customerId,
+    sha256: sha256(token),
+    createdAt: now.toISOString(),
+    expiresAt,
+  };
   await update(dataDir, (data) => {
     data.tokens[id] = record;
   });
@@ -192,7 +218,8 @@ export async function revokeApiToken(dataDir: string, id: string, now: Date, by:
   return result;
 }
 
-export type AdminTokenSource = { readonly source: 'env' } | { readonly source: 'generated'; readonly file: string } | { readonly source: 'existing'; readonly file: string };
+export type AdminTokenSource =
+  { readonly source: 'env' } | { readonly source: 'generated'; readonly file: string } | { readonly source: 'existing'; readonly file: string };
 
 /**
  * Makes sure an admin token exists: FLEETDESK_ADMIN_TOKEN (re-registered at every start, so
@@ -202,9 +229,17 @@ export type AdminTokenSource = { readonly source: 'env' } | { readonly source: '
 export async function ensureAdminToken(dataDir: string, env: NodeJS.ProcessEnv, now: Date): Promise<AdminTokenSource> {
   const fromEnv = env.FLEETDESK_ADMIN_TOKEN;
   if (fromEnv !== undefined && fromEnv !== '') {
-    if (fromEnv.length < MIN_ADMIN_TOKEN_LENGTH) throw new Error(`FLEETDESK_ADMIN_TOKEN is too short: expected at least ${MIN_ADMIN_TOKEN_LENGTH} characters of a random secret, found ${fromEnv.length}`);
+    if (fromEnv.length < MIN_ADMIN_TOKEN_LENGTH)
+      throw new Error(`FLEETDESK_ADMIN_TOKEN is too short: expected at least ${MIN_ADMIN_TOKEN_LENGTH} characters of a random secret, found ${fromEnv.length}`);
     await update(dataDir, (data) => {
-      data.tokens[BOOTSTRAP_ADMIN_ID] = { id: BOOTSTRAP_ADMIN_ID, name: 'admin', role: 'admin', customerId: null, sha256: sha256(fromEnv), createdAt: now.toISOString() };
+      data.tokens[BOOTSTRAP_ADMIN_ID] = {
+        id: BOOTSTRAP_ADMIN_ID,
+        name: 'admin',
+        role: 'admin',
+        customerId: null,
+        sha256: sha256(fromEnv),
+        createdAt: now.toISOString(),
+      };
     });
     return { source: 'env' };
   }
@@ -223,7 +258,14 @@ export async function ensureAdminToken(dataDir: string, env: NodeJS.ProcessEnv, 
     await handle.close();
   }
   await update(dataDir, (data) => {
-    data.tokens[BOOTSTRAP_ADMIN_ID] = { id: BOOTSTRAP_ADMIN_ID, name: 'admin', role: 'admin', customerId: null, sha256: sha256(token), createdAt: now.toISOString() };
+    data.tokens[BOOTSTRAP_ADMIN_ID] = {
+      id: BOOTSTRAP_ADMIN_ID,
+      name: 'admin',
+      role: 'admin',
+      customerId: null,
+      sha256: sha256(token),
+      createdAt: now.toISOString(),
+    };
   });
   return { source: 'generated', file };
 }

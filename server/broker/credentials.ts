@@ -11,7 +11,12 @@ import { promisify } from 'node:util';
 import { DurableJsonFile } from '../storage/durableFile.js';
 import { agentUsername, type AgentIdentity } from './acl.js';
 
-const scrypt = promisify(scryptCb) as (password: string | Buffer, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
+const scrypt = promisify(scryptCb) as (
+  password: string | Buffer,
+  salt: Buffer,
+  keylen: number,
+  options: { N: number; r: number; p: number; maxmem: number },
+) => Promise<Buffer>;
 
 /** scrypt cost: N=2^15, r=8, p=1 (the OWASP baseline); ~32 MiB and tens of ms per check. */
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, keylen: 32 };

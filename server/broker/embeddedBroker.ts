@@ -95,7 +95,12 @@ function readTlsFile(kind: 'certificate' | 'key', file: string, host: string, po
     return readFileSync(file);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new ListenError('MQTT over TLS', host, port, Object.assign(new Error(`cannot read the TLS ${kind} file ${file}: ${e.code ?? e.message}`), { code: 'TLSFILE' }));
+    throw new ListenError(
+      'MQTT over TLS',
+      host,
+      port,
+      Object.assign(new Error(`cannot read the TLS ${kind} file ${file}: ${e.code ?? e.message}`), { code: 'TLSFILE' }),
+    );
   }
 }
 
@@ -148,7 +153,13 @@ export async function startEmbeddedBroker(settings: EmbeddedBrokerSettings, deps
   const inFlight = new Set<Promise<void>>();
   let draining = false;
 
-  const refuseLogin = (address: string, username: string | undefined, reason: LoginFailureReason, err: AuthenticateError, done: (err: AuthenticateError, ok: boolean) => void) => {
+  const refuseLogin = (
+    address: string,
+    username: string | undefined,
+    reason: LoginFailureReason,
+    err: AuthenticateError,
+    done: (err: AuthenticateError, ok: boolean) => void,
+  ) => {
     metrics.authFailures.inc({ reason });
     throttle.failed(address, username?.slice(0, 128), reason);
     done(err, false);
@@ -170,7 +181,13 @@ export async function startEmbeddedBroker(settings: EmbeddedBrokerSettings, deps
       }
       if (!agentClientIdAllowed(who, client.id)) {
         // Checked before the session is registered, so the agent that owns the id stays connected.
-        return refuseLogin(address, username, 'client-id', authError(`agent ${username} must connect with the client id "${username}"`, IDENTIFIER_REJECTED), done);
+        return refuseLogin(
+          address,
+          username,
+          'client-id',
+          authError(`agent ${username} must connect with the client id "${username}"`, IDENTIFIER_REJECTED),
+          done,
+        );
       }
       const accept = () => {
         identities.set(client, who);
@@ -183,7 +200,10 @@ export async function startEmbeddedBroker(settings: EmbeddedBrokerSettings, deps
           // The same answer as a wrong password, without the check: nothing to learn, nothing to
           // compute. Given a second late, so a guesser waiting for answers tries once a second, not
           // hundreds of times (each attempt costs the broker a connection, also when refused).
-          clock.setTimeout(() => refuseLogin(address, username, 'throttled', authError('bad user name or password', BAD_CREDENTIALS), done), THROTTLED_ANSWER_DELAY_MS);
+          clock.setTimeout(
+            () => refuseLogin(address, username, 'throttled', authError('bad user name or password', BAD_CREDENTIALS), done),
+            THROTTLED_ANSWER_DELAY_MS,
+          );
           return;
         }
         throttle.started(address);
@@ -196,13 +216,11 @@ export async function startEmbeddedBroker(settings: EmbeddedBrokerSettings, deps
         if (ok) return accept();
         refuseLogin(address, username, 'bad-credentials', authError('bad user name or password', BAD_CREDENTIALS), done);
       };
-      check().catch(
-        (err: Error) => {
-          if (err instanceof VerifierBusyError) return refuseLogin(address, username, 'busy', authError('server busy, try again', SERVER_UNAVAILABLE), done);
-          logger.error({ err: err.message }, 'credential check failed');
-          done(authError('server unavailable', SERVER_UNAVAILABLE), false);
-        },
-      );
+      check().catch((err: Error) => {
+        if (err instanceof VerifierBusyError) return refuseLogin(address, username, 'busy', authError('server busy, try again', SERVER_UNAVAILABLE), done);
+        logger.error({ err: err.message }, 'credential check failed');
+        done(authError('server unavailable', SERVER_UNAVAILABLE), false);
+      });
     },
     authorizePublish: (client, packet, callback) => {
       if (client === null) {
@@ -295,7 +313,10 @@ export async function startEmbeddedBroker(settings: EmbeddedBrokerSettings, deps
     }
     if (settings.tls) {
       const { host, port: wanted } = settings.tls;
-      const secure = createTlsServer({ cert: readTlsFile('certificate', settings.tls.cert, host, wanted), key: readTlsFile('key', settings.tls.key, host, wanted) }, accept);
+      const secure = createTlsServer(
+        { cert: readTlsFile('certificate', settings.tls.cert, host, wanted), key: readTlsFile('key', settings.tls.key, host, wanted) },
+        accept,
+      );
       servers.push(secure);
       tlsPort = await listen(secure, 'MQTT over TLS', wanted, host);
       logger.info({ host, port: tlsPort }, 'embedded MQTT broker listening (TLS)');
@@ -328,7 +349,8 @@ export async function startEmbeddedBroker(settings: EmbeddedBrokerSettings, deps
       ]);
       if (waitTimer) clock.clearTimeout(waitTimer);
       if (!closedInTime || sockets.size > 0) {
-        if (!closedInTime) logger.warn({ sockets: sockets.size }, `MQTT clients not disconnected within ${CLIENTS_CLOSE_WAIT_MS / 1000} s; closing their sockets`);
+        if (!closedInTime)
+          logger.warn({ sockets: sockets.size }, `MQTT clients not disconnected within ${CLIENTS_CLOSE_WAIT_MS / 1000} s; closing their sockets`);
         for (const socket of sockets) socket.destroy();
       }
       await listenersClosed;

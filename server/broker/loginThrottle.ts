@@ -25,7 +25,13 @@ export interface LoginThrottleSettings {
   readonly maxTracked: number;
 }
 
-export const DEFAULT_LOGIN_THROTTLE: LoginThrottleSettings = { windowMs: 60_000, maxFailuresPerAddress: 10, maxFailuresPerUsername: 5, maxPendingPerAddress: 4, maxTracked: 10_000 };
+export const DEFAULT_LOGIN_THROTTLE: LoginThrottleSettings = {
+  windowMs: 60_000,
+  maxFailuresPerAddress: 10,
+  maxFailuresPerUsername: 5,
+  maxPendingPerAddress: 4,
+  maxTracked: 10_000,
+};
 
 export type LoginFailureReason = 'bad-credentials' | 'bad-username' | 'anonymous' | 'client-id' | 'throttled' | 'busy';
 

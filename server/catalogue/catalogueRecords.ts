@@ -135,7 +135,8 @@ export function isUnused(u: ContractUsers): boolean {
 
 /** "customers acme, globex; open tickets T000001, …(12 more); …": at most `max` names per kind. */
 export function describeUsers(u: ContractUsers, max = 20): string {
-  const names = (label: string, ids: readonly string[]) => (ids.length === 0 ? [] : [`${label} ${ids.slice(0, max).join(', ')}${ids.length > max ? ` …(${ids.length - max} more)` : ''}`]);
+  const names = (label: string, ids: readonly string[]) =>
+    ids.length === 0 ? [] : [`${label} ${ids.slice(0, max).join(', ')}${ids.length > max ? ` …(${ids.length - max} more)` : ''}`];
   return [
     ...names('customers', u.customers),
     ...(u.defaultContract ? ['tickets.defaultContract of server.yaml'] : []),
@@ -159,11 +160,23 @@ export function unknownContractReferences(settings: ImpactSettings, knownIds: Re
   const known = [...knownIds].sort().join(', ');
   settings.rules.forEach((rule, i) => {
     rule.when.contracts?.forEach((c, j) => {
-      if (c !== 'none' && !knownIds.has(c)) problems.push({ path: `rules[${i}].when.contracts[${j}]`, expected: 'a known contract id or "none"', found: c, message: `rule ${rule.id}: unknown contract ${JSON.stringify(c)} (known: none, ${known})` });
+      if (c !== 'none' && !knownIds.has(c))
+        problems.push({
+          path: `rules[${i}].when.contracts[${j}]`,
+          expected: 'a known contract id or "none"',
+          found: c,
+          message: `rule ${rule.id}: unknown contract ${JSON.stringify(c)} (known: none, ${known})`,
+        });
     });
   });
   for (const id of Object.keys(settings.contractScales)) {
-    if (!knownIds.has(id)) problems.push({ path: `contractScales.${id}`, expected: 'a known contract id', found: id, message: `contractScales: unknown contract ${JSON.stringify(id)} (known: ${known})` });
+    if (!knownIds.has(id))
+      problems.push({
+        path: `contractScales.${id}`,
+        expected: 'a known contract id',
+        found: id,
+        message: `contractScales: unknown contract ${JSON.stringify(id)} (known: ${known})`,
+      });
   }
   return problems;
 }

@@ -243,7 +243,13 @@ export class LiveCatalogue implements ContractCatalogue {
 
   impactEntry(): ImpactEntry {
     const last = this.impactHistory[this.impactHistory.length - 1];
-    return { table: this.table, version: last?.version ?? 0, origin: last?.settings ? 'api' : 'configured', updatedAt: last?.at ?? null, updatedBy: last?.by ?? null };
+    return {
+      table: this.table,
+      version: last?.version ?? 0,
+      origin: last?.settings ? 'api' : 'configured',
+      updatedAt: last?.at ?? null,
+      updatedBy: last?.by ?? null,
+    };
   }
 
   impactVersions(): readonly ImpactVersionRecord[] {
@@ -262,9 +268,14 @@ export class LiveCatalogue implements ContractCatalogue {
   changes(): CatalogueChange[] {
     const out: Array<{ c: CatalogueChange; rev: number }> = [];
     for (const list of this.contractHistory.values()) {
-      for (const r of list) out.push({ c: { kind: 'contract', id: r.contractId, version: r.version, action: r.action, at: r.at, by: r.by, changed: r.changed }, rev: r.revision });
+      for (const r of list)
+        out.push({ c: { kind: 'contract', id: r.contractId, version: r.version, action: r.action, at: r.at, by: r.by, changed: r.changed }, rev: r.revision });
     }
-    for (const r of this.impactHistory) out.push({ c: { kind: 'impactRules', id: 'impact-rules', version: r.version, action: r.action, at: r.at, by: r.by, changed: r.changed }, rev: r.revision });
+    for (const r of this.impactHistory)
+      out.push({
+        c: { kind: 'impactRules', id: 'impact-rules', version: r.version, action: r.action, at: r.at, by: r.by, changed: r.changed },
+        rev: r.revision,
+      });
     // Newest first by the head revision each change produced (instants can tie within a millisecond).
     return out.sort((a, b) => b.rev - a.rev).map((x) => x.c);
   }
@@ -274,7 +285,9 @@ export class LiveCatalogue implements ContractCatalogue {
   }
 
   /** One change: read the head, let `work` check and write, bump the head; then reload what is in force. */
-  private async change(work: (tx: Transaction, head: CatalogueHead, revision: number) => Promise<Partial<Pick<CatalogueHead, 'contracts' | 'impactRules'>>>): Promise<void> {
+  private async change(
+    work: (tx: Transaction, head: CatalogueHead, revision: number) => Promise<Partial<Pick<CatalogueHead, 'contracts' | 'impactRules'>>>,
+  ): Promise<void> {
     await this.o.repo.transaction(async (tx) => {
       const head = (await tx.get<CatalogueHead>(HEADS, HEAD_ID)) ?? EMPTY_HEAD;
       const revision = head.revision + 1;
@@ -302,10 +315,21 @@ export class LiveCatalogue implements ContractCatalogue {
     await this.change(async (tx, head, revision) => {
       const latest = await LiveCatalogue.latest(tx, head, id);
       if (this.hasDefault(id) || (latest !== undefined && latest.spec !== null)) {
-        throw new CatalogueConflictError(`contract ${JSON.stringify(id)} already exists (version ${head.contracts[id] ?? 0}): change it with PUT /contracts/${id} and If-Match`);
+        throw new CatalogueConflictError(
+          `contract ${JSON.stringify(id)} already exists (version ${head.contracts[id] ?? 0}): change it with PUT /contracts/${id} and If-Match`,
+        );
       }
       const version = (head.contracts[id] ?? 0) + 1;
-      const record: ContractVersionRecord = { contractId: id, version, revision, action: 'create', spec: c.spec, at: this.now(), by, changed: changedKeys(null, c.spec) };
+      const record: ContractVersionRecord = {
+        contractId: id,
+        version,
+        revision,
+        action: 'create',
+        spec: c.spec,
+        at: this.now(),
+        by,
+        changed: changedKeys(null, c.spec),
+      };
       await tx.put(CONTRACT_VERSIONS, contractVersionKey(id, version), record);
       return { contracts: { ...head.contracts, [id]: version } };
     });
@@ -315,7 +339,15 @@ export class LiveCatalogue implements ContractCatalogue {
 
   async updateContract(id: string, input: unknown, expectedVersion: number, by: ChangeAuthor): Promise<ContractEntry> {
     const c = this.validate(input);
-    if (c.spec.id !== id) throw new CatalogueInvalidError([{ path: 'id', expected: JSON.stringify(id), found: c.spec.id, message: `body.id: expected ${JSON.stringify(id)} (the contract in the URL), found ${JSON.stringify(c.spec.id)}` }]);
+    if (c.spec.id !== id)
+      throw new CatalogueInvalidError([
+        {
+          path: 'id',
+          expected: JSON.stringify(id),
+          found: c.spec.id,
+          message: `body.id: expected ${JSON.stringify(id)} (the contract in the URL), found ${JSON.stringify(c.spec.id)}`,
+        },
+      ]);
     await this.change(async (tx, head, revision) => {
       const latest = await LiveCatalogue.latest(tx, head, id);
       const inForce = latest?.spec ?? (this.hasDefault(id) ? this.defaults.get(id).spec : undefined);
@@ -324,7 +356,16 @@ export class LiveCatalogue implements ContractCatalogue {
       const conflict = versionConflict(`contract ${id}`, expectedVersion, current);
       if (conflict) throw new CatalogueConflictError(conflict);
       const version = current + 1;
-      const record: ContractVersionRecord = { contractId: id, version, revision, action: 'update', spec: c.spec, at: this.now(), by, changed: changedKeys(inForce, c.spec) };
+      const record: ContractVersionRecord = {
+        contractId: id,
+        version,
+        revision,
+        action: 'update',
+        spec: c.spec,
+        at: this.now(),
+        by,
+        changed: changedKeys(inForce, c.spec),
+      };
       await tx.put(CONTRACT_VERSIONS, contractVersionKey(id, version), record);
       return { contracts: { ...head.contracts, [id]: version } };
     });
@@ -344,7 +385,9 @@ export class LiveCatalogue implements ContractCatalogue {
       const current = head.contracts[id] ?? 0;
       if (!latest || latest.spec === null) {
         if (this.hasDefault(id)) {
-          throw new CatalogueConflictError(`contract ${JSON.stringify(id)} is defined by ${this.configuredIds.has(id) ? 'server.yaml' : 'the presets'}, not through the API: it cannot be deleted here (edit server.yaml and restart)`);
+          throw new CatalogueConflictError(
+            `contract ${JSON.stringify(id)} is defined by ${this.configuredIds.has(id) ? 'server.yaml' : 'the presets'}, not through the API: it cannot be deleted here (edit server.yaml and restart)`,
+          );
         }
         throw new CatalogueNotFoundError(`contract ${JSON.stringify(id)} not found`);
       }
@@ -362,7 +405,16 @@ export class LiveCatalogue implements ContractCatalogue {
       }
       const version = current + 1;
       const fallback = this.hasDefault(id) ? this.defaults.get(id).spec : null;
-      const record: ContractVersionRecord = { contractId: id, version, revision, action: 'retire', spec: null, at: this.now(), by, changed: changedKeys(latest.spec, fallback) };
+      const record: ContractVersionRecord = {
+        contractId: id,
+        version,
+        revision,
+        action: 'retire',
+        spec: null,
+        at: this.now(),
+        by,
+        changed: changedKeys(latest.spec, fallback),
+      };
       await tx.put(CONTRACT_VERSIONS, contractVersionKey(id, version), record);
       return { contracts: { ...head.contracts, [id]: version } };
     });
@@ -399,7 +451,15 @@ export class LiveCatalogue implements ContractCatalogue {
       const before = (await this.latestImpact(tx, head))?.settings;
       if (!before) throw new CatalogueConflictError('the impact rule table in force is already the one of server.yaml');
       const version = head.impactRules + 1;
-      const record: ImpactVersionRecord = { version, revision, action: 'revert', settings: null, at: this.now(), by, changed: changedKeys(before, this.o.configImpact) };
+      const record: ImpactVersionRecord = {
+        version,
+        revision,
+        action: 'revert',
+        settings: null,
+        at: this.now(),
+        by,
+        changed: changedKeys(before, this.o.configImpact),
+      };
       await tx.put(IMPACT_VERSIONS, impactVersionKey(version), record);
       return { impactRules: version };
     });

@@ -48,7 +48,10 @@ export async function startCluster(config: ServerConfig, deps: { clock: Clock; l
     return { instanceId, shared: false, leadership, bus: new LocalBus(instanceId), close: () => leadership.stop() };
   }
   if (config.cluster.instanceId === undefined) {
-    deps.logger.warn({ instanceId }, 'cluster.instanceId is not set: the MQTT session of this instance will not survive a restart (set a stable, unique id per instance)');
+    deps.logger.warn(
+      { instanceId },
+      'cluster.instanceId is not set: the MQTT session of this instance will not survive a restart (set a stable, unique id per instance)',
+    );
   }
   const { group, leadership: s } = config.cluster;
   const bus = new PgNotifyBus({ ...db, group, instanceId, clock: deps.clock, logger: deps.logger.child({ component: 'cluster-bus' }) });

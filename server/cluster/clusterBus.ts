@@ -51,7 +51,12 @@ export const MAX_NOTE_BYTES = 7800;
  * distinct by its sequence number (PostgreSQL folds identical payloads sent in one transaction).
  * A note that does not fit even alone is returned in `tooBig`. Pure.
  */
-export function packNotes(from: string, firstSeq: number, notes: readonly BusNote[], maxBytes = MAX_NOTE_BYTES): { payloads: string[]; tooBig: BusNote[]; nextSeq: number } {
+export function packNotes(
+  from: string,
+  firstSeq: number,
+  notes: readonly BusNote[],
+  maxBytes = MAX_NOTE_BYTES,
+): { payloads: string[]; tooBig: BusNote[]; nextSeq: number } {
   const payloads: string[] = [];
   const tooBig: BusNote[] = [];
   let seq = firstSeq;

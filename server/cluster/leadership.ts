@@ -148,7 +148,10 @@ export class LockLeadership implements Leadership {
     try {
       if (this.leader) {
         const held = await this.bounded(this.o.lock.stillHeld());
-        if (held !== true) this.stepDown(held === TIMED_OUT ? 'lock confirmation timed out' : held instanceof Error ? `lock confirmation failed: ${held.message}` : 'lock no longer held');
+        if (held !== true)
+          this.stepDown(
+            held === TIMED_OUT ? 'lock confirmation timed out' : held instanceof Error ? `lock confirmation failed: ${held.message}` : 'lock no longer held',
+          );
       } else {
         const got = await this.bounded(this.o.lock.tryAcquire());
         if (got === true && this.running) {

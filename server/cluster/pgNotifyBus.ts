@@ -58,7 +58,13 @@ export class PgNotifyBus implements ClusterBus {
   private connect(): Promise<void> {
     if (this.connecting) return this.connecting;
     const attempt = (async () => {
-      const client = new pg.Client({ connectionString: this.o.url, ...(this.o.password !== undefined ? { password: this.o.password } : {}), application_name: `fleetdesk-bus:${this.o.instanceId}`.slice(0, 63), keepAlive: true, connectionTimeoutMillis: 5_000 });
+      const client = new pg.Client({
+        connectionString: this.o.url,
+        ...(this.o.password !== undefined ? { password: this.o.password } : {}),
+        application_name: `fleetdesk-bus:${this.o.instanceId}`.slice(0, 63),
+        keepAlive: true,
+        connectionTimeoutMillis: 5_000,
+      });
       client.on('error', (err) => this.lost(client, err.message));
       client.on('end', () => this.lost(client, 'connection closed'));
       client.on('notification', (n) => {

@@ -43,7 +43,8 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 };
 
 /** Only our own scripts and styles; the API is same-origin (fetch and EventSource). */
-const DASHBOARD_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const DASHBOARD_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 function dashboardHeaders(reply: FastifyReply, type: string): FastifyReply {
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) void reply.header(k, v);
@@ -53,7 +54,9 @@ function dashboardHeaders(reply: FastifyReply, type: string): FastifyReply {
 
 /** Fault labels in both languages, taken from the canonical taxonomy (shared/faults.ts). */
 function faultLabels(): Record<string, { en: string; pl: string; category: string; inkOrHead: boolean }> {
-  return Object.fromEntries(Object.entries(FAULTS).map(([code, d]) => [code, { en: d.label.en, pl: d.label.pl, category: d.category, inkOrHead: d.inkOrHead }]));
+  return Object.fromEntries(
+    Object.entries(FAULTS).map(([code, d]) => [code, { en: d.label.en, pl: d.label.pl, category: d.category, inkOrHead: d.inkOrHead }]),
+  );
 }
 
 export const dashboardPlugin: FastifyPluginAsync = (app) => {
@@ -70,7 +73,10 @@ export const dashboardPlugin: FastifyPluginAsync = (app) => {
     } catch (err) {
       chartJs = null;
       // The pages still show every chart's data as a table without it.
-      return reply.code(404).type('text/plain; charset=utf-8').send(`chart.js is not installed: ${(err as Error).message}`);
+      return reply
+        .code(404)
+        .type('text/plain; charset=utf-8')
+        .send(`chart.js is not installed: ${(err as Error).message}`);
     }
   });
   app.get('/dashboard/*', async (req, reply) => {
@@ -78,14 +84,21 @@ export const dashboardPlugin: FastifyPluginAsync = (app) => {
     const file = resolve(STATIC_DIR, rel);
     const type = CONTENT_TYPES[extname(file)];
     if (!file.startsWith(STATIC_DIR.endsWith(sep) ? STATIC_DIR : STATIC_DIR + sep) || type === undefined) {
-      return reply.code(404).type('text/plain; charset=utf-8').send(`no dashboard file ${JSON.stringify(rel)}`);
+      return reply
+        .code(404)
+        .type('text/plain; charset=utf-8')
+        .send(`no dashboard file ${JSON.stringify(rel)}`);
     }
     let body: Buffer;
     try {
       body = await readFile(file);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'EISDIR') return reply.code(404).type('text/plain; charset=utf-8').send(`no dashboard file ${JSON.stringify(rel)}`);
+      if (code === 'ENOENT' || code === 'EISDIR')
+        return reply
+          .code(404)
+          .type('text/plain; charset=utf-8')
+          .send(`no dashboard file ${JSON.stringify(rel)}`);
       throw err;
     }
     return dashboardHeaders(reply, type).send(body);

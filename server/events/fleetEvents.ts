@@ -169,7 +169,13 @@ export class FleetEventBus {
   }
 
   emitDeviceUpdate(update: DeviceUpdate, tx: Transaction): Promise<void> {
-    return this.deliver(this.deviceHandlers, update, tx, () => ({ messageId: update.messageId, device: update.device.key }), 'device update handler failed; the fleet change is kept');
+    return this.deliver(
+      this.deviceHandlers,
+      update,
+      tx,
+      () => ({ messageId: update.messageId, device: update.device.key }),
+      'device update handler failed; the fleet change is kept',
+    );
   }
 
   /**
@@ -214,11 +220,23 @@ export class FleetEventBus {
   }
 
   emit(event: FleetEvent, tx: Transaction): Promise<void> {
-    return this.deliver(this.handlers, event, tx, () => ({ eventId: event.eventId, eventType: event.type }), 'fleet event handler failed; the fleet change is kept');
+    return this.deliver(
+      this.handlers,
+      event,
+      tx,
+      () => ({ eventId: event.eventId, eventType: event.type }),
+      'fleet event handler failed; the fleet change is kept',
+    );
   }
 
   /** Calls the handlers in order; a failing one is logged and counted, the others still run. */
-  private async deliver<A>(handlers: readonly ((arg: A, tx: Transaction) => void | Promise<void>)[], arg: A, tx: Transaction, context: () => object, failed: string): Promise<void> {
+  private async deliver<A>(
+    handlers: readonly ((arg: A, tx: Transaction) => void | Promise<void>)[],
+    arg: A,
+    tx: Transaction,
+    context: () => object,
+    failed: string,
+  ): Promise<void> {
     for (const handler of handlers) {
       try {
         await handler(arg, tx);

@@ -11,7 +11,14 @@ import type { DeviceRecord } from './fleetModel.js';
 import type { DeviceChange } from './fleetState.js';
 
 /** The fleet events of one applied message: `${messageId}/${i}` ids, one per change, in order. */
-export function fleetEventsOf(changes: readonly DeviceChange[], device: DeviceRecord, ctx: DeviceContext, table: ImpactTable, messageId: string, now: string): FleetEvent[] {
+export function fleetEventsOf(
+  changes: readonly DeviceChange[],
+  device: DeviceRecord,
+  ctx: DeviceContext,
+  table: ImpactTable,
+  messageId: string,
+  now: string,
+): FleetEvent[] {
   const classify = (fault: Parameters<typeof classifyImpact>[1]['fault']) =>
     classifyImpact(table, { fault, deviceCritical: ctx.critical, onlyDeviceOnSite: ctx.onlyDeviceOnSite, contract: ctx.customer.contract });
   return changes.map((change, i): FleetEvent => {
@@ -34,12 +41,25 @@ export function fleetEventsOf(changes: readonly DeviceChange[], device: DeviceRe
           eventId,
           at: now,
           device: ctx,
-          fault: { code: change.code, ...(change.subunit ? { subunit: change.subunit } : {}), ...(change.rawCode !== undefined ? { rawCode: change.rawCode } : {}) },
+          fault: {
+            code: change.code,
+            ...(change.subunit ? { subunit: change.subunit } : {}),
+            ...(change.rawCode !== undefined ? { rawCode: change.rawCode } : {}),
+          },
           firstSeen: change.firstSeen,
           clearedAt: change.clearedAt,
         };
       case 'unreachable':
-        return { type: 'deviceUnreachable', eventId, at: now, device: ctx, since: change.since, consecutiveFailures: change.consecutiveFailures, lastError: change.lastError, impact: classify('device.unreachable') };
+        return {
+          type: 'deviceUnreachable',
+          eventId,
+          at: now,
+          device: ctx,
+          since: change.since,
+          consecutiveFailures: change.consecutiveFailures,
+          lastError: change.lastError,
+          impact: classify('device.unreachable'),
+        };
       case 'reachable':
         return { type: 'deviceReachable', eventId, at: now, device: ctx, since: change.since };
     }
@@ -47,7 +67,19 @@ export function fleetEventsOf(changes: readonly DeviceChange[], device: DeviceRe
 }
 
 /** An agent gone offline: one site-level event with the devices whose state is now unknown. */
-export function agentOfflineEvent(agent: AgentContext, devices: readonly DeviceContext[], reason: AgentOfflineEvent['reason'], table: ImpactTable, eventId: string, now: string): AgentOfflineEvent {
-  const impact = classifyImpact(table, { fault: 'agent.offline', deviceCritical: devices.some((c) => c.critical), onlyDeviceOnSite: false, contract: agent.customer.contract });
+export function agentOfflineEvent(
+  agent: AgentContext,
+  devices: readonly DeviceContext[],
+  reason: AgentOfflineEvent['reason'],
+  table: ImpactTable,
+  eventId: string,
+  now: string,
+): AgentOfflineEvent {
+  const impact = classifyImpact(table, {
+    fault: 'agent.offline',
+    deviceCritical: devices.some((c) => c.critical),
+    onlyDeviceOnSite: false,
+    contract: agent.customer.contract,
+  });
   return { type: 'agentOffline', eventId, at: now, agent, reason, devices, impact };
 }

@@ -36,7 +36,10 @@ export const SiteConfig = z.strictObject({
   name: z.string().min(1).max(200),
   customer: Id,
   /** Agents "<tenant>/<agentId>" that monitor this site. */
-  agents: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\/[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, '"<tenant>/<agentId>"')).min(1).max(1000),
+  agents: z
+    .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\/[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, '"<tenant>/<agentId>"'))
+    .min(1)
+    .max(1000),
   address: z.string().max(500).optional(),
 });
 
@@ -54,14 +57,25 @@ export const FleetSettings = z
     for (const [id, customer] of Object.entries(fleet.customers)) {
       customer.tenants.forEach((tenant, i) => {
         const other = tenantOwner.get(tenant);
-        if (other) ctx.addIssue({ code: 'custom', path: ['customers', id, 'tenants', i], message: `tenant ${tenant} already belongs to customer ${other}`, input: tenant });
+        if (other)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['customers', id, 'tenants', i],
+            message: `tenant ${tenant} already belongs to customer ${other}`,
+            input: tenant,
+          });
         tenantOwner.set(tenant, id);
       });
     }
     const agentSite = new Map<string, string>();
     for (const [id, site] of Object.entries(fleet.sites)) {
       if (!Object.hasOwn(fleet.customers, site.customer)) {
-        ctx.addIssue({ code: 'custom', path: ['sites', id, 'customer'], message: `site ${id} names customer ${site.customer}, which is not in fleet.customers`, input: site.customer });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sites', id, 'customer'],
+          message: `site ${id} names customer ${site.customer}, which is not in fleet.customers`,
+          input: site.customer,
+        });
       }
       site.agents.forEach((agent, i) => {
         const other = agentSite.get(agent);
@@ -114,7 +128,10 @@ export class FleetDirectory {
     if (known) return known;
     const id = this.customerOfTenant.get(tenant);
     const c = id !== undefined ? this.settings.customers[id] : undefined;
-    const info: CustomerInfo = id === undefined || !c ? { id: tenant, name: tenant, contract: undefined, contact: undefined } : { id, name: c.name, contract: c.contract, contact: c.contact };
+    const info: CustomerInfo =
+      id === undefined || !c
+        ? { id: tenant, name: tenant, contract: undefined, contact: undefined }
+        : { id, name: c.name, contract: c.contract, contact: c.contact };
     if (this.customerMemo.size < MEMO_LIMIT) this.customerMemo.set(tenant, Object.freeze(info));
     return info;
   }

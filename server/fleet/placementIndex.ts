@@ -57,10 +57,15 @@ export function withoutDevice(index: PlacementIndex, key: string): PlacementInde
  * The index writes a device change needs: none when the device stays where it was (the common
  * case, checked first and cheaply), otherwise removal from the old entries and addition to the new.
  */
-export function placementMoves(prev: DeviceRecord | undefined, next: DeviceRecord | undefined): { remove: Array<{ collection: PlacementCollection; id: string; key: string }>; add: Array<{ collection: PlacementCollection; id: string; key: string }> } {
-  if (prev && next && prev.key === next.key && prev.siteId === next.siteId && prev.tenant === next.tenant && prev.agentId === next.agentId) return { remove: [], add: [] };
+export function placementMoves(
+  prev: DeviceRecord | undefined,
+  next: DeviceRecord | undefined,
+): { remove: Array<{ collection: PlacementCollection; id: string; key: string }>; add: Array<{ collection: PlacementCollection; id: string; key: string }> } {
+  if (prev && next && prev.key === next.key && prev.siteId === next.siteId && prev.tenant === next.tenant && prev.agentId === next.agentId)
+    return { remove: [], add: [] };
   const before = prev ? placementsOf(prev).map((p) => ({ ...p, key: prev.key })) : [];
   const after = next ? placementsOf(next).map((p) => ({ ...p, key: next.key })) : [];
-  const same = (a: { collection: string; id: string; key: string }, b: { collection: string; id: string; key: string }) => a.collection === b.collection && a.id === b.id && a.key === b.key;
+  const same = (a: { collection: string; id: string; key: string }, b: { collection: string; id: string; key: string }) =>
+    a.collection === b.collection && a.id === b.id && a.key === b.key;
   return { remove: before.filter((b) => !after.some((a) => same(a, b))), add: after.filter((a) => !before.some((b) => same(a, b))) };
 }

@@ -16,7 +16,16 @@
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logging.js';
 import { FLEET_COLLECTIONS, type DeviceRecord, type FleetDirectory } from '../fleet/fleetModel.js';
-import { appendedPinned, HISTORY_COLLECTIONS, levelReadings, pageReadings, supplyId, type CounterTrack, type ForecastSummary, type SupplyTrack } from '../history/deviceHistory.js';
+import {
+  appendedPinned,
+  HISTORY_COLLECTIONS,
+  levelReadings,
+  pageReadings,
+  supplyId,
+  type CounterTrack,
+  type ForecastSummary,
+  type SupplyTrack,
+} from '../history/deviceHistory.js';
 import type { HistoryRecorder } from '../history/historyRecorder.js';
 import type { Contract } from '../sla/contract.js';
 import { abortsUnitOfWork, type Repository, type Transaction } from '../storage/repository.js';
@@ -68,7 +77,14 @@ export interface SweepResult {
 
 export function summarize(f: SupplyForecast, now: number): ForecastSummary {
   const e = f.evidence;
-  const base: ForecastSummary = { status: f.status, target: f.target, computedAt: now, method: e.method, cartridgeSince: e.cartridgeSince, replacedAt: e.replacedAt };
+  const base: ForecastSummary = {
+    status: f.status,
+    target: f.target,
+    computedAt: now,
+    method: e.method,
+    cartridgeSince: e.cartridgeSince,
+    replacedAt: e.replacedAt,
+  };
   if (e.levelNow !== undefined) base.levelNow = Math.round(e.levelNow * 10) / 10;
   if (e.levelPerWorkingDay !== undefined) base.levelPerWorkingDay = Math.round(e.levelPerWorkingDay * 100) / 100;
   switch (f.status) {
@@ -120,10 +136,19 @@ export class ForecastService {
   }
 
   /** Recomputes the forecast of one supply and acts on the order decision; returns the updated track. */
-  async refresh(tx: Transaction, track: SupplyTrack, device: DeviceRecord | undefined, now: number, settle: (outcome: ServiceOutcome) => void): Promise<{ track: SupplyTrack; action: OrderAction }> {
+  async refresh(
+    tx: Transaction,
+    track: SupplyTrack,
+    device: DeviceRecord | undefined,
+    now: number,
+    settle: (outcome: ServiceOutcome) => void,
+  ): Promise<{ track: SupplyTrack; action: OrderAction }> {
     const contract = this.o.contractOf(track.customerId);
     const counters = await tx.get<CounterTrack>(COUNTERS, track.deviceKey);
-    const forecast = forecastSupply({ role: track.role, levels: levelReadings(track), pages: pageReadings(counters), now, clock: this.clockFor(contract) }, this.o.settings ?? DEFAULT_FORECAST_SETTINGS);
+    const forecast = forecastSupply(
+      { role: track.role, levels: levelReadings(track), pages: pageReadings(counters), now, clock: this.clockFor(contract) },
+      this.o.settings ?? DEFAULT_FORECAST_SETTINGS,
+    );
     this.stats.forecasts += 1;
     let next: SupplyTrack = { ...track, forecast: summarize(forecast, now) };
     const terms = contract.spec.supplyOrders;
@@ -157,7 +182,8 @@ export class ForecastService {
       });
       settle(outcome);
       const key = supplyOrderTicketKey(track.deviceKey, track.index);
-      const ticket = outcome.tickets.find((t) => t.key === key && t.status !== 'closed') ?? (await ticketStoreIn(tx).concerning([`key:${key}`])).find((t) => t.key === key);
+      const ticket =
+        outcome.tickets.find((t) => t.key === key && t.status !== 'closed') ?? (await ticketStoreIn(tx).concerning([`key:${key}`])).find((t) => t.key === key);
       if (ticket) {
         next = { ...next, order: { status: 'open', openedAt: ticket.openedAt, ticketId: ticket.id } };
         if (outcome.tickets.length > 0) {
@@ -168,7 +194,15 @@ export class ForecastService {
       return { track: next, action: null };
     }
     if (decision.action === 'close') {
-      settle(await this.o.tickets.handleSupplySignalIn(tx, { kind: 'supply.replaced', at: now, deviceId: track.deviceKey, supplyIndex: track.index, replacedAt: decision.replacedAt }));
+      settle(
+        await this.o.tickets.handleSupplySignalIn(tx, {
+          kind: 'supply.replaced',
+          at: now,
+          deviceId: track.deviceKey,
+          supplyIndex: track.index,
+          replacedAt: decision.replacedAt,
+        }),
+      );
       if (next.order) next = { ...next, order: { ...next.order, status: 'closed', closedAt: now } };
       this.stats.closed += 1;
       return { track: next, action: 'closed' };
@@ -190,7 +224,13 @@ export class ForecastService {
     return {
       id: c.id,
       name: c.name,
-      contact: c.contact ? { name: c.contact.name, ...(c.contact.phone !== undefined ? { phone: c.contact.phone } : {}), ...(c.contact.email !== undefined ? { email: c.contact.email } : {}) } : { name: '(no contact on file)' },
+      contact: c.contact
+        ? {
+            name: c.contact.name,
+            ...(c.contact.phone !== undefined ? { phone: c.contact.phone } : {}),
+            ...(c.contact.email !== undefined ? { email: c.contact.email } : {}),
+          }
+        : { name: '(no contact on file)' },
       contractId: contract.spec.id,
     };
   }

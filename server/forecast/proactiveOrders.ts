@@ -101,7 +101,9 @@ export function decideSupplyOrder(input: SupplyOrderInput): SupplyOrderDecision 
   const lead = policy.leadTimeWorkingDays;
   const safety = policy.safetyWorkingDays ?? 0;
   if (!(Number.isFinite(lead) && lead >= 0) || !(Number.isFinite(safety) && safety >= 0)) {
-    throw new Error(`supply order policy for ${orderKey(supply)}: expected non-negative working days, got leadTimeWorkingDays=${lead}, safetyWorkingDays=${safety}`);
+    throw new Error(
+      `supply order policy for ${orderKey(supply)}: expected non-negative working days, got leadTimeWorkingDays=${lead}, safetyWorkingDays=${safety}`,
+    );
   }
   const replacedAt = forecast.evidence.replacedAt;
   const replacedSinceOrder = existing !== null && replacedAt !== null && replacedAt > existing.openedAt;
@@ -111,7 +113,19 @@ export function decideSupplyOrder(input: SupplyOrderInput): SupplyOrderDecision 
   if (existing?.status === 'closed' && !replacedSinceOrder) return { action: 'none', reason: 'alreadyOrderedForThisCartridge' };
 
   if (forecast.status === 'reached') {
-    return { action: 'open', draft: draft(input, { target: forecast.target, runOutAt: forecast.since, earliest: forecast.since, latest: forecast.since, date: null, workingDaysLeft: null, confidence: null, method: forecast.evidence.method }) };
+    return {
+      action: 'open',
+      draft: draft(input, {
+        target: forecast.target,
+        runOutAt: forecast.since,
+        earliest: forecast.since,
+        latest: forecast.since,
+        date: null,
+        workingDaysLeft: null,
+        confidence: null,
+        method: forecast.evidence.method,
+      }),
+    };
   }
   if (forecast.status !== 'forecast') return { action: 'none', reason: forecast.status === 'distant' ? 'notDue' : 'noForecast' };
   if (forecast.workingDaysLeft.low > lead + safety) return { action: 'none', reason: 'notDue' };

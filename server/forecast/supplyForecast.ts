@@ -85,14 +85,7 @@ export type ForecastTarget = 'empty' | 'full';
 export type Confidence = 'high' | 'medium' | 'low';
 
 export type NotEnoughDataReason =
-  | 'noReadings'
-  | 'shortHistory'
-  | 'fewReadings'
-  | 'noMeasurableUse'
-  | 'noPageCounter'
-  | 'fewCountedPages'
-  | 'cartridgeStartUnknown'
-  | 'unknownYield';
+  'noReadings' | 'shortHistory' | 'fewReadings' | 'noMeasurableUse' | 'noPageCounter' | 'fewCountedPages' | 'cartridgeStartUnknown' | 'unknownYield';
 
 export interface ForecastEvidence {
   method: ForecastMethod | null;
@@ -203,7 +196,11 @@ export function forecastSupply(input: SupplyForecastInput, settings: ForecastSet
   } else {
     attempt = pageCounter(input, points, cartridges, current, clock, originDay, nowPos, settings, evidence, role);
     if (!attempt.ok && granularity.coarse && granularity.distinctLevels <= 1 && attempt.reason === 'noPageCounter') {
-      attempt = { ok: false, reason: 'noMeasurableUse', message: `${attempt.message}; the level has not changed (${granularity.distinctLevels} distinct value(s))` };
+      attempt = {
+        ok: false,
+        reason: 'noMeasurableUse',
+        message: `${attempt.message}; the level has not changed (${granularity.distinctLevels} distinct value(s))`,
+      };
     }
   }
   if (!attempt.ok) return refuse(attempt.reason, attempt.message);
@@ -227,11 +224,19 @@ function levelTrend(
   );
   const span = days[days.length - 1]!.position - days[0]!.position;
   if (span < settings.minHistoryWorkingDays) {
-    return { ok: false, reason: 'shortHistory', message: `only ${round2(span)} working days of readings for the current cartridge; need ${settings.minHistoryWorkingDays}` };
+    return {
+      ok: false,
+      reason: 'shortHistory',
+      message: `only ${round2(span)} working days of readings for the current cartridge; need ${settings.minHistoryWorkingDays}`,
+    };
   }
   const window = days.filter((d) => d.position >= nowPos - settings.fitWindowWorkingDays);
   if (window.length < settings.minDailyPoints) {
-    return { ok: false, reason: 'fewReadings', message: `readings on only ${window.length} days in the last ${settings.fitWindowWorkingDays} working days; need ${settings.minDailyPoints}` };
+    return {
+      ok: false,
+      reason: 'fewReadings',
+      message: `readings on only ${window.length} days in the last ${settings.fitWindowWorkingDays} working days; need ${settings.minDailyPoints}`,
+    };
   }
   const first = theilSen(
     window.map((d) => d.position),
@@ -256,7 +261,11 @@ function levelTrend(
   evidence.levelNow = round2(role === 'consumable' ? levelNow : 100 - levelNow);
   evidence.levelPerWorkingDay = round4(role === 'consumable' ? fit.slope : -fit.slope);
   if (!(usage > 0)) {
-    return { ok: false, reason: 'noMeasurableUse', message: `the ${role === 'consumable' ? 'level' : 'fill level'} is not moving towards ${role === 'consumable' ? 'empty' : 'full'} over the last ${round2(span)} working days` };
+    return {
+      ok: false,
+      reason: 'noMeasurableUse',
+      message: `the ${role === 'consumable' ? 'level' : 'fill level'} is not moving towards ${role === 'consumable' ? 'empty' : 'full'} over the last ${round2(span)} working days`,
+    };
   }
   const spread = Math.max(0.5, robustSpread(kept.map((d) => d.value - (fit.intercept + fit.slope * d.position))));
   const range = runOutRange({
@@ -296,11 +305,19 @@ function pageCounter(
   const window = days.filter((d) => d.position >= nowPos - settings.fitWindowWorkingDays);
   const span = window.length > 0 ? window[window.length - 1]!.position - window[0]!.position : 0;
   if (span < settings.minHistoryWorkingDays) {
-    return { ok: false, reason: 'shortHistory', message: `${why}; page counter covers only ${round2(span)} working days; need ${settings.minHistoryWorkingDays}` };
+    return {
+      ok: false,
+      reason: 'shortHistory',
+      message: `${why}; page counter covers only ${round2(span)} working days; need ${settings.minHistoryWorkingDays}`,
+    };
   }
   const counted = window[window.length - 1]!.value - window[0]!.value;
   if (counted < settings.minCountedPages) {
-    return { ok: false, reason: 'fewCountedPages', message: `${why}; only ${Math.round(counted)} pages counted in the last ${round2(span)} working days; need ${settings.minCountedPages}` };
+    return {
+      ok: false,
+      reason: 'fewCountedPages',
+      message: `${why}; only ${Math.round(counted)} pages counted in the last ${round2(span)} working days; need ${settings.minCountedPages}`,
+    };
   }
   const fit = theilSen(
     window.map((d) => d.position),
@@ -327,13 +344,22 @@ function pageCounter(
   }
   evidence.yieldPages = Math.round(yieldPages);
   if (current.replacedAt === null) {
-    return { ok: false, reason: 'cartridgeStartUnknown', message: `${why}; the installation of the current cartridge was not observed, so its used pages are unknown` };
+    return {
+      ok: false,
+      reason: 'cartridgeStartUnknown',
+      message: `${why}; the installation of the current cartridge was not observed, so its used pages are unknown`,
+    };
   }
   // Count from the last reading of the previous cartridge: if anything, that overstates the pages
   // used and makes the forecast early rather than late.
   const previousLast = points[current.start - 1]?.at ?? current.replacedAt;
   const startPages = pagesAt(counts, previousLast, 2 * 86_400_000) ?? pagesAt(counts, current.replacedAt, 2 * 86_400_000);
-  if (startPages === null) return { ok: false, reason: 'cartridgeStartUnknown', message: `${why}; no page counter reading near the replacement on ${new Date(current.replacedAt).toISOString()}` };
+  if (startPages === null)
+    return {
+      ok: false,
+      reason: 'cartridgeStartUnknown',
+      message: `${why}; no page counter reading near the replacement on ${new Date(current.replacedAt).toISOString()}`,
+    };
   const lastCount = counts[counts.length - 1]!;
   const pagesNow = lastCount.pages + fit.slope * Math.max(0, nowPos - clock.position(lastCount.at, originDay));
   const used = Math.max(0, pagesNow - startPages);
@@ -353,7 +379,10 @@ function pageCounter(
     dailySd: dailyUsageSpread(window, clock),
   });
   const confidence = confidenceOf(range);
-  return { ok: true, value: { method: 'pageCounter', ...range, confidence: evidence.yieldSource === 'learned' ? (confidence === 'low' ? 'low' : 'medium') : 'low' } };
+  return {
+    ok: true,
+    value: { method: 'pageCounter', ...range, confidence: evidence.yieldSource === 'learned' ? (confidence === 'low' ? 'low' : 'medium') : 'low' },
+  };
 }
 
 interface RangeInput {
@@ -415,7 +444,11 @@ function place(
     date: clock.localDate(clock.dayOf(at)),
     earliest,
     latest,
-    workingDaysLeft: { estimate: round2(e.estimate), low: round2(Math.min(e.low, e.estimate)), high: e.high === null || e.high > horizon ? null : round2(Math.max(e.high, e.estimate)) },
+    workingDaysLeft: {
+      estimate: round2(e.estimate),
+      low: round2(Math.min(e.low, e.estimate)),
+      high: e.high === null || e.high > horizon ? null : round2(Math.max(e.high, e.estimate)),
+    },
     confidence: e.confidence,
     evidence,
   };

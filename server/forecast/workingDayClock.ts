@@ -68,7 +68,8 @@ const MAX_CACHED_DAYS = 40_000;
 
 export function workingDayClock(options: WorkingDayClockOptions = {}): WorkingDayClock {
   const zone = options.zone ?? 'Europe/Warsaw';
-  if (!DateTime.local({ zone }).isValid) throw new Error(`working-day clock: unknown time zone ${JSON.stringify(zone)}, expected an IANA zone such as "Europe/Warsaw"`);
+  if (!DateTime.local({ zone }).isValid)
+    throw new Error(`working-day clock: unknown time zone ${JSON.stringify(zone)}, expected an IANA zone such as "Europe/Warsaw"`);
   const startHour = options.dayStartHour ?? 7;
   const endHour = options.dayEndHour ?? 18;
   if (!(startHour >= 0 && endHour <= 24 && endHour > startHour)) {

@@ -243,17 +243,32 @@ export function appendedPinned(u: LevelUpdate): boolean {
  * record already drops stale snapshots; this guards the history on its own). Cost: O(1) except
  * when trimming (O(points), once per `maxSupplyPoints − trimSupplyPointsTo` appends at most).
  */
-export function recordLevel(prev: SupplyTrack | undefined, meta: SupplyMeta, reading: { at: number; levelPercent: number | null; state: SupplyState }, limits: HistoryLimits = DEFAULT_HISTORY_LIMITS): LevelUpdate {
+export function recordLevel(
+  prev: SupplyTrack | undefined,
+  meta: SupplyMeta,
+  reading: { at: number; levelPercent: number | null; state: SupplyState },
+  limits: HistoryLimits = DEFAULT_HISTORY_LIMITS,
+): LevelUpdate {
   const at = Math.floor(reading.at / MINUTE) * MINUTE;
   const level = reading.levelPercent === null || !Number.isFinite(reading.levelPercent) ? null : reading.levelPercent;
-  const metaChanged = prev !== undefined && (prev.name !== meta.name || prev.partNumber !== meta.partNumber || prev.kind !== meta.kind || prev.color !== meta.color || prev.role !== meta.role || prev.customerId !== meta.customerId);
+  const metaChanged =
+    prev !== undefined &&
+    (prev.name !== meta.name ||
+      prev.partNumber !== meta.partNumber ||
+      prev.kind !== meta.kind ||
+      prev.color !== meta.color ||
+      prev.role !== meta.role ||
+      prev.customerId !== meta.customerId);
   if (!prev || prev.t.length === 0) {
     const track = encode(meta, at, [{ at, levelPercent: level, state: reading.state, pinned: true }], [], { forecast: prev?.forecast, order: prev?.order });
     return { track, changed: true, appended: true, cut: false, archived: null };
   }
   const n = prev.t.length;
   const lastAt = prev.base + prev.t[n - 1]! * MINUTE;
-  const same = (): LevelUpdate => (metaChanged ? { track: { ...prev, ...metaFields(meta) }, changed: true, appended: false, cut: false, archived: null } : { track: prev, changed: false, appended: false, cut: false, archived: null });
+  const same = (): LevelUpdate =>
+    metaChanged
+      ? { track: { ...prev, ...metaFields(meta) }, changed: true, appended: false, cut: false, archived: null }
+      : { track: prev, changed: false, appended: false, cut: false, archived: null };
   if (!(at > lastAt)) return same();
   const lastCode = prev.s[n - 1]!;
   const lastState = stateOf(lastCode);
@@ -263,14 +278,19 @@ export function recordLevel(prev: SupplyTrack | undefined, meta: SupplyMeta, rea
   // Pinned: a jump, a number appearing or vanishing, or a state change to or from a state that
   // matters for cartridges (empty/full, -3, unknown). ok ↔ low / nearFull flips at a threshold are
   // ordinary points: noise there would otherwise pin (and write) a point per poll.
-  const pinned = (level === null) !== (lastLevel === null) || jump >= limits.pinJump || (reading.state !== lastState && (PIN_STATES.has(reading.state) || PIN_STATES.has(lastState)));
+  const pinned =
+    (level === null) !== (lastLevel === null) ||
+    jump >= limits.pinJump ||
+    (reading.state !== lastState && (PIN_STATES.has(reading.state) || PIN_STATES.has(lastState)));
   // Unchanged means within the dead band of the last point (a level flickering between two
   // integers at a rounding edge is not a change) with the same state.
   const unchanged = reading.state === lastState && (level === lastLevel || (level !== null && lastLevel !== null && jump <= limits.deadband));
   // The reading after a pinned one is always kept: it confirms a replacement (or an empty) for the
   // forecast. So are the first readings of an empty/full spell: the replacement test compares a rise
   // with the median of the last five numbers, which must be the empty ones, not the level before.
-  const confirms = (lastCode !== lastCode.toLowerCase() && n >= 2) || ((reading.state === 'empty' || reading.state === 'full') && trailingSameState(prev, STATE_CODE[reading.state]) < 3);
+  const confirms =
+    (lastCode !== lastCode.toLowerCase() && n >= 2) ||
+    ((reading.state === 'empty' || reading.state === 'full') && trailingSameState(prev, STATE_CODE[reading.state]) < 3);
   // While a supply stays empty (full), its latest reading is kept up to date (hourly): the last
   // reading before a replacement bounds the pages the new cartridge is charged with.
   const spell = (reading.state === 'empty' || reading.state === 'full') && reading.state === lastState;
@@ -285,10 +305,13 @@ export function recordLevel(prev: SupplyTrack | undefined, meta: SupplyMeta, rea
   const lastNumeric = lastNumericLevel(prev);
   const rem = remaining(meta.role, level);
   const remBefore = remaining(meta.role, lastNumeric);
-  const cut = (rem !== null && remBefore !== null && rem - remBefore >= limits.replacementJump) || (depleted(meta.role, lastLevel, lastState) && !depleted(meta.role, level, reading.state) && reading.state !== 'unknown');
+  const cut =
+    (rem !== null && remBefore !== null && rem - remBefore >= limits.replacementJump) ||
+    (depleted(meta.role, lastLevel, lastState) && !depleted(meta.role, level, reading.state) && reading.state !== 'unknown');
 
   // Within a day, an unpinned latest point that follows an earlier point of the same day is overwritten.
-  const overwrite = sameDay && !pinned && !confirms && lastCode === lastCode.toLowerCase() && n >= 2 && utcDay(prev.base + prev.t[n - 2]! * MINUTE) === utcDay(lastAt);
+  const overwrite =
+    sameDay && !pinned && !confirms && lastCode === lastCode.toLowerCase() && n >= 2 && utcDay(prev.base + prev.t[n - 2]! * MINUTE) === utcDay(lastAt);
   // One replacement can show as two rises (empty → "some remaining" → a number): a cut within
   // CUT_MERGE_MS of the previous one is the same cartridge change.
   const lastCut = prev.cuts[prev.cuts.length - 1];
@@ -344,7 +367,13 @@ export function recordLevel(prev: SupplyTrack | undefined, meta: SupplyMeta, rea
     gone = gone.sort((a, b) => a.at - b.at);
   }
   if (gone.length === 0) {
-    const track = encode(meta, points[0]!.at, points, cuts.filter((c) => c >= points[0]!.at), { forecast: prev.forecast, order: prev.order });
+    const track = encode(
+      meta,
+      points[0]!.at,
+      points,
+      cuts.filter((c) => c >= points[0]!.at),
+      { forecast: prev.forecast, order: prev.order },
+    );
     return { track, changed: true, appended: !overwrite, cut, archived: null };
   }
   const archived: ArchiveChunk = {
@@ -357,7 +386,13 @@ export function recordLevel(prev: SupplyTrack | undefined, meta: SupplyMeta, rea
     supplyPoints: gone.map((p) => [p.at, p.levelPercent, p.state]),
   };
   const base = points[0]!.at;
-  const track = encode(meta, base, points, cuts.filter((c) => c >= base), { forecast: prev.forecast, order: prev.order });
+  const track = encode(
+    meta,
+    base,
+    points,
+    cuts.filter((c) => c >= base),
+    { forecast: prev.forecast, order: prev.order },
+  );
   return { track, changed: true, appended: !overwrite, cut, archived };
 }
 
@@ -370,7 +405,14 @@ function trailingSameState(track: SupplyTrack, code: string): number {
 
 /** What a reading may change of a supply's description (device and index identify the record). */
 function metaFields(meta: SupplyMeta): Omit<SupplyMeta, 'deviceKey' | 'index'> {
-  return { customerId: meta.customerId, name: meta.name, kind: meta.kind, color: meta.color, role: meta.role, ...(meta.partNumber !== undefined ? { partNumber: meta.partNumber } : {}) };
+  return {
+    customerId: meta.customerId,
+    name: meta.name,
+    kind: meta.kind,
+    color: meta.color,
+    role: meta.role,
+    ...(meta.partNumber !== undefined ? { partNumber: meta.partNumber } : {}),
+  };
 }
 
 function lastNumericLevel(track: SupplyTrack): number | null {
@@ -442,7 +484,8 @@ export function recordCounters(
 ): CounterUpdate {
   const at = Math.floor(at0 / MINUTE) * MINUTE;
   const names = chooseNames(prev ? Object.keys(prev.d) : [], counters, limits.maxCounterNames);
-  if (names.length === 0) return { track: prev ?? { v: 1, deviceKey: owner.deviceKey, customerId: owner.customerId, base: at, t: [], d: {} }, changed: false, archived: null };
+  if (names.length === 0)
+    return { track: prev ?? { v: 1, deviceKey: owner.deviceKey, customerId: owner.customerId, base: at, t: [], d: {} }, changed: false, archived: null };
   let points = prev ? counterPoints(prev) : [];
   const last = points[points.length - 1];
   if (last) {
@@ -459,7 +502,14 @@ export function recordCounters(
     const drop = points.length - limits.trimCounterPointsTo;
     const gone = points.slice(0, drop);
     points = points.slice(drop);
-    archived = { kind: 'counters', deviceKey: owner.deviceKey, customerId: owner.customerId, from: gone[0]!.at, to: gone[gone.length - 1]!.at, counterPoints: gone };
+    archived = {
+      kind: 'counters',
+      deviceKey: owner.deviceKey,
+      customerId: owner.customerId,
+      from: gone[0]!.at,
+      to: gone[gone.length - 1]!.at,
+      counterPoints: gone,
+    };
   }
   const base = points[0]!.at;
   const d: Record<string, (number | null)[]> = {};
@@ -473,7 +523,11 @@ export function recordCounters(
       return delta;
     });
   }
-  return { track: { v: 1, deviceKey: owner.deviceKey, customerId: owner.customerId, base, t: points.map((p) => Math.round((p.at - base) / MINUTE)), d }, changed: true, archived };
+  return {
+    track: { v: 1, deviceKey: owner.deviceKey, customerId: owner.customerId, base, t: points.map((p) => Math.round((p.at - base) / MINUTE)), d },
+    changed: true,
+    archived,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -499,7 +553,12 @@ export interface FaultTimeline {
   entries: TimelineEntry[];
 }
 
-export function recordTimeline(prev: FaultTimeline | undefined, owner: { deviceKey: string; customerId: string }, add: readonly TimelineEntry[], limits: HistoryLimits = DEFAULT_HISTORY_LIMITS): { timeline: FaultTimeline; archived: ArchiveChunk | null } {
+export function recordTimeline(
+  prev: FaultTimeline | undefined,
+  owner: { deviceKey: string; customerId: string },
+  add: readonly TimelineEntry[],
+  limits: HistoryLimits = DEFAULT_HISTORY_LIMITS,
+): { timeline: FaultTimeline; archived: ArchiveChunk | null } {
   let entries = [...(prev?.entries ?? []), ...add].sort((a, b) => a.at - b.at);
   let archived: ArchiveChunk | null = null;
   if (entries.length > limits.maxTimelineEntries) {

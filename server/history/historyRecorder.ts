@@ -36,7 +36,10 @@ const { supplies: SUPPLIES, counters: COUNTERS, faults: FAULTS_TL, archive: ARCH
 const DAY = 86_400_000;
 
 /** Called after a supply's history changed, inside the same transaction; may return the track with more set on it (forecast, order). */
-export type SupplyRecordedHook = (tx: Transaction, change: { track: SupplyTrack; update: LevelUpdate; device: DeviceRecord; at: number }) => Promise<SupplyTrack>;
+export type SupplyRecordedHook = (
+  tx: Transaction,
+  change: { track: SupplyTrack; update: LevelUpdate; device: DeviceRecord; at: number },
+) => Promise<SupplyTrack>;
 
 export interface HistoryRecorderOptions {
   logger?: Logger;
@@ -106,9 +109,22 @@ export class HistoryRecorder {
       const add: TimelineEntry[] = u.changes.map((c): TimelineEntry => {
         switch (c.kind) {
           case 'faultRaised':
-            return { at: msOr(c.fault.firstSeen, serverAt), kind: 'raised', code: c.fault.code, severity: c.fault.severity, message: c.fault.message, ...(c.fault.subunit ? { subunit: c.fault.subunit } : {}) };
+            return {
+              at: msOr(c.fault.firstSeen, serverAt),
+              kind: 'raised',
+              code: c.fault.code,
+              severity: c.fault.severity,
+              message: c.fault.message,
+              ...(c.fault.subunit ? { subunit: c.fault.subunit } : {}),
+            };
           case 'faultCleared':
-            return { at: msOr(c.clearedAt, serverAt), kind: 'cleared', code: c.code, firstSeen: msOr(c.firstSeen, serverAt), ...(c.subunit ? { subunit: c.subunit } : {}) };
+            return {
+              at: msOr(c.clearedAt, serverAt),
+              kind: 'cleared',
+              code: c.code,
+              firstSeen: msOr(c.firstSeen, serverAt),
+              ...(c.subunit ? { subunit: c.subunit } : {}),
+            };
           case 'unreachable':
             return { at: msOr(c.since, serverAt), kind: 'unreachable', code: 'device.unreachable', lastError: c.lastError };
           case 'reachable':

@@ -43,7 +43,9 @@ export function createHttpServer(options: { logger: Logger; health: HealthSource
   });
   installRequestLog(app as unknown as FastifyInstance);
   // fastify's own 404 logs and answers the URL with its query; this one names the path only.
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `Route ${req.method}:${pathOf(req.url)} not found` }));
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `Route ${req.method}:${pathOf(req.url)} not found` }),
+  );
   void app.register(healthPlugin, { health: options.health });
   return app as unknown as FastifyInstance;
 }

@@ -12,10 +12,18 @@ export class ServerMetrics {
   readonly accepted = this.registry.add(new Counter('fleetdesk_messages_accepted_total', 'messages applied to fleet state'));
   readonly rejected = this.registry.add(new Counter('fleetdesk_messages_rejected_total', 'messages rejected, by reason'));
   readonly duplicates = this.registry.add(new Counter('fleetdesk_messages_duplicate_total', 'messages dropped as repeats of an already processed message id'));
-  readonly stale = this.registry.add(new Counter('fleetdesk_messages_stale_total', 'snapshots/telemetry older than the state already held (acknowledged, not applied)'));
+  readonly stale = this.registry.add(
+    new Counter('fleetdesk_messages_stale_total', 'snapshots/telemetry older than the state already held (acknowledged, not applied)'),
+  );
   readonly authFailures = this.registry.add(new Counter('fleetdesk_broker_auth_failures_total', 'MQTT connections refused, by reason'));
-  readonly retainedRefused = this.registry.add(new Counter('fleetdesk_broker_retained_refused_total', 'retained publishes delivered but not kept: the retained store is full (embedded broker)'));
-  readonly ingestLatency = this.registry.add(new Histogram('fleetdesk_ingest_latency_seconds', 'time from receipt to durable commit of a message', LATENCY_BUCKETS));
-  readonly storeCommit = this.registry.add(new Histogram('fleetdesk_store_commit_seconds', 'duration of one durable storage commit (write + fsync)', LATENCY_BUCKETS));
+  readonly retainedRefused = this.registry.add(
+    new Counter('fleetdesk_broker_retained_refused_total', 'retained publishes delivered but not kept: the retained store is full (embedded broker)'),
+  );
+  readonly ingestLatency = this.registry.add(
+    new Histogram('fleetdesk_ingest_latency_seconds', 'time from receipt to durable commit of a message', LATENCY_BUCKETS),
+  );
+  readonly storeCommit = this.registry.add(
+    new Histogram('fleetdesk_store_commit_seconds', 'duration of one durable storage commit (write + fsync)', LATENCY_BUCKETS),
+  );
   readonly storeCommitBytes = this.registry.add(new Counter('fleetdesk_store_written_bytes_total', 'bytes written by storage commits'));
 }

@@ -51,9 +51,15 @@ export function installRequestLog(app: FastifyInstance, slowMs = SLOW_REQUEST_MS
     if (QUIET_PATHS.has(path)) return done();
     const ms = Math.round(reply.elapsedTime * 10) / 10;
     const contentType = reply.getHeader('content-type');
-    const level = requestLogLevel({ status: reply.statusCode, ms, streaming: typeof contentType === 'string' && contentType.startsWith('text/event-stream') }, slowMs);
+    const level = requestLogLevel(
+      { status: reply.statusCode, ms, streaming: typeof contentType === 'string' && contentType.startsWith('text/event-stream') },
+      slowMs,
+    );
     const err = errors.get(request);
-    request.log[level]({ method: request.method, path, status: reply.statusCode, ms, ...(err ? { err: err.message } : {}) }, level === 'warn' ? 'slow request' : 'request');
+    request.log[level](
+      { method: request.method, path, status: reply.statusCode, ms, ...(err ? { err: err.message } : {}) },
+      level === 'warn' ? 'slow request' : 'request',
+    );
     done();
   });
 }

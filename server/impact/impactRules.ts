@@ -51,7 +51,12 @@ export const ImpactRule = z.strictObject({
 });
 export type ImpactRule = z.infer<typeof ImpactRule>;
 
-const ContractScale = z.strictObject({ critical: z.string().min(1).max(32), high: z.string().min(1).max(32), medium: z.string().min(1).max(32), low: z.string().min(1).max(32) });
+const ContractScale = z.strictObject({
+  critical: z.string().min(1).max(32),
+  high: z.string().min(1).max(32),
+  medium: z.string().min(1).max(32),
+  low: z.string().min(1).max(32),
+});
 
 export const ImpactSettings = z
   .strictObject({
@@ -61,7 +66,8 @@ export const ImpactSettings = z
   .superRefine((settings, ctx) => {
     const seen = new Set<string>();
     settings.rules.forEach((rule, i) => {
-      if (seen.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id ${JSON.stringify(rule.id)}`, input: rule.id });
+      if (seen.has(rule.id))
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id ${JSON.stringify(rule.id)}`, input: rule.id });
       seen.add(rule.id);
     });
     const last = settings.rules[settings.rules.length - 1];
@@ -75,7 +81,12 @@ export const ImpactSettings = z
     }
     settings.rules.forEach((rule, i) => {
       if (i < settings.rules.length - 1 && Object.keys(rule.when).length === 0) {
-        ctx.addIssue({ code: 'custom', path: ['rules', i, 'when'], message: `rule ${JSON.stringify(rule.id)} has no conditions, so the rules after it can never fire`, input: rule.when });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'when'],
+          message: `rule ${JSON.stringify(rule.id)} has no conditions, so the rules after it can never fire`,
+          input: rule.when,
+        });
       }
     });
   });

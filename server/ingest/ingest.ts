@@ -41,14 +41,22 @@ import type { ImpactTable } from '../impact/impactRules.js';
 import { agentOfflineEvent, fleetEventsOf } from '../fleet/fleetChanges.js';
 import type { ServerMetrics } from '../http/metrics.js';
 import { StoreFailedError, type RecordRef, type Repository, type Transaction } from '../storage/repository.js';
-import { indexOf, PLACEMENT_COLLECTIONS, PLACEMENT_INDEX_BUILT, placementMoves, placementsOf, withDevice, withoutDevice, type PlacementCollection, type PlacementIndex } from '../fleet/placementIndex.js';
+import {
+  indexOf,
+  PLACEMENT_COLLECTIONS,
+  PLACEMENT_INDEX_BUILT,
+  placementMoves,
+  placementsOf,
+  withDevice,
+  withoutDevice,
+  type PlacementCollection,
+  type PlacementIndex,
+} from '../fleet/placementIndex.js';
 
 export type IngestRejectReason = RejectReason | 'not-authorized' | 'wrong-direction' | 'internal-error';
 
 export type IngestVerdict =
-  | { outcome: 'accepted' | 'duplicate' | 'stale' }
-  | { outcome: 'rejected'; reason: IngestRejectReason; error: string }
-  | { outcome: 'failed'; error: string };
+  { outcome: 'accepted' | 'duplicate' | 'stale' } | { outcome: 'rejected'; reason: IngestRejectReason; error: string } | { outcome: 'failed'; error: string };
 
 /** The MQTT identity that published the message; undefined when the broker enforces the ACL (external broker). */
 export interface Sender {
@@ -138,12 +146,18 @@ export class Ingest {
     if (sender && (sender.tenant !== msg.tenant || sender.agentId !== msg.agentId)) {
       return this.reject(topic, 'not-authorized', `agent ${sender.tenant}/${sender.agentId} may not publish for ${msg.tenant}/${msg.agentId}`, sender);
     }
-    if (msg.type === 'agent.command') return this.reject(topic, 'wrong-direction', 'agent.command messages go from the server to agents, never the other way', sender);
+    if (msg.type === 'agent.command')
+      return this.reject(topic, 'wrong-direction', 'agent.command messages go from the server to agents, never the other way', sender);
     return this.applyAlone(topic, msg, sender, started);
   }
 
   /** One decoded, authorised message in a unit of work of its own. */
-  private async applyAlone(topic: string, msg: Exclude<WireMessage, { type: 'agent.command' }>, sender: Sender | undefined, started: number): Promise<IngestVerdict> {
+  private async applyAlone(
+    topic: string,
+    msg: Exclude<WireMessage, { type: 'agent.command' }>,
+    sender: Sender | undefined,
+    started: number,
+  ): Promise<IngestVerdict> {
     let outcome: 'accepted' | 'duplicate' | 'stale';
     try {
       outcome = await this.unitOfWork((tx) => this.apply(tx, msg));
@@ -199,7 +213,10 @@ export class Ingest {
     const outcomes: ('accepted' | 'duplicate' | 'stale' | Error)[] = new Array<'accepted' | 'duplicate' | 'stale' | Error>(valid.length);
     try {
       await this.unitOfWork(async (tx) => {
-        await this.prefetch(tx, valid.map((v) => v.msg));
+        await this.prefetch(
+          tx,
+          valid.map((v) => v.msg),
+        );
         for (let j = 0; j < valid.length; j++) {
           const { msg } = valid[j]!;
           const mark = this.o.events.effectsMark(tx);
@@ -270,11 +287,15 @@ export class Ingest {
       first.push([ALIASES, aKey]);
       aliases.push(aKey);
       devices.push([DEVICES, fallbackDeviceKey(msg.tenant, msg.agentId, msg.deviceId)]);
-      const identity = msg.type === 'device.state' ? msg.snapshot.identity : msg.type === 'device.event' && msg.event.kind === 'identity.changed' ? msg.event.to : undefined;
+      const identity =
+        msg.type === 'device.state' ? msg.snapshot.identity : msg.type === 'device.event' && msg.event.kind === 'identity.changed' ? msg.event.to : undefined;
       const byIdentity = identity ? identityKey(msg.tenant, identity) : undefined;
       if (byIdentity) devices.push([DEVICES, byIdentity]);
     }
-    await tx.prefetch(first, msgs.map((m) => m.id));
+    await tx.prefetch(
+      first,
+      msgs.map((m) => m.id),
+    );
     for (const aKey of aliases) {
       const alias = await tx.get<DeviceAlias>(ALIASES, aKey);
       if (alias) devices.push([DEVICES, alias.device]);
@@ -286,14 +307,21 @@ export class Ingest {
     this.o.metrics.rejected.inc({ reason });
     const second = Math.floor(this.o.clock.now() / 1000);
     if (second !== this.rejectLogWindow) {
-      if (this.rejectSuppressed > 0) this.o.logger.warn({ suppressed: this.rejectSuppressed }, `${this.rejectSuppressed} more rejected messages not logged (see fleetdesk_messages_rejected_total)`);
+      if (this.rejectSuppressed > 0)
+        this.o.logger.warn(
+          { suppressed: this.rejectSuppressed },
+          `${this.rejectSuppressed} more rejected messages not logged (see fleetdesk_messages_rejected_total)`,
+        );
       this.rejectLogWindow = second;
       this.rejectLogCount = 0;
       this.rejectSuppressed = 0;
     }
     if (this.rejectLogCount < REJECT_LOG_PER_SECOND) {
       this.rejectLogCount += 1;
-      this.o.logger.warn({ topic: topic.slice(0, 256), reason, sender: sender ? `${sender.tenant}/${sender.agentId}` : undefined }, `message rejected (${reason}): ${error.slice(0, 500)}`);
+      this.o.logger.warn(
+        { topic: topic.slice(0, 256), reason, sender: sender ? `${sender.tenant}/${sender.agentId}` : undefined },
+        `message rejected (${reason}): ${error.slice(0, 500)}`,
+      );
     } else this.rejectSuppressed += 1;
     return { outcome: 'rejected', reason, error };
   }
@@ -334,7 +362,8 @@ export class Ingest {
     if (prev && prev.state === 'online' && this.nowIsoAt - Date.parse(prev.lastSeen) < persistEvery) return;
     const t = touchAgent(prev, tenant, agentId, this.placeOf(tenant, agentId), now);
     await tx.put(AGENTS, key, t.agent);
-    if (t.flipped === 'online') await this.o.events.emit({ type: 'agentOnline', eventId: `${key}/online/${now}`, at: now, agent: this.agentContext(tenant, agentId) }, tx);
+    if (t.flipped === 'online')
+      await this.o.events.emit({ type: 'agentOnline', eventId: `${key}/online/${now}`, at: now, agent: this.agentContext(tenant, agentId) }, tx);
   }
 
   private async applyStatus(tx: Transaction, msg: AgentStatusMessage, now: string): Promise<'accepted' | 'stale'> {
@@ -362,7 +391,8 @@ export class Ingest {
   private async resolveDeviceKey(tx: Transaction, msg: DeviceStateMessage | DeviceEventMessage | DeviceTelemetryMessage): Promise<string> {
     const aKey = aliasKey(msg.tenant, msg.agentId, msg.deviceId);
     const alias = await tx.get<DeviceAlias>(ALIASES, aKey);
-    const identity = msg.type === 'device.state' ? msg.snapshot.identity : msg.type === 'device.event' && msg.event.kind === 'identity.changed' ? msg.event.to : undefined;
+    const identity =
+      msg.type === 'device.state' ? msg.snapshot.identity : msg.type === 'device.event' && msg.event.kind === 'identity.changed' ? msg.event.to : undefined;
     const byIdentity = identity ? identityKey(msg.tenant, identity) : undefined;
     const target = byIdentity ?? alias?.device ?? fallbackDeviceKey(msg.tenant, msg.agentId, msg.deviceId);
     if (alias?.device !== target) {
@@ -380,7 +410,11 @@ export class Ingest {
     return target;
   }
 
-  private async applyDevice(tx: Transaction, msg: DeviceStateMessage | DeviceEventMessage | DeviceTelemetryMessage, now: string): Promise<'accepted' | 'stale'> {
+  private async applyDevice(
+    tx: Transaction,
+    msg: DeviceStateMessage | DeviceEventMessage | DeviceTelemetryMessage,
+    now: string,
+  ): Promise<'accepted' | 'stale'> {
     const key = await this.resolveDeviceKey(tx, msg);
     const prev = await tx.get<DeviceRecord>(DEVICES, key);
     const site = this.o.directory.site(msg.tenant, msg.agentId);
@@ -391,7 +425,8 @@ export class Ingest {
     else t = applyDeviceEvent(prev, msg, place, now);
     if (t.stale) return 'stale';
     await this.writeDevice(tx, prev, t.device);
-    if (this.o.events.wantsDeviceUpdates) await this.o.events.emitDeviceUpdate({ messageId: msg.id, at: now, previous: prev, device: t.device, changes: t.changes }, tx);
+    if (this.o.events.wantsDeviceUpdates)
+      await this.o.events.emitDeviceUpdate({ messageId: msg.id, at: now, previous: prev, device: t.device, changes: t.changes }, tx);
     if (t.changes.length === 0) return 'accepted';
     const ctx = await this.deviceContext(tx, t.device);
     for (const event of fleetEventsOf(t.changes, t.device, ctx, this.impactTable(), msg.id, now)) await this.o.events.emit(event, tx);

@@ -25,9 +25,17 @@ export const IntakeItem = z.strictObject({
   fromName: z.string().max(200).nullable(),
   subject: z.string().max(300),
   text: z.string().max(10_000),
-  attachments: z.array(z.strictObject({ filename: z.string().max(200).nullable(), contentType: z.string().max(100), size: z.number().int().nonnegative() })).max(100),
+  attachments: z
+    .array(z.strictObject({ filename: z.string().max(200).nullable(), contentType: z.string().max(100), size: z.number().int().nonnegative() }))
+    .max(100),
   /** Where the original message is: the mailbox keeps it (the intake never deletes mail). */
-  source: z.strictObject({ mailbox: z.string().max(500), uidValidity: z.string().max(32), uid: z.number().int().positive(), messageId: z.string().max(502).nullable(), size: z.number().int().nonnegative() }),
+  source: z.strictObject({
+    mailbox: z.string().max(500),
+    uidValidity: z.string().max(32),
+    uid: z.number().int().positive(),
+    messageId: z.string().max(502).nullable(),
+    size: z.number().int().nonnegative(),
+  }),
   /** Set when a dispatcher assigned or dismissed it. */
   handledBy: z.string().max(128).nullable(),
   handledAt: z.number().nullable(),
@@ -55,7 +63,8 @@ export function readIntakeItem(value: unknown, where: string): IntakeItem {
 
 /** The item after a dispatcher assigned it to a ticket (pure). */
 export function assignedItem(item: IntakeItem, by: string, at: number, ticketId: string, note: string | null): IntakeItem {
-  if (item.status !== 'unassigned') throw new IntakeItemError(`intake item ${item.id} is already ${item.status}${item.ticketId ? ` (ticket ${item.ticketId})` : ''}`);
+  if (item.status !== 'unassigned')
+    throw new IntakeItemError(`intake item ${item.id} is already ${item.status}${item.ticketId ? ` (ticket ${item.ticketId})` : ''}`);
   return { ...item, status: 'assigned', handledBy: by, handledAt: at, ticketId, note };
 }
 

@@ -58,7 +58,11 @@ export const IntakeRequest = z.strictObject({
   description: z.string().trim().max(10_000).default(''),
   channel: IntakeChannel,
   contact: z
-    .strictObject({ name: z.string().trim().min(1).max(200).optional(), email: z.email().max(320).optional(), phone: z.string().trim().min(1).max(64).optional() })
+    .strictObject({
+      name: z.string().trim().min(1).max(200).optional(),
+      email: z.email().max(320).optional(),
+      phone: z.string().trim().min(1).max(64).optional(),
+    })
     .default({}),
   impact: Impact.optional(),
   level: z.string().trim().min(1).max(32).optional(),
@@ -123,7 +127,13 @@ export async function resolveCustomer(tx: Transaction, deps: Pick<IntakeDeps, 'd
     return {
       id,
       name: configured.name,
-      contact: contact ? { name: contact.name, ...(contact.phone !== undefined ? { phone: contact.phone } : {}), ...(contact.email !== undefined ? { email: contact.email } : {}) } : { name: '(no contact on file)' },
+      contact: contact
+        ? {
+            name: contact.name,
+            ...(contact.phone !== undefined ? { phone: contact.phone } : {}),
+            ...(contact.email !== undefined ? { email: contact.email } : {}),
+          }
+        : { name: '(no contact on file)' },
       contractId: configured.contract ?? deps.defaultContractId,
     };
   }
@@ -157,7 +167,12 @@ export async function findCustomerDevice(tx: Transaction, customerId: string, se
   }
   const found = (await tx.list<DeviceRecord>(FLEET_COLLECTIONS.devices)).filter(matches);
   if (found.length === 0) throw notFound();
-  if (found.length > 1) throw new IntakeError('ambiguousDevice', 'device', `${found.length} devices of customer ${JSON.stringify(customerId)} match ${describe(sel)}; name it by key`);
+  if (found.length > 1)
+    throw new IntakeError(
+      'ambiguousDevice',
+      'device',
+      `${found.length} devices of customer ${JSON.stringify(customerId)} match ${describe(sel)}; name it by key`,
+    );
   return found[0]!;
 }
 
@@ -206,7 +221,11 @@ export async function resolveRequest(tx: Transaction, deps: IntakeDeps, request:
     contract = deps.contractFor(deps.defaultContractId);
   }
   if (request.level !== undefined && !contract.spec.levels.some((l) => l.id === request.level)) {
-    throw new IntakeError('unknownLevel', 'level', `contract ${contract.spec.id} has no level ${JSON.stringify(request.level)} (levels: ${contract.spec.levels.map((l) => l.id).join(', ')})`);
+    throw new IntakeError(
+      'unknownLevel',
+      'level',
+      `contract ${contract.spec.id} has no level ${JSON.stringify(request.level)} (levels: ${contract.spec.levels.map((l) => l.id).join(', ')})`,
+    );
   }
   const impact = request.impact ?? (request.level !== undefined ? impactOfLevel(contract, request.level) : 'medium');
   const reporter = ReporterContact.parse(request.contact);
@@ -227,7 +246,12 @@ export async function resolveRequest(tx: Transaction, deps: IntakeDeps, request:
 }
 
 /** Takes a report inside the caller's unit of work; call `deps.tickets.settle(result.outcome)` after it committed. */
-export async function openManualTicketIn(tx: Transaction, deps: IntakeDeps, request: IntakeRequest, by: string): Promise<IntakeResult & { outcome: ServiceOutcome }> {
+export async function openManualTicketIn(
+  tx: Transaction,
+  deps: IntakeDeps,
+  request: IntakeRequest,
+  by: string,
+): Promise<IntakeResult & { outcome: ServiceOutcome }> {
   const report = await resolveRequest(tx, deps, request, by);
   const out = await deps.tickets.takeReportIn(ticketStoreIn(tx), report);
   return { ticket: out.ticket, duplicateOf: out.duplicateOf, deadlines: deadlinesOf(out.ticket), outcome: out };
@@ -241,8 +265,19 @@ export async function openManualTicket(deps: IntakeDeps, request: IntakeRequest,
 }
 
 /** Records a customer's answer inside the caller's unit of work (settle the outcome after the commit). */
-export async function addCustomerReplyIn(tx: Transaction, deps: Pick<IntakeDeps, 'tickets'>, ticketId: string, message: CustomerMessage, by: string): Promise<{ ticket: Ticket; outcome: ServiceOutcome }> {
-  const out = await deps.tickets.actIn(ticketStoreIn(tx), ticketId, { type: 'customerReply', by, text: message.text, ...(message.externalRef !== undefined ? { externalRef: message.externalRef } : {}) });
+export async function addCustomerReplyIn(
+  tx: Transaction,
+  deps: Pick<IntakeDeps, 'tickets'>,
+  ticketId: string,
+  message: CustomerMessage,
+  by: string,
+): Promise<{ ticket: Ticket; outcome: ServiceOutcome }> {
+  const out = await deps.tickets.actIn(ticketStoreIn(tx), ticketId, {
+    type: 'customerReply',
+    by,
+    text: message.text,
+    ...(message.externalRef !== undefined ? { externalRef: message.externalRef } : {}),
+  });
   return { ticket: out.ticket, outcome: out };
 }
 

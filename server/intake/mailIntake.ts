@@ -103,11 +103,23 @@ export class MailIntake {
       // The same message again (copied into the mailbox twice, or renumbered by a new UIDVALIDITY).
       if (seen && (seen.from === undefined || seen.from === m.mail.from)) return { outcome: 'duplicate', ticketId: seen.ticketId, itemId: seen.itemId };
       // Another sender reusing a Message-ID (forged or broken): held for a dispatcher, never silently dropped.
-      if (seen) return this.putItem(tx, m, { kind: 'intake', customerId: m.mail.from ? (this.o.customerOf(m.mail.from) ?? null) : null, reason: `its Message-ID ${m.mail.messageId ?? ''} was already used by another message from ${seen.from ?? '(no sender)'}` });
+      if (seen)
+        return this.putItem(tx, m, {
+          kind: 'intake',
+          customerId: m.mail.from ? (this.o.customerOf(m.mail.from) ?? null) : null,
+          reason: `its Message-ID ${m.mail.messageId ?? ''} was already used by another message from ${seen.from ?? '(no sender)'}`,
+        });
       const decision = await this.decide(tx, m.mail);
       const applied = await this.apply(tx, m, decision);
       outcome = applied.outcome;
-      const record: MessageRecord = { messageId: m.mail.messageId, from: m.mail.from, outcome: applied.result.outcome as MailOutcome, ticketId: applied.result.ticketId, itemId: applied.result.itemId, at: this.o.clock.now() };
+      const record: MessageRecord = {
+        messageId: m.mail.messageId,
+        from: m.mail.from,
+        outcome: applied.result.outcome as MailOutcome,
+        ticketId: applied.result.ticketId,
+        itemId: applied.result.itemId,
+        at: this.o.clock.now(),
+      };
       await tx.put(MESSAGES, key, record);
       return applied.result;
     });
@@ -153,7 +165,13 @@ export class MailIntake {
       });
       if (!request.success) {
         const first = request.error.issues[0];
-        return { result: await this.putItem(tx, m, { kind: 'intake', customerId: d.customerId, reason: `cannot open a ticket from it: ${first?.path.join('.') ?? ''} ${first?.message ?? ''}`.trim() }) };
+        return {
+          result: await this.putItem(tx, m, {
+            kind: 'intake',
+            customerId: d.customerId,
+            reason: `cannot open a ticket from it: ${first?.path.join('.') ?? ''} ${first?.message ?? ''}`.trim(),
+          }),
+        };
       }
       try {
         const r = await openManualTicketIn(tx, this.o.deps, request.data, by);
@@ -195,7 +213,10 @@ export class MailIntake {
    * A dispatcher puts an unassigned item on a new ticket of `customerId` (one unit of work: the
    * ticket, the item's state, and the thread of its message, so later replies join that ticket).
    */
-  async assign(itemId: string, a: { readonly customerId: string; readonly by: string; readonly title?: string; readonly impact?: Impact; readonly level?: string; readonly note?: string }): Promise<{ item: IntakeItem; ticket: Ticket }> {
+  async assign(
+    itemId: string,
+    a: { readonly customerId: string; readonly by: string; readonly title?: string; readonly impact?: Impact; readonly level?: string; readonly note?: string },
+  ): Promise<{ item: IntakeItem; ticket: Ticket }> {
     let outcome: ServiceOutcome | undefined;
     const done = await this.o.deps.repo.transaction(async (tx) => {
       outcome = undefined;
@@ -204,9 +225,17 @@ export class MailIntake {
       const request = IntakeRequest.parse({
         customer: a.customerId,
         subject: a.title ?? (item.subject !== '' ? item.subject : `E-mail from ${item.from ?? 'an unknown sender'}`),
-        description: [item.text !== '' ? item.text : '(no text)', `Received by e-mail from ${item.from ?? '(no sender)'}; held for a dispatcher: ${item.reason}`].join('\n\n').slice(0, 10_000),
+        description: [
+          item.text !== '' ? item.text : '(no text)',
+          `Received by e-mail from ${item.from ?? '(no sender)'}; held for a dispatcher: ${item.reason}`,
+        ]
+          .join('\n\n')
+          .slice(0, 10_000),
         channel: 'email',
-        contact: { ...(item.fromName ? { name: item.fromName } : {}), ...(item.from && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(item.from) ? { email: item.from } : {}) },
+        contact: {
+          ...(item.fromName ? { name: item.fromName } : {}),
+          ...(item.from && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(item.from) ? { email: item.from } : {}),
+        },
         ...(a.level === undefined || a.impact !== undefined ? { impact: a.impact ?? this.o.impact } : {}),
         ...(a.level !== undefined ? { level: a.level } : {}),
         ...(item.source.messageId !== null ? { externalRef: item.source.messageId } : {}),
@@ -217,7 +246,13 @@ export class MailIntake {
       await tx.put(INTAKE_ITEMS, item.id, next);
       // Replies to the message now thread to its ticket.
       if (item.source.messageId !== null) {
-        await tx.put<MessageRecord>(MESSAGES, keyOf(item.source.messageId), { messageId: item.source.messageId, outcome: 'ticket', ticketId: r.ticket.id, itemId: item.id, at: now });
+        await tx.put<MessageRecord>(MESSAGES, keyOf(item.source.messageId), {
+          messageId: item.source.messageId,
+          outcome: 'ticket',
+          ticketId: r.ticket.id,
+          itemId: item.id,
+          at: now,
+        });
       }
       return { item: next, ticket: r.ticket };
     });
@@ -241,7 +276,9 @@ export class MailIntake {
   }
 
   async items(): Promise<IntakeItem[]> {
-    return (await this.o.deps.repo.list<unknown>(INTAKE_ITEMS)).map((v, i) => readIntakeItem(v, `#${i}`)).sort((x, y) => y.receivedAt - x.receivedAt || x.id.localeCompare(y.id));
+    return (await this.o.deps.repo.list<unknown>(INTAKE_ITEMS))
+      .map((v, i) => readIntakeItem(v, `#${i}`))
+      .sort((x, y) => y.receivedAt - x.receivedAt || x.id.localeCompare(y.id));
   }
 }
 

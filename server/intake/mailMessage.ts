@@ -89,7 +89,9 @@ function fromParsed(p: ParsedMail, raw: Buffer, limits: ReadLimits): InboundMail
     text: cut(text, MAX_TEXT_CHARS),
     threadIds: [...new Set([...idsOf(p.inReplyTo), ...idsOf(p.references)])].slice(-MAX_THREAD_IDS),
     date: date !== undefined && Number.isFinite(date) ? date : null,
-    attachments: p.attachments.slice(0, 100).map((a) => ({ filename: a.filename ? cut(a.filename, 200) : null, contentType: a.contentType.slice(0, 100), size: a.size })),
+    attachments: p.attachments
+      .slice(0, 100)
+      .map((a) => ({ filename: a.filename ? cut(a.filename, 200) : null, contentType: a.contentType.slice(0, 100), size: a.size })),
     problems,
   };
 }

@@ -79,10 +79,16 @@ export class MailPoller {
         const uidValidity = String(mailbox.uidValidity);
         const pos = await this.o.intake.position(this.box);
         const after = pos && pos.uidValidity === uidValidity ? pos.lastUid : 0;
-        if (pos && pos.uidValidity !== uidValidity) this.o.logger?.warn({ mailbox: s.mailbox, was: pos.uidValidity, now: uidValidity }, 'mailbox UIDVALIDITY changed: reading it again from the start (messages already read are recognised by Message-ID)');
+        if (pos && pos.uidValidity !== uidValidity)
+          this.o.logger?.warn(
+            { mailbox: s.mailbox, was: pos.uidValidity, now: uidValidity },
+            'mailbox UIDVALIDITY changed: reading it again from the start (messages already read are recognised by Message-ID)',
+          );
         if (mailbox.exists === 0) return { read, outcomes, more };
         // "N:*" also answers the last message when its UID is below N: filter.
-        const listed = (await client.fetchAll(`${after + 1}:*`, { uid: true, size: true }, { uid: true })).filter((m) => m.uid > after).sort((a, b) => a.uid - b.uid);
+        const listed = (await client.fetchAll(`${after + 1}:*`, { uid: true, size: true }, { uid: true }))
+          .filter((m) => m.uid > after)
+          .sort((a, b) => a.uid - b.uid);
         more = listed.length > BATCH;
         for (const entry of listed.slice(0, BATCH)) {
           const size = entry.size ?? 0;
@@ -117,7 +123,14 @@ export class MailPoller {
         },
         (err: Error & { code?: string; responseText?: string }) => {
           // The error names the server's answer, never the credentials (imapflow does not put them in errors).
-          this.o.logger?.warn({ err: `${err.code ?? err.name}: ${(err.responseText ?? err.message).slice(0, 300)}`, host: this.o.settings.host, mailbox: this.o.settings.mailbox }, 'mailbox poll failed; next attempt at the next interval');
+          this.o.logger?.warn(
+            {
+              err: `${err.code ?? err.name}: ${(err.responseText ?? err.message).slice(0, 300)}`,
+              host: this.o.settings.host,
+              mailbox: this.o.settings.mailbox,
+            },
+            'mailbox poll failed; next attempt at the next interval',
+          );
           return false;
         },
       );

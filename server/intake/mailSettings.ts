@@ -42,7 +42,13 @@ export const MailIntakeSettings = z
     for (const [customer, list] of Object.entries(s.senders)) {
       list.forEach((sender, i) => {
         const other = owner.get(sender);
-        if (other !== undefined && other !== customer) ctx.addIssue({ code: 'custom', path: ['senders', customer, i], message: `an address or domain of one customer only (${sender} is already given to customer ${other})`, input: sender });
+        if (other !== undefined && other !== customer)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['senders', customer, i],
+            message: `an address or domain of one customer only (${sender} is already given to customer ${other})`,
+            input: sender,
+          });
         owner.set(sender, customer);
       });
     }
@@ -58,7 +64,10 @@ export const IntakeSettings = z
 export type IntakeSettings = z.infer<typeof IntakeSettings>;
 
 /** The customer of a sender address: an exact address first, then its domain (pure). */
-export function senderDirectory(settings: Pick<MailIntakeSettings, 'senders'>, contacts: Readonly<Record<string, string | undefined>>): (address: string) => string | undefined {
+export function senderDirectory(
+  settings: Pick<MailIntakeSettings, 'senders'>,
+  contacts: Readonly<Record<string, string | undefined>>,
+): (address: string) => string | undefined {
   const exact = new Map<string, string>();
   const domains = new Map<string, string>();
   for (const [customer, list] of Object.entries(settings.senders)) {

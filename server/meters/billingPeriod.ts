@@ -68,6 +68,9 @@ export function periodOf(at: number, s: Pick<BillingSettings, 'day' | 'timeZone'
 }
 
 /** A customer's billing settings from server.yaml (fleet.customers.<id>.billing), else the defaults. */
-export function billingOf(config: { readonly fleet: { readonly customers: Readonly<Record<string, { readonly billing?: BillingSettings | undefined }>> } }, customerId: string): BillingSettings {
+export function billingOf(
+  config: { readonly fleet: { readonly customers: Readonly<Record<string, { readonly billing?: BillingSettings | undefined }>> } },
+  customerId: string,
+): BillingSettings {
   return config.fleet.customers[customerId]?.billing ?? DEFAULT_BILLING;
 }

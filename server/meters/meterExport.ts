@@ -109,7 +109,24 @@ export const METER_CSV_HEADER = [
 ] as const;
 
 export function meterCsvRow(r: MeterExportRow): CsvCell[] {
-  return [r.customerId, r.deviceKey, r.serial, r.model, r.period, r.counter, r.openingAt, r.opening, r.openingSource, r.closingAt, r.closing, r.usage, r.weight, r.billedUnits, r.flags.join(' '), r.confirmedBy];
+  return [
+    r.customerId,
+    r.deviceKey,
+    r.serial,
+    r.model,
+    r.period,
+    r.counter,
+    r.openingAt,
+    r.opening,
+    r.openingSource,
+    r.closingAt,
+    r.closing,
+    r.usage,
+    r.weight,
+    r.billedUnits,
+    r.flags.join(' '),
+    r.confirmedBy,
+  ];
 }
 
 export interface MissingMeter {
@@ -127,7 +144,11 @@ const DAY = 86_400_000;
  * Devices that will miss the coming cut-off's meter reading: within the customer's
  * `missingMeterDays` before it, silent for at least as long. Oldest reading first.
  */
-export function missingMeters(devices: Iterable<Pick<MeterDevice, 'deviceKey' | 'customerId' | 'serial' | 'last'>>, now: number, settingsFor: (customerId: string) => BillingSettings): MissingMeter[] {
+export function missingMeters(
+  devices: Iterable<Pick<MeterDevice, 'deviceKey' | 'customerId' | 'serial' | 'last'>>,
+  now: number,
+  settingsFor: (customerId: string) => BillingSettings,
+): MissingMeter[] {
   const out: MissingMeter[] = [];
   for (const d of devices) {
     const s = settingsFor(d.customerId);
@@ -135,7 +156,14 @@ export function missingMeters(devices: Iterable<Pick<MeterDevice, 'deviceKey' | 
     const window = s.missingMeterDays * DAY;
     const last = d.last?.at;
     if (now < cutoff - window || (last !== undefined && now - last < window)) continue;
-    out.push({ deviceKey: d.deviceKey, customerId: d.customerId, serial: d.serial ?? null, lastReadingAt: last ?? null, cutoff, silentDays: last !== undefined ? Math.floor((now - last) / DAY) : 0 });
+    out.push({
+      deviceKey: d.deviceKey,
+      customerId: d.customerId,
+      serial: d.serial ?? null,
+      lastReadingAt: last ?? null,
+      cutoff,
+      silentDays: last !== undefined ? Math.floor((now - last) / DAY) : 0,
+    });
   }
   return out.sort((a, b) => (a.lastReadingAt ?? 0) - (b.lastReadingAt ?? 0) || a.deviceKey.localeCompare(b.deviceKey));
 }

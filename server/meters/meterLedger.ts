@@ -92,9 +92,19 @@ export function applyReading(input: LedgerInput): LedgerOutput | null {
   const id = reading.identity;
 
   const conflict =
-    prev !== undefined && prev.mac !== undefined && id.mac !== undefined && prev.mac !== id.mac && (prev.sysName === undefined || id.sysName === undefined || prev.sysName !== id.sysName);
+    prev !== undefined &&
+    prev.mac !== undefined &&
+    id.mac !== undefined &&
+    prev.mac !== id.mac &&
+    (prev.sysName === undefined || id.sysName === undefined || prev.sysName !== id.sysName);
   if (conflict) {
-    events.push({ at: reading.at, kind: 'identityConflict', detail: `serial ${id.serial ?? '(none)'} reported by MAC ${id.mac} after MAC ${prev.mac}: two devices share it, or the device was swapped`, from: prev.mac, to: id.mac });
+    events.push({
+      at: reading.at,
+      kind: 'identityConflict',
+      detail: `serial ${id.serial ?? '(none)'} reported by MAC ${id.mac} after MAC ${prev.mac}: two devices share it, or the device was swapped`,
+      from: prev.mac,
+      to: id.mac,
+    });
   }
   if (prev?.firmware !== undefined && id.firmware !== undefined && id.firmware !== prev.firmware) {
     events.push({ at: reading.at, kind: 'firmware', detail: `firmware ${prev.firmware} → ${id.firmware}`, from: prev.firmware, to: id.firmware });

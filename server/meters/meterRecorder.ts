@@ -78,7 +78,12 @@ export class MeterRecorder {
     const period = periodOf(reading.at, settings);
     const lastPeriod = device?.last ? periodOf(device.last.at, settings) : undefined;
     const current = await tx.get<MeterPeriod>(METER_COLLECTIONS.periods, periodRecordId(d.key, period));
-    const previous = lastPeriod === undefined ? undefined : lastPeriod === period ? current : await tx.get<MeterPeriod>(METER_COLLECTIONS.periods, periodRecordId(d.key, lastPeriod));
+    const previous =
+      lastPeriod === undefined
+        ? undefined
+        : lastPeriod === period
+          ? current
+          : await tx.get<MeterPeriod>(METER_COLLECTIONS.periods, periodRecordId(d.key, lastPeriod));
     const out = applyReading({ device, previousPeriod: previous, currentPeriod: current, deviceKey: d.key, customerId: d.customerId, reading, settings });
     if (!out) return false;
     let next = out.device;
@@ -103,7 +108,12 @@ export class MeterRecorder {
       const event = { at, kind: 'deviceSwap' as const, detail: `replaced at ${d.address} by ${d.key}`, to: d.key };
       await tx.put(METER_COLLECTIONS.devices, held.deviceKey, { ...old, events: [...old.events, event].slice(-MAX_DEVICE_EVENTS) });
     }
-    const event = { at, kind: 'deviceSwap' as const, detail: `took ${d.address} over from ${held.deviceKey}; its meter history stays with it`, from: held.deviceKey };
+    const event = {
+      at,
+      kind: 'deviceSwap' as const,
+      detail: `took ${d.address} over from ${held.deviceKey}; its meter history stays with it`,
+      from: held.deviceKey,
+    };
     return { ...device, events: [...device.events, event].slice(-MAX_DEVICE_EVENTS) };
   }
 

@@ -63,7 +63,10 @@ export type Delivery = z.infer<typeof Delivery>;
 /** Same notice and target → same id: accepting a notice twice stores one delivery. */
 export function deliveryId(kind: string, ticketId: string | null, noticeAt: number, target: Target): string {
   const who = target.channel === 'webhook' ? `webhook:${target.endpoint}` : `email:${target.to.toLowerCase()}`;
-  return `d-${createHash('sha256').update(`${kind}\n${ticketId ?? ''}\n${noticeAt}\n${who}`).digest('hex').slice(0, 24)}`;
+  return `d-${createHash('sha256')
+    .update(`${kind}\n${ticketId ?? ''}\n${noticeAt}\n${who}`)
+    .digest('hex')
+    .slice(0, 24)}`;
 }
 
 /** The webhook body: the notice, the ticket facts, and the message rendered in the endpoint's language. */
@@ -89,7 +92,14 @@ export function webhookBody(id: string, facts: NoticeFacts, message: RenderedMes
   });
 }
 
-export function newDelivery(o: { id: string; facts: NoticeFacts; target: Target; message: RenderedMessage; webhookJson: string | null; now: number }): Delivery {
+export function newDelivery(o: {
+  id: string;
+  facts: NoticeFacts;
+  target: Target;
+  message: RenderedMessage;
+  webhookJson: string | null;
+  now: number;
+}): Delivery {
   const { facts, target, message } = o;
   return {
     id: o.id,

@@ -96,7 +96,9 @@ export function renderMessage(facts: NoticeFacts, language: Language, o: RenderO
   const template = TEMPLATES[facts.kind][language];
   const values = placeholderValues(facts, language, o);
   // Subjects are one line whatever a ticket title holds.
-  const subject = fill(template.subject, values).replace(/\s*[\r\n]+\s*/g, ' ').trim();
+  const subject = fill(template.subject, values)
+    .replace(/\s*[\r\n]+\s*/g, ' ')
+    .trim();
   const paragraphs = fill(template.intro, values).split(/\n{2,}/);
   if (facts.ticket) paragraphs.push(fill(DETAILS[language], values));
   if (values.link) paragraphs.push(fill(LINK_LINE[language], values));

@@ -9,7 +9,22 @@ import type { TicketStatus } from '../tickets/ticket.js';
 import type { SlaClockName } from './noticeFacts.js';
 import type { Language, NotificationEvent } from './notificationSettings.js';
 
-export const PLACEHOLDERS = ['number', 'title', 'customer', 'site', 'device', 'impact', 'deadline', 'remaining', 'clock', 'attempt', 'tier', 'status', 'now', 'link'] as const;
+export const PLACEHOLDERS = [
+  'number',
+  'title',
+  'customer',
+  'site',
+  'device',
+  'impact',
+  'deadline',
+  'remaining',
+  'clock',
+  'attempt',
+  'tier',
+  'status',
+  'now',
+  'link',
+] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 export interface MessageTemplate {
@@ -26,7 +41,10 @@ export const TEMPLATES: Readonly<Record<TemplateKind, Readonly<Record<Language, 
     en: { subject: '[FleetDesk] New ticket {number}: {title}', intro: 'Ticket {number} was opened with impact "{impact}": {title}.' },
   },
   'ticket.joined': {
-    pl: { subject: '[FleetDesk] Kolejna usterka w zgłoszeniu {number}', intro: 'Do zgłoszenia {number} dołączyła kolejna usterka tego samego urządzenia lub lokalizacji.' },
+    pl: {
+      subject: '[FleetDesk] Kolejna usterka w zgłoszeniu {number}',
+      intro: 'Do zgłoszenia {number} dołączyła kolejna usterka tego samego urządzenia lub lokalizacji.',
+    },
     en: { subject: '[FleetDesk] Another fault joined ticket {number}', intro: 'Another fault of the same device or site joined ticket {number}.' },
   },
   'ticket.reopened': {
@@ -34,8 +52,14 @@ export const TEMPLATES: Readonly<Record<TemplateKind, Readonly<Record<Language, 
     en: { subject: '[FleetDesk] Ticket {number} reopened', intro: 'Ticket {number} was reopened: the fault came back after it was resolved.' },
   },
   'ticket.resolved': {
-    pl: { subject: '[FleetDesk] Zgłoszenie {number} rozwiązane', intro: 'Zgłoszenie {number} zostało rozwiązane: {title}.\n\nJeśli problem nadal występuje, prosimy o odpowiedź na tę wiadomość.' },
-    en: { subject: '[FleetDesk] Ticket {number} resolved', intro: 'Ticket {number} has been resolved: {title}.\n\nIf the problem persists, please reply to this message.' },
+    pl: {
+      subject: '[FleetDesk] Zgłoszenie {number} rozwiązane',
+      intro: 'Zgłoszenie {number} zostało rozwiązane: {title}.\n\nJeśli problem nadal występuje, prosimy o odpowiedź na tę wiadomość.',
+    },
+    en: {
+      subject: '[FleetDesk] Ticket {number} resolved',
+      intro: 'Ticket {number} has been resolved: {title}.\n\nIf the problem persists, please reply to this message.',
+    },
   },
   'ticket.closed': {
     pl: { subject: '[FleetDesk] Zgłoszenie {number} zamknięte', intro: 'Zgłoszenie {number} zostało zamknięte.' },
@@ -46,29 +70,55 @@ export const TEMPLATES: Readonly<Record<TemplateKind, Readonly<Record<Language, 
     en: { subject: '[FleetDesk] Ticket {number} escalated to {tier}', intro: 'Ticket {number} was escalated to support tier {tier}.' },
   },
   'sla.warning': {
-    pl: { subject: '[FleetDesk] Ostrzeżenie SLA: {number} ({clock})', intro: 'Zbliża się termin SLA ({clock}) zgłoszenia {number}: zostało {remaining}, termin upływa {deadline}.' },
-    en: { subject: '[FleetDesk] SLA warning: {number} ({clock})', intro: 'The SLA deadline ({clock}) of ticket {number} is near: {remaining} left, due {deadline}.' },
+    pl: {
+      subject: '[FleetDesk] Ostrzeżenie SLA: {number} ({clock})',
+      intro: 'Zbliża się termin SLA ({clock}) zgłoszenia {number}: zostało {remaining}, termin upływa {deadline}.',
+    },
+    en: {
+      subject: '[FleetDesk] SLA warning: {number} ({clock})',
+      intro: 'The SLA deadline ({clock}) of ticket {number} is near: {remaining} left, due {deadline}.',
+    },
   },
   'sla.breach': {
-    pl: { subject: '[FleetDesk] Przekroczenie SLA: {number} ({clock})', intro: 'Termin SLA ({clock}) zgłoszenia {number} został przekroczony: upłynął {deadline}.' },
-    en: { subject: '[FleetDesk] SLA breached: {number} ({clock})', intro: 'The SLA deadline ({clock}) of ticket {number} has been breached: it passed {deadline}.' },
+    pl: {
+      subject: '[FleetDesk] Przekroczenie SLA: {number} ({clock})',
+      intro: 'Termin SLA ({clock}) zgłoszenia {number} został przekroczony: upłynął {deadline}.',
+    },
+    en: {
+      subject: '[FleetDesk] SLA breached: {number} ({clock})',
+      intro: 'The SLA deadline ({clock}) of ticket {number} has been breached: it passed {deadline}.',
+    },
   },
   'escalation.warning': {
-    pl: { subject: '[FleetDesk] Eskalacja: termin {clock} zgłoszenia {number} upływa {deadline}', intro: 'Termin SLA ({clock}) zgłoszenia {number} upływa {deadline} (zostało {remaining}). Prosimy o pilne podjęcie działań.' },
-    en: { subject: '[FleetDesk] Escalation: {clock} of ticket {number} due {deadline}', intro: 'The SLA deadline ({clock}) of ticket {number} is due {deadline} ({remaining} left). Please act now.' },
+    pl: {
+      subject: '[FleetDesk] Eskalacja: termin {clock} zgłoszenia {number} upływa {deadline}',
+      intro: 'Termin SLA ({clock}) zgłoszenia {number} upływa {deadline} (zostało {remaining}). Prosimy o pilne podjęcie działań.',
+    },
+    en: {
+      subject: '[FleetDesk] Escalation: {clock} of ticket {number} due {deadline}',
+      intro: 'The SLA deadline ({clock}) of ticket {number} is due {deadline} ({remaining} left). Please act now.',
+    },
   },
   'escalation.breach': {
-    pl: { subject: '[FleetDesk] Eskalacja: przekroczony termin {clock} zgłoszenia {number}', intro: 'Termin SLA ({clock}) zgłoszenia {number} upłynął {deadline}. Zgłoszenie wymaga natychmiastowej uwagi.' },
-    en: { subject: '[FleetDesk] Escalation: {clock} of ticket {number} breached', intro: 'The SLA deadline ({clock}) of ticket {number} passed {deadline}. The ticket needs attention now.' },
+    pl: {
+      subject: '[FleetDesk] Eskalacja: przekroczony termin {clock} zgłoszenia {number}',
+      intro: 'Termin SLA ({clock}) zgłoszenia {number} upłynął {deadline}. Zgłoszenie wymaga natychmiastowej uwagi.',
+    },
+    en: {
+      subject: '[FleetDesk] Escalation: {clock} of ticket {number} breached',
+      intro: 'The SLA deadline ({clock}) of ticket {number} passed {deadline}. The ticket needs attention now.',
+    },
   },
   'customer.contactAttempt': {
     pl: {
       subject: '[FleetDesk] Prosimy o kontakt w sprawie zgłoszenia {number}',
-      intro: 'Próbujemy się z Państwem skontaktować w sprawie zgłoszenia {number} (próba {attempt}).\n\nProsimy o odpowiedź na tę wiadomość lub kontakt z serwisem. Bez odpowiedzi zgłoszenie może zostać zamknięte jako rozwiązane.',
+      intro:
+        'Próbujemy się z Państwem skontaktować w sprawie zgłoszenia {number} (próba {attempt}).\n\nProsimy o odpowiedź na tę wiadomość lub kontakt z serwisem. Bez odpowiedzi zgłoszenie może zostać zamknięte jako rozwiązane.',
     },
     en: {
       subject: '[FleetDesk] Please contact us about ticket {number}',
-      intro: 'We are trying to reach you about ticket {number} (attempt {attempt}).\n\nPlease reply to this message or call the service desk. Without an answer the ticket may be closed as solved.',
+      intro:
+        'We are trying to reach you about ticket {number} (attempt {attempt}).\n\nPlease reply to this message or call the service desk. Without an answer the ticket may be closed as solved.',
     },
   },
   test: {
@@ -110,7 +160,14 @@ export interface Vocabulary {
 export const VOCABULARY: Readonly<Record<Language, Vocabulary>> = {
   pl: {
     impact: { critical: 'krytyczny', high: 'wysoki', medium: 'średni', low: 'niski' },
-    status: { new: 'nowe', acknowledged: 'przyjęte', inProgress: 'w realizacji', waitingForCustomer: 'czeka na klienta', resolved: 'rozwiązane', closed: 'zamknięte' },
+    status: {
+      new: 'nowe',
+      acknowledged: 'przyjęte',
+      inProgress: 'w realizacji',
+      waitingForCustomer: 'czeka na klienta',
+      resolved: 'rozwiązane',
+      closed: 'zamknięte',
+    },
     clock: { reaction: 'reakcja', resolution: 'rozwiązanie', onSite: 'przyjazd serwisu' },
     tier: { L1: 'L1 (pierwsza linia)', L2: 'L2 (diagnostyka)', L3: 'L3 (inżynierowie produktu)' },
     noDeadline: 'brak biegnącego terminu',
@@ -121,7 +178,14 @@ export const VOCABULARY: Readonly<Record<Language, Vocabulary>> = {
   },
   en: {
     impact: { critical: 'critical', high: 'high', medium: 'medium', low: 'low' },
-    status: { new: 'new', acknowledged: 'acknowledged', inProgress: 'in progress', waitingForCustomer: 'waiting for customer', resolved: 'resolved', closed: 'closed' },
+    status: {
+      new: 'new',
+      acknowledged: 'acknowledged',
+      inProgress: 'in progress',
+      waitingForCustomer: 'waiting for customer',
+      resolved: 'resolved',
+      closed: 'closed',
+    },
     clock: { reaction: 'reaction', resolution: 'resolution', onSite: 'on-site arrival' },
     tier: { L1: 'L1 (first line)', L2: 'L2 (diagnostics)', L3: 'L3 (product engineers)' },
     noDeadline: 'no running deadline',

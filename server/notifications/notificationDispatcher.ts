@@ -182,7 +182,14 @@ export class NotificationDispatcher {
       next = afterAttempt(d, result, timing(), this.o.settings.retry, this.random);
     } catch (err) {
       if (err instanceof UnknownTargetError) next = abandon(d, at, err.message);
-      else next = afterAttempt(d, { outcome: 'error', error: (err as Error).message ?? String(err), permanent: false }, timing(), this.o.settings.retry, this.random);
+      else
+        next = afterAttempt(
+          d,
+          { outcome: 'error', error: (err as Error).message ?? String(err), permanent: false },
+          timing(),
+          this.o.settings.retry,
+          this.random,
+        );
     }
     const saved = await this.o.repo.transaction(async (tx) => {
       const current = await tx.get<Delivery>(DELIVERIES, d.id);
@@ -198,10 +205,23 @@ export class NotificationDispatcher {
 
   private log(d: Delivery): void {
     const last = d.attempts.at(-1);
-    const fields = { delivery: d.id, kind: d.kind, ticketId: d.ticketId, channel: d.channel, target: d.target, attempt: d.attempts.length, statusCode: last?.statusCode, durationMs: last?.durationMs };
+    const fields = {
+      delivery: d.id,
+      kind: d.kind,
+      ticketId: d.ticketId,
+      channel: d.channel,
+      target: d.target,
+      attempt: d.attempts.length,
+      statusCode: last?.statusCode,
+      durationMs: last?.durationMs,
+    };
     if (d.status === 'delivered') this.o.logger?.info(fields, 'notification delivered');
     else if (d.status === 'failed') this.o.logger?.error({ ...fields, failure: d.failure }, 'notification failed for good');
-    else this.o.logger?.warn({ ...fields, error: last?.error, nextAttemptAt: new Date(d.nextAttemptAt!).toISOString() }, 'notification attempt failed; will retry');
+    else
+      this.o.logger?.warn(
+        { ...fields, error: last?.error, nextAttemptAt: new Date(d.nextAttemptAt!).toISOString() },
+        'notification attempt failed; will retry',
+      );
   }
 
   /**
@@ -221,7 +241,13 @@ export class NotificationDispatcher {
     } catch (err) {
       result = { outcome: 'error', error: (err as Error).message, permanent: true };
     }
-    const done = afterAttempt(d, result.outcome === 'error' ? { ...result, permanent: true } : result, { at: now, finishedAt: this.o.clock.now(), durationMs: performance.now() - t0 }, this.o.settings.retry, this.random);
+    const done = afterAttempt(
+      d,
+      result.outcome === 'error' ? { ...result, permanent: true } : result,
+      { at: now, finishedAt: this.o.clock.now(), durationMs: performance.now() - t0 },
+      this.o.settings.retry,
+      this.random,
+    );
     await this.o.repo.transaction((tx) => tx.archive(DELIVERIES, d.id, done, new Date(this.o.clock.now())));
     this.log(done);
     return done;

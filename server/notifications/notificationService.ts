@@ -28,7 +28,15 @@ export class NotificationService {
     this.outbox = new NotificationOutbox({ ...o, onQueued: () => this.dispatcher.wake() });
     if (this.enabled) {
       const s = o.settings;
-      o.logger?.info({ webhooks: s.webhooks.map((w) => w.id), smtp: s.email ? `${s.email.smtp.host}:${s.email.smtp.port}` : null, dispatchLists: s.email?.recipients.length ?? 0, customers: Object.keys(s.customers) }, 'notifications on');
+      o.logger?.info(
+        {
+          webhooks: s.webhooks.map((w) => w.id),
+          smtp: s.email ? `${s.email.smtp.host}:${s.email.smtp.port}` : null,
+          dispatchLists: s.email?.recipients.length ?? 0,
+          customers: Object.keys(s.customers),
+        },
+        'notifications on',
+      );
     }
   }
 

@@ -162,11 +162,17 @@ export const NotificationSettings = z
   .superRefine((n, ctx) => {
     const seen = new Set<string>();
     n.webhooks.forEach((w, i) => {
-      if (seen.has(w.id)) ctx.addIssue({ code: 'custom', path: ['webhooks', i, 'id'], message: `an id no other endpoint has (${w.id} is used twice)`, input: w.id });
+      if (seen.has(w.id))
+        ctx.addIssue({ code: 'custom', path: ['webhooks', i, 'id'], message: `an id no other endpoint has (${w.id} is used twice)`, input: w.id });
       seen.add(w.id);
     });
     if (!n.email && (Object.keys(n.customers).length > 0 || n.otherCustomers)) {
-      ctx.addIssue({ code: 'custom', path: ['email'], message: 'an email section (smtp and from) to send the customer notices of notifications.customers / otherCustomers with', input: undefined });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['email'],
+        message: 'an email section (smtp and from) to send the customer notices of notifications.customers / otherCustomers with',
+        input: undefined,
+      });
     }
   })
   .prefault({});
@@ -174,5 +180,7 @@ export type NotificationSettings = z.infer<typeof NotificationSettings>;
 
 /** True when anything is configured to receive notifications. */
 export function notificationsEnabled(n: NotificationSettings): boolean {
-  return n.webhooks.length > 0 || (n.email !== undefined && (n.email.recipients.length > 0 || Object.keys(n.customers).length > 0 || n.otherCustomers !== undefined));
+  return (
+    n.webhooks.length > 0 || (n.email !== undefined && (n.email.recipients.length > 0 || Object.keys(n.customers).length > 0 || n.otherCustomers !== undefined))
+  );
 }

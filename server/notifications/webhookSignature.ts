@@ -34,7 +34,13 @@ export type SignatureCheck = { ok: true; timestamp: number } | { ok: false; reas
  * over the raw body bytes as received and compare in constant time. Several v1 values are
  * accepted (a sender may sign with an old and a new secret while rotating).
  */
-export function verifySignature(secret: string, header: string | undefined, body: string, nowMs: number, toleranceSeconds = DEFAULT_TOLERANCE_SECONDS): SignatureCheck {
+export function verifySignature(
+  secret: string,
+  header: string | undefined,
+  body: string,
+  nowMs: number,
+  toleranceSeconds = DEFAULT_TOLERANCE_SECONDS,
+): SignatureCheck {
   if (header === undefined || header === '') return { ok: false, reason: 'no signature header' };
   let t: number | undefined;
   const candidates: string[] = [];
@@ -48,7 +54,8 @@ export function verifySignature(secret: string, header: string | undefined, body
   }
   if (t === undefined || !Number.isFinite(t)) return { ok: false, reason: 'no valid timestamp (t=) in the signature header' };
   if (candidates.length === 0) return { ok: false, reason: 'no v1 signature in the signature header' };
-  if (Math.abs(nowMs / 1000 - t) > toleranceSeconds) return { ok: false, reason: `timestamp ${t} is more than ${toleranceSeconds}s away from now (replayed or clock skew)` };
+  if (Math.abs(nowMs / 1000 - t) > toleranceSeconds)
+    return { ok: false, reason: `timestamp ${t} is more than ${toleranceSeconds}s away from now (replayed or clock skew)` };
   const expected = Buffer.from(signatureOf(secret, t, body), 'hex');
   for (const c of candidates) {
     if (!/^[0-9a-f]{64}$/i.test(c)) continue;

@@ -72,7 +72,15 @@ export function cartridges(input: Pick<ServiceRecordInput, 'cartridges' | 'pages
       const start = pagesAt(input.pages, since);
       const end = until === null ? last : pagesAt(input.pages, until);
       const pages = start !== null && end !== null && end >= start ? end - start : null;
-      out.push({ supplyIndex: supply.index, name: supply.name, since, until, pages, ratedPages: rated, yieldShare: pages !== null && rated !== null ? Math.round((pages / rated) * 100) / 100 : null });
+      out.push({
+        supplyIndex: supply.index,
+        name: supply.name,
+        since,
+        until,
+        pages,
+        ratedPages: rated,
+        yieldShare: pages !== null && rated !== null ? Math.round((pages / rated) * 100) / 100 : null,
+      });
     });
   }
   return out;

@@ -124,7 +124,11 @@ export const ContractSpec = z
     /** On-site arrival target (§4: e.g. 4, 8 or 24 hours) and how it is counted (see OnSiteCounting). */
     onSite: OnSiteTerm.nullable().default(null),
     /** Queues: the default one, and the specialist line for ink system / print head / ink problems (§1). */
-    queues: z.strictObject({ default: z.string().min(1).max(64), inkOrHead: z.string().min(1).max(64).optional(), connectivity: z.string().min(1).max(64).optional() }),
+    queues: z.strictObject({
+      default: z.string().min(1).max(64),
+      inkOrHead: z.string().min(1).max(64).optional(),
+      connectivity: z.string().min(1).max(64).optional(),
+    }),
     /**
      * Escalation notices (in addition to the warning share): `warnBefore` ahead of each running SLA
      * deadline (wall clock) a warning, and at the deadline a breach notice, each once per clock, to
@@ -133,7 +137,10 @@ export const ContractSpec = z
     escalation: z
       .strictObject({
         warnBefore: WallDuration,
-        notify: z.array(z.enum(['dispatch', 'manager'])).min(1).max(2),
+        notify: z
+          .array(z.enum(['dispatch', 'manager']))
+          .min(1)
+          .max(2),
         manager: z.email('an e-mail address such as manager@example.pl').max(320).optional(),
       })
       .nullable()
@@ -169,11 +176,12 @@ export const ContractSpec = z
       }
     }
     if (c.escalation?.notify.includes('manager') && c.escalation.manager === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['escalation', 'manager'], message: 'the manager\'s e-mail address (notify names manager)', input: undefined });
+      ctx.addIssue({ code: 'custom', path: ['escalation', 'manager'], message: "the manager's e-mail address (notify names manager)", input: undefined });
     }
     c.coverage.forEach((rule, i) => {
       for (const level of rule.levels) {
-        if (!ids.has(level)) ctx.addIssue({ code: 'custom', path: ['coverage', i, 'levels'], message: `one of the level ids (${[...ids].join(', ')})`, input: level });
+        if (!ids.has(level))
+          ctx.addIssue({ code: 'custom', path: ['coverage', i, 'levels'], message: `one of the level ids (${[...ids].join(', ')})`, input: level });
       }
       if (rule.impacts.length === 0 && rule.levels.length === 0) {
         ctx.addIssue({ code: 'custom', path: ['coverage', i], message: 'a coverage rule naming impacts or levels', input: rule });

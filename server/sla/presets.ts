@@ -105,18 +105,68 @@ function plan(f: PlanFigures, extra: Partial<ContractSpec> = {}): ContractSpec {
   };
 }
 
-const community = plan({ id: 'community', name: 'COMMUNITY plan', hours: '10:00-13:00', reaction: null, capHours: null, includedHours: 0, rateZl: 200, priceZl: 0, minimumTermMonths: 0 });
-const email = plan({ id: 'email', name: 'EMAIL plan', hours: '09:00-15:00', reaction: '12h', capHours: 3, includedHours: 0, rateZl: 180, priceZl: 129, minimumTermMonths: 3 });
-const start = plan({ id: 'start', name: 'START plan', hours: '08:00-16:00', reaction: '8h', capHours: 8, includedHours: 3, rateZl: 165, priceZl: 399, minimumTermMonths: 3 });
+const community = plan({
+  id: 'community',
+  name: 'COMMUNITY plan',
+  hours: '10:00-13:00',
+  reaction: null,
+  capHours: null,
+  includedHours: 0,
+  rateZl: 200,
+  priceZl: 0,
+  minimumTermMonths: 0,
+});
+const email = plan({
+  id: 'email',
+  name: 'EMAIL plan',
+  hours: '09:00-15:00',
+  reaction: '12h',
+  capHours: 3,
+  includedHours: 0,
+  rateZl: 180,
+  priceZl: 129,
+  minimumTermMonths: 3,
+});
+const start = plan({
+  id: 'start',
+  name: 'START plan',
+  hours: '08:00-16:00',
+  reaction: '8h',
+  capHours: 8,
+  includedHours: 3,
+  rateZl: 165,
+  priceZl: 399,
+  minimumTermMonths: 3,
+});
 const standard = plan(
-  { id: 'standard', name: 'STANDARD plan', hours: '07:00-17:00', reaction: '4h', capHours: 15, includedHours: 7, rateZl: 140, priceZl: 799, minimumTermMonths: 6 },
+  {
+    id: 'standard',
+    name: 'STANDARD plan',
+    hours: '07:00-17:00',
+    reaction: '4h',
+    capHours: 15,
+    includedHours: 7,
+    rateZl: 140,
+    priceZl: 799,
+    minimumTermMonths: 6,
+  },
   {
     // "Critical problems may be reported on days off": their clock also runs on weekends and holidays, in the plan's hours.
     coverage: [{ description: 'critical reports on days off', impacts: ['critical'], calendar: everyDay('07:00-17:00', null) }],
   },
 );
 const premium = plan(
-  { id: 'premium', name: 'PREMIUM plan (individual; template with STANDARD figures, 24/7)', hours: '00:00-24:00', reaction: '4h', capHours: 15, includedHours: 7, rateZl: 140, priceZl: null, minimumTermMonths: null },
+  {
+    id: 'premium',
+    name: 'PREMIUM plan (individual; template with STANDARD figures, 24/7)',
+    hours: '00:00-24:00',
+    reaction: '4h',
+    capHours: 15,
+    includedHours: 7,
+    rateZl: 140,
+    priceZl: null,
+    minimumTermMonths: null,
+  },
   { calendar: TWENTY_FOUR_SEVEN },
 );
 

@@ -38,7 +38,9 @@ export const SlaClockState = z.strictObject({
 });
 export type SlaClockState = z.infer<typeof SlaClockState>;
 
-export type SlaClockEvent = { readonly kind: 'sla.warning'; readonly at: number; readonly consumedMs: number } | { readonly kind: 'sla.breach'; readonly at: number; readonly consumedMs: number };
+export type SlaClockEvent =
+  | { readonly kind: 'sla.warning'; readonly at: number; readonly consumedMs: number }
+  | { readonly kind: 'sla.breach'; readonly at: number; readonly consumedMs: number };
 
 function derive(s: SlaClockState, cal: BusinessCalendar): SlaClockState {
   if (s.targetMs === null || s.state === 'paused') return { ...s, deadlineAt: null, warnAt: null };
@@ -143,7 +145,14 @@ export function restartClock(s: SlaClockState, cal: BusinessCalendar, now: numbe
  * up to `now` is counted under the old calendar and kept; the warning is re-armed when the elapsed
  * time is below the new threshold; a breach already recorded stays recorded.
  */
-export function retargetClock(s: SlaClockState, oldCal: BusinessCalendar, newCal: BusinessCalendar, now: number, targetMs: number | null, warnAtShare: number): SlaClockState {
+export function retargetClock(
+  s: SlaClockState,
+  oldCal: BusinessCalendar,
+  newCal: BusinessCalendar,
+  now: number,
+  targetMs: number | null,
+  warnAtShare: number,
+): SlaClockState {
   const f = fold(s, oldCal, now);
   // A breach is a fact of the terms in force when it happened: a later, longer target does not undo it.
   const breached = f.breached;
@@ -176,7 +185,10 @@ export interface ClockView {
 /** What a dashboard shows at `now`. */
 export function viewClock(s: SlaClockState, cal: BusinessCalendar, now: number): ClockView {
   const consumedMs = s.state === 'running' ? s.consumedMs + workingTimeBetween(cal, s.checkpointAt, Math.max(now, s.checkpointAt)) : s.consumedMs;
-  const breached = s.breached || (s.targetMs !== null && consumedMs >= s.targetMs && s.state !== 'stopped') || (s.state === 'stopped' && s.targetMs !== null && s.consumedMs >= s.targetMs);
+  const breached =
+    s.breached ||
+    (s.targetMs !== null && consumedMs >= s.targetMs && s.state !== 'stopped') ||
+    (s.state === 'stopped' && s.targetMs !== null && s.consumedMs >= s.targetMs);
   const pausedMs = s.pausedWallMs + (s.state === 'paused' && s.pausedSince !== null ? Math.max(0, now - s.pausedSince) : 0);
   let status: ClockView['status'];
   if (s.targetMs === null) status = 'none';

@@ -118,7 +118,15 @@ export async function scanLog<T>(file: string): Promise<LogScan<T>> {
     buffer = await readFile(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      return { records: [], validBytes: 0, totalBytes: 0, checked: 0, unchecked: 0, exists: false, ...(committed !== undefined ? { committedBytes: committed } : {}) };
+      return {
+        records: [],
+        validBytes: 0,
+        totalBytes: 0,
+        checked: 0,
+        unchecked: 0,
+        exists: false,
+        ...(committed !== undefined ? { committedBytes: committed } : {}),
+      };
     }
     throw err;
   }
@@ -217,7 +225,8 @@ async function completeLength(handle: FileHandle, size: number, file: string): P
   await handle.read(buffer, 0, window, size - window);
   const last = buffer.lastIndexOf(0x0a);
   if (last === window - 1) return size;
-  if (last < 0 && window < size) throw new Error(`${file}: no line end in the last ${window} bytes: not an interrupted append, check the file with \`fleetdesk store check\``);
+  if (last < 0 && window < size)
+    throw new Error(`${file}: no line end in the last ${window} bytes: not an interrupted append, check the file with \`fleetdesk store check\``);
   return size - window + last + 1;
 }
 

@@ -30,8 +30,32 @@ import { Low } from 'lowdb';
 import type { Logger } from '../../shared/logging.js';
 import { AppendLog, frameRecord, scanLog } from './appendLog.js';
 import { DurableJsonFile } from './durableFile.js';
-import { checkArchiveMonth, checkCollection, monthOf, StoreFailedError, UniqueKeyViolation, type ArchivedRecord, type NumberCounter, type Repository, type StoreStats, type Transaction, type UniqueKeyRules } from './repository.js';
-import { ARCHIVE_DIR, JOURNAL_FILE, judgeStore, readStoreFiles, SNAPSHOT_FILE, StoreDamagedError, type ArchiveLine, type JournalLine, type Op, type PendingArchive, type Snapshot } from './storeFiles.js';
+import {
+  checkArchiveMonth,
+  checkCollection,
+  monthOf,
+  StoreFailedError,
+  UniqueKeyViolation,
+  type ArchivedRecord,
+  type NumberCounter,
+  type Repository,
+  type StoreStats,
+  type Transaction,
+  type UniqueKeyRules,
+} from './repository.js';
+import {
+  ARCHIVE_DIR,
+  JOURNAL_FILE,
+  judgeStore,
+  readStoreFiles,
+  SNAPSHOT_FILE,
+  StoreDamagedError,
+  type ArchiveLine,
+  type JournalLine,
+  type Op,
+  type PendingArchive,
+  type Snapshot,
+} from './storeFiles.js';
 import { lockStore, type StoreLock } from './storeLock.js';
 
 export interface JournaledStoreOptions {
@@ -573,7 +597,10 @@ export class JournaledStore implements Repository {
 
   /** Names of the collections holding hot records (for `fleetdesk store migrate`). */
   collectionNames(): string[] {
-    return [...this.collections].filter(([, records]) => records.size > 0).map(([name]) => name).sort();
+    return [...this.collections]
+      .filter(([, records]) => records.size > 0)
+      .map(([name]) => name)
+      .sort();
   }
 
   /** The dedup window, oldest first. */
@@ -622,7 +649,15 @@ export class JournaledStore implements Repository {
     const file = this.archiveFile(collectionName, month);
     const pending = this.pendingArchive.filter((p) => p.collection === collectionName && p.month === month);
     const scan = await scanLog<ArchiveLine>(file);
-    if (scan.damage) throw new StoreDamagedError(this.options.dir, [{ file, offset: scan.damage.offset, problem: `line ${scan.damage.line} is damaged: ${scan.damage.problem}`, loses: `${scan.damage.recordsAfter.length} archived records after it` }]);
+    if (scan.damage)
+      throw new StoreDamagedError(this.options.dir, [
+        {
+          file,
+          offset: scan.damage.offset,
+          problem: `line ${scan.damage.line} is damaged: ${scan.damage.problem}`,
+          loses: `${scan.damage.recordsAfter.length} archived records after it`,
+        },
+      ]);
     let last = 0;
     for (const line of scan.records) {
       last = line.s;
@@ -755,7 +790,8 @@ class StoreTransaction implements Transaction {
       else merged.set(id, v);
     };
     if (this.index) for (const [id, v] of this.index.get(collection) ?? []) apply(id, v);
-    else if (this.writes) for (let i = 0; i < this.writes.length; i += 3) if (this.writes[i] === collection) apply(this.writes[i + 1] as string, this.writes[i + 2]);
+    else if (this.writes)
+      for (let i = 0; i < this.writes.length; i += 3) if (this.writes[i] === collection) apply(this.writes[i + 1] as string, this.writes[i + 2]);
     return Promise.resolve([...merged.values()] as T[]);
   }
 

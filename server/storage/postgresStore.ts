@@ -419,7 +419,10 @@ class PgTransaction implements Transaction {
       const k = keys.find((key) => held.includes(key));
       if (k !== undefined) throw new UniqueKeyViolation(collection, k, id, holder);
     }
-    const clash = await this.query<{ key: string; id: string }>('SELECT key, id FROM unique_keys WHERE collection = $1 AND key = ANY($2::text[]) AND id <> $3', [collection, keys, id]);
+    const clash = await this.query<{ key: string; id: string }>(
+      'SELECT key, id FROM unique_keys WHERE collection = $1 AND key = ANY($2::text[]) AND id <> $3',
+      [collection, keys, id],
+    );
     const c = clash.rows.find((row) => !mine.has(row.id));
     if (c) throw new UniqueKeyViolation(collection, c.key, id, c.id);
   }
@@ -494,7 +497,10 @@ class PgTransaction implements Transaction {
         );
       }
       if (gone.length > 0) {
-        await this.query('DELETE FROM records r USING unnest($1::text[], $2::text[]) AS k(c, i) WHERE r.collection = k.c AND r.id = k.i', [gone.map((w) => w.collection), gone.map((w) => w.id)]);
+        await this.query('DELETE FROM records r USING unnest($1::text[], $2::text[]) AS k(c, i) WHERE r.collection = k.c AND r.id = k.i', [
+          gone.map((w) => w.collection),
+          gone.map((w) => w.id),
+        ]);
       }
       const keyed = put.concat(gone).filter((w) => w.keys !== undefined);
       if (keyed.length > 0) await this.sendKeys(keyed);
@@ -528,16 +534,18 @@ class PgTransaction implements Transaction {
 
   /** The unique keys of written records: each record's old keys out, its new ones in. */
   private async sendKeys(writes: readonly PendingWrite[]): Promise<void> {
-    await this.query('DELETE FROM unique_keys u USING unnest($1::text[], $2::text[]) AS k(c, i) WHERE u.collection = k.c AND u.id = k.i', [writes.map((w) => w.collection), writes.map((w) => w.id)]);
+    await this.query('DELETE FROM unique_keys u USING unnest($1::text[], $2::text[]) AS k(c, i) WHERE u.collection = k.c AND u.id = k.i', [
+      writes.map((w) => w.collection),
+      writes.map((w) => w.id),
+    ]);
     const rows = writes.flatMap((w) => (w.keys ?? []).map((key) => [w.collection, key, w.id] as const));
     if (rows.length === 0) return;
     // A holder committed by another instance after this attempt's check: run the unit again, it
     // then sees the holder (a concurrent holder not yet committed makes the INSERT wait, then 40001).
-    const r = await this.query('INSERT INTO unique_keys (collection, key, id) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT (collection, key) DO NOTHING', [
-      rows.map((row) => row[0]),
-      rows.map((row) => row[1]),
-      rows.map((row) => row[2]),
-    ]);
+    const r = await this.query(
+      'INSERT INTO unique_keys (collection, key, id) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT (collection, key) DO NOTHING',
+      [rows.map((row) => row[0]), rows.map((row) => row[1]), rows.map((row) => row[2])],
+    );
     if ((r.rowCount ?? 0) < rows.length) {
       this.conflict ??= new Error(`${rows.length - (r.rowCount ?? 0)} unique keys were taken by a concurrent transaction`);
       throw new TransactionConflictError(this.conflict.message);
@@ -583,7 +591,8 @@ class PgTransaction implements Transaction {
 
 export class PostgresStore implements Repository {
   private pool: pg.Pool | undefined;
-  private readonly options: Required<Omit<PostgresStoreOptions, 'password' | 'logger' | 'uniqueKeys'>> & Pick<PostgresStoreOptions, 'password' | 'logger'> & { uniqueKeys: UniqueKeyRules };
+  private readonly options: Required<Omit<PostgresStoreOptions, 'password' | 'logger' | 'uniqueKeys'>> &
+    Pick<PostgresStoreOptions, 'password' | 'logger'> & { uniqueKeys: UniqueKeyRules };
   private readonly listeners: ((info: { seconds: number; bytes: number }) => void)[] = [];
   private counters = { bytesWritten: 0, commits: 0, lastCommitSeconds: 0, snapshotBytes: 0, retries: 0, conflictsGivenUp: 0 };
   private failure: string | undefined;
@@ -708,7 +717,10 @@ export class PostgresStore implements Repository {
       this.counters.snapshotBytes = Number(r.rows[0]?.bytes ?? 0);
       // Reachable is not enough: a read-only database (or a standby) refuses every unit of work.
       if (r.rows[0]?.ro === 'on' || r.rows[0]?.standby) {
-        this.markFailure(new Error(r.rows[0]?.standby ? 'the server is a standby (in recovery)' : 'transactions are read-only (default_transaction_read_only)'), 'refuses writes');
+        this.markFailure(
+          new Error(r.rows[0]?.standby ? 'the server is a standby (in recovery)' : 'transactions are read-only (default_transaction_read_only)'),
+          'refuses writes',
+        );
         return false;
       }
       this.failure = undefined;
@@ -725,7 +737,8 @@ export class PostgresStore implements Repository {
   private markFailure(err: Error, what: 'unreachable' | 'refuses writes' = 'unreachable'): void {
     const first = this.failure === undefined;
     this.failure = `PostgreSQL at ${this.where} ${what}: ${err.message}`;
-    if (first) this.options.logger?.error({ database: this.where, err: err.message }, `PostgreSQL ${what}; writes fail (nothing is acknowledged) until it is back`);
+    if (first)
+      this.options.logger?.error({ database: this.where, err: err.message }, `PostgreSQL ${what}; writes fail (nothing is acknowledged) until it is back`);
   }
 
   private backoff(attempt: number): Promise<void> {

@@ -166,7 +166,9 @@ export class UniqueKeyViolation extends Error {
     /** The record already holding the key. */
     readonly existingId: string,
   ) {
-    super(`unique key ${JSON.stringify(key)} of collection ${collection}: record ${JSON.stringify(id)} cannot take it, record ${JSON.stringify(existingId)} already holds it`);
+    super(
+      `unique key ${JSON.stringify(key)} of collection ${collection}: record ${JSON.stringify(id)} cannot take it, record ${JSON.stringify(existingId)} already holds it`,
+    );
     this.name = 'UniqueKeyViolation';
   }
 }

@@ -77,7 +77,10 @@ export interface ArchiveFileState {
 
 export interface StoreFiles {
   readonly dir: string;
-  readonly snapshot: { readonly state: 'missing' } | { readonly state: 'ok'; readonly value: Snapshot; readonly bytes: number } | { readonly state: 'damaged'; readonly problem: string; readonly bytes: number };
+  readonly snapshot:
+    | { readonly state: 'missing' }
+    | { readonly state: 'ok'; readonly value: Snapshot; readonly bytes: number }
+    | { readonly state: 'damaged'; readonly problem: string; readonly bytes: number };
   readonly journal: LogScan<JournalLine>;
   readonly archives: readonly ArchiveFileState[];
 }
@@ -96,7 +99,10 @@ export async function readStoreFiles(dir: string, o: { fullArchives: boolean }):
   else {
     try {
       const value = parseDurableJson<Snapshot>(snapshotFile, bytes).value;
-      snapshot = value.format === 1 ? { state: 'ok', value, bytes: bytes.length } : { state: 'damaged', problem: `unknown format ${JSON.stringify(value.format)}`, bytes: bytes.length };
+      snapshot =
+        value.format === 1
+          ? { state: 'ok', value, bytes: bytes.length }
+          : { state: 'damaged', problem: `unknown format ${JSON.stringify(value.format)}`, bytes: bytes.length };
     } catch (err) {
       if (!(err instanceof DamagedFileError)) throw err;
       snapshot = { state: 'damaged', problem: err.problem, bytes: bytes.length };
@@ -118,12 +124,27 @@ export async function readStoreFiles(dir: string, o: { fullArchives: boolean }):
       if (o.fullArchives) {
         const scan = await scanLog<ArchiveLine>(file);
         const last = scan.records[scan.records.length - 1];
-        archives.push({ file, collection, month, bytes: scan.totalBytes, scan, ...(scan.committedBytes !== undefined ? { committedBytes: scan.committedBytes } : {}), ...(last ? { lastSeq: last.s } : {}) });
+        archives.push({
+          file,
+          collection,
+          month,
+          bytes: scan.totalBytes,
+          scan,
+          ...(scan.committedBytes !== undefined ? { committedBytes: scan.committedBytes } : {}),
+          ...(last ? { lastSeq: last.s } : {}),
+        });
       } else {
         const size = (await stat(file)).size;
         const committed = await readCommitted(file);
         const last = await lastLogRecord<ArchiveLine>(file);
-        archives.push({ file, collection, month, bytes: size, ...(committed !== undefined ? { committedBytes: committed } : {}), ...(last ? { lastSeq: last.s } : {}) });
+        archives.push({
+          file,
+          collection,
+          month,
+          bytes: size,
+          ...(committed !== undefined ? { committedBytes: committed } : {}),
+          ...(last ? { lastSeq: last.s } : {}),
+        });
       }
     }
   }
@@ -198,12 +219,19 @@ export function judgeStore(files: StoreFiles): StoreVerdict {
       loses: `the acknowledged commits in the missing ${j.committedBytes! - j.validBytes} bytes (their content is gone; the journal up to byte ${j.validBytes} holds ${describeJournalLines(j.records)})`,
     });
   } else if (j.tornTail) {
-    notes.push(`${journalFile}: interrupted final append of ${j.tornTail.bytes} bytes at byte ${j.tornTail.offset} (a crash during a commit that was never acknowledged): it is cut off`);
+    notes.push(
+      `${journalFile}: interrupted final append of ${j.tornTail.bytes} bytes at byte ${j.tornTail.offset} (a crash during a commit that was never acknowledged): it is cut off`,
+    );
   }
   const checkpoint = j.records[0]?.k === 'checkpoint' ? j.records[0] : undefined;
   const snapshotFile = join(files.dir, SNAPSHOT_FILE);
   if (files.snapshot.state === 'damaged') {
-    problems.push({ file: snapshotFile, problem: files.snapshot.problem, loses: 'the hot state of the last compaction (devices, agents, open tickets not changed since): restore hot.json from a backup, or let `store repair` rebuild from the journal alone' });
+    problems.push({
+      file: snapshotFile,
+      problem: files.snapshot.problem,
+      loses:
+        'the hot state of the last compaction (devices, agents, open tickets not changed since): restore hot.json from a backup, or let `store repair` rebuild from the journal alone',
+    });
   } else if (files.snapshot.state === 'missing') {
     if (checkpoint) {
       problems.push({
@@ -226,19 +254,35 @@ export function judgeStore(files: StoreFiles): StoreVerdict {
       }
     }
   } else if (checkpoint && checkpoint.s > files.snapshot.value.seq && files.snapshot.value.repaired === undefined) {
-    problems.push({ file: snapshotFile, problem: `holds sequence ${files.snapshot.value.seq}, older than the journal's checkpoint ${checkpoint.s}: an old copy was put back`, loses: `the records changed between sequence ${files.snapshot.value.seq} and ${checkpoint.s}` });
+    problems.push({
+      file: snapshotFile,
+      problem: `holds sequence ${files.snapshot.value.seq}, older than the journal's checkpoint ${checkpoint.s}: an old copy was put back`,
+      loses: `the records changed between sequence ${files.snapshot.value.seq} and ${checkpoint.s}`,
+    });
   }
   for (const a of files.archives) {
     const scan = a.scan;
     if (scan?.damage) {
-      problems.push({ file: a.file, offset: scan.damage.offset, problem: `line ${scan.damage.line} at byte ${scan.damage.offset} is damaged: ${scan.damage.problem}`, loses: `${scan.damage.recordsAfter.length} archived ${a.collection} records of ${a.month} after it (history)` });
+      problems.push({
+        file: a.file,
+        offset: scan.damage.offset,
+        problem: `line ${scan.damage.line} at byte ${scan.damage.offset} is damaged: ${scan.damage.problem}`,
+        loses: `${scan.damage.recordsAfter.length} archived ${a.collection} records of ${a.month} after it (history)`,
+      });
       continue;
     }
     const intact = scan ? scan.validBytes : a.bytes;
     if (a.committedBytes !== undefined && (scan ? cutShort(scan) : a.bytes < a.committedBytes)) {
-      problems.push({ file: a.file, offset: intact, problem: `ends at byte ${intact} but ${a.committedBytes} bytes were committed: the file was cut or replaced`, loses: `the archived ${a.collection} records of ${a.month} in the missing ${a.committedBytes - intact} bytes (history)` });
+      problems.push({
+        file: a.file,
+        offset: intact,
+        problem: `ends at byte ${intact} but ${a.committedBytes} bytes were committed: the file was cut or replaced`,
+        loses: `the archived ${a.collection} records of ${a.month} in the missing ${a.committedBytes - intact} bytes (history)`,
+      });
     } else if (scan?.tornTail) {
-      notes.push(`${a.file}: interrupted append of ${scan.tornTail.bytes} bytes at byte ${scan.tornTail.offset} (its records are still pending in the snapshot): cut at the next compaction`);
+      notes.push(
+        `${a.file}: interrupted append of ${scan.tornTail.bytes} bytes at byte ${scan.tornTail.offset} (its records are still pending in the snapshot): cut at the next compaction`,
+      );
     }
   }
   return { problems, notes };
@@ -252,7 +296,9 @@ export class StoreDamagedError extends Error {
   ) {
     super(
       `the store ${dir} is damaged; not starting, no file was changed:\n` +
-        problems.map((p) => `  ${p.file}${p.offset !== undefined ? ` (byte ${p.offset})` : ''}: ${p.problem}; a start past it would lose ${p.loses}`).join('\n') +
+        problems
+          .map((p) => `  ${p.file}${p.offset !== undefined ? ` (byte ${p.offset})` : ''}: ${p.problem}; a start past it would lose ${p.loses}`)
+          .join('\n') +
         `\nRun \`fleetdesk store check --dir ${dir}\` for the full report, restore the files from a backup, or run \`fleetdesk store repair --dir ${dir}\` (keeps a copy, drops the damaged part).`,
     );
     this.name = 'StoreDamagedError';

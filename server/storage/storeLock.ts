@@ -85,7 +85,14 @@ export interface StoreLock {
 /** Takes the lock of a store directory or throws StoreLockedError naming the holder. */
 export async function lockStore(dir: string, purpose: string): Promise<StoreLock> {
   const file = join(dir, 'lock');
-  const me: LockOwner = { pid: process.pid, host: hostname(), boot: bootId(), started: processStart(process.pid) ?? '', purpose, since: new Date().toISOString() };
+  const me: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    boot: bootId(),
+    started: processStart(process.pid) ?? '',
+    purpose,
+    since: new Date().toISOString(),
+  };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await open(file, 'wx', 0o600);

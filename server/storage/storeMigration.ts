@@ -94,7 +94,8 @@ async function exists(path: string): Promise<boolean> {
 async function openCopy(sourceDir: string, workDir: string | undefined): Promise<{ store: JournaledStore; remove: () => Promise<void> }> {
   const hot = join(sourceDir, 'hot.json');
   const journal = join(sourceDir, 'journal.log');
-  if (!(await exists(hot)) && !(await exists(journal))) throw new StoreMigrationError(`no lowdb store in ${sourceDir}: expected hot.json and/or journal.log there (storage.dir, default <dataDir>/store)`);
+  if (!(await exists(hot)) && !(await exists(journal)))
+    throw new StoreMigrationError(`no lowdb store in ${sourceDir}: expected hot.json and/or journal.log there (storage.dir, default <dataDir>/store)`);
   const scratch = await mkdtemp(join(workDir ?? tmpdir(), 'fleetdesk-migrate-'));
   const copy = join(scratch, 'store');
   const remove = () => rm(scratch, { recursive: true, force: true });
@@ -102,7 +103,8 @@ async function openCopy(sourceDir: string, workDir: string | undefined): Promise
     await mkdir(copy);
     const lock = await lockStore(sourceDir, 'fleetdesk store migrate');
     try {
-      for (const name of ['journal.log.end', 'journal.log', 'hot.json']) if (await exists(join(sourceDir, name))) await copyFile(join(sourceDir, name), join(copy, name));
+      for (const name of ['journal.log.end', 'journal.log', 'hot.json'])
+        if (await exists(join(sourceDir, name))) await copyFile(join(sourceDir, name), join(copy, name));
       if (await exists(join(sourceDir, 'archive'))) await cp(join(sourceDir, 'archive'), join(copy, 'archive'), { recursive: true });
     } finally {
       await lock.release();
@@ -118,7 +120,14 @@ async function openCopy(sourceDir: string, workDir: string | undefined): Promise
 
 export async function migrateLowdbToPostgres(o: StoreMigrationOptions): Promise<StoreMigrationReport> {
   const { store: source, remove } = await openCopy(o.sourceDir, o.workDir);
-  const target = new PostgresStore({ url: o.url, ...(o.password !== undefined ? { password: o.password } : {}), uniqueKeys: o.uniqueKeys, poolSize: 2, healthCheckMs: 0, statementTimeoutMs: 0 });
+  const target = new PostgresStore({
+    url: o.url,
+    ...(o.password !== undefined ? { password: o.password } : {}),
+    uniqueKeys: o.uniqueKeys,
+    poolSize: 2,
+    healthCheckMs: 0,
+    statementTimeoutMs: 0,
+  });
   try {
     await target.open();
     const counts = await copyInto(source, target, o);
@@ -131,7 +140,11 @@ export async function migrateLowdbToPostgres(o: StoreMigrationOptions): Promise<
   }
 }
 
-async function copyInto(source: JournaledStore, target: PostgresStore, o: StoreMigrationOptions): Promise<{ records: number; archived: number; messages: number }> {
+async function copyInto(
+  source: JournaledStore,
+  target: PostgresStore,
+  o: StoreMigrationOptions,
+): Promise<{ records: number; archived: number; messages: number }> {
   const client = await target.pgPool!.connect();
   try {
     await client.query('BEGIN');
@@ -177,7 +190,12 @@ async function copyInto(source: JournaledStore, target: PostgresStore, o: StoreM
             ids.push(id);
           }
         }
-        if (keys.length > 0) await client.query('INSERT INTO unique_keys (collection, key, id) SELECT $1, t.k, t.id FROM unnest($2::text[], $3::text[]) AS t(k, id)', [collection, keys, ids]);
+        if (keys.length > 0)
+          await client.query('INSERT INTO unique_keys (collection, key, id) SELECT $1, t.k, t.id FROM unnest($2::text[], $3::text[]) AS t(k, id)', [
+            collection,
+            keys,
+            ids,
+          ]);
       }
       if (clashes.length > 0) {
         throw new StoreMigrationError(
@@ -188,7 +206,9 @@ async function copyInto(source: JournaledStore, target: PostgresStore, o: StoreM
     const messages = source.messageIds();
     for (let i = 0; i < messages.length; i += CHUNK * 10) {
       // Oldest first, so that the newest ids are the last pruned.
-      await client.query('INSERT INTO processed_messages (message_id) SELECT t.m FROM unnest($1::text[]) WITH ORDINALITY AS t(m, n) ORDER BY t.n', [messages.slice(i, i + CHUNK * 10)]);
+      await client.query('INSERT INTO processed_messages (message_id) SELECT t.m FROM unnest($1::text[]) WITH ORDINALITY AS t(m, n) ORDER BY t.n', [
+        messages.slice(i, i + CHUNK * 10),
+      ]);
     }
     let archived = 0;
     for (const collection of await source.archivedCollections()) {
@@ -226,13 +246,20 @@ async function verify(source: JournaledStore, target: PostgresStore): Promise<Ve
   const rows: VerificationRow[] = [];
   const row = (what: VerificationRow['what'], collection: string, month: string, s: Digest, t: Digest) =>
     rows.push({ what, collection, month, source: s, target: t, ok: s.count === t.count && s.sha256 === t.sha256 });
-  const targetCollections = (await pool.query<{ collection: string }>('SELECT DISTINCT collection FROM records ORDER BY collection')).rows.map((r) => r.collection);
+  const targetCollections = (await pool.query<{ collection: string }>('SELECT DISTINCT collection FROM records ORDER BY collection')).rows.map(
+    (r) => r.collection,
+  );
   for (const collection of [...new Set([...source.collectionNames(), ...targetCollections])].sort()) {
     const s = recordsDigest(source.peekAll(collection) ?? new Map<string, unknown>());
-    const t = recordsDigest((await pool.query<{ id: string; value: unknown }>('SELECT id, value FROM records WHERE collection = $1', [collection])).rows.map((r) => [r.id, r.value]));
+    const t = recordsDigest(
+      (await pool.query<{ id: string; value: unknown }>('SELECT id, value FROM records WHERE collection = $1', [collection])).rows.map((r) => [r.id, r.value]),
+    );
     row('records', collection, '', s, t);
   }
-  const archiveCollections = new Set([...(await source.archivedCollections()), ...(await pool.query<{ collection: string }>('SELECT DISTINCT collection FROM archive')).rows.map((r) => r.collection)]);
+  const archiveCollections = new Set([
+    ...(await source.archivedCollections()),
+    ...(await pool.query<{ collection: string }>('SELECT DISTINCT collection FROM archive')).rows.map((r) => r.collection),
+  ]);
   for (const collection of [...archiveCollections].sort()) {
     const months = [...new Set([...(await source.archiveMonths(collection)), ...(await target.archiveMonths(collection))])].sort();
     for (const month of months) {

@@ -17,7 +17,16 @@ import { copyFile, mkdir, open, rename, truncate, writeFile } from 'node:fs/prom
 import { dirname, join, relative } from 'node:path';
 import { endMarkFile } from './appendLog.js';
 import { DurableJsonFile, writeFileDurably } from './durableFile.js';
-import { describeJournalLines, JOURNAL_FILE, judgeStore, readStoreFiles, SNAPSHOT_FILE, type Snapshot, type StoreFiles, type StoreVerdict } from './storeFiles.js';
+import {
+  describeJournalLines,
+  JOURNAL_FILE,
+  judgeStore,
+  readStoreFiles,
+  SNAPSHOT_FILE,
+  type Snapshot,
+  type StoreFiles,
+  type StoreVerdict,
+} from './storeFiles.js';
 import { lockStore, storeLockHolder } from './storeLock.js';
 
 export interface StoreCheckReport extends StoreVerdict {
@@ -31,9 +40,13 @@ export interface StoreCheckReport extends StoreVerdict {
 function summarise(files: StoreFiles): string[] {
   const lines: string[] = [];
   const s = files.snapshot;
-  lines.push(`${SNAPSHOT_FILE}: ${s.state === 'ok' ? `${s.bytes} bytes, sequence ${s.value.seq}, ${Object.values(s.value.collections).reduce((n, c) => n + Object.keys(c).length, 0)} hot records` : s.state}`);
+  lines.push(
+    `${SNAPSHOT_FILE}: ${s.state === 'ok' ? `${s.bytes} bytes, sequence ${s.value.seq}, ${Object.values(s.value.collections).reduce((n, c) => n + Object.keys(c).length, 0)} hot records` : s.state}`,
+  );
   const j = files.journal;
-  lines.push(`${JOURNAL_FILE}: ${j.totalBytes} bytes, ${j.records.length} readable commits (${j.checked} with checksum, ${j.unchecked} older without)${j.committedBytes !== undefined ? `, committed length ${j.committedBytes}` : ''}`);
+  lines.push(
+    `${JOURNAL_FILE}: ${j.totalBytes} bytes, ${j.records.length} readable commits (${j.checked} with checksum, ${j.unchecked} older without)${j.committedBytes !== undefined ? `, committed length ${j.committedBytes}` : ''}`,
+  );
   const records = files.archives.reduce((n, a) => n + (a.scan?.records.length ?? 0), 0);
   lines.push(`archive: ${files.archives.length} files, ${records} readable records`);
   return lines;
@@ -99,12 +112,16 @@ export async function repairStore(dir: string, now: Date): Promise<StoreRepairRe
       await keep(journalFile);
       await cutFile(journalFile, j.damage.offset);
       dropped = true;
-      actions.push(`${journalFile}: cut at byte ${j.damage.offset} (line ${j.damage.line}: ${j.damage.problem}); dropped ${j.damage.bytesAfter} bytes: ${describeJournalLines(j.damage.recordsAfter)}${j.damage.badLinesAfter > 0 ? ` and ${j.damage.badLinesAfter} more unreadable lines` : ''}`);
+      actions.push(
+        `${journalFile}: cut at byte ${j.damage.offset} (line ${j.damage.line}: ${j.damage.problem}); dropped ${j.damage.bytesAfter} bytes: ${describeJournalLines(j.damage.recordsAfter)}${j.damage.badLinesAfter > 0 ? ` and ${j.damage.badLinesAfter} more unreadable lines` : ''}`,
+      );
     } else if (j.committedBytes !== undefined && j.validBytes < j.committedBytes) {
       await keep(journalFile);
       await cutFile(journalFile, j.validBytes);
       dropped = true;
-      actions.push(`${journalFile}: accepted the loss of ${j.committedBytes - j.validBytes} committed bytes cut from its end (their commits are gone); it now ends at byte ${j.validBytes}`);
+      actions.push(
+        `${journalFile}: accepted the loss of ${j.committedBytes - j.validBytes} committed bytes cut from its end (their commits are gone); it now ends at byte ${j.validBytes}`,
+      );
     } else if (j.tornTail) {
       await keep(journalFile);
       await cutFile(journalFile, j.tornTail.offset);
@@ -117,12 +134,16 @@ export async function repairStore(dir: string, now: Date): Promise<StoreRepairRe
         await cutFile(a.file, scan.damage.offset);
         dropped = true;
         const ids = scan.damage.recordsAfter.map((r) => r.id);
-        actions.push(`${a.file}: cut at byte ${scan.damage.offset} (line ${scan.damage.line}: ${scan.damage.problem}); dropped ${scan.damage.recordsAfter.length} archived ${a.collection} records${ids.length > 0 ? ` (${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ', …' : ''})` : ''} and ${scan.damage.badLinesAfter + 1} unreadable lines`);
+        actions.push(
+          `${a.file}: cut at byte ${scan.damage.offset} (line ${scan.damage.line}: ${scan.damage.problem}); dropped ${scan.damage.recordsAfter.length} archived ${a.collection} records${ids.length > 0 ? ` (${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ', …' : ''})` : ''} and ${scan.damage.badLinesAfter + 1} unreadable lines`,
+        );
       } else if (scan.committedBytes !== undefined && scan.validBytes < scan.committedBytes) {
         await keep(a.file);
         await cutFile(a.file, scan.validBytes);
         dropped = true;
-        actions.push(`${a.file}: accepted the loss of ${scan.committedBytes - scan.validBytes} committed bytes cut from its end (archived ${a.collection} records of ${a.month})`);
+        actions.push(
+          `${a.file}: accepted the loss of ${scan.committedBytes - scan.validBytes} committed bytes cut from its end (archived ${a.collection} records of ${a.month})`,
+        );
       } else if (scan.tornTail) {
         await keep(a.file);
         await cutFile(a.file, scan.tornTail.offset);
@@ -139,7 +160,15 @@ export async function repairStore(dir: string, now: Date): Promise<StoreRepairRe
       // Archive records already in files keep their sequence numbers; new ones must come after.
       let archiveSeq = 0;
       for (const a of files.archives) for (const r of a.scan!.records) archiveSeq = Math.max(archiveSeq, r.s);
-      const snapshot: Snapshot = { format: 1, seq: 0, collections: {}, messages: [], pendingArchive: [], archiveSeq, repaired: `${now.toISOString()}: ${snapshotProblem.problem}` };
+      const snapshot: Snapshot = {
+        format: 1,
+        seq: 0,
+        collections: {},
+        messages: [],
+        pendingArchive: [],
+        archiveSeq,
+        repaired: `${now.toISOString()}: ${snapshotProblem.problem}`,
+      };
       await new DurableJsonFile<Snapshot>(snapshotFile, { checksum: true }).write(snapshot);
       dropped = true;
       actions.push(
@@ -148,7 +177,10 @@ export async function repairStore(dir: string, now: Date): Promise<StoreRepairRe
       );
     }
     const after = judgeStore(await readStoreFiles(dir, { fullArchives: true }));
-    if (after.problems.length > 0) throw new Error(`the repair of ${dir} left problems: ${after.problems.map((p) => `${p.file}: ${p.problem}`).join('; ')} (copies of the original files are in ${backupDir})`);
+    if (after.problems.length > 0)
+      throw new Error(
+        `the repair of ${dir} left problems: ${after.problems.map((p) => `${p.file}: ${p.problem}`).join('; ')} (copies of the original files are in ${backupDir})`,
+      );
     await mkdir(backupDir, { recursive: true });
     await writeFile(join(backupDir, 'REPAIR.txt'), `${actions.join('\n')}\n`);
     return { dir, backupDir, actions, dropped };

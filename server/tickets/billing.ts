@@ -46,7 +46,12 @@ export function billEntry(ticketId: string, e: TimeEntry, contract: Contract, fa
   const warranty = facts.warrantyUntil !== undefined && DateTime.fromMillis(e.at, { zone: contract.calendar.zone }).toISODate()! <= facts.warrantyUntil;
   const billedMinutes = rule && !warranty ? Math.ceil((e.minutes + rule.documentationMinutes) / rule.unitMinutes) * rule.unitMinutes : 0;
   const cap = contract.spec.monthlyCap;
-  const capMinutes = cap && cap.channels.includes(e.channel) && !cap.excludedMatters.includes(facts.matter ?? 'support') ? (rule ? Math.ceil((e.minutes + rule.documentationMinutes) / rule.unitMinutes) * rule.unitMinutes : e.minutes) : 0;
+  const capMinutes =
+    cap && cap.channels.includes(e.channel) && !cap.excludedMatters.includes(facts.matter ?? 'support')
+      ? rule
+        ? Math.ceil((e.minutes + rule.documentationMinutes) / rule.unitMinutes) * rule.unitMinutes
+        : e.minutes
+      : 0;
   return {
     ticketId,
     entryId: e.id,

@@ -35,8 +35,22 @@ export interface FinalReport {
   readonly detected: ReadonlyArray<{ readonly fault: string; readonly since: string; readonly evidence: string }>;
   readonly impact: { readonly level: string; readonly why: string };
   readonly targets: readonly ReportTarget[];
-  readonly visits: ReadonlyArray<{ readonly id: string; readonly technician: string; readonly arrived: string; readonly departed: string; readonly arrival: TargetOutcome; readonly workDone: string }>;
-  readonly work: ReadonlyArray<{ readonly at: string; readonly by: string; readonly channel: string; readonly minutes: number; readonly billedMinutes: number; readonly note: string }>;
+  readonly visits: ReadonlyArray<{
+    readonly id: string;
+    readonly technician: string;
+    readonly arrived: string;
+    readonly departed: string;
+    readonly arrival: TargetOutcome;
+    readonly workDone: string;
+  }>;
+  readonly work: ReadonlyArray<{
+    readonly at: string;
+    readonly by: string;
+    readonly channel: string;
+    readonly minutes: number;
+    readonly billedMinutes: number;
+    readonly note: string;
+  }>;
   readonly totals: { readonly minutes: number; readonly billedMinutes: number };
   readonly solution: string | null;
   readonly resolvedAt: string | null;
@@ -179,7 +193,7 @@ export const REPORT_LABELS: Readonly<Record<Language, ReportLabels>> = {
     clocks: { reaction: 'Reaction', resolution: 'Resolution', onSite: 'On-site arrival' },
     outcomes: { met: 'met', breached: 'breached', running: 'running', noTarget: 'no guarantee' },
     warrantyUntil: 'warranty until',
-    billingRule: "Billed by the contract: per started 30 min of remote work / 15 min of phone support, each with the write-up time (about 5 min).",
+    billingRule: 'Billed by the contract: per started 30 min of remote work / 15 min of phone support, each with the write-up time (about 5 min).',
   },
 };
 
@@ -200,7 +214,8 @@ export function finalReport(t: Ticket, contract: Contract, lang: Language, now: 
   const time = (ms: number | null | undefined): string => (ms == null ? '—' : DateTime.fromMillis(ms, { zone }).toFormat('yyyy-LL-dd HH:mm'));
   // The on-site target as the contract states it ("24 h"), not as working time counted by next business day.
   const onSiteTerm = contract.spec.onSite;
-  const targetText = (name: string, ms: number) => (name === 'onSite' && onSiteTerm ? onSiteTerm.arrival.replace(/^([\d.]+)([mhd])$/, '$1 $2') : minutesText(ms));
+  const targetText = (name: string, ms: number) =>
+    name === 'onSite' && onSiteTerm ? onSiteTerm.arrival.replace(/^([\d.]+)([mhd])$/, '$1 $2') : minutesText(ms);
   const clocks: Array<['reaction' | 'resolution' | 'onSite', SlaClockState | null]> = [
     ['reaction', t.sla.reaction],
     ['resolution', t.sla.resolution],
@@ -208,13 +223,19 @@ export function finalReport(t: Ticket, contract: Contract, lang: Language, now: 
   ];
   const targets = clocks
     .filter((e): e is ['reaction' | 'resolution' | 'onSite', SlaClockState] => e[1] !== null)
-    .map(([name, c]) => ({ name: L.clocks[name], target: c.targetMs === null ? null : targetText(name, c.targetMs), deadline: c.deadlineAt === null ? null : time(c.deadlineAt), outcome: outcomeOf(c) }));
+    .map(([name, c]) => ({
+      name: L.clocks[name],
+      target: c.targetMs === null ? null : targetText(name, c.targetMs),
+      deadline: c.deadlineAt === null ? null : time(c.deadlineAt),
+      outcome: outcomeOf(c),
+    }));
   const visits = (t.visits ?? []).map((v) => ({
     id: v.id,
     technician: v.technician ?? '—',
     arrived: time(v.arrivedAt),
     departed: time(v.departedAt),
-    arrival: v.arrivedAt === null ? ('running' as const) : v.arrivalMet === null ? ('noTarget' as const) : v.arrivalMet ? ('met' as const) : ('breached' as const),
+    arrival:
+      v.arrivedAt === null ? ('running' as const) : v.arrivalMet === null ? ('noTarget' as const) : v.arrivalMet ? ('met' as const) : ('breached' as const),
     workDone: v.workDone ?? '',
   }));
   const work = t.timeEntries.map((e) => {
@@ -222,7 +243,13 @@ export function finalReport(t: Ticket, contract: Contract, lang: Language, now: 
     return { at: time(e.at), by: e.by, channel: e.channel, minutes: e.minutes, billedMinutes: b.billedMinutes, note: e.note };
   });
   const resolved = t.history.findLast((h) => h.what === 'resolved');
-  const technicians = [...new Set([...(t.assignee ? [t.assignee] : []), ...(t.visits ?? []).flatMap((v) => (v.technician ? [v.technician] : [])), ...t.timeEntries.map((e) => e.by)])];
+  const technicians = [
+    ...new Set([
+      ...(t.assignee ? [t.assignee] : []),
+      ...(t.visits ?? []).flatMap((v) => (v.technician ? [v.technician] : [])),
+      ...t.timeEntries.map((e) => e.by),
+    ]),
+  ];
   const d = t.device;
   const contact = [t.customer.contact.name, t.customer.contact.phone, t.customer.contact.email].filter(Boolean).join(', ');
   return {
@@ -234,8 +261,23 @@ export function finalReport(t: Ticket, contract: Contract, lang: Language, now: 
     generatedAt: time(now),
     customer: { name: t.customer.name, contact, contract: contract.spec.name + (contract.version ? ` (v${contract.version})` : '') },
     site: [t.site.name, t.site.address].filter(Boolean).join(', '),
-    device: d ? [[d.vendor, d.model].filter(Boolean).join(' '), d.serial ? `S/N ${d.serial}` : null, d.address, d.location, d.warrantyUntil ? `${L.warrantyUntil} ${d.warrantyUntil}` : null].filter(Boolean).join(', ') : null,
-    reported: { channel: t.channel, openedAt: time(t.openedAt), firstSeen: time(t.firstSeen), description: t.faults.length === 0 ? (t.comments.find((c) => c.public)?.text ?? null) : null },
+    device: d
+      ? [
+          [d.vendor, d.model].filter(Boolean).join(' '),
+          d.serial ? `S/N ${d.serial}` : null,
+          d.address,
+          d.location,
+          d.warrantyUntil ? `${L.warrantyUntil} ${d.warrantyUntil}` : null,
+        ]
+          .filter(Boolean)
+          .join(', ')
+      : null,
+    reported: {
+      channel: t.channel,
+      openedAt: time(t.openedAt),
+      firstSeen: time(t.firstSeen),
+      description: t.faults.length === 0 ? (t.comments.find((c) => c.public)?.text ?? null) : null,
+    },
     detected: t.faults.map((f) => ({
       fault: ticketFaultLabel(f, lang),
       since: time(f.firstSeen),

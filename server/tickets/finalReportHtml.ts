@@ -49,7 +49,11 @@ ${facts([
   ...(r.reported.description !== null ? [[L.description, r.reported.description] as const] : []),
 ])}
 <h2>${e(L.detected)}</h2>
-${table([L.fault, L.since, L.evidence], r.detected.map((d) => [d.fault, d.since, d.evidence]), L.none)}
+${table(
+  [L.fault, L.since, L.evidence],
+  r.detected.map((d) => [d.fault, d.since, d.evidence]),
+  L.none,
+)}
 <h2>${e(L.impact)}</h2>
 ${facts([
   [L.impact, r.impact.level],
@@ -60,7 +64,11 @@ ${facts([
 ${r.targets.map((t) => `<tr><td>${e(t.name)}</td><td>${e(t.target ?? '—')}</td><td>${e(t.deadline ?? '—')}</td><td class="${t.outcome}">${e(L.outcomes[t.outcome])}</td></tr>`).join('\n')}
 </tbody></table>
 <h2>${e(L.visits)}</h2>
-${table([L.technician, L.arrived, L.departed, L.outcome, L.note], r.visits.map((v) => [v.technician, v.arrived, v.departed, L.outcomes[v.arrival], v.workDone]), L.none)}
+${table(
+  [L.technician, L.arrived, L.departed, L.outcome, L.note],
+  r.visits.map((v) => [v.technician, v.arrived, v.departed, L.outcomes[v.arrival], v.workDone]),
+  L.none,
+)}
 <h2>${e(L.work)}</h2>
 ${table([L.when, L.by, L.channel, L.minutes, L.billed, L.note], [...r.work.map((w) => [w.at, w.by, w.channel, w.minutes, w.billedMinutes, w.note]), ...(r.work.length > 0 ? [[L.total, '', '', r.totals.minutes, r.totals.billedMinutes, '']] : [])], L.none)}
 <p>${e(L.billingRule)}</p>

@@ -24,7 +24,12 @@ export function finalReportPdf(r: FinalReport): Promise<Buffer> {
     doc.on('error', reject);
   });
   const heading = (text: string) => doc.moveDown(0.6).font(BOLD).fontSize(12).text(text).moveDown(0.2).font(REGULAR).fontSize(10);
-  const line = (label: string, value: string | number | null) => doc.font(BOLD).text(`${label}: `, { continued: true }).font(REGULAR).text(value === null ? '—' : String(value));
+  const line = (label: string, value: string | number | null) =>
+    doc
+      .font(BOLD)
+      .text(`${label}: `, { continued: true })
+      .font(REGULAR)
+      .text(value === null ? '—' : String(value));
   const rows = (items: readonly string[]) => (items.length === 0 ? doc.text(L.none) : items.forEach((i) => doc.text(`• ${i}`)));
 
   doc.font(BOLD).fontSize(16).text(r.title);
@@ -48,7 +53,12 @@ export function finalReportPdf(r: FinalReport): Promise<Buffer> {
   heading(L.targets);
   rows(r.targets.map((t) => `${t.name}: ${t.target ?? '—'}, ${L.deadline.toLowerCase()} ${t.deadline ?? '—'}: ${L.outcomes[t.outcome]}`));
   heading(L.visits);
-  rows(r.visits.map((v) => `${v.technician}: ${L.arrived.toLowerCase()} ${v.arrived} (${L.outcomes[v.arrival]}), ${L.departed.toLowerCase()} ${v.departed}${v.workDone ? `: ${v.workDone}` : ''}`));
+  rows(
+    r.visits.map(
+      (v) =>
+        `${v.technician}: ${L.arrived.toLowerCase()} ${v.arrived} (${L.outcomes[v.arrival]}), ${L.departed.toLowerCase()} ${v.departed}${v.workDone ? `: ${v.workDone}` : ''}`,
+    ),
+  );
   heading(L.work);
   rows(r.work.map((w) => `${w.at} ${w.by} (${w.channel}): ${w.minutes} min → ${L.billed.toLowerCase()} ${w.billedMinutes} min${w.note ? `: ${w.note}` : ''}`));
   if (r.work.length > 0) line(L.total, `${r.totals.minutes} min → ${r.totals.billedMinutes} min`);

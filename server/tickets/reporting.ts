@@ -38,7 +38,11 @@ export function stat(values: readonly number[]): Stat {
 /** Resolved at the first contact: by a person, never escalated, reopened or waiting, at most one piece of work. */
 export function firstContactResolution(t: Ticket): boolean {
   return (
-    (t.resolution === 'byTechnician' || t.resolution === 'customerConfirmed') && t.escalations === 0 && t.reopenCount === 0 && !t.waitedForCustomer && t.timeEntries.length <= 1
+    (t.resolution === 'byTechnician' || t.resolution === 'customerConfirmed') &&
+    t.escalations === 0 &&
+    t.reopenCount === 0 &&
+    !t.waitedForCustomer &&
+    t.timeEntries.length <= 1
   );
 }
 
@@ -137,7 +141,9 @@ export function slaCompliance(tickets: readonly Ticket[], zone = 'Europe/Warsaw'
       fcrEligible: eligible.length,
       fcrCount: fcr,
       fcrPercent: pct(fcr, eligible.length),
-      breachedByImpact: Object.fromEntries(Impact.options.map((i) => [i, list.filter((t, k) => t.impact === i && outcomes[k] === 'breached').length])) as Record<Impact, number>,
+      breachedByImpact: Object.fromEntries(
+        Impact.options.map((i) => [i, list.filter((t, k) => t.impact === i && outcomes[k] === 'breached').length]),
+      ) as Record<Impact, number>,
       onSite: onSiteCompliance(list),
     });
   }

@@ -46,7 +46,9 @@ export function supplyOrderTicketKey(deviceId: string, supplyIndex: number): str
 
 /** The order ticket key a supply signal is about. */
 export function supplySignalKey(s: SupplySignal): string {
-  return s.kind === 'supply.orderDue' ? supplyOrderTicketKey(s.draft.supply.deviceId, s.draft.supply.supplyIndex) : supplyOrderTicketKey(s.deviceId, s.supplyIndex);
+  return s.kind === 'supply.orderDue'
+    ? supplyOrderTicketKey(s.draft.supply.deviceId, s.draft.supply.supplyIndex)
+    : supplyOrderTicketKey(s.deviceId, s.supplyIndex);
 }
 
 /** Which tickets a supply signal concerns: those with its key that are not closed. */
@@ -113,7 +115,15 @@ function orderDue(s: SupplyOrderDueSignal, tickets: readonly Ticket[], ctx: Poli
           evidence: {
             message: s.draft.description.slice(0, 4096),
             source: 'forecast',
-            supplies: [{ name: s.draft.supply.partDescription.slice(0, 512), kind: s.draft.supply.kind ?? 'other', color: s.draft.supply.color ?? null, levelPercent: s.levelPercent, state: s.state }],
+            supplies: [
+              {
+                name: s.draft.supply.partDescription.slice(0, 512),
+                kind: s.draft.supply.kind ?? 'other',
+                color: s.draft.supply.color ?? null,
+                levelPercent: s.levelPercent,
+                state: s.state,
+              },
+            ],
           },
         },
         s.device.id,
@@ -135,7 +145,11 @@ function replaced(s: SupplyReplacedSignal, tickets: readonly Ticket[], ctx: Poli
   for (const t of tickets) {
     if (!concernsSupply(t, s)) continue;
     const why = `supply replaced at ${new Date(s.replacedAt).toISOString()}: order fulfilled`;
-    const cleared: Ticket = { ...t, faults: t.faults.map((f) => (f.active ? { ...f, active: false, clearedAt: s.replacedAt } : f)), supplyOrder: t.supplyOrder ? { ...t.supplyOrder, replacedAt: s.replacedAt } : t.supplyOrder };
+    const cleared: Ticket = {
+      ...t,
+      faults: t.faults.map((f) => (f.active ? { ...f, active: false, clearedAt: s.replacedAt } : f)),
+      supplyOrder: t.supplyOrder ? { ...t.supplyOrder, replacedAt: s.replacedAt } : t.supplyOrder,
+    };
     const r = t.status === 'resolved' ? { ticket: cleared, notices: [] as NoticeDraft[] } : resolve(cleared, ctx, SYSTEM, 'byDevice', why);
     const closed = log({ ...r.ticket, status: 'closed', closedAt: ctx.now }, ctx.now, SYSTEM, 'closed', why);
     out.push(closed);

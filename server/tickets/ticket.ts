@@ -64,9 +64,20 @@ export const FaultEvidence = z.strictObject({
   source: z.string().max(64).optional(),
   rawCode: z.string().max(512).optional(),
   stateReasons: z.array(z.string().max(256)).max(64).optional(),
-  alerts: z.array(z.record(z.string(), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))).max(64).optional(),
+  alerts: z
+    .array(z.record(z.string(), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()])))
+    .max(64)
+    .optional(),
   supplies: z
-    .array(z.strictObject({ name: z.string().max(512), kind: z.string().max(64), color: z.string().max(64).nullable(), levelPercent: z.number().nullable(), state: z.string().max(64) }))
+    .array(
+      z.strictObject({
+        name: z.string().max(512),
+        kind: z.string().max(64),
+        color: z.string().max(64).nullable(),
+        levelPercent: z.number().nullable(),
+        state: z.string().max(64),
+      }),
+    )
     .max(128)
     .optional(),
   counters: z.record(z.string(), z.number()).optional(),
@@ -114,7 +125,11 @@ export const TimeEntry = z.strictObject({
   by: z.string().max(128),
   channel: WorkChannel,
   /** Minutes actually worked. */
-  minutes: z.number().int().positive().max(24 * 60),
+  minutes: z
+    .number()
+    .int()
+    .positive()
+    .max(24 * 60),
   note: z.string().max(2000),
 });
 export type TimeEntry = z.infer<typeof TimeEntry>;

@@ -39,7 +39,14 @@ export type TicketAction =
   | { readonly type: 'changeContract'; readonly by: string; readonly contractId: string; readonly reason: string }
   | { readonly type: 'changeQueue'; readonly by: string; readonly queue: string; readonly reason: string }
   | { readonly type: 'changeDevice'; readonly by: string; readonly device: DeviceRef | null; readonly site: SiteRef; readonly reason: string }
-  | { readonly type: 'changeCustomer'; readonly by: string; readonly customer: CustomerRef; readonly site: SiteRef; readonly device: DeviceRef | null; readonly reason: string }
+  | {
+      readonly type: 'changeCustomer';
+      readonly by: string;
+      readonly customer: CustomerRef;
+      readonly site: SiteRef;
+      readonly device: DeviceRef | null;
+      readonly reason: string;
+    }
   | { readonly type: 'classifyMatter'; readonly by: string; readonly matter: Matter; readonly reason: string }
   | { readonly type: 'requestVisit'; readonly by: string; readonly reason: string }
   | { readonly type: 'scheduleVisit'; readonly by: string; readonly visitId: string; readonly technician?: string | null; readonly plannedAt?: number | null }
@@ -65,7 +72,10 @@ function respond(t: Ticket, ctx: PolicyContext, notices: NoticeDraft[]): Ticket 
 
 function visitOf(t: Ticket, visitId: string): Visit {
   const v = (t.visits ?? []).find((x) => x.id === visitId);
-  if (!v) throw new TicketActionError(`ticket ${t.id} has no on-site visit ${JSON.stringify(visitId)} (visits: ${(t.visits ?? []).map((x) => x.id).join(', ') || 'none'})`);
+  if (!v)
+    throw new TicketActionError(
+      `ticket ${t.id} has no on-site visit ${JSON.stringify(visitId)} (visits: ${(t.visits ?? []).map((x) => x.id).join(', ') || 'none'})`,
+    );
   return v;
 }
 
@@ -151,7 +161,12 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
       if (t.status === 'waitingForCustomer') {
         const cal = terms().calendar;
         next = log(
-          { ...withText, status: 'inProgress', waiting: null, sla: { ...t.sla, resolution: t.sla.resolution ? resumeClock(t.sla.resolution, cal, now) : null } },
+          {
+            ...withText,
+            status: 'inProgress',
+            waiting: null,
+            sla: { ...t.sla, resolution: t.sla.resolution ? resumeClock(t.sla.resolution, cal, now) : null },
+          },
           now,
           by,
           'customer replied',
@@ -165,14 +180,26 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
     case 'confirmSolution':
       // The customer confirms the solution: the ticket closes at once instead of after the reopen window.
       requireStatus(t, 'confirm the solution of', ['resolved']);
-      next = log({ ...t, status: 'closed', closedAt: now, resolution: 'customerConfirmed' }, now, by, 'closed', `solution confirmed by the customer${action.note ? `: ${action.note}` : ''}`);
+      next = log(
+        { ...t, status: 'closed', closedAt: now, resolution: 'customerConfirmed' },
+        now,
+        by,
+        'closed',
+        `solution confirmed by the customer${action.note ? `: ${action.note}` : ''}`,
+      );
       notices.push({ kind: 'ticket.closed', ticketId: t.id, at: now, detail: `solution confirmed by ${by}` });
       break;
     case 'contactAttempt': {
       requireStatus(t, 'record a contact attempt on', ['waitingForCustomer']);
       const waiting = t.waiting ?? { since: now, attempts: [] };
       next = log({ ...t, waiting: { ...waiting, attempts: [...waiting.attempts, now] } }, now, by, 'contact attempt', `${action.channel}: ${action.note}`);
-      notices.push({ kind: 'customer.contactAttempt', ticketId: t.id, at: now, detail: `attempt ${waiting.attempts.length + 1} by ${by} (${action.channel})`, attempt: waiting.attempts.length + 1 });
+      notices.push({
+        kind: 'customer.contactAttempt',
+        ticketId: t.id,
+        at: now,
+        detail: `attempt ${waiting.attempts.length + 1} by ${by} (${action.channel})`,
+        attempt: waiting.attempts.length + 1,
+      });
       break;
     }
     case 'resolve': {
@@ -210,7 +237,13 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
       break;
     case 'comment':
       requireStatus(t, 'comment on', [...OPEN, 'resolved']);
-      next = log({ ...t, comments: [...t.comments, { at: now, by, text: action.text, public: action.public }] }, now, by, 'comment', action.public ? 'public comment' : 'internal note');
+      next = log(
+        { ...t, comments: [...t.comments, { at: now, by, text: action.text, public: action.public }] },
+        now,
+        by,
+        'comment',
+        action.public ? 'public comment' : 'internal note',
+      );
       break;
     case 'addTime': {
       requireStatus(t, 'add time to', [...OPEN, 'resolved']);
@@ -232,18 +265,32 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
       const contract = ticketContract(t, ctx.contractFor);
       if (action.impact === undefined && action.level === undefined) throw new TicketActionError(`ticket ${t.id}: name the new impact or level`);
       if (action.level !== undefined && !contract.spec.levels.some((l) => l.id === action.level)) {
-        throw new TicketActionError(`contract ${contract.spec.id} has no level ${JSON.stringify(action.level)} (levels: ${contract.spec.levels.map((l) => l.id).join(', ')})`);
+        throw new TicketActionError(
+          `contract ${contract.spec.id} has no level ${JSON.stringify(action.level)} (levels: ${contract.spec.levels.map((l) => l.id).join(', ')})`,
+        );
       }
       // A level alone keeps the impact the desk sees; an impact alone takes the contract's level for it.
       const moved = retarget(t, contract, action.impact ?? t.impact, action.level, ctx);
-      next = log({ ...moved, impactRule: `manual: ${by}` }, now, by, 'impact changed', `impact ${t.impact}/${t.sla.level} → ${moved.impact}/${moved.sla.level}: ${action.reason}; ${recalculated(t, moved)}`);
+      next = log(
+        { ...moved, impactRule: `manual: ${by}` },
+        now,
+        by,
+        'impact changed',
+        `impact ${t.impact}/${t.sla.level} → ${moved.impact}/${moved.sla.level}: ${action.reason}; ${recalculated(t, moved)}`,
+      );
       break;
     }
     case 'changeContract': {
       requireStatus(t, 'change the contract of', OPEN);
       const contract = ctx.contractFor(action.contractId);
       const moved = retarget(t, contract, t.impact, undefined, ctx);
-      next = log({ ...moved, customer: { ...t.customer, contractId: contract.spec.id } }, now, by, 'contract changed', `${t.sla.contractId} → ${contract.spec.id}: ${action.reason}; ${recalculated(t, moved)}`);
+      next = log(
+        { ...moved, customer: { ...t.customer, contractId: contract.spec.id } },
+        now,
+        by,
+        'contract changed',
+        `${t.sla.contractId} → ${contract.spec.id}: ${action.reason}; ${recalculated(t, moved)}`,
+      );
       break;
     }
     case 'changeQueue':
@@ -254,7 +301,8 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
     case 'changeDevice': {
       requireStatus(t, 'change the device of', OPEN);
       // A monitoring ticket is about the device whose faults it holds: those cannot move to another device.
-      if (t.faults.length > 0 || t.kind === 'site' || t.supplyOrder !== undefined) throw new TicketActionError(`ticket ${t.id}: the device of a ticket opened by monitoring is the one that reported its faults`);
+      if (t.faults.length > 0 || t.kind === 'site' || t.supplyOrder !== undefined)
+        throw new TicketActionError(`ticket ${t.id}: the device of a ticket opened by monitoring is the one that reported its faults`);
       const before = t.device?.id ?? '(none)';
       next = log(
         { ...t, device: action.device, site: action.site, affectedDevices: action.device ? [action.device.id] : [] },
@@ -267,7 +315,8 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
     }
     case 'changeCustomer': {
       requireStatus(t, 'change the customer of', OPEN);
-      if (t.faults.length > 0 || t.kind === 'site' || t.supplyOrder !== undefined) throw new TicketActionError(`ticket ${t.id}: the customer of a ticket opened by monitoring is the owner of the device that reported it`);
+      if (t.faults.length > 0 || t.kind === 'site' || t.supplyOrder !== undefined)
+        throw new TicketActionError(`ticket ${t.id}: the customer of a ticket opened by monitoring is the owner of the device that reported it`);
       if (action.customer.id === t.customer.id) throw new TicketActionError(`ticket ${t.id} is already for customer ${t.customer.id}`);
       // The new customer's contract applies from now on, the elapsed working time kept (as a contract change).
       const moved = retarget(t, ctx.contractFor(action.customer.contractId), t.impact, undefined, ctx);
@@ -295,7 +344,19 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
       const contract = ticketContract(t, ctx.contractFor);
       const { calendar: cal, targetMs: target, counting } = onSiteTerms(contract, terms());
       const clock = startClock(cal, now, target, contract.spec.warnAtShare);
-      const visit: Visit = { id: `V${visits.length + 1}`, requestedAt: now, requestedBy: by, reason: action.reason, technician: null, plannedAt: null, arrivedAt: null, arrivalDueAt: null, arrivalMet: null, departedAt: null, workDone: null };
+      const visit: Visit = {
+        id: `V${visits.length + 1}`,
+        requestedAt: now,
+        requestedBy: by,
+        reason: action.reason,
+        technician: null,
+        plannedAt: null,
+        arrivedAt: null,
+        arrivalDueAt: null,
+        arrivalMet: null,
+        departedAt: null,
+        workDone: null,
+      };
       next = log(
         { ...t, visits: [...visits, visit], sla: { ...t.sla, onSite: clock } },
         now,
@@ -308,7 +369,8 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
     case 'scheduleVisit': {
       requireStatus(t, 'schedule an on-site visit for', OPEN);
       const v = visitOf(t, action.visitId);
-      if (v.arrivedAt !== null) throw new TicketActionError(`ticket ${t.id}: visit ${v.id} cannot be rescheduled, the technician arrived at ${new Date(v.arrivedAt).toISOString()}`);
+      if (v.arrivedAt !== null)
+        throw new TicketActionError(`ticket ${t.id}: visit ${v.id} cannot be rescheduled, the technician arrived at ${new Date(v.arrivedAt).toISOString()}`);
       const technician = action.technician === undefined ? v.technician : action.technician;
       const plannedAt = action.plannedAt === undefined ? v.plannedAt : action.plannedAt;
       next = log(
@@ -329,7 +391,10 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
       notices.push(...clockNotices(t.id, 'onSite', r.events));
       const met = r.clock.targetMs === null ? null : !r.clock.breached;
       next = log(
-        withVisit({ ...t, sla: { ...t.sla, onSite: r.clock } }, { ...v, technician: v.technician ?? by, arrivedAt: now, arrivalDueAt: r.clock.deadlineAt, arrivalMet: met }),
+        withVisit(
+          { ...t, sla: { ...t.sla, onSite: r.clock } },
+          { ...v, technician: v.technician ?? by, arrivedAt: now, arrivalDueAt: r.clock.deadlineAt, arrivalMet: met },
+        ),
         now,
         by,
         'technician arrived',
@@ -342,7 +407,13 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
       if (v.arrivedAt === null) throw new TicketActionError(`ticket ${t.id}: visit ${v.id} has no arrival recorded; record the arrival first`);
       if (v.departedAt !== null) throw new TicketActionError(`ticket ${t.id}: the departure for visit ${v.id} is already recorded`);
       const minutes = Math.max(1, Math.round((now - v.arrivedAt) / 60_000));
-      next = log(withVisit(t, { ...v, departedAt: now, workDone: action.workDone }), now, by, 'technician departed', `${v.id}: ${minutes} min on site: ${action.workDone}`);
+      next = log(
+        withVisit(t, { ...v, departedAt: now, workDone: action.workDone }),
+        now,
+        by,
+        'technician departed',
+        `${v.id}: ${minutes} min on site: ${action.workDone}`,
+      );
       break;
     }
   }

@@ -73,7 +73,8 @@ function faultRaised(r: Raise, tickets: readonly Ticket[], ctx: PolicyContext): 
   const code = r.fault.code;
   const mine = tickets.filter((t) => t.kind === 'device' && t.device?.id === device.id && t.status !== 'closed');
   const label = ticketFaultLabel({ code, subunit: r.fault.subunit ?? null }, 'en');
-  const held = () => faultOf({ ...r.fault, firstSeen: r.firstSeen, impact: r.impact.level, impactRule: r.impact.explanation, evidence: r.evidence }, device.id, ctx.now);
+  const held = () =>
+    faultOf({ ...r.fault, firstSeen: r.firstSeen, impact: r.impact.level, impactRule: r.impact.explanation, evidence: r.evidence }, device.id, ctx.now);
   // 1. The same fault already has a live (or recently resolved) ticket.
   const same = mine.filter((t) => t.faults.some((f) => isFault(f, device.id, r.fault)));
   const live = same.find((t) => isOpen(t));
@@ -86,10 +87,22 @@ function faultRaised(r: Raise, tickets: readonly Ticket[], ctx: PolicyContext): 
   // 2. A related fault of the device on a ticket opened within the window: join.
   const joinable = mine
     // Proactive supply orders (supplyOrderPolicy.ts) are not faults: nothing joins them.
-    .filter((t) => isOpen(t) && t.supplyOrder === undefined && ctx.now - t.openedAt <= ctx.config.relatedWindowMs && t.faults.some((f) => f.deviceId === device.id && related(f.code, code)))
+    .filter(
+      (t) =>
+        isOpen(t) &&
+        t.supplyOrder === undefined &&
+        ctx.now - t.openedAt <= ctx.config.relatedWindowMs &&
+        t.faults.some((f) => f.deviceId === device.id && related(f.code, code)),
+    )
     .sort((a, b) => a.openedAt - b.openedAt)[0];
   if (joinable) {
-    const joined = log({ ...joinable, faults: [...joinable.faults, held()], quietSince: null }, ctx.now, SYSTEM, 'fault joined', `related fault ${label} (${code}) joined`);
+    const joined = log(
+      { ...joinable, faults: [...joinable.faults, held()], quietSince: null },
+      ctx.now,
+      SYSTEM,
+      'fault joined',
+      `related fault ${label} (${code}) joined`,
+    );
     const notice: NoticeDraft = { kind: 'ticket.joined', ticketId: joinable.id, at: ctx.now, detail: `${label} joined ${joinable.id}` };
     return followFaults(joined, ctx, [notice]);
   }
@@ -124,10 +137,27 @@ function repeatFault(t: Ticket, deviceId: string, r: Raise, ctx: PolicyContext):
   const faults = t.faults.map((f) => {
     if (!isFault(f, deviceId, r.fault)) return f;
     back = back || !f.active;
-    return { ...f, active: true, clearedAt: null, lastRaisedAt: ctx.now, occurrences: f.occurrences + 1, impact: r.impact.level, impactRule: r.impact.explanation, evidence: r.evidence };
+    return {
+      ...f,
+      active: true,
+      clearedAt: null,
+      lastRaisedAt: ctx.now,
+      occurrences: f.occurrences + 1,
+      impact: r.impact.level,
+      impactRule: r.impact.explanation,
+      evidence: r.evidence,
+    };
   });
   const next = { ...t, faults, quietSince: null };
-  return back ? log(next, ctx.now, SYSTEM, 'fault back', `${ticketFaultLabel({ code: r.fault.code, subunit: r.fault.subunit ?? null }, 'en')} raised again after clearing`) : next;
+  return back
+    ? log(
+        next,
+        ctx.now,
+        SYSTEM,
+        'fault back',
+        `${ticketFaultLabel({ code: r.fault.code, subunit: r.fault.subunit ?? null }, 'en')} raised again after clearing`,
+      )
+    : next;
 }
 
 /**
@@ -147,10 +177,22 @@ function followFaults(t: Ticket, ctx: PolicyContext, notices: NoticeDraft[]): Po
   const manual = t.impactRule.startsWith('manual:');
   if (IMPACT_RANK[worst.impact] < IMPACT_RANK[t.impact]) {
     const moved = retarget(next, ticketContract(next, ctx.contractFor), worst.impact, undefined, ctx, 'raise');
-    next = log({ ...moved, impactRule: rule }, ctx.now, SYSTEM, 'impact raised', `impact ${t.impact} → ${worst.impact} (${ticketFaultLabel(worst, 'en')}: ${rule}); deadlines: the earlier of the one in force and this instant plus the ${worst.impact} target`);
+    next = log(
+      { ...moved, impactRule: rule },
+      ctx.now,
+      SYSTEM,
+      'impact raised',
+      `impact ${t.impact} → ${worst.impact} (${ticketFaultLabel(worst, 'en')}: ${rule}); deadlines: the earlier of the one in force and this instant plus the ${worst.impact} target`,
+    );
   } else if (IMPACT_RANK[worst.impact] > IMPACT_RANK[t.impact] && !manual) {
     const moved = retarget(next, ticketContract(next, ctx.contractFor), worst.impact, undefined, ctx, 'lower');
-    next = log({ ...moved, impactRule: rule }, ctx.now, SYSTEM, 'impact lowered', `impact ${t.impact} → ${worst.impact}: the worse fault cleared, ${ticketFaultLabel(worst, 'en')} remains (${rule}); deadlines kept`);
+    next = log(
+      { ...moved, impactRule: rule },
+      ctx.now,
+      SYSTEM,
+      'impact lowered',
+      `impact ${t.impact} → ${worst.impact}: the worse fault cleared, ${ticketFaultLabel(worst, 'en')} remains (${rule}); deadlines kept`,
+    );
   }
   return { tickets: [next], notices };
 }
@@ -182,7 +224,18 @@ function deviceUnreachable(e: DeviceUnreachableEvent, tickets: readonly Ticket[]
   const site = tickets.find((t) => t.kind === 'site' && t.key === siteKey(e.device.tenant, e.device.agentId) && isOpen(t));
   if (site) {
     if (site.affectedDevices.includes(deviceId)) return { tickets: [], notices: [] };
-    return { tickets: [log({ ...site, affectedDevices: [...site.affectedDevices, deviceId] }, ctx.now, SYSTEM, 'device joined', `${deviceId} unreachable during the site outage`)], notices: [] };
+    return {
+      tickets: [
+        log(
+          { ...site, affectedDevices: [...site.affectedDevices, deviceId] },
+          ctx.now,
+          SYSTEM,
+          'device joined',
+          `${deviceId} unreachable during the site outage`,
+        ),
+      ],
+      notices: [],
+    };
   }
   const evidence = faultEvidence(undefined, undefined, `${e.consecutiveFailures} failed polls; last error: ${e.lastError}`);
   return faultRaised({ device: e.device, fault: { code: 'device.unreachable' }, firstSeen: ms(e.since), impact: e.impact, evidence }, tickets, ctx);
@@ -200,12 +253,18 @@ function agentOffline(e: AgentOfflineEvent, tickets: readonly Ticket[], ctx: Pol
       : `agent offline (${e.reason}); ${deviceIds.length} devices unmonitored`;
   const mine = tickets.filter((t) => t.key === key && t.status !== 'closed');
   const live = mine.find((t) => isOpen(t));
-  const fault = faultOf({ code: 'agent.offline', firstSeen: since, impact: e.impact.level, impactRule: e.impact.explanation, evidence: { message } }, agentId, ctx.now);
+  const fault = faultOf(
+    { code: 'agent.offline', firstSeen: since, impact: e.impact.level, impactRule: e.impact.explanation, evidence: { message } },
+    agentId,
+    ctx.now,
+  );
   const raise = (t: Ticket): Ticket => ({
     ...t,
     quietSince: null,
     affectedDevices: [...new Set([...t.affectedDevices, ...deviceIds])],
-    faults: t.faults.map((f) => (f.code === 'agent.offline' ? { ...f, active: true, clearedAt: null, lastRaisedAt: ctx.now, occurrences: f.occurrences + (f.active ? 0 : 1) } : f)),
+    faults: t.faults.map((f) =>
+      f.code === 'agent.offline' ? { ...f, active: true, clearedAt: null, lastRaisedAt: ctx.now, occurrences: f.occurrences + (f.active ? 0 : 1) } : f,
+    ),
   });
   if (live) {
     const wasActive = live.faults.some((f) => f.code === 'agent.offline' && f.active);

@@ -142,7 +142,9 @@ export interface ManualReport {
 export function openReportedTicket(report: ManualReport, ctx: PolicyContext): PolicyOutcome {
   const contract = ctx.contractFor(report.customer.contractId);
   if (report.level !== undefined && !contract.spec.levels.some((l) => l.id === report.level)) {
-    throw new TicketActionError(`contract ${contract.spec.id} has no level ${JSON.stringify(report.level)} (levels: ${contract.spec.levels.map((l) => l.id).join(', ')})`);
+    throw new TicketActionError(
+      `contract ${contract.spec.id} has no level ${JSON.stringify(report.level)} (levels: ${contract.spec.levels.map((l) => l.id).join(', ')})`,
+    );
   }
   const { ticket, notice } = openTicket(
     {
@@ -199,7 +201,10 @@ export function takeReport(report: ManualReport, candidates: readonly Ticket[], 
   const seen = ref === undefined ? undefined : candidates.find((t) => t.customer.id === report.customer.id && t.externalRefs?.includes(ref));
   if (seen) return { tickets: [], notices: [], ticket: seen, duplicateOf: seen.id };
   const device = report.device;
-  const open = device === null ? [] : candidates.filter((t) => isOpen(t) && t.customer.id === report.customer.id && t.supplyOrder === undefined && aboutDevice(t, device.id));
+  const open =
+    device === null
+      ? []
+      : candidates.filter((t) => isOpen(t) && t.customer.id === report.customer.id && t.supplyOrder === undefined && aboutDevice(t, device.id));
   const existing = [...open].sort((a, b) => a.openedAt - b.openedAt || a.id.localeCompare(b.id))[0];
   if (!existing) {
     const out = openReportedTicket(report, ctx);
@@ -209,7 +214,10 @@ export function takeReport(report: ManualReport, candidates: readonly Ticket[], 
   const joined = log(
     {
       ...existing,
-      comments: [...existing.comments, { at: ctx.now, by: report.by, text: report.description === '' ? report.title : `${report.title}\n\n${report.description}`, public: true }],
+      comments: [
+        ...existing.comments,
+        { at: ctx.now, by: report.by, text: report.description === '' ? report.title : `${report.title}\n\n${report.description}`, public: true },
+      ],
       ...(ref !== undefined ? { externalRefs: [...(existing.externalRefs ?? []), ref] } : {}),
     },
     ctx.now,

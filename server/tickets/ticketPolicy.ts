@@ -75,7 +75,6 @@ export type NoticeKind =
   | 'escalation.breach'
   | 'customer.contactAttempt';
 
-
 /** How a clock is named in history lines and notice details. */
 export const CLOCK_LABEL: Readonly<Record<SlaClockName, string>> = { reaction: 'reaction', resolution: 'resolution', onSite: 'on-site arrival' };
 
@@ -164,15 +163,29 @@ function fmtHours(minutes: number): string {
 }
 
 /** Whether a new report gets a guaranteed reaction, and why not. */
-export function guarantee(contract: Contract, terms: AppliedTerms, channel: ReportChannel, capUsedMinutes: number): { guaranteed: boolean; reason: string | null; capExhausted: boolean } {
+export function guarantee(
+  contract: Contract,
+  terms: AppliedTerms,
+  channel: ReportChannel,
+  capUsedMinutes: number,
+): { guaranteed: boolean; reason: string | null; capExhausted: boolean } {
   const cap = contract.spec.monthlyCap;
   const capExhausted = cap !== null && capUsedMinutes >= cap.hours * 60;
-  if (terms.reactionMs === null) return { guaranteed: false, reason: `contract ${contract.spec.id} guarantees no reaction time for level ${terms.level}`, capExhausted };
+  if (terms.reactionMs === null)
+    return { guaranteed: false, reason: `contract ${contract.spec.id} guarantees no reaction time for level ${terms.level}`, capExhausted };
   if (!contract.spec.guaranteedChannels.includes(channel)) {
-    return { guaranteed: false, reason: `reports by ${channel} carry no guarantee under ${contract.spec.id} (guaranteed: ${contract.spec.guaranteedChannels.join(', ')})`, capExhausted };
+    return {
+      guaranteed: false,
+      reason: `reports by ${channel} carry no guarantee under ${contract.spec.id} (guaranteed: ${contract.spec.guaranteedChannels.join(', ')})`,
+      capExhausted,
+    };
   }
   if (cap && capExhausted) {
-    return { guaranteed: false, reason: `monthly cap of ${cap.hours} h guaranteed support time used up (${fmtHours(capUsedMinutes)} this month)`, capExhausted };
+    return {
+      guaranteed: false,
+      reason: `monthly cap of ${cap.hours} h guaranteed support time used up (${fmtHours(capUsedMinutes)} this month)`,
+      capExhausted,
+    };
   }
   return { guaranteed: true, reason: null, capExhausted };
 }
@@ -195,21 +208,33 @@ function movedTarget(mode: RetargetMode, c: SlaClockState, oldCal: BusinessCalen
 }
 
 /** Moves the clocks to new terms from `now` on, keeping the elapsed working time. */
-export function retarget(t: Ticket, contract: Contract, impact: Impact, level: string | undefined, ctx: PolicyContext, mode: RetargetMode = 'keepElapsed'): Ticket {
+export function retarget(
+  t: Ticket,
+  contract: Contract,
+  impact: Impact,
+  level: string | undefined,
+  ctx: PolicyContext,
+  mode: RetargetMode = 'keepElapsed',
+): Ticket {
   const oldTerms = ticketTerms(t, ctx.contractFor);
   const oldContract = ticketContract(t, ctx.contractFor);
   const terms = termsFor(contract, impact, level);
   // Channel and level decide again under the new terms; a report that came in past the cap stays without guarantee.
-  const g = t.sla.capExhausted
-    ? { guaranteed: false, reason: t.sla.noGuaranteeReason }
-    : guarantee(contract, terms, t.channel, 0);
+  const g = t.sla.capExhausted ? { guaranteed: false, reason: t.sla.noGuaranteeReason } : guarantee(contract, terms, t.channel, 0);
   const keepGuarantee = g.guaranteed;
   const move = (c: SlaClockState | null, target: number | null): SlaClockState | null =>
     c === null
       ? null
       : c.state === 'stopped'
         ? c
-        : retargetClock(c, oldTerms.calendar, terms.calendar, ctx.now, keepGuarantee ? movedTarget(mode, c, oldTerms.calendar, ctx.now, target) : null, terms.warnAtShare);
+        : retargetClock(
+            c,
+            oldTerms.calendar,
+            terms.calendar,
+            ctx.now,
+            keepGuarantee ? movedTarget(mode, c, oldTerms.calendar, ctx.now, target) : null,
+            terms.warnAtShare,
+          );
   let resolution = move(t.sla.resolution, terms.resolutionMs);
   if (resolution === null && terms.resolutionMs !== null && isOpen(t)) {
     // The new terms promise a resolution the old ones did not: count from the opening, in the new calendar.
@@ -250,11 +275,25 @@ export function reopen(t: Ticket, ctx: PolicyContext, why: string, by = SYSTEM):
   const status: TicketStatus = t.firstResponseAt === null ? 'new' : 'inProgress';
   const reaction = t.firstResponseAt === null ? restartClock(t.sla.reaction, terms.calendar, ctx.now) : t.sla.reaction;
   const resolution = t.sla.resolution ? restartClock(t.sla.resolution, terms.calendar, ctx.now) : null;
-  const next: Ticket = { ...t, status, resolution: null, resolvedAt: null, quietSince: null, reopenCount: t.reopenCount + 1, sla: { ...t.sla, reaction, resolution } };
+  const next: Ticket = {
+    ...t,
+    status,
+    resolution: null,
+    resolvedAt: null,
+    quietSince: null,
+    reopenCount: t.reopenCount + 1,
+    sla: { ...t.sla, reaction, resolution },
+  };
   return { ticket: log(next, ctx.now, by, 'reopened', why), notice: { kind: 'ticket.reopened', ticketId: t.id, at: ctx.now, detail: why } };
 }
 
-export function resolve(t: Ticket, ctx: PolicyContext, by: string, resolution: NonNullable<Ticket['resolution']>, why: string): { ticket: Ticket; notices: NoticeDraft[] } {
+export function resolve(
+  t: Ticket,
+  ctx: PolicyContext,
+  by: string,
+  resolution: NonNullable<Ticket['resolution']>,
+  why: string,
+): { ticket: Ticket; notices: NoticeDraft[] } {
   const terms = ticketTerms(t, ctx.contractFor);
   const contract = ticketContract(t, ctx.contractFor);
   const notices: NoticeDraft[] = [];
@@ -291,7 +330,10 @@ export function clockNotices(ticketId: string, clock: SlaClockName, events: read
     kind: e.kind,
     ticketId,
     at: e.at,
-    detail: e.kind === 'sla.warning' ? `${name} target: warning share reached at ${new Date(e.at).toISOString()}` : `${name} target breached at ${new Date(e.at).toISOString()}`,
+    detail:
+      e.kind === 'sla.warning'
+        ? `${name} target: warning share reached at ${new Date(e.at).toISOString()}`
+        : `${name} target breached at ${new Date(e.at).toISOString()}`,
     clock,
   }));
 }

@@ -56,7 +56,15 @@ export function faultEvidence(fault: Fault | undefined, e: FleetEvidence | undef
     stateReasons: e?.faults.filter((f) => f.source === 'ippStateReason').map((f) => f.rawCode ?? f.code),
     alerts: e?.faults
       .filter((f) => ALERT_SOURCES.has(f.source))
-      .map((f) => ({ code: f.code, severity: f.severity, source: f.source, message: f.message, rawCode: f.rawCode ?? null, group: f.subunit?.group ?? null, index: f.subunit?.index ?? null })),
+      .map((f) => ({
+        code: f.code,
+        severity: f.severity,
+        source: f.source,
+        message: f.message,
+        rawCode: f.rawCode ?? null,
+        group: f.subunit?.group ?? null,
+        index: f.subunit?.index ?? null,
+      })),
     supplies: e?.supplies.map((s) => ({ name: s.name, kind: s.kind, color: s.color, levelPercent: s.levelPercent, state: s.state })),
     counters: e ? { ...e.counters } : undefined,
   };

@@ -232,7 +232,9 @@ export function ticketUniqueKeys(value: unknown): string[] {
   if (!t || typeof t.status !== 'string' || !OPEN_STATUSES.has(t.status as TicketStatus) || !Array.isArray(t.faults)) return [];
   // A proactive supply order is one per cartridge (its key names device and supply), not a fault.
   if (t.supplyOrder !== undefined) return [`open:order:${String(t.key)}`];
-  return (t.faults as TicketFault[]).map((f) => `open:${String(t.kind)}:${String(f.deviceId)}|${f.subunit === undefined ? String(f.code) : faultKey(ticketFaultIdentity(f))}`);
+  return (t.faults as TicketFault[]).map(
+    (f) => `open:${String(t.kind)}:${String(f.deviceId)}|${f.subunit === undefined ? String(f.code) : faultKey(ticketFaultIdentity(f))}`,
+  );
 }
 
 /** Unique keys of the collections owned by the ticket module: pass to the store (openRepository). */

@@ -23,7 +23,16 @@ import { slaCompliance, type ComplianceRow } from './reporting.js';
 import { isOpen, type Ticket } from './ticket.js';
 import { applyAction, type TicketAction } from './ticketActions.js';
 import { takeReport, type ManualReport } from './ticketOpening.js';
-import { DEFAULT_POLICY, noticesOf, TicketActionError, type Notice, type PolicyContext, type PolicyOutcome, type TicketPolicyConfig, ticketContract } from './ticketPolicy.js';
+import {
+  DEFAULT_POLICY,
+  noticesOf,
+  TicketActionError,
+  type Notice,
+  type PolicyContext,
+  type PolicyOutcome,
+  type TicketPolicyConfig,
+  ticketContract,
+} from './ticketPolicy.js';
 import { applyFleetEvent } from './ticketFleetEvents.js';
 import { nextDue, tickTicket } from './ticketTimers.js';
 import { ticketStoreIn, type TicketRepository, type TicketStore } from './ticketRepository.js';
@@ -82,7 +91,13 @@ export class TicketService {
     o.contractFor(o.defaultContractId);
   }
 
-  private async context(store: TicketStore, customerId: string | null, contractId: string | null, version?: number, opens = true): Promise<{ ctx: PolicyContext; commit: () => Promise<void> }> {
+  private async context(
+    store: TicketStore,
+    customerId: string | null,
+    contractId: string | null,
+    version?: number,
+    opens = true,
+  ): Promise<{ ctx: PolicyContext; commit: () => Promise<void> }> {
     const now = this.o.clock.now();
     let capUsedMinutes = 0;
     if (customerId !== null && contractId !== null) {
@@ -178,7 +193,11 @@ export class TicketService {
         await store.deletePlannedStop(stop.agentId);
         // The stored event as it came: its instant is the stop; the ticket's clocks start now.
         const event = this.withKnownContract(current.event);
-        return this.applyIn(store, event, (await store.concerning(subjectsOfEvent(event))).filter((t) => concerns(t, event)));
+        return this.applyIn(
+          store,
+          event,
+          (await store.concerning(subjectsOfEvent(event))).filter((t) => concerns(t, event)),
+        );
       });
       if (!outcome) continue;
       this.reschedule(outcome.tickets);
@@ -263,7 +282,9 @@ export class TicketService {
    * The caller passes the outcome to `settle` once its unit committed.
    */
   async takeReportIn(store: TicketStore, input: ManualReport): Promise<ServiceOutcome & { ticket: Ticket; duplicateOf: string | null }> {
-    const report = this.knownContract(input.customer.id, input.customer.contractId) ? input : { ...input, customer: { ...input.customer, contractId: this.o.defaultContractId } };
+    const report = this.knownContract(input.customer.id, input.customer.contractId)
+      ? input
+      : { ...input, customer: { ...input.customer, contractId: this.o.defaultContractId } };
     const subjects = [...(report.device ? [`device:${report.device.id}`] : []), ...(report.externalRef !== undefined ? [refSubject(report.externalRef)] : [])];
     const candidates = subjects.length === 0 ? [] : await store.concerning(subjects);
     const { ctx, commit } = await this.context(store, report.customer.id, report.customer.contractId);
@@ -293,7 +314,9 @@ export class TicketService {
       const contract = ticketContract(t, this.o.contractFor);
       const month = monthOfInstant(contract.calendar.zone, ctx.now);
       const used = (matter: Ticket['matter']) =>
-        t.timeEntries.filter((e) => monthOfInstant(contract.calendar.zone, e.at) === month).reduce((sum, e) => sum + billEntry(t.id, e, contract, { ...billingFacts(t), matter }).capMinutes, 0);
+        t.timeEntries
+          .filter((e) => monthOfInstant(contract.calendar.zone, e.at) === month)
+          .reduce((sum, e) => sum + billEntry(t.id, e, contract, { ...billingFacts(t), matter }).capMinutes, 0);
       const delta = used(action.matter) - used(t.matter);
       if (delta !== 0) await store.addCapUsage(t.customer.id, month, delta);
     }

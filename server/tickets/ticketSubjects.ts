@@ -24,7 +24,8 @@ export function subjectsOfTicket(value: unknown): string[] {
   if (!t) return [];
   const out = new Set<string>();
   if (t.device && typeof t.device.id === 'string') out.add(`device:${t.device.id}`);
-  if (Array.isArray(t.faults)) for (const f of t.faults as Array<{ deviceId?: unknown }>) if (f && typeof f.deviceId === 'string') out.add(`device:${f.deviceId}`);
+  if (Array.isArray(t.faults))
+    for (const f of t.faults as Array<{ deviceId?: unknown }>) if (f && typeof f.deviceId === 'string') out.add(`device:${f.deviceId}`);
   if (typeof t.key === 'string') out.add(`key:${t.key}`);
   if (Array.isArray(t.externalRefs)) for (const r of t.externalRefs as unknown[]) if (typeof r === 'string') out.add(refSubject(r));
   return [...out].sort();

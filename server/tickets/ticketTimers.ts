@@ -73,7 +73,14 @@ function evaluateSla(t: Ticket, clock: SlaClockName, ctx: PolicyContext): { tick
   const calendar = clock === 'onSite' ? onSiteCalendar(contract, terms) : terms.calendar;
   const r = evaluateClock(t.sla[clock]!, calendar, ctx.now);
   let next: Ticket = { ...t, sla: { ...t.sla, [clock]: r.clock } };
-  for (const e of r.events) next = log(next, ctx.now, SYSTEM, e.kind, `${CLOCK_LABEL[clock]}: ${e.kind === 'sla.warning' ? 'warning share reached' : 'target breached'} at ${new Date(e.at).toISOString()}`);
+  for (const e of r.events)
+    next = log(
+      next,
+      ctx.now,
+      SYSTEM,
+      e.kind,
+      `${CLOCK_LABEL[clock]}: ${e.kind === 'sla.warning' ? 'warning share reached' : 'target breached'} at ${new Date(e.at).toISOString()}`,
+    );
   return { ticket: next, notices: clockNotices(t.id, clock, r.events) };
 }
 
@@ -102,9 +109,15 @@ function escalationTimers(t: Ticket, contract: Contract): TicketTimer[] {
         rule: kind === 'warning' ? 'escalationWarning' : 'escalationBreach',
         dueAt,
         fire: (c) => {
-          const who = [...(rule.notify.includes('dispatch') ? ['dispatch'] : []), ...(rule.notify.includes('manager') && rule.manager ? [`manager ${rule.manager}`] : [])].join(', ');
+          const who = [
+            ...(rule.notify.includes('dispatch') ? ['dispatch'] : []),
+            ...(rule.notify.includes('manager') && rule.manager ? [`manager ${rule.manager}`] : []),
+          ].join(', ');
           const due = new Date(deadlineAt).toISOString();
-          const detail = kind === 'warning' ? `${CLOCK_LABEL[clock]} due ${due} (${rule.warnBefore} before): notified ${who}` : `${CLOCK_LABEL[clock]} deadline ${due} passed: notified ${who}`;
+          const detail =
+            kind === 'warning'
+              ? `${CLOCK_LABEL[clock]} due ${due} (${rule.warnBefore} before): notified ${who}`
+              : `${CLOCK_LABEL[clock]} deadline ${due} passed: notified ${who}`;
           const ticket = log({ ...t, escalationNotices: [...sent, { clock, kind, at: c.now, deadlineAt }] }, c.now, SYSTEM, `escalation ${kind}`, detail);
           return {
             ticket,
@@ -145,7 +158,13 @@ function waitingTimer(t: Ticket, contract: Contract): TicketTimer | null {
       dueAt,
       fire: (c) => {
         const n = attempts.length + 1;
-        const ticket = log({ ...t, waiting: { ...waiting, attempts: [...waiting.attempts, c.now] } }, c.now, SYSTEM, 'contact attempt', `automatic reminder ${n} of ${rule.attempts}: no answer since ${new Date(waiting.since).toISOString()}`);
+        const ticket = log(
+          { ...t, waiting: { ...waiting, attempts: [...waiting.attempts, c.now] } },
+          c.now,
+          SYSTEM,
+          'contact attempt',
+          `automatic reminder ${n} of ${rule.attempts}: no answer since ${new Date(waiting.since).toISOString()}`,
+        );
         return { ticket, notices: [{ kind: 'customer.contactAttempt', ticketId: t.id, at: c.now, detail: `attempt ${n} of ${rule.attempts}`, attempt: n }] };
       },
     };
@@ -173,7 +192,8 @@ export function tickTicket(t: Ticket, ctx: PolicyContext): PolicyOutcome | null 
       .filter((x) => x.dueAt <= ctx.now)
       .sort((a, b) => a.dueAt - b.dueAt)[0];
     if (!due) break;
-    if (fired === MAX_FIRINGS) throw new Error(`ticket ${t.id}: timer rule ${due.rule} is still due after ${MAX_FIRINGS} firings at ${new Date(ctx.now).toISOString()}`);
+    if (fired === MAX_FIRINGS)
+      throw new Error(`ticket ${t.id}: timer rule ${due.rule} is still due after ${MAX_FIRINGS} firings at ${new Date(ctx.now).toISOString()}`);
     const r = due.fire(ctx);
     ticket = r.ticket;
     notices.push(...r.notices);

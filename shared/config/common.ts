@@ -2,9 +2,7 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from '../logging.js';
 
-export const BrokerUrl = z
-  .string()
-  .regex(/^(mqtts?|wss?):\/\/[^\s/]+(:\d{1,5})?(\/.*)?$/, 'an mqtt://, mqtts://, ws:// or wss:// URL');
+export const BrokerUrl = z.string().regex(/^(mqtts?|wss?):\/\/[^\s/]+(:\d{1,5})?(\/.*)?$/, 'an mqtt://, mqtts://, ws:// or wss:// URL');
 
 export const BrokerConnection = z.strictObject({
   url: BrokerUrl,
@@ -33,7 +31,10 @@ export type LogSettings = z.infer<typeof LogSettings>;
 
 /** "10s", "5m", "2h", "1d" or a number of seconds → milliseconds. */
 export const Duration = z.union([
-  z.number().nonnegative().transform((s) => s * 1000),
+  z
+    .number()
+    .nonnegative()
+    .transform((s) => s * 1000),
   z
     .string()
     .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, 'a duration such as 500ms, 30s, 5m, 2h or 1d')

@@ -68,7 +68,13 @@ function parseEnvValue(variable: string, raw: string): unknown {
   const doc = parseDocument(raw);
   if (doc.errors.length > 0) {
     throw new ConfigError(`environment ${variable}`, [
-      { where: `environment ${variable}`, path: '', expected: 'a YAML scalar or flow value', found: 'unparseable text', message: doc.errors[0]?.message ?? 'unparseable' },
+      {
+        where: `environment ${variable}`,
+        path: '',
+        expected: 'a YAML scalar or flow value',
+        found: 'unparseable text',
+        message: doc.errors[0]?.message ?? 'unparseable',
+      },
     ]);
   }
   return doc.toJS() as unknown;
@@ -82,7 +88,13 @@ function setPath(root: Record<string, unknown>, path: (string | number)[], value
     const seg = path[i]!;
     if (typeof seg === 'string' && FORBIDDEN_KEYS.has(seg)) {
       throw new ConfigError(`environment ${variable}`, [
-        { where: `environment ${variable}`, path: formatPath(path), expected: 'a configuration key', found: `forbidden key ${seg}`, message: `forbidden key ${seg}` },
+        {
+          where: `environment ${variable}`,
+          path: formatPath(path),
+          expected: 'a configuration key',
+          found: `forbidden key ${seg}`,
+          message: `forbidden key ${seg}`,
+        },
       ]);
     }
     if (i === path.length - 1) {
@@ -143,7 +155,15 @@ function documentValue(doc: Document, source: string): unknown {
     return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
     if (!(err instanceof ReferenceError)) throw err;
-    throw new ConfigError(source, [{ where: source, path: '', expected: `at most ${MAX_ALIAS_COUNT} alias expansions`, found: 'aliases that expand exponentially', message: `YAML aliases expand too much (${err.message}); the file is refused` }]);
+    throw new ConfigError(source, [
+      {
+        where: source,
+        path: '',
+        expected: `at most ${MAX_ALIAS_COUNT} alias expansions`,
+        found: 'aliases that expand exponentially',
+        message: `YAML aliases expand too much (${err.message}); the file is refused`,
+      },
+    ]);
   }
 }
 
@@ -185,7 +205,13 @@ export function loadConfig<S extends z.ZodType>(schema: S, options: LoadOptions 
     const contents = doc.contents;
     if (contents !== null && !isMap(contents) && !(isScalar(contents) && (contents.value === null || contents.value === undefined))) {
       throw new ConfigError(source, [
-        { where: `${source}:1:1`, path: '', expected: 'a mapping of keys to values', found: describeValue(documentValue(doc, source)), message: 'the file must be a YAML mapping (key: value lines)' },
+        {
+          where: `${source}:1:1`,
+          path: '',
+          expected: 'a mapping of keys to values',
+          found: describeValue(documentValue(doc, source)),
+          message: 'the file must be a YAML mapping (key: value lines)',
+        },
       ]);
     }
     const js = documentValue(doc, source);
@@ -205,7 +231,11 @@ export function loadConfig<S extends z.ZodType>(schema: S, options: LoadOptions 
     // A missing secret reveals nothing: say it is missing rather than "of the wrong form".
     const secret = issue.path.some((seg) => typeof seg === 'string' && isSecretKey(seg)) && (issue as { input?: unknown }).input !== undefined;
     const safe: Problem = secret
-      ? { ...problem, found: 'a value of the wrong form (secret, not shown)', message: `${problem.path}: expected ${problem.expected}, found a value of the wrong form (secret, not shown)` }
+      ? {
+          ...problem,
+          found: 'a value of the wrong form (secret, not shown)',
+          message: `${problem.path}: expected ${problem.expected}, found a value of the wrong form (secret, not shown)`,
+        }
       : problem;
     const fromEnv = overrides.find((o) => startsWith(issue.path, o.path) || startsWith(o.path, issue.path as (string | number)[]));
     if (fromEnv && issue.path.length > 0) return { ...safe, where: `environment ${fromEnv.variable}` };

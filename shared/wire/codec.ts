@@ -12,9 +12,7 @@ import { parseTopic, type ParsedTopic } from './topics.js';
 
 export type RejectReason = 'too-large' | 'bad-topic' | 'not-json' | 'bad-version' | 'schema' | 'topic-mismatch';
 
-export type DecodeResult =
-  | { ok: true; topic: ParsedTopic; message: WireMessage }
-  | { ok: false; reason: RejectReason; error: string };
+export type DecodeResult = { ok: true; topic: ParsedTopic; message: WireMessage } | { ok: false; reason: RejectReason; error: string };
 
 export interface DecodeOptions {
   maxBytes?: number;
@@ -70,7 +68,10 @@ export function decodeMessage(topicName: string, payload: Uint8Array, options: D
     const result = WireMessage.safeParse(json, { reportInput: true });
     if (!result.success) {
       const problems = toProblems(result.error);
-      const shown = problems.slice(0, 3).map((p) => p.message).join('; ');
+      const shown = problems
+        .slice(0, 3)
+        .map((p) => p.message)
+        .join('; ');
       const more = problems.length > 3 ? ` (+${problems.length - 3} more)` : '';
       return { ok: false, reason: 'schema', error: `invalid message: ${shown}${more}` };
     }
@@ -101,4 +102,3 @@ export function encodeMessage(message: WireMessage): Buffer {
 export function envelope(now: Date, tenant: string, agentId: string): { v: typeof SCHEMA_VERSION; id: string; ts: string; tenant: string; agentId: string } {
   return { v: SCHEMA_VERSION, id: randomUUID(), ts: now.toISOString(), tenant, agentId };
 }
-

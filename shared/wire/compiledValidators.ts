@@ -28,7 +28,15 @@
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { z } from 'zod';
-import { AgentCommandMessage, AgentStatusMessage, DeviceEventMessage, DeviceStateMessage, DeviceTelemetryMessage, type WireMessage, type WireMessageType } from './messages.js';
+import {
+  AgentCommandMessage,
+  AgentStatusMessage,
+  DeviceEventMessage,
+  DeviceStateMessage,
+  DeviceTelemetryMessage,
+  type WireMessage,
+  type WireMessageType,
+} from './messages.js';
 
 /** Checks a parsed JSON value in place; true means zod would accept it unchanged (after defaults). */
 export type CompiledValidator = (json: unknown) => boolean;

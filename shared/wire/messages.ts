@@ -145,10 +145,7 @@ export type DeviceTelemetryMessage = z.infer<typeof DeviceTelemetryMessage>;
 export const AgentCommandMessage = z.strictObject({
   ...envelope,
   type: z.literal('agent.command'),
-  command: z.discriminatedUnion('name', [
-    z.strictObject({ name: z.literal('poll'), deviceId: Id }),
-    z.strictObject({ name: z.literal('discover') }),
-  ]),
+  command: z.discriminatedUnion('name', [z.strictObject({ name: z.literal('poll'), deviceId: Id }), z.strictObject({ name: z.literal('discover') })]),
 });
 export type AgentCommandMessage = z.infer<typeof AgentCommandMessage>;
 

@@ -159,7 +159,7 @@ export function decodeRequest(buf: Buffer): SnmpRequest {
   const f3 = readTlv(buf, f2.end);
   const list = readTlv(buf, f3.end);
   const oids: string[] = [];
-  for (let at = list.start; at < list.end; ) {
+  for (let at = list.start; at < list.end;) {
     const vb = readTlv(buf, at);
     oids.push(readOid(buf, readTlv(buf, vb.start)));
     at = vb.end;

@@ -185,7 +185,11 @@ export function faultStream(o: FaultStreamOptions): { warmup: WireMessage[]; mes
  * Publishes at QoS 1 with at most `inFlight` unacknowledged; `onAck(n)` after each PUBACK.
  * Bounded: gives up after `timeoutMs`. Resolves with the number acknowledged.
  */
-export function publishAll(client: MqttClient, messages: readonly WireMessage[], o: { inFlight: number; timeoutMs: number; onAck?: (n: number) => void }): Promise<number> {
+export function publishAll(
+  client: MqttClient,
+  messages: readonly WireMessage[],
+  o: { inFlight: number; timeoutMs: number; onAck?: (n: number) => void },
+): Promise<number> {
   return new Promise((resolve) => {
     let next = 0;
     let inFlight = 0;

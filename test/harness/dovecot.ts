@@ -60,7 +60,14 @@ export async function startDovecot(existing?: { port: number; dir: string; remov
       '',
     ].join('\n'),
   );
-  const peer = await startPeer({ name: 'dovecot', program: 'dovecot', debPackage: 'dovecot-imapd', args: ['-F', '-c', conf], port, ready: () => tcpAnswers(port) });
+  const peer = await startPeer({
+    name: 'dovecot',
+    program: 'dovecot',
+    debPackage: 'dovecot-imapd',
+    args: ['-F', '-c', conf],
+    port,
+    ready: () => tcpAnswers(port),
+  });
   return {
     ...peer,
     host: LOOPBACK,

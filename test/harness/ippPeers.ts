@@ -142,7 +142,25 @@ export async function startIppEvePrinter(options: IppEvePrinterOptions = {}): Pr
     program: 'ippeveprinter',
     debPackage: 'cups-ipp-utils',
     // -n localhost: listen on the loopback addresses only; -r off: no DNS-SD advertising.
-    args: ['-p', String(port), '-n', 'localhost', '-r', 'off', '-K', keys, '-d', spool, '-s', options.color ? '10,10' : '10,0', '-M', 'FleetDesk', '-m', 'Test Printer', name],
+    args: [
+      '-p',
+      String(port),
+      '-n',
+      'localhost',
+      '-r',
+      'off',
+      '-K',
+      keys,
+      '-d',
+      spool,
+      '-s',
+      options.color ? '10,10' : '10,0',
+      '-M',
+      'FleetDesk',
+      '-m',
+      'Test Printer',
+      name,
+    ],
     port,
     cwd: tmp.path,
     ready: () => tcpAnswers(port),
@@ -179,4 +197,3 @@ export function ipptoolAttributes(uri: string): Map<string, string> {
   }
   return out;
 }
-

@@ -46,7 +46,8 @@ function runAs(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-  if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error('running as root and there is no `postgres` OS user to run PostgreSQL as (Debian package postgresql creates it)');
+  if (!Number.isInteger(uid) || !Number.isInteger(gid))
+    throw new Error('running as root and there is no `postgres` OS user to run PostgreSQL as (Debian package postgresql creates it)');
   return { uid, gid };
 }
 

@@ -12,7 +12,13 @@ import { systemClock } from '../../shared/clock.js';
 import { createLogger } from '../../shared/logging.js';
 
 let sim: RunningSimulator;
-const config = AgentConfig.parse({ tenant: 't', agentId: 'a', broker: { url: 'mqtt://127.0.0.1:1' }, snmp: { timeout: '300ms', retries: 0 }, ipp: { timeout: '2s' } });
+const config = AgentConfig.parse({
+  tenant: 't',
+  agentId: 'a',
+  broker: { url: 'mqtt://127.0.0.1:1' },
+  snmp: { timeout: '300ms', retries: 0 },
+  ipp: { timeout: '2s' },
+});
 const signal = () => new AbortController().signal;
 
 beforeAll(async () => {
@@ -38,7 +44,10 @@ describe('ProtocolCollector', () => {
       expect(ippDown.ok && ippDown.snapshot.protocols).toEqual(['snmp']);
       const snmpDown = await c.collect(parseTarget({ address: `snmp://wrong@127.0.0.1:${sim.snmpPort}`, ipp: d.ippUrl!, id: 'x2' }), signal());
       expect(snmpDown.ok && snmpDown.snapshot.protocols).toEqual(['ipp']);
-      const none = await c.collect(parseTarget({ address: `snmp://wrong@127.0.0.1:${sim.snmpPort}`, ipp: `ipp://127.0.0.1:${sim.ippPort}/ipp/print/nobody`, id: 'x3' }), signal());
+      const none = await c.collect(
+        parseTarget({ address: `snmp://wrong@127.0.0.1:${sim.snmpPort}`, ipp: `ipp://127.0.0.1:${sim.ippPort}/ipp/print/nobody`, id: 'x3' }),
+        signal(),
+      );
       expect(none.ok).toBe(false);
       expect(!none.ok && none.error).toMatch(/^SNMP: .+; IPP: .+/);
     } finally {

@@ -45,7 +45,23 @@ it('identifies a simulated printer by SNMP (with the right credential) and by IP
   sim = await startSimulator({ devices: 2, scenario: 'steady', logger: createLogger({ name: 'sim', level: 'silent', format: 'json' }) });
   const dev = sim.devices[1]!;
   const r = await cli(
-    ['discover', '127.0.0.1/32', '--json', '--snmp-port', String(sim.snmpPort), '--ipp-port', String(sim.ippPort), '--ipp-path', '/ipp/print', `/ipp/print/${dev.id}`, '--community', 'wrong', dev.community, '--timeout', '300ms'],
+    [
+      'discover',
+      '127.0.0.1/32',
+      '--json',
+      '--snmp-port',
+      String(sim.snmpPort),
+      '--ipp-port',
+      String(sim.ippPort),
+      '--ipp-path',
+      '/ipp/print',
+      `/ipp/print/${dev.id}`,
+      '--community',
+      'wrong',
+      dev.community,
+      '--timeout',
+      '300ms',
+    ],
     30_000,
   );
   expect(r.code, r.stderr).toBe(0);

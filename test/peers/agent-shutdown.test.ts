@@ -127,6 +127,10 @@ describe('agent stop and crash, against Mosquitto', () => {
     agent.kill('SIGKILL');
     await exited(agent);
     await waitUntil(() => statuses(r.sub).some((s) => s.state === 'offline'), 'the last will', 15_000);
-    expect(statuses(r.sub).filter((s) => s.state === 'offline').map((s) => s.reason)).toEqual(['will']);
+    expect(
+      statuses(r.sub)
+        .filter((s) => s.state === 'offline')
+        .map((s) => s.reason),
+    ).toEqual(['will']);
   });
 });

@@ -50,7 +50,8 @@ async function kill9(child: ChildProcess): Promise<void> {
 
 function key(e: DeviceEventMessage): string {
   const ev = e.event;
-  if (ev.kind === 'fault.raised' || ev.kind === 'fault.cleared') return `${ev.fault.code}|${ev.fault.subunit?.group ?? ''}|${ev.fault.subunit?.index ?? ''}|${ev.firstSeen}`;
+  if (ev.kind === 'fault.raised' || ev.kind === 'fault.cleared')
+    return `${ev.fault.code}|${ev.fault.subunit?.group ?? ''}|${ev.fault.subunit?.index ?? ''}|${ev.firstSeen}`;
   return ev.kind;
 }
 
@@ -100,7 +101,9 @@ it('reports a jam raised and cleared during a broker outage with an agent crash 
     'raised and cleared events of all devices',
     30_000,
   ).catch((err: Error) => {
-    throw new Error(`${err.message}\nreceived: ${JSON.stringify(sub.unique('device.event').map((e) => [e.deviceId, key(e), e.event.kind]))}\n${agent.output()}`);
+    throw new Error(
+      `${err.message}\nreceived: ${JSON.stringify(sub.unique('device.event').map((e) => [e.deviceId, key(e), e.event.kind]))}\n${agent.output()}`,
+    );
   });
   await sleep(1000);
   const events = sub.unique('device.event');

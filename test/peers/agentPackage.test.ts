@@ -26,7 +26,13 @@ let agent: ChildProcess | undefined;
 let agentOutput = '';
 
 beforeAll(async () => {
-  simulator = await startSimulator({ devices: 2, host: '127.0.0.1', snmpPort: 0, ippPort: false, logger: createLogger({ name: 'sim', level: 'warn', format: 'json' }) });
+  simulator = await startSimulator({
+    devices: 2,
+    host: '127.0.0.1',
+    snmpPort: 0,
+    ippPort: false,
+    logger: createLogger({ name: 'sim', level: 'warn', format: 'json' }),
+  });
   const config = ServerConfig.parse({
     dataDir: join(dir.path, 'server'),
     broker: { embedded: { host: '127.0.0.1', port: 0 } },
@@ -57,7 +63,15 @@ function run(program: string, args: string[], env: NodeJS.ProcessEnv = {}): Prom
 
 it('builds, installs into a prefix, writes its config with agent init and reports a device', async () => {
   const doc = readFileSync(join(REPO_ROOT, 'docs', 'install-agent.md'), 'utf8');
-  for (const command of ['tar -xzf fleetdesk-agent-', 'install.sh --prefix', 'fleetdesk-agent agent init', '--broker-url', 'fleetdesk-agent config check', 'uninstall.sh']) expect(doc).toContain(command);
+  for (const command of [
+    'tar -xzf fleetdesk-agent-',
+    'install.sh --prefix',
+    'fleetdesk-agent agent init',
+    '--broker-url',
+    'fleetdesk-agent config check',
+    'uninstall.sh',
+  ])
+    expect(doc).toContain(command);
 
   const out = join(dir.path, 'out');
   execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'package-agent.mjs'), '--out', out], { stdio: 'pipe', timeout: 180_000 });
@@ -65,7 +79,8 @@ it('builds, installs into a prefix, writes its config with agent init and report
   expect(existsSync(tarball)).toBe(true);
   if (existsSync('/usr/bin/dpkg-deb')) {
     const contents = execFileSync('dpkg-deb', ['--contents', join(out, `fleetdesk-agent_${VERSION}_all.deb`)], { encoding: 'utf8' });
-    for (const path of ['./opt/fleetdesk-agent/lib/fleetdesk-agent.mjs', './lib/systemd/system/fleetdesk-agent.service', './usr/bin/fleetdesk-agent']) expect(contents).toContain(path);
+    for (const path of ['./opt/fleetdesk-agent/lib/fleetdesk-agent.mjs', './lib/systemd/system/fleetdesk-agent.service', './usr/bin/fleetdesk-agent'])
+      expect(contents).toContain(path);
   }
 
   execFileSync(requireProgram('tar', 'tar'), ['-C', dir.path, '-xzf', tarball]);
@@ -83,9 +98,23 @@ it('builds, installs into a prefix, writes its config with agent init and report
   const device = simulator.devices[0]!;
   const configFile = join(dir.path, 'agent.yaml');
   const initArgs = [
-    'agent', 'init', '--output', configFile, '--tenant', 'acme-pl', '--agent-id', 'warsaw-hq',
-    '--broker-url', `mqtt://127.0.0.1:${app.server.mqttPort}`, '--device', `snmp://${device.community}@127.0.0.1:${simulator.snmpPort}`,
-    '--no-traps', '--health-listen', '127.0.0.1:0', '--outbox-dir', join(dir.path, 'outbox'),
+    'agent',
+    'init',
+    '--output',
+    configFile,
+    '--tenant',
+    'acme-pl',
+    '--agent-id',
+    'warsaw-hq',
+    '--broker-url',
+    `mqtt://127.0.0.1:${app.server.mqttPort}`,
+    '--device',
+    `snmp://${device.community}@127.0.0.1:${simulator.snmpPort}`,
+    '--no-traps',
+    '--health-listen',
+    '127.0.0.1:0',
+    '--outbox-dir',
+    join(dir.path, 'outbox'),
   ];
   // A wrong password: nothing is written.
   const refused = await run(bin, initArgs, { ...env, FLEETDESK_AGENT__BROKER__PASSWORD: 'not-the-token' });

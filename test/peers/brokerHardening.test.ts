@@ -46,7 +46,12 @@ async function startInProcess(dataDir: string, lines?: string[]): Promise<Runnin
   const config = ServerConfig.parse({ dataDir, broker: { embedded: { port: 0 } }, http: { port: 0 } });
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      lines?.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+      lines?.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
       done();
     },
   });
@@ -70,7 +75,11 @@ function rssBytes(pid: number): number {
 }
 
 function runServerCommand(configFile: string): { status: number | null; stderr: string } {
-  const r = spawnSync('node', [join(REPO_ROOT, 'bin/fleetdesk.mjs'), 'server', '--config', configFile], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, FLEETDESK_LOG_LEVEL: 'error' } });
+  const r = spawnSync('node', [join(REPO_ROOT, 'bin/fleetdesk.mjs'), 'server', '--config', configFile], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, FLEETDESK_LOG_LEVEL: 'error' },
+  });
   return { status: r.status, stderr: r.stderr };
 }
 
@@ -80,9 +89,32 @@ describe('retained messages', () => {
     const mqttPort = await freeTcpPort();
     const httpPort = await freeTcpPort();
     const configFile = join(dir, 'server.yaml');
-    writeFileSync(configFile, [`dataDir: ${dir}/data`, 'broker:', '  embedded:', `    port: ${mqttPort}`, '    allowAnonymous: true', '    retained:', '      maxMessages: 5', 'http:', `  port: ${httpPort}`, ''].join('\n'));
+    writeFileSync(
+      configFile,
+      [
+        `dataDir: ${dir}/data`,
+        'broker:',
+        '  embedded:',
+        `    port: ${mqttPort}`,
+        '    allowAnonymous: true',
+        '    retained:',
+        '      maxMessages: 5',
+        'http:',
+        `  port: ${httpPort}`,
+        '',
+      ].join('\n'),
+    );
     const token = await createAgentToken(join(dir, 'data'), { tenant: 'acme', agentId: 'a1' }, new Date());
-    peer = await startPeer({ name: 'fleetdesk-server', program: 'node', debPackage: 'nodejs', args: [join(REPO_ROOT, 'bin/fleetdesk.mjs'), 'server', '--config', configFile], port: httpPort, env: { FLEETDESK_LOG_LEVEL: 'error' }, ready: () => tcpAnswers(httpPort), timeoutMs: 30_000 });
+    peer = await startPeer({
+      name: 'fleetdesk-server',
+      program: 'node',
+      debPackage: 'nodejs',
+      args: [join(REPO_ROOT, 'bin/fleetdesk.mjs'), 'server', '--config', configFile],
+      port: httpPort,
+      env: { FLEETDESK_LOG_LEVEL: 'error' },
+      ready: () => tcpAnswers(httpPort),
+      timeoutMs: 30_000,
+    });
     const { client: agent } = await connect(mqttPort, { clientId: 'acme/a1', username: 'acme/a1', password: token });
     const before = rssBytes(peer.child.pid!);
 
@@ -168,7 +200,9 @@ describe('login flood', () => {
     expect(real.error).toBeUndefined();
 
     const username = (i: number) => (i % 2 === 0 ? 'acme/a1' : `acme/nobody${i}`);
-    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => connect(s.mqttPort!, { clientId: username(i), username: username(i), password: `guess-${i}` })));
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => connect(s.mqttPort!, { clientId: username(i), username: username(i), password: `guess-${i}` })),
+    );
     expect(answers.map((a) => a.error?.message.replace(/^Connection refused: /, ''))).toEqual(Array.from({ length: 30 }, () => 'Bad username or password'));
     const checked = s.metrics.authFailures.get({ reason: 'bad-credentials' });
     const throttled = s.metrics.authFailures.get({ reason: 'throttled' });
@@ -201,7 +235,10 @@ describe('start failures exit non-zero with a message', () => {
     await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
     try {
       const configFile = join(dir, 'server.yaml');
-      writeFileSync(configFile, [`dataDir: ${dir}/data`, 'broker:', '  embedded:', `    port: ${port}`, 'http:', `  port: ${await freeTcpPort()}`, ''].join('\n'));
+      writeFileSync(
+        configFile,
+        [`dataDir: ${dir}/data`, 'broker:', '  embedded:', `    port: ${port}`, 'http:', `  port: ${await freeTcpPort()}`, ''].join('\n'),
+      );
       const r = runServerCommand(configFile);
       expect(r.status).toBe(1);
       expect(r.stderr).toContain(`fleetdesk: cannot listen for MQTT on 127.0.0.1:${port}: the port is already in use`);
@@ -217,7 +254,10 @@ describe('start failures exit non-zero with a message', () => {
     await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
     try {
       const configFile = join(dir, 'server.yaml');
-      writeFileSync(configFile, [`dataDir: ${dir}/data`, 'broker:', '  embedded:', `    port: ${await freeTcpPort()}`, 'http:', `  port: ${port}`, ''].join('\n'));
+      writeFileSync(
+        configFile,
+        [`dataDir: ${dir}/data`, 'broker:', '  embedded:', `    port: ${await freeTcpPort()}`, 'http:', `  port: ${port}`, ''].join('\n'),
+      );
       const r = runServerCommand(configFile);
       expect(r.status).toBe(1);
       expect(r.stderr).toContain(`fleetdesk: cannot listen for HTTP on 127.0.0.1:${port}: the port is already in use`);
@@ -229,7 +269,22 @@ describe('start failures exit non-zero with a message', () => {
   it('a TLS certificate file that cannot be read', () => {
     const dir = tempDir('tls');
     const configFile = join(dir, 'server.yaml');
-    writeFileSync(configFile, [`dataDir: ${dir}/data`, 'broker:', '  embedded:', '    port: 0', '    tls:', '      port: 0', `      cert: ${dir}/missing.crt`, `      key: ${dir}/missing.key`, 'http:', '  port: 0', ''].join('\n'));
+    writeFileSync(
+      configFile,
+      [
+        `dataDir: ${dir}/data`,
+        'broker:',
+        '  embedded:',
+        '    port: 0',
+        '    tls:',
+        '      port: 0',
+        `      cert: ${dir}/missing.crt`,
+        `      key: ${dir}/missing.key`,
+        'http:',
+        '  port: 0',
+        '',
+      ].join('\n'),
+    );
     const r = runServerCommand(configFile);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`cannot read the TLS certificate file ${dir}/missing.crt: ENOENT`);
@@ -238,9 +293,14 @@ describe('start failures exit non-zero with a message', () => {
   it('an anonymous broker on 0.0.0.0 is refused unless allowAnonymousOnNetwork is set', () => {
     const dir = tempDir('anon');
     const configFile = join(dir, 'server.yaml');
-    writeFileSync(configFile, [`dataDir: ${dir}/data`, 'broker:', '  embedded:', '    host: 0.0.0.0', '    port: 0', '    allowAnonymous: true', 'http:', '  port: 0', ''].join('\n'));
+    writeFileSync(
+      configFile,
+      [`dataDir: ${dir}/data`, 'broker:', '  embedded:', '    host: 0.0.0.0', '    port: 0', '    allowAnonymous: true', 'http:', '  port: 0', ''].join('\n'),
+    );
     const r = runServerCommand(configFile);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain(`${configFile}:6:21: broker.embedded.allowAnonymous: expected false on 0.0.0.0: anonymous access there lets anyone on the network publish as any agent`);
+    expect(r.stderr).toContain(
+      `${configFile}:6:21: broker.embedded.allowAnonymous: expected false on 0.0.0.0: anonymous access there lets anyone on the network publish as any agent`,
+    );
   });
 });

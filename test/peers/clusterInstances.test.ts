@@ -54,7 +54,15 @@ afterAll(async () => {
 
 /** What decides "the same tickets": per device, its fault codes, impact and state (ids and times differ). */
 function shape(tickets: readonly Ticket[]): string[] {
-  return tickets.map((t) => `${t.device?.id ?? t.key} ${t.faults.map((f) => f.code).sort().join('+')} ${t.impact} ${t.status}`).sort();
+  return tickets
+    .map(
+      (t) =>
+        `${t.device?.id ?? t.key} ${t.faults
+          .map((f) => f.code)
+          .sort()
+          .join('+')} ${t.impact} ${t.status}`,
+    )
+    .sort();
 }
 
 /** The reference: the same stream, in order, through ONE in-process server on lowdb. */
@@ -62,7 +70,9 @@ async function referenceTickets(): Promise<Ticket[]> {
   const dir = makeTempDir('cluster-ref');
   const extra = parseYaml(FAST_CONTRACT_YAML.join('\n')) as Record<string, unknown>;
   const config = ServerConfig.parse({ dataDir: dir.path, broker: { embedded: { port: 0 } }, http: { port: 0 }, ...extra });
-  const app = await startServerApp(config, createLogger({ name: 'reference', level: 'warn', format: 'json' }), { env: { FLEETDESK_ADMIN_TOKEN: 'reference-admin-token-0123456789abcdef' } });
+  const app = await startServerApp(config, createLogger({ name: 'reference', level: 'warn', format: 'json' }), {
+    env: { FLEETDESK_ADMIN_TOKEN: 'reference-admin-token-0123456789abcdef' },
+  });
   try {
     for (const m of [...STREAM.warmup, ...STREAM.messages]) {
       const v = await app.server.ingest.handle(topicOf(m), Buffer.from(JSON.stringify(m)));
@@ -111,7 +121,21 @@ describe('three server instances behind one Mosquitto and one PostgreSQL', () =>
     instances.push(await startInstance({ ...common, id: 's1' }));
     instances.push(...(await Promise.all(['s2', 's3'].map((id) => startInstance({ ...common, id })))));
     // Subscribed: each instance's broker connection is up (readyz) and its shared subscription placed.
-    await waitUntil(async () => (await Promise.all(instances.map((i) => fetch(`http://127.0.0.1:${i.httpPort}/readyz`).then((r) => r.ok, () => false)))).every(Boolean), 'instances ready', 30_000);
+    await waitUntil(
+      async () =>
+        (
+          await Promise.all(
+            instances.map((i) =>
+              fetch(`http://127.0.0.1:${i.httpPort}/readyz`).then(
+                (r) => r.ok,
+                () => false,
+              ),
+            ),
+          )
+        ).every(Boolean),
+      'instances ready',
+      30_000,
+    );
     await new Promise((r) => setTimeout(r, 500));
     expect(await leaderOf()).toHaveLength(1);
 
@@ -149,7 +173,12 @@ describe('three server instances behind one Mosquitto and one PostgreSQL', () =>
     expect(seen.at(-1)).toBeLessThan(STREAM.warmup.length + STREAM.distinct);
     // ...and the victim's share waits in its Mosquitto session until it is back under the same instance id.
     await victim.restart();
-    await waitUntil(async () => (await countProcessed()) === STREAM.warmup.length + STREAM.distinct, `all ${STREAM.warmup.length + STREAM.distinct} distinct messages processed`, 45_000, 250);
+    await waitUntil(
+      async () => (await countProcessed()) === STREAM.warmup.length + STREAM.distinct,
+      `all ${STREAM.warmup.length + STREAM.distinct} distinct messages processed`,
+      45_000,
+      250,
+    );
 
     const tickets = await clusterTickets();
     expect(tickets).toHaveLength(expected.length);
@@ -181,13 +210,22 @@ describe('three server instances behind one Mosquitto and one PostgreSQL', () =>
     try {
       // An operator acknowledges a ticket through the API of the first instance.
       const [ticket] = await clusterTickets();
-      const ack = await fetch(`http://127.0.0.1:${live[0]!.httpPort}/api/v1/tickets/${ticket!.id}/acknowledge`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
+      const ack = await fetch(`http://127.0.0.1:${live[0]!.httpPort}/api/v1/tickets/${ticket!.id}/acknowledge`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(ack.status).toBe(200);
       // A new fault arrives over the broker: whichever instance ingests it, every dashboard hears of it.
       const msg = raisedMsg('t9', 'a9', 'p-live', fault('jam'), '2026-01-05T09:00:00Z', 5);
       await clients[0]!.publishAsync(topicOf(msg), JSON.stringify(msg), { qos: 1 });
       const seen = () => streams.map((s) => `${s.count('ticket.updated')}/${s.count('fleet.faultRaised')}/${s.count('ticket.opened')}`).join(' ');
-      await waitUntil(() => streams.every((s) => s.count('ticket.updated') >= 1 && s.count('fleet.faultRaised') >= 1 && s.count('ticket.opened') >= 1), 'the updates on every stream', 20_000, 100).catch((err: Error) => {
+      await waitUntil(
+        () => streams.every((s) => s.count('ticket.updated') >= 1 && s.count('fleet.faultRaised') >= 1 && s.count('ticket.opened') >= 1),
+        'the updates on every stream',
+        20_000,
+        100,
+      ).catch((err: Error) => {
         throw new Error(`${err.message}; updated/faultRaised/opened per stream: ${seen()}`);
       });
       await new Promise((r) => setTimeout(r, 1000)); // room for a duplicate to show up
@@ -202,7 +240,10 @@ describe('three server instances behind one Mosquitto and one PostgreSQL', () =>
 async function openStream(port: number): Promise<{ count: (type: string) => number; close: () => void }> {
   const counts = new Map<string, number>();
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/api/v1/events', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, accept: 'text/event-stream' } }, resolve);
+    const req = request(
+      { host: '127.0.0.1', port, path: '/api/v1/events', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, accept: 'text/event-stream' } },
+      resolve,
+    );
     req.on('error', reject);
     req.end();
   });

@@ -55,7 +55,9 @@ describe('leadership over a PostgreSQL advisory lock', () => {
     // The database ends the leader's session (as when its process dies): it steps down, another leads.
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
-    const killed = await admin.query<{ n: string }>("SELECT count(pg_terminate_backend(pid))::text AS n FROM pg_stat_activity WHERE application_name = $1", [`fleetdesk-leader:${second.id}`]);
+    const killed = await admin.query<{ n: string }>('SELECT count(pg_terminate_backend(pid))::text AS n FROM pg_stat_activity WHERE application_name = $1', [
+      `fleetdesk-leader:${second.id}`,
+    ]);
     await admin.end();
     expect(killed.rows[0]!.n).toBe('1');
     await waitUntil(() => !second.l.isLeader(), 'the old leader to step down', 5000);
@@ -96,7 +98,14 @@ describe('ticket timers with two instances that both run them', () => {
         await store.open();
         stores.push(store);
         cleanups.push(() => store.close());
-        const svc = new TicketService({ repository: new StoredTicketRepository(store), clock, contractFor: presetContract, defaultContractId: 'device-vendor', onNotice: (n) => notices.push({ ...n, instance }), maxTickIntervalMs: 6 * HOUR });
+        const svc = new TicketService({
+          repository: new StoredTicketRepository(store),
+          clock,
+          contractFor: presetContract,
+          defaultContractId: 'device-vendor',
+          onNotice: (n) => notices.push({ ...n, instance }),
+          maxTickIntervalMs: 6 * HOUR,
+        });
         cleanups.push(() => svc.stop());
         return svc;
       }),
@@ -104,7 +113,10 @@ describe('ticket timers with two instances that both run them', () => {
     const [a, b] = services as [TicketService, TicketService];
     // The same fault reaches both instances at once (e.g. a redelivery during a take-over).
     await Promise.all([a.handleEvent(raised('jam', clock.now())), b.handleEvent(raised('jam', clock.now()))]);
-    await Promise.all([a.handleEvent(raised('paper.empty', clock.now(), { device: device('dev-2') })), b.handleEvent(raised('toner.empty', clock.now(), { device: device('dev-3') }))]);
+    await Promise.all([
+      a.handleEvent(raised('paper.empty', clock.now(), { device: device('dev-2') })),
+      b.handleEvent(raised('toner.empty', clock.now(), { device: device('dev-3') })),
+    ]);
     expect(notices.filter((n) => n.kind === 'ticket.opened')).toHaveLength(3);
     // Both believe they lead: both tick at every due instant, concurrently.
     a.start();
@@ -117,7 +129,10 @@ describe('ticket timers with two instances that both run them', () => {
     const byTicket = new Map<string, string[]>();
     for (const n of sla) byTicket.set(n.ticketId, [...(byTicket.get(n.ticketId) ?? []), n.kind]);
     // Ticket numbers come from a sequence: the opened tickets' own ids (a lost race skips a number).
-    const opened = notices.filter((n) => n.kind === 'ticket.opened').map((n) => n.ticketId).sort();
+    const opened = notices
+      .filter((n) => n.kind === 'ticket.opened')
+      .map((n) => n.ticketId)
+      .sort();
     expect(new Set(opened).size).toBe(3);
     expect([...byTicket.entries()].sort()).toEqual(opened.map((id) => [id, ['sla.warning', 'sla.breach']]));
     // Each fired once, at its due instant (to the 5-minute step), by whichever instance committed first.

@@ -123,7 +123,8 @@ it('shows the fleet grouped by site, with statuses and supply bars', async () =>
 it('opens a device page with identity, state, supplies and counters', async () => {
   await page.locator('tr[data-device] a').first().click();
   await page.getByRole('heading', { level: 2, name: 'Identity' }).waitFor();
-  for (const name of ['Live state', 'Supplies', 'Page counters', 'Active faults', 'Open tickets']) await page.getByRole('heading', { level: 2, name }).waitFor();
+  for (const name of ['Live state', 'Supplies', 'Page counters', 'Active faults', 'Open tickets'])
+    await page.getByRole('heading', { level: 2, name }).waitFor();
   const key = decodeURIComponent(page.url().split('#/devices/')[1] ?? '');
   const { device } = await apiGet<{ device: { identity: { serial?: string } } }>(`/devices/${encodeURIComponent(key)}`);
   expect(await page.locator('.facts').first().textContent()).toContain(device.identity.serial ?? key);
@@ -133,7 +134,10 @@ it('opens a device page with identity, state, supplies and counters', async () =
 it('shows a ticket in the queue, acknowledges it and sees status and SLA clock change', async () => {
   await page.getByRole('link', { name: 'Ticket queue', exact: true }).click();
   // The demo's scripted faults open tickets by themselves; the queue reloads on live events.
-  const newRow = page.locator('tr[data-ticket]').filter({ has: page.locator('[data-status="new"]') }).first();
+  const newRow = page
+    .locator('tr[data-ticket]')
+    .filter({ has: page.locator('[data-status="new"]') })
+    .first();
   await newRow.waitFor({ timeout: 90_000 });
   await expect.poll(() => page.locator('tr[data-ticket] .sla[data-deadline]').count()).toBeGreaterThan(0);
   await shot('queue');
@@ -218,7 +222,12 @@ it('lists the agents with state, last seen, outbox depth and devices', async () 
 
 it('shows supply forecasts, the level history and the supplies to order this week, with a CSV download', async () => {
   // The demo backfills supply history once the devices reported: orders for the lowest toner/ink of a third of them.
-  await waitUntil(async () => (await apiGet<{ total: number }>('/supplies/to-order?within=7')).total > 0, 'the demo history backfill and its order tickets', 90_000, 500);
+  await waitUntil(
+    async () => (await apiGet<{ total: number }>('/supplies/to-order?within=7')).total > 0,
+    'the demo history backfill and its order tickets',
+    90_000,
+    500,
+  );
   await page.getByRole('link', { name: 'Supplies to order', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: 'Supplies to order' }).waitFor();
   const rows = page.locator('tr[data-device][data-supply]');
@@ -229,7 +238,10 @@ it('shows supply forecasts, the level history and the supplies to order this wee
   await page.getByRole('button', { name: 'Download CSV' }).click();
   const file = await download;
   expect(file.suggestedFilename()).toMatch(/^supplies-to-order-\d{4}-\d\d-\d\d\.csv$/);
-  const lines = readFileSync(await file.path(), 'utf8').replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+  const lines = readFileSync(await file.path(), 'utf8')
+    .replace(/^\uFEFF/, '')
+    .trimEnd()
+    .split('\r\n');
   expect(lines[0]).toMatch(/^customer,site,device,vendor,model,serial,location,supply,part number,/);
   expect(lines.length).toBe((await rows.count()) + 1);
   await shot('supplies');
@@ -242,12 +254,16 @@ it('shows supply forecasts, the level history and the supplies to order this wee
   // What the chart draws: no level line may start with a jump (a lone reading near 0 % before the
   // cartridge, or near full before an emptied waste box), which reads as a drop or rise from 0 %.
   const starts = await page.evaluate(() => {
-    const w = globalThis as unknown as { document: { querySelector(s: string): unknown }; Chart: { getChart(c: unknown): { data: { datasets: Array<{ label: string; data: Array<{ y: number | null }> }> } } } };
+    const w = globalThis as unknown as {
+      document: { querySelector(s: string): unknown };
+      Chart: { getChart(c: unknown): { data: { datasets: Array<{ label: string; data: Array<{ y: number | null }> }> } } };
+    };
     const chart = w.Chart.getChart(w.document.querySelector('#history-h ~ figure canvas.chart-canvas'));
     return chart.data.datasets.map((d) => ({ label: d.label, first: d.data[0]?.y ?? null, second: d.data[1]?.y ?? null }));
   });
   expect(starts.length).toBeGreaterThan(0);
-  for (const s of starts) if (s.first !== null && s.second !== null) expect(Math.abs(s.second - s.first), `${s.label} starts ${s.first} % → ${s.second} %`).toBeLessThan(50);
+  for (const s of starts)
+    if (s.first !== null && s.second !== null) expect(Math.abs(s.second - s.first), `${s.label} starts ${s.first} % → ${s.second} %`).toBeLessThan(50);
   await page.locator('#history-h').scrollIntoViewIfNeeded();
   await shot('device-history');
   // The fleet list's forecast column.
@@ -258,7 +274,12 @@ it('shows supply forecasts, the level history and the supplies to order this wee
 it('shows this billing period’s meter readings per device and counter, with a CSV download', async () => {
   // The demo's customers read meters on the 1st (Warsaw): this month's period opens with the first readings.
   const period = new Date().toLocaleString('sv-SE', { timeZone: 'Europe/Warsaw' }).slice(0, 7);
-  await waitUntil(async () => (await apiGet<{ rows: unknown[] }>(`/meters?period=${period}`)).rows.length > 0, 'meter readings of the demo devices', 60_000, 500);
+  await waitUntil(
+    async () => (await apiGet<{ rows: unknown[] }>(`/meters?period=${period}`)).rows.length > 0,
+    'meter readings of the demo devices',
+    60_000,
+    500,
+  );
   await page.getByRole('link', { name: 'Meters', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: 'Meter readings for billing' }).waitFor();
   await page.locator('#period').selectOption(period);
@@ -269,8 +290,13 @@ it('shows this billing period’s meter readings per device and counter, with a 
   await page.getByRole('button', { name: 'Download CSV' }).click();
   const file = await download;
   expect(file.suggestedFilename()).toBe(`meters-${period}.csv`);
-  const lines = readFileSync(await file.path(), 'utf8').replace(/^\uFEFF/, '').trimEnd().split('\r\n');
-  expect(lines[0]).toBe('customer,device,serial,model,period,counter,opening_at,opening,opening_source,closing_at,closing,usage,weight,billed_units,flags,confirmed_by');
+  const lines = readFileSync(await file.path(), 'utf8')
+    .replace(/^\uFEFF/, '')
+    .trimEnd()
+    .split('\r\n');
+  expect(lines[0]).toBe(
+    'customer,device,serial,model,period,counter,opening_at,opening,opening_source,closing_at,closing,usage,weight,billed_units,flags,confirmed_by',
+  );
   expect(lines.length).toBe((await page.locator('tr[data-device][data-counter]').count()) + 1);
 });
 
@@ -301,7 +327,10 @@ it('shows the SLA report with charts and a table, and downloads it as CSV', asyn
   const file = await download;
   expect(file.suggestedFilename()).toMatch(/^sla-compliance-\d{4}-\d\d_\d{4}-\d\d\.csv$/);
   const csv = readFileSync(await file.path(), 'utf8');
-  const lines = csv.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+  const lines = csv
+    .replace(/^\uFEFF/, '')
+    .trimEnd()
+    .split('\r\n');
   expect(lines[0]).toMatch(/^customerId,customerName,contractId,month,tickets,met,breached,/);
   expect(lines).toHaveLength(items.length + 1);
   await shot('reports');

@@ -38,11 +38,21 @@ const log = createLogger({ name: 'fault-path', level: (process.env.TEST_LOG as '
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function setLevel(index: number, percent: number): void {
-  execFileSync(requireProgram('snmpset', 'snmp'), ['-v2c', '-c', 'printer', '-t', '2', '-r', '1', `127.0.0.1:${snmpsim.port}`, `${LEVEL}.${index}`, 'i', String(percent)], { stdio: 'pipe' });
+  execFileSync(
+    requireProgram('snmpset', 'snmp'),
+    ['-v2c', '-c', 'printer', '-t', '2', '-r', '1', `127.0.0.1:${snmpsim.port}`, `${LEVEL}.${index}`, 'i', String(percent)],
+    { stdio: 'pipe' },
+  );
 }
 
 async function startAgent(): Promise<AgentRuntime> {
-  agent = await AgentRuntime.start({ config: agentConfig, collector: new ProtocolCollector(agentConfig, systemClock), log, version: 'test', healthListen: '127.0.0.1:0' });
+  agent = await AgentRuntime.start({
+    config: agentConfig,
+    collector: new ProtocolCollector(agentConfig, systemClock),
+    log,
+    version: 'test',
+    healthListen: '127.0.0.1:0',
+  });
   return agent;
 }
 
@@ -102,7 +112,11 @@ describe('fault path: printer → agent → server → tickets, real programs', 
     expect(await deviceTickets()).toEqual([]);
     setLevel(2, 0);
     setLevel(3, 0);
-    await waitUntil(async () => (await deviceTickets()).some((t) => t.faults.filter((f) => f.active).length === 2), 'one ticket holding both empty cartridges', WAIT_MS);
+    await waitUntil(
+      async () => (await deviceTickets()).some((t) => t.faults.filter((f) => f.active).length === 2),
+      'one ticket holding both empty cartridges',
+      WAIT_MS,
+    );
     let [ticket] = await deviceTickets();
     expect(await deviceTickets()).toHaveLength(1);
     expect(ticket!.faults.map((f) => [f.code, f.subunit?.group, f.subunit?.index, f.subunit?.name])).toEqual(
@@ -139,9 +153,17 @@ describe('fault path: printer → agent → server → tickets, real programs', 
     for (let round = 1; round <= 3; round++) {
       // A frozen snmpsimd answers nothing: polls time out.
       snmpsim.child.kill('SIGSTOP');
-      await waitUntil(async () => (await unreachable()).some((t) => t.status !== 'resolved' && t.faults.some((f) => f.code === 'device.unreachable' && f.active)), `unreachable ticket, round ${round}`, WAIT_MS);
+      await waitUntil(
+        async () => (await unreachable()).some((t) => t.status !== 'resolved' && t.faults.some((f) => f.code === 'device.unreachable' && f.active)),
+        `unreachable ticket, round ${round}`,
+        WAIT_MS,
+      );
       snmpsim.child.kill('SIGCONT');
-      await waitUntil(async () => (await unreachable()).every((t) => t.faults.every((f) => f.code !== 'device.unreachable' || !f.active)), `device back, round ${round}`, WAIT_MS);
+      await waitUntil(
+        async () => (await unreachable()).every((t) => t.faults.every((f) => f.code !== 'device.unreachable' || !f.active)),
+        `device back, round ${round}`,
+        WAIT_MS,
+      );
     }
     await waitUntil(async () => (await unreachable()).every((t) => t.status === 'resolved'), 'every unreachable ticket resolved', WAIT_MS);
     const all = await unreachable();

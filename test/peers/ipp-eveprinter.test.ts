@@ -105,7 +105,15 @@ describe('ippeveprinter (CUPS) through the IPP collector and fleetdesk probe', (
         .get(name)
         ?.values.map((v) => (v.kind === 'string' ? v.value : v.kind === 'integer' ? String(v.value) : v.kind))
         .join(',');
-    for (const name of ['printer-supply', 'printer-supply-description', 'printer-state-reasons', 'printer-uuid', 'printer-make-and-model', 'printer-device-id', 'printer-name']) {
+    for (const name of [
+      'printer-supply',
+      'printer-supply-description',
+      'printer-state-reasons',
+      'printer-uuid',
+      'printer-make-and-model',
+      'printer-device-id',
+      'printer-name',
+    ]) {
       expect(text(name), name).toBe(theirs.get(name));
     }
     expect(theirs.get('printer-state')).toBe('idle');
@@ -120,7 +128,8 @@ describe('ippeveprinter (CUPS) through the IPP collector and fleetdesk probe', (
     // CUPS ippeveprinter counts impressions per job (job-impressions-completed) but reports no
     // printer-impressions-completed / printer-media-sheets-completed(-col): nothing to bill from.
     const theirs = ipptoolAttributes(mono!.uri);
-    for (const name of ['printer-impressions-completed', 'printer-impressions-completed-col', 'printer-media-sheets-completed', 'printer-pages-completed']) expect(theirs.has(name), name).toBe(false);
+    for (const name of ['printer-impressions-completed', 'printer-impressions-completed-col', 'printer-media-sheets-completed', 'printer-pages-completed'])
+      expect(theirs.has(name), name).toBe(false);
     const snap = await probeJson(mono!.uri);
     expect(snap.counters).toEqual({});
     expect(snap.counterProvenance).toBeUndefined();

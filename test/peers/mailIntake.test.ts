@@ -33,7 +33,19 @@ function config(password = dovecot.password) {
         globex: { name: 'Globex S.A.', contract: 'device-vendor', tenants: ['globex'], contact: { name: 'Gus', email: 'gus@globex.example' } },
       },
     },
-    intake: { mail: { host: dovecot.host, port: dovecot.port, tls: false, requireTls: false, user: dovecot.user, password, pollInterval: '5s', maxMessageBytes: '10MiB', senders: { acme: ['@acme.example'] } } },
+    intake: {
+      mail: {
+        host: dovecot.host,
+        port: dovecot.port,
+        tls: false,
+        requireTls: false,
+        user: dovecot.user,
+        password,
+        pollInterval: '5s',
+        maxMessageBytes: '10MiB',
+        senders: { acme: ['@acme.example'] },
+      },
+    },
     log: { level: 'silent' },
   });
 }
@@ -57,7 +69,14 @@ async function stopApp(): Promise<void> {
 
 /** Puts messages in the test mailbox as a mail server would deliver them. */
 async function deliver(...messages: Buffer[]): Promise<number[]> {
-  const c = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, auth: { user: dovecot.user, pass: dovecot.password }, logger: false });
+  const c = new ImapFlow({
+    host: dovecot.host,
+    port: dovecot.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: dovecot.user, pass: dovecot.password },
+    logger: false,
+  });
   await c.connect();
   try {
     const uids: number[] = [];
@@ -72,7 +91,14 @@ async function deliver(...messages: Buffer[]): Promise<number[]> {
 }
 
 async function seenUids(): Promise<number[]> {
-  const c = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, auth: { user: dovecot.user, pass: dovecot.password }, logger: false });
+  const c = new ImapFlow({
+    host: dovecot.host,
+    port: dovecot.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: dovecot.user, pass: dovecot.password },
+    logger: false,
+  });
   await c.connect();
   const lock = await c.getMailboxLock('INBOX');
   try {
@@ -84,7 +110,12 @@ async function seenUids(): Promise<number[]> {
 }
 
 async function api<T>(method: 'GET' | 'POST', url: string, payload?: unknown): Promise<{ status: number; body: T }> {
-  const res = await app!.server.http.inject({ method, url, headers: { authorization: `Bearer ${ADMIN}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  const res = await app!.server.http.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${ADMIN}` },
+    ...(payload !== undefined ? { payload: payload as object } : {}),
+  });
   return { status: res.statusCode, body: res.json() };
 }
 
@@ -95,7 +126,13 @@ interface TicketRow {
   customer: { id: string };
 }
 const tickets = async () => (await api<{ items: TicketRow[] }>('GET', '/api/v1/tickets?limit=100')).body.items;
-const items = async (status = 'unassigned') => (await api<{ items: Array<{ id: string; reason: string; from: string | null; subject: string; text: string; attachments: unknown[] }> }>('GET', `/api/v1/intake?status=${status}&limit=100`)).body.items;
+const items = async (status = 'unassigned') =>
+  (
+    await api<{ items: Array<{ id: string; reason: string; from: string | null; subject: string; text: string; attachments: unknown[] }> }>(
+      'GET',
+      `/api/v1/intake?status=${status}&limit=100`,
+    )
+  ).body.items;
 
 /** Drives the poller by hand (its timer is stopped after the first, automatic poll). */
 const poll = () => app!.mailPoller!.pollOnce();
@@ -122,7 +159,9 @@ describe('e-mail intake over IMAP (Dovecot)', () => {
     const [t] = await tickets();
     expect(t).toMatchObject({ title: 'Drukarka HP w księgowości: zacięcie', customer: { id: 'acme' } });
     first = t!.id;
-    const detail = (await api<{ channel: string; sla: { reaction: { deadlineAt: number | null } }; comments: Array<{ text: string }> }>('GET', `/api/v1/tickets/${first}`)).body;
+    const detail = (
+      await api<{ channel: string; sla: { reaction: { deadlineAt: number | null } }; comments: Array<{ text: string }> }>('GET', `/api/v1/tickets/${first}`)
+    ).body;
     expect(detail.channel).toBe('email');
     expect(detail.sla.reaction.deadlineAt).toBeTypeOf('number');
     expect(detail.comments[0]!.text).toContain('J-201');
@@ -146,8 +185,16 @@ describe('e-mail intake over IMAP (Dovecot)', () => {
     await deliver(eml({ from: 'Kto Inny <ktos@nieznany.example>', messageId: '<unknown-1@nieznany.example>', subject: 'Prośba o serwis' }));
     expect((await poll()).outcomes).toEqual({ intake: 1 });
     const [item] = await items();
-    expect(item).toMatchObject({ from: 'ktos@nieznany.example', subject: 'Prośba o serwis', reason: 'unknown sender ktos@nieznany.example: no customer has this address' });
-    const assigned = await api<{ item: { status: string }; ticket: { id: string; channel: string; customer: { id: string } } }>('POST', `/api/v1/intake/${item!.id}/assign`, { customer: 'globex', impact: 'high' });
+    expect(item).toMatchObject({
+      from: 'ktos@nieznany.example',
+      subject: 'Prośba o serwis',
+      reason: 'unknown sender ktos@nieznany.example: no customer has this address',
+    });
+    const assigned = await api<{ item: { status: string }; ticket: { id: string; channel: string; customer: { id: string } } }>(
+      'POST',
+      `/api/v1/intake/${item!.id}/assign`,
+      { customer: 'globex', impact: 'high' },
+    );
     expect(assigned.status).toBe(201);
     expect(assigned.body.ticket).toMatchObject({ channel: 'email', customer: { id: 'globex' } });
     expect(await items()).toEqual([]);

@@ -105,7 +105,14 @@ class WebhookReceiver {
     const check = verifySignature(SECRET, headers['x-fleetdesk-signature'] as string | undefined, body, Date.now());
     const seen = this.hits.filter((h) => h.delivery === delivery).length;
     const answered = !check.ok ? 401 : seen < this.failFirst ? 503 : 200;
-    this.hits.push({ delivery, event: String(headers['x-fleetdesk-event']), attempt: Number(headers['x-fleetdesk-attempt']), signatureOk: check.ok, answered, body });
+    this.hits.push({
+      delivery,
+      event: String(headers['x-fleetdesk-event']),
+      attempt: Number(headers['x-fleetdesk-attempt']),
+      signatureOk: check.ok,
+      answered,
+      body,
+    });
     res.writeHead(answered, { 'content-type': 'text/plain' }).end(answered === 200 ? 'ok' : 'try later');
   }
 
@@ -140,12 +147,18 @@ function config(extraWebhooks: unknown[] = []) {
         acme: { name: 'ACME sp. z o.o.', contract: 'device-vendor', tenants: ['acme'], contact: { name: 'Jan Kowalski', email: 'jan@acme.example' } },
         globex: { name: 'Globex S.A.', contract: 'device-vendor', tenants: ['globex'] },
       },
-      sites: { 'acme-hq': { name: 'ACME Łódź HQ', customer: 'acme', agents: ['acme/a1'] }, 'globex-waw': { name: 'Globex Warszawa', customer: 'globex', agents: ['globex/g1'] } },
+      sites: {
+        'acme-hq': { name: 'ACME Łódź HQ', customer: 'acme', agents: ['acme/a1'] },
+        'globex-waw': { name: 'Globex Warszawa', customer: 'globex', agents: ['globex/g1'] },
+      },
     },
     notifications: {
       language: 'pl',
       dashboardUrl: 'https://fleetdesk.example.pl',
-      webhooks: [{ id: 'ops', url: `http://127.0.0.1:${hookPort}/fleetdesk`, secret: SECRET, events: ['ticket.opened', 'ticket.escalated'], timeout: '5s' }, ...extraWebhooks],
+      webhooks: [
+        { id: 'ops', url: `http://127.0.0.1:${hookPort}/fleetdesk`, secret: SECRET, events: ['ticket.opened', 'ticket.escalated'], timeout: '5s' },
+        ...extraWebhooks,
+      ],
       email: {
         smtp: { host: '127.0.0.1', port: smtpPort, timeout: '5s' },
         from: 'FleetDesk Serwis <fleetdesk@vendor.example>',
@@ -187,12 +200,26 @@ async function jam(a: ServerApp, tenant: string, agent: string, identity: { vend
 }
 
 interface LogPage {
-  items: Array<{ id: string; kind: string; ticketId: string | null; status: string; channel: string; target: string; audience: string; language: string; attempts: Array<{ outcome: string; statusCode?: number; durationMs: number; error?: string }> }>;
+  items: Array<{
+    id: string;
+    kind: string;
+    ticketId: string | null;
+    status: string;
+    channel: string;
+    target: string;
+    audience: string;
+    language: string;
+    attempts: Array<{ outcome: string; statusCode?: number; durationMs: number; error?: string }>;
+  }>;
   total: number;
 }
 
 async function deliveryLog(a: ServerApp, query = ''): Promise<LogPage> {
-  const res = await a.server.http.inject({ method: 'GET', url: `/api/v1/notifications/deliveries?limit=500${query}`, headers: { authorization: `Bearer ${ADMIN}` } });
+  const res = await a.server.http.inject({
+    method: 'GET',
+    url: `/api/v1/notifications/deliveries?limit=500${query}`,
+    headers: { authorization: `Bearer ${ADMIN}` },
+  });
   expect(res.statusCode, res.body).toBe(200);
   return JSON.parse(res.body) as LogPage;
 }
@@ -245,7 +272,9 @@ describe('notifications against a real SMTP receiver and a webhook receiver', ()
     expect(dispatch.text).toContain('Lokalizacja: ACME Łódź HQ');
     expect(dispatch.text).toContain('Urządzenie: HP LaserJet M404, nr ser. SN-A1');
     expect(dispatch.text).toMatch(/Wpływ: (krytyczny|wysoki|średni|niski)/);
-    expect(dispatch.text).toMatch(/Termin SLA: \d{1,2} (stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|września|października|listopada|grudnia) \d{4}, \d{2}:\d{2} CES?T/);
+    expect(dispatch.text).toMatch(
+      /Termin SLA: \d{1,2} (stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|września|października|listopada|grudnia) \d{4}, \d{2}:\d{2} CES?T/,
+    );
     expect(dispatch.text).toContain(`https://fleetdesk.example.pl/dashboard/#/tickets/${acmeTicket}`);
 
     const customer = mails.filter((m) => m.rcptTo !== 'dispatch@vendor.example');
@@ -253,7 +282,9 @@ describe('notifications against a real SMTP receiver and a webhook receiver', ()
       expect(m.contentLanguage).toBe('en');
       expect(m.subject).toMatch(new RegExp(`^\\[FleetDesk\\] New ticket ${acmeTicket}: `));
       expect(m.text).toContain('Site: ACME Łódź HQ');
-      expect(m.text).toMatch(/SLA deadline: \d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4}, \d{2}:\d{2}/);
+      expect(m.text).toMatch(
+        /SLA deadline: \d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4}, \d{2}:\d{2}/,
+      );
     }
 
     // The webhook: 503, 503, 200 for one delivery id, every attempt signed and numbered.
@@ -265,8 +296,16 @@ describe('notifications against a real SMTP receiver and a webhook receiver', ()
     ]);
     expect(new Set(attempts.map((h) => h.delivery)).size).toBe(1);
     expect(attempts.every((h) => h.signatureOk)).toBe(true);
-    const body = JSON.parse(attempts[2]!.body) as { event: string; ticket: { id: string; customer: { id: string }; site: { name: string } }; message: { language: string; subject: string } };
-    expect(body).toMatchObject({ event: 'ticket.opened', ticket: { id: acmeTicket, customer: { id: 'acme' }, site: { name: 'ACME Łódź HQ' } }, message: { language: 'pl' } });
+    const body = JSON.parse(attempts[2]!.body) as {
+      event: string;
+      ticket: { id: string; customer: { id: string }; site: { name: string } };
+      message: { language: string; subject: string };
+    };
+    expect(body).toMatchObject({
+      event: 'ticket.opened',
+      ticket: { id: acmeTicket, customer: { id: 'acme' }, site: { name: 'ACME Łódź HQ' } },
+      message: { language: 'pl' },
+    });
 
     // The delivery log has each attempt with its status code and duration.
     await waitUntil(async () => (await deliveryLog(a, '&status=delivered')).total === 4, 'four deliveries in the log');
@@ -296,13 +335,20 @@ describe('notifications against a real SMTP receiver and a webhook receiver', ()
       expect(m.text).toContain('(attempt 1)');
     }
     const escalation = fresh.filter((m) => m.event === 'ticket.escalated');
-    expect(escalation.map((m) => [m.rcptTo, m.subject])).toEqual([['dispatch@vendor.example', `[FleetDesk] Eskalacja zgłoszenia ${acmeTicket} do L2 (diagnostyka)`]]);
+    expect(escalation.map((m) => [m.rcptTo, m.subject])).toEqual([
+      ['dispatch@vendor.example', `[FleetDesk] Eskalacja zgłoszenia ${acmeTicket} do L2 (diagnostyka)`],
+    ]);
   });
 
   it('the "resolved" e-mail to the customer carries the final report PDF in its language', async () => {
     const a = app!;
     await a.tickets.act(acmeTicket, { type: 'resolve', by: 'disp', solution: 'Wymieniono rolkę' });
-    await waitUntil(async () => (await readMail()).some((m) => m.event === 'ticket.resolved' && m.rcptTo === 'it@acme.example'), 'the resolved e-mail to the customer', 15_000, 200);
+    await waitUntil(
+      async () => (await readMail()).some((m) => m.event === 'ticket.resolved' && m.rcptTo === 'it@acme.example'),
+      'the resolved e-mail to the customer',
+      15_000,
+      200,
+    );
     const resolved = (await readMail()).filter((m) => m.event === 'ticket.resolved');
     const english = resolved.find((m) => m.rcptTo === 'it@acme.example');
     expect(english?.attachments).toEqual([{ name: `${acmeTicket}-report-en.pdf`, type: 'application/pdf', head: '%PDF-' }]);
@@ -311,9 +357,19 @@ describe('notifications against a real SMTP receiver and a webhook receiver', ()
 
   it('sends a test e-mail on request through the API', async () => {
     const a = app!;
-    const res = await a.server.http.inject({ method: 'POST', url: '/api/v1/notifications/test', headers: { authorization: `Bearer ${ADMIN}` }, payload: { email: 'ops@vendor.example', language: 'pl' } });
+    const res = await a.server.http.inject({
+      method: 'POST',
+      url: '/api/v1/notifications/test',
+      headers: { authorization: `Bearer ${ADMIN}` },
+      payload: { email: 'ops@vendor.example', language: 'pl' },
+    });
     expect(res.statusCode, res.body).toBe(200);
-    expect(JSON.parse(res.body)).toMatchObject({ kind: 'test', status: 'delivered', target: 'ops@vendor.example', attempts: [{ outcome: 'delivered', statusCode: 250 }] });
+    expect(JSON.parse(res.body)).toMatchObject({
+      kind: 'test',
+      status: 'delivered',
+      target: 'ops@vendor.example',
+      attempts: [{ outcome: 'delivered', statusCode: 250 }],
+    });
     const mail = (await readMail()).find((m) => m.rcptTo === 'ops@vendor.example');
     expect(mail).toMatchObject({ subject: '[FleetDesk] Powiadomienie testowe', contentLanguage: 'pl', event: 'test' });
   });
@@ -343,10 +399,15 @@ describe('notifications against a real SMTP receiver and a webhook receiver', ()
     });
     const logger = createLogger({ name: 'smtp-auth', level: 'debug', format: 'json', destination: sink });
     const settings = NotificationSettings.parse({
-      email: { smtp: { host: '127.0.0.1', port: authPort, auth: { user: 'fleetdesk', password: SMTP_PASSWORD }, timeout: '5s' }, from: 'fleetdesk@vendor.example' },
+      email: {
+        smtp: { host: '127.0.0.1', port: authPort, auth: { user: 'fleetdesk', password: SMTP_PASSWORD }, timeout: '5s' },
+        from: 'fleetdesk@vendor.example',
+      },
     });
     const service = new NotificationService({ settings, repo: app!.server.repo, clock: systemClock, logger });
-    const d = await service.dispatcher.sendTest({ channel: 'email', to: 'auth@vendor.example', language: 'en', audience: 'vendor' }).finally(() => authSmtp.stop());
+    const d = await service.dispatcher
+      .sendTest({ channel: 'email', to: 'auth@vendor.example', language: 'en', audience: 'vendor' })
+      .finally(() => authSmtp.stop());
     await service.close();
     expect(d.status).toBe('failed');
     expect(d.failure).toMatch(/EAUTH 538/);
@@ -367,7 +428,10 @@ describe('notifications against a real SMTP receiver and a webhook receiver', ()
     let a = await start([late]);
     const hitsBefore = hooks.hits.length;
     const globexTicket = await jam(a, 'globex', 'g1', { vendor: 'Canon', model: 'iR-ADV C5535', serial: 'SN-G1' });
-    await waitUntil(async () => (await deliveryLog(a, '&status=pending&channel=webhook')).items.some((d) => d.target === 'late' && d.attempts.length >= 1), 'a failed attempt to the late endpoint');
+    await waitUntil(
+      async () => (await deliveryLog(a, '&status=pending&channel=webhook')).items.some((d) => d.target === 'late' && d.attempts.length >= 1),
+      'a failed attempt to the late endpoint',
+    );
     const pending = (await deliveryLog(a, '&status=pending&channel=webhook')).items.find((d) => d.target === 'late')!;
     expect(pending.attempts[0]!.error).toMatch(/ECONNREFUSED/);
     await stop();
@@ -387,7 +451,11 @@ describe('notifications against a real SMTP receiver and a webhook receiver', ()
       expect(done.status).toBe('delivered');
       expect(done.attempts.at(-1)).toMatchObject({ outcome: 'delivered', statusCode: 200 });
       // Deliveries finished before the restart were not sent again.
-      expect(hooks.hits.slice(hitsBefore).filter((h) => h.event !== 'ticket.opened' || (JSON.parse(h.body) as { ticket: { id: string } }).ticket.id !== globexTicket)).toEqual([]);
+      expect(
+        hooks.hits
+          .slice(hitsBefore)
+          .filter((h) => h.event !== 'ticket.opened' || (JSON.parse(h.body) as { ticket: { id: string } }).ticket.id !== globexTicket),
+      ).toEqual([]);
     } finally {
       await stop();
       await receiver.close();

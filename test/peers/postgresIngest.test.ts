@@ -74,9 +74,11 @@ describe('ingest over PostgreSQL, two instances on one stream', () => {
       }
       const item = (m: WireMessage) => ({ topic: topicOf(m), payload: bytes(m) });
       type Item = ReturnType<typeof item>;
-      const inBatches = (order: Item[], size: number) => Array.from({ length: Math.ceil(order.length / size) }, (_, i) => order.slice(i * size, (i + 1) * size));
+      const inBatches = (order: Item[], size: number) =>
+        Array.from({ length: Math.ceil(order.length / size) }, (_, i) => order.slice(i * size, (i + 1) * size));
       // Both instances get everything, in opposite orders and their batches at the same time.
-      const run = async (ingest: Ingest, order: Item[], size: number) => (await Promise.all(inBatches(order, size).map((batch) => ingest.handleBatch(batch)))).flat();
+      const run = async (ingest: Ingest, order: Item[], size: number) =>
+        (await Promise.all(inBatches(order, size).map((batch) => ingest.handleBatch(batch)))).flat();
       const outcomes = (v: IngestVerdict[]) => v.map((x) => (x.outcome === 'rejected' ? `rejected:${x.reason}` : x.outcome));
       const all: string[] = [];
       for (const [list, size] of [
@@ -91,7 +93,12 @@ describe('ingest over PostgreSQL, two instances on one stream', () => {
       expect(all.filter((o) => o === 'duplicate')).toHaveLength(16);
       expect(all.filter((o) => o !== 'accepted' && o !== 'duplicate')).toEqual([]);
       const active = await new StoredTicketRepository(a.store).active();
-      expect(active.map((t) => t.key).sort()).toEqual(['device:acme/sn:sn-0:jam||', 'device:acme/sn:sn-3:jam||', 'device:acme/sn:sn-6:jam||', 'device:acme/sn:sn-9:jam||']);
+      expect(active.map((t) => t.key).sort()).toEqual([
+        'device:acme/sn:sn-0:jam||',
+        'device:acme/sn:sn-3:jam||',
+        'device:acme/sn:sn-6:jam||',
+        'device:acme/sn:sn-9:jam||',
+      ]);
       expect(new Set(active.map((t) => t.id)).size).toBe(4);
       expect((await a.store.list('devices')).length).toBe(12);
       expect(a.bus.handlerErrors + b.bus.handlerErrors).toBe(0);

@@ -236,7 +236,9 @@ describe('PostgreSQL specifics', () => {
       for (let i = 0; i < 1500; i++) await tx.claimMessage(`m${i}`);
     });
     await store.prune();
-    expect(await sql(url, 'SELECT count(*)::int AS n, min(message_id) AS oldest FROM processed_messages WHERE message_id IN ($1, $2)', ['m499', 'm500'])).toEqual([{ n: 1, oldest: 'm500' }]);
+    expect(
+      await sql(url, 'SELECT count(*)::int AS n, min(message_id) AS oldest FROM processed_messages WHERE message_id IN ($1, $2)', ['m499', 'm500']),
+    ).toEqual([{ n: 1, oldest: 'm500' }]);
     expect(await store.transaction((tx) => tx.claimMessage('m499'))).toBe(true);
   });
 
@@ -256,7 +258,9 @@ describe('PostgreSQL specifics', () => {
 
 describe('PostgreSQL outages', () => {
   it('an unreachable server is a StoreFailedError without the password; readiness turns false', async () => {
-    const err = await new PostgresStore({ url: `postgres://fleetdesk:hunter2@127.0.0.1:${server.port + 1}/x`, connectTimeoutMs: 1000, healthCheckMs: 0 }).open().catch((e: unknown) => e);
+    const err = await new PostgresStore({ url: `postgres://fleetdesk:hunter2@127.0.0.1:${server.port + 1}/x`, connectTimeoutMs: 1000, healthCheckMs: 0 })
+      .open()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreFailedError);
     expect((err as Error).message).toContain('postgres://fleetdesk:***@127.0.0.1');
     expect((err as Error).message).not.toContain('hunter2');
@@ -268,7 +272,10 @@ describe('PostgreSQL outages', () => {
       expect(await store.healthCheck()).toBe(true);
       await own.stop();
       expect(await store.healthCheck()).toBe(false);
-      expect(store.stats()).toMatchObject({ healthy: false, failure: expect.stringMatching(/PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:\d+\/outage_\d+_\d+ unreachable/) as unknown });
+      expect(store.stats()).toMatchObject({
+        healthy: false,
+        failure: expect.stringMatching(/PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:\d+\/outage_\d+_\d+ unreachable/) as unknown,
+      });
       await expect(store.transaction((tx) => tx.put('things', 'b', { n: 2 }))).rejects.toBeInstanceOf(StoreFailedError);
     } finally {
       await own.stop();
@@ -288,7 +295,11 @@ describe('a database that refuses writes (issue 16)', () => {
     await sql(admin, `ALTER DATABASE ${db} SET default_transaction_read_only = on`);
     await sql(admin, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [db]);
     try {
-      await waitUntil(async () => !(await store.healthCheck()) && /refuses writes/.test(store.stats().failure ?? ''), 'the health check to see a read-only database', 10_000);
+      await waitUntil(
+        async () => !(await store.healthCheck()) && /refuses writes/.test(store.stats().failure ?? ''),
+        'the health check to see a read-only database',
+        10_000,
+      );
       expect(store.stats()).toMatchObject({ healthy: false, failure: expect.stringMatching(/refuses writes: transactions are read-only/) as unknown });
       // A put inside a savepoint whose error the work swallows (as the ingest does for one bad message): still no commit, no acknowledgement.
       const swallowed = store.transaction(async (tx) => {

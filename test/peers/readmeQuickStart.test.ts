@@ -58,14 +58,24 @@ it('runs the quick start: npm start opens tickets, the curl command lists them, 
   const data = join(dir.path, 'demo');
   // `npm start`; only the data folder is moved out of the checkout (the README's ./data/demo).
   // Its own process group: Ctrl-C at a terminal signals npm and the demo under it together.
-  demo = spawn('npm', ['start', '--', '--data-dir', data], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, FLEETDESK_LOG_FORMAT: 'json' } });
+  demo = spawn('npm', ['start', '--', '--data-dir', data], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    env: { ...process.env, FLEETDESK_LOG_FORMAT: 'json' },
+  });
   let out = '';
   demo.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   demo.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-  await waitUntil(() => {
-    if (demo!.exitCode !== null) throw new Error(`npm start exited: ${out.slice(-2000)}`);
-    return out.includes(door);
-  }, `npm start to print "${door}"`, 120_000, 250);
+  await waitUntil(
+    () => {
+      if (demo!.exitCode !== null) throw new Error(`npm start exited: ${out.slice(-2000)}`);
+      return out.includes(door);
+    },
+    `npm start to print "${door}"`,
+    120_000,
+    250,
+  );
 
   // The sample output's fixed lines are printed as the README shows them.
   for (const fixed of sample.filter((l) => /^(FleetDesk demo is running\.| {2}tickets |Ticket activity follows)/.test(l))) expect(out).toContain(fixed);

@@ -81,7 +81,14 @@ function publishAll(client: MqttClient, msgs: DeviceTelemetryMessage[], onAck: (
 }
 
 async function connect(port: number, password: string): Promise<MqttClient> {
-  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'acme/a1', username: 'acme/a1', password, reconnectPeriod: 0, protocolVersion: 4, clean: true });
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+    clientId: 'acme/a1',
+    username: 'acme/a1',
+    password,
+    reconnectPeriod: 0,
+    protocolVersion: 4,
+    clean: true,
+  });
   clients.push(client);
   return client;
 }
@@ -99,7 +106,12 @@ describe('server crash (kill -9) during ingest', () => {
     const mqttPort = await freeTcpPort();
     const httpPort = await freeTcpPort();
     const configFile = join(data.path, 'server.yaml');
-    writeFileSync(configFile, [`dataDir: ${data.path}/data`, 'broker:', '  embedded:', `    port: ${mqttPort}`, 'http:', `  port: ${httpPort}`, 'log:', '  format: json', ''].join('\n'));
+    writeFileSync(
+      configFile,
+      [`dataDir: ${data.path}/data`, 'broker:', '  embedded:', `    port: ${mqttPort}`, 'http:', `  port: ${httpPort}`, 'log:', '  format: json', ''].join(
+        '\n',
+      ),
+    );
     const token = await createAgentToken(join(data.path, 'data'), { tenant: 'acme', agentId: 'a1' }, new Date());
     const msgs = stream();
 
@@ -152,7 +164,17 @@ describe('server crash (kill -9) behind Mosquitto', () => {
     const configFile = join(data.path, 'server-ext.yaml');
     writeFileSync(
       configFile,
-      [`dataDir: ${dir}`, 'broker:', '  external:', `    url: ${mosquitto.url}`, '    clientId: crash-test-server', '    receiveMaximum: 1000', 'http:', `  port: ${httpPort}`, ''].join('\n'),
+      [
+        `dataDir: ${dir}`,
+        'broker:',
+        '  external:',
+        `    url: ${mosquitto.url}`,
+        '    clientId: crash-test-server',
+        '    receiveMaximum: 1000',
+        'http:',
+        `  port: ${httpPort}`,
+        '',
+      ].join('\n'),
     );
     const msgs = stream();
     server = await startServerProcess(configFile, httpPort);
@@ -164,7 +186,9 @@ describe('server crash (kill -9) behind Mosquitto', () => {
     let killed: Promise<void> | undefined;
     const published = await publishAll(agent, msgs, (n) => {
       if (n >= N / 2 && !killed)
-        killed = waitUntil(async () => (await metric(httpPort, 'fleetdesk_messages_accepted_total')) > 0, 'a first stored message', 30_000, 5).then(() => server!.kill());
+        killed = waitUntil(async () => (await metric(httpPort, 'fleetdesk_messages_accepted_total')) > 0, 'a first stored message', 30_000, 5).then(() =>
+          server!.kill(),
+        );
     });
     await killed;
     expect(published.size).toBe(N); // the broker accepted the whole stream

@@ -30,12 +30,20 @@ beforeAll(async () => {
   chmodSync(join(dir.path, 'passwd'), 0o644);
   broker = await startMosquitto({
     allowAnonymous: false,
-    extraConfig: [`password_file ${join(dir.path, 'passwd')}`, `acl_file ${join(dir.path, 'acl')}`, 'max_queued_messages 0', 'max_inflight_messages 0', 'use_username_as_clientid true'],
+    extraConfig: [
+      `password_file ${join(dir.path, 'passwd')}`,
+      `acl_file ${join(dir.path, 'acl')}`,
+      'max_queued_messages 0',
+      'max_inflight_messages 0',
+      'use_username_as_clientid true',
+    ],
   });
   const config = ServerConfig.parse({
     dataDir: data.path,
     http: { port: 0 },
-    broker: { external: { url: broker.url, clientId: 'fleetdesk-server', username: 'fleetdesk-server', password: 'demo-server-password', shareGroup: 'fleetdesk' } },
+    broker: {
+      external: { url: broker.url, clientId: 'fleetdesk-server', username: 'fleetdesk-server', password: 'demo-server-password', shareGroup: 'fleetdesk' },
+    },
   });
   server = await startServer(config, createLogger({ name: 'test', level: 'silent' }));
   await waitUntil(() => server.metrics !== undefined && fetch(`http://127.0.0.1:${server.httpPort}/readyz`).then((r) => r.status === 200), 'server ready');
@@ -65,7 +73,7 @@ describe('server with Mosquitto and the example ACL', () => {
     expect(error?.message).toMatch(/Bad User Name or Password|Not authorized/i);
   });
 
-  it('ingests an agent\'s own messages through the shared subscription', async () => {
+  it("ingests an agent's own messages through the shared subscription", async () => {
     const { client, error } = await agent('demo-agent-password');
     expect(error).toBeUndefined();
     const msg = stateMsg('acme', 'agent-1', 'p1');
@@ -75,7 +83,15 @@ describe('server with Mosquitto and the example ACL', () => {
   });
 
   it("binds client ids to usernames (use_username_as_clientid): an agent sending the server's client id does not take its session over", async () => {
-    const thief = mqtt.connect(broker.url, { clientId: 'fleetdesk-server', clean: true, username: 'acme/agent-1', password: 'demo-agent-password', protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 5000 });
+    const thief = mqtt.connect(broker.url, {
+      clientId: 'fleetdesk-server',
+      clean: true,
+      username: 'acme/agent-1',
+      password: 'demo-agent-password',
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+    });
     clients.push(thief);
     await new Promise<void>((resolve, reject) => {
       thief.once('connect', () => resolve());
@@ -83,7 +99,11 @@ describe('server with Mosquitto and the example ACL', () => {
     });
     const msg = stateMsg('acme', 'agent-1', 'p7', { identity: { serial: 'SN-7' } });
     await thief.publishAsync(topicOf(msg), bytes(msg), { qos: 1 });
-    await waitUntil(async () => (await server.repo.get<DeviceRecord>('devices', 'acme/sn:sn-7')) !== undefined, 'message ingested by the server, whose session is intact', 10_000);
+    await waitUntil(
+      async () => (await server.repo.get<DeviceRecord>('devices', 'acme/sn:sn-7')) !== undefined,
+      'message ingested by the server, whose session is intact',
+      10_000,
+    );
     expect(thief.connected).toBe(true);
     expect((await fetch(`http://127.0.0.1:${server.httpPort}/readyz`)).status).toBe(200);
   });

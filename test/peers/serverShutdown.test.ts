@@ -46,7 +46,8 @@ afterAll(async () => {
 function stream(): WireMessage[] {
   const start = Date.parse('2026-01-05T08:00:00Z');
   const msgs: WireMessage[] = [];
-  for (let d = 0; d < DEVICES; d++) msgs.push(stateMsg('acme', 'a1', `p${d}`, { identity: { vendor: 'HP', model: 'M404', serial: `SN-${d}` }, collectedAt: new Date(start).toISOString() }));
+  for (let d = 0; d < DEVICES; d++)
+    msgs.push(stateMsg('acme', 'a1', `p${d}`, { identity: { vendor: 'HP', model: 'M404', serial: `SN-${d}` }, collectedAt: new Date(start).toISOString() }));
   for (let i = 0; i < TELEMETRY_PER_DEVICE; i++) {
     for (let d = 0; d < DEVICES; d++) {
       const ts = new Date(start + 1000 + (i * DEVICES + d) * 1000).toISOString();
@@ -151,7 +152,9 @@ async function deliver(msgs: WireMessage[], connect: () => Promise<MqttClient>, 
 
 /** Ticket key → the fault codes it holds, for every ticket in the store of `dataDir` (or the PostgreSQL database). */
 async function ticketsIn(dataDir: string, postgresUrl?: string): Promise<Record<string, string[]>> {
-  const store = postgresUrl ? await openRepository(ServerConfig.parse({ storage: { kind: 'postgres', url: postgresUrl } }).storage, { dataDir }) : new JournaledStore({ dir: join(dataDir, 'store') });
+  const store = postgresUrl
+    ? await openRepository(ServerConfig.parse({ storage: { kind: 'postgres', url: postgresUrl } }).storage, { dataDir })
+    : new JournaledStore({ dir: join(dataDir, 'store') });
   if (!postgresUrl) await store.open();
   const tickets = await store.list<Ticket>('tickets');
   await store.close();
@@ -164,7 +167,10 @@ async function ticketsIn(dataDir: string, postgresUrl?: string): Promise<Record<
   return Object.fromEntries(tickets.map((t, i) => [keys[i]!, t.faults.map((f) => f.code).sort()]));
 }
 
-async function runStream(restartAfter: number | undefined, postgresUrl?: string): Promise<{ tickets: Record<string, string[]>; exitCodes: (number | null)[]; stopOutput: string }> {
+async function runStream(
+  restartAfter: number | undefined,
+  postgresUrl?: string,
+): Promise<{ tickets: Record<string, string[]>; exitCodes: (number | null)[]; stopOutput: string }> {
   const dir = makeTempDir('shutdown');
   temps.push(dir);
   const mqttPort = await freeTcpPort();
@@ -177,7 +183,15 @@ async function runStream(restartAfter: number | undefined, postgresUrl?: string)
   let restarting: Promise<void> | undefined;
   const connect = async () => {
     await restarting;
-    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: 'acme/a1', username: 'acme/a1', password: token, reconnectPeriod: 0, connectTimeout: 3000, protocolVersion: 4, clean: true });
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
+      clientId: 'acme/a1',
+      username: 'acme/a1',
+      password: token,
+      reconnectPeriod: 0,
+      connectTimeout: 3000,
+      protocolVersion: 4,
+      clean: true,
+    });
     clients.push(client);
     return client;
   };
@@ -257,7 +271,10 @@ describe('SIGTERM behind Mosquitto', () => {
     await stopping;
     server = await startServerProcess(configFile, httpPort);
     // A last faulty device after the stream: once its ticket exists, everything queued before it was processed.
-    const sentinel = [stateMsg('acme', 'a1', 'last', { identity: { vendor: 'HP', model: 'M404', serial: 'SN-LAST' } }), raisedMsg('acme', 'a1', 'last', fault('jam'), '2026-01-05T10:00:00Z', 2)];
+    const sentinel = [
+      stateMsg('acme', 'a1', 'last', { identity: { vendor: 'HP', model: 'M404', serial: 'SN-LAST' } }),
+      raisedMsg('acme', 'a1', 'last', fault('jam'), '2026-01-05T10:00:00Z', 2),
+    ];
     const late = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 5, reconnectPeriod: 0 });
     clients.push(late);
     for (const m of sentinel) await late.publishAsync(topicOf(m), bytes(m), { qos: 1 });

@@ -60,7 +60,11 @@ describe('external subscriber: batched ingest and PUBACKs', () => {
     }
     await Promise.all(sends); // Mosquitto has them all
     await waitUntil(() => kit.metrics.accepted.get({ type: 'device.telemetry' }) === N, 'all telemetry accepted', 20_000);
-    await waitUntil(() => kit.metrics.duplicates.get() === 1 && kit.metrics.rejected.get({ reason: 'not-json' }) === 1, 'duplicate and rejection counted', 20_000);
+    await waitUntil(
+      () => kit.metrics.duplicates.get() === 1 && kit.metrics.rejected.get({ reason: 'not-json' }) === 1,
+      'duplicate and rejection counted',
+      20_000,
+    );
     const device = await kit.store.get<DeviceRecord>('devices', 'acme/sn:sn-1');
     expect(device?.counters.total).toBe(N); // applied in order: the last telemetry wins
     // Fewer commits than messages: the messages of one socket read share a transaction.

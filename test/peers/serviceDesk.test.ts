@@ -122,8 +122,32 @@ afterAll(async () => {
 });
 
 const FORM = {
-  en: { nav: 'New ticket', customer: 'Customer', device: 'Device', subject: 'Subject', description: 'What the customer reports', channel: 'Reported by', severity: 'Impact or contract level', submit: 'Open ticket', opened: /Ticket (T\d+) opened\./, duplicate: /already has an open ticket, (T\d+)/, deadline: /^Deadline: / },
-  pl: { nav: 'Nowe zgłoszenie', customer: 'Klient', device: 'Urządzenie', subject: 'Temat', description: 'Co zgłasza klient', channel: 'Kanał zgłoszenia', severity: 'Wpływ lub poziom umowy', submit: 'Załóż zgłoszenie', opened: /Założono zgłoszenie (T\d+)\./, duplicate: /ma już otwarte zgłoszenie (T\d+)/, deadline: /^Termin: / },
+  en: {
+    nav: 'New ticket',
+    customer: 'Customer',
+    device: 'Device',
+    subject: 'Subject',
+    description: 'What the customer reports',
+    channel: 'Reported by',
+    severity: 'Impact or contract level',
+    submit: 'Open ticket',
+    opened: /Ticket (T\d+) opened\./,
+    duplicate: /already has an open ticket, (T\d+)/,
+    deadline: /^Deadline: /,
+  },
+  pl: {
+    nav: 'Nowe zgłoszenie',
+    customer: 'Klient',
+    device: 'Urządzenie',
+    subject: 'Temat',
+    description: 'Co zgłasza klient',
+    channel: 'Kanał zgłoszenia',
+    severity: 'Wpływ lub poziom umowy',
+    submit: 'Załóż zgłoszenie',
+    opened: /Założono zgłoszenie (T\d+)\./,
+    duplicate: /ma już otwarte zgłoszenie (T\d+)/,
+    deadline: /^Termin: /,
+  },
 } as const;
 
 for (const lang of ['en', 'pl'] as const) {
@@ -152,7 +176,9 @@ for (const lang of ['en', 'pl'] as const) {
     const stored = await apiCall<TicketView>(`/tickets/${id!}`);
     expect(stored).toMatchObject({ status: 'new', channel: 'phone', customer: { id: CUSTOMER }, device: { id: device } });
     // The deadline shown is the API's, in the site's zone (Warsaw) although the browser is in UTC.
-    const shown = new Intl.DateTimeFormat(lang === 'pl' ? 'pl-PL' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Warsaw' }).format(new Date(stored.sla.reaction.deadlineAt!));
+    const shown = new Intl.DateTimeFormat(lang === 'pl' ? 'pl-PL' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Warsaw' }).format(
+      new Date(stored.sla.reaction.deadlineAt!),
+    );
     expect(await page.locator('#intake-deadline').textContent()).toContain(shown);
     // The same device again: the open ticket takes the report and the page links to it.
     await page.getByLabel(f.subject).fill('Still streaking');
@@ -166,8 +192,22 @@ for (const lang of ['en', 'pl'] as const) {
 }
 
 const CORRECT = {
-  en: { group: 'Change impact or level', value: 'New impact or level', reason: 'Reason', submit: 'Apply correction', queueGroup: 'Change queue', queueValue: 'New queue' },
-  pl: { group: 'Zmień wpływ lub poziom', value: 'Nowy wpływ lub poziom', reason: 'Uzasadnienie', submit: 'Zastosuj korektę', queueGroup: 'Zmień kolejkę', queueValue: 'Nowa kolejka' },
+  en: {
+    group: 'Change impact or level',
+    value: 'New impact or level',
+    reason: 'Reason',
+    submit: 'Apply correction',
+    queueGroup: 'Change queue',
+    queueValue: 'New queue',
+  },
+  pl: {
+    group: 'Zmień wpływ lub poziom',
+    value: 'Nowy wpływ lub poziom',
+    reason: 'Uzasadnienie',
+    submit: 'Zastosuj korektę',
+    queueGroup: 'Zmień kolejkę',
+    queueValue: 'Nowa kolejka',
+  },
 } as const;
 
 for (const lang of ['en', 'pl'] as const) {
@@ -188,14 +228,39 @@ for (const lang of ['en', 'pl'] as const) {
     await expect.poll(async () => (await apiCall<TicketView>(`/tickets/${id}`)).impact).toBe('critical');
     const stored = await apiCall<TicketView>(`/tickets/${id}`);
     expect(stored.history.some((e) => e.detail.includes('the whole office prints on this device'))).toBe(true);
-    await page.getByRole('cell', { name: /the whole office prints on this device/ }).first().waitFor();
+    await page
+      .getByRole('cell', { name: /the whole office prints on this device/ })
+      .first()
+      .waitFor();
     if (lang === 'en') await shot('ticket-correction');
   });
 }
 
 const PORTAL = {
-  en: { title: 'Service desk', report: 'Send report', subject: 'Subject', description: 'What happens', reply: 'Reply to the service desk', send: 'Send reply', confirm: 'Confirm the solution', opened: /Ticket (T\d+) opened\./, replied: 'Your reply was sent.', notFixed: 'Not fixed? Tell us' },
-  pl: { title: 'Serwis', report: 'Wyślij zgłoszenie', subject: 'Temat', description: 'Co się dzieje', reply: 'Odpowiedz serwisowi', send: 'Wyślij odpowiedź', confirm: 'Potwierdź rozwiązanie', opened: /Założono zgłoszenie (T\d+)\./, replied: 'Wysłano odpowiedź.', notFixed: 'Nie działa? Napisz nam' },
+  en: {
+    title: 'Service desk',
+    report: 'Send report',
+    subject: 'Subject',
+    description: 'What happens',
+    reply: 'Reply to the service desk',
+    send: 'Send reply',
+    confirm: 'Confirm the solution',
+    opened: /Ticket (T\d+) opened\./,
+    replied: 'Your reply was sent.',
+    notFixed: 'Not fixed? Tell us',
+  },
+  pl: {
+    title: 'Serwis',
+    report: 'Wyślij zgłoszenie',
+    subject: 'Temat',
+    description: 'Co się dzieje',
+    reply: 'Odpowiedz serwisowi',
+    send: 'Wyślij odpowiedź',
+    confirm: 'Potwierdź rozwiązanie',
+    opened: /Założono zgłoszenie (T\d+)\./,
+    replied: 'Wysłano odpowiedź.',
+    notFixed: 'Nie działa? Napisz nam',
+  },
 } as const;
 
 for (const lang of ['en', 'pl'] as const) {
@@ -226,7 +291,9 @@ for (const lang of ['en', 'pl'] as const) {
     await page.getByLabel(p.reply).fill('It also happens with new paper.');
     await page.getByRole('button', { name: p.send }).click();
     await expect.poll(() => page.locator('#portal-status').textContent()).toContain(p.replied);
-    expect((await apiCall<TicketView>(`/tickets/${id!}`)).comments).toContainEqual(expect.objectContaining({ text: 'It also happens with new paper.', public: true }));
+    expect((await apiCall<TicketView>(`/tickets/${id!}`)).comments).toContainEqual(
+      expect.objectContaining({ text: 'It also happens with new paper.', public: true }),
+    );
     if (lang === 'en') await shot('portal-ticket');
     // The service desk resolves it; the portal (live) offers the confirmation, which closes it.
     await apiCall(`/tickets/${id!}/resolve`, { method: 'POST', body: { solution: 'Replaced the tray 2 pick-up roller.' }, token: tokens.dispatcher });
@@ -244,19 +311,38 @@ it("another customer's portal shows none of it, and its token cannot open the ti
   await page.locator('#portal-tickets').getByText('No open tickets.').waitFor();
   expect(await page.locator('tr[data-device]').count()).toBe(0);
   expect(await page.locator('tr[data-ticket]').count()).toBe(0);
-  const acme = await apiCall<{ ticket: { id: string } }>('/tickets', { method: 'POST', token: tokens.dispatcher, body: { customer: CUSTOMER, subject: 'Toner smudges', description: 'Reported by phone.', channel: 'phone' } });
+  const acme = await apiCall<{ ticket: { id: string } }>('/tickets', {
+    method: 'POST',
+    token: tokens.dispatcher,
+    body: { customer: CUSTOMER, subject: 'Toner smudges', description: 'Reported by phone.', channel: 'phone' },
+  });
   await page.goto(`${demo.dashboardUrl}#/portal/tickets/${acme.ticket.id}`);
   await page.getByRole('alert').waitFor();
   expect(await page.getByRole('alert').textContent()).toMatch(/not found|404/i);
   // Reporting on the other customer's device is refused, naming the device field.
-  const res = await fetch(`${demo.apiUrl}/tickets`, { method: 'POST', headers: { authorization: `Bearer ${tokens.otherCustomer}`, 'content-type': 'application/json' }, body: JSON.stringify({ customer: 'other-co', device: { key: deviceKeys[0] }, subject: 'x', channel: 'portal' }) });
+  const res = await fetch(`${demo.apiUrl}/tickets`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${tokens.otherCustomer}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ customer: 'other-co', device: { key: deviceKeys[0] }, subject: 'x', channel: 'portal' }),
+  });
   expect(res.status).toBeGreaterThanOrEqual(400);
   expect(JSON.stringify(await res.json())).not.toContain('ACME');
 });
 
 it('technician on a phone: sees the visit, records arrival and departure with the work done; the final report follows', async () => {
   const device = (await freeDevices())[0]!;
-  const opened = await apiCall<{ ticket: { id: string } }>('/tickets', { method: 'POST', token: tokens.dispatcher, body: { customer: CUSTOMER, device: { key: device }, subject: 'Fuser noise', description: 'Loud grinding from the fuser.', channel: 'phone', impact: 'high' } });
+  const opened = await apiCall<{ ticket: { id: string } }>('/tickets', {
+    method: 'POST',
+    token: tokens.dispatcher,
+    body: {
+      customer: CUSTOMER,
+      device: { key: device },
+      subject: 'Fuser noise',
+      description: 'Loud grinding from the fuser.',
+      channel: 'phone',
+      impact: 'high',
+    },
+  });
   const id = opened.ticket.id;
   await apiCall(`/tickets/${id}/assign`, { method: 'POST', token: tokens.dispatcher, body: { assignee: 'tomek' } });
   // The dispatcher requests and schedules the visit on the ticket page.
@@ -269,7 +355,9 @@ it('technician on a phone: sees the visit, records arrival and departure with th
   await page.locator('#group-visit-schedule > summary').click();
   await page.locator('#v-schedule').getByLabel('Technician').fill('tomek');
   await page.locator('#visit-schedule-submit').click();
-  await expect.poll(async () => (await apiCall<TicketView & { visits: Array<{ technician: string | null }> }>(`/tickets/${id}`)).visits[0]?.technician).toBe('tomek');
+  await expect
+    .poll(async () => (await apiCall<TicketView & { visits: Array<{ technician: string | null }> }>(`/tickets/${id}`)).visits[0]?.technician)
+    .toBe('tomek');
   // The technician, on a phone-sized screen.
   await page.setViewportSize({ width: 390, height: 844 });
   await signIn(tokens.technician, 'en');
@@ -283,7 +371,9 @@ it('technician on a phone: sees the visit, records arrival and departure with th
   await shot('visits');
   await card.getByLabel('What was done on site').fill('Replaced the fuser unit, printed a test page.');
   await card.getByRole('button', { name: 'I am leaving' }).click();
-  await expect.poll(async () => (await apiCall<TicketView>(`/tickets/${id}`)).visits?.[0]?.workDone ?? null).toBe('Replaced the fuser unit, printed a test page.');
+  await expect
+    .poll(async () => (await apiCall<TicketView>(`/tickets/${id}`)).visits?.[0]?.workDone ?? null)
+    .toBe('Replaced the fuser unit, printed a test page.');
   await page.getByText('No visits planned for you.').waitFor();
   await page.setViewportSize({ width: 1280, height: 800 });
   // Resolved: the ticket page offers the final report; the PDF downloads with the token.

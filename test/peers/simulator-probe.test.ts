@@ -17,7 +17,13 @@ let sim: RunningSimulator;
 beforeAll(async () => {
   sim = await startSimulator({
     devices: MODELS.length,
-    scenario: { name: 'probe', events: [{ action: 'raise', condition: 'jammed' }, { action: 'setLevel', supply: { index: 1 }, percent: 7 }] },
+    scenario: {
+      name: 'probe',
+      events: [
+        { action: 'raise', condition: 'jammed' },
+        { action: 'setLevel', supply: { index: 1 }, percent: 7 },
+      ],
+    },
     logger: createLogger({ name: 'sim-probe', level: 'silent', format: 'json' }),
   });
 });
@@ -39,7 +45,10 @@ it('SNMP and IPP snapshots of each simulated model agree', async () => {
     const overIpp = await probe(d.ippUrl!, { timeoutMs: 3000, retries: 1 });
     expect(summary(overIpp), `${d.id} (${d.model})`).toEqual(summary(overSnmp));
     expect(overSnmp.status, d.id).toBe('down');
-    expect(overSnmp.faults.map((f) => f.code), d.id).toContain('jam');
+    expect(
+      overSnmp.faults.map((f) => f.code),
+      d.id,
+    ).toContain('jam');
     expect(overSnmp.identity.serial, d.id).toBe(overIpp.identity.serial);
   }
 });
@@ -58,9 +67,18 @@ it('a print-head fault on the inkjet models reads as printhead.fault over both p
     for (const d of heads.devices) {
       const overSnmp = await probe(`snmp://${d.community}@${LOOPBACK}:${d.snmpPort}?version=2c`, { timeoutMs: 3000, retries: 1 });
       const overIpp = await probe(d.ippUrl!, { timeoutMs: 3000, retries: 1 });
-      expect(overSnmp.faults.map((f) => f.code), `${d.id} over SNMP`).toContain('printhead.fault');
-      expect(overIpp.faults.map((f) => f.code), `${d.id} over IPP`).toContain('printhead.fault');
-      expect(overSnmp.faults.map((f) => f.code), `${d.id} over SNMP`).not.toContain('hardware.fault');
+      expect(
+        overSnmp.faults.map((f) => f.code),
+        `${d.id} over SNMP`,
+      ).toContain('printhead.fault');
+      expect(
+        overIpp.faults.map((f) => f.code),
+        `${d.id} over IPP`,
+      ).toContain('printhead.fault');
+      expect(
+        overSnmp.faults.map((f) => f.code),
+        `${d.id} over SNMP`,
+      ).not.toContain('hardware.fault');
     }
   } finally {
     await heads.stop();

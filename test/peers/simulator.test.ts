@@ -58,16 +58,29 @@ describe('real net-snmp tools against the simulator', () => {
       const v1 = await walk(SNMPWALK, '1', id, sim.snmpPort);
       const v2 = await walk(SNMPBULKWALK, '2c', id, sim.snmpPort);
       // The tools mark the end of the whole MIB differently in v1 ("End of MIB") and v2c.
-      const noUptime = (lines: string[]) => lines.filter((l) => !l.startsWith(`.${OID.sysUpTime}.0 `) && l !== 'End of MIB' && !l.includes('No more variables'));
+      const noUptime = (lines: string[]) =>
+        lines.filter((l) => !l.startsWith(`.${OID.sysUpTime}.0 `) && l !== 'End of MIB' && !l.includes('No more variables'));
       expect(noUptime(v1), id).toEqual(noUptime(v2));
-      expect(v1.some((l) => l.startsWith(`.${OID.prtMarkerSuppliesLevel}.1.1 = INTEGER:`)), id).toBe(true);
+      expect(
+        v1.some((l) => l.startsWith(`.${OID.prtMarkerSuppliesLevel}.1.1 = INTEGER:`)),
+        id,
+      ).toBe(true);
       expect(noUptime(v1).length, id).toBe(v1.length - 2);
     }
   });
 
   it('snmpget sees the jam raised by the scenario, in the error state and the alert table', async () => {
     await waitUntil(() => (sim.deviceState(JAMMED)?.faults.length ?? 0) > 0, 'the scenario jam', 5000);
-    const { stdout } = await run(SNMPGET, [...SNMP_FLAGS, '-v2c', '-c', JAMMED, `${LOOPBACK}:${sim.snmpPort}`, `${OID.hrPrinterDetectedErrorState}.1`, `${OID.prtAlertCode}.1.1`, `${OID.hrDeviceStatus}.1`]);
+    const { stdout } = await run(SNMPGET, [
+      ...SNMP_FLAGS,
+      '-v2c',
+      '-c',
+      JAMMED,
+      `${LOOPBACK}:${sim.snmpPort}`,
+      `${OID.hrPrinterDetectedErrorState}.1`,
+      `${OID.prtAlertCode}.1.1`,
+      `${OID.hrDeviceStatus}.1`,
+    ]);
     expect(stdout).toContain(`.${OID.hrPrinterDetectedErrorState}.1 = Hex-STRING: 04 00`);
     expect(stdout).toContain(`.${OID.prtAlertCode}.1.1 = INTEGER: 8`);
     expect(stdout).toContain(`.${OID.hrDeviceStatus}.1 = INTEGER: 5`);
@@ -87,7 +100,9 @@ describe('real net-snmp tools against the simulator', () => {
     const differences: string[] = [];
     for (const name of names) {
       const ours = clean(await walk(SNMPBULKWALK, '2c', name, sim.snmpPort));
-      const theirs = clean(await walk(SNMPBULKWALK, '2c', name, snmpsim.port).catch((err: { stdout?: string }) => (err.stdout ?? '').split('\n').filter(Boolean)));
+      const theirs = clean(
+        await walk(SNMPBULKWALK, '2c', name, snmpsim.port).catch((err: { stdout?: string }) => (err.stdout ?? '').split('\n').filter(Boolean)),
+      );
       if (name === 'okilan_9450g') {
         // Line 23 holds a corrupt Counter32 ("6git3159"): snmpsimd's walk dies there, the simulator
         // skips that one line (with a warning) and serves the rest.
@@ -98,7 +113,9 @@ describe('real net-snmp tools against the simulator', () => {
       if (JSON.stringify(ours) !== JSON.stringify(theirs)) {
         const onlyOurs = ours.filter((l) => !theirs.includes(l)).slice(0, 3);
         const onlyTheirs = theirs.filter((l) => !ours.includes(l)).slice(0, 3);
-        differences.push(`${name}: ours ${ours.length} lines, snmpsimd ${theirs.length}; only ours: ${onlyOurs.join(' | ')}; only snmpsimd: ${onlyTheirs.join(' | ')}`);
+        differences.push(
+          `${name}: ours ${ours.length} lines, snmpsimd ${theirs.length}; only ours: ${onlyOurs.join(' | ')}; only snmpsimd: ${onlyTheirs.join(' | ')}`,
+        );
       }
     }
     expect(differences).toEqual([]);
@@ -107,10 +124,19 @@ describe('real net-snmp tools against the simulator', () => {
 
   it('keeps serving after malformed datagrams', async () => {
     const socket = createSocket('udp4');
-    const junk = [Buffer.from([0x30, 0x82, 0xff]), Buffer.from('GET / HTTP/1.0\r\n\r\n'), Buffer.alloc(2000, 0xa5), Buffer.from([0x30, 0x03, 0x02, 0x01, 0x09])];
+    const junk = [
+      Buffer.from([0x30, 0x82, 0xff]),
+      Buffer.from('GET / HTTP/1.0\r\n\r\n'),
+      Buffer.alloc(2000, 0xa5),
+      Buffer.from([0x30, 0x03, 0x02, 0x01, 0x09]),
+    ];
     const before = sim.stats().snmp.dropped.malformed ?? 0;
     for (const j of junk) socket.send(j, sim.snmpPort, LOOPBACK);
-    await waitUntil(() => (sim.stats().snmp.dropped.malformed ?? 0) + (sim.stats().snmp.dropped.unsupportedVersion ?? 0) >= before + junk.length, 'the junk to be dropped', 5000);
+    await waitUntil(
+      () => (sim.stats().snmp.dropped.malformed ?? 0) + (sim.stats().snmp.dropped.unsupportedVersion ?? 0) >= before + junk.length,
+      'the junk to be dropped',
+      5000,
+    );
     socket.close();
     const { stdout } = await run(SNMPGET, [...SNMP_FLAGS, '-v1', '-c', 'dev-0002', `${LOOPBACK}:${sim.snmpPort}`, `${OID.sysName}.0`]);
     expect(stdout.trim()).toBe(`.${OID.sysName}.0 = STRING: "dev-0002"`);
@@ -142,11 +168,28 @@ describe('fleetdesk simulate (the command)', () => {
   it('lists its devices, answers SNMP and IPP, and stops cleanly on SIGINT', async () => {
     const snmpPort = await freeUdpPort();
     const ippPort = await freeTcpPort();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bin/fleetdesk.mjs'), 'simulate', '--devices', '3', '--models', 'kyocera-mono-mfp,canon-inkjet', '--snmp-port', String(snmpPort), '--ipp-port', String(ippPort)], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, FLEETDESK_LOG_FORMAT: 'json' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(REPO_ROOT, 'bin/fleetdesk.mjs'),
+        'simulate',
+        '--devices',
+        '3',
+        '--models',
+        'kyocera-mono-mfp,canon-inkjet',
+        '--snmp-port',
+        String(snmpPort),
+        '--ipp-port',
+        String(ippPort),
+      ],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, FLEETDESK_LOG_FORMAT: 'json' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));

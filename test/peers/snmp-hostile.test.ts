@@ -161,7 +161,12 @@ describe('hostile SNMP agents', () => {
   it('wrong ASN.1 types in every column: a valid snapshot, the wrong values treated as absent', async () => {
     const wrong: Record<string, BerValue> = {};
     for (const [oid, v] of Object.entries(PRINTER)) {
-      wrong[oid] = v.type === 'octets' ? { type: 'integer', value: -5 } : v.type === 'oid' ? { type: 'timeticks', value: 12 } : { type: 'octets', value: Buffer.from([0xff, 0x00]) };
+      wrong[oid] =
+        v.type === 'octets'
+          ? { type: 'integer', value: -5 }
+          : v.type === 'oid'
+            ? { type: 'timeticks', value: 12 }
+            : { type: 'octets', value: Buffer.from([0xff, 0x00]) };
     }
     // Keep one printer marker so the device still counts as a printer.
     wrong[`${OID.prtGeneralSerialNumber}.1`] = { type: 'oid', value: '1.2.3' };
@@ -169,7 +174,17 @@ describe('hostile SNMP agents', () => {
     const { snapshot } = await collected(target(agent.port));
     expect(() => DeviceSnapshot.parse(snapshot)).not.toThrow();
     expect(snapshot.identity).toEqual({});
-    expect(snapshot.supplies).toEqual([{ index: 1, name: 'other 1', kind: 'other', color: null, levelPercent: null, state: 'unknown', raw: { level: null, max: null, unit: null, class: null, type: null } }]);
+    expect(snapshot.supplies).toEqual([
+      {
+        index: 1,
+        name: 'other 1',
+        kind: 'other',
+        color: null,
+        levelPercent: null,
+        state: 'unknown',
+        raw: { level: null, max: null, unit: null, class: null, type: null },
+      },
+    ]);
   });
 
   it('silence: noResponse within timeout x attempts', async () => {

@@ -32,8 +32,14 @@ interface Golden {
   counterOrigins?: Record<string, [string, string]>;
 }
 
-const recordings = readdirSync(RECORDINGS).filter((f) => f.endsWith('.snmprec')).sort();
-const goldens = new Map(readdirSync(GOLDEN).filter((f) => f.endsWith('.json')).map((f) => [f.slice(0, -5), JSON.parse(readFileSync(join(GOLDEN, f), 'utf8')) as Golden]));
+const recordings = readdirSync(RECORDINGS)
+  .filter((f) => f.endsWith('.snmprec'))
+  .sort();
+const goldens = new Map(
+  readdirSync(GOLDEN)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => [f.slice(0, -5), JSON.parse(readFileSync(join(GOLDEN, f), 'utf8')) as Golden]),
+);
 
 const url = (community: string, port: number, version = '2c') => `snmp://${encodeURIComponent(community)}@${LOOPBACK}:${port}?version=${version}`;
 const OPTIONS = { timeoutMs: 2000, retries: 1 };
@@ -43,13 +49,21 @@ function compare(snapshot: DeviceSnapshot, g: Golden): void {
   const identity = snapshot.identity as Record<string, string | undefined>;
   for (const [k, v] of Object.entries(g.identity ?? {})) expect(identity[k], `identity.${k}`).toBe(v);
   expect(snapshot.status, 'status').toBe(g.status);
-  expect(snapshot.supplies.map((s) => [s.index, s.name, s.kind, s.color, s.levelPercent, s.state]), 'supplies').toEqual(g.supplies);
+  expect(
+    snapshot.supplies.map((s) => [s.index, s.name, s.kind, s.color, s.levelPercent, s.state]),
+    'supplies',
+  ).toEqual(g.supplies);
   const faults = (list: Array<[string, string, number | null]>) => list.map((f) => JSON.stringify(f)).sort();
   expect(faults(snapshot.faults.map((f) => [f.code, f.severity, f.subunit?.index ?? null])), 'faults').toEqual(faults(g.faults ?? []));
-  if (g.inputs) expect(snapshot.inputs.map((t) => [t.index, t.name, t.levelPercent, t.state]), 'inputs').toEqual(g.inputs);
+  if (g.inputs)
+    expect(
+      snapshot.inputs.map((t) => [t.index, t.name, t.levelPercent, t.state]),
+      'inputs',
+    ).toEqual(g.inputs);
   if (g.counters) expect(snapshot.counters, 'counters').toEqual(g.counters);
   const origins = snapshot.counterProvenance?.origins ?? {};
-  for (const [key, [source, confidence]] of Object.entries(g.counterOrigins ?? {})) expect(origins[key], `counter origin ${key}`).toEqual({ source, confidence });
+  for (const [key, [source, confidence]] of Object.entries(g.counterOrigins ?? {}))
+    expect(origins[key], `counter origin ${key}`).toEqual({ source, confidence });
 }
 
 describe('snmpsimd conformance over ../shared/corpus/snmprec', () => {

@@ -78,7 +78,16 @@ describe('fleetdesk store migrate', () => {
     expect(treeHashes(source.path)).toEqual(before);
     expect(report).toMatchObject({ archived: 11, messages: 300 });
     const byWhat = report.rows.map((r) => `${r.what} ${r.collection} ${r.month} ${r.source.count}=${r.target.count}`);
-    expect(byWhat).toEqual(expect.arrayContaining(['records devices  50=50', 'records tickets  20=20', 'records ticketMeta  2=2', 'records ticketSubjects  40=40', 'archive events 2025-12 1=1', 'dedup   300=300']));
+    expect(byWhat).toEqual(
+      expect.arrayContaining([
+        'records devices  50=50',
+        'records tickets  20=20',
+        'records ticketMeta  2=2',
+        'records ticketSubjects  40=40',
+        'archive events 2025-12 1=1',
+        'dedup   300=300',
+      ]),
+    );
     expect(report.rows.filter((r) => r.what === 'archive' && r.collection === 'tickets').map((r) => r.month)).toEqual(['2026-01', '2026-02', '2026-03']);
 
     // The server reads the same tickets back from PostgreSQL, and keeps numbering after them.
@@ -99,7 +108,8 @@ describe('fleetdesk store migrate', () => {
   });
 
   it('the CLI prints the verification table; a non-empty target is refused unless --force', () => {
-    const cli = (args: string[]) => spawnSync(process.execPath, [join(repoRoot, 'bin/fleetdesk.mjs'), 'store', 'migrate', ...args], { encoding: 'utf8', timeout: 60_000 });
+    const cli = (args: string[]) =>
+      spawnSync(process.execPath, [join(repoRoot, 'bin/fleetdesk.mjs'), 'store', 'migrate', ...args], { encoding: 'utf8', timeout: 60_000 });
     const url = `postgres://postgres:not-a-secret-but-hidden@127.0.0.1:${server.port}/postgres`;
     const first = cli(['--from', `lowdb:${source.path}`, '--to', `postgres:${url}`]);
     expect(first.stderr).toBe('');
@@ -117,7 +127,6 @@ describe('fleetdesk store migrate', () => {
     const forced = cli(['--from', `lowdb:${source.path}`, '--to', `postgres:${url}`, '--force']);
     expect(forced.status).toBe(0);
     expect(forced.stdout).toContain('verified: 112 records');
-
   });
 
   it('the table marks count and checksum mismatches', () => {
@@ -132,6 +141,9 @@ describe('fleetdesk store migrate', () => {
         { what: 'archive', collection: 'tickets', month: '2026-01', source: d(1, 'c'.repeat(64)), target: d(1, 'd'.repeat(64)), ok: false },
       ],
     });
-    expect(text.split('\n').slice(2)).toEqual([`records  tickets     -        2       1       ${'a'.repeat(16)}  COUNT MISMATCH`, `archive  tickets     2026-01  1       1       ${'c'.repeat(16)}  CHECKSUM MISMATCH`]);
+    expect(text.split('\n').slice(2)).toEqual([
+      `records  tickets     -        2       1       ${'a'.repeat(16)}  COUNT MISMATCH`,
+      `archive  tickets     2026-01  1       1       ${'c'.repeat(16)}  CHECKSUM MISMATCH`,
+    ]);
   });
 });

@@ -38,7 +38,10 @@ async function serverConfig(name: string, dataDir: string): Promise<{ file: stri
   const mqttPort = await freeTcpPort();
   const httpPort = await freeTcpPort();
   const file = join(tmp.path, `${name}.yaml`);
-  writeFileSync(file, [`dataDir: ${dataDir}`, 'broker:', '  embedded:', `    port: ${mqttPort}`, 'http:', `  port: ${httpPort}`, 'log:', '  format: json', ''].join('\n'));
+  writeFileSync(
+    file,
+    [`dataDir: ${dataDir}`, 'broker:', '  embedded:', `    port: ${mqttPort}`, 'http:', `  port: ${httpPort}`, 'log:', '  format: json', ''].join('\n'),
+  );
   return { file, mqttPort, httpPort };
 }
 
@@ -147,7 +150,9 @@ describe('one server per data directory', () => {
     const first = await startServer(a.file, a.httpPort);
     const second = cli(['server', '--config', b.file]);
     expect(second.code, second.out).toBe(4);
-    expect(second.out).toMatch(new RegExp(`store ${join(dataDir, 'store').replace(/[/.]/g, '\\$&')} is in use by a FleetDesk server \\(pid ${first.child.pid}`));
+    expect(second.out).toMatch(
+      new RegExp(`store ${join(dataDir, 'store').replace(/[/.]/g, '\\$&')} is in use by a FleetDesk server \\(pid ${first.child.pid}`),
+    );
     expect((await fetch(`http://127.0.0.1:${a.httpPort}/readyz`)).status).toBe(200);
     const repair = cli(['store', 'repair', '--data-dir', dataDir]);
     expect(repair.code, repair.out).toBe(1);
@@ -165,7 +170,9 @@ function mountTmpfs(dir: string, size: string): void {
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir], { stdio: 'pipe' });
   } catch (err) {
-    throw new Error(`the disk-full test needs a small tmpfs: \`mount -t tmpfs\` failed (${(err as Error).message.trim()}); run the peer suite as root (CI does) or with CAP_SYS_ADMIN`);
+    throw new Error(
+      `the disk-full test needs a small tmpfs: \`mount -t tmpfs\` failed (${(err as Error).message.trim()}); run the peer suite as root (CI does) or with CAP_SYS_ADMIN`,
+    );
   }
   mounts.push(dir);
 }
@@ -241,7 +248,14 @@ describe('disk full (tmpfs) under a QoS 1 stream', () => {
     const token = await createAgentToken(dataDir, { tenant: 'acme', agentId: 'a1' }, new Date());
     await startServer(cfg.file, cfg.httpPort);
     const connect = async () => {
-      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${cfg.mqttPort}`, { username: 'acme/a1', clientId: 'acme/a1', password: token, reconnectPeriod: 0, protocolVersion: 4, clean: true });
+      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${cfg.mqttPort}`, {
+        username: 'acme/a1',
+        clientId: 'acme/a1',
+        password: token,
+        reconnectPeriod: 0,
+        protocolVersion: 4,
+        clean: true,
+      });
       clients.push(c);
       return c;
     };
@@ -282,7 +296,12 @@ describe('disk full (tmpfs) under a QoS 1 stream', () => {
     expect(ackedBeforeFree.size).toBeLessThan(400);
 
     rmSync(filler);
-    await waitUntil(async () => (await fetch(`http://127.0.0.1:${cfg.httpPort}/readyz`)).status === 200, 'the server to recover by itself once space returns', 30_000, 200);
+    await waitUntil(
+      async () => (await fetch(`http://127.0.0.1:${cfg.httpPort}/readyz`)).status === 200,
+      'the server to recover by itself once space returns',
+      30_000,
+      200,
+    );
     // The agent resends what was never acknowledged (its outbox), then streams on.
     await agent.endAsync(true);
     agent = await connect();

@@ -50,7 +50,14 @@ beforeAll(async () => {
     clock,
     beforeListen: ({ repo: store, events }) => {
       repo = new StoredTicketRepository(store);
-      tickets = new TicketService({ repository: repo, clock, contractFor: presetContract, defaultContractId: 'community', logger, onNotice: (n) => notices.push(n) });
+      tickets = new TicketService({
+        repository: repo,
+        clock,
+        contractFor: presetContract,
+        defaultContractId: 'community',
+        logger,
+        onNotice: (n) => notices.push(n),
+      });
       tickets.attachToFleetEvents(events);
     },
   });

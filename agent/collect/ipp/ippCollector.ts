@@ -131,10 +131,19 @@ export class IppCollector {
     };
   }
 
-  private async exchange(endpoint: PrinterEndpoint, requested: readonly string[], version: '2.0' | '1.1', signal: AbortSignal | undefined): Promise<{ answer: IppHttpResponse; response: IppResponse }> {
+  private async exchange(
+    endpoint: PrinterEndpoint,
+    requested: readonly string[],
+    version: '2.0' | '1.1',
+    signal: AbortSignal | undefined,
+  ): Promise<{ answer: IppHttpResponse; response: IppResponse }> {
     const requestId = this.nextRequestId;
     this.nextRequestId = (this.nextRequestId % 0x7fffffff) + 1;
-    const answer = await this.transport.post(endpoint, (printerUri) => encodeGetPrinterAttributes({ printerUri, requestId, requestedAttributes: requested, version }), signal);
+    const answer = await this.transport.post(
+      endpoint,
+      (printerUri) => encodeGetPrinterAttributes({ printerUri, requestId, requestedAttributes: requested, version }),
+      signal,
+    );
     try {
       return { answer, response: decodeIppResponse(answer.body, this.options.decodeLimits) };
     } catch (err) {

@@ -441,7 +441,10 @@ export function encodeGetPrinterAttributes(request: GetPrinterAttributesRequest)
   };
   const captured: string[] = [];
   try {
-    const out = withConsoleCaptured((line) => captured.push(line), () => ippPackage.serialize(message));
+    const out = withConsoleCaptured(
+      (line) => captured.push(line),
+      () => ippPackage.serialize(message),
+    );
     if (captured.length > 0) throw new Error(captured.join('; '));
     return out;
   } catch (err) {

@@ -79,7 +79,12 @@ const COLUMNS: readonly OidName[] = READ.poll;
 const ALERT_COLUMNS: readonly OidName[] = READ.alert;
 
 /** Vendor serial fallbacks: scalars at .0, Kyocera's table column at .1. */
-const VENDOR_SERIALS: readonly string[] = [`${OID.hpSerialNumber}.0`, `${OID.brotherSerialNumber}.0`, `${OID.ricohSerialNumber}.0`, `${OID.kyoceraSerialNumber}.1`];
+const VENDOR_SERIALS: readonly string[] = [
+  `${OID.hpSerialNumber}.0`,
+  `${OID.brotherSerialNumber}.0`,
+  `${OID.ricohSerialNumber}.0`,
+  `${OID.kyoceraSerialNumber}.1`,
+];
 
 /** The alert column read on every poll: a removed alert removes its row here too. */
 const ALERT_PROBE: OidName = 'prtAlertSeverityLevel';
@@ -134,7 +139,10 @@ export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, option
     };
 
     // Alert rows of the previous poll young enough to be reused, if the checks below agree.
-    const reusable = previous?.alertTableWalkedAt !== undefined && started - previous.alertTableWalkedAt <= (options.alertReuseMaxAgeMs ?? ALERT_REUSE_MAX_AGE_MS) ? previous : undefined;
+    const reusable =
+      previous?.alertTableWalkedAt !== undefined && started - previous.alertTableWalkedAt <= (options.alertReuseMaxAgeMs ?? ALERT_REUSE_MAX_AGE_MS)
+        ? previous
+        : undefined;
     const vendorOf = (v: Readonly<Record<string, SnmpValue>>) => {
       const sysObjectId = v[`${OID.sysObjectID}.0`];
       const sysDescr = v[`${OID.sysDescr}.0`];

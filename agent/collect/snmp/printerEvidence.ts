@@ -10,7 +10,8 @@ import { column, type SnmpValue } from './raw.js';
 const PRINTER_MIB = OID.prtGeneralSerialNumber.split('.').slice(0, 7).join('.'); // 1.3.6.1.2.1.43
 
 export function printerEvidence(values: Readonly<Record<string, SnmpValue>>): { isPrinter: boolean; reason: string } {
-  if (column(values, OID.hrDeviceType).some(([, v]) => v.type === 'oid' && v.value === OID.hrDevicePrinter)) return { isPrinter: true, reason: 'hrDeviceType lists hrDevicePrinter' };
+  if (column(values, OID.hrDeviceType).some(([, v]) => v.type === 'oid' && v.value === OID.hrDevicePrinter))
+    return { isPrinter: true, reason: 'hrDeviceType lists hrDevicePrinter' };
   const oids = Object.keys(values);
   if (oids.some((o) => o.startsWith(`${PRINTER_MIB}.`))) return { isPrinter: true, reason: 'Printer-MIB objects present' };
   if (oids.some((o) => o.startsWith(`${OID.hrPrinterEntry}.`))) return { isPrinter: true, reason: 'hrPrinterTable present' };

@@ -23,7 +23,8 @@ export interface SnmpEndpoint {
 }
 
 /** A varbind as the walks see it: a value, or one of the SNMPv2 exceptions. */
-export type Varbind = { readonly oid: string; readonly value: SnmpValue } | { readonly oid: string; readonly exception: 'noSuchObject' | 'noSuchInstance' | 'endOfMibView' };
+export type Varbind =
+  { readonly oid: string; readonly value: SnmpValue } | { readonly oid: string; readonly exception: 'noSuchObject' | 'noSuchInstance' | 'endOfMibView' };
 
 export interface SnmpTransport {
   readonly version: '1' | '2c' | '3';
@@ -162,7 +163,14 @@ export function openSession(endpoint: SnmpEndpoint): SnmpTransport {
       ...(credential.authProtocol ? { authProtocol: AUTH[credential.authProtocol], authKey: credential.authKey } : {}),
       ...(credential.privProtocol ? { privProtocol: PRIV[credential.privProtocol], privKey: credential.privKey } : {}),
     };
-    session = snmp.createV3Session(host, user, { port, retries, timeout: timeoutMs, transport, version: snmp.Version3, ...(credential.context ? { context: credential.context } : {}) });
+    session = snmp.createV3Session(host, user, {
+      port,
+      retries,
+      timeout: timeoutMs,
+      transport,
+      version: snmp.Version3,
+      ...(credential.context ? { context: credential.context } : {}),
+    });
   } else {
     session = snmp.createSession(host, credential.community, {
       port,
@@ -195,7 +203,8 @@ export function openSession(endpoint: SnmpEndpoint): SnmpTransport {
     }
     if (e.name === 'ResponseInvalidError') {
       const msg = e.message.slice(0, 300);
-      if (/digest|wrongDigests/i.test(msg)) return new SnmpCollectError('authFailure', `${where}: SNMPv3 authentication failed: wrong authentication key or protocol`);
+      if (/digest|wrongDigests/i.test(msg))
+        return new SnmpCollectError('authFailure', `${where}: SNMPv3 authentication failed: wrong authentication key or protocol`);
       if (/decrypt|decryption/i.test(msg)) return new SnmpCollectError('authFailure', `${where}: SNMPv3 privacy failed: wrong privacy key or protocol`);
       if (/unknownUserNames|Unknown user|unsupportedSecLevels|usmStats|auth/i.test(msg)) {
         return new SnmpCollectError('authFailure', `${where}: SNMPv3 credentials rejected: ${msg.replace(/[0-9a-f]{16,}/gi, '…')}`);
@@ -238,7 +247,9 @@ export function openSession(endpoint: SnmpEndpoint): SnmpTransport {
     },
     async getNext(oids) {
       try {
-        const vbs = await call<Array<{ oid: string; type: number; value: unknown }>>(`GETNEXT ${oids[0]}`, (cb) => session.getNext([...oids], cb as snmp.GetSetCallback));
+        const vbs = await call<Array<{ oid: string; type: number; value: unknown }>>(`GETNEXT ${oids[0]}`, (cb) =>
+          session.getNext([...oids], cb as snmp.GetSetCallback),
+        );
         return convertAll(vbs);
       } catch (err) {
         // SNMPv1 ends a walk with error-status noSuchName.

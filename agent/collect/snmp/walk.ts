@@ -93,7 +93,12 @@ export interface ColumnsResult {
  * along in the first request as non-repeaters: a GETNEXT of the object OID answers its ".0"
  * instance when it exists, anything else means it is missing.
  */
-export async function walkColumns(t: SnmpTransport, columns: readonly ColumnWalk[], limits: WalkLimits, scalars: readonly string[] = []): Promise<ColumnsResult> {
+export async function walkColumns(
+  t: SnmpTransport,
+  columns: readonly ColumnWalk[],
+  limits: WalkLimits,
+  scalars: readonly string[] = [],
+): Promise<ColumnsResult> {
   const states: ColumnState[] = columns.map((spec) => ({ spec, rows: [], last: spec.root, done: false }));
   const scalarValues = new Map<string, SnmpValue>();
   let pendingScalars = t.version === '1' ? [] : scalars.filter((oid) => oid.endsWith('.0'));

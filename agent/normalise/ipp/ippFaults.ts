@@ -57,7 +57,9 @@ function vendorAlertFault(alert: PrinterAlert, name: string | null): Fault | nul
       severity: severityOf(code, alert.severity),
       source: 'ippAlert',
       message: `${FAULTS[code].label.en}: ${description}`.slice(0, 4096),
-      ...(group && group !== 'other' ? { subunit: { group, ...(alert.groupIndex !== null ? { index: alert.groupIndex } : {}), ...(name ? { name } : {}) } } : {}),
+      ...(group && group !== 'other'
+        ? { subunit: { group, ...(alert.groupIndex !== null ? { index: alert.groupIndex } : {}), ...(name ? { name } : {}) } }
+        : {}),
       rawCode: `${alert.code}: ${description}`.slice(0, 512),
     };
   }

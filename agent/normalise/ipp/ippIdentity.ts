@@ -10,7 +10,14 @@ import { firstString, stringsOf, type IppAttributes } from './ippAttributes.js';
 /** IEEE 1284 device ID: `KEY:value;` pairs; keys are case-insensitive and have long forms. */
 export function parseDeviceId(text: string): Map<string, string> {
   const out = new Map<string, string>();
-  const LONG: Readonly<Record<string, string>> = { MANUFACTURER: 'MFG', MODEL: 'MDL', 'SERIALNUMBER': 'SN', 'SERN': 'SN', 'COMMAND SET': 'CMD', DESCRIPTION: 'DES' };
+  const LONG: Readonly<Record<string, string>> = {
+    MANUFACTURER: 'MFG',
+    MODEL: 'MDL',
+    SERIALNUMBER: 'SN',
+    SERN: 'SN',
+    'COMMAND SET': 'CMD',
+    DESCRIPTION: 'DES',
+  };
   for (const part of text.split(';')) {
     const colon = part.indexOf(':');
     if (colon <= 0) continue;
@@ -52,7 +59,8 @@ export function ippIdentity(attrs: IppAttributes): Identity {
   if (!model && makeAndModel) {
     // "HP LaserJet 100 color MFP M175" → "LaserJet 100 color MFP M175", the MDL style.
     const brand = makeAndModel.split(/\s+/)[0] ?? '';
-    model = vendor && brand.toLowerCase() === vendor.toLowerCase() && makeAndModel.length > brand.length ? makeAndModel.slice(brand.length).trim() : makeAndModel;
+    model =
+      vendor && brand.toLowerCase() === vendor.toLowerCase() && makeAndModel.length > brand.length ? makeAndModel.slice(brand.length).trim() : makeAndModel;
   }
   const identity: Identity = {
     vendor,

@@ -16,7 +16,14 @@ import { DEFAULT_SUPPLY_THRESHOLDS, supplyFaultCode, type SupplyThresholds } fro
 import { quirksFor, vendorByName } from '../vendorQuirks.js';
 import { firstInteger, firstString, stringsOf, type IppAttributes } from './ippAttributes.js';
 import type { IppValue } from '../../collect/ipp/ippMessage.js';
-import { assembleCounters, checkCounterValue, deriveColourTotals, type CounterProblem, type CounterProvenance, type CounterReading } from '../../../shared/counters.js';
+import {
+  assembleCounters,
+  checkCounterValue,
+  deriveColourTotals,
+  type CounterProblem,
+  type CounterProvenance,
+  type CounterReading,
+} from '../../../shared/counters.js';
 import { alertFaults, reasonFaults } from './ippFaults.js';
 import { ippIdentity } from './ippIdentity.js';
 import { ippInputTrays } from './ippInputTrays.js';
@@ -137,7 +144,8 @@ export function normaliseIpp(input: IppNormaliseInput, options: IppNormaliseOpti
   // The reason `other` (RFC 8011: "an error other than one listed") names nothing by itself; when
   // the printer's alerts say what it is, they are that condition (a "Service requested" alert
   // beside other-warning is one service request, not a service request and an unclassified twin).
-  const reasonFaultList = alerts.faults.length > 0 ? reasonList.filter((f) => !(f.code === 'unclassified' && classifyReason(f.rawCode ?? '').reason.base === 'other')) : reasonList;
+  const reasonFaultList =
+    alerts.faults.length > 0 ? reasonList.filter((f) => !(f.code === 'unclassified' && classifyReason(f.rawCode ?? '').reason.base === 'other')) : reasonList;
   // Specific evidence (supply, alert) first, so folded device-level reasons keep their position last.
   const faults = foldFaults([...supplyFaults(supplies), ...alerts.faults, ...reasonFaultList]).slice(0, 256);
 

@@ -9,13 +9,7 @@
  * (names, low thresholds) when both list the same number of supplies.
  */
 import type { Supply } from '../../../shared/snapshot.js';
-import {
-  assessSupply,
-  supplyColor,
-  supplyKind,
-  supplyTypeName,
-  type SupplyThresholds,
-} from '../supplies.js';
+import { assessSupply, supplyColor, supplyKind, supplyTypeName, type SupplyThresholds } from '../supplies.js';
 import { isReceptacle } from '../../../shared/supplies.js';
 import type { VendorQuirks } from '../vendorQuirks.js';
 import { ENUMS } from '../../../mibs/oids.generated.js';
@@ -183,4 +177,3 @@ export function ippSupplies(attrs: IppAttributes, options: IppSupplyOptions): Su
   }
   return out;
 }
-

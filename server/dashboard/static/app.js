@@ -5,7 +5,18 @@
  */
 import { api, session, whenUnauthorized } from './api.js';
 import { h, setChildren } from './dom.js';
-import { browserTimeZone, language, loadFaultLabels, setLanguage, setSiteTimeZone, setTimeZoneChoice, siteTimeZone, t, timeZoneChoice, timeZoneShortName } from './i18n.js';
+import {
+  browserTimeZone,
+  language,
+  loadFaultLabels,
+  setLanguage,
+  setSiteTimeZone,
+  setTimeZoneChoice,
+  siteTimeZone,
+  t,
+  timeZoneChoice,
+  timeZoneShortName,
+} from './i18n.js';
 import { onLive, onLiveState, startLive, stopLive } from './live.js';
 import { announce, go, homeHash } from './nav.js';
 import { refreshCountdowns } from './widgets.js';
@@ -97,9 +108,26 @@ function renderChrome(active) {
   document.getElementById('zone-now').textContent = timeZoneShortName();
   if (!signedIn) return;
   const me = session.me;
-  setChildren(document.getElementById('whoami'), h('span', { class: 'live-dot', dataset: { on: liveConnected ? '1' : '' }, title: liveConnected ? t('app.live.on') : t('app.live.off'), 'aria-label': liveConnected ? t('app.live.on') : t('app.live.off'), role: 'img' }), ` ${me.name} (${t(`role.${me.role}`)})`);
+  setChildren(
+    document.getElementById('whoami'),
+    h('span', {
+      class: 'live-dot',
+      dataset: { on: liveConnected ? '1' : '' },
+      title: liveConnected ? t('app.live.on') : t('app.live.off'),
+      'aria-label': liveConnected ? t('app.live.on') : t('app.live.off'),
+      role: 'img',
+    }),
+    ` ${me.name} (${t(`role.${me.role}`)})`,
+  );
   const link = (id, href, text) => h('a', { href, 'aria-current': active === id ? 'page' : null }, text);
-  setChildren(document.getElementById('nav'), h('ul', {}, NAV.filter((n) => !n.hideFor?.includes(me.role) && (!n.showFor || n.showFor.includes(me.role))).map((n) => h('li', {}, link(n.id, n.href, t(n.label))))));
+  setChildren(
+    document.getElementById('nav'),
+    h(
+      'ul',
+      {},
+      NAV.filter((n) => !n.hideFor?.includes(me.role) && (!n.showFor || n.showFor.includes(me.role))).map((n) => h('li', {}, link(n.id, n.href, t(n.label)))),
+    ),
+  );
 }
 
 async function route() {
@@ -121,7 +149,12 @@ async function route() {
   renderChrome(match?.r.nav);
   document.title = 'FleetDesk';
   if (!match) {
-    setChildren(main, h('h1', {}, t('app.error')), h('p', {}, t('app.notFound')), h('p', {}, h('a', { href: homeHash(session.me) }, t(session.me?.role === 'customer' ? 'nav.portal' : 'nav.queue'))));
+    setChildren(
+      main,
+      h('h1', {}, t('app.error')),
+      h('p', {}, t('app.notFound')),
+      h('p', {}, h('a', { href: homeHash(session.me) }, t(session.me?.role === 'customer' ? 'nav.portal' : 'nav.queue'))),
+    );
     return;
   }
   const params = match.m.slice(1).map((p) => decodeURIComponent(p));

@@ -32,7 +32,10 @@ export function chartSummary(kind, { title, labels = [], series }, { t, fmtValue
   for (const s of series) {
     if (kind === 'bar') {
       const pairs = labels.map((l, i) => [l, s.data[i]]).filter(([, v]) => v !== null && v !== undefined);
-      const spoken = pairs.slice(0, MAX_SPOKEN).map(([l, v]) => `${l} ${fmtValue(v)}`).join(', ');
+      const spoken = pairs
+        .slice(0, MAX_SPOKEN)
+        .map(([l, v]) => `${l} ${fmtValue(v)}`)
+        .join(', ');
       const more = pairs.length > MAX_SPOKEN ? ` ${t('chart.more', { n: pairs.length - MAX_SPOKEN })}` : '';
       parts.push(`${s.label}: ${spoken || t('chart.noData')}${more}.`);
     } else {

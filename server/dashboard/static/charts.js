@@ -43,7 +43,31 @@ function figure(kind, opts, fmtValue, fmtX) {
   const tableEl = h(
     'div',
     { id: tableId, class: `table-wrap chart-table${lib ? ' visually-hidden' : ''}` },
-    h('table', {}, h('caption', {}, opts.title), h('thead', {}, h('tr', {}, header.map((x) => h('th', { scope: 'col' }, x)))), h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c, i) => (i === 0 ? h('th', { scope: 'row' }, c) : h('td', { class: 'num' }, c))))))),
+    h(
+      'table',
+      {},
+      h('caption', {}, opts.title),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          header.map((x) => h('th', { scope: 'col' }, x)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        rows.map((r) =>
+          h(
+            'tr',
+            {},
+            r.map((c, i) => (i === 0 ? h('th', { scope: 'row' }, c) : h('td', { class: 'num' }, c))),
+          ),
+        ),
+      ),
+    ),
   );
   // hideTitle: the card around the chart already has the same heading (the caption stays for screen readers).
   const fig = h('figure', { class: 'chart' }, h('figcaption', { class: opts.hideTitle ? 'visually-hidden' : null }, opts.title));
@@ -53,7 +77,11 @@ function figure(kind, opts, fmtValue, fmtX) {
   }
   const canvas = h('canvas', { class: 'chart-canvas', role: 'img', 'aria-label': summary });
   const box = h('div', { class: 'chart-box', style: opts.height ? { height: `${opts.height}px` } : undefined }, canvas);
-  const toggle = h('button', { type: 'button', class: 'secondary small chart-toggle', 'aria-expanded': 'false', 'aria-controls': tableId }, t('chart.showTable'));
+  const toggle = h(
+    'button',
+    { type: 'button', class: 'secondary small chart-toggle', 'aria-expanded': 'false', 'aria-controls': tableId },
+    t('chart.showTable'),
+  );
   toggle.addEventListener('click', () => {
     const open = toggle.getAttribute('aria-expanded') !== 'true';
     toggle.setAttribute('aria-expanded', String(open));
@@ -66,7 +94,14 @@ function figure(kind, opts, fmtValue, fmtX) {
 }
 
 function baseOptions(fmtValue, { min, max, stacked = false, horizontal = false, legend = true, integer = false }) {
-  const valueAxis = { min, max, stacked, beginAtZero: true, ticks: { callback: (v) => fmtValue(v), ...(integer ? { precision: 0 } : {}) }, grid: { color: '#e4e8ec' } };
+  const valueAxis = {
+    min,
+    max,
+    stacked,
+    beginAtZero: true,
+    ticks: { callback: (v) => fmtValue(v), ...(integer ? { precision: 0 } : {}) },
+    grid: { color: '#e4e8ec' },
+  };
   const catAxis = { stacked, grid: { display: false }, ticks: { autoSkip: true, maxRotation: 45 } };
   return {
     locale: locale(),
@@ -99,7 +134,14 @@ export function barChart(opts) {
     type: 'bar',
     data: {
       labels: opts.labels,
-      datasets: opts.series.map((s, i) => ({ label: s.label, data: s.data, backgroundColor: seriesColour(s, i), borderColor: seriesColour(s, i), borderWidth: 1, maxBarThickness: 64 })),
+      datasets: opts.series.map((s, i) => ({
+        label: s.label,
+        data: s.data,
+        backgroundColor: seriesColour(s, i),
+        borderColor: seriesColour(s, i),
+        borderWidth: 1,
+        maxBarThickness: 64,
+      })),
     },
     options: baseOptions(fmtValue, { ...opts, legend: opts.series.length > 1 }),
   });
@@ -118,7 +160,13 @@ export function lineChart(opts) {
   const xs = opts.series.flatMap((s) => s.points.map((p) => p.x));
   const range = timeRange(xs);
   const options = baseOptions(fmtValue, { ...opts, legend: opts.series.length > 1 });
-  options.scales.x = { type: 'linear', min: range.min, max: range.max, grid: { display: false }, ticks: { maxTicksLimit: 8, callback: (v) => tickDate(v, range.max - range.min) } };
+  options.scales.x = {
+    type: 'linear',
+    min: range.min,
+    max: range.max,
+    grid: { display: false },
+    ticks: { maxTicksLimit: 8, callback: (v) => tickDate(v, range.max - range.min) },
+  };
   options.plugins.tooltip.callbacks.title = (items) => (items.length ? fmtX(items[0].parsed.x) : '');
   options.plugins.tooltip.callbacks.label = (ctx) => `${ctx.dataset.label}: ${fmtValue(ctx.parsed.y)}`;
   const Chart = chartLib();

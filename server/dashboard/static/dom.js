@@ -33,7 +33,11 @@ function append(el, children) {
 
 /** A definition list from [label, value] pairs; pairs with an undefined value are left out. */
 export function facts(pairs) {
-  return h('dl', { class: 'facts' }, pairs.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+  return h(
+    'dl',
+    { class: 'facts' },
+    pairs.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+  );
 }
 
 /** A table with a caption (for screen readers), header cells with scope, and rows of cells. */
@@ -45,7 +49,15 @@ export function table(caption, headers, rows, opts = {}) {
       'table',
       { class: opts.class },
       h('caption', { class: opts.showCaption ? '' : 'visually-hidden' }, caption),
-      h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col' }, x)))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          headers.map((x) => h('th', { scope: 'col' }, x)),
+        ),
+      ),
       h('tbody', {}, rows),
     ),
   );

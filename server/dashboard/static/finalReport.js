@@ -25,5 +25,15 @@ export function reportLinks(ticketId) {
     return b;
   };
   const langs = language() === 'pl' ? ['pl', 'en'] : ['en', 'pl'];
-  return h('div', { class: 'final-report', id: 'final-report' }, h('h3', {}, t('finalReport.title')), h('div', { class: 'action-buttons' }, langs.flatMap((l) => [button('pdf', l), button('html', l)])), status);
+  return h(
+    'div',
+    { class: 'final-report', id: 'final-report' },
+    h('h3', {}, t('finalReport.title')),
+    h(
+      'div',
+      { class: 'action-buttons' },
+      langs.flatMap((l) => [button('pdf', l), button('html', l)]),
+    ),
+    status,
+  );
 }

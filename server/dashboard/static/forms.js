@@ -18,11 +18,24 @@ export function field(formId, spec) {
   const common = { id, name: spec.name, 'aria-describedby': spec.hint ? `${id}-hint` : null, dataset: { errorId: errId } };
   let control;
   if (spec.type === 'textarea') control = h('textarea', { ...common, rows: '3', required: spec.required, maxlength: String(spec.max ?? 10_000) });
-  else if (spec.type === 'select') control = h('select', { ...common, required: spec.required }, spec.options.map(([v, text]) => h('option', { value: v }, text)));
+  else if (spec.type === 'select')
+    control = h(
+      'select',
+      { ...common, required: spec.required },
+      spec.options.map(([v, text]) => h('option', { value: v }, text)),
+    );
   else if (spec.type === 'checkbox') return h('label', { class: 'check' }, h('input', { ...common, type: 'checkbox' }), ' ', spec.label);
-  else if (spec.type === 'number') control = h('input', { ...common, type: 'number', inputmode: 'numeric', min: spec.min, max: spec.maxValue, step: '1', required: spec.required });
+  else if (spec.type === 'number')
+    control = h('input', { ...common, type: 'number', inputmode: 'numeric', min: spec.min, max: spec.maxValue, step: '1', required: spec.required });
   else if (spec.type === 'datetime-local') control = h('input', { ...common, type: 'datetime-local', required: spec.required });
-  else control = h('input', { ...common, type: spec.type === 'email' || spec.type === 'tel' ? spec.type : 'text', required: spec.required, maxlength: String(spec.max ?? 2000), list: spec.list ?? null });
+  else
+    control = h('input', {
+      ...common,
+      type: spec.type === 'email' || spec.type === 'tel' ? spec.type : 'text',
+      required: spec.required,
+      maxlength: String(spec.max ?? 2000),
+      list: spec.list ?? null,
+    });
   if (spec.value !== undefined && spec.value !== null) control.value = spec.value;
   return h(
     'div',

@@ -106,7 +106,9 @@ export function formatDateTime(value) {
 
 /** "CET", "GMT+1", "UTC": the short name of the chosen zone at an instant. */
 export function timeZoneShortName(at = Date.now()) {
-  const part = new Intl.DateTimeFormat(locale(), { timeZone: timeZone(), timeZoneName: 'short' }).formatToParts(new Date(at)).find((p) => p.type === 'timeZoneName');
+  const part = new Intl.DateTimeFormat(locale(), { timeZone: timeZone(), timeZoneName: 'short' })
+    .formatToParts(new Date(at))
+    .find((p) => p.type === 'timeZoneName');
   return part?.value ?? timeZone();
 }
 

@@ -17,13 +17,22 @@ import { isoToWallTime } from './wallTime.js';
 /** Device choices of one customer: "HP LaserJet M404 · SN123 · Warszawa" → device key. */
 export async function deviceOptions(customerId) {
   const { items } = await apiAll(`/devices?customer=${encodeKey(customerId)}`, { pageSize: 500, maxPages: 4 });
-  return items.map((d) => [d.key, [deviceName(d.identity.vendor, d.identity.model, d.key), d.identity.serial, d.identity.location].filter(Boolean).join(' · ')]);
+  return items.map((d) => [
+    d.key,
+    [deviceName(d.identity.vendor, d.identity.model, d.key), d.identity.serial, d.identity.location].filter(Boolean).join(' · '),
+  ]);
 }
 
-const severityOptions = (contract) => [['', t('intake.severity.auto')], ...severityChoices(contract).map((c) => [c.id, c.kind === 'impact' ? t(`impact.${c.id}`) : `${c.id}: ${c.label}`])];
+const severityOptions = (contract) => [
+  ['', t('intake.severity.auto')],
+  ...severityChoices(contract).map((c) => [c.id, c.kind === 'impact' ? t(`impact.${c.id}`) : `${c.id}: ${c.label}`]),
+];
 
 function replaceOptions(select, options, value) {
-  setChildren(select, options.map(([v, text]) => h('option', { value: v }, text)));
+  setChildren(
+    select,
+    options.map(([v, text]) => h('option', { value: v }, text)),
+  );
   if (value !== undefined && options.some(([v]) => v === value)) select.value = value;
 }
 
@@ -37,12 +46,28 @@ export function intakeForm({ customers, contracts = new Map(), portal = false, i
   const result = h('div', { id: `${formId}-result`, 'aria-live': 'polite' });
   const first = customers[0];
   const fields = [
-    portal ? null : field(formId, { name: 'customer', label: t('intake.customer'), type: 'select', required: true, options: customers.map((c) => [c.id, c.name]) }),
+    portal
+      ? null
+      : field(formId, { name: 'customer', label: t('intake.customer'), type: 'select', required: true, options: customers.map((c) => [c.id, c.name]) }),
     field(formId, { name: 'device', label: t('intake.device'), type: 'select', required: portal, options: [], hint: portal ? null : t('intake.deviceHint') }),
     field(formId, { name: 'subject', label: t('intake.subject'), type: 'text', required: true, max: 200 }),
     field(formId, { name: 'description', label: portal ? t('portal.report.description') : t('intake.description'), type: 'textarea', required: true }),
-    portal ? null : field(formId, { name: 'channel', label: t('intake.channel'), type: 'select', required: true, options: INTAKE_CHANNELS.map((c) => [c, t(`intake.channel.${c}`)]) }),
-    field(formId, { name: 'severity', label: portal ? t('intake.severity.portal') : t('intake.severity'), type: 'select', options: [], hint: portal ? t('intake.severity.portalHint') : t('intake.severityHint') }),
+    portal
+      ? null
+      : field(formId, {
+          name: 'channel',
+          label: t('intake.channel'),
+          type: 'select',
+          required: true,
+          options: INTAKE_CHANNELS.map((c) => [c, t(`intake.channel.${c}`)]),
+        }),
+    field(formId, {
+      name: 'severity',
+      label: portal ? t('intake.severity.portal') : t('intake.severity'),
+      type: 'select',
+      options: [],
+      hint: portal ? t('intake.severity.portalHint') : t('intake.severityHint'),
+    }),
     h(
       'fieldset',
       { class: 'contact' },
@@ -51,13 +76,19 @@ export function intakeForm({ customers, contracts = new Map(), portal = false, i
       field(formId, { name: 'contact.phone', label: t('intake.contact.phone'), type: 'tel', max: 64 }),
       field(formId, { name: 'contact.email', label: t('intake.contact.email'), type: 'email', max: 320 }),
     ),
-    field(formId, { name: 'occurredAt', label: t('intake.occurredAt'), type: 'datetime-local', value: isoToWallTime(Date.now(), timeZone()), hint: t('intake.occurredAtHint', { zone: timeZone() }) }),
+    field(formId, {
+      name: 'occurredAt',
+      label: t('intake.occurredAt'),
+      type: 'datetime-local',
+      value: isoToWallTime(Date.now(), timeZone()),
+      hint: t('intake.occurredAtHint', { zone: timeZone() }),
+    }),
   ];
   const button = h('button', { type: 'submit', id: `${formId}-submit` }, portal ? t('portal.report.submit') : t('intake.submit'));
   const form = h('form', { class: 'intake', id: formId, novalidate: true }, fields, h('div', { class: 'action-buttons' }, button));
   const el = (name) => form.elements.namedItem(name);
 
-  const customerOf = () => (portal ? first : customers.find((c) => c.id === el('customer').value) ?? first);
+  const customerOf = () => (portal ? first : (customers.find((c) => c.id === el('customer').value) ?? first));
   const fillCustomer = async (device) => {
     const c = customerOf();
     if (!c) return;

@@ -17,7 +17,10 @@ const text = (v) => (typeof v === 'string' ? v.trim() : '');
 /** "critical" … "low" and the level ids of the contract's scale, without repeats. */
 export function severityChoices(contract) {
   const levels = (contract?.levels ?? contract?.spec?.levels ?? []).map((l) => ({ id: l.id, label: l.label ?? l.id }));
-  return [...IMPACTS.map((id) => ({ id, kind: 'impact' })), ...levels.filter((l) => !IMPACTS.includes(l.id)).map((l) => ({ id: l.id, label: l.label, kind: 'level' }))];
+  return [
+    ...IMPACTS.map((id) => ({ id, kind: 'impact' })),
+    ...levels.filter((l) => !IMPACTS.includes(l.id)).map((l) => ({ id: l.id, label: l.label, kind: 'level' })),
+  ];
 }
 
 /**
@@ -45,7 +48,9 @@ export function intakeBody(values, { zone, customer } = {}) {
 
 /** The earliest running deadline of a ticket's SLA clocks (reaction, resolution, on-site), or null. */
 export function firstDeadline(ticket) {
-  const clocks = ['reaction', 'resolution', 'onSite'].map((k) => ticket?.sla?.[k]).filter((c) => c && c.state === 'running' && c.deadlineAt !== null && c.deadlineAt !== undefined);
+  const clocks = ['reaction', 'resolution', 'onSite']
+    .map((k) => ticket?.sla?.[k])
+    .filter((c) => c && c.state === 'running' && c.deadlineAt !== null && c.deadlineAt !== undefined);
   if (clocks.length === 0) return null;
   return clocks.reduce((a, b) => (new Date(b.deadlineAt).getTime() < new Date(a.deadlineAt).getTime() ? b : a)).deadlineAt;
 }

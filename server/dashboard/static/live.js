@@ -7,9 +7,22 @@
 import { api, session } from './api.js';
 
 const EVENTS = [
-  'fleet.faultRaised', 'fleet.faultCleared', 'fleet.deviceUnreachable', 'fleet.deviceReachable', 'fleet.agentOffline', 'fleet.agentOnline',
-  'ticket.opened', 'ticket.joined', 'ticket.reopened', 'ticket.resolved', 'ticket.closed', 'ticket.escalated',
-  'sla.warning', 'sla.breach', 'customer.contactAttempt', 'ticket.updated',
+  'fleet.faultRaised',
+  'fleet.faultCleared',
+  'fleet.deviceUnreachable',
+  'fleet.deviceReachable',
+  'fleet.agentOffline',
+  'fleet.agentOnline',
+  'ticket.opened',
+  'ticket.joined',
+  'ticket.reopened',
+  'ticket.resolved',
+  'ticket.closed',
+  'ticket.escalated',
+  'sla.warning',
+  'sla.breach',
+  'customer.contactAttempt',
+  'ticket.updated',
 ];
 const RETRY_MS = 3000;
 

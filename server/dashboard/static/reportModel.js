@@ -65,5 +65,12 @@ export function totals(rows) {
   const sum = (k) => rows.reduce((s, r) => s + r[k], 0);
   const met = sum('met');
   const breached = sum('breached');
-  return { tickets: sum('tickets'), met, breached, pending: sum('pending'), notGuaranteed: sum('notGuaranteed'), compliancePercent: met + breached === 0 ? null : Math.round((met / (met + breached)) * 1000) / 10 };
+  return {
+    tickets: sum('tickets'),
+    met,
+    breached,
+    pending: sum('pending'),
+    notGuaranteed: sum('notGuaranteed'),
+    compliancePercent: met + breached === 0 ? null : Math.round((met / (met + breached)) * 1000) / 10,
+  };
 }

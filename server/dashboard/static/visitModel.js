@@ -63,7 +63,9 @@ export function visitSteps(ticket, me) {
  * Order: the one I am at first, then by arrival deadline (none last), then planned time.
  */
 export function myVisits(rows, me) {
-  const mine = rows.filter((r) => r.onSite && (me.role !== 'technician' || r.onSite.technician === me.name || (r.onSite.technician === null && r.assignee === me.name)));
+  const mine = rows.filter(
+    (r) => r.onSite && (me.role !== 'technician' || r.onSite.technician === me.name || (r.onSite.technician === null && r.assignee === me.name)),
+  );
   const ms = (x) => (x === null || x === undefined ? Number.POSITIVE_INFINITY : new Date(x).getTime());
   return mine.sort((a, b) => {
     const here = Number(Boolean(b.onSite.arrivedAt)) - Number(Boolean(a.onSite.arrivedAt));

@@ -19,7 +19,11 @@ export function deviceStatusBadge(status) {
 
 export function faultList(codes) {
   if (codes.length === 0) return h('span', { class: 'muted' }, t('fleet.noFaults'));
-  return h('ul', { class: 'inline-list' }, codes.map((c) => h('li', {}, h('span', { class: 'fault', title: c }, faultLabel(c)))));
+  return h(
+    'ul',
+    { class: 'inline-list' },
+    codes.map((c) => h('li', {}, h('span', { class: 'fault', title: c }, faultLabel(c)))),
+  );
 }
 
 /**
@@ -29,7 +33,10 @@ export function faultList(codes) {
  */
 export function countdown(deadlineAt, { breached = false, warnAt = null, warned = false } = {}) {
   if (deadlineAt === null || deadlineAt === undefined) return h('span', { class: 'sla sla-none' }, t('queue.noDeadline'));
-  const el = h('span', { class: 'sla', dataset: { deadline: String(deadlineAt), breached: breached ? '1' : '', warned: warned ? '1' : '', warn: warnAt === null ? '' : String(warnAt) } });
+  const el = h('span', {
+    class: 'sla',
+    dataset: { deadline: String(deadlineAt), breached: breached ? '1' : '', warned: warned ? '1' : '', warn: warnAt === null ? '' : String(warnAt) },
+  });
   paintCountdown(el, Date.now());
   return el;
 }
@@ -62,7 +69,9 @@ function supplyColour(s) {
 
 function supplyText(s) {
   if (s.levelPercent === null) return t('supply.noLevel', { name: s.name, state: t(`supplystate.${s.state}`) });
-  return s.kind === 'waste' ? t('supply.fill', { name: s.name, level: formatPercent(s.levelPercent) }) : t('supply.level', { name: s.name, level: formatPercent(s.levelPercent) });
+  return s.kind === 'waste'
+    ? t('supply.fill', { name: s.name, level: formatPercent(s.levelPercent) })
+    : t('supply.level', { name: s.name, level: formatPercent(s.levelPercent) });
 }
 
 /** How bad a level is: consumables are bad when low, waste when full. */
@@ -78,9 +87,19 @@ export function supplyBar(s, { compact = false } = {}) {
   const text = supplyText(s);
   const bar = h(
     'span',
-    { class: `bar bar-${supplyAlarm(s)}${s.kind === 'waste' ? ' bar-waste' : ''}${s.levelPercent === null ? ' bar-unknown' : ''}`, role: 'img', 'aria-label': text, title: text },
+    {
+      class: `bar bar-${supplyAlarm(s)}${s.kind === 'waste' ? ' bar-waste' : ''}${s.levelPercent === null ? ' bar-unknown' : ''}`,
+      role: 'img',
+      'aria-label': text,
+      title: text,
+    },
     h('span', { class: 'bar-fill', style: { width: `${level}%`, 'background-color': supplyColour(s) } }),
   );
   if (compact) return bar;
-  return h('div', { class: 'supply' }, h('span', { class: 'supply-label', 'aria-hidden': 'true' }, text, s.partNumber ? h('span', { class: 'muted' }, ` · ${s.partNumber}`) : null), bar);
+  return h(
+    'div',
+    { class: 'supply' },
+    h('span', { class: 'supply-label', 'aria-hidden': 'true' }, text, s.partNumber ? h('span', { class: 'muted' }, ` · ${s.partNumber}`) : null),
+    bar,
+  );
 }

@@ -42,7 +42,14 @@ export class RestartableBroker {
         '',
       ].join('\n'),
     );
-    this.peer = await startPeer({ name: 'mosquitto', program: 'mosquitto', debPackage: 'mosquitto', args: ['-c', conf], port: this.port, ready: () => tcpAnswers(this.port) });
+    this.peer = await startPeer({
+      name: 'mosquitto',
+      program: 'mosquitto',
+      debPackage: 'mosquitto',
+      args: ['-c', conf],
+      port: this.port,
+      ready: () => tcpAnswers(this.port),
+    });
   }
 
   /** SIGTERM: Mosquitto saves its persistence file on the way out. */

@@ -61,7 +61,14 @@ async function setup(dir: string, clock: ManualClock, collector: Collector): Pro
     outbox: { dir },
     reporting: { reconnectMin: '10s', reconnectMax: '10s' },
   });
-  const rt = await AgentRuntime.start({ config, collector, clock, log: createLogger({ name: 't', level: 'silent', format: 'json' }), version: 't', healthListen: '127.0.0.1:0' });
+  const rt = await AgentRuntime.start({
+    config,
+    collector,
+    clock,
+    log: createLogger({ name: 't', level: 'silent', format: 'json' }),
+    version: 't',
+    healthListen: '127.0.0.1:0',
+  });
   runtimes.push(rt);
   return rt;
 }

@@ -14,7 +14,14 @@ import { DeviceEvent } from '../../../shared/wire/messages.js';
 const T0 = Date.parse('2026-03-02T08:00:00Z');
 const at = (minute: number) => new Date(T0 + minute * 60_000);
 
-const jam: Fault = { code: 'jam', severity: 'critical', source: 'prtAlert', message: 'Paper jam in tray 2', subunit: { group: 'mediaPath', index: 2 }, rawCode: '8' };
+const jam: Fault = {
+  code: 'jam',
+  severity: 'critical',
+  source: 'prtAlert',
+  message: 'Paper jam in tray 2',
+  subunit: { group: 'mediaPath', index: 2 },
+  rawCode: '8',
+};
 const door: Fault = { code: 'door.open', severity: 'critical', source: 'hrErrorState', message: 'Door open' };
 
 function toner(level: number | null, state: Supply['state'], name = 'Black Toner'): Supply {
@@ -85,7 +92,12 @@ describe('faults with hysteresis', () => {
 
   it('honours configured thresholds, including 1 (no hysteresis)', () => {
     const s3: ChangeSettings = { ...DEFAULT_CHANGE_SETTINGS, raiseAfter: 3, clearAfter: 1 };
-    expect(run([snap({ faults: [jam] }), snap({ faults: [jam] }), snap({ faults: [jam] }), snap({})], s3).kinds).toEqual([[], [], ['fault.raised'], ['fault.cleared']]);
+    expect(run([snap({ faults: [jam] }), snap({ faults: [jam] }), snap({ faults: [jam] }), snap({})], s3).kinds).toEqual([
+      [],
+      [],
+      ['fault.raised'],
+      ['fault.cleared'],
+    ]);
     const s1: ChangeSettings = { ...DEFAULT_CHANGE_SETTINGS, raiseAfter: 1, clearAfter: 1 };
     expect(run([snap({ faults: [jam] }), snap({})], s1).kinds).toEqual([['fault.raised'], ['fault.cleared']]);
   });
@@ -135,7 +147,9 @@ describe('faults with hysteresis', () => {
   });
 
   it('rejects nonsense settings with a clear error', () => {
-    expect(() => detectChanges(undefined, snap({}), at(0), { ...DEFAULT_CHANGE_SETTINGS, raiseAfter: 0 })).toThrow(/raiseAfter must be an integer >= 1, found 0/);
+    expect(() => detectChanges(undefined, snap({}), at(0), { ...DEFAULT_CHANGE_SETTINGS, raiseAfter: 0 })).toThrow(
+      /raiseAfter must be an integer >= 1, found 0/,
+    );
   });
 });
 
@@ -190,14 +204,23 @@ describe('supplies', () => {
   });
 
   it('ignores unknown readings and supplies without a percentage', () => {
-    const r = run([snap({ supplies: [toner(30, 'ok')] }), snap({ supplies: [toner(null, 'unknown')] }), snap({ supplies: [toner(null, 'unknown')] }), snap({ supplies: [toner(29, 'ok')] })]);
+    const r = run([
+      snap({ supplies: [toner(30, 'ok')] }),
+      snap({ supplies: [toner(null, 'unknown')] }),
+      snap({ supplies: [toner(null, 'unknown')] }),
+      snap({ supplies: [toner(29, 'ok')] }),
+    ]);
     expect(r.kinds.flat()).toEqual([]);
     const noLevel = run([snap({ supplies: [toner(null, 'ok')] }), snap({ supplies: [toner(null, 'low')] }), snap({ supplies: [toner(null, 'low')] })]);
     expect(noLevel.kinds.flat()).toEqual(['supply.changed']);
   });
 
   it('a differently named part in the same slot starts fresh', () => {
-    const r = run([snap({ supplies: [toner(5, 'low')] }), snap({ supplies: [toner(5, 'empty', 'Cyan Toner')] }), snap({ supplies: [toner(5, 'empty', 'Cyan Toner')] })]);
+    const r = run([
+      snap({ supplies: [toner(5, 'low')] }),
+      snap({ supplies: [toner(5, 'empty', 'Cyan Toner')] }),
+      snap({ supplies: [toner(5, 'empty', 'Cyan Toner')] }),
+    ]);
     expect(r.kinds.flat()).toEqual([]);
   });
 });

@@ -7,7 +7,14 @@ import { loadConfig } from '../../../shared/config/loader.js';
 import { REPO_ROOT } from '../../harness/repo.js';
 
 const template = readFileSync(join(REPO_ROOT, 'docs', 'agent.example.yaml'), 'utf8');
-const answers = { tenant: 'acme-pl', agentId: 'krakow', brokerUrl: 'mqtt://10.0.0.5:1883', devices: ['10.1.2.30', 'ipp://10.1.2.40:631/ipp/print'], ranges: ['10.1.2.0/24'], traps: false };
+const answers = {
+  tenant: 'acme-pl',
+  agentId: 'krakow',
+  brokerUrl: 'mqtt://10.0.0.5:1883',
+  devices: ['10.1.2.30', 'ipp://10.1.2.40:631/ipp/print'],
+  ranges: ['10.1.2.0/24'],
+  traps: false,
+};
 
 describe('agent init: config from the template', () => {
   it('fills the answers in, keeps the comments, and the loader accepts it', () => {
@@ -27,10 +34,24 @@ describe('agent init: config from the template', () => {
   });
 
   it('writes the broker version, CA, communities, outbox and health address when given', () => {
-    const text = renderAgentConfig(template, { ...answers, username: 'other/name', ca: '/etc/fleetdesk/ca.pem', protocolVersion: 4, communities: ['c1', 'c2'], outboxDir: '/srv/outbox', healthListen: '127.0.0.1:9999', traps: true, devices: [], ranges: [] });
+    const text = renderAgentConfig(template, {
+      ...answers,
+      username: 'other/name',
+      ca: '/etc/fleetdesk/ca.pem',
+      protocolVersion: 4,
+      communities: ['c1', 'c2'],
+      outboxDir: '/srv/outbox',
+      healthListen: '127.0.0.1:9999',
+      traps: true,
+      devices: [],
+      ranges: [],
+    });
     const config = loadConfig(AgentConfig, { file: 'agent.yaml', text });
     expect(config.broker).toMatchObject({ username: 'other/name', ca: '/etc/fleetdesk/ca.pem', protocolVersion: 4 });
-    expect(config.snmp.credentials).toEqual([{ version: '2c', community: 'c1' }, { version: '2c', community: 'c2' }]);
+    expect(config.snmp.credentials).toEqual([
+      { version: '2c', community: 'c1' },
+      { version: '2c', community: 'c2' },
+    ]);
     expect(config.outbox.dir).toBe('/srv/outbox');
     expect(config.health.listen).toBe('127.0.0.1:9999');
     expect(config.traps.enabled).toBe(true);

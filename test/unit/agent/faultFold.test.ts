@@ -27,7 +27,10 @@ const G = ENUMS.PrtAlertGroupTC;
 const C = ENUMS.PrtAlertCodeTC;
 
 /** The recording with supply levels replaced, the error-state octets set, and alert rows added. */
-function snmpView(levels: Readonly<Record<number, number>>, extra: { errorState?: string; alerts?: readonly [index: number, group: number, groupIndex: number, code: number][] } = {}) {
+function snmpView(
+  levels: Readonly<Record<number, number>>,
+  extra: { errorState?: string; alerts?: readonly [index: number, group: number, groupIndex: number, code: number][] } = {},
+) {
   const lines = RECORDING.split('\n').filter((l) => {
     const oid = l.slice(0, l.indexOf('|'));
     if (Object.keys(levels).some((i) => oid === `${SUPPLY_LEVEL}.1.${i}`)) return false;
@@ -37,7 +40,12 @@ function snmpView(levels: Readonly<Record<number, number>>, extra: { errorState?
   for (const [i, level] of Object.entries(levels)) lines.push(`${SUPPLY_LEVEL}.1.${i}|2|${level}`);
   if (extra.errorState !== undefined) lines.push(`${OID.hrPrinterDetectedErrorState}.1|4x|${extra.errorState}`);
   for (const [row, group, groupIndex, code] of extra.alerts ?? []) {
-    lines.push(`${OID.prtAlertSeverityLevel}.1.${row}|2|3`, `${OID.prtAlertGroup}.1.${row}|2|${group}`, `${OID.prtAlertGroupIndex}.1.${row}|2|${groupIndex}`, `${OID.prtAlertCode}.1.${row}|2|${code}`);
+    lines.push(
+      `${OID.prtAlertSeverityLevel}.1.${row}|2|3`,
+      `${OID.prtAlertGroup}.1.${row}|2|${group}`,
+      `${OID.prtAlertGroupIndex}.1.${row}|2|${groupIndex}`,
+      `${OID.prtAlertCode}.1.${row}|2|${code}`,
+    );
   }
   return normaliseSnmp(valuesFromSnmprec(lines.join('\n')), { address: '192.0.2.10:161', collectedAt: '2026-03-02T08:00:00.000Z' });
 }
@@ -70,24 +78,47 @@ describe('subunits stay distinct', () => {
   it('toner empty on cartridges 2 and 3 is two faults in SNMP, in IPP and merged', () => {
     // markerTonerEmpty alerts on the supplies group for cartridges 2 and 3, the noToner error bit
     // (bit 3: 0x10) for the device, and the levels at 0.
-    const snmp = snmpView({ 2: 0, 3: 0 }, { errorState: '10', alerts: [[1, G.markerSupplies, 2, C.markerTonerEmpty], [2, G.markerSupplies, 3, C.markerTonerEmpty]] });
-    const ipp = ippView([63, 0, 0, 88], ['toner-empty-error'], ['code=markerTonerEmpty;severity=critical;group=markerSupplies;groupindex=2', 'code=markerTonerEmpty;severity=critical;group=markerSupplies;groupindex=3']);
+    const snmp = snmpView(
+      { 2: 0, 3: 0 },
+      {
+        errorState: '10',
+        alerts: [
+          [1, G.markerSupplies, 2, C.markerTonerEmpty],
+          [2, G.markerSupplies, 3, C.markerTonerEmpty],
+        ],
+      },
+    );
+    const ipp = ippView(
+      [63, 0, 0, 88],
+      ['toner-empty-error'],
+      [
+        'code=markerTonerEmpty;severity=critical;group=markerSupplies;groupindex=2',
+        'code=markerTonerEmpty;severity=critical;group=markerSupplies;groupindex=3',
+      ],
+    );
     expect(located(snmp.faults, 'toner.empty')).toEqual([2, 3]);
     expect(located(ipp.faults, 'toner.empty')).toEqual([2, 3]);
     const merged = mergeSnapshots(snmp, ipp);
     if (!merged.ok) throw new Error(merged.reason);
     expect(located(merged.snapshot.faults, 'toner.empty')).toEqual([2, 3]);
     // Every source that knows the cartridge names it the way the device does.
-    expect(merged.snapshot.faults.filter((f) => f.code === 'toner.empty').map((f) => f.subunit?.name)).toEqual(['Cyan Cartridge HP CF401X', 'Magenta Cartridge HP CF403X']);
+    expect(merged.snapshot.faults.filter((f) => f.code === 'toner.empty').map((f) => f.subunit?.name)).toEqual([
+      'Cyan Cartridge HP CF401X',
+      'Magenta Cartridge HP CF403X',
+    ]);
     // The device-level bit and reason folded into them: no third, unlocated toner.empty.
     expect(new Set(merged.snapshot.faults.map(faultKey)).size).toBe(merged.snapshot.faults.length);
   });
 
   it('an alert on a colorant lands on the one cartridge of that colorant', () => {
     // The recording's cartridge 3 (magenta) uses colorant 3; the alert names the colorant group.
-    const colorantOf3 = RECORDING.split('\n').find((l) => l.startsWith(`${OID.prtMarkerSuppliesColorantIndex}.1.3|`))!.split('|')[2];
+    const colorantOf3 = RECORDING.split('\n')
+      .find((l) => l.startsWith(`${OID.prtMarkerSuppliesColorantIndex}.1.3|`))!
+      .split('|')[2];
     const snmp = snmpView({ 3: 0 }, { alerts: [[1, G.markerColorant, Number(colorantOf3), C.markerTonerEmpty]] });
-    expect(snmp.faults.filter((f) => f.code === 'toner.empty').map((f) => [f.subunit?.group, f.subunit?.index, f.source])).toEqual([['markerSupplies', 3, 'prtAlert']]);
+    expect(snmp.faults.filter((f) => f.code === 'toner.empty').map((f) => [f.subunit?.group, f.subunit?.index, f.source])).toEqual([
+      ['markerSupplies', 3, 'prtAlert'],
+    ]);
   });
 
   it('refilling cartridge 2 clears its fault only; cartridge 3 stays raised', () => {
@@ -98,7 +129,11 @@ describe('subunits stay distinct', () => {
     [empty, empty, refilled, refilled].forEach((snapshot, minute) => {
       const r = detectChanges(memory, { ok: true, snapshot }, new Date(Date.UTC(2026, 2, 2, 8, minute)), DEFAULT_CHANGE_SETTINGS);
       memory = r.memory;
-      kinds.push(r.events.map((e) => `${e.kind} ${e.kind === 'fault.raised' || e.kind === 'fault.cleared' ? `${e.fault.code}#${e.fault.subunit?.index ?? '-'}` : ''}`.trim()));
+      kinds.push(
+        r.events.map((e) =>
+          `${e.kind} ${e.kind === 'fault.raised' || e.kind === 'fault.cleared' ? `${e.fault.code}#${e.fault.subunit?.index ?? '-'}` : ''}`.trim(),
+        ),
+      );
     });
     expect(kinds).toEqual([[], ['fault.raised toner.empty#2', 'fault.raised toner.empty#3'], ['supply.changed'], ['fault.cleared toner.empty#2']]);
   });
@@ -151,7 +186,9 @@ describe('SNMP and IPP views of one condition fold to one fault', () => {
     }).snapshot;
     expect(described.faults.map((f) => f.code)).toEqual(['service.requested']);
     const merged = mergeSnapshots(s, described, { assumeSameDevice: true });
-    expect(merged.ok && merged.snapshot.faults.filter((f) => f.code === 'service.requested' || f.code === 'unclassified').map((f) => [f.code, f.subunit?.group])).toEqual([['service.requested', 'generalPrinter']]);
+    expect(
+      merged.ok && merged.snapshot.faults.filter((f) => f.code === 'service.requested' || f.code === 'unclassified').map((f) => [f.code, f.subunit?.group]),
+    ).toEqual([['service.requested', 'generalPrinter']]);
   });
 });
 
@@ -168,7 +205,12 @@ function pick<T>(rng: Rng, list: readonly T[]): T {
 function randomFault(rng: Rng): Fault {
   const code = pick(rng, CODES);
   const where = rng();
-  const subunit = where < 0.3 ? undefined : where < 0.45 ? { group: pick(rng, GROUPS) } : { group: pick(rng, GROUPS), index: 1 + Math.floor(rng() * 4), ...(rng() < 0.5 ? { name: `Part ${Math.floor(rng() * 3)}` } : {}) };
+  const subunit =
+    where < 0.3
+      ? undefined
+      : where < 0.45
+        ? { group: pick(rng, GROUPS) }
+        : { group: pick(rng, GROUPS), index: 1 + Math.floor(rng() * 4), ...(rng() < 0.5 ? { name: `Part ${Math.floor(rng() * 3)}` } : {}) };
   return {
     code,
     severity: pick(rng, ['info', 'warning', 'critical'] as const),

@@ -55,7 +55,9 @@ function setup(overrides: Partial<SchedulerOptions> = {}, behaviour: (id: string
 
 describe('nextDelay', () => {
   it('keeps the interval until the threshold, then doubles up to the cap', () => {
-    expect([0, 1, 2, 3, 4, 5, 6, 20].map((f) => nextDelay(60_000, f, 3, 600_000))).toEqual([60_000, 60_000, 60_000, 120_000, 240_000, 480_000, 600_000, 600_000]);
+    expect([0, 1, 2, 3, 4, 5, 6, 20].map((f) => nextDelay(60_000, f, 3, 600_000))).toEqual([
+      60_000, 60_000, 60_000, 120_000, 240_000, 480_000, 600_000, 600_000,
+    ]);
   });
 });
 

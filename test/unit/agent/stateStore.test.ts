@@ -26,7 +26,12 @@ describe('StateStore', () => {
   it('after a crash, numbering jumps past anything that may have been used', () => {
     const path = file();
     new StateStore(path).save(new Map([['d1', { memory: INITIAL_MEMORY, seq: 41 }]]), false);
-    const loaded = new StateStore(path).load(new Map([['d1', 45], ['d2', 7]]));
+    const loaded = new StateStore(path).load(
+      new Map([
+        ['d1', 45],
+        ['d2', 7],
+      ]),
+    );
     expect(loaded.cleanShutdown).toBe(false);
     expect(loaded.devices.get('d1')!.seq).toBe(45 + CRASH_SEQ_GAP);
     expect(loaded.devices.get('d2')!.seq).toBe(7 + CRASH_SEQ_GAP);

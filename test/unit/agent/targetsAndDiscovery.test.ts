@@ -10,8 +10,18 @@ describe('targets', () => {
   it('parses SNMP and IPP addresses and derives stable ids', () => {
     expect(parseTarget({ address: '10.0.0.5' })).toMatchObject({ deviceId: '10.0.0.5', protocol: 'snmp', host: '10.0.0.5', port: 161 });
     expect(parseTarget({ address: '10.0.0.5:1161' })).toMatchObject({ deviceId: '10.0.0.5_1161', host: '10.0.0.5', port: 1161 });
-    expect(parseTarget({ address: 'snmp://s3cret@printer-1.local:1161' })).toMatchObject({ deviceId: 'printer-1.local_1161', host: 'printer-1.local', port: 1161, community: 's3cret' });
-    expect(parseTarget({ address: 'ipp://10.0.0.7:8631/ipp/print' })).toMatchObject({ deviceId: 'ipp_10.0.0.7_8631_ipp_print', protocol: 'ipp', port: 8631, uri: 'ipp://10.0.0.7:8631/ipp/print' });
+    expect(parseTarget({ address: 'snmp://s3cret@printer-1.local:1161' })).toMatchObject({
+      deviceId: 'printer-1.local_1161',
+      host: 'printer-1.local',
+      port: 1161,
+      community: 's3cret',
+    });
+    expect(parseTarget({ address: 'ipp://10.0.0.7:8631/ipp/print' })).toMatchObject({
+      deviceId: 'ipp_10.0.0.7_8631_ipp_print',
+      protocol: 'ipp',
+      port: 8631,
+      uri: 'ipp://10.0.0.7:8631/ipp/print',
+    });
     expect(parseTarget({ address: '[::1]:1161' })).toMatchObject({ host: '::1', port: 1161 });
     expect(parseTarget({ address: '10.0.0.5', id: 'front-desk', critical: true })).toMatchObject({ deviceId: 'front-desk', critical: true });
     // The community never becomes part of the id.

@@ -55,7 +55,11 @@ describe('trap listener (loopback UDP)', () => {
   it('tells a printer alert trap from a generic one, for v1 and v2c', async () => {
     const port = await freeUdpPort();
     const polled: string[] = [];
-    listener = startTrapListener({ devicesAtHost: () => ['d1'], pollNow: (id) => (polled.push(id), true), countTrap: () => undefined }, `127.0.0.1:${port}`, quiet);
+    listener = startTrapListener(
+      { devicesAtHost: () => ['d1'], pollNow: (id) => (polled.push(id), true), countTrap: () => undefined },
+      `127.0.0.1:${port}`,
+      quiet,
+    );
     await new Promise((r) => setTimeout(r, 100));
     await sendTrap(port, 'v2c', OID.printerV2Alert);
     await waitUntil(() => listener!.received() === 1, 'the v2c printer alert', 5000);
@@ -76,7 +80,12 @@ describe('trap listener (loopback UDP)', () => {
     expect(classifyTrap({ enterprise: `${printerV1Alert}.0`, generic: 6, specific: 1 })).toEqual({ kind: 'printerAlert', trapOid: OID.printerV2Alert });
     expect(classifyTrap({ enterprise: printerV1Alert, generic: 6, specific: 2 })).toEqual({ kind: 'generic', trapOid: `${printerV1Alert}.0.2` });
     expect(classifyTrap({ enterprise: '1.3.6.1.4.1.11', generic: 0, specific: 0 })).toEqual({ kind: 'generic', trapOid: '1.3.6.1.6.3.1.1.5.1' });
-    const v2 = (oid: string) => ({ varbinds: [{ oid: `${OID.sysUpTime}.0`, type: 67, value: 5 }, { oid: `${OID.snmpTrapOID}.0`, type: 6, value: oid }] });
+    const v2 = (oid: string) => ({
+      varbinds: [
+        { oid: `${OID.sysUpTime}.0`, type: 67, value: 5 },
+        { oid: `${OID.snmpTrapOID}.0`, type: 6, value: oid },
+      ],
+    });
     expect(classifyTrap(v2(OID.printerV2Alert))).toEqual({ kind: 'printerAlert', trapOid: OID.printerV2Alert });
     expect(classifyTrap(v2('1.3.6.1.6.3.1.1.5.3'))).toEqual({ kind: 'generic', trapOid: '1.3.6.1.6.3.1.1.5.3' });
     expect(classifyTrap(undefined)).toEqual({ kind: 'generic', trapOid: null });

@@ -102,13 +102,35 @@ describe('the error body where no route handler runs', () => {
   });
 
   it('malformed JSON, a wrong content type and an oversized body: 4xx naming the body', async () => {
-    expectError(await kit.call('POST', '/api/v1/contracts/validate', kit.tokens.admin, '{"id": ', { 'content-type': 'application/json' }), 400, 'VALIDATION_FAILED', 'body');
-    expectError(await kit.call('POST', '/api/v1/contracts/validate', kit.tokens.admin, 'id=x', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'VALIDATION_FAILED', 'body');
-    expectError(await kit.call('POST', '/api/v1/contracts/validate', kit.tokens.admin, JSON.stringify({ id: 'x'.repeat(1_100_000) }), { 'content-type': 'application/json' }), 413, 'PAYLOAD_TOO_LARGE', 'body');
+    expectError(
+      await kit.call('POST', '/api/v1/contracts/validate', kit.tokens.admin, '{"id": ', { 'content-type': 'application/json' }),
+      400,
+      'VALIDATION_FAILED',
+      'body',
+    );
+    expectError(
+      await kit.call('POST', '/api/v1/contracts/validate', kit.tokens.admin, 'id=x', { 'content-type': 'application/x-www-form-urlencoded' }),
+      415,
+      'VALIDATION_FAILED',
+      'body',
+    );
+    expectError(
+      await kit.call('POST', '/api/v1/contracts/validate', kit.tokens.admin, JSON.stringify({ id: 'x'.repeat(1_100_000) }), {
+        'content-type': 'application/json',
+      }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+      'body',
+    );
   });
 
   it('a query parameter no route knows: 400 naming it', async () => {
-    for (const url of ['/api/v1/contracts?colour=red', '/api/v1/api-tokens?colour=red', '/api/v1/catalogue/changes?colour=red', '/api/v1/impact-rules/versions?colour=red']) {
+    for (const url of [
+      '/api/v1/contracts?colour=red',
+      '/api/v1/api-tokens?colour=red',
+      '/api/v1/catalogue/changes?colour=red',
+      '/api/v1/impact-rules/versions?colour=red',
+    ]) {
       expectError(await kit.call('GET', url), 400, 'VALIDATION_FAILED', 'querystring.colour');
     }
   });

@@ -42,7 +42,13 @@ export interface ApiKit {
   send(msg: WireMessage): Promise<void>;
   /** Devices acme/sn:sn-a1 (site acme-hq) and globex/sn:sn-g1, each with one raised fault → one ticket each. */
   seed(): Promise<{ acmeTicket: string; globexTicket: string }>;
-  call(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, token?: string | null, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  call(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    url: string,
+    token?: string | null,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<LightMyRequestResponse>;
   json<T = Record<string, unknown>>(res: LightMyRequestResponse): T;
   close(): Promise<void>;
 }

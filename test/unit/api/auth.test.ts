@@ -135,7 +135,11 @@ describe('through the API', () => {
 
   it('a token created with the CLI works against the running server', async () => {
     kit = await makeApiKit();
-    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'fleetdesk.mjs'), 'api-token', 'create', '--role', 'technician', '--name', 'marek', '--data-dir', kit.dir], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(
+      process.execPath,
+      [join(REPO_ROOT, 'bin', 'fleetdesk.mjs'), 'api-token', 'create', '--role', 'technician', '--name', 'marek', '--data-dir', kit.dir],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     expect(r.status, r.stderr).toBe(0);
     const token = r.stdout.split('\n').find((l) => l.startsWith('fdk_'))!;
     expect(token).toBeDefined();
@@ -147,7 +151,10 @@ describe('through the API', () => {
       res = await kit.call('GET', '/api/v1/me', token);
     }
     expect(kit.json(res)).toMatchObject({ role: 'technician', name: 'marek' });
-    const bad = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'fleetdesk.mjs'), 'api-token', 'create', '--role', 'customer', '--data-dir', kit.dir], { encoding: 'utf8', timeout: 60_000 });
+    const bad = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'fleetdesk.mjs'), 'api-token', 'create', '--role', 'customer', '--data-dir', kit.dir], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--customer');
   });

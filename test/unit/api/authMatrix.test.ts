@@ -11,7 +11,14 @@ import { DEFAULT_IMPACT_RULES } from '../../../server/impact/impactRules.js';
 import { makeApiKit, type ApiKit, type TokenName } from './apiTestKit.js';
 
 type Cell = 'ok' | 403 | 404;
-type Row = [method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', route: string, url: () => string, body: unknown, cells: Record<TokenName, Cell>, headers?: Record<string, string>];
+type Row = [
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  route: string,
+  url: () => string,
+  body: unknown,
+  cells: Record<TokenName, Cell>,
+  headers?: Record<string, string>,
+];
 
 let kit: ApiKit;
 let acmeTicket = '';
@@ -19,16 +26,47 @@ let globexTicket = '';
 /** A token for the admin to revoke in its row. */
 let spareTokenId = '';
 /** A contract for the admin to create, change and retire in its rows. */
-const MATRIX_CONTRACT = { id: 'matrix-c', name: 'Matrix', calendar: { zone: 'Europe/Warsaw', holidays: 'PL', week: { mon: ['08:00-16:00'] } }, levels: [{ id: 'a', label: 'A', reaction: '2h' }], impactToLevel: { critical: 'a', high: 'a', medium: 'a', low: 'a' }, queues: { default: 'general' } };
+const MATRIX_CONTRACT = {
+  id: 'matrix-c',
+  name: 'Matrix',
+  calendar: { zone: 'Europe/Warsaw', holidays: 'PL', week: { mon: ['08:00-16:00'] } },
+  levels: [{ id: 'a', label: 'A', reaction: '2h' }],
+  impactToLevel: { critical: 'a', high: 'a', medium: 'a', low: 'a' },
+  queues: { default: 'general' },
+};
 
 const ACME_DEVICE = encodeURIComponent('acme/sn:sn-a1');
 const GLOBEX_DEVICE = encodeURIComponent('globex/sn:sn-g1');
 
 const all = (c: Cell): Record<TokenName, Cell> => ({ admin: c, dispatcher: c, tech: c, otherTech: c, acme: c, globex: c });
-const staff = (customer: Cell, extra: Partial<Record<TokenName, Cell>> = {}): Record<TokenName, Cell> => ({ admin: 'ok', dispatcher: 'ok', tech: 'ok', otherTech: 'ok', acme: customer, globex: customer, ...extra });
+const staff = (customer: Cell, extra: Partial<Record<TokenName, Cell>> = {}): Record<TokenName, Cell> => ({
+  admin: 'ok',
+  dispatcher: 'ok',
+  tech: 'ok',
+  otherTech: 'ok',
+  acme: customer,
+  globex: customer,
+  ...extra,
+});
 /** Customer-owned data of acme: acme reads it, globex must not even learn it exists. */
-const acmeOwned = (extra: Partial<Record<TokenName, Cell>> = {}): Record<TokenName, Cell> => ({ admin: 'ok', dispatcher: 'ok', tech: 'ok', otherTech: 'ok', acme: 'ok', globex: 404, ...extra });
-const globexOwned = (extra: Partial<Record<TokenName, Cell>> = {}): Record<TokenName, Cell> => ({ admin: 'ok', dispatcher: 'ok', tech: 'ok', otherTech: 'ok', acme: 404, globex: 'ok', ...extra });
+const acmeOwned = (extra: Partial<Record<TokenName, Cell>> = {}): Record<TokenName, Cell> => ({
+  admin: 'ok',
+  dispatcher: 'ok',
+  tech: 'ok',
+  otherTech: 'ok',
+  acme: 'ok',
+  globex: 404,
+  ...extra,
+});
+const globexOwned = (extra: Partial<Record<TokenName, Cell>> = {}): Record<TokenName, Cell> => ({
+  admin: 'ok',
+  dispatcher: 'ok',
+  tech: 'ok',
+  otherTech: 'ok',
+  acme: 404,
+  globex: 'ok',
+  ...extra,
+});
 const adminOnly: Record<TokenName, Cell> = { admin: 'ok', dispatcher: 403, tech: 403, otherTech: 403, acme: 403, globex: 403 };
 const ticketAction: Record<TokenName, Cell> = { admin: 'ok', dispatcher: 'ok', tech: 404, otherTech: 'ok', acme: 403, globex: 403 };
 const vendorWrite: Record<TokenName, Cell> = { admin: 'ok', dispatcher: 'ok', tech: 403, otherTech: 403, acme: 403, globex: 403 };
@@ -58,43 +96,115 @@ const ROWS: Row[] = [
   ['POST', '/api/v1/devices/{deviceKey}/meter-readings', () => `/api/v1/devices/${ACME_DEVICE}/meter-readings`, { counters: { total: 1200 } }, staff(403)],
   ['POST', '/api/v1/devices/{deviceKey}/meter-readings', () => `/api/v1/devices/${GLOBEX_DEVICE}/meter-readings`, { counters: { total: 1200 } }, staff(403)],
   // The customer confirms its own period's reading (the admin may on its behalf).
-  ['POST', '/api/v1/meters/{deviceKey}/{period}/confirm', () => `/api/v1/meters/${ACME_DEVICE}/2026-01/confirm`, {}, { admin: 'ok', dispatcher: 403, tech: 403, otherTech: 403, acme: 'ok', globex: 404 }],
-  ['POST', '/api/v1/meters/{deviceKey}/{period}/confirm', () => `/api/v1/meters/${GLOBEX_DEVICE}/2026-01/confirm`, {}, { admin: 'ok', dispatcher: 403, tech: 403, otherTech: 403, acme: 404, globex: 'ok' }],
+  [
+    'POST',
+    '/api/v1/meters/{deviceKey}/{period}/confirm',
+    () => `/api/v1/meters/${ACME_DEVICE}/2026-01/confirm`,
+    {},
+    { admin: 'ok', dispatcher: 403, tech: 403, otherTech: 403, acme: 'ok', globex: 404 },
+  ],
+  [
+    'POST',
+    '/api/v1/meters/{deviceKey}/{period}/confirm',
+    () => `/api/v1/meters/${GLOBEX_DEVICE}/2026-01/confirm`,
+    {},
+    { admin: 'ok', dispatcher: 403, tech: 403, otherTech: 403, acme: 404, globex: 'ok' },
+  ],
   ['GET', '/api/v1/tickets', () => '/api/v1/tickets', undefined, all('ok')],
   ['GET', '/api/v1/tickets', () => '/api/v1/tickets?customer=globex&status=new,acknowledged,closed', undefined, all('ok')],
   ['GET', '/api/v1/tickets/{id}', () => `/api/v1/tickets/${acmeTicket}`, undefined, acmeOwned({ tech: 404 })],
   ['GET', '/api/v1/tickets/{id}', () => `/api/v1/tickets/${globexTicket}`, undefined, globexOwned()],
   ['GET', '/api/v1/tickets/{id}/time-entries', () => `/api/v1/tickets/${acmeTicket}/time-entries`, undefined, acmeOwned({ tech: 404 })],
   ['POST', '/api/v1/tickets/{id}/time-entries', () => `/api/v1/tickets/${acmeTicket}/time-entries`, { channel: 'phone', minutes: 5 }, ticketAction],
-  ...(['acknowledge', 'start', 'escalate', 'wait-for-customer', 'customer-replied', 'contact-attempts', 'resolve', 'close', 'reopen', 'comments', 'matter'] as const).map(
-    (action): Row => [
-      'POST',
-      `/api/v1/tickets/{id}/${action}`,
-      () => `/api/v1/tickets/${acmeTicket}/${action}`,
-      { acknowledge: {}, start: {}, escalate: { reason: 'r' }, 'wait-for-customer': { question: 'q' }, 'customer-replied': { text: 't' }, 'contact-attempts': { channel: 'phone', note: 'n' }, resolve: { solution: 's' }, close: {}, reopen: { reason: 'r' }, comments: { text: 'c' }, matter: { matter: 'bug', reason: 'r' } }[action],
-      // Customers are read-only (403 before anything is looked up); technicians act only on tickets they see.
-      ticketAction,
-    ],
-  ),
+  ...(
+    [
+      'acknowledge',
+      'start',
+      'escalate',
+      'wait-for-customer',
+      'customer-replied',
+      'contact-attempts',
+      'resolve',
+      'close',
+      'reopen',
+      'comments',
+      'matter',
+    ] as const
+  ).map((action): Row => [
+    'POST',
+    `/api/v1/tickets/{id}/${action}`,
+    () => `/api/v1/tickets/${acmeTicket}/${action}`,
+    {
+      acknowledge: {},
+      start: {},
+      escalate: { reason: 'r' },
+      'wait-for-customer': { question: 'q' },
+      'customer-replied': { text: 't' },
+      'contact-attempts': { channel: 'phone', note: 'n' },
+      resolve: { solution: 's' },
+      close: {},
+      reopen: { reason: 'r' },
+      comments: { text: 'c' },
+      matter: { matter: 'bug', reason: 'r' },
+    }[action],
+    // Customers are read-only (403 before anything is looked up); technicians act only on tickets they see.
+    ticketAction,
+  ]),
   // On-site visits: requested and recorded by whoever acts on the ticket, scheduled by the dispatch desk.
   ['POST', '/api/v1/tickets/{id}/visits', () => `/api/v1/tickets/${acmeTicket}/visits`, { reason: 'fuser' }, ticketAction],
-  ['PATCH', '/api/v1/tickets/{id}/visits/{visitId}', () => `/api/v1/tickets/${acmeTicket}/visits/V1`, { technician: 'ola' }, { ...ticketAction, otherTech: 403 }],
+  [
+    'PATCH',
+    '/api/v1/tickets/{id}/visits/{visitId}',
+    () => `/api/v1/tickets/${acmeTicket}/visits/V1`,
+    { technician: 'ola' },
+    { ...ticketAction, otherTech: 403 },
+  ],
   ['POST', '/api/v1/tickets/{id}/visits/{visitId}/arrival', () => `/api/v1/tickets/${acmeTicket}/visits/V1/arrival`, {}, ticketAction],
   ['POST', '/api/v1/tickets/{id}/visits/{visitId}/departure', () => `/api/v1/tickets/${acmeTicket}/visits/V1/departure`, { workDone: 'w' }, ticketAction],
   // Reports: the desk for anyone, a customer for itself only; technicians work tickets, they do not take reports.
-  ['POST', '/api/v1/tickets', () => '/api/v1/tickets', { customer: 'acme', subject: 'Matrix report', channel: 'portal' }, { admin: 'ok', dispatcher: 'ok', tech: 403, otherTech: 403, acme: 'ok', globex: 403 }],
-  ['POST', '/api/v1/tickets/{id}/replies', () => `/api/v1/tickets/${acmeTicket}/replies`, { text: 'reply' }, { admin: 'ok', dispatcher: 'ok', tech: 403, otherTech: 403, acme: 'ok', globex: 404 }],
-  ['POST', '/api/v1/tickets/{id}/confirm', () => `/api/v1/tickets/${acmeTicket}/confirm`, {}, { admin: 'ok', dispatcher: 'ok', tech: 403, otherTech: 403, acme: 'ok', globex: 404 }],
+  [
+    'POST',
+    '/api/v1/tickets',
+    () => '/api/v1/tickets',
+    { customer: 'acme', subject: 'Matrix report', channel: 'portal' },
+    { admin: 'ok', dispatcher: 'ok', tech: 403, otherTech: 403, acme: 'ok', globex: 403 },
+  ],
+  [
+    'POST',
+    '/api/v1/tickets/{id}/replies',
+    () => `/api/v1/tickets/${acmeTicket}/replies`,
+    { text: 'reply' },
+    { admin: 'ok', dispatcher: 'ok', tech: 403, otherTech: 403, acme: 'ok', globex: 404 },
+  ],
+  [
+    'POST',
+    '/api/v1/tickets/{id}/confirm',
+    () => `/api/v1/tickets/${acmeTicket}/confirm`,
+    {},
+    { admin: 'ok', dispatcher: 'ok', tech: 403, otherTech: 403, acme: 'ok', globex: 404 },
+  ],
   // Corrections: admin and dispatcher only.
   ['POST', '/api/v1/tickets/{id}/change-impact', () => `/api/v1/tickets/${acmeTicket}/change-impact`, { impact: 'high', reason: 'r' }, vendorWrite],
-  ['POST', '/api/v1/tickets/{id}/change-contract', () => `/api/v1/tickets/${acmeTicket}/change-contract`, { contract: 'device-vendor', reason: 'r' }, vendorWrite],
+  [
+    'POST',
+    '/api/v1/tickets/{id}/change-contract',
+    () => `/api/v1/tickets/${acmeTicket}/change-contract`,
+    { contract: 'device-vendor', reason: 'r' },
+    vendorWrite,
+  ],
   ['POST', '/api/v1/tickets/{id}/change-queue', () => `/api/v1/tickets/${acmeTicket}/change-queue`, { queue: 'matrix-q', reason: 'r' }, vendorWrite],
   ['POST', '/api/v1/tickets/{id}/change-device', () => `/api/v1/tickets/${acmeTicket}/change-device`, { device: null, reason: 'r' }, vendorWrite],
   ['POST', '/api/v1/tickets/{id}/change-customer', () => `/api/v1/tickets/${acmeTicket}/change-customer`, { customer: 'acme', reason: 'r' }, vendorWrite],
   ['GET', '/api/v1/tickets/{id}/audit', () => `/api/v1/tickets/${acmeTicket}/audit`, undefined, vendorWrite],
   ['GET', '/api/v1/tickets/{id}/report', () => `/api/v1/tickets/${acmeTicket}/report?lang=en`, undefined, acmeOwned({ tech: 404 })],
   ['GET', '/api/v1/tickets/{id}/report.pdf', () => `/api/v1/tickets/${globexTicket}/report.pdf`, undefined, globexOwned()],
-  ['POST', '/api/v1/tickets/{id}/assign', () => `/api/v1/tickets/${globexTicket}/assign`, { assignee: 'someone-else' }, { admin: 'ok', dispatcher: 'ok', tech: 403, otherTech: 403, acme: 403, globex: 403 }],
+  [
+    'POST',
+    '/api/v1/tickets/{id}/assign',
+    () => `/api/v1/tickets/${globexTicket}/assign`,
+    { assignee: 'someone-else' },
+    { admin: 'ok', dispatcher: 'ok', tech: 403, otherTech: 403, acme: 403, globex: 403 },
+  ],
   ['GET', '/api/v1/contracts', () => '/api/v1/contracts', undefined, staff(403)],
   ['GET', '/api/v1/contracts/{id}', () => '/api/v1/contracts/device-vendor', undefined, staff(403)],
   ['POST', '/api/v1/contracts/validate', () => '/api/v1/contracts/validate', { id: 'x' }, vendorWrite],
@@ -161,7 +271,13 @@ describe('auth matrix (role × route × tenant)', () => {
   });
 
   for (const [method, route, url, body, cells, headers] of ROWS) {
-    it(`${method} ${route} (${url.toString().match(/`([^`]*)`|'([^']*)'/)?.slice(1).find(Boolean) ?? ''})`, async () => {
+    it(`${method} ${route} (${
+      url
+        .toString()
+        .match(/`([^`]*)`|'([^']*)'/)
+        ?.slice(1)
+        .find(Boolean) ?? ''
+    })`, async () => {
       // Keep the acme ticket with "ola" (an escalation unassigns it; a closed ticket stays as it was).
       await kit.call('POST', `/api/v1/tickets/${acmeTicket}/assign`, kit.tokens.dispatcher, { assignee: 'ola' });
       for (const who of ORDER) {
@@ -197,7 +313,9 @@ describe('auth matrix (role × route × tenant)', () => {
     const everyTicket = '/api/v1/tickets?status=new,acknowledged,inProgress,waitingForCustomer,resolved,closed&closedMonth=2026-01';
     for (const url of ['/api/v1/customers', '/api/v1/sites', '/api/v1/agents', '/api/v1/devices', everyTicket, '/api/v1/reports/compliance?since=2026-01']) {
       for (const who of ['acme', 'globex'] as const) {
-        const page = kit.json<{ items: Array<{ id?: string; customerId?: string; customer?: { id: string } }>; total: number }>(await kit.call('GET', url, kit.tokens[who]));
+        const page = kit.json<{ items: Array<{ id?: string; customerId?: string; customer?: { id: string } }>; total: number }>(
+          await kit.call('GET', url, kit.tokens[who]),
+        );
         expect(page.total, `${who} ${url}`).toBeGreaterThan(0);
         for (const item of page.items) expect(item.customerId ?? item.customer?.id ?? item.id, `${who} ${url}`).toBe(who);
       }

@@ -17,7 +17,11 @@ let globexTicket = '';
 const GOLD = {
   id: 'gold',
   name: 'Gold',
-  calendar: { zone: 'Europe/Warsaw', holidays: 'PL', week: { mon: ['08:00-16:00'], tue: ['08:00-16:00'], wed: ['08:00-16:00'], thu: ['08:00-16:00'], fri: ['08:00-16:00'] } },
+  calendar: {
+    zone: 'Europe/Warsaw',
+    holidays: 'PL',
+    week: { mon: ['08:00-16:00'], tue: ['08:00-16:00'], wed: ['08:00-16:00'], thu: ['08:00-16:00'], fri: ['08:00-16:00'] },
+  },
   levels: [{ id: 'p1', label: 'P1', reaction: '1h' }],
   impactToLevel: { critical: 'p1', high: 'p1', medium: 'p1', low: 'p1' },
   queues: { default: 'general' },
@@ -47,7 +51,15 @@ describe('contracts through the API', () => {
     expect(res.statusCode, res.body).toBe(201);
     expect(res.headers.etag).toBe('"1"');
     expect(res.headers.location).toBe('/api/v1/contracts/gold');
-    expect(kit.json(res)).toMatchObject({ id: 'gold', origin: 'api', overrides: null, version: 1, termsVersion: 1, updatedBy: { name: 'admin' }, updatedAt: '2026-01-05T08:00:30.000Z' });
+    expect(kit.json(res)).toMatchObject({
+      id: 'gold',
+      origin: 'api',
+      overrides: null,
+      version: 1,
+      termsVersion: 1,
+      updatedBy: { name: 'admin' },
+      updatedAt: '2026-01-05T08:00:30.000Z',
+    });
     const again = await kit.call('POST', '/api/v1/contracts', kit.tokens.admin, GOLD);
     expect(again.statusCode).toBe(409);
     expect(kit.json<ErrorBody>(again).code).toBe('CONFLICT');
@@ -67,7 +79,10 @@ describe('contracts through the API', () => {
       [{ ...GOLD, extra: 1 }, 'body.extra'],
     ];
     for (const [body, field] of cases) {
-      const res = await kit.call('POST', '/api/v1/contracts', kit.tokens.admin, { ...(body as object), id: (body as { id: string }).id === 'gold' ? 'gold-2' : (body as { id: string }).id });
+      const res = await kit.call('POST', '/api/v1/contracts', kit.tokens.admin, {
+        ...(body as object),
+        id: (body as { id: string }).id === 'gold' ? 'gold-2' : (body as { id: string }).id,
+      });
       expect(res.statusCode, `${field}: ${res.body}`).toBe(400);
       const err = kit.json<ErrorBody>(res);
       expect(err.code).toBe('VALIDATION_FAILED');
@@ -98,7 +113,9 @@ describe('contracts through the API', () => {
   });
 
   it('keeps every version with who changed what', async () => {
-    const versions = kit.json<{ items: Array<{ version: number; action: string; changed: string[]; by: { name: string } }> }>(await kit.call('GET', '/api/v1/contracts/gold/versions'));
+    const versions = kit.json<{ items: Array<{ version: number; action: string; changed: string[]; by: { name: string } }> }>(
+      await kit.call('GET', '/api/v1/contracts/gold/versions'),
+    );
     expect(versions.items.map((v) => [v.version, v.action])).toEqual([
       [2, 'update'],
       [1, 'create'],
@@ -118,7 +135,10 @@ describe('contracts through the API', () => {
     const oldDeadline = before.sla.reaction.deadlineAt!;
     // The acme jam is "high" (another device on the site): 6 working hours under the preset.
     expect(before.impact).toBe('high');
-    const spec = { ...PRESET_SPECS['device-vendor']!, levels: PRESET_SPECS['device-vendor']!.levels.map((l) => (l.id === 'high' ? { ...l, reaction: '1h' } : l)) };
+    const spec = {
+      ...PRESET_SPECS['device-vendor']!,
+      levels: PRESET_SPECS['device-vendor']!.levels.map((l) => (l.id === 'high' ? { ...l, reaction: '1h' } : l)),
+    };
     const put = await kit.call('PUT', '/api/v1/contracts/device-vendor', kit.tokens.admin, spec, { 'if-match': '"0"' });
     expect(put.statusCode, put.body).toBe(200);
     expect(kit.json(put)).toMatchObject({ origin: 'api', overrides: 'preset', version: 1 });
@@ -194,11 +214,46 @@ describe('the impact rule table through the API', () => {
 
   it('validates every rule: unknown fault codes, unknown contracts, a catch-all that is not last', async () => {
     const cases: Array<[unknown, string]> = [
-      [{ rules: [{ id: 'x', when: { faults: ['toner.gone'] }, level: 'low' }, { id: 'rest', level: 'low' }] }, 'body.rules[0].when.faults[0]'],
-      [{ rules: [{ id: 'x', when: { contracts: ['no-such-contract'] }, level: 'low' }, { id: 'rest', level: 'low' }] }, 'body.rules[0].when.contracts[0]'],
-      [{ rules: [{ id: 'rest', level: 'low' }, { id: 'x', when: { faults: ['jam'] }, level: 'high' }] }, 'body.rules[1].when'],
-      [{ rules: [{ id: 'x', when: { faults: ['jam'] }, level: 'severe' }, { id: 'rest', level: 'low' }] }, 'body.rules[0].level'],
-      [{ rules: [{ id: 'rest', level: 'low' }], contractScales: { 'no-such-contract': { critical: 'a', high: 'b', medium: 'c', low: 'd' } } }, 'body.contractScales.no-such-contract'],
+      [
+        {
+          rules: [
+            { id: 'x', when: { faults: ['toner.gone'] }, level: 'low' },
+            { id: 'rest', level: 'low' },
+          ],
+        },
+        'body.rules[0].when.faults[0]',
+      ],
+      [
+        {
+          rules: [
+            { id: 'x', when: { contracts: ['no-such-contract'] }, level: 'low' },
+            { id: 'rest', level: 'low' },
+          ],
+        },
+        'body.rules[0].when.contracts[0]',
+      ],
+      [
+        {
+          rules: [
+            { id: 'rest', level: 'low' },
+            { id: 'x', when: { faults: ['jam'] }, level: 'high' },
+          ],
+        },
+        'body.rules[1].when',
+      ],
+      [
+        {
+          rules: [
+            { id: 'x', when: { faults: ['jam'] }, level: 'severe' },
+            { id: 'rest', level: 'low' },
+          ],
+        },
+        'body.rules[0].level',
+      ],
+      [
+        { rules: [{ id: 'rest', level: 'low' }], contractScales: { 'no-such-contract': { critical: 'a', high: 'b', medium: 'c', low: 'd' } } },
+        'body.contractScales.no-such-contract',
+      ],
     ];
     for (const [body, field] of cases) {
       const res = await kit.call('PUT', '/api/v1/impact-rules', kit.tokens.admin, body, { 'if-match': '"0"' });
@@ -245,7 +300,9 @@ describe('the impact rule table through the API', () => {
     const v1 = kit.json<{ rules: Array<{ id: string }> }>(await kit.call('GET', '/api/v1/impact-rules/versions/1'));
     expect(v1.rules[0]!.id).toBe('door-low');
 
-    const changes = kit.json<{ items: Array<{ kind: string; id: string; version: number; action: string; by: { name: string } }>; total: number }>(await kit.call('GET', '/api/v1/catalogue/changes?limit=500', kit.tokens.dispatcher));
+    const changes = kit.json<{ items: Array<{ kind: string; id: string; version: number; action: string; by: { name: string } }>; total: number }>(
+      await kit.call('GET', '/api/v1/catalogue/changes?limit=500', kit.tokens.dispatcher),
+    );
     expect(changes.items[0]).toMatchObject({ kind: 'impactRules', version: 2, action: 'revert', by: { name: 'admin' } });
     expect(changes.items.filter((c) => c.kind === 'contract' && c.id === 'gold').map((c) => c.action)).toEqual(['create', 'retire', 'update', 'create']);
     const onlyGold = kit.json<{ total: number }>(await kit.call('GET', '/api/v1/catalogue/changes?kind=contract&id=gold&limit=1'));

@@ -30,7 +30,14 @@ describe('CSV documents', () => {
   });
 
   it('builds a BOM-prefixed document with CRLF lines and checks the row width', () => {
-    const doc = csvDocument(['customer', 'percent'], [['Łódź Sp. z o.o.', 99.5], ['ACME, Inc.', null]], 'en');
+    const doc = csvDocument(
+      ['customer', 'percent'],
+      [
+        ['Łódź Sp. z o.o.', 99.5],
+        ['ACME, Inc.', null],
+      ],
+      'en',
+    );
     expect(doc).toBe('\uFEFFcustomer,percent\r\nŁódź Sp. z o.o.,99.5\r\n"ACME, Inc.",\r\n');
     expect(csvDocument(['a', 'b'], [[1.5, 'x;y']], 'pl')).toBe('\uFEFFa;b\r\n1,5;"x;y"\r\n');
     expect(() => csvDocument(['a', 'b'], [['only one']])).toThrow(/row 1 has 1 cells, expected 2 \(a, b\)/);

@@ -15,7 +15,13 @@ interface TicketBody {
   reporter?: { name?: string; email?: string };
   comments: Array<{ text: string; public: boolean; by: string }>;
   history: Array<{ what: string; detail: string; by: string }>;
-  sla: { level: string; guaranteed: boolean; contractId: string; reaction: { deadlineAt: number | null; targetMs: number | null; breached: boolean }; resolution: { deadlineAt: number | null; state: string } | null };
+  sla: {
+    level: string;
+    guaranteed: boolean;
+    contractId: string;
+    reaction: { deadlineAt: number | null; targetMs: number | null; breached: boolean };
+    resolution: { deadlineAt: number | null; state: string } | null;
+  };
 }
 interface IntakeBody {
   ticket: TicketBody;
@@ -45,11 +51,24 @@ const report = (over: Record<string, unknown> = {}) => ({
 
 describe('POST /tickets', () => {
   it('opens a ticket with the same SLA clock as a fault: deadline in the response, reporter and text kept', async () => {
-    const res = await kit.call('POST', '/api/v1/tickets', kit.tokens.dispatcher, report({ channel: 'email', device: { serial: 'SN-A2' }, impact: 'high', contact: { name: 'Ewa', email: 'ewa@acme.example' } }));
+    const res = await kit.call(
+      'POST',
+      '/api/v1/tickets',
+      kit.tokens.dispatcher,
+      report({ channel: 'email', device: { serial: 'SN-A2' }, impact: 'high', contact: { name: 'Ewa', email: 'ewa@acme.example' } }),
+    );
     expect(res.statusCode, res.body).toBe(201);
     const body = kit.json<IntakeBody>(res);
     expect(body.duplicateOf).toBeNull();
-    expect(body.ticket).toMatchObject({ status: 'new', channel: 'email', impact: 'high', title: 'Printer prints blank pages', device: { id: 'acme/sn:sn-a2', serial: 'SN-A2' }, site: { id: 'acme-hq' }, reporter: { name: 'Ewa', email: 'ewa@acme.example' } });
+    expect(body.ticket).toMatchObject({
+      status: 'new',
+      channel: 'email',
+      impact: 'high',
+      title: 'Printer prints blank pages',
+      device: { id: 'acme/sn:sn-a2', serial: 'SN-A2' },
+      site: { id: 'acme-hq' },
+      reporter: { name: 'Ewa', email: 'ewa@acme.example' },
+    });
     // device-vendor: high → 6 working hours from Monday 09:00:30 Warsaw (8-17) → 15:00:30.
     expect(body.deadlines.reaction).toBe('2026-01-05T14:00:30.000Z');
     expect(body.ticket.sla.reaction.deadlineAt).toBe(Date.parse('2026-01-05T14:00:30Z'));
@@ -81,7 +100,11 @@ describe('POST /tickets', () => {
     // device-vendor has no sev5: a clear 400 naming the field.
     const bad = await kit.call('POST', '/api/v1/tickets', kit.tokens.dispatcher, report({ level: 'sev5' }));
     expect(bad.statusCode).toBe(400);
-    expect(kit.json(bad)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'body.level', message: expect.stringMatching(/contract device-vendor has no level "sev5" \(levels: /) as string });
+    expect(kit.json(bad)).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      field: 'body.level',
+      message: expect.stringMatching(/contract device-vendor has no level "sev5" \(levels: /) as string,
+    });
     const low = kit.json<IntakeBody>(await kit.call('POST', '/api/v1/tickets', kit.tokens.dispatcher, report({ level: 'low', subject: 'Toner question' })));
     expect(low.ticket).toMatchObject({ impact: 'low', sla: { level: 'low' } });
   });
@@ -107,12 +130,19 @@ describe('POST /tickets', () => {
     expect(foreign.statusCode).toBe(404);
     expect(missing.statusCode).toBe(404);
     // The same answer except for the key the caller sent itself: nothing says the device exists elsewhere.
-    expect(kit.json<{ message: string }>(foreign).message.replace('globex/sn:sn-g1', 'X')).toBe(kit.json<{ message: string }>(missing).message.replace('acme/sn:nothing', 'X'));
+    expect(kit.json<{ message: string }>(foreign).message.replace('globex/sn:sn-g1', 'X')).toBe(
+      kit.json<{ message: string }>(missing).message.replace('acme/sn:nothing', 'X'),
+    );
     const serialOfOther = await kit.call('POST', '/api/v1/tickets', kit.tokens.acme, report({ channel: 'portal', device: { serial: 'SN-G1' } }));
     expect(serialOfOther.statusCode).toBe(404);
     const phone = await kit.call('POST', '/api/v1/tickets', kit.tokens.acme, report({ channel: 'phone' }));
     expect(kit.json(phone)).toMatchObject({ statusCode: 400, field: 'body.channel' });
-    const own = await kit.call('POST', '/api/v1/tickets', kit.tokens.acme, report({ channel: 'portal', device: { serial: 'sn-a2' }, subject: 'Portal report' }));
+    const own = await kit.call(
+      'POST',
+      '/api/v1/tickets',
+      kit.tokens.acme,
+      report({ channel: 'portal', device: { serial: 'sn-a2' }, subject: 'Portal report' }),
+    );
     expect([200, 201]).toContain(own.statusCode);
     expect(kit.json<IntakeBody>(own).ticket.customer.id).toBe('acme');
     const tech = await kit.call('POST', '/api/v1/tickets', kit.tokens.tech, report());
@@ -122,7 +152,9 @@ describe('POST /tickets', () => {
 
 describe('replies and confirmation', () => {
   it('a customer reply answers a waiting ticket (clock resumes); confirmation closes a resolved one', async () => {
-    const opened = kit.json<IntakeBody>(await kit.call('POST', '/api/v1/tickets', kit.tokens.dispatcher, report({ channel: 'form', subject: 'Cannot scan to e-mail' })));
+    const opened = kit.json<IntakeBody>(
+      await kit.call('POST', '/api/v1/tickets', kit.tokens.dispatcher, report({ channel: 'form', subject: 'Cannot scan to e-mail' })),
+    );
     const id = opened.ticket.id;
     expect((await kit.call('POST', `/api/v1/tickets/${id}/wait-for-customer`, kit.tokens.dispatcher, { question: 'Which SMTP server?' })).statusCode).toBe(200);
     kit.clock.advance(3_600_000);
@@ -145,35 +177,81 @@ describe('replies and confirmation', () => {
 
 describe('triage and corrections', () => {
   it('change-impact recalculates the deadline keeping the elapsed time; history and audit record who, why, from and to', async () => {
-    const opened = kit.json<IntakeBody>(await kit.call('POST', '/api/v1/tickets', kit.tokens.dispatcher, report({ channel: 'email', impact: 'low', subject: 'Slow printing' })));
+    const opened = kit.json<IntakeBody>(
+      await kit.call('POST', '/api/v1/tickets', kit.tokens.dispatcher, report({ channel: 'email', impact: 'low', subject: 'Slow printing' })),
+    );
     const id = opened.ticket.id;
     const before = opened.ticket.sla.reaction;
-    const res = await kit.call('POST', `/api/v1/tickets/${id}/change-impact`, kit.tokens.dispatcher, { impact: 'critical', reason: 'whole accounting team blocked' });
+    const res = await kit.call('POST', `/api/v1/tickets/${id}/change-impact`, kit.tokens.dispatcher, {
+      impact: 'critical',
+      reason: 'whole accounting team blocked',
+    });
     expect(res.statusCode, res.body).toBe(200);
     const t = kit.json<TicketBody>(res);
     expect(t).toMatchObject({ impact: 'critical', sla: { level: 'critical' } });
     expect(t.sla.reaction.deadlineAt).toBeLessThan(before.deadlineAt!);
-    expect(t.history.at(-1)).toMatchObject({ what: 'impact changed', by: 'disp', detail: expect.stringContaining('low/low → critical/critical: whole accounting team blocked') as string });
+    expect(t.history.at(-1)).toMatchObject({
+      what: 'impact changed',
+      by: 'disp',
+      detail: expect.stringContaining('low/low → critical/critical: whole accounting team blocked') as string,
+    });
     const audit = kit.json<{ items: Array<Record<string, unknown>> }>(await kit.call('GET', `/api/v1/tickets/${id}/audit`, kit.tokens.dispatcher));
-    expect(audit.items).toEqual([expect.objectContaining({ ticketId: id, by: 'disp', change: 'impact', from: 'low/low', to: 'critical/critical', reason: 'whole accounting team blocked' })]);
+    expect(audit.items).toEqual([
+      expect.objectContaining({
+        ticketId: id,
+        by: 'disp',
+        change: 'impact',
+        from: 'low/low',
+        to: 'critical/critical',
+        reason: 'whole accounting team blocked',
+      }),
+    ]);
   });
 
   it('queue, device, contract and customer corrections; bad input names the field', async () => {
-    const id = kit.json<IntakeBody>(await kit.call('POST', '/api/v1/tickets', kit.tokens.dispatcher, report({ channel: 'email', subject: 'Wrong colours' }))).ticket.id;
-    const queue = kit.json<TicketBody>(await kit.call('POST', `/api/v1/tickets/${id}/change-queue`, kit.tokens.dispatcher, { queue: 'ink-and-heads', reason: 'colour problem' }));
+    const id = kit.json<IntakeBody>(await kit.call('POST', '/api/v1/tickets', kit.tokens.dispatcher, report({ channel: 'email', subject: 'Wrong colours' })))
+      .ticket.id;
+    const queue = kit.json<TicketBody>(
+      await kit.call('POST', `/api/v1/tickets/${id}/change-queue`, kit.tokens.dispatcher, { queue: 'ink-and-heads', reason: 'colour problem' }),
+    );
     expect(queue.queue).toBe('ink-and-heads');
-    const device = kit.json<TicketBody>(await kit.call('POST', `/api/v1/tickets/${id}/change-device`, kit.tokens.dispatcher, { device: { serial: 'SN-A2' }, reason: 'caller named the wrong printer' }));
+    const device = kit.json<TicketBody>(
+      await kit.call('POST', `/api/v1/tickets/${id}/change-device`, kit.tokens.dispatcher, {
+        device: { serial: 'SN-A2' },
+        reason: 'caller named the wrong printer',
+      }),
+    );
     expect(device).toMatchObject({ device: { id: 'acme/sn:sn-a2' }, site: { id: 'acme-hq' } });
-    const foreignDevice = await kit.call('POST', `/api/v1/tickets/${id}/change-device`, kit.tokens.dispatcher, { device: { key: 'globex/sn:sn-g1' }, reason: 'x' });
+    const foreignDevice = await kit.call('POST', `/api/v1/tickets/${id}/change-device`, kit.tokens.dispatcher, {
+      device: { key: 'globex/sn:sn-g1' },
+      reason: 'x',
+    });
     expect(foreignDevice.statusCode).toBe(404);
-    const contract = await kit.call('POST', `/api/v1/tickets/${id}/change-contract`, kit.tokens.dispatcher, { contract: 'standard', reason: 'renewed on 1 January' });
+    const contract = await kit.call('POST', `/api/v1/tickets/${id}/change-contract`, kit.tokens.dispatcher, {
+      contract: 'standard',
+      reason: 'renewed on 1 January',
+    });
     expect(contract.statusCode, contract.body).toBe(200);
     expect(kit.json<TicketBody>(contract).sla.contractId).toBe('standard');
-    expect(kit.json(await kit.call('POST', `/api/v1/tickets/${id}/change-contract`, kit.tokens.dispatcher, { contract: 'nope', reason: 'x' }))).toMatchObject({ statusCode: 400, field: 'body.contract' });
-    expect(kit.json(await kit.call('POST', `/api/v1/tickets/${id}/change-queue`, kit.tokens.dispatcher, { queue: 'x' }))).toMatchObject({ statusCode: 400, field: 'body.reason' });
-    const customer = await kit.call('POST', `/api/v1/tickets/${id}/change-customer`, kit.tokens.dispatcher, { customer: 'globex', device: { serial: 'SN-G1' }, reason: 'globex called on acme’s line' });
+    expect(kit.json(await kit.call('POST', `/api/v1/tickets/${id}/change-contract`, kit.tokens.dispatcher, { contract: 'nope', reason: 'x' }))).toMatchObject({
+      statusCode: 400,
+      field: 'body.contract',
+    });
+    expect(kit.json(await kit.call('POST', `/api/v1/tickets/${id}/change-queue`, kit.tokens.dispatcher, { queue: 'x' }))).toMatchObject({
+      statusCode: 400,
+      field: 'body.reason',
+    });
+    const customer = await kit.call('POST', `/api/v1/tickets/${id}/change-customer`, kit.tokens.dispatcher, {
+      customer: 'globex',
+      device: { serial: 'SN-G1' },
+      reason: 'globex called on acme’s line',
+    });
     expect(customer.statusCode, customer.body).toBe(200);
-    expect(kit.json<TicketBody>(customer)).toMatchObject({ customer: { id: 'globex', contractId: 'device-vendor' }, device: { id: 'globex/sn:sn-g1' }, site: { id: 'globex-waw' } });
+    expect(kit.json<TicketBody>(customer)).toMatchObject({
+      customer: { id: 'globex', contractId: 'device-vendor' },
+      device: { id: 'globex/sn:sn-g1' },
+      site: { id: 'globex-waw' },
+    });
     // Now acme no longer sees it; globex does.
     expect((await kit.call('GET', `/api/v1/tickets/${id}`, kit.tokens.acme)).statusCode).toBe(404);
     expect((await kit.call('GET', `/api/v1/tickets/${id}`, kit.tokens.globex)).statusCode).toBe(200);

@@ -13,7 +13,13 @@ describe('pagination', () => {
 
   it('pages a filtered list without building it, with the same result as filter + paginate', () => {
     const even = (n: number) => n % 2 === 0;
-    for (const [limit, offset] of [[5, 0], [5, 5], [5, 10], [50, 0], [3, 11]] as const) {
+    for (const [limit, offset] of [
+      [5, 0],
+      [5, 5],
+      [5, 10],
+      [50, 0],
+      [3, 11],
+    ] as const) {
       const q = PageQuery.parse({ limit, offset });
       expect(paginateWhere(all, even, q, (n) => n * 10)).toEqual(paginate(all.filter(even), q, (n) => n * 10));
     }
@@ -28,7 +34,18 @@ describe('pagination', () => {
 });
 
 describe('ticketPredicate', () => {
-  const t = (o: Partial<Ticket>) => ({ status: 'new', impact: 'high', queue: 'general', customer: { id: 'acme' }, device: { id: 'd1' }, affectedDevices: ['d1'], assignee: null, sla: { reaction: { breached: false }, resolution: null, onSite: null }, ...o }) as unknown as Ticket;
+  const t = (o: Partial<Ticket>) =>
+    ({
+      status: 'new',
+      impact: 'high',
+      queue: 'general',
+      customer: { id: 'acme' },
+      device: { id: 'd1' },
+      affectedDevices: ['d1'],
+      assignee: null,
+      sla: { reaction: { breached: false }, resolution: null, onSite: null },
+      ...o,
+    }) as unknown as Ticket;
   const pred = (q: Record<string, string>, hot = true) => ticketPredicate(TicketFilter.parse(q), 'tomek', hot);
 
   it('is null without filters on the hot list, and excludes closed tickets elsewhere', () => {

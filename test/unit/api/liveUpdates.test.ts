@@ -36,7 +36,13 @@ describe('LiveUpdates hub', () => {
   const repo = {} as Repository;
 
   it('filters by customer and, for technicians, by assignment', () => {
-    const ev = (customerId: string | null, assignee?: string | null): LiveEvent => ({ id: 1, type: 't', customerId, ticket: assignee === undefined ? null : { assignee }, data: {} });
+    const ev = (customerId: string | null, assignee?: string | null): LiveEvent => ({
+      id: 1,
+      type: 't',
+      customerId,
+      ticket: assignee === undefined ? null : { assignee },
+      data: {},
+    });
     expect(visibleTo(P('customer', 'c', 'acme'), ev('acme'))).toBe(true);
     expect(visibleTo(P('customer', 'c', 'acme'), ev('globex'))).toBe(false);
     expect(visibleTo(P('customer', 'c', 'acme'), ev(null))).toBe(false);
@@ -126,7 +132,11 @@ describe('GET /api/v1/events (server-sent events)', () => {
     const reused = await kit.call('GET', `/api/v1/events?token=${grant.token}`, null);
     expect(reused.statusCode).toBe(401);
     const staff = await stream('/api/v1/events', { authorization: `Bearer ${kit.tokens.dispatcher}` });
-    await waitUntil(() => acme.text().includes(': connected') && globex.text().includes(': connected') && staff.text().includes(': connected'), 'three streams connected', 5000);
+    await waitUntil(
+      () => acme.text().includes(': connected') && globex.text().includes(': connected') && staff.text().includes(': connected'),
+      'three streams connected',
+      5000,
+    );
 
     await kit.send(raisedMsg('acme', 'a1', 'p2', fault('door.open'), '2026-01-05T08:02:00Z', 5));
     await waitUntil(() => acme.text().includes('event: ticket.opened'), 'ticket.opened on the acme stream', 5000);

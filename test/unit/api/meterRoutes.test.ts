@@ -12,11 +12,22 @@ let kit: ApiKit;
 const KEY = 'acme/sn:sn-a1';
 const DEV = encodeURIComponent(KEY);
 
-interface Row { deviceKey: string; counter: string; opening: number | null; closing: number | null; usage: number | null; flags: string[]; confirmedBy: string | null; openingSource: string | null }
+interface Row {
+  deviceKey: string;
+  counter: string;
+  opening: number | null;
+  closing: number | null;
+  usage: number | null;
+  flags: string[];
+  confirmedBy: string | null;
+  openingSource: string | null;
+}
 
 beforeAll(async () => {
   // acme reads its meters on the 6th (Warsaw): period 2025-12 ends 2026-01-05T23:00Z, near the kit's clock.
-  kit = await makeApiKit({ fleet: { ...FLEET, customers: { ...FLEET.customers, acme: { ...FLEET.customers.acme, billing: { day: 6, timeZone: 'Europe/Warsaw' } } } } });
+  kit = await makeApiKit({
+    fleet: { ...FLEET, customers: { ...FLEET.customers, acme: { ...FLEET.customers.acme, billing: { day: 6, timeZone: 'Europe/Warsaw' } } } },
+  });
   await kit.seed(); // acme p1 (SN-A1) and p2 (SN-A2) report total 1000 at 2026-01-05T08:00:00Z
   // Each reading arrives when it was taken: the server bounds agents' clocks to its own (clock-skew window).
   const readings: [number, string, number][] = [
@@ -56,8 +67,12 @@ describe('meters API', () => {
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     expect(res.headers['content-disposition']).toBe('attachment; filename="meters-2025-12.csv"');
     const lines = res.body.slice(1).split('\r\n');
-    expect(lines[0]).toBe('customer;device;serial;model;period;counter;opening_at;opening;opening_source;closing_at;closing;usage;weight;billed_units;flags;confirmed_by');
-    expect(lines.find((l) => l.includes(KEY))).toBe(`acme;${KEY};SN-A1;LaserJet M404;2025-12;total;2026-01-05T08:00:00.000Z;1000;agent:acme/a1;2026-01-05T23:30:00.000Z;300;800;1;800;reset;`);
+    expect(lines[0]).toBe(
+      'customer;device;serial;model;period;counter;opening_at;opening;opening_source;closing_at;closing;usage;weight;billed_units;flags;confirmed_by',
+    );
+    expect(lines.find((l) => l.includes(KEY))).toBe(
+      `acme;${KEY};SN-A1;LaserJet M404;2025-12;total;2026-01-05T08:00:00.000Z;1000;agent:acme/a1;2026-01-05T23:30:00.000Z;300;800;1;800;reset;`,
+    );
   });
 
   it('a technician’s reading enters the ledger; an older one, or a negative count, is refused', async () => {
@@ -92,7 +107,11 @@ describe('service record', () => {
   it('the device’s tickets with their status, the jam in its month, counters over time', async () => {
     const res = await kit.call('GET', `/api/v1/devices/${DEV}/service-record`, kit.tokens.acme);
     expect(res.statusCode, res.body).toBe(200);
-    const rec = kit.json<{ tickets: Array<{ title: string; status: string }>; faultsPerMonth: Array<{ month: string; jams: number }>; counters: { points: Array<{ values: Record<string, number> }> } }>(res);
+    const rec = kit.json<{
+      tickets: Array<{ title: string; status: string }>;
+      faultsPerMonth: Array<{ month: string; jams: number }>;
+      counters: { points: Array<{ values: Record<string, number> }> };
+    }>(res);
     // Newest first: the agent went silent when the clock jumped a day (its ticket affects the device), and the jam.
     expect(rec.tickets.map((t) => [t.title, t.status])).toEqual([
       ['Monitoring agent acme:a1 offline at ACME HQ (2 devices)', 'new'],

@@ -16,7 +16,15 @@ let kit: ApiKit;
 let acmeTicket = '';
 
 interface Page {
-  items: Array<{ id: string; kind: string; ticketId: string | null; status: string; target: string; channel: string; attempts: Array<{ outcome: string; statusCode?: number; durationMs: number }> }>;
+  items: Array<{
+    id: string;
+    kind: string;
+    ticketId: string | null;
+    status: string;
+    target: string;
+    channel: string;
+    attempts: Array<{ outcome: string; statusCode?: number; durationMs: number }>;
+  }>;
   total: number;
   nextOffset: number | null;
 }
@@ -99,9 +107,14 @@ describe('notification routes', () => {
     const unknown = await kit.call('POST', '/api/v1/notifications/test', kit.tokens.admin, { webhook: 'nope' });
     expect(unknown.statusCode).toBe(400);
     expect(kit.json(unknown)).toMatchObject({ field: 'body.webhook', message: expect.stringContaining('configured: ops') as unknown });
-    expect(kit.json(await kit.call('POST', '/api/v1/notifications/test', kit.tokens.admin, { email: 'x@example.pl' }))).toMatchObject({ statusCode: 400, field: 'body.email' });
+    expect(kit.json(await kit.call('POST', '/api/v1/notifications/test', kit.tokens.admin, { email: 'x@example.pl' }))).toMatchObject({
+      statusCode: 400,
+      field: 'body.email',
+    });
     expect((await kit.call('POST', '/api/v1/notifications/test', kit.tokens.admin, {})).statusCode).toBe(400);
     expect((await kit.call('POST', '/api/v1/notifications/test', kit.tokens.admin, { webhook: 'ops', email: 'x@example.pl' })).statusCode).toBe(400);
-    expect(kit.json(await kit.call('POST', '/api/v1/notifications/test', kit.tokens.admin, { email: 'not-an-address' }))).toMatchObject({ field: 'body.email' });
+    expect(kit.json(await kit.call('POST', '/api/v1/notifications/test', kit.tokens.admin, { email: 'not-an-address' }))).toMatchObject({
+      field: 'body.email',
+    });
   });
 });

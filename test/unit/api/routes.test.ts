@@ -54,7 +54,14 @@ describe('fleet routes', () => {
     expect((await get<Page>('/api/v1/devices?q=brother')).items.map((d) => d.key)).toEqual(['acme/sn:sn-a2']);
     expect((await get<Page>('/api/v1/devices?customer=globex&status=idle')).items.map((d) => d.key)).toEqual(['globex/sn:sn-g1']);
     const one = await get<{ device: Record<string, unknown>; agent: Record<string, unknown> }>(`/api/v1/devices/${encodeURIComponent('acme/sn:sn-a1')}`);
-    expect(one.device).toMatchObject({ key: 'acme/sn:sn-a1', effectiveStatus: 'idle', identity: { serial: 'SN-A1' }, faults: [{ code: 'jam' }], supplies: [{ kind: 'toner', levelPercent: 40 }], counters: { total: 1000 } });
+    expect(one.device).toMatchObject({
+      key: 'acme/sn:sn-a1',
+      effectiveStatus: 'idle',
+      identity: { serial: 'SN-A1' },
+      faults: [{ code: 'jam' }],
+      supplies: [{ kind: 'toner', levelPercent: 40 }],
+      counters: { total: 1000 },
+    });
     expect(one.agent).toMatchObject({ key: 'acme/a1', state: 'online' });
   });
 
@@ -78,10 +85,21 @@ describe('ticket routes', () => {
     expect((await get<Page>('/api/v1/tickets?breached=true')).total).toBe(0);
     expect((await get<Page>('/api/v1/tickets?assignee=none&impact=critical,high')).total).toBeGreaterThan(0);
     const t = await get(`/api/v1/tickets/${acmeTicket}`);
-    expect(t).toMatchObject({ id: acmeTicket, status: 'new', faults: [{ code: 'jam', label: { en: 'Paper jam', pl: 'Zacięcie papieru' }, evidence: { counters: { total: 1000 } } }], history: [{ what: 'opened' }] });
+    expect(t).toMatchObject({
+      id: acmeTicket,
+      status: 'new',
+      faults: [{ code: 'jam', label: { en: 'Paper jam', pl: 'Zacięcie papieru' }, evidence: { counters: { total: 1000 } } }],
+      history: [{ what: 'opened' }],
+    });
     // Each fault names where it is on the device.
     expect(await get(`/api/v1/tickets/${globexTicket}`)).toMatchObject({
-      faults: [{ code: 'toner.empty', subunit: { group: 'markerSupplies', index: 1, name: 'Black Cartridge' }, label: { en: 'Toner empty — Black Cartridge', pl: 'Brak tonera — Black Cartridge' } }],
+      faults: [
+        {
+          code: 'toner.empty',
+          subunit: { group: 'markerSupplies', index: 1, name: 'Black Cartridge' },
+          label: { en: 'Toner empty — Black Cartridge', pl: 'Brak tonera — Black Cartridge' },
+        },
+      ],
     });
     // The queue row carries the warning instant of the clock behind its deadline (here: reaction).
     const row = (await get<Page<{ id: string; deadlineAt: number; warnAt: number | null; warned: boolean }>>('/api/v1/tickets?customer=acme')).items[0]!;
@@ -101,7 +119,9 @@ describe('ticket routes', () => {
     expect(await post('assign', { assignee: 'tomek' })).toMatchObject({ assignee: 'tomek' });
     const commented = await post('comments', { text: 'internal only' });
     expect(commented.comments).toEqual(expect.arrayContaining([expect.objectContaining({ text: 'internal only', public: false, by: 'disp' })]));
-    expect(await post('time-entries', { channel: 'remote', minutes: 20, note: 'remote session' }, 201)).toMatchObject({ timeEntries: [{ minutes: 20, channel: 'remote', by: 'disp' }] });
+    expect(await post('time-entries', { channel: 'remote', minutes: 20, note: 'remote session' }, 201)).toMatchObject({
+      timeEntries: [{ minutes: 20, channel: 'remote', by: 'disp' }],
+    });
     const entries = await get<Page>(`${url}/time-entries`);
     expect(entries.total).toBe(1);
     expect(await post('wait-for-customer', { question: 'Is the toner replaced?' })).toMatchObject({ status: 'waitingForCustomer' });
@@ -110,7 +130,10 @@ describe('ticket routes', () => {
     expect(await post('escalate', { reason: 'needs L2' })).toMatchObject({ tier: 'L2', assignee: null });
     expect(await post('resolve', { solution: 'toner replaced' })).toMatchObject({ status: 'resolved' });
     expect(await post('reopen', { reason: 'came back' })).toMatchObject({ status: 'inProgress' });
-    expect(await post('resolve', { solution: 'toner replaced again', confirmedByCustomer: true })).toMatchObject({ status: 'resolved', resolution: 'customerConfirmed' });
+    expect(await post('resolve', { solution: 'toner replaced again', confirmedByCustomer: true })).toMatchObject({
+      status: 'resolved',
+      resolution: 'customerConfirmed',
+    });
     expect(await post('close', {})).toMatchObject({ status: 'closed' });
     // Closed tickets are archived: still readable, no longer changeable (409).
     expect(await get(url)).toMatchObject({ id: globexTicket, status: 'closed' });
@@ -144,8 +167,27 @@ describe('validation errors name the field', () => {
     ['empty escalation reason', 'POST', '/api/v1/tickets/T000001/escalate', { reason: '  ' }, 'body.reason'],
     ['assignee of wrong type', 'POST', '/api/v1/tickets/T000001/assign', { assignee: 5 }, 'body.assignee'],
     ['bad agent id', 'POST', '/api/v1/agent-credentials', { tenant: 'acme', agentId: '../x' }, 'body.agentId'],
-    ['rule table without catch-all', 'POST', '/api/v1/impact-rules/validate', { rules: [{ id: 'jam', when: { faults: ['jam'] }, level: 'high' }] }, 'body.rules[0].when'],
-    ['contract level mapping', 'POST', '/api/v1/contracts/validate', { id: 'x', name: 'X', calendar: { zone: 'Europe/Warsaw', holidays: 'PL', week: { mon: ['08:00-16:00'] } }, levels: [{ id: 'a', label: 'A', reaction: '2h' }], impactToLevel: { critical: 'a', high: 'a', medium: 'a', low: 'zzz' }, queues: { default: 'general' } }, 'body.impactToLevel.low'],
+    [
+      'rule table without catch-all',
+      'POST',
+      '/api/v1/impact-rules/validate',
+      { rules: [{ id: 'jam', when: { faults: ['jam'] }, level: 'high' }] },
+      'body.rules[0].when',
+    ],
+    [
+      'contract level mapping',
+      'POST',
+      '/api/v1/contracts/validate',
+      {
+        id: 'x',
+        name: 'X',
+        calendar: { zone: 'Europe/Warsaw', holidays: 'PL', week: { mon: ['08:00-16:00'] } },
+        levels: [{ id: 'a', label: 'A', reaction: '2h' }],
+        impactToLevel: { critical: 'a', high: 'a', medium: 'a', low: 'zzz' },
+        queues: { default: 'general' },
+      },
+      'body.impactToLevel.low',
+    ],
   ];
   it.each(cases)('%s', async (_name, method, url, body, field) => {
     const res = await kit.call(method, url, kit.tokens.admin, body);
@@ -173,9 +215,19 @@ describe('contracts, impact rules, reports, credentials, docs', () => {
     const list = await get<Page<{ id: string; origin: string }>>('/api/v1/contracts?limit=100');
     expect(list.items.map((c) => c.id)).toContain('device-vendor');
     expect(list.items.every((c) => c.origin === 'preset')).toBe(true);
-    expect(await get('/api/v1/contracts/device-vendor')).toMatchObject({ id: 'device-vendor', levels: [{ id: 'critical' }, { id: 'high' }, { id: 'medium' }, { id: 'low' }] });
+    expect(await get('/api/v1/contracts/device-vendor')).toMatchObject({
+      id: 'device-vendor',
+      levels: [{ id: 'critical' }, { id: 'high' }, { id: 'medium' }, { id: 'low' }],
+    });
     expect((await kit.call('GET', '/api/v1/contracts/nope')).statusCode).toBe(404);
-    const spec = { id: 'custom-1', name: 'Custom', calendar: { zone: 'Europe/Warsaw', holidays: 'PL', week: { mon: ['08:00-16:00'] } }, levels: [{ id: 'a', label: 'A', reaction: '2h' }], impactToLevel: { critical: 'a', high: 'a', medium: 'a', low: 'a' }, queues: { default: 'general' } };
+    const spec = {
+      id: 'custom-1',
+      name: 'Custom',
+      calendar: { zone: 'Europe/Warsaw', holidays: 'PL', week: { mon: ['08:00-16:00'] } },
+      levels: [{ id: 'a', label: 'A', reaction: '2h' }],
+      impactToLevel: { critical: 'a', high: 'a', medium: 'a', low: 'a' },
+      queues: { default: 'general' },
+    };
     const res = await kit.call('POST', '/api/v1/contracts/validate', kit.tokens.admin, spec);
     expect(res.statusCode, res.body).toBe(200);
     expect(kit.json(res)).toMatchObject({ valid: true, contract: { id: 'custom-1', origin: 'configured' } });
@@ -185,7 +237,12 @@ describe('contracts, impact rules, reports, credentials, docs', () => {
     const rules = await get<Page<{ id: string }> & { contractScales: object }>('/api/v1/impact-rules?limit=3&offset=1');
     expect(rules.items.map((r) => r.id)).toEqual(['hardware-stop', 'stop-single-device', 'stop-critical-device']);
     expect(rules.total).toBeGreaterThan(4);
-    const ok = await kit.call('POST', '/api/v1/impact-rules/validate', kit.tokens.admin, { rules: [{ id: 'jam', when: { faults: ['jam'] }, level: 'high' }, { id: 'rest', level: 'low' }] });
+    const ok = await kit.call('POST', '/api/v1/impact-rules/validate', kit.tokens.admin, {
+      rules: [
+        { id: 'jam', when: { faults: ['jam'] }, level: 'high' },
+        { id: 'rest', level: 'low' },
+      ],
+    });
     expect(kit.json(ok)).toEqual({ valid: true, rules: 2, catchAll: 'rest' });
   });
 
@@ -201,18 +258,29 @@ describe('contracts, impact rules, reports, credentials, docs', () => {
   it('limits compliance to a month range and exports it as CSV (every row; customers get their own)', async () => {
     const none = await get<Page<unknown>>('/api/v1/reports/compliance?since=2025-11&until=2025-12');
     expect(none.total).toBe(0);
-    const rows = await get<Page<{ customerId: string; breached: number; breachedByImpact: Record<string, number> }>>('/api/v1/reports/compliance?since=2026-01&until=2026-01');
+    const rows = await get<Page<{ customerId: string; breached: number; breachedByImpact: Record<string, number> }>>(
+      '/api/v1/reports/compliance?since=2026-01&until=2026-01',
+    );
     expect(rows.total).toBe(2);
     for (const r of rows.items) expect(Object.values(r.breachedByImpact).reduce((a, b) => a + b, 0)).toBe(r.breached);
     const csv = await kit.call('GET', '/api/v1/reports/compliance.csv?since=2026-01');
     expect(csv.statusCode, csv.body).toBe(200);
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.headers['content-disposition']).toBe('attachment; filename="sla-compliance-2026-01.csv"');
-    const lines = csv.body.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+    const lines = csv.body
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n');
     expect(lines[0]!.split(',').slice(0, 4)).toEqual(['customerId', 'customerName', 'contractId', 'month']);
-    expect(lines.slice(1).map((l) => l.split(',').slice(0, 4).join(','))).toEqual(['acme,ACME sp. z o.o.,device-vendor,2026-01', 'globex,Globex S.A.,device-vendor,2026-01']);
+    expect(lines.slice(1).map((l) => l.split(',').slice(0, 4).join(','))).toEqual([
+      'acme,ACME sp. z o.o.,device-vendor,2026-01',
+      'globex,Globex S.A.,device-vendor,2026-01',
+    ]);
     const pl = await kit.call('GET', '/api/v1/reports/compliance.csv?since=2026-01&dialect=pl', kit.tokens.globex);
-    const plLines = pl.body.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+    const plLines = pl.body
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n');
     expect(plLines).toHaveLength(2);
     expect(plLines[1]!.split(';').slice(0, 2)).toEqual(['globex', 'Globex S.A.']);
     const bad = await kit.call('GET', '/api/v1/reports/compliance.csv?dialect=de');
@@ -234,13 +302,25 @@ describe('contracts, impact rules, reports, credentials, docs', () => {
   });
 
   it('serves the OpenAPI document generated from the route schemas and the UI at /docs', async () => {
-    const doc = kit.json<{ paths: Record<string, Record<string, { parameters?: Array<{ name: string }>; responses: Record<string, unknown> }>>; components: { schemas: Record<string, unknown> } }>(
-      await kit.app.server.http.inject({ method: 'GET', url: '/docs/json' }),
-    );
+    const doc = kit.json<{
+      paths: Record<string, Record<string, { parameters?: Array<{ name: string }>; responses: Record<string, unknown> }>>;
+      components: { schemas: Record<string, unknown> };
+    }>(await kit.app.server.http.inject({ method: 'GET', url: '/docs/json' }));
     expect(doc.paths['/api/v1/tickets/{id}/close']!.post!.responses).toMatchObject({ 200: {}, 400: {}, 401: {}, 403: {}, 404: {}, 409: {} });
     expect(JSON.stringify(doc.paths['/api/v1/tickets/{id}/close']!.post!.responses['409'])).toContain('#/components/schemas/Error');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/devices', '/api/v1/tickets', '/api/v1/tickets/{id}/acknowledge', '/api/v1/events', '/api/v1/reports/compliance', '/api/v1/agent-credentials']));
-    expect(doc.paths['/api/v1/tickets']!.get!.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(['limit', 'offset', 'status', 'breached', 'assignee']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/devices',
+        '/api/v1/tickets',
+        '/api/v1/tickets/{id}/acknowledge',
+        '/api/v1/events',
+        '/api/v1/reports/compliance',
+        '/api/v1/agent-credentials',
+      ]),
+    );
+    expect(doc.paths['/api/v1/tickets']!.get!.parameters!.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['limit', 'offset', 'status', 'breached', 'assignee']),
+    );
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Device', 'TicketSummary']));
     const ui = await kit.app.server.http.inject({ method: 'GET', url: '/docs/' });
     expect(ui.statusCode).toBe(200);
@@ -249,7 +329,13 @@ describe('contracts, impact rules, reports, credentials, docs', () => {
 
   it('sets security headers on API responses', async () => {
     const res = await kit.call('GET', '/api/v1/me');
-    expect(res.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store', 'content-security-policy': expect.stringContaining("default-src 'none'") as unknown });
+    expect(res.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+      'content-security-policy': expect.stringContaining("default-src 'none'") as unknown,
+    });
   });
 
   it('pages through a larger device list without gaps or repeats', async () => {

@@ -23,7 +23,11 @@ describe('SortedView', () => {
 
   it('groups a sorted list by key keeping the order, rebuilt only for a new list', () => {
     const index = new GroupIndex<{ c: string; n: number }>((x) => x.c);
-    const list = [{ c: 'a', n: 1 }, { c: 'b', n: 2 }, { c: 'a', n: 3 }];
+    const list = [
+      { c: 'a', n: 1 },
+      { c: 'b', n: 2 },
+      { c: 'a', n: 3 },
+    ];
     const groups = index.of(list);
     expect(groups.get('a')!.map((x) => x.n)).toEqual([1, 3]);
     expect(groups.get('b')!.map((x) => x.n)).toEqual([2]);

@@ -69,7 +69,12 @@ describe('API tokens (admin)', () => {
   });
 
   it('creates a token (secret only in the response) and checks the role/customer rule and the expiry', async () => {
-    const res = await kit.call('POST', '/api/v1/api-tokens', kit.tokens.admin, { role: 'customer', name: 'acme-portal', customerId: 'acme', expiresAt: '2026-02-01T00:00:00Z' });
+    const res = await kit.call('POST', '/api/v1/api-tokens', kit.tokens.admin, {
+      role: 'customer',
+      name: 'acme-portal',
+      customerId: 'acme',
+      expiresAt: '2026-02-01T00:00:00Z',
+    });
     expect(res.statusCode, res.body).toBe(201);
     const created = kit.json<TokenRow & { token: string }>(res);
     expect(created).toMatchObject({ role: 'customer', customerId: 'acme', expiresAt: '2026-02-01T00:00:00.000Z', state: 'active' });
@@ -86,7 +91,11 @@ describe('API tokens (admin)', () => {
   });
 
   it('an expired token is refused (401) and listed as expired', async () => {
-    const res = await kit.call('POST', '/api/v1/api-tokens', kit.tokens.admin, { role: 'technician', name: 'shortlived', expiresAt: new Date(kit.clock.now() + 60_000).toISOString() });
+    const res = await kit.call('POST', '/api/v1/api-tokens', kit.tokens.admin, {
+      role: 'technician',
+      name: 'shortlived',
+      expiresAt: new Date(kit.clock.now() + 60_000).toISOString(),
+    });
     const t = kit.json<TokenRow & { token: string }>(res);
     expect((await kit.call('GET', '/api/v1/me', t.token)).statusCode).toBe(200);
     kit.clock.advance(61_000);
@@ -96,7 +105,9 @@ describe('API tokens (admin)', () => {
   });
 
   it('revokes at once: the next request is refused and open event streams of the token are closed', async () => {
-    const created = kit.json<TokenRow & { token: string }>(await kit.call('POST', '/api/v1/api-tokens', kit.tokens.admin, { role: 'dispatcher', name: 'leaving' }));
+    const created = kit.json<TokenRow & { token: string }>(
+      await kit.call('POST', '/api/v1/api-tokens', kit.tokens.admin, { role: 'dispatcher', name: 'leaving' }),
+    );
     const other = await stream(kit.tokens.dispatcher);
     const victim = await stream(created.token);
     // A stream token obtained before the revocation must not open a stream after it either.
@@ -107,7 +118,7 @@ describe('API tokens (admin)', () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(kit.json(res)).toMatchObject({ id: created.id, state: 'revoked', revokedBy: 'admin' });
     expect((await kit.call('GET', '/api/v1/me', created.token)).statusCode).toBe(401);
-    await waitUntil(() => victim.ended(), 'the revoked token\'s stream closed', 5000);
+    await waitUntil(() => victim.ended(), "the revoked token's stream closed", 5000);
     expect(victim.text()).toContain('token revoked');
     expect(other.ended()).toBe(false);
     expect((await kit.call('GET', `/api/v1/events?token=${grant.token}`, null)).statusCode).toBe(401);

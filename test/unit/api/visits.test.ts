@@ -8,7 +8,13 @@ let globexTicket = '';
 beforeAll(async () => {
   // ACME has 4 h on-site arrival; the kit's clock starts Monday 5 January 2026, 09:00:30 in Warsaw.
   // Its printer SN-A1 is in warranty until the end of 2026 (serials match case-insensitively).
-  kit = await makeApiKit({ fleet: { ...FLEET, customers: { ...FLEET.customers, acme: { ...FLEET.customers.acme, contract: 'device-vendor-onsite-4h' } }, warranties: { 'sn-a1': '2026-12-31' } } });
+  kit = await makeApiKit({
+    fleet: {
+      ...FLEET,
+      customers: { ...FLEET.customers, acme: { ...FLEET.customers.acme, contract: 'device-vendor-onsite-4h' } },
+      warranties: { 'sn-a1': '2026-12-31' },
+    },
+  });
   ({ acmeTicket, globexTicket } = await kit.seed());
 });
 afterAll(async () => {
@@ -24,7 +30,11 @@ interface VisitView {
   departedAt: number | null;
   workDone: string | null;
 }
-type TicketView = { visits?: VisitView[]; sla: { onSite: { deadlineAt: number | null; state: string } | null }; history: Array<{ what: string; by: string; detail: string }> };
+type TicketView = {
+  visits?: VisitView[];
+  sla: { onSite: { deadlineAt: number | null; state: string } | null };
+  history: Array<{ what: string; by: string; detail: string }>;
+};
 type Row = { id: string; onSite: { visitId: string; dueAt: number | null; technician: string | null; breached: boolean } | null };
 
 describe('on-site visits over the API', () => {
@@ -40,7 +50,10 @@ describe('on-site visits over the API', () => {
 
     const byTech = await kit.call('PATCH', `/api/v1/tickets/${acmeTicket}/visits/V1`, kit.tokens.tech, { technician: 'tomek' });
     expect(byTech.statusCode).toBe(403);
-    const sched = await kit.call('PATCH', `/api/v1/tickets/${acmeTicket}/visits/V1`, kit.tokens.dispatcher, { technician: 'tomek', plannedAt: '2026-01-05T11:00:00+01:00' });
+    const sched = await kit.call('PATCH', `/api/v1/tickets/${acmeTicket}/visits/V1`, kit.tokens.dispatcher, {
+      technician: 'tomek',
+      plannedAt: '2026-01-05T11:00:00+01:00',
+    });
     expect(sched.statusCode, sched.body).toBe(200);
     expect(kit.json<TicketView>(sched).visits![0]).toMatchObject({ technician: 'tomek', plannedAt: Date.parse('2026-01-05T10:00:00Z') });
 
@@ -84,7 +97,9 @@ describe('on-site visits over the API', () => {
   it('final report: HTML and PDF in Polish and English, with the visit, work, billing and SLA outcomes; customers only their own', async () => {
     await kit.call('POST', `/api/v1/tickets/${acmeTicket}/time-entries`, kit.tokens.tech, { channel: 'phone', minutes: 11, note: 'called the office' });
     await kit.call('POST', `/api/v1/tickets/${acmeTicket}/comments`, kit.tokens.dispatcher, { text: 'internal: cheap customer' });
-    const resolved = await kit.call('POST', `/api/v1/tickets/${acmeTicket}/resolve`, kit.tokens.tech, { solution: 'Wymieniono rolkę pobierającą; zażółć gęślą jaźń' });
+    const resolved = await kit.call('POST', `/api/v1/tickets/${acmeTicket}/resolve`, kit.tokens.tech, {
+      solution: 'Wymieniono rolkę pobierającą; zażółć gęślą jaźń',
+    });
     expect(resolved.statusCode, resolved.body).toBe(200);
     const pl = await kit.call('GET', `/api/v1/tickets/${acmeTicket}/report?lang=pl`, kit.tokens.acme);
     expect(pl.statusCode, pl.body).toBe(200);
@@ -94,8 +109,12 @@ describe('on-site visits over the API', () => {
     expect(pl.body).toContain('ACME sp. z o.o.');
     expect(pl.body).toContain('HP LaserJet M404, S/N SN-A1');
     expect(pl.body).toContain('gwarancja do 2026-12-31');
-    expect(kit.json<{ device: { warrantyUntil?: string } }>(await kit.call('GET', `/api/v1/tickets/${acmeTicket}`, kit.tokens.acme)).device.warrantyUntil).toBe('2026-12-31');
-    expect(kit.json<{ device: { warrantyUntil?: string } }>(await kit.call('GET', `/api/v1/tickets/${globexTicket}`, kit.tokens.globex)).device.warrantyUntil).toBeUndefined();
+    expect(kit.json<{ device: { warrantyUntil?: string } }>(await kit.call('GET', `/api/v1/tickets/${acmeTicket}`, kit.tokens.acme)).device.warrantyUntil).toBe(
+      '2026-12-31',
+    );
+    expect(
+      kit.json<{ device: { warrantyUntil?: string } }>(await kit.call('GET', `/api/v1/tickets/${globexTicket}`, kit.tokens.globex)).device.warrantyUntil,
+    ).toBeUndefined();
     expect(pl.body).toContain('Przyjazd serwisu');
     expect(pl.body).toContain('pick-up roller replaced');
     // The device-vendor contract has no time rules: 11 phone minutes are recorded, none billed.

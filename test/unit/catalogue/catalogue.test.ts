@@ -5,7 +5,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { changedKeys, contractUsers, describeUsers, isUnused, unknownContractReferences, versionConflict } from '../../../server/catalogue/catalogueRecords.js';
-import { CatalogueConflictError, CatalogueInvalidError, CatalogueNotFoundError, LiveCatalogue, type LiveCatalogueOptions } from '../../../server/catalogue/liveCatalogue.js';
+import {
+  CatalogueConflictError,
+  CatalogueInvalidError,
+  CatalogueNotFoundError,
+  LiveCatalogue,
+  type LiveCatalogueOptions,
+} from '../../../server/catalogue/liveCatalogue.js';
 import { classifyImpact, DEFAULT_IMPACT_SETTINGS, type ImpactSettings } from '../../../server/impact/impactRules.js';
 import { termsFor } from '../../../server/sla/contract.js';
 import { JournaledStore } from '../../../server/storage/journaledStore.js';
@@ -36,7 +42,13 @@ describe('catalogue rules (pure)', () => {
   });
 
   it('finds every user of a contract: customers, the default, open tickets, impact rules', () => {
-    const impact: ImpactSettings = { rules: [{ id: 'gold-first', when: { contracts: ['gold'] }, level: 'critical' }, { id: 'rest', when: {}, level: 'low' }], contractScales: { gold: { critical: 'P1', high: 'P2', medium: 'P3', low: 'P4' } } };
+    const impact: ImpactSettings = {
+      rules: [
+        { id: 'gold-first', when: { contracts: ['gold'] }, level: 'critical' },
+        { id: 'rest', when: {}, level: 'low' },
+      ],
+      contractScales: { gold: { critical: 'P1', high: 'P2', medium: 'P3', low: 'P4' } },
+    };
     const users = contractUsers('gold', {
       customerContracts: { acme: 'gold', globex: 'standard', initech: 'gold', hooli: undefined },
       defaultContract: 'standard',
@@ -47,16 +59,28 @@ describe('catalogue rules (pure)', () => {
       ],
       impact,
     });
-    expect(users).toEqual({ customers: ['acme', 'initech'], defaultContract: false, openTickets: ['T000001', 'T000002'], impactRules: ['rule gold-first', 'contractScales'] });
+    expect(users).toEqual({
+      customers: ['acme', 'initech'],
+      defaultContract: false,
+      openTickets: ['T000001', 'T000002'],
+      impactRules: ['rule gold-first', 'contractScales'],
+    });
     expect(isUnused(users)).toBe(false);
     expect(describeUsers(users)).toBe('customers acme, initech; open tickets T000001, T000002; impact rules rule gold-first, contractScales');
-    expect(describeUsers({ customers: ['a', 'b', 'c'], defaultContract: true, openTickets: [], impactRules: [] }, 2)).toBe('customers a, b …(1 more); tickets.defaultContract of server.yaml');
-    expect(isUnused(contractUsers('unused', { customerContracts: { acme: 'gold' }, defaultContract: 'standard', openTickets: [], impact: DEFAULT_IMPACT_SETTINGS }))).toBe(true);
+    expect(describeUsers({ customers: ['a', 'b', 'c'], defaultContract: true, openTickets: [], impactRules: [] }, 2)).toBe(
+      'customers a, b …(1 more); tickets.defaultContract of server.yaml',
+    );
+    expect(
+      isUnused(contractUsers('unused', { customerContracts: { acme: 'gold' }, defaultContract: 'standard', openTickets: [], impact: DEFAULT_IMPACT_SETTINGS })),
+    ).toBe(true);
   });
 
   it('flags rules and scales naming unknown contracts, with the path of each', () => {
     const settings: ImpactSettings = {
-      rules: [{ id: 'a', when: { contracts: ['none', 'standard', 'platinum'] }, level: 'high' }, { id: 'rest', when: {}, level: 'low' }],
+      rules: [
+        { id: 'a', when: { contracts: ['none', 'standard', 'platinum'] }, level: 'high' },
+        { id: 'rest', when: {}, level: 'low' },
+      ],
       contractScales: { standard: { critical: '1', high: '2', medium: '3', low: '4' }, ghost: { critical: '1', high: '2', medium: '3', low: '4' } },
     };
     expect(unknownContractReferences(settings, new Set(['standard'])).map((p) => [p.path, p.found])).toEqual([
@@ -132,7 +156,17 @@ describe('LiveCatalogue over the store', () => {
     await c.createContract(SILVER, ADMIN);
     await expect(c.retireContract('silver', 1, ADMIN)).rejects.toThrow(/still in use: customers acme/);
     const c2 = await open();
-    await c2.setImpactRules({ rules: [{ id: 'silver-high', when: { contracts: ['silver'] }, level: 'high' }, { id: 'rest', when: {}, level: 'low' }], contractScales: {} }, 0, ADMIN);
+    await c2.setImpactRules(
+      {
+        rules: [
+          { id: 'silver-high', when: { contracts: ['silver'] }, level: 'high' },
+          { id: 'rest', when: {}, level: 'low' },
+        ],
+        contractScales: {},
+      },
+      0,
+      ADMIN,
+    );
     await expect(c2.retireContract('silver', 1, ADMIN)).rejects.toThrow(/still in use: impact rules rule silver-high/);
     await c2.revertImpactRules(1, ADMIN);
     await c2.retireContract('silver', 1, ADMIN);
@@ -146,8 +180,24 @@ describe('LiveCatalogue over the store', () => {
     const c = await open();
     const input = { fault: 'jam' as const, deviceCritical: false, onlyDeviceOnSite: false, contract: 'device-vendor' };
     expect(classifyImpact(c.impactRules(), input).explanation).toMatch(/^rule stop-with-alternatives → high/);
-    await expect(c.setImpactRules({ rules: [{ id: 'x', when: { contracts: ['platinum'] }, level: 'low' }, { id: 'rest', when: {}, level: 'low' }], contractScales: {} }, 0, ADMIN)).rejects.toBeInstanceOf(CatalogueInvalidError);
-    await c.setImpactRules({ rules: [{ id: 'jam-critical', when: { faults: ['jam'] }, level: 'critical' }, ...DEFAULT_IMPACT_SETTINGS.rules], contractScales: {} }, 0, ADMIN);
+    await expect(
+      c.setImpactRules(
+        {
+          rules: [
+            { id: 'x', when: { contracts: ['platinum'] }, level: 'low' },
+            { id: 'rest', when: {}, level: 'low' },
+          ],
+          contractScales: {},
+        },
+        0,
+        ADMIN,
+      ),
+    ).rejects.toBeInstanceOf(CatalogueInvalidError);
+    await c.setImpactRules(
+      { rules: [{ id: 'jam-critical', when: { faults: ['jam'] }, level: 'critical' }, ...DEFAULT_IMPACT_SETTINGS.rules], contractScales: {} },
+      0,
+      ADMIN,
+    );
     const r = classifyImpact(c.impactRules(), input);
     expect(r).toMatchObject({ level: 'critical', ruleId: 'jam-critical' });
     expect(r.explanation).toMatch(/^rule jam-critical \(impact rules v1\) → critical/);

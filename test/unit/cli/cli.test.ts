@@ -8,7 +8,11 @@ import { buildProgram } from '../../../bin/cli.js';
 import { REPO_ROOT } from '../../harness/repo.js';
 
 function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'fleetdesk.mjs'), ...args], { encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'fleetdesk.mjs'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0' },
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -54,7 +58,10 @@ describe('fleetdesk CLI', () => {
   it('config check prints the effective settings with secrets redacted', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fleetdesk-cli-'));
     const file = join(dir, 'agent.yaml');
-    writeFileSync(file, 'tenant: acme\nagentId: a1\nbroker:\n  url: mqtt://127.0.0.1:1883\n  password: topsecret\nsnmp:\n  credentials:\n    - {version: "2c", community: corp-ro}\n');
+    writeFileSync(
+      file,
+      'tenant: acme\nagentId: a1\nbroker:\n  url: mqtt://127.0.0.1:1883\n  password: topsecret\nsnmp:\n  credentials:\n    - {version: "2c", community: corp-ro}\n',
+    );
     const r = run('config', 'check', file);
     expect(r.code).toBe(0);
     expect(r.out).toContain('interval: 60000');

@@ -10,7 +10,12 @@ import { FleetEventBus, type FleetEvent } from '../../../server/events/fleetEven
 import type { Transaction } from '../../../server/storage/repository.js';
 
 const tx = (): Transaction => ({}) as Transaction;
-const event = (id: string): FleetEvent => ({ type: 'agentOnline', eventId: id, at: '2026-01-05T08:00:00Z', agent: { tenant: 't', agentId: 'a', siteId: 's', siteName: 'S', customer: { id: 'c', name: 'C', contract: undefined, contact: undefined } } });
+const event = (id: string): FleetEvent => ({
+  type: 'agentOnline',
+  eventId: id,
+  at: '2026-01-05T08:00:00Z',
+  agent: { tenant: 't', agentId: 'a', siteId: 's', siteName: 'S', customer: { id: 'c', name: 'C', contract: undefined, contact: undefined } },
+});
 
 describe('FleetEventBus.afterCommit', () => {
   it('runs the effects of the attempt that committed, once, and never those of a retried attempt', async () => {

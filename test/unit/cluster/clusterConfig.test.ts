@@ -13,7 +13,10 @@ describe('cluster settings', () => {
   });
 
   it('give a stable MQTT client id and the shared store with PostgreSQL storage', () => {
-    const c = ServerConfig.parse({ storage: { kind: 'postgres', url: 'postgres://fleetdesk@db:5432/fd', password: 'secret-password' }, cluster: { instanceId: 's2', group: 'acme-prod', leadership: { checkInterval: '500ms' } } });
+    const c = ServerConfig.parse({
+      storage: { kind: 'postgres', url: 'postgres://fleetdesk@db:5432/fd', password: 'secret-password' },
+      cluster: { instanceId: 's2', group: 'acme-prod', leadership: { checkInterval: '500ms' } },
+    });
     expect(mqttClientIdOf(c)).toBe('fleetdesk-server-s2');
     expect(sharedStore(c)).toEqual({ url: 'postgres://fleetdesk@db:5432/fd', password: 'secret-password' });
     expect(c.cluster.leadership.checkInterval).toBe(500);

@@ -9,7 +9,16 @@ async function catalogue(name: 'en' | 'pl'): Promise<Record<string, string>> {
 const en = await catalogue('en');
 const pl = await catalogue('pl');
 
-const f = (o: Partial<ForecastLike> & { name?: string }): ForecastLike & { name: string } => ({ status: 'forecast', target: 'empty', daysLeft: 6.2, daysLeftLow: 4.4, daysLeftHigh: 8.1, date: '2026-03-06', name: 'Black', ...o });
+const f = (o: Partial<ForecastLike> & { name?: string }): ForecastLike & { name: string } => ({
+  status: 'forecast',
+  target: 'empty',
+  daysLeft: 6.2,
+  daysLeftLow: 4.4,
+  daysLeftHigh: 8.1,
+  date: '2026-03-06',
+  name: 'Black',
+  ...o,
+});
 
 function say(catalogue: Record<string, string>, p: { key: string; vars: Record<string, unknown> }): string {
   const text = catalogue[p.key];
@@ -68,7 +77,12 @@ describe('forecast phrases for the dashboard', () => {
     expect(urgency(f({ status: 'reached' }))).toBe('due');
     expect(urgency(f({ status: 'notEnoughData' }))).toBe('unknown');
     expect(urgency(null)).toBe('unknown');
-    const list = [f({ name: 'C', daysLeftLow: 30 }), f({ name: 'M', daysLeftLow: 9 }), f({ name: 'Y', status: 'notEnoughData' }), f({ name: 'K', daysLeftLow: 12 })];
+    const list = [
+      f({ name: 'C', daysLeftLow: 30 }),
+      f({ name: 'M', daysLeftLow: 9 }),
+      f({ name: 'Y', status: 'notEnoughData' }),
+      f({ name: 'K', daysLeftLow: 12 }),
+    ];
     expect(soonest(list)!.name).toBe('M');
     expect(soonest([...list, f({ name: 'W', status: 'reached' })])!.name).toBe('W');
     expect(soonest([])).toBeNull();
@@ -77,17 +91,43 @@ describe('forecast phrases for the dashboard', () => {
   it('turns a device history into chart series', () => {
     const history = {
       supplies: [
-        { name: 'Black Toner', partNumber: 'CF259A', color: 'black', points: [{ at: '2026-03-02T08:00:00Z', levelPercent: 80 }, { at: '2026-03-03T08:00:00Z', levelPercent: null }] },
+        {
+          name: 'Black Toner',
+          partNumber: 'CF259A',
+          color: 'black',
+          points: [
+            { at: '2026-03-02T08:00:00Z', levelPercent: 80 },
+            { at: '2026-03-03T08:00:00Z', levelPercent: null },
+          ],
+        },
         { name: 'Drum', partNumber: null, color: null, points: [] },
       ],
-      counters: { points: [{ at: '2026-03-02T08:00:00Z', values: { total: 100, color: 10 } as Record<string, number> }, { at: '2026-03-03T08:00:00Z', values: { total: 150 } as Record<string, number> }] },
+      counters: {
+        points: [
+          { at: '2026-03-02T08:00:00Z', values: { total: 100, color: 10 } as Record<string, number> },
+          { at: '2026-03-03T08:00:00Z', values: { total: 150 } as Record<string, number> },
+        ],
+      },
     };
     expect(levelSeries(history)).toEqual([
-      { label: 'Black Toner (CF259A)', color: '#1f1f1f', points: [{ x: Date.parse('2026-03-02T08:00:00Z'), y: 80 }, { x: Date.parse('2026-03-03T08:00:00Z'), y: null }] },
+      {
+        label: 'Black Toner (CF259A)',
+        color: '#1f1f1f',
+        points: [
+          { x: Date.parse('2026-03-02T08:00:00Z'), y: 80 },
+          { x: Date.parse('2026-03-03T08:00:00Z'), y: null },
+        ],
+      },
       { label: 'Drum', points: [] },
     ]);
     expect(counterSeries(history)).toEqual([
-      { label: 'total', points: [{ x: Date.parse('2026-03-02T08:00:00Z'), y: 100 }, { x: Date.parse('2026-03-03T08:00:00Z'), y: 150 }] },
+      {
+        label: 'total',
+        points: [
+          { x: Date.parse('2026-03-02T08:00:00Z'), y: 100 },
+          { x: Date.parse('2026-03-03T08:00:00Z'), y: 150 },
+        ],
+      },
       { label: 'color', points: [{ x: Date.parse('2026-03-02T08:00:00Z'), y: 10 }] },
     ]);
   });

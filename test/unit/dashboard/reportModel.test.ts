@@ -45,7 +45,14 @@ describe('SLA report model', () => {
   });
 
   it('totals the rows with compliance over every decided ticket', () => {
-    expect(totals([row('a', '2026-10', 2, 1), row('b', '2026-10', 1, 0)])).toEqual({ tickets: 6, met: 3, breached: 1, pending: 2, notGuaranteed: 0, compliancePercent: 75 });
+    expect(totals([row('a', '2026-10', 2, 1), row('b', '2026-10', 1, 0)])).toEqual({
+      tickets: 6,
+      met: 3,
+      breached: 1,
+      pending: 2,
+      notGuaranteed: 0,
+      compliancePercent: 75,
+    });
     expect(totals([]).compliancePercent).toBeNull();
   });
 });

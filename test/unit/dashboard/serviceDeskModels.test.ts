@@ -16,19 +16,40 @@ describe('wall time in the site zone', () => {
     expect(wallTimeToIso('2026-03-29T02:30', 'Europe/Warsaw')).toBe('2026-03-29T01:30:00.000Z');
   });
   it('refuses what is not a time', () => {
-    for (const bad of ['', 'yesterday', '2026-02-31T10:00', '2026-13-01T10:00', '2026-01-01T24:00', 42]) expect(wallTimeToIso(bad, 'Europe/Warsaw'), String(bad)).toBeNull();
+    for (const bad of ['', 'yesterday', '2026-02-31T10:00', '2026-13-01T10:00', '2026-01-01T24:00', 42])
+      expect(wallTimeToIso(bad, 'Europe/Warsaw'), String(bad)).toBeNull();
   });
 });
 
 describe('new ticket form', () => {
-  const values = { customer: ' acme ', device: 'SN123', subject: ' Printer smears ', description: 'Streaks on every page', channel: 'phone', severity: 'sev3', 'contact.name': 'Jan Kowalski', 'contact.phone': ' ', 'contact.email': 'jan@acme.example', occurredAt: '2026-12-07T09:30' };
+  const values = {
+    customer: ' acme ',
+    device: 'SN123',
+    subject: ' Printer smears ',
+    description: 'Streaks on every page',
+    channel: 'phone',
+    severity: 'sev3',
+    'contact.name': 'Jan Kowalski',
+    'contact.phone': ' ',
+    'contact.email': 'jan@acme.example',
+    occurredAt: '2026-12-07T09:30',
+  };
 
   it('builds the request, reading "occurred at" in the site zone and leaving blank fields out', () => {
     expect(intakeBody(values, { zone: 'Europe/Warsaw' })).toEqual({
-      customer: 'acme', device: { key: 'SN123' }, subject: 'Printer smears', description: 'Streaks on every page', channel: 'phone', level: 'sev3',
-      contact: { name: 'Jan Kowalski', email: 'jan@acme.example' }, occurredAt: '2026-12-07T08:30:00.000Z',
+      customer: 'acme',
+      device: { key: 'SN123' },
+      subject: 'Printer smears',
+      description: 'Streaks on every page',
+      channel: 'phone',
+      level: 'sev3',
+      contact: { name: 'Jan Kowalski', email: 'jan@acme.example' },
+      occurredAt: '2026-12-07T08:30:00.000Z',
     });
-    const minimal = intakeBody({ customer: 'acme', subject: 's', description: 'd', channel: 'form', severity: 'high', device: '', occurredAt: '' }, { zone: 'UTC' });
+    const minimal = intakeBody(
+      { customer: 'acme', subject: 's', description: 'd', channel: 'form', severity: 'high', device: '', occurredAt: '' },
+      { zone: 'UTC' },
+    );
     expect(minimal).toEqual({ customer: 'acme', subject: 's', description: 'd', channel: 'form', impact: 'high' });
   });
 
@@ -40,24 +61,59 @@ describe('new ticket form', () => {
 
   it('offers impacts and the contract levels without repeats', () => {
     const contract = { spec: { levels: [{ id: 'sev1', label: 'Critical' }, { id: 'critical' }, { id: 'sev5', label: 'Question' }] } };
-    expect(severityChoices(contract).map((c) => `${c.kind}:${c.id}`)).toEqual(['impact:critical', 'impact:high', 'impact:medium', 'impact:low', 'level:sev1', 'level:sev5']);
+    expect(severityChoices(contract).map((c) => `${c.kind}:${c.id}`)).toEqual([
+      'impact:critical',
+      'impact:high',
+      'impact:medium',
+      'impact:low',
+      'level:sev1',
+      'level:sev5',
+    ]);
     expect(severityChoices(null)).toHaveLength(4);
     expect(INTAKE_CHANNELS).toEqual(['phone', 'email', 'form', 'portal', 'chat']);
   });
 
   it('reads the answer: a new ticket with its first running deadline, or the open ticket it duplicates', () => {
-    const ticket = { id: 'T000042', sla: { reaction: { state: 'running', deadlineAt: '2026-12-07T12:00:00Z' }, resolution: { state: 'running', deadlineAt: '2026-12-07T10:00:00Z' }, onSite: null } };
+    const ticket = {
+      id: 'T000042',
+      sla: {
+        reaction: { state: 'running', deadlineAt: '2026-12-07T12:00:00Z' },
+        resolution: { state: 'running', deadlineAt: '2026-12-07T10:00:00Z' },
+        onSite: null,
+      },
+    };
     expect(firstDeadline(ticket)).toBe('2026-12-07T10:00:00Z');
     expect(firstDeadline({ sla: { reaction: { state: 'stopped', deadlineAt: '2026-12-07T12:00:00Z' } } })).toBeNull();
-    expect(intakeOutcome({ ticket, duplicateOf: null, deadlines: { reaction: '2026-12-07T11:00:00.000Z', resolution: '2026-12-07T09:00:00.000Z' } })).toEqual({ kind: 'opened', ticketId: 'T000042', deadlineAt: '2026-12-07T09:00:00.000Z' });
-    expect(intakeOutcome({ ticket, duplicateOf: null, deadlines: { reaction: '2026-12-07T11:00:00.000Z', resolution: null } }).deadlineAt).toBe('2026-12-07T11:00:00.000Z');
-    expect(intakeOutcome({ ticket, duplicateOf: null, deadlines: { reaction: null, resolution: null } })).toEqual({ kind: 'opened', ticketId: 'T000042', deadlineAt: '2026-12-07T10:00:00Z' });
-    expect(intakeOutcome({ duplicateOf: 'T000007', ticket: { id: 'T000007', sla: {} }, deadlines: { reaction: null, resolution: null } })).toEqual({ kind: 'duplicate', ticketId: 'T000007', deadlineAt: null });
+    expect(intakeOutcome({ ticket, duplicateOf: null, deadlines: { reaction: '2026-12-07T11:00:00.000Z', resolution: '2026-12-07T09:00:00.000Z' } })).toEqual({
+      kind: 'opened',
+      ticketId: 'T000042',
+      deadlineAt: '2026-12-07T09:00:00.000Z',
+    });
+    expect(intakeOutcome({ ticket, duplicateOf: null, deadlines: { reaction: '2026-12-07T11:00:00.000Z', resolution: null } }).deadlineAt).toBe(
+      '2026-12-07T11:00:00.000Z',
+    );
+    expect(intakeOutcome({ ticket, duplicateOf: null, deadlines: { reaction: null, resolution: null } })).toEqual({
+      kind: 'opened',
+      ticketId: 'T000042',
+      deadlineAt: '2026-12-07T10:00:00Z',
+    });
+    expect(intakeOutcome({ duplicateOf: 'T000007', ticket: { id: 'T000007', sla: {} }, deadlines: { reaction: null, resolution: null } })).toEqual({
+      kind: 'duplicate',
+      ticketId: 'T000007',
+      deadlineAt: null,
+    });
   });
 });
 
 describe('ticket corrections', () => {
-  const tk = { status: 'inProgress', impact: 'high', queue: 'support', device: { id: 'dev-1' }, customer: { id: 'acme' }, sla: { level: 'sev2', contractId: 'device-vendor' } };
+  const tk = {
+    status: 'inProgress',
+    impact: 'high',
+    queue: 'support',
+    device: { id: 'dev-1' },
+    customer: { id: 'acme' },
+    sla: { level: 'sev2', contractId: 'device-vendor' },
+  };
   it('are offered to dispatchers and admins on tickets that are not closed', () => {
     expect(availableCorrections(tk, { role: 'dispatcher', name: 'd' })).toEqual(['impact', 'contract', 'queue', 'device', 'customer']);
     expect(availableCorrections(tk, { role: 'technician', name: 't' })).toEqual([]);
@@ -68,13 +124,22 @@ describe('ticket corrections', () => {
     expect(correctionBody('impact', { severity: 'critical', reason: ' wrong guess ' })).toEqual({ impact: 'critical', reason: 'wrong guess' });
     expect(correctionBody('impact', { severity: 'sev5', reason: 'a question' })).toEqual({ level: 'sev5', reason: 'a question' });
     expect(correctionBody('device', { device: '', reason: 'not a device' })).toEqual({ device: null, reason: 'not a device' });
-    expect(correctionBody('device', { device: 'acme/dev-2', reason: 'the other printer' })).toEqual({ device: { key: 'acme/dev-2' }, reason: 'the other printer' });
+    expect(correctionBody('device', { device: 'acme/dev-2', reason: 'the other printer' })).toEqual({
+      device: { key: 'acme/dev-2' },
+      reason: 'the other printer',
+    });
     expect(correctionBody('contract', { contract: 'standard', reason: 'new contract' })).toEqual({ contract: 'standard', reason: 'new contract' });
     expect(correctionBody('queue', { queue: 'ink-head', reason: 'ink' })).toEqual({ queue: 'ink-head', reason: 'ink' });
     expect(correctionBody('customer', { customer: 'beta', reason: 'called the wrong line' })).toEqual({ customer: 'beta', reason: 'called the wrong line' });
   });
   it('start from what the ticket has now', () => {
-    expect(['impact', 'contract', 'queue', 'device', 'customer'].map((id) => currentValue(id as 'impact', tk))).toEqual(['sev2', 'device-vendor', 'support', 'dev-1', 'acme']);
+    expect(['impact', 'contract', 'queue', 'device', 'customer'].map((id) => currentValue(id as 'impact', tk))).toEqual([
+      'sev2',
+      'device-vendor',
+      'support',
+      'dev-1',
+      'acme',
+    ]);
   });
 });
 
@@ -115,7 +180,10 @@ describe('on-site visits', () => {
   it('offers the steps the lifecycle allows: one visit waits for its arrival at a time; scheduling is for the dispatch desk', () => {
     expect(visitSteps({ status: 'inProgress', visits: [] }, dispatcher)).toEqual([{ step: 'request' }]);
     const waiting = { status: 'inProgress', visits: [{ id: 'V1', arrivedAt: null, departedAt: null }] };
-    expect(visitSteps(waiting, dispatcher)).toEqual([{ step: 'schedule', visitId: 'V1' }, { step: 'arrive', visitId: 'V1' }]);
+    expect(visitSteps(waiting, dispatcher)).toEqual([
+      { step: 'schedule', visitId: 'V1' },
+      { step: 'arrive', visitId: 'V1' },
+    ]);
     expect(visitSteps(waiting, tech)).toEqual([{ step: 'arrive', visitId: 'V1' }]);
     const onSite = { status: 'inProgress', visits: [{ id: 'V1', arrivedAt: 5, departedAt: null }] };
     expect(visitSteps(onSite, tech)).toEqual([{ step: 'request' }, { step: 'depart', visitId: 'V1' }]);
@@ -132,7 +200,14 @@ describe('on-site visits', () => {
   });
 
   it('lists my visits: the one I am at first, then by arrival deadline; dispatchers see all', () => {
-    const visit = (technician: string | null, dueAt: number | null, arrivedAt: number | null = null) => ({ visitId: 'V1', dueAt, breached: false, technician, plannedAt: null, arrivedAt });
+    const visit = (technician: string | null, dueAt: number | null, arrivedAt: number | null = null) => ({
+      visitId: 'V1',
+      dueAt,
+      breached: false,
+      technician,
+      plannedAt: null,
+      arrivedAt,
+    });
     const rows = [
       { id: 'later', assignee: 'tomek', onSite: visit('tomek', 300) },
       { id: 'none', assignee: 'tomek', onSite: null },

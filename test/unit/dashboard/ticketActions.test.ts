@@ -9,10 +9,27 @@ const ticket = (status: string, extra: Partial<{ tier: string; assignee: string 
 
 describe('ticket actions offered by the page', () => {
   it('follows the lifecycle of each status (ticketPolicy requireStatus)', () => {
-    expect(availableActions(ticket('new'), admin)).toEqual(['acknowledge', 'start', 'assign', 'waitForCustomer', 'escalate', 'comment', 'timeEntry', 'resolve']);
+    expect(availableActions(ticket('new'), admin)).toEqual([
+      'acknowledge',
+      'start',
+      'assign',
+      'waitForCustomer',
+      'escalate',
+      'comment',
+      'timeEntry',
+      'resolve',
+    ]);
     expect(availableActions(ticket('acknowledged'), admin)).toEqual(['start', 'assign', 'waitForCustomer', 'escalate', 'comment', 'timeEntry', 'resolve']);
     expect(availableActions(ticket('inProgress'), admin)).toEqual(['assign', 'waitForCustomer', 'escalate', 'comment', 'timeEntry', 'resolve']);
-    expect(availableActions(ticket('waitingForCustomer'), admin)).toEqual(['assign', 'customerReplied', 'contactAttempt', 'escalate', 'comment', 'timeEntry', 'resolve']);
+    expect(availableActions(ticket('waitingForCustomer'), admin)).toEqual([
+      'assign',
+      'customerReplied',
+      'contactAttempt',
+      'escalate',
+      'comment',
+      'timeEntry',
+      'resolve',
+    ]);
     expect(availableActions(ticket('resolved'), admin)).toEqual(['comment', 'timeEntry', 'close', 'reopen']);
     expect(availableActions(ticket('closed'), admin)).toEqual([]);
   });

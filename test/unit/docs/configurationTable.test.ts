@@ -23,7 +23,10 @@ function documentedKeys(section: string): string[] {
   const text = readFileSync(join(REPO_ROOT, 'docs', 'configuration.md'), 'utf8');
   const start = text.indexOf(section);
   const end = text.indexOf('\n## ', start + 1);
-  const rows = text.slice(start, end).split('\n').filter((l) => l.startsWith('| `'));
+  const rows = text
+    .slice(start, end)
+    .split('\n')
+    .filter((l) => l.startsWith('| `'));
   return rows.flatMap((row) => [...row.split('|')[1]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!));
 }
 
@@ -32,7 +35,13 @@ describe('docs/configuration.md agent table', () => {
     const schema = leafKeys(AgentConfig).sort();
     const documented = documentedKeys('## Agent (`agent.yaml`)').sort();
     expect(schema).toContain('polling.stateRefresh');
-    expect(documented.filter((k) => !schema.includes(k)), 'documented but not in the schema').toEqual([]);
-    expect(schema.filter((k) => !documented.includes(k)), 'in the schema but not documented').toEqual([]);
+    expect(
+      documented.filter((k) => !schema.includes(k)),
+      'documented but not in the schema',
+    ).toEqual([]);
+    expect(
+      schema.filter((k) => !documented.includes(k)),
+      'in the schema but not documented',
+    ).toEqual([]);
   });
 });

@@ -11,7 +11,13 @@ describe('forecast evaluation (seed 7)', () => {
   let summaries: KindSummary[] = [];
   let regular: ScenarioResult[] = [];
   beforeAll(() => {
-    const evaluation = evaluateForecasts({ seed: 7, kinds: SCENARIO_KINDS.filter((k) => k !== 'variable'), scenariosPerKind: 6, stepHours: 24, leadTimeWorkingDays: 5 });
+    const evaluation = evaluateForecasts({
+      seed: 7,
+      kinds: SCENARIO_KINDS.filter((k) => k !== 'variable'),
+      scenariosPerKind: 6,
+      stepHours: 24,
+      leadTimeWorkingDays: 5,
+    });
     summaries = evaluation.summaries;
     regular = evaluation.results.filter((r) => REGULAR_KINDS.has(r.kind));
   });

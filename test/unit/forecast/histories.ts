@@ -83,7 +83,7 @@ export function office(options: OfficeOptions): OfficeHistory {
     }
     return Math.max(0, level - options.usePerWorkingDay * (printed(t) - printed(since)));
   }
-  const show = options.show ?? ((lvl: number) => ({ levelPercent: Math.round(lvl), state: (lvl <= 0 ? 'empty' : lvl <= 10 ? 'low' : 'ok') }));
+  const show = options.show ?? ((lvl: number) => ({ levelPercent: Math.round(lvl), state: lvl <= 0 ? 'empty' : lvl <= 10 ? 'low' : 'ok' }));
   const levels: LevelReading[] = [];
   const pages: PageCountReading[] = [];
   for (let t = start.toMillis(), i = 0; t <= end && i < 10_000; t += poll, i++) {

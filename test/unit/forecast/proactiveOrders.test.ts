@@ -43,7 +43,9 @@ function forecastIn(low: number, replacedAt: number | null = null): SupplyForeca
 describe('decideSupplyOrder', () => {
   it('does nothing while the early bound is beyond lead time', () => {
     expect(decideSupplyOrder({ supply, forecast: forecastIn(5.01), policy, existing: null, now })).toEqual({ action: 'none', reason: 'notDue' });
-    expect(decideSupplyOrder({ supply, forecast: forecastIn(6), policy: { leadTimeWorkingDays: 5, safetyWorkingDays: 1 }, existing: null, now }).action).toBe('open');
+    expect(decideSupplyOrder({ supply, forecast: forecastIn(6), policy: { leadTimeWorkingDays: 5, safetyWorkingDays: 1 }, existing: null, now }).action).toBe(
+      'open',
+    );
   });
 
   it('opens one low-impact order carrying the supply, its part, the forecast date and the evidence', () => {
@@ -68,13 +70,22 @@ describe('decideSupplyOrder', () => {
     // A replacement seen before the order was opened belongs to the previous cartridge.
     expect(decideSupplyOrder({ supply, forecast: forecastIn(1, local('2026-02-10T10:00')), policy, existing: open, now }).action).toBe('keep');
     const replacedAt = local('2026-03-26T09:00');
-    const notEnough: SupplyForecast = { status: 'notEnoughData', target: 'empty', reason: 'shortHistory', message: 'new cartridge', evidence: evidence(replacedAt) };
+    const notEnough: SupplyForecast = {
+      status: 'notEnoughData',
+      target: 'empty',
+      reason: 'shortHistory',
+      message: 'new cartridge',
+      evidence: evidence(replacedAt),
+    };
     expect(decideSupplyOrder({ supply, forecast: notEnough, policy, existing: open, now })).toEqual({ action: 'close', reason: 'replaced', replacedAt });
   });
 
   it('does not reopen for the same cartridge after the order was closed, but does for the next one', () => {
     const closed: SupplyOrderRecord = { status: 'closed', openedAt: local('2026-03-20T10:00') };
-    expect(decideSupplyOrder({ supply, forecast: forecastIn(1), policy, existing: closed, now })).toEqual({ action: 'none', reason: 'alreadyOrderedForThisCartridge' });
+    expect(decideSupplyOrder({ supply, forecast: forecastIn(1), policy, existing: closed, now })).toEqual({
+      action: 'none',
+      reason: 'alreadyOrderedForThisCartridge',
+    });
     expect(decideSupplyOrder({ supply, forecast: forecastIn(1, local('2026-03-21T10:00')), policy, existing: closed, now }).action).toBe('open');
   });
 
@@ -98,7 +109,9 @@ describe('decideSupplyOrder', () => {
   });
 
   it('rejects a nonsensical lead time with the supply named', () => {
-    expect(() => decideSupplyOrder({ supply, forecast: forecastIn(1), policy: { leadTimeWorkingDays: -1 }, existing: null, now })).toThrow(/dev-42\/supply\/1.*leadTimeWorkingDays=-1/);
+    expect(() => decideSupplyOrder({ supply, forecast: forecastIn(1), policy: { leadTimeWorkingDays: -1 }, existing: null, now })).toThrow(
+      /dev-42\/supply\/1.*leadTimeWorkingDays=-1/,
+    );
   });
 
   it('a shaken cartridge neither closes the open order nor allows a second one (end to end with the forecast)', () => {
@@ -115,7 +128,13 @@ describe('decideSupplyOrder', () => {
     const open: SupplyOrderRecord = { status: 'open', openedAt: local('2026-03-23T10:00') };
     expect(decideSupplyOrder({ supply, forecast, policy, existing: open, now }).action).toBe('keep');
     // A real replacement afterwards closes it.
-    const replaced = office({ from: '2026-02-02', to: '2026-03-27', startLevel: 100, usePerWorkingDay: 2, replacements: [{ at: '2026-03-25T10:00', level: 100 }] });
+    const replaced = office({
+      from: '2026-02-02',
+      to: '2026-03-27',
+      startLevel: 100,
+      usePerWorkingDay: 2,
+      replacements: [{ at: '2026-03-25T10:00', level: 100 }],
+    });
     const after = forecastSupply({ role: 'consumable', levels: replaced.levels, now, clock });
     expect(decideSupplyOrder({ supply, forecast: after, policy, existing: open, now }).action).toBe('close');
   });

@@ -47,14 +47,24 @@ describe('forecastSupply: level trend', () => {
   });
 
   it('takes holidays from an injected calendar (Polish business calendar): no printing on 1 and 6 January', () => {
-    const pl = workingDaysOf(compileCalendar({ zone: ZONE, week: { mon: ['08:00-16:00'], tue: ['08:00-16:00'], wed: ['08:00-16:00'], thu: ['08:00-16:00'], fri: ['08:00-16:00'] }, holidays: 'PL' }));
+    const pl = workingDaysOf(
+      compileCalendar({
+        zone: ZONE,
+        week: { mon: ['08:00-16:00'], tue: ['08:00-16:00'], wed: ['08:00-16:00'], thu: ['08:00-16:00'], fri: ['08:00-16:00'] },
+        holidays: 'PL',
+      }),
+    );
     expect(pl('2026-01-06')).toBe(false);
     expect(pl('2026-01-07')).toBe(true);
     // The office prints by the Polish calendar; history over Christmas, run-out in January.
     const h = office({ from: '2025-12-01', to: '2025-12-31', usePerWorkingDay: 4, isWorkingDay: pl });
     const now = local('2025-12-31T18:00');
-    const withHolidays = expectForecast(forecastSupply({ role: 'consumable', levels: h.levels, now, clock: workingDayClock({ zone: ZONE, isWorkingDay: pl }) }));
-    const plain = expectForecast(forecastSupply({ role: 'consumable', levels: h.levels, now, clock: workingDayClock({ zone: ZONE, isWorkingDay: mondayToFriday }) }));
+    const withHolidays = expectForecast(
+      forecastSupply({ role: 'consumable', levels: h.levels, now, clock: workingDayClock({ zone: ZONE, isWorkingDay: pl }) }),
+    );
+    const plain = expectForecast(
+      forecastSupply({ role: 'consumable', levels: h.levels, now, clock: workingDayClock({ zone: ZONE, isWorkingDay: mondayToFriday }) }),
+    );
     // True run-out by the office calendar, with 1 and 6 January off.
     expect(Math.abs(withHolidays.at - h.runOut!)).toBeLessThan(0.75 * DAY_MS);
     // Ignoring holidays the rate looks lower (holidays counted as idle working days) and the dates shift.
@@ -162,7 +172,9 @@ describe('forecastSupply: -3 "some remaining" periods', () => {
       replacements: [{ at: '2026-02-06T10:00', level: 100 }],
       show: (lvl) => (lvl <= 0 ? { levelPercent: null, state: 'empty' } : { levelPercent: null, state: 'someRemaining' }),
     });
-    const f = expectForecast(forecastSupply({ role: 'consumable', levels: h.levels, pages: h.pages, ratedYieldPages: 6000, now: local('2026-03-10T20:00'), clock }));
+    const f = expectForecast(
+      forecastSupply({ role: 'consumable', levels: h.levels, pages: h.pages, ratedYieldPages: 6000, now: local('2026-03-10T20:00'), clock }),
+    );
     expect(f.evidence.method).toBe('pageCounter');
     expect(f.evidence.yieldSource).toBe('rated');
     expect(f.evidence.pagesPerWorkingDay).toBeCloseTo(200, -1);
@@ -229,7 +241,14 @@ describe('forecastSupply: coarse-step devices', () => {
 describe('forecastSupply: waste receptacle', () => {
   it('forecasts when a waste container fills up and treats emptying as a replacement', () => {
     const filled = (lvl: number) => ({ levelPercent: 100 - Math.round(lvl), state: lvl <= 0 ? ('full' as const) : ('ok' as const) });
-    const h = office({ from: '2026-02-02', to: '2026-03-27', startLevel: 40, usePerWorkingDay: 1.5, replacements: [{ at: '2026-02-10T12:00', level: 100 }], show: filled });
+    const h = office({
+      from: '2026-02-02',
+      to: '2026-03-27',
+      startLevel: 40,
+      usePerWorkingDay: 1.5,
+      replacements: [{ at: '2026-02-10T12:00', level: 100 }],
+      show: filled,
+    });
     const f = expectForecast(forecastSupply({ role: 'receptacle', levels: h.levels, now: local('2026-03-27T20:00'), clock }));
     expect(f.target).toBe('full');
     expect(f.evidence.replacedAt).not.toBeNull();

@@ -3,9 +3,26 @@ import { type SnapshotForHistory, supplyHistory, supplyRole } from '../../../ser
 import type { Supply } from '../../../shared/snapshot.js';
 
 function toner(levelPercent: number | null, state: Supply['state']): Supply {
-  return { index: 1, name: 'Black Toner', kind: 'toner', color: 'black', levelPercent, state, partNumber: 'CF410A', raw: { level: levelPercent, max: 100, unit: 19, class: 3, type: 3 } };
+  return {
+    index: 1,
+    name: 'Black Toner',
+    kind: 'toner',
+    color: 'black',
+    levelPercent,
+    state,
+    partNumber: 'CF410A',
+    raw: { level: levelPercent, max: 100, unit: 19, class: 3, type: 3 },
+  };
 }
-const waste: Supply = { index: 2, name: 'Waste Toner Box', kind: 'waste', color: null, levelPercent: 40, state: 'ok', raw: { level: 60, max: 100, unit: 19, class: null, type: 4 } };
+const waste: Supply = {
+  index: 2,
+  name: 'Waste Toner Box',
+  kind: 'waste',
+  color: null,
+  levelPercent: 40,
+  state: 'ok',
+  raw: { level: 60, max: 100, unit: 19, class: null, type: 4 },
+};
 
 describe('supplyHistory', () => {
   const snaps: SnapshotForHistory[] = [

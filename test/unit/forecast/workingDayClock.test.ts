@@ -36,7 +36,13 @@ describe('workingDayClock', () => {
   });
 
   it('accepts the SLA business calendar: Polish holidays are not working days', () => {
-    const pl = workingDaysOf(compileCalendar({ zone: ZONE, week: { mon: ['08:00-16:00'], tue: ['08:00-16:00'], wed: ['08:00-16:00'], thu: ['08:00-16:00'], fri: ['08:00-16:00'] }, holidays: 'PL' }));
+    const pl = workingDaysOf(
+      compileCalendar({
+        zone: ZONE,
+        week: { mon: ['08:00-16:00'], tue: ['08:00-16:00'], wed: ['08:00-16:00'], thu: ['08:00-16:00'], fri: ['08:00-16:00'] },
+        holidays: 'PL',
+      }),
+    );
     const plClock = workingDayClock({ zone: ZONE, isWorkingDay: pl });
     const origin = plClock.dayOf(local('2026-11-09T12:00')); // Monday; 11 November (Wednesday) is Independence Day
     expect(plClock.workingDaysBetween(origin, origin + 7)).toBe(4);

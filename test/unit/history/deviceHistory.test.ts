@@ -18,7 +18,16 @@ import type { SupplyState } from '../../../shared/snapshot.js';
 const H = 3_600_000;
 const DAY = 24 * H;
 const T0 = Date.parse('2026-03-02T00:00:00Z');
-const meta: SupplyMeta = { deviceKey: 'acme/sn:1', customerId: 'acme', index: 1, name: 'Black Toner', partNumber: 'CF259A', kind: 'toner', color: 'black', role: 'consumable' };
+const meta: SupplyMeta = {
+  deviceKey: 'acme/sn:1',
+  customerId: 'acme',
+  index: 1,
+  name: 'Black Toner',
+  partNumber: 'CF259A',
+  kind: 'toner',
+  color: 'black',
+  role: 'consumable',
+};
 
 /** Without the dead band, so that one-point steps show each rule; the dead band has its own test. */
 const EXACT = { ...DEFAULT_HISTORY_LIMITS, deadband: 0 };

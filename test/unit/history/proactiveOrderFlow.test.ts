@@ -58,7 +58,18 @@ function stateOf(level: number | null, state: string, at: number): DeviceStateMe
       identity: { vendor: 'HP', model: 'LaserJet M404', serial: 'SN-H1' },
       status: 'idle',
       faults: [],
-      supplies: [{ index: 1, name: 'Black Toner', kind: 'toner', color: 'black', levelPercent: level, state: state as 'ok', partNumber: 'CF259A', raw: { level, max: 100, unit: 19, class: 3, type: 3 } }],
+      supplies: [
+        {
+          index: 1,
+          name: 'Black Toner',
+          kind: 'toner',
+          color: 'black',
+          levelPercent: level,
+          state: state as 'ok',
+          partNumber: 'CF259A',
+          raw: { level, max: 100, unit: 19, class: 3, type: 3 },
+        },
+      ],
       inputs: [],
       counters: { total: 50_000 },
     },
@@ -66,7 +77,15 @@ function stateOf(level: number | null, state: string, at: number): DeviceStateMe
 }
 
 function telemetry(level: number | null, state: string, pages: number, at: number, seq: number): DeviceTelemetryMessage {
-  return { ...env('acme', 'a1', new Date(at).toISOString()), type: 'device.telemetry', deviceId: 'h1', seq, status: 'idle', supplies: [{ index: 1, kind: 'toner', color: 'black', levelPercent: level, state: state as 'ok' }], counters: { total: pages } };
+  return {
+    ...env('acme', 'a1', new Date(at).toISOString()),
+    type: 'device.telemetry',
+    deviceId: 'h1',
+    seq,
+    status: 'idle',
+    supplies: [{ index: 1, kind: 'toner', color: 'black', levelPercent: level, state: state as 'ok' }],
+    counters: { total: pages },
+  };
 }
 
 async function track(): Promise<SupplyTrack | undefined> {
@@ -98,7 +117,9 @@ beforeAll(async () => {
     }
     // The day before the replacement: what is to be ordered.
     if (r.at >= local('2026-02-19T12:00') && r.at < local('2026-02-19T15:00')) {
-      const page = kit.json<{ items: Array<{ deviceKey: string; forecast: { status: string; order: { ticketId: string } | null } }>; total: number }>(await kit.call('GET', '/api/v1/supplies/to-order?within=7'));
+      const page = kit.json<{ items: Array<{ deviceKey: string; forecast: { status: string; order: { ticketId: string } | null } }>; total: number }>(
+        await kit.call('GET', '/api/v1/supplies/to-order?within=7'),
+      );
       expect(page.items.map((x) => x.deviceKey)).toContain(DEVICE);
       const row = page.items.find((x) => x.deviceKey === DEVICE)!;
       expect(row.forecast.status).toBe('reached');
@@ -107,9 +128,16 @@ beforeAll(async () => {
       expect(other.total).toBe(0);
       const csv = await kit.call('GET', '/api/v1/supplies/to-order?within=7&format=csv');
       expect(csv.headers['content-type']).toMatch(/^text\/csv/);
-      const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
-      expect(lines[0]).toBe('customer,site,device,vendor,model,serial,location,supply,part number,kind,color,status,level now %,runs out (date),earliest,latest,days left,confidence,method,order ticket');
-      expect(lines.some((l) => l.startsWith(`acme,acme-hq,${DEVICE},HP,LaserJet M404,SN-H1,`) && l.includes('CF259A') && l.includes(row.forecast.order!.ticketId))).toBe(true);
+      const lines = csv.body
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n');
+      expect(lines[0]).toBe(
+        'customer,site,device,vendor,model,serial,location,supply,part number,kind,color,status,level now %,runs out (date),earliest,latest,days left,confidence,method,order ticket',
+      );
+      expect(
+        lines.some((l) => l.startsWith(`acme,acme-hq,${DEVICE},HP,LaserJet M404,SN-H1,`) && l.includes('CF259A') && l.includes(row.forecast.order!.ticketId)),
+      ).toBe(true);
     }
   }
 }, 120_000);
@@ -130,7 +158,14 @@ describe('proactive supply orders end to end', () => {
     expect(t.key).toBe(`order:${DEVICE}/supply/1`);
     expect(t.impact).toBe('low');
     expect(t.faults.map((f) => f.code)).toEqual(['supply.order']);
-    expect(t.supplyOrder).toMatchObject({ supplyIndex: 1, partDescription: 'Black Toner (CF259A)', kind: 'toner', color: 'black', target: 'empty', leadTimeWorkingDays: 5 });
+    expect(t.supplyOrder).toMatchObject({
+      supplyIndex: 1,
+      partDescription: 'Black Toner (CF259A)',
+      kind: 'toner',
+      color: 'black',
+      target: 'empty',
+      leadTimeWorkingDays: 5,
+    });
     expect(t.supplyOrder!.evidence.method).toBe('levelTrend');
     expect(t.supplyOrder!.date).toMatch(/^2026-02-\d\d$/);
     expect(t.sla.contractId).toBe('device-vendor');
@@ -169,7 +204,11 @@ describe('proactive supply orders end to end', () => {
   it('serves the device history: level points across the replacement, counters, fault timeline', async () => {
     const res = await kit.call('GET', `/api/v1/devices/${encodeURIComponent(DEVICE)}/history?from=2026-01-01T00:00:00Z`);
     expect(res.statusCode, res.body).toBe(200);
-    const h = kit.json<{ supplies: Array<{ points: Array<{ at: string; levelPercent: number | null; state: string }>; forecast: unknown }>; counters: { points: Array<{ values: Record<string, number> }> }; faults: { entries: Array<{ kind: string; code: string }> } }>(res);
+    const h = kit.json<{
+      supplies: Array<{ points: Array<{ at: string; levelPercent: number | null; state: string }>; forecast: unknown }>;
+      counters: { points: Array<{ values: Record<string, number> }> };
+      faults: { entries: Array<{ kind: string; code: string }> };
+    }>(res);
     const pts = h.supplies[0]!.points;
     // Downsampled: far fewer points than readings, at most two per day plus pinned ones.
     expect(pts.length).toBeLessThan(history.levels.length / 2);
@@ -182,7 +221,9 @@ describe('proactive supply orders end to end', () => {
     expect(history.pages.find((p) => p.at === Date.parse(last.at))?.pages).toBe(last.values.total);
     expect(Date.parse(last.at)).toBeGreaterThan(history.pages.at(-1)!.at - 24 * H);
     expect(h.faults.entries.map((e) => `${e.kind} ${e.code}`)).toEqual(['raised jam', 'cleared jam']);
-    const limited = kit.json<{ supplies: Array<{ points: unknown[]; truncated: boolean }> }>(await kit.call('GET', `/api/v1/devices/${encodeURIComponent(DEVICE)}/history?limit=5&supply=1`));
+    const limited = kit.json<{ supplies: Array<{ points: unknown[]; truncated: boolean }> }>(
+      await kit.call('GET', `/api/v1/devices/${encodeURIComponent(DEVICE)}/history?limit=5&supply=1`),
+    );
     expect(limited.supplies[0]!.points).toHaveLength(5);
     expect(limited.supplies[0]!.truncated).toBe(true);
     expect((await kit.call('GET', `/api/v1/devices/${encodeURIComponent(DEVICE)}/history`, kit.tokens.globex)).statusCode).toBe(404);
@@ -193,7 +234,9 @@ describe('proactive supply orders end to end', () => {
   });
 
   it('shows forecasts in the fleet list', async () => {
-    const page = kit.json<{ items: Array<{ key: string; forecasts: Array<{ supplyIndex: number; status: string }> }> }>(await kit.call('GET', '/api/v1/devices?q=SN-H1'));
+    const page = kit.json<{ items: Array<{ key: string; forecasts: Array<{ supplyIndex: number; status: string }> }> }>(
+      await kit.call('GET', '/api/v1/devices?q=SN-H1'),
+    );
     expect(page.items.map((d) => d.key)).toEqual([DEVICE]);
     expect(page.items[0]!.forecasts.map((f) => f.supplyIndex)).toEqual([1]);
   });

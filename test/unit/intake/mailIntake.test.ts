@@ -81,7 +81,7 @@ describe('e-mail intake unit of work', () => {
     expect(await intake.position(BOX)).toEqual({ uidValidity: '200', lastUid: 1 });
   });
 
-  it('holds a message reusing another sender\'s Message-ID instead of dropping it as a duplicate', async () => {
+  it("holds a message reusing another sender's Message-ID instead of dropping it as a duplicate", async () => {
     const { intake, ticketRepo } = await setup();
     await intake.receive(BOX, await fetched(1, eml()));
     const forged = await intake.receive(BOX, await fetched(2, eml({ from: 'gus@globex.example', body: 'inna treść' })));
@@ -104,13 +104,22 @@ describe('e-mail intake unit of work', () => {
     await tickets.act(ticketId!, { type: 'acknowledge', by: 'disp' });
     await tickets.act(ticketId!, { type: 'waitForCustomer', by: 'disp', question: 'Który podajnik?' });
     clock.advance(60_000);
-    const reply = await intake.receive(BOX, await fetched(2, eml({ messageId: '<m2@acme.example>', subject: 'Re: Drukarka', inReplyTo: '<m1@acme.example>', body: 'Podajnik 2.' })));
+    const reply = await intake.receive(
+      BOX,
+      await fetched(2, eml({ messageId: '<m2@acme.example>', subject: 'Re: Drukarka', inReplyTo: '<m1@acme.example>', body: 'Podajnik 2.' })),
+    );
     expect(reply).toEqual({ outcome: 'reply', ticketId, itemId: null });
     const t = (await ticketRepo.get(ticketId!))!;
     expect(t.status).toBe('inProgress');
     expect(t.comments.map((c) => c.text)).toContain('Podajnik 2.');
     // A reply to our notification e-mail (References: the ticket thread) joins too.
-    const viaNotice = await intake.receive(BOX, await fetched(3, eml({ messageId: '<m3@acme.example>', subject: 'Re: [FleetDesk]', references: `<d-abc@fleetdesk> ${ticketThreadId(ticketId!)}`, body: 'Dziękuję' })));
+    const viaNotice = await intake.receive(
+      BOX,
+      await fetched(
+        3,
+        eml({ messageId: '<m3@acme.example>', subject: 'Re: [FleetDesk]', references: `<d-abc@fleetdesk> ${ticketThreadId(ticketId!)}`, body: 'Dziękuję' }),
+      ),
+    );
     expect(viaNotice.ticketId).toBe(ticketId);
   });
 
@@ -119,14 +128,22 @@ describe('e-mail intake unit of work', () => {
     const r = await intake.receive(BOX, await fetched(1, eml({ from: 'nowy@unknown.example', messageId: '<u1@unknown.example>' })));
     expect(r.outcome).toBe('intake');
     const item = (await repo.get<IntakeItem>(INTAKE_ITEMS, r.itemId!))!;
-    expect(item).toMatchObject({ status: 'unassigned', from: 'nowy@unknown.example', reason: 'unknown sender nowy@unknown.example: no customer has this address', source: { mailbox: 'INBOX', uidValidity: '100', uid: 1, messageId: '<u1@unknown.example>' } });
+    expect(item).toMatchObject({
+      status: 'unassigned',
+      from: 'nowy@unknown.example',
+      reason: 'unknown sender nowy@unknown.example: no customer has this address',
+      source: { mailbox: 'INBOX', uidValidity: '100', uid: 1, messageId: '<u1@unknown.example>' },
+    });
     expect(await ticketRepo.active()).toHaveLength(0);
     const done = await intake.assign(item.id, { customerId: 'globex', by: 'disp', level: 'high' });
     expect(done.item).toMatchObject({ status: 'assigned', ticketId: done.ticket.id, handledBy: 'disp' });
     expect(done.ticket).toMatchObject({ channel: 'email', customer: { id: 'globex' } });
     await expect(intake.assign(item.id, { customerId: 'globex', by: 'disp' })).rejects.toThrow(/already assigned/);
     // A later reply of that sender to its own message threads to the new ticket (assigned to globex, but the sender is unknown: held).
-    const again = await intake.receive(BOX, await fetched(2, eml({ from: 'nowy@unknown.example', messageId: '<u2@unknown.example>', inReplyTo: '<u1@unknown.example>' })));
+    const again = await intake.receive(
+      BOX,
+      await fetched(2, eml({ from: 'nowy@unknown.example', messageId: '<u2@unknown.example>', inReplyTo: '<u1@unknown.example>' })),
+    );
     expect(again.outcome).toBe('intake');
   });
 
@@ -134,7 +151,10 @@ describe('e-mail intake unit of work', () => {
     const { intake, ticketRepo } = await setup();
     const globex = await intake.receive(BOX, await fetched(1, eml({ from: 'gus@globex.example', messageId: '<g1@globex.example>' })));
     const before = (await ticketRepo.get(globex.ticketId!))!;
-    const forged = await intake.receive(BOX, await fetched(2, eml({ messageId: '<f1@acme.example>', subject: `Re: ${globex.ticketId} zamknijcie`, body: 'secret' })));
+    const forged = await intake.receive(
+      BOX,
+      await fetched(2, eml({ messageId: '<f1@acme.example>', subject: `Re: ${globex.ticketId} zamknijcie`, body: 'secret' })),
+    );
     expect(forged.outcome).toBe('intake');
     const after = (await ticketRepo.get(globex.ticketId!))!;
     expect(after.comments).toEqual(before.comments);
@@ -146,7 +166,9 @@ describe('e-mail intake unit of work', () => {
     const noFrom = await intake.receive(BOX, await fetched(1, eml({ from: null, messageId: '<nf@x>' })));
     const garbage = await intake.receive(BOX, await fetched(2, Buffer.from('\x00\x01\x02 not mail')));
     const items = await repo.list<IntakeItem>(INTAKE_ITEMS);
-    expect(items.map((i) => i.reason).sort()).toEqual([expect.stringMatching(/malformed message|no sender/), 'no sender: the message has no usable From address'].sort());
+    expect(items.map((i) => i.reason).sort()).toEqual(
+      [expect.stringMatching(/malformed message|no sender/), 'no sender: the message has no usable From address'].sort(),
+    );
     expect([noFrom.outcome, garbage.outcome]).toEqual(['intake', 'intake']);
   });
 });

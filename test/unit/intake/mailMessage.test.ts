@@ -14,14 +14,22 @@ function classify(mail: InboundMail, tickets: TicketFacts[] = [], threads: Recor
 describe('reading an e-mail', () => {
   it('reads sender, subject, text, Message-ID and threading headers', async () => {
     const m = await readMail(eml({ inReplyTo: '<a@x>', references: '<r0@x> <a@x>' }));
-    expect(m).toMatchObject({ from: 'anna@acme.example', fromName: 'Anna Nowak', subject: 'Drukarka w księgowości nie drukuje', messageId: '<m1@acme.example>', problems: [] });
+    expect(m).toMatchObject({
+      from: 'anna@acme.example',
+      fromName: 'Anna Nowak',
+      subject: 'Drukarka w księgowości nie drukuje',
+      messageId: '<m1@acme.example>',
+      problems: [],
+    });
     expect(m.text).toBe('Zacięcie papieru w podajniku 2, komunikat J-201.');
     expect(m.threadIds).toEqual(['<a@x>', '<r0@x>']);
     expect(m.date).toBe(Date.parse('2026-01-05T08:00:00Z'));
   });
 
   it('extracts the text of an HTML-only message', async () => {
-    const m = await readMail(eml({ contentType: 'text/html; charset=utf-8', body: '<html><style>p{}</style><p>Toner <b>pusty</b></p><p>w pokoju&nbsp;12</p></html>' }));
+    const m = await readMail(
+      eml({ contentType: 'text/html; charset=utf-8', body: '<html><style>p{}</style><p>Toner <b>pusty</b></p><p>w pokoju&nbsp;12</p></html>' }),
+    );
     expect(m.problems).toEqual([]);
     expect(m.text).toContain('Toner pusty');
     expect(m.text).toContain('w pokoju 12');
@@ -76,16 +84,29 @@ describe('classifying an e-mail', () => {
   });
 
   it('queues an unknown sender as an intake item', async () => {
-    expect(classify(await readMail(eml({ from: 'someone@elsewhere.example' })))).toEqual({ kind: 'intake', customerId: null, reason: 'unknown sender someone@elsewhere.example: no customer has this address' });
+    expect(classify(await readMail(eml({ from: 'someone@elsewhere.example' })))).toEqual({
+      kind: 'intake',
+      customerId: null,
+      reason: 'unknown sender someone@elsewhere.example: no customer has this address',
+    });
   });
 
   it('adds a reply to the ticket its thread names: our References id, or a message received for the ticket', async () => {
-    expect(classify(await readMail(eml({ references: ticketThreadId('T000007'), subject: 'Re: something' })), [acmeTicket])).toMatchObject({ kind: 'reply', ticketId: 'T000007', customerId: 'acme' });
-    expect(classify(await readMail(eml({ inReplyTo: '<first@acme.example>', subject: 'Re: x' })), [acmeTicket], { '<first@acme.example>': 'T000007' })).toMatchObject({ kind: 'reply', ticketId: 'T000007' });
+    expect(classify(await readMail(eml({ references: ticketThreadId('T000007'), subject: 'Re: something' })), [acmeTicket])).toMatchObject({
+      kind: 'reply',
+      ticketId: 'T000007',
+      customerId: 'acme',
+    });
+    expect(
+      classify(await readMail(eml({ inReplyTo: '<first@acme.example>', subject: 'Re: x' })), [acmeTicket], { '<first@acme.example>': 'T000007' }),
+    ).toMatchObject({ kind: 'reply', ticketId: 'T000007' });
   });
 
   it('adds a reply to the ticket number in the subject when it is the same customer', async () => {
-    expect(classify(await readMail(eml({ subject: 'Re: [FleetDesk] Ticket T000007 resolved' })), [acmeTicket])).toMatchObject({ kind: 'reply', ticketId: 'T000007' });
+    expect(classify(await readMail(eml({ subject: 'Re: [FleetDesk] Ticket T000007 resolved' })), [acmeTicket])).toMatchObject({
+      kind: 'reply',
+      ticketId: 'T000007',
+    });
   });
 
   it('never attaches to another customer ticket: a forged number becomes an intake item', async () => {

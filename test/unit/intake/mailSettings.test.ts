@@ -16,8 +16,23 @@ const FLEET = 'fleet:\n  customers:\n    acme:\n      name: Acme\n      tenants:
 
 describe('intake.mail settings', () => {
   it('fills defaults and reads durations and sizes', () => {
-    const c = loadServerConfig('server.yaml', {}, { text: `${FLEET}intake:\n  mail:\n    host: imap.example.com\n    user: desk\n    password: s3cret-pass\n    senders:\n      acme: ["@ACME.example"]\n` });
-    expect(c.intake.mail).toMatchObject({ host: 'imap.example.com', tls: true, requireTls: true, mailbox: 'INBOX', pollInterval: 60_000, maxMessageBytes: 10 * 1024 * 1024, impact: 'medium', senders: { acme: ['@acme.example'] } });
+    const c = loadServerConfig(
+      'server.yaml',
+      {},
+      {
+        text: `${FLEET}intake:\n  mail:\n    host: imap.example.com\n    user: desk\n    password: s3cret-pass\n    senders:\n      acme: ["@ACME.example"]\n`,
+      },
+    );
+    expect(c.intake.mail).toMatchObject({
+      host: 'imap.example.com',
+      tls: true,
+      requireTls: true,
+      mailbox: 'INBOX',
+      pollInterval: 60_000,
+      maxMessageBytes: 10 * 1024 * 1024,
+      impact: 'medium',
+      senders: { acme: ['@acme.example'] },
+    });
     expect(loadServerConfig('server.yaml', {}, { text: FLEET }).intake.mail).toBeUndefined();
   });
 
@@ -47,12 +62,18 @@ describe('intake.mail settings', () => {
   });
 
   it('refuses a sender list of a customer that does not exist', () => {
-    const message = problemText(`${FLEET}intake:\n  mail:\n    host: imap.example.com\n    user: desk\n    password: pw-123456\n    senders:\n      nobody: [x@y.example]\n`);
+    const message = problemText(
+      `${FLEET}intake:\n  mail:\n    host: imap.example.com\n    user: desk\n    password: pw-123456\n    senders:\n      nobody: [x@y.example]\n`,
+    );
     expect(message).toMatch(/intake\.mail\.senders\.nobody: .*a customer of fleet\.customers/);
   });
 
   it('refuses one address for two customers', () => {
-    const message = problemText(`fleet:\n  customers:\n    acme: { name: Acme, tenants: [acme] }\n    globex: { name: Globex, tenants: [globex] }\nintake:\n  mail:\n    host: imap.example.com\n    user: desk\n    password: pw-123456\n    senders:\n      acme: ["@shared.example"]\n      globex: ["@shared.example"]\n`);
-    expect(message).toMatch(/server\.yaml:\d+:\d+: intake\.mail\.senders\.globex\[0\]: expected an address or domain of one customer only \(@shared\.example is already given to customer acme\)/);
+    const message = problemText(
+      `fleet:\n  customers:\n    acme: { name: Acme, tenants: [acme] }\n    globex: { name: Globex, tenants: [globex] }\nintake:\n  mail:\n    host: imap.example.com\n    user: desk\n    password: pw-123456\n    senders:\n      acme: ["@shared.example"]\n      globex: ["@shared.example"]\n`,
+    );
+    expect(message).toMatch(
+      /server\.yaml:\d+:\d+: intake\.mail\.senders\.globex\[0\]: expected an address or domain of one customer only \(@shared\.example is already given to customer acme\)/,
+    );
   });
 });

@@ -10,7 +10,14 @@ import https from 'node:https';
 import net from 'node:net';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_IPP_OPTIONS, IppCollector, REQUESTED_ATTRIBUTES, collectIpp, ippOptionsFromConfig, type IppCollectorOptions } from '../../../agent/collect/ipp/ippCollector.js';
+import {
+  DEFAULT_IPP_OPTIONS,
+  IppCollector,
+  REQUESTED_ATTRIBUTES,
+  collectIpp,
+  ippOptionsFromConfig,
+  type IppCollectorOptions,
+} from '../../../agent/collect/ipp/ippCollector.js';
 import { IppError, parsePrinterUri } from '../../../agent/collect/ipp/ippTransport.js';
 import { CORPUS_DIR, REPO_ROOT } from '../../harness/repo.js';
 import { attr, response, v } from './ippWire.js';
@@ -93,7 +100,11 @@ describe('parsePrinterUri', () => {
 
 describe('collector settings', () => {
   it('takes the total timeout and pins from the agent config, the connect timeout never longer', () => {
-    expect(ippOptionsFromConfig({ timeout: 5000, trustedFingerprints: ['AA'] })).toMatchObject({ totalTimeoutMs: 5000, connectTimeoutMs: 3000, trustedFingerprints: ['AA'] });
+    expect(ippOptionsFromConfig({ timeout: 5000, trustedFingerprints: ['AA'] })).toMatchObject({
+      totalTimeoutMs: 5000,
+      connectTimeoutMs: 3000,
+      trustedFingerprints: ['AA'],
+    });
     expect(ippOptionsFromConfig({ timeout: 1000, trustedFingerprints: [] })).toMatchObject({ totalTimeoutMs: 1000, connectTimeoutMs: 1000 });
   });
 
@@ -117,7 +128,10 @@ describe('IppCollector over HTTP', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         // Request decoding is the decoder's job; here only the requested keywords are pulled out.
-        requested = Buffer.concat(chunks).toString('latin1').match(/(printer|marker)-[a-z-]+/g) ?? [];
+        requested =
+          Buffer.concat(chunks)
+            .toString('latin1')
+            .match(/(printer|marker)-[a-z-]+/g) ?? [];
         res.writeHead(200, { 'Content-Type': 'application/ipp' });
         res.end(body);
       });

@@ -9,9 +9,18 @@ import { valuesFromSnmprec } from '../../harness/snmprecValues.js';
 
 const int = (value: number): IppValue => ({ kind: 'integer', tag: 0x21, value });
 const text = (value: string): IppValue => ({ kind: 'string', tag: 0x41, value });
-const col = (members: Record<string, IppValue>): IppValue => ({ kind: 'collection', tag: 0x34, members: Object.entries(members).map(([name, v]) => ({ name, values: [v] })) });
+const col = (members: Record<string, IppValue>): IppValue => ({
+  kind: 'collection',
+  tag: 0x34,
+  members: Object.entries(members).map(([name, v]) => ({ name, values: [v] })),
+});
 const attrs = (a: Record<string, IppValue>) => new Map<string, IppAttribute>(Object.entries(a).map(([name, v]) => [name, { name, values: [v] }]));
-const ipp = (a: Record<string, IppValue>) => normaliseIpp({ address: 'ipp://127.0.0.1:631/ipp/print', collectedAt: '2026-11-30T23:30:00Z', attributes: attrs({ 'printer-state': { kind: 'integer', tag: 0x23, value: 3 }, ...a }) }).snapshot;
+const ipp = (a: Record<string, IppValue>) =>
+  normaliseIpp({
+    address: 'ipp://127.0.0.1:631/ipp/print',
+    collectedAt: '2026-11-30T23:30:00Z',
+    attributes: attrs({ 'printer-state': { kind: 'integer', tag: 0x23, value: 3 }, ...a }),
+  }).snapshot;
 
 describe('IPP counters', () => {
   it('impressions and media sheets, with their colour and two-sided members', () => {
@@ -53,7 +62,10 @@ ${OID.prtMarkerSuppliesDescription}.1.1|4|Black Toner`),
       { address: '127.0.0.1:161', collectedAt: '2026-11-30T23:30:00Z' },
     );
     expect(snmp.counterProvenance?.origins.mono?.confidence).toBe('derived');
-    const ippView = { ...ipp({ 'printer-impressions-completed': int(1000), 'printer-impressions-completed-col': col({ monochrome: int(990) }) }), identity: { serial: 'SER1' } };
+    const ippView = {
+      ...ipp({ 'printer-impressions-completed': int(1000), 'printer-impressions-completed-col': col({ monochrome: int(990) }) }),
+      identity: { serial: 'SER1' },
+    };
     const merged = mergeSnapshots(snmp, ippView);
     expect(merged.ok).toBe(true);
     if (!merged.ok) return;

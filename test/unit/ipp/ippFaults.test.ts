@@ -68,7 +68,8 @@ describe('printer-state-reasons', () => {
   it('takes the fault default when there is no suffix, and raises nothing for normal conditions', () => {
     expect(classifyReason('paused')).toMatchObject({ code: 'paused', severity: 'warning' });
     expect(classifyReason('media-jam')).toMatchObject({ code: 'jam', severity: 'critical' });
-    for (const k of ['none', 'connecting-to-device', 'power-up-report', 'printer-ready-to-print', 'stapler-added-report', 'cover-closed']) expect(classifyReason(k).code, k).toBeNull();
+    for (const k of ['none', 'connecting-to-device', 'power-up-report', 'printer-ready-to-print', 'stapler-added-report', 'cover-closed'])
+      expect(classifyReason(k).code, k).toBeNull();
   });
 
   it('keeps an unknown vendor keyword as unclassified with its raw keyword', () => {
@@ -93,13 +94,29 @@ describe('printer-alert parsing', () => {
   });
 
   it('parses every PWG 5100.9 member, numbers as numbers', () => {
-    const { alerts, malformed } = parsePrinterAlerts(['code=jam;index=1;severity=critical;group=mediaPath;groupindex=2;location=8600;training=trained;time=126508'], ['Jam in duplexer']);
+    const { alerts, malformed } = parsePrinterAlerts(
+      ['code=jam;index=1;severity=critical;group=mediaPath;groupindex=2;location=8600;training=trained;time=126508'],
+      ['Jam in duplexer'],
+    );
     expect(malformed).toEqual([]);
-    expect(alerts[0]).toMatchObject({ code: 'jam', index: 1, severity: 'critical', group: 'mediaPath', groupIndex: 2, location: 8600, training: 'trained', time: 126508, description: 'Jam in duplexer' });
+    expect(alerts[0]).toMatchObject({
+      code: 'jam',
+      index: 1,
+      severity: 'critical',
+      group: 'mediaPath',
+      groupIndex: 2,
+      location: 8600,
+      training: 'trained',
+      time: 126508,
+      description: 'Jam in duplexer',
+    });
   });
 
   it('reports malformed entries without failing the rest', () => {
-    const { alerts, malformed } = parsePrinterAlerts(['code=unknown;severity=otherother', 'garbage without pairs', 'none', 'code=coverOpen;severity=critical;group=cover;groupindex=1;code=jam'], []);
+    const { alerts, malformed } = parsePrinterAlerts(
+      ['code=unknown;severity=otherother', 'garbage without pairs', 'none', 'code=coverOpen;severity=critical;group=cover;groupindex=1;code=jam'],
+      [],
+    );
     expect(alerts.map((a) => a.code)).toEqual(['unknown', 'coverOpen']);
     expect(alerts[0]?.severity).toBeNull();
     expect(malformed).toEqual([
@@ -110,11 +127,14 @@ describe('printer-alert parsing', () => {
   });
 
   it('maps registered codes through the rules shared with SNMP, by name or number', () => {
-    const { faults } = alertFaults(['code=markerTonerEmpty;severity=critical;group=markerSupplies;groupindex=1', 'code=1105;severity=warning;group=11;groupindex=2', 'code=coverClosed;severity=other;group=cover'], [
-      'Toner empty',
-      '',
-      '',
-    ]);
+    const { faults } = alertFaults(
+      [
+        'code=markerTonerEmpty;severity=critical;group=markerSupplies;groupindex=1',
+        'code=1105;severity=warning;group=11;groupindex=2',
+        'code=coverClosed;severity=other;group=cover',
+      ],
+      ['Toner empty', '', ''],
+    );
     expect(faults.map((f) => [f.code, f.severity, f.source, f.subunit?.group, f.subunit?.index])).toEqual([
       ['toner.empty', 'critical', 'ippAlert', 'markerSupplies', 1],
       ['ink.low', 'warning', 'ippAlert', 'markerSupplies', 2],
@@ -122,14 +142,23 @@ describe('printer-alert parsing', () => {
   });
 
   it('drops the neutral events of an HP history buffer and keeps the meaningful ones once', () => {
-    const values = ['code=unknown;severity=other;group=other', 'code=printerReadyToPrint;severity=other;group=generalPrinter', 'code=unknown;severity=other;group=other', 'code=unknown;severity=other;group=other'];
+    const values = [
+      'code=unknown;severity=other;group=other',
+      'code=printerReadyToPrint;severity=other;group=generalPrinter',
+      'code=unknown;severity=other;group=other',
+      'code=unknown;severity=other;group=other',
+    ];
     const { faults } = alertFaults(values, ['nonHPSupplyDetected', 'ready', 'inPowerSave', 'inkSystemReady']);
     expect(faults.map((f) => [f.code, f.severity, f.rawCode])).toEqual([['supply.nonGenuine', 'info', 'unknown: nonHPSupplyDetected']]);
   });
 
   it('turns a marker failure on an inkjet into a print-head fault', () => {
     const values = ['code=subunitUnrecoverableFailure;severity=critical;group=marker;groupindex=1'];
-    expect(alertFaults(values, ['Printhead problem'], { inkjet: true }).faults[0]).toMatchObject({ code: 'printhead.fault', severity: 'critical', subunit: { group: 'marker', index: 1 } });
+    expect(alertFaults(values, ['Printhead problem'], { inkjet: true }).faults[0]).toMatchObject({
+      code: 'printhead.fault',
+      severity: 'critical',
+      subunit: { group: 'marker', index: 1 },
+    });
     expect(alertFaults(values, ['Fuser motor'], { inkjet: false }).faults[0]).toMatchObject({ code: 'hardware.fault' });
   });
 });

@@ -130,7 +130,10 @@ describe('decodeIppResponse against hostile input', () => {
 
   it('rejects an additional value (empty name) with no attribute before it', () => {
     const orphan = Buffer.concat([Buffer.from([0x44]), u16(0), u16(1), Buffer.from('x')]);
-    expectDecodeError(Buffer.concat([header(), operationGroup, Buffer.from([0x04]), orphan, Buffer.from([0x03])]), /additional value without a preceding attribute/);
+    expectDecodeError(
+      Buffer.concat([header(), operationGroup, Buffer.from([0x04]), orphan, Buffer.from([0x03])]),
+      /additional value without a preceding attribute/,
+    );
   });
 
   it('rejects an IPP version it cannot speak (an HTML page is not an IPP message)', () => {
@@ -146,7 +149,19 @@ describe('decodeIppResponse against hostile input', () => {
     });
     let nested = Buffer.concat([Buffer.from([0x37]), u16(0), u16(0)]);
     for (let i = 0; i < 12; i++) {
-      nested = Buffer.concat([Buffer.from([0x4a]), u16(0), u16(1), Buffer.from('m'), Buffer.from([0x34]), u16(0), u16(0), nested, Buffer.from([0x37]), u16(0), u16(0)]);
+      nested = Buffer.concat([
+        Buffer.from([0x4a]),
+        u16(0),
+        u16(1),
+        Buffer.from('m'),
+        Buffer.from([0x34]),
+        u16(0),
+        u16(0),
+        nested,
+        Buffer.from([0x37]),
+        u16(0),
+        u16(0),
+      ]);
     }
     const deep = Buffer.concat([Buffer.from([0x34]), u16(1), Buffer.from('c'), u16(0), nested]);
     expectDecodeError(response([deep]), /nested deeper than 8/);
@@ -187,7 +202,13 @@ describe('decodeIppResponse against hostile input', () => {
       tag: 0x34,
       members: [
         { name: 'media-type', values: [{ kind: 'string', tag: 0x44, value: 'plain' }] },
-        { name: 'media-source-feed', values: [{ kind: 'integer', tag: 0x21, value: 1 }, { kind: 'integer', tag: 0x21, value: 2 }] },
+        {
+          name: 'media-source-feed',
+          values: [
+            { kind: 'integer', tag: 0x21, value: 1 },
+            { kind: 'integer', tag: 0x21, value: 2 },
+          ],
+        },
       ],
     });
   });
@@ -214,12 +235,22 @@ describe('decodeIppResponse against hostile input', () => {
 
 describe('encodeGetPrinterAttributes (the ipp package, wrapped)', () => {
   it('encodes a request that the decoder reads back with the requested attributes', () => {
-    const buf = encodeGetPrinterAttributes({ printerUri: 'ipp://127.0.0.1:631/ipp/print', requestId: 77, requestedAttributes: ['printer-state', 'marker-levels'] });
+    const buf = encodeGetPrinterAttributes({
+      printerUri: 'ipp://127.0.0.1:631/ipp/print',
+      requestId: 77,
+      requestedAttributes: ['printer-state', 'marker-levels'],
+    });
     // Header: version 2.0, operation 0x000B Get-Printer-Attributes, request id 77.
     expect([...buf.subarray(0, 8)]).toEqual([2, 0, 0, 0x0b, 0, 0, 0, 77]);
     const asMessage = decodeIppResponse(buf);
     const op = asMessage.groups[0]!;
-    expect(op.attributes.map((a) => a.name)).toEqual(['attributes-charset', 'attributes-natural-language', 'printer-uri', 'requesting-user-name', 'requested-attributes']);
+    expect(op.attributes.map((a) => a.name)).toEqual([
+      'attributes-charset',
+      'attributes-natural-language',
+      'printer-uri',
+      'requesting-user-name',
+      'requested-attributes',
+    ]);
     expect(op.attributes[4]!.values.map((x) => (x.kind === 'string' ? x.value : null))).toEqual(['printer-state', 'marker-levels']);
   });
 

@@ -123,7 +123,11 @@ describe('IPP normaliser rules', () => {
     const { faults } = normalise({
       'printer-state': [n(5)],
       'printer-state-reasons': [s('com.hp.printhead-failure-error'), s('com.example.ink-cartridge-missing-error')],
-      'printer-alert': [s('code=other;severity=critical;group=marker'), s('code=unknown;severity=warning;group=markerSupplies;groupindex=2'), s('code=markerInkEmpty;severity=critical;group=markerSupplies;groupindex=3')],
+      'printer-alert': [
+        s('code=other;severity=critical;group=marker'),
+        s('code=unknown;severity=warning;group=markerSupplies;groupindex=2'),
+        s('code=markerInkEmpty;severity=critical;group=markerSupplies;groupindex=3'),
+      ],
       'printer-alert-description': [s('Ink system failure 0xC19A0013'), s('Cyan ink low'), s('Replace magenta cartridge')],
     }).snapshot;
     expect(faults.map((f) => [f.code, f.severity, f.source])).toEqual([

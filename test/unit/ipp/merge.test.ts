@@ -42,7 +42,14 @@ const ipp: DeviceSnapshot = {
   identity: { vendor: 'HP', model: 'LaserJet M404dn', serial: '00phb1234567', uuid: 'ab6cc9f4-0000-1000-8000-001122334455', firmware: '20240908' },
   status: 'down',
   faults: [
-    { code: 'jam', severity: 'critical', source: 'ippAlert', message: 'Paper jam: 13.A2.D2 jam in tray 2', subunit: { group: 'mediaPath', index: 2 }, rawCode: 'jam' },
+    {
+      code: 'jam',
+      severity: 'critical',
+      source: 'ippAlert',
+      message: 'Paper jam: 13.A2.D2 jam in tray 2',
+      subunit: { group: 'mediaPath', index: 2 },
+      rawCode: 'jam',
+    },
     { code: 'toner.low', severity: 'warning', source: 'supply', message: 'Toner low: Toner 1 (8 %)', subunit: { group: 'markerSupplies', index: 1 } },
     { code: 'door.open', severity: 'critical', source: 'ippStateReason', message: 'Door or cover open', rawCode: 'door-open-error' },
   ],
@@ -121,7 +128,13 @@ describe('mergeSnapshots', () => {
 
   it('points IPP supply faults at the kept supply list: located when IPP gave the reading, device-level otherwise', () => {
     const stray: Fault = { code: 'toner.low', severity: 'warning', source: 'supply', message: 'Toner low', subunit: { group: 'markerSupplies', index: 3 } };
-    const filled: Fault = { code: 'toner.low', severity: 'warning', source: 'supply', message: 'Toner low: Toner 2', subunit: { group: 'markerSupplies', index: 2 } };
+    const filled: Fault = {
+      code: 'toner.low',
+      severity: 'warning',
+      source: 'supply',
+      message: 'Toner low: Toner 2',
+      subunit: { group: 'markerSupplies', index: 2 },
+    };
     const r = mergeSnapshots(snmp, { ...ipp, supplies: [toner(1, 8, 'low'), toner(2, 5, 'low'), toner(3, 5, 'low')], faults: [stray, filled] });
     if (!r.ok) throw new Error(r.reason);
     // SNMP's own toner.low #1 and IPP's #2 (a reading IPP supplied) stay located; the stray #3 is
@@ -149,14 +162,23 @@ describe('foldFaults', () => {
   });
 
   it('folds a generic marker-supply reason into the specific ink faults, keeping the worse severity', () => {
-    expect(foldFaults([f('ink.low', 'warning', 1), f('ink.low', 'warning', 2), f('supply.low', 'critical')]).map((x) => [x.code, x.severity, x.subunit?.index])).toEqual([
+    expect(
+      foldFaults([f('ink.low', 'warning', 1), f('ink.low', 'warning', 2), f('supply.low', 'critical')]).map((x) => [x.code, x.severity, x.subunit?.index]),
+    ).toEqual([
       ['ink.low', 'critical', 1],
       ['ink.low', 'critical', 2],
     ]);
   });
 
   it('keeps a generic fault nothing specific covers, and two different unknown keywords apart', () => {
-    expect(foldFaults([f('door.open', 'critical'), f('unclassified', 'warning', undefined, 'a'), f('unclassified', 'warning', undefined, 'b'), f('door.open', 'info')])).toHaveLength(3);
+    expect(
+      foldFaults([
+        f('door.open', 'critical'),
+        f('unclassified', 'warning', undefined, 'a'),
+        f('unclassified', 'warning', undefined, 'b'),
+        f('door.open', 'info'),
+      ]),
+    ).toHaveLength(3);
   });
 });
 
@@ -186,7 +208,12 @@ describe('merging what the two real normalisers produce for one printer', () => 
     if (!r.ok) throw new Error(r.reason);
     expect(r.match).toEqual({ verdict: 'same', by: ['serial'] });
     expect(DeviceSnapshot.parse(r.snapshot)).toEqual(r.snapshot);
-    expect(r.snapshot.identity).toMatchObject({ serial: 'VNB3J99999', mac: '3c:a8:2a:f6:38:ac', uuid: '564e4233-4a39-3939-3939-3ca82af638ac', firmware: '20200612' });
+    expect(r.snapshot.identity).toMatchObject({
+      serial: 'VNB3J99999',
+      mac: '3c:a8:2a:f6:38:ac',
+      uuid: '564e4233-4a39-3939-3939-3ca82af638ac',
+      firmware: '20200612',
+    });
     expect(r.snapshot.status).toBe('down');
     // The SNMP recording is the supply list (yellow 36 %); IPP's lower yellow reading is not a
     // second list, but the toner-low it reported stays, on the same cartridge of the kept list

@@ -89,7 +89,15 @@ describe('meter ledger', () => {
 
   it('an older reading (outbox replay) changes nothing', () => {
     const first = ledger([{ at: at('2026-11-03T10:00:00Z'), counters: { total: 10 } }]);
-    const out = applyReading({ device: first.device, previousPeriod: undefined, currentPeriod: undefined, deviceKey: 'acme/SN1', customerId: 'acme', reading: { at: at('2026-11-02T10:00:00Z'), counters: { total: 5 }, source: 'x', identity: ID }, settings });
+    const out = applyReading({
+      device: first.device,
+      previousPeriod: undefined,
+      currentPeriod: undefined,
+      deviceKey: 'acme/SN1',
+      customerId: 'acme',
+      reading: { at: at('2026-11-02T10:00:00Z'), counters: { total: 5 }, source: 'x', identity: ID },
+      settings,
+    });
     expect(out).toBeNull();
   });
 });
@@ -126,8 +134,12 @@ describe('meter export', () => {
     const rows = meterExportRows(input(true)).map((r) => meterCsvRow({ ...r, deviceKey: '=HYPERLINK("x")' }));
     const text = csvDocument(METER_CSV_HEADER, rows, 'pl');
     const lines = text.slice(1).split('\r\n');
-    expect(lines[0]).toBe('customer;device;serial;model;period;counter;opening_at;opening;opening_source;closing_at;closing;usage;weight;billed_units;flags;confirmed_by');
-    expect(lines[1]).toBe(`acme;"'=HYPERLINK(""x"")";SN1;"MX-3070; ""A3""";2026-11;print.color.large;2026-11-02T10:00:00.000Z;100;agent:acme/krakow;2026-11-30T23:10:00.000Z;140;40;2;80;;`);
+    expect(lines[0]).toBe(
+      'customer;device;serial;model;period;counter;opening_at;opening;opening_source;closing_at;closing;usage;weight;billed_units;flags;confirmed_by',
+    );
+    expect(lines[1]).toBe(
+      `acme;"'=HYPERLINK(""x"")";SN1;"MX-3070; ""A3""";2026-11;print.color.large;2026-11-02T10:00:00.000Z;100;agent:acme/krakow;2026-11-30T23:10:00.000Z;140;40;2;80;;`,
+    );
     const halves = csvDocument(METER_CSV_HEADER, [meterCsvRow({ ...meterExportRows(input(true))[0]!, weight: 1.5, billedUnits: 60 })], 'pl');
     expect(halves).toContain(';40;1,5;60;');
   });
@@ -135,7 +147,12 @@ describe('meter export', () => {
 
 describe('missing meters', () => {
   const s3 = BillingSettings.parse({ day: 1, timeZone: 'Europe/Warsaw', missingMeterDays: 3 });
-  const dev = (deviceKey: string, last?: string) => ({ deviceKey, customerId: 'acme', serial: deviceKey.toUpperCase(), ...(last ? { last: { at: at(last), counters: { total: 1 } } } : {}) });
+  const dev = (deviceKey: string, last?: string) => ({
+    deviceKey,
+    customerId: 'acme',
+    serial: deviceKey.toUpperCase(),
+    ...(last ? { last: { at: at(last), counters: { total: 1 } } } : {}),
+  });
   const devices = [dev('a', '2026-11-20T10:00:00Z'), dev('b', '2026-11-29T10:00:00Z'), dev('c')];
 
   it('nothing is missing earlier than N days before the cut-off', () => {

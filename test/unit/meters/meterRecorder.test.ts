@@ -43,13 +43,24 @@ function device(key: string, total: number, collectedAt: string, address = '10.0
   };
 }
 
-const update = (d: DeviceRecord, previous?: DeviceRecord): DeviceUpdate => ({ messageId: `m-${d.collectedAt}`, at: d.collectedAt!, previous, device: d, changes: [] });
+const update = (d: DeviceRecord, previous?: DeviceRecord): DeviceUpdate => ({
+  messageId: `m-${d.collectedAt}`,
+  at: d.collectedAt!,
+  previous,
+  device: d,
+  changes: [],
+});
 
 describe('meter recorder', () => {
   it('applies the first reading, skips the next within the hour, applies a drop at once and a new period’s first reading', async () => {
     const { data, tx } = store();
     const r = new MeterRecorder({ billingOf: () => settings });
-    const seq = [device('acme/sn:A', 100, '2026-11-30T20:00:00Z'), device('acme/sn:A', 110, '2026-11-30T20:10:00Z'), device('acme/sn:A', 5, '2026-11-30T20:20:00Z'), device('acme/sn:A', 9, '2026-11-30T23:05:00Z')];
+    const seq = [
+      device('acme/sn:A', 100, '2026-11-30T20:00:00Z'),
+      device('acme/sn:A', 110, '2026-11-30T20:10:00Z'),
+      device('acme/sn:A', 5, '2026-11-30T20:20:00Z'),
+      device('acme/sn:A', 9, '2026-11-30T23:05:00Z'),
+    ];
     let prev: DeviceRecord | undefined;
     for (const d of seq) {
       await r.record(update(d, prev), tx);

@@ -19,7 +19,8 @@ describe('notification templates', () => {
       for (const language of ['pl', 'en'] as const) {
         const t = TEMPLATES[kind][language];
         expect(t.subject.length, `${kind}/${language}`).toBeGreaterThan(5);
-        for (const m of `${t.subject} ${t.intro} ${DETAILS[language]} ${LINK_LINE[language]}`.matchAll(/\{([a-zA-Z]+)\}/g)) expect(known, `${kind}/${language}: {${m[1]}}`).toContain(m[1]);
+        for (const m of `${t.subject} ${t.intro} ${DETAILS[language]} ${LINK_LINE[language]}`.matchAll(/\{([a-zA-Z]+)\}/g))
+          expect(known, `${kind}/${language}: {${m[1]}}`).toContain(m[1]);
       }
     }
   });
@@ -75,7 +76,11 @@ describe('notification templates', () => {
 
   it('escapes ticket text in HTML and keeps subjects on one line', () => {
     const { notice } = story.of('ticket.opened');
-    const m = renderMessage(noticeFacts({ ...notice, ticket: { ...notice.ticket, title: 'Jam <script>alert(1)</script>\r\nBcc: x@evil.example' } }), 'en', OPTS);
+    const m = renderMessage(
+      noticeFacts({ ...notice, ticket: { ...notice.ticket, title: 'Jam <script>alert(1)</script>\r\nBcc: x@evil.example' } }),
+      'en',
+      OPTS,
+    );
     expect(m.html).toContain('&lt;script&gt;');
     expect(m.html).not.toContain('<script>');
     expect(m.html).toContain('<a href="https://fleetdesk.example.pl/dashboard/#/tickets/T1">');

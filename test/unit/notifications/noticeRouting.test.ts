@@ -22,7 +22,8 @@ const RAW = {
 };
 const settings = NotificationSettings.parse(RAW);
 
-const targets = (kind: Parameters<typeof routeNotice>[0]['kind'], customerId: string, contactEmail?: string) => routeNotice({ kind, customerId, contactEmail }, settings);
+const targets = (kind: Parameters<typeof routeNotice>[0]['kind'], customerId: string, contactEmail?: string) =>
+  routeNotice({ kind, customerId, contactEmail }, settings);
 
 describe('notice routing', () => {
   it('sends a new acme ticket to both webhooks, the dispatch list and the customer (its addresses and its contact)', () => {
@@ -59,18 +60,27 @@ describe('notice routing', () => {
 
   it('honours a customer’s own event list and includeContact: false', () => {
     expect(targets('ticket.opened', 'quiet', 'boss@quiet.example').filter((t) => t.channel === 'email' && t.audience === 'customer')).toEqual([]);
-    expect(targets('ticket.resolved', 'quiet', 'boss@quiet.example')).toEqual([{ channel: 'email', to: 'x@quiet.example', language: 'pl', audience: 'customer' }]);
+    expect(targets('ticket.resolved', 'quiet', 'boss@quiet.example')).toEqual([
+      { channel: 'email', to: 'x@quiet.example', language: 'pl', audience: 'customer' },
+    ]);
   });
 
   it('reaches every other customer’s contact through otherCustomers', () => {
     const withDefault = NotificationSettings.parse({ ...RAW, webhooks: [], otherCustomers: {} });
-    expect(routeNotice({ kind: 'customer.contactAttempt', customerId: 'globex', contactEmail: 'anna@globex.example' }, withDefault)).toEqual([{ channel: 'email', to: 'anna@globex.example', language: 'pl', audience: 'customer' }]);
+    expect(routeNotice({ kind: 'customer.contactAttempt', customerId: 'globex', contactEmail: 'anna@globex.example' }, withDefault)).toEqual([
+      { channel: 'email', to: 'anna@globex.example', language: 'pl', audience: 'customer' },
+    ]);
     expect(routeNotice({ kind: 'customer.contactAttempt', customerId: 'globex' }, withDefault)).toEqual([]);
   });
 
   it('escalation notices: dispatch lists that subscribe, unless the contract leaves dispatch out, and the contract manager', () => {
-    const withEscalation = NotificationSettings.parse({ ...RAW, webhooks: [], email: { ...RAW.email, recipients: [{ to: ['dispatch@example.pl'], events: ['escalation.warning', 'escalation.breach'] }] } });
-    const route = (notifyDispatch: boolean, managerEmail?: string) => routeNotice({ kind: 'escalation.warning', customerId: 'acme', contactEmail: 'jan@acme.example', notifyDispatch, managerEmail }, withEscalation);
+    const withEscalation = NotificationSettings.parse({
+      ...RAW,
+      webhooks: [],
+      email: { ...RAW.email, recipients: [{ to: ['dispatch@example.pl'], events: ['escalation.warning', 'escalation.breach'] }] },
+    });
+    const route = (notifyDispatch: boolean, managerEmail?: string) =>
+      routeNotice({ kind: 'escalation.warning', customerId: 'acme', contactEmail: 'jan@acme.example', notifyDispatch, managerEmail }, withEscalation);
     expect(route(true, 'kierownik@example.pl')).toEqual([
       { channel: 'email', to: 'dispatch@example.pl', language: 'pl', audience: 'vendor' },
       { channel: 'email', to: 'kierownik@example.pl', language: 'pl', audience: 'vendor' },

@@ -24,7 +24,11 @@ import { jamStory, MON_0900 } from './noticeFixtures.js';
 const SECRET = 'whsec-0123456789abcdef';
 const RAW = {
   webhooks: [{ id: 'chat', url: 'http://127.0.0.1:9/hook', secret: SECRET, events: ['ticket.opened', 'sla.breach', 'customer.contactAttempt'] }],
-  email: { smtp: { host: '127.0.0.1', port: 9 }, from: 'FleetDesk <fleetdesk@example.pl>', recipients: [{ to: ['dispatch@example.pl'], events: ['ticket.opened', 'sla.breach'] }] },
+  email: {
+    smtp: { host: '127.0.0.1', port: 9 },
+    from: 'FleetDesk <fleetdesk@example.pl>',
+    recipients: [{ to: ['dispatch@example.pl'], events: ['ticket.opened', 'sla.breach'] }],
+  },
   customers: { acme: {} },
   retry: { maxAttempts: 3, initialDelay: '1m', maxDelay: '10m' },
   dispatchInterval: '30s',
@@ -80,7 +84,11 @@ describe('notification outbox', () => {
     const clock = new ManualClock(OPENED.notice.at);
     const outbox = new NotificationOutbox({ repo, settings, clock });
     const queued = await outbox.enqueue(OPENED.notice);
-    expect(queued.map((d) => `${d.channel}:${d.target}:${d.audience}`)).toEqual(['webhook:chat:vendor', 'email:dispatch@example.pl:vendor', 'email:anna@acme.example:customer']);
+    expect(queued.map((d) => `${d.channel}:${d.target}:${d.audience}`)).toEqual([
+      'webhook:chat:vendor',
+      'email:dispatch@example.pl:vendor',
+      'email:anna@acme.example:customer',
+    ]);
     expect(await outbox.enqueue(OPENED.notice)).toEqual([]);
     await repo.close();
     stores.splice(0);
@@ -90,7 +98,7 @@ describe('notification outbox', () => {
     expect(pending.every((d) => d.status === 'pending')).toBe(true);
   });
 
-  it('queues inside the caller\'s unit of work: deliveries commit with it or not at all', async () => {
+  it("queues inside the caller's unit of work: deliveries commit with it or not at all", async () => {
     const { repo } = await openStore();
     const outbox = new NotificationOutbox({ repo, settings, clock: new ManualClock(OPENED.notice.at) });
     const crash = await repo
@@ -106,11 +114,17 @@ describe('notification outbox', () => {
     expect(await repo.list(DELIVERIES)).toHaveLength(3);
   });
 
-  it('the ticket service queues a notice\'s deliveries in the unit that changed the ticket', async () => {
+  it("the ticket service queues a notice's deliveries in the unit that changed the ticket", async () => {
     const { repo } = await openStore();
     const clock = new ManualClock(MON_0900);
     const notifications = new NotificationService({ repo, settings, clock });
-    const tickets = new TicketService({ repository: new StoredTicketRepository(repo), clock, contractFor: presetContract, defaultContractId: 'device-vendor', noticesIn: (tx, notices) => notifications.queueIn(tx, notices) });
+    const tickets = new TicketService({
+      repository: new StoredTicketRepository(repo),
+      clock,
+      contractFor: presetContract,
+      defaultContractId: 'device-vendor',
+      noticesIn: (tx, notices) => notifications.queueIn(tx, notices),
+    });
     const outcome = await tickets.handleEvent(raised('jam', MON_0900));
     // Durable when handleEvent returns, i.e. when the ticket is: no second unit, no read of the ticket.
     const queued = await repo.list<Delivery>(DELIVERIES);
@@ -130,7 +144,10 @@ describe('notification dispatcher', () => {
     const clock = new ManualClock(OPENED.notice.at);
     await new NotificationOutbox({ repo, settings, clock }).enqueue(OPENED.notice);
     const fail = (error: string): AttemptResult => ({ outcome: 'error', error, permanent: false });
-    const sender = scripted({ chat: [fail('ECONNREFUSED'), { outcome: 'delivered', statusCode: 200 }], 'dispatch@example.pl': [fail('ETIMEDOUT'), fail('ETIMEDOUT'), fail('ETIMEDOUT')] });
+    const sender = scripted({
+      chat: [fail('ECONNREFUSED'), { outcome: 'delivered', statusCode: 200 }],
+      'dispatch@example.pl': [fail('ETIMEDOUT'), fail('ETIMEDOUT'), fail('ETIMEDOUT')],
+    });
     const dispatcher = new NotificationDispatcher({ repo, settings, clock, send: sender.send, random: () => 0.5 });
 
     expect(await dispatcher.dispatchDue()).toEqual({ attempted: 3, delivered: 1, retrying: 2, failed: 0 });
@@ -149,7 +166,13 @@ describe('notification dispatcher', () => {
     expect(await repo.list(DELIVERIES)).toEqual([]);
     const log = await archived(repo, '2026-03');
     const byTarget = Object.fromEntries(log.map((d) => [d.target, d]));
-    expect(byTarget.chat).toMatchObject({ status: 'delivered', attempts: [{ outcome: 'error', error: 'ECONNREFUSED' }, { outcome: 'delivered', statusCode: 200 }] });
+    expect(byTarget.chat).toMatchObject({
+      status: 'delivered',
+      attempts: [
+        { outcome: 'error', error: 'ECONNREFUSED' },
+        { outcome: 'delivered', statusCode: 200 },
+      ],
+    });
     expect(byTarget['anna@acme.example']).toMatchObject({ status: 'delivered', attempts: [{ outcome: 'delivered' }] });
     expect(byTarget['dispatch@example.pl']).toMatchObject({ status: 'failed', failure: 'gave up after 3 attempts; last: ETIMEDOUT' });
     expect(byTarget['dispatch@example.pl']!.attempts).toHaveLength(3);
@@ -165,8 +188,16 @@ describe('notification dispatcher', () => {
     const dispatcher = new NotificationDispatcher({ repo, settings: without, clock });
     expect(await dispatcher.dispatchDue()).toEqual({ attempted: 3, delivered: 0, retrying: 0, failed: 3 });
     const log = await archived(repo, '2026-03');
-    expect(log.find((d) => d.target === 'chat')).toMatchObject({ status: 'failed', attempts: [], failure: 'webhook endpoint chat is no longer in notifications.webhooks' });
-    expect(log.find((d) => d.target === 'dispatch@example.pl')).toMatchObject({ status: 'failed', attempts: [], failure: 'notifications.email is no longer configured' });
+    expect(log.find((d) => d.target === 'chat')).toMatchObject({
+      status: 'failed',
+      attempts: [],
+      failure: 'webhook endpoint chat is no longer in notifications.webhooks',
+    });
+    expect(log.find((d) => d.target === 'dispatch@example.pl')).toMatchObject({
+      status: 'failed',
+      attempts: [],
+      failure: 'notifications.email is no longer configured',
+    });
     dispatcher.close();
   });
 

@@ -18,7 +18,13 @@ function configError(text: string): ConfigError {
 describe('notifications configuration', () => {
   it('sends nothing by default', () => {
     const c = loadServerConfig(undefined, {});
-    expect(c.notifications).toMatchObject({ language: 'pl', timeZone: 'Europe/Warsaw', webhooks: [], customers: {}, retry: { maxAttempts: 8, initialDelay: 30_000, maxDelay: 3_600_000 } });
+    expect(c.notifications).toMatchObject({
+      language: 'pl',
+      timeZone: 'Europe/Warsaw',
+      webhooks: [],
+      customers: {},
+      retry: { maxAttempts: 8, initialDelay: 30_000, maxDelay: 3_600_000 },
+    });
     expect(c.notifications.email).toBeUndefined();
     expect(notificationsEnabled(c.notifications)).toBe(false);
   });
@@ -42,8 +48,19 @@ describe('notifications configuration', () => {
     const c = loadServerConfig('server.yaml', { FLEETDESK_SERVER__NOTIFICATIONS__EMAIL__SMTP__AUTH__PASSWORD: 'smtp-pass' }, { text });
     const n = c.notifications;
     expect(n.webhooks[0]).toMatchObject({ id: 'chat', timeout: 5000, customers: ['acme'] });
-    expect(n.email?.smtp).toMatchObject({ host: 'smtp.example.pl', port: 587, secure: false, requireTls: false, auth: { user: 'fleetdesk', password: 'smtp-pass' } });
-    expect(n.customers.acme).toEqual({ to: ['it@acme.example'], includeContact: true, events: ['ticket.opened', 'ticket.resolved', 'customer.contactAttempt'], language: 'pl' });
+    expect(n.email?.smtp).toMatchObject({
+      host: 'smtp.example.pl',
+      port: 587,
+      secure: false,
+      requireTls: false,
+      auth: { user: 'fleetdesk', password: 'smtp-pass' },
+    });
+    expect(n.customers.acme).toEqual({
+      to: ['it@acme.example'],
+      includeContact: true,
+      events: ['ticket.opened', 'ticket.resolved', 'customer.contactAttempt'],
+      language: 'pl',
+    });
     expect(n.retry).toEqual({ maxAttempts: 5, initialDelay: 10_000, maxDelay: 600_000 });
     expect(notificationsEnabled(n)).toBe(true);
   });
@@ -65,17 +82,31 @@ describe('notifications configuration', () => {
   });
 
   it('names an unknown event kind and lists the known ones', () => {
-    const e = configError(`notifications:\n  webhooks:\n    - { id: chat, url: "https://x.example/", secret: ${SECRET}, events: [ticket.opened, ticket.exploded] }\n`);
+    const e = configError(
+      `notifications:\n  webhooks:\n    - { id: chat, url: "https://x.example/", secret: ${SECRET}, events: [ticket.opened, ticket.exploded] }\n`,
+    );
     expect(e.message).toContain('notifications.webhooks[0].events[1]');
     expect(e.message).toContain('ticket.exploded');
     expect(e.message).toContain('customer.contactAttempt');
   });
 
   it('refuses duplicate endpoint ids, bad addresses, customer notices without SMTP and a retry ceiling under its start', () => {
-    expect(configError(`notifications:\n  webhooks:\n    - { id: a, url: "https://x.example/", secret: ${SECRET}, events: [sla.breach] }\n    - { id: a, url: "https://y.example/", secret: ${SECRET}, events: [sla.breach] }\n`).message).toContain('(a is used twice)');
-    expect(configError('notifications:\n  email:\n    smtp: { host: smtp.example.pl }\n    from: fleetdesk@example.pl\n    recipients: [{ to: [not-an-address], events: [sla.breach] }]\n').message).toContain('notifications.email.recipients[0].to[0]');
-    expect(configError('notifications:\n  email:\n    smtp: { host: smtp.example.pl }\n    from: "Fleet <nope>"\n').message).toContain('notifications.email.from');
-    expect(configError('notifications:\n  customers:\n    acme: { to: [it@acme.example] }\n').message).toContain('notifications.email: expected an email section (smtp and from)');
+    expect(
+      configError(
+        `notifications:\n  webhooks:\n    - { id: a, url: "https://x.example/", secret: ${SECRET}, events: [sla.breach] }\n    - { id: a, url: "https://y.example/", secret: ${SECRET}, events: [sla.breach] }\n`,
+      ).message,
+    ).toContain('(a is used twice)');
+    expect(
+      configError(
+        'notifications:\n  email:\n    smtp: { host: smtp.example.pl }\n    from: fleetdesk@example.pl\n    recipients: [{ to: [not-an-address], events: [sla.breach] }]\n',
+      ).message,
+    ).toContain('notifications.email.recipients[0].to[0]');
+    expect(configError('notifications:\n  email:\n    smtp: { host: smtp.example.pl }\n    from: "Fleet <nope>"\n').message).toContain(
+      'notifications.email.from',
+    );
+    expect(configError('notifications:\n  customers:\n    acme: { to: [it@acme.example] }\n').message).toContain(
+      'notifications.email: expected an email section (smtp and from)',
+    );
     expect(configError('notifications:\n  retry: { initialDelay: 1h, maxDelay: 1m }\n').message).toContain('notifications.retry.maxDelay');
     expect(configError('notifications:\n  timeZone: Mars/Olympus\n').message).toContain('an IANA time zone');
   });

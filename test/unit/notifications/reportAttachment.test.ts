@@ -13,7 +13,27 @@ const open = applyFleetEvent(raised('jam', at('2026-03-02T09:00')), [], ctx(at('
 const resolved = applyAction(open, { type: 'resolve', by: 'jan', solution: 'cleared the jam' }, ctx(at('2026-03-02T10:00'))).tickets[0]!;
 
 function delivery(o: Partial<Delivery>): Delivery {
-  return { id: 'd1', kind: 'ticket.resolved', ticketId: resolved.id, customerId: 'acme', noticeAt: 0, createdAt: 0, channel: 'email', target: 'a@example.com', audience: 'customer', language: 'pl', subject: 's', text: 't', html: null, status: 'pending', nextAttemptAt: 0, attempts: [], finishedAt: null, failure: null, ...o };
+  return {
+    id: 'd1',
+    kind: 'ticket.resolved',
+    ticketId: resolved.id,
+    customerId: 'acme',
+    noticeAt: 0,
+    createdAt: 0,
+    channel: 'email',
+    target: 'a@example.com',
+    audience: 'customer',
+    language: 'pl',
+    subject: 's',
+    text: 't',
+    html: null,
+    status: 'pending',
+    nextAttemptAt: 0,
+    attempts: [],
+    finishedAt: null,
+    failure: null,
+    ...o,
+  };
 }
 
 describe('final report attached to the "resolved" e-mail', () => {

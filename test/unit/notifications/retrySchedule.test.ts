@@ -43,9 +43,24 @@ describe('retry schedule', () => {
 describe('delivery record', () => {
   it('is complete when queued: target, language, the exact webhook body, due now, same id for the same notice and target', () => {
     const d = pendingWebhook();
-    expect(d).toMatchObject({ kind: 'sla.breach', ticketId: 'T1', customerId: 'acme', channel: 'webhook', target: 'chat', status: 'pending', nextAttemptAt: d.createdAt, attempts: [] });
+    expect(d).toMatchObject({
+      kind: 'sla.breach',
+      ticketId: 'T1',
+      customerId: 'acme',
+      channel: 'webhook',
+      target: 'chat',
+      status: 'pending',
+      nextAttemptAt: d.createdAt,
+      attempts: [],
+    });
     const body = JSON.parse(d.text) as Record<string, unknown>;
-    expect(body).toMatchObject({ id: d.id, event: 'sla.breach', sla: { clock: 'reaction' }, ticket: { id: 'T1', impact: 'critical', site: { name: 'Warszawa HQ' }, deadlineAt: '2026-03-02T10:00:00.000Z' }, message: { language: 'en' } });
+    expect(body).toMatchObject({
+      id: d.id,
+      event: 'sla.breach',
+      sla: { clock: 'reaction' },
+      ticket: { id: 'T1', impact: 'critical', site: { name: 'Warszawa HQ' }, deadlineAt: '2026-03-02T10:00:00.000Z' },
+      message: { language: 'en' },
+    });
     expect(pendingWebhook().id).toBe(d.id);
     expect(deliveryId('sla.breach', 'T1', d.noticeAt, { channel: 'webhook', endpoint: 'other', language: 'en' })).not.toBe(d.id);
   });
@@ -54,8 +69,18 @@ describe('delivery record', () => {
     let d = pendingWebhook();
     const t0 = d.createdAt;
     d = afterAttempt(d, { outcome: 'error', error: 'ECONNREFUSED', permanent: false }, { at: t0, finishedAt: t0 + 12, durationMs: 12 }, RETRY, () => 0.5);
-    expect(d).toMatchObject({ status: 'pending', nextAttemptAt: t0 + 12 + 22_500, attempts: [{ at: t0, durationMs: 12, outcome: 'error', error: 'ECONNREFUSED' }] });
-    d = afterAttempt(d, { outcome: 'error', statusCode: 503, error: 'HTTP 503', permanent: false }, { at: d.nextAttemptAt!, finishedAt: d.nextAttemptAt! + 40, durationMs: 40 }, RETRY, () => 0.5);
+    expect(d).toMatchObject({
+      status: 'pending',
+      nextAttemptAt: t0 + 12 + 22_500,
+      attempts: [{ at: t0, durationMs: 12, outcome: 'error', error: 'ECONNREFUSED' }],
+    });
+    d = afterAttempt(
+      d,
+      { outcome: 'error', statusCode: 503, error: 'HTTP 503', permanent: false },
+      { at: d.nextAttemptAt!, finishedAt: d.nextAttemptAt! + 40, durationMs: 40 },
+      RETRY,
+      () => 0.5,
+    );
     expect(d.attempts[1]).toMatchObject({ statusCode: 503, durationMs: 40 });
     d = afterAttempt(d, { outcome: 'delivered', statusCode: 200 }, { at: d.nextAttemptAt!, finishedAt: d.nextAttemptAt! + 8, durationMs: 8 }, RETRY, () => 0.5);
     expect(d).toMatchObject({ status: 'delivered', nextAttemptAt: null, failure: null });
@@ -64,10 +89,23 @@ describe('delivery record', () => {
 
   it('fails after the last attempt, or at once when refused', () => {
     let d = pendingWebhook();
-    for (let i = 0; i < RETRY.maxAttempts; i++) d = afterAttempt(d, { outcome: 'error', error: 'timed out', permanent: false }, { at: d.nextAttemptAt!, finishedAt: d.nextAttemptAt! + 1, durationMs: 1 }, RETRY, () => 0);
+    for (let i = 0; i < RETRY.maxAttempts; i++)
+      d = afterAttempt(
+        d,
+        { outcome: 'error', error: 'timed out', permanent: false },
+        { at: d.nextAttemptAt!, finishedAt: d.nextAttemptAt! + 1, durationMs: 1 },
+        RETRY,
+        () => 0,
+      );
     expect(d).toMatchObject({ status: 'failed', nextAttemptAt: null, failure: 'gave up after 6 attempts; last: timed out' });
     expect(d.attempts).toHaveLength(6);
-    const refused = afterAttempt(pendingWebhook(), { outcome: 'error', statusCode: 401, error: 'HTTP 401: bad signature', permanent: true }, { at: 0, finishedAt: 3, durationMs: 3 }, RETRY, () => 0);
+    const refused = afterAttempt(
+      pendingWebhook(),
+      { outcome: 'error', statusCode: 401, error: 'HTTP 401: bad signature', permanent: true },
+      { at: 0, finishedAt: 3, durationMs: 3 },
+      RETRY,
+      () => 0,
+    );
     expect(refused).toMatchObject({ status: 'failed', failure: 'refused: HTTP 401: bad signature' });
   });
 });

@@ -29,7 +29,13 @@ async function start(extra: Record<string, unknown> = {}): Promise<{ dataDir: st
 /** Connects with the client id an agent uses: its username (the broker binds one to the other). */
 function connect(opts: { username?: string; password?: string }): Promise<{ client: MqttClient; error?: Error }> {
   return new Promise((resolve) => {
-    const client = mqtt.connect(`mqtt://127.0.0.1:${server!.mqttPort}`, { ...(opts.username ? { clientId: opts.username } : {}), ...opts, reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 4 });
+    const client = mqtt.connect(`mqtt://127.0.0.1:${server!.mqttPort}`, {
+      ...(opts.username ? { clientId: opts.username } : {}),
+      ...opts,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      protocolVersion: 4,
+    });
     clients.push(client);
     client.once('connect', () => resolve({ client }));
     client.once('error', (error) => resolve({ client, error }));

@@ -31,7 +31,7 @@ describe('fleet changes → fleet events (the one step that classifies impact)',
     const [withOthers] = fleetEventsOf(t.changes, t.device, ctx(), DEFAULT_IMPACT_SETTINGS, 'm1', NOW);
     expect(alone).toMatchObject({ type: 'faultRaised', eventId: 'm1/0', at: NOW, fault: { code: 'jam' }, evidence: { faults: [{ code: 'jam' }] } });
     // The only device on its site stops the site: a more severe impact than with alternatives.
-    const level = (e: (typeof alone)) => (e?.type === 'faultRaised' ? e.impact.level : null);
+    const level = (e: typeof alone) => (e?.type === 'faultRaised' ? e.impact.level : null);
     expect([level(alone), level(withOthers)]).toEqual(['critical', 'high']);
     const changes = [
       { kind: 'unreachable' as const, since: NOW, consecutiveFailures: 3, lastError: 'timeout' },
@@ -46,7 +46,12 @@ describe('fleet changes → fleet events (the one step that classifies impact)',
 
   it('an agent offline is one event for its site, critical when a critical device is behind it', () => {
     const agent = { tenant: 'acme', agentId: 'a1', siteId: 'hq', siteName: 'HQ', customer };
-    const table = ImpactSettings.parse({ rules: [{ id: 'critical-behind', when: { faults: ['agent.offline'], deviceCritical: true }, level: 'critical' }, { id: 'rest', level: 'low' }] });
+    const table = ImpactSettings.parse({
+      rules: [
+        { id: 'critical-behind', when: { faults: ['agent.offline'], deviceCritical: true }, level: 'critical' },
+        { id: 'rest', level: 'low' },
+      ],
+    });
     const plain = agentOfflineEvent(agent, [ctx()], 'will', table, 'e1', NOW);
     const critical = agentOfflineEvent(agent, [ctx(), ctx({ deviceKey: 'acme/sn:sn-2', critical: true })], 'shutdown', table, 'e2', NOW);
     expect(plain).toMatchObject({ type: 'agentOffline', reason: 'will', devices: [{ deviceKey: 'acme/sn:sn-1' }], impact: { level: 'low', ruleId: 'rest' } });

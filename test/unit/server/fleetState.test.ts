@@ -8,7 +8,13 @@ const place = { key: 'acme/sn:sn-1', customerId: 'acme', siteId: 'hq' };
 const NOW = '2026-01-05T08:00:30.000Z';
 
 function unreachable(since: string): DeviceEventMessage {
-  return { ...env('acme', 'a1', since), type: 'device.event', deviceId: 'p1', seq: 9, event: { kind: 'device.unreachable', since, consecutiveFailures: 3, lastError: 'timeout' } };
+  return {
+    ...env('acme', 'a1', since),
+    type: 'device.event',
+    deviceId: 'p1',
+    seq: 9,
+    event: { kind: 'device.unreachable', since, consecutiveFailures: 3, lastError: 'timeout' },
+  };
 }
 function reachable(since: string): DeviceEventMessage {
   return { ...env('acme', 'a1', since), type: 'device.event', deviceId: 'p1', seq: 10, event: { kind: 'device.reachable', since } };
@@ -17,7 +23,12 @@ function reachable(since: string): DeviceEventMessage {
 describe('fleet state transitions', () => {
   it('takes faults and reachability from confirmed events only, never from a snapshot', () => {
     const raised = applyDeviceEvent(undefined, raisedMsg('acme', 'a1', 'p1', fault('jam'), '2026-01-05T08:00:00Z'), place, NOW).device;
-    const snap = applyDeviceState(raised, stateMsg('acme', 'a1', 'p1', { status: 'unreachable', faults: [fault('toner.low', 'warning')], collectedAt: '2026-01-05T08:05:00Z' }), place, NOW).device;
+    const snap = applyDeviceState(
+      raised,
+      stateMsg('acme', 'a1', 'p1', { status: 'unreachable', faults: [fault('toner.low', 'warning')], collectedAt: '2026-01-05T08:05:00Z' }),
+      place,
+      NOW,
+    ).device;
     expect(snap.faults.map((f) => [f.code, f.firstSeen])).toEqual([['jam', '2026-01-05T08:00:00Z']]);
     expect(snap.reachable).toBe(true);
     expect(snap.status).toBe('unreachable');
@@ -71,7 +82,12 @@ describe('fleet state transitions', () => {
   it('flips agent state only on a change, and finds silent agents', () => {
     const on = applyAgentStatus(undefined, statusMsg('acme', 'a1', 'online'), { customerId: 'acme', siteId: 'hq' }, NOW);
     expect(on.flipped).toBe('online');
-    const again = applyAgentStatus(on.agent, statusMsg('acme', 'a1', 'online', '2026-01-05T08:00:10Z'), { customerId: 'acme', siteId: 'hq' }, '2026-01-05T08:00:40.000Z');
+    const again = applyAgentStatus(
+      on.agent,
+      statusMsg('acme', 'a1', 'online', '2026-01-05T08:00:10Z'),
+      { customerId: 'acme', siteId: 'hq' },
+      '2026-01-05T08:00:40.000Z',
+    );
     expect(again.flipped).toBeUndefined();
     expect(again.agent.since).toBe(NOW);
     const agents: AgentRecord[] = [again.agent, { ...again.agent, key: 'acme/a2', agentId: 'a2', state: 'offline' }];

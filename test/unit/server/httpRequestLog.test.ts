@@ -33,6 +33,11 @@ describe('HTTP request log lines', () => {
   });
 
   it('describes a request by method, path and address', () => {
-    expect(requestForLog({ id: 'req-1', method: 'GET', url: '/a/b?x=1', ip: '127.0.0.1' })).toEqual({ id: 'req-1', method: 'GET', path: '/a/b', remoteAddress: '127.0.0.1' });
+    expect(requestForLog({ id: 'req-1', method: 'GET', url: '/a/b?x=1', ip: '127.0.0.1' })).toEqual({
+      id: 'req-1',
+      method: 'GET',
+      path: '/a/b',
+      remoteAddress: '127.0.0.1',
+    });
   });
 });

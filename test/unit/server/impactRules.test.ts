@@ -40,7 +40,12 @@ describe('impact classification (default rules)', () => {
 
   it('leaves routing to the contract unless a rule names a queue', () => {
     for (const code of FAULT_CODES) expect(classify(code).queue).toBeUndefined();
-    const settings = ImpactSettings.parse({ rules: [{ id: 'heads', when: { inkOrHead: true }, level: 'high', queue: 'ink-head' }, { id: 'rest', level: 'low' }] });
+    const settings = ImpactSettings.parse({
+      rules: [
+        { id: 'heads', when: { inkOrHead: true }, level: 'high', queue: 'ink-head' },
+        { id: 'rest', level: 'low' },
+      ],
+    });
     expect(classifyImpact(settings, { fault: 'printhead.fault', deviceCritical: false, onlyDeviceOnSite: false, contract: undefined }).queue).toBe('ink-head');
     expect(classifyImpact(settings, { fault: 'jam', deviceCritical: false, onlyDeviceOnSite: false, contract: undefined }).queue).toBeUndefined();
   });
@@ -84,7 +89,14 @@ describe('impact rule validation', () => {
   });
 
   it('refuses unknown fault codes, naming the path', () => {
-    expect(messages({ rules: [{ id: 'a', when: { faults: ['no.such.fault'] }, level: 'high' }, { id: 'z', level: 'low' }] }).join('\n')).toContain('rules[0].when.faults[0]');
+    expect(
+      messages({
+        rules: [
+          { id: 'a', when: { faults: ['no.such.fault'] }, level: 'high' },
+          { id: 'z', level: 'low' },
+        ],
+      }).join('\n'),
+    ).toContain('rules[0].when.faults[0]');
   });
 
   it('refuses unknown levels and queues', () => {

@@ -31,7 +31,13 @@ describe('ingest', () => {
     const raised = kit.events.find((e) => e.type === 'faultRaised');
     expect(raised).toMatchObject({
       type: 'faultRaised',
-      device: { deviceKey: 'acme/sn:sn-1', siteId: 'acme-hq', siteName: 'ACME HQ', customer: { id: 'acme', contract: 'standard', contact: { name: 'Jan Kowalski' } }, onlyDeviceOnSite: true },
+      device: {
+        deviceKey: 'acme/sn:sn-1',
+        siteId: 'acme-hq',
+        siteName: 'ACME HQ',
+        customer: { id: 'acme', contract: 'standard', contact: { name: 'Jan Kowalski' } },
+        onlyDeviceOnSite: true,
+      },
       fault: { code: 'jam' },
       impact: { level: 'critical', ruleId: 'stop-single-device' },
       evidence: { counters: { total: 1000 } },
@@ -70,7 +76,15 @@ describe('ingest', () => {
 
   it('rejects commands sent by agents and payloads on the wrong topic', async () => {
     kit = await makeKit();
-    const cmd: WireMessage = { v: 1, id: '00000000-0000-4000-8000-0000000000aa', ts: '2026-01-05T08:00:00Z', tenant: 'acme', agentId: 'a1', type: 'agent.command', command: { name: 'discover' } };
+    const cmd: WireMessage = {
+      v: 1,
+      id: '00000000-0000-4000-8000-0000000000aa',
+      ts: '2026-01-05T08:00:00Z',
+      tenant: 'acme',
+      agentId: 'a1',
+      type: 'agent.command',
+      command: { name: 'discover' },
+    };
     expect(await send(cmd)).toMatchObject({ outcome: 'rejected', reason: 'wrong-direction' });
     const state = stateMsg('acme', 'a1', 'p1');
     expect(await kit.ingest.handle('fleetdesk/v1/acme/a1/devices/p2/state', bytes(state))).toMatchObject({ outcome: 'rejected', reason: 'topic-mismatch' });
@@ -273,7 +287,11 @@ describe('ingest of a batch (one transaction, a savepoint per message)', () => {
         if (claims > 1) throw new Error('the batch as a whole failed');
         return result;
       })) as typeof kit.store.transaction;
-    const batch = [item(stateMsg('acme', 'a1', 'p1')), item(telemetryMsg('acme', 'a1', 'p1', 7)), item(stateMsg('acme', 'a1', 'p2', { identity: { vendor: 'HP', model: 'M404', serial: 'SN-2' } }))];
+    const batch = [
+      item(stateMsg('acme', 'a1', 'p1')),
+      item(telemetryMsg('acme', 'a1', 'p1', 7)),
+      item(stateMsg('acme', 'a1', 'p2', { identity: { vendor: 'HP', model: 'M404', serial: 'SN-2' } })),
+    ];
     const pending = kit.ingest.handleBatch(batch);
     batch.length = 0; // as the broker subscriber does: the payloads are gone once handleBatch returned
     const verdicts = await pending;
@@ -286,7 +304,11 @@ describe('ingest of a batch (one transaction, a savepoint per message)', () => {
   it('answers failed for every stored message when the commit fails, and still rejects the malformed', async () => {
     kit = await makeKit();
     kit.store.transaction = () => Promise.reject(new StoreFailedError('disk full'));
-    const verdicts = await kit.ingest.handleBatch([item(stateMsg('acme', 'a1', 'p1')), { topic: 'fleetdesk/v1/acme/a1/status', payload: Buffer.from('[]') }, item(telemetryMsg('acme', 'a1', 'p1', 5))]);
+    const verdicts = await kit.ingest.handleBatch([
+      item(stateMsg('acme', 'a1', 'p1')),
+      { topic: 'fleetdesk/v1/acme/a1/status', payload: Buffer.from('[]') },
+      item(telemetryMsg('acme', 'a1', 'p1', 5)),
+    ]);
     expect(verdicts.map((v) => v.outcome)).toEqual(['failed', 'rejected', 'failed']);
   });
 });

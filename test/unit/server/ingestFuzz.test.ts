@@ -25,7 +25,8 @@ describe('ingest fuzz', () => {
     for (const { topic, payload } of hostilePayloads(N, 20261121)) {
       i += 1;
       const verdict = await kit.ingest.handle(topic, payload, { tenant: 'acme', agentId: 'a1' });
-      if (verdict.outcome !== 'rejected') throw new Error(`payload #${i} on ${topic} was not rejected: ${JSON.stringify(verdict)} ${payload.toString('utf8', 0, 200)}`);
+      if (verdict.outcome !== 'rejected')
+        throw new Error(`payload #${i} on ${topic} was not rejected: ${JSON.stringify(verdict)} ${payload.toString('utf8', 0, 200)}`);
       expect(verdict.error.length).toBeGreaterThan(0);
       expect(KNOWN_REASONS.has(verdict.reason)).toBe(true);
       reasons.set(verdict.reason, (reasons.get(verdict.reason) ?? 0) + 1);

@@ -78,7 +78,12 @@ describe('JournaledStore', () => {
       // A failed inner savepoint leaves the outer one's own writes alone.
       await tx.savepoint(async () => {
         await tx.put('devices', 'outer', { v: 3 });
-        await expect(tx.savepoint(async () => { await tx.put('devices', 'outer', { v: 4 }); throw new Error('inner'); })).rejects.toThrow('inner');
+        await expect(
+          tx.savepoint(async () => {
+            await tx.put('devices', 'outer', { v: 4 });
+            throw new Error('inner');
+          }),
+        ).rejects.toThrow('inner');
       });
       return {
         kept: await tx.get('devices', 'kept'),
@@ -165,8 +170,8 @@ describe('JournaledStore', () => {
     const snap = parseDurableJson<{ seq: number }>('hot.json', readFileSync(join(dir, 'hot.json'))).value;
     expect(snap.seq).toBeGreaterThan(0);
     const again = await openStore(dir);
-    expect(((await again.get<{ i: number }>('devices', 'd4'))!).i).toBe(49);
-    expect(((await again.get<{ i: number }>('devices', 'd0'))!).i).toBe(45);
+    expect((await again.get<{ i: number }>('devices', 'd4'))!.i).toBe(49);
+    expect((await again.get<{ i: number }>('devices', 'd0'))!.i).toBe(45);
     await again.close();
   });
 
@@ -204,10 +209,14 @@ describe('JournaledStore', () => {
     await s.close();
     // Simulate: the archive line reached its file but hot.json was not rewritten (crash in between).
     mkdirSync(join(dir, 'archive', 'tickets'), { recursive: true });
-    writeFileSync(join(dir, 'archive', 'tickets', '2026-03.jsonl'), `${JSON.stringify({ s: 1, id: 't1', at: '2026-03-02T00:00:00.000Z', v: { n: 1 } })}\n`, { flag: 'w' });
+    writeFileSync(join(dir, 'archive', 'tickets', '2026-03.jsonl'), `${JSON.stringify({ s: 1, id: 't1', at: '2026-03-02T00:00:00.000Z', v: { n: 1 } })}\n`, {
+      flag: 'w',
+    });
     const again = await openStore(dir);
     await again.compactNow();
-    const lines = readFileSync(join(dir, 'archive', 'tickets', '2026-03.jsonl'), 'utf8').trim().split('\n');
+    const lines = readFileSync(join(dir, 'archive', 'tickets', '2026-03.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     expect(lines).toHaveLength(1);
     const read: unknown[] = [];
     for await (const r of again.readArchive('tickets', '2026-03')) read.push(r.value);

@@ -1,7 +1,15 @@
 /** The site/agent device indexes: pure moves, and ingest keeping them right (new, moved, re-keyed devices, old stores). */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceRecord } from '../../../server/fleet/fleetModel.js';
-import { indexOf, PLACEMENT_COLLECTIONS, PLACEMENT_INDEX_BUILT, placementMoves, withDevice, withoutDevice, type PlacementIndex } from '../../../server/fleet/placementIndex.js';
+import {
+  indexOf,
+  PLACEMENT_COLLECTIONS,
+  PLACEMENT_INDEX_BUILT,
+  placementMoves,
+  withDevice,
+  withoutDevice,
+  type PlacementIndex,
+} from '../../../server/fleet/placementIndex.js';
 import type { WireMessage } from '../../../shared/wire/messages.js';
 import { makeKit, type Kit } from './serverTestKit.js';
 import { bytes, fault, raisedMsg, stateMsg, statusMsg, topicOf } from './wireFixtures.js';

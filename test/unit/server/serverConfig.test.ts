@@ -15,12 +15,26 @@ describe('server configuration', () => {
   });
 
   it('switches to an external broker with a shared-subscription group from the environment', () => {
-    const c = loadServerConfig(undefined, { FLEETDESK_SERVER__BROKER__EXTERNAL__URL: 'mqtt://broker.example:1883', FLEETDESK_SERVER__BROKER__EXTERNAL__SHARE_GROUP: 'fleetdesk' });
+    const c = loadServerConfig(undefined, {
+      FLEETDESK_SERVER__BROKER__EXTERNAL__URL: 'mqtt://broker.example:1883',
+      FLEETDESK_SERVER__BROKER__EXTERNAL__SHARE_GROUP: 'fleetdesk',
+    });
     expect(c.broker.external).toMatchObject({ url: 'mqtt://broker.example:1883', shareGroup: 'fleetdesk', receiveMaximum: 4096 });
   });
 
   it('names file, line and key of a bad value, and validates impact rules and the fleet mapping', () => {
-    const text = ['http:', '  port: 99999', 'impact:', '  rules:', '    - id: only', '      level: urgent', 'fleet:', '  sites:', '    hq: { name: HQ, customer: nobody, agents: [acme/a1] }', ''].join('\n');
+    const text = [
+      'http:',
+      '  port: 99999',
+      'impact:',
+      '  rules:',
+      '    - id: only',
+      '      level: urgent',
+      'fleet:',
+      '  sites:',
+      '    hq: { name: HQ, customer: nobody, agents: [acme/a1] }',
+      '',
+    ].join('\n');
     let error: ConfigError | undefined;
     try {
       loadServerConfig('server.yaml', {}, { text });
@@ -35,13 +49,20 @@ describe('server configuration', () => {
   });
 
   it('refuses a site that names an unknown customer', () => {
-    expect(() => loadServerConfig('server.yaml', {}, { text: 'fleet:\n  sites:\n    hq: { name: HQ, customer: nobody, agents: [acme/a1] }\n' })).toThrow(/customer nobody, which is not in fleet.customers/);
+    expect(() => loadServerConfig('server.yaml', {}, { text: 'fleet:\n  sites:\n    hq: { name: HQ, customer: nobody, agents: [acme/a1] }\n' })).toThrow(
+      /customer nobody, which is not in fleet.customers/,
+    );
   });
 
   it('reads the ticket rule windows as durations; the defaults are the ticket policy defaults', () => {
     expect(ticketPolicyOf(loadServerConfig(undefined, {}).tickets)).toEqual(DEFAULT_POLICY);
     const text = ['tickets:', '  quietPeriod: 20s', '  reopenWindow: 2h', '  relatedWindow: 90s', '  agentOfflineGrace: 3m', ''].join('\n');
-    expect(ticketPolicyOf(loadServerConfig('server.yaml', {}, { text }).tickets)).toEqual({ quietPeriodMs: 20_000, reopenWindowMs: 7_200_000, relatedWindowMs: 90_000, agentOfflineGraceMs: 180_000 });
+    expect(ticketPolicyOf(loadServerConfig('server.yaml', {}, { text }).tickets)).toEqual({
+      quietPeriodMs: 20_000,
+      reopenWindowMs: 7_200_000,
+      relatedWindowMs: 90_000,
+      agentOfflineGraceMs: 180_000,
+    });
     expect(loadServerConfig(undefined, { FLEETDESK_SERVER__TICKETS__AGENT_OFFLINE_GRACE: '1m' }).tickets.agentOfflineGrace).toBe(60_000);
   });
 

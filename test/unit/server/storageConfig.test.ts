@@ -24,7 +24,11 @@ describe('storage configuration', () => {
   });
 
   it('selects postgres with its defaults, also from the environment', () => {
-    const c = loadServerConfig(undefined, { FLEETDESK_SERVER__STORAGE__KIND: 'postgres', FLEETDESK_SERVER__STORAGE__URL: 'postgres://fd@db:5432/fleet', FLEETDESK_SERVER__STORAGE__POOL_SIZE: '4' });
+    const c = loadServerConfig(undefined, {
+      FLEETDESK_SERVER__STORAGE__KIND: 'postgres',
+      FLEETDESK_SERVER__STORAGE__URL: 'postgres://fd@db:5432/fleet',
+      FLEETDESK_SERVER__STORAGE__POOL_SIZE: '4',
+    });
     expect(c.storage).toEqual({
       kind: 'postgres',
       url: 'postgres://fd@db:5432/fleet',
@@ -60,7 +64,10 @@ describe('storage configuration', () => {
   });
 
   it('the factory builds the configured store', () => {
-    const pg = createRepository(loadServerConfig(undefined, { FLEETDESK_SERVER__STORAGE__KIND: 'postgres', FLEETDESK_SERVER__STORAGE__URL: 'postgres://fd@db/fleet' }).storage, { dataDir: '/data' });
+    const pg = createRepository(
+      loadServerConfig(undefined, { FLEETDESK_SERVER__STORAGE__KIND: 'postgres', FLEETDESK_SERVER__STORAGE__URL: 'postgres://fd@db/fleet' }).storage,
+      { dataDir: '/data' },
+    );
     expect(pg).toBeInstanceOf(PostgresStore);
     expect((pg as PostgresStore).where).toBe('postgres://fd@db/fleet');
     const low = createRepository(loadServerConfig(undefined, {}).storage, { dataDir: '/data' });

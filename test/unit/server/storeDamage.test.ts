@@ -130,7 +130,12 @@ describe('a damaged store does not start', () => {
     const intact = readFileSync(journal).length;
     appendFileSync(journal, frameRecord({ s: 3, o: [['p', 'tickets', 'T000003', { n: 3 }]] }).subarray(0, 25));
     const warnings: string[] = [];
-    const logger = { warn: (_o: unknown, msg: string) => warnings.push(msg), error: () => undefined, info: () => undefined, debug: () => undefined } as unknown as NonNullable<ConstructorParameters<typeof JournaledStore>[0]['logger']>;
+    const logger = {
+      warn: (_o: unknown, msg: string) => warnings.push(msg),
+      error: () => undefined,
+      info: () => undefined,
+      debug: () => undefined,
+    } as unknown as NonNullable<ConstructorParameters<typeof JournaledStore>[0]['logger']>;
     const s = await openStore(dir, { logger });
     expect((await s.list('tickets')).length).toBe(2);
     expect(warnings.join('\n')).toContain(`interrupted final append of 25 bytes at byte ${intact}`);
@@ -254,7 +259,10 @@ describe('one process per store', () => {
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     const pid = Number(gone.stdout);
     expect(pid).toBeGreaterThan(0);
-    writeFileSync(join(dir, 'lock'), JSON.stringify({ pid, host: hostname(), boot: '', started: '', purpose: 'a FleetDesk server', since: '2026-12-06T20:00:00Z' }));
+    writeFileSync(
+      join(dir, 'lock'),
+      JSON.stringify({ pid, host: hostname(), boot: '', started: '', purpose: 'a FleetDesk server', since: '2026-12-06T20:00:00Z' }),
+    );
     const s = await openStore(dir);
     expect(JSON.parse(readFileSync(join(dir, 'lock'), 'utf8'))).toMatchObject({ pid: process.pid });
     await s.close();

@@ -15,11 +15,22 @@ export function env(tenant: string, agentId: string, ts: string) {
   return { v: 1 as const, id: nextId(), ts, tenant, agentId };
 }
 
-export function statusMsg(tenant: string, agentId: string, state: 'online' | 'offline', ts = '2026-01-05T08:00:00Z', reason: 'birth' | 'will' | 'shutdown' = state === 'online' ? 'birth' : 'will'): AgentStatusMessage {
+export function statusMsg(
+  tenant: string,
+  agentId: string,
+  state: 'online' | 'offline',
+  ts = '2026-01-05T08:00:00Z',
+  reason: 'birth' | 'will' | 'shutdown' = state === 'online' ? 'birth' : 'will',
+): AgentStatusMessage {
   return { ...env(tenant, agentId, ts), type: 'agent.status', state, reason, agentVersion: '0.1.0', startedAt: '2026-01-05T07:59:00Z' };
 }
 
-export function stateMsg(tenant: string, agentId: string, deviceId: string, o: { identity?: Identity; faults?: Fault[]; address?: string; collectedAt?: string; seq?: number; status?: DeviceStatus } = {}): DeviceStateMessage {
+export function stateMsg(
+  tenant: string,
+  agentId: string,
+  deviceId: string,
+  o: { identity?: Identity; faults?: Fault[]; address?: string; collectedAt?: string; seq?: number; status?: DeviceStatus } = {},
+): DeviceStateMessage {
   const collectedAt = o.collectedAt ?? '2026-01-05T08:00:00Z';
   return {
     ...env(tenant, agentId, collectedAt),
@@ -33,7 +44,17 @@ export function stateMsg(tenant: string, agentId: string, deviceId: string, o: {
       identity: o.identity ?? { vendor: 'HP', model: 'LaserJet M404', serial: 'SN-1' },
       status: o.status ?? (o.faults && o.faults.length > 0 ? 'down' : 'idle'),
       faults: o.faults ?? [],
-      supplies: [{ index: 1, name: 'Black Toner', kind: 'toner', color: 'black', levelPercent: 40, state: 'ok', raw: { level: 40, max: 100, unit: 19, class: 3, type: 3 } }],
+      supplies: [
+        {
+          index: 1,
+          name: 'Black Toner',
+          kind: 'toner',
+          color: 'black',
+          levelPercent: 40,
+          state: 'ok',
+          raw: { level: 40, max: 100, unit: 19, class: 3, type: 3 },
+        },
+      ],
       inputs: [],
       counters: { total: 1000 },
     },
@@ -49,11 +70,25 @@ export function raisedMsg(tenant: string, agentId: string, deviceId: string, f: 
 }
 
 export function clearedMsg(tenant: string, agentId: string, deviceId: string, code: Fault['code'], ts = '2026-01-05T08:05:00Z', seq = 3): DeviceEventMessage {
-  return { ...env(tenant, agentId, ts), type: 'device.event', deviceId, seq, event: { kind: 'fault.cleared', fault: { code }, firstSeen: '2026-01-05T08:01:00Z', clearedAt: ts } };
+  return {
+    ...env(tenant, agentId, ts),
+    type: 'device.event',
+    deviceId,
+    seq,
+    event: { kind: 'fault.cleared', fault: { code }, firstSeen: '2026-01-05T08:01:00Z', clearedAt: ts },
+  };
 }
 
 export function telemetryMsg(tenant: string, agentId: string, deviceId: string, total: number, ts = '2026-01-05T08:02:00Z', seq = 4): DeviceTelemetryMessage {
-  return { ...env(tenant, agentId, ts), type: 'device.telemetry', deviceId, seq, status: 'idle', supplies: [{ index: 1, kind: 'toner', color: 'black', levelPercent: 39, state: 'ok' }], counters: { total } };
+  return {
+    ...env(tenant, agentId, ts),
+    type: 'device.telemetry',
+    deviceId,
+    seq,
+    status: 'idle',
+    supplies: [{ index: 1, kind: 'toner', color: 'black', levelPercent: 39, state: 'ok' }],
+    counters: { total },
+  };
 }
 
 export function topicOf(msg: WireMessage): string {

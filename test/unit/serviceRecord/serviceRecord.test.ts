@@ -29,7 +29,9 @@ describe('cartridges of a supply', () => {
 
   it('no rated yield when the capacity is not in impressions; no pages without a reading after the start', () => {
     const out = cartridges({ cartridges: [{ supply: supply({ unit: 19, max: 100 }), cuts: [at('2026-03-02T00:00:00Z')] }], pages });
-    expect(out).toEqual([{ supplyIndex: 1, name: 'Drum Unit', since: at('2026-03-02T00:00:00Z'), until: null, pages: null, ratedPages: null, yieldShare: null }]);
+    expect(out).toEqual([
+      { supplyIndex: 1, name: 'Drum Unit', since: at('2026-03-02T00:00:00Z'), until: null, pages: null, ratedPages: null, yieldShare: null },
+    ]);
   });
 });
 

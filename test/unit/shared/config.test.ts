@@ -102,7 +102,13 @@ describe('agent configuration', () => {
 
   it('environment overrides win and are named when wrong', () => {
     const file = write('env.yaml', minimal);
-    const cfg = loadAgentConfig(file, { env: { FLEETDESK_AGENT__POLLING__INTERVAL: '30s', FLEETDESK_AGENT__BROKER__URL: 'mqtt://127.0.0.1:1883', FLEETDESK_AGENT__POLLING__UNREACHABLE_AFTER: '5' } });
+    const cfg = loadAgentConfig(file, {
+      env: {
+        FLEETDESK_AGENT__POLLING__INTERVAL: '30s',
+        FLEETDESK_AGENT__BROKER__URL: 'mqtt://127.0.0.1:1883',
+        FLEETDESK_AGENT__POLLING__UNREACHABLE_AFTER: '5',
+      },
+    });
     expect(cfg.polling.interval).toBe(30_000);
     expect(cfg.polling.unreachableAfter).toBe(5);
     expect(cfg.broker.url).toBe('mqtt://127.0.0.1:1883');

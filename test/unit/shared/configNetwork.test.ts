@@ -67,7 +67,9 @@ describe('network values in configuration', () => {
   });
 
   it('refuses a server host that is no address, and ports outside 0-65535', () => {
-    const err = problemsOf(() => loadServerConfig('server.yaml', {}, { text: 'http:\n  host: 999.1.1.1\n  port: 99999\nbroker:\n  embedded:\n    host: 10.0.0.256\n' }));
+    const err = problemsOf(() =>
+      loadServerConfig('server.yaml', {}, { text: 'http:\n  host: 999.1.1.1\n  port: 99999\nbroker:\n  embedded:\n    host: 10.0.0.256\n' }),
+    );
     expect(err.problems.map((p) => [p.where, p.path])).toEqual([
       ['server.yaml:2:9', 'http.host'],
       ['server.yaml:3:9', 'http.port'],
@@ -117,12 +119,26 @@ describe('network values in configuration', () => {
     expect(parseHostPort('[::1]:9464')).toEqual({ host: '::1', port: 9464 });
     expect(parseHostPort('127.0.0.1:0')).toEqual({ host: '127.0.0.1', port: 0 });
     expect(parseHostPort('127.0.0.1:65536')).toEqual({ error: 'port 65536 is outside 1-65535 (or 0: any free port)' });
-    expect([isLoopbackHost('127.0.0.1'), isLoopbackHost('127.1.2.3'), isLoopbackHost('::1'), isLoopbackHost('0.0.0.0'), isLoopbackHost('10.0.0.1')]).toEqual([true, true, true, false, false]);
+    expect([isLoopbackHost('127.0.0.1'), isLoopbackHost('127.1.2.3'), isLoopbackHost('::1'), isLoopbackHost('0.0.0.0'), isLoopbackHost('10.0.0.1')]).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 
   it('refuses a YAML alias bomb with a config error, not a stack trace', () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
-    for (const [prev, name] of [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['e', 'f'], ['f', 'g']] as const) levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    for (const [prev, name] of [
+      ['a', 'b'],
+      ['b', 'c'],
+      ['c', 'd'],
+      ['d', 'e'],
+      ['e', 'f'],
+      ['f', 'g'],
+    ] as const)
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
     const err = problemsOf(() => loadServerConfig('bomb.yaml', {}, { text: `${levels.join('\n')}\n` }));
     expect(err.problems.map((p) => p.where)).toEqual(['bomb.yaml']);
     expect(err.problems[0]!.message).toMatch(/YAML aliases expand too much/);

@@ -11,11 +11,13 @@ describe('counter keys', () => {
   });
 
   it('anything else is informational', () => {
-    for (const k of ['sincePowerOn', 'marker2', 'color.print', 'total.mono', 'sheets.print', 'print.mono.huge', 'pages']) expect(parseCounterKey(k), k).toBeNull();
+    for (const k of ['sincePowerOn', 'marker2', 'color.print', 'total.mono', 'sheets.print', 'print.mono.huge', 'pages'])
+      expect(parseCounterKey(k), k).toBeNull();
   });
 
   it('counterKey inverts parseCounterKey', () => {
-    for (const k of ['total', 'print', 'mono', 'fax.mono', 'print.color.large', 'scan.color', 'large.simplex', 'sheets', 'sheets.mono']) expect(counterKey(parseCounterKey(k)!)).toBe(k);
+    for (const k of ['total', 'print', 'mono', 'fax.mono', 'print.color.large', 'scan.color', 'large.simplex', 'sheets', 'sheets.mono'])
+      expect(counterKey(parseCounterKey(k)!)).toBe(k);
   });
 });
 
@@ -33,14 +35,24 @@ describe('counter values', () => {
 describe('derived colour totals', () => {
   const exact = (key: string, value: number) => ({ key, value, origin: { source: key, confidence: 'exact' as const } });
   it('colour = total − mono, and nothing when the parts do not fit', () => {
-    expect(deriveColourTotals([exact('total', 100), exact('mono', 70)], false).find((r) => r.key === 'color')).toEqual({ key: 'color', value: 30, origin: { source: 'derived:total-mono', confidence: 'derived' } });
+    expect(deriveColourTotals([exact('total', 100), exact('mono', 70)], false).find((r) => r.key === 'color')).toEqual({
+      key: 'color',
+      value: 30,
+      origin: { source: 'derived:total-mono', confidence: 'derived' },
+    });
     expect(deriveColourTotals([exact('total', 100), exact('mono', 170)], false)).toHaveLength(2);
     expect(deriveColourTotals([exact('total', 100)], false)).toHaveLength(1);
     expect(deriveColourTotals([exact('total', 100)], true)[1]).toMatchObject({ key: 'mono', value: 100 });
   });
 
   it('merging two views: the surer reading per key; no provenance counts as exact', () => {
-    const a = { counters: { total: 10, mono: 10 }, counterProvenance: { origins: { total: { source: 'a', confidence: 'exact' as const }, mono: { source: 'derived:x', confidence: 'derived' as const } }, problems: [] } };
+    const a = {
+      counters: { total: 10, mono: 10 },
+      counterProvenance: {
+        origins: { total: { source: 'a', confidence: 'exact' as const }, mono: { source: 'derived:x', confidence: 'derived' as const } },
+        problems: [],
+      },
+    };
     const b = { counters: { mono: 9, color: 1 } };
     expect(mergeCounters(a, b).counters).toEqual({ total: 10, mono: 9, color: 1 });
     expect(mergeCounters({ counters: { total: 1 } }, { counters: { total: 2 } })).toEqual({ counters: { total: 1 } });

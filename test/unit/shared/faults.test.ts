@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { FAULT_CODES, FAULTS, faultLabel, FaultCodeSchema, isFaultCode } from '../../../shared/faults.js';
 
-const REQUIRED = 'paper.low paper.empty jam door.open toner.low toner.empty ink.low ink.empty printhead.fault supply.missing waste.nearFull waste.full drum.nearEnd drum.end fuser.fault maintenance.due input.trayMissing output.trayMissing output.nearFull output.full offline service.requested device.unreachable'.split(' ');
+const REQUIRED =
+  'paper.low paper.empty jam door.open toner.low toner.empty ink.low ink.empty printhead.fault supply.missing waste.nearFull waste.full drum.nearEnd drum.end fuser.fault maintenance.due input.trayMissing output.trayMissing output.nearFull output.full offline service.requested device.unreachable'.split(
+    ' ',
+  );
 
 describe('fault taxonomy', () => {
   it('contains every code the product starts from', () => {

@@ -11,7 +11,11 @@ describe('ManualClock', () => {
     clock.advance(150);
     expect(fired).toEqual([['a', 100]]);
     clock.advance(100);
-    expect(fired).toEqual([['a', 100], ['nested', 170], ['b', 200]]);
+    expect(fired).toEqual([
+      ['a', 100],
+      ['nested', 170],
+      ['b', 200],
+    ]);
     expect(clock.now()).toBe(250);
   });
 

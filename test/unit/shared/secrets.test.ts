@@ -5,10 +5,23 @@ import { REDACTED, redactSecrets } from '../../../shared/secrets.js';
 
 describe('secrets', () => {
   it('redacts secret-named fields at any depth, keeps the rest', () => {
-    const cfg = { broker: { url: 'mqtt://x', password: 'p' }, snmp: { credentials: [{ version: '2c', community: 'private' }, { version: '3', user: 'u', authKey: 'k1', privKey: 'k2' }] } };
+    const cfg = {
+      broker: { url: 'mqtt://x', password: 'p' },
+      snmp: {
+        credentials: [
+          { version: '2c', community: 'private' },
+          { version: '3', user: 'u', authKey: 'k1', privKey: 'k2' },
+        ],
+      },
+    };
     expect(redactSecrets(cfg)).toEqual({
       broker: { url: 'mqtt://x', password: REDACTED },
-      snmp: { credentials: [{ version: '2c', community: REDACTED }, { version: '3', user: 'u', authKey: REDACTED, privKey: REDACTED }] },
+      snmp: {
+        credentials: [
+          { version: '2c', community: REDACTED },
+          { version: '3', user: 'u', authKey: REDACTED, privKey: REDACTED },
+        ],
+      },
     });
     expect(cfg.broker.password).toBe('p');
   });

@@ -25,7 +25,10 @@ describe('topics', () => {
   it('builds and parses every topic kind', () => {
     expect(parseTopic(statusTopic('acme', 'office-1'))).toEqual({ ok: true, topic: { kind: 'status', tenant: 'acme', agentId: 'office-1' } });
     for (const kind of ['state', 'events', 'telemetry'] as const) {
-      expect(parseTopic(deviceTopic('acme', 'office-1', 'd.1', kind))).toEqual({ ok: true, topic: { kind, tenant: 'acme', agentId: 'office-1', deviceId: 'd.1' } });
+      expect(parseTopic(deviceTopic('acme', 'office-1', 'd.1', kind))).toEqual({
+        ok: true,
+        topic: { kind, tenant: 'acme', agentId: 'office-1', deviceId: 'd.1' },
+      });
     }
   });
 
@@ -52,7 +55,12 @@ describe('topics', () => {
   });
 
   it('retains status and state only, QoS 1 for all', () => {
-    expect(Object.entries(TOPIC_POLICY).filter(([, p]) => p.retain).map(([k]) => k).sort()).toEqual(['state', 'status']);
+    expect(
+      Object.entries(TOPIC_POLICY)
+        .filter(([, p]) => p.retain)
+        .map(([k]) => k)
+        .sort(),
+    ).toEqual(['state', 'status']);
     expect(new Set(Object.values(TOPIC_POLICY).map((p) => p.qos))).toEqual(new Set([1]));
   });
 

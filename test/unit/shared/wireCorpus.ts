@@ -32,7 +32,10 @@ export function protocolExamples(): DocExample[] {
 export function fixtureMessages(): WireMessage[] {
   return [
     stateMsg('acme', 'a1', 'p1'),
-    stateMsg('acme', 'a1', 'p2', { faults: [fault('jam'), { ...fault('toner.low', 'warning'), subunit: { group: 'markerSupplies', index: 1, name: 'Black' }, rawCode: '1101' }], identity: { serial: 'X', mac: '00:11:22:aa:bb:cc', sysObjectId: '1.3.6.1.4.1.11' } }),
+    stateMsg('acme', 'a1', 'p2', {
+      faults: [fault('jam'), { ...fault('toner.low', 'warning'), subunit: { group: 'markerSupplies', index: 1, name: 'Black' }, rawCode: '1101' }],
+      identity: { serial: 'X', mac: '00:11:22:aa:bb:cc', sysObjectId: '1.3.6.1.4.1.11' },
+    }),
     raisedMsg('acme', 'a1', 'p1', fault('jam')),
     telemetryMsg('acme', 'a1', 'p1', 5),
     statusMsg('acme', 'a1', 'online'),
@@ -162,7 +165,12 @@ export function mutations(message: unknown): string[] {
     }
     if (Array.isArray(current)) {
       variant((copy) => set(copy, [...current, ...current]));
-      variant((copy) => set(copy, Array.from({ length: 257 }, () => current[0] ?? null)));
+      variant((copy) =>
+        set(
+          copy,
+          Array.from({ length: 257 }, () => current[0] ?? null),
+        ),
+      );
     } else if (current !== null && typeof current === 'object') {
       variant((copy) => {
         const l = at(copy, path);
@@ -195,9 +203,19 @@ function deep(depth: number, kind: 'array' | 'object'): string {
 export function* hostilePayloads(count: number, seed: number): Generator<{ topic: string; payload: Buffer }> {
   const rand = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-  const valid = [stateMsg('acme', 'a1', 'p1'), raisedMsg('acme', 'a1', 'p1', fault('jam')), telemetryMsg('acme', 'a1', 'p1', 5), statusMsg('acme', 'a1', 'online')];
+  const valid = [
+    stateMsg('acme', 'a1', 'p1'),
+    raisedMsg('acme', 'a1', 'p1', fault('jam')),
+    telemetryMsg('acme', 'a1', 'p1', 5),
+    statusMsg('acme', 'a1', 'online'),
+  ];
   const wrongValues: unknown[] = [null, true, -1, 1e308, 'x', '', [], {}, [1, 2], { $gt: '' }, 'A'.repeat(5000), Number.MAX_SAFE_INTEGER + 2];
-  const topics = ['fleetdesk/v1/acme/a1/devices/p1/state', 'fleetdesk/v1/acme/a1/status', 'fleetdesk/v1/acme/a1/devices/p1/events', 'fleetdesk/v1/acme/a1/devices/p1/telemetry'];
+  const topics = [
+    'fleetdesk/v1/acme/a1/devices/p1/state',
+    'fleetdesk/v1/acme/a1/status',
+    'fleetdesk/v1/acme/a1/devices/p1/events',
+    'fleetdesk/v1/acme/a1/devices/p1/telemetry',
+  ];
 
   const generators: (() => { topic: string; payload: Buffer })[] = [
     // random bytes
@@ -248,7 +266,17 @@ export function* hostilePayloads(count: number, seed: number): Generator<{ topic
     },
     // valid message on a hostile or wrong topic
     () => ({
-      topic: pick(['', '#', 'fleetdesk/v1/+/a1/status', 'fleetdesk/v1/acme/a1/devices/p1/state/extra', `fleetdesk/v1/${'t'.repeat(200)}/a1/status`, 'fleetdesk/v1/__proto__/a1/status', '$SYS/x', 'fleetdesk/v1/acme/a1/commands', 'fleetdesk/v1/other/a1/devices/p1/state']),
+      topic: pick([
+        '',
+        '#',
+        'fleetdesk/v1/+/a1/status',
+        'fleetdesk/v1/acme/a1/devices/p1/state/extra',
+        `fleetdesk/v1/${'t'.repeat(200)}/a1/status`,
+        'fleetdesk/v1/__proto__/a1/status',
+        '$SYS/x',
+        'fleetdesk/v1/acme/a1/commands',
+        'fleetdesk/v1/other/a1/devices/p1/state',
+      ]),
       payload: bytes(pick(valid)),
     }),
     // JSON that is not an object

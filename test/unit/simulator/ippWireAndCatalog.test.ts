@@ -36,7 +36,12 @@ describe('ipp package wrapper', () => {
     expect(log).not.toHaveBeenCalled();
     log.mockRestore();
     expect(lines.join('\n')).toMatch(/spec is not clear/);
-    expect(req).toMatchObject({ operation: 'Get-Printer-Attributes', requestId: 9, printerUri: 'ipp://127.0.0.1/ipp/print/dev-0001', requestedAttributes: undefined });
+    expect(req).toMatchObject({
+      operation: 'Get-Printer-Attributes',
+      requestId: 9,
+      printerUri: 'ipp://127.0.0.1/ipp/print/dev-0001',
+      requestedAttributes: undefined,
+    });
   });
 
   it('reports truncated requests as errors instead of throwing strings', () => {
@@ -49,16 +54,30 @@ describe('ipp package wrapper', () => {
       {
         statusCode: 'successful-ok',
         requestId: 5,
-        printerAttributes: { 'marker-levels': [54, -3, -2], 'marker-names': ['Black', 'Waste'], 'marker-types': ['toner', 'waste-toner'], 'printer-firmware-string-version': ['1.0'], 'printer-state': 'idle' },
+        printerAttributes: {
+          'marker-levels': [54, -3, -2],
+          'marker-names': ['Black', 'Waste'],
+          'marker-types': ['toner', 'waste-toner'],
+          'printer-firmware-string-version': ['1.0'],
+          'printer-state': 'idle',
+        },
       },
       () => undefined,
     );
     const parsed = ipp.parse(buf) as unknown as Record<string, Record<string, unknown>>;
-    expect(parsed['printer-attributes-tag']).toEqual({ 'marker-levels': [54, -3, -2], 'marker-names': ['Black', 'Waste'], 'marker-types': ['toner', 'waste-toner'], 'printer-firmware-string-version': '1.0', 'printer-state': 'idle' });
+    expect(parsed['printer-attributes-tag']).toEqual({
+      'marker-levels': [54, -3, -2],
+      'marker-names': ['Black', 'Waste'],
+      'marker-types': ['toner', 'waste-toner'],
+      'printer-firmware-string-version': '1.0',
+      'printer-state': 'idle',
+    });
   });
 
   it('turns a serializer failure into an error naming the problem', () => {
-    expect(() => serializeIppResponse({ statusCode: 'successful-ok', requestId: 1, printerAttributes: { 'no-such-attribute-x': 'v' } }, () => undefined)).toThrow(/cannot encode IPP response: Unknown attribute: no-such-attribute-x/);
+    expect(() =>
+      serializeIppResponse({ statusCode: 'successful-ok', requestId: 1, printerAttributes: { 'no-such-attribute-x': 'v' } }, () => undefined),
+    ).toThrow(/cannot encode IPP response: Unknown attribute: no-such-attribute-x/);
   });
 
   it('selects requested attributes; "all" and group names give everything', () => {
@@ -96,6 +115,10 @@ describe('device catalog', () => {
     writeFileSync(join(dir, 'empty.snmprec'), 'garbage\n');
     const { entries, warnings } = buildCatalog({ devices: 0, snmprecDir: dir });
     expect(entries.map((e) => e.state.id)).toEqual(['lab']);
-    expect(warnings).toEqual([`${join(dir, 'empty.snmprec')}:1: expected OID|TYPE|VALUE`, `${join(dir, 'empty.snmprec')}: no usable rows, skipped`, `${join(dir, 'lab.snmprec')}:2: 1.3.6.1.2.1.1.3.0: TimeTicks expects an integer, found "oops"`]);
+    expect(warnings).toEqual([
+      `${join(dir, 'empty.snmprec')}:1: expected OID|TYPE|VALUE`,
+      `${join(dir, 'empty.snmprec')}: no usable rows, skipped`,
+      `${join(dir, 'lab.snmprec')}:2: 1.3.6.1.2.1.1.3.0: TimeTicks expects an integer, found "oops"`,
+    ]);
   });
 });

@@ -14,7 +14,9 @@ import { renderSnmpRows } from '../../../agent/simulator/snmpView.js';
 import { CORPUS_DIR } from '../../harness/repo.js';
 
 const DIR = join(CORPUS_DIR, 'snmprec');
-const FILES = readdirSync(DIR).filter((f) => f.endsWith('.snmprec')).sort();
+const FILES = readdirSync(DIR)
+  .filter((f) => f.endsWith('.snmprec'))
+  .sort();
 const ctx = { uptimeAtStart: 0, elapsedMs: () => 0, alertEvents: { all: 0, critical: 0 } };
 
 function load(name: string) {
@@ -25,17 +27,43 @@ function load(name: string) {
 describe('snmprec parsing', () => {
   it('decodes every type code, hex values included', () => {
     const { rows, problems } = parseSnmprec(
-      ['1.3.6.1.2.1.1.1.0|4|plain text', '1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.11', '1.3.6.1.2.1.1.3.0|67|123', '1.3.6.1.2.1.1.4.0|4x|e9bb91e889b2', '1.3.6.1.2.1.4.20.1.1.1|64|10.0.0.1', '1.3.6.1.2.1.4.20.1.1.2|64x|0a000002', '1.3.6.1.2.1.2.2.1.10.1|65|4294967295', '1.3.6.1.2.1.2.2.1.5.1|66|100', '1.3.6.1.2.1.31.1.1.1.6.1|70|18446744073709551615', '1.3.6.1.2.1.99.0|5|', '1.3.6.1.2.1.43.11.1.1.9.1.1|2|-3'].join('\n'),
+      [
+        '1.3.6.1.2.1.1.1.0|4|plain text',
+        '1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.11',
+        '1.3.6.1.2.1.1.3.0|67|123',
+        '1.3.6.1.2.1.1.4.0|4x|e9bb91e889b2',
+        '1.3.6.1.2.1.4.20.1.1.1|64|10.0.0.1',
+        '1.3.6.1.2.1.4.20.1.1.2|64x|0a000002',
+        '1.3.6.1.2.1.2.2.1.10.1|65|4294967295',
+        '1.3.6.1.2.1.2.2.1.5.1|66|100',
+        '1.3.6.1.2.1.31.1.1.1.6.1|70|18446744073709551615',
+        '1.3.6.1.2.1.99.0|5|',
+        '1.3.6.1.2.1.43.11.1.1.9.1.1|2|-3',
+      ].join('\n'),
     );
     expect(problems).toEqual([]);
-    expect(rows.map(([, v]) => v.type)).toEqual(['OctetString', 'OID', 'TimeTicks', 'OctetString', 'IpAddress', 'IpAddress', 'Counter32', 'Gauge32', 'Counter64', 'Null', 'Integer']);
+    expect(rows.map(([, v]) => v.type)).toEqual([
+      'OctetString',
+      'OID',
+      'TimeTicks',
+      'OctetString',
+      'IpAddress',
+      'IpAddress',
+      'Counter32',
+      'Gauge32',
+      'Counter64',
+      'Null',
+      'Integer',
+    ]);
     expect(rows[3]![1].type === 'OctetString' && rows[3]![1].value.toString('utf8')).toBe('黑色');
     expect(rows[5]![1]).toEqual({ type: 'IpAddress', value: '10.0.0.2' });
     expect(rows[8]![1]).toEqual({ type: 'Counter64', value: 18446744073709551615n });
   });
 
   it('reports bad lines with their number and keeps the rest', () => {
-    const { rows, problems } = parseSnmprec('1.3.6.1.2.1.1.1.0|4|ok\nnot a line\n1.3.6.1.2.1.1.3.0|67|abc\n1.3.6.1.2.1.1.5.0|2:numeric|1\n1.3.6.1.2.1.1.6.0|4x|abc\n1.3.6.1.2.1.1.7.0|2|72');
+    const { rows, problems } = parseSnmprec(
+      '1.3.6.1.2.1.1.1.0|4|ok\nnot a line\n1.3.6.1.2.1.1.3.0|67|abc\n1.3.6.1.2.1.1.5.0|2:numeric|1\n1.3.6.1.2.1.1.6.0|4x|abc\n1.3.6.1.2.1.1.7.0|2|72',
+    );
     expect(rows.map(([oid]) => oid)).toEqual(['1.3.6.1.2.1.1.1.0', '1.3.6.1.2.1.1.7.0']);
     expect(problems.map((p) => p.line)).toEqual([2, 3, 4, 5]);
     expect(problems[2]!.message).toMatch(/variation modules are not simulated/);
@@ -89,7 +117,11 @@ describe('recorded devices', () => {
 
   it('derive the IPP view from the SNMP data (sharp: lowToner bit → toner-low-warning; magenta at 19 %)', () => {
     const sharp = load('sharp').state;
-    const attrs = renderIppAttributes(sharp, indexFaults(activeFaults(sharp)), { printerUri: 'ipp://127.0.0.1:1/ipp/print/sharp', upTimeSeconds: 5, uptimeAtStart: 0 });
+    const attrs = renderIppAttributes(sharp, indexFaults(activeFaults(sharp)), {
+      printerUri: 'ipp://127.0.0.1:1/ipp/print/sharp',
+      upTimeSeconds: 5,
+      uptimeAtStart: 0,
+    });
     expect(attrs['printer-state-reasons']).toEqual(['toner-low-warning']);
     expect(attrs['printer-state']).toBe('idle');
     const names = attrs['marker-names'] as string[];

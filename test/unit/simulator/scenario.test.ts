@@ -20,7 +20,10 @@ describe('scenario files', () => {
 
   it('loads YAML and JSON files with durations', () => {
     const yamlPath = join(tmp, 's.yaml');
-    writeFileSync(yamlPath, 'name: lab\nloop: 2m\nevents:\n  - action: raise\n    condition: doorOpen\n    at: 10s\n    until: 40s\n    devices: { ids: [dev-0001] }\n');
+    writeFileSync(
+      yamlPath,
+      'name: lab\nloop: 2m\nevents:\n  - action: raise\n    condition: doorOpen\n    at: 10s\n    until: 40s\n    devices: { ids: [dev-0001] }\n',
+    );
     const s = loadScenario(yamlPath);
     expect(s).toMatchObject({ name: 'lab', loop: 120_000, events: [{ action: 'raise', condition: 'doorOpen', at: 10_000, until: 40_000 }] });
     const jsonPath = join(tmp, 's.json');
@@ -39,7 +42,9 @@ describe('scenario files', () => {
       throw new Error('expected an error');
     };
     expect(bad({ name: 'a', events: [{ action: 'raise', condition: 'onFire' }] })).toMatch(/x\.yaml.*events\[0\]\.condition: expected one of .*"jammed"/);
-    expect(bad({ name: 'a', events: [{ action: 'raise', condition: 'jammed', at: '30s', until: '10s' }] })).toMatch(/events\[0\]\.until: expected a time after "at"/);
+    expect(bad({ name: 'a', events: [{ action: 'raise', condition: 'jammed', at: '30s', until: '10s' }] })).toMatch(
+      /events\[0\]\.until: expected a time after "at"/,
+    );
     expect(bad({ name: 'a', events: [{ action: 'silent', colour: 'red' }] })).toMatch(/unknown key "events\[0\]\.colour"/);
     expect(bad({ name: 'a', loop: '1m', events: [{ action: 'silent', at: '90s' }] })).toMatch(/events\[0\]: expected to fit inside loop/);
     expect(bad({ name: 'a', events: [{ action: 'explode' }] })).toMatch(/events\[0\]\.action/);
@@ -68,7 +73,16 @@ describe('applying a scenario over time', () => {
   });
 
   it('drains consumables linearly and stops at zero; fills receptacles', () => {
-    const s = parseScenario({ name: 'd', events: [{ action: 'drain', supply: { family: 'ink', color: 'cyan' }, percentPerMinute: 10 }, { action: 'fill', supply: { family: 'waste' }, percentPerMinute: 5, at: '1m' }] }, 't');
+    const s = parseScenario(
+      {
+        name: 'd',
+        events: [
+          { action: 'drain', supply: { family: 'ink', color: 'cyan' }, percentPerMinute: 10 },
+          { action: 'fill', supply: { family: 'waste' }, percentPerMinute: 5, at: '1m' },
+        ],
+      },
+      't',
+    );
     const cyan0 = epson.supplies.find((x) => x.color === 'cyan')!.level;
     const waste0 = epson.supplies.find((x) => x.family === 'waste')!.level;
     const after2m = applyScenario(epson, s, refOf(epson, 3), 120_000);
@@ -81,7 +95,17 @@ describe('applying a scenario over time', () => {
   });
 
   it('repeats a looping timeline but keeps page counters increasing', () => {
-    const s = parseScenario({ name: 'l', loop: '100s', events: [{ action: 'raise', condition: 'doorOpen', at: '10s', until: '20s' }, { action: 'print', pagesPerMinute: 60, at: '0s', until: '50s' }] }, 't');
+    const s = parseScenario(
+      {
+        name: 'l',
+        loop: '100s',
+        events: [
+          { action: 'raise', condition: 'doorOpen', at: '10s', until: '20s' },
+          { action: 'print', pagesPerMinute: 60, at: '0s', until: '50s' },
+        ],
+      },
+      't',
+    );
     const at = (t: number) => applyScenario(hp, s, refOf(hp, 0), t);
     expect(at(15_000).conditions.get('doorOpen')).toBe(10_000);
     expect(at(115_000).conditions.get('doorOpen')).toBe(110_000);
@@ -93,7 +117,16 @@ describe('applying a scenario over time', () => {
   });
 
   it('sets levels (receptacles by how full they are)', () => {
-    const s = parseScenario({ name: 's', events: [{ action: 'setLevel', supply: { family: 'waste' }, percent: 95, at: '5s' }, { action: 'setLevel', supply: { index: 1 }, percent: 0, at: '5s' }] }, 't');
+    const s = parseScenario(
+      {
+        name: 's',
+        events: [
+          { action: 'setLevel', supply: { family: 'waste' }, percent: 95, at: '5s' },
+          { action: 'setLevel', supply: { index: 1 }, percent: 0, at: '5s' },
+        ],
+      },
+      't',
+    );
     const st = applyScenario(epson, s, refOf(epson, 3), 5_000);
     expect(st.supplies.find((x) => x.family === 'waste')!.level).toBe(5);
     expect(st.supplies[0]!.level).toBe(0);

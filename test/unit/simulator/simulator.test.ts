@@ -43,11 +43,15 @@ async function snmpGet(port: number, community: string, oid: string) {
 
 function ippPost(url: string, body: Buffer, contentType = 'application/ipp'): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url.replace(/^ipp:/, 'http:'), { method: 'POST', headers: { 'content-type': contentType, 'content-length': body.length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-    });
+    const req = httpRequest(
+      url.replace(/^ipp:/, 'http:'),
+      { method: 'POST', headers: { 'content-type': contentType, 'content-length': body.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -96,7 +100,12 @@ describe('startSimulator', () => {
 
   it('shows a change at its exact instant, even between two whole seconds', async () => {
     const clock = new ManualClock();
-    const sim = await start({ devices: 1, ippPort: false, clock, scenario: { name: 'x', events: [{ action: 'raise', condition: 'doorOpen', at: '30500ms' }] } });
+    const sim = await start({
+      devices: 1,
+      ippPort: false,
+      clock,
+      scenario: { name: 'x', events: [{ action: 'raise', condition: 'doorOpen', at: '30500ms' }] },
+    });
     const errorState = `${OID.hrPrinterDetectedErrorState}.1`;
     clock.advance(30_200);
     expect((await snmpGet(sim.snmpPort, 'dev-0001', errorState)).raw).toEqual(Buffer.from([0, 0]));
@@ -119,7 +128,11 @@ describe('startSimulator', () => {
 
   it('a silent device answers neither SNMP nor IPP while the others answer', async () => {
     const clock = new ManualClock();
-    const sim = await start({ devices: 2, clock, scenario: { name: 's', events: [{ action: 'silent', at: '10s', until: '20s', devices: { ids: ['dev-0002'] } }] } });
+    const sim = await start({
+      devices: 2,
+      clock,
+      scenario: { name: 's', events: [{ action: 'silent', at: '10s', until: '20s', devices: { ids: ['dev-0002'] } }] },
+    });
     clock.advance(10_000);
     const url = sim.devices[1]!.ippUrl!;
     // The IPP request hangs (like a frozen printer) until the simulator stops.
@@ -142,7 +155,13 @@ describe('startSimulator', () => {
   it('survives malformed datagrams and keeps answering', async () => {
     const sim = await start({ devices: 1, ippPort: false, clock: new ManualClock() });
     const socket = createSocket('udp4');
-    const garbage = [Buffer.from([0x30]), Buffer.from([0x30, 0x84, 0xff, 0xff, 0xff, 0xff]), Buffer.from('hello'), Buffer.alloc(1000, 0x30), request({ pdu: 'get', community: 'dev-0001', oids: [`${OID.sysName}.0`] }).subarray(0, 20)];
+    const garbage = [
+      Buffer.from([0x30]),
+      Buffer.from([0x30, 0x84, 0xff, 0xff, 0xff, 0xff]),
+      Buffer.from('hello'),
+      Buffer.alloc(1000, 0x30),
+      request({ pdu: 'get', community: 'dev-0001', oids: [`${OID.sysName}.0`] }).subarray(0, 20),
+    ];
     for (const g of garbage) socket.send(g, sim.snmpPort, '127.0.0.1');
     await waitUntil(() => (sim.stats().snmp.dropped.malformed ?? 0) === garbage.length, 'all malformed packets to be counted');
     socket.close();

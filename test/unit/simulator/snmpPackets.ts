@@ -32,7 +32,12 @@ export function request(spec: RequestSpec): Buffer {
   const varbinds = spec.oids.map((o) => tlv(TAG.sequence, Buffer.concat([tlv(TAG.oid, encodeOidContent(parseOid(o))), Buffer.from([TAG.null, 0])])));
   const pdu = tlv(
     PDU_TAG[spec.pdu],
-    Buffer.concat([intTlv(spec.requestId ?? 4242), intTlv(spec.nonRepeaters ?? 0), intTlv(spec.maxRepetitions ?? 0), tlv(TAG.sequence, Buffer.concat(varbinds))]),
+    Buffer.concat([
+      intTlv(spec.requestId ?? 4242),
+      intTlv(spec.nonRepeaters ?? 0),
+      intTlv(spec.maxRepetitions ?? 0),
+      tlv(TAG.sequence, Buffer.concat(varbinds)),
+    ]),
   );
   return tlv(TAG.sequence, Buffer.concat([intTlv(spec.version ?? 1), tlv(TAG.octetString, Buffer.from(spec.community ?? 'public', 'latin1')), pdu]));
 }

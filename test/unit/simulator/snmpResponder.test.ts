@@ -146,7 +146,10 @@ describe('SNMP responder: GETNEXT and GETBULK', () => {
   it('GETBULK with a huge max-repetitions stays within the response size limit', () => {
     const rows: MibRow[] = Array.from({ length: 5000 }, (_, i) => [`1.3.6.1.4.1.99999.1.${i + 1}`, str('x'.repeat(40))]);
     const big = buildMibTable(rows);
-    const out = respond(request({ community: 'big', pdu: 'getbulk', maxRepetitions: 2147483647, oids: ['1.3.6.1.4.1.99999'] }), () => big, { maxResponseBytes: 1400, maxBulkVarbinds: 2000 });
+    const out = respond(request({ community: 'big', pdu: 'getbulk', maxRepetitions: 2147483647, oids: ['1.3.6.1.4.1.99999'] }), () => big, {
+      maxResponseBytes: 1400,
+      maxBulkVarbinds: 2000,
+    });
     expect(out.kind).toBe('response');
     if (out.kind !== 'response') return;
     expect(out.packet.length).toBeLessThanOrEqual(1400);
@@ -158,7 +161,10 @@ describe('SNMP responder: GETNEXT and GETBULK', () => {
 
   it('answers a GET too large for the limit with tooBig and no varbinds (v2c)', () => {
     const rows: MibRow[] = [['1.3.6.1.4.1.99999.1.1', str('y'.repeat(2000))]];
-    const out = respond(request({ community: 'big', pdu: 'get', oids: ['1.3.6.1.4.1.99999.1.1'] }), () => buildMibTable(rows), { maxResponseBytes: 1400, maxBulkVarbinds: 10 });
+    const out = respond(request({ community: 'big', pdu: 'get', oids: ['1.3.6.1.4.1.99999.1.1'] }), () => buildMibTable(rows), {
+      maxResponseBytes: 1400,
+      maxBulkVarbinds: 10,
+    });
     if (out.kind !== 'response') throw new Error('expected response');
     const r = decodeResponse(out.packet);
     expect([r.errorStatus, r.varbinds.length]).toEqual([1, 0]);
@@ -183,9 +189,10 @@ describe('SNMP responder: refusals and drops', () => {
     const good = request({ community: 'dev', pdu: 'getbulk', maxRepetitions: 5, oids: ['1.3.6.1.2.1.1', '1.3.6.1.2.1.43'] });
     // Deterministic PRNG so a failure can be replayed.
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     const outcomes = new Map<string, number>();
-    const note = (o: RespondOutcome) => outcomes.set(o.kind === 'drop' ? o.reason : 'response', (outcomes.get(o.kind === 'drop' ? o.reason : 'response') ?? 0) + 1);
+    const note = (o: RespondOutcome) =>
+      outcomes.set(o.kind === 'drop' ? o.reason : 'response', (outcomes.get(o.kind === 'drop' ? o.reason : 'response') ?? 0) + 1);
     for (let cut = 0; cut < good.length; cut++) note(respond(good.subarray(0, cut), resolver));
     for (let i = 0; i < 3000; i++) {
       const mutated = Buffer.from(good);

@@ -40,7 +40,10 @@ function expectConsistent(state: DeviceState): void {
   expect(new Set(reasons)).toEqual(new Set(faults.length ? faults.map((f) => f.ippReason) : ['none']));
   // Every error bit set over SNMP has its IPP keyword.
   for (const bit of bitsAt(snmp)) {
-    expect(faults.some((f) => f.bit === bit && reasons.includes(f.ippReason)), `${state.id}: bit ${bit} has no IPP reason`).toBe(true);
+    expect(
+      faults.some((f) => f.bit === bit && reasons.includes(f.ippReason)),
+      `${state.id}: bit ${bit} has no IPP reason`,
+    ).toBe(true);
   }
   // One alert row per IPP printer-alert, same codes.
   const alertCodes = faults.map((f) => intAt(snmp, `${OID.prtAlertCode}.1.${f.alertIndex}`));
@@ -65,10 +68,37 @@ function expectConsistent(state: DeviceState): void {
 
 const scenarios = {
   jam: parseScenario({ name: 'j', events: [{ action: 'raise', condition: 'jammed' }] }, 't'),
-  door: parseScenario({ name: 'd', events: [{ action: 'raise', condition: 'doorOpen' }, { action: 'raise', condition: 'lowPaper' }] }, 't'),
+  door: parseScenario(
+    {
+      name: 'd',
+      events: [
+        { action: 'raise', condition: 'doorOpen' },
+        { action: 'raise', condition: 'lowPaper' },
+      ],
+    },
+    't',
+  ),
   low: parseScenario({ name: 'l', events: [{ action: 'setLevel', supply: { index: 1 }, percent: 8 }] }, 't'),
-  empty: parseScenario({ name: 'e', events: [{ action: 'setLevel', supply: { index: 1 }, percent: 0 }, { action: 'setLevel', supply: { family: 'waste' }, percent: 100 }] }, 't'),
-  head: parseScenario({ name: 'h', events: [{ action: 'raise', condition: 'printheadFault' }, { action: 'setLevel', supply: { family: 'waste' }, percent: 93 }] }, 't'),
+  empty: parseScenario(
+    {
+      name: 'e',
+      events: [
+        { action: 'setLevel', supply: { index: 1 }, percent: 0 },
+        { action: 'setLevel', supply: { family: 'waste' }, percent: 100 },
+      ],
+    },
+    't',
+  ),
+  head: parseScenario(
+    {
+      name: 'h',
+      events: [
+        { action: 'raise', condition: 'printheadFault' },
+        { action: 'setLevel', supply: { family: 'waste' }, percent: 93 },
+      ],
+    },
+    't',
+  ),
 };
 
 describe('SNMP and IPP views of built-in models', () => {
@@ -161,10 +191,24 @@ describe('supply conditions and fault history', () => {
     const at = (conds: [string, number][]) => activeFaults({ ...hp, conditions: new Map(conds) as DeviceState['conditions'] });
     let h = trackFaults(EMPTY_HISTORY, at([['jammed', 5]]), 5);
     expect(h.faults.map((f) => [f.key, f.alertIndex])).toEqual([['condition:jammed', 1]]);
-    h = trackFaults(h.history, at([['jammed', 5], ['doorOpen', 9]]), 9);
+    h = trackFaults(
+      h.history,
+      at([
+        ['jammed', 5],
+        ['doorOpen', 9],
+      ]),
+      9,
+    );
     expect(h.faults.map((f) => f.alertIndex)).toEqual([1, 2]);
     h = trackFaults(h.history, at([['doorOpen', 9]]), 12);
-    h = trackFaults(h.history, at([['doorOpen', 9], ['jammed', 20]]), 20);
+    h = trackFaults(
+      h.history,
+      at([
+        ['doorOpen', 9],
+        ['jammed', 20],
+      ]),
+      20,
+    );
     expect(h.faults.map((f) => [f.key, f.alertIndex])).toEqual([
       ['condition:doorOpen', 2],
       ['condition:jammed', 3],

@@ -65,7 +65,12 @@ function randomWeek(rand: () => number): Partial<Record<Weekday, string[]>> {
 
 const DESCS: Desc[] = [
   { name: 'device vendor Mon-Fri 8-17 + PL holidays', week: weekdays(['08:00-17:00']), holidays: true },
-  { name: 'split days + Saturday + closed dates', week: { ...weekdays(['08:00-12:00', '12:30-16:30']), sat: ['09:00-13:00'] }, holidays: true, closed: ['2025-05-02', '2026-11-10', '2027-12-31'] },
+  {
+    name: 'split days + Saturday + closed dates',
+    week: { ...weekdays(['08:00-12:00', '12:30-16:30']), sat: ['09:00-13:00'] },
+    holidays: true,
+    closed: ['2025-05-02', '2026-11-10', '2027-12-31'],
+  },
   { name: '24/7 without holidays', week: allDays(['00:00-24:00']), holidays: false },
   { name: 'every day all day minus PL holidays', week: allDays(['00:00-24:00']), holidays: true },
   { name: 'night shift across midnight and DST hour', week: allDays(['00:00-06:00', '22:00-24:00']), holidays: true },
@@ -110,7 +115,12 @@ describe('business calendar against a minute-by-minute oracle', () => {
         const to = from + Math.floor(rand() * 9 * 1440) * MIN;
         const got = workingTimeBetween(cal, from, to) / MIN;
         const want = oracleBetween(oracle, from, to);
-        if (got !== want) expect({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), got }).toEqual({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), got: want });
+        if (got !== want)
+          expect({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), got }).toEqual({
+            from: new Date(from).toISOString(),
+            to: new Date(to).toISOString(),
+            got: want,
+          });
       }
     });
     it(`${desc.name}: adding working minutes and next opening`, () => {
@@ -120,7 +130,12 @@ describe('business calendar against a minute-by-minute oracle', () => {
         const minutes = 1 + Math.floor(rand() * 3 * cal.dayLengthMinutes);
         const got = addWorkingTime(cal, from, minutes * MIN);
         const want = oracleAdd(oracle, from, minutes);
-        if (got !== want) expect({ from: new Date(from).toISOString(), minutes, got: new Date(got).toISOString() }).toEqual({ from: new Date(from).toISOString(), minutes, got: new Date(want).toISOString() });
+        if (got !== want)
+          expect({ from: new Date(from).toISOString(), minutes, got: new Date(got).toISOString() }).toEqual({
+            from: new Date(from).toISOString(),
+            minutes,
+            got: new Date(want).toISOString(),
+          });
         expect(workingTimeBetween(cal, from, got)).toBe(minutes * MIN);
         expect(nextOpening(cal, from)).toBe(oracleNextOpening(oracle, from));
       }

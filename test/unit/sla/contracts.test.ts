@@ -91,12 +91,21 @@ describe('contract presets reproduce every scheme of support-contracts.md', () =
   });
 
   it('contracts are data: a custom contract validates, a broken one is rejected with key paths', () => {
-    const custom = compileContract({ ...PRESET_SPECS['device-vendor'], id: 'acme-gold', levels: [{ id: 'p1', label: 'P1', reaction: '90m', resolution: '1d' }], impactToLevel: { critical: 'p1', high: 'p1', medium: 'p1', low: 'p1' } });
+    const custom = compileContract({
+      ...PRESET_SPECS['device-vendor'],
+      id: 'acme-gold',
+      levels: [{ id: 'p1', label: 'P1', reaction: '90m', resolution: '1d' }],
+      impactToLevel: { critical: 'p1', high: 'p1', medium: 'p1', low: 'p1' },
+    });
     const t = termsFor(custom, 'medium');
     expect([t.level, t.reactionMs! / 60_000, t.resolutionMs! / 60_000]).toEqual(['p1', 90, 540]);
     expect(() => compileContract({ ...PRESET_SPECS['email'], id: 'Bad Id' }, 'contracts.yaml')).toThrow(/^contracts\.yaml: invalid contract: id: expected/);
-    expect(() => compileContract({ ...PRESET_SPECS['email'], impactToLevel: { critical: 'x', high: 'guaranteed', medium: 'guaranteed', low: 'guaranteed' } })).toThrow(/impactToLevel\.critical: expected one of the level ids \(guaranteed\), found string "x"/);
-    expect(() => compileContract({ ...PRESET_SPECS['email'], levels: [{ id: 'guaranteed', label: 'g', reaction: '12 hours' }] })).toThrow(/levels\[0\]\.reaction: expected/);
+    expect(() =>
+      compileContract({ ...PRESET_SPECS['email'], impactToLevel: { critical: 'x', high: 'guaranteed', medium: 'guaranteed', low: 'guaranteed' } }),
+    ).toThrow(/impactToLevel\.critical: expected one of the level ids \(guaranteed\), found string "x"/);
+    expect(() => compileContract({ ...PRESET_SPECS['email'], levels: [{ id: 'guaranteed', label: 'g', reaction: '12 hours' }] })).toThrow(
+      /levels\[0\]\.reaction: expected/,
+    );
     expect(() => compileContract({ ...PRESET_SPECS['email'], monthlyCap: { hours: -1, channels: ['email'] } })).toThrow(/monthlyCap\.hours/);
     expect(() => levelFor(presetContract('standard'), 'sev9')).toThrow(/unknown impact or level "sev9"/);
   });
@@ -105,11 +114,16 @@ describe('contract presets reproduce every scheme of support-contracts.md', () =
 describe('contract catalogue', () => {
   it('serves presets and configured contracts; a configured one may override a preset; unknown ids are named', async () => {
     const { contractCatalogue } = await import('../../../server/sla/contractCatalogue.js');
-    const cat = contractCatalogue([{ ...PRESET_SPECS['standard'], id: 'standard', includedHours: 10 }, { ...PRESET_SPECS['start'], id: 'acme-start' }]);
+    const cat = contractCatalogue([
+      { ...PRESET_SPECS['standard'], id: 'standard', includedHours: 10 },
+      { ...PRESET_SPECS['start'], id: 'acme-start' },
+    ]);
     expect(cat.get('standard').spec.includedHours).toBe(10);
     expect(cat.get('acme-start').spec.calendar.week.mon).toEqual(['08:00-16:00']);
     expect(cat.get('email').spec.id).toBe('email');
     expect(() => cat.get('gold')).toThrow(/^unknown contract "gold": known contracts are device-vendor, .*acme-start$/);
-    expect(() => contractCatalogue([PRESET_SPECS['email'], PRESET_SPECS['email']], 'server.yaml contracts')).toThrow('server.yaml contracts[1]: contract id email is defined twice');
+    expect(() => contractCatalogue([PRESET_SPECS['email'], PRESET_SPECS['email']], 'server.yaml contracts')).toThrow(
+      'server.yaml contracts[1]: contract id email is defined twice',
+    );
   });
 });

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
 import { compileCalendar, HOUR_MS, MINUTE_MS } from '../../../server/sla/businessCalendar.js';
-import { evaluateClock, nextClockDue, pauseClock, restartClock, resumeClock, retargetClock, startClock, stopClock, viewClock } from '../../../server/sla/slaClock.js';
+import {
+  evaluateClock,
+  nextClockDue,
+  pauseClock,
+  restartClock,
+  resumeClock,
+  retargetClock,
+  startClock,
+  stopClock,
+  viewClock,
+} from '../../../server/sla/slaClock.js';
 
 const ZONE = 'Europe/Warsaw';
 const at = (iso: string) => DateTime.fromISO(iso, { zone: ZONE }).toMillis();

@@ -11,12 +11,20 @@ describe('classifyAlert over every group, severity and training level (RFC 3805 
   it.each(groups)('group %s (%i): every severity and training level gives a valid fault', (groupName, group) => {
     for (const [sevName, severity] of severities) {
       for (const [trainingName, training] of trainings) {
-        const f = classifyAlert({ code: ENUMS.PrtAlertCodeTC.subunitRecoverableFailure, group, groupIndex: 2, severity, training, description: 'Engine error' });
+        const f = classifyAlert({
+          code: ENUMS.PrtAlertCodeTC.subunitRecoverableFailure,
+          group,
+          groupIndex: 2,
+          severity,
+          training,
+          description: 'Engine error',
+        });
         expect(f, `${groupName}/${sevName}/${trainingName}`).not.toBeNull();
         expect(() => Fault.parse(f)).not.toThrow();
         expect(f!.subunit).toEqual({ group: groupName, index: 2 });
         expect(f!.code).toBe('hardware.fault');
-        const expected = sevName === 'critical' ? 'critical' : trainingName === 'noInterventionRequired' ? 'info' : sevName === 'other' ? 'critical' : 'warning';
+        const expected =
+          sevName === 'critical' ? 'critical' : trainingName === 'noInterventionRequired' ? 'info' : sevName === 'other' ? 'critical' : 'warning';
         expect(f!.severity, `${groupName}/${sevName}/${trainingName}`).toBe(expected);
       }
     }

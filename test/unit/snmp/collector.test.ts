@@ -86,7 +86,8 @@ class FakeAgent implements SnmpTransport {
       this.looping.add(repeat);
       return { oid: repeat, value: { type: 'integer', value: 0 } };
     }
-    if (this.o.backwardsUnder && oid.startsWith(`${this.o.backwardsUnder}.`)) return { oid: `${this.o.backwardsUnder}.1.1`, value: { type: 'integer', value: 0 } };
+    if (this.o.backwardsUnder && oid.startsWith(`${this.o.backwardsUnder}.`))
+      return { oid: `${this.o.backwardsUnder}.1.1`, value: { type: 'integer', value: 0 } };
     const hit = this.sorted.find(([o]) => compareOids(o, oid) > 0);
     return hit ? { oid: hit[0], value: hit[1] } : { oid, exception: 'endOfMibView' };
   }
@@ -285,7 +286,12 @@ describe('collectSnmp', () => {
   it('alertRowsUnchanged: counters, status columns and the probe column must all match', () => {
     const before = valuesFromSnmprec(DEVICE);
     expect(alertRowsUnchanged(before, { ...before })).toBe(true);
-    for (const oid of [`${OID.prtAlertCriticalEvents}.1`, `${OID.hrDeviceStatus}.1`, `${OID.hrPrinterDetectedErrorState}.1`, `${OID.prtAlertSeverityLevel}.1.4`]) {
+    for (const oid of [
+      `${OID.prtAlertCriticalEvents}.1`,
+      `${OID.hrDeviceStatus}.1`,
+      `${OID.hrPrinterDetectedErrorState}.1`,
+      `${OID.prtAlertSeverityLevel}.1.4`,
+    ]) {
       const { [oid]: dropped, ...without } = before;
       expect(dropped).toBeDefined();
       expect(alertRowsUnchanged(before, without), oid).toBe(false);
@@ -306,7 +312,11 @@ describe('collectSnmp', () => {
 
   it('a huge table fails with walkTooLong after a bounded number of requests', async () => {
     const agent = new FakeAgent(valuesFromSnmprec(DEVICE), { hugeRows: 5000 });
-    await expectCode(collected(target(), undefined, { openTransport: () => agent, maxValuesPerWalk: 500, maxRepetitions: 25 }), 'walkTooLong', /more than 500 values/);
+    await expectCode(
+      collected(target(), undefined, { openTransport: () => agent, maxValuesPerWalk: 500, maxRepetitions: 25 }),
+      'walkTooLong',
+      /more than 500 values/,
+    );
     expect(agent.requests).toBeLessThan(120);
   });
 
@@ -339,13 +349,21 @@ describe('findSnmpCredential', () => {
         { version: '2c', community: 'wrong-one' },
         { version: '2c', community: 'right-one' },
       ],
-      { timeoutMs: 100, retries: 0, openTransport: (e) => new FakeAgent(values, { silent: e.credential.version !== '3' && e.credential.community === 'wrong-one' }) },
+      {
+        timeoutMs: 100,
+        retries: 0,
+        openTransport: (e) => new FakeAgent(values, { silent: e.credential.version !== '3' && e.credential.community === 'wrong-one' }),
+      },
     );
     expect(result.index).toBe(1);
     expect(result.sysObjectId).toBe('1.3.6.1.4.1.64000.1');
     expect(result.sysDescr).toBe('ACME Laser');
     expect(result.failures).toEqual([{ index: 0, version: '2c', code: 'noResponse', message: 'fake: no answer' }]);
-    const none = await findSnmpCredential('192.0.2.1', 161, [{ version: '1', community: 'x' }], { timeoutMs: 100, retries: 0, openTransport: () => new FakeAgent({}, { silent: true }) });
+    const none = await findSnmpCredential('192.0.2.1', 161, [{ version: '1', community: 'x' }], {
+      timeoutMs: 100,
+      retries: 0,
+      openTransport: () => new FakeAgent({}, { silent: true }),
+    });
     expect(none.credential).toBeNull();
     expect(none.failures).toHaveLength(1);
   });

@@ -21,12 +21,17 @@ describe('golden counter sets of the recordings', () => {
   const files = readdirSync(RECORDINGS).filter((f) => f.endsWith('.snmprec'));
   for (const file of files) {
     const name = file.slice(0, -'.snmprec'.length);
-    const golden = JSON.parse(readFileSync(join(GOLDEN, `${name}.json`), 'utf8')) as { expect: string; counters?: Record<string, number>; counterOrigins?: Record<string, [string, string]> };
+    const golden = JSON.parse(readFileSync(join(GOLDEN, `${name}.json`), 'utf8')) as {
+      expect: string;
+      counters?: Record<string, number>;
+      counterOrigins?: Record<string, [string, string]>;
+    };
     if (golden.expect !== 'snapshot' || !golden.counters) continue;
     it(`${name}: counters and their origins`, () => {
       const s = read(readFileSync(join(RECORDINGS, file), 'utf8'));
       expect(s.counters).toEqual(golden.counters);
-      for (const [key, [source, confidence]] of Object.entries(golden.counterOrigins ?? {})) expect(s.counterProvenance?.origins[key], key).toEqual({ source, confidence });
+      for (const [key, [source, confidence]] of Object.entries(golden.counterOrigins ?? {}))
+        expect(s.counterProvenance?.origins[key], key).toEqual({ source, confidence });
       expect(() => DeviceSnapshot.parse(s)).not.toThrow();
     });
   }

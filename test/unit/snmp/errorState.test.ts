@@ -5,7 +5,7 @@ import { HR_PRINTER_ERROR_BITS } from '../../../mibs/oids.generated.js';
 /** The value with exactly bit `n` set (bit 0 = MSB of octet 0), `octets` long. */
 function withBit(n: number, octets = 2): Uint8Array {
   const b = new Uint8Array(octets);
-  b[Math.floor(n / 8)] = 0x80 >> n % 8;
+  b[Math.floor(n / 8)] = 0x80 >> (n % 8);
   return b;
 }
 

@@ -84,7 +84,11 @@ END`;
     const oids = resolveOids([mod]);
     expect(oids.get('test')).toBe('1.3.6.99');
     expect(oids.get('thing')).toBe('1.3.6.99.4');
-    expect([...(mod.textualConventions[0]?.enumeration ?? [])]).toEqual([['red', 1], ['green', 2], ['blue', -3]]);
+    expect([...(mod.textualConventions[0]?.enumeration ?? [])]).toEqual([
+      ['red', 1],
+      ['green', 2],
+      ['blue', -3],
+    ]);
     expect(mod.objects.find((o) => o.name === 'thing')?.enumeration?.get('off')).toBe(2);
   });
 

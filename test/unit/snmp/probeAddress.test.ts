@@ -6,17 +6,39 @@ describe('fleetdesk probe SNMP addresses', () => {
     expect(parseSnmpProbeAddress('snmp://192.0.2.5')).toEqual({ host: '192.0.2.5', port: 161, credential: { version: '2c', community: 'public' } });
   });
   it('community, port, version 1, IPv6, and "@" inside a community (snmpsim contexts)', () => {
-    expect(parseSnmpProbeAddress('snmp://private@printer.local:1161?version=1')).toEqual({ host: 'printer.local', port: 1161, credential: { version: '1', community: 'private' } });
-    expect(parseSnmpProbeAddress('snmp://jetdirect_context@Jetdirect@127.0.0.1:16161').credential).toEqual({ version: '2c', community: 'jetdirect_context@Jetdirect' });
+    expect(parseSnmpProbeAddress('snmp://private@printer.local:1161?version=1')).toEqual({
+      host: 'printer.local',
+      port: 1161,
+      credential: { version: '1', community: 'private' },
+    });
+    expect(parseSnmpProbeAddress('snmp://jetdirect_context@Jetdirect@127.0.0.1:16161').credential).toEqual({
+      version: '2c',
+      community: 'jetdirect_context@Jetdirect',
+    });
     expect(parseSnmpProbeAddress('snmp://p%3Ass@[::1]:161')).toEqual({ host: '::1', port: 161, credential: { version: '2c', community: 'p:ss' } });
   });
   it('snmpv3:// levels follow from auth/priv', () => {
     expect(parseSnmpProbeAddress('snmpv3://mon@10.0.0.1').credential).toEqual({ version: '3', user: 'mon', level: 'noAuthNoPriv' });
-    expect(parseSnmpProbeAddress('snmpv3://mon@10.0.0.1?auth=sha:authkey12').credential).toEqual({ version: '3', user: 'mon', level: 'authNoPriv', authProtocol: 'sha', authKey: 'authkey12' });
+    expect(parseSnmpProbeAddress('snmpv3://mon@10.0.0.1?auth=sha:authkey12').credential).toEqual({
+      version: '3',
+      user: 'mon',
+      level: 'authNoPriv',
+      authProtocol: 'sha',
+      authKey: 'authkey12',
+    });
     expect(parseSnmpProbeAddress('snmpv3://mon@10.0.0.1:1161?auth=SHA256:authkey12&priv=aes:privkey12&context=ctx')).toEqual({
       host: '10.0.0.1',
       port: 1161,
-      credential: { version: '3', user: 'mon', level: 'authPriv', authProtocol: 'sha256', authKey: 'authkey12', privProtocol: 'aes', privKey: 'privkey12', context: 'ctx' },
+      credential: {
+        version: '3',
+        user: 'mon',
+        level: 'authPriv',
+        authProtocol: 'sha256',
+        authKey: 'authkey12',
+        privProtocol: 'aes',
+        privKey: 'privkey12',
+        context: 'ctx',
+      },
     });
   });
   it.each([

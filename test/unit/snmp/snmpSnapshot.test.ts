@@ -195,7 +195,14 @@ ${OID.prtAlertCode}.1.1|2|8
 ${OID.prtAlertDescription}.1.1|4|Paper jam in fuser area`,
     );
     expect(jam.faults.filter((f) => f.code === 'jam')).toEqual([
-      { code: 'jam', severity: 'critical', source: 'prtAlert', message: 'Paper jam: Paper jam in fuser area', subunit: { group: 'mediaPath', index: 1 }, rawCode: 'jam' },
+      {
+        code: 'jam',
+        severity: 'critical',
+        source: 'prtAlert',
+        message: 'Paper jam: Paper jam in fuser area',
+        subunit: { group: 'mediaPath', index: 1 },
+        rawCode: 'jam',
+      },
     ]);
     expect(jam.status).toBe('down');
   });
@@ -216,7 +223,12 @@ describe('hostile and odd values', () => {
     const base = valuesFromSnmprec(LASER);
     const swapped: Record<string, SnmpValue> = {};
     for (const [oid, v] of Object.entries(base)) {
-      swapped[oid] = v.type === 'octets' ? { type: 'integer', value: 7 } : v.type === 'oid' ? { type: 'counter64', value: '99999999999999999999999' } : { type: 'octets', hex: 'ff00ff' };
+      swapped[oid] =
+        v.type === 'octets'
+          ? { type: 'integer', value: 7 }
+          : v.type === 'oid'
+            ? { type: 'counter64', value: '99999999999999999999999' }
+            : { type: 'octets', hex: 'ff00ff' };
     }
     const s = normaliseSnmp(swapped, { address: 'x', collectedAt: '2026-11-21T12:00:00.000Z' });
     expect(() => DeviceSnapshot.parse(s)).not.toThrow();

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  assessSupply,
-  DEFAULT_SUPPLY_THRESHOLDS,
-  supplyColor,
-  supplyFaultCode,
-  supplyKind,
-  supplyTypeName,
-} from '../../../agent/normalise/supplies.js';
+import { assessSupply, DEFAULT_SUPPLY_THRESHOLDS, supplyColor, supplyFaultCode, supplyKind, supplyTypeName } from '../../../agent/normalise/supplies.js';
 import { isReceptacle, supplyClassName } from '../../../shared/supplies.js';
 
 describe('supply type and kind', () => {

@@ -50,7 +50,10 @@ describe('per-vendor quirks (one test each)', () => {
 
   it('HP: hex-dump continuation in descriptions, binary serial prefix, SN:/PID: in sysDescr', () => {
     const h = q('1.3.6.1.4.1.11.2.3.9.1');
-    expect(h.supplyDescription('Magenta Cartridg\n65 20 38 32 37 41 20 48 50 20 43 46 33 30 33 41 \n00 ')).toEqual({ name: 'Magenta Cartridge 827A HP CF303A', partNumber: 'CF303A' });
+    expect(h.supplyDescription('Magenta Cartridg\n65 20 38 32 37 41 20 48 50 20 43 46 33 30 33 41 \n00 ')).toEqual({
+      name: 'Magenta Cartridge 827A HP CF303A',
+      partNumber: 'CF303A',
+    });
     expect(repairHexDumpDescription('Plain text')).toBe('Plain text');
     expect(repairHexDumpDescription('Two\nlines of text')).toBe('Two\nlines of text');
     expect(h.cleanSerial('\u0001\u0015VNCRC48198')).toBe('VNCRC48198');

@@ -9,7 +9,14 @@ import type { Ticket, TimeEntry } from '../../../server/tickets/ticket.js';
 import { workQueue } from '../../../server/tickets/workQueue.js';
 import { at, cleared, contextFactory, device, HOUR, MIN, raised } from './fixtures.js';
 
-const entry = (channel: TimeEntry['channel'], minutes: number, when = at('2026-03-10T10:00')): TimeEntry => ({ id: `${channel}-${minutes}-${when}`, at: when, by: 'jan', channel, minutes, note: '' });
+const entry = (channel: TimeEntry['channel'], minutes: number, when = at('2026-03-10T10:00')): TimeEntry => ({
+  id: `${channel}-${minutes}-${when}`,
+  at: when,
+  by: 'jan',
+  channel,
+  minutes,
+  note: '',
+});
 
 describe('time entries and billing (support-contracts §3)', () => {
   const start = presetContract('start');
@@ -23,13 +30,35 @@ describe('time entries and billing (support-contracts §3)', () => {
 
   it('warranty: work up to the last day of the warranty is recorded, not billed; after it the contract rates apply', () => {
     const until = { warrantyUntil: '2026-03-10' };
-    expect(billEntry('T1', entry('remote', 40, at('2026-03-10T16:00')), start, until)).toMatchObject({ warranty: true, billedMinutes: 0, countsAgainstIncluded: false });
-    expect(billEntry('T1', entry('remote', 40, at('2026-03-11T08:00')), start, until)).toMatchObject({ warranty: false, billedMinutes: 60, countsAgainstIncluded: true });
+    expect(billEntry('T1', entry('remote', 40, at('2026-03-10T16:00')), start, until)).toMatchObject({
+      warranty: true,
+      billedMinutes: 0,
+      countsAgainstIncluded: false,
+    });
+    expect(billEntry('T1', entry('remote', 40, at('2026-03-11T08:00')), start, until)).toMatchObject({
+      warranty: false,
+      billedMinutes: 60,
+      countsAgainstIncluded: true,
+    });
     // Midnight in Warsaw, not UTC: 00:30 on 11 March local is 23:30 UTC on the 10th and already outside.
     expect(billEntry('T1', entry('phone', 5, at('2026-03-11T00:30')), start, until)).toMatchObject({ warranty: false, billedMinutes: 15 });
     const tickets = [
-      { id: 'T1', customer: { id: 'acme' }, device: { id: 'd1', warrantyUntil: '2026-03-31' }, timeEntries: [entry('remote', 240, at('2026-03-03T10:00'))], openedAt: at('2026-03-01T10:00'), sla: { guaranteed: true } },
-      { id: 'T2', customer: { id: 'acme' }, device: { id: 'd2', warrantyUntil: '2025-12-31' }, timeEntries: [entry('remote', 235, at('2026-03-04T10:00'))], openedAt: at('2026-03-01T10:00'), sla: { guaranteed: true } },
+      {
+        id: 'T1',
+        customer: { id: 'acme' },
+        device: { id: 'd1', warrantyUntil: '2026-03-31' },
+        timeEntries: [entry('remote', 240, at('2026-03-03T10:00'))],
+        openedAt: at('2026-03-01T10:00'),
+        sla: { guaranteed: true },
+      },
+      {
+        id: 'T2',
+        customer: { id: 'acme' },
+        device: { id: 'd2', warrantyUntil: '2025-12-31' },
+        timeEntries: [entry('remote', 235, at('2026-03-04T10:00'))],
+        openedAt: at('2026-03-01T10:00'),
+        sla: { guaranteed: true },
+      },
     ] as unknown as Ticket[];
     const s = monthlyStatement(tickets, 'acme', start, '2026-03');
     // Only T2 (out of warranty) counts: 235 + 5 → 240 min against 180 included → 60 min at 165 zł/h.
@@ -42,7 +71,13 @@ describe('time entries and billing (support-contracts §3)', () => {
 
   it('monthly statement: usage against included hours, overage at the hourly rate, cap usage', () => {
     const ticket = (id: string, entries: TimeEntry[], customerId = 'acme'): Ticket =>
-      ({ id, customer: { id: customerId, name: '', contact: { name: '' }, contractId: 'start' }, timeEntries: entries, openedAt: at('2026-03-01T10:00'), sla: { guaranteed: true } }) as unknown as Ticket;
+      ({
+        id,
+        customer: { id: customerId, name: '', contact: { name: '' }, contractId: 'start' },
+        timeEntries: entries,
+        openedAt: at('2026-03-01T10:00'),
+        sla: { guaranteed: true },
+      }) as unknown as Ticket;
     const tickets = [
       ticket('T1', [entry('remote', 100, at('2026-03-03T10:00')), entry('phone', 10, at('2026-03-04T10:00'))]),
       ticket('T2', [entry('remote', 50, at('2026-03-20T10:00')), entry('email', 200, at('2026-03-21T10:00')), entry('email', 300, at('2026-03-25T10:00'))]),
@@ -89,7 +124,16 @@ describe('reporting and queue order', () => {
     const tickets = scenario();
     expect(tickets.map(reactionOutcome)).toEqual(['met', 'breached', 'notNeeded', 'pending']);
     const [row] = slaCompliance(tickets);
-    expect(row).toMatchObject({ customerId: 'acme', contractId: 'device-vendor', month: '2026-03', tickets: 4, met: 1, breached: 1, pending: 1, compliancePercent: 50 });
+    expect(row).toMatchObject({
+      customerId: 'acme',
+      contractId: 'device-vendor',
+      month: '2026-03',
+      tickets: 4,
+      met: 1,
+      breached: 1,
+      pending: 1,
+      compliancePercent: 50,
+    });
     expect(row!.firstResponseMinutes).toEqual({ count: 2, mean: 105, p90: 180 });
     // Resolved after 60, 300 and 20 minutes: mean 126.67 (one decimal), p90 = the largest of three.
     expect(row!.resolveMinutes).toEqual({ count: 3, mean: 126.7, p90: 300 });
@@ -110,7 +154,19 @@ describe('reporting and queue order', () => {
   });
 
   it('compliance separates contract versions and counts on-site arrivals against their target', () => {
-    const visit = (id: string, arrivalMet: boolean | null, arrivedAt: number | null = at('2026-03-02T12:00')) => ({ id, requestedAt: at('2026-03-02T10:00'), requestedBy: 'jan', reason: 'r', technician: 'marek', plannedAt: null, arrivedAt, arrivalDueAt: null, arrivalMet, departedAt: null, workDone: null });
+    const visit = (id: string, arrivalMet: boolean | null, arrivedAt: number | null = at('2026-03-02T12:00')) => ({
+      id,
+      requestedAt: at('2026-03-02T10:00'),
+      requestedBy: 'jan',
+      reason: 'r',
+      technician: 'marek',
+      plannedAt: null,
+      arrivedAt,
+      arrivalDueAt: null,
+      arrivalMet,
+      departedAt: null,
+      workDone: null,
+    });
     const ticket = (id: string, contractVersion: number | undefined, breached: boolean, visits: unknown[], onSite: unknown = null): Ticket =>
       ({
         id,
@@ -125,7 +181,13 @@ describe('reporting and queue order', () => {
         waitedForCustomer: false,
         timeEntries: [],
         visits,
-        sla: { contractId: 'device-vendor-onsite-4h', ...(contractVersion !== undefined ? { contractVersion } : {}), guaranteed: true, reaction: { state: 'stopped', targetMs: 6 * HOUR, consumedMs: breached ? 7 * HOUR : 30 * MIN, breached }, onSite },
+        sla: {
+          contractId: 'device-vendor-onsite-4h',
+          ...(contractVersion !== undefined ? { contractVersion } : {}),
+          guaranteed: true,
+          reaction: { state: 'stopped', targetMs: 6 * HOUR, consumedMs: breached ? 7 * HOUR : 30 * MIN, breached },
+          onSite,
+        },
       }) as unknown as Ticket;
     const rows = slaCompliance([
       ticket('T1', undefined, false, [visit('V1', true), visit('V2', false)]),
@@ -154,7 +216,10 @@ describe('reporting and queue order', () => {
     const b = open('jam', 'critical', mon + 2 * HOUR, 'd2'); // due 13:00
     const c = open('scanner.fault', 'high', mon - 3 * HOUR, 'd3'); // registered 06:00 → due 14:00
     const d = open('fuser.fault', 'critical', mon + 2 * HOUR, 'd4'); // due 13:00, same as b, opened same time
-    const noGuarantee = { ...open('jam', 'critical', mon, 'd5'), sla: { ...open('jam', 'critical', mon, 'd6').sla, reaction: { ...a.sla.reaction, targetMs: null, deadlineAt: null } } };
+    const noGuarantee = {
+      ...open('jam', 'critical', mon, 'd5'),
+      sla: { ...open('jam', 'critical', mon, 'd6').sla, reaction: { ...a.sla.reaction, targetMs: null, deadlineAt: null } },
+    };
     expect(workQueue([a, noGuarantee, c, d, b]).map((t) => t.id)).toEqual([b.id, d.id, c.id, a.id, noGuarantee.id]);
     expect(workQueue([a, b], 'ink-head')).toEqual([]);
   });

@@ -3,7 +3,16 @@ import { DateTime } from 'luxon';
 import type { FaultCode } from '../../../shared/faults.js';
 import type { Fault, Subunit } from '../../../shared/snapshot.js';
 import { presetContract } from '../../../server/sla/presets.js';
-import type { AgentOfflineEvent, AgentOnlineEvent, CustomerContext, DeviceContext, DeviceUnreachableEvent, FaultClearedEvent, FaultRaisedEvent, FleetEvent } from '../../../server/events/fleetEvents.js';
+import type {
+  AgentOfflineEvent,
+  AgentOnlineEvent,
+  CustomerContext,
+  DeviceContext,
+  DeviceUnreachableEvent,
+  FaultClearedEvent,
+  FaultRaisedEvent,
+  FleetEvent,
+} from '../../../server/events/fleetEvents.js';
 import type { ImpactResult } from '../../../server/impact/impactRules.js';
 import type { CustomerRef, DeviceRef, SiteRef } from '../../../server/tickets/ticket.js';
 import { applyAction, type TicketAction } from '../../../server/tickets/ticketActions.js';
@@ -19,7 +28,8 @@ export const HOUR = 60 * MIN;
 export const DAY = 24 * HOUR;
 
 export const at = (iso: string): number => DateTime.fromISO(iso, { zone: ZONE }).toMillis();
-export const local = (ms: number | null | undefined): string | null => (ms == null ? null : DateTime.fromMillis(ms, { zone: ZONE }).toFormat("yyyy-LL-dd'T'HH:mm"));
+export const local = (ms: number | null | undefined): string | null =>
+  ms == null ? null : DateTime.fromMillis(ms, { zone: ZONE }).toFormat("yyyy-LL-dd'T'HH:mm");
 
 export function customer(contractId = 'device-vendor', id = 'acme'): CustomerRef {
   return { id, name: `${id} sp. z o.o.`, contact: { name: 'Anna Nowak', phone: '+48 600 100 200', email: 'anna@acme.example' }, contractId };
@@ -64,7 +74,11 @@ function impactOf(level: Impact, rule: string, queue?: 'general' | 'ink-head'): 
   return { level, ruleId: rule, explanation: `rule ${rule} → ${level}`, ...(queue ? { queue } : {}) };
 }
 
-export function raised(code: FaultCode, now: number, opts: { device?: DeviceRef; impact?: Impact; contractId?: string; agentId?: string; subunit?: Subunit; queue?: 'general' | 'ink-head' } = {}): FaultRaisedEvent {
+export function raised(
+  code: FaultCode,
+  now: number,
+  opts: { device?: DeviceRef; impact?: Impact; contractId?: string; agentId?: string; subunit?: Subunit; queue?: 'general' | 'ink-head' } = {},
+): FaultRaisedEvent {
   const fault: Fault = { code, severity: 'critical', source: 'prtAlert', message: `${code} reported`, ...(opts.subunit ? { subunit: opts.subunit } : {}) };
   return {
     type: 'faultRaised',
@@ -78,14 +92,32 @@ export function raised(code: FaultCode, now: number, opts: { device?: DeviceRef;
       status: 'down',
       collectedAt: iso(now),
       faults: [fault],
-      supplies: [{ index: 1, name: 'Black Toner', kind: 'toner', color: 'black', levelPercent: 3, state: 'low', raw: { level: 3, max: 100, unit: 19, class: 3, type: 3 } }],
+      supplies: [
+        {
+          index: 1,
+          name: 'Black Toner',
+          kind: 'toner',
+          color: 'black',
+          levelPercent: 3,
+          state: 'low',
+          raw: { level: 3, max: 100, unit: 19, class: 3, type: 3 },
+        },
+      ],
       counters: { total: 12345 },
     },
   };
 }
 
 export function cleared(code: FaultCode, now: number, deviceId = 'dev-1', subunit?: Subunit): FaultClearedEvent {
-  return { type: 'faultCleared', eventId: `cleared-${code}-${now}`, at: iso(now), device: deviceContext(device(deviceId)), fault: { code, ...(subunit ? { subunit } : {}) }, firstSeen: iso(now - MIN), clearedAt: iso(now - 10_000) };
+  return {
+    type: 'faultCleared',
+    eventId: `cleared-${code}-${now}`,
+    at: iso(now),
+    device: deviceContext(device(deviceId)),
+    fault: { code, ...(subunit ? { subunit } : {}) },
+    firstSeen: iso(now - MIN),
+    clearedAt: iso(now - 10_000),
+  };
 }
 
 /** A toner cartridge as the Printer-MIB names it (prtMarkerSuppliesIndex). */
@@ -106,11 +138,25 @@ export function agentOffline(now: number, deviceIds: string[], agentId = 'acme:a
 }
 
 export function agentOnline(now: number, agentId = 'acme:agent-1'): AgentOnlineEvent {
-  return { type: 'agentOnline', eventId: `online-${agentId}-${now}`, at: iso(now), agent: { ...splitAgent(agentId), siteId: SITE.id, siteName: SITE.name, customer: customerContext() } };
+  return {
+    type: 'agentOnline',
+    eventId: `online-${agentId}-${now}`,
+    at: iso(now),
+    agent: { ...splitAgent(agentId), siteId: SITE.id, siteName: SITE.name, customer: customerContext() },
+  };
 }
 
 export function unreachable(now: number, dev: DeviceRef, agentId = 'acme:agent-1'): DeviceUnreachableEvent {
-  return { type: 'deviceUnreachable', eventId: `unreachable-${dev.id}-${now}`, at: iso(now), device: deviceContext(dev, agentId), since: iso(now - MIN), consecutiveFailures: 3, lastError: 'timeout', impact: impactOf('high', 'unreachable') };
+  return {
+    type: 'deviceUnreachable',
+    eventId: `unreachable-${dev.id}-${now}`,
+    at: iso(now),
+    device: deviceContext(dev, agentId),
+    since: iso(now - MIN),
+    consecutiveFailures: 3,
+    lastError: 'timeout',
+    impact: impactOf('high', 'unreachable'),
+  };
 }
 
 /** A policy context at `now`; ids T1, T2, … from a shared counter. */
@@ -142,7 +188,13 @@ export class World {
     return o;
   }
   signal(s: FleetEvent, now = Date.parse(s.at)): PolicyOutcome {
-    return this.take(applyFleetEvent(s, [...this.tickets.values()].filter((t) => t.status !== 'closed'), this.ctx(now, this.capUsed)));
+    return this.take(
+      applyFleetEvent(
+        s,
+        [...this.tickets.values()].filter((t) => t.status !== 'closed'),
+        this.ctx(now, this.capUsed),
+      ),
+    );
   }
   act(id: string, action: TicketAction, now: number): Ticket {
     return this.take(applyAction(this.get(id), action, this.ctx(now, this.capUsed))).tickets[0]!;

@@ -27,12 +27,18 @@ async function settle(svc?: TicketService): Promise<void> {
 }
 
 function service(repository: TicketRepository, clock: ManualClock, notices: Notice[]) {
-  const svc = new TicketService({ repository, clock, contractFor: presetContract, defaultContractId: 'device-vendor', onNotice: (n) => notices.push(n), policy: { agentOfflineGraceMs: GRACE } });
+  const svc = new TicketService({
+    repository,
+    clock,
+    contractFor: presetContract,
+    defaultContractId: 'device-vendor',
+    onNotice: (n) => notices.push(n),
+    policy: { agentOfflineGraceMs: GRACE },
+  });
   cleanups.push(() => svc.stop());
   svc.start();
   return svc;
 }
-
 
 describe('planned stops (pure admission)', () => {
   const NOW = at('2026-03-02T09:00');
@@ -43,7 +49,8 @@ describe('planned stops (pure admission)', () => {
     // A repeated notice keeps the first deadline.
     expect(admitAgentEvent(agentOffline(NOW + MIN, ['dev-1'], 'acme:agent-1', 'shutdown'), held.stop!, false, GRACE).stop).toBe(held.stop);
     expect(admitAgentEvent(agentOnline(NOW + MIN), held.stop!, false, GRACE)).toEqual({ apply: agentOnline(NOW + MIN), stop: null });
-    for (const reason of ['will', 'stale'] as const) expect(admitAgentEvent(agentOffline(NOW, [], 'acme:agent-1', reason), undefined, false, GRACE).apply).not.toBeNull();
+    for (const reason of ['will', 'stale'] as const)
+      expect(admitAgentEvent(agentOffline(NOW, [], 'acme:agent-1', reason), undefined, false, GRACE).apply).not.toBeNull();
     expect(admitAgentEvent(shutdown, undefined, false, 0).apply).toBe(shutdown);
     // The outage is already known (an open site ticket): the stop joins it at once.
     expect(admitAgentEvent(shutdown, undefined, true, GRACE).apply).toBe(shutdown);
@@ -60,7 +67,10 @@ describe('planned stops in the ticket service', () => {
         const tmp = makeTempDir('planned-stops');
         const store = new JournaledStore({ dir: tmp.path });
         await store.open();
-        cleanups.push(() => tmp.remove(), () => store.close());
+        cleanups.push(
+          () => tmp.remove(),
+          () => store.close(),
+        );
         return new StoredTicketRepository(store);
       },
     ],
@@ -92,7 +102,13 @@ describe('planned stops in the ticket service', () => {
       // In memory the timer alone must open it; the durable store's commit takes real I/O time.
       await settle(name === 'durable store' ? svc : undefined);
       const [ticket] = await repo.active();
-      expect(ticket).toMatchObject({ kind: 'site', key: 'agent:acme:agent-1', openedAt: stoppedAt + GRACE, firstSeen: stoppedAt, affectedDevices: ['dev-1', 'dev-2'] });
+      expect(ticket).toMatchObject({
+        kind: 'site',
+        key: 'agent:acme:agent-1',
+        openedAt: stoppedAt + GRACE,
+        firstSeen: stoppedAt,
+        affectedDevices: ['dev-1', 'dev-2'],
+      });
       expect(ticket!.faults[0]!.evidence.message).toContain('stopped cleanly');
       expect(notices.map((n) => n.kind)).toEqual(['ticket.opened']);
       expect(await repo.plannedStops()).toEqual([]);

@@ -37,13 +37,29 @@ const forecast: SupplyForecast = {
 };
 
 function draft(): SupplyOrderDraft {
-  const d = decideSupplyOrder({ supply: { deviceId: 'dev-1', supplyIndex: 2, partDescription: 'Black Toner (CF259A)', kind: 'toner', color: 'black' }, forecast, policy: { leadTimeWorkingDays: 5 }, existing: null, now: NOW });
+  const d = decideSupplyOrder({
+    supply: { deviceId: 'dev-1', supplyIndex: 2, partDescription: 'Black Toner (CF259A)', kind: 'toner', color: 'black' },
+    forecast,
+    policy: { leadTimeWorkingDays: 5 },
+    existing: null,
+    now: NOW,
+  });
   if (d.action !== 'open') throw new Error(`expected an order to be due, got ${d.action}`);
   return d.draft;
 }
 
 function due(now = NOW): SupplyOrderDueSignal {
-  return { kind: 'supply.orderDue', at: now, agentId: 'acme:agent-1', customer: customer(), site: SITE, device: device(), draft: draft(), levelPercent: 12, state: 'ok' };
+  return {
+    kind: 'supply.orderDue',
+    at: now,
+    agentId: 'acme:agent-1',
+    customer: customer(),
+    site: SITE,
+    device: device(),
+    draft: draft(),
+    levelPercent: 12,
+    state: 'ok',
+  };
 }
 
 describe('supply order tickets (pure rules)', () => {
@@ -52,12 +68,32 @@ describe('supply order tickets (pure rules)', () => {
     const out = applySupplySignal(due(), [], ctx);
     expect(out.tickets).toHaveLength(1);
     const t = Ticket.parse(out.tickets[0]);
-    expect(t).toMatchObject({ key: 'order:dev-1/supply/2', kind: 'device', impact: 'low', status: 'new', channel: 'monitoring', queue: 'general', customer: { id: 'acme' }, device: { id: 'dev-1' } });
+    expect(t).toMatchObject({
+      key: 'order:dev-1/supply/2',
+      kind: 'device',
+      impact: 'low',
+      status: 'new',
+      channel: 'monitoring',
+      queue: 'general',
+      customer: { id: 'acme' },
+      device: { id: 'dev-1' },
+    });
     expect(t.sla).toMatchObject({ contractId: 'device-vendor', level: 'low', guaranteed: true });
     expect(t.sla.reaction.deadlineAt).not.toBeNull();
     expect(t.faults).toEqual([expect.objectContaining({ code: 'supply.order', deviceId: 'dev-1', impact: 'low', active: true })]);
     expect(t.faults[0]!.evidence.message).toContain('runs out in about 4 working days');
-    expect(t.supplyOrder).toMatchObject({ supplyIndex: 2, partDescription: 'Black Toner (CF259A)', kind: 'toner', color: 'black', target: 'empty', date: '2026-03-06', confidence: 'high', method: 'levelTrend', leadTimeWorkingDays: 5, replacedAt: null });
+    expect(t.supplyOrder).toMatchObject({
+      supplyIndex: 2,
+      partDescription: 'Black Toner (CF259A)',
+      kind: 'toner',
+      color: 'black',
+      target: 'empty',
+      date: '2026-03-06',
+      confidence: 'high',
+      method: 'levelTrend',
+      leadTimeWorkingDays: 5,
+      replacedAt: null,
+    });
     expect(t.supplyOrder!.evidence).toMatchObject({ method: 'levelTrend', levelNow: 12.34, replacedAt: at('2026-02-02T09:00') });
     expect(t.title).toBe('Order Black Toner (CF259A) for LaserJet M507 at Warszawa HQ');
     expect(out.notices.map((n) => n.kind)).toEqual(['ticket.opened']);
@@ -78,7 +114,11 @@ describe('supply order tickets (pure rules)', () => {
     const ctx = contextFactory();
     const order = applySupplySignal(due(), [], ctx(NOW)).tickets[0]!;
     const replacedAt = NOW + 3 * DAY;
-    const out = applySupplySignal({ kind: 'supply.replaced', at: replacedAt + HOUR, deviceId: 'dev-1', supplyIndex: 2, replacedAt }, [order], ctx(replacedAt + HOUR));
+    const out = applySupplySignal(
+      { kind: 'supply.replaced', at: replacedAt + HOUR, deviceId: 'dev-1', supplyIndex: 2, replacedAt },
+      [order],
+      ctx(replacedAt + HOUR),
+    );
     expect(out.tickets).toHaveLength(1);
     const t = Ticket.parse(out.tickets[0]);
     expect(t).toMatchObject({ status: 'closed', resolution: 'byDevice', closedAt: replacedAt + HOUR, resolvedAt: replacedAt + HOUR });
@@ -87,9 +127,13 @@ describe('supply order tickets (pure rules)', () => {
     expect(t.sla.reaction.state).toBe('stopped');
     expect(out.notices.map((n) => n.kind)).toEqual(['ticket.resolved', 'ticket.closed']);
     // Another supply's replacement leaves it alone.
-    expect(applySupplySignal({ kind: 'supply.replaced', at: replacedAt, deviceId: 'dev-1', supplyIndex: 1, replacedAt }, [order], ctx(replacedAt)).tickets).toEqual([]);
+    expect(
+      applySupplySignal({ kind: 'supply.replaced', at: replacedAt, deviceId: 'dev-1', supplyIndex: 1, replacedAt }, [order], ctx(replacedAt)).tickets,
+    ).toEqual([]);
     // A closed ticket is not touched again.
-    expect(applySupplySignal({ kind: 'supply.replaced', at: replacedAt, deviceId: 'dev-1', supplyIndex: 2, replacedAt }, [t], ctx(replacedAt)).tickets).toEqual([]);
+    expect(applySupplySignal({ kind: 'supply.replaced', at: replacedAt, deviceId: 'dev-1', supplyIndex: 2, replacedAt }, [t], ctx(replacedAt)).tickets).toEqual(
+      [],
+    );
   });
 
   it('selects tickets by supply key and keeps faults of the device from joining an order', () => {

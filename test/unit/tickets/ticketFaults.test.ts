@@ -74,7 +74,15 @@ describe('tickets per fault identity (code + subunit)', () => {
     expect(t.title).toBe('Toner low — Magenta Cartridge on LaserJet M507 at Warszawa HQ');
     // Lower: the deadline already promised stays.
     expect(t.sla.reaction.deadlineAt).toBe(criticalDeadline);
-    expect(t.history.map((h) => h.what)).toEqual(['opened', 'fault joined', 'title changed', 'impact raised', 'fault cleared', 'title changed', 'impact lowered']);
+    expect(t.history.map((h) => h.what)).toEqual([
+      'opened',
+      'fault joined',
+      'title changed',
+      'impact raised',
+      'fault cleared',
+      'title changed',
+      'impact lowered',
+    ]);
   });
 
   it('a worse fault joining late never makes the ticket overdue at once', () => {
@@ -102,7 +110,8 @@ describe('tickets per fault identity (code + subunit)', () => {
       ['unclassified', 'service.requested'],
     ] as const) {
       const w = new World();
-      for (const code of order) w.signal(raised(code, MON_0900, { impact: code === 'unclassified' ? 'low' : 'critical', subunit: { group: 'generalPrinter', index: 1 } }));
+      for (const code of order)
+        w.signal(raised(code, MON_0900, { impact: code === 'unclassified' ? 'low' : 'critical', subunit: { group: 'generalPrinter', index: 1 } }));
       expect(w.all()).toHaveLength(1);
       expect(w.get('T1').impact).toBe('critical');
       expect(w.get('T1').title).toMatch(/^Service requested/);

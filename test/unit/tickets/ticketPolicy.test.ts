@@ -3,7 +3,23 @@ import { openReportedTicket } from '../../../server/tickets/ticketOpening.js';
 import { nextDue } from '../../../server/tickets/ticketTimers.js';
 import { presetContract } from '../../../server/sla/presets.js';
 import { DEFAULT_POLICY } from '../../../server/tickets/ticketPolicy.js';
-import { agentOffline, agentOnline, at, cleared, contextFactory, customer, DAY, device, HOUR, local, MIN, raised, SITE, unreachable, World } from './fixtures.js';
+import {
+  agentOffline,
+  agentOnline,
+  at,
+  cleared,
+  contextFactory,
+  customer,
+  DAY,
+  device,
+  HOUR,
+  local,
+  MIN,
+  raised,
+  SITE,
+  unreachable,
+  World,
+} from './fixtures.js';
 
 const MON_0900 = at('2026-03-02T09:00');
 
@@ -185,7 +201,9 @@ describe('ticket policy: lifecycle', () => {
     w.signal(raised('jam', MON_0900));
     expect(() => w.act('T1', { type: 'close', by: 'jan' }, MON_0900)).toThrow('ticket T1: cannot close a ticket that is new (allowed from: resolved)');
     expect(() => w.act('T1', { type: 'customerReplied', by: 'anna', text: 'ok' }, MON_0900)).toThrow(/cannot record a customer reply on a ticket that is new/);
-    expect(() => w.act('T1', { type: 'addTime', by: 'jan', id: 'x', channel: 'phone', minutes: 0, note: '' }, MON_0900)).toThrow(/minutes must be a whole number 1-1440, got 0/);
+    expect(() => w.act('T1', { type: 'addTime', by: 'jan', id: 'x', channel: 'phone', minutes: 0, note: '' }, MON_0900)).toThrow(
+      /minutes must be a whole number 1-1440, got 0/,
+    );
     expect(() => w.act('T1', { type: 'visitArrival', by: 'jan', visitId: 'V1' }, MON_0900)).toThrow('ticket T1 has no on-site visit "V1" (visits: none)');
     expect(() => w.act('T1', { type: 'changeImpact', by: 'jan', impact: 'low', level: 'sev9', reason: 'x' }, MON_0900)).toThrow(/has no level "sev9"/);
   });
@@ -272,7 +290,11 @@ describe('ticket policy: lifecycle', () => {
     expect(t.customer.contractId).toBe('standard');
     expect(t.sla.reaction.consumedMs).toBe(2 * HOUR);
     expect(local(t.sla.reaction.deadlineAt)).toBe('2026-03-02T14:00');
-    expect(t.history.at(-1)).toMatchObject({ by: 'jan', what: 'contract changed', detail: expect.stringContaining('community → standard: wrong contract on file; elapsed working time kept: reaction due none → ') as string });
+    expect(t.history.at(-1)).toMatchObject({
+      by: 'jan',
+      what: 'contract changed',
+      detail: expect.stringContaining('community → standard: wrong contract on file; elapsed working time kept: reaction due none → ') as string,
+    });
   });
 
   it('STANDARD: a critical fault on Saturday runs on the days-off calendar; lowering it moves the clock to working days', () => {
@@ -306,7 +328,15 @@ describe('ticket policy: lifecycle', () => {
 
   it('§3: call-backs carry no guarantee; written reports do; levels of the contract scale can be set by hand', () => {
     const ctx = contextFactory()(MON_0900);
-    const base = { title: 'Cannot print labels', customer: customer('software-5level'), site: SITE, device: null, impact: 'low' as const, description: 'since the update', by: 'anna' };
+    const base = {
+      title: 'Cannot print labels',
+      customer: customer('software-5level'),
+      site: SITE,
+      device: null,
+      impact: 'low' as const,
+      description: 'since the update',
+      by: 'anna',
+    };
     const phone = openReportedTicket({ ...base, channel: 'callback' }, ctx).tickets[0]!;
     expect(phone.sla.guaranteed).toBe(false);
     expect(phone.sla.noGuaranteeReason).toMatch(/reports by callback carry no guarantee/);
@@ -336,7 +366,9 @@ describe('ticket policy: lifecycle', () => {
     expect(local(w.get('T1').sla.onSite!.deadlineAt)).toBe('2026-03-03T10:00');
     expect(() => w.act('T1', { type: 'requestVisit', by: 'jan', reason: 'again' }, at('2026-03-02T15:10'))).toThrow(/V1 is already requested/);
     expect(() => w.act('T1', { type: 'visitDeparture', by: 'marek', visitId: 'V1', workDone: 'x' }, at('2026-03-02T15:20'))).toThrow(/no arrival recorded/);
-    expect(() => w.act('T1', { type: 'scheduleVisit', by: 'jan', visitId: 'V7', technician: 'marek' }, at('2026-03-02T15:20'))).toThrow(/no on-site visit "V7" \(visits: V1\)/);
+    expect(() => w.act('T1', { type: 'scheduleVisit', by: 'jan', visitId: 'V7', technician: 'marek' }, at('2026-03-02T15:20'))).toThrow(
+      /no on-site visit "V7" \(visits: V1\)/,
+    );
     w.act('T1', { type: 'scheduleVisit', by: 'jan', visitId: 'V1', technician: 'marek', plannedAt: at('2026-03-03T09:00') }, at('2026-03-02T15:30'));
     expect(w.get('T1').visits![0]).toMatchObject({ technician: 'marek', plannedAt: at('2026-03-03T09:00') });
     w.act('T1', { type: 'visitArrival', by: 'marek', visitId: 'V1' }, at('2026-03-03T09:30'));

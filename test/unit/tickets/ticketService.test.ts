@@ -28,7 +28,14 @@ async function runUntil(clock: ManualClock, target: number, stepMs = HOUR): Prom
 }
 
 function service(repository: TicketRepository, clock: ManualClock, notices: Notice[] = []) {
-  const svc = new TicketService({ repository, clock, contractFor: presetContract, defaultContractId: 'device-vendor', onNotice: (n) => notices.push(n), maxTickIntervalMs: 6 * HOUR });
+  const svc = new TicketService({
+    repository,
+    clock,
+    contractFor: presetContract,
+    defaultContractId: 'device-vendor',
+    onNotice: (n) => notices.push(n),
+    maxTickIntervalMs: 6 * HOUR,
+  });
   cleanups.push(() => svc.stop());
   return svc;
 }
@@ -50,7 +57,12 @@ describe('ticket service over the in-memory repository, with an injected clock',
     ]);
     await runUntil(clock, at('2026-03-02T11:30'), 7 * MIN);
     const sla = notices.filter((n) => n.kind.startsWith('sla.')).map((n) => `${n.ticketId} ${n.kind} ${local(n.at)}`);
-    expect(sla).toEqual(['T000001 sla.warning 2026-03-02T10:36', 'T000002 sla.warning 2026-03-02T10:41', 'T000001 sla.breach 2026-03-02T11:00', 'T000002 sla.breach 2026-03-02T11:05']);
+    expect(sla).toEqual([
+      'T000001 sla.warning 2026-03-02T10:36',
+      'T000002 sla.warning 2026-03-02T10:41',
+      'T000001 sla.breach 2026-03-02T11:00',
+      'T000002 sla.breach 2026-03-02T11:05',
+    ]);
     // Queue: both breached; the earlier deadline first.
     expect((await svc.workQueue()).map((t) => t.id)).toEqual(['T000001', 'T000002']);
     await svc.handleEvent(cleared('jam', clock.now()));
@@ -68,7 +80,9 @@ describe('ticket service over the in-memory repository, with an injected clock',
     const svc = service(repo, clock);
     await svc.handleEvent(raised('jam', clock.now(), { contractId: 'email' }));
     await svc.act('T000001', { type: 'classifyMatter', by: 'jan', matter: 'bug', reason: 'firmware defect' });
-    await expect(svc.act('T000001', { type: 'classifyMatter', by: 'jan', matter: 'bug', reason: 'again' })).rejects.toThrow('ticket T000001 is already a bug matter');
+    await expect(svc.act('T000001', { type: 'classifyMatter', by: 'jan', matter: 'bug', reason: 'again' })).rejects.toThrow(
+      'ticket T000001 is already a bug matter',
+    );
     await svc.act('T000001', { type: 'addTime', by: 'jan', id: 'm1', channel: 'email', minutes: 180, note: 'bug analysis' });
     // Three hours of e-mail work on a bug: the cap is untouched, the next report keeps its guarantee.
     await svc.handleEvent(raised('toner.empty', clock.now(), { contractId: 'email', device: device('dev-2') }));
@@ -170,7 +184,13 @@ describe('ticket service over the durable store (lowdb hot file + journal + mont
       device: dev,
       fault: { code: 'ink.empty', severity: 'critical', source: 'ippStateReason', message: 'marker-supply-empty', rawCode: 'marker-supply-empty-error' },
       firstSeen: new Date(clock.now() - MIN).toISOString(),
-      impact: { level: 'high', queue: 'ink-head', ruleId: 'ink-empty', explanation: 'rule ink-empty → high: ink.empty on a non-critical device', contractPriority: 'sev2' },
+      impact: {
+        level: 'high',
+        queue: 'ink-head',
+        ruleId: 'ink-empty',
+        explanation: 'rule ink-empty → high: ink.empty on a non-critical device',
+        contractPriority: 'sev2',
+      },
       evidence: {
         status: 'down',
         collectedAt: new Date(clock.now()).toISOString(),

@@ -16,7 +16,11 @@ afterEach(async () => {
 
 describe('ticket subjects (pure)', () => {
   it('names the device, the devices of the faults and the key of a ticket', () => {
-    expect(subjectsOfTicket({ device: { id: 'd1' }, faults: [{ deviceId: 'd1' }, { deviceId: 'd2' }], key: 'agent:acme/a1' })).toEqual(['device:d1', 'device:d2', 'key:agent:acme/a1']);
+    expect(subjectsOfTicket({ device: { id: 'd1' }, faults: [{ deviceId: 'd1' }, { deviceId: 'd2' }], key: 'agent:acme/a1' })).toEqual([
+      'device:d1',
+      'device:d2',
+      'key:agent:acme/a1',
+    ]);
     expect(subjectsOfTicket(undefined)).toEqual([]);
     expect(subjectsOfTicket({ device: null, faults: 'garbage' })).toEqual([]);
   });

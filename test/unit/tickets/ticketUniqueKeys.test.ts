@@ -23,10 +23,19 @@ async function setup() {
   const tmp = makeTempDir('ticket-keys');
   const store = new JournaledStore({ dir: tmp.path, uniqueKeys: SERVER_UNIQUE_KEYS });
   await store.open();
-  cleanups.push(() => tmp.remove(), () => store.close());
+  cleanups.push(
+    () => tmp.remove(),
+    () => store.close(),
+  );
   const clock = new ManualClock(at('2026-03-02T09:00'));
   const repo = new StoredTicketRepository(store);
-  const svc = new TicketService({ repository: repo, clock, contractFor: presetContract, defaultContractId: 'device-vendor', policy: { relatedWindowMs: 60 * MIN } });
+  const svc = new TicketService({
+    repository: repo,
+    clock,
+    contractFor: presetContract,
+    defaultContractId: 'device-vendor',
+    policy: { relatedWindowMs: 60 * MIN },
+  });
   return { store, clock, repo, svc };
 }
 
@@ -39,7 +48,10 @@ describe('ticket unique keys', () => {
     await svc.handleEvent(raised('paper.low', clock.now()));
     await svc.handleEvent(agentOffline(clock.now(), ['dev-9']));
     const tickets = await repo.active();
-    expect(tickets.map((t) => ticketUniqueKeys(t).sort()).sort()).toEqual([['open:device:dev-1|paper.empty||', 'open:device:dev-1|paper.low||'], ['open:site:acme:agent-1|agent.offline||']]);
+    expect(tickets.map((t) => ticketUniqueKeys(t).sort()).sort()).toEqual([
+      ['open:device:dev-1|paper.empty||', 'open:device:dev-1|paper.low||'],
+      ['open:site:acme:agent-1|agent.offline||'],
+    ]);
     const device1 = tickets.find((t) => t.kind === 'device')!;
     expect(ticketUniqueKeys({ ...device1, status: 'resolved' })).toEqual([]);
     expect(ticketUniqueKeys({ ...device1, status: 'closed' })).toEqual([]);

@@ -25,7 +25,14 @@ const ESCALATING = compileContract({
 const contracts = (id: string): Contract => (id === 'escalating' ? ESCALATING : presetContract(id));
 
 let n = 0;
-const ctxAt = (now: number): PolicyContext => ({ now, config: DEFAULT_POLICY, contractFor: contracts, capUsedMinutes: 0, defaultContractId: 'device-vendor', newTicketId: () => `R${++n}` });
+const ctxAt = (now: number): PolicyContext => ({
+  now,
+  config: DEFAULT_POLICY,
+  contractFor: contracts,
+  capUsedMinutes: 0,
+  defaultContractId: 'device-vendor',
+  newTicketId: () => `R${++n}`,
+});
 
 const report = (over: Partial<ManualReport> = {}): ManualReport => ({
   title: 'Blank pages',
@@ -65,9 +72,12 @@ describe('intake: duplicates and references', () => {
     expect(first.externalRefs).toEqual(['<a@x>']);
     const again = takeReport(report({ externalRef: '<a@x>', device: null }), [first], ctxAt(MON_0900 + MIN));
     expect(again).toMatchObject({ tickets: [], notices: [], duplicateOf: first.id });
-    const reply = applyAction(first, { type: 'customerReply', by: 'ewa@acme.example', text: 'more detail', externalRef: '<b@x>' }, ctxAt(MON_0900 + MIN)).tickets[0]!;
+    const reply = applyAction(first, { type: 'customerReply', by: 'ewa@acme.example', text: 'more detail', externalRef: '<b@x>' }, ctxAt(MON_0900 + MIN))
+      .tickets[0]!;
     expect(reply.externalRefs).toEqual(['<a@x>', '<b@x>']);
-    expect(applyAction(reply, { type: 'customerReply', by: 'ewa@acme.example', text: 'more detail', externalRef: '<b@x>' }, ctxAt(MON_0900 + 2 * MIN)).tickets).toEqual([]);
+    expect(
+      applyAction(reply, { type: 'customerReply', by: 'ewa@acme.example', text: 'more detail', externalRef: '<b@x>' }, ctxAt(MON_0900 + 2 * MIN)).tickets,
+    ).toEqual([]);
   });
 
   it('opens with the same SLA clock as a fault of the same impact', () => {
@@ -126,7 +136,11 @@ describe('corrections: SLA recalculation', () => {
 
   it('paused clocks stay paused: the new target applies once the customer answers', () => {
     const t = open({ customer: customer('escalating'), impact: 'low' });
-    const waiting = act(act(t, { type: 'start', by: 'disp' }, MON_0900 + HOUR), { type: 'waitForCustomer', by: 'disp', question: 'which tray?' }, MON_0900 + 2 * HOUR);
+    const waiting = act(
+      act(t, { type: 'start', by: 'disp' }, MON_0900 + HOUR),
+      { type: 'waitForCustomer', by: 'disp', question: 'which tray?' },
+      MON_0900 + 2 * HOUR,
+    );
     expect(waiting.sla.resolution).toMatchObject({ state: 'paused', consumedMs: 2 * HOUR, deadlineAt: null });
     const moved = act(waiting, { type: 'changeImpact', by: 'disp', impact: 'critical', reason: 'r' }, MON_0900 + 4 * HOUR);
     expect(moved.sla.resolution).toMatchObject({ state: 'paused', consumedMs: 2 * HOUR, deadlineAt: null, targetMs: 18 * HOUR });
@@ -138,12 +152,19 @@ describe('corrections: SLA recalculation', () => {
 
   it('across contracts: a customer change runs the clocks under the new customer’s contract, elapsed time kept', () => {
     const t = open({ device: null, impact: 'high' });
-    const moved = act(t, { type: 'changeCustomer', by: 'disp', customer: customer('escalating', 'globex'), site: SITE, device: null, reason: 'wrong caller' }, MON_0900 + HOUR);
+    const moved = act(
+      t,
+      { type: 'changeCustomer', by: 'disp', customer: customer('escalating', 'globex'), site: SITE, device: null, reason: 'wrong caller' },
+      MON_0900 + HOUR,
+    );
     expect(moved).toMatchObject({ customer: { id: 'globex', contractId: 'escalating' }, sla: { contractId: 'escalating' } });
     expect(moved.sla.reaction.consumedMs).toBe(HOUR);
     // The new contract promises a resolution: counted from the opening.
     expect(moved.sla.resolution).toMatchObject({ state: 'running', targetMs: 18 * HOUR });
-    expect(moved.history.at(-1)).toMatchObject({ what: 'customer changed', detail: expect.stringContaining('acme → globex (contract device-vendor → escalating): wrong caller') as string });
+    expect(moved.history.at(-1)).toMatchObject({
+      what: 'customer changed',
+      detail: expect.stringContaining('acme → globex (contract device-vendor → escalating): wrong caller') as string,
+    });
   });
 
   it('queue and device corrections; a monitoring ticket keeps its device and customer', () => {
@@ -155,8 +176,12 @@ describe('corrections: SLA recalculation', () => {
     expect(d).toMatchObject({ device: { id: 'dev-3' }, affectedDevices: ['dev-3'], sla: t.sla });
     const w = new World();
     w.signal(raised('jam', MON_0900));
-    expect(() => act(w.get('T1'), { type: 'changeDevice', by: 'disp', device: device('dev-3'), site: SITE, reason: 'r' }, MON_0900)).toThrow(/opened by monitoring/);
-    expect(() => act(w.get('T1'), { type: 'changeCustomer', by: 'disp', customer: customer('device-vendor', 'globex'), site: SITE, device: null, reason: 'r' }, MON_0900)).toThrow(/opened by monitoring/);
+    expect(() => act(w.get('T1'), { type: 'changeDevice', by: 'disp', device: device('dev-3'), site: SITE, reason: 'r' }, MON_0900)).toThrow(
+      /opened by monitoring/,
+    );
+    expect(() =>
+      act(w.get('T1'), { type: 'changeCustomer', by: 'disp', customer: customer('device-vendor', 'globex'), site: SITE, device: null, reason: 'r' }, MON_0900),
+    ).toThrow(/opened by monitoring/);
   });
 });
 
@@ -171,7 +196,11 @@ describe('escalation notices', () => {
     const warning = warned.notices.find((x) => x.kind === 'escalation.warning');
     expect(warning).toMatchObject({ clock: 'reaction', notifyDispatch: true, managerEmail: 'kierownik@vendor.example', at: at('2026-03-02T10:30') });
     const w1 = warned.tickets[0]!;
-    expect(w1.history.at(-1)).toMatchObject({ what: 'escalation warning', by: 'system', detail: expect.stringContaining('reaction due 2026-03-02T10:00:00.000Z (30m before): notified dispatch, manager kierownik@vendor.example') as string });
+    expect(w1.history.at(-1)).toMatchObject({
+      what: 'escalation warning',
+      by: 'system',
+      detail: expect.stringContaining('reaction due 2026-03-02T10:00:00.000Z (30m before): notified dispatch, manager kierownik@vendor.example') as string,
+    });
     // Not again at the next tick.
     expect(tick(w1, at('2026-03-02T10:31'))?.notices.filter((x) => x.kind === 'escalation.warning') ?? []).toEqual([]);
     const breached = tick(w1, at('2026-03-02T11:00'))!;
@@ -200,7 +229,11 @@ describe('escalation notices', () => {
     const t = open();
     const all = tick(t, MON_0900 + 3 * HOUR)!;
     expect(all.notices.some((x) => x.kind.startsWith('escalation'))).toBe(false);
-    expect(() => compileContract({ ...presetContract('device-vendor').spec, id: 'bad', escalation: { warnBefore: '30m', notify: ['manager'] } })).toThrow(/escalation\.manager/);
-    expect(() => compileContract({ ...presetContract('device-vendor').spec, id: 'bad', escalation: { warnBefore: 'soon', notify: ['dispatch'] } })).toThrow(/escalation\.warnBefore/);
+    expect(() => compileContract({ ...presetContract('device-vendor').spec, id: 'bad', escalation: { warnBefore: '30m', notify: ['manager'] } })).toThrow(
+      /escalation\.manager/,
+    );
+    expect(() => compileContract({ ...presetContract('device-vendor').spec, id: 'bad', escalation: { warnBefore: 'soon', notify: ['dispatch'] } })).toThrow(
+      /escalation\.warnBefore/,
+    );
   });
 });

@@ -19,7 +19,11 @@ const OUTBOX_ALARM = 100;
 
 function ago(iso, cls = '') {
   const ms = Date.parse(iso);
-  return h('time', { datetime: iso, class: `ago ${cls}`.trim(), title: formatDateTime(ms), dataset: { at: String(ms) } }, relativeTime(ms, Date.now(), locale()));
+  return h(
+    'time',
+    { datetime: iso, class: `ago ${cls}`.trim(), title: formatDateTime(ms), dataset: { at: String(ms) } },
+    relativeTime(ms, Date.now(), locale()),
+  );
 }
 
 function refreshAgo(root) {
@@ -30,7 +34,12 @@ function refreshAgo(root) {
 function outbox(depth) {
   if (depth === undefined || depth === null) return h('span', { class: 'muted' }, '—');
   const level = depth === 0 ? 'ok' : depth >= OUTBOX_ALARM ? 'bad' : 'some';
-  return h('span', { class: `outbox outbox-${level}`, title: t(`agents.outbox.${level}`) }, formatNumber(depth), level === 'ok' ? null : h('span', { class: 'visually-hidden' }, ` (${t(`agents.outbox.${level}`)})`));
+  return h(
+    'span',
+    { class: `outbox outbox-${level}`, title: t(`agents.outbox.${level}`) },
+    formatNumber(depth),
+    level === 'ok' ? null : h('span', { class: 'visually-hidden' }, ` (${t(`agents.outbox.${level}`)})`),
+  );
 }
 
 function row(a, names) {
@@ -39,11 +48,20 @@ function row(a, names) {
     { dataset: { agent: a.key, state: a.state } },
     h('td', {}, h('strong', {}, a.agentId), h('div', { class: 'small muted' }, a.hostname ?? '', a.hostname ? ' · ' : '', a.tenant)),
     h('td', {}, h('div', {}, names.customers.get(a.customerId) ?? a.customerId), h('div', { class: 'small muted' }, names.sites.get(a.siteId) ?? a.siteId)),
-    h('td', {}, h('span', { class: `badge agent-${a.state}` }, t(`agentstate.${a.state}`)), h('div', { class: 'small muted' }, t(`agents.reason.${a.stateReason}`), ' · ', t('device.since', { at: formatDateTime(a.since) }))),
+    h(
+      'td',
+      {},
+      h('span', { class: `badge agent-${a.state}` }, t(`agentstate.${a.state}`)),
+      h('div', { class: 'small muted' }, t(`agents.reason.${a.stateReason}`), ' · ', t('device.since', { at: formatDateTime(a.since) })),
+    ),
     h('td', {}, ago(a.lastSeen), h('div', { class: 'small muted' }, formatDateTime(a.lastSeen))),
     h('td', { class: 'num' }, outbox(a.outboxDepth)),
     h('td', {}, a.agentVersion ?? '—', a.startedAt ? h('div', { class: 'small muted' }, t('agents.started', { at: formatDateTime(a.startedAt) })) : null),
-    h('td', { class: 'num' }, a.devices === undefined ? '—' : h('a', { href: `#/fleet?site=${encodeURIComponent(a.siteId)}`, title: t('agents.devicesLink') }, formatNumber(a.devices))),
+    h(
+      'td',
+      { class: 'num' },
+      a.devices === undefined ? '—' : h('a', { href: `#/fleet?site=${encodeURIComponent(a.siteId)}`, title: t('agents.devicesLink') }, formatNumber(a.devices)),
+    ),
   );
 }
 
@@ -65,8 +83,14 @@ export function render(main, _params, query) {
       }
       const { items } = await apiAll('/agents', { pageSize: 500, maxPages: 20 });
       const online = items.filter((a) => a.state === 'online').length;
-      const chip = (value, text) => h('a', { class: 'chip', href: value ? `#/agents?state=${value}` : '#/agents', 'aria-current': state === value ? 'true' : null }, text);
-      setChildren(counts, chip('', t('agents.all', { n: formatNumber(items.length) })), chip('online', t('agents.online', { n: formatNumber(online) })), chip('offline', t('agents.offline', { n: formatNumber(items.length - online) })));
+      const chip = (value, text) =>
+        h('a', { class: 'chip', href: value ? `#/agents?state=${value}` : '#/agents', 'aria-current': state === value ? 'true' : null }, text);
+      setChildren(
+        counts,
+        chip('', t('agents.all', { n: formatNumber(items.length) })),
+        chip('online', t('agents.online', { n: formatNumber(online) })),
+        chip('offline', t('agents.offline', { n: formatNumber(items.length - online) })),
+      );
       const shown = state ? items.filter((a) => a.state === state) : items;
       setChildren(
         body,
@@ -74,7 +98,15 @@ export function render(main, _params, query) {
           ? h('p', { id: 'agents-empty' }, t('agents.empty'))
           : table(
               t('agents.title'),
-              [t('agents.col.agent'), t('agents.col.where'), t('agents.col.state'), t('device.lastSeen'), t('agents.col.outbox'), t('agents.col.version'), t('agents.col.devices')],
+              [
+                t('agents.col.agent'),
+                t('agents.col.where'),
+                t('agents.col.state'),
+                t('device.lastSeen'),
+                t('agents.col.outbox'),
+                t('agents.col.version'),
+                t('agents.col.devices'),
+              ],
               shown.map((a) => row(a, names)),
               { class: 'agents' },
             ),

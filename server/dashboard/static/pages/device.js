@@ -23,8 +23,14 @@ export function forecastLine(f) {
     if (f.method) parts.push(t(`forecast.method.${f.method}`));
     if (f.date) parts.push(t('forecast.on', { date: f.date }));
   }
-  const order = f.order?.status === 'open' ? h('a', { href: `#/tickets/${encodeURIComponent(f.order.ticketId)}` }, t('forecast.order', { id: f.order.ticketId })) : null;
-  return h('div', { class: `small forecast forecast-${urgency(f)}`, dataset: { forecast: f.status }, title: f.message ?? '' }, parts.join(' · '), order ? [' · ', order] : null);
+  const order =
+    f.order?.status === 'open' ? h('a', { href: `#/tickets/${encodeURIComponent(f.order.ticketId)}` }, t('forecast.order', { id: f.order.ticketId })) : null;
+  return h(
+    'div',
+    { class: `small forecast forecast-${urgency(f)}`, dataset: { forecast: f.status }, title: f.message ?? '' },
+    parts.join(' · '),
+    order ? [' · ', order] : null,
+  );
 }
 
 function historyCards(history) {
@@ -39,13 +45,17 @@ function historyCards(history) {
       'section',
       { class: 'card', 'aria-labelledby': 'history-h' },
       h('h2', { id: 'history-h' }, t('device.history')),
-      levels.length === 0 ? h('p', { class: 'muted' }, t('device.history.none')) : lineChart({ title: t('device.history'), hideTitle: true, unit: 'percent', min: 0, max: 100, xLabel: t('chart.when'), series: levels }),
+      levels.length === 0
+        ? h('p', { class: 'muted' }, t('device.history.none'))
+        : lineChart({ title: t('device.history'), hideTitle: true, unit: 'percent', min: 0, max: 100, xLabel: t('chart.when'), series: levels }),
     ),
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'counter-history-h' },
       h('h2', { id: 'counter-history-h' }, t('device.counterHistory')),
-      counters.length === 0 ? h('p', { class: 'muted' }, t('device.noCounters')) : lineChart({ title: t('device.counterHistory'), hideTitle: true, unit: 'number', integer: true, xLabel: t('chart.when'), series: counters }),
+      counters.length === 0
+        ? h('p', { class: 'muted' }, t('device.noCounters'))
+        : lineChart({ title: t('device.counterHistory'), hideTitle: true, unit: 'number', integer: true, xLabel: t('chart.when'), series: counters }),
     ),
     h(
       'section',
@@ -56,7 +66,17 @@ function historyCards(history) {
         : h(
             'ol',
             { class: 'plain timeline', reversed: true },
-            entries.map((e) => h('li', { class: e.kind === 'raised' || e.kind === 'unreachable' ? `sev-${e.severity ?? 'warning'}` : 'sev-info' }, h('time', { datetime: e.at }, formatDateTime(e.at)), ' · ', h('strong', {}, faultLabel(e.code)), ` ${t(`timeline.${e.kind}`)}`, e.message || e.lastError ? h('div', { class: 'small muted' }, e.message ?? e.lastError) : null)),
+            entries.map((e) =>
+              h(
+                'li',
+                { class: e.kind === 'raised' || e.kind === 'unreachable' ? `sev-${e.severity ?? 'warning'}` : 'sev-info' },
+                h('time', { datetime: e.at }, formatDateTime(e.at)),
+                ' · ',
+                h('strong', {}, faultLabel(e.code)),
+                ` ${t(`timeline.${e.kind}`)}`,
+                e.message || e.lastError ? h('div', { class: 'small muted' }, e.message ?? e.lastError) : null,
+              ),
+            ),
           ),
     ),
   );
@@ -115,7 +135,18 @@ export function render(main, [key]) {
           h('h2', { id: 'faults-h' }, t('device.faults')),
           device.faults.length === 0
             ? h('p', { class: 'muted' }, t('device.noFaults'))
-            : h('ul', { class: 'plain' }, device.faults.map((f) => h('li', { class: `sev-${f.severity}` }, h('strong', {}, faultLabel(f.code)), h('div', { class: 'small muted' }, `${f.message} · ${t('device.since', { at: formatDateTime(f.firstSeen) })}`)))),
+            : h(
+                'ul',
+                { class: 'plain' },
+                device.faults.map((f) =>
+                  h(
+                    'li',
+                    { class: `sev-${f.severity}` },
+                    h('strong', {}, faultLabel(f.code)),
+                    h('div', { class: 'small muted' }, `${f.message} · ${t('device.since', { at: formatDateTime(f.firstSeen) })}`),
+                  ),
+                ),
+              ),
         ),
       ),
       h(
@@ -125,10 +156,27 @@ export function render(main, [key]) {
           'section',
           { class: 'card', 'aria-labelledby': 'supplies-h' },
           h('h2', { id: 'supplies-h' }, t('device.supplies')),
-          device.supplies.length === 0 ? h('p', { class: 'muted' }, t('device.noSupplies')) : device.supplies.map((s) => [supplyBar(s), forecastLine(forecastOf(s))]),
+          device.supplies.length === 0
+            ? h('p', { class: 'muted' }, t('device.noSupplies'))
+            : device.supplies.map((s) => [supplyBar(s), forecastLine(forecastOf(s))]),
           device.inputs.length === 0
             ? null
-            : [h('h3', {}, t('device.inputs')), table(t('device.inputs'), [t('device.inputs'), '%', t('device.status')], device.inputs.map((i) => h('tr', {}, h('td', {}, i.name, i.media ? h('span', { class: 'muted' }, ` · ${i.media}`) : ''), h('td', {}, i.levelPercent === null ? '—' : formatPercent(i.levelPercent)), h('td', {}, t(`supplystate.${i.state}`)))))],
+            : [
+                h('h3', {}, t('device.inputs')),
+                table(
+                  t('device.inputs'),
+                  [t('device.inputs'), '%', t('device.status')],
+                  device.inputs.map((i) =>
+                    h(
+                      'tr',
+                      {},
+                      h('td', {}, i.name, i.media ? h('span', { class: 'muted' }, ` · ${i.media}`) : ''),
+                      h('td', {}, i.levelPercent === null ? '—' : formatPercent(i.levelPercent)),
+                      h('td', {}, t(`supplystate.${i.state}`)),
+                    ),
+                  ),
+                ),
+              ],
         ),
         h(
           'section',
@@ -136,7 +184,11 @@ export function render(main, [key]) {
           h('h2', { id: 'counters-h' }, t('device.counters')),
           Object.keys(device.counters).length === 0
             ? h('p', { class: 'muted' }, t('device.noCounters'))
-            : table(t('device.counters'), [t('device.counters'), '#'], Object.entries(device.counters).map(([k, v]) => h('tr', {}, h('td', {}, k), h('td', { class: 'num' }, formatNumber(v))))),
+            : table(
+                t('device.counters'),
+                [t('device.counters'), '#'],
+                Object.entries(device.counters).map(([k, v]) => h('tr', {}, h('td', {}, k), h('td', { class: 'num' }, formatNumber(v)))),
+              ),
         ),
       ),
       historyCards(history),
@@ -151,7 +203,17 @@ export function render(main, [key]) {
             : table(
                 t('device.tickets'),
                 [t('queue.col.deadline'), t('queue.col.impact'), t('queue.col.ticket'), t('queue.col.status'), t('queue.col.assignee')],
-                tickets.map((s) => h('tr', {}, h('td', {}, countdown(s.deadlineAt, { breached: s.breached })), h('td', {}, impactBadge(s.impact)), h('td', {}, h('a', { href: `#/tickets/${encodeURIComponent(s.id)}` }, s.id), ' ', s.title), h('td', {}, statusBadge(s.status)), h('td', {}, s.assignee ?? t('queue.unassigned'))))
+                tickets.map((s) =>
+                  h(
+                    'tr',
+                    {},
+                    h('td', {}, countdown(s.deadlineAt, { breached: s.breached })),
+                    h('td', {}, impactBadge(s.impact)),
+                    h('td', {}, h('a', { href: `#/tickets/${encodeURIComponent(s.id)}` }, s.id), ' ', s.title),
+                    h('td', {}, statusBadge(s.status)),
+                    h('td', {}, s.assignee ?? t('queue.unassigned')),
+                  ),
+                ),
               ),
       ),
     );
@@ -163,7 +225,10 @@ export function render(main, [key]) {
       const { device, agent, forecasts } = await api(`/devices/${encodeKey(key)}`);
       const history = await api(`/devices/${encodeKey(key)}/history`).catch(() => null);
       // Customers and technicians may read tickets too; a role without ticket access just gets no list.
-      const tickets = await api(`/tickets?device=${encodeKey(key)}&limit=100`).then((p) => p.items, () => null);
+      const tickets = await api(`/tickets?device=${encodeKey(key)}&limit=100`).then(
+        (p) => p.items,
+        () => null,
+      );
       draw(device, agent, tickets, forecasts ?? [], history);
     } catch (err) {
       setChildren(main, back(), errorBox(`${t('app.error')}: ${err.message}`));

@@ -18,7 +18,13 @@ function forecastCell(d) {
   if (!f) return h('td', { class: 'small muted' }, '—');
   const p = forecastPhrase(f, locale());
   const range = p.range ? ` (${t(p.range.key, p.range.vars)})` : '';
-  return h('td', { class: `small forecast forecast-${urgency(f)}`, dataset: { forecast: f.status } }, h('span', { class: 'muted' }, `${f.name}: `), t(p.key, p.vars), range);
+  return h(
+    'td',
+    { class: `small forecast forecast-${urgency(f)}`, dataset: { forecast: f.status } },
+    h('span', { class: 'muted' }, `${f.name}: `),
+    t(p.key, p.vars),
+    range,
+  );
 }
 
 const STATUSES = ['down', 'warning', 'unreachable', 'unknown', 'printing', 'warmup', 'idle'];
@@ -33,10 +39,19 @@ function deviceRow(d) {
   return h(
     'tr',
     { dataset: { device: d.key } },
-    h('td', {}, h('a', { href: `#/devices/${encodeURIComponent(d.key)}` }, rowName(d)), h('div', { class: 'small muted' }, d.identity.serial ?? d.agentDeviceId)),
+    h(
+      'td',
+      {},
+      h('a', { href: `#/devices/${encodeURIComponent(d.key)}` }, rowName(d)),
+      h('div', { class: 'small muted' }, d.identity.serial ?? d.agentDeviceId),
+    ),
     h('td', {}, deviceStatusBadge(d.effectiveStatus)),
     h('td', {}, faultList(d.faults.map((f) => f.code))),
-    h('td', { class: 'supplies-cell' }, d.supplies.map((s) => supplyBar(s, { compact: true }))),
+    h(
+      'td',
+      { class: 'supplies-cell' },
+      d.supplies.map((s) => supplyBar(s, { compact: true })),
+    ),
     forecastCell(d),
     h('td', { class: 'small' }, d.identity.location ?? d.address ?? ''),
   );
@@ -51,16 +66,41 @@ export function render(main, _params, query) {
   const summary = h('div', { id: 'fleet-summary' });
 
   const select = (id, label, value, options) =>
-    h('div', { class: 'field' }, h('label', { for: id }, label), h('select', { id, name: id }, h('option', { value: '' }, t('fleet.any')), options.map(([v, text]) => h('option', { value: v, selected: v === value }, text))));
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: id }, label),
+      h(
+        'select',
+        { id, name: id },
+        h('option', { value: '' }, t('fleet.any')),
+        options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
+      ),
+    );
   const siteSelect = select('site', t('fleet.site'), site, []);
   const form = h(
     'form',
     { class: 'filters-form', role: 'search' },
     h('div', { class: 'field grow' }, h('label', { for: 'q' }, t('fleet.search')), h('input', { id: 'q', name: 'q', type: 'search', value: q })),
-    select('status', t('fleet.status'), status, STATUSES.map((s) => [s, t(`devstatus.${s}`)])),
-    select('fault', t('fleet.fault'), fault, faultCodes().map((c) => [c, faultLabel(c)])),
+    select(
+      'status',
+      t('fleet.status'),
+      status,
+      STATUSES.map((s) => [s, t(`devstatus.${s}`)]),
+    ),
+    select(
+      'fault',
+      t('fleet.fault'),
+      fault,
+      faultCodes().map((c) => [c, faultLabel(c)]),
+    ),
     siteSelect,
-    h('div', { class: 'field buttons' }, h('button', { type: 'submit' }, t('fleet.apply')), h('a', { href: '#/fleet', class: 'button secondary' }, t('fleet.clear'))),
+    h(
+      'div',
+      { class: 'field buttons' },
+      h('button', { type: 'submit' }, t('fleet.apply')),
+      h('a', { href: '#/fleet', class: 'button secondary' }, t('fleet.clear')),
+    ),
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -91,24 +131,51 @@ export function render(main, _params, query) {
       const sel = siteSelect.querySelector('select');
       if (sel.options.length === 1) for (const s of sites.items) sel.append(h('option', { value: s.id, selected: s.id === site }, s.name));
       setChildren(
-      summary,
+        summary,
         h('h2', { class: 'visually-hidden' }, t('fleet.byStatus')),
-        h('ul', { class: 'status-cards', 'aria-label': t('fleet.byStatus') }, all.map(([s, n]) => h('li', {}, h('a', { href: `#/fleet?status=${s}`, class: `status-card dev-${s}`, 'aria-current': s === status ? 'true' : null }, h('span', { class: 'count' }, formatNumber(n)), h('span', {}, t(`devstatus.${s}`)))))),
+        h(
+          'ul',
+          { class: 'status-cards', 'aria-label': t('fleet.byStatus') },
+          all.map(([s, n]) =>
+            h(
+              'li',
+              {},
+              h(
+                'a',
+                { href: `#/fleet?status=${s}`, class: `status-card dev-${s}`, 'aria-current': s === status ? 'true' : null },
+                h('span', { class: 'count' }, formatNumber(n)),
+                h('span', {}, t(`devstatus.${s}`)),
+              ),
+            ),
+          ),
+        ),
       );
       const bySite = new Map();
       for (const d of devices.items) {
         if (!bySite.has(d.siteId)) bySite.set(d.siteId, []);
         bySite.get(d.siteId).push(d);
       }
-      const headers = [t('fleet.col.device'), t('fleet.col.status'), t('fleet.col.faults'), t('fleet.col.supplies'), t('fleet.col.forecast'), t('fleet.col.location')];
+      const headers = [
+        t('fleet.col.device'),
+        t('fleet.col.status'),
+        t('fleet.col.faults'),
+        t('fleet.col.supplies'),
+        t('fleet.col.forecast'),
+        t('fleet.col.location'),
+      ];
       setChildren(
-      body,
+        body,
         h('p', { class: 'muted', id: 'fleet-count' }, tCount('fleet.count', devices.total)),
         devices.items.length < devices.total ? h('p', { class: 'warning-text' }, t('fleet.truncated', { n: devices.items.length })) : null,
         devices.items.length === 0 ? h('p', {}, t('fleet.empty')) : null,
         [...bySite.entries()].map(([siteId, rows]) => {
           const name = siteNames.get(siteId) ?? siteId;
-          return h('section', { class: 'site', 'aria-label': name }, h('h2', {}, name, h('span', { class: 'muted small' }, ` · ${tCount('fleet.count', rows.length)}`)), table(name, headers, rows.map(deviceRow), { class: 'fleet' }));
+          return h(
+            'section',
+            { class: 'site', 'aria-label': name },
+            h('h2', {}, name, h('span', { class: 'muted small' }, ` · ${tCount('fleet.count', rows.length)}`)),
+            table(name, headers, rows.map(deviceRow), { class: 'fleet' }),
+          );
         }),
       );
     } catch (err) {

@@ -12,7 +12,15 @@ export function render(main) {
   const expired = sessionStorage.getItem('fleetdesk.expired') === '1';
   sessionStorage.removeItem('fleetdesk.expired');
   const status = h('div', { id: 'login-status', 'aria-live': 'polite' }, expired ? errorBox(t('login.expired')) : null);
-  const input = h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'off', spellcheck: 'false', required: true, 'aria-describedby': 'login-hint' });
+  const input = h('input', {
+    id: 'token',
+    name: 'token',
+    type: 'password',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    required: true,
+    'aria-describedby': 'login-hint',
+  });
   const button = h('button', { type: 'submit' }, t('login.submit'));
   const form = h(
     'form',

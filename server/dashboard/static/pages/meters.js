@@ -51,17 +51,28 @@ export function render(main, _params, query) {
   const body = h('div', { id: 'meters-body' });
   const missing = h('div', { id: 'meters-missing' });
   const status = h('p', { class: 'muted', role: 'status' });
-  const select = h('select', { id: 'period', name: 'period' }, [...new Set([period, ...periods])].map((p) => h('option', { value: p, selected: p === period }, p)));
+  const select = h(
+    'select',
+    { id: 'period', name: 'period' },
+    [...new Set([period, ...periods])].map((p) => h('option', { value: p, selected: p === period }, p)),
+  );
   select.addEventListener('change', () => go(`#/meters?period=${select.value}`));
   const download = h('button', { type: 'button', class: 'secondary', id: 'meters-csv' }, t('meters.csv'));
   download.addEventListener('click', () => {
-    apiDownload(`/meters?period=${period}&format=csv&dialect=${locale().startsWith('pl') ? 'pl' : 'en'}`, `meters-${period}.csv`).catch((err) => setChildren(status, errorBox(`${t('app.error')}: ${err.message}`)));
+    apiDownload(`/meters?period=${period}&format=csv&dialect=${locale().startsWith('pl') ? 'pl' : 'en'}`, `meters-${period}.csv`).catch((err) =>
+      setChildren(status, errorBox(`${t('app.error')}: ${err.message}`)),
+    );
   });
   setChildren(
     main,
     h('h1', {}, t('meters.title')),
     h('p', {}, t('meters.intro')),
-    h('div', { class: 'filters-form' }, h('div', { class: 'field' }, h('label', { for: 'period' }, t('meters.period')), select), h('div', { class: 'field buttons' }, download)),
+    h(
+      'div',
+      { class: 'filters-form' },
+      h('div', { class: 'field' }, h('label', { for: 'period' }, t('meters.period')), select),
+      h('div', { class: 'field buttons' }, download),
+    ),
     status,
     body,
     h('h2', {}, t('meters.missing.title')),
@@ -80,9 +91,28 @@ export function render(main, _params, query) {
   const load = async () => {
     try {
       const [exp, miss] = await Promise.all([api(`/meters?period=${period}`), api('/meters/missing')]);
-      const headers = [t('meters.col.device'), t('meters.col.counter'), t('meters.col.opening'), t('meters.col.closing'), t('meters.col.usage'), t('meters.col.billed'), t('meters.col.flags'), t('meters.col.confirmed')];
+      const headers = [
+        t('meters.col.device'),
+        t('meters.col.counter'),
+        t('meters.col.opening'),
+        t('meters.col.closing'),
+        t('meters.col.usage'),
+        t('meters.col.billed'),
+        t('meters.col.flags'),
+        t('meters.col.confirmed'),
+      ];
       setChildren(status, t('meters.count', { n: formatNumber(exp.rows.length) }));
-      setChildren(body, exp.rows.length === 0 ? h('p', {}, t('meters.empty')) : table(t('meters.title'), headers, exp.rows.map((r) => rowOf(r, confirm)), { class: 'meters' }));
+      setChildren(
+        body,
+        exp.rows.length === 0
+          ? h('p', {}, t('meters.empty'))
+          : table(
+              t('meters.title'),
+              headers,
+              exp.rows.map((r) => rowOf(r, confirm)),
+              { class: 'meters' },
+            ),
+      );
       setChildren(
         missing,
         miss.devices.length === 0
@@ -90,7 +120,15 @@ export function render(main, _params, query) {
           : table(
               t('meters.missing.title'),
               [t('meters.col.device'), t('meters.missing.last'), t('meters.missing.cutoff')],
-              miss.devices.map((d) => h('tr', {}, h('td', {}, h('a', { href: `#/devices/${encodeURIComponent(d.deviceKey)}` }, d.serial ?? d.deviceKey)), h('td', {}, d.lastReadingAt ?? '—'), h('td', {}, d.cutoff))),
+              miss.devices.map((d) =>
+                h(
+                  'tr',
+                  {},
+                  h('td', {}, h('a', { href: `#/devices/${encodeURIComponent(d.deviceKey)}` }, d.serial ?? d.deviceKey)),
+                  h('td', {}, d.lastReadingAt ?? '—'),
+                  h('td', {}, d.cutoff),
+                ),
+              ),
             ),
       );
     } catch (err) {

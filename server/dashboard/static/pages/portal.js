@@ -24,7 +24,16 @@ function ticketRows(list) {
       h('td', {}, statusBadge(s.status)),
       h('td', {}, s.device ? deviceName(s.device.vendor, s.device.model, s.device.id) : s.site.name),
       h('td', { class: 'nowrap' }, formatDateTime(s.openedAt)),
-      h('td', {}, s.deadlineAt === null ? '—' : [countdown(s.deadlineAt, { breached: s.breached, warnAt: s.warnAt, warned: s.warned }), h('div', { class: 'small muted' }, formatDateTime(s.deadlineAt))]),
+      h(
+        'td',
+        {},
+        s.deadlineAt === null
+          ? '—'
+          : [
+              countdown(s.deadlineAt, { breached: s.breached, warnAt: s.warnAt, warned: s.warned }),
+              h('div', { class: 'small muted' }, formatDateTime(s.deadlineAt)),
+            ],
+      ),
     ),
   );
 }
@@ -78,7 +87,12 @@ export async function render(main, _params, query) {
                   h(
                     'tr',
                     { dataset: { device: d.key } },
-                    h('td', {}, deviceName(d.identity.vendor, d.identity.model, d.key), h('div', { class: 'small muted' }, [d.identity.serial, d.identity.location].filter(Boolean).join(' · '))),
+                    h(
+                      'td',
+                      {},
+                      deviceName(d.identity.vendor, d.identity.model, d.key),
+                      h('div', { class: 'small muted' }, [d.identity.serial, d.identity.location].filter(Boolean).join(' · ')),
+                    ),
                     h('td', {}, deviceStatusBadge(d.effectiveStatus)),
                     h('td', {}, h('a', { href: `#/portal?device=${encodeURIComponent(d.key)}` }, t('portal.reportThis'))),
                   ),

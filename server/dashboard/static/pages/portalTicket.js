@@ -27,10 +27,22 @@ function deadlines(tk) {
         { dataset: { clock: k } },
         h('th', { scope: 'row' }, t(`sla.${k}`)),
         h('td', {}, formatDateTime(c.deadlineAt)),
-        h('td', {}, c.state === 'running' ? countdown(c.deadlineAt, { breached: c.breached, warnAt: c.warnAt, warned: c.warned }) : c.breached ? t('sla.breached') : c.state === 'stopped' ? t('sla.met') : t(`sla.state.${c.state}`)),
+        h(
+          'td',
+          {},
+          c.state === 'running'
+            ? countdown(c.deadlineAt, { breached: c.breached, warnAt: c.warnAt, warned: c.warned })
+            : c.breached
+              ? t('sla.breached')
+              : c.state === 'stopped'
+                ? t('sla.met')
+                : t(`sla.state.${c.state}`),
+        ),
       ),
     );
-  return rows.length ? table(t('portal.deadlines'), [t('sla.col.clock'), t('sla.deadline'), t('sla.col.state')], rows) : h('p', { class: 'muted' }, t('portal.noDeadlines'));
+  return rows.length
+    ? table(t('portal.deadlines'), [t('sla.col.clock'), t('sla.deadline'), t('sla.col.state')], rows)
+    : h('p', { class: 'muted' }, t('portal.noDeadlines'));
 }
 
 export function render(main, [id]) {
@@ -65,7 +77,17 @@ export function render(main, [id]) {
     }
     if (allowed.includes('reply')) {
       const button = h('button', { type: 'submit', id: 'portal-reply-submit' }, t('portal.reply.submit'));
-      const form = h('form', { class: 'action', id: 'portal-reply' }, field('portal-reply', { name: 'text', label: tk.status === 'resolved' ? t('portal.reply.notFixed') : t('portal.reply'), type: 'textarea', required: true }), h('div', { class: 'action-buttons' }, button));
+      const form = h(
+        'form',
+        { class: 'action', id: 'portal-reply' },
+        field('portal-reply', {
+          name: 'text',
+          label: tk.status === 'resolved' ? t('portal.reply.notFixed') : t('portal.reply'),
+          type: 'textarea',
+          required: true,
+        }),
+        h('div', { class: 'action-buttons' }, button),
+      );
       form.addEventListener('submit', (e) => {
         e.preventDefault();
         void send('reply', { text: String(formValues(form).text ?? '').trim() }, form, button);
@@ -81,7 +103,12 @@ export function render(main, [id]) {
       main,
       h('p', {}, h('a', { href: '#/portal' }, `← ${t('portal.back')}`)),
       h('h1', {}, `${tk.id}: ${tk.title}`),
-      h('p', { class: 'badges', id: 'ticket-badges' }, statusBadge(tk.status), tk.resolution === 'customerConfirmed' ? [' ', h('span', { class: 'badge' }, t('portal.confirmed'))] : null),
+      h(
+        'p',
+        { class: 'badges', id: 'ticket-badges' },
+        statusBadge(tk.status),
+        tk.resolution === 'customerConfirmed' ? [' ', h('span', { class: 'badge' }, t('portal.confirmed'))] : null,
+      ),
       h(
         'div',
         { class: 'grid ticket-grid' },
@@ -93,7 +120,10 @@ export function render(main, [id]) {
             { class: 'card', 'aria-labelledby': 'details-h' },
             h('h2', { id: 'details-h' }, t('ticket.details')),
             facts([
-              [t('ticket.device'), tk.device ? `${deviceName(tk.device.vendor, tk.device.model, tk.device.id)}${tk.device.serial ? ` (${tk.device.serial})` : ''}` : undefined],
+              [
+                t('ticket.device'),
+                tk.device ? `${deviceName(tk.device.vendor, tk.device.model, tk.device.id)}${tk.device.serial ? ` (${tk.device.serial})` : ''}` : undefined,
+              ],
               [t('ticket.site'), tk.site.name],
               [t('ticket.openedAt'), formatDateTime(tk.openedAt)],
               [t('ticket.resolvedAt'), tk.resolvedAt === null ? undefined : formatDateTime(tk.resolvedAt)],
@@ -108,13 +138,25 @@ export function render(main, [id]) {
         'section',
         { class: 'card', 'aria-labelledby': 'conversation-h' },
         h('h2', { id: 'conversation-h' }, t('portal.conversation')),
-        tk.comments.length === 0 ? h('p', { class: 'muted' }, t('ticket.noComments')) : h('ul', { class: 'plain comments' }, tk.comments.map((c) => h('li', {}, h('p', { class: 'small muted' }, `${formatDateTime(c.at)} · ${c.by}`), h('p', {}, c.text)))),
+        tk.comments.length === 0
+          ? h('p', { class: 'muted' }, t('ticket.noComments'))
+          : h(
+              'ul',
+              { class: 'plain comments' },
+              tk.comments.map((c) => h('li', {}, h('p', { class: 'small muted' }, `${formatDateTime(c.at)} · ${c.by}`), h('p', {}, c.text))),
+            ),
       ),
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'history-h' },
         h('h2', { id: 'history-h' }, t('ticket.history')),
-        table(t('ticket.history'), [t('ticket.col.at'), t('ticket.col.by'), t('ticket.col.what'), t('ticket.col.detail')], [...tk.history].reverse().map((e) => h('tr', {}, h('td', { class: 'nowrap' }, formatDateTime(e.at)), h('td', {}, e.by), h('td', {}, e.what), h('td', {}, e.detail)))),
+        table(
+          t('ticket.history'),
+          [t('ticket.col.at'), t('ticket.col.by'), t('ticket.col.what'), t('ticket.col.detail')],
+          [...tk.history]
+            .reverse()
+            .map((e) => h('tr', {}, h('td', { class: 'nowrap' }, formatDateTime(e.at)), h('td', {}, e.by), h('td', {}, e.what), h('td', {}, e.detail))),
+        ),
       ),
     );
     document.title = `${tk.id} · FleetDesk`;

@@ -47,8 +47,18 @@ function deviceText(s) {
 /** The on-site clock of the ticket's unfinished visit: "On site by 7 Dec 2026, 14:00", late, or arrived. */
 function onSiteLine(v) {
   if (!v) return null;
-  const text = v.arrivedAt !== null ? t('queue.onSite.arrived', { at: formatDateTime(v.arrivedAt) }) : v.dueAt === null ? t('queue.onSite.noTarget') : t('queue.onSite.due', { at: formatDateTime(v.dueAt) });
-  return h('div', { class: v.breached ? 'small onsite forecast-due' : 'small onsite', dataset: { onsite: v.visitId } }, text, v.breached ? ` (${t('sla.breached')})` : '');
+  const text =
+    v.arrivedAt !== null
+      ? t('queue.onSite.arrived', { at: formatDateTime(v.arrivedAt) })
+      : v.dueAt === null
+        ? t('queue.onSite.noTarget')
+        : t('queue.onSite.due', { at: formatDateTime(v.dueAt) });
+  return h(
+    'div',
+    { class: v.breached ? 'small onsite forecast-due' : 'small onsite', dataset: { onsite: v.visitId } },
+    text,
+    v.breached ? ` (${t('sla.breached')})` : '',
+  );
 }
 
 function row(s) {
@@ -74,7 +84,13 @@ function row(s) {
 /** What the colours mean, in words (colour is never the only signal). */
 function legend() {
   const item = (state, text) => h('li', {}, h('span', { class: `sla sla-${state}` }, h('span', { class: 'sla-dot', 'aria-hidden': 'true' }), text));
-  return h('ul', { class: 'inline-list sla-legend small', 'aria-label': t('queue.legend') }, item('ok', t('sla.ok')), item('warning', t('queue.legend.warning')), item('breach', t('sla.breached')));
+  return h(
+    'ul',
+    { class: 'inline-list sla-legend small', 'aria-label': t('queue.legend') },
+    item('ok', t('sla.ok')),
+    item('warning', t('queue.legend.warning')),
+    item('breach', t('sla.breached')),
+  );
 }
 
 export function render(main, _params, query) {
@@ -99,14 +115,29 @@ export function render(main, _params, query) {
       .map(([id, f]) => h('a', { href: link(id), class: 'chip', 'aria-current': id === filter ? 'true' : null }, t(f.label))),
   );
 
-  const impactSelect = h('select', { id: 'queue-impact', name: 'impact' }, h('option', { value: '' }, t('fleet.any')), IMPACTS.map((i) => h('option', { value: i, selected: i === impact }, t(`impact.${i}`))));
-  const queueSelect = h('select', { id: 'queue-queue', name: 'queue', disabled: filter === 'ink' }, h('option', { value: '' }, t('fleet.any')), queue ? h('option', { value: queue, selected: true }, queue) : null);
+  const impactSelect = h(
+    'select',
+    { id: 'queue-impact', name: 'impact' },
+    h('option', { value: '' }, t('fleet.any')),
+    IMPACTS.map((i) => h('option', { value: i, selected: i === impact }, t(`impact.${i}`))),
+  );
+  const queueSelect = h(
+    'select',
+    { id: 'queue-queue', name: 'queue', disabled: filter === 'ink' },
+    h('option', { value: '' }, t('fleet.any')),
+    queue ? h('option', { value: queue, selected: true }, queue) : null,
+  );
   const form = h(
     'form',
     { class: 'filters-form', 'aria-label': t('queue.moreFilters') },
     h('div', { class: 'field' }, h('label', { for: 'queue-impact' }, t('queue.col.impact')), impactSelect),
     session.me?.role === 'customer' ? null : h('div', { class: 'field' }, h('label', { for: 'queue-queue' }, t('queue.col.queue')), queueSelect),
-    h('div', { class: 'field buttons' }, h('button', { type: 'submit' }, t('fleet.apply')), impact || (queue && filter !== 'ink') ? h('a', { class: 'button secondary', href: link(filter, 0, { impact: '', queue: '' }) }, t('fleet.clear')) : null),
+    h(
+      'div',
+      { class: 'field buttons' },
+      h('button', { type: 'submit' }, t('fleet.apply')),
+      impact || (queue && filter !== 'ink') ? h('a', { class: 'button secondary', href: link(filter, 0, { impact: '', queue: '' }) }, t('fleet.clear')) : null,
+    ),
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -142,11 +173,28 @@ export function render(main, _params, query) {
         h('p', { class: 'muted', id: 'queue-count' }, t('queue.count', { shown: page.items.length, total: page.total })),
         page.items.length === 0
           ? h('p', {}, t('queue.empty'))
-          : table(t('queue.title'), [t('queue.col.deadline'), t('queue.col.impact'), t('queue.col.ticket'), t('queue.col.status'), t('queue.col.queue'), t('queue.col.where'), t('queue.col.assignee')], page.items.map(row), { class: 'queue' }),
+          : table(
+              t('queue.title'),
+              [
+                t('queue.col.deadline'),
+                t('queue.col.impact'),
+                t('queue.col.ticket'),
+                t('queue.col.status'),
+                t('queue.col.queue'),
+                t('queue.col.where'),
+                t('queue.col.assignee'),
+              ],
+              page.items.map(row),
+              { class: 'queue' },
+            ),
         pager,
       );
     } catch (err) {
-      setChildren(body, errorBox(`${t('app.error')}: ${err.message}${err.field ? ` (${err.field})` : ''}`), h('button', { type: 'button', onclick: () => void load() }, t('app.retry')));
+      setChildren(
+        body,
+        errorBox(`${t('app.error')}: ${err.message}${err.field ? ` (${err.field})` : ''}`),
+        h('button', { type: 'button', onclick: () => void load() }, t('app.retry')),
+      );
     } finally {
       loading = false;
       if (again) {

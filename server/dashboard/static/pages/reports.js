@@ -22,9 +22,11 @@ const DEFAULT_MONTHS = 6;
 
 const minutes = (m) => (m === null || m === undefined ? '—' : formatDuration(m * 60_000));
 const pct = (p) => (p === null || p === undefined ? '—' : new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 1 }).format(p / 100));
-const money = (grosze) => (grosze === null || grosze === undefined ? '—' : new Intl.NumberFormat(locale(), { style: 'currency', currency: 'PLN' }).format(grosze / 100));
+const money = (grosze) =>
+  grosze === null || grosze === undefined ? '—' : new Intl.NumberFormat(locale(), { style: 'currency', currency: 'PLN' }).format(grosze / 100);
 /** "2026-11" → "lis 2026" / "Nov 2026". */
-const monthName = (m) => new Intl.DateTimeFormat(locale(), { month: 'short', year: 'numeric' }).format(new Date(Number(m.slice(0, 4)), Number(m.slice(5, 7)) - 1, 1));
+const monthName = (m) =>
+  new Intl.DateTimeFormat(locale(), { month: 'short', year: 'numeric' }).format(new Date(Number(m.slice(0, 4)), Number(m.slice(5, 7)) - 1, 1));
 
 function stat(label, value, id) {
   return h('li', { class: 'stat' }, h('span', { class: 'stat-label' }, label), h('span', { class: 'stat-value', id }, value));
@@ -47,8 +49,24 @@ export function render(main, _params, query) {
   };
 
   // Filters: a month range and (staff) a customer.
-  const sinceInput = h('input', { type: 'month', id: 'rep-since', name: 'since', value: since, required: true, pattern: '\\d{4}-\\d{2}', 'aria-describedby': 'rep-range-error' });
-  const untilInput = h('input', { type: 'month', id: 'rep-until', name: 'until', value: until, required: true, pattern: '\\d{4}-\\d{2}', 'aria-describedby': 'rep-range-error' });
+  const sinceInput = h('input', {
+    type: 'month',
+    id: 'rep-since',
+    name: 'since',
+    value: since,
+    required: true,
+    pattern: '\\d{4}-\\d{2}',
+    'aria-describedby': 'rep-range-error',
+  });
+  const untilInput = h('input', {
+    type: 'month',
+    id: 'rep-until',
+    name: 'until',
+    value: until,
+    required: true,
+    pattern: '\\d{4}-\\d{2}',
+    'aria-describedby': 'rep-range-error',
+  });
   const customerSelect = h('select', { id: 'rep-customer', name: 'customer' }, h('option', { value: '' }, t('reports.allCustomers')));
   const rangeError = h('p', { class: 'field-error', id: 'rep-range-error', hidden: true });
   const csvButton = h('button', { type: 'button', class: 'secondary', id: 'rep-csv' }, t('reports.csv'));
@@ -124,9 +142,26 @@ export function render(main, _params, query) {
       h(
         'div',
         { class: 'grid charts' },
-        h('section', { class: 'card', 'aria-labelledby': 'chart-compliance-h' }, h('h2', { id: 'chart-compliance-h' }, t('reports.chart.compliance')),
-          barChart({ title: t('reports.chart.compliance'), labels, series: complianceSeries(rows, months, nameOf), unit: 'percent', min: 0, max: 100, xLabel: t('reports.col.month'), format: pct, hideTitle: true })),
-        h('section', { class: 'card', 'aria-labelledby': 'chart-breaches-h' }, h('h2', { id: 'chart-breaches-h' }, t('reports.chart.breaches')),
+        h(
+          'section',
+          { class: 'card', 'aria-labelledby': 'chart-compliance-h' },
+          h('h2', { id: 'chart-compliance-h' }, t('reports.chart.compliance')),
+          barChart({
+            title: t('reports.chart.compliance'),
+            labels,
+            series: complianceSeries(rows, months, nameOf),
+            unit: 'percent',
+            min: 0,
+            max: 100,
+            xLabel: t('reports.col.month'),
+            format: pct,
+            hideTitle: true,
+          }),
+        ),
+        h(
+          'section',
+          { class: 'card', 'aria-labelledby': 'chart-breaches-h' },
+          h('h2', { id: 'chart-breaches-h' }, t('reports.chart.breaches')),
           barChart({
             title: t('reports.chart.breaches'),
             labels,
@@ -138,7 +173,8 @@ export function render(main, _params, query) {
             xLabel: t('reports.col.month'),
             format: (v) => formatNumber(v),
           }),
-          sum.breached === 0 ? h('p', { class: 'ok-text small' }, t('reports.noBreaches')) : null),
+          sum.breached === 0 ? h('p', { class: 'ok-text small' }, t('reports.noBreaches')) : null,
+        ),
       ),
       h(
         'section',
@@ -146,7 +182,20 @@ export function render(main, _params, query) {
         h('h2', { id: 'rep-table-h' }, t('reports.table')),
         table(
           t('reports.table'),
-          [t('ticket.customer'), t('reports.col.month'), t('ticket.contract'), t('reports.tickets'), t('reports.met'), t('reports.breached'), t('reports.pending'), t('reports.notGuaranteed'), t('reports.compliance'), t('reports.col.firstResponse'), t('reports.col.resolve'), t('reports.col.fcr')],
+          [
+            t('ticket.customer'),
+            t('reports.col.month'),
+            t('ticket.contract'),
+            t('reports.tickets'),
+            t('reports.met'),
+            t('reports.breached'),
+            t('reports.pending'),
+            t('reports.notGuaranteed'),
+            t('reports.compliance'),
+            t('reports.col.firstResponse'),
+            t('reports.col.resolve'),
+            t('reports.col.fcr'),
+          ],
           rows.map((r) =>
             h(
               'tr',
@@ -160,7 +209,13 @@ export function render(main, _params, query) {
               h('td', { class: 'num' }, formatNumber(r.pending)),
               h('td', { class: 'num' }, formatNumber(r.notGuaranteed)),
               h('td', { class: 'num' }, h('strong', {}, pct(r.compliancePercent))),
-              h('td', { class: 'num small' }, minutes(r.firstResponseMinutes.mean), h('br'), h('span', { class: 'muted' }, `p90 ${minutes(r.firstResponseMinutes.p90)}`)),
+              h(
+                'td',
+                { class: 'num small' },
+                minutes(r.firstResponseMinutes.mean),
+                h('br'),
+                h('span', { class: 'muted' }, `p90 ${minutes(r.firstResponseMinutes.p90)}`),
+              ),
               h('td', { class: 'num small' }, minutes(r.resolveMinutes.mean), h('br'), h('span', { class: 'muted' }, `p90 ${minutes(r.resolveMinutes.p90)}`)),
               h('td', { class: 'num' }, pct(r.fcrPercent), h('div', { class: 'small muted' }, `${formatNumber(r.fcrCount)}/${formatNumber(r.fcrEligible)}`)),
             ),
@@ -190,14 +245,30 @@ export function render(main, _params, query) {
           [t('reports.st.included'), minutes(s.includedMinutes)],
           [t('reports.st.counted'), minutes(s.countedMinutes)],
           [t('reports.st.overage'), minutes(s.overageMinutes)],
-          [t('reports.st.amount'), s.hourlyRateGrosze === null ? undefined : `${money(s.overageAmountGrosze)} (${t('reports.st.rate', { rate: money(s.hourlyRateGrosze) })})`],
-          [t('reports.st.cap'), s.capMinutes === null ? undefined : `${minutes(s.capUsedMinutes)} / ${minutes(s.capMinutes)}${s.capExhaustedAt ? ` · ${t('reports.st.capExhausted', { at: formatDateTime(s.capExhaustedAt) })}` : ''}`],
+          [
+            t('reports.st.amount'),
+            s.hourlyRateGrosze === null ? undefined : `${money(s.overageAmountGrosze)} (${t('reports.st.rate', { rate: money(s.hourlyRateGrosze) })})`,
+          ],
+          [
+            t('reports.st.cap'),
+            s.capMinutes === null
+              ? undefined
+              : `${minutes(s.capUsedMinutes)} / ${minutes(s.capMinutes)}${s.capExhaustedAt ? ` · ${t('reports.st.capExhausted', { at: formatDateTime(s.capExhaustedAt) })}` : ''}`,
+          ],
         ]),
         s.entries.length === 0
           ? h('p', { class: 'muted' }, t('ticket.noTimeEntries'))
           : table(
               t('reports.st.entries'),
-              [t('ticket.col.at'), t('queue.col.ticket'), t('ticket.col.by'), t('ticket.channel'), t('ticket.minutes'), t('reports.st.billed'), t('ticket.timeNote')],
+              [
+                t('ticket.col.at'),
+                t('queue.col.ticket'),
+                t('ticket.col.by'),
+                t('ticket.channel'),
+                t('ticket.minutes'),
+                t('reports.st.billed'),
+                t('ticket.timeNote'),
+              ],
               s.entries.map((e) =>
                 h(
                   'tr',
@@ -207,7 +278,12 @@ export function render(main, _params, query) {
                   h('td', {}, e.by),
                   h('td', {}, t(`channel.${e.channel}`)),
                   h('td', { class: 'num' }, formatNumber(e.minutes)),
-                  h('td', { class: 'num' }, formatNumber(e.billedMinutes), e.countsAgainstIncluded ? null : h('div', { class: 'small muted' }, t('reports.st.notCounted'))),
+                  h(
+                    'td',
+                    { class: 'num' },
+                    formatNumber(e.billedMinutes),
+                    e.countsAgainstIncluded ? null : h('div', { class: 'small muted' }, t('reports.st.notCounted')),
+                  ),
                   h('td', {}, e.note),
                 ),
               ),
@@ -223,7 +299,8 @@ export function render(main, _params, query) {
     try {
       const customers = await apiAll('/customers', { pageSize: 500, maxPages: 4 });
       names = new Map(customers.items.map((c) => [c.id, c.name]));
-      if (customerSelect.options.length === 1) for (const c of customers.items) customerSelect.append(h('option', { value: c.id, selected: c.id === customer }, c.name));
+      if (customerSelect.options.length === 1)
+        for (const c of customers.items) customerSelect.append(h('option', { value: c.id, selected: c.id === customer }, c.name));
       const qs = new URLSearchParams({ since, until });
       if (customer && !customerToken) qs.set('customer', customer);
       const { items } = await apiAll(`/reports/compliance?${qs}`, { pageSize: 500, maxPages: 20 });

@@ -33,7 +33,12 @@ function clockRow(name, c) {
     h('th', { scope: 'row' }, t(name)),
     h('td', {}, c.targetMs === null ? t('sla.noTarget') : formatDuration(c.targetMs)),
     h('td', {}, state),
-    h('td', {}, formatDateTime(c.deadlineAt), running ? h('div', {}, countdown(c.deadlineAt, { breached: c.breached, warnAt: c.warnAt, warned: c.warned })) : null),
+    h(
+      'td',
+      {},
+      formatDateTime(c.deadlineAt),
+      running ? h('div', {}, countdown(c.deadlineAt, { breached: c.breached, warnAt: c.warnAt, warned: c.warned })) : null,
+    ),
   );
 }
 
@@ -44,8 +49,21 @@ function slaSection(tk) {
     { class: 'card', 'aria-labelledby': 'sla-h' },
     h('h2', { id: 'sla-h' }, t('ticket.sla')),
     s.guaranteed ? null : h('p', { class: 'warning-text' }, t('sla.notGuaranteed', { reason: s.noGuaranteeReason ?? '' })),
-    tk.waiting ? h('p', { class: 'warning-text', id: 'waiting-note' }, t(s.resolution ? 'ticket.waitingSince' : 'ticket.waitingSinceNoClock', { at: formatDateTime(tk.waiting.since), n: formatNumber(tk.waiting.attempts.length) })) : null,
-    table(t('ticket.sla'), [t('sla.col.clock'), t('sla.target'), t('sla.col.state'), t('sla.deadline')], [clockRow('sla.reaction', s.reaction), clockRow('sla.resolution', s.resolution), clockRow('sla.onSite', s.onSite)]),
+    tk.waiting
+      ? h(
+          'p',
+          { class: 'warning-text', id: 'waiting-note' },
+          t(s.resolution ? 'ticket.waitingSince' : 'ticket.waitingSinceNoClock', {
+            at: formatDateTime(tk.waiting.since),
+            n: formatNumber(tk.waiting.attempts.length),
+          }),
+        )
+      : null,
+    table(
+      t('ticket.sla'),
+      [t('sla.col.clock'), t('sla.target'), t('sla.col.state'), t('sla.deadline')],
+      [clockRow('sla.reaction', s.reaction), clockRow('sla.resolution', s.resolution), clockRow('sla.onSite', s.onSite)],
+    ),
     h('p', { class: 'small muted' }, `${t('ticket.contract')}: ${s.contractId} · ${s.level}`),
   );
 }
@@ -56,7 +74,19 @@ function evidence(f) {
     'li',
     { class: 'fault-item' },
     // The server's label names the subunit too ("Toner empty — Magenta Cartridge"); older servers send none.
-    h('h3', {}, f.label?.[language()] ?? faultLabel(f.code), ' ', impactBadge(f.impact), ' ', h('span', { class: f.active ? 'badge fault-active' : 'badge fault-cleared' }, f.active ? t('ticket.fault.active') : t('ticket.fault.cleared', { at: formatDateTime(f.clearedAt) }))),
+    h(
+      'h3',
+      {},
+      f.label?.[language()] ?? faultLabel(f.code),
+      ' ',
+      impactBadge(f.impact),
+      ' ',
+      h(
+        'span',
+        { class: f.active ? 'badge fault-active' : 'badge fault-cleared' },
+        f.active ? t('ticket.fault.active') : t('ticket.fault.cleared', { at: formatDateTime(f.clearedAt) }),
+      ),
+    ),
     facts([
       [t('ticket.fault.firstSeen'), formatDateTime(f.firstSeen)],
       [t('ticket.fault.occurrences'), formatNumber(f.occurrences)],
@@ -67,10 +97,28 @@ function evidence(f) {
       [t('ticket.fault.stateReasons'), e.stateReasons?.length ? e.stateReasons.join(', ') : undefined],
     ]),
     e.supplies?.length
-      ? table(t('ticket.fault.supplies'), [t('device.supplies'), '%', t('device.status')], e.supplies.map((s) => h('tr', {}, h('td', {}, s.name), h('td', {}, s.levelPercent === null ? '—' : formatPercent(s.levelPercent)), h('td', {}, t(`supplystate.${s.state}`)))), { showCaption: true })
+      ? table(
+          t('ticket.fault.supplies'),
+          [t('device.supplies'), '%', t('device.status')],
+          e.supplies.map((s) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, s.name),
+              h('td', {}, s.levelPercent === null ? '—' : formatPercent(s.levelPercent)),
+              h('td', {}, t(`supplystate.${s.state}`)),
+            ),
+          ),
+          { showCaption: true },
+        )
       : null,
     e.counters && Object.keys(e.counters).length
-      ? table(t('ticket.fault.counters'), [t('device.counters'), '#'], Object.entries(e.counters).map(([k, v]) => h('tr', {}, h('td', {}, k), h('td', { class: 'num' }, formatNumber(v)))), { showCaption: true })
+      ? table(
+          t('ticket.fault.counters'),
+          [t('device.counters'), '#'],
+          Object.entries(e.counters).map(([k, v]) => h('tr', {}, h('td', {}, k), h('td', { class: 'num' }, formatNumber(v)))),
+          { showCaption: true },
+        )
       : null,
   );
 }
@@ -109,7 +157,12 @@ export function render(main, [id]) {
   const actionForm = (actionId, label, fields, { group = null, submitLabel = label, extraButtons = [] } = {}) => {
     const formId = `f-${actionId}`;
     const button = h('button', { type: 'submit', id: `action-${actionId}` }, submitLabel);
-    const form = h('form', { class: `action action-${actionId}`, id: formId }, fields.map((f) => field(formId, f)), h('div', { class: 'action-buttons' }, button, extraButtons));
+    const form = h(
+      'form',
+      { class: `action action-${actionId}`, id: formId },
+      fields.map((f) => field(formId, f)),
+      h('div', { class: 'action-buttons' }, button, extraButtons),
+    );
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       void send(actionId, ACTIONS[actionId].body(formValues(form)), label, form, button);
@@ -132,12 +185,22 @@ export function render(main, [id]) {
     if (mode === 'take') return h('div', { class: 'action' }, actionButton('assign', t('ticket.take'), { assignee: me.name }, 'secondary'));
     if (mode === 'giveBack') return h('div', { class: 'action' }, actionButton('assign', t('ticket.giveBack'), { assignee: null }, 'secondary'));
     if (mode !== 'any') return null;
-    const unassign = tk.assignee === null ? [] : [(() => {
-      const b = h('button', { type: 'button', class: 'secondary', id: 'action-unassign' }, t('ticket.unassign'));
-      b.addEventListener('click', () => void send('assign', { assignee: null }, t('ticket.unassign'), null, b));
-      return b;
-    })()];
-    return actionForm('assign', t('ticket.assign'), [{ name: 'assignee', label: t('ticket.assignee'), type: 'text', required: true, max: 128, hint: t('ticket.assignHint', { me: me.name }) }], { group: true, extraButtons: unassign });
+    const unassign =
+      tk.assignee === null
+        ? []
+        : [
+            (() => {
+              const b = h('button', { type: 'button', class: 'secondary', id: 'action-unassign' }, t('ticket.unassign'));
+              b.addEventListener('click', () => void send('assign', { assignee: null }, t('ticket.unassign'), null, b));
+              return b;
+            })(),
+          ];
+    return actionForm(
+      'assign',
+      t('ticket.assign'),
+      [{ name: 'assignee', label: t('ticket.assignee'), type: 'text', required: true, max: 128, hint: t('ticket.assignHint', { me: me.name }) }],
+      { group: true, extraButtons: unassign },
+    );
   };
 
   const actions = (tk) => {
@@ -146,7 +209,9 @@ export function render(main, [id]) {
     const allowed = new Set(availableActions(tk, me));
     if (allowed.size === 0) return h('p', { class: 'muted' }, t('ticket.noActions', { status: t(`status.${tk.status}`) }));
     const has = (a) => allowed.has(a);
-    const quick = [has('start') ? actionButton('start', t('ticket.start')) : null, has('close') ? actionButton('close', t('ticket.close')) : null].filter(Boolean);
+    const quick = [has('start') ? actionButton('start', t('ticket.start')) : null, has('close') ? actionButton('close', t('ticket.close')) : null].filter(
+      Boolean,
+    );
     const channelOptions = (list, prefix) => list.map((c) => [c, t(`${prefix}.${c}`)]);
     return h(
       'div',
@@ -166,23 +231,55 @@ export function render(main, [id]) {
             { name: 'confirmedByCustomer', label: t('ticket.confirmedByCustomer'), type: 'checkbox' },
           ])
         : null,
-      has('waitForCustomer') ? actionForm('waitForCustomer', t('ticket.waitForCustomer'), [{ name: 'question', label: t('ticket.question'), type: 'textarea', required: true, hint: t('ticket.waitHint') }], { group: true }) : null,
-      has('customerReplied') ? actionForm('customerReplied', t('ticket.customerReplied'), [{ name: 'text', label: t('ticket.reply'), type: 'textarea', required: true }], { group: true }) : null,
+      has('waitForCustomer')
+        ? actionForm(
+            'waitForCustomer',
+            t('ticket.waitForCustomer'),
+            [{ name: 'question', label: t('ticket.question'), type: 'textarea', required: true, hint: t('ticket.waitHint') }],
+            { group: true },
+          )
+        : null,
+      has('customerReplied')
+        ? actionForm('customerReplied', t('ticket.customerReplied'), [{ name: 'text', label: t('ticket.reply'), type: 'textarea', required: true }], {
+            group: true,
+          })
+        : null,
       has('contactAttempt')
-        ? actionForm('contactAttempt', t('ticket.contactAttempt'), [
-            { name: 'channel', label: t('ticket.contactChannel'), type: 'select', required: true, options: channelOptions(CONTACT_CHANNELS, 'contact') },
-            { name: 'note', label: t('ticket.contactNote'), type: 'text', required: true, max: 2000 },
-          ], { group: true })
+        ? actionForm(
+            'contactAttempt',
+            t('ticket.contactAttempt'),
+            [
+              { name: 'channel', label: t('ticket.contactChannel'), type: 'select', required: true, options: channelOptions(CONTACT_CHANNELS, 'contact') },
+              { name: 'note', label: t('ticket.contactNote'), type: 'text', required: true, max: 2000 },
+            ],
+            { group: true },
+          )
         : null,
       has('timeEntry')
-        ? actionForm('timeEntry', t('ticket.timeEntry'), [
-            { name: 'channel', label: t('ticket.workChannel'), type: 'select', required: true, options: channelOptions(WORK_CHANNELS, 'channel') },
-            { name: 'minutes', label: t('ticket.minutes'), type: 'number', required: true, min: '1', maxValue: '1440', hint: t('ticket.minutesHint') },
-            { name: 'note', label: t('ticket.timeNote'), type: 'text', max: 2000 },
-          ], { group: true })
+        ? actionForm(
+            'timeEntry',
+            t('ticket.timeEntry'),
+            [
+              { name: 'channel', label: t('ticket.workChannel'), type: 'select', required: true, options: channelOptions(WORK_CHANNELS, 'channel') },
+              { name: 'minutes', label: t('ticket.minutes'), type: 'number', required: true, min: '1', maxValue: '1440', hint: t('ticket.minutesHint') },
+              { name: 'note', label: t('ticket.timeNote'), type: 'text', max: 2000 },
+            ],
+            { group: true },
+          )
         : null,
-      has('escalate') ? actionForm('escalate', t('ticket.escalate'), [{ name: 'reason', label: t('ticket.reason'), type: 'textarea', required: true, max: 2000, hint: t('ticket.escalateHint', { tier: tk.tier }) }], { group: true }) : null,
-      has('reopen') ? actionForm('reopen', t('ticket.reopen'), [{ name: 'reason', label: t('ticket.reason'), type: 'textarea', required: true, max: 2000 }], { group: true }) : null,
+      has('escalate')
+        ? actionForm(
+            'escalate',
+            t('ticket.escalate'),
+            [{ name: 'reason', label: t('ticket.reason'), type: 'textarea', required: true, max: 2000, hint: t('ticket.escalateHint', { tier: tk.tier }) }],
+            { group: true },
+          )
+        : null,
+      has('reopen')
+        ? actionForm('reopen', t('ticket.reopen'), [{ name: 'reason', label: t('ticket.reason'), type: 'textarea', required: true, max: 2000 }], {
+            group: true,
+          })
+        : null,
     );
   };
 
@@ -190,7 +287,11 @@ export function render(main, [id]) {
   let choices = null;
   const loadChoices = async (tk) => {
     if (!availableCorrections(tk, session.me).length || choices?.customerId === tk.customer.id) return;
-    const [contracts, customers, devices] = await Promise.all([apiAll('/contracts', { pageSize: 200, maxPages: 5 }), apiAll('/customers', { pageSize: 500, maxPages: 4 }), deviceOptions(tk.customer.id)]);
+    const [contracts, customers, devices] = await Promise.all([
+      apiAll('/contracts', { pageSize: 200, maxPages: 5 }),
+      apiAll('/customers', { pageSize: 500, maxPages: 4 }),
+      deviceOptions(tk.customer.id),
+    ]);
     choices = { customerId: tk.customer.id, contracts: contracts.items, customers: customers.items, devices };
   };
 
@@ -212,7 +313,14 @@ export function render(main, [id]) {
       const f = h(
         'form',
         { class: 'action', id: formId },
-        field(formId, { name: CORRECTIONS[cid].field, label: t(`correct.${cid}.value`), type: 'select', required: cid !== 'device', options: options[cid], value: currentValue(cid, tk) }),
+        field(formId, {
+          name: CORRECTIONS[cid].field,
+          label: t(`correct.${cid}.value`),
+          type: 'select',
+          required: cid !== 'device',
+          options: options[cid],
+          value: currentValue(cid, tk),
+        }),
         field(formId, { name: 'reason', label: t('correct.reason'), type: 'textarea', required: true, max: 2000, hint: t('correct.reasonHint') }),
         h('div', { class: 'action-buttons' }, button),
       );
@@ -220,11 +328,22 @@ export function render(main, [id]) {
         e.preventDefault();
         void send(CORRECTIONS[cid].path, correctionBody(cid, formValues(f)), t(`correct.${cid}`), f, button);
       });
-      const details = h('details', { class: 'action-group', id: `group-correct-${cid}`, open: openGroups.has(`correct-${cid}`) }, h('summary', {}, t(`correct.${cid}`)), f);
+      const details = h(
+        'details',
+        { class: 'action-group', id: `group-correct-${cid}`, open: openGroups.has(`correct-${cid}`) },
+        h('summary', {}, t(`correct.${cid}`)),
+        f,
+      );
       details.addEventListener('toggle', () => (details.open ? openGroups.add(`correct-${cid}`) : openGroups.delete(`correct-${cid}`)));
       return details;
     };
-    return h('section', { class: 'card', 'aria-labelledby': 'correct-h' }, h('h2', { id: 'correct-h' }, t('correct.title')), h('p', { class: 'small muted' }, t('correct.intro')), h('div', { class: 'actions' }, allowed.map(form)));
+    return h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'correct-h' },
+      h('h2', { id: 'correct-h' }, t('correct.title')),
+      h('p', { class: 'small muted' }, t('correct.intro')),
+      h('div', { class: 'actions' }, allowed.map(form)),
+    );
   };
 
   /** On-site visits: the list, and the steps the caller may record (request, schedule, arrival, departure). */
@@ -251,11 +370,21 @@ export function render(main, [id]) {
         depart: [{ name: 'workDone', label: t('visits.workDone'), type: 'textarea', required: true, max: 10_000 }],
       }[step];
       const button = h('button', { type: 'submit', id: `visit-${step}-submit` }, label);
-      const f = h('form', { class: 'action', id: formId }, specs.map((x) => field(formId, x)), h('div', { class: 'action-buttons' }, button));
+      const f = h(
+        'form',
+        { class: 'action', id: formId },
+        specs.map((x) => field(formId, x)),
+        h('div', { class: 'action-buttons' }, button),
+      );
       f.addEventListener('submit', (e) => {
         e.preventDefault();
         const v = formValues(f);
-        const body = step === 'request' ? { reason: v.reason } : step === 'depart' ? { workDone: v.workDone } : { technician: v.technician, ...(v.plannedAt ? { plannedAt: wallTimeToIso(v.plannedAt, timeZone()) ?? v.plannedAt } : {}) };
+        const body =
+          step === 'request'
+            ? { reason: v.reason }
+            : step === 'depart'
+              ? { workDone: v.workDone }
+              : { technician: v.technician, ...(v.plannedAt ? { plannedAt: wallTimeToIso(v.plannedAt, timeZone()) ?? v.plannedAt } : {}) };
         void send(path, body, label, f, button, ep.method);
       });
       const details = h('details', { class: 'action-group', id: `group-visit-${step}`, open: openGroups.has(`visit-${step}`) }, h('summary', {}, label), f);
@@ -278,7 +407,12 @@ export function render(main, [id]) {
                 h('th', { scope: 'row' }, v.id, h('div', { class: 'small muted' }, `${t(`visits.state.${visitState(v)}`)} · ${v.reason}`)),
                 h('td', {}, v.technician ?? '—'),
                 h('td', { class: 'nowrap' }, v.plannedAt === null ? '—' : formatDateTime(v.plannedAt)),
-                h('td', { class: 'nowrap' }, v.arrivedAt === null ? '—' : formatDateTime(v.arrivedAt), v.arrivalMet === null ? null : h('div', { class: 'small' }, v.arrivalMet ? t('visits.met') : t('visits.late'))),
+                h(
+                  'td',
+                  { class: 'nowrap' },
+                  v.arrivedAt === null ? '—' : formatDateTime(v.arrivedAt),
+                  v.arrivalMet === null ? null : h('div', { class: 'small' }, v.arrivalMet ? t('visits.met') : t('visits.late')),
+                ),
                 h('td', { class: 'nowrap' }, v.departedAt === null ? '—' : formatDateTime(v.departedAt)),
                 h('td', {}, v.workDone ?? ''),
               ),
@@ -298,7 +432,17 @@ export function render(main, [id]) {
         : table(
             t('ticket.timeEntries'),
             [t('ticket.col.at'), t('ticket.col.by'), t('ticket.channel'), t('ticket.minutes'), t('ticket.timeNote')],
-            tk.timeEntries.map((e) => h('tr', {}, h('td', { class: 'nowrap' }, formatDateTime(e.at)), h('td', {}, e.by), h('td', {}, t(`channel.${e.channel}`)), h('td', { class: 'num' }, formatNumber(e.minutes)), h('td', {}, e.note))),
+            tk.timeEntries.map((e) =>
+              h(
+                'tr',
+                {},
+                h('td', { class: 'nowrap' }, formatDateTime(e.at)),
+                h('td', {}, e.by),
+                h('td', {}, t(`channel.${e.channel}`)),
+                h('td', { class: 'num' }, formatNumber(e.minutes)),
+                h('td', {}, e.note),
+              ),
+            ),
           ),
     );
 
@@ -310,7 +454,17 @@ export function render(main, [id]) {
       main,
       h('p', {}, h('a', { href: '#/queue' }, `← ${t('ticket.back')}`)),
       h('h1', {}, `${tk.id}: ${tk.title}`),
-      h('p', { class: 'badges', id: 'ticket-badges' }, statusBadge(tk.status), ' ', impactBadge(tk.impact), ' ', h('span', { class: 'badge' }, tk.queue), ' ', h('span', { class: 'badge' }, tk.tier)),
+      h(
+        'p',
+        { class: 'badges', id: 'ticket-badges' },
+        statusBadge(tk.status),
+        ' ',
+        impactBadge(tk.impact),
+        ' ',
+        h('span', { class: 'badge' }, tk.queue),
+        ' ',
+        h('span', { class: 'badge' }, tk.tier),
+      ),
       h(
         'div',
         { class: 'grid ticket-grid' },
@@ -325,7 +479,17 @@ export function render(main, [id]) {
               [t('ticket.customer'), tk.customer.name],
               [t('ticket.contact'), [contact.name, contact.phone, contact.email].filter(Boolean).join(' · ')],
               [t('ticket.site'), tk.site.name],
-              [t('ticket.device'), device ? h('a', { href: `#/devices/${encodeURIComponent(device.id)}` }, deviceName(device.vendor, device.model, device.id), device.serial ? ` (${device.serial})` : '') : undefined],
+              [
+                t('ticket.device'),
+                device
+                  ? h(
+                      'a',
+                      { href: `#/devices/${encodeURIComponent(device.id)}` },
+                      deviceName(device.vendor, device.model, device.id),
+                      device.serial ? ` (${device.serial})` : '',
+                    )
+                  : undefined,
+              ],
               [t('ticket.openedAt'), formatDateTime(tk.openedAt)],
               [t('ticket.firstResponse'), tk.firstResponseAt === null ? '—' : formatDateTime(tk.firstResponseAt)],
               [t('ticket.assignee'), tk.assignee ?? t('queue.unassigned')],
@@ -337,16 +501,43 @@ export function render(main, [id]) {
           ),
           slaSection(tk),
         ),
-        h('div', { class: 'stack' }, h('section', { class: 'card', 'aria-labelledby': 'actions-h' }, h('h2', { id: 'actions-h', tabindex: '-1' }, t('ticket.actions')), actions(tk), status), corrections(tk)),
+        h(
+          'div',
+          { class: 'stack' },
+          h(
+            'section',
+            { class: 'card', 'aria-labelledby': 'actions-h' },
+            h('h2', { id: 'actions-h', tabindex: '-1' }, t('ticket.actions')),
+            actions(tk),
+            status,
+          ),
+          corrections(tk),
+        ),
       ),
-      h('section', { class: 'card', 'aria-labelledby': 'evidence-h' }, h('h2', { id: 'evidence-h' }, t('ticket.evidence')), tk.faults.length ? h('ul', { class: 'plain' }, tk.faults.map(evidence)) : h('p', { class: 'muted' }, t('device.noFaults'))),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'evidence-h' },
+        h('h2', { id: 'evidence-h' }, t('ticket.evidence')),
+        tk.faults.length ? h('ul', { class: 'plain' }, tk.faults.map(evidence)) : h('p', { class: 'muted' }, t('device.noFaults')),
+      ),
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'comments-h' },
         h('h2', { id: 'comments-h' }, t('ticket.comments')),
         tk.comments.length === 0
           ? h('p', { class: 'muted' }, t('ticket.noComments'))
-          : h('ul', { class: 'plain comments' }, tk.comments.map((c) => h('li', {}, h('p', { class: 'small muted' }, `${formatDateTime(c.at)} · ${c.by} · ${c.public ? t('ticket.public') : t('ticket.internal')}`), h('p', {}, c.text)))),
+          : h(
+              'ul',
+              { class: 'plain comments' },
+              tk.comments.map((c) =>
+                h(
+                  'li',
+                  {},
+                  h('p', { class: 'small muted' }, `${formatDateTime(c.at)} · ${c.by} · ${c.public ? t('ticket.public') : t('ticket.internal')}`),
+                  h('p', {}, c.text),
+                ),
+              ),
+            ),
       ),
       visits(tk),
       timeEntries(tk),
@@ -354,7 +545,13 @@ export function render(main, [id]) {
         'section',
         { class: 'card', 'aria-labelledby': 'history-h' },
         h('h2', { id: 'history-h' }, t('ticket.history')),
-        table(t('ticket.history'), [t('ticket.col.at'), t('ticket.col.by'), t('ticket.col.what'), t('ticket.col.detail')], [...tk.history].reverse().map((e) => h('tr', {}, h('td', { class: 'nowrap' }, formatDateTime(e.at)), h('td', {}, e.by), h('td', {}, e.what), h('td', {}, e.detail)))),
+        table(
+          t('ticket.history'),
+          [t('ticket.col.at'), t('ticket.col.by'), t('ticket.col.what'), t('ticket.col.detail')],
+          [...tk.history]
+            .reverse()
+            .map((e) => h('tr', {}, h('td', { class: 'nowrap' }, formatDateTime(e.at)), h('td', {}, e.by), h('td', {}, e.what), h('td', {}, e.detail))),
+        ),
       ),
     );
     document.title = `${tk.id} · FleetDesk`;

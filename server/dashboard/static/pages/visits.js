@@ -35,7 +35,12 @@ export function render(main) {
   /** A form posting to `path` with `body(values)`; success reloads the list. */
   const postForm = (formId, fields, submitLabel, path, body, doneMsg, { method = 'POST', big = false } = {}) => {
     const button = h('button', { type: 'submit', class: big ? 'big' : 'secondary', id: `${formId}-submit` }, submitLabel);
-    const form = h('form', { class: 'action', id: formId }, fields.map((f) => field(formId, f)), button);
+    const form = h(
+      'form',
+      { class: 'action', id: formId },
+      fields.map((f) => field(formId, f)),
+      button,
+    );
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       clearFieldErrors(form);
@@ -73,7 +78,15 @@ export function render(main) {
       });
       return b;
     })();
-    const depart = postForm(`depart-${row.id}`, [{ name: 'workDone', label: t('visits.workDone'), type: 'textarea', required: true, max: 10_000 }], t('visits.depart'), `${base}/visits${visitEndpoint('depart', v.visitId).path}`, (x) => ({ workDone: String(x.workDone ?? '').trim() }), t('visits.done.depart', { id: row.id }), { big: true });
+    const depart = postForm(
+      `depart-${row.id}`,
+      [{ name: 'workDone', label: t('visits.workDone'), type: 'textarea', required: true, max: 10_000 }],
+      t('visits.depart'),
+      `${base}/visits${visitEndpoint('depart', v.visitId).path}`,
+      (x) => ({ workDone: String(x.workDone ?? '').trim() }),
+      t('visits.done.depart', { id: row.id }),
+      { big: true },
+    );
     const time = postForm(
       `time-${row.id}`,
       [
@@ -89,13 +102,26 @@ export function render(main) {
       'article',
       { class: `card visit visit-${state}`, dataset: { visit: v.visitId, ticket: row.id } },
       h('h2', {}, h('a', { href: `#/tickets/${encodeURIComponent(row.id)}` }, row.id), ' ', row.title),
-      h('p', { class: 'badges' }, h('span', { class: 'badge' }, t(`visits.state.${state}`)), v.arrivedAt && v.breached ? [' ', h('span', { class: 'badge impact-critical' }, t('visits.late'))] : null),
+      h(
+        'p',
+        { class: 'badges' },
+        h('span', { class: 'badge' }, t(`visits.state.${state}`)),
+        v.arrivedAt && v.breached ? [' ', h('span', { class: 'badge impact-critical' }, t('visits.late'))] : null,
+      ),
       facts([
         [t('ticket.customer'), row.customer.name],
         [t('ticket.site'), row.site.name],
-        [t('ticket.device'), row.device ? `${deviceName(row.device.vendor, row.device.model, row.device.id)}${row.device.serial ? ` (${row.device.serial})` : ''}` : undefined],
+        [
+          t('ticket.device'),
+          row.device ? `${deviceName(row.device.vendor, row.device.model, row.device.id)}${row.device.serial ? ` (${row.device.serial})` : ''}` : undefined,
+        ],
         [t('visits.technician'), me().role === 'technician' ? undefined : (v.technician ?? t('queue.unassigned'))],
-        [t('visits.target'), v.dueAt === null ? t('sla.noTarget') : h('span', {}, formatDateTime(v.dueAt), v.arrivedAt ? null : [' ', countdown(v.dueAt, { breached: v.breached })])],
+        [
+          t('visits.target'),
+          v.dueAt === null
+            ? t('sla.noTarget')
+            : h('span', {}, formatDateTime(v.dueAt), v.arrivedAt ? null : [' ', countdown(v.dueAt, { breached: v.breached })]),
+        ],
         [t('visits.plannedAt'), v.plannedAt === null ? undefined : formatDateTime(v.plannedAt)],
         [t('visits.arrivedAt'), v.arrivedAt === null ? undefined : formatDateTime(v.arrivedAt)],
       ]),
@@ -114,7 +140,13 @@ export function render(main) {
       setChildren(list, errorBox(`${t('app.error')}: ${err.message}`));
     }
   };
-  setChildren(main, h('h1', {}, t('visits.title')), h('p', { class: 'muted' }, t(me().role === 'technician' ? 'visits.intro' : 'visits.introAll', { name: me().name })), status, list);
+  setChildren(
+    main,
+    h('h1', {}, t('visits.title')),
+    h('p', { class: 'muted' }, t(me().role === 'technician' ? 'visits.intro' : 'visits.introAll', { name: me().name })),
+    status,
+    list,
+  );
   void load();
   return onLive((type) => {
     if (type.startsWith('ticket.') || type.startsWith('sla.')) void load();
