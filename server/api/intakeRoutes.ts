@@ -90,13 +90,11 @@ export const intakeRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
         throw intakeApiError(err);
       }
       if (r.duplicateOf !== null) ctx.live.ticketChanged(r.ticket, 'duplicateReport');
-      return reply
-        .code(r.duplicateOf === null ? 201 : 200)
-        .send({
-          ticket: view(p, r.ticket),
-          duplicateOf: r.duplicateOf,
-          deadlines: { reaction: iso(r.deadlines.reaction), resolution: iso(r.deadlines.resolution) },
-        });
+      return reply.code(r.duplicateOf === null ? 201 : 200).send({
+        ticket: view(p, r.ticket),
+        duplicateOf: r.duplicateOf,
+        deadlines: { reaction: iso(r.deadlines.reaction), resolution: iso(r.deadlines.resolution) },
+      });
     },
   );
 
