@@ -1,8 +1,8 @@
 /**
  * Small views shared by pages: status and impact badges, SLA countdowns, supply bars.
  */
-import { h } from './dom.js';
-import { faultLabel, formatDuration, formatPercent, t } from './i18n.js';
+import { h, table } from './dom.js';
+import { faultLabel, formatDateTime, formatDuration, formatPercent, t } from './i18n.js';
 import { countdownState } from './slaCountdown.js';
 
 export function impactBadge(impact) {
@@ -101,5 +101,21 @@ export function supplyBar(s, { compact = false } = {}) {
     { class: 'supply' },
     h('span', { class: 'supply-label', 'aria-hidden': 'true' }, text, s.partNumber ? h('span', { class: 'muted' }, ` · ${s.partNumber}`) : null),
     bar,
+  );
+}
+
+/** A ticket's history, newest first: the same card on the staff ticket page and in the customer portal. */
+export function historyCard(history) {
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'history-h' },
+    h('h2', { id: 'history-h' }, t('ticket.history')),
+    table(
+      t('ticket.history'),
+      [t('ticket.col.at'), t('ticket.col.by'), t('ticket.col.what'), t('ticket.col.detail')],
+      [...history]
+        .reverse()
+        .map((e) => h('tr', {}, h('td', { class: 'nowrap' }, formatDateTime(e.at)), h('td', {}, e.by), h('td', {}, e.what), h('td', {}, e.detail))),
+    ),
   );
 }

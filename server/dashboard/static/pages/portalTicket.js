@@ -13,7 +13,7 @@ import { formatDateTime, t } from '../i18n.js';
 import { onLive } from '../live.js';
 import { announce } from '../nav.js';
 import { PORTAL_ACTIONS, portalActions } from '../portalModel.js';
-import { countdown, statusBadge } from '../widgets.js';
+import { countdown, historyCard, statusBadge } from '../widgets.js';
 import { deviceName } from '../deviceName.js';
 import { reportLinks } from '../finalReport.js';
 
@@ -146,18 +146,7 @@ export function render(main, [id]) {
               tk.comments.map((c) => h('li', {}, h('p', { class: 'small muted' }, `${formatDateTime(c.at)} · ${c.by}`), h('p', {}, c.text))),
             ),
       ),
-      h(
-        'section',
-        { class: 'card', 'aria-labelledby': 'history-h' },
-        h('h2', { id: 'history-h' }, t('ticket.history')),
-        table(
-          t('ticket.history'),
-          [t('ticket.col.at'), t('ticket.col.by'), t('ticket.col.what'), t('ticket.col.detail')],
-          [...tk.history]
-            .reverse()
-            .map((e) => h('tr', {}, h('td', { class: 'nowrap' }, formatDateTime(e.at)), h('td', {}, e.by), h('td', {}, e.what), h('td', {}, e.detail))),
-        ),
-      ),
+      historyCard(tk.history),
     );
     document.title = `${tk.id} · FleetDesk`;
   };

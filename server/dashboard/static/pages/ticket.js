@@ -20,7 +20,7 @@ import { deviceOptions } from '../intakeFields.js';
 import { reportLinks } from '../finalReport.js';
 import { visitEndpoint, visitState, visitSteps } from '../visitModel.js';
 import { wallTimeToIso } from '../wallTime.js';
-import { countdown, impactBadge, statusBadge } from '../widgets.js';
+import { countdown, historyCard, impactBadge, statusBadge } from '../widgets.js';
 import { deviceName } from '../deviceName.js';
 
 function clockRow(name, c) {
@@ -541,18 +541,7 @@ export function render(main, [id]) {
       ),
       visits(tk),
       timeEntries(tk),
-      h(
-        'section',
-        { class: 'card', 'aria-labelledby': 'history-h' },
-        h('h2', { id: 'history-h' }, t('ticket.history')),
-        table(
-          t('ticket.history'),
-          [t('ticket.col.at'), t('ticket.col.by'), t('ticket.col.what'), t('ticket.col.detail')],
-          [...tk.history]
-            .reverse()
-            .map((e) => h('tr', {}, h('td', { class: 'nowrap' }, formatDateTime(e.at)), h('td', {}, e.by), h('td', {}, e.what), h('td', {}, e.detail))),
-        ),
-      ),
+      historyCard(tk.history),
     );
     document.title = `${tk.id} · FleetDesk`;
   };
