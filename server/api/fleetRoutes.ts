@@ -56,6 +56,13 @@ export function deviceView(d: DeviceRecord, agents: ReadonlyMap<string, AgentRec
   return { ...d, effectiveStatus: effectiveStatus(d, agents.get(`${d.tenant}/${d.agentId}`)) };
 }
 
+/** A device the caller may see; 404 otherwise (another customer's device answers as a missing one). */
+export async function visibleDeviceOf(ctx: Pick<ApiContext, 'repo'>, p: Principal, key: string): Promise<DeviceRecord> {
+  const device = await ctx.repo.get<DeviceRecord>(FLEET_COLLECTIONS.devices, key);
+  if (!device || !canSeeCustomer(p, device.customerId)) throw ApiError.notFound(`device ${JSON.stringify(key)}`);
+  return device;
+}
+
 export async function loadAgents(ctx: Pick<ApiContext, 'repo'>): Promise<AgentRecord[]> {
   return ctx.repo.list<AgentRecord>(FLEET_COLLECTIONS.agents);
 }
@@ -204,8 +211,7 @@ export const fleetRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
     },
     async (req) => {
       const p = principalOf(req);
-      const d = await ctx.repo.get<DeviceRecord>(FLEET_COLLECTIONS.devices, req.params.deviceKey);
-      if (!d || !canSeeCustomer(p, d.customerId)) throw ApiError.notFound(`device ${JSON.stringify(req.params.deviceKey)}`);
+      const d = await visibleDeviceOf(ctx, p, req.params.deviceKey);
       const agent = (await ctx.repo.get<AgentRecord>(FLEET_COLLECTIONS.agents, `${d.tenant}/${d.agentId}`)) ?? null;
       return { device: deviceView(d, new Map(agent ? [[agent.key, agent]] : [])), agent, forecasts: await deviceForecasts(ctx.repo, d, ctx.clock.now()) };
     },

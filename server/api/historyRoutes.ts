@@ -17,7 +17,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { FaultCodeSchema } from '../../shared/faults.js';
 import { SupplyKind, SupplyState } from '../../shared/snapshot.js';
-import { canSeeCustomer, customerScope } from '../auth/access.js';
+import { customerScope } from '../auth/access.js';
 import { FLEET_COLLECTIONS, type DeviceRecord } from '../fleet/fleetModel.js';
 import {
   HISTORY_COLLECTIONS,
@@ -34,6 +34,7 @@ import type { Repository } from '../storage/repository.js';
 import { ApiError } from './apiErrors.js';
 import type { ApiContext } from './apiPlugin.js';
 import { principalOf, requires } from './apiAuth.js';
+import { visibleDeviceOf } from './fleetRoutes.js';
 import { csvDocument } from './csv.js';
 import { PageQuery, pageSchema, paginate } from './pagination.js';
 
@@ -229,8 +230,7 @@ export const historyRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { 
     async (req) => {
       const p = principalOf(req);
       const key = req.params.deviceKey;
-      const device = await ctx.repo.get<DeviceRecord>(FLEET_COLLECTIONS.devices, key);
-      if (!device || !canSeeCustomer(p, device.customerId)) throw ApiError.notFound(`device ${JSON.stringify(key)}`);
+      const device = await visibleDeviceOf(ctx, p, key);
       const now = ctx.clock.now();
       const q = req.query;
       const to = q.to !== undefined ? Date.parse(q.to) : now;

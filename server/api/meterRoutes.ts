@@ -22,6 +22,7 @@ import { METER_COLLECTIONS, MeterRecorder, periodRecordId } from '../meters/mete
 import { ApiError } from './apiErrors.js';
 import type { ApiContext } from './apiPlugin.js';
 import { principalOf, requires } from './apiAuth.js';
+import { visibleDeviceOf } from './fleetRoutes.js';
 import { csvDocument } from './csv.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -110,11 +111,7 @@ export const meterRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
   // Manual readings share the ledger with ingest; this instance only adds its own "last applied" note.
   const recorder = new MeterRecorder({ billingOf: settingsFor, logger: ctx.logger });
 
-  async function visibleDevice(req: Parameters<typeof principalOf>[0], key: string): Promise<DeviceRecord> {
-    const device = await ctx.repo.get<DeviceRecord>(FLEET_COLLECTIONS.devices, key);
-    if (!device || !canSeeCustomer(principalOf(req), device.customerId)) throw ApiError.notFound(`device ${JSON.stringify(key)}`);
-    return device;
-  }
+  const visibleDevice = (req: Parameters<typeof principalOf>[0], key: string): Promise<DeviceRecord> => visibleDeviceOf(ctx, principalOf(req), key);
 
   app.get(
     '/meters',

@@ -11,8 +11,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { canSeeCustomer, canSeeTicket } from '../auth/access.js';
-import { FLEET_COLLECTIONS, type DeviceRecord } from '../fleet/fleetModel.js';
+import { canSeeTicket } from '../auth/access.js';
 import {
   HISTORY_COLLECTIONS,
   counterPoints,
@@ -26,9 +25,9 @@ import type { MeterDevice } from '../meters/meterLedger.js';
 import { METER_COLLECTIONS } from '../meters/meterRecorder.js';
 import { cartridges, faultsPerMonth, WEAR_PARTS, type ServiceTicket } from '../serviceRecord/serviceRecord.js';
 import type { Ticket } from '../tickets/ticket.js';
-import { ApiError } from './apiErrors.js';
 import type { ApiContext } from './apiPlugin.js';
 import { principalOf, requires } from './apiAuth.js';
+import { visibleDeviceOf } from './fleetRoutes.js';
 import { forecastView, SupplyForecastView } from './historyRoutes.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -102,8 +101,7 @@ export const serviceRecordRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (sco
     async (req) => {
       const p = principalOf(req);
       const key = req.params.deviceKey;
-      const device = await ctx.repo.get<DeviceRecord>(FLEET_COLLECTIONS.devices, key);
-      if (!device || !canSeeCustomer(p, device.customerId)) throw ApiError.notFound(`device ${JSON.stringify(key)}`);
+      const device = await visibleDeviceOf(ctx, p, key);
       const now = ctx.clock.now();
       const concerns = (t: Ticket) => (t.device?.id === key || t.affectedDevices.includes(key)) && canSeeTicket(p, t);
       const tickets: Ticket[] = (await ctx.repo.list<Ticket>('tickets')).filter(concerns);
