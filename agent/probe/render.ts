@@ -21,13 +21,17 @@ function supplyLevel(s: Supply): string {
   return raw === null ? 'no level' : `raw ${raw}${s.raw.max !== null ? `/${s.raw.max}` : ''}`;
 }
 
+/** Vendor and model without saying the vendor twice ("HP Color LaserJet", not "HP HP Color LaserJet"); '' when neither is known. */
+export function deviceTitle(id: DeviceSnapshot['identity']): string {
+  const model = id.model ?? '';
+  const vendorInModel = id.vendor !== undefined && model.toLowerCase().startsWith(id.vendor.toLowerCase().split(' ')[0]!);
+  return (vendorInModel ? model : [id.vendor, model].filter(Boolean).join(' ')).trim();
+}
+
 export function renderSnapshot(snapshot: DeviceSnapshot): string {
   const id = snapshot.identity;
   const lines: string[] = [];
-  const model = id.model ?? '';
-  const vendorInModel = id.vendor !== undefined && model.toLowerCase().startsWith(id.vendor.toLowerCase().split(' ')[0]!);
-  const title = (vendorInModel ? model : [id.vendor, model].filter(Boolean).join(' ')).trim();
-  lines.push(title || '(unidentified device)');
+  lines.push(deviceTitle(id) || '(unidentified device)');
   const field = (k: string, v: string | undefined) => {
     if (v) lines.push(`  ${pad(k, 10)} ${v}`);
   };

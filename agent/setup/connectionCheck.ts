@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions } from 'mqtt';
 import type { AgentConfig } from '../agentConfig.js';
 import { defaultClientId } from '../publish/publisher.js';
+import { deviceTitle } from '../probe/render.js';
 import { ProtocolCollector } from '../runtime/protocolCollector.js';
 import { parseTarget, TargetError } from '../runtime/targets.js';
 import type { Clock } from '../../shared/clock.js';
@@ -86,7 +87,7 @@ export async function checkDevices(config: AgentConfig, clock: Clock): Promise<D
         const result = await collector.collect(target, AbortSignal.timeout(config.polling.timeout));
         if (!result.ok) return { address: entry.address, ok: false, detail: result.error };
         const id = result.snapshot.identity;
-        const name = [id.vendor, id.model].filter(Boolean).join(' ') || 'a printer';
+        const name = deviceTitle(id) || 'a printer';
         return { address: entry.address, ok: true, detail: id.serial ? `${name}, serial ${id.serial}` : name };
       }),
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderSnapshot } from '../../../agent/probe/render.js';
+import { deviceTitle, renderSnapshot } from '../../../agent/probe/render.js';
 import type { DeviceSnapshot } from '../../../shared/snapshot.js';
 
 const snap: DeviceSnapshot = {
@@ -60,5 +60,15 @@ describe('renderSnapshot', () => {
     expect(empty.split('\n')[0]).toBe('(unidentified device)');
     expect(empty).toMatch(/Faults \(0\)\n {2}none/);
     expect(empty).toMatch(/Supplies \(0\)\n {2}none reported/);
+  });
+});
+
+describe('deviceTitle', () => {
+  it('names vendor and model once, whichever of them the device gave', () => {
+    expect(deviceTitle({ vendor: 'HP', model: 'HP Color LaserJet Pro M252dw' })).toBe('HP Color LaserJet Pro M252dw');
+    expect(deviceTitle({ vendor: 'Kyocera', model: 'ECOSYS M2540dn' })).toBe('Kyocera ECOSYS M2540dn');
+    expect(deviceTitle({ model: 'ECOSYS M2540dn' })).toBe('ECOSYS M2540dn');
+    expect(deviceTitle({ vendor: 'Brother' })).toBe('Brother');
+    expect(deviceTitle({})).toBe('');
   });
 });
