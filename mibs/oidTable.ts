@@ -101,6 +101,12 @@ export const WANTED_OBJECTS: ReadonlyArray<readonly [name: string, read: ReadRol
   ['hpPageCounters', 'none'],
   ['konicaCounters', 'none'],
   ['sharpCounterValue', 'none'],
+  // FLEETDESK-VENDOR-OIDS: firmware versions, walked on their vendor (agent/normalise/firmwareProfiles.ts)
+  ['ricohFirmwareVersion', 'none'],
+  ['kyoceraFirmwareVersion', 'none'],
+  ['brotherFirmwareVersion', 'none'],
+  ['canonFirmwareVersion', 'none'],
+  ['konicaFirmwareVersion', 'none'],
 ];
 
 /** Textual conventions whose enumerations the normalisers use, by TC name. */

@@ -22,6 +22,7 @@ import { isReceptacle } from '../../shared/supplies.js';
 import { assessSupply, DEFAULT_SUPPLY_THRESHOLDS, supplyColor, supplyFaultCode, supplyKind, type SupplyThresholds } from './supplies.js';
 import { quirksFor, vendorFromSysObjectId, type Vendor, type VendorQuirks } from './vendorQuirks.js';
 import { counterProfilesFor } from './counterProfiles.js';
+import { cleanFirmware, firmwareProfileFor } from './firmwareProfiles.js';
 import {
   assembleCounters,
   checkCounterValue,
@@ -145,6 +146,15 @@ function serialNumber(values: SnmpValues, quirks: VendorQuirks, sysDescr: string
   }
   const fromDescr = sysDescr ? quirks.serialFromSysDescr(sysDescr) : null;
   return fromDescr ? clip(fromDescr) : undefined;
+}
+
+/** The vendor's firmware object (firmwareProfiles.ts); the Printer-MIB has none. */
+function firmwareVersion(values: SnmpValues, vendor: Vendor | null): string | undefined {
+  const profile = firmwareProfileFor(vendor?.id);
+  if (!profile) return undefined;
+  const text = textOf(values[`${OID[profile.object]}.${profile.instance}`], false);
+  const version = text === null ? null : cleanFirmware(profile, text);
+  return version === null ? undefined : clip(version);
 }
 
 // ---- supplies, inputs, alerts --------------------------------------------------------------------
@@ -368,6 +378,7 @@ export function normaliseSnmp(values: SnmpValues, options: SnmpNormaliseOptions)
   const sysName = textOf(scalar(values, 'sysName'));
   const location = textOf(scalar(values, 'sysLocation'));
   const mac = macAddress(values);
+  const firmware = firmwareVersion(values, vendor);
   const identity: Identity = {
     ...(vendor ? { vendor: vendor.name } : {}),
     ...(model ? { model: clip(model) } : {}),
@@ -377,6 +388,7 @@ export function normaliseSnmp(values: SnmpValues, options: SnmpNormaliseOptions)
     ...(sysObjectId && sysObjectId.length <= 256 ? { sysObjectId } : {}),
     ...(location ? { location: clip(location) } : {}),
     ...(mac ? { mac } : {}),
+    ...(firmware ? { firmware } : {}),
   };
 
   const supplyList = supplies(values, quirks, thresholds);

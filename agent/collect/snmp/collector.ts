@@ -36,6 +36,7 @@ import type { SnmpCredential } from '../../agentConfig.js';
 import { OID, READ, type OidName } from '../../../mibs/oids.generated.js';
 import { vendorFromSysObjectId } from '../../normalise/vendorQuirks.js';
 import { counterWalks } from '../../normalise/counterProfiles.js';
+import { firmwareWalks } from '../../normalise/firmwareProfiles.js';
 import { printerEvidence } from './printerEvidence.js';
 import { column, freezeWithColumns, type RawSnmp, type SnmpValue } from './raw.js';
 import { describeEndpoint, openSession, type SnmpEndpoint, type SnmpTransport, type Varbind } from './session.js';
@@ -151,8 +152,11 @@ export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, option
         sysDescr?.type === 'octets' ? Buffer.from(sysDescr.hex, 'hex').toString('latin1') : null,
       );
     };
-    // The vendor's counter walks as last time (known from the retained sysObjectID), so they ride along.
-    const vendorWalks = (v: Readonly<Record<string, SnmpValue>>) => (options.vendorCounters === false ? [] : counterWalks(vendorOf(v)?.id));
+    // The vendor's counter and firmware walks as last time (known from the retained sysObjectID), so they ride along.
+    const vendorWalks = (v: Readonly<Record<string, SnmpValue>>) => {
+      const id = vendorOf(v)?.id;
+      return [...(options.vendorCounters === false ? [] : counterWalks(id)), ...firmwareWalks(id)];
+    };
     const extraBefore = previous ? vendorWalks(previous.values) : [];
 
     // 1. Everything in as few requests as the agent allows: the system group (also the "does it

@@ -10,6 +10,9 @@ import { InFlightLimit, type SnmpEndpoint, type SnmpTransport, type Varbind } fr
 import { OID } from '../../../mibs/oids.generated.js';
 import { ManualClock } from '../../harness/manualClock.js';
 import { valuesFromSnmprec } from '../../harness/snmprecValues.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CORPUS_DIR } from '../../harness/repo.js';
 
 /** Collect → normalise, as the runtime and `fleetdesk probe` do. */
 async function collected(...args: Parameters<typeof collectSnmp>) {
@@ -215,6 +218,19 @@ describe('collectSnmp', () => {
     // Known shape: the short columns and the long one go out as two requests, each to its end.
     expect(second.raw.requests).toBe(2);
     expect(second.raw.values).toEqual(first.raw.values);
+  });
+
+  it('reads the vendor firmware object: after the first answers on the first poll, inside the first GETBULK after that', async () => {
+    const utax = valuesFromSnmprec(readFileSync(join(CORPUS_DIR, 'snmprec', 'utax.snmprec'), 'utf8'));
+    const agent = new FakeAgent(utax);
+    const first = await collected(target(), undefined, { openTransport: () => agent });
+    expect(first.snapshot.identity.firmware).toBe('2TP_S000.003.402');
+    const agent2 = new FakeAgent(utax);
+    const second = await collected(target(), retainForNextPoll(first.raw), { openTransport: () => agent2 });
+    expect(second.snapshot.identity.firmware).toBe('2TP_S000.003.402');
+    // The vendor known from the retained sysObjectID: no request of its own for the firmware.
+    expect(second.raw.requests).toBeLessThan(first.raw.requests);
+    expect(agent2.started).toContain(OID.kyoceraFirmwareVersion);
   });
 
   it('the collector never has more requests in flight than the session allows', async () => {
