@@ -7,6 +7,7 @@
  * scenario introduced (an error state, alert rows), so an unchanged recording is served as recorded.
  */
 import { counterProfilesFor } from '../normalise/counterProfiles.js';
+import { firmwareProfileFor } from '../normalise/firmwareProfiles.js';
 import { vendorFromSysObjectId } from '../normalise/vendorQuirks.js';
 import { ENUMS, HR_PRINTER_ERROR_BITS, OID } from '../../mibs/oids.generated.js';
 import type { SnmpValue } from './ber.js';
@@ -113,6 +114,9 @@ function modelRows(state: DeviceState, faults: readonly TrackedFault[], ctx: Snm
 
   add(`${OID.prtGeneralPrinterName}.${hr}`, str(`${id.manufacturer} ${id.model}`));
   add(`${OID.prtGeneralSerialNumber}.${hr}`, str(id.serial));
+  // The firmware version where the model's vendor keeps it (agent/normalise/firmwareProfiles.ts).
+  const firmware = firmwareProfileFor(vendorFromSysObjectId(id.sysObjectId)?.id);
+  if (firmware && id.firmware) add(`${OID[firmware.object]}.${firmware.instance}`, str(id.firmware));
   add(`${OID.prtAlertCriticalEvents}.${hr}`, counter(ctx.alertEvents.critical));
   add(`${OID.prtAlertAllEvents}.${hr}`, counter(ctx.alertEvents.all));
 

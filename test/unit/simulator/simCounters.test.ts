@@ -45,11 +45,13 @@ function raw(v: BerValue): RawValue {
   }
 }
 
-function countersOf(state: DeviceState): Record<string, number> {
+function snapshotOf(state: DeviceState) {
   const rows = renderSnmpRows(state, indexFaults(activeFaults(state)), { uptimeAtStart: 1000, elapsedMs: () => 0, alertEvents: { all: 0, critical: 0 } });
   const values = Object.fromEntries(rows.map(([oid, v]) => [oid, raw(v)]));
-  return normaliseSnmp(values, { address: '127.0.0.1:1161', collectedAt: '2026-11-30T23:30:00Z' }).counters;
+  return normaliseSnmp(values, { address: '127.0.0.1:1161', collectedAt: '2026-11-30T23:30:00Z' });
 }
+
+const countersOf = (state: DeviceState): Record<string, number> => snapshotOf(state).counters;
 
 describe('simulated models: counters the agent reads (golden, by hand)', () => {
   it('every built-in model has a golden entry', () => {
@@ -64,4 +66,21 @@ describe('simulated models: counters the agent reads (golden, by hand)', () => {
       expect(countersOf(later)).toEqual(golden.models[model.name]?.after3min);
     });
   }
+});
+
+describe('simulated models: the firmware version the agent reads over SNMP', () => {
+  // By hand from syntheticModels.ts: served where the vendor has a firmware object (HP and Epson report it over IPP only).
+  const expected: Record<string, string | undefined> = {
+    'hp-color-laser': undefined,
+    'kyocera-mono-mfp': '2S0_2F00.005.002',
+    'ricoh-mfp': '1.03',
+    'epson-inkjet': undefined,
+    'canon-inkjet': '1.030',
+    'brother-laser': '1.15',
+    'konica-mfp': 'GC2-20',
+  };
+  it('every built-in model', () => {
+    expect(Object.keys(expected).sort()).toEqual(MODELS.map((m) => m.name).sort());
+    for (const model of MODELS) expect(snapshotOf(instantiateModel(model, 'dev-0001', 0)).identity.firmware, model.name).toBe(expected[model.name]);
+  });
 });
