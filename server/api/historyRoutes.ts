@@ -2,7 +2,7 @@
  * Device history and supply forecasts (issue 9, issue 8's device history):
  *
  *   GET /devices/:deviceKey/history?from&to&supply&limit   level points per supply, page counters,
- *        fault timeline between `from` and `to` (default: the last 90 days); hot records first, the
+ *        fault timeline and firmware changes between `from` and `to` (default: the last 90 days); hot records first, the
  *        monthly archive only when `from` reaches before them (at most 12 archive months scanned)
  *   GET /supplies/to-order?within=7&customer&site&format=csv
  *        supplies that run out (or fill up) within `within` calendar days by their early bound,
@@ -151,6 +151,7 @@ const TimelineView = z.object({
   firstSeen: z.string().nullable(),
   lastError: z.string().nullable(),
 });
+export const FirmwareChangeView = z.object({ at: z.string(), from: z.string(), to: z.string() });
 const DeviceHistory = z
   .object({
     deviceKey: z.string(),
@@ -159,6 +160,8 @@ const DeviceHistory = z
     supplies: z.array(SupplySeries),
     counters: z.object({ points: z.array(CounterPoint), truncated: z.boolean() }),
     faults: z.object({ entries: z.array(TimelineView), truncated: z.boolean() }),
+    /** New firmware versions the device reported between `from` and `to`, oldest first. */
+    firmware: z.array(FirmwareChangeView),
     /** Archive months read for this answer (empty when the hot records covered `from`). */
     archiveMonths: z.array(z.string()),
   })
@@ -305,6 +308,7 @@ export const historyRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { 
           })),
           truncated: e.truncated,
         },
+        firmware: (timeline?.firmware ?? []).filter((x) => within(x.at)).map((x) => ({ at: iso(x.at), from: x.from, to: x.to })),
         archiveMonths,
       };
     },

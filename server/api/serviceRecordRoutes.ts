@@ -23,7 +23,7 @@ import {
 } from '../history/deviceHistory.js';
 import type { MeterDevice } from '../meters/meterLedger.js';
 import { METER_COLLECTIONS } from '../meters/meterRecorder.js';
-import { cartridges, faultsPerMonth, WEAR_PARTS, type ServiceTicket } from '../serviceRecord/serviceRecord.js';
+import { cartridges, deviceEvents, faultsPerMonth, WEAR_PARTS, type ServiceTicket } from '../serviceRecord/serviceRecord.js';
 import type { Ticket } from '../tickets/ticket.js';
 import type { ApiContext } from './apiPlugin.js';
 import { principalOf, requires } from './apiAuth.js';
@@ -153,8 +153,8 @@ export const serviceRecordRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (sco
               forecast: t ? forecastView(t, now) : null,
             };
           }),
-        events: (meter?.events ?? []).map((e) => ({ at: iso(e.at), kind: e.kind, detail: e.detail, from: e.from ?? null, to: e.to ?? null })),
-        firmware: meter?.firmware ?? device.identity.firmware ?? null,
+        events: deviceEvents(timeline?.firmware ?? [], meter?.events ?? []).map((e) => ({ ...e, at: iso(e.at) })),
+        firmware: device.identity.firmware ?? null,
         counters: { points: shown.map((x) => ({ at: iso(x.at), values: x.values })), truncated: shown.length < points.length },
       };
     },

@@ -6,7 +6,8 @@
  *                   cartridge in the printer now and of the previous one, plus the cached
  *                   forecast and the state of its proactive order
  *   counterHistory  one per device: page counters, at most one point per `counterGapMs`
- *   faultTimeline   one per device: the latest fault raised/cleared and unreachable/reachable entries
+ *   faultTimeline   one per device: the latest fault raised/cleared and unreachable/reachable entries,
+ *                   and the device's firmware changes (rare, so kept apart from the fault churn)
  *
  * Sized for 10,000 devices in a store whose hot file is rewritten at compaction, so every record
  * is bounded:
@@ -546,11 +547,36 @@ export interface TimelineEntry {
   lastError?: string;
 }
 
+/** A new firmware version reported by the device (the first version seen is not a change). */
+export interface FirmwareChange {
+  at: number;
+  from: string;
+  to: string;
+}
+
 export interface FaultTimeline {
   v: 1;
   deviceKey: string;
   customerId: string;
   entries: TimelineEntry[];
+  /** Oldest first, the last MAX_FIRMWARE_CHANGES; not trimmed by fault entries. */
+  firmware?: FirmwareChange[];
+}
+
+/** A device is updated a few times a year; this keeps years of them on one bounded record. */
+export const MAX_FIRMWARE_CHANGES = 50;
+
+/**
+ * The firmware change between two readings of a device's identity, or null: both readings must
+ * name a version (a reading without one says nothing, and the first version seen is no change).
+ */
+export function firmwareChange(before: string | undefined, after: string | undefined, at: number): FirmwareChange | null {
+  return before !== undefined && after !== undefined && before !== after ? { at, from: before, to: after } : null;
+}
+
+export function recordFirmware(prev: FaultTimeline | undefined, owner: { deviceKey: string; customerId: string }, change: FirmwareChange): FaultTimeline {
+  const firmware = [...(prev?.firmware ?? []), change].sort((a, b) => a.at - b.at).slice(-MAX_FIRMWARE_CHANGES);
+  return { v: 1, deviceKey: owner.deviceKey, customerId: owner.customerId, entries: prev?.entries ?? [], firmware };
 }
 
 export function recordTimeline(
@@ -567,5 +593,7 @@ export function recordTimeline(
     entries = entries.slice(drop);
     archived = { kind: 'faults', deviceKey: owner.deviceKey, customerId: owner.customerId, from: gone[0]!.at, to: gone[gone.length - 1]!.at, entries: gone };
   }
-  return { timeline: { v: 1, deviceKey: owner.deviceKey, customerId: owner.customerId, entries }, archived };
+  const timeline: FaultTimeline = { v: 1, deviceKey: owner.deviceKey, customerId: owner.customerId, entries };
+  if (prev?.firmware) timeline.firmware = prev.firmware;
+  return { timeline, archived };
 }

@@ -5,7 +5,7 @@
  * Per message it looks only at what changed: supplies whose level or state differ from the
  * previous record (all supplies once per UTC day, so a supply that stays put still has a point
  * a day), the counters (at most one point per gap, checked against a small in-memory note before
- * the record is read), and the device's fault changes. No scan of history per message: O(changed
+ * the record is read), the device's fault changes and a new firmware version. No scan of history per message: O(changed
  * supplies) record reads and writes. Points that leave a hot record go to the monthly archive.
  */
 import type { Logger } from '../../shared/logging.js';
@@ -21,6 +21,8 @@ import {
   recordCounters,
   recordLevel,
   recordTimeline,
+  recordFirmware,
+  firmwareChange,
   supplyId,
   type ArchiveChunk,
   type CounterTrack,
@@ -105,7 +107,11 @@ export class HistoryRecorder {
       }
     }
 
-    if (u.changes.length > 0) {
+    const firmware = firmwareChange(prev?.identity.firmware, d.identity.firmware, at);
+    if (u.changes.length > 0 || firmware) {
+      const owner = { deviceKey: d.key, customerId: d.customerId };
+      let old = await tx.get<FaultTimeline>(FAULTS_TL, d.key);
+      if (firmware) old = recordFirmware(old, owner, firmware);
       const add: TimelineEntry[] = u.changes.map((c): TimelineEntry => {
         switch (c.kind) {
           case 'faultRaised':
@@ -131,8 +137,7 @@ export class HistoryRecorder {
             return { at: msOr(c.since, serverAt), kind: 'reachable', code: 'device.unreachable' };
         }
       });
-      const old = await tx.get<FaultTimeline>(FAULTS_TL, d.key);
-      const r = recordTimeline(old, { deviceKey: d.key, customerId: d.customerId }, add, this.limits);
+      const r = add.length > 0 || !old ? recordTimeline(old, owner, add, this.limits) : { timeline: old, archived: null };
       await tx.put(FAULTS_TL, d.key, r.timeline);
       this.stats.timelineWrites += 1;
       if (r.archived) await this.archive(tx, r.archived, serverAt);

@@ -5,7 +5,8 @@
  * opening snapshot and the next period's, resets and wraps included. The first reading at or after
  * a cut-off becomes the new period's opening snapshot. The identity the reading carries is checked
  * against the device's: a different MAC and sysName under the same key is two devices sharing a
- * serial (flagged, nothing billed across it); a new firmware version is an event.
+ * serial (flagged, nothing billed across it). Firmware changes are in the device history
+ * (server/history), not here.
  */
 import type { BillingSettings } from './billingPeriod.js';
 import { periodOf } from './billingPeriod.js';
@@ -16,7 +17,7 @@ export interface MeterReading {
   readonly counters: Readonly<Record<string, number>>;
   /** "agent:<tenant>/<agentId>" or "manual:<token name>". */
   readonly source: string;
-  readonly identity: { readonly serial?: string; readonly mac?: string; readonly sysName?: string; readonly firmware?: string };
+  readonly identity: { readonly serial?: string; readonly mac?: string; readonly sysName?: string };
 }
 
 export interface MeterFlag {
@@ -28,7 +29,7 @@ export interface MeterFlag {
 
 export interface MeterDeviceEvent {
   readonly at: number;
-  readonly kind: 'firmware' | 'identityConflict' | 'deviceSwap';
+  readonly kind: 'identityConflict' | 'deviceSwap';
   readonly detail: string;
   readonly from?: string;
   readonly to?: string;
@@ -40,7 +41,6 @@ export interface MeterDevice {
   readonly serial?: string;
   readonly mac?: string;
   readonly sysName?: string;
-  readonly firmware?: string;
   readonly last?: { readonly at: number; readonly counters: Readonly<Record<string, number>> };
   /** Newest first is not kept: oldest first, bounded. */
   readonly events: readonly MeterDeviceEvent[];
@@ -106,9 +106,6 @@ export function applyReading(input: LedgerInput): LedgerOutput | null {
       to: id.mac,
     });
   }
-  if (prev?.firmware !== undefined && id.firmware !== undefined && id.firmware !== prev.firmware) {
-    events.push({ at: reading.at, kind: 'firmware', detail: `firmware ${prev.firmware} → ${id.firmware}`, from: prev.firmware, to: id.firmware });
-  }
 
   const period = periodOf(reading.at, settings);
   const periods = new Map<string, MeterPeriod>();
@@ -141,7 +138,6 @@ export function applyReading(input: LedgerInput): LedgerOutput | null {
     ...(id.serial !== undefined ? { serial: id.serial } : prev?.serial !== undefined ? { serial: prev.serial } : {}),
     ...(id.mac !== undefined ? { mac: id.mac } : prev?.mac !== undefined ? { mac: prev.mac } : {}),
     ...(id.sysName !== undefined ? { sysName: id.sysName } : prev?.sysName !== undefined ? { sysName: prev.sysName } : {}),
-    ...(id.firmware !== undefined ? { firmware: id.firmware } : prev?.firmware !== undefined ? { firmware: prev.firmware } : {}),
     last: { at: reading.at, counters: reading.counters },
     events: events.slice(-MAX_DEVICE_EVENTS),
   };

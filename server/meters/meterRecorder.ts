@@ -7,7 +7,7 @@
  * one applied. A device seen at an address another device held is a swap: an event on both,
  * and the histories stay apart (they are different device keys).
  *
- * Storage (Repository collections): meterDevices (per device: identity, firmware, last reading,
+ * Storage (Repository collections): meterDevices (per device: identity, last reading,
  * events), meterPeriods ("<deviceKey>|<YYYY-MM>": opening snapshot, usage, flags,
  * confirmation), meterAddresses ("<tenant>|<address>": who is there).
  */
@@ -140,6 +140,5 @@ function identityOf(d: DeviceRecord): MeterReading['identity'] {
     ...(i.serial !== undefined ? { serial: i.serial } : {}),
     ...(i.mac !== undefined ? { mac: i.mac } : {}),
     ...(i.sysName !== undefined ? { sysName: i.sysName } : {}),
-    ...(i.firmware !== undefined ? { firmware: i.firmware } : {}),
   };
 }

@@ -8,6 +8,8 @@
  */
 import { ENUMS } from '../../mibs/oids.generated.js';
 import type { Supply, SupplyKind } from '../../shared/snapshot.js';
+import type { FirmwareChange } from '../history/deviceHistory.js';
+import type { MeterDeviceEvent } from '../meters/meterLedger.js';
 import type { Resolution, TicketStatus } from '../tickets/ticket.js';
 
 export interface ServiceTicket {
@@ -97,4 +99,20 @@ export function faultsPerMonth(input: Pick<ServiceRecordInput, 'faults' | 'month
     months.set(m, row);
   }
   return [...months.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([month, r]) => ({ month, ...r }));
+}
+
+export interface DeviceEvent {
+  readonly at: number;
+  readonly kind: 'firmware' | MeterDeviceEvent['kind'];
+  readonly detail: string;
+  readonly from: string | null;
+  readonly to: string | null;
+}
+
+/** The device's events, oldest first: firmware changes (device history) and identity events (meter ledger). */
+export function deviceEvents(firmware: readonly FirmwareChange[], meter: readonly MeterDeviceEvent[]): DeviceEvent[] {
+  return [
+    ...firmware.map((f): DeviceEvent => ({ at: f.at, kind: 'firmware', detail: `firmware ${f.from} → ${f.to}`, from: f.from, to: f.to })),
+    ...meter.map((e): DeviceEvent => ({ at: e.at, kind: e.kind, detail: e.detail, from: e.from ?? null, to: e.to ?? null })),
+  ].sort((a, b) => a.at - b.at);
 }

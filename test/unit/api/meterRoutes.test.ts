@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLEET, makeApiKit, type ApiKit } from './apiTestKit.js';
-import { telemetryMsg } from '../server/wireFixtures.js';
+import { stateMsg, telemetryMsg } from '../server/wireFixtures.js';
 
 let kit: ApiKit;
 const KEY = 'acme/sn:sn-a1';
@@ -120,5 +120,24 @@ describe('service record', () => {
     expect(rec.faultsPerMonth).toEqual([{ month: '2026-01', jams: 1, byCode: { jam: 1 } }]);
     expect(rec.counters.points[0]?.values.total).toBe(1000);
     expect((await kit.call('GET', `/api/v1/devices/${DEV}/service-record`, kit.tokens.globex)).statusCode).toBe(404);
+  });
+
+  it('a new firmware version: an event on the device timeline (history) and in the service record', async () => {
+    const key = 'acme/sn:sn-a2';
+    const identity = (firmware: string) => ({ vendor: 'Brother', model: 'HL-L5100', serial: 'SN-A2', firmware });
+    await kit.send(stateMsg('acme', 'a1', 'p2', { identity: identity('1.0'), collectedAt: '2026-01-05T23:50:00Z', seq: 20 }));
+    await kit.send(stateMsg('acme', 'a1', 'p2', { identity: identity('1.1'), collectedAt: '2026-01-05T23:55:00Z', seq: 21 }));
+    await kit.send(stateMsg('acme', 'a1', 'p2', { identity: identity('1.1'), collectedAt: '2026-01-05T23:57:00Z', seq: 22 }));
+    const rec = kit.json<{ firmware: string | null; events: Array<{ at: string; kind: string; from: string | null; to: string | null }> }>(
+      await kit.call('GET', `/api/v1/devices/${encodeURIComponent(key)}/service-record`, kit.tokens.acme),
+    );
+    expect(rec.firmware).toBe('1.1');
+    expect(rec.events.filter((e) => e.kind === 'firmware')).toEqual([
+      { at: '2026-01-05T23:55:00.000Z', kind: 'firmware', detail: 'firmware 1.0 → 1.1', from: '1.0', to: '1.1' },
+    ]);
+    const history = kit.json<{ firmware: Array<{ at: string; from: string; to: string }> }>(
+      await kit.call('GET', `/api/v1/devices/${encodeURIComponent(key)}/history`, kit.tokens.acme),
+    );
+    expect(history.firmware).toEqual([{ at: '2026-01-05T23:55:00.000Z', from: '1.0', to: '1.1' }]);
   });
 });

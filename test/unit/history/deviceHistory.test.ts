@@ -8,6 +8,9 @@ import {
   recordCounters,
   recordLevel,
   recordTimeline,
+  recordFirmware,
+  firmwareChange,
+  MAX_FIRMWARE_CHANGES,
   type ArchiveChunk,
   type SupplyMeta,
   type SupplyTrack,
@@ -360,5 +363,34 @@ describe('fault timeline', () => {
     expect(archived!.entries![0]!.at).toBe(T0 + H);
     expect(tl.entries.length).toBe(DEFAULT_HISTORY_LIMITS.trimTimelineTo);
     expect(tl.entries.at(-1)!.at).toBe(T0 + (DEFAULT_HISTORY_LIMITS.maxTimelineEntries + 1) * H);
+  });
+});
+
+describe('firmware changes on the device timeline', () => {
+  const owner = { deviceKey: 'acme/sn:1', customerId: 'acme' };
+
+  it('a change needs a version before and after: the first version seen, or a reading without one, is none', () => {
+    expect(firmwareChange(undefined, '1.35', T0)).toBeNull();
+    expect(firmwareChange('1.35', undefined, T0)).toBeNull();
+    expect(firmwareChange('1.35', '1.35', T0)).toBeNull();
+    expect(firmwareChange('1.35', '1.40', T0)).toEqual({ at: T0, from: '1.35', to: '1.40' });
+  });
+
+  it('kept apart from the fault entries: trimming faults to the archive keeps every firmware change', () => {
+    let tl = recordFirmware(undefined, owner, { at: T0, from: '1.35', to: '1.40' });
+    expect(tl.entries).toEqual([]);
+    for (let i = 1; i <= DEFAULT_HISTORY_LIMITS.maxTimelineEntries + 5; i++)
+      tl = recordTimeline(tl, owner, [{ at: T0 + i * H, kind: 'raised', code: 'jam' }]).timeline;
+    expect(tl.entries.length).toBeLessThan(DEFAULT_HISTORY_LIMITS.maxTimelineEntries);
+    expect(tl.firmware).toEqual([{ at: T0, from: '1.35', to: '1.40' }]);
+  });
+
+  it('bounded: the oldest changes beyond the bound are dropped, in time order', () => {
+    let tl = recordFirmware(undefined, owner, { at: T0 + 5 * H, from: 'b', to: 'c' });
+    tl = recordFirmware(tl, owner, { at: T0, from: 'a', to: 'b' });
+    expect(tl.firmware!.map((f) => f.to)).toEqual(['b', 'c']);
+    for (let i = 0; i < MAX_FIRMWARE_CHANGES; i++) tl = recordFirmware(tl, owner, { at: T0 + (10 + i) * H, from: `${i}`, to: `${i + 1}` });
+    expect(tl.firmware).toHaveLength(MAX_FIRMWARE_CHANGES);
+    expect(tl.firmware![0]!.from).toBe('0');
   });
 });

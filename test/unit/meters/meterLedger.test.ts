@@ -6,7 +6,7 @@ import { METER_CSV_HEADER, meterCsvRow, meterExportRows, missingMeters } from '.
 
 const settings = BillingSettings.parse({ day: 1, timeZone: 'Europe/Warsaw' });
 const at = (s: string) => Date.parse(s);
-const ID = { serial: 'SN1', mac: '02:fd:00:00:00:01', sysName: 'prn-1', firmware: '1.0' };
+const ID = { serial: 'SN1', mac: '02:fd:00:00:00:01', sysName: 'prn-1' };
 
 /** Runs readings through the ledger the way the recorder does, keeping records in maps. */
 function ledger(readings: Array<Partial<MeterReading> & { at: number; counters: Record<string, number> }>) {
@@ -75,16 +75,6 @@ describe('meter ledger', () => {
     expect(periods.get('2026-11')?.usage).toEqual({});
     expect(periods.get('2026-11')?.flags.map((f) => f.flag)).toEqual(['identityConflict']);
     expect(device.events.map((e) => e.kind)).toEqual(['identityConflict']);
-  });
-
-  it('a new firmware version is an event in the device timeline', () => {
-    const { device } = ledger([
-      { at: at('2026-11-02T10:00:00Z'), counters: { total: 1 } },
-      { at: at('2026-11-03T10:00:00Z'), counters: { total: 2 }, identity: { ...ID, firmware: '1.1' } },
-      { at: at('2026-11-04T10:00:00Z'), counters: { total: 3 }, identity: { ...ID, firmware: '1.1' } },
-    ]);
-    expect(device.firmware).toBe('1.1');
-    expect(device.events).toEqual([{ at: at('2026-11-03T10:00:00Z'), kind: 'firmware', detail: 'firmware 1.0 → 1.1', from: '1.0', to: '1.1' }]);
   });
 
   it('an older reading (outbox replay) changes nothing', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Supply } from '../../../shared/snapshot.js';
-import { cartridges, faultsPerMonth } from '../../../server/serviceRecord/serviceRecord.js';
+import { cartridges, deviceEvents, faultsPerMonth } from '../../../server/serviceRecord/serviceRecord.js';
 
 const at = (s: string) => Date.parse(s);
 const supply = (over: Partial<Supply['raw']> = {}, index = 1): Supply => ({
@@ -47,6 +47,19 @@ describe('faults per month', () => {
     expect(faultsPerMonth({ faults, monthOf })).toEqual([
       { month: '2026-01', jams: 2, byCode: { jam: 2, 'door.open': 1 } },
       { month: '2026-02', jams: 1, byCode: { jam: 1 } },
+    ]);
+  });
+});
+
+describe('device events', () => {
+  it('firmware changes (history) and identity events (meters) in one list, oldest first', () => {
+    const out = deviceEvents(
+      [{ at: at('2026-03-01T08:00:00Z'), from: '1.35', to: '1.40' }],
+      [{ at: at('2026-02-01T08:00:00Z'), kind: 'deviceSwap', detail: 'took 10.0.0.5:161 over from acme/sn:old', from: 'acme/sn:old' }],
+    );
+    expect(out).toEqual([
+      { at: at('2026-02-01T08:00:00Z'), kind: 'deviceSwap', detail: 'took 10.0.0.5:161 over from acme/sn:old', from: 'acme/sn:old', to: null },
+      { at: at('2026-03-01T08:00:00Z'), kind: 'firmware', detail: 'firmware 1.35 → 1.40', from: '1.35', to: '1.40' },
     ]);
   });
 });
