@@ -1,7 +1,8 @@
 /**
  * One device: identity, live state (effective status, reachability, agent), supplies with
- * bars, paper trays, page counters, active faults and its open tickets. Fleet events for this
- * device and ticket events re-read it.
+ * bars, paper trays, page counters, active faults, its open tickets, the level history and fault
+ * timeline, and its service record (serviceRecordView.js). Fleet events for this device and
+ * ticket events re-read it.
  */
 import { api, encodeKey } from '../api.js';
 import { errorBox, facts, h, table, setChildren } from '../dom.js';
@@ -9,8 +10,9 @@ import { faultLabel, formatDateTime, formatNumber, formatPercent, locale, t } fr
 import { onLive } from '../live.js';
 import { countdown, deviceStatusBadge, impactBadge, statusBadge, supplyBar } from '../widgets.js';
 import { destroyCharts, lineChart } from '../charts.js';
-import { counterSeries, forecastPhrase, levelSeries, urgency } from '../forecastModel.js';
+import { forecastPhrase, levelSeries, urgency } from '../forecastModel.js';
 import { deviceName } from '../deviceName.js';
+import { serviceRecordSection } from '../serviceRecordView.js';
 
 /** "runs out in 6 days · 4–9 days · high confidence · around 2026-03-06 · order ticket T000042" */
 export function forecastLine(f) {
@@ -36,7 +38,6 @@ export function forecastLine(f) {
 function historyCards(history) {
   if (history === null) return null;
   const levels = levelSeries(history).filter((s) => s.points.length > 0);
-  const counters = counterSeries(history);
   const entries = history.faults.entries.slice().reverse();
   return h(
     'div',
@@ -48,14 +49,6 @@ function historyCards(history) {
       levels.length === 0
         ? h('p', { class: 'muted' }, t('device.history.none'))
         : lineChart({ title: t('device.history'), hideTitle: true, unit: 'percent', min: 0, max: 100, xLabel: t('chart.when'), series: levels }),
-    ),
-    h(
-      'section',
-      { class: 'card', 'aria-labelledby': 'counter-history-h' },
-      h('h2', { id: 'counter-history-h' }, t('device.counterHistory')),
-      counters.length === 0
-        ? h('p', { class: 'muted' }, t('device.noCounters'))
-        : lineChart({ title: t('device.counterHistory'), hideTitle: true, unit: 'number', integer: true, xLabel: t('chart.when'), series: counters }),
     ),
     h(
       'section',
@@ -85,7 +78,7 @@ function historyCards(history) {
 export function render(main, [key]) {
   const back = () => h('p', {}, h('a', { href: '#/fleet' }, `← ${t('device.back')}`));
 
-  const draw = (device, agent, tickets, forecasts = [], history = null) => {
+  const draw = (device, agent, tickets, forecasts = [], history = null, record = null) => {
     destroyCharts(main);
     const forecastOf = (s) => forecasts.find((f) => f.supplyIndex === s.index);
     const id = device.identity;
@@ -192,6 +185,7 @@ export function render(main, [key]) {
         ),
       ),
       historyCards(history),
+      serviceRecordSection(record, { forecastLine }),
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'tickets-h' },
@@ -224,12 +218,13 @@ export function render(main, [key]) {
     try {
       const { device, agent, forecasts } = await api(`/devices/${encodeKey(key)}`);
       const history = await api(`/devices/${encodeKey(key)}/history`).catch(() => null);
+      const record = await api(`/devices/${encodeKey(key)}/service-record`).catch(() => null);
       // Customers and technicians may read tickets too; a role without ticket access just gets no list.
       const tickets = await api(`/tickets?device=${encodeKey(key)}&limit=100`).then(
         (p) => p.items,
         () => null,
       );
-      draw(device, agent, tickets, forecasts ?? [], history);
+      draw(device, agent, tickets, forecasts ?? [], history, record);
     } catch (err) {
       setChildren(main, back(), errorBox(`${t('app.error')}: ${err.message}`));
     }
