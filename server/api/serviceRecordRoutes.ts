@@ -45,6 +45,7 @@ const ServiceRecord = z
         status: z.string(),
         resolution: z.string().nullable(),
         openedAt: z.string(),
+        resolvedAt: z.string().nullable(),
         closedAt: z.string().nullable(),
       }),
     ),
@@ -113,6 +114,7 @@ export const serviceRecordRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (sco
         status: t.status,
         resolution: t.resolution,
         openedAt: t.openedAt,
+        resolvedAt: t.resolvedAt,
         closedAt: t.closedAt,
       }));
       ticketRows.sort((a, b) => b.openedAt - a.openedAt);
@@ -129,7 +131,7 @@ export const serviceRecordRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (sco
       const shown = points.slice(-MAX_COUNTER_POINTS);
       return {
         deviceKey: key,
-        tickets: ticketRows.map((t) => ({ ...t, openedAt: iso(t.openedAt), closedAt: isoOrNull(t.closedAt) })),
+        tickets: ticketRows.map((t) => ({ ...t, openedAt: iso(t.openedAt), resolvedAt: isoOrNull(t.resolvedAt), closedAt: isoOrNull(t.closedAt) })),
         faultsPerMonth: faultsPerMonth({
           faults: (timeline?.entries ?? []).filter((e) => e.kind === 'raised').map((e) => ({ at: e.at, code: e.code })),
           monthOf: (at) => iso(at).slice(0, 7),

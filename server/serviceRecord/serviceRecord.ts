@@ -18,6 +18,7 @@ export interface ServiceTicket {
   readonly status: TicketStatus;
   readonly resolution: Resolution | null;
   readonly openedAt: number;
+  readonly resolvedAt: number | null;
   readonly closedAt: number | null;
 }
 

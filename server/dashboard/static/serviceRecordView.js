@@ -22,14 +22,14 @@ function ticketsCard(rec) {
       ? none('sr.tickets.none')
       : table(
           t('sr.tickets'),
-          [t('queue.col.ticket'), t('sr.col.opened'), t('sr.col.closed'), t('sr.col.outcome')],
+          [t('queue.col.ticket'), t('sr.col.opened'), t('sr.col.resolved'), t('sr.col.outcome')],
           rec.tickets.map((x) =>
             h(
               'tr',
               { dataset: { ticket: x.id, outcome: x.resolution ?? x.status } },
               h('td', {}, h('a', { href: `#/tickets/${encodeURIComponent(x.id)}` }, x.id), ' ', x.title),
               h('td', {}, formatDateTime(x.openedAt)),
-              h('td', {}, x.closedAt ? formatDateTime(x.closedAt) : '—'),
+              h('td', {}, x.resolvedAt ? formatDateTime(x.resolvedAt) : '—'),
               h('td', {}, t(ticketOutcomeKey(x))),
             ),
           ),
@@ -149,6 +149,7 @@ export function serviceRecordSection(rec, { forecastLine }) {
     { id: 'service-record', 'aria-labelledby': 'service-record-h' },
     h('h2', { id: 'service-record-h' }, t('sr.title')),
     h('div', { class: 'grid' }, ticketsCard(rec), faultsCard(rec), firmwareCard(rec)),
-    h('div', { class: 'grid' }, cartridgesCard(rec), partsCard(rec, forecastLine), countersCard(rec)),
+    h('div', { class: 'grid' }, cartridgesCard(rec), partsCard(rec, forecastLine)),
+    countersCard(rec),
   );
 }

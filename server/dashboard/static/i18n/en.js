@@ -532,7 +532,7 @@ export default {
   'sr.tickets': 'Tickets and outcomes',
   'sr.tickets.none': 'No tickets for this device.',
   'sr.col.opened': 'Opened',
-  'sr.col.closed': 'Closed',
+  'sr.col.resolved': 'Resolved',
   'sr.col.outcome': 'Outcome',
   'resolution.byDevice': 'cleared on the device',
   'resolution.byTechnician': 'resolved by a technician',

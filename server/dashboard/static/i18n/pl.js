@@ -535,7 +535,7 @@ export default {
   'sr.tickets': 'Zgłoszenia i ich wynik',
   'sr.tickets.none': 'Brak zgłoszeń dla tego urządzenia.',
   'sr.col.opened': 'Otwarte',
-  'sr.col.closed': 'Zamknięte',
+  'sr.col.resolved': 'Rozwiązane',
   'sr.col.outcome': 'Wynik',
   'resolution.byDevice': 'ustąpiło na urządzeniu',
   'resolution.byTechnician': 'rozwiązane przez technika',
