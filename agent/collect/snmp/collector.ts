@@ -35,7 +35,7 @@ import { systemClock, type Clock } from '../../../shared/clock.js';
 import type { SnmpCredential } from '../../agentConfig.js';
 import { OID, READ, type OidName } from '../../../mibs/oids.generated.js';
 import { vendorFromSysObjectId } from '../../normalise/vendorQuirks.js';
-import { counterWalks } from '../../normalise/counterProfiles.js';
+import { counterWalks, type CounterWalk } from '../../normalise/counterProfiles.js';
 import { printerEvidence } from './printerEvidence.js';
 import { column, freezeWithColumns, type RawSnmp, type SnmpValue } from './raw.js';
 import { describeEndpoint, openSession, type SnmpEndpoint, type SnmpTransport, type Varbind } from './session.js';
@@ -120,8 +120,11 @@ export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, option
     const columns = new Map<string, Array<[string, SnmpValue]>>();
     const before = previous?.shape ?? {};
     const counts = new Map<string, number>();
-    const walk = async (names: readonly OidName[], scalars: readonly string[] = []) => {
-      const specs = names.map((name) => ({ root: OID[name], label: name, expectedRows: before[OID[name]] }));
+    const walk = async (subtrees: ReadonlyArray<OidName | CounterWalk>, scalars: readonly string[] = []) => {
+      const specs = subtrees.map((w) => {
+        const [root, label] = typeof w === 'string' ? [OID[w], w] : [w.root, w.label];
+        return { root, label, expectedRows: before[root] };
+      });
       const got = await walkColumns(t, specs, limits, scalars);
       for (const oid of scalars) {
         const v = got.scalars.get(oid);
@@ -153,7 +156,7 @@ export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, option
     };
     // The vendor's counter walks as last time (known from the retained sysObjectID), so they ride along.
     const vendorWalks = (v: Readonly<Record<string, SnmpValue>>) => (options.vendorCounters === false ? [] : counterWalks(vendorOf(v)?.id));
-    const extraBefore = previous ? vendorWalks(previous.values) : [];
+    const extraBefore: readonly CounterWalk[] = previous ? vendorWalks(previous.values) : [];
 
     // 1. Everything in as few requests as the agent allows: the system group (also the "does it
     //    answer at all" check), every column, and the alert table or just its probe column.
@@ -167,7 +170,7 @@ export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, option
 
     // 2. What the first answers call for: this vendor's own subtrees, and the rest of the alert
     //    table unless its rows can be reused.
-    const later = vendorWalks(values).filter((name) => !extraBefore.includes(name));
+    const later: Array<OidName | CounterWalk> = vendorWalks(values).filter((w) => !extraBefore.some((b) => b.root === w.root));
     let alertTable: RawSnmp['alertTable'] = 'walked';
     if (reusable && alertRowsUnchanged(reusable.values, columnView(columns))) {
       for (const name of ALERT_COLUMNS) {
