@@ -93,6 +93,9 @@ const BY_VENDOR: ReadonlyMap<VendorId, readonly CounterProfile[]> = new Map(
   [...new Set(COUNTER_PROFILES.map((p) => p.vendor))].map((v) => [v, COUNTER_PROFILES.filter((p) => p.vendor === v)]),
 );
 const WALKS: ReadonlyMap<VendorId, readonly CounterWalk[]> = new Map([...BY_VENDOR].map(([v, profiles]) => [v, profiles.flatMap(walksOf)]));
+const INSTANCES: ReadonlyMap<VendorId, readonly string[]> = new Map(
+  [...BY_VENDOR].map(([v, profiles]) => [v, profiles.flatMap((p) => Object.keys(p.rows).map((instance) => `${OID[p.object]}.${instance}`))]),
+);
 
 export function counterProfilesFor(vendor: VendorId | null | undefined): readonly CounterProfile[] {
   return (vendor && BY_VENDOR.get(vendor)) || [];
@@ -101,4 +104,13 @@ export function counterProfilesFor(vendor: VendorId | null | undefined): readonl
 /** The subtrees the collector walks for this vendor's counters: only where the profile reads. */
 export function counterWalks(vendor: VendorId | null | undefined): readonly CounterWalk[] {
   return (vendor && WALKS.get(vendor)) || [];
+}
+
+/**
+ * The exact instances this vendor's profiles read (full OIDs), for a poll that already knows the
+ * vendor. Each is asked as a GETNEXT of its predecessor (snmp/walk.ts), which answers the
+ * instance because the rows of each branch have indexes of one length (as in the recordings).
+ */
+export function counterInstances(vendor: VendorId | null | undefined): readonly string[] {
+  return (vendor && INSTANCES.get(vendor)) || [];
 }

@@ -1,8 +1,9 @@
 /**
  * Meter reads from real recordings, as the running agent polls them: Debian `snmpsimd` serves
  * ../shared/corpus/snmprec/, the runtime's ProtocolCollector polls each recording twice (the
- * second poll sizes its requests from the first, as every later poll does), and the counters
- * must equal the hand-written golden file test/golden/snmp/<name>.json both times.
+ * second poll sizes its requests from the first and asks the vendor's counter instances in its
+ * first request, as every later poll does), and the counters must equal the hand-written golden
+ * file test/golden/snmp/<name>.json both times. SNMPv1 likewise, through the collector itself.
  *
  * Per vendor the issue names: HP, Konica Minolta and Sharp have a counter profile
  * (agent/normalise/counterProfiles.ts) and their counters come from the vendor table. The
@@ -14,7 +15,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentConfig } from '../../agent/agentConfig.js';
+import { collectSnmp, retainForNextPoll } from '../../agent/collect/snmp/collector.js';
+import type { RawSnmp } from '../../agent/collect/snmp/raw.js';
 import { COUNTER_PROFILES } from '../../agent/normalise/counterProfiles.js';
+import { normaliseSnmp } from '../../agent/normalise/snmpSnapshot.js';
 import { ProtocolCollector } from '../../agent/runtime/protocolCollector.js';
 import { parseTarget } from '../../agent/runtime/targets.js';
 import { systemClock } from '../../shared/clock.js';
@@ -91,6 +95,29 @@ describe('vendors with a counter profile: counters from the vendor table', () =>
         }
       });
     }
+  }
+});
+
+describe('SNMPv1 (GETNEXT walks of the profile branches instead of non-repeaters)', () => {
+  for (const name of Object.values(WITH_PROFILE).flat()) {
+    it(`${name}: both v1 polls read the golden counters`, async () => {
+      const endpoint = {
+        host: LOOPBACK,
+        port: snmpsim.port,
+        credential: { version: '1' as const, community: name },
+        timeoutMs: 2000,
+        retries: 1,
+        maxInFlight: 2,
+      };
+      let previous: RawSnmp | undefined;
+      for (let i = 0; i < 2; i++) {
+        const raw = await collectSnmp(endpoint, previous);
+        expect(normaliseSnmp(raw.values, { address: raw.address, collectedAt: raw.collectedAt }).counters, `${name} poll ${i + 1}`).toEqual(
+          goldenCounters(name),
+        );
+        previous = retainForNextPoll(raw);
+      }
+    });
   }
 });
 
