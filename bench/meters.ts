@@ -117,7 +117,7 @@ async function pollPairs(port: number, device: (typeof DEVICES)[number]): Promis
   };
   const transport = openSession(endpoint);
   const prev: Record<'with' | 'without', RawSnmp | undefined> = { with: undefined, without: undefined };
-  const cpu: Record<'with' | 'without', number> = { with: 0, without: 0 };
+  const cpu: Record<'with' | 'without', number[]> = { with: [], without: [] };
   let counterRows = 0;
   let countersRead = 0;
   const requests: Record<'with' | 'without', number> = { with: 0, without: 0 };
@@ -125,7 +125,7 @@ async function pollPairs(port: number, device: (typeof DEVICES)[number]): Promis
     const c0 = process.cpuUsage();
     const raw = await collectSnmp(endpoint, prev[side], { transport, vendorCounters: side === 'with' });
     const snapshot = normaliseSnmp(raw.values, { address: raw.address, collectedAt: raw.collectedAt });
-    if (measure) cpu[side] += cpuMs(process.cpuUsage(c0));
+    if (measure) cpu[side].push(cpuMs(process.cpuUsage(c0)));
     prev[side] = raw;
     requests[side] = raw.requests;
     if (side === 'with') {
@@ -145,8 +145,11 @@ async function pollPairs(port: number, device: (typeof DEVICES)[number]): Promis
       await poll(n % 2 === 0 ? 'without' : 'with', true);
       n++;
     }
-    const withMs = cpu.with / n;
-    const withoutMs = cpu.without / n;
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    // The median is robust to the garbage collections and preemptions of a shared machine.
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const withMs = mean(cpu.with);
+    const withoutMs = mean(cpu.without);
     return {
       device: device.what,
       polls: n,
@@ -157,6 +160,9 @@ async function pollPairs(port: number, device: (typeof DEVICES)[number]): Promis
       pollCpuMsWithMeters: round(withMs),
       pollCpuMsWithout: round(withoutMs),
       added: round(withMs / withoutMs - 1),
+      medianPollCpuMsWithMeters: round(median(cpu.with)),
+      medianPollCpuMsWithout: round(median(cpu.without)),
+      addedByMedian: round(median(cpu.with) / median(cpu.without) - 1),
     };
   } finally {
     transport.close();
