@@ -1,11 +1,12 @@
 /**
  * Vendor page counters as data: for each vendor, which private subtree to walk and which of its
- * instances is which counter (shared/counters.ts keys). The collector walks the `object` of the
- * device's vendor; the normaliser reads exactly the listed instances; the simulator serves them.
+ * instances is which counter (shared/counters.ts keys). The collector walks the branches of the
+ * `object` that hold the listed instances, on the device's vendor only; the normaliser reads
+ * exactly the listed instances; the simulator serves them.
  * A row is added only with a recording or a vendor document that shows the instance's meaning
  * (the evidence is named per profile). Everything here is exact: the device's own counter.
  */
-import type { OidName } from '../../mibs/oids.generated.js';
+import { OID, type OidName } from '../../mibs/oids.generated.js';
 import type { VendorId } from './vendorQuirks.js';
 
 export interface CounterProfile {
@@ -56,15 +57,60 @@ export const COUNTER_PROFILES: readonly CounterProfile[] = [
   },
 ];
 
+/** A subtree the collector walks for a vendor's counters: part of a profile's `object`. */
+export interface CounterWalk {
+  readonly object: OidName;
+  /** OID of the walked subtree: the object, or one of its branches. */
+  readonly root: string;
+  /** For messages and the collector's row counts, e.g. "sharpCounterValue.1.4". */
+  readonly label: string;
+}
+
+/**
+ * The branches of `object` that hold a profile's rows: the parent of each row instance, with
+ * branches inside others dropped. A Sharp MX answers 28 rows under sharpCounterValue and the
+ * profile reads 15; walking its four branches reads 16 and fits the poll's first request
+ * (docs/benchmarks.md, Meters). A row directly under the object means the whole object.
+ */
+function walksOf(profile: CounterProfile): CounterWalk[] {
+  const base = OID[profile.object];
+  const parents = Object.keys(profile.rows).map((instance) => instance.split('.').slice(0, -1).join('.'));
+  if (parents.includes('')) return [{ object: profile.object, root: base, label: profile.object }];
+  const sorted = [...new Set(parents)].sort((a, b) => a.length - b.length);
+  const kept: string[] = [];
+  for (const p of sorted) if (!kept.some((k) => p.startsWith(`${k}.`))) kept.push(p);
+  return kept.sort(compareArcs).map((p) => ({ object: profile.object, root: `${base}.${p}`, label: `${profile.object}.${p}` }));
+}
+
+function compareArcs(a: string, b: string): number {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+}
+
 const BY_VENDOR: ReadonlyMap<VendorId, readonly CounterProfile[]> = new Map(
   [...new Set(COUNTER_PROFILES.map((p) => p.vendor))].map((v) => [v, COUNTER_PROFILES.filter((p) => p.vendor === v)]),
+);
+const WALKS: ReadonlyMap<VendorId, readonly CounterWalk[]> = new Map([...BY_VENDOR].map(([v, profiles]) => [v, profiles.flatMap(walksOf)]));
+const INSTANCES: ReadonlyMap<VendorId, readonly string[]> = new Map(
+  [...BY_VENDOR].map(([v, profiles]) => [v, profiles.flatMap((p) => Object.keys(p.rows).map((instance) => `${OID[p.object]}.${instance}`))]),
 );
 
 export function counterProfilesFor(vendor: VendorId | null | undefined): readonly CounterProfile[] {
   return (vendor && BY_VENDOR.get(vendor)) || [];
 }
 
-/** The subtrees the collector walks for this vendor's counters. */
-export function counterWalks(vendor: VendorId | null | undefined): OidName[] {
-  return counterProfilesFor(vendor).map((p) => p.object);
+/** The subtrees the collector walks for this vendor's counters: only where the profile reads. */
+export function counterWalks(vendor: VendorId | null | undefined): readonly CounterWalk[] {
+  return (vendor && WALKS.get(vendor)) || [];
+}
+
+/**
+ * The exact instances this vendor's profiles read (full OIDs), for a poll that already knows the
+ * vendor. Each is asked as a GETNEXT of its predecessor (snmp/walk.ts), which answers the
+ * instance because the rows of each branch have indexes of one length (as in the recordings).
+ */
+export function counterInstances(vendor: VendorId | null | undefined): readonly string[] {
+  return (vendor && INSTANCES.get(vendor)) || [];
 }

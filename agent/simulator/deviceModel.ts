@@ -82,8 +82,9 @@ export interface DeviceState {
   /** Lifetime impressions. */
   readonly pageCount: number;
   /**
-   * The vendor counter table the model serves (agent/normalise/counterProfiles.ts rows of its
-   * vendor): counter key → share of pageCount, so the table advances as the device prints.
+   * What the device prints: counter key (shared/counters.ts) → share of pageCount, so every
+   * counter advances as the device prints. pageCounters.ts turns it into the SNMP vendor table
+   * (agent/normalise/counterProfiles.ts rows of its vendor) and the IPP impression and sheet counters.
    */
   readonly counterShares?: Readonly<Record<string, number>>;
   /** Device does not answer (any protocol) while true. */

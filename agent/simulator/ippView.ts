@@ -1,12 +1,13 @@
 /**
  * DeviceState → IPP Get-Printer-Attributes printer attributes (RFC 8011, PWG 5100.9 alerts,
- * PWG 5100.13 supplies, CUPS marker-*), as plain values ready for the `ipp` package's serializer.
+ * PWG 5100.13 supplies, PWG 5100.22 page counters, CUPS marker-*), as plain values ready for the `ipp` package's serializer.
  * Derived from the same state and fault list as the SNMP view.
  */
 import { ENUMS } from '../../mibs/oids.generated.js';
 import type { DeviceState, SimSupply } from './deviceModel.js';
 import { deviceHealth, LOW_PERCENT, supplyPercent } from './deviceFaults.js';
 import type { TrackedFault } from './faultHistory.js';
+import { pageCounter, sheetCounter } from './pageCounters.js';
 import { reportedLevel } from './snmpView.js';
 import { colourHex } from './supplyKinds.js';
 
@@ -69,6 +70,41 @@ export function printerAlertValue(fault: TrackedFault, ctx: IppRenderContext): s
   return `code=${fault.alertCode};index=${fault.alertIndex};severity=${severity};training=${fault.training};group=${fault.alertGroup};groupindex=${fault.alertGroupIndex};location=0;time=${time};`;
 }
 
+/** PWG 5100.22 collection member → the counter key it reports (pageCounters.ts). */
+const IMPRESSION_MEMBERS: ReadonlyArray<[member: string, key: string]> = [
+  ['monochrome', 'mono'],
+  ['monochrome-two-sided', 'mono.duplex'],
+  ['full-color', 'color'],
+  ['full-color-two-sided', 'color.duplex'],
+];
+
+/**
+ * printer-impressions-completed(-col) and printer-media-sheets-completed(-col): the same counters
+ * the SNMP view serves (prtMarkerLifeCount, the vendor table), so both protocols agree.
+ */
+export function ippPageCounters(state: DeviceState): IppAttributes {
+  const attrs: IppAttributes = {
+    'printer-impressions-completed': state.pageCount,
+    'printer-media-sheets-completed': sheetCounter(state) ?? state.pageCount,
+  };
+  const impressions: Record<string, number> = {};
+  for (const [member, key] of IMPRESSION_MEMBERS) {
+    const value = pageCounter(state, key);
+    if (value !== undefined) impressions[member] = value;
+  }
+  const sheets: Record<string, number> = {};
+  for (const [member, colour] of [
+    ['monochrome', 'mono'],
+    ['full-color', 'color'],
+  ] as const) {
+    const value = sheetCounter(state, colour);
+    if (value !== undefined) sheets[member] = value;
+  }
+  if (Object.keys(impressions).length > 0) attrs['printer-impressions-completed-col'] = impressions;
+  if (Object.keys(sheets).length > 0) attrs['printer-media-sheets-completed-col'] = sheets;
+  return attrs;
+}
+
 export function renderIppAttributes(state: DeviceState, faults: readonly TrackedFault[], ctx: IppRenderContext): IppAttributes {
   const id = state.identity;
   const health = deviceHealth(faults);
@@ -122,6 +158,7 @@ export function renderIppAttributes(state: DeviceState, faults: readonly Tracked
     attrs['printer-supply'] = supplies.map((s) => printerSupplyValue(state, s));
     attrs['printer-supply-description'] = supplies.map((s) => s.description);
   }
+  Object.assign(attrs, ippPageCounters(state));
   if (state.trays.length > 0) {
     attrs['printer-input-tray'] = state.trays.map(
       (t) => `type=sheetFeedAutoRemovableTray;mediafeed=0;mediaxfeed=0;maxcapacity=${t.max};level=${t.level};status=0;name=${t.name};`,

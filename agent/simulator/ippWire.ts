@@ -2,8 +2,9 @@
  * The `ipp` package (2.0.1) wrapped for the simulator's server side.
  *
  * - Its serializer only knows the attributes in its own registry; the CUPS marker-* attributes,
- *   printer-firmware-string-version and printer-input-tray are missing, so their syntaxes are
- *   added here (additively: existing entries are never replaced).
+ *   printer-firmware-string-version, printer-input-tray and the PWG 5100.22 page counters
+ *   (printer-impressions-completed(-col), printer-media-sheets-completed(-col)) are missing, so
+ *   their syntaxes are added here (additively: existing entries are never replaced).
  * - Its parser and serializer write to the console on odd input (and throw strings); calls run
  *   with console.log/error redirected to a callback, so nothing reaches the user's terminal.
  */
@@ -12,6 +13,25 @@ import ipp from 'ipp';
 import type { IppAttributes } from './ippView.js';
 
 type Syntax = Record<string, unknown>;
+
+const COUNT: Syntax = { type: 'integer', tag: 0x21, min: 0, max: 2147483647 };
+/** PWG 5100.22 counter collections: the member names of job-impressions-col, each an integer. */
+const COUNT_COLLECTION: Syntax = {
+  type: 'collection',
+  tag: 0x34,
+  members: Object.fromEntries(
+    [
+      'monochrome',
+      'monochrome-two-sided',
+      'full-color',
+      'full-color-two-sided',
+      'highlight-color',
+      'highlight-color-two-sided',
+      'blank',
+      'blank-two-sided',
+    ].map((m) => [m, COUNT]),
+  ),
+};
 
 const EXTRA_PRINTER_SYNTAXES: Record<string, Syntax> = {
   'marker-names': { type: 'name', max: 1023, setof: true },
@@ -22,6 +42,10 @@ const EXTRA_PRINTER_SYNTAXES: Record<string, Syntax> = {
   'marker-high-levels': { type: 'integer', tag: 0x21, min: 0, max: 100, setof: true },
   'printer-firmware-string-version': { type: 'text', max: 1023, setof: true },
   'printer-input-tray': { type: 'octetString', tag: 0x30, max: 1023, setof: true },
+  'printer-impressions-completed': COUNT,
+  'printer-impressions-completed-col': COUNT_COLLECTION,
+  'printer-media-sheets-completed': COUNT,
+  'printer-media-sheets-completed-col': COUNT_COLLECTION,
 };
 
 let registered = false;

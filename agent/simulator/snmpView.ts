@@ -16,6 +16,7 @@ import { deviceHealth } from './deviceFaults.js';
 
 import type { TrackedFault } from './faultHistory.js';
 import type { MibRow } from './mibTable.js';
+import { pageCounter } from './pageCounters.js';
 
 export interface SnmpRenderContext {
   /** sysUpTime at the simulator's start, in hundredths of a second. */
@@ -67,13 +68,12 @@ function alertCode(label: string): number {
 
 /** The vendor counter table rows of the model, as agent/normalise/counterProfiles.ts reads them. */
 export function vendorCounterRows(state: DeviceState): Array<[oid: string, value: number]> {
-  const shares = state.counterShares;
-  if (!shares) return [];
+  if (!state.counterShares) return [];
   const rows: Array<[string, number]> = [];
   for (const profile of counterProfilesFor(vendorFromSysObjectId(state.identity.sysObjectId)?.id)) {
     for (const [instance, key] of Object.entries(profile.rows)) {
-      const share = shares[key];
-      if (share !== undefined) rows.push([`${OID[profile.object]}.${instance}`, Math.round(state.pageCount * share)]);
+      const value = pageCounter(state, key);
+      if (value !== undefined) rows.push([`${OID[profile.object]}.${instance}`, value]);
     }
   }
   return rows;

@@ -78,7 +78,7 @@ export const MODELS: readonly ModelSpec[] = [
     ],
     trays: [tray('Tray 1', 50), tray('Tray 2', 250)],
     pageCount: 18_240,
-    counterShares: { mono: 0.6, color: 0.4, duplex: 0.3 },
+    counterShares: { mono: 0.6, color: 0.4, 'mono.duplex': 0.2, 'color.duplex': 0.1 },
   },
   {
     name: 'kyocera-mono-mfp',
@@ -96,6 +96,7 @@ export const MODELS: readonly ModelSpec[] = [
     ],
     trays: [tray('Cassette 1', 250), tray('MP Tray', 50)],
     pageCount: 42_115,
+    counterShares: { mono: 1, 'mono.duplex': 0.4 },
   },
   {
     name: 'ricoh-mfp',
@@ -116,6 +117,7 @@ export const MODELS: readonly ModelSpec[] = [
     ],
     trays: [tray('Tray 1', 550), tray('Tray 2', 550), tray('Bypass Tray', 100)],
     pageCount: 310_552,
+    counterShares: { mono: 0.55, color: 0.45, 'mono.duplex': 0.3, 'color.duplex': 0.2 },
     quirks: { ricohLevels: true },
   },
   {
@@ -138,6 +140,7 @@ export const MODELS: readonly ModelSpec[] = [
     ],
     trays: [tray('Paper Cassette 1', 250)],
     pageCount: 7_804,
+    counterShares: { mono: 0.35, color: 0.65, 'mono.duplex': 0.1, 'color.duplex': 0.2 },
   },
   {
     name: 'canon-inkjet',
@@ -159,6 +162,7 @@ export const MODELS: readonly ModelSpec[] = [
     ],
     trays: [tray('Rear Tray', 100), tray('Cassette', 250)],
     pageCount: 12_930,
+    counterShares: { mono: 0.3, color: 0.7, 'mono.duplex': 0.05, 'color.duplex': 0.15 },
   },
   {
     name: 'brother-laser',
@@ -176,6 +180,7 @@ export const MODELS: readonly ModelSpec[] = [
     ],
     trays: [tray('Tray1', 250), tray('MP Tray', 50)],
     pageCount: 9_322,
+    counterShares: { mono: 1, 'mono.duplex': 0.5 },
   },
   {
     name: 'konica-mfp',
@@ -198,8 +203,8 @@ export const MODELS: readonly ModelSpec[] = [
     ],
     trays: [tray('Tray1', 500), tray('Tray2', 500), tray('Bypass Tray', 100)],
     pageCount: 154_700,
-    // Shares sum to 1: the four rows add up to the total, as a copier without fax would.
-    counterShares: { 'copy.mono': 0.2, 'print.mono': 0.45, 'copy.color': 0.05, 'print.color': 0.3 },
+    // The four function rows sum to the total, as a copier without fax would; mono and color are their sums.
+    counterShares: { 'copy.mono': 0.2, 'print.mono': 0.45, 'copy.color': 0.05, 'print.color': 0.3, 'mono.duplex': 0.25, 'color.duplex': 0.15 },
   },
 ];
 

@@ -1,7 +1,8 @@
 /**
  * The simulator's two protocol views, read back by the agent's own probe (`fleetdesk probe`'s
  * code path): for every built-in model, the SNMP snapshot and the IPP snapshot of the same device
- * must agree on status, faults and supplies, with a jam and a low cartridge raised by a scenario.
+ * must agree on status, faults, supplies and page counters, with a jam and a low cartridge raised
+ * by a scenario.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { probe } from '../../bin/commands/probe.js';
@@ -50,6 +51,19 @@ it('SNMP and IPP snapshots of each simulated model agree', async () => {
       d.id,
     ).toContain('jam');
     expect(overSnmp.identity.serial, d.id).toBe(overIpp.identity.serial);
+  }
+});
+
+it('SNMP and IPP page counters of each simulated model agree', async () => {
+  for (const d of sim.devices) {
+    const overSnmp = await probe(`snmp://${d.community}@${LOOPBACK}:${d.snmpPort}?version=2c`, { timeoutMs: 3000, retries: 1 });
+    const overIpp = await probe(d.ippUrl!, { timeoutMs: 3000, retries: 1 });
+    const both = Object.keys(overSnmp.counters).filter((k) => k in overIpp.counters);
+    expect(both, d.id).toContain('total');
+    expect(overIpp.counterProvenance?.origins.total?.source, d.id).toBe('printer-impressions-completed');
+    for (const key of both) expect(overIpp.counters[key], `${d.id} ${key}`).toBe(overSnmp.counters[key]);
+    // IPP adds what SNMP has no standard object for: sheets, and the colour split on vendors without a table.
+    expect(overIpp.counters.sheets, d.id).toBeLessThanOrEqual(overIpp.counters.total!);
   }
 });
 

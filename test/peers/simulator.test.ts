@@ -153,6 +153,17 @@ describe('real ipptool against the simulator', () => {
     }
   });
 
+  it('reads the page counters of every built-in model as well-formed PWG 5100.22 attributes', async () => {
+    for (const d of sim.devices.slice(0, MODELS.length)) {
+      const pages = sim.deviceState(d.id)!.state.pageCount;
+      const { stdout } = await run(IPPTOOL, ['-tv', d.ippUrl!, 'get-printer-attributes.test']);
+      expect(stdout, d.id).toContain(`printer-impressions-completed (integer) = ${pages}\n`);
+      expect(stdout, d.id).toMatch(/printer-impressions-completed-col \(collection\) = \{monochrome=\d+ monochrome-two-sided=\d+/);
+      expect(stdout, d.id).toMatch(/printer-media-sheets-completed \(integer\) = \d+\n/);
+      expect(stdout, d.id).toMatch(/printer-media-sheets-completed-col \(collection\) = \{monochrome=\d+/);
+    }
+  });
+
   it('shows the same jam as SNMP, and the recorded low toner of the Sharp', async () => {
     await waitUntil(() => (sim.deviceState(JAMMED)?.faults.length ?? 0) > 0, 'the scenario jam', 5000);
     const jam = await run(IPPTOOL, ['-tv', sim.devices.find((d) => d.id === JAMMED)!.ippUrl!, 'get-printer-attributes.test']);

@@ -35,7 +35,7 @@ import { systemClock, type Clock } from '../../../shared/clock.js';
 import type { SnmpCredential } from '../../agentConfig.js';
 import { OID, READ, type OidName } from '../../../mibs/oids.generated.js';
 import { vendorFromSysObjectId } from '../../normalise/vendorQuirks.js';
-import { counterWalks } from '../../normalise/counterProfiles.js';
+import { counterInstances, counterWalks, type CounterWalk } from '../../normalise/counterProfiles.js';
 import { firmwareWalks } from '../../normalise/firmwareProfiles.js';
 import { printerEvidence } from './printerEvidence.js';
 import { column, freezeWithColumns, type RawSnmp, type SnmpValue } from './raw.js';
@@ -121,8 +121,11 @@ export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, option
     const columns = new Map<string, Array<[string, SnmpValue]>>();
     const before = previous?.shape ?? {};
     const counts = new Map<string, number>();
-    const walk = async (names: readonly OidName[], scalars: readonly string[] = []) => {
-      const specs = names.map((name) => ({ root: OID[name], label: name, expectedRows: before[OID[name]] }));
+    const walk = async (subtrees: ReadonlyArray<OidName | CounterWalk>, scalars: readonly string[] = []) => {
+      const specs = subtrees.map((w) => {
+        const [root, label] = typeof w === 'string' ? [OID[w], w] : [w.root, w.label];
+        return { root, label, expectedRows: before[root] };
+      });
       const got = await walkColumns(t, specs, limits, scalars);
       for (const oid of scalars) {
         const v = got.scalars.get(oid);
@@ -152,26 +155,34 @@ export async function collectSnmp(target: SnmpTarget, previous?: RawSnmp, option
         sysDescr?.type === 'octets' ? Buffer.from(sysDescr.hex, 'hex').toString('latin1') : null,
       );
     };
-    // The vendor's counter and firmware walks as last time (known from the retained sysObjectID), so they ride along.
-    const vendorWalks = (v: Readonly<Record<string, SnmpValue>>) => {
-      const id = vendorOf(v)?.id;
-      return [...(options.vendorCounters === false ? [] : counterWalks(id)), ...firmwareWalks(id)];
-    };
-    const extraBefore = previous ? vendorWalks(previous.values) : [];
+    const counterVendor = (v: Readonly<Record<string, SnmpValue>>) => (options.vendorCounters === false ? undefined : vendorOf(v)?.id);
+    // The vendor's page counters ride along in the first request when the vendor is known from
+    // the last poll (the retained sysObjectID): on v2c/v3 the profile's instances as
+    // non-repeaters (a varbind each, never a request of their own), on v1 its branches as walks.
+    // Its firmware object rides along the same way, as a walk.
+    const knownVendor = previous ? counterVendor(previous.values) : undefined;
+    const knownFirmwareVendor = previous ? vendorOf(previous.values)?.id : undefined;
+    const counterScalars = knownVendor && t.version !== '1' ? counterInstances(knownVendor) : [];
+    const counterBranches = knownVendor && t.version === '1' ? counterWalks(knownVendor) : [];
+    const firmwareBefore = firmwareWalks(knownFirmwareVendor);
 
     // 1. Everything in as few requests as the agent allows: the system group (also the "does it
     //    answer at all" check), every column, and the alert table or just its probe column.
-    const firstColumns = [...COLUMNS, ...(reusable ? [ALERT_PROBE] : ALERT_COLUMNS), ...extraBefore];
+    const firstColumns = [...COLUMNS, ...(reusable ? [ALERT_PROBE] : ALERT_COLUMNS), ...counterBranches, ...firmwareBefore];
     if (t.version === '1') {
       for (const vb of await getTolerant(t, SYSTEM)) if ('value' in vb) values[vb.oid] = vb.value;
       await walk(firstColumns);
     } else {
-      await walk(firstColumns, SYSTEM);
+      await walk(firstColumns, [...SYSTEM, ...counterScalars]);
     }
 
-    // 2. What the first answers call for: this vendor's own subtrees, and the rest of the alert
-    //    table unless its rows can be reused.
-    const later = vendorWalks(values).filter((name) => !extraBefore.includes(name));
+    // 2. What the first answers call for: this vendor's counter branches when it was not known
+    //    (first poll, another device at the address), and the rest of the alert table unless its
+    //    rows can be reused.
+    const vendorNow = counterVendor(values);
+    const later: Array<OidName | CounterWalk> = vendorNow && vendorNow !== knownVendor ? [...counterWalks(vendorNow)] : [];
+    const firmwareVendorNow = vendorOf(values)?.id;
+    if (firmwareVendorNow !== knownFirmwareVendor) later.push(...firmwareWalks(firmwareVendorNow));
     let alertTable: RawSnmp['alertTable'] = 'walked';
     if (reusable && alertRowsUnchanged(reusable.values, columnView(columns))) {
       for (const name of ALERT_COLUMNS) {

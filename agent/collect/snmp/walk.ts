@@ -89,8 +89,8 @@ export interface ColumnsResult {
 }
 
 /**
- * Walks `columns` to their ends. `scalars` (instance OIDs ending in ".0", v2c/v3 only) ride
- * along in the first request as non-repeaters: a GETNEXT of the object OID answers its ".0"
+ * Walks `columns` to their ends. `scalars` (instance OIDs, v2c/v3 only) ride along in the first
+ * request as non-repeaters: a GETNEXT of the instance's predecessor (predecessorOf) answers the
  * instance when it exists, anything else means it is missing.
  */
 export async function walkColumns(
@@ -101,7 +101,7 @@ export async function walkColumns(
 ): Promise<ColumnsResult> {
   const states: ColumnState[] = columns.map((spec) => ({ spec, rows: [], last: spec.root, done: false }));
   const scalarValues = new Map<string, SnmpValue>();
-  let pendingScalars = t.version === '1' ? [] : scalars.filter((oid) => oid.endsWith('.0'));
+  let pendingScalars = t.version === '1' ? [] : scalars;
   let round = 0;
   for (;;) {
     const active = states.filter((s) => !s.done);
@@ -137,6 +137,17 @@ export async function walkSubtree(t: SnmpTransport, root: string, limits: WalkLi
   return (await walkColumns(t, [{ root, label }], limits)).rows.get(root)!;
 }
 
+/**
+ * The OID whose successor is `instance` when the instance exists: the object for a ".0" scalar,
+ * else the previous sibling (x.y.60 → x.y.59), which in a table with indexes of one length has
+ * no children. Exported for tests.
+ */
+export function predecessorOf(instance: string): string {
+  const cut = instance.lastIndexOf('.');
+  const last = Number(instance.slice(cut + 1));
+  return last === 0 ? instance.slice(0, cut) : `${instance.slice(0, cut)}.${last - 1}`;
+}
+
 function expectedRemaining(s: ColumnState, round: number): number {
   const known = s.spec.expectedRows;
   if (round === 0) return known ?? 1;
@@ -159,7 +170,7 @@ async function bulkRound(
   scalarValues: Map<string, SnmpValue>,
   limits: WalkLimits,
 ): Promise<void> {
-  const oids = [...scalars.map((oid) => oid.slice(0, -2)), ...cols.map((c) => c.last)];
+  const oids = [...scalars.map(predecessorOf), ...cols.map((c) => c.last)];
   let lists: Varbind[][];
   try {
     lists = await t.getBulk(oids, scalars.length, repetitions);

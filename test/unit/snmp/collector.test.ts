@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { alertRowsUnchanged, collectSnmp, findSnmpCredential, retainForNextPoll, SnmpCollectError } from '../../../agent/collect/snmp/collector.js';
 import { compareOids, type SnmpValue } from '../../../agent/collect/snmp/raw.js';
 import { InFlightLimit, type SnmpEndpoint, type SnmpTransport, type Varbind } from '../../../agent/collect/snmp/session.js';
+import { predecessorOf } from '../../../agent/collect/snmp/walk.js';
 import { OID } from '../../../mibs/oids.generated.js';
 import { ManualClock } from '../../harness/manualClock.js';
 import { valuesFromSnmprec } from '../../harness/snmprecValues.js';
@@ -231,6 +232,47 @@ describe('collectSnmp', () => {
     // The vendor known from the retained sysObjectID: no request of its own for the firmware.
     expect(second.raw.requests).toBeLessThan(first.raw.requests);
     expect(agent2.started).toContain(OID.kyoceraFirmwareVersion);
+  });
+
+  it("a known vendor's counter instances ride in the first request, among a wider table, and a missing one stays missing", async () => {
+    // Sharp-like: the profile reads .1.4.60/.61/.63 and .5.4.61/.63 among rows it does not read
+    // (.1.4.62, .5.5.61, .8.4.50); .1.4.63 is absent.
+    const head = DEVICE.replace('1.3.6.1.4.1.64000.1', '1.3.6.1.4.1.2385.3.1.1').replace('ACME Laser', 'SHARP MX-3070N');
+    const table = [
+      ['1.4.60', 900],
+      ['1.4.61', 600],
+      ['1.4.62', 1],
+      ['5.4.61', 700],
+      ['5.4.63', 300],
+      ['5.5.61', 2],
+      ['8.4.50', 3],
+    ]
+      .map(([i, v]) => `${OID.sharpCounterValue}.${i}|65|${v}`)
+      .join('\n');
+    const values = valuesFromSnmprec(`${head}\n${table}\n${OID.prtMarkerLifeCount}.1.1|65|1000`);
+    const first = await collected(target(), undefined, { openTransport: () => new FakeAgent(values) });
+    const agent = new FakeAgent(values);
+    const second = await collected(target(), retainForNextPoll(first.raw), { openTransport: () => agent });
+    expect(second.raw.requests).toBe(1);
+    // Asked as GETNEXT of each instance's predecessor, as non-repeaters: never the whole table.
+    expect(agent.started).toContain(`${OID.sharpCounterValue}.1.4.59`);
+    expect(agent.started).not.toContain(OID.sharpCounterValue);
+    for (const snap of [first.snapshot, second.snapshot]) {
+      expect(snap.counters).toEqual({ total: 1000, print: 900, 'print.mono': 600, mono: 700, color: 300 });
+      expect(snap.counterProvenance?.problems).toEqual([]);
+    }
+    expect(Object.keys(second.raw.values).filter((o) => o.startsWith(`${OID.sharpCounterValue}.`))).toEqual([
+      `${OID.sharpCounterValue}.1.4.60`,
+      `${OID.sharpCounterValue}.1.4.61`,
+      `${OID.sharpCounterValue}.5.4.61`,
+      `${OID.sharpCounterValue}.5.4.63`,
+    ]);
+  });
+
+  it('predecessorOf: the object for a .0 scalar, else the previous sibling', () => {
+    expect(predecessorOf('1.3.6.1.2.1.1.1.0')).toBe('1.3.6.1.2.1.1.1');
+    expect(predecessorOf('1.3.6.1.4.1.2385.1.1.19.2.1.3.1.4.60')).toBe('1.3.6.1.4.1.2385.1.1.19.2.1.3.1.4.59');
+    expect(predecessorOf('1.3.6.1.4.1.18334.1.1.1.5.7.2.2.1.5.1.1')).toBe('1.3.6.1.4.1.18334.1.1.1.5.7.2.2.1.5.1.0');
   });
 
   it('the collector never has more requests in flight than the session allows', async () => {

@@ -48,11 +48,28 @@ describe('vendor counter profiles', () => {
     }
   });
 
-  it('the collector walks the vendor counter subtree only on that vendor', () => {
-    expect(counterWalks('sharp')).toEqual(['sharpCounterValue']);
-    expect(counterWalks('konica')).toEqual(['konicaCounters']);
+  it('the collector walks only the branches of the vendor counter table that the profile reads, and only on that vendor', () => {
+    const labels = (vendor: Parameters<typeof counterWalks>[0]) => counterWalks(vendor).map((w) => w.label);
+    // Sharp rows <function>.4.<colour> for functions 1, 4, 5, 7: not 5.5, 6.4 or 8.4.
+    expect(labels('sharp')).toEqual(['sharpCounterValue.1.4', 'sharpCounterValue.4.4', 'sharpCounterValue.5.4', 'sharpCounterValue.7.4']);
+    expect(labels('konica')).toEqual(['konicaCounters.2.1.5.1', 'konicaCounters.2.1.5.2']);
+    expect(labels('hp')).toEqual(['hpPageCounters.5', 'hpPageCounters.6', 'hpPageCounters.7', 'hpPageCounters.22']);
+    expect(counterWalks('sharp')[0]!.root).toBe(`${OID.sharpCounterValue}.1.4`);
     expect(counterWalks('epson')).toEqual([]);
     expect(counterWalks(null)).toEqual([]);
+  });
+
+  it('every row a profile reads lies under one of its walked branches', () => {
+    for (const p of COUNTER_PROFILES) {
+      const roots = counterWalks(p.vendor).map((w) => w.root);
+      for (const instance of Object.keys(p.rows)) {
+        const oid = `${OID[p.object]}.${instance}`;
+        expect(
+          roots.some((r) => oid.startsWith(`${r}.`)),
+          `${p.vendor} ${instance}`,
+        ).toBe(true);
+      }
+    }
   });
 });
 
