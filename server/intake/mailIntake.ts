@@ -13,7 +13,7 @@ import type { Transaction } from '../storage/repository.js';
 import type { ServiceOutcome } from '../tickets/ticketService.js';
 import { addCustomerReplyIn, IntakeError, IntakeRequest, openManualTicketIn, type IntakeDeps } from './intakeRequest.js';
 import { ticketStoreIn } from '../tickets/ticketRepository.js';
-import { assignedItem, dismissedItem, INTAKE_ITEMS, readIntakeItem, type IntakeItem } from './intakeItems.js';
+import { assignedItem, attachedItem, dismissedItem, INTAKE_ITEMS, readIntakeItem, type IntakeItem } from './intakeItems.js';
 import type { Ticket } from '../tickets/ticket.js';
 import { classifyMail, referencedTickets, type MailDecision, type TicketFacts } from './mailClassification.js';
 import type { InboundMail } from './mailMessage.js';
@@ -250,6 +250,53 @@ export class MailIntake {
           messageId: item.source.messageId,
           outcome: 'ticket',
           ticketId: r.ticket.id,
+          itemId: item.id,
+          at: now,
+        });
+      }
+      return { item: next, ticket: r.ticket };
+    });
+    if (outcome) this.o.deps.tickets.settle(outcome);
+    return done;
+  }
+
+  /**
+   * A dispatcher puts an unassigned item on an existing ticket as the customer's message (e.g. an
+   * answer sent from another address): one unit of work, like an e-mail reply that threaded by
+   * itself, so on a ticket waiting for the customer it is the answer and the clock resumes.
+   */
+  async attach(itemId: string, a: { readonly ticketId: string; readonly by: string; readonly note?: string }): Promise<{ item: IntakeItem; ticket: Ticket }> {
+    let outcome: ServiceOutcome | undefined;
+    const done = await this.o.deps.repo.transaction(async (tx) => {
+      outcome = undefined;
+      const item = await this.item(tx, itemId);
+      const now = this.o.clock.now();
+      // Checked first, so a handled item fails before the ticket changes.
+      const next = attachedItem(item, a.by, now, a.ticketId, a.note ?? null);
+      const text = [
+        item.subject !== '' ? item.subject : null,
+        item.text !== '' ? item.text : '(no text)',
+        `Received by e-mail from ${item.from ?? '(no sender)'}; attached by ${a.by}`,
+      ]
+        .filter((x) => x !== null)
+        .join('\n\n')
+        .slice(0, 10_000);
+      const sender = `email:${item.from ?? 'unknown'}`.slice(0, 128);
+      const r = await addCustomerReplyIn(
+        tx,
+        this.o.deps,
+        a.ticketId,
+        { text, ...(item.source.messageId !== null ? { externalRef: item.source.messageId } : {}) },
+        sender,
+      );
+      outcome = r.outcome;
+      await tx.put(INTAKE_ITEMS, item.id, next);
+      // Replies to the message now thread to this ticket.
+      if (item.source.messageId !== null) {
+        await tx.put<MessageRecord>(MESSAGES, keyOf(item.source.messageId), {
+          messageId: item.source.messageId,
+          outcome: 'reply',
+          ticketId: a.ticketId,
           itemId: item.id,
           at: now,
         });
