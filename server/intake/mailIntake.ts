@@ -19,7 +19,9 @@ import { classifyMail, referencedTickets, type MailDecision, type TicketFacts } 
 import type { InboundMail } from './mailMessage.js';
 
 const MAILBOXES = 'mailIntakeMailboxes';
-const MESSAGES = 'mailIntakeMessages';
+/** What became of each message (MessageRecord), by Message-ID or digest; pruned by server/retention. */
+export const MAIL_MESSAGES = 'mailIntakeMessages';
+const MESSAGES = MAIL_MESSAGES;
 
 /** Where the intake stands in one mailbox. A new UIDVALIDITY means the UIDs were renumbered: start over (Message-IDs still dedupe). */
 export interface MailboxPosition {
@@ -28,14 +30,18 @@ export interface MailboxPosition {
 }
 
 /** What became of one message (by Message-ID); also the thread index for replies. */
-interface MessageRecord {
+export interface MessageRecord {
   readonly messageId: string | null;
+  /** Digest of a message without a Message-ID (its record id is made from it); absent on older records. */
+  readonly digest?: string;
   /** Sender of the message first seen with this id (absent on records a dispatcher's assignment wrote). */
   readonly from?: string | null;
   readonly outcome: MailOutcome;
   readonly ticketId: string | null;
   readonly itemId: string | null;
   readonly at: number;
+  /** When the retention sweep first found its ticket closed (its retention counts from then). */
+  readonly closedSeenAt?: number;
 }
 
 export type MailOutcome = 'ticket' | 'reply' | 'intake' | 'duplicate';
@@ -67,6 +73,12 @@ function keyOf(text: string): string {
 
 function messageKey(m: FetchedMail): string {
   return keyOf(m.mail.messageId ?? `digest:${m.digest}`);
+}
+
+/** The id of a stored message record; undefined for a record of a message without Message-ID stored before digests were kept. */
+export function messageRecordKey(r: Pick<MessageRecord, 'messageId' | 'digest'>): string | undefined {
+  if (r.messageId !== null) return keyOf(r.messageId);
+  return r.digest === undefined ? undefined : keyOf(`digest:${r.digest}`);
 }
 
 export function mailboxKey(user: string, host: string, mailbox: string): string {
@@ -114,6 +126,7 @@ export class MailIntake {
       outcome = applied.outcome;
       const record: MessageRecord = {
         messageId: m.mail.messageId,
+        ...(m.mail.messageId === null ? { digest: m.digest } : {}),
         from: m.mail.from,
         outcome: applied.result.outcome as MailOutcome,
         ticketId: applied.result.ticketId,

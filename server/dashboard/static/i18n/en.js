@@ -455,7 +455,7 @@ export default {
   'correct.customer': 'Change customer',
   'correct.customer.value': 'New customer',
   'correct.reason': 'Reason',
-  'correct.reasonHint': 'Why the change: the customer and the audit read it.',
+  'correct.reasonHint': 'Why the change: for the history and the audit, seen by staff only (the customer sees the new deadline).',
   'correct.submit': 'Apply correction',
   'portal.title': 'Service desk',
   'portal.intro': 'Report a problem with a device of {customer}, follow your tickets and answer the service desk.',

@@ -458,7 +458,7 @@ export default {
   'correct.customer': 'Zmień klienta',
   'correct.customer.value': 'Nowy klient',
   'correct.reason': 'Uzasadnienie',
-  'correct.reasonHint': 'Dlaczego ta zmiana: czyta to klient i audyt.',
+  'correct.reasonHint': 'Dlaczego ta zmiana: do historii i audytu, widzi to tylko serwis (klient widzi nowy termin).',
   'correct.submit': 'Zastosuj korektę',
   'portal.title': 'Serwis',
   'portal.intro': 'Zgłoś problem z urządzeniem firmy {customer}, śledź swoje zgłoszenia i odpowiadaj serwisowi.',
