@@ -9,7 +9,7 @@ import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logging.js';
 import { INTAKE_ITEMS, readIntakeItem, type IntakeItem } from '../intake/intakeItems.js';
 import { MAIL_MESSAGES, messageRecordKey, type MessageRecord } from '../intake/mailIntake.js';
-import type { Repository, Transaction } from '../storage/repository.js';
+import type { RecordRef, Repository, Transaction } from '../storage/repository.js';
 import { TICKET_AUDIT, ticketAuditKey, type TicketAuditEntry } from '../tickets/ticketAudit.js';
 import { TICKETS } from '../tickets/ticketRepository.js';
 import { auditEntryExpired, intakeItemExpired, mailRecordFate, type RetentionSettings } from './retentionRules.js';
@@ -24,8 +24,11 @@ export interface RetentionResult {
   readonly more: boolean;
 }
 
-/** One change of the sweep, re-checked inside its unit of work. */
-type Step = (tx: Transaction, now: number) => Promise<keyof Omit<RetentionResult, 'more'> | null>;
+/** One change of the sweep, re-checked inside its unit of work, with the records it reads (prefetched per batch: one query on PostgreSQL). */
+interface Step {
+  readonly reads: readonly RecordRef[];
+  readonly apply: (tx: Transaction, now: number) => Promise<keyof Omit<RetentionResult, 'more'> | null>;
+}
 
 export interface RetentionSweepOptions {
   readonly repo: Repository;
@@ -60,8 +63,9 @@ export class RetentionSweep {
       const done = await this.o.repo.transaction(async (tx) => {
         const now = this.o.clock.now();
         const kinds: Array<keyof typeof counts> = [];
+        await tx.prefetch(batch.flatMap((step) => step.reads));
         for (const step of batch) {
-          const kind = await step(tx, now);
+          const kind = await step.apply(tx, now);
           if (kind) kinds.push(kind);
         }
         return kinds;
@@ -81,11 +85,14 @@ export class RetentionSweep {
       if (steps.length >= max) return steps;
       if (!auditEntryExpired(e, now, r)) continue;
       const key = ticketAuditKey(e);
-      steps.push(async (tx, at) => {
-        const cur = await tx.get<TicketAuditEntry>(TICKET_AUDIT, key);
-        if (!cur || !auditEntryExpired(cur, at, r)) return null;
-        await tx.delete(TICKET_AUDIT, key);
-        return 'ticketAudit';
+      steps.push({
+        reads: [[TICKET_AUDIT, key]],
+        apply: async (tx, at) => {
+          const cur = await tx.get<TicketAuditEntry>(TICKET_AUDIT, key);
+          if (!cur || !auditEntryExpired(cur, at, r)) return null;
+          await tx.delete(TICKET_AUDIT, key);
+          return 'ticketAudit';
+        },
       });
     }
     const items = new Map<string, IntakeItem>();
@@ -93,50 +100,50 @@ export class RetentionSweep {
       const item = readIntakeItem(v, `#${i}`);
       items.set(item.id, item);
     }
+    // Hot tickets are the open and resolved ones (closed ones are archived): one read, not one per record.
+    const hot = new Set((await this.o.repo.list<{ id: string }>(TICKETS)).map((t) => t.id));
     for (const rec of await this.o.repo.list<MessageRecord>(MAIL_MESSAGES)) {
       if (steps.length >= max) return steps;
       const key = messageRecordKey(rec);
       if (key === undefined) continue;
-      const fate = mailRecordFate(rec, await this.factsOf(this.o.repo, rec, items), now, r);
-      if (fate.kind === 'keep') continue;
-      steps.push(async (tx, at) => {
-        const cur = await tx.get<MessageRecord>(MAIL_MESSAGES, key);
-        if (!cur) return null;
-        const stored = cur.itemId === null ? undefined : await tx.get<unknown>(INTAKE_ITEMS, cur.itemId);
-        const itemNow = stored === undefined ? undefined : readIntakeItem(stored, cur.itemId!);
-        const f = mailRecordFate(cur, { ticketHot: cur.ticketId !== null && (await tx.get(TICKETS, cur.ticketId)) !== undefined, item: itemNow }, at, r);
-        if (f.kind === 'keep') return null;
-        if (f.kind === 'closedSeen') {
-          await tx.put<MessageRecord>(MAIL_MESSAGES, key, { ...cur, closedSeenAt: f.at });
-          return 'closedSeen';
-        }
-        await tx.delete(MAIL_MESSAGES, key);
-        return 'mailMessages';
+      const facts = { ticketHot: rec.ticketId !== null && hot.has(rec.ticketId), item: rec.itemId === null ? undefined : items.get(rec.itemId) };
+      if (mailRecordFate(rec, facts, now, r).kind === 'keep') continue;
+      const reads: RecordRef[] = [[MAIL_MESSAGES, key]];
+      if (rec.ticketId !== null) reads.push([TICKETS, rec.ticketId]);
+      if (rec.itemId !== null) reads.push([INTAKE_ITEMS, rec.itemId]);
+      steps.push({
+        reads,
+        apply: async (tx, at) => {
+          const cur = await tx.get<MessageRecord>(MAIL_MESSAGES, key);
+          if (!cur) return null;
+          const stored = cur.itemId === null ? undefined : await tx.get<unknown>(INTAKE_ITEMS, cur.itemId);
+          const itemNow = stored === undefined ? undefined : readIntakeItem(stored, cur.itemId!);
+          const f = mailRecordFate(cur, { ticketHot: cur.ticketId !== null && (await tx.get(TICKETS, cur.ticketId)) !== undefined, item: itemNow }, at, r);
+          if (f.kind === 'keep') return null;
+          if (f.kind === 'closedSeen') {
+            await tx.put<MessageRecord>(MAIL_MESSAGES, key, { ...cur, closedSeenAt: f.at });
+            return 'closedSeen';
+          }
+          await tx.delete(MAIL_MESSAGES, key);
+          return 'mailMessages';
+        },
       });
     }
     // Items after the records that point to them, so a record's fate is decided while its item is still there.
     for (const item of items.values()) {
       if (steps.length >= max) return steps;
       if (!intakeItemExpired(item, now, r)) continue;
-      steps.push(async (tx, at) => {
-        const v = await tx.get<unknown>(INTAKE_ITEMS, item.id);
-        if (v === undefined || !intakeItemExpired(readIntakeItem(v, item.id), at, r)) return null;
-        await tx.delete(INTAKE_ITEMS, item.id);
-        return 'intakeItems';
+      steps.push({
+        reads: [[INTAKE_ITEMS, item.id]],
+        apply: async (tx, at) => {
+          const v = await tx.get<unknown>(INTAKE_ITEMS, item.id);
+          if (v === undefined || !intakeItemExpired(readIntakeItem(v, item.id), at, r)) return null;
+          await tx.delete(INTAKE_ITEMS, item.id);
+          return 'intakeItems';
+        },
       });
     }
     return steps;
-  }
-
-  private async factsOf(
-    repo: Pick<Repository, 'get'>,
-    rec: MessageRecord,
-    items: ReadonlyMap<string, IntakeItem>,
-  ): Promise<{ ticketHot: boolean; item: IntakeItem | undefined }> {
-    return {
-      ticketHot: rec.ticketId !== null && (await repo.get(TICKETS, rec.ticketId)) !== undefined,
-      item: rec.itemId === null ? undefined : items.get(rec.itemId),
-    };
   }
 
   /** Runs the sweep on a timer (the leader instance only). */
