@@ -26,6 +26,7 @@ import { ForecastService, type ForecastServiceOptions } from './forecast/forecas
 import { NotificationService } from './notifications/notificationService.js';
 import { MailIntake } from './intake/mailIntake.js';
 import { MailPoller } from './intake/mailPoller.js';
+import { RetentionSweep } from './retention/retentionSweep.js';
 import { senderDirectory } from './intake/mailSettings.js';
 
 export interface ServerApp {
@@ -208,6 +209,14 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
           await poller.stop();
         });
       }
+      // Retention (server/retention): the leader deletes expired audit entries and e-mail records in bounded batches.
+      const retention = new RetentionSweep({ repo, clock, settings: config.retention, logger: logger.child({ component: 'retention' }) });
+      const stopRetentionFollowing = cluster.leadership.onChange((leader) => (leader ? retention.start() : retention.stop()));
+      if (cluster.leadership.isLeader()) retention.start();
+      onClose('retention sweep', () => {
+        stopRetentionFollowing();
+        retention.stop();
+      });
       // REST API under /api/v1 with its OpenAPI UI at /docs (server/api, docs/api.md).
       const api = await registerApi(http, {
         config,

@@ -20,6 +20,7 @@ import { DEFAULT_IMPACT_SETTINGS, ImpactSettings } from './impact/impactRules.js
 import { NotificationSettings } from './notifications/notificationSettings.js';
 import { ContractsSettings } from './sla/contractCatalogue.js';
 import { IntakeSettings } from './intake/mailSettings.js';
+import { RetentionSettings } from './retention/retentionRules.js';
 
 const DAY_MS = 86_400_000;
 
@@ -210,6 +211,8 @@ export const ServerConfig = z
     notifications: NotificationSettings,
     /** Reports that people send: the e-mail mailbox polled over IMAP (server/intake, docs/email-intake.md). */
     intake: IntakeSettings,
+    /** How long audit entries and e-mail records are kept (server/retention, docs/configuration.md). */
+    retention: RetentionSettings,
     log: LogSettings,
   })
   .superRefine((config, ctx) => {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { Counters, DeviceStatus, Fault, Identity, InputTray, Protocol, Supply } from '../../shared/snapshot.js';
 import { Impact, Tier } from '../sla/contract.js';
 import { Ticket, TicketFault, ticketFaultLabel, TicketStatus } from '../tickets/ticket.js';
+import { historyVisibility } from '../tickets/ticketVisibility.js';
 
 export const Device = z
   .object({
@@ -114,7 +115,12 @@ export type TicketDetail = z.infer<typeof TicketDetail>;
 
 /** The API view of a ticket: each fault labelled in both dashboard languages. */
 export function ticketDetail(t: Ticket): TicketDetail {
-  return { ...t, faults: t.faults.map((f) => ({ ...f, label: { en: ticketFaultLabel(f, 'en'), pl: ticketFaultLabel(f, 'pl') } })) };
+  return {
+    ...t,
+    faults: t.faults.map((f) => ({ ...f, label: { en: ticketFaultLabel(f, 'en'), pl: ticketFaultLabel(f, 'pl') } })),
+    // Entries stored before visibilities show the default of their kind, so staff see what the customer sees.
+    history: t.history.map((e) => ({ ...e, visibility: historyVisibility(e) })),
+  };
 }
 
 export const ok204 = z.null().describe('no content');

@@ -1,8 +1,8 @@
 /**
  * The intake queue (server/intake/intakeItems.ts): reports the server received but could not put
  * on a ticket by itself, e.g. e-mail from an unknown sender. Dispatchers and admins list them,
- * assign one to a customer (which opens a ticket, channel `email`, with the contract's SLA clock)
- * or dismiss it with a reason. Items may come from anyone, so customers and technicians do not
+ * assign one to a customer (which opens a ticket, channel `email`, with the contract's SLA clock),
+ * attach one to an existing ticket (the customer's message on it) or dismiss it with a reason. Items may come from anyone, so customers and technicians do not
  * see this queue.
  */
 import type { FastifyPluginAsync } from 'fastify';
@@ -15,6 +15,7 @@ import { ApiError } from './apiErrors.js';
 import { principalOf, requires } from './apiAuth.js';
 import type { ApiContext } from './apiPlugin.js';
 import { TicketDetail, ticketDetail } from './apiSchemas.js';
+import { TicketNotFoundError } from '../tickets/ticketService.js';
 import { PageQuery, pageSchema, paginate } from './pagination.js';
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) });
@@ -31,8 +32,16 @@ const AssignBody = z.strictObject({
   note: Text(2000).optional(),
 });
 
+const AttachBody = z.strictObject({
+  /** The ticket the message belongs to (open, or resolved and not yet closed). */
+  ticket: z.string().trim().min(1).max(64),
+  note: Text(2000).optional(),
+});
+
 function intakeError(err: unknown): never {
   if (err instanceof IntakeItemNotFoundError) throw new ApiError(404, 'NOT_FOUND', err.message);
+  // Closed tickets are archived: only open and resolved ones take a message.
+  if (err instanceof TicketNotFoundError) throw new ApiError(404, 'NOT_FOUND', `${err.message} that is open or resolved`, 'body.ticket');
   if (err instanceof IntakeItemError) throw new ApiError(409, 'CONFLICT', err.message);
   throw err;
 }
@@ -99,6 +108,27 @@ export const intakeQueueRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope
         .catch(intakeError);
       ctx.live.ticketChanged(done.ticket, 'opened');
       void reply.code(201);
+      return { item: done.item, ticket: ticketDetail(done.ticket) };
+    },
+  );
+
+  app.post(
+    '/intake/:id/attach',
+    {
+      preValidation: requires('intake:manage'),
+      schema: {
+        tags,
+        summary: "attach an intake item to an existing ticket as the customer's message (on a ticket waiting for the customer: the answer)",
+        params: IdParams,
+        body: AttachBody,
+        response: { 200: z.strictObject({ item: IntakeItem, ticket: TicketDetail }) },
+      },
+    },
+    async (req) => {
+      const done = await intake()
+        .attach(req.params.id, { ticketId: req.body.ticket, by: principalOf(req).name, ...(req.body.note !== undefined ? { note: req.body.note } : {}) })
+        .catch(intakeError);
+      ctx.live.ticketChanged(done.ticket, 'reply');
       return { item: done.item, ticket: ticketDetail(done.ticket) };
     },
   );

@@ -13,6 +13,7 @@ import { deviceRefOf, DeviceSelector, findCustomerDevice, resolveCustomer, siteO
 import { Impact } from '../sla/contract.js';
 import type { Transaction } from '../storage/repository.js';
 import type { Ticket } from '../tickets/ticket.js';
+import { TICKET_AUDIT, ticketAuditKey, TicketAuditEntry } from '../tickets/ticketAudit.js';
 import type { TicketAction } from '../tickets/ticketActions.js';
 import { ticketStoreIn } from '../tickets/ticketRepository.js';
 import { ApiError } from './apiErrors.js';
@@ -22,25 +23,6 @@ import { TicketDetail, ticketDetail } from './apiSchemas.js';
 import { intakeApiError, intakeDeps } from './intakeRoutes.js';
 import { paginate, PageQuery, pageSchema } from './pagination.js';
 import { visibleTicketOf } from './ticketRoutes.js';
-
-/** The collection of the ticket audit trail (part of the storage contract). */
-export const TICKET_AUDIT = 'ticketAudit';
-
-export const TicketAuditEntry = z
-  .object({
-    id: z.string(),
-    at: z.iso.datetime(),
-    ticketId: z.string(),
-    /** Operator (token name) and token id. */
-    by: z.string(),
-    tokenId: z.string(),
-    change: z.enum(['impact', 'contract', 'queue', 'device', 'customer']),
-    from: z.string(),
-    to: z.string(),
-    reason: z.string(),
-  })
-  .meta({ id: 'TicketAuditEntry' });
-export type TicketAuditEntry = z.infer<typeof TicketAuditEntry>;
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) });
 const Reason = z.string().trim().min(1).max(2000);
@@ -101,7 +83,7 @@ export const triageRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
         to: valueOf(change, out.ticket),
         reason,
       };
-      await tx.put(TICKET_AUDIT, `${id}|${String(now).padStart(15, '0')}|${entry.id}`, entry);
+      await tx.put(TICKET_AUDIT, ticketAuditKey(entry), entry);
       return out;
     });
     ctx.tickets.settle(outcome);

@@ -14,6 +14,7 @@
  * customer data filters with it (tested route by route in test/unit/api/authMatrix.test.ts).
  */
 import type { Ticket } from '../tickets/ticket.js';
+import { customerView } from '../tickets/ticketVisibility.js';
 import type { ApiRole, Principal } from './apiTokens.js';
 
 export type Permission =
@@ -118,8 +119,7 @@ export function canAssign(p: Principal, t: Pick<Ticket, 'assignee'>, assignee: s
   return assignee === p.name || (assignee === null && t.assignee === p.name);
 }
 
-/** What a principal sees of a ticket: customers do not see internal notes. */
-export function ticketViewFor<T extends Pick<Ticket, 'comments'>>(p: Principal, t: T): T {
-  if (p.role !== 'customer') return t;
-  return { ...t, comments: t.comments.filter((c) => c.public) };
+/** What a principal sees of a ticket: customers do not see internal notes or internal history (ticketVisibility.ts). */
+export function ticketViewFor<T extends Pick<Ticket, 'comments' | 'history'>>(p: Principal, t: T): T {
+  return p.role === 'customer' ? customerView(t) : t;
 }

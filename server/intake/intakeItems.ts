@@ -3,13 +3,13 @@
  * itself (an e-mail from an unknown sender, one naming another customer's ticket, one too large or
  * unreadable). Nothing a customer sent is dropped: it waits here, with the reason and where the
  * original is (mailbox, UIDVALIDITY, UID), until a dispatcher assigns it to a customer (which opens
- * a ticket) or dismisses it. One schema gives the type and validates stored records.
+ * a ticket), attaches it to an existing ticket (the customer's answer on it), or dismisses it. One schema gives the type and validates stored records.
  */
 import { z } from 'zod';
 
 export const INTAKE_ITEMS = 'intakeItems';
 
-export const IntakeItemStatus = z.enum(['unassigned', 'assigned', 'dismissed']);
+export const IntakeItemStatus = z.enum(['unassigned', 'assigned', 'attached', 'dismissed']);
 export type IntakeItemStatus = z.infer<typeof IntakeItemStatus>;
 
 export const IntakeItem = z.strictObject({
@@ -36,7 +36,7 @@ export const IntakeItem = z.strictObject({
     messageId: z.string().max(502).nullable(),
     size: z.number().int().nonnegative(),
   }),
-  /** Set when a dispatcher assigned or dismissed it. */
+  /** Set when a dispatcher assigned, attached or dismissed it. */
   handledBy: z.string().max(128).nullable(),
   handledAt: z.number().nullable(),
   ticketId: z.string().max(64).nullable(),
@@ -66,6 +66,13 @@ export function assignedItem(item: IntakeItem, by: string, at: number, ticketId:
   if (item.status !== 'unassigned')
     throw new IntakeItemError(`intake item ${item.id} is already ${item.status}${item.ticketId ? ` (ticket ${item.ticketId})` : ''}`);
   return { ...item, status: 'assigned', handledBy: by, handledAt: at, ticketId, note };
+}
+
+/** The item after a dispatcher attached it to an existing ticket as the customer's message (pure). */
+export function attachedItem(item: IntakeItem, by: string, at: number, ticketId: string, note: string | null): IntakeItem {
+  if (item.status !== 'unassigned')
+    throw new IntakeItemError(`intake item ${item.id} is already ${item.status}${item.ticketId ? ` (ticket ${item.ticketId})` : ''}`);
+  return { ...item, status: 'attached', handledBy: by, handledAt: at, ticketId, note };
 }
 
 /** The item after a dispatcher dismissed it (spam, not a service matter), with the reason (pure). */

@@ -13,13 +13,15 @@ import type { Transaction } from '../storage/repository.js';
 import type { ServiceOutcome } from '../tickets/ticketService.js';
 import { addCustomerReplyIn, IntakeError, IntakeRequest, openManualTicketIn, type IntakeDeps } from './intakeRequest.js';
 import { ticketStoreIn } from '../tickets/ticketRepository.js';
-import { assignedItem, dismissedItem, INTAKE_ITEMS, readIntakeItem, type IntakeItem } from './intakeItems.js';
+import { assignedItem, attachedItem, dismissedItem, INTAKE_ITEMS, readIntakeItem, type IntakeItem } from './intakeItems.js';
 import type { Ticket } from '../tickets/ticket.js';
 import { classifyMail, referencedTickets, type MailDecision, type TicketFacts } from './mailClassification.js';
 import type { InboundMail } from './mailMessage.js';
 
 const MAILBOXES = 'mailIntakeMailboxes';
-const MESSAGES = 'mailIntakeMessages';
+/** What became of each message (MessageRecord), by Message-ID or digest; pruned by server/retention. */
+export const MAIL_MESSAGES = 'mailIntakeMessages';
+const MESSAGES = MAIL_MESSAGES;
 
 /** Where the intake stands in one mailbox. A new UIDVALIDITY means the UIDs were renumbered: start over (Message-IDs still dedupe). */
 export interface MailboxPosition {
@@ -28,14 +30,18 @@ export interface MailboxPosition {
 }
 
 /** What became of one message (by Message-ID); also the thread index for replies. */
-interface MessageRecord {
+export interface MessageRecord {
   readonly messageId: string | null;
+  /** Digest of a message without a Message-ID (its record id is made from it); absent on older records. */
+  readonly digest?: string;
   /** Sender of the message first seen with this id (absent on records a dispatcher's assignment wrote). */
   readonly from?: string | null;
   readonly outcome: MailOutcome;
   readonly ticketId: string | null;
   readonly itemId: string | null;
   readonly at: number;
+  /** When the retention sweep first found its ticket closed (its retention counts from then). */
+  readonly closedSeenAt?: number;
 }
 
 export type MailOutcome = 'ticket' | 'reply' | 'intake' | 'duplicate';
@@ -67,6 +73,12 @@ function keyOf(text: string): string {
 
 function messageKey(m: FetchedMail): string {
   return keyOf(m.mail.messageId ?? `digest:${m.digest}`);
+}
+
+/** The id of a stored message record; undefined for a record of a message without Message-ID stored before digests were kept. */
+export function messageRecordKey(r: Pick<MessageRecord, 'messageId' | 'digest'>): string | undefined {
+  if (r.messageId !== null) return keyOf(r.messageId);
+  return r.digest === undefined ? undefined : keyOf(`digest:${r.digest}`);
 }
 
 export function mailboxKey(user: string, host: string, mailbox: string): string {
@@ -114,6 +126,7 @@ export class MailIntake {
       outcome = applied.outcome;
       const record: MessageRecord = {
         messageId: m.mail.messageId,
+        ...(m.mail.messageId === null ? { digest: m.digest } : {}),
         from: m.mail.from,
         outcome: applied.result.outcome as MailOutcome,
         ticketId: applied.result.ticketId,
@@ -250,6 +263,53 @@ export class MailIntake {
           messageId: item.source.messageId,
           outcome: 'ticket',
           ticketId: r.ticket.id,
+          itemId: item.id,
+          at: now,
+        });
+      }
+      return { item: next, ticket: r.ticket };
+    });
+    if (outcome) this.o.deps.tickets.settle(outcome);
+    return done;
+  }
+
+  /**
+   * A dispatcher puts an unassigned item on an existing ticket as the customer's message (e.g. an
+   * answer sent from another address): one unit of work, like an e-mail reply that threaded by
+   * itself, so on a ticket waiting for the customer it is the answer and the clock resumes.
+   */
+  async attach(itemId: string, a: { readonly ticketId: string; readonly by: string; readonly note?: string }): Promise<{ item: IntakeItem; ticket: Ticket }> {
+    let outcome: ServiceOutcome | undefined;
+    const done = await this.o.deps.repo.transaction(async (tx) => {
+      outcome = undefined;
+      const item = await this.item(tx, itemId);
+      const now = this.o.clock.now();
+      // Checked first, so a handled item fails before the ticket changes.
+      const next = attachedItem(item, a.by, now, a.ticketId, a.note ?? null);
+      const text = [
+        item.subject !== '' ? item.subject : null,
+        item.text !== '' ? item.text : '(no text)',
+        `Received by e-mail from ${item.from ?? '(no sender)'}; attached by ${a.by}`,
+      ]
+        .filter((x) => x !== null)
+        .join('\n\n')
+        .slice(0, 10_000);
+      const sender = `email:${item.from ?? 'unknown'}`.slice(0, 128);
+      const r = await addCustomerReplyIn(
+        tx,
+        this.o.deps,
+        a.ticketId,
+        { text, ...(item.source.messageId !== null ? { externalRef: item.source.messageId } : {}) },
+        sender,
+      );
+      outcome = r.outcome;
+      await tx.put(INTAKE_ITEMS, item.id, next);
+      // Replies to the message now thread to this ticket.
+      if (item.source.messageId !== null) {
+        await tx.put<MessageRecord>(MESSAGES, keyOf(item.source.messageId), {
+          messageId: item.source.messageId,
+          outcome: 'reply',
+          ticketId: a.ticketId,
           itemId: item.id,
           at: now,
         });

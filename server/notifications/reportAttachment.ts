@@ -11,6 +11,7 @@ import { finalReport } from '../tickets/finalReport.js';
 import { finalReportPdf } from '../tickets/finalReportPdf.js';
 import type { Ticket } from '../tickets/ticket.js';
 import { ticketContract } from '../tickets/ticketPolicy.js';
+import { customerView } from '../tickets/ticketVisibility.js';
 import type { Delivery } from './delivery.js';
 
 export interface MailAttachment {
@@ -26,7 +27,7 @@ export function finalReportAttachments(repo: Pick<Repository, 'get'>, contractFo
     if (d.kind !== 'ticket.resolved' || d.ticketId === null || d.channel !== 'email') return [];
     const t = await repo.get<Ticket>('tickets', d.ticketId);
     if (!t || t.resolvedAt === null) return [];
-    const visible = d.audience === 'customer' ? { ...t, comments: t.comments.filter((c) => c.public) } : t;
+    const visible = d.audience === 'customer' ? customerView(t) : t;
     const pdf = await finalReportPdf(finalReport(visible, ticketContract(t, contractFor), d.language, clock.now()));
     return [{ filename: `${t.id}-report-${d.language}.pdf`, content: pdf, contentType: 'application/pdf' }];
   };

@@ -110,12 +110,18 @@ export const TicketFault = z.strictObject({
 });
 export type TicketFault = z.infer<typeof TicketFault>;
 
+/** Who may read a history entry: staff only, or also the customer (server/tickets/ticketVisibility.ts). */
+export const HistoryVisibility = z.enum(['internal', 'customer']);
+export type HistoryVisibility = z.infer<typeof HistoryVisibility>;
+
 export const HistoryEntry = z.strictObject({
   at: z.number(),
   /** "system" for automatic changes, else the operator's id. */
   by: z.string().max(128),
   what: z.string().max(64),
   detail: z.string().max(2000),
+  /** Absent on entries stored before visibilities: the default of their kind (ticketVisibility.ts). */
+  visibility: HistoryVisibility.optional(),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 

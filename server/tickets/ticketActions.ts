@@ -103,7 +103,15 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
   switch (action.type) {
     case 'acknowledge':
       requireStatus(t, 'acknowledge', ['new']);
-      next = log({ ...respond(t, ctx, notices), status: 'acknowledged' }, now, by, 'acknowledged', action.note ?? 'report confirmed');
+      // A note written by staff stays internal; the plain confirmation is the customer's to see.
+      next = log(
+        { ...respond(t, ctx, notices), status: 'acknowledged' },
+        now,
+        by,
+        'acknowledged',
+        action.note ?? 'report confirmed',
+        action.note === undefined ? 'customer' : 'internal',
+      );
       break;
     case 'start':
       requireStatus(t, 'start work on', ['new', 'acknowledged']);
@@ -243,6 +251,7 @@ export function applyAction(t: Ticket, action: TicketAction, ctx: PolicyContext)
         by,
         'comment',
         action.public ? 'public comment' : 'internal note',
+        action.public ? 'customer' : 'internal',
       );
       break;
     case 'addTime': {

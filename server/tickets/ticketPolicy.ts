@@ -28,7 +28,8 @@ import type { BusinessCalendar } from '../sla/businessCalendar.js';
 import { onSiteTerms, termsFor, type AppliedTerms, type Contract, type Impact, type ReportChannel } from '../sla/contract.js';
 import { restartClock, retargetClock, startClock, stopClock, viewClock, type SlaClockEvent, type SlaClockState } from '../sla/slaClock.js';
 import { ticketFacts, type SlaClockName, type TicketFacts } from './ticketFacts.js';
-import { isOpen, type Ticket, type TicketStatus } from './ticket.js';
+import { isOpen, type HistoryVisibility, type Ticket, type TicketStatus } from './ticket.js';
+import { defaultVisibility } from './ticketVisibility.js';
 
 export interface TicketPolicyConfig {
   /** A related fault of the same device joins a ticket opened less than this long ago. */
@@ -130,8 +131,9 @@ export class TicketActionError extends Error {
 
 export const SYSTEM = 'system';
 
-export function log(t: Ticket, at: number, by: string, what: string, detail: string): Ticket {
-  return { ...t, history: [...t.history, { at, by, what, detail }] };
+/** Adds a history entry; its visibility is the default of its kind unless named (ticketVisibility.ts). */
+export function log(t: Ticket, at: number, by: string, what: string, detail: string, visibility: HistoryVisibility = defaultVisibility(what)): Ticket {
+  return { ...t, history: [...t.history, { at, by, what, detail, visibility }] };
 }
 
 /** The contract version the ticket was opened (or last re-targeted) under: edits made since do not apply to it. */

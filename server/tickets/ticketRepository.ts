@@ -167,7 +167,8 @@ export class InMemoryTicketRepository implements TicketRepository {
   }
 }
 
-const TICKETS = 'tickets';
+/** The hot tickets collection (open and resolved; closed ones are archived). */
+export const TICKETS = 'tickets';
 const META = 'ticketMeta';
 /** Ticket numbers: the record ticketMeta/counter ({ lastNumber }) or, on PostgreSQL, a sequence started after it. */
 const TICKET_NUMBERS: NumberCounter = { collection: META, id: 'counter' };

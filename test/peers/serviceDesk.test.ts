@@ -295,9 +295,15 @@ for (const lang of ['en', 'pl'] as const) {
       expect.objectContaining({ text: 'It also happens with new paper.', public: true }),
     );
     if (lang === 'en') await shot('portal-ticket');
+    // Staff-internal notes and corrections are made before the resolution: the portal must never show them.
+    const secret = `internal-only-${lang}-5c1`;
+    await apiCall(`/tickets/${id!}/comments`, { method: 'POST', body: { text: `Customer is difficult (${secret})` }, token: tokens.dispatcher });
+    await apiCall(`/tickets/${id!}/change-queue`, { method: 'POST', body: { queue: 'field', reason: `moved (${secret})` }, token: tokens.dispatcher });
     // The service desk resolves it; the portal (live) offers the confirmation, which closes it.
     await apiCall(`/tickets/${id!}/resolve`, { method: 'POST', body: { solution: 'Replaced the tray 2 pick-up roller.' }, token: tokens.dispatcher });
     await page.getByRole('button', { name: p.confirm }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('#history-h').count()).toBe(1);
+    expect(await page.content()).not.toContain(secret);
     await page.getByLabel(p.notFixed).waitFor();
     await page.getByRole('button', { name: p.confirm }).click();
     await expect.poll(async () => (await apiCall<TicketView>(`/tickets/${id!}`)).status).toBe('closed');

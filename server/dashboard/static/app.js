@@ -34,6 +34,7 @@ import * as newTicketPage from './pages/newTicket.js';
 import * as portalPage from './pages/portal.js';
 import * as portalTicketPage from './pages/portalTicket.js';
 import * as visitsPage from './pages/visits.js';
+import * as intakePage from './pages/intake.js';
 
 const ROUTES = [
   { pattern: /^login$/, page: loginPage, public: true },
@@ -43,6 +44,8 @@ const ROUTES = [
   { pattern: /^portal$/, page: portalPage, nav: 'portal' },
   { pattern: /^portal\/tickets\/([^/]+)$/, page: portalTicketPage, nav: 'portal' },
   { pattern: /^visits$/, page: visitsPage, nav: 'visits' },
+  { pattern: /^intake$/, page: intakePage, nav: 'intake' },
+  { pattern: /^intake\/([^/]+)$/, page: intakePage, nav: 'intake' },
   { pattern: /^fleet$/, page: fleetPage, nav: 'fleet' },
   { pattern: /^devices\/([^/]+)$/, page: devicePage, nav: 'fleet' },
   { pattern: /^reports$/, page: reportsPage, nav: 'reports' },
@@ -58,6 +61,8 @@ const NAV = [
   { id: 'queue', href: '#/queue', label: 'nav.queue', hideFor: ['customer'] },
   { id: 'newTicket', href: '#/tickets/new', label: 'nav.newTicket', showFor: ['admin', 'dispatcher'] },
   { id: 'visits', href: '#/visits', label: 'nav.visits', showFor: ['technician'] },
+  // E-mail the server could not put on a ticket by itself (server/api/intakeQueueRoutes.ts).
+  { id: 'intake', href: '#/intake', label: 'nav.intake', showFor: ['admin', 'dispatcher'] },
   { id: 'fleet', href: '#/fleet', label: 'nav.fleet' },
   { id: 'supplies', href: '#/supplies', label: 'nav.supplies' },
   { id: 'meters', href: '#/meters', label: 'nav.meters' },

@@ -113,9 +113,17 @@ export function historyCard(history) {
     table(
       t('ticket.history'),
       [t('ticket.col.at'), t('ticket.col.by'), t('ticket.col.what'), t('ticket.col.detail')],
-      [...history]
-        .reverse()
-        .map((e) => h('tr', {}, h('td', { class: 'nowrap' }, formatDateTime(e.at)), h('td', {}, e.by), h('td', {}, e.what), h('td', {}, e.detail))),
+      [...history].reverse().map((e) =>
+        h(
+          'tr',
+          {},
+          h('td', { class: 'nowrap' }, formatDateTime(e.at)),
+          h('td', {}, e.by),
+          // Staff see which entries the customer does not (the portal never receives them).
+          h('td', {}, e.what, e.visibility === 'internal' ? h('span', { class: 'muted small' }, ` · ${t('ticket.internal')}`) : null),
+          h('td', {}, e.detail),
+        ),
+      ),
     ),
   );
 }

@@ -240,6 +240,7 @@ const ROWS: Row[] = [
   ['GET', '/api/v1/intake', () => '/api/v1/intake', undefined, vendorWrite],
   ['GET', '/api/v1/intake/{id}', () => '/api/v1/intake/I-none', undefined, { ...vendorWrite, admin: 404, dispatcher: 404 }],
   ['POST', '/api/v1/intake/{id}/assign', () => '/api/v1/intake/I-none/assign', { customer: 'acme' }, { ...vendorWrite, admin: 404, dispatcher: 404 }],
+  ['POST', '/api/v1/intake/{id}/attach', () => '/api/v1/intake/I-none/attach', { ticket: 'T000001' }, { ...vendorWrite, admin: 404, dispatcher: 404 }],
   ['POST', '/api/v1/intake/{id}/dismiss', () => '/api/v1/intake/I-none/dismiss', { reason: 'spam' }, { ...vendorWrite, admin: 404, dispatcher: 404 }],
 ];
 

@@ -14,7 +14,7 @@ interface TicketBody {
   site: { id: string; name: string };
   reporter?: { name?: string; email?: string };
   comments: Array<{ text: string; public: boolean; by: string }>;
-  history: Array<{ what: string; detail: string; by: string }>;
+  history: Array<{ what: string; detail: string; by: string; visibility?: string }>;
   sla: {
     level: string;
     guaranteed: boolean;
@@ -172,6 +172,39 @@ describe('replies and confirmation', () => {
     expect(confirmed.statusCode, confirmed.body).toBe(200);
     expect(kit.json<TicketBody & { resolution: string }>(confirmed)).toMatchObject({ status: 'closed', resolution: 'customerConfirmed' });
     expect((await kit.call('POST', `/api/v1/tickets/${id}/replies`, kit.tokens.acme, { text: 'thanks' })).statusCode).toBe(409);
+  });
+});
+
+describe('what a customer sees', () => {
+  it('internal notes and internal history (corrections, assignment, time, escalation) never reach a customer token; public replies do', async () => {
+    const opened = kit.json<IntakeBody>(
+      await kit.call('POST', '/api/v1/tickets', kit.tokens.dispatcher, report({ channel: 'phone', subject: 'Stapler jams' })),
+    );
+    const id = opened.ticket.id;
+    const secret = 'SECRET-internal-remark-7f3';
+    const staff = (path: string, body: unknown) => kit.call('POST', `/api/v1/tickets/${id}/${path}`, kit.tokens.dispatcher, body);
+    expect((await staff('comments', { text: `note: ${secret}` })).statusCode).toBe(200);
+    expect((await staff('acknowledge', { note: `ack ${secret}` })).statusCode).toBe(200);
+    expect((await staff('change-impact', { impact: 'high', reason: `reason ${secret}` })).statusCode).toBe(200);
+    expect((await staff('escalate', { reason: `escalated ${secret}` })).statusCode).toBe(200);
+    expect((await staff('comments', { text: 'We will replace the stapler unit.', public: true })).statusCode).toBe(200);
+
+    const asStaff = kit.json<TicketBody>(await kit.call('GET', `/api/v1/tickets/${id}`, kit.tokens.dispatcher));
+    expect(JSON.stringify(asStaff)).toContain(secret);
+    expect(asStaff.history.find((e) => e.what === 'impact changed')?.visibility).toBe('internal');
+    expect(asStaff.history.find((e) => e.what === 'opened')?.visibility).toBe('customer');
+
+    for (const path of [`/api/v1/tickets/${id}`, `/api/v1/tickets/${id}/report`]) {
+      const res = await kit.call('GET', path, kit.tokens.acme);
+      expect(res.statusCode, `${path}: ${res.body}`).toBe(200);
+      expect(res.body, path).not.toContain(secret);
+    }
+    const asCustomer = kit.json<TicketBody>(await kit.call('GET', `/api/v1/tickets/${id}`, kit.tokens.acme));
+    expect(asCustomer.comments.map((c) => c.text)).toEqual(expect.arrayContaining(['We will replace the stapler unit.']));
+    expect(asCustomer.comments.every((c) => c.public)).toBe(true);
+    expect(asCustomer.history.map((e) => e.what)).toContain('opened');
+    expect(asCustomer.history.map((e) => e.what)).not.toContain('impact changed');
+    expect(asCustomer.history.map((e) => e.what)).not.toContain('escalated');
   });
 });
 

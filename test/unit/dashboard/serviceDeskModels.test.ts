@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { intakeBody, intakeOutcome, firstDeadline, severityChoices, INTAKE_CHANNELS } from '../../../server/dashboard/static/intakeForm.js';
 import { availableCorrections, correctionBody, currentValue } from '../../../server/dashboard/static/ticketCorrections.js';
+import { formatSize, INTAKE_STATUSES, intakeActions, intakeExcerpt, senderLabel } from '../../../server/dashboard/static/intakeModel.js';
 import { portalActions, portalTicketLists } from '../../../server/dashboard/static/portalModel.js';
 import { myVisits, nextVisitStep, visitEndpoint, visitState, visitSteps } from '../../../server/dashboard/static/visitModel.js';
 import { isoToWallTime, wallTimeToIso } from '../../../server/dashboard/static/wallTime.js';
@@ -219,5 +220,25 @@ describe('on-site visits', () => {
     ];
     expect(myVisits(rows, tech).map((r) => r.id)).toEqual(['here', 'unnamed-mine', 'later', 'no-target']);
     expect(myVisits(rows, dispatcher).map((r) => r.id)).toEqual(['here', 'other', 'unnamed-free', 'unnamed-mine', 'later', 'no-target']);
+  });
+});
+
+describe('e-mail intake page', () => {
+  it('offers the three actions only while an item waits', () => {
+    expect(intakeActions({ status: 'unassigned' })).toEqual(['assign', 'attach', 'dismiss']);
+    for (const status of ['assigned', 'attached', 'dismissed']) expect(intakeActions({ status }), status).toEqual([]);
+    expect(INTAKE_STATUSES).toEqual(['unassigned', 'assigned', 'attached', 'dismissed']);
+  });
+  it('shows a one-line excerpt cut at a word, the sender as written, and sizes', () => {
+    expect(intakeExcerpt('Dzień dobry,\n\n  drukarka   nie działa.')).toBe('Dzień dobry, drukarka nie działa.');
+    const long = intakeExcerpt(`${'słowo '.repeat(60)}koniec`, 40);
+    expect(long.endsWith('…')).toBe(true);
+    expect(long.length).toBeLessThanOrEqual(41);
+    expect(long).not.toContain('koniec');
+    expect(intakeExcerpt(null)).toBe('');
+    expect(senderLabel({ from: 'jan@x.example', fromName: 'Jan Kowalski' })).toBe('Jan Kowalski <jan@x.example>');
+    expect(senderLabel({ from: 'jan@x.example', fromName: null })).toBe('jan@x.example');
+    expect(senderLabel({ from: null, fromName: null })).toBeNull();
+    expect([formatSize(812), formatSize(4_200), formatSize(20_000_000)]).toEqual(['812 B', '4.2 kB', '20.0 MB']);
   });
 });

@@ -147,6 +147,28 @@ describe('e-mail intake unit of work', () => {
     expect(again.outcome).toBe('intake');
   });
 
+  it("a dispatcher attaches an intake item to an existing ticket: the customer's answer there, later replies thread to it", async () => {
+    const { intake, repo, ticketRepo, tickets } = await setup();
+    const opened = await intake.receive(BOX, await fetched(1, eml()));
+    await tickets.act(opened.ticketId!, { type: 'waitForCustomer', by: 'disp', question: 'Który podajnik?' });
+    // The answer comes from a private address the desk does not know: held, then attached by hand.
+    const held = await intake.receive(
+      BOX,
+      await fetched(2, eml({ from: 'jan.prywatny@mail.example', messageId: '<p1@mail.example>', subject: 'Odp: drukarka', body: 'Podajnik 1.' })),
+    );
+    expect(held.outcome).toBe('intake');
+    await expect(intake.attach(held.itemId!, { ticketId: 'T999999', by: 'disp' })).rejects.toThrow(/no ticket "T999999"/);
+    expect((await repo.get<IntakeItem>(INTAKE_ITEMS, held.itemId!))!.status).toBe('unassigned');
+    const done = await intake.attach(held.itemId!, { ticketId: opened.ticketId!, by: 'disp', note: 'Jan from his own mailbox' });
+    expect(done.item).toMatchObject({ status: 'attached', ticketId: opened.ticketId, handledBy: 'disp', note: 'Jan from his own mailbox' });
+    const t = (await ticketRepo.get(opened.ticketId!))!;
+    expect(t.status).toBe('inProgress');
+    expect(t.comments.at(-1)).toMatchObject({ public: true, by: 'email:jan.prywatny@mail.example' });
+    expect(t.comments.at(-1)?.text).toContain('Podajnik 1.');
+    await expect(intake.attach(held.itemId!, { ticketId: opened.ticketId!, by: 'disp' })).rejects.toThrow(/already attached/);
+    await expect(intake.dismiss(held.itemId!, 'disp', 'spam')).rejects.toThrow(/already attached/);
+  });
+
   it('never adds to another customer ticket: a forged number becomes an intake item, the ticket is untouched', async () => {
     const { intake, ticketRepo } = await setup();
     const globex = await intake.receive(BOX, await fetched(1, eml({ from: 'gus@globex.example', messageId: '<g1@globex.example>' })));
