@@ -444,6 +444,8 @@ class PgTransaction implements Transaction {
     const patch = base === undefined ? undefined : changedFields(base, value);
     if (base === undefined || patch === undefined) return this.put(collection, id, value);
     const text = jsonText(collection, id, patch);
+    // PostgreSQL's JSON functions refuse an escaped NUL character (see flushLevel).
+    if (text.includes('\\u0000')) return this.put(collection, id, value);
     this.top.writes.set(recordKey(collection, id), { collection, id, value, text, keys: undefined, patch: { of: base, names: Object.keys(patch).join(',') } });
     this.bytes += text.length + id.length + collection.length;
   }

@@ -149,6 +149,14 @@ export function defineRepositoryContract(target: ContractTarget): void {
       await tx.update('devices', 'd1', a, { ...a, lastSeen: 't6' });
     });
     expect(await store.get('devices', 'd1')).toEqual({ ...expected, lastSeen: 't6' });
+    // A record without NUL characters, and a moved field that brings one.
+    const plain = { key: 'd2', faults: [], counters: { total: 1 }, lastSeen: 't1', status: 'idle' };
+    await store.transaction((tx) => tx.put('devices', 'd2', plain));
+    await store.transaction(async (tx) => {
+      const a = (await tx.get<typeof plain>('devices', 'd2'))!;
+      await tx.update('devices', 'd2', a, { ...a, lastSeen: 't2 \u0000' });
+    });
+    expect(await store.get('devices', 'd2')).toEqual({ ...plain, lastSeen: 't2 \u0000' });
   });
 
   it('claimMessage: true once per id, within a transaction and across transactions', async () => {
