@@ -10,7 +10,11 @@
  *   faults     one fault per device (every one opens a ticket: fleet state + ticket + SLA clock)
  * Bounded: every phase gives up after --phase-timeout seconds (reported as such).
  *
- *   npx tsx bench/clusterThroughput.ts [--instances 1,2,3] [--devices 300] [--telemetry 3000] [--phase-timeout 90]
+ * `--embedded` first runs the same stream through one instance on the embedded store (lowdb, same
+ * Mosquitto setup; done when its accepted-messages metric reaches the count), so that the ratio
+ * of CPU per message, PostgreSQL path against embedded, comes from one run.
+ *
+ *   npx tsx bench/clusterThroughput.ts [--instances 1,2,3] [--devices 300] [--telemetry 3000] [--phase-timeout 90] [--embedded]
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +23,7 @@ import mqtt from 'mqtt';
 import pg from 'pg';
 import { availableParallelism, cpus } from 'node:os';
 import type { WireMessage } from '../shared/wire/messages.js';
-import { FAST_CONTRACT_YAML, publishAll, startInstance, type ServerInstance } from '../test/harness/cluster.js';
+import { FAST_CONTRACT_YAML, metricOf, publishAll, startInstance, type ServerInstance } from '../test/harness/cluster.js';
 import { makeTempDir, startMosquitto } from '../test/harness/peers.js';
 import { startPostgres } from '../test/harness/postgres.js';
 import { fault, raisedMsg, telemetryMsg } from '../test/unit/server/wireFixtures.js';
@@ -30,9 +34,11 @@ const { values } = parseArgs({
     devices: { type: 'string', default: '300' },
     telemetry: { type: 'string', default: '3000' },
     'phase-timeout': { type: 'string', default: '90' },
+    embedded: { type: 'boolean', default: false },
   },
 });
-const COUNTS = values.instances.split(',').map(Number);
+/** 0: one instance on the embedded store. */
+const COUNTS = [...(values.embedded ? [0] : []), ...values.instances.split(',').map(Number)];
 const DEVICES = Number(values.devices);
 const TELEMETRY = Number(values.telemetry);
 const PHASE_TIMEOUT_MS = Number(values['phase-timeout']) * 1000;
@@ -121,12 +127,13 @@ async function tickets(url: string): Promise<number> {
 }
 
 /**
- * Publishes `messages` and waits until the database holds `target` message ids: seconds (null on
- * timeout) and the CPU seconds each part used meanwhile.
+ * Publishes `messages` and waits until `handled()` (message ids in the database, or accepted
+ * messages of the embedded instance) reaches `target`: seconds (null on timeout) and the CPU
+ * seconds each part used meanwhile.
  */
 async function phase(
   client: mqtt.MqttClient,
-  url: string,
+  handled: () => Promise<number>,
   messages: WireMessage[],
   target: number,
   cpu: () => Cpu,
@@ -136,7 +143,7 @@ async function phase(
   await publishAll(client, messages, { inFlight: 500, timeoutMs: PHASE_TIMEOUT_MS });
   let seconds: number | null = null;
   for (;;) {
-    if ((await processed(url)) >= target) {
+    if ((await handled()) >= target) {
       seconds = (performance.now() - t0) / 1000;
       break;
     }
@@ -148,13 +155,14 @@ async function phase(
 }
 
 interface Row {
+  /** 0: one instance on the embedded store. */
   instances: number;
   telemetryPerSecond: number | null;
   /** CPU seconds per 1000 telemetry messages: server instances / PostgreSQL / Mosquitto. */
   telemetryCpu: Cpu;
   faultsPerSecond: number | null;
   faultsCpu: Cpu;
-  ticketsOpened: number;
+  ticketsOpened: number | null;
   conflictRetries: number | null;
 }
 
@@ -164,13 +172,14 @@ const tmp = makeTempDir('cluster-bench');
 const rows: Row[] = [];
 try {
   for (const n of COUNTS) {
-    const url = await postgres.newDatabase(`bench${n}`);
+    const url = n === 0 ? undefined : await postgres.newDatabase(`bench${n}`);
     // A fresh broker per run: the sessions of the previous run's instances would keep taking their
     // share of the shared subscription (Mosquitto deals to absent members too; docs/scale-out.md).
     const mosquitto = await startMosquitto({ extraConfig: ['max_queued_messages 0'] });
     const common = { dir: tmp.path, postgresUrl: url, mqttUrl: mosquitto.url, extraYaml: FAST_CONTRACT_YAML, receiveMaximum: 500 };
     const instances: ServerInstance[] = [await startInstance({ ...common, id: `b${n}-1` })];
     for (let k = 2; k <= n; k++) instances.push(await startInstance({ ...common, id: `b${n}-${k}` }));
+    const handled = url === undefined ? async () => (await metricOf(instances[0]!.httpPort, 'fleetdesk_messages_accepted_total')) ?? 0 : () => processed(url);
     await new Promise((r) => setTimeout(r, 1000));
     const client = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 5, reconnectPeriod: 0, clientId: `bench-publisher-${n}` });
     try {
@@ -184,9 +193,9 @@ try {
         postgres: round2((c.postgres * 1000) / n),
         broker: round2((c.broker * 1000) / n),
       });
-      await phase(client, url, warmup, DEVICES, cpu);
-      const t = await phase(client, url, telemetry, DEVICES + TELEMETRY, cpu);
-      const f = await phase(client, url, faults, DEVICES + TELEMETRY + DEVICES, cpu);
+      await phase(client, handled, warmup, DEVICES, cpu);
+      const t = await phase(client, handled, telemetry, DEVICES + TELEMETRY, cpu);
+      const f = await phase(client, handled, faults, DEVICES + TELEMETRY + DEVICES, cpu);
       const tSeconds = t.seconds;
       const fSeconds = f.seconds;
       const retries = await Promise.all(instances.map((i) => retriedUnits(i.httpPort)));
@@ -196,7 +205,7 @@ try {
         telemetryCpu: per1000(t.cpu, TELEMETRY),
         faultsPerSecond: fSeconds === null ? null : Math.round((DEVICES / fSeconds) * 10) / 10,
         faultsCpu: per1000(f.cpu, DEVICES),
-        ticketsOpened: await tickets(url),
+        ticketsOpened: url === undefined ? null : await tickets(url),
         conflictRetries: retries.every((r) => r === undefined) ? null : retries.reduce<number>((s, r) => s + (r ?? 0), 0),
       });
       console.log(JSON.stringify(rows.at(-1)));
@@ -222,6 +231,16 @@ for (const r of rows) {
   const f = (v: number | null) => (v === null ? `timeout (${PHASE_TIMEOUT_MS / 1000} s)` : String(v));
   const c = (x: Cpu) => `${x.servers} / ${x.postgres} / ${x.broker}`;
   console.log(
-    `| ${r.instances} | ${f(r.telemetryPerSecond)} | ${c(r.telemetryCpu)} | ${f(r.faultsPerSecond)} | ${c(r.faultsCpu)} | ${r.ticketsOpened} | ${r.conflictRetries ?? 'n/a'} |`,
+    `| ${r.instances === 0 ? 'embedded store' : r.instances} | ${f(r.telemetryPerSecond)} | ${c(r.telemetryCpu)} | ${f(r.faultsPerSecond)} | ${c(r.faultsCpu)} | ${r.ticketsOpened ?? 'n/a'} | ${r.conflictRetries ?? 'n/a'} |`,
   );
+}
+const embedded = rows.find((r) => r.instances === 0);
+if (embedded) {
+  // Ratios of this run: CPU (servers + PostgreSQL) per message or fault, against the embedded store's server CPU.
+  for (const r of rows.filter((x) => x.instances > 0)) {
+    const ratio = (pg: Cpu, own: Cpu) => round2((pg.servers + pg.postgres) / own.servers);
+    console.log(
+      `${r.instances} instance(s): telemetry ${ratio(r.telemetryCpu, embedded.telemetryCpu)}× the embedded store's CPU per message; faults ${ratio(r.faultsCpu, embedded.faultsCpu)}× per fault`,
+    );
+  }
 }

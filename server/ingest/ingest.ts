@@ -272,21 +272,30 @@ export class Ingest {
   /**
    * Reads what the messages of a batch will read, in two queries instead of several round trips
    * per message on PostgreSQL: message ids, agents, device aliases and site/agent indexes, then
-   * the devices the aliases and identities point to.
+   * the devices the aliases and identities point to (and, in a third, the site/agent indexes of
+   * telemetry from devices not seen before: a known device's telemetry does not read them).
    */
   private async prefetch(tx: Transaction, msgs: readonly Exclude<WireMessage, { type: 'agent.command' }>[]): Promise<void> {
     const first: RecordRef[] = [];
     const devices: RecordRef[] = [];
     const aliases: string[] = [];
+    /** Telemetry needs its site's and agent's device index only for a device not seen before. */
+    const telemetry: { aKey: string; fallback: string; placements: RecordRef[] }[] = [];
     for (const msg of msgs) {
       first.push([AGENTS, agentKey(msg.tenant, msg.agentId)]);
       if (msg.type === 'agent.status') continue;
       const site = this.o.directory.site(msg.tenant, msg.agentId);
-      first.push([PLACEMENT_COLLECTIONS.siteDevices, site.id], [PLACEMENT_COLLECTIONS.agentDevices, `${msg.tenant}/${msg.agentId}`]);
+      const placements: RecordRef[] = [
+        [PLACEMENT_COLLECTIONS.siteDevices, site.id],
+        [PLACEMENT_COLLECTIONS.agentDevices, `${msg.tenant}/${msg.agentId}`],
+      ];
       const aKey = aliasKey(msg.tenant, msg.agentId, msg.deviceId);
+      const fallback = fallbackDeviceKey(msg.tenant, msg.agentId, msg.deviceId);
+      if (msg.type === 'device.telemetry') telemetry.push({ aKey, fallback, placements });
+      else first.push(...placements);
       first.push([ALIASES, aKey]);
       aliases.push(aKey);
-      devices.push([DEVICES, fallbackDeviceKey(msg.tenant, msg.agentId, msg.deviceId)]);
+      devices.push([DEVICES, fallback]);
       const identity =
         msg.type === 'device.state' ? msg.snapshot.identity : msg.type === 'device.event' && msg.event.kind === 'identity.changed' ? msg.event.to : undefined;
       const byIdentity = identity ? identityKey(msg.tenant, identity) : undefined;
@@ -301,6 +310,12 @@ export class Ingest {
       if (alias) devices.push([DEVICES, alias.device]);
     }
     await tx.prefetch(devices);
+    const unseen: RecordRef[] = [];
+    for (const t of telemetry) {
+      const key = (await tx.get<DeviceAlias>(ALIASES, t.aKey))?.device ?? t.fallback;
+      if (!(await tx.get<DeviceRecord>(DEVICES, key))) unseen.push(...t.placements);
+    }
+    if (unseen.length > 0) await tx.prefetch(unseen);
   }
 
   private reject(topic: string, reason: IngestRejectReason, error: string, sender: Sender | undefined): IngestVerdict {
@@ -445,7 +460,10 @@ export class Ingest {
 
   /** Writes a device record and, when it appeared or moved, the site/agent indexes (placementIndex.ts). */
   private async writeDevice(tx: Transaction, prev: DeviceRecord | undefined, next: DeviceRecord): Promise<void> {
-    await tx.put(DEVICES, next.key, next);
+    // The transitions of fleetState.ts copy what they change: most messages (telemetry) move a few
+    // fields, and the PostgreSQL store then writes only those.
+    if (prev?.key === next.key) await tx.update(DEVICES, next.key, prev, next);
+    else await tx.put(DEVICES, next.key, next);
     await this.movePlacements(tx, prev, next);
   }
 

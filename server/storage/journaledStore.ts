@@ -809,6 +809,11 @@ class StoreTransaction implements Transaction {
     return Promise.resolve();
   }
 
+  update<T extends object>(collection: string, id: string, _from: T, value: T): Promise<void> {
+    // The journal holds whole records: an update is a put.
+    return this.put(collection, id, value);
+  }
+
   /** Throws UniqueKeyViolation when another hot record (as this transaction sees them) holds a key of `value`. */
   private checkKeys(collection: string, id: string, value: unknown, rule: (value: unknown) => readonly string[]): void {
     const keys = rule(value);

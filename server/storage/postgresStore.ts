@@ -204,6 +204,37 @@ interface PendingWrite {
   readonly text: string | undefined;
   /** The record's unique keys after this write (collections with UniqueKeyRules only). */
   readonly keys: readonly string[] | undefined;
+  /**
+   * An update (Transaction.update): `text` holds only the top-level fields (`names`, comma-separated)
+   * that differ from `of`, the value the database held when this unit read it.
+   */
+  readonly patch?: { readonly of: object; readonly names: string };
+}
+
+/** A top-level field name an update may send (its name travels in a comma-separated list). */
+const PATCH_FIELD = /^[A-Za-z0-9_$]+$/;
+
+/**
+ * The top-level fields of `value` that are not the same object as in `base`, or undefined when the
+ * change is not a small merge (a field removed or set to undefined, or most fields changed: then
+ * the whole record is cheaper to send).
+ */
+function changedFields(base: object, value: object): Record<string, unknown> | undefined {
+  const b = base as Record<string, unknown>;
+  const v = value as Record<string, unknown>;
+  const patch: Record<string, unknown> = {};
+  let fields = 0;
+  let changed = 0;
+  for (const k in v) {
+    fields += 1;
+    const x = v[k];
+    if (x === b[k]) continue;
+    if (x === undefined || !PATCH_FIELD.test(k)) return undefined;
+    patch[k] = x;
+    changed += 1;
+  }
+  for (const k in b) if (!(k in v)) return undefined;
+  return fields > 0 && changed * 2 <= fields ? patch : undefined;
 }
 
 interface PendingArchive {
@@ -406,6 +437,30 @@ class PgTransaction implements Transaction {
     this.bytes += text.length + id.length + collection.length;
   }
 
+  async update<T extends object>(collection: string, id: string, from: T, value: T): Promise<void> {
+    checkCollection(collection);
+    checkId('record id', id);
+    const base = this.rules[collection] ? undefined : this.patchBase(recordKey(collection, id), from);
+    const patch = base === undefined ? undefined : changedFields(base, value);
+    if (base === undefined || patch === undefined) return this.put(collection, id, value);
+    const text = jsonText(collection, id, patch);
+    // PostgreSQL's JSON functions refuse an escaped NUL character (see flushLevel).
+    if (text.includes('\\u0000')) return this.put(collection, id, value);
+    this.top.writes.set(recordKey(collection, id), { collection, id, value, text, keys: undefined, patch: { of: base, names: Object.keys(patch).join(',') } });
+    this.bytes += text.length + id.length + collection.length;
+  }
+
+  /**
+   * What the database holds of a record when `from` is exactly it or an update of it made by this
+   * unit (not a put: a put's value may share objects changed in place); undefined otherwise.
+   */
+  private patchBase(key: string, from: object): object | undefined {
+    const w = this.pending(key);
+    if (w) return w.value === from ? w.patch?.of : undefined;
+    const known = this.known.get(key);
+    return known === from && typeof known === 'object' && known !== null ? known : undefined;
+  }
+
   /**
    * Throws UniqueKeyViolation when another hot record holds one of `keys`, as this attempt sees
    * them: the database's unique_keys, except records this attempt changed since, and this
@@ -486,14 +541,49 @@ class PgTransaction implements Transaction {
   private async flushLevel(level: Level): Promise<void> {
     if (level.writes.size > 0) {
       const put: PendingWrite[] = [];
+      const patched: PendingWrite[] = [];
       const gone: PendingWrite[] = [];
-      for (const w of level.writes.values()) (w.text === undefined ? gone : put).push(w);
+      for (const w of level.writes.values()) {
+        if (w.text === undefined) gone.push(w);
+        else if (w.patch === undefined) put.push(w);
+        // A patch applies only to the value it was made against: after an earlier flush of this
+        // unit changed the record, the whole record goes instead.
+        else if (this.known.get(recordKey(w.collection, w.id)) === w.patch.of) patched.push(w);
+        else put.push({ collection: w.collection, id: w.id, value: w.value, text: jsonText(w.collection, w.id, w.value), keys: undefined });
+      }
       level.writes.clear();
+      if (patched.length > 0) {
+        // The record's fields not in the patch, then the patch's (json, not jsonb: the stored text
+        // of the other fields is kept as it is). PostgreSQL's JSON functions refuse a record that
+        // holds an escaped NUL character (\u0000, which the json type stores): such a record is
+        // left alone here and written whole below.
+        const r = await this.query<{ c: string; i: string }>(
+          `UPDATE records r SET value = (
+             SELECT json_object_agg(f.key, f.value) FROM (
+               SELECT o.key, o.value FROM json_each(r.value) o WHERE o.key <> ALL (p.names)
+               UNION ALL SELECT n.key, n.value FROM json_each(p.v) n) f)
+           FROM (SELECT c, i, v, string_to_array(k, ',') AS names
+                 FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), json_array_elements($3::json), unnest($4::text[])) AS x(c, i, v, k)) p
+           WHERE r.collection = p.c AND r.id = p.i AND strpos(r.value::text, '\\u0000') = 0
+           RETURNING r.collection AS c, r.id AS i`,
+          [patched.map((w) => w.collection), patched.map((w) => w.id), `[${patched.map((w) => w.text).join(',')}]`, patched.map((w) => w.patch!.names)],
+        );
+        if (r.rows.length < patched.length) {
+          const done = new Set(r.rows.map((row) => recordKey(row.c, row.i)));
+          for (const w of patched.splice(0)) {
+            if (done.has(recordKey(w.collection, w.id))) patched.push(w);
+            else put.push({ collection: w.collection, id: w.id, value: w.value, text: jsonText(w.collection, w.id, w.value), keys: undefined });
+          }
+        }
+      }
       if (put.length > 0) {
+        // The values as one JSON array: sent as they are, where a text[] parameter would escape
+        // every quote of every record (and PostgreSQL unescape it).
         await this.query(
-          `INSERT INTO records (collection, id, value) SELECT c, i, v::json FROM unnest($1::text[], $2::text[], $3::text[]) AS k(c, i, v)
+          `INSERT INTO records (collection, id, value)
+           SELECT c, i, v FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), json_array_elements($3::json)) AS k(c, i, v)
            ON CONFLICT (collection, id) DO UPDATE SET value = EXCLUDED.value`,
-          [put.map((w) => w.collection), put.map((w) => w.id), put.map((w) => w.text)],
+          [put.map((w) => w.collection), put.map((w) => w.id), `[${put.map((w) => w.text).join(',')}]`],
         );
       }
       if (gone.length > 0) {
@@ -505,6 +595,7 @@ class PgTransaction implements Transaction {
       const keyed = put.concat(gone).filter((w) => w.keys !== undefined);
       if (keyed.length > 0) await this.sendKeys(keyed);
       for (const w of put) this.sentBy(level, w.collection, w.id, w.value);
+      for (const w of patched) this.sentBy(level, w.collection, w.id, w.value);
       for (const w of gone) this.sentBy(level, w.collection, w.id, ABSENT);
     }
     if (level.archives.length > 0) {

@@ -59,6 +59,14 @@ export interface Transaction {
   /** All hot records of a collection (small collections: open tickets, agents, devices). */
   list<T>(collection: string): Promise<T[]>;
   put<T>(collection: string, id: string, value: T): Promise<void>;
+  /**
+   * `put` of a record derived by copying from `from`, the value this unit last read (get) or wrote
+   * (update) for the same record: a top-level field that is the same object as in `from` is
+   * unchanged, and nothing reachable from `from` was changed in place. The PostgreSQL store then
+   * sends only the fields that changed (a telemetry message moves a device's counters and levels,
+   * not its identity, address and faults); the embedded store treats it as a put.
+   */
+  update<T extends object>(collection: string, id: string, from: T, value: T): Promise<void>;
   delete(collection: string, id: string): Promise<void>;
   /**
    * Removes the record from the hot set and appends `value` to the collection's archive for the

@@ -15,7 +15,8 @@ import { REPO_ROOT } from './repo.js';
 export interface InstanceOptions {
   readonly id: string;
   readonly dir: string;
-  readonly postgresUrl: string;
+  /** The shared database; undefined: the embedded store in the instance's dataDir (one instance only, for comparison). */
+  readonly postgresUrl: string | undefined;
   readonly mqttUrl: string;
   /** Extra top-level YAML (e.g. contracts, tickets.defaultContract). */
   readonly extraYaml?: string[];
@@ -32,15 +33,12 @@ export interface ServerInstance {
   restart(): Promise<void>;
 }
 
-/** The YAML of one instance: PostgreSQL storage, the external broker with a shared subscription. */
+/** The YAML of one instance: PostgreSQL storage (or the embedded one), the external broker with a shared subscription. */
 export function instanceConfig(o: InstanceOptions, httpPort: number): string {
   return [
     `dataDir: ${join(o.dir, o.id)}`,
     'storage:',
-    '  kind: postgres',
-    `  url: ${o.postgresUrl}`,
-    '  poolSize: 10',
-    '  healthCheckInterval: 0',
+    ...(o.postgresUrl === undefined ? ['  kind: lowdb'] : ['  kind: postgres', `  url: ${o.postgresUrl}`, '  poolSize: 10', '  healthCheckInterval: 0']),
     'broker:',
     '  external:',
     `    url: ${o.mqttUrl}`,

@@ -110,6 +110,55 @@ export function defineRepositoryContract(target: ContractTarget): void {
     expect(again).toEqual({ outer: false, inner: true });
   });
 
+  it('update: the record becomes the new value, through savepoints, flushes and rollbacks', async () => {
+    const store = await open(await target.fresh());
+    const identity = { vendor: 'HP', serial: 'SN1', note: 'nul \u0000 kept' };
+    const first = { key: 'd1', identity, faults: [{ code: 'jam' }], counters: { total: 1 }, lastSeen: 't1', status: 'idle' };
+    await store.transaction((tx) => tx.put('devices', 'd1', first));
+    const seen = await store.transaction(async (tx) => {
+      const a = (await tx.get<typeof first>('devices', 'd1'))!;
+      const b = { ...a, counters: { total: 2 }, lastSeen: 't2' };
+      await tx.update('devices', 'd1', a, b);
+      // A later update of the update, in a savepoint that is kept.
+      const c = await tx.savepoint(async () => {
+        const next = { ...b, counters: { total: 3 } };
+        await tx.update('devices', 'd1', b, next);
+        return next;
+      });
+      // One that is rolled back.
+      await expect(
+        tx.savepoint(async () => {
+          await tx.update('devices', 'd1', c, { ...c, status: 'printing' });
+          throw new Error('bad message');
+        }),
+      ).rejects.toThrow('bad message');
+      // A listing sends what is pending; an update after it is made against what was sent.
+      await tx.list('devices');
+      const d = { ...c, lastSeen: 't4' };
+      await tx.update('devices', 'd1', c, d);
+      // Most fields changed, or a field dropped: the whole record.
+      const { status: _dropped, ...e } = { ...d, lastSeen: 't5' };
+      await tx.update('devices', 'd1', d, e);
+      return tx.get('devices', 'd1');
+    });
+    const expected = { key: 'd1', identity, faults: [{ code: 'jam' }], counters: { total: 3 }, lastSeen: 't5' };
+    expect(seen).toEqual(expected);
+    expect(await store.get('devices', 'd1')).toEqual(expected);
+    await store.transaction(async (tx) => {
+      const a = (await tx.get<typeof expected>('devices', 'd1'))!;
+      await tx.update('devices', 'd1', a, { ...a, lastSeen: 't6' });
+    });
+    expect(await store.get('devices', 'd1')).toEqual({ ...expected, lastSeen: 't6' });
+    // A record without NUL characters, and a moved field that brings one.
+    const plain = { key: 'd2', faults: [], counters: { total: 1 }, lastSeen: 't1', status: 'idle' };
+    await store.transaction((tx) => tx.put('devices', 'd2', plain));
+    await store.transaction(async (tx) => {
+      const a = (await tx.get<typeof plain>('devices', 'd2'))!;
+      await tx.update('devices', 'd2', a, { ...a, lastSeen: 't2 \u0000' });
+    });
+    expect(await store.get('devices', 'd2')).toEqual({ ...plain, lastSeen: 't2 \u0000' });
+  });
+
   it('claimMessage: true once per id, within a transaction and across transactions', async () => {
     const store = await open(await target.fresh());
     const first = await store.transaction(async (tx) => [await tx.claimMessage('x'), await tx.claimMessage('x'), await tx.claimMessage('y')]);

@@ -216,6 +216,7 @@ describe('ingest of a batch (one transaction, a savepoint per message)', () => {
       claimMessage: tx.claimMessage.bind(tx),
       savepoint: tx.savepoint.bind(tx),
       put: tx.put.bind(tx),
+      update: tx.update.bind(tx),
     };
   }
 
@@ -227,6 +228,8 @@ describe('ingest of a batch (one transaction, a savepoint per message)', () => {
         work({
           ...bindAll(tx),
           put: (collection, id, value) => (id.includes('sn-bad') ? Promise.reject(new TypeError('device.x is undefined')) : tx.put(collection, id, value)),
+          update: (collection, id, from, value) =>
+            id.includes('sn-bad') ? Promise.reject(new TypeError('device.x is undefined')) : tx.update(collection, id, from, value),
         }),
       )) as typeof k.store.transaction;
   }
