@@ -272,7 +272,9 @@ export class ApiTokenVerifier {
   private byHash = new Map<string, Principal>();
   private byId = new Map<string, { principal: Principal; expiresAt: number }>();
   private checkedAt = -1;
-  private loading: Promise<void> | undefined;
+  /** Bumped by invalidate(): a read that started before it must not count as fresh. */
+  private generation = 0;
+  private loading: { promise: Promise<void>; generation: number } | undefined;
 
   /**
    * `now`: a monotonic clock for the re-read throttle; `recheckMs`: the longest a copy is used
@@ -290,10 +292,16 @@ export class ApiTokenVerifier {
     return this.checkedAt < 0 || t - this.checkedAt >= this.recheckMs || t < this.checkedAt;
   }
 
-  /** One read at a time: concurrent requests that find the copy stale share it. */
+  /**
+   * Concurrent requests that find the copy stale share one read; a read asked for after an
+   * invalidate() waits for the one in flight and reads again (that one may predate the change).
+   */
   private reload(): Promise<void> {
-    this.loading ??= (async () => {
-      try {
+    if (this.loading && this.loading.generation === this.generation) return this.loading.promise;
+    const generation = this.generation;
+    const promise: Promise<void> = (this.loading?.promise ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(async () => {
         const startedAt = this.now();
         const tokens = await this.repo.list<StoredApiToken>(API_TOKENS);
         const byHash = new Map<string, Principal>();
@@ -306,12 +314,13 @@ export class ApiTokenVerifier {
         }
         this.byHash = byHash;
         this.byId = byId;
-        this.checkedAt = startedAt;
-      } finally {
-        this.loading = undefined;
-      }
-    })();
-    return this.loading;
+        if (this.generation === generation) this.checkedAt = startedAt;
+      })
+      .finally(() => {
+        if (this.loading?.promise === promise) this.loading = undefined;
+      });
+    this.loading = { promise, generation };
+    return promise;
   }
 
   /** Reads the tokens now (the periodic sweep of open event streams calls this). */
@@ -335,6 +344,7 @@ export class ApiTokenVerifier {
   /** Forces the next verify() to read the store (this instance or another changed a token). */
   invalidate(): void {
     this.checkedAt = -1;
+    this.generation += 1;
   }
 
   async verify(token: string): Promise<Principal | undefined> {

@@ -9,7 +9,7 @@ import { listAgentCredentials } from '../../../server/broker/credentials.js';
 import { JournaledStore } from '../../../server/storage/journaledStore.js';
 import { AuthFailureLimiter } from '../../../server/auth/authFailureLimiter.js';
 import { STREAM_TOKENS, StreamTokens } from '../../../server/api/streamTokens.js';
-import { makeTempDir } from '../../harness/peers.js';
+import { makeTempDir, waitUntil } from '../../harness/peers.js';
 import { REPO_ROOT } from '../../harness/repo.js';
 import { ADMIN_TOKEN, makeApiKit, type ApiKit } from './apiTestKit.js';
 
@@ -85,6 +85,34 @@ describe('API tokens', () => {
     await revokeApiToken(store, third.id, NOW, 'other-instance');
     verifier.invalidate();
     expect(await verifier.verify(third.token)).toBeUndefined();
+  });
+
+  it('does not take a read that started before a revocation for fresh', async () => {
+    const { store } = await tempStore();
+    const made = await createApiToken(store, { role: 'technician', name: 't', customerId: null }, NOW);
+    // A store whose next listing is held back until released: the read in flight predates the revocation.
+    let release: (() => void) | undefined;
+    const slow = {
+      list: async <T>(collection: string): Promise<T[]> => {
+        const rows = await store.list<T>(collection);
+        if (release === undefined) await new Promise<void>((r) => (release = r));
+        return rows;
+      },
+    };
+    const verifier = new ApiTokenVerifier(
+      slow,
+      () => 0,
+      1000,
+      () => NOW.getTime(),
+    );
+    const first = verifier.verify(made.token);
+    await waitUntil(() => release !== undefined, 'the first read is in flight', 2000, 5);
+    await revokeApiToken(store, made.id, NOW, 'admin');
+    verifier.invalidate();
+    const second = verifier.verify(made.token);
+    release!();
+    expect(await first).toMatchObject({ tokenId: made.id });
+    expect(await second).toBeUndefined();
   });
 
   it('never revokes the last active admin token', async () => {
