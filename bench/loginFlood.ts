@@ -16,7 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
+import { withTokenStore } from '../server/auth/tokenStore.js';
 import { createAgentToken } from '../server/broker/credentials.js';
+import { ServerConfig } from '../server/serverConfig.js';
 import { freeTcpPort, tcpAnswers, waitUntil } from '../test/harness/peers.js';
 import { bytes, telemetryMsg, topicOf } from '../test/unit/server/wireFixtures.js';
 
@@ -137,8 +139,9 @@ writeFileSync(
   join(dir, 'server.yaml'),
   [`dataDir: ${dir}/data`, 'broker:', '  embedded:', `    port: ${mqttPort}`, 'http:', `  port: ${httpPort}`, 'log:', '  format: json', ''].join('\n'),
 );
-const tokens = await Promise.all(
-  Array.from({ length: AGENTS }, (_, a) => createAgentToken(join(dir, 'data'), { tenant: 'acme', agentId: `agent-${a}` }, new Date())),
+// Issued into the store before the server opens it (one process per embedded store).
+const tokens = await withTokenStore(ServerConfig.parse({ dataDir: join(dir, 'data') }), (repo) =>
+  Promise.all(Array.from({ length: AGENTS }, (_, a) => createAgentToken(repo, { tenant: 'acme', agentId: `agent-${a}` }, new Date()))),
 );
 const child = spawn('node', [join(repoRoot, 'bin/fleetdesk.mjs'), 'server', '--config', join(dir, 'server.yaml')], {
   stdio: ['ignore', 'pipe', 'pipe'],

@@ -96,7 +96,7 @@ const serverConfig = ServerConfig.parse({
   tickets: { defaultContract: 'device-vendor' },
 });
 const app = await startServerApp(serverConfig, log);
-const token = await createAgentToken(serverConfig.dataDir, { tenant: TENANT, agentId: AGENT }, new Date());
+const token = await createAgentToken(app.server.repo, { tenant: TENANT, agentId: AGENT }, new Date());
 const agentConfig = AgentConfig.parse({
   tenant: TENANT,
   agentId: AGENT,

@@ -9,6 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logging.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embeddedBroker.js';
+import { importTokenFiles } from './auth/tokenFileImport.js';
+import { onAuthChange } from './auth/authChanges.js';
 import { CredentialVerifier } from './broker/credentials.js';
 import { startExternalSubscriber, type ExternalSubscriber } from './broker/externalSubscriber.js';
 import { FleetEventBus } from './events/fleetEvents.js';
@@ -79,6 +81,12 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   // lowdb files under dataDir, or PostgreSQL shared by several instances (storage.kind).
   const store = await openRepository(config.storage, { dataDir, logger: logger.child({ component: 'store' }) });
   shutdown.onClose('storage', () => store.close());
+  // Tokens of releases that kept them in files beside the store move into it, once.
+  try {
+    await importTokenFiles(store, dataDir, logger.child({ component: 'auth' }));
+  } catch (err) {
+    return abandonStart(err);
+  }
   store.onCommit(({ seconds, bytes }) => {
     metrics.storeCommit.observe(seconds);
     metrics.storeCommitBytes.inc({}, bytes);
@@ -174,9 +182,15 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     } else {
       if (config.broker.embedded.allowAnonymous)
         logger.warn({ host: config.broker.embedded.host }, 'anonymous MQTT access is ENABLED: any client that reaches the broker can publish agent data');
+      const agentCredentials = new CredentialVerifier(store, () => clock.now());
+      // Credentials issued or revoked through another instance apply here at the next login, not a second later.
+      shutdown.onClose(
+        'credential notes',
+        onAuthChange(cluster.bus, 'agentCredentials', () => agentCredentials.invalidate()),
+      );
       const broker = await startEmbeddedBroker(config.broker.embedded, {
         ingest,
-        credentials: new CredentialVerifier(dataDir, () => clock.now()),
+        credentials: agentCredentials,
         logger: logger.child({ component: 'broker' }),
         metrics,
         clock,

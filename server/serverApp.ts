@@ -228,6 +228,7 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
         notifications: notifier,
         intake: mailIntake,
         clock,
+        bus: cluster.bus,
         logger: logger.child({ component: 'api' }),
         ...(options.env ? { env: options.env } : {}),
       });

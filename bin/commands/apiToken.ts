@@ -1,7 +1,7 @@
 /**
- * `fleetdesk api-token create|list|revoke`: API bearer tokens in <dataDir>/api-tokens.json.
- * Works with the server running or not: the server re-reads the file when it changes, so a new
- * token works and a revoked one is refused within a second (open event streams within 5 s).
+ * `fleetdesk api-token create|list|revoke`: API bearer tokens in the server's store. Works with
+ * the server running or not (tokenStoreAccess.ts): a new token works at once, a revoked one is
+ * refused within a second (open event streams within 5 s).
  */
 import { Command } from 'commander';
 import { userInfo } from 'node:os';
@@ -11,24 +11,42 @@ import {
   ApiRole,
   ApiTokenInputError,
   ApiTokenState,
-  apiTokensFile,
   createApiToken,
   listApiTokens,
+  NewApiToken,
   revokeApiToken,
   type ApiTokenInfo,
+  type RevokeOutcome,
 } from '../../server/auth/apiTokens.js';
-import { loadServerConfig } from '../../server/serverConfig.js';
+import { loadServerConfig, type ServerConfig } from '../../server/serverConfig.js';
+import { describeStorage } from '../../server/storage/openRepository.js';
 import { Duration } from '../../shared/config/common.js';
 import { toProblems } from '../../shared/validation.js';
 import { CliError } from '../cliError.js';
+import { apiErrorMessage, onTokenStore, type ServerApi } from './tokenStoreAccess.js';
 
 interface DataDirOptions {
   config?: string;
   dataDir?: string;
 }
 
-function dataDirOf(opts: DataDirOptions): string {
-  return resolve(opts.dataDir ?? loadServerConfig(opts.config).dataDir);
+/** The server config of the options; --data-dir replaces its dataDir. */
+export function serverConfigOf(opts: DataDirOptions): ServerConfig {
+  const config = loadServerConfig(opts.config);
+  return { ...config, dataDir: resolve(opts.dataDir ?? config.dataDir) };
+}
+
+/** Every token, through the running server's API (pages of 100). */
+async function listThroughApi(api: ServerApi): Promise<ApiTokenInfo[]> {
+  const all: ApiTokenInfo[] = [];
+  for (let offset: number | null = 0; offset !== null;) {
+    const answer = await api('GET', `/api-tokens?limit=100&offset=${offset}`);
+    if (answer.status !== 200) throw new CliError(`listing the tokens through the running server failed: ${apiErrorMessage(answer)}`, 1);
+    const page = answer.body as { items: ApiTokenInfo[]; nextOffset: number | null };
+    all.push(...page.items);
+    offset = page.nextOffset;
+  }
+  return all;
 }
 
 function withDataDir(cmd: Command): Command {
@@ -77,13 +95,22 @@ export function apiTokenCommand(): Command {
   ).action(async (opts: { role: string; customer?: string; name?: string; expires?: string } & DataDirOptions) => {
     const now = new Date();
     const expiresAt = opts.expires === undefined ? undefined : parseExpiry(opts.expires, now);
-    const dataDir = dataDirOf(opts);
-    let created: Awaited<ReturnType<typeof createApiToken>>;
+    const config = serverConfigOf(opts);
+    const spec = { role: opts.role as ApiRole, name: opts.name ?? opts.role, customerId: opts.customer ?? null, ...(expiresAt ? { expiresAt } : {}) };
+    let created: { id: string; token: string; info: ApiTokenInfo };
     try {
-      created = await createApiToken(
-        dataDir,
-        { role: opts.role as ApiRole, name: opts.name ?? opts.role, customerId: opts.customer ?? null, ...(expiresAt ? { expiresAt } : {}) },
-        now,
+      // Checked here too, so that a running server's answer never has to be mapped to the flags.
+      NewApiToken.parse(spec, { reportInput: true });
+      created = await onTokenStore(
+        config,
+        (repo) => createApiToken(repo, spec, now),
+        async (api) => {
+          const answer = await api('POST', '/api-tokens', spec);
+          if (answer.status === 400) throw new CliError(apiErrorMessage(answer), 2);
+          if (answer.status !== 201) throw new CliError(`creating the token through the running server failed: ${apiErrorMessage(answer)}`, 1);
+          const { token, ...info } = answer.body as ApiTokenInfo & { token: string };
+          return { id: info.id, token, info };
+        },
       );
     } catch (err) {
       if (err instanceof z.ZodError) {
@@ -101,7 +128,7 @@ export function apiTokenCommand(): Command {
     const expiry = created.info.expiresAt ? `, expires ${created.info.expiresAt}` : '';
     process.stdout.write(
       [
-        `# API token ${created.id} (role ${opts.role}${opts.customer ? `, customer ${opts.customer}` : ''}${expiry}), stored hashed in ${apiTokensFile(dataDir)}; shown only now`,
+        `# API token ${created.id} (role ${opts.role}${opts.customer ? `, customer ${opts.customer}` : ''}${expiry}), stored hashed in the store (${describeStorage(config.storage, config.dataDir)}); shown only now`,
         created.token,
         '',
       ].join('\n'),
@@ -117,7 +144,9 @@ export function apiTokenCommand(): Command {
   ).action(async (opts: { state?: string; json?: boolean } & DataDirOptions) => {
     if (opts.state !== undefined && !ApiTokenState.safeParse(opts.state).success)
       throw new CliError(`--state: expected one of ${ApiTokenState.options.join(', ')}, found ${JSON.stringify(opts.state)}`, 2);
-    const tokens = (await listApiTokens(dataDirOf(opts), new Date())).filter((t) => opts.state === undefined || t.state === opts.state);
+    const tokens = (await onTokenStore(serverConfigOf(opts), (repo) => listApiTokens(repo, new Date()), listThroughApi)).filter(
+      (t) => opts.state === undefined || t.state === opts.state,
+    );
     process.stdout.write(opts.json ? `${JSON.stringify(tokens, null, 2)}\n` : tokens.length === 0 ? '# no API tokens\n' : `${formatTable(tokens)}\n`);
   });
 
@@ -127,7 +156,16 @@ export function apiTokenCommand(): Command {
       .description('revoke a token by id (see list): refused from then on; the last active admin token cannot be revoked')
       .argument('<id>', 'token id, e.g. marek-1a2b3c4d'),
   ).action(async (id: string, opts: DataDirOptions) => {
-    const r = await revokeApiToken(dataDirOf(opts), id, new Date(), `cli:${userInfo().username}`);
+    const r = await onTokenStore(
+      serverConfigOf(opts),
+      (repo) => revokeApiToken(repo, id, new Date(), `cli:${userInfo().username}`),
+      async (api): Promise<RevokeOutcome> => {
+        const answer = await api('DELETE', `/api-tokens/${encodeURIComponent(id)}`);
+        if (answer.status === 404) return { outcome: 'not-found' };
+        if (answer.status !== 200) throw new CliError(apiErrorMessage(answer), 1);
+        return { outcome: 'revoked', token: answer.body as ApiTokenInfo };
+      },
+    );
     switch (r.outcome) {
       case 'not-found':
         throw new CliError(`no API token ${JSON.stringify(id)} (see fleetdesk api-token list)`, 1);

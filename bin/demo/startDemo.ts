@@ -119,7 +119,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     if (mqttPort === undefined) throw new DemoError('the embedded broker did not start');
 
     // The agent authenticates like any installed agent: with a token the server issued.
-    const token = await createAgentToken(serverConfig.dataDir, { tenant: DEMO_TENANT, agentId: DEMO_AGENT }, new Date(systemClock.now()));
+    const token = await createAgentToken(app.server.repo, { tenant: DEMO_TENANT, agentId: DEMO_AGENT }, new Date(systemClock.now()));
     const agentConfig = AgentConfig.parse({
       tenant: DEMO_TENANT,
       agentId: DEMO_AGENT,

@@ -61,9 +61,9 @@ export function authenticate(o: { verifier: ApiTokenVerifier; limiter: AuthFailu
         void reply.header('www-authenticate', 'Bearer');
         throw new ApiError(401, 'UNAUTHORIZED', 'missing bearer token (Authorization: Bearer <token>)', 'headers.authorization');
       }
-      principal = o.streamTokens.take(streamToken);
-      // The bearer token it was traded for may have been revoked (CLI) or have expired since.
-      if (principal && !o.verifier.isActive(principal.tokenId)) principal = undefined;
+      const tokenId = await o.streamTokens.take(streamToken);
+      // The bearer token it was traded for may have been revoked (CLI, another instance) or have expired since.
+      principal = tokenId === undefined ? undefined : await o.verifier.principalOf(tokenId);
     }
     if (!principal) {
       o.limiter.recordFailure(address);

@@ -7,6 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ID_PATTERN } from '../../shared/wire/topics.js';
 import { agentUsername } from '../broker/acl.js';
+import { announceAuthChange } from '../auth/authChanges.js';
 import { createAgentToken, listAgentCredentials, revokeAgentToken } from '../broker/credentials.js';
 import { ApiError } from './apiErrors.js';
 import { requires } from './apiAuth.js';
@@ -26,7 +27,7 @@ export const credentialRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope,
       preValidation: requires('credentials:manage'),
       schema: { tags, summary: 'agents that have MQTT credentials (never the secrets)', querystring: PageQuery, response: { 200: pageSchema(Credential) } },
     },
-    async (req) => paginate(await listAgentCredentials(ctx.dataDir), req.query),
+    async (req) => paginate(await listAgentCredentials(ctx.repo), req.query),
   );
 
   app.post(
@@ -41,7 +42,8 @@ export const credentialRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope,
       },
     },
     async (req, reply) => {
-      const password = await createAgentToken(ctx.dataDir, req.body, new Date(ctx.clock.now()));
+      const password = await createAgentToken(ctx.repo, req.body, new Date(ctx.clock.now()));
+      announceAuthChange(ctx.bus, 'agentCredentials');
       req.log.info({ agent: agentUsername(req.body), by: req.principal?.tokenId }, 'agent credentials issued');
       return reply.code(201).send({ username: agentUsername(req.body), password });
     },
@@ -58,7 +60,8 @@ export const credentialRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope,
       },
     },
     async (req, reply) => {
-      if (!(await revokeAgentToken(ctx.dataDir, req.params))) throw ApiError.notFound(`credentials of agent ${agentUsername(req.params)}`);
+      if (!(await revokeAgentToken(ctx.repo, req.params))) throw ApiError.notFound(`credentials of agent ${agentUsername(req.params)}`);
+      announceAuthChange(ctx.bus, 'agentCredentials');
       req.log.info({ agent: agentUsername(req.params), by: req.principal?.tokenId }, 'agent credentials revoked');
       return reply.code(204).send();
     },

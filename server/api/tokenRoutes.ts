@@ -7,6 +7,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { announceAuthChange } from '../auth/authChanges.js';
 import { ApiRole, ApiTokenInputError, ApiTokenState, createApiToken, listApiTokens, NewApiToken, revokeApiToken } from '../auth/apiTokens.js';
 import { ApiError } from './apiErrors.js';
 import { principalOf, requires } from './apiAuth.js';
@@ -52,7 +53,7 @@ export const tokenRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
       if (state) checks.push((t) => t.state === state);
       if (role) checks.push((t) => t.role === role);
       if (customer) checks.push((t) => t.customerId === customer);
-      return paginateWhere(await listApiTokens(ctx.dataDir, now()), allOf(checks), req.query, (t) => t);
+      return paginateWhere(await listApiTokens(ctx.repo, now()), allOf(checks), req.query, (t) => t);
     },
   );
 
@@ -70,13 +71,14 @@ export const tokenRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
     async (req, reply) => {
       let created: Awaited<ReturnType<typeof createApiToken>>;
       try {
-        created = await createApiToken(ctx.dataDir, req.body, now());
+        created = await createApiToken(ctx.repo, req.body, now());
       } catch (err) {
         if (err instanceof ApiTokenInputError) throw new ApiError(400, 'VALIDATION_FAILED', `body.${err.message}`, `body.${err.field}`);
         if (err instanceof z.ZodError) throw ApiError.invalid('body', err);
         throw err;
       }
       ctx.verifier.invalidate();
+      announceAuthChange(ctx.bus, 'apiTokens');
       req.log.info({ token: created.id, role: created.info.role, by: principalOf(req).tokenId }, 'API token created');
       return reply.code(201).send({ ...created.info, token: created.token });
     },
@@ -95,7 +97,7 @@ export const tokenRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
     },
     async (req) => {
       const p = principalOf(req);
-      const r = await revokeApiToken(ctx.dataDir, req.params.id, now(), p.name);
+      const r = await revokeApiToken(ctx.repo, req.params.id, now(), p.name);
       switch (r.outcome) {
         case 'not-found':
           throw ApiError.notFound(`API token ${JSON.stringify(req.params.id)}`);
@@ -109,7 +111,7 @@ export const tokenRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
           );
         case 'revoked':
           ctx.verifier.invalidate();
-          ctx.streamTokens.forget(r.token.id);
+          announceAuthChange(ctx.bus, 'apiTokens');
           ctx.live.disconnectWhere((principal) => principal.tokenId === r.token.id, 'token revoked');
           req.log.info({ token: r.token.id, by: p.tokenId }, 'API token revoked');
           return r.token;

@@ -1,24 +1,29 @@
 /**
  * API bearer tokens. A token is "fdk_" + 256 random bits (base64url), shown once; only its
- * SHA-256 is stored, in <dataDir>/api-tokens.json (atomic writes, a lock shared with the CLI).
- * A slow hash (scrypt) protects low-entropy passwords; for 256-bit random tokens a fast hash is
- * as safe and lets every request be checked without a 30 ms key derivation.
+ * SHA-256 is stored, as a record of the collection `apiTokens` in the server's store (embedded or
+ * PostgreSQL), so every instance on one store knows every token. A slow hash (scrypt) protects
+ * low-entropy passwords; for 256-bit random tokens a fast hash is as safe and lets every request be
+ * checked without a 30 ms key derivation.
  *
- * The running server re-reads the file when its mtime changes, so a token created by
- * `fleetdesk api-token create` works without a restart, and one revoked by `fleetdesk api-token
- * revoke` stops working within a second. Tokens may carry an expiry; revoked ones stay in the
- * file (who revoked them and when) but never authenticate again.
+ * Each instance keeps the tokens in memory (ApiTokenVerifier): an unknown token makes it read the
+ * store again at once, so a token created on another instance or by `fleetdesk api-token create`
+ * works at once; a revocation reaches the other instances over the cluster bus (authChanges.ts) at
+ * once, and within `recheckMs` (1 s) if that note was lost. Tokens may carry an expiry; revoked
+ * ones stay listed (who revoked them and when) but never authenticate again.
  *
  * Bootstrap: the admin token comes from FLEETDESK_ADMIN_TOKEN, or is generated at the first
- * start and written to <dataDir>/admin-token (mode 0600); its path is logged, never the token.
+ * start and written to <dataDir>/admin-token (mode 0600) of the instance that made it; its path
+ * is logged, never the token.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, stat } from 'node:fs/promises';
+import { mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { withLock } from '../broker/credentials.js';
-import { DurableJsonFile } from '../storage/durableFile.js';
+import type { Repository } from '../storage/repository.js';
 import { ID_PATTERN } from '../../shared/wire/topics.js';
+
+/** The store collection of API tokens (id: the token id). */
+export const API_TOKENS = 'apiTokens';
 
 export const ApiRole = z.enum(['admin', 'dispatcher', 'technician', 'customer']);
 export type ApiRole = z.infer<typeof ApiRole>;
@@ -55,7 +60,7 @@ export const NewApiToken = z
   });
 export type NewApiToken = z.infer<typeof NewApiToken>;
 
-interface StoredApiToken {
+export interface StoredApiToken {
   readonly id: string;
   readonly name: string;
   readonly role: ApiRole;
@@ -118,17 +123,8 @@ function infoOf(t: StoredApiToken, nowMs: number): ApiTokenInfo {
   };
 }
 
-interface TokenFile {
-  format: 1;
-  tokens: Record<string, StoredApiToken>;
-}
-
 export const BOOTSTRAP_ADMIN_ID = 'bootstrap-admin';
 const MIN_ADMIN_TOKEN_LENGTH = 24;
-
-export function apiTokensFile(dataDir: string): string {
-  return join(dataDir, 'api-tokens.json');
-}
 
 export function adminTokenFile(dataDir: string): string {
   return join(dataDir, 'admin-token');
@@ -142,19 +138,12 @@ function newToken(): string {
   return `fdk_${randomBytes(32).toString('base64url')}`;
 }
 
-async function update(dataDir: string, change: (data: TokenFile) => void): Promise<void> {
-  const file = apiTokensFile(dataDir);
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  await withLock(file, async () => {
-    const adapter = new DurableJsonFile<TokenFile>(file);
-    const data = (await adapter.read()) ?? { format: 1, tokens: {} };
-    change(data);
-    await adapter.write(data);
-  });
-}
-
 /** Creates a token; returns it (shown once) with its id. Throws a ZodError / ApiTokenInputError for bad input. */
-export async function createApiToken(dataDir: string, input: NewApiToken, now: Date): Promise<{ id: string; token: string; info: ApiTokenInfo }> {
+export async function createApiToken(
+  repo: Pick<Repository, 'transaction'>,
+  input: NewApiToken,
+  now: Date,
+): Promise<{ id: string; token: string; info: ApiTokenInfo }> {
   // reportInput: errors show what was given (e.g. the customer an admin token must not name).
   const spec = NewApiToken.parse(input, { reportInput: true });
   const expiresAt = spec.expiresAt === undefined ? null : new Date(spec.expiresAt).toISOString();
@@ -171,18 +160,17 @@ export async function createApiToken(dataDir: string, input: NewApiToken, now: D
     createdAt: now.toISOString(),
     expiresAt,
   };
-  await update(dataDir, (data) => {
-    data.tokens[id] = record;
-  });
+  await repo.transaction((tx) => tx.put(API_TOKENS, id, record));
   return { id, token, info: infoOf(record, now.getTime()) };
 }
 
+function byCreation(a: ApiTokenInfo, b: ApiTokenInfo): number {
+  return a.createdAt === b.createdAt ? a.id.localeCompare(b.id) : a.createdAt < b.createdAt ? -1 : 1;
+}
+
 /** Every token without its hash, oldest first. */
-export async function listApiTokens(dataDir: string, now: Date): Promise<ApiTokenInfo[]> {
-  const data = await new DurableJsonFile<TokenFile>(apiTokensFile(dataDir)).read();
-  return Object.values(data?.tokens ?? {})
-    .map((t) => infoOf(t, now.getTime()))
-    .sort((a, b) => (a.createdAt === b.createdAt ? a.id.localeCompare(b.id) : a.createdAt < b.createdAt ? -1 : 1));
+export async function listApiTokens(repo: Pick<Repository, 'list'>, now: Date): Promise<ApiTokenInfo[]> {
+  return (await repo.list<StoredApiToken>(API_TOKENS)).map((t) => infoOf(t, now.getTime())).sort(byCreation);
 }
 
 export type RevokeOutcome =
@@ -192,60 +180,56 @@ export type RevokeOutcome =
   | { readonly outcome: 'last-admin'; readonly token: ApiTokenInfo };
 
 /**
- * Revokes a token (kept in the file as revoked, so the list shows who revoked it and when).
- * The last active admin token is never revoked: nobody could manage tokens through the API
- * afterwards (create another admin token first).
+ * Revokes a token (kept as revoked, so the list shows who revoked it and when). The last active
+ * admin token is never revoked: nobody could manage tokens through the API afterwards (create
+ * another admin token first). One unit of work, so two instances revoking the last two admin
+ * tokens at once cannot both succeed (PostgreSQL re-runs one of them).
  */
-export async function revokeApiToken(dataDir: string, id: string, now: Date, by: string): Promise<RevokeOutcome> {
-  let result: RevokeOutcome = { outcome: 'not-found' };
-  await update(dataDir, (data) => {
-    if (!Object.hasOwn(data.tokens, id)) return;
-    const t = data.tokens[id]!;
-    const nowMs = now.getTime();
-    if (t.revokedAt) {
-      result = { outcome: 'already-revoked', token: infoOf(t, nowMs) };
-      return;
-    }
-    const otherAdmins = Object.values(data.tokens).filter((o) => o.id !== id && o.role === 'admin' && stateOf(o, nowMs) === 'active');
-    if (t.role === 'admin' && stateOf(t, nowMs) === 'active' && otherAdmins.length === 0) {
-      result = { outcome: 'last-admin', token: infoOf(t, nowMs) };
-      return;
+export async function revokeApiToken(repo: Pick<Repository, 'transaction'>, id: string, now: Date, by: string): Promise<RevokeOutcome> {
+  const nowMs = now.getTime();
+  return repo.transaction(async (tx): Promise<RevokeOutcome> => {
+    const t = await tx.get<StoredApiToken>(API_TOKENS, id);
+    if (!t) return { outcome: 'not-found' };
+    if (t.revokedAt) return { outcome: 'already-revoked', token: infoOf(t, nowMs) };
+    if (t.role === 'admin' && stateOf(t, nowMs) === 'active') {
+      const otherAdmins = (await tx.list<StoredApiToken>(API_TOKENS)).filter((o) => o.id !== id && o.role === 'admin' && stateOf(o, nowMs) === 'active');
+      if (otherAdmins.length === 0) return { outcome: 'last-admin', token: infoOf(t, nowMs) };
     }
     const revoked: StoredApiToken = { ...t, revokedAt: now.toISOString(), revokedBy: by };
-    data.tokens[id] = revoked;
-    result = { outcome: 'revoked', token: infoOf(revoked, nowMs) };
+    await tx.put(API_TOKENS, id, revoked);
+    return { outcome: 'revoked', token: infoOf(revoked, nowMs) };
   });
-  return result;
 }
 
 export type AdminTokenSource =
-  { readonly source: 'env' } | { readonly source: 'generated'; readonly file: string } | { readonly source: 'existing'; readonly file: string };
+  | { readonly source: 'env' }
+  | { readonly source: 'generated'; readonly file: string }
+  | { readonly source: 'existing'; readonly file: string }
+  /** Another instance on the same store generated it: the file is in that instance's data directory. */
+  | { readonly source: 'other-instance' };
+
+function bootstrapRecord(token: string, now: Date): StoredApiToken {
+  return { id: BOOTSTRAP_ADMIN_ID, name: 'admin', role: 'admin', customerId: null, sha256: sha256(token), createdAt: now.toISOString() };
+}
 
 /**
  * Makes sure an admin token exists: FLEETDESK_ADMIN_TOKEN (re-registered at every start, so
- * changing the variable rotates it), else the one generated at an earlier start, else a new one
- * written to <dataDir>/admin-token with mode 0600.
+ * changing the variable rotates it), else the one generated at an earlier start (by this or
+ * another instance on the same store), else a new one written to <dataDir>/admin-token with mode
+ * 0600. The file is written before the store records it: a crash in between leaves a file that
+ * the next start replaces, never a stored hash without its token.
  */
-export async function ensureAdminToken(dataDir: string, env: NodeJS.ProcessEnv, now: Date): Promise<AdminTokenSource> {
+export async function ensureAdminToken(repo: Pick<Repository, 'transaction'>, dataDir: string, env: NodeJS.ProcessEnv, now: Date): Promise<AdminTokenSource> {
   const fromEnv = env.FLEETDESK_ADMIN_TOKEN;
   if (fromEnv !== undefined && fromEnv !== '') {
     if (fromEnv.length < MIN_ADMIN_TOKEN_LENGTH)
       throw new Error(`FLEETDESK_ADMIN_TOKEN is too short: expected at least ${MIN_ADMIN_TOKEN_LENGTH} characters of a random secret, found ${fromEnv.length}`);
-    await update(dataDir, (data) => {
-      data.tokens[BOOTSTRAP_ADMIN_ID] = {
-        id: BOOTSTRAP_ADMIN_ID,
-        name: 'admin',
-        role: 'admin',
-        customerId: null,
-        sha256: sha256(fromEnv),
-        createdAt: now.toISOString(),
-      };
-    });
+    await repo.transaction((tx) => tx.put(API_TOKENS, BOOTSTRAP_ADMIN_ID, bootstrapRecord(fromEnv, now)));
     return { source: 'env' };
   }
   const file = adminTokenFile(dataDir);
-  const existing = await new DurableJsonFile<TokenFile>(apiTokensFile(dataDir)).read();
-  if (existing && Object.hasOwn(existing.tokens, BOOTSTRAP_ADMIN_ID)) return { source: 'existing', file };
+  const existing = await repo.transaction((tx) => tx.get<StoredApiToken>(API_TOKENS, BOOTSTRAP_ADMIN_ID));
+  if (existing) return (await fileExists(file)) ? { source: 'existing', file } : { source: 'other-instance' };
   const token = newToken();
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   // 'w' with mode 0600: a stale file from an interrupted first start is replaced, never widened.
@@ -257,91 +241,118 @@ export async function ensureAdminToken(dataDir: string, env: NodeJS.ProcessEnv, 
   } finally {
     await handle.close();
   }
-  await update(dataDir, (data) => {
-    data.tokens[BOOTSTRAP_ADMIN_ID] = {
-      id: BOOTSTRAP_ADMIN_ID,
-      name: 'admin',
-      role: 'admin',
-      customerId: null,
-      sha256: sha256(token),
-      createdAt: now.toISOString(),
-    };
+  // Two instances starting at once: the first to commit wins, the other removes its file.
+  const won = await repo.transaction(async (tx) => {
+    if (await tx.get(API_TOKENS, BOOTSTRAP_ADMIN_ID)) return false;
+    await tx.put(API_TOKENS, BOOTSTRAP_ADMIN_ID, bootstrapRecord(token, now));
+    return true;
   });
-  return { source: 'generated', file };
+  if (won) return { source: 'generated', file };
+  await unlink(file);
+  return { source: 'other-instance' };
 }
 
-/** Resolves bearer tokens to principals; re-reads the token file when it changes. */
+async function fileExists(file: string): Promise<boolean> {
+  try {
+    await (await open(file, 'r')).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves bearer tokens to principals from an in-memory copy of the stored tokens. The copy is
+ * read again when a token is not in it (so a token made elsewhere works at once), when it is
+ * older than `recheckMs` (revocations made elsewhere: the bound when a bus note is lost), and
+ * after invalidate() (this instance changed a token, or the cluster bus said another did).
+ */
 export class ApiTokenVerifier {
   /** Tokens that are not revoked; their expiry (ms, or Infinity) is in expiryById. */
   private byHash = new Map<string, Principal>();
-  private expiryById = new Map<string, number>();
-  private loadedMtime = '';
+  private byId = new Map<string, { principal: Principal; expiresAt: number }>();
   private checkedAt = -1;
+  /** Bumped by invalidate(): a read that started before it must not count as fresh. */
+  private generation = 0;
+  private loading: { promise: Promise<void>; generation: number } | undefined;
 
   /**
-   * `now`: a monotonic clock for the re-check throttle; `recheckMs`: how often the file's mtime
-   * is looked at (a stat per request is wasteful under load); `wallNow`: epoch ms for expiry.
+   * `now`: a monotonic clock for the re-read throttle; `recheckMs`: the longest a copy is used
+   * before it is read again; `wallNow`: epoch ms for expiry.
    */
   constructor(
-    private readonly dataDir: string,
+    private readonly repo: Pick<Repository, 'list'>,
     private readonly now: () => number,
     private readonly recheckMs = 1000,
     private readonly wallNow: () => number = () => Date.now(),
   ) {}
 
-  private async reload(): Promise<void> {
+  private stale(): boolean {
     const t = this.now();
-    if (this.checkedAt >= 0 && t - this.checkedAt < this.recheckMs && t >= this.checkedAt) return;
-    this.checkedAt = t;
-    let mtime: string;
-    try {
-      // File timestamps tick coarsely (a few ms): size and inode tell apart two writes within one tick.
-      const st = await stat(apiTokensFile(this.dataDir));
-      mtime = `${st.mtimeMs}:${st.size}:${st.ino}`;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      this.byHash = new Map();
-      this.expiryById = new Map();
-      this.loadedMtime = '';
-      return;
-    }
-    if (mtime === this.loadedMtime) return;
-    const data = await new DurableJsonFile<TokenFile>(apiTokensFile(this.dataDir)).read();
-    const next = new Map<string, Principal>();
-    const expiry = new Map<string, number>();
-    for (const t of Object.values(data?.tokens ?? {})) {
-      if (t.revokedAt) continue;
-      next.set(t.sha256, { tokenId: t.id, name: t.name, role: t.role, customerId: t.customerId });
-      expiry.set(t.id, t.expiresAt ? Date.parse(t.expiresAt) : Number.POSITIVE_INFINITY);
-    }
-    this.byHash = next;
-    this.expiryById = expiry;
-    this.loadedMtime = mtime;
+    return this.checkedAt < 0 || t - this.checkedAt >= this.recheckMs || t < this.checkedAt;
   }
 
-  /** Re-reads the file now, changed or not (the periodic sweep of open event streams calls this). */
+  /**
+   * Concurrent requests that find the copy stale share one read; a read asked for after an
+   * invalidate() waits for the one in flight and reads again (that one may predate the change).
+   */
+  private reload(): Promise<void> {
+    if (this.loading && this.loading.generation === this.generation) return this.loading.promise;
+    const generation = this.generation;
+    const promise: Promise<void> = (this.loading?.promise ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(async () => {
+        const startedAt = this.now();
+        const tokens = await this.repo.list<StoredApiToken>(API_TOKENS);
+        const byHash = new Map<string, Principal>();
+        const byId = new Map<string, { principal: Principal; expiresAt: number }>();
+        for (const t of tokens) {
+          if (t.revokedAt) continue;
+          const principal: Principal = { tokenId: t.id, name: t.name, role: t.role, customerId: t.customerId };
+          byHash.set(t.sha256, principal);
+          byId.set(t.id, { principal, expiresAt: t.expiresAt ? Date.parse(t.expiresAt) : Number.POSITIVE_INFINITY });
+        }
+        this.byHash = byHash;
+        this.byId = byId;
+        if (this.generation === generation) this.checkedAt = startedAt;
+      })
+      .finally(() => {
+        if (this.loading?.promise === promise) this.loading = undefined;
+      });
+    this.loading = { promise, generation };
+    return promise;
+  }
+
+  /** Reads the tokens now (the periodic sweep of open event streams calls this). */
   async refresh(): Promise<void> {
     this.invalidate();
-    this.loadedMtime = '';
     await this.reload();
   }
 
-  /** Whether a token id is known, not revoked and not expired (as of the last read of the file). */
+  /** Whether a token id is known, not revoked and not expired (as of the last read). */
   isActive(tokenId: string): boolean {
-    const expiresAt = this.expiryById.get(tokenId);
-    return expiresAt !== undefined && expiresAt > this.wallNow();
+    const hit = this.byId.get(tokenId);
+    return hit !== undefined && hit.expiresAt > this.wallNow();
   }
 
-  /** Forces the next verify() to look at the file (after this process changed it). */
+  /** The principal of an active token id (read again when unknown: made on another instance). */
+  async principalOf(tokenId: string): Promise<Principal | undefined> {
+    if (this.stale() || !this.byId.has(tokenId)) await this.reload();
+    return this.isActive(tokenId) ? this.byId.get(tokenId)!.principal : undefined;
+  }
+
+  /** Forces the next verify() to read the store (this instance or another changed a token). */
   invalidate(): void {
     this.checkedAt = -1;
+    this.generation += 1;
   }
 
   async verify(token: string): Promise<Principal | undefined> {
     if (token.length < 16 || token.length > 512) return undefined;
-    await this.reload();
     // A map lookup by the hash: the comparison never touches the secret itself.
-    const hit = this.byHash.get(sha256(token));
+    const hash = sha256(token);
+    if (this.stale() || !this.byHash.has(hash)) await this.reload();
+    const hit = this.byHash.get(hash);
     return hit && this.isActive(hit.tokenId) ? hit : undefined;
   }
 }

@@ -1,15 +1,17 @@
 /**
- * Per-agent MQTT credentials issued by the server (`fleetdesk agent-token create`). The username
- * is "<tenant>/<agentId>", the password a random 256-bit token shown once; only a scrypt hash
- * (random salt) is stored, in <dataDir>/credentials.json, written atomically. The running server
- * re-reads the file when it changes, so a token created by the CLI works without a restart.
+ * Per-agent MQTT credentials issued by the server (`fleetdesk agent-token create`, or POST
+ * /api/v1/agent-credentials). The username is "<tenant>/<agentId>", the password a random 256-bit
+ * token shown once; only a scrypt hash (random salt) is stored, as a record of the collection
+ * `agentCredentials` in the server's store, so the embedded broker of every instance on one store
+ * accepts it. A revocation deletes the record.
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, createHash } from 'node:crypto';
-import { mkdir, open, stat, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { DurableJsonFile } from '../storage/durableFile.js';
+import type { Repository } from '../storage/repository.js';
 import { agentUsername, type AgentIdentity } from './acl.js';
+
+/** The store collection of agent credentials (id: the username "<tenant>/<agentId>"). */
+export const AGENT_CREDENTIALS = 'agentCredentials';
 
 const scrypt = promisify(scryptCb) as (
   password: string | Buffer,
@@ -32,64 +34,28 @@ export interface StoredCredential {
   readonly createdAt: string;
 }
 
-interface CredentialFile {
-  format: 1;
-  agents: Record<string, StoredCredential>;
-}
-
-export function credentialsFile(dataDir: string): string {
-  return join(dataDir, 'credentials.json');
-}
-
 async function hashToken(token: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
   return scrypt(token, salt, SCRYPT.keylen, { ...params, maxmem: 128 * params.N * params.r * 2 });
 }
 
-/** Serialises writers of a JSON file across processes (server, CLI) with a lock file next to it. */
-export async function withLock<T>(file: string, work: () => Promise<T>): Promise<T> {
-  const lock = `${file}.lock`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const h = await open(lock, 'wx', 0o600);
-      await h.close();
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 50) {
-        throw new Error(`cannot lock ${lock}: ${(err as Error).message} (remove it if no other fleetdesk command is running)`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  try {
-    return await work();
-  } finally {
-    await unlink(lock).catch(() => undefined);
-  }
-}
-
 /** Creates (or replaces) the token of one agent; returns the token, which is never stored. */
-export async function createAgentToken(dataDir: string, who: AgentIdentity, now: Date): Promise<string> {
-  const file = credentialsFile(dataDir);
-  await mkdir(dirname(file), { recursive: true });
-  return withLock(file, async () => {
-    const adapter = new DurableJsonFile<CredentialFile>(file);
-    const data = (await adapter.read()) ?? { format: 1, agents: {} };
-    const token = randomBytes(32).toString('base64url');
-    const salt = randomBytes(16);
-    const hash = await hashToken(token, salt, SCRYPT);
-    data.agents[agentUsername(who)] = {
-      tenant: who.tenant,
-      agentId: who.agentId,
-      salt: salt.toString('base64'),
-      hash: hash.toString('base64'),
-      N: SCRYPT.N,
-      r: SCRYPT.r,
-      p: SCRYPT.p,
-      createdAt: now.toISOString(),
-    };
-    await adapter.write(data);
-    return token;
-  });
+export async function createAgentToken(repo: Pick<Repository, 'transaction'>, who: AgentIdentity, now: Date): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  const salt = randomBytes(16);
+  // The key derivation runs before the unit of work, so no transaction waits for it.
+  const hash = await hashToken(token, salt, SCRYPT);
+  const record: StoredCredential = {
+    tenant: who.tenant,
+    agentId: who.agentId,
+    salt: salt.toString('base64'),
+    hash: hash.toString('base64'),
+    N: SCRYPT.N,
+    r: SCRYPT.r,
+    p: SCRYPT.p,
+    createdAt: now.toISOString(),
+  };
+  await repo.transaction((tx) => tx.put(AGENT_CREDENTIALS, agentUsername(who), record));
+  return token;
 }
 
 /** Thrown when too many logins wait for a check: the client is told "server unavailable" and retries. */
@@ -106,18 +72,18 @@ export class VerifierBusyError extends Error {
  * Checks run at most this many at a time, and at most WAITING_MAX wait; more are refused at once.
  */
 const CONCURRENT_CHECKS = 1;
-/** How often the known-token path checks the credentials file for changes. */
+/** How often the known-token path reads the stored credentials again. */
 const RELOAD_EVERY_MS = 1000;
 const WAITING_MAX = 64;
 
 /**
- * Verifies agent credentials against the file; caches successes (by a hash of the token) to spare
- * reconnect storms. An unknown username costs the same scrypt as a known one, so the answer time
- * does not tell whether a username exists.
+ * Verifies agent credentials against the store; caches successes (by a hash of the token, tied to
+ * the stored hash it matched) to spare reconnect storms. An unknown username costs the same
+ * scrypt as a known one, so the answer time does not tell whether a username exists.
  */
 export class CredentialVerifier {
-  private agents: Record<string, StoredCredential> = {};
-  private loadedMtime = -1;
+  private agents = new Map<string, StoredCredential>();
+  /** username → "<stored hash>:<sha256 of the token that matched it>". */
   private readonly verified = new Map<string, string>();
   /** Hashed against when the username is unknown: same cost, never a match. */
   private readonly decoy = { salt: randomBytes(16), hash: randomBytes(SCRYPT.keylen) };
@@ -125,43 +91,40 @@ export class CredentialVerifier {
   private readonly waiting: (() => void)[] = [];
 
   private checkedAt = Number.NEGATIVE_INFINITY;
+  private loading: Promise<void> | undefined;
 
-  /** `now` (ms) spaces the checks of the file: one stat a second, not one per login attempt. */
+  /** `now` (ms) spaces the reads of the store: one a second, not one per login attempt. */
   constructor(
-    private readonly dataDir: string,
+    private readonly repo: Pick<Repository, 'get' | 'list'>,
     private readonly now: () => number = () => Number.NaN,
   ) {}
 
   /**
-   * Re-reads the file when it changed. `spaced`: at most once a second (the cheap path every login
-   * attempt takes must not turn a flood into stat() calls on the thread pool the store's fsyncs need).
+   * Reads the stored credentials, at most once a second (the cheap path every login attempt takes
+   * must not turn a flood into store reads), or at once after invalidate().
    */
-  private async reload(spaced = false): Promise<void> {
+  private async reload(): Promise<void> {
     const now = this.now();
-    if (spaced && now - this.checkedAt < RELOAD_EVERY_MS) return;
-    this.checkedAt = now;
-    const file = credentialsFile(this.dataDir);
-    let mtime: number;
-    try {
-      mtime = (await stat(file)).mtimeMs;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        this.agents = {};
-        this.loadedMtime = -1;
-        return;
+    if (now - this.checkedAt < RELOAD_EVERY_MS) return;
+    this.loading ??= (async () => {
+      try {
+        const list = await this.repo.list<StoredCredential>(AGENT_CREDENTIALS);
+        this.agents = new Map(list.map((c) => [agentUsername(c), c]));
+        this.checkedAt = now;
+      } finally {
+        this.loading = undefined;
       }
-      throw err;
-    }
-    if (mtime === this.loadedMtime) return;
-    const data = await new DurableJsonFile<CredentialFile>(file).read();
-    this.agents = data?.agents ?? {};
-    this.loadedMtime = mtime;
-    this.verified.clear();
+    })();
+    await this.loading;
   }
 
-  /** True when this exact token was verified for this username before (no scrypt needed). */
-  private cached(username: string, password: Buffer): boolean {
-    return this.verified.get(username) === createHash('sha256').update(password).digest('base64');
+  /** The next login reads the store (a credential changed here or, said the cluster bus, elsewhere). */
+  invalidate(): void {
+    this.checkedAt = Number.NEGATIVE_INFINITY;
+  }
+
+  private static fingerprint(cred: StoredCredential, password: Buffer): string {
+    return `${cred.hash}:${createHash('sha256').update(password).digest('base64')}`;
   }
 
   private async hashLimited(token: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
@@ -179,23 +142,24 @@ export class CredentialVerifier {
   }
 
   /**
-   * True when this exact token was verified for this username before and the file has not changed
-   * since: the agent reconnecting, let in without a scrypt and without asking the login throttle.
+   * True when this exact token was verified for this username before and its credential is still
+   * the stored one: the agent reconnecting, let in without a scrypt and without asking the login
+   * throttle.
    */
   async knownToken(username: string, password: Buffer): Promise<boolean> {
     // A token revoked less than a second ago may still pass here once; verify() always reads afresh.
-    await this.reload(true);
-    return Object.hasOwn(this.agents, username) && this.cached(username, password);
+    await this.reload();
+    const cred = this.agents.get(username);
+    return cred !== undefined && this.verified.get(username) === CredentialVerifier.fingerprint(cred, password);
   }
 
   async verify(username: string, password: Buffer): Promise<boolean> {
-    await this.reload();
-    if (Object.hasOwn(this.agents, username) && this.cached(username, password)) return true;
-    const cred = Object.hasOwn(this.agents, username) ? this.agents[username]! : undefined;
+    const cred = await this.repo.get<StoredCredential>(AGENT_CREDENTIALS, username);
+    if (cred && this.verified.get(username) === CredentialVerifier.fingerprint(cred, password)) return true;
     const expected = cred ? Buffer.from(cred.hash, 'base64') : this.decoy.hash;
     const actual = await this.hashLimited(password.toString('utf8'), cred ? Buffer.from(cred.salt, 'base64') : this.decoy.salt, cred ?? SCRYPT);
     const ok = cred !== undefined && actual.length === expected.length && timingSafeEqual(actual, expected);
-    if (ok) this.verified.set(username, createHash('sha256').update(password).digest('base64'));
+    if (ok) this.verified.set(username, CredentialVerifier.fingerprint(cred, password));
     return ok;
   }
 }
@@ -208,26 +172,22 @@ export interface AgentCredentialInfo {
   readonly createdAt: string;
 }
 
-export async function listAgentCredentials(dataDir: string): Promise<AgentCredentialInfo[]> {
-  const data = await new DurableJsonFile<CredentialFile>(credentialsFile(dataDir)).read();
-  return Object.entries(data?.agents ?? {})
-    .map(([username, c]) => ({ username, tenant: c.tenant, agentId: c.agentId, createdAt: c.createdAt }))
+export async function listAgentCredentials(repo: Pick<Repository, 'list'>): Promise<AgentCredentialInfo[]> {
+  return (await repo.list<StoredCredential>(AGENT_CREDENTIALS))
+    .map((c) => ({ username: agentUsername(c), tenant: c.tenant, agentId: c.agentId, createdAt: c.createdAt }))
     .sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
 }
 
 /**
- * Removes the token of one agent; false when it had none. The broker re-reads the file on the
- * next connection attempt, so the agent cannot reconnect; a session already open stays open.
+ * Removes the token of one agent; false when it had none. Every instance's broker refuses the
+ * agent's next connection attempt (within a second: CredentialVerifier); a session already open
+ * stays open.
  */
-export async function revokeAgentToken(dataDir: string, who: AgentIdentity): Promise<boolean> {
-  const file = credentialsFile(dataDir);
-  return withLock(file, async () => {
-    const adapter = new DurableJsonFile<CredentialFile>(file);
-    const data = await adapter.read();
+export async function revokeAgentToken(repo: Pick<Repository, 'transaction'>, who: AgentIdentity): Promise<boolean> {
+  return repo.transaction(async (tx) => {
     const key = agentUsername(who);
-    if (!data || !Object.hasOwn(data.agents, key)) return false;
-    delete data.agents[key];
-    await adapter.write(data);
+    if (!(await tx.get(AGENT_CREDENTIALS, key))) return false;
+    await tx.delete(AGENT_CREDENTIALS, key);
     return true;
   });
 }

@@ -93,7 +93,7 @@ it('builds, installs into a prefix, writes its config with agent init and report
   const bin = join(prefix, 'bin', 'fleetdesk-agent');
   expect((await run(bin, ['--version'])).out.trim()).toBe(VERSION);
 
-  const password = await createAgentToken(join(dir.path, 'server'), { tenant: 'acme-pl', agentId: 'warsaw-hq' }, new Date());
+  const password = await createAgentToken(app.server.repo, { tenant: 'acme-pl', agentId: 'warsaw-hq' }, new Date());
   const env = { FLEETDESK_AGENT__BROKER__PASSWORD: password, FLEETDESK_LOG_FORMAT: 'json' };
   const device = simulator.devices[0]!;
   const configFile = join(dir.path, 'agent.yaml');

@@ -12,6 +12,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createAgentToken } from '../../server/broker/credentials.js';
+import { issueAgentToken } from '../harness/agentCredentials.js';
 import type { AgentRecord, DeviceRecord } from '../../server/fleet/fleetModel.js';
 import { ServerConfig } from '../../server/serverConfig.js';
 import { startServer, type RunningServer } from '../../server/server.js';
@@ -104,7 +105,7 @@ describe('retained messages', () => {
         '',
       ].join('\n'),
     );
-    const token = await createAgentToken(join(dir, 'data'), { tenant: 'acme', agentId: 'a1' }, new Date());
+    const token = await issueAgentToken(configFile, { tenant: 'acme', agentId: 'a1' });
     peer = await startPeer({
       name: 'fleetdesk-server',
       program: 'node',
@@ -149,8 +150,8 @@ describe('client id bound to the credential', () => {
   it("refuses another tenant's credential with an agent's client id and leaves that agent connected", async () => {
     const dir = tempDir('takeover');
     const s = await startInProcess(dir);
-    const tokenA = await createAgentToken(dir, { tenant: 'acme', agentId: 'a1' }, new Date());
-    const tokenB = await createAgentToken(dir, { tenant: 'other', agentId: 'b1' }, new Date());
+    const tokenA = await createAgentToken(s.repo, { tenant: 'acme', agentId: 'a1' }, new Date());
+    const tokenB = await createAgentToken(s.repo, { tenant: 'other', agentId: 'b1' }, new Date());
     const victim = await connect(s.mqttPort!, { clientId: 'acme/a1', username: 'acme/a1', password: tokenA });
     expect(victim.error).toBeUndefined();
     let victimClosed = false;
@@ -172,7 +173,7 @@ describe('far-future timestamps', () => {
   it('do not freeze a device or an agent: honest messages after one dated 9999-12-31 are applied', async () => {
     const dir = tempDir('future');
     const s = await startInProcess(dir);
-    const token = await createAgentToken(dir, { tenant: 'acme', agentId: 'a1' }, new Date());
+    const token = await createAgentToken(s.repo, { tenant: 'acme', agentId: 'a1' }, new Date());
     const { client } = await connect(s.mqttPort!, { clientId: 'acme/a1', username: 'acme/a1', password: token });
     const now = () => new Date().toISOString();
     const send = async (m: Parameters<typeof topicOf>[0]) => client.publishAsync(topicOf(m), bytes(m), { qos: 1 });
@@ -194,7 +195,7 @@ describe('login flood', () => {
     const dir = tempDir('flood');
     const lines: string[] = [];
     const s = await startInProcess(dir, lines);
-    const token = await createAgentToken(dir, { tenant: 'acme', agentId: 'a1' }, new Date());
+    const token = await createAgentToken(s.repo, { tenant: 'acme', agentId: 'a1' }, new Date());
     // The real agent is connected before the flood (its token is then known).
     const real = await connect(s.mqttPort!, { clientId: 'acme/a1', username: 'acme/a1', password: token });
     expect(real.error).toBeUndefined();

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createAgentToken } from '../../server/broker/credentials.js';
+import { issueAgentToken } from '../harness/agentCredentials.js';
 import type { DeviceRecord } from '../../server/fleet/fleetModel.js';
 import { JournaledStore } from '../../server/storage/journaledStore.js';
 import type { DeviceTelemetryMessage } from '../../shared/wire/messages.js';
@@ -112,7 +112,7 @@ describe('server crash (kill -9) during ingest', () => {
         '\n',
       ),
     );
-    const token = await createAgentToken(join(data.path, 'data'), { tenant: 'acme', agentId: 'a1' }, new Date());
+    const token = await issueAgentToken(configFile, { tenant: 'acme', agentId: 'a1' });
     const msgs = stream();
 
     server = await startServerProcess(configFile, httpPort);

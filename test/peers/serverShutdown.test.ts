@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createAgentToken } from '../../server/broker/credentials.js';
+import { issueAgentToken } from '../harness/agentCredentials.js';
 import { JournaledStore } from '../../server/storage/journaledStore.js';
 import type { Ticket } from '../../server/tickets/ticket.js';
 import { createLogger } from '../../shared/logging.js';
@@ -176,7 +176,7 @@ async function runStream(
   const mqttPort = await freeTcpPort();
   const httpPort = await freeTcpPort();
   const configFile = writeConfig(dir.path, mqttPort, httpPort, undefined, postgresUrl);
-  const token = await createAgentToken(join(dir.path, 'data'), { tenant: 'acme', agentId: 'a1' }, new Date());
+  const token = await issueAgentToken(configFile, { tenant: 'acme', agentId: 'a1' });
   let server = await startServerProcess(configFile, httpPort);
   const exitCodes: (number | null)[] = [];
   let stopOutput = '';

@@ -53,7 +53,7 @@ describe('embedded broker over TLS', () => {
     });
     server = await startServer(config, createLogger({ name: 'test', level: 'silent' }));
     expect(server.mqttPort).toBeUndefined();
-    const token = await createAgentToken(join(tmp.path, 'data'), { tenant: 'acme', agentId: 'a1' }, new Date());
+    const token = await createAgentToken(server.repo, { tenant: 'acme', agentId: 'a1' }, new Date());
     const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${server.mqttTlsPort}`, {
       clientId: 'acme/a1',
       username: 'acme/a1',

@@ -12,7 +12,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, truncateSync, unl
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createAgentToken } from '../../server/broker/credentials.js';
+import { issueAgentToken } from '../harness/agentCredentials.js';
 import { JournaledStore } from '../../server/storage/journaledStore.js';
 import type { DeviceTelemetryMessage } from '../../shared/wire/messages.js';
 import { freeTcpPort, makeTempDir, startPeer, tcpAnswers, waitUntil, type PeerProcess } from '../harness/peers.js';
@@ -245,7 +245,7 @@ describe('disk full (tmpfs) under a QoS 1 stream', () => {
     mountTmpfs(mountPoint, '6m');
     const dataDir = join(mountPoint, 'data');
     const cfg = await serverConfig('disk-full', dataDir);
-    const token = await createAgentToken(dataDir, { tenant: 'acme', agentId: 'a1' }, new Date());
+    const token = await issueAgentToken(cfg.file, { tenant: 'acme', agentId: 'a1' });
     await startServer(cfg.file, cfg.httpPort);
     const connect = async () => {
       const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${cfg.mqttPort}`, {

@@ -69,7 +69,7 @@ export async function makeApiKit(extraConfig: Record<string, unknown> = {}): Pro
   const notices: Notice[] = [];
   const app = await startServerApp(config, logger, { clock, env: { FLEETDESK_ADMIN_TOKEN: ADMIN_TOKEN }, onNotice: (n) => notices.push(n) });
   const now = new Date(clock.now());
-  const make = async (role: ApiRole, name: string, customerId: string | null) => (await createApiToken(temp.path, { role, name, customerId }, now)).token;
+  const make = async (role: ApiRole, name: string, customerId: string | null) => (await createApiToken(app.server.repo, { role, name, customerId }, now)).token;
   const tokens: Record<TokenName, string> = {
     admin: ADMIN_TOKEN,
     dispatcher: await make('dispatcher', 'disp', null),

@@ -254,7 +254,7 @@ const FOREIGN: Partial<Record<TokenName, RegExp>> = { acme: /globex/i, globex: /
 beforeAll(async () => {
   kit = await makeApiKit();
   ({ acmeTicket, globexTicket } = await kit.seed());
-  spareTokenId = (await createApiToken(kit.dir, { role: 'technician', name: 'spare', customerId: null }, new Date(kit.clock.now()))).id;
+  spareTokenId = (await createApiToken(kit.app.server.repo, { role: 'technician', name: 'spare', customerId: null }, new Date(kit.clock.now()))).id;
   const res = await kit.call('POST', `/api/v1/tickets/${acmeTicket}/assign`, kit.tokens.dispatcher, { assignee: 'ola' });
   expect(res.statusCode).toBe(200);
 });

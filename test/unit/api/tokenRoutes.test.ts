@@ -1,12 +1,12 @@
 /**
  * API tokens through the API: list without secrets, create with an expiry, revoke with immediate
- * effect (requests and open event streams, also for revocations made by the CLI in the file),
+ * effect (requests and open event streams, also for revocations made in the store by the CLI or
+ * another instance),
  * expiry, and the last-admin guard.
  */
-import { readFileSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiTokensFile, createApiToken, revokeApiToken } from '../../../server/auth/apiTokens.js';
+import { API_TOKENS, createApiToken, revokeApiToken, type StoredApiToken } from '../../../server/auth/apiTokens.js';
 import { waitUntil } from '../../harness/peers.js';
 import { makeApiKit, type ApiKit } from './apiTestKit.js';
 
@@ -55,8 +55,7 @@ describe('API tokens (admin)', () => {
     expect(res.statusCode).toBe(200);
     const page = kit.json<{ items: TokenRow[]; total: number }>(res);
     expect(page.items.map((t) => t.name).sort()).toEqual(['acme-viewer', 'admin', 'disp', 'globex-viewer', 'ola', 'tomek']);
-    const file = readFileSync(apiTokensFile(kit.dir), 'utf8');
-    const hashes = [...file.matchAll(/"sha256": ?"([0-9a-f]{64})"/g)].map((m) => m[1]!);
+    const hashes = (await kit.app.server.repo.list<StoredApiToken>(API_TOKENS)).map((t) => t.sha256);
     expect(hashes.length).toBeGreaterThanOrEqual(6);
     for (const h of hashes) expect(res.body).not.toContain(h);
     for (const token of Object.values(kit.tokens)) expect(res.body).not.toContain(token);
@@ -80,7 +79,7 @@ describe('API tokens (admin)', () => {
     expect(created).toMatchObject({ role: 'customer', customerId: 'acme', expiresAt: '2026-02-01T00:00:00.000Z', state: 'active' });
     expect((await kit.call('GET', '/api/v1/me', created.token)).statusCode).toBe(200);
     expect((await kit.call('GET', '/api/v1/api-tokens')).body).not.toContain(created.token);
-    expect(readFileSync(apiTokensFile(kit.dir), 'utf8')).not.toContain(created.token);
+    expect(JSON.stringify(await kit.app.server.repo.list(API_TOKENS))).not.toContain(created.token);
 
     const noCustomer = await kit.call('POST', '/api/v1/api-tokens', kit.tokens.admin, { role: 'customer', name: 'x' });
     expect(kit.json(noCustomer)).toMatchObject({ statusCode: 400, field: 'body.customerId' });
@@ -127,17 +126,17 @@ describe('API tokens (admin)', () => {
     expect((await kit.call('DELETE', '/api/v1/api-tokens/no-such-token')).statusCode).toBe(404);
   });
 
-  it('closes the streams of a token revoked in the file (CLI, another instance) on the next sweep', async () => {
-    const made = await createApiToken(kit.dir, { role: 'technician', name: 'cli-revoked', customerId: null }, new Date(kit.clock.now()));
-    // The server looks at the file at most once a second (polled slowly: failures count towards the rate limit).
-    await waitUntil(async () => (await kit.call('GET', '/api/v1/me', made.token)).statusCode === 200, 'the server picked up the new token', 5000, 400);
+  it('closes the streams of a token revoked in the store (CLI, another instance) on the next sweep', async () => {
+    const made = await createApiToken(kit.app.server.repo, { role: 'technician', name: 'cli-revoked', customerId: null }, new Date(kit.clock.now()));
+    // Made behind the server's back: an unknown token makes it read the store at once.
+    expect((await kit.call('GET', '/api/v1/me', made.token)).statusCode).toBe(200);
     const s = await stream(made.token);
     await waitUntil(() => s.text().includes(': connected'), 'stream connected', 5000);
-    const r = await revokeApiToken(kit.dir, made.id, new Date(kit.clock.now()), 'cli:test');
+    const r = await revokeApiToken(kit.app.server.repo, made.id, new Date(kit.clock.now()), 'cli:test');
     expect(r.outcome).toBe('revoked');
     // The sweep runs on the server's (manual) clock every 5 s.
     kit.clock.advance(5_000);
-    await waitUntil(() => s.ended(), 'the stream of the token revoked in the file closed', 5000);
+    await waitUntil(() => s.ended(), 'the stream of the token revoked in the store closed', 5000);
   });
 
   it('never revokes the last active admin token; customers and staff other than admin get 403', async () => {

@@ -1,13 +1,14 @@
 /**
  * `fleetdesk api-token create|list|revoke`, run in-process on a temp data dir (one tsx start-up
- * per case would make the suite slow): list never shows secrets, revoke refuses the last admin,
- * --expires takes a duration or a date.
+ * per case would make the suite slow), against the embedded store no server holds: list never
+ * shows secrets, revoke refuses the last admin, --expires takes a duration or a date.
  */
-import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { apiTokenCommand, parseExpiry } from '../../../bin/commands/apiToken.js';
 import { CliError } from '../../../bin/cliError.js';
-import { apiTokensFile, ApiTokenVerifier, createApiToken } from '../../../server/auth/apiTokens.js';
+import { API_TOKENS, ApiTokenVerifier, createApiToken, type StoredApiToken } from '../../../server/auth/apiTokens.js';
+import { withTokenStore } from '../../../server/auth/tokenStore.js';
+import { ServerConfig } from '../../../server/serverConfig.js';
 import { makeTempDir } from '../../harness/peers.js';
 
 let dir: ReturnType<typeof makeTempDir>;
@@ -25,6 +26,11 @@ afterEach(() => {
   vi.restoreAllMocks();
   dir.remove();
 });
+
+/** The embedded store of the temp data dir, opened as the CLI opens it. */
+function onStore<T>(work: Parameters<typeof withTokenStore<T>>[1]): Promise<T> {
+  return withTokenStore(ServerConfig.parse({ dataDir: dir.path }), work);
+}
 
 async function cli(...args: string[]): Promise<string> {
   out = '';
@@ -46,14 +52,13 @@ describe('fleetdesk api-token', () => {
     expect(table).toContain(id);
     expect(table).toMatch(new RegExp(`${id}\\s+acme-portal\\s+customer\\s+acme\\s+\\S+\\s+\\d{4}-.*\\s+active`));
     for (const secret of [admin, token]) expect(table).not.toContain(secret);
-    const hashes = [...readFileSync(apiTokensFile(dir.path), 'utf8').matchAll(/"sha256": ?"([0-9a-f]{64})"/g)].map((m) => m[1]!);
+    const hashes = await onStore(async (repo) => (await repo.list<StoredApiToken>(API_TOKENS)).map((t) => t.sha256));
+    expect(hashes).toHaveLength(2);
     for (const h of hashes) expect(table).not.toContain(h);
 
-    const verifier = new ApiTokenVerifier(dir.path, () => 0, 0);
-    expect(await verifier.verify(token)).toMatchObject({ tokenId: id, role: 'customer', customerId: 'acme' });
+    expect(await onStore((repo) => new ApiTokenVerifier(repo, () => 0, 0).verify(token))).toMatchObject({ tokenId: id, role: 'customer', customerId: 'acme' });
     expect(await cli('revoke', id)).toContain(`revoked API token ${id}`);
-    verifier.invalidate();
-    expect(await verifier.verify(token)).toBeUndefined();
+    expect(await onStore((repo) => new ApiTokenVerifier(repo, () => 0, 0).verify(token))).toBeUndefined();
 
     const json = JSON.parse(await cli('list', '--json')) as Array<{ id: string; state: string; revokedBy: string | null }>;
     const row = json.find((t) => t.id === id);
@@ -67,7 +72,7 @@ describe('fleetdesk api-token', () => {
   });
 
   it('never revokes the last active admin token', async () => {
-    const made = await createApiToken(dir.path, { role: 'admin', name: 'only', customerId: null }, new Date());
+    const made = await onStore((repo) => createApiToken(repo, { role: 'admin', name: 'only', customerId: null }, new Date()));
     const err = await cli('revoke', made.id).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CliError);
     expect((err as CliError).message).toContain('last active admin token');

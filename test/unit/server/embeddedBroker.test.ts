@@ -18,12 +18,12 @@ afterEach(async () => {
   for (const t of temps.splice(0)) t.remove();
 });
 
-async function start(extra: Record<string, unknown> = {}): Promise<{ dataDir: string }> {
+async function start(extra: Record<string, unknown> = {}): Promise<{ repo: RunningServer['repo'] }> {
   const tmp = makeTempDir('embedded');
   temps.push(tmp);
   const config = ServerConfig.parse({ dataDir: tmp.path, broker: { embedded: { port: 0, ...extra } }, http: { port: 0 } });
   server = await startServer(config, createLogger({ name: 'test', level: 'silent' }));
-  return { dataDir: tmp.path };
+  return { repo: server.repo };
 }
 
 /** Connects with the client id an agent uses: its username (the broker binds one to the other). */
@@ -44,8 +44,8 @@ function connect(opts: { username?: string; password?: string }): Promise<{ clie
 
 describe('embedded broker', () => {
   it('refuses anonymous clients and wrong tokens, accepts an issued token', async () => {
-    const { dataDir } = await start();
-    const token = await createAgentToken(dataDir, { tenant: 'acme', agentId: 'a1' }, new Date());
+    const { repo } = await start();
+    const token = await createAgentToken(repo, { tenant: 'acme', agentId: 'a1' }, new Date());
     expect((await connect({})).error?.message).toMatch(/Not authorized/i);
     expect((await connect({ username: 'acme/a1', password: 'wrong' })).error?.message).toMatch(/Bad username or password/i);
     expect((await connect({ username: 'acme/a2', password: token })).error?.message).toMatch(/Bad username or password/i);
@@ -55,8 +55,8 @@ describe('embedded broker', () => {
   });
 
   it('acknowledges a QoS 1 message only once it is stored', async () => {
-    const { dataDir } = await start();
-    const token = await createAgentToken(dataDir, { tenant: 'acme', agentId: 'a1' }, new Date());
+    const { repo } = await start();
+    const token = await createAgentToken(repo, { tenant: 'acme', agentId: 'a1' }, new Date());
     const { client } = await connect({ username: 'acme/a1', password: token });
     const msg = stateMsg('acme', 'a1', 'p1');
     await client.publishAsync(topicOf(msg), bytes(msg), { qos: 1 });
@@ -66,8 +66,8 @@ describe('embedded broker', () => {
   });
 
   it('refuses and counts a publish under another tenant, and a subscription to other topics', async () => {
-    const { dataDir } = await start();
-    const token = await createAgentToken(dataDir, { tenant: 'acme', agentId: 'a1' }, new Date());
+    const { repo } = await start();
+    const token = await createAgentToken(repo, { tenant: 'acme', agentId: 'a1' }, new Date());
     const { client } = await connect({ username: 'acme/a1', password: token });
     const closed = new Promise<void>((r) => client.once('close', () => r()));
     const foreign = stateMsg('globex', 'a1', 'p1');
