@@ -72,3 +72,45 @@ export class OrderedIndex {
 export function byKeyThenId(a: { key: number; id: string }, b: { key: number; id: string }): number {
   return a.key - b.key || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
+
+/**
+ * The journaled store's ids of one collection in id order (Repository.listPage), kept sorted as
+ * records come and go, so a page is a slice instead of a sort of the whole collection. A record
+ * replaced in place keeps its position: only inserts and removals touch the index.
+ */
+export class SortedIds {
+  private readonly ids: string[];
+
+  constructor(ids: Iterable<string>) {
+    this.ids = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  add(id: string): void {
+    const i = this.position(id);
+    if (this.ids[i] !== id) this.ids.splice(i, 0, id);
+  }
+
+  remove(id: string): void {
+    const i = this.position(id);
+    if (this.ids[i] === id) this.ids.splice(i, 1);
+  }
+
+  slice(offset: number, limit: number): string[] {
+    return this.ids.slice(offset, offset + limit);
+  }
+
+  private position(id: string): number {
+    let lo = 0;
+    let hi = this.ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ids[mid]! < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}

@@ -131,6 +131,11 @@ export interface Repository {
   transaction<T>(work: (tx: Transaction) => Promise<T> | T): Promise<T>;
   /** Reads outside a transaction: a consistent view of what has been applied so far. */
   get<T>(collection: string, id: string): Promise<T | undefined>;
+  /**
+   * One page of a collection in id order and the collection's size: O(page + log n) on the
+   * embedded store (ids kept sorted), one query over the primary key on PostgreSQL.
+   */
+  listPage<T>(collection: string, offset: number, limit: number): Promise<{ items: T[]; total: number }>;
   /** Several records of one collection in one read (PostgreSQL: one query), in the order of `ids`. */
   getMany<T>(collection: string, ids: readonly string[]): Promise<(T | undefined)[]>;
   list<T>(collection: string): Promise<T[]>;

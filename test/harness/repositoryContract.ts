@@ -316,6 +316,37 @@ export function defineRepositoryContract(target: ContractTarget): void {
     expect(await again.firstOrdered('empty', 'dueAt')).toBeUndefined();
   });
 
+  it('listPage: pages in id order with the collection size, following inserts, deletes and archives', async () => {
+    const store = await open(await target.fresh());
+    const ids = new Set<string>();
+    await store.transaction(async (tx) => {
+      for (const n of [5, 3, 9, 1, 7, 2, 8]) {
+        await tx.put('pages', `r${n}`, { n });
+        ids.add(`r${n}`);
+      }
+    });
+    const page = async (offset: number, limit: number) => {
+      const p = await store.listPage<{ n: number }>('pages', offset, limit);
+      return { ids: p.items.map((v) => `r${v.n}`), total: p.total };
+    };
+    const sorted = () => [...ids].sort();
+    expect(await page(0, 3)).toEqual({ ids: sorted().slice(0, 3), total: 7 });
+    expect(await page(5, 10)).toEqual({ ids: sorted().slice(5), total: 7 });
+    await store.transaction(async (tx) => {
+      await tx.put('pages', 'r0', { n: 0 });
+      await tx.put('pages', 'r5', { n: 5 });
+      await tx.delete('pages', 'r3');
+      await tx.archive('pages', 'r9', { n: 9 }, new Date('2026-01-01T00:00:00Z'));
+    });
+    ids.add('r0');
+    ids.delete('r3');
+    ids.delete('r9');
+    expect(await page(0, 100)).toEqual({ ids: sorted(), total: 6 });
+    expect(await page(2, 2)).toEqual({ ids: sorted().slice(2, 4), total: 6 });
+    expect(await page(10, 2)).toEqual({ ids: [], total: 6 });
+    expect(await store.listPage('nothing', 0, 5)).toEqual({ items: [], total: 0 });
+  });
+
   it('getMany: several records of a collection in the order asked, missing ones undefined', async () => {
     const store = await open(await target.fresh());
     await store.transaction(async (tx) => {
