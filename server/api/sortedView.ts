@@ -10,6 +10,8 @@
  */
 export class SortedView<T extends object, K = unknown> {
   private source: readonly T[] = [];
+  /** The objects of `source`, kept from the last change so the next one builds one set, not two. */
+  private sourceSet = new Set<T>();
   private sorted: readonly T[] = [];
   private readonly keys = new WeakMap<T, K>();
 
@@ -29,7 +31,7 @@ export class SortedView<T extends object, K = unknown> {
 
   of(list: readonly T[]): readonly T[] {
     if (sameItems(list, this.source)) return this.sorted;
-    const before = new Set(this.source);
+    const before = this.sourceSet;
     const now = new Set(list);
     const kept = this.sorted.filter((t) => now.has(t));
     const fresh = list.filter((t) => !before.has(t)).sort((a, b) => this.compare(this.key(a), this.key(b)));
@@ -42,6 +44,7 @@ export class SortedView<T extends object, K = unknown> {
     }
     this.sorted = merged;
     this.source = list;
+    this.sourceSet = now;
     return this.sorted;
   }
 }
