@@ -16,9 +16,9 @@ import { ApiError } from './apiErrors.js';
 import { Agent, Customer, Device, Site } from './apiSchemas.js';
 import type { ApiContext } from './apiPlugin.js';
 import { principalOf, requires } from './apiAuth.js';
-import { allOf, PageQuery, pageSchema, paginate, paginateWhere } from './pagination.js';
+import { allOf, PageQuery, pageSchema, paginate, paginateWhere, type Page } from './pagination.js';
 import { SortedView } from './sortedView.js';
-import { deviceForecasts, SupplyForecastView } from './historyRoutes.js';
+import { deviceForecasts, forecastsOfDevices, SupplyForecastView } from './historyRoutes.js';
 
 /** A device row with its supplies' forecasts (issue 9: "runs out in N days"). */
 const DeviceWithForecasts = Device.extend({ forecasts: z.array(SupplyForecastView) });
@@ -86,7 +86,10 @@ export const DeviceQuery = PageQuery.extend({
 export const fleetRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ctx }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   const tags = ['fleet'];
-  const devicesByKey = new SortedView<DeviceRecord>((all) => [...all].sort(byKey));
+  const devicesByKey = new SortedView<DeviceRecord, string>(
+    (d) => d.key,
+    (a, b) => (a < b ? -1 : a > b ? 1 : 0),
+  );
 
   app.get(
     '/customers',
@@ -190,10 +193,23 @@ export const fleetRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
           ),
         );
       }
-      const sorted = devicesByKey.of(await ctx.repo.list<DeviceRecord>(FLEET_COLLECTIONS.devices));
-      const page = paginateWhere(sorted, allOf(checks), q, (d) => deviceView(d, agents));
-      const now = ctx.clock.now();
-      return { ...page, items: await Promise.all(page.items.map(async (d) => ({ ...d, forecasts: await deviceForecasts(ctx.repo, d, now) }))) };
+      const keep = allOf(checks);
+      let page: Page<z.infer<typeof Device>>;
+      if (keep === null) {
+        // The whole fleet (staff, no filter): one page read in key order (= record id), O(page + log n).
+        const slice = await ctx.repo.listPage<DeviceRecord>(FLEET_COLLECTIONS.devices, q.offset, q.limit);
+        const next = q.offset + slice.items.length;
+        page = {
+          items: slice.items.map((d) => deviceView(d, agents)),
+          total: slice.total,
+          limit: q.limit,
+          offset: q.offset,
+          nextOffset: next < slice.total ? next : null,
+        };
+      } else page = paginateWhere(devicesByKey.of(await ctx.repo.list<DeviceRecord>(FLEET_COLLECTIONS.devices)), keep, q, (d) => deviceView(d, agents));
+      // The page's forecasts in one store read, not one per supply of each row.
+      const forecasts = await forecastsOfDevices(ctx.repo, page.items, ctx.clock.now());
+      return { ...page, items: page.items.map((d, i) => ({ ...d, forecasts: forecasts[i]! })) };
     },
   );
 

@@ -118,19 +118,36 @@ export function forecastView(track: SupplyTrack, now: number): SupplyForecastVie
   };
 }
 
-/** Forecasts of a device's current supplies (one read per supply). */
+/**
+ * Forecasts of the current supplies of several devices (a page of the fleet list), per device in
+ * the order given: one store read for all of them (PostgreSQL: one query), whatever the page size.
+ */
+export async function forecastsOfDevices(
+  repo: Pick<Repository, 'getMany'>,
+  devices: readonly Pick<DeviceRecord, 'key' | 'supplies'>[],
+  now: number,
+): Promise<SupplyForecastView[][]> {
+  const tracks = await repo.getMany<SupplyTrack>(
+    HISTORY_COLLECTIONS.supplies,
+    devices.flatMap((d) => d.supplies.map((s) => supplyId(d.key, s.index))),
+  );
+  let next = 0;
+  return devices.map((d) =>
+    d.supplies.flatMap(() => {
+      const track = tracks[next++];
+      const view = track ? forecastView(track, now) : null;
+      return view ? [view] : [];
+    }),
+  );
+}
+
+/** Forecasts of one device's current supplies (one store read). */
 export async function deviceForecasts(
-  repo: Pick<Repository, 'get'>,
+  repo: Pick<Repository, 'getMany'>,
   device: Pick<DeviceRecord, 'key' | 'supplies'>,
   now: number,
 ): Promise<SupplyForecastView[]> {
-  const out: SupplyForecastView[] = [];
-  for (const s of device.supplies) {
-    const track = await repo.get<SupplyTrack>(HISTORY_COLLECTIONS.supplies, supplyId(device.key, s.index));
-    const view = track ? forecastView(track, now) : null;
-    if (view) out.push(view);
-  }
-  return out;
+  return (await forecastsOfDevices(repo, [device], now))[0]!;
 }
 
 const LevelPoint = z.object({ at: z.string(), levelPercent: z.number().nullable(), state: SupplyState });
@@ -343,10 +360,11 @@ export const historyRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { 
         return f.status === 'reached' || (f.status === 'forecast' && (f.earliest ?? f.at ?? Number.POSITIVE_INFINITY) <= horizon);
       });
       const rows: ToOrderRow[] = [];
-      // Several supplies of one device are usually due together: read each device once.
-      const devices = new Map<string, DeviceRecord | undefined>();
+      // The devices of the due supplies, each once, in one store read.
+      const keys = [...new Set(due.map((t) => t.deviceKey))];
+      const records = await ctx.repo.getMany<DeviceRecord>(FLEET_COLLECTIONS.devices, keys);
+      const devices = new Map(keys.map((k, i) => [k, records[i]]));
       for (const t of due) {
-        if (!devices.has(t.deviceKey)) devices.set(t.deviceKey, await ctx.repo.get<DeviceRecord>(FLEET_COLLECTIONS.devices, t.deviceKey));
         const d = devices.get(t.deviceKey);
         if (!d || !d.supplies.some((s) => s.index === t.index)) continue;
         if (q.site !== undefined && d.siteId !== q.site) continue;

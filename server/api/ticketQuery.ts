@@ -63,14 +63,28 @@ export function ticketPredicate(f: TicketFilter, me: string, hot: boolean): ((t:
 }
 
 /** Queue order (same as compareQueue of server/tickets/workQueue.ts), keys computed once. */
+/** A ticket's place in the queue: deadline, impact, opening, id (ids are unique: a total order). */
+export interface QueueKey {
+  readonly d: number;
+  readonly i: number;
+  readonly openedAt: number;
+  readonly id: string;
+}
+
+export function queueKey(t: Ticket): QueueKey {
+  return { d: activeDeadline(t) ?? Number.POSITIVE_INFINITY, i: IMPACT_RANK[t.impact], openedAt: t.openedAt, id: t.id };
+}
+
+export function compareQueueKeys(a: QueueKey, b: QueueKey): number {
+  if (a.d !== b.d) return a.d < b.d ? -1 : 1;
+  if (a.i !== b.i) return a.i - b.i;
+  if (a.openedAt !== b.openedAt) return a.openedAt - b.openedAt;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
 export function queueOrder(tickets: readonly Ticket[]): Ticket[] {
-  const keyed = tickets.map((t) => ({ t, d: activeDeadline(t) ?? Number.POSITIVE_INFINITY, i: IMPACT_RANK[t.impact] }));
-  keyed.sort((a, b) => {
-    if (a.d !== b.d) return a.d < b.d ? -1 : 1;
-    if (a.i !== b.i) return a.i - b.i;
-    if (a.t.openedAt !== b.t.openedAt) return a.t.openedAt - b.t.openedAt;
-    return a.t.id < b.t.id ? -1 : a.t.id > b.t.id ? 1 : 0;
-  });
+  const keyed = tickets.map((t) => ({ t, k: queueKey(t) }));
+  keyed.sort((a, b) => compareQueueKeys(a.k, b.k));
   return keyed.map((k) => k.t);
 }
 

@@ -23,7 +23,7 @@ import type { ApiContext } from './apiPlugin.js';
 import { TicketDetail, ticketDetail, TicketSummary } from './apiSchemas.js';
 import { allOf, PageQuery, pageSchema, paginate, paginateWhere } from './pagination.js';
 import { GroupIndex, SortedView } from './sortedView.js';
-import { queueOrder, summary, TicketFilter, ticketPredicate } from './ticketQuery.js';
+import { compareQueueKeys, queueKey, queueOrder, summary, TicketFilter, ticketPredicate } from './ticketQuery.js';
 
 const TICKETS = 'tickets';
 
@@ -123,7 +123,7 @@ export const ticketRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
   const app = scope.withTypeProvider<ZodTypeProvider>();
   const tags = ['tickets'];
   // The hot tickets in queue order, re-sorted only when a ticket changed (100,000 tickets: one sort, not one per request).
-  const hotQueue = new SortedView<Ticket>(queueOrder);
+  const hotQueue = new SortedView(queueKey, compareQueueKeys);
   // Customer-scoped queues (customer tokens, ?customer=) read their group instead of scanning every ticket.
   const hotByCustomer = new GroupIndex<Ticket>((t) => t.customer.id);
 

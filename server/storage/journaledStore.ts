@@ -38,6 +38,7 @@ import {
   UniqueKeyViolation,
   type ArchivedRecord,
   type NumberCounter,
+  type OrderedRecord,
   type Repository,
   type StoreStats,
   type Transaction,
@@ -57,6 +58,7 @@ import {
   type Snapshot,
 } from './storeFiles.js';
 import { lockStore, type StoreLock } from './storeLock.js';
+import { byKeyThenId, OrderedIndex, SortedIds } from './orderedIndex.js';
 
 export interface JournaledStoreOptions {
   dir: string;
@@ -125,6 +127,10 @@ export class JournaledStore implements Repository {
   private closed = false;
   private readonly listeners: ((info: { seconds: number; bytes: number }) => void)[] = [];
   private readonly options: Required<Omit<JournaledStoreOptions, 'uniqueKeys' | 'logger'>>;
+  /** collection → its sorted index, from the first ordered read of the collection on (repository.ts OrderedRecord). */
+  private readonly orderedIndexes = new Map<string, OrderedIndex>();
+  /** collection → its ids in order, from the first listPage of the collection on. */
+  private readonly sortedIds = new Map<string, SortedIds>();
   readonly uniqueKeys: UniqueKeyRules;
   /** collection → unique key → id of the hot record holding it (collections with rules only). */
   private readonly keyOwners = new Map<string, Map<string, string>>();
@@ -190,6 +196,9 @@ export class JournaledStore implements Repository {
       this.collections.set(name, new Map(Object.entries(records)));
     }
     for (const [name, records] of this.collections) if (this.uniqueKeys[name]) for (const [id, v] of records) this.rekey(name, id, v);
+    // Rebuilt at the next ordered read or page.
+    this.orderedIndexes.clear();
+    this.sortedIds.clear();
     for (const id of snap.messages) this.messages.add(id);
     this.pendingArchive = [...snap.pendingArchive];
     this.appliedSeq = snap.seq;
@@ -247,14 +256,20 @@ export class JournaledStore implements Repository {
       switch (op[0]) {
         case 'p':
           this.rekey(op[1], op[2], op[3]);
+          this.orderedIndexes.get(op[1])?.move(op[2], this.collections.get(op[1])?.get(op[2]), op[3]);
+          this.sortedIds.get(op[1])?.add(op[2]);
           this.collection(op[1]).set(op[2], op[3]);
           break;
         case 'd':
           this.rekey(op[1], op[2], undefined);
+          this.orderedIndexes.get(op[1])?.move(op[2], this.collections.get(op[1])?.get(op[2]), undefined);
+          this.sortedIds.get(op[1])?.remove(op[2]);
           this.collection(op[1]).delete(op[2]);
           break;
         case 'a':
           this.rekey(op[1], op[2], undefined);
+          this.orderedIndexes.get(op[1])?.move(op[2], this.collections.get(op[1])?.get(op[2]), undefined);
+          this.sortedIds.get(op[1])?.remove(op[2]);
           this.collection(op[1]).delete(op[2]);
           // A replayed line may repeat archive ops the snapshot already holds: keep each once.
           if (op[6] > this.archiveSeq) {
@@ -627,6 +642,44 @@ export class JournaledStore implements Repository {
     return Promise.resolve([...(this.collections.get(collectionName)?.values() ?? [])] as T[]);
   }
 
+  listPage<T>(collectionName: string, offset: number, limit: number): Promise<{ items: T[]; total: number }> {
+    const records = this.collections.get(collectionName);
+    let ids = this.sortedIds.get(collectionName);
+    if (!ids) {
+      checkCollection(collectionName);
+      ids = new SortedIds(records?.keys() ?? []);
+      this.sortedIds.set(collectionName, ids);
+    }
+    return Promise.resolve({ items: ids.slice(offset, limit).map((id) => records!.get(id) as T), total: ids.size });
+  }
+
+  getMany<T>(collectionName: string, ids: readonly string[]): Promise<(T | undefined)[]> {
+    const records = this.collections.get(collectionName);
+    return Promise.resolve(ids.map((id) => records?.get(id) as T | undefined));
+  }
+
+  /** The sorted index of a collection by `field` (committed records), built at its first use. */
+  orderedIndex(collectionName: string, field: string): OrderedIndex {
+    let index = this.orderedIndexes.get(collectionName);
+    if (index && index.field !== field)
+      throw new Error(`collection ${collectionName} is ordered by ${index.field}, not ${field}: one order field per collection`);
+    if (!index) {
+      checkCollection(collectionName);
+      index = new OrderedIndex(field);
+      for (const [id, v] of this.collections.get(collectionName) ?? []) index.move(id, undefined, v);
+      this.orderedIndexes.set(collectionName, index);
+    }
+    return index;
+  }
+
+  firstOrdered(collectionName: string, field: string): Promise<number | undefined> {
+    try {
+      return Promise.resolve(this.orderedIndex(collectionName, field).first());
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
   archiveMonths(collectionName: string): Promise<string[]> {
     checkCollection(collectionName);
     return (async () => {
@@ -793,6 +846,35 @@ class StoreTransaction implements Transaction {
     else if (this.writes)
       for (let i = 0; i < this.writes.length; i += 3) if (this.writes[i] === collection) apply(this.writes[i + 1] as string, this.writes[i + 2]);
     return Promise.resolve([...merged.values()] as T[]);
+  }
+
+  listOrdered<T>(collection: string, field: string, upTo: number, limit: number): Promise<OrderedRecord<T>[]> {
+    let index: OrderedIndex;
+    try {
+      index = this.store.orderedIndex(collection, field);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    // This unit's own writes replace what the index holds of them; the `limit` lowest of the rest
+    // plus the own ones contain the `limit` lowest of all.
+    const own = new Map<string, unknown>();
+    if (this.index) for (const [id, v] of this.index.get(collection) ?? []) own.set(id, v);
+    else if (this.writes)
+      for (let i = 0; i < this.writes.length; i += 3) if (this.writes[i] === collection) own.set(this.writes[i + 1] as string, this.writes[i + 2]);
+    const out: OrderedRecord<T>[] = [];
+    let committed = 0;
+    for (const [key, id] of index.upTo(upTo)) {
+      if (committed >= limit) break;
+      if (own.has(id)) continue;
+      out.push({ id, key, value: this.store.peek(collection, id) as T });
+      committed += 1;
+    }
+    for (const [id, v] of own) {
+      if (v === DELETED) continue;
+      const key = index.keyOf(v);
+      if (key !== undefined && key <= upTo) out.push({ id, key, value: v as T });
+    }
+    return Promise.resolve(own.size === 0 ? out : out.sort(byKeyThenId).slice(0, limit));
   }
 
   put<T>(collection: string, id: string, value: T): Promise<void> {

@@ -47,6 +47,7 @@ import {
   type Repository,
   type StoreStats,
   type NumberCounter,
+  type OrderedRecord,
   type RecordRef,
   type Transaction,
   type UniqueKeyRules,
@@ -152,6 +153,16 @@ function isConnectionError(err: unknown): boolean {
   if (/^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NETUNREACH|AI_AGAIN)$|^ENOTFOUND$/.test(code)) return true;
   const msg = e?.message ?? '';
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(msg);
+}
+
+/**
+ * The SQL of an ordered read's key, written exactly as the index expression of migration 0003, so
+ * that the planner uses such an index; collection and field are checked names, safe as literals.
+ */
+function orderedKeySql(collection: string, field: string): { where: string; key: string } {
+  checkCollection(collection);
+  if (!/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/.test(field)) throw new Error(`invalid order field ${JSON.stringify(field)} of collection ${collection}`);
+  return { where: `collection = '${collection}'`, key: `((value->>'${field}')::float8)` };
 }
 
 /** The sequence of a NumberCounter (created by a schema migration, e.g. 0002 for ticket numbers). */
@@ -418,6 +429,17 @@ class PgTransaction implements Transaction {
     await this.flush();
     const r = await this.query<{ value: T }>('SELECT value FROM records WHERE collection = $1 ORDER BY id', [collection]);
     return r.rows.map((row) => row.value);
+  }
+
+  async listOrdered<T>(collection: string, field: string, upTo: number, limit: number): Promise<OrderedRecord<T>[]> {
+    const { where, key } = orderedKeySql(collection, field);
+    await this.flush();
+    const r = await this.query<{ id: string; key: number; value: T }>(
+      `SELECT id, ${key} AS key, value FROM records WHERE ${where} AND ${key} <= $1 ORDER BY ${key}, id LIMIT $2`,
+      [upTo, limit],
+    );
+    for (const row of r.rows) this.known.set(recordKey(collection, row.id), row.value);
+    return r.rows.map((row) => ({ id: row.id, key: Number(row.key), value: row.value }));
   }
 
   async put<T>(collection: string, id: string, value: T): Promise<void> {
@@ -964,6 +986,34 @@ export class PostgresStore implements Repository {
     checkCollection(collection);
     const r = await this.db.query<{ value: T }>('SELECT value FROM records WHERE collection = $1 ORDER BY id', [collection]);
     return r.rows.map((row) => row.value);
+  }
+
+  async listPage<T>(collection: string, offset: number, limit: number): Promise<{ items: T[]; total: number }> {
+    checkCollection(collection);
+    const r = await this.db.query<{ total: number; items: T[] }>(
+      `SELECT (SELECT count(*) FROM records WHERE collection = $1)::int AS total,
+              coalesce((SELECT json_agg(p.value ORDER BY p.id) FROM (SELECT id, value FROM records WHERE collection = $1 ORDER BY id OFFSET $2 LIMIT $3) p), '[]'::json) AS items`,
+      [collection, offset, limit],
+    );
+    return { items: r.rows[0]!.items, total: r.rows[0]!.total };
+  }
+
+  async getMany<T>(collection: string, ids: readonly string[]): Promise<(T | undefined)[]> {
+    checkCollection(collection);
+    for (const id of ids) checkId('record id', id);
+    if (ids.length === 0) return [];
+    const r = await this.db.query<{ id: string; value: T }>('SELECT id, value FROM records WHERE collection = $1 AND id = ANY($2::text[])', [
+      collection,
+      [...new Set(ids)],
+    ]);
+    const byId = new Map(r.rows.map((row) => [row.id, row.value]));
+    return ids.map((id) => byId.get(id));
+  }
+
+  async firstOrdered(collection: string, field: string): Promise<number | undefined> {
+    const { where, key } = orderedKeySql(collection, field);
+    const r = await this.db.query<{ key: number }>(`SELECT ${key} AS key FROM records WHERE ${where} AND ${key} IS NOT NULL ORDER BY ${key} LIMIT 1`);
+    return r.rows[0] === undefined ? undefined : Number(r.rows[0].key);
   }
 
   async archiveMonths(collection: string): Promise<string[]> {

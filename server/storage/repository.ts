@@ -54,10 +54,32 @@ export interface NumberCounter {
 /** [collection, id] of one record. */
 export type RecordRef = readonly [collection: string, id: string];
 
+/**
+ * Ordered reads (listOrdered, firstOrdered): the records of a collection by a numeric field of
+ * their values (ticketDue by dueAt: the ticket timers read only the tickets due, not the hot
+ * set). A record whose field is not a number is not in the order. The journaled store keeps a
+ * sorted index in memory, built at the first ordered read of the collection and maintained by
+ * every commit; PostgreSQL reads through a btree index on the field, which a schema migration
+ * creates (0003 for ticketDue). Use one field per collection.
+ */
+
+/** One record of an ordered read, with its order key. */
+export interface OrderedRecord<T> {
+  readonly id: string;
+  readonly key: number;
+  readonly value: T;
+}
+
 export interface Transaction {
   get<T>(collection: string, id: string): Promise<T | undefined>;
   /** All hot records of a collection (small collections: open tickets, agents, devices). */
   list<T>(collection: string): Promise<T[]>;
+  /**
+   * The records of `collection` whose numeric `field` is at most `upTo`, lowest first (then by
+   * id), at most `limit`: a bounded read through an index (see OrderedRecord), this unit's own
+   * writes included.
+   */
+  listOrdered<T>(collection: string, field: string, upTo: number, limit: number): Promise<OrderedRecord<T>[]>;
   put<T>(collection: string, id: string, value: T): Promise<void>;
   /**
    * `put` of a record derived by copying from `from`, the value this unit last read (get) or wrote
@@ -117,7 +139,16 @@ export interface Repository {
   transaction<T>(work: (tx: Transaction) => Promise<T> | T): Promise<T>;
   /** Reads outside a transaction: a consistent view of what has been applied so far. */
   get<T>(collection: string, id: string): Promise<T | undefined>;
+  /**
+   * One page of a collection in id order and the collection's size: O(page + log n) on the
+   * embedded store (ids kept sorted), one query over the primary key on PostgreSQL.
+   */
+  listPage<T>(collection: string, offset: number, limit: number): Promise<{ items: T[]; total: number }>;
+  /** Several records of one collection in one read (PostgreSQL: one query), in the order of `ids`. */
+  getMany<T>(collection: string, ids: readonly string[]): Promise<(T | undefined)[]>;
   list<T>(collection: string): Promise<T[]>;
+  /** The lowest numeric `field` of the records of `collection` (see OrderedRecord); undefined when none has one. */
+  firstOrdered(collection: string, field: string): Promise<number | undefined>;
   /** Months ("YYYY-MM") that have archived records of a collection, oldest first. */
   archiveMonths(collection: string): Promise<string[]>;
   /** Archived records of one month, in archiving order. */

@@ -27,10 +27,27 @@ export interface TicketStore {
    * concerns, to be filtered by the caller.
    */
   concerning(subjects: readonly string[]): Promise<Ticket[]>;
-  /** Inserts or replaces a ticket that is not closed. */
-  put(ticket: Ticket): Promise<void>;
+  /**
+   * Inserts or replaces a ticket that is not closed, with the instant its timers next have
+   * something to do (ticketTimers.ts nextDue; null: none). Without it the ticket is looked at by
+   * the next tick (CHECK_AT_NEXT_TICK), which then stores the exact instant.
+   */
+  put(ticket: Ticket, nextDueAt?: number | null): Promise<void>;
   /** Moves a closed ticket to history. */
   archive(ticket: Ticket, now: number): Promise<void>;
+  /** Stores when a ticket's timers next have something to do, the ticket unchanged (null: never). */
+  reschedule(id: string, nextDueAt: number | null): Promise<void>;
+  /**
+   * The tickets whose timers are due at `now`, earliest first, at most `limit`: read through the
+   * next-due index (PostgreSQL: a btree index; embedded: a sorted index in memory), not the hot set.
+   */
+  dueBy(now: number, limit: number): Promise<Ticket[]>;
+  /**
+   * Makes sure the next-due index holds every hot ticket under the timer policy `policyKey`
+   * (the settings nextDue depends on): a store from before the index, or one whose policy was
+   * changed since, is indexed once with `dueOf`. True when it (re)built the index.
+   */
+  ensureDueIndex(policyKey: string, dueOf: (t: Ticket) => number | null): Promise<boolean>;
   /**
    * A ticket number this unit may give a new ticket; never one used before. Then `settleNumber`
    * says whether it was used. On PostgreSQL numbers come from a sequence: a number offered to a
@@ -56,6 +73,11 @@ export interface TicketRepository {
   active(): Promise<Ticket[]>;
   /** Closed tickets archived in `month` ("YYYY-MM", UTC month of closing) or later. */
   closedSince(month: string): Promise<Ticket[]>;
+  /**
+   * The earliest next-due instant of any ticket (null: none); CHECK_AT_NEXT_TICK when the index
+   * was not built under `policyKey` yet (the tick builds it).
+   */
+  firstDue(policyKey: string): Promise<number | null>;
   plannedStops(): Promise<PlannedStop[]>;
 }
 
@@ -73,8 +95,13 @@ function utcMonth(at: number): string {
   return new Date(at).toISOString().slice(0, 7);
 }
 
+/** The next-due instant of a ticket whose timers were not computed when it was stored: the next tick looks at it. */
+export const CHECK_AT_NEXT_TICK = 0;
+
 export class InMemoryTicketRepository implements TicketRepository {
   private readonly hot = new Map<string, Ticket>();
+  /** Next-due instant per hot ticket with timers. */
+  private readonly due = new Map<string, number>();
   private readonly closed: Array<{ month: string; ticket: Ticket }> = [];
   private readonly caps = new Map<string, number>();
   private readonly stops = new Map<string, PlannedStop>();
@@ -88,6 +115,7 @@ export class InMemoryTicketRepository implements TicketRepository {
       const archived: Array<{ month: string; ticket: Ticket }> = [];
       const capDelta = new Map<string, number>();
       const stops = new Map(this.stops);
+      const due = new Map(this.due);
       let counter = this.counter;
       const store: TicketStore = {
         get: (id) => Promise.resolve(staged.has(id) ? (staged.get(id) ?? undefined) : this.hot.get(id)),
@@ -100,12 +128,30 @@ export class InMemoryTicketRepository implements TicketRepository {
           return Promise.resolve([...all.values()]);
         },
         concerning: async (subjects) => (await store.active()).filter((t) => subjectsOfTicket(t).some((x) => subjects.includes(x))),
-        put: (ticket) => {
+        put: (ticket, nextDueAt = CHECK_AT_NEXT_TICK) => {
           staged.set(ticket.id, ticket);
+          if (nextDueAt === null) due.delete(ticket.id);
+          else due.set(ticket.id, nextDueAt);
           return Promise.resolve();
         },
+        reschedule: (id, nextDueAt) => {
+          if (nextDueAt === null) due.delete(id);
+          else due.set(id, nextDueAt);
+          return Promise.resolve();
+        },
+        dueBy: async (now, limit) => {
+          const byId = new Map((await store.active()).map((t) => [t.id, t]));
+          return [...due]
+            .filter(([id, at]) => at <= now && byId.has(id))
+            .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))
+            .slice(0, limit)
+            .map(([id]) => byId.get(id)!);
+        },
+        // Every ticket of this repository was stored with its instant (or CHECK_AT_NEXT_TICK).
+        ensureDueIndex: () => Promise.resolve(false),
         archive: (ticket, now) => {
           staged.set(ticket.id, null);
+          due.delete(ticket.id);
           archived.push({ month: utcMonth(now), ticket });
           return Promise.resolve();
         },
@@ -145,6 +191,8 @@ export class InMemoryTicketRepository implements TicketRepository {
       for (const [k, v] of capDelta) this.caps.set(k, (this.caps.get(k) ?? 0) + v);
       this.stops.clear();
       for (const [k, v] of stops) this.stops.set(k, v);
+      this.due.clear();
+      for (const [k, v] of due) this.due.set(k, v);
       this.counter = counter;
       return result;
     });
@@ -165,6 +213,12 @@ export class InMemoryTicketRepository implements TicketRepository {
   plannedStops(): Promise<PlannedStop[]> {
     return Promise.resolve([...this.stops.values()]);
   }
+
+  firstDue(): Promise<number | null> {
+    let first: number | null = null;
+    for (const at of this.due.values()) if (first === null || at < first) first = at;
+    return Promise.resolve(first);
+  }
 }
 
 /** The hot tickets collection (open and resolved; closed ones are archived). */
@@ -179,6 +233,27 @@ const STOPS = 'ticketPlannedStops';
 const SUBJECTS = 'ticketSubjects';
 /** Marks a store whose subject index is complete (stores from before the index build it once). */
 const SUBJECT_INDEX_BUILT = 'subjectIndex';
+/**
+ * Next-due index: id = ticket id, value = { dueAt }, for every hot ticket with timers; read in
+ * order of dueAt (repository.ts listOrdered; PostgreSQL index: migration 0003).
+ */
+const DUE = 'ticketDue';
+const DUE_FIELD = 'dueAt';
+/** Marks a store whose next-due index is complete, with the policy it was computed under. */
+const DUE_INDEX_BUILT = 'dueIndex';
+
+interface DueRecord {
+  readonly dueAt: number;
+}
+
+interface DueIndexMark {
+  readonly policyKey: string;
+}
+
+async function storeDue(tx: Transaction, id: string, nextDueAt: number | null): Promise<void> {
+  if (nextDueAt === null) await tx.delete(DUE, id);
+  else await tx.put<DueRecord>(DUE, id, { dueAt: nextDueAt });
+}
 
 async function ensureSubjectIndex(tx: Transaction): Promise<void> {
   if ((await tx.get<{ built: boolean }>(META, SUBJECT_INDEX_BUILT))?.built) return;
@@ -274,7 +349,7 @@ export function ticketStoreIn(tx: Transaction): TicketStore {
       }
       return out;
     },
-    put: async (ticket) => {
+    put: async (ticket, nextDueAt = CHECK_AT_NEXT_TICK) => {
       await ensureSubjectIndex(tx);
       const before = subjectsOfTicket(await tx.get<unknown>(TICKETS, ticket.id));
       // What the ticket service writes is a ticket it built (typed, from parsed tickets): reading it
@@ -283,12 +358,36 @@ export function ticketStoreIn(tx: Transaction): TicketStore {
       parsedTickets.set(ticket, ticket);
       await tx.put(TICKETS, ticket.id, ticket);
       await reindexTicket(tx, ticket.id, before, subjectsOfTicket(ticket));
+      await storeDue(tx, ticket.id, nextDueAt);
+    },
+    reschedule: (id, nextDueAt) => storeDue(tx, id, nextDueAt),
+    dueBy: async (now, limit) => {
+      const due = await tx.listOrdered<DueRecord>(DUE, DUE_FIELD, now, limit);
+      await tx.prefetch(due.map((d) => [TICKETS, d.id] as const));
+      const out: Ticket[] = [];
+      for (const d of due) {
+        const v = await tx.get<unknown>(TICKETS, d.id);
+        // An entry left by a ticket gone some other way (e.g. a store copied mid-change) is dropped.
+        if (v === undefined) await tx.delete(DUE, d.id);
+        else out.push(readTicket(v, d.id));
+      }
+      return out;
+    },
+    ensureDueIndex: async (policyKey, dueOf) => {
+      if ((await tx.get<DueIndexMark>(META, DUE_INDEX_BUILT))?.policyKey === policyKey) return false;
+      for (const [i, v] of (await tx.list<unknown>(TICKETS)).entries()) {
+        const t = readTicket(v, `#${i}`);
+        await storeDue(tx, t.id, dueOf(t));
+      }
+      await tx.put<DueIndexMark>(META, DUE_INDEX_BUILT, { policyKey });
+      return true;
     },
     archive: async (ticket, now) => {
       await ensureSubjectIndex(tx);
       const before = [...new Set([...subjectsOfTicket(await tx.get<unknown>(TICKETS, ticket.id)), ...subjectsOfTicket(ticket)])].sort();
       await tx.archive(TICKETS, ticket.id, ticket, new Date(now));
       await reindexTicket(tx, ticket.id, before, []);
+      await tx.delete(DUE, ticket.id);
     },
     offerNumber: () => tx.offerNumber(TICKET_NUMBERS),
     settleNumber: (n, used) => (used ? tx.useNumber(TICKET_NUMBERS, n) : tx.unusedNumber(TICKET_NUMBERS, n)),
@@ -326,6 +425,11 @@ export class StoredTicketRepository implements TicketRepository {
 
   async plannedStops(): Promise<PlannedStop[]> {
     return (await this.store.list<unknown>(STOPS)).map((v, i) => readPlannedStop(v, `#${i}`));
+  }
+
+  async firstDue(policyKey: string): Promise<number | null> {
+    if ((await this.store.get<DueIndexMark>(META, DUE_INDEX_BUILT))?.policyKey !== policyKey) return CHECK_AT_NEXT_TICK;
+    return (await this.store.firstOrdered(DUE, DUE_FIELD)) ?? null;
   }
 
   async closedSince(month: string): Promise<Ticket[]> {

@@ -10,7 +10,8 @@
  *   attachToFleetEvents(bus)           subscribes to the server core's FleetEventBus (durable store only)
  *   act(ticketId, action) / actIn      operator actions (acknowledge, escalate, time entries, …)
  *   takeReportIn(store, report)        reports by people (server/intake: phone, e-mail, form, portal, chat)
- *   tick()                             SLA warnings/breaches, flap-damped resolution, closing, §2 closure
+ *   tick()                             SLA warnings/breaches, flap-damped resolution, closing, §2 closure,
+ *                                      for the tickets due by now only (the next-due index of ticketRepository.ts)
  *   start() / stop()                   keeps tick() scheduled at the next due instant
  *   workQueue(queue?), statement(customerId, month), compliance(sinceMonth)
  */
@@ -35,7 +36,7 @@ import {
 } from './ticketPolicy.js';
 import { applyFleetEvent } from './ticketFleetEvents.js';
 import { nextDue, tickTicket } from './ticketTimers.js';
-import { ticketStoreIn, type TicketRepository, type TicketStore } from './ticketRepository.js';
+import { CHECK_AT_NEXT_TICK, ticketStoreIn, type TicketRepository, type TicketStore } from './ticketRepository.js';
 import { applySupplySignal, concernsSupply, type SupplySignal } from './supplyOrderPolicy.js';
 import { admitAgentEvent } from './plannedStops.js';
 import { agentKey } from './ticketRefs.js';
@@ -63,7 +64,14 @@ export interface TicketServiceOptions {
   readonly maxTickIntervalMs?: number;
   /** Called with the next due instant of every ticket changed here (server/cluster tells the leader). */
   readonly onDue?: (at: number) => void;
+  /** Tickets a tick handles per unit of work (default 500); more due run as further units. */
+  readonly tickBatch?: number;
 }
+
+/** A ticket whose timer rules failed is tried again this much later (not on every tick). */
+const BROKEN_TICKET_RETRY_MS = 60_000;
+/** Units of work of one tick at most (× tickBatch tickets). */
+const MAX_TICK_BATCHES = 100;
 
 /** What a unit of work changed: tickets saved, notices with their tickets' facts; `wakeAt`: a planned stop's grace ends then. */
 export interface ServiceOutcome {
@@ -84,9 +92,12 @@ export class TicketService {
   private timer: TimerHandle | undefined;
   private running = false;
   private ticking: Promise<Notice[]> | undefined;
+  /** The settings nextDue depends on: the next-due index is rebuilt when they change (ticketRepository.ts). */
+  private readonly policyKey: string;
 
   constructor(private readonly o: TicketServiceOptions) {
     this.policy = { ...DEFAULT_POLICY, ...o.policy };
+    this.policyKey = JSON.stringify({ quietPeriodMs: this.policy.quietPeriodMs, reopenWindowMs: this.policy.reopenWindowMs });
     // Fail at start, not at the first fault, when the default contract is unknown.
     o.contractFor(o.defaultContractId);
   }
@@ -131,7 +142,7 @@ export class TicketService {
     for (const t of outcome.tickets) {
       const next = { ...t, revision: t.revision + 1 };
       if (next.status === 'closed') await store.archive(next, now);
-      else await store.put(next);
+      else await store.put(next, this.dueOf(next));
     }
     const notices = noticesOf(outcome);
     if (notices.length > 0 && store.transaction && this.o.noticesIn) await this.o.noticesIn(store.transaction, notices);
@@ -331,37 +342,31 @@ export class TicketService {
     return outcome.ticket;
   }
 
-  /** Runs the time-driven rules for every active ticket; returns the notices emitted. */
+  /** When a ticket's timers next have something to do; an error is logged and the next tick looks at it. */
+  private dueOf(t: Ticket): number | null {
+    try {
+      return nextDue(t, { config: this.policy, contractFor: this.o.contractFor });
+    } catch (err) {
+      this.o.logger?.warn({ err, ticketId: t.id }, 'cannot compute the next due instant of a ticket');
+      return CHECK_AT_NEXT_TICK;
+    }
+  }
+
+  /**
+   * Runs the time-driven rules of the tickets due by now, read through the next-due index in
+   * bounded batches (one unit of work each); returns the notices emitted.
+   */
   tick(): Promise<Notice[]> {
     // Ticks never overlap: a tick requested while one runs waits for it and then runs again.
     const run = async (): Promise<Notice[]> => {
-      const notices = await this.o.repository.transaction(async (store) => {
-        const now = this.o.clock.now();
-        const ctx: PolicyContext = {
-          now,
-          config: this.policy,
-          contractFor: this.o.contractFor,
-          capUsedMinutes: 0,
-          defaultContractId: this.o.defaultContractId,
-          newTicketId: () => {
-            throw new Error('ticks never open tickets');
-          },
-        };
-        const out: Notice[] = [];
-        for (const t of await store.active()) {
-          let outcome: PolicyOutcome | null;
-          try {
-            outcome = tickTicket(t, ctx);
-          } catch (err) {
-            // One broken ticket (e.g. its contract was removed) must not stop the others.
-            this.o.logger?.error({ err, ticketId: t.id }, 'ticket timer rules failed');
-            continue;
-          }
-          if (!outcome) continue;
-          out.push(...(await this.save(store, outcome)).notices);
-        }
-        return out;
-      });
+      const batch = this.o.tickBatch ?? 500;
+      const notices: Notice[] = [];
+      // Bounded: what is left after MAX_TICK_BATCHES stays due, and the next tick follows at once.
+      for (let round = 0, more = true; more && round < MAX_TICK_BATCHES; round++) {
+        const done = await this.tickBatch(batch);
+        notices.push(...done.notices);
+        more = done.full;
+      }
       const stopped = await this.fireDueStops(this.o.clock.now());
       this.publish([...notices, ...stopped]);
       return [...notices, ...stopped];
@@ -376,6 +381,49 @@ export class TicketService {
     };
     next.then(clear, clear);
     return next;
+  }
+
+  /**
+   * One unit of work of a tick: up to `limit` tickets due by now. Each one handled leaves the
+   * index with an instant after now (its next timer, or a retry for a broken one), so a batch
+   * never comes back and a tick ends.
+   */
+  private tickBatch(limit: number): Promise<{ notices: Notice[]; full: boolean }> {
+    return this.o.repository.transaction(async (store) => {
+      const now = this.o.clock.now();
+      if (await store.ensureDueIndex(this.policyKey, (t) => this.dueOf(t))) this.o.logger?.info('ticket next-due index built');
+      const ctx: PolicyContext = {
+        now,
+        config: this.policy,
+        contractFor: this.o.contractFor,
+        capUsedMinutes: 0,
+        defaultContractId: this.o.defaultContractId,
+        newTicketId: () => {
+          throw new Error('ticks never open tickets');
+        },
+      };
+      const out: Notice[] = [];
+      const due = await store.dueBy(now, limit);
+      for (const t of due) {
+        let outcome: PolicyOutcome | null;
+        try {
+          outcome = tickTicket(t, ctx);
+        } catch (err) {
+          // One broken ticket (e.g. its contract was removed) must not stop the others.
+          this.o.logger?.error({ err, ticketId: t.id }, 'ticket timer rules failed');
+          await store.reschedule(t.id, now + BROKEN_TICKET_RETRY_MS);
+          continue;
+        }
+        if (outcome) {
+          out.push(...(await this.save(store, outcome)).notices);
+          continue;
+        }
+        // Nothing was due after all (stored before its timers were known, or the policy changed): store the exact instant.
+        const at = this.dueOf(t);
+        await store.reschedule(t.id, at !== null && at <= now ? now + BROKEN_TICKET_RETRY_MS : at);
+      }
+      return { notices: out, full: due.length === limit };
+    });
   }
 
   /** Keeps tick() running at the next due instant of any ticket. */
@@ -434,19 +482,9 @@ export class TicketService {
   private async scheduleFromStore(): Promise<void> {
     if (!this.running) return;
     try {
-      const tickets = await this.o.repository.active();
-      let earliest = Math.min(Number.POSITIVE_INFINITY, ...(await this.o.repository.plannedStops()).map((s) => s.dueAt));
-      for (const t of tickets) {
-        let due: number | null;
-        try {
-          due = nextDue(t, { config: this.policy, contractFor: this.o.contractFor });
-        } catch (err) {
-          // Logged by tick() as well; one ticket with an unknown contract must not stop the timers of the others.
-          this.o.logger?.warn({ err, ticketId: t.id }, 'cannot compute the next due instant of a ticket');
-          continue;
-        }
-        if (due !== null && due < earliest) earliest = due;
-      }
+      // The earliest entry of the next-due index: one indexed read, not a pass over the hot tickets.
+      const firstDue = await this.o.repository.firstDue(this.policyKey);
+      const earliest = Math.min(firstDue ?? Number.POSITIVE_INFINITY, ...(await this.o.repository.plannedStops()).map((s) => s.dueAt));
       this.arm(earliest);
     } catch (err) {
       this.o.logger?.error({ err }, 'cannot schedule ticket timers; retrying');

@@ -306,6 +306,106 @@ export function defineRepositoryContract(target: ContractTarget): void {
     await expect(second.transaction((tx) => tx.put('items', 'B', { open: true, keys: ['k1'] }))).rejects.toBeInstanceOf(UniqueKeyViolation);
   });
 
+  it('ordered reads: records up to a key, lowest first, bounded, own writes included, as a plain sort says', async () => {
+    const location = await target.fresh();
+    const store = await open(location);
+    // Seeded pseudo-random keys with ties, some records outside the order (no numeric field).
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 50;
+    const committed = new Map<string, { dueAt?: number; note?: string }>();
+    await store.transaction(async (tx) => {
+      for (let i = 0; i < 120; i++) {
+        const v = i % 10 === 9 ? { note: 'unscheduled' } : { dueAt: next() * 1000 };
+        committed.set(`t${String(i).padStart(3, '0')}`, v);
+        await tx.put('due', `t${String(i).padStart(3, '0')}`, v);
+      }
+    });
+    const expected = (records: ReadonlyMap<string, { dueAt?: number }>, upTo: number, limit: number) =>
+      [...records]
+        .filter(([, v]) => typeof v.dueAt === 'number' && v.dueAt <= upTo)
+        .sort(([ia, a], [ib, b]) => a.dueAt! - b.dueAt! || (ia < ib ? -1 : 1))
+        .slice(0, limit)
+        .map(([id, v]) => ({ id, key: v.dueAt!, value: v }));
+    for (const [upTo, limit] of [
+      [20_000, 500],
+      [20_000, 7],
+      [-1, 10],
+      [49_000, 1000],
+    ] as const)
+      expect(await store.transaction((tx) => tx.listOrdered('due', 'dueAt', upTo, limit))).toEqual(expected(committed, upTo, limit));
+    expect(await store.firstOrdered('due', 'dueAt')).toBe(Math.min(...[...committed.values()].flatMap((v) => (v.dueAt === undefined ? [] : [v.dueAt]))));
+    // Changes of the unit itself count before they commit; a rollback leaves the committed order.
+    const mine = new Map(committed);
+    const seen = await store.transaction(async (tx) => {
+      await tx.put('due', 't000', { dueAt: -5 });
+      mine.set('t000', { dueAt: -5 });
+      await tx.delete('due', 't001');
+      mine.delete('t001');
+      await tx.archive('due', 't002', { dueAt: 3 }, new Date('2026-01-01T00:00:00Z'));
+      mine.delete('t002');
+      await tx.put('due', 'new', { dueAt: 10_000 });
+      mine.set('new', { dueAt: 10_000 });
+      await tx.put('due', 't003', { note: 'no longer scheduled' });
+      mine.set('t003', { note: 'no longer scheduled' });
+      return tx.listOrdered('due', 'dueAt', 30_000, 12);
+    });
+    expect(seen).toEqual(expected(mine, 30_000, 12));
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.put('due', 't004', { dueAt: -100 });
+        throw new Error('undo');
+      }),
+    ).rejects.toThrow('undo');
+    expect(await store.transaction((tx) => tx.listOrdered('due', 'dueAt', 49_000, 1000))).toEqual(expected(mine, 49_000, 1000));
+    expect(await store.firstOrdered('due', 'dueAt')).toBe(-5);
+    // The order survives a restart (the embedded store rebuilds it from the records).
+    await close(store);
+    const again = await open(location);
+    expect(await again.transaction((tx) => tx.listOrdered('due', 'dueAt', 30_000, 12))).toEqual(expected(mine, 30_000, 12));
+    expect(await again.firstOrdered('empty', 'dueAt')).toBeUndefined();
+  });
+
+  it('listPage: pages in id order with the collection size, following inserts, deletes and archives', async () => {
+    const store = await open(await target.fresh());
+    const ids = new Set<string>();
+    await store.transaction(async (tx) => {
+      for (const n of [5, 3, 9, 1, 7, 2, 8]) {
+        await tx.put('pages', `r${n}`, { n });
+        ids.add(`r${n}`);
+      }
+    });
+    const page = async (offset: number, limit: number) => {
+      const p = await store.listPage<{ n: number }>('pages', offset, limit);
+      return { ids: p.items.map((v) => `r${v.n}`), total: p.total };
+    };
+    const sorted = () => [...ids].sort();
+    expect(await page(0, 3)).toEqual({ ids: sorted().slice(0, 3), total: 7 });
+    expect(await page(5, 10)).toEqual({ ids: sorted().slice(5), total: 7 });
+    await store.transaction(async (tx) => {
+      await tx.put('pages', 'r0', { n: 0 });
+      await tx.put('pages', 'r5', { n: 5 });
+      await tx.delete('pages', 'r3');
+      await tx.archive('pages', 'r9', { n: 9 }, new Date('2026-01-01T00:00:00Z'));
+    });
+    ids.add('r0');
+    ids.delete('r3');
+    ids.delete('r9');
+    expect(await page(0, 100)).toEqual({ ids: sorted(), total: 6 });
+    expect(await page(2, 2)).toEqual({ ids: sorted().slice(2, 4), total: 6 });
+    expect(await page(10, 2)).toEqual({ ids: [], total: 6 });
+    expect(await store.listPage('nothing', 0, 5)).toEqual({ items: [], total: 0 });
+  });
+
+  it('getMany: several records of a collection in the order asked, missing ones undefined', async () => {
+    const store = await open(await target.fresh());
+    await store.transaction(async (tx) => {
+      await tx.put('things', 'a', { n: 1 });
+      await tx.put('things', 'b', { n: 2 });
+    });
+    expect(await store.getMany('things', ['b', 'missing', 'a', 'b'])).toEqual([{ n: 2 }, undefined, { n: 1 }, { n: 2 }]);
+    expect(await store.getMany('things', [])).toEqual([]);
+  });
+
   it('concurrent units of work lose no update (read-modify-write of one counter)', async () => {
     const location = await target.fresh();
     const stores = target.sharedByInstances ? [await open(location), await open(location)] : [await open(location)];

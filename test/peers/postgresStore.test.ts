@@ -9,6 +9,7 @@ import { presetContract } from '../../server/sla/presets.js';
 import { SERVER_UNIQUE_KEYS } from '../../server/storage/openRepository.js';
 import { PostgresStore } from '../../server/storage/postgresStore.js';
 import { StoreFailedError, UniqueKeyViolation } from '../../server/storage/repository.js';
+import { MIGRATIONS } from '../../server/storage/migrations/index.js';
 import { runMigrations, SchemaTooNewError } from '../../server/storage/schemaMigrations.js';
 import { StoredTicketRepository, ticketUniqueKeys } from '../../server/tickets/ticketRepository.js';
 import { TicketService } from '../../server/tickets/ticketService.js';
@@ -16,7 +17,7 @@ import { ManualClock } from '../harness/manualClock.js';
 import { waitUntil } from '../harness/peers.js';
 import { startPostgres, type PostgresPeer } from '../harness/postgres.js';
 import { defineRepositoryContract } from '../harness/repositoryContract.js';
-import { at, device, MIN, raised } from '../unit/tickets/fixtures.js';
+import { at, cleared, device, MIN, raised } from '../unit/tickets/fixtures.js';
 
 let server: PostgresPeer;
 beforeAll(async () => {
@@ -87,30 +88,32 @@ describe('schema migrations', () => {
   it('apply once, are recorded, and are a no-op on restart', async () => {
     const url = await server.newDatabase('migrate');
     const first = await openStore(url);
-    expect(first.migration).toMatchObject({ from: 0, to: 2, applied: ['1_initial', '2_number_sequences'] });
+    const last = MIGRATIONS.length;
+    expect(MIGRATIONS.slice(0, 3).map((m) => `${m.version}_${m.name}`)).toEqual(['1_initial', '2_number_sequences', '3_ticket_due_index']);
+    expect(first.migration).toMatchObject({ from: 0, to: last, applied: MIGRATIONS.map((m) => `${m.version}_${m.name}`) });
     await first.close();
     const second = await openStore(url);
-    expect(second.migration).toMatchObject({ from: 2, to: 2, applied: [] });
-    expect(await sql(url, 'SELECT version, name FROM schema_migrations ORDER BY version')).toEqual([
-      { version: 1, name: 'initial' },
-      { version: 2, name: 'number_sequences' },
-    ]);
+    expect(second.migration).toMatchObject({ from: last, to: last, applied: [] });
+    expect(await sql(url, 'SELECT version, name FROM schema_migrations ORDER BY version')).toEqual(
+      MIGRATIONS.map((m) => ({ version: m.version, name: m.name })),
+    );
   });
 
   it('instances starting at once migrate exactly once (advisory lock)', async () => {
     const url = await server.newDatabase('migrate_race');
     const opened = await Promise.all([0, 1, 2].map(() => openStore(url)));
-    expect(opened.map((s) => s.migration!.applied.length).sort()).toEqual([0, 0, 2]);
-    expect(await sql(url, 'SELECT count(*)::int AS n FROM schema_migrations')).toEqual([{ n: 2 }]);
+    expect(opened.map((s) => s.migration!.applied.length).sort()).toEqual([0, 0, MIGRATIONS.length]);
+    expect(await sql(url, 'SELECT count(*)::int AS n FROM schema_migrations')).toEqual([{ n: MIGRATIONS.length }]);
   });
 
   it('refuses a database migrated by a newer release, naming both versions', async () => {
     const url = await server.newDatabase('migrate_newer');
     await (await openStore(url)).close();
-    await sql(url, "INSERT INTO schema_migrations (version, name) VALUES (3, 'from the future')");
+    const future = MIGRATIONS.length + 1;
+    await sql(url, `INSERT INTO schema_migrations (version, name) VALUES (${future}, 'from the future')`);
     const err = await openStore(url).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SchemaTooNewError);
-    expect((err as Error).message).toMatch(/schema is at version 3 .* knows versions up to 2/);
+    expect((err as Error).message).toMatch(new RegExp(`schema is at version ${future} .* knows versions up to ${MIGRATIONS.length}`));
   });
 
   it('a failing step rolls back entirely and names the step', async () => {
@@ -411,6 +414,44 @@ describe('tickets over PostgreSQL', () => {
     clock.advance(MIN);
     await svc.handleEvent(raised('toner.empty', clock.now(), { subunit: { group: 'markerSupplies', index: 3, name: 'Magenta' } }));
     expect((await repo.active()).map((t) => [t.id, t.faults.map((f) => f.occurrences)])).toEqual([[stored!.id, [2]]]);
+  });
+
+  it('the timer tick reads the tickets due through the ticketDue btree index (migration 0003), each timer once across instances', async () => {
+    const url = await server.newDatabase('tickets_due');
+    const clock = new ManualClock(at('2026-03-02T09:00'));
+    const a = await openStore(url, { uniqueKeys: SERVER_UNIQUE_KEYS });
+    const b = await openStore(url, { uniqueKeys: SERVER_UNIQUE_KEYS });
+    const [svcA, svcB] = [service(a, clock), service(b, clock)];
+    await svcA.tick();
+    for (let i = 0; i < 6; i++) await (i % 2 ? svcA : svcB).handleEvent(raised('jam', clock.now(), { device: device(`dev-${i}`) }));
+    clock.advance(MIN);
+    for (let i = 0; i < 3; i++) await svcB.handleEvent(cleared('jam', clock.now(), `dev-${i}`));
+    const repo = new StoredTicketRepository(a);
+    const policyKey = JSON.stringify({ quietPeriodMs: 15 * MIN, reopenWindowMs: 24 * 60 * MIN });
+    expect(await repo.firstDue(policyKey)).toBe(clock.now() + 15 * MIN);
+    clock.advance(15 * MIN);
+    // Both instances tick at once (a leader change mid-tick): each resolution happens once.
+    const [na, nb] = await Promise.all([svcA.tick(), svcB.tick()]);
+    expect(
+      [...na, ...nb]
+        .filter((n) => n.kind === 'ticket.resolved')
+        .map((n) => n.ticketId)
+        .sort(),
+    ).toEqual(['T000001', 'T000002', 'T000003']);
+    expect((await repo.active()).filter((t) => t.status === 'resolved')).toHaveLength(3);
+    // The query of listOrdered can use the partial expression index (it is the one the planner picks without seq scans).
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query('SET enable_seqscan = off');
+      const plan = await c.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN SELECT id, ((value->>'dueAt')::float8) AS key, value FROM records WHERE collection = 'ticketDue' AND ((value->>'dueAt')::float8) <= $1 ORDER BY ((value->>'dueAt')::float8), id LIMIT $2`,
+        [clock.now(), 500],
+      );
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('records_ticket_due');
+    } finally {
+      await c.end();
+    }
   });
 
   it('tickets survive a restart; closed ones are read back from the monthly archive', async () => {

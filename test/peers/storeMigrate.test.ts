@@ -82,6 +82,7 @@ describe('fleetdesk store migrate', () => {
       expect.arrayContaining([
         'records devices  50=50',
         'records tickets  20=20',
+        'records ticketDue  20=20',
         'records ticketMeta  2=2',
         'records ticketSubjects  40=40',
         'archive events 2025-12 1=1',
@@ -116,17 +117,17 @@ describe('fleetdesk store migrate', () => {
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/^what\s+collection\s+month\s+source\s+target\s+sha256 \(source\)\s+result$/m);
     expect(first.stdout).toMatch(/^archive\s+tickets\s+2026-02\s+\d+\s+\d+\s+[0-9a-f]{16}\s+ok$/m);
-    expect(first.stdout).toMatch(/^verified: 112 records, 11 archived records, 300 processed message ids copied/m);
+    expect(first.stdout).toMatch(/^verified: 132 records, 11 archived records, 300 processed message ids copied/m);
     expect(first.stdout + first.stderr).not.toContain('not-a-secret-but-hidden');
 
     const again = cli(['--from', `lowdb:${source.path}`, '--to', `postgres:${url}`]);
     expect(again.status).toBe(1);
-    expect(again.stderr).toMatch(/target database is not empty \(112 records, 11 archived, 300 message ids\).*--force/);
+    expect(again.stderr).toMatch(/target database is not empty \(132 records, 11 archived, 300 message ids\).*--force/);
     expect(again.stderr).not.toContain('not-a-secret-but-hidden');
 
     const forced = cli(['--from', `lowdb:${source.path}`, '--to', `postgres:${url}`, '--force']);
     expect(forced.status).toBe(0);
-    expect(forced.stdout).toContain('verified: 112 records');
+    expect(forced.stdout).toContain('verified: 132 records');
   });
 
   it('the table marks count and checksum mismatches', () => {

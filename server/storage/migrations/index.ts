@@ -5,6 +5,7 @@
  */
 import { initial } from './0001_initial.js';
 import { numberSequences } from './0002_number_sequences.js';
+import { ticketDueIndex } from './0003_ticket_due_index.js';
 
 export interface Migration {
   /** 1, 2, 3, …: consecutive, never reused. */
@@ -13,4 +14,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, numberSequences];
+export const MIGRATIONS: readonly Migration[] = [initial, numberSequences, ticketDueIndex];

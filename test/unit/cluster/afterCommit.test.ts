@@ -65,7 +65,10 @@ describe('FleetEventBus.afterCommit', () => {
 describe('SortedView when records are read back as new objects (PostgreSQL)', () => {
   it('reflects a change written by another instance on the next read', () => {
     type Rec = { id: string; n: number };
-    const view = new SortedView<Rec>((all) => [...all].sort((a, b) => a.n - b.n));
+    const view = new SortedView<Rec, number>(
+      (r) => r.n,
+      (a, b) => a - b,
+    );
     const db: Rec[] = [
       { id: 'a', n: 2 },
       { id: 'b', n: 1 },

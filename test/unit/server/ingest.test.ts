@@ -207,6 +207,7 @@ describe('ingest of a batch (one transaction, a savepoint per message)', () => {
     return {
       get: tx.get.bind(tx),
       list: tx.list.bind(tx),
+      listOrdered: tx.listOrdered.bind(tx),
       prefetch: tx.prefetch.bind(tx),
       offerNumber: tx.offerNumber.bind(tx),
       useNumber: tx.useNumber.bind(tx),
