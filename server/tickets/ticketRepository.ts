@@ -14,6 +14,7 @@ import type { NumberCounter, Repository, Transaction, UniqueKeyRules } from '../
 import { faultKey } from '../../shared/faultIdentity.js';
 import { OPEN_STATUSES, Ticket, ticketFaultIdentity, type TicketFault, type TicketStatus } from './ticket.js';
 import { readPlannedStop, type PlannedStop } from './plannedStops.js';
+import { readHold, type CustomerFixableHold } from './customerFixable.js';
 import { subjectMoves, subjectsOfTicket, withoutTicket, withTicket, type SubjectIndex } from './ticketSubjects.js';
 
 /** A unit of work over tickets. */
@@ -48,6 +49,11 @@ export interface TicketStore {
   plannedStop(agentId: string): Promise<PlannedStop | undefined>;
   putPlannedStop(stop: PlannedStop): Promise<void>;
   deletePlannedStop(agentId: string): Promise<void>;
+  /** Customer-fixable faults whose hold runs (customerFixable.ts), one per device and fault. */
+  customerFixableHolds(): Promise<CustomerFixableHold[]>;
+  customerFixableHold(key: string): Promise<CustomerFixableHold | undefined>;
+  putCustomerFixableHold(hold: CustomerFixableHold): Promise<void>;
+  deleteCustomerFixableHold(key: string): Promise<void>;
 }
 
 export interface TicketRepository {
@@ -57,6 +63,7 @@ export interface TicketRepository {
   /** Closed tickets archived in `month` ("YYYY-MM", UTC month of closing) or later. */
   closedSince(month: string): Promise<Ticket[]>;
   plannedStops(): Promise<PlannedStop[]>;
+  customerFixableHolds(): Promise<CustomerFixableHold[]>;
 }
 
 /** Serialises async units of work. */
@@ -78,6 +85,7 @@ export class InMemoryTicketRepository implements TicketRepository {
   private readonly closed: Array<{ month: string; ticket: Ticket }> = [];
   private readonly caps = new Map<string, number>();
   private readonly stops = new Map<string, PlannedStop>();
+  private readonly holds = new Map<string, CustomerFixableHold>();
   private counter = 0;
   private readonly mutex = new Mutex();
 
@@ -88,6 +96,7 @@ export class InMemoryTicketRepository implements TicketRepository {
       const archived: Array<{ month: string; ticket: Ticket }> = [];
       const capDelta = new Map<string, number>();
       const stops = new Map(this.stops);
+      const holds = new Map(this.holds);
       let counter = this.counter;
       const store: TicketStore = {
         get: (id) => Promise.resolve(staged.has(id) ? (staged.get(id) ?? undefined) : this.hot.get(id)),
@@ -135,6 +144,16 @@ export class InMemoryTicketRepository implements TicketRepository {
           stops.delete(agentId);
           return Promise.resolve();
         },
+        customerFixableHolds: () => Promise.resolve([...holds.values()]),
+        customerFixableHold: (key) => Promise.resolve(holds.get(key)),
+        putCustomerFixableHold: (hold) => {
+          holds.set(hold.key, structuredClone(hold));
+          return Promise.resolve();
+        },
+        deleteCustomerFixableHold: (key) => {
+          holds.delete(key);
+          return Promise.resolve();
+        },
       };
       const result = await work(store);
       for (const [id, t] of staged) {
@@ -145,6 +164,8 @@ export class InMemoryTicketRepository implements TicketRepository {
       for (const [k, v] of capDelta) this.caps.set(k, (this.caps.get(k) ?? 0) + v);
       this.stops.clear();
       for (const [k, v] of stops) this.stops.set(k, v);
+      this.holds.clear();
+      for (const [k, v] of holds) this.holds.set(k, v);
       this.counter = counter;
       return result;
     });
@@ -165,6 +186,10 @@ export class InMemoryTicketRepository implements TicketRepository {
   plannedStops(): Promise<PlannedStop[]> {
     return Promise.resolve([...this.stops.values()]);
   }
+
+  customerFixableHolds(): Promise<CustomerFixableHold[]> {
+    return Promise.resolve([...this.holds.values()]);
+  }
 }
 
 const TICKETS = 'tickets';
@@ -174,6 +199,8 @@ const TICKET_NUMBERS: NumberCounter = { collection: META, id: 'counter' };
 const CAPS = 'ticketCapUsage';
 /** Planned stops (plannedStops.ts): id = agent key. */
 const STOPS = 'ticketPlannedStops';
+/** Customer-fixable holds (customerFixable.ts): id = hold key (device | fault). */
+const HOLDS = 'ticketCustomerFixableHolds';
 /** Subject index (ticketSubjects.ts): id = subject, value = SubjectIndex. */
 const SUBJECTS = 'ticketSubjects';
 /** Marks a store whose subject index is complete (stores from before the index build it once). */
@@ -304,6 +331,13 @@ export function ticketStoreIn(tx: Transaction): TicketStore {
     },
     putPlannedStop: (stop) => tx.put(STOPS, stop.agentId, stop),
     deletePlannedStop: (agentId) => tx.delete(STOPS, agentId),
+    customerFixableHolds: async () => (await tx.list<unknown>(HOLDS)).map((v, i) => readHold(v, `#${i}`)),
+    customerFixableHold: async (key) => {
+      const v = await tx.get<unknown>(HOLDS, key);
+      return v === undefined ? undefined : readHold(v, key);
+    },
+    putCustomerFixableHold: (hold) => tx.put(HOLDS, hold.key, hold),
+    deleteCustomerFixableHold: (key) => tx.delete(HOLDS, key),
   };
 }
 
@@ -325,6 +359,10 @@ export class StoredTicketRepository implements TicketRepository {
 
   async plannedStops(): Promise<PlannedStop[]> {
     return (await this.store.list<unknown>(STOPS)).map((v, i) => readPlannedStop(v, `#${i}`));
+  }
+
+  async customerFixableHolds(): Promise<CustomerFixableHold[]> {
+    return (await this.store.list<unknown>(HOLDS)).map((v, i) => readHold(v, `#${i}`));
   }
 
   async closedSince(month: string): Promise<Ticket[]> {
