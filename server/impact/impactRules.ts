@@ -58,60 +58,6 @@ export const ImpactRule = z.strictObject({
 });
 export type ImpactRule = z.infer<typeof ImpactRule>;
 
-/** Faults the customer's staff fix on site, by default: a door left open, paper out or its tray out, a full output tray. */
-export const DEFAULT_CUSTOMER_FIXABLE: readonly FaultCode[] = ['door.open', 'paper.empty', 'input.trayMissing', 'output.full'];
-
-const ContractScale = z.strictObject({
-  critical: z.string().min(1).max(32),
-  high: z.string().min(1).max(32),
-  medium: z.string().min(1).max(32),
-  low: z.string().min(1).max(32),
-});
-
-export const ImpactSettings = z
-  .strictObject({
-    rules: z.array(ImpactRule).min(1).max(500),
-    contractScales: z.record(z.string().min(1).max(64), ContractScale).default({}),
-    /**
-     * Fault codes the customer fixes on site (customer first, vendor ticket after the contract's time).
-     * Absent: DEFAULT_CUSTOMER_FIXABLE; `[]`: none (every fault opens its ticket at once).
-     */
-    customerFixable: z.array(FaultCodeSchema).max(FAULT_CODE_COUNT).optional(),
-  })
-  .superRefine((settings, ctx) => {
-    const seen = new Set<string>();
-    settings.rules.forEach((rule, i) => {
-      if (seen.has(rule.id))
-        ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id ${JSON.stringify(rule.id)}`, input: rule.id });
-      seen.add(rule.id);
-    });
-    const fixable = settings.customerFixable ?? [];
-    fixable.forEach((code, i) => {
-      if (fixable.indexOf(code) !== i)
-        ctx.addIssue({ code: 'custom', path: ['customerFixable', i], message: `fault code ${JSON.stringify(code)} listed twice`, input: code });
-    });
-    const last = settings.rules[settings.rules.length - 1];
-    if (last && Object.keys(last.when).length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['rules', settings.rules.length - 1, 'when'],
-        message: `the last rule (${JSON.stringify(last.id)}) must be a catch-all without conditions, so that every fault is classified by a named rule`,
-        input: last.when,
-      });
-    }
-    settings.rules.forEach((rule, i) => {
-      if (i < settings.rules.length - 1 && Object.keys(rule.when).length === 0) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['rules', i, 'when'],
-          message: `rule ${JSON.stringify(rule.id)} has no conditions, so the rules after it can never fire`,
-          input: rule.when,
-        });
-      }
-    });
-  });
-export type ImpactSettings = z.infer<typeof ImpactSettings>;
-
 /** The default table (support-contracts §1 and issue 6): edit it in server.yaml, not here. */
 export const DEFAULT_IMPACT_RULES: ImpactRule[] = [
   {
@@ -163,6 +109,61 @@ export const DEFAULT_IMPACT_RULES: ImpactRule[] = [
     when: {},
   },
 ];
+
+/** Faults the customer's staff fix on site, by default: a door left open, paper out or its tray out, a full output tray. */
+export const DEFAULT_CUSTOMER_FIXABLE: readonly FaultCode[] = ['door.open', 'paper.empty', 'input.trayMissing', 'output.full'];
+
+const ContractScale = z.strictObject({
+  critical: z.string().min(1).max(32),
+  high: z.string().min(1).max(32),
+  medium: z.string().min(1).max(32),
+  low: z.string().min(1).max(32),
+});
+
+export const ImpactSettings = z
+  .strictObject({
+    /** Absent: DEFAULT_IMPACT_RULES (so server.yaml may set only `contractScales` or `customerFixable`). */
+    rules: z.array(ImpactRule).min(1).max(500).default(DEFAULT_IMPACT_RULES),
+    contractScales: z.record(z.string().min(1).max(64), ContractScale).default({}),
+    /**
+     * Fault codes the customer fixes on site (customer first, vendor ticket after the contract's time).
+     * Absent: DEFAULT_CUSTOMER_FIXABLE; `[]`: none (every fault opens its ticket at once).
+     */
+    customerFixable: z.array(FaultCodeSchema).max(FAULT_CODE_COUNT).optional(),
+  })
+  .superRefine((settings, ctx) => {
+    const seen = new Set<string>();
+    settings.rules.forEach((rule, i) => {
+      if (seen.has(rule.id))
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id ${JSON.stringify(rule.id)}`, input: rule.id });
+      seen.add(rule.id);
+    });
+    const fixable = settings.customerFixable ?? [];
+    fixable.forEach((code, i) => {
+      if (fixable.indexOf(code) !== i)
+        ctx.addIssue({ code: 'custom', path: ['customerFixable', i], message: `fault code ${JSON.stringify(code)} listed twice`, input: code });
+    });
+    const last = settings.rules[settings.rules.length - 1];
+    if (last && Object.keys(last.when).length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rules', settings.rules.length - 1, 'when'],
+        message: `the last rule (${JSON.stringify(last.id)}) must be a catch-all without conditions, so that every fault is classified by a named rule`,
+        input: last.when,
+      });
+    }
+    settings.rules.forEach((rule, i) => {
+      if (i < settings.rules.length - 1 && Object.keys(rule.when).length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'when'],
+          message: `rule ${JSON.stringify(rule.id)} has no conditions, so the rules after it can never fire`,
+          input: rule.when,
+        });
+      }
+    });
+  });
+export type ImpactSettings = z.infer<typeof ImpactSettings>;
 
 export const DEFAULT_IMPACT_SETTINGS: ImpactSettings = { rules: DEFAULT_IMPACT_RULES, contractScales: {} };
 

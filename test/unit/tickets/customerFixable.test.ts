@@ -7,6 +7,10 @@ import { admitFaultEvent, holdTimer, readHold, type CustomerFixableNotice } from
 import { InMemoryTicketRepository } from '../../../server/tickets/ticketRepository.js';
 import { TicketService } from '../../../server/tickets/ticketService.js';
 import type { FaultRaisedEvent } from '../../../server/events/fleetEvents.js';
+import { renderMessage } from '../../../server/notifications/messageRendering.js';
+import { customerFixableFacts } from '../../../server/notifications/noticeFacts.js';
+import { routeNotice } from '../../../server/notifications/noticeRouting.js';
+import { NotificationSettings } from '../../../server/notifications/notificationSettings.js';
 import { at, cleared, contextFactory, local, MIN, raised, World } from './fixtures.js';
 
 /** A raise as ingest classifies it: the impact says whether the fault is customer-fixable. */
@@ -110,6 +114,34 @@ describe('customer-fixable faults (pure rule)', () => {
     const hold = admitFaultEvent(fixableRaise('door.open', MON_1000), undefined, [], vendor, MON_1000).hold!;
     expect(readHold(JSON.parse(JSON.stringify(hold)), hold.key)).toEqual(hold);
     expect(() => readHold({ key: 'x' }, 'x')).toThrow(/stored customer-fixable hold "x" is invalid/);
+  });
+});
+
+describe('the customer notice', () => {
+  const notice = admitFaultEvent(fixableRaise('door.open', MON_1000), undefined, [], vendor, MON_1000).notice!;
+
+  it('asks the customer, in Polish or English, to fix it before the vendor ticket opens', () => {
+    const pl = renderMessage(customerFixableFacts(notice), 'pl', { timeZone: 'Europe/Warsaw' });
+    expect(pl.subject).toBe('[FleetDesk] Otwarte drzwiczki lub pokrywa: HP LaserJet M507, nr ser. SN-dev-1, floor 2, prosimy o sprawdzenie');
+    expect(pl.text).toContain('w lokalizacji Warszawa HQ (acme sp. z o.o.) zgłasza: Otwarte drzwiczki lub pokrywa.');
+    expect(pl.text).toContain('Jeśli stan utrzyma się do 2 marca 2026, 10:30 CET, serwis otworzy zgłoszenie.');
+    const en = renderMessage(customerFixableFacts(notice), 'en', { timeZone: 'Europe/Warsaw' });
+    expect(en.text).toContain('If it is still there at 2 March 2026, 10:30 CET, the service desk will open a ticket.');
+    expect(en.text).not.toContain('SLA deadline');
+  });
+
+  it('goes to the contract’s addresses with only SMTP configured, and to webhooks that subscribe to it', () => {
+    const settings = NotificationSettings.parse({
+      language: 'en',
+      email: { smtp: { host: 'smtp.example.pl' }, from: 'fleetdesk@vendor.example' },
+      webhooks: [{ id: 'chat', url: 'https://hooks.example.pl/x', secret: 'a-long-enough-secret-1234', events: ['device.customerFixable'] }],
+      customers: { acme: { to: [], language: 'pl', events: ['ticket.opened'] } },
+    });
+    const targets = routeNotice({ kind: notice.kind, customerId: 'acme', customerEmails: notice.to }, settings);
+    expect(targets).toEqual([
+      { channel: 'webhook', endpoint: 'chat', language: 'en' },
+      { channel: 'email', to: 'anna@acme.example', language: 'pl', audience: 'customer' },
+    ]);
   });
 });
 
