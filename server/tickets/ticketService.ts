@@ -256,7 +256,6 @@ export class TicketService {
         if (!current || current.dueAt > this.o.clock.now()) return null;
         await store.deleteCustomerFixableHold(hold.key);
         const event = this.withKnownContract(current.event);
-        if (event.type !== 'faultRaised') return null;
         const customer = event.device.customer;
         const tickets = (await store.concerning(subjectsOfEvent(event))).filter((t) => concerns(t, event));
         const { ctx, commit } = await this.context(store, customer.id, customer.contract ?? this.o.defaultContractId);
@@ -320,9 +319,10 @@ export class TicketService {
     }
   }
 
-  private withKnownContract(event: FleetEvent): FleetEvent {
+  private withKnownContract<E extends FleetEvent>(event: E): E {
     const c = customerOf(event);
-    return this.knownContract(c.id, c.contract) ? event : withCustomer(event, { ...c, contract: undefined });
+    // withCustomer keeps the event's type; only its customer changes.
+    return this.knownContract(c.id, c.contract) ? event : (withCustomer(event, { ...c, contract: undefined }) as E);
   }
 
   private withKnownSupplyContract(signal: SupplySignal): SupplySignal {
