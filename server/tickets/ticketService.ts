@@ -183,11 +183,12 @@ export class TicketService {
       apply = admitted.apply;
     }
     const customerNotices: CustomerFixableNotice[] = [];
-    const key = apply === null ? null : holdKeyOf(apply);
+    // A customer-fixable fault goes to the customer first (customerFixable.ts); its clearing ends the
+    // hold. Only those raises and the clearings read the hold: other events cost no store read.
+    const key = apply?.type === 'faultCleared' || (apply?.type === 'faultRaised' && apply.impact.customerFixable === true) ? holdKeyOf(apply) : null;
     if (apply !== null && key !== null) {
-      // A customer-fixable fault goes to the customer first (customerFixable.ts); its clearing ends the hold.
       const pending = await store.customerFixableHold(key);
-      if (pending || (apply.type === 'faultRaised' && apply.impact.customerFixable === true)) {
+      if (pending || apply.type === 'faultRaised') {
         const customer = customerOf(apply);
         const contract = this.o.contractFor(customer.contract ?? this.o.defaultContractId);
         const admitted = admitFaultEvent(apply, pending, tickets, contract, this.o.clock.now());
