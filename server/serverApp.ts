@@ -131,6 +131,8 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
       notifications = notifier;
       // Closes after the ticket engine stopped: notices still being queued reach the store first.
       onClose('notifications', () => notifier.close());
+      // Device history (server/history), written at ingest; it also records the customer notices of customer-fixable faults.
+      const recorder = new HistoryRecorder({ logger: logger.child({ component: 'history' }) });
       // Tickets and SLA (server/tickets): opened inside the ingest transaction of the fault.
       const service = new TicketService({
         repository: new StoredTicketRepository(repo),
@@ -146,13 +148,18 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
           notifier.queued();
           onNotice?.(n);
         },
+        // Customer-fixable faults (server/tickets/customerFixable.ts): the customer's notice and the device timeline, in the hold's unit.
+        customerNoticesIn: async (tx, notices) => {
+          await notifier.queueCustomerIn(tx, notices);
+          await recorder.recordCustomerNotices(tx, notices);
+        },
+        onCustomerNotice: () => notifier.queued(),
         // Tickets changed here may be due before the leader's next wake-up: tell it (server/cluster).
         ...(cluster.shared ? { onDue: (at: number) => void cluster.bus.publish({ kind: 'due', body: at }) } : {}),
       });
       tickets = service;
       onClose('tickets on fleet events', service.attachToFleetEvents(events));
-      // Device history (server/history) and supply forecasts with proactive order tickets (server/forecast), at ingest.
-      const recorder = new HistoryRecorder({ logger: logger.child({ component: 'history' }) });
+      // Supply forecasts with proactive order tickets (server/forecast), at ingest.
       const forecastService = new ForecastService({
         repo,
         clock,

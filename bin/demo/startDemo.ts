@@ -14,6 +14,7 @@ import { adminTokenFile } from '../../server/auth/apiTokens.js';
 import { createAgentToken } from '../../server/broker/credentials.js';
 import { ServerConfig } from '../../server/serverConfig.js';
 import { startServerApp, type ServerApp } from '../../server/serverApp.js';
+import { DEFAULT_IMPACT_SETTINGS } from '../../server/impact/impactRules.js';
 import type { Notice } from '../../server/tickets/ticketPolicy.js';
 import { systemClock } from '../../shared/clock.js';
 import { DEMO_FORECAST_SETTINGS, scheduleDemoHistory } from './demoHistory.js';
@@ -111,6 +112,9 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
         sites: { 'warsaw-hq': { name: 'Warszawa, ul. Prosta 20', customer: 'acme-print', agents: [`${DEMO_TENANT}/${DEMO_AGENT}`] } },
       },
       tickets: { defaultContract: 'device-vendor', quietPeriod: `${DEMO_QUIET_PERIOD_MINUTES}m` },
+      // Every fault opens its ticket at once: the demo's doors and paper faults last one to three minutes,
+      // shorter than any customer-first hold (30 working minutes, none at night), so none would show.
+      impact: { ...DEFAULT_IMPACT_SETTINGS, customerFixable: [] },
     });
     // With a history backfill, the demo's forecasts accept a shorter history (DEMO_FORECAST_SETTINGS).
     const forecast = options.historyDays === 0 ? {} : { forecast: { settings: DEMO_FORECAST_SETTINGS } };

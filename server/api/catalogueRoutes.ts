@@ -13,7 +13,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ChangeAuthor } from '../catalogue/catalogueRecords.js';
 import { CatalogueInvalidError, type CatalogueChange, type ContractEntry, type ImpactEntry } from '../catalogue/liveCatalogue.js';
-import { ImpactRule, ImpactSettings } from '../impact/impactRules.js';
+import { customerFixableFaults, ImpactRule, ImpactSettings } from '../impact/impactRules.js';
+import { FaultCodeSchema } from '../../shared/faults.js';
 import { compileContract, ContractSpec, type Contract } from '../sla/contract.js';
 import { PRESET_IDS } from '../sla/presets.js';
 import { ApiError, ApiErrorBody } from './apiErrors.js';
@@ -78,6 +79,8 @@ const ImpactTableView = z
     updatedBy: Author.nullable(),
     rules: z.array(ImpactRule),
     contractScales: z.record(z.string(), z.record(z.string(), z.string())),
+    /** Fault codes the customer fixes first (vendor ticket after the contract's customerFixable time). */
+    customerFixable: z.array(FaultCodeSchema),
   })
   .meta({ id: 'ImpactRules' });
 
@@ -311,6 +314,7 @@ export const catalogueRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, 
     updatedBy: e.updatedBy,
     rules: e.table.rules,
     contractScales: e.table.contractScales,
+    customerFixable: [...customerFixableFaults(e.table)],
   });
 
   app.get(
@@ -415,14 +419,19 @@ export const catalogueRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, 
         summary: 'the table of one version (tickets name it in `impactRule`: "rule X (impact rules vN) → level"; 0 = server.yaml)',
         params: z.strictObject({ version: z.coerce.number().int().min(0).max(1e9) }),
         response: {
-          200: z.object({ version: z.number().int(), rules: z.array(ImpactRule), contractScales: z.record(z.string(), z.record(z.string(), z.string())) }),
+          200: z.object({
+            version: z.number().int(),
+            rules: z.array(ImpactRule),
+            contractScales: z.record(z.string(), z.record(z.string(), z.string())),
+            customerFixable: z.array(FaultCodeSchema),
+          }),
         },
       },
     },
     (req) => {
       const t = catalogue.impactVersion(req.params.version);
       if (!t) throw ApiError.notFound(`version ${req.params.version} of the impact rules`);
-      return { version: req.params.version, rules: t.rules, contractScales: t.contractScales };
+      return { version: req.params.version, rules: t.rules, contractScales: t.contractScales, customerFixable: [...customerFixableFaults(t)] };
     },
   );
 

@@ -161,7 +161,7 @@ const SupplySeries = z.object({
 const CounterPoint = z.object({ at: z.string(), values: z.record(z.string(), z.number()) });
 const TimelineView = z.object({
   at: z.string(),
-  kind: z.enum(['raised', 'cleared', 'unreachable', 'reachable']),
+  kind: z.enum(['raised', 'cleared', 'unreachable', 'reachable', 'customerNotified']),
   code: FaultCodeSchema,
   severity: z.string().nullable(),
   message: z.string().nullable(),

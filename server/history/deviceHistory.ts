@@ -537,7 +537,8 @@ export function recordCounters(
 export interface TimelineEntry {
   /** Epoch ms of the event (agent time when it has one, else server time). */
   at: number;
-  kind: 'raised' | 'cleared' | 'unreachable' | 'reachable';
+  /** customerNotified: a customer-fixable fault was reported to the customer first (server/tickets/customerFixable.ts). */
+  kind: 'raised' | 'cleared' | 'unreachable' | 'reachable' | 'customerNotified';
   code: FaultCode;
   severity?: string;
   message?: string;

@@ -14,6 +14,7 @@ import type { DeviceUpdate, FleetEventBus } from '../events/fleetEvents.js';
 import type { DeviceRecord } from '../fleet/fleetModel.js';
 import { supplyRole } from '../forecast/supplyHistory.js';
 import type { Transaction } from '../storage/repository.js';
+import type { CustomerFixableNotice } from '../tickets/customerFixable.js';
 import {
   appendedPinned,
   DEFAULT_HISTORY_LIMITS,
@@ -141,6 +142,29 @@ export class HistoryRecorder {
       await tx.put(FAULTS_TL, d.key, r.timeline);
       this.stats.timelineWrites += 1;
       if (r.archived) await this.archive(tx, r.archived, serverAt);
+    }
+  }
+
+  /**
+   * Adds the customer notices of customer-fixable faults to their devices' timelines, inside the
+   * ticket service's unit of work that started the hold (its `customerNoticesIn` hook).
+   */
+  async recordCustomerNotices(tx: Transaction, notices: readonly CustomerFixableNotice[]): Promise<void> {
+    for (const n of notices) {
+      const d = n.facts.device;
+      const who = n.to.length > 0 ? n.to.join(', ') : 'no address on file';
+      const entry: TimelineEntry = {
+        at: n.at,
+        kind: 'customerNotified',
+        code: n.facts.fault.code,
+        message: `customer told (${who}); vendor ticket at ${new Date(n.facts.vendorTicketAt).toISOString()} if still there`,
+        ...(n.facts.fault.subunit ? { subunit: n.facts.fault.subunit } : {}),
+      };
+      const old = await tx.get<FaultTimeline>(FAULTS_TL, d.id);
+      const r = recordTimeline(old, { deviceKey: d.id, customerId: n.facts.customer.id }, [entry], this.limits);
+      await tx.put(FAULTS_TL, d.id, r.timeline);
+      this.stats.timelineWrites += 1;
+      if (r.archived) await this.archive(tx, r.archived, n.at);
     }
   }
 

@@ -11,9 +11,16 @@
  *
  * Contracts with their own priority scale (e.g. the five-level scheme of §2) map each impact
  * level to their scale in `impact.contractScales`; the result then carries `contractPriority`.
+ *
+ * Customer-fixable faults (`impact.customerFixable`: door open, paper out, tray missing, output
+ * tray full) are ones the customer's own staff clear on site: the result says so, and the ticket
+ * rules tell the customer first and open a vendor ticket only if the fault outlasts the contract's
+ * `customerFixable.vendorTicketAfter` (server/tickets/customerFixable.ts).
  */
 import { z } from 'zod';
-import { FAULTS, FaultCategory, FaultCodeSchema, FaultSeverity, type FaultCode } from '../../shared/faults.js';
+import { FAULT_CODES, FAULTS, FaultCategory, FaultCodeSchema, FaultSeverity, type FaultCode } from '../../shared/faults.js';
+
+const FAULT_CODE_COUNT = FAULT_CODES.length;
 
 export const IMPACT_LEVELS = ['critical', 'high', 'medium', 'low'] as const;
 export const ImpactLevel = z.enum(IMPACT_LEVELS);
@@ -50,47 +57,6 @@ export const ImpactRule = z.strictObject({
   queue: Queue.optional(),
 });
 export type ImpactRule = z.infer<typeof ImpactRule>;
-
-const ContractScale = z.strictObject({
-  critical: z.string().min(1).max(32),
-  high: z.string().min(1).max(32),
-  medium: z.string().min(1).max(32),
-  low: z.string().min(1).max(32),
-});
-
-export const ImpactSettings = z
-  .strictObject({
-    rules: z.array(ImpactRule).min(1).max(500),
-    contractScales: z.record(z.string().min(1).max(64), ContractScale).default({}),
-  })
-  .superRefine((settings, ctx) => {
-    const seen = new Set<string>();
-    settings.rules.forEach((rule, i) => {
-      if (seen.has(rule.id))
-        ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id ${JSON.stringify(rule.id)}`, input: rule.id });
-      seen.add(rule.id);
-    });
-    const last = settings.rules[settings.rules.length - 1];
-    if (last && Object.keys(last.when).length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['rules', settings.rules.length - 1, 'when'],
-        message: `the last rule (${JSON.stringify(last.id)}) must be a catch-all without conditions, so that every fault is classified by a named rule`,
-        input: last.when,
-      });
-    }
-    settings.rules.forEach((rule, i) => {
-      if (i < settings.rules.length - 1 && Object.keys(rule.when).length === 0) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['rules', i, 'when'],
-          message: `rule ${JSON.stringify(rule.id)} has no conditions, so the rules after it can never fire`,
-          input: rule.when,
-        });
-      }
-    });
-  });
-export type ImpactSettings = z.infer<typeof ImpactSettings>;
 
 /** The default table (support-contracts §1 and issue 6): edit it in server.yaml, not here. */
 export const DEFAULT_IMPACT_RULES: ImpactRule[] = [
@@ -144,6 +110,61 @@ export const DEFAULT_IMPACT_RULES: ImpactRule[] = [
   },
 ];
 
+/** Faults the customer's staff fix on site, by default: a door left open, paper out or its tray out, a full output tray. */
+export const DEFAULT_CUSTOMER_FIXABLE: readonly FaultCode[] = ['door.open', 'paper.empty', 'input.trayMissing', 'output.full'];
+
+const ContractScale = z.strictObject({
+  critical: z.string().min(1).max(32),
+  high: z.string().min(1).max(32),
+  medium: z.string().min(1).max(32),
+  low: z.string().min(1).max(32),
+});
+
+export const ImpactSettings = z
+  .strictObject({
+    /** Absent: DEFAULT_IMPACT_RULES (so server.yaml may set only `contractScales` or `customerFixable`). */
+    rules: z.array(ImpactRule).min(1).max(500).default(DEFAULT_IMPACT_RULES),
+    contractScales: z.record(z.string().min(1).max(64), ContractScale).default({}),
+    /**
+     * Fault codes the customer fixes on site (customer first, vendor ticket after the contract's time).
+     * Absent: DEFAULT_CUSTOMER_FIXABLE; `[]`: none (every fault opens its ticket at once).
+     */
+    customerFixable: z.array(FaultCodeSchema).max(FAULT_CODE_COUNT).optional(),
+  })
+  .superRefine((settings, ctx) => {
+    const seen = new Set<string>();
+    settings.rules.forEach((rule, i) => {
+      if (seen.has(rule.id))
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id ${JSON.stringify(rule.id)}`, input: rule.id });
+      seen.add(rule.id);
+    });
+    const fixable = settings.customerFixable ?? [];
+    fixable.forEach((code, i) => {
+      if (fixable.indexOf(code) !== i)
+        ctx.addIssue({ code: 'custom', path: ['customerFixable', i], message: `fault code ${JSON.stringify(code)} listed twice`, input: code });
+    });
+    const last = settings.rules[settings.rules.length - 1];
+    if (last && Object.keys(last.when).length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rules', settings.rules.length - 1, 'when'],
+        message: `the last rule (${JSON.stringify(last.id)}) must be a catch-all without conditions, so that every fault is classified by a named rule`,
+        input: last.when,
+      });
+    }
+    settings.rules.forEach((rule, i) => {
+      if (i < settings.rules.length - 1 && Object.keys(rule.when).length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'when'],
+          message: `rule ${JSON.stringify(rule.id)} has no conditions, so the rules after it can never fire`,
+          input: rule.when,
+        });
+      }
+    });
+  });
+export type ImpactSettings = z.infer<typeof ImpactSettings>;
+
 export const DEFAULT_IMPACT_SETTINGS: ImpactSettings = { rules: DEFAULT_IMPACT_RULES, contractScales: {} };
 
 export interface ImpactInput {
@@ -163,6 +184,13 @@ export interface ImpactResult {
   readonly explanation: string;
   /** The level on the contract's own scale, when the contract defines one. */
   readonly contractPriority?: string;
+  /** Set (true) when the fault is in the table's customer-fixable list. */
+  readonly customerFixable?: true;
+}
+
+/** The customer-fixable fault codes of a table (absent list: the defaults). */
+export function customerFixableFaults(settings: Pick<ImpactSettings, 'customerFixable'>): readonly FaultCode[] {
+  return settings.customerFixable ?? DEFAULT_CUSTOMER_FIXABLE;
 }
 
 export function ruleMatches(when: ImpactConditions, input: ImpactInput): boolean {
@@ -206,5 +234,6 @@ export function classifyImpact(settings: ImpactTable, input: ImpactInput): Impac
     ruleId: rule.id,
     explanation: `rule ${rule.id}${settings.version ? ` (impact rules v${settings.version})` : ''} → ${rule.level}: ${describeFacts(input)}`,
     ...(scale ? { contractPriority: scale[rule.level] } : {}),
+    ...(customerFixableFaults(settings).includes(input.fault) ? { customerFixable: true as const } : {}),
   };
 }

@@ -87,6 +87,8 @@ export function webhookBody(id: string, facts: NoticeFacts, message: RenderedMes
         }
       : null,
     sla: facts.clock !== null ? { clock: facts.clock } : null,
+    // device.customerFixable: the device and fault the customer is asked to fix; no ticket exists yet.
+    condition: facts.condition ? { ...facts.condition, vendorTicketAt: new Date(facts.condition.vendorTicketAt).toISOString() } : null,
     contactAttempt: facts.attempt,
     message: { language: message.language, subject: message.subject, text: message.text },
   });
@@ -105,7 +107,7 @@ export function newDelivery(o: {
     id: o.id,
     kind: facts.kind,
     ticketId: facts.ticket?.id ?? null,
-    customerId: facts.ticket?.customer.id ?? null,
+    customerId: facts.ticket?.customer.id ?? facts.condition?.customer.id ?? null,
     noticeAt: facts.at,
     createdAt: o.now,
     channel: target.channel,

@@ -7,6 +7,7 @@
 import { DateTime } from 'luxon';
 import { DETAILS, LINK_LINE, SIGNATURE, TEMPLATES, VOCABULARY, type Placeholder } from './messageTemplates.js';
 import type { NoticeFacts, TicketFacts } from './noticeFacts.js';
+import { ticketFaultLabel } from '../tickets/ticket.js';
 import type { Language } from './notificationSettings.js';
 
 export interface RenderedMessage {
@@ -39,7 +40,7 @@ export function ticketLink(dashboardUrl: string, ticketId: string): string {
   return `${dashboardUrl.replace(/\/+$/, '')}/dashboard/#/tickets/${encodeURIComponent(ticketId)}`;
 }
 
-function deviceLabel(t: TicketFacts, language: Language): string {
+function deviceLabel(t: Pick<TicketFacts, 'device' | 'affectedDevices'>, language: Language): string {
   const v = VOCABULARY[language];
   if (!t.device) return v.wholeSite.replace('{count}', String(t.affectedDevices));
   const d = t.device;
@@ -58,6 +59,14 @@ export function fill(template: string, values: Readonly<Partial<Record<Placehold
 export function placeholderValues(facts: NoticeFacts, language: Language, o: RenderOptions): Partial<Record<Placeholder, string>> {
   const v = VOCABULARY[language];
   const values: Partial<Record<Placeholder, string>> = { now: formatInstant(facts.at, language, o.timeZone) };
+  const c = facts.condition;
+  if (c) {
+    values.title = ticketFaultLabel({ code: c.fault.code, subunit: c.fault.subunit ?? null }, language);
+    values.customer = c.customer.name;
+    values.site = c.site.name;
+    values.device = deviceLabel({ device: c.device, affectedDevices: 0 }, language);
+    values.deadline = formatInstant(c.vendorTicketAt, language, o.timeZone);
+  }
   const t = facts.ticket;
   if (!t) return values;
   values.number = t.id;

@@ -121,6 +121,18 @@ export const TEMPLATES: Readonly<Record<TemplateKind, Readonly<Record<Language, 
         'We are trying to reach you about ticket {number} (attempt {attempt}).\n\nPlease reply to this message or call the service desk. Without an answer the ticket may be closed as solved.',
     },
   },
+  'device.customerFixable': {
+    pl: {
+      subject: '[FleetDesk] {title}: {device}, prosimy o sprawdzenie',
+      intro:
+        'Urządzenie {device} w lokalizacji {site} ({customer}) zgłasza: {title}.\n\nZwykle można to usunąć na miejscu (zamknąć drzwiczki, uzupełnić papier, włożyć podajnik, opróżnić tacę odbiorczą). Jeśli stan utrzyma się do {deadline}, serwis otworzy zgłoszenie.',
+    },
+    en: {
+      subject: '[FleetDesk] {title}: {device}, please check',
+      intro:
+        'Device {device} at {site} ({customer}) reports: {title}.\n\nThis can usually be fixed on site (close the door, add paper, put the tray back, empty the output tray). If it is still there at {deadline}, the service desk will open a ticket.',
+    },
+  },
   test: {
     pl: { subject: '[FleetDesk] Powiadomienie testowe', intro: 'To jest wiadomość testowa FleetDesk wysłana {now}. Skoro dotarła, powiadomienia działają.' },
     en: { subject: '[FleetDesk] Test notification', intro: 'This is a FleetDesk test message sent {now}. If you can read it, notifications work.' },

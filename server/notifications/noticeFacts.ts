@@ -1,21 +1,25 @@
 /**
  * What a notification says about a notice (pure): the notice's kind, instant, English detail line
- * and the ticket's facts as the change left them (server/tickets/ticketFacts.ts), so the message
- * and the webhook payload can be built, and stored, once.
+ * and the ticket's facts as the change left them (server/tickets/ticketFacts.ts), or for a
+ * customer-fixable fault the device's (server/tickets/customerFixable.ts: no ticket exists yet),
+ * so the message and the webhook payload can be built, and stored, once.
  */
 import type { SlaClockName, TicketFacts } from '../tickets/ticketFacts.js';
 import type { Notice } from '../tickets/ticketPolicy.js';
+import type { CustomerFixableFacts, CustomerFixableNotice } from '../tickets/customerFixable.js';
 import type { NotificationEvent } from './notificationSettings.js';
 
-export type { SlaClockName, TicketFacts };
+export type { CustomerFixableFacts, SlaClockName, TicketFacts };
 
 export interface NoticeFacts {
   readonly kind: NotificationEvent | 'test';
   readonly at: number;
   /** The engine's own detail line (English), passed on to webhooks as is. */
   readonly detail: string;
-  /** Null only for test messages. */
+  /** Null for test messages and customer-fixable notices. */
   readonly ticket: TicketFacts | null;
+  /** device.customerFixable: the device, its fault and when the vendor ticket opens; else null. */
+  readonly condition: CustomerFixableFacts | null;
   /** sla.warning / sla.breach / escalation.*: which target. */
   readonly clock: SlaClockName | null;
   /** customer.contactAttempt: the attempt number. */
@@ -28,9 +32,13 @@ const CLOCK_KINDS: ReadonlySet<string> = new Set(['sla.warning', 'sla.breach', '
 export function noticeFacts(notice: Notice): NoticeFacts {
   const clock = CLOCK_KINDS.has(notice.kind) ? (notice.clock ?? null) : null;
   const attempt = notice.kind === 'customer.contactAttempt' ? (notice.attempt ?? null) : null;
-  return { kind: notice.kind, at: notice.at, detail: notice.detail, ticket: notice.ticket, clock, attempt };
+  return { kind: notice.kind, at: notice.at, detail: notice.detail, ticket: notice.ticket, condition: null, clock, attempt };
+}
+
+export function customerFixableFacts(notice: CustomerFixableNotice): NoticeFacts {
+  return { kind: notice.kind, at: notice.at, detail: notice.detail, ticket: null, condition: notice.facts, clock: null, attempt: null };
 }
 
 export function testFacts(at: number): NoticeFacts {
-  return { kind: 'test', at, detail: 'test notification', ticket: null, clock: null, attempt: null };
+  return { kind: 'test', at, detail: 'test notification', ticket: null, condition: null, clock: null, attempt: null };
 }

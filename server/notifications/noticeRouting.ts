@@ -4,7 +4,9 @@
  * customer-facing kinds configured for that customer. One target per endpoint and per address:
  * an address on several lists gets one message (the first match decides its language, vendor
  * lists before customer addresses). Escalation notices go to the dispatch lists that subscribe to
- * them unless the contract leaves dispatch out, and to the contract's manager address.
+ * them unless the contract leaves dispatch out, and to the contract's manager address. A
+ * customer-fixable notice goes to the addresses its contract names (`customerEmails`), besides
+ * the webhooks and lists that subscribe to it.
  */
 import type { Language, NotificationEvent, NotificationSettings } from './notificationSettings.js';
 
@@ -21,6 +23,8 @@ export interface RoutedNotice {
   readonly notifyDispatch?: boolean | undefined;
   /** escalation.*: the contract's manager address. */
   readonly managerEmail?: string | undefined;
+  /** device.customerFixable: the customer's addresses its contract names (customerFixable.notify). */
+  readonly customerEmails?: readonly string[] | undefined;
 }
 
 function matches(filter: { events: readonly NotificationEvent[]; customers?: readonly string[] | undefined }, n: RoutedNotice): boolean {
@@ -47,6 +51,7 @@ export function routeNotice(n: RoutedNotice, s: NotificationSettings): Target[] 
   }
   if (n.managerEmail) mail(n.managerEmail, s.language, 'vendor');
   const customer = Object.hasOwn(s.customers, n.customerId) ? s.customers[n.customerId] : s.otherCustomers;
+  for (const to of n.customerEmails ?? []) mail(to, customer?.language ?? s.language, 'customer');
   if (customer && customer.events.includes(n.kind)) {
     const language = customer.language ?? s.language;
     for (const to of customer.to) mail(to, language, 'customer');

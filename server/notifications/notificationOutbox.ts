@@ -14,9 +14,10 @@ import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logging.js';
 import type { Repository, Transaction } from '../storage/repository.js';
 import type { Notice } from '../tickets/ticketPolicy.js';
+import type { CustomerFixableNotice } from '../tickets/customerFixable.js';
 import { DELIVERIES, deliveryId, newDelivery, webhookBody, type Delivery } from './delivery.js';
 import { renderMessage, ticketLink } from './messageRendering.js';
-import { noticeFacts, type NoticeFacts } from './noticeFacts.js';
+import { customerFixableFacts, noticeFacts, type NoticeFacts } from './noticeFacts.js';
 import { routeNotice, type Target } from './noticeRouting.js';
 import type { NotificationSettings } from './notificationSettings.js';
 
@@ -27,7 +28,7 @@ export function deliveriesFor(facts: NoticeFacts, targets: readonly Target[], se
   const render = { timeZone: settings.timeZone, dashboardUrl: settings.dashboardUrl };
   const link = facts.ticket && settings.dashboardUrl ? ticketLink(settings.dashboardUrl, facts.ticket.id) : null;
   return targets.map((target) => {
-    const id = deliveryId(facts.kind, facts.ticket?.id ?? null, facts.at, target);
+    const id = deliveryId(facts.kind, facts.ticket?.id ?? facts.condition?.key ?? null, facts.at, target);
     const message = renderMessage(facts, target.language, render);
     return newDelivery({ id, facts, target, message, webhookJson: target.channel === 'webhook' ? webhookBody(id, facts, message, link) : null, now });
   });
@@ -88,12 +89,31 @@ export class NotificationOutbox {
         },
         this.o.settings,
       );
-      for (const d of deliveriesFor(noticeFacts(notice), targets, this.o.settings, this.o.clock.now())) {
-        // The same notice queued twice (a retried unit of work) keeps its first delivery.
-        if ((await tx.get(DELIVERIES, d.id)) !== undefined) continue;
-        await tx.put(DELIVERIES, d.id, d);
-        out.push(d);
-      }
+      out.push(...(await this.store(tx, deliveriesFor(noticeFacts(notice), targets, this.o.settings, this.o.clock.now()))));
+    }
+    return out;
+  }
+
+  /** Writes the deliveries of customer-fixable notices (no ticket yet) in the caller's unit of work. */
+  async enqueueCustomerIn(tx: Transaction, notices: readonly CustomerFixableNotice[]): Promise<Delivery[]> {
+    const out: Delivery[] = [];
+    for (const notice of notices) {
+      const targets = routeNotice(
+        { kind: notice.kind, customerId: notice.facts.customer.id, customerEmails: notice.to.filter((to) => ValidEmail.safeParse(to).success) },
+        this.o.settings,
+      );
+      out.push(...(await this.store(tx, deliveriesFor(customerFixableFacts(notice), targets, this.o.settings, this.o.clock.now()))));
+    }
+    return out;
+  }
+
+  private async store(tx: Transaction, deliveries: readonly Delivery[]): Promise<Delivery[]> {
+    const out: Delivery[] = [];
+    for (const d of deliveries) {
+      // The same notice queued twice (a retried unit of work) keeps its first delivery.
+      if ((await tx.get(DELIVERIES, d.id)) !== undefined) continue;
+      await tx.put(DELIVERIES, d.id, d);
+      out.push(d);
     }
     return out;
   }

@@ -11,6 +11,7 @@
  */
 import type { Transaction } from '../storage/repository.js';
 import type { Notice } from '../tickets/ticketPolicy.js';
+import type { CustomerFixableNotice } from '../tickets/customerFixable.js';
 import { NotificationDispatcher, type DeliverySender } from './notificationDispatcher.js';
 import { NotificationOutbox, type NotificationDeps } from './notificationOutbox.js';
 import { notificationsEnabled } from './notificationSettings.js';
@@ -47,6 +48,11 @@ export class NotificationService {
   /** Queues the notifications of `notices` inside the caller's unit of work (atomic with the ticket change). */
   async queueIn(tx: Transaction, notices: readonly Notice[]): Promise<void> {
     if (this.enabled) await this.outbox.enqueueIn(tx, notices);
+  }
+
+  /** Queues customer-fixable notices (customer first, no ticket yet) inside the caller's unit of work. */
+  async queueCustomerIn(tx: Transaction, notices: readonly CustomerFixableNotice[]): Promise<void> {
+    if (this.enabled) await this.outbox.enqueueCustomerIn(tx, notices);
   }
 
   /** Deliveries were queued by a unit that committed: the dispatcher sends them now rather than at its next interval. */

@@ -11,8 +11,12 @@ import { z } from 'zod';
 import { Duration } from '../../shared/config/common.js';
 import { ID_PATTERN } from '../../shared/wire/topics.js';
 import type { NoticeKind } from '../tickets/ticketPolicy.js';
+import type { CUSTOMER_FIXABLE_NOTICE } from '../tickets/customerFixable.js';
 
-/** Every notice kind of the ticket engine (server/tickets/ticketPolicy.ts), in a stable order. */
+/**
+ * Every notice kind of the ticket engine (server/tickets/ticketPolicy.ts), in a stable order, and
+ * the customer notice of a customer-fixable fault (server/tickets/customerFixable.ts: no ticket yet).
+ */
 export const NOTICE_KINDS = [
   'ticket.opened',
   'ticket.joined',
@@ -25,7 +29,8 @@ export const NOTICE_KINDS = [
   'escalation.warning',
   'escalation.breach',
   'customer.contactAttempt',
-] as const satisfies readonly NoticeKind[];
+  'device.customerFixable',
+] as const satisfies readonly (NoticeKind | typeof CUSTOMER_FIXABLE_NOTICE)[];
 
 // Compile-time check that the list above names every NoticeKind (a new kind must be added here).
 type Missing = Exclude<NoticeKind, (typeof NOTICE_KINDS)[number]>;
@@ -178,9 +183,10 @@ export const NotificationSettings = z
   .prefault({});
 export type NotificationSettings = z.infer<typeof NotificationSettings>;
 
-/** True when anything is configured to receive notifications. */
+/**
+ * True when anything is configured to receive notifications. An e-mail section alone counts: the
+ * contracts' `customerFixable.notify` addresses are mailed through it.
+ */
 export function notificationsEnabled(n: NotificationSettings): boolean {
-  return (
-    n.webhooks.length > 0 || (n.email !== undefined && (n.email.recipients.length > 0 || Object.keys(n.customers).length > 0 || n.otherCustomers !== undefined))
-  );
+  return n.webhooks.length > 0 || n.email !== undefined;
 }

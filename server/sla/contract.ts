@@ -6,8 +6,9 @@
  * that scale, coverage rules that give some levels another calendar (STANDARD: critical reports
  * on days off; PREMIUM: 24/7), which report channels carry the guarantee, a monthly cap of
  * guaranteed time, included hours with billing rules, an on-site arrival target, the queues,
- * and the waiting-for-customer closure rule. Every rule of docs support-contracts.md is a field
- * here; presets.ts fills them in for each scheme of that document.
+ * the waiting-for-customer closure rule, and how long a customer-fixable fault stays the
+ * customer's. Every rule of docs support-contracts.md is a field here; presets.ts fills them in
+ * for each scheme of that document.
  *
  * Durations: working-time targets are "30m", "2h" or "2d" (days = working days of the calendar's
  * day length, §1/§2). Wall-clock durations (waiting for the customer) use "14d" = 14 × 24 h.
@@ -145,6 +146,30 @@ export const ContractSpec = z
       })
       .nullable()
       .default(null),
+    /**
+     * Customer-fixable faults (impact rules `customerFixable`: door open, paper out, output tray full):
+     * `notify` is told at once ("contact" = the customer's contact person in fleet.customers, or an
+     * e-mail address), and a vendor ticket opens only if the fault lasts longer than
+     * `vendorTicketAfter`, counted in the working time of the contract calendar: the customer's staff
+     * fix these while they are on site, so a door left open overnight is theirs to close in the morning.
+     * Null: such faults open their vendor ticket at once, like any other.
+     */
+    customerFixable: z
+      .strictObject({
+        vendorTicketAfter: WorkingTarget.default('30m'),
+        notify: z
+          .array(
+            z
+              .string()
+              .max(320)
+              .refine((v) => v === 'contact' || z.email().safeParse(v).success, '"contact" or an e-mail address such as office@example.pl'),
+          )
+          .min(1)
+          .max(20)
+          .default(['contact']),
+      })
+      .nullable()
+      .prefault({}),
     /** Warning when this share of a target has elapsed. */
     warnAtShare: z.number().gt(0).lt(1).default(0.8),
     /** §2: after `silence` without an answer, `attempts` contact attempts `attemptInterval` apart, then closed as solved. */

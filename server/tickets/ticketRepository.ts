@@ -14,6 +14,7 @@ import type { NumberCounter, Repository, Transaction, UniqueKeyRules } from '../
 import { faultKey } from '../../shared/faultIdentity.js';
 import { OPEN_STATUSES, Ticket, ticketFaultIdentity, type TicketFault, type TicketStatus } from './ticket.js';
 import { readPlannedStop, type PlannedStop } from './plannedStops.js';
+import { readHold, type CustomerFixableHold } from './customerFixable.js';
 import { subjectMoves, subjectsOfTicket, withoutTicket, withTicket, type SubjectIndex } from './ticketSubjects.js';
 
 /** A unit of work over tickets. */
@@ -65,6 +66,11 @@ export interface TicketStore {
   plannedStop(agentId: string): Promise<PlannedStop | undefined>;
   putPlannedStop(stop: PlannedStop): Promise<void>;
   deletePlannedStop(agentId: string): Promise<void>;
+  /** Customer-fixable faults whose hold runs (customerFixable.ts), one per device and fault. */
+  customerFixableHolds(): Promise<CustomerFixableHold[]>;
+  customerFixableHold(key: string): Promise<CustomerFixableHold | undefined>;
+  putCustomerFixableHold(hold: CustomerFixableHold): Promise<void>;
+  deleteCustomerFixableHold(key: string): Promise<void>;
 }
 
 export interface TicketRepository {
@@ -79,6 +85,7 @@ export interface TicketRepository {
    */
   firstDue(policyKey: string): Promise<number | null>;
   plannedStops(): Promise<PlannedStop[]>;
+  customerFixableHolds(): Promise<CustomerFixableHold[]>;
 }
 
 /** Serialises async units of work. */
@@ -105,6 +112,7 @@ export class InMemoryTicketRepository implements TicketRepository {
   private readonly closed: Array<{ month: string; ticket: Ticket }> = [];
   private readonly caps = new Map<string, number>();
   private readonly stops = new Map<string, PlannedStop>();
+  private readonly holds = new Map<string, CustomerFixableHold>();
   private counter = 0;
   private readonly mutex = new Mutex();
 
@@ -116,6 +124,7 @@ export class InMemoryTicketRepository implements TicketRepository {
       const capDelta = new Map<string, number>();
       const stops = new Map(this.stops);
       const due = new Map(this.due);
+      const holds = new Map(this.holds);
       let counter = this.counter;
       const store: TicketStore = {
         get: (id) => Promise.resolve(staged.has(id) ? (staged.get(id) ?? undefined) : this.hot.get(id)),
@@ -181,6 +190,16 @@ export class InMemoryTicketRepository implements TicketRepository {
           stops.delete(agentId);
           return Promise.resolve();
         },
+        customerFixableHolds: () => Promise.resolve([...holds.values()]),
+        customerFixableHold: (key) => Promise.resolve(holds.get(key)),
+        putCustomerFixableHold: (hold) => {
+          holds.set(hold.key, structuredClone(hold));
+          return Promise.resolve();
+        },
+        deleteCustomerFixableHold: (key) => {
+          holds.delete(key);
+          return Promise.resolve();
+        },
       };
       const result = await work(store);
       for (const [id, t] of staged) {
@@ -193,6 +212,8 @@ export class InMemoryTicketRepository implements TicketRepository {
       for (const [k, v] of stops) this.stops.set(k, v);
       this.due.clear();
       for (const [k, v] of due) this.due.set(k, v);
+      this.holds.clear();
+      for (const [k, v] of holds) this.holds.set(k, v);
       this.counter = counter;
       return result;
     });
@@ -219,6 +240,10 @@ export class InMemoryTicketRepository implements TicketRepository {
     for (const at of this.due.values()) if (first === null || at < first) first = at;
     return Promise.resolve(first);
   }
+
+  customerFixableHolds(): Promise<CustomerFixableHold[]> {
+    return Promise.resolve([...this.holds.values()]);
+  }
 }
 
 /** The hot tickets collection (open and resolved; closed ones are archived). */
@@ -229,6 +254,8 @@ const TICKET_NUMBERS: NumberCounter = { collection: META, id: 'counter' };
 const CAPS = 'ticketCapUsage';
 /** Planned stops (plannedStops.ts): id = agent key. */
 const STOPS = 'ticketPlannedStops';
+/** Customer-fixable holds (customerFixable.ts): id = hold key (device | fault). */
+const HOLDS = 'ticketCustomerFixableHolds';
 /** Subject index (ticketSubjects.ts): id = subject, value = SubjectIndex. */
 const SUBJECTS = 'ticketSubjects';
 /** Marks a store whose subject index is complete (stores from before the index build it once). */
@@ -404,6 +431,13 @@ export function ticketStoreIn(tx: Transaction): TicketStore {
     },
     putPlannedStop: (stop) => tx.put(STOPS, stop.agentId, stop),
     deletePlannedStop: (agentId) => tx.delete(STOPS, agentId),
+    customerFixableHolds: async () => (await tx.list<unknown>(HOLDS)).map((v, i) => readHold(v, `#${i}`)),
+    customerFixableHold: async (key) => {
+      const v = await tx.get<unknown>(HOLDS, key);
+      return v === undefined ? undefined : readHold(v, key);
+    },
+    putCustomerFixableHold: (hold) => tx.put(HOLDS, hold.key, hold),
+    deleteCustomerFixableHold: (key) => tx.delete(HOLDS, key),
   };
 }
 
@@ -430,6 +464,10 @@ export class StoredTicketRepository implements TicketRepository {
   async firstDue(policyKey: string): Promise<number | null> {
     if ((await this.store.get<DueIndexMark>(META, DUE_INDEX_BUILT))?.policyKey !== policyKey) return CHECK_AT_NEXT_TICK;
     return (await this.store.firstOrdered(DUE, DUE_FIELD)) ?? null;
+  }
+
+  async customerFixableHolds(): Promise<CustomerFixableHold[]> {
+    return (await this.store.list<unknown>(HOLDS)).map((v, i) => readHold(v, `#${i}`));
   }
 
   async closedSince(month: string): Promise<Ticket[]> {

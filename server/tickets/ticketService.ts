@@ -12,6 +12,7 @@
  *   takeReportIn(store, report)        reports by people (server/intake: phone, e-mail, form, portal, chat)
  *   tick()                             SLA warnings/breaches, flap-damped resolution, closing, §2 closure,
  *                                      for the tickets due by now only (the next-due index of ticketRepository.ts)
+ *                                      vendor tickets of customer-fixable faults whose hold ran out
  *   start() / stop()                   keeps tick() scheduled at the next due instant
  *   workQueue(queue?), statement(customerId, month), compliance(sinceMonth)
  */
@@ -40,6 +41,7 @@ import { CHECK_AT_NEXT_TICK, ticketStoreIn, type TicketRepository, type TicketSt
 import { applySupplySignal, concernsSupply, type SupplySignal } from './supplyOrderPolicy.js';
 import { admitAgentEvent } from './plannedStops.js';
 import { agentKey } from './ticketRefs.js';
+import { admitFaultEvent, holdKeyOf, holdTimer, type CustomerFixableNotice } from './customerFixable.js';
 import type { Transaction } from '../storage/repository.js';
 import { workQueue } from './workQueue.js';
 import { refSubject, subjectsOfEvent, subjectsOfSupplySignal } from './ticketSubjects.js';
@@ -60,6 +62,14 @@ export interface TicketServiceOptions {
    * store only): notification deliveries are queued atomically with the ticket change.
    */
   readonly noticesIn?: (tx: Transaction, notices: readonly Notice[]) => Promise<void>;
+  /**
+   * Called with the customer notices of customer-fixable faults (customerFixable.ts) inside the
+   * unit of work that started their hold (the durable store only): notifications and the device
+   * timeline are written atomically with the hold.
+   */
+  readonly customerNoticesIn?: (tx: Transaction, notices: readonly CustomerFixableNotice[]) => Promise<void>;
+  /** Called for every customer notice after its unit committed. */
+  readonly onCustomerNotice?: (notice: CustomerFixableNotice) => void;
   /** Longest sleep between ticks even when nothing is due (covers clock jumps). */
   readonly maxTickIntervalMs?: number;
   /** Called with the next due instant of every ticket changed here (server/cluster tells the leader). */
@@ -73,10 +83,14 @@ const BROKEN_TICKET_RETRY_MS = 60_000;
 /** Units of work of one tick at most (× tickBatch tickets). */
 const MAX_TICK_BATCHES = 100;
 
-/** What a unit of work changed: tickets saved, notices with their tickets' facts; `wakeAt`: a planned stop's grace ends then. */
+/**
+ * What a unit of work changed: tickets saved, notices with their tickets' facts, customer notices
+ * of customer-fixable faults; `wakeAt`: a planned stop's grace or a customer-fixable hold ends then.
+ */
 export interface ServiceOutcome {
   readonly tickets: Ticket[];
   readonly notices: Notice[];
+  readonly customerNotices?: CustomerFixableNotice[];
   readonly wakeAt?: number;
 }
 
@@ -179,8 +193,30 @@ export class TicketService {
       }
       apply = admitted.apply;
     }
-    if (apply === null) return { tickets: [], notices: [], ...(wakeAt !== undefined ? { wakeAt } : {}) };
-    return this.applyIn(store, apply, tickets);
+    const customerNotices: CustomerFixableNotice[] = [];
+    // A customer-fixable fault goes to the customer first (customerFixable.ts); its clearing ends the
+    // hold. Only those raises and the clearings read the hold: other events cost no store read.
+    const key = apply?.type === 'faultCleared' || (apply?.type === 'faultRaised' && apply.impact.customerFixable === true) ? holdKeyOf(apply) : null;
+    if (apply !== null && key !== null) {
+      const pending = await store.customerFixableHold(key);
+      if (pending || apply.type === 'faultRaised') {
+        const customer = customerOf(apply);
+        const contract = this.o.contractFor(customer.contract ?? this.o.defaultContractId);
+        const admitted = admitFaultEvent(apply, pending, tickets, contract, this.o.clock.now());
+        if (admitted.hold === null) await store.deleteCustomerFixableHold(key);
+        else if (admitted.hold !== undefined) {
+          await store.putCustomerFixableHold(admitted.hold);
+          wakeAt = admitted.hold.dueAt;
+        }
+        if (admitted.notice) {
+          customerNotices.push(admitted.notice);
+          if (store.transaction && this.o.customerNoticesIn) await this.o.customerNoticesIn(store.transaction, [admitted.notice]);
+        }
+        apply = admitted.apply;
+      }
+    }
+    if (apply === null) return { tickets: [], notices: [], customerNotices, ...(wakeAt !== undefined ? { wakeAt } : {}) };
+    return { ...(await this.applyIn(store, apply, tickets)), customerNotices };
   }
 
   /** The ticket rules for an admitted event, given the tickets it concerns. */
@@ -218,6 +254,35 @@ export class TicketService {
   }
 
   /**
+   * Opens the vendor tickets of customer-fixable faults whose hold ran out (one unit of work per
+   * hold: each may open a ticket). The hold's device may have changed customer or contract since;
+   * the ticket takes the customer of the stored raise, like a planned stop's site ticket.
+   */
+  private async fireDueHolds(now: number): Promise<Notice[]> {
+    const due = (await this.o.repository.customerFixableHolds()).filter((h) => h.dueAt <= now);
+    const out: Notice[] = [];
+    for (const hold of due) {
+      const outcome = await this.o.repository.transaction(async (store) => {
+        // Still pending in this unit (the fault may have cleared meanwhile)?
+        const current = await store.customerFixableHold(hold.key);
+        if (!current || current.dueAt > this.o.clock.now()) return null;
+        await store.deleteCustomerFixableHold(hold.key);
+        const event = this.withKnownContract(current.event);
+        const customer = event.device.customer;
+        const tickets = (await store.concerning(subjectsOfEvent(event))).filter((t) => concerns(t, event));
+        const { ctx, commit } = await this.context(store, customer.id, customer.contract ?? this.o.defaultContractId);
+        const fired = holdTimer({ ...current, event }).fire(ctx, tickets);
+        await commit();
+        return this.save(store, fired);
+      });
+      if (!outcome) continue;
+      this.reschedule(outcome.tickets);
+      out.push(...outcome.notices);
+    }
+    return out;
+  }
+
+  /**
    * A proactive supply order signal (supplyOrderPolicy.ts) inside the caller's transaction (the
    * ingest transaction of the reading, or a forecast sweep's): same numbering, contract, SLA and
    * storage as fault tickets. The caller passes the outcome to `settle` once its unit committed.
@@ -239,6 +304,14 @@ export class TicketService {
    */
   settle(outcome: ServiceOutcome): void {
     this.publish(outcome.notices);
+    for (const n of outcome.customerNotices ?? []) {
+      this.o.logger?.info({ notice: n.kind, device: n.facts.device.id, at: new Date(n.at).toISOString() }, n.detail);
+      try {
+        this.o.onCustomerNotice?.(n);
+      } catch (err) {
+        this.o.logger?.error({ err, device: n.facts.device.id }, 'customer notice listener failed');
+      }
+    }
     this.reschedule(outcome.tickets);
     if (outcome.wakeAt !== undefined) {
       this.o.onDue?.(outcome.wakeAt);
@@ -258,9 +331,10 @@ export class TicketService {
     }
   }
 
-  private withKnownContract(event: FleetEvent): FleetEvent {
+  private withKnownContract<E extends FleetEvent>(event: E): E {
     const c = customerOf(event);
-    return this.knownContract(c.id, c.contract) ? event : withCustomer(event, { ...c, contract: undefined });
+    // withCustomer keeps the event's type; only its customer changes.
+    return this.knownContract(c.id, c.contract) ? event : (withCustomer(event, { ...c, contract: undefined }) as E);
   }
 
   private withKnownSupplyContract(signal: SupplySignal): SupplySignal {
@@ -368,8 +442,9 @@ export class TicketService {
         more = done.full;
       }
       const stopped = await this.fireDueStops(this.o.clock.now());
-      this.publish([...notices, ...stopped]);
-      return [...notices, ...stopped];
+      const held = await this.fireDueHolds(this.o.clock.now());
+      this.publish([...notices, ...stopped, ...held]);
+      return [...notices, ...stopped, ...held];
     };
     const previous = this.ticking ?? Promise.resolve([]);
     const next = previous.then(run, run);
@@ -484,7 +559,11 @@ export class TicketService {
     try {
       // The earliest entry of the next-due index: one indexed read, not a pass over the hot tickets.
       const firstDue = await this.o.repository.firstDue(this.policyKey);
-      const earliest = Math.min(firstDue ?? Number.POSITIVE_INFINITY, ...(await this.o.repository.plannedStops()).map((s) => s.dueAt));
+      const earliest = Math.min(
+        firstDue ?? Number.POSITIVE_INFINITY,
+        ...(await this.o.repository.plannedStops()).map((s) => s.dueAt),
+        ...(await this.o.repository.customerFixableHolds()).map((h) => h.dueAt),
+      );
       this.arm(earliest);
     } catch (err) {
       this.o.logger?.error({ err }, 'cannot schedule ticket timers; retrying');

@@ -108,7 +108,8 @@ export async function metricOf(httpPort: number, name: string): Promise<number |
 
 /**
  * 24/7 contract with a reaction target of 20 s (warning at half: 10 s), so SLA timers fire within a
- * peer test. Impact of every fault maps to its one level.
+ * peer test. Impact of every fault maps to its one level; every fault opens its ticket at once
+ * (`customerFixable: null`: no customer-first hold for doors and paper).
  */
 export const FAST_CONTRACT_YAML = [
   'contracts:',
@@ -121,6 +122,7 @@ export const FAST_CONTRACT_YAML = [
   '    impactToLevel: { critical: now, high: now, medium: now, low: now }',
   '    queues: { default: service }',
   '    warnAtShare: 0.5',
+  '    customerFixable: null',
   'tickets:',
   '  defaultContract: fast-test',
 ];

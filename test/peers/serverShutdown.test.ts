@@ -77,6 +77,9 @@ function writeConfig(dir: string, mqttPort: number, httpPort: number, externalUr
       '    acme: { name: ACME, contract: device-vendor, tenants: [acme] }',
       '  sites:',
       '    waw: { name: Warszawa, customer: acme, agents: [acme/a1] }',
+      // Doors and paper open their tickets at once here (no customer-first hold): one ticket per device and code.
+      'impact:',
+      '  customerFixable: []',
       'log:',
       '  format: json',
       '',

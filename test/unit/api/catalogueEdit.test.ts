@@ -144,7 +144,8 @@ describe('contracts through the API', () => {
     expect(kit.json(put)).toMatchObject({ origin: 'api', overrides: 'preset', version: 1 });
 
     kit.clock.advance(60_000);
-    await kit.send(raisedMsg('acme', 'a1', 'p2', fault('door.open'), '2026-01-05T08:01:30Z', 7));
+    // A jam: a door would go to the customer first (customer-fixable) and open no ticket yet.
+    await kit.send(raisedMsg('acme', 'a1', 'p2', fault('jam'), '2026-01-05T08:01:30Z', 7));
     const next = (await kit.app.tickets.workQueue()).find((t) => t.device?.id === 'acme/sn:sn-a2');
     expect(next, 'a ticket for the second acme device').toBeDefined();
     expect(next!.impact).toBe('high');
@@ -210,7 +211,8 @@ describe('contracts through the API', () => {
 });
 
 describe('the impact rule table through the API', () => {
-  const withDoorLow = { rules: [{ id: 'door-low', when: { faults: ['door.open'] }, level: 'low' }, ...DEFAULT_IMPACT_RULES] };
+  // Doors are not left to the customer in this table (`customerFixable: []`): they open their ticket at once.
+  const withDoorLow = { rules: [{ id: 'door-low', when: { faults: ['door.open'] }, level: 'low' }, ...DEFAULT_IMPACT_RULES], customerFixable: [] };
 
   it('validates every rule: unknown fault codes, unknown contracts, a catch-all that is not last', async () => {
     const cases: Array<[unknown, string]> = [
@@ -272,7 +274,7 @@ describe('the impact rule table through the API', () => {
     const res = await kit.call('PUT', '/api/v1/impact-rules', kit.tokens.admin, withDoorLow, { 'if-match': '"0"' });
     expect(res.statusCode, res.body).toBe(200);
     const table = kit.json<{ version: number; origin: string; updatedBy: { name: string }; rules: Array<{ id: string }> }>(res);
-    expect(table).toMatchObject({ version: 1, origin: 'api', updatedBy: { name: 'admin' } });
+    expect(table).toMatchObject({ version: 1, origin: 'api', updatedBy: { name: 'admin' }, customerFixable: [] });
     expect(table.rules.map((r) => r.id)).toEqual(withDoorLow.rules.map((r) => r.id));
     expect((await kit.call('PUT', '/api/v1/impact-rules', kit.tokens.admin, withDoorLow, { 'if-match': '"0"' })).statusCode).toBe(409);
     const read = await kit.call('GET', '/api/v1/impact-rules?limit=2');
@@ -289,7 +291,7 @@ describe('the impact rule table through the API', () => {
     const revert = await kit.call('DELETE', '/api/v1/impact-rules', kit.tokens.admin, undefined, { 'if-match': '"1"' });
     expect(revert.statusCode, revert.body).toBe(200);
     const table = kit.json<{ version: number; origin: string; rules: Array<{ id: string }> }>(revert);
-    expect(table).toMatchObject({ version: 2, origin: 'configured' });
+    expect(table).toMatchObject({ version: 2, origin: 'configured', customerFixable: ['door.open', 'paper.empty', 'input.trayMissing', 'output.full'] });
     expect(table.rules.map((r) => r.id)).toEqual(DEFAULT_IMPACT_RULES.map((r) => r.id));
     expect((await kit.call('DELETE', '/api/v1/impact-rules', kit.tokens.admin, undefined, { 'if-match': '"2"' })).statusCode).toBe(409);
     const versions = kit.json<{ items: Array<{ version: number; action: string; rules: number }> }>(await kit.call('GET', '/api/v1/impact-rules/versions'));

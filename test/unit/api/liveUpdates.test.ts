@@ -138,7 +138,8 @@ describe('GET /api/v1/events (server-sent events)', () => {
       5000,
     );
 
-    await kit.send(raisedMsg('acme', 'a1', 'p2', fault('door.open'), '2026-01-05T08:02:00Z', 5));
+    // A jam opens its ticket at once (a door would go to the customer first: customer-fixable).
+    await kit.send(raisedMsg('acme', 'a1', 'p2', fault('jam'), '2026-01-05T08:02:00Z', 5));
     await waitUntil(() => acme.text().includes('event: ticket.opened'), 'ticket.opened on the acme stream', 5000);
     const opened = /event: ticket\.opened\ndata: (.+)\n/.exec(acme.text())!;
     expect(JSON.parse(opened[1]!)).toMatchObject({ kind: 'ticket.opened', ticket: { customerId: 'acme', deviceKey: 'acme/sn:sn-a2', status: 'new' } });

@@ -3,11 +3,12 @@ import { DETAILS, LINK_LINE, PLACEHOLDERS, TEMPLATES } from '../../../server/not
 import { formatInstant, formatSpan, renderMessage } from '../../../server/notifications/messageRendering.js';
 import { noticeFacts, testFacts } from '../../../server/notifications/noticeFacts.js';
 import { NOTICE_KINDS } from '../../../server/notifications/notificationSettings.js';
+import type { NoticeKind } from '../../../server/tickets/ticketPolicy.js';
 import { jamStory } from './noticeFixtures.js';
 
 const OPTS = { timeZone: 'Europe/Warsaw', dashboardUrl: 'https://fleetdesk.example.pl/' };
 const story = jamStory();
-const render = (kind: (typeof NOTICE_KINDS)[number], language: 'pl' | 'en') => {
+const render = (kind: NoticeKind, language: 'pl' | 'en') => {
   const { notice } = story.of(kind);
   return renderMessage(noticeFacts(notice), language, OPTS);
 };

@@ -358,6 +358,7 @@ export default {
   'timeline.cleared': 'cleared',
   'timeline.unreachable': 'not responding',
   'timeline.reachable': 'responding again',
+  'timeline.customerNotified': 'customer told (fixable on site)',
   'fleet.col.forecast': 'Runs out',
   'supplies.title': 'Supplies to order',
   'supplies.intro':

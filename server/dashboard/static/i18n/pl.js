@@ -360,6 +360,7 @@ export default {
   'timeline.cleared': 'ustąpiła',
   'timeline.unreachable': 'nie odpowiada',
   'timeline.reachable': 'znów odpowiada',
+  'timeline.customerNotified': 'klient powiadomiony (usterka do usunięcia na miejscu)',
   'fleet.col.forecast': 'Koniec materiału',
   'supplies.title': 'Materiały do zamówienia',
   'supplies.intro':
