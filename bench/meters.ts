@@ -11,7 +11,7 @@
  * each, in memory as the store's list() returns them: filter the period and the next, build the
  * rows, write the Polish CSV. Wall time of one export, and of all 12 in a row.
  *
- *   node --import tsx bench/meters.ts [polls=1000] [warmup=200]
+ *   node --import tsx bench/meters.ts [polls=1000] [warmup=200] [parts=poll,export]
  *
  * Bounded: `warmup` + `polls` pairs of polls, 240 s at most. Prints one JSON line.
  */
@@ -31,6 +31,7 @@ import { freeUdpPort } from '../test/harness/peers.js';
 
 const polls = Number(process.argv[2] ?? 1000);
 const warmup = Number(process.argv[3] ?? 200);
+const parts = new Set((process.argv[4] ?? 'poll,export').split(','));
 const repoRoot = resolve(import.meta.dirname, '..');
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
@@ -156,6 +157,6 @@ function exportCost(devices = 10_000, periods = 12): Record<string, number> {
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
-const poll = await pollCost();
-const exp = exportCost();
+const poll = parts.has('poll') ? await pollCost() : null;
+const exp = parts.has('export') ? exportCost() : null;
 process.stdout.write(`${JSON.stringify({ poll, export: exp })}\n`);
