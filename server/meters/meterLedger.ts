@@ -7,6 +7,7 @@
  * against the device's: a different MAC and sysName under the same key is two devices sharing a
  * serial (flagged, nothing billed across it); a new firmware version is an event.
  */
+import type { CounterOrigin } from '../../shared/counters.js';
 import type { BillingSettings } from './billingPeriod.js';
 import { periodOf } from './billingPeriod.js';
 import { counterStep, type UsageFlagKind } from './meterUsage.js';
@@ -16,6 +17,8 @@ export interface MeterReading {
   readonly counters: Readonly<Record<string, number>>;
   /** "agent:<tenant>/<agentId>" or "manual:<token name>". */
   readonly source: string;
+  /** Per counter key, where the agent read it and how exact it is (absent for manual readings). */
+  readonly origins?: Readonly<Record<string, CounterOrigin>>;
   readonly identity: { readonly serial?: string; readonly mac?: string; readonly sysName?: string; readonly firmware?: string };
 }
 
@@ -46,11 +49,19 @@ export interface MeterDevice {
   readonly events: readonly MeterDeviceEvent[];
 }
 
+/** A reading kept as a period's opening snapshot. */
+export interface MeterSnapshot {
+  readonly at: number;
+  readonly counters: Readonly<Record<string, number>>;
+  readonly source: string;
+  readonly origins?: Readonly<Record<string, CounterOrigin>>;
+}
+
 export interface MeterPeriod {
   readonly deviceKey: string;
   readonly customerId: string;
   readonly period: string;
-  readonly opening?: { readonly at: number; readonly counters: Readonly<Record<string, number>>; readonly source: string };
+  readonly opening?: MeterSnapshot;
   readonly usage: Readonly<Record<string, number>>;
   readonly flags: readonly MeterFlag[];
   readonly confirmation?: { readonly by: string; readonly at: number; readonly note?: string };
@@ -133,7 +144,15 @@ export function applyReading(input: LedgerInput): LedgerOutput | null {
     periods.set(lastPeriod, p);
   }
   const current = periods.get(period) ?? input.currentPeriod ?? emptyPeriod(input.deviceKey, input.customerId, period);
-  if (!current.opening) periods.set(period, { ...current, opening: { at: reading.at, counters: reading.counters, source: reading.source } });
+  if (!current.opening) {
+    const opening: MeterSnapshot = {
+      at: reading.at,
+      counters: reading.counters,
+      source: reading.source,
+      ...(reading.origins !== undefined ? { origins: reading.origins } : {}),
+    };
+    periods.set(period, { ...current, opening });
+  }
 
   const device: MeterDevice = {
     deviceKey: input.deviceKey,

@@ -65,7 +65,14 @@ export class MeterRecorder {
       this.stats.skipped += 1;
       return;
     }
-    await this.apply(tx, d, { at, counters: d.counters, source: `agent:${d.tenant}/${d.agentId}`, identity: identityOf(d) }, settings);
+    const reading: MeterReading = {
+      at,
+      counters: d.counters,
+      source: `agent:${d.tenant}/${d.agentId}`,
+      ...(d.counterOrigins !== undefined ? { origins: d.counterOrigins } : {}),
+      identity: identityOf(d),
+    };
+    await this.apply(tx, d, reading, settings);
   }
 
   /** A reading typed in by a technician: the same ledger; false when it is older than the last one. */
