@@ -3,7 +3,7 @@
  *
  *   GET  /meters?period=2026-11 | ?from=2026-01&to=2026-12 [&customer][&format=csv][&dialect=pl|en]
  *                                                    the meter export of a period or a range (CSV streamed)
- *   GET  /meters/missing[?customer]                  devices silent N days before the coming cut-off
+ *   GET  /meters/missing[?customer]                  devices silent N days before the coming cut-off, open alerts
  *   POST /devices/:deviceKey/meter-readings          a technician's reading of the panel
  *   POST /meters/:deviceKey/:period/confirm          the customer confirms the period's reading
  *
@@ -29,6 +29,7 @@ import {
   type MeterDeviceInfo,
 } from '../meters/meterExport.js';
 import { METER_COLLECTIONS, MeterRecorder, periodRecordId } from '../meters/meterRecorder.js';
+import type { MissingMeterAlert } from '../meters/missingMeterAlert.js';
 import { ApiError } from './apiErrors.js';
 import type { ApiContext } from './apiPlugin.js';
 import { principalOf, requires } from './apiAuth.js';
@@ -76,8 +77,20 @@ const MissingMeter = z
     lastReadingAt: z.string().nullable(),
     cutoff: z.string(),
     silentDays: z.number(),
+    alertRaisedAt: z.string().nullable().describe('when the missing-meter alert (and its notification) went out; null: not yet'),
   })
   .meta({ id: 'MissingMeter' });
+
+const MeterAlert = z
+  .object({
+    deviceKey: z.string(),
+    customerId: z.string(),
+    period: z.string(),
+    cutoff: z.string(),
+    raisedAt: z.string(),
+    lastReadingAt: z.string().nullable(),
+  })
+  .meta({ id: 'MeterAlert' });
 
 const Period = z.string().regex(PERIOD_PATTERN, 'a billing period YYYY-MM, e.g. 2026-11');
 const DeviceKeyParam = z.string().min(1).max(600);
@@ -202,9 +215,10 @@ export const meterRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
       preValidation: requires('fleet:read'),
       schema: {
         tags,
-        summary: 'missing meters: devices silent for the customer’s missingMeterDays or more before the coming cut-off',
+        summary:
+          'missing meters: devices silent for the customer’s missingMeterDays or more before the coming cut-off, and the alerts not yet cleared by a reading',
         querystring: z.strictObject({ customer: z.string().min(1).max(256).optional() }),
-        response: { 200: z.object({ devices: z.array(MissingMeter) }) },
+        response: { 200: z.object({ devices: z.array(MissingMeter), alerts: z.array(MeterAlert) }) },
       },
     },
     async (req) => {
@@ -213,12 +227,27 @@ export const meterRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
       const visible = (await ctx.repo.list<MeterDevice>(METER_COLLECTIONS.devices)).filter(
         (d) => (only === null || d.customerId === only) && canSeeCustomer(p, d.customerId),
       );
+      const active = new Map(visible.filter((d) => d.missingMeter).map((d) => [d.deviceKey, d.missingMeter!]));
       const out = missingMeters(visible, ctx.clock.now(), settingsFor).map((m) => ({
         ...m,
         lastReadingAt: m.lastReadingAt !== null ? iso(m.lastReadingAt) : null,
         cutoff: iso(m.cutoff),
+        alertRaisedAt: active.has(m.deviceKey) ? iso(active.get(m.deviceKey)!.raisedAt) : null,
       }));
-      return { devices: out };
+      const alerts: z.infer<typeof MeterAlert>[] = [];
+      for (const { id } of active.values()) {
+        const a = await ctx.repo.get<MissingMeterAlert>(METER_COLLECTIONS.alerts, id);
+        if (a && a.clearedAt === null)
+          alerts.push({
+            deviceKey: a.deviceKey,
+            customerId: a.customerId,
+            period: a.period,
+            cutoff: iso(a.cutoff),
+            raisedAt: iso(a.raisedAt),
+            lastReadingAt: a.lastReadingAt !== null ? iso(a.lastReadingAt) : null,
+          });
+      }
+      return { devices: out, alerts: alerts.sort((a, b) => a.raisedAt.localeCompare(b.raisedAt) || a.deviceKey.localeCompare(b.deviceKey)) };
     },
   );
 

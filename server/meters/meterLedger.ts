@@ -31,7 +31,7 @@ export interface MeterFlag {
 
 export interface MeterDeviceEvent {
   readonly at: number;
-  readonly kind: 'firmware' | 'identityConflict' | 'deviceSwap';
+  readonly kind: 'firmware' | 'identityConflict' | 'deviceSwap' | 'missingMeter' | 'meterBack';
   readonly detail: string;
   readonly from?: string;
   readonly to?: string;
@@ -47,6 +47,8 @@ export interface MeterDevice {
   readonly last?: { readonly at: number; readonly counters: Readonly<Record<string, number>> };
   /** Newest first is not kept: oldest first, bounded. */
   readonly events: readonly MeterDeviceEvent[];
+  /** The missing-meter alert raised for this device and not yet cleared by a reading (missingMeterAlert.ts). */
+  readonly missingMeter?: { readonly id: string; readonly raisedAt: number };
 }
 
 /** A reading kept as a period's opening snapshot. */

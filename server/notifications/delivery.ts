@@ -88,6 +88,13 @@ export function webhookBody(id: string, facts: NoticeFacts, message: RenderedMes
       : null,
     sla: facts.clock !== null ? { clock: facts.clock } : null,
     contactAttempt: facts.attempt,
+    meter: facts.meter
+      ? {
+          ...facts.meter,
+          cutoff: new Date(facts.meter.cutoff).toISOString(),
+          lastReadingAt: facts.meter.lastReadingAt !== null ? new Date(facts.meter.lastReadingAt).toISOString() : null,
+        }
+      : null,
     message: { language: message.language, subject: message.subject, text: message.text },
   });
 }
@@ -105,7 +112,7 @@ export function newDelivery(o: {
     id: o.id,
     kind: facts.kind,
     ticketId: facts.ticket?.id ?? null,
-    customerId: facts.ticket?.customer.id ?? null,
+    customerId: facts.ticket?.customer.id ?? facts.meter?.customer.id ?? null,
     noticeAt: facts.at,
     createdAt: o.now,
     channel: target.channel,

@@ -1,7 +1,8 @@
 /**
  * What a notification says about a notice (pure): the notice's kind, instant, English detail line
- * and the ticket's facts as the change left them (server/tickets/ticketFacts.ts), so the message
- * and the webhook payload can be built, and stored, once.
+ * and the ticket's facts as the change left them (server/tickets/ticketFacts.ts), or the meter's
+ * for a missing meter (server/meters), so the message and the webhook payload can be built, and
+ * stored, once.
  */
 import type { SlaClockName, TicketFacts } from '../tickets/ticketFacts.js';
 import type { Notice } from '../tickets/ticketPolicy.js';
@@ -14,12 +15,26 @@ export interface NoticeFacts {
   readonly at: number;
   /** The engine's own detail line (English), passed on to webhooks as is. */
   readonly detail: string;
-  /** Null only for test messages. */
+  /** Null for test messages and meter notices. */
   readonly ticket: TicketFacts | null;
+  /** meter.missing: the device and the cut-off it is missing; else null. */
+  readonly meter: MeterFacts | null;
   /** sla.warning / sla.breach / escalation.*: which target. */
   readonly clock: SlaClockName | null;
   /** customer.contactAttempt: the attempt number. */
   readonly attempt: number | null;
+}
+
+/** A device that has not reported its meters for days before a billing cut-off. */
+export interface MeterFacts {
+  readonly deviceKey: string;
+  readonly customer: { readonly id: string; readonly name: string };
+  readonly serial: string | null;
+  readonly model: string | null;
+  /** The billing period the cut-off closes (YYYY-MM). */
+  readonly period: string;
+  readonly cutoff: number;
+  readonly lastReadingAt: number | null;
 }
 
 /** Notices about one SLA clock. */
@@ -28,9 +43,15 @@ const CLOCK_KINDS: ReadonlySet<string> = new Set(['sla.warning', 'sla.breach', '
 export function noticeFacts(notice: Notice): NoticeFacts {
   const clock = CLOCK_KINDS.has(notice.kind) ? (notice.clock ?? null) : null;
   const attempt = notice.kind === 'customer.contactAttempt' ? (notice.attempt ?? null) : null;
-  return { kind: notice.kind, at: notice.at, detail: notice.detail, ticket: notice.ticket, clock, attempt };
+  return { kind: notice.kind, at: notice.at, detail: notice.detail, ticket: notice.ticket, meter: null, clock, attempt };
 }
 
 export function testFacts(at: number): NoticeFacts {
-  return { kind: 'test', at, detail: 'test notification', ticket: null, clock: null, attempt: null };
+  return { kind: 'test', at, detail: 'test notification', ticket: null, meter: null, clock: null, attempt: null };
+}
+
+export function missingMeterFacts(meter: MeterFacts, at: number): NoticeFacts & { readonly meter: MeterFacts } {
+  const last = meter.lastReadingAt !== null ? `last reading ${new Date(meter.lastReadingAt).toISOString()}` : 'no reading yet';
+  const detail = `meter of ${meter.deviceKey} missing before the ${meter.period} cut-off ${new Date(meter.cutoff).toISOString()}: ${last}`;
+  return { kind: 'meter.missing', at, detail, ticket: null, meter, clock: null, attempt: null };
 }

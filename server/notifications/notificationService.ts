@@ -14,6 +14,7 @@ import type { Notice } from '../tickets/ticketPolicy.js';
 import { NotificationDispatcher, type DeliverySender } from './notificationDispatcher.js';
 import { NotificationOutbox, type NotificationDeps } from './notificationOutbox.js';
 import { notificationsEnabled } from './notificationSettings.js';
+import type { MeterFacts, NoticeFacts } from './noticeFacts.js';
 import type { AttachmentsFor } from './reportAttachment.js';
 
 export class NotificationService {
@@ -47,6 +48,11 @@ export class NotificationService {
   /** Queues the notifications of `notices` inside the caller's unit of work (atomic with the ticket change). */
   async queueIn(tx: Transaction, notices: readonly Notice[]): Promise<void> {
     if (this.enabled) await this.outbox.enqueueIn(tx, notices);
+  }
+
+  /** Queues a meter notice (meter.missing) inside the caller's unit of work. */
+  async queueMeterIn(tx: Transaction, facts: NoticeFacts & { readonly meter: MeterFacts }, contactEmail: string | undefined): Promise<void> {
+    if (this.enabled) await this.outbox.enqueueMeterIn(tx, facts, contactEmail);
   }
 
   /** Deliveries were queued by a unit that committed: the dispatcher sends them now rather than at its next interval. */
