@@ -12,7 +12,7 @@
  * the range, build the rows, write the Polish CSV in the chunks the API streams. Wall time of
  * one period's export, of the 12 periods one by one, and of the 12 as one range (from/to).
  *
- *   node --import tsx bench/meters.ts [polls=1000] [warmup=200] [parts=poll,export]
+ *   node --import tsx bench/meters.ts [polls=1000] [warmup=200] [parts=poll,export]   (e.g. `0 0 export`)
  *
  * Bounded: `warmup` + `polls` pairs of polls, 240 s at most. Prints one JSON line.
  */

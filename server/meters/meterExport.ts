@@ -264,6 +264,19 @@ const DEVICE_COLUMNS: readonly boolean[] = METER_CSV_HEADER.map((c) =>
   (['customer', 'device', 'serial', 'model', 'period', 'opening_at', 'opening_source', 'closing_at', 'confirmed_by'] as const).includes(c as never),
 );
 
+/** Runs [start, end) of consecutive device columns, and per column the end of the run it starts (else the column itself). */
+const DEVICE_RUNS: ReadonlyArray<readonly [number, number]> = (() => {
+  const runs: Array<[number, number]> = [];
+  DEVICE_COLUMNS.forEach((d, i) => {
+    if (!d) return;
+    const last = runs[runs.length - 1];
+    if (last && last[1] === i) last[1] = i + 1;
+    else runs.push([i, i + 1]);
+  });
+  return runs;
+})();
+const DEVICE_RUN_END: readonly number[] = DEVICE_COLUMNS.map((_, i) => DEVICE_RUNS.find(([start]) => start === i)?.[1] ?? i);
+
 /**
  * The CSV document in chunks of `linesPerChunk` lines (the header first, byte-order mark and
  * all, as csvDocument writes it): a year of a large fleet is streamed, not built as one string.
@@ -292,10 +305,19 @@ export function* meterCsvChunks(rows: Iterable<MeterExportRow>, dialect: CsvDial
     const cells = meterCsvRow(row);
     if (device === undefined || row.deviceKey !== device.deviceKey || row.period !== device.period) {
       device = row;
-      for (let i = 0; i < width; i++) if (DEVICE_COLUMNS[i]) fixed[i] = csvCell(cells[i], dialect);
+      // Each run of device columns becomes one string with its delimiters.
+      for (const [start, end] of DEVICE_RUNS) {
+        let run = '';
+        for (let i = start; i < end; i++) run += csvCell(cells[i], dialect) + (i === width - 1 ? '\r\n' : delimiter);
+        fixed[start] = run;
+      }
     }
     for (let i = 0; i < width; i++) {
-      parts.push(DEVICE_COLUMNS[i] ? fixed[i]! : cell(cells[i]), i === width - 1 ? '\r\n' : delimiter);
+      const end = DEVICE_RUN_END[i]!;
+      if (end > i) {
+        parts.push(fixed[i]!);
+        i = end - 1;
+      } else parts.push(cell(cells[i]), i === width - 1 ? '\r\n' : delimiter);
     }
     if (++lines >= linesPerChunk) {
       yield parts.join('');
