@@ -12,6 +12,8 @@ import { METER_COLLECTIONS, MeterRecorder } from '../../../server/meters/meterRe
 import { alertsToRaise, missingMeterAlertId, type MissingMeterAlert } from '../../../server/meters/missingMeterAlert.js';
 import { MissingMeterWatch } from '../../../server/meters/missingMeterWatch.js';
 import { DELIVERIES, type Delivery } from '../../../server/notifications/delivery.js';
+import { renderMessage } from '../../../server/notifications/messageRendering.js';
+import { missingMeterFacts } from '../../../server/notifications/noticeFacts.js';
 import { NotificationService } from '../../../server/notifications/notificationService.js';
 import { NotificationSettings } from '../../../server/notifications/notificationSettings.js';
 import { JournaledStore } from '../../../server/storage/journaledStore.js';
@@ -148,6 +150,26 @@ describe('missing-meter alert', () => {
     const reopened = await open(dir);
     expect(await watchOf(reopened, clock).watch.check()).toEqual([]);
     expect(await reopened.list<Delivery>(DELIVERIES)).toHaveLength(2);
+  });
+
+  it('the Polish message names the device, the cut-off in the customer’s time and the last reading', () => {
+    const facts = missingMeterFacts(
+      {
+        deviceKey: 'acme/sn:S1',
+        customer: { id: 'acme', name: 'ACME sp. z o.o.' },
+        serial: 'S1',
+        model: 'MX-3070',
+        period: '2026-11',
+        cutoff: CUTOFF,
+        lastReadingAt: null,
+      },
+      at('2026-11-28T12:00:00Z'),
+    );
+    const m = renderMessage(facts, 'pl', { timeZone: 'Europe/Warsaw', dashboardUrl: 'https://fd.example.pl' });
+    expect(m.subject).toBe('[FleetDesk] Brak odczytu licznika: MX-3070, nr ser. S1');
+    expect(m.text).toContain('Odczyt na dzień: 1 grudnia 2026, 00:00 CET');
+    expect(m.text).toContain('Ostatni odczyt: brak odczytu');
+    expect(m.text).toContain('Szczegóły: https://fd.example.pl/dashboard/#/meters?period=2026-11');
   });
 
   it('the next reading clears it: the alert closed, a timeline event, the device no longer flagged', async () => {
