@@ -21,6 +21,7 @@ import type { Repository } from './storage/repository.js';
 import { FleetDirectory } from './fleet/fleetModel.js';
 import { HistoryRecorder } from './history/historyRecorder.js';
 import { MeterRecorder } from './meters/meterRecorder.js';
+import { MissingMeterWatch } from './meters/missingMeterWatch.js';
 import { billingOf } from './meters/billingPeriod.js';
 import { ForecastService, type ForecastServiceOptions } from './forecast/forecastService.js';
 import { NotificationService } from './notifications/notificationService.js';
@@ -181,6 +182,24 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
         'meters on fleet events',
         new MeterRecorder({ billingOf: (customerId) => billingOf(config, customerId), logger: logger.child({ component: 'meters' }) }).attach(events),
       );
+      // Missing meters before a billing cut-off: alert and notify once per device and period (leader only).
+      const meterWatch = new MissingMeterWatch({
+        repo,
+        clock,
+        billingOf: (customerId) => billingOf(config, customerId),
+        customerOf: (customerId) => {
+          const c = Object.hasOwn(config.fleet.customers, customerId) ? config.fleet.customers[customerId] : undefined;
+          return { name: c?.name ?? customerId, contactEmail: c?.contact?.email };
+        },
+        notifications: notifier,
+        logger: logger.child({ component: 'meters' }),
+      });
+      const stopMeterWatchFollowing = cluster.leadership.onChange((leader) => (leader ? meterWatch.start() : meterWatch.stop()));
+      if (cluster.leadership.isLeader()) meterWatch.start();
+      onClose('missing-meter check', () => {
+        stopMeterWatchFollowing();
+        meterWatch.stop();
+      });
       // The daily sweep runs on the leader only, like the ticket timers.
       const stopSweepFollowing = cluster.leadership.onChange((leader) => (leader ? forecastService.start() : forecastService.stop()));
       if (cluster.leadership.isLeader()) forecastService.start();

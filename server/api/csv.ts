@@ -18,6 +18,8 @@ export function csvCell(value: CsvCell, dialect: CsvDialect): string {
   const delimiter = dialect === 'pl' ? ';' : ',';
   let text: string;
   if (typeof value === 'number') {
+    // Most cells of the large exports are whole numbers: nothing to change, nothing to quote.
+    if (Number.isSafeInteger(value)) return String(value);
     if (!Number.isFinite(value)) return '';
     text = dialect === 'pl' ? String(value).replace('.', ',') : String(value);
   } else if (typeof value === 'boolean') text = value ? 'true' : 'false';

@@ -1,29 +1,39 @@
 /**
  * Meter reading for billing (server/meters, docs/meters.md):
  *
- *   GET  /meters?period=2026-11[&customer][&format=csv][&dialect=pl|en]   the period's meter export
- *   GET  /meters/missing[?customer]                  devices silent N days before the coming cut-off
+ *   GET  /meters?period=2026-11 | ?from=2026-01&to=2026-12 [&customer][&format=csv][&dialect=pl|en]
+ *                                                    the meter export of a period or a range (CSV streamed)
+ *   GET  /meters/missing[?customer]                  devices silent N days before the coming cut-off, open alerts
  *   POST /devices/:deviceKey/meter-readings          a technician's reading of the panel
  *   POST /meters/:deviceKey/:period/confirm          the customer confirms the period's reading
  *
  * Customer tokens see and confirm their own devices only (404 for others, as for unknown ones).
  * The CSV is the Polish dialect unless `dialect=en` (semicolons, decimal commas; server/api/csv.ts).
  */
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Counters } from '../../shared/snapshot.js';
 import { canSeeCustomer, customerScope } from '../auth/access.js';
 import { FLEET_COLLECTIONS, type DeviceRecord } from '../fleet/fleetModel.js';
-import { billingOf, nextPeriod, PERIOD_PATTERN, periodBounds, periodOf } from '../meters/billingPeriod.js';
+import { billingOf, PERIOD_PATTERN, periodOf } from '../meters/billingPeriod.js';
 import type { MeterDevice, MeterPeriod } from '../meters/meterLedger.js';
-import { METER_CSV_HEADER, meterCsvRow, meterExportRows, missingMeters, type MeterDeviceInfo } from '../meters/meterExport.js';
+import {
+  indexPeriodRecords,
+  MAX_EXPORT_PERIODS,
+  meterCsvChunks,
+  meterExportRows,
+  missingMeters,
+  periodRange,
+  type MeterDeviceInfo,
+} from '../meters/meterExport.js';
 import { METER_COLLECTIONS, MeterRecorder, periodRecordId } from '../meters/meterRecorder.js';
+import type { MissingMeterAlert } from '../meters/missingMeterAlert.js';
 import { ApiError } from './apiErrors.js';
 import type { ApiContext } from './apiPlugin.js';
 import { principalOf, requires } from './apiAuth.js';
 import { visibleDeviceOf } from './fleetRoutes.js';
-import { csvDocument } from './csv.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -37,9 +47,18 @@ const MeterRow = z
     counter: z.string(),
     openingAt: z.string().nullable(),
     opening: z.number().nullable(),
-    openingSource: z.string().nullable(),
+    openingSource: z.string().nullable().describe('the reading: agent:<tenant>/<agentId> or manual:<token name>'),
+    openingCounterSource: z
+      .string()
+      .nullable()
+      .describe(
+        'where this counter value came from: Printer-MIB …, IPP …, vendor <table>.<row>, derived <formula>, manual, customer-confirmed manual; agent: not recorded',
+      ),
+    openingConfidence: z.enum(['exact', 'derived', 'estimated']).nullable().describe('exact, derived or estimated; null: not recorded'),
     closingAt: z.string().nullable(),
     closing: z.number().nullable(),
+    closingCounterSource: z.string().nullable(),
+    closingConfidence: z.enum(['exact', 'derived', 'estimated']).nullable(),
     usage: z.number().nullable().describe('pages between the opening and closing snapshots (resets and wraps accounted for); null: nothing billable'),
     weight: z.number().nullable().describe('billing weight (A3 = the customer’s largeWeight); null: informational counter'),
     billedUnits: z.number().nullable(),
@@ -48,7 +67,7 @@ const MeterRow = z
   })
   .meta({ id: 'MeterRow' });
 
-const MeterExport = z.object({ period: z.string(), rows: z.array(MeterRow) }).meta({ id: 'MeterExport' });
+const MeterExport = z.object({ from: z.string(), to: z.string(), rows: z.array(MeterRow) }).meta({ id: 'MeterExport' });
 
 const MissingMeter = z
   .object({
@@ -58,14 +77,28 @@ const MissingMeter = z
     lastReadingAt: z.string().nullable(),
     cutoff: z.string(),
     silentDays: z.number(),
+    alertRaisedAt: z.string().nullable().describe('when the missing-meter alert (and its notification) went out; null: not yet'),
   })
   .meta({ id: 'MissingMeter' });
+
+const MeterAlert = z
+  .object({
+    deviceKey: z.string(),
+    customerId: z.string(),
+    period: z.string(),
+    cutoff: z.string(),
+    raisedAt: z.string(),
+    lastReadingAt: z.string().nullable(),
+  })
+  .meta({ id: 'MeterAlert' });
 
 const Period = z.string().regex(PERIOD_PATTERN, 'a billing period YYYY-MM, e.g. 2026-11');
 const DeviceKeyParam = z.string().min(1).max(600);
 
 const MeterQuery = z.strictObject({
-  period: Period,
+  period: Period.optional().describe('one period; or from and to'),
+  from: Period.optional().describe(`first period of a range (at most ${MAX_EXPORT_PERIODS})`),
+  to: Period.optional().describe('last period of the range, included; default: from'),
   customer: z.string().min(1).max(256).optional(),
   format: z.enum(['json', 'csv']).default('json'),
   dialect: z.enum(['pl', 'en']).default('pl').describe('CSV dialect: pl = semicolon and decimal comma (default), en = comma'),
@@ -128,20 +161,30 @@ export const meterRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
     async (req, reply) => {
       const p = principalOf(req);
       const q = req.query;
+      const from = q.period ?? q.from;
+      if (from === undefined) throw new ApiError(400, 'VALIDATION_FAILED', 'querystring: expected period=YYYY-MM, or from=YYYY-MM (and to=YYYY-MM)', 'period');
+      if (q.period !== undefined && (q.from !== undefined || q.to !== undefined))
+        throw new ApiError(400, 'VALIDATION_FAILED', 'querystring: period or from/to, not both', 'period');
+      const to = q.to ?? from;
+      const periods = periodRange(from, to);
+      if (!periods)
+        throw new ApiError(
+          400,
+          'VALIDATION_FAILED',
+          `querystring.to: expected a period from ${from} up to ${MAX_EXPORT_PERIODS} periods later, found ${to}`,
+          'to',
+        );
       // A customer token asking for another customer gets its own rows filtered by that one: none.
       const only = customerScope(p) ?? q.customer ?? null;
       const excluded = q.customer !== undefined && only !== q.customer;
-      const next = nextPeriod(q.period);
-      const current = new Map<string, MeterPeriod>();
-      const following = new Map<string, MeterPeriod>();
-      for (const rec of await ctx.repo.list<MeterPeriod>(METER_COLLECTIONS.periods)) {
-        if (excluded || (only !== null && rec.customerId !== only)) continue;
-        if (rec.period === q.period) current.set(rec.deviceKey, rec);
-        else if (rec.period === next) following.set(rec.deviceKey, rec);
-      }
+      const records = indexPeriodRecords(
+        excluded ? [] : await ctx.repo.list<MeterPeriod>(METER_COLLECTIONS.periods),
+        periods,
+        only === null ? undefined : (r) => r.customerId === only,
+      );
       const devices = new Map<string, MeterDeviceInfo>();
       for (const d of await ctx.repo.list<DeviceRecord>(FLEET_COLLECTIONS.devices)) {
-        if (!current.has(d.key)) continue;
+        if (!records.has(d.key)) continue;
         devices.set(d.key, {
           deviceKey: d.key,
           customerId: d.customerId,
@@ -150,21 +193,19 @@ export const meterRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
           ...(d.identity.model !== undefined ? { model: d.identity.model } : {}),
         });
       }
-      const now = ctx.clock.now();
-      const rows = meterExportRows({
-        period: q.period,
-        current,
-        next: following,
-        devices,
-        settingsFor,
-        periodEnded: (c) => now >= periodBounds(q.period, settingsFor(c)).end,
-      });
+      const rows = meterExportRows({ periods, records, devices, settingsFor, now: ctx.clock.now() });
       if (q.format === 'csv') {
-        const body = csvDocument(METER_CSV_HEADER, rows.map(meterCsvRow), q.dialect);
-        const file = `meters-${q.period}${only ? `-${only.replace(/[^\w.-]/g, '_')}` : ''}.csv`;
-        return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${file}"`).send(body);
+        const range = from === to ? from : `${from}_${to}`;
+        const file = `meters-${range}${only ? `-${only.replace(/[^\w.-]/g, '_')}` : ''}.csv`;
+        return (
+          reply
+            .type('text/csv; charset=utf-8')
+            .header('content-disposition', `attachment; filename="${file}"`)
+            // Fastify pipes a stream as is; the schema's string documents what it carries.
+            .send(Readable.from(meterCsvChunks(rows, q.dialect)) as unknown as string)
+        );
       }
-      return { period: q.period, rows };
+      return { from, to, rows: [...rows] };
     },
   );
 
@@ -174,9 +215,10 @@ export const meterRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
       preValidation: requires('fleet:read'),
       schema: {
         tags,
-        summary: 'missing meters: devices silent for the customer’s missingMeterDays or more before the coming cut-off',
+        summary:
+          'missing meters: devices silent for the customer’s missingMeterDays or more before the coming cut-off, and the alerts not yet cleared by a reading',
         querystring: z.strictObject({ customer: z.string().min(1).max(256).optional() }),
-        response: { 200: z.object({ devices: z.array(MissingMeter) }) },
+        response: { 200: z.object({ devices: z.array(MissingMeter), alerts: z.array(MeterAlert) }) },
       },
     },
     async (req) => {
@@ -185,12 +227,27 @@ export const meterRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
       const visible = (await ctx.repo.list<MeterDevice>(METER_COLLECTIONS.devices)).filter(
         (d) => (only === null || d.customerId === only) && canSeeCustomer(p, d.customerId),
       );
+      const active = new Map(visible.filter((d) => d.missingMeter).map((d) => [d.deviceKey, d.missingMeter!]));
       const out = missingMeters(visible, ctx.clock.now(), settingsFor).map((m) => ({
         ...m,
         lastReadingAt: m.lastReadingAt !== null ? iso(m.lastReadingAt) : null,
         cutoff: iso(m.cutoff),
+        alertRaisedAt: active.has(m.deviceKey) ? iso(active.get(m.deviceKey)!.raisedAt) : null,
       }));
-      return { devices: out };
+      const alerts: z.infer<typeof MeterAlert>[] = [];
+      for (const { id } of active.values()) {
+        const a = await ctx.repo.get<MissingMeterAlert>(METER_COLLECTIONS.alerts, id);
+        if (a && a.clearedAt === null)
+          alerts.push({
+            deviceKey: a.deviceKey,
+            customerId: a.customerId,
+            period: a.period,
+            cutoff: iso(a.cutoff),
+            raisedAt: iso(a.raisedAt),
+            lastReadingAt: a.lastReadingAt !== null ? iso(a.lastReadingAt) : null,
+          });
+      }
+      return { devices: out, alerts: alerts.sort((a, b) => a.raisedAt.localeCompare(b.raisedAt) || a.deviceKey.localeCompare(b.deviceKey)) };
     },
   );
 

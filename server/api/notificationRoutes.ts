@@ -11,7 +11,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ID_PATTERN } from '../../shared/wire/topics.js';
 import { DELIVERIES, DeliveryAttempt, DeliveryKind, DeliveryStatus, type Delivery } from '../notifications/delivery.js';
-import { Language, NOTICE_KINDS } from '../notifications/notificationSettings.js';
+import { Language, NOTIFICATION_EVENTS } from '../notifications/notificationSettings.js';
 import { ApiError } from './apiErrors.js';
 import { requires } from './apiAuth.js';
 import type { ApiContext } from './apiPlugin.js';
@@ -19,7 +19,7 @@ import { allOf, commaList, PageQuery, pageSchema, paginateWhere } from './pagina
 
 export const DeliveryQuery = PageQuery.extend({
   status: commaList(DeliveryStatus.options, 400).optional().describe('comma-separated: pending, delivered, failed (default: all)'),
-  kind: commaList([...NOTICE_KINDS, 'test'] as const, 400)
+  kind: commaList([...NOTIFICATION_EVENTS, 'test'] as const, 400)
     .optional()
     .describe('comma-separated event kinds (or test)'),
   ticket: z.string().min(1).max(64).optional().describe('a ticket id'),

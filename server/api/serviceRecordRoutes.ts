@@ -74,7 +74,7 @@ const ServiceRecord = z
     events: z.array(
       z.object({
         at: z.string(),
-        kind: z.enum(['firmware', 'identityConflict', 'deviceSwap']),
+        kind: z.enum(['firmware', 'identityConflict', 'deviceSwap', 'missingMeter', 'meterBack']),
         detail: z.string(),
         from: z.string().nullable(),
         to: z.string().nullable(),

@@ -9,6 +9,7 @@
  * by the agent's own device id.
  */
 import { z } from 'zod';
+import type { CounterOrigin } from '../../shared/counters.js';
 import type { DeviceStatus, Fault, Identity, InputTray, Protocol, Supply, Counters } from '../../shared/snapshot.js';
 import { ID_PATTERN } from '../../shared/wire/topics.js';
 import { BillingSettings } from '../meters/billingPeriod.js';
@@ -254,6 +255,8 @@ export interface DeviceRecord {
   readonly supplies: Supply[];
   readonly inputs: InputTray[];
   readonly counters: Counters;
+  /** Per counter key, where the agent read it and how exact it is (the newest snapshot's; telemetry carries values only). */
+  readonly counterOrigins?: Readonly<Record<string, CounterOrigin>>;
   /** Agent clock of the newest snapshot or telemetry applied. */
   readonly collectedAt?: string;
   readonly firstSeen: string;

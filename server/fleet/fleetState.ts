@@ -85,6 +85,7 @@ export function applyDeviceState(prev: DeviceRecord | undefined, msg: DeviceStat
     supplies: snap.supplies,
     inputs: snap.inputs,
     counters: snap.counters,
+    counterOrigins: snap.counterProvenance?.origins ?? {},
     collectedAt: snap.collectedAt,
   };
   return { device, changes: [], stale: false };

@@ -1,14 +1,19 @@
 /**
- * The meter export of one billing period (pure): per device and counter, the opening snapshot
- * (first reading at or after the period's cut-off), the closing one (the next period's opening),
- * the usage in between (resets and wraps accounted for, absurd jumps left out), the billed units
- * (large impressions weighted), the flags a vendor must look at before invoicing, and whether the
- * customer confirmed the reading. A device with no closing snapshot after its period ended is
+ * The meter export of a range of billing periods (pure): per period, device and counter, the
+ * opening snapshot (first reading at or after the period's cut-off), the closing one (the next
+ * period's opening), the usage in between (resets and wraps accounted for, absurd jumps left out),
+ * the billed units (large impressions weighted), the flags a vendor must look at before invoicing,
+ * and whether the customer confirmed the reading. Each counter value says where it came from and
+ * how far to trust it (valueOrigin). A device with no closing snapshot after its period ended is
  * flagged "missingMeter": its usage so far is shown, never extrapolated.
+ *
+ * The period records are indexed by device once for the whole range (a year's export reads the
+ * store once, not once per period), and rows are produced lazily so the CSV can be streamed.
  */
-import type { CsvCell } from '../api/csv.js';
-import { periodBounds, periodOf, type BillingSettings } from './billingPeriod.js';
-import type { MeterDevice, MeterPeriod } from './meterLedger.js';
+import type { CounterConfidence } from '../../shared/counters.js';
+import { csvCell, type CsvCell, type CsvDialect } from '../api/csv.js';
+import { nextPeriod, periodBounds, periodOf, type BillingSettings } from './billingPeriod.js';
+import type { MeterDevice, MeterPeriod, MeterSnapshot } from './meterLedger.js';
 import { billingWeight } from './meterUsage.js';
 
 export interface MeterDeviceInfo {
@@ -29,8 +34,12 @@ export interface MeterExportRow {
   readonly openingAt: string | null;
   readonly opening: number | null;
   readonly openingSource: string | null;
+  readonly openingCounterSource: string | null;
+  readonly openingConfidence: CounterConfidence | null;
   readonly closingAt: string | null;
   readonly closing: number | null;
+  readonly closingCounterSource: string | null;
+  readonly closingConfidence: CounterConfidence | null;
   readonly usage: number | null;
   readonly weight: number | null;
   readonly billedUnits: number | null;
@@ -38,55 +47,168 @@ export interface MeterExportRow {
   readonly confirmedBy: string | null;
 }
 
+/** The most periods one export covers (three years). */
+export const MAX_EXPORT_PERIODS = 36;
+
+/** The periods from `from` to `to`, both included; null when `to` is before `from` or the range is too long. */
+export function periodRange(from: string, to: string): string[] | null {
+  const out = [from];
+  while (out[out.length - 1]! < to) {
+    if (out.length >= MAX_EXPORT_PERIODS) return null;
+    out.push(nextPeriod(out[out.length - 1]!));
+  }
+  return out[out.length - 1] === to ? out : null;
+}
+
 export interface MeterExportInput {
-  readonly period: string;
-  /** Period records of `period`, and of the next period (closing snapshots), by device key. */
-  readonly current: ReadonlyMap<string, MeterPeriod>;
-  readonly next: ReadonlyMap<string, MeterPeriod>;
+  /** Consecutive periods, oldest first (periodRange). */
+  readonly periods: readonly string[];
+  /** Period records of the device, by device key and period (indexPeriodRecords). */
+  readonly records: ReadonlyMap<string, ReadonlyMap<string, MeterPeriod>>;
   readonly devices: ReadonlyMap<string, MeterDeviceInfo>;
   readonly settingsFor: (customerId: string) => BillingSettings;
-  /** Whether the period has ended (its closing cut-off is past) at export time. */
-  readonly periodEnded: (customerId: string) => boolean;
+  /** Export time: a period whose closing cut-off is past has ended. */
+  readonly now: number;
+}
+
+/**
+ * The records of `periods` and of the period after the last one (closing snapshots), by device
+ * and period: one pass over the store's records for the whole range.
+ */
+export function indexPeriodRecords(
+  records: Iterable<MeterPeriod>,
+  periods: readonly string[],
+  keep: (r: MeterPeriod) => boolean = () => true,
+): Map<string, Map<string, MeterPeriod>> {
+  const wanted = new Set(periods);
+  if (periods.length > 0) wanted.add(nextPeriod(periods[periods.length - 1]!));
+  const out = new Map<string, Map<string, MeterPeriod>>();
+  for (const r of records) {
+    if (!wanted.has(r.period) || !keep(r)) continue;
+    let byPeriod = out.get(r.deviceKey);
+    if (!byPeriod) out.set(r.deviceKey, (byPeriod = new Map<string, MeterPeriod>()));
+    byPeriod.set(r.period, r);
+  }
+  return out;
+}
+
+/** Where a counter value came from, and how far to trust it. */
+export interface ValueOrigin {
+  /** "Printer-MIB prtMarkerLifeCount.1.1", "IPP printer-impressions-completed", "vendor hpPageCounters.5.0", "derived total-mono", "manual", "customer-confirmed manual", "agent": source not recorded. */
+  readonly source: string;
+  /** null: not recorded (a reading stored before sources were kept). */
+  readonly confidence: CounterConfidence | null;
+}
+
+/**
+ * The origin of one counter value of a snapshot. A technician's reading of the panel is an
+ * estimate until the customer confirms that period's reading; the agent's values carry the
+ * source the agent read them from (shared/counters.ts CounterSource).
+ */
+export function valueOrigin(snapshot: MeterSnapshot, key: string, confirmed: boolean, seen?: Map<string, ValueOrigin>): ValueOrigin {
+  if (snapshot.source.startsWith('manual:')) return confirmed ? CONFIRMED_MANUAL : MANUAL;
+  const origin = snapshot.origins?.[key];
+  if (!origin) return NOT_RECORDED;
+  const known = seen?.get(origin.source);
+  if (known?.confidence === origin.confidence) return known;
+  const out: ValueOrigin = { source: sourceLabel(origin.source), confidence: origin.confidence };
+  if (seen && seen.size < 10_000) seen.set(origin.source, out);
+  return out;
+}
+
+const MANUAL: ValueOrigin = { source: 'manual', confidence: 'estimated' };
+const CONFIRMED_MANUAL: ValueOrigin = { source: 'customer-confirmed manual', confidence: 'exact' };
+const NOT_RECORDED: ValueOrigin = { source: 'agent', confidence: null };
+
+function sourceLabel(source: string): string {
+  if (source.startsWith('derived:')) return `derived ${source.slice('derived:'.length)}`;
+  if (source.startsWith('prtMarker')) return `Printer-MIB ${source}`;
+  if (source.startsWith('printer-')) return `IPP ${source}`;
+  // Anything else is a vendor profile's table (agent/normalise/counterProfiles.ts names its object).
+  return `vendor ${source}`;
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+const NO_FLAGS: readonly string[] = [];
 
-export function meterExportRows(input: MeterExportInput): MeterExportRow[] {
-  const rows: MeterExportRow[] = [];
-  const keys = [...input.current.keys()].sort();
-  for (const deviceKey of keys) {
-    const p = input.current.get(deviceKey)!;
-    const closing = input.next.get(deviceKey)?.opening;
-    const info = input.devices.get(deviceKey);
-    const settings = input.settingsFor(p.customerId);
-    const deviceFlags = [...new Set(p.flags.filter((f) => f.key === undefined).map((f) => f.flag))];
-    if (!closing && input.periodEnded(p.customerId)) deviceFlags.push('missingMeter');
-    const counterKeys = [...new Set([...Object.keys(p.opening?.counters ?? {}), ...Object.keys(p.usage), ...Object.keys(closing?.counters ?? {})])].sort();
-    for (const counter of counterKeys) {
-      const weight = billingWeight(counter, settings.largeWeight);
-      const usage = p.usage[counter] ?? (p.opening?.counters[counter] !== undefined && closing?.counters[counter] !== undefined ? 0 : null);
-      const flags = [...deviceFlags, ...new Set(p.flags.filter((f) => f.key === counter).map((f) => f.flag))];
-      rows.push({
-        customerId: p.customerId,
-        deviceKey,
-        serial: info?.serial ?? null,
-        model: info?.model ?? null,
-        period: p.period,
-        counter,
-        openingAt: iso(p.opening?.at),
-        opening: p.opening?.counters[counter] ?? null,
-        openingSource: p.opening?.source ?? null,
-        closingAt: iso(closing?.at),
-        closing: closing?.counters[counter] ?? null,
-        usage,
-        weight,
-        billedUnits: usage !== null && weight !== null ? usage * weight : null,
-        flags,
-        confirmedBy: p.confirmation?.by ?? null,
-      });
+/** Rows period by period (oldest first), devices in key order, counters in key order. */
+export function* meterExportRows(input: MeterExportInput): Generator<MeterExportRow> {
+  const keys = [...input.records.keys()].sort();
+  // Billing weight per customer weight and counter key, worked out once.
+  const weights = new Map<number, Map<string, number | null>>();
+  const weightOf = (counter: string, largeWeight: number): number | null => {
+    let byKey = weights.get(largeWeight);
+    if (!byKey) weights.set(largeWeight, (byKey = new Map<string, number | null>()));
+    let w = byKey.get(counter);
+    if (w === undefined) byKey.set(counter, (w = billingWeight(counter, largeWeight)));
+    return w;
+  };
+  // The few distinct origins, made once per export rather than once per row.
+  const seen = new Map<string, ValueOrigin>();
+  // Whether a period has ended, per customer settings: a cut-off costs a luxon call (~10 µs).
+  const ended = new Map<BillingSettings, boolean>();
+  for (const period of input.periods) {
+    const next = nextPeriod(period);
+    ended.clear();
+    for (const deviceKey of keys) {
+      const byPeriod = input.records.get(deviceKey)!;
+      const p = byPeriod.get(period);
+      if (!p) continue;
+      const following = byPeriod.get(next);
+      const closing = following?.opening;
+      const info = input.devices.get(deviceKey);
+      const settings = input.settingsFor(p.customerId);
+      const deviceFlags = p.flags.length === 0 ? [] : [...new Set(p.flags.filter((f) => f.key === undefined).map((f) => f.flag))];
+      let periodEnded = ended.get(settings);
+      if (periodEnded === undefined) ended.set(settings, (periodEnded = input.now >= periodBounds(period, settings).end));
+      if (!closing && periodEnded) deviceFlags.push('missingMeter');
+      const opening = p.opening;
+      const confirmed = p.confirmation !== undefined;
+      const closingConfirmed = following?.confirmation !== undefined;
+      const counterKeys = new Set<string>();
+      if (opening) for (const k in opening.counters) counterKeys.add(k);
+      for (const k in p.usage) counterKeys.add(k);
+      if (closing) for (const k in closing.counters) counterKeys.add(k);
+      const serial = info?.serial ?? null;
+      const model = info?.model ?? null;
+      const openingAt = iso(opening?.at);
+      const openingSource = opening?.source ?? null;
+      const closingAt = iso(closing?.at);
+      const confirmedBy = p.confirmation?.by ?? null;
+      for (const counter of [...counterKeys].sort()) {
+        const weight = weightOf(counter, settings.largeWeight);
+        const openingValue = opening?.counters[counter];
+        const closingValue = closing?.counters[counter];
+        const usage = p.usage[counter] ?? (openingValue !== undefined && closingValue !== undefined ? 0 : null);
+        const counterFlags = p.flags.length === 0 ? NO_FLAGS : [...new Set(p.flags.filter((f) => f.key === counter).map((f) => f.flag))];
+        const openingOrigin = openingValue !== undefined ? valueOrigin(opening!, counter, confirmed, seen) : null;
+        const closingOrigin = closingValue !== undefined ? valueOrigin(closing!, counter, closingConfirmed, seen) : null;
+        // One literal in field order (not a spread of the device's fields): the rows of a year are millions.
+        yield {
+          customerId: p.customerId,
+          deviceKey,
+          serial,
+          model,
+          period,
+          counter,
+          openingAt,
+          opening: openingValue ?? null,
+          openingSource,
+          openingCounterSource: openingOrigin?.source ?? null,
+          openingConfidence: openingOrigin?.confidence ?? null,
+          closingAt,
+          closing: closingValue ?? null,
+          closingCounterSource: closingOrigin?.source ?? null,
+          closingConfidence: closingOrigin?.confidence ?? null,
+          usage,
+          weight,
+          billedUnits: usage !== null && weight !== null ? usage * weight : null,
+          flags: deviceFlags.length === 0 && counterFlags.length === 0 ? [] : [...deviceFlags, ...counterFlags],
+          confirmedBy,
+        };
+      }
     }
   }
-  return rows;
 }
 
 export const METER_CSV_HEADER = [
@@ -99,8 +221,12 @@ export const METER_CSV_HEADER = [
   'opening_at',
   'opening',
   'opening_source',
+  'opening_counter_source',
+  'opening_confidence',
   'closing_at',
   'closing',
+  'closing_counter_source',
+  'closing_confidence',
   'usage',
   'weight',
   'billed_units',
@@ -119,14 +245,87 @@ export function meterCsvRow(r: MeterExportRow): CsvCell[] {
     r.openingAt,
     r.opening,
     r.openingSource,
+    r.openingCounterSource,
+    r.openingConfidence,
     r.closingAt,
     r.closing,
+    r.closingCounterSource,
+    r.closingConfidence,
     r.usage,
     r.weight,
     r.billedUnits,
     r.flags.join(' '),
     r.confirmedBy,
   ];
+}
+
+/** Per column of METER_CSV_HEADER: whether it holds the device's period (not the counter). */
+const DEVICE_COLUMNS: readonly boolean[] = METER_CSV_HEADER.map((c) =>
+  (['customer', 'device', 'serial', 'model', 'period', 'opening_at', 'opening_source', 'closing_at', 'confirmed_by'] as const).includes(c as never),
+);
+
+/** Runs [start, end) of consecutive device columns, and per column the end of the run it starts (else the column itself). */
+const DEVICE_RUNS: ReadonlyArray<readonly [number, number]> = (() => {
+  const runs: Array<[number, number]> = [];
+  DEVICE_COLUMNS.forEach((d, i) => {
+    if (!d) return;
+    const last = runs[runs.length - 1];
+    if (last && last[1] === i) last[1] = i + 1;
+    else runs.push([i, i + 1]);
+  });
+  return runs;
+})();
+const DEVICE_RUN_END: readonly number[] = DEVICE_COLUMNS.map((_, i) => DEVICE_RUNS.find(([start]) => start === i)?.[1] ?? i);
+
+/**
+ * The CSV document in chunks of `linesPerChunk` lines (the header first, byte-order mark and
+ * all, as csvDocument writes it): a year of a large fleet is streamed, not built as one string.
+ */
+export function* meterCsvChunks(rows: Iterable<MeterExportRow>, dialect: CsvDialect, linesPerChunk = 2000): Generator<string> {
+  const delimiter = dialect === 'pl' ? ';' : ',';
+  const width = METER_CSV_HEADER.length;
+  // One array of cells and delimiters per chunk, joined once: cheaper than a string per line.
+  let parts: string[] = ['\uFEFF', METER_CSV_HEADER.map((h) => csvCell(h, dialect)).join(delimiter), '\r\n'];
+  let lines = 0;
+  // The cells that are the same for every counter of a device's period are escaped once for it.
+  let device: MeterExportRow | undefined;
+  const fixed: string[] = new Array<string>(width).fill('');
+  // The other text cells (counter, sources, confidences, flags) take few values: each is escaped once.
+  const texts = new Map<string, string>();
+  const cell = (c: CsvCell): string => {
+    if (typeof c !== 'string') return csvCell(c, dialect);
+    let out = texts.get(c);
+    if (out === undefined) {
+      out = csvCell(c, dialect);
+      if (texts.size < 10_000) texts.set(c, out);
+    }
+    return out;
+  };
+  for (const row of rows) {
+    const cells = meterCsvRow(row);
+    if (device === undefined || row.deviceKey !== device.deviceKey || row.period !== device.period) {
+      device = row;
+      // Each run of device columns becomes one string with its delimiters.
+      for (const [start, end] of DEVICE_RUNS) {
+        let run = '';
+        for (let i = start; i < end; i++) run += csvCell(cells[i], dialect) + (i === width - 1 ? '\r\n' : delimiter);
+        fixed[start] = run;
+      }
+    }
+    for (let i = 0; i < width; i++) {
+      const end = DEVICE_RUN_END[i]!;
+      if (end > i) {
+        parts.push(fixed[i]!);
+        i = end - 1;
+      } else parts.push(cell(cells[i]), i === width - 1 ? '\r\n' : delimiter);
+    }
+    if (++lines >= linesPerChunk) {
+      yield parts.join('');
+      parts = [];
+      lines = 0;
+    }
+  }
+  if (parts.length > 0) yield parts.join('');
 }
 
 export interface MissingMeter {

@@ -8,6 +8,7 @@
  * serial (flagged, nothing billed across it). Firmware changes are in the device history
  * (server/history), not here.
  */
+import type { CounterOrigin } from '../../shared/counters.js';
 import type { BillingSettings } from './billingPeriod.js';
 import { periodOf } from './billingPeriod.js';
 import { counterStep, type UsageFlagKind } from './meterUsage.js';
@@ -17,6 +18,8 @@ export interface MeterReading {
   readonly counters: Readonly<Record<string, number>>;
   /** "agent:<tenant>/<agentId>" or "manual:<token name>". */
   readonly source: string;
+  /** Per counter key, where the agent read it and how exact it is (absent for manual readings). */
+  readonly origins?: Readonly<Record<string, CounterOrigin>>;
   readonly identity: { readonly serial?: string; readonly mac?: string; readonly sysName?: string };
 }
 
@@ -29,7 +32,7 @@ export interface MeterFlag {
 
 export interface MeterDeviceEvent {
   readonly at: number;
-  readonly kind: 'identityConflict' | 'deviceSwap';
+  readonly kind: 'identityConflict' | 'deviceSwap' | 'missingMeter' | 'meterBack';
   readonly detail: string;
   readonly from?: string;
   readonly to?: string;
@@ -44,13 +47,23 @@ export interface MeterDevice {
   readonly last?: { readonly at: number; readonly counters: Readonly<Record<string, number>> };
   /** Newest first is not kept: oldest first, bounded. */
   readonly events: readonly MeterDeviceEvent[];
+  /** The missing-meter alert raised for this device and not yet cleared by a reading (missingMeterAlert.ts). */
+  readonly missingMeter?: { readonly id: string; readonly raisedAt: number };
+}
+
+/** A reading kept as a period's opening snapshot. */
+export interface MeterSnapshot {
+  readonly at: number;
+  readonly counters: Readonly<Record<string, number>>;
+  readonly source: string;
+  readonly origins?: Readonly<Record<string, CounterOrigin>>;
 }
 
 export interface MeterPeriod {
   readonly deviceKey: string;
   readonly customerId: string;
   readonly period: string;
-  readonly opening?: { readonly at: number; readonly counters: Readonly<Record<string, number>>; readonly source: string };
+  readonly opening?: MeterSnapshot;
   readonly usage: Readonly<Record<string, number>>;
   readonly flags: readonly MeterFlag[];
   readonly confirmation?: { readonly by: string; readonly at: number; readonly note?: string };
@@ -130,7 +143,15 @@ export function applyReading(input: LedgerInput): LedgerOutput | null {
     periods.set(lastPeriod, p);
   }
   const current = periods.get(period) ?? input.currentPeriod ?? emptyPeriod(input.deviceKey, input.customerId, period);
-  if (!current.opening) periods.set(period, { ...current, opening: { at: reading.at, counters: reading.counters, source: reading.source } });
+  if (!current.opening) {
+    const opening: MeterSnapshot = {
+      at: reading.at,
+      counters: reading.counters,
+      source: reading.source,
+      ...(reading.origins !== undefined ? { origins: reading.origins } : {}),
+    };
+    periods.set(period, { ...current, opening });
+  }
 
   const device: MeterDevice = {
     deviceKey: input.deviceKey,

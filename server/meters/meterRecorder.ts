@@ -9,7 +9,8 @@
  *
  * Storage (Repository collections): meterDevices (per device: identity, last reading,
  * events), meterPeriods ("<deviceKey>|<YYYY-MM>": opening snapshot, usage, flags,
- * confirmation), meterAddresses ("<tenant>|<address>": who is there).
+ * confirmation), meterAddresses ("<tenant>|<address>": who is there), meterAlerts
+ * ("<deviceKey>|<YYYY-MM>": missing-meter alerts, missingMeterWatch.ts; a reading clears one here).
  */
 import type { Logger } from '../../shared/logging.js';
 import type { DeviceUpdate, FleetEventBus } from '../events/fleetEvents.js';
@@ -17,11 +18,13 @@ import type { DeviceRecord } from '../fleet/fleetModel.js';
 import type { Repository, Transaction } from '../storage/repository.js';
 import { periodBounds, periodOf, type BillingSettings } from './billingPeriod.js';
 import { applyReading, MAX_DEVICE_EVENTS, type MeterDevice, type MeterPeriod, type MeterReading } from './meterLedger.js';
+import { clearAlert, type MissingMeterAlert } from './missingMeterAlert.js';
 
 export const METER_COLLECTIONS = {
   devices: 'meterDevices',
   periods: 'meterPeriods',
   addresses: 'meterAddresses',
+  alerts: 'meterAlerts',
 } as const;
 
 export const periodRecordId = (deviceKey: string, period: string): string => `${deviceKey}|${period}`;
@@ -65,7 +68,14 @@ export class MeterRecorder {
       this.stats.skipped += 1;
       return;
     }
-    await this.apply(tx, d, { at, counters: d.counters, source: `agent:${d.tenant}/${d.agentId}`, identity: identityOf(d) }, settings);
+    const reading: MeterReading = {
+      at,
+      counters: d.counters,
+      source: `agent:${d.tenant}/${d.agentId}`,
+      ...(d.counterOrigins !== undefined ? { origins: d.counterOrigins } : {}),
+      identity: identityOf(d),
+    };
+    await this.apply(tx, d, reading, settings);
   }
 
   /** A reading typed in by a technician: the same ledger; false when it is older than the last one. */
@@ -87,6 +97,13 @@ export class MeterRecorder {
     const out = applyReading({ device, previousPeriod: previous, currentPeriod: current, deviceKey: d.key, customerId: d.customerId, reading, settings });
     if (!out) return false;
     let next = out.device;
+    const alerted = device?.missingMeter;
+    if (alerted) {
+      // The reading the missing-meter alert waited for (missingMeterAlert.ts).
+      const cleared = clearAlert({ ...next, missingMeter: alerted }, await tx.get<MissingMeterAlert>(METER_COLLECTIONS.alerts, alerted.id), reading.at);
+      next = cleared.device;
+      if (cleared.alert) await tx.put(METER_COLLECTIONS.alerts, cleared.alert.id, cleared.alert);
+    }
     if (d.address !== undefined) next = await this.checkAddress(tx, d, next, reading.at);
     await tx.put(METER_COLLECTIONS.devices, d.key, next);
     for (const p of out.periods) await tx.put(METER_COLLECTIONS.periods, periodRecordId(d.key, p.period), p);

@@ -90,6 +90,13 @@ export function webhookBody(id: string, facts: NoticeFacts, message: RenderedMes
     // device.customerFixable: the device and fault the customer is asked to fix; no ticket exists yet.
     condition: facts.condition ? { ...facts.condition, vendorTicketAt: new Date(facts.condition.vendorTicketAt).toISOString() } : null,
     contactAttempt: facts.attempt,
+    meter: facts.meter
+      ? {
+          ...facts.meter,
+          cutoff: new Date(facts.meter.cutoff).toISOString(),
+          lastReadingAt: facts.meter.lastReadingAt !== null ? new Date(facts.meter.lastReadingAt).toISOString() : null,
+        }
+      : null,
     message: { language: message.language, subject: message.subject, text: message.text },
   });
 }
@@ -107,7 +114,7 @@ export function newDelivery(o: {
     id: o.id,
     kind: facts.kind,
     ticketId: facts.ticket?.id ?? null,
-    customerId: facts.ticket?.customer.id ?? facts.condition?.customer.id ?? null,
+    customerId: facts.ticket?.customer.id ?? facts.condition?.customer.id ?? facts.meter?.customer.id ?? null,
     noticeAt: facts.at,
     createdAt: o.now,
     channel: target.channel,

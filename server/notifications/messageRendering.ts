@@ -5,7 +5,7 @@
  * text body and an HTML body made from the same text (escaped).
  */
 import { DateTime } from 'luxon';
-import { DETAILS, LINK_LINE, SIGNATURE, TEMPLATES, VOCABULARY, type Placeholder } from './messageTemplates.js';
+import { DETAILS, LINK_LINE, METER_DETAILS, SIGNATURE, TEMPLATES, VOCABULARY, type Placeholder } from './messageTemplates.js';
 import type { NoticeFacts, TicketFacts } from './noticeFacts.js';
 import { ticketFaultLabel } from '../tickets/ticket.js';
 import type { Language } from './notificationSettings.js';
@@ -34,6 +34,10 @@ export function formatSpan(ms: number, language: Language): string {
   const minutes = Math.max(0, Math.round(ms / 60_000));
   if (minutes < 60) return `${minutes} min`;
   return `${new Intl.NumberFormat(LOCALE[language], { maximumFractionDigits: 1 }).format(minutes / 60)} h`;
+}
+
+export function metersLink(dashboardUrl: string, period: string): string {
+  return `${dashboardUrl.replace(/\/+$/, '')}/dashboard/#/meters?period=${encodeURIComponent(period)}`;
 }
 
 export function ticketLink(dashboardUrl: string, ticketId: string): string {
@@ -66,6 +70,16 @@ export function placeholderValues(facts: NoticeFacts, language: Language, o: Ren
     values.site = c.site.name;
     values.device = deviceLabel({ device: c.device, affectedDevices: 0 }, language);
     values.deadline = formatInstant(c.vendorTicketAt, language, o.timeZone);
+  }
+  const m = facts.meter;
+  if (m) {
+    values.customer = m.customer.name;
+    const name = m.model ?? m.deviceKey;
+    values.device = m.serial ? `${name}, ${v.serial} ${m.serial}` : name;
+    values.period = m.period;
+    values.cutoff = formatInstant(m.cutoff, language, o.timeZone);
+    values.lastReading = m.lastReadingAt !== null ? formatInstant(m.lastReadingAt, language, o.timeZone) : v.noReading;
+    if (o.dashboardUrl) values.link = metersLink(o.dashboardUrl, m.period);
   }
   const t = facts.ticket;
   if (!t) return values;
@@ -110,6 +124,7 @@ export function renderMessage(facts: NoticeFacts, language: Language, o: RenderO
     .trim();
   const paragraphs = fill(template.intro, values).split(/\n{2,}/);
   if (facts.ticket) paragraphs.push(fill(DETAILS[language], values));
+  if (facts.meter) paragraphs.push(fill(METER_DETAILS[language], values));
   if (values.link) paragraphs.push(fill(LINK_LINE[language], values));
   paragraphs.push(SIGNATURE[language]);
   return { language, subject, text: `${paragraphs.join('\n\n')}\n`, html: toHtml(paragraphs, values.link, language) };

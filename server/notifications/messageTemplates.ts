@@ -24,6 +24,9 @@ export const PLACEHOLDERS = [
   'status',
   'now',
   'link',
+  'period',
+  'cutoff',
+  'lastReading',
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
@@ -133,10 +136,28 @@ export const TEMPLATES: Readonly<Record<TemplateKind, Readonly<Record<Language, 
         'Device {device} at {site} ({customer}) reports: {title}.\n\nThis can usually be fixed on site (close the door, add paper, put the tray back, empty the output tray). If it is still there at {deadline}, the service desk will open a ticket.',
     },
   },
+  'meter.missing': {
+    pl: {
+      subject: '[FleetDesk] Brak odczytu licznika: {device}',
+      intro:
+        'Urządzenie {device} nie przesyła odczytów liczników, a zbliża się termin odczytu do rozliczenia ({cutoff}).\n\nProsimy sprawdzić, czy urządzenie jest włączone i podłączone do sieci, albo podać stan liczników z panelu urządzenia.',
+    },
+    en: {
+      subject: '[FleetDesk] Meter reading missing: {device}',
+      intro:
+        'Device {device} has not reported its meters, and the billing meter reading is due {cutoff}.\n\nPlease check that the device is on and connected, or send its counters as shown on its panel.',
+    },
+  },
   test: {
     pl: { subject: '[FleetDesk] Powiadomienie testowe', intro: 'To jest wiadomość testowa FleetDesk wysłana {now}. Skoro dotarła, powiadomienia działają.' },
     en: { subject: '[FleetDesk] Test notification', intro: 'This is a FleetDesk test message sent {now}. If you can read it, notifications work.' },
   },
+};
+
+/** The device block under a meter message. */
+export const METER_DETAILS: Readonly<Record<Language, string>> = {
+  pl: 'Klient: {customer}\nUrządzenie: {device}\nOkres rozliczeniowy: {period}\nOdczyt na dzień: {cutoff}\nOstatni odczyt: {lastReading}',
+  en: 'Customer: {customer}\nDevice: {device}\nBilling period: {period}\nMeter reading due: {cutoff}\nLast reading: {lastReading}',
 };
 
 /** The ticket details block under every ticket message. */
@@ -167,6 +188,8 @@ export interface Vocabulary {
   /** A site ticket: "{count}" devices of the whole site. */
   readonly wholeSite: string;
   readonly unknown: string;
+  /** A device that never reported a meter reading. */
+  readonly noReading: string;
 }
 
 export const VOCABULARY: Readonly<Record<Language, Vocabulary>> = {
@@ -187,6 +210,7 @@ export const VOCABULARY: Readonly<Record<Language, Vocabulary>> = {
     serial: 'nr ser.',
     wholeSite: 'cała lokalizacja (urządzeń: {count})',
     unknown: 'nieznane',
+    noReading: 'brak odczytu',
   },
   en: {
     impact: { critical: 'critical', high: 'high', medium: 'medium', low: 'low' },
@@ -205,5 +229,6 @@ export const VOCABULARY: Readonly<Record<Language, Vocabulary>> = {
     serial: 'S/N',
     wholeSite: 'the whole site ({count} devices)',
     unknown: 'unknown',
+    noReading: 'none yet',
   },
 };

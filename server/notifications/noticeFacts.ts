@@ -2,7 +2,8 @@
  * What a notification says about a notice (pure): the notice's kind, instant, English detail line
  * and the ticket's facts as the change left them (server/tickets/ticketFacts.ts), or for a
  * customer-fixable fault the device's (server/tickets/customerFixable.ts: no ticket exists yet),
- * so the message and the webhook payload can be built, and stored, once.
+ * or the meter's for a missing meter (server/meters), so the message and the webhook payload
+ * can be built, and stored, once.
  */
 import type { SlaClockName, TicketFacts } from '../tickets/ticketFacts.js';
 import type { Notice } from '../tickets/ticketPolicy.js';
@@ -16,14 +17,28 @@ export interface NoticeFacts {
   readonly at: number;
   /** The engine's own detail line (English), passed on to webhooks as is. */
   readonly detail: string;
-  /** Null for test messages and customer-fixable notices. */
+  /** Null for test messages, customer-fixable and meter notices. */
   readonly ticket: TicketFacts | null;
   /** device.customerFixable: the device, its fault and when the vendor ticket opens; else null. */
   readonly condition: CustomerFixableFacts | null;
+  /** meter.missing: the device and the cut-off it is missing; else null. */
+  readonly meter: MeterFacts | null;
   /** sla.warning / sla.breach / escalation.*: which target. */
   readonly clock: SlaClockName | null;
   /** customer.contactAttempt: the attempt number. */
   readonly attempt: number | null;
+}
+
+/** A device that has not reported its meters for days before a billing cut-off. */
+export interface MeterFacts {
+  readonly deviceKey: string;
+  readonly customer: { readonly id: string; readonly name: string };
+  readonly serial: string | null;
+  readonly model: string | null;
+  /** The billing period the cut-off closes (YYYY-MM). */
+  readonly period: string;
+  readonly cutoff: number;
+  readonly lastReadingAt: number | null;
 }
 
 /** Notices about one SLA clock. */
@@ -32,13 +47,19 @@ const CLOCK_KINDS: ReadonlySet<string> = new Set(['sla.warning', 'sla.breach', '
 export function noticeFacts(notice: Notice): NoticeFacts {
   const clock = CLOCK_KINDS.has(notice.kind) ? (notice.clock ?? null) : null;
   const attempt = notice.kind === 'customer.contactAttempt' ? (notice.attempt ?? null) : null;
-  return { kind: notice.kind, at: notice.at, detail: notice.detail, ticket: notice.ticket, condition: null, clock, attempt };
+  return { kind: notice.kind, at: notice.at, detail: notice.detail, ticket: notice.ticket, condition: null, meter: null, clock, attempt };
 }
 
 export function customerFixableFacts(notice: CustomerFixableNotice): NoticeFacts {
-  return { kind: notice.kind, at: notice.at, detail: notice.detail, ticket: null, condition: notice.facts, clock: null, attempt: null };
+  return { kind: notice.kind, at: notice.at, detail: notice.detail, ticket: null, condition: notice.facts, meter: null, clock: null, attempt: null };
 }
 
 export function testFacts(at: number): NoticeFacts {
-  return { kind: 'test', at, detail: 'test notification', ticket: null, condition: null, clock: null, attempt: null };
+  return { kind: 'test', at, detail: 'test notification', ticket: null, condition: null, meter: null, clock: null, attempt: null };
+}
+
+export function missingMeterFacts(meter: MeterFacts, at: number): NoticeFacts & { readonly meter: MeterFacts } {
+  const last = meter.lastReadingAt !== null ? `last reading ${new Date(meter.lastReadingAt).toISOString()}` : 'no reading yet';
+  const detail = `meter of ${meter.deviceKey} missing before the ${meter.period} cut-off ${new Date(meter.cutoff).toISOString()}: ${last}`;
+  return { kind: 'meter.missing', at, detail, ticket: null, condition: null, meter, clock: null, attempt: null };
 }

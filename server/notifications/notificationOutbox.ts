@@ -17,7 +17,7 @@ import type { Notice } from '../tickets/ticketPolicy.js';
 import type { CustomerFixableNotice } from '../tickets/customerFixable.js';
 import { DELIVERIES, deliveryId, newDelivery, webhookBody, type Delivery } from './delivery.js';
 import { renderMessage, ticketLink } from './messageRendering.js';
-import { customerFixableFacts, noticeFacts, type NoticeFacts } from './noticeFacts.js';
+import { customerFixableFacts, noticeFacts, type MeterFacts, type NoticeFacts } from './noticeFacts.js';
 import { routeNotice, type Target } from './noticeRouting.js';
 import type { NotificationSettings } from './notificationSettings.js';
 
@@ -28,7 +28,9 @@ export function deliveriesFor(facts: NoticeFacts, targets: readonly Target[], se
   const render = { timeZone: settings.timeZone, dashboardUrl: settings.dashboardUrl };
   const link = facts.ticket && settings.dashboardUrl ? ticketLink(settings.dashboardUrl, facts.ticket.id) : null;
   return targets.map((target) => {
-    const id = deliveryId(facts.kind, facts.ticket?.id ?? facts.condition?.key ?? null, facts.at, target);
+    // A meter notice is about a device's period: one per target, whenever it is queued.
+    const about = facts.ticket?.id ?? facts.condition?.key ?? (facts.meter ? `meter:${facts.meter.deviceKey}|${facts.meter.period}` : null);
+    const id = deliveryId(facts.kind, about, facts.meter ? 0 : facts.at, target);
     const message = renderMessage(facts, target.language, render);
     return newDelivery({ id, facts, target, message, webhookJson: target.channel === 'webhook' ? webhookBody(id, facts, message, link) : null, now });
   });
@@ -105,6 +107,24 @@ export class NotificationOutbox {
       out.push(...(await this.store(tx, deliveriesFor(customerFixableFacts(notice), targets, this.o.settings, this.o.clock.now()))));
     }
     return out;
+  }
+
+  /**
+   * Writes the deliveries of a meter notice (meter.missing) in the caller's unit of work: to the
+   * dispatch lists and webhooks that take the event, and to the customer's addresses (and its
+   * contact, `contactEmail`) when the customer's notifications list it.
+   */
+  async enqueueMeterIn(tx: Transaction, facts: NoticeFacts & { readonly meter: MeterFacts }, contactEmail: string | undefined): Promise<Delivery[]> {
+    if (facts.kind === 'test') return [];
+    const targets = routeNotice(
+      {
+        kind: facts.kind,
+        customerId: facts.meter.customer.id,
+        contactEmail: contactEmail !== undefined && ValidEmail.safeParse(contactEmail).success ? contactEmail : undefined,
+      },
+      this.o.settings,
+    );
+    return this.store(tx, deliveriesFor(facts, targets, this.o.settings, this.o.clock.now()));
   }
 
   private async store(tx: Transaction, deliveries: readonly Delivery[]): Promise<Delivery[]> {

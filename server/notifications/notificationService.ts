@@ -15,6 +15,7 @@ import type { CustomerFixableNotice } from '../tickets/customerFixable.js';
 import { NotificationDispatcher, type DeliverySender } from './notificationDispatcher.js';
 import { NotificationOutbox, type NotificationDeps } from './notificationOutbox.js';
 import { notificationsEnabled } from './notificationSettings.js';
+import type { MeterFacts, NoticeFacts } from './noticeFacts.js';
 import type { AttachmentsFor } from './reportAttachment.js';
 
 export class NotificationService {
@@ -53,6 +54,11 @@ export class NotificationService {
   /** Queues customer-fixable notices (customer first, no ticket yet) inside the caller's unit of work. */
   async queueCustomerIn(tx: Transaction, notices: readonly CustomerFixableNotice[]): Promise<void> {
     if (this.enabled) await this.outbox.enqueueCustomerIn(tx, notices);
+  }
+
+  /** Queues a meter notice (meter.missing) inside the caller's unit of work. */
+  async queueMeterIn(tx: Transaction, facts: NoticeFacts & { readonly meter: MeterFacts }, contactEmail: string | undefined): Promise<void> {
+    if (this.enabled) await this.outbox.enqueueMeterIn(tx, facts, contactEmail);
   }
 
   /** Deliveries were queued by a unit that committed: the dispatcher sends them now rather than at its next interval. */

@@ -37,7 +37,10 @@ type Missing = Exclude<NoticeKind, (typeof NOTICE_KINDS)[number]>;
 const everyKindListed: Missing extends never ? true : Missing = true;
 void everyKindListed;
 
-export const NotificationEvent = z.enum(NOTICE_KINDS, `an event kind: ${NOTICE_KINDS.join(', ')}`);
+/** Every event a notification can be about: the ticket engine's notices and the meters' (server/meters). */
+export const NOTIFICATION_EVENTS = [...NOTICE_KINDS, 'meter.missing'] as const;
+
+export const NotificationEvent = z.enum(NOTIFICATION_EVENTS, `an event kind: ${NOTIFICATION_EVENTS.join(', ')}`);
 export type NotificationEvent = z.infer<typeof NotificationEvent>;
 
 /** What a customer hears about by default: its own tickets opening and resolving, and contact attempts. */
@@ -61,7 +64,7 @@ const Mailbox = z
     const m = /^\s*(?:"?([^"<>]*)"?\s*)?<([^<>\s]+)>\s*$/.exec(s);
     return Email.safeParse(m ? m[2] : s.trim()).success;
   }, 'an e-mail address, optionally with a name: "FleetDesk <fleetdesk@example.pl>"');
-const Events = z.array(NotificationEvent).min(1).max(NOTICE_KINDS.length);
+const Events = z.array(NotificationEvent).min(1).max(NOTIFICATION_EVENTS.length);
 const CustomerIds = z.array(Id).min(1).max(10_000);
 
 export const WebhookEndpoint = z.strictObject({

@@ -295,8 +295,13 @@ it('shows this billing period’s meter readings per device and counter, with a 
     .trimEnd()
     .split('\r\n');
   expect(lines[0]).toBe(
-    'customer,device,serial,model,period,counter,opening_at,opening,opening_source,closing_at,closing,usage,weight,billed_units,flags,confirmed_by',
+    'customer,device,serial,model,period,counter,opening_at,opening,opening_source,opening_counter_source,opening_confidence,' +
+      'closing_at,closing,closing_counter_source,closing_confidence,usage,weight,billed_units,flags,confirmed_by',
   );
+  // The agent's counter sources reach the export: a device's total is the Printer-MIB or IPP counter, exact.
+  expect(
+    lines.filter((l) => l.split(',')[5] === 'total').some((l) => /,(Printer-MIB prtMarkerLifeCount|IPP printer-impressions-completed)[^,]*,exact,/.test(l)),
+  ).toBe(true);
   expect(lines.length).toBe((await page.locator('tr[data-device][data-counter]').count()) + 1);
 });
 

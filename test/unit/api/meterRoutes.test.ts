@@ -34,12 +34,23 @@ beforeAll(async () => {
     [1500, '2026-01-05T10:00:00Z', 10],
     [20, '2026-01-05T12:00:00Z', 11], // a reset
     [220, '2026-01-05T14:00:00Z', 12],
-    [300, '2026-01-05T23:30:00Z', 13], // 00:30 on the 6th in Warsaw: next period
   ];
   for (const [total, at, seq] of readings) {
     kit.clock.set(at);
     await kit.send(telemetryMsg('acme', 'a1', 'p1', total, at, seq));
   }
+  // 00:30 on the 6th in Warsaw: the next period's opening, a snapshot that names its counters' sources.
+  const at = '2026-01-05T23:30:00Z';
+  kit.clock.set(at);
+  const state = stateMsg('acme', 'a1', 'p1', { identity: { vendor: 'HP', model: 'LaserJet M404', serial: 'SN-A1' }, collectedAt: at, seq: 13 });
+  await kit.send({
+    ...state,
+    snapshot: {
+      ...state.snapshot,
+      counters: { total: 300 },
+      counterProvenance: { origins: { total: { source: 'prtMarkerLifeCount.1.1', confidence: 'exact' } }, problems: [] },
+    },
+  });
   kit.clock.set('2026-01-06T00:00:00Z');
   // The jump fires many timers (token sweeps re-read the token file); wait, bounded, until the API answers again.
   for (let i = 0; i < 50 && (await kit.call('GET', '/api/v1/me')).statusCode !== 200; i++) await new Promise((r) => setTimeout(r, 20));
@@ -68,11 +79,35 @@ describe('meters API', () => {
     expect(res.headers['content-disposition']).toBe('attachment; filename="meters-2025-12.csv"');
     const lines = res.body.slice(1).split('\r\n');
     expect(lines[0]).toBe(
-      'customer;device;serial;model;period;counter;opening_at;opening;opening_source;closing_at;closing;usage;weight;billed_units;flags;confirmed_by',
+      'customer;device;serial;model;period;counter;opening_at;opening;opening_source;opening_counter_source;opening_confidence;' +
+        'closing_at;closing;closing_counter_source;closing_confidence;usage;weight;billed_units;flags;confirmed_by',
     );
     expect(lines.find((l) => l.includes(KEY))).toBe(
-      `acme;${KEY};SN-A1;LaserJet M404;2025-12;total;2026-01-05T08:00:00.000Z;1000;agent:acme/a1;2026-01-05T23:30:00.000Z;300;800;1;800;reset;`,
+      `acme;${KEY};SN-A1;LaserJet M404;2025-12;total;2026-01-05T08:00:00.000Z;1000;agent:acme/a1;agent;;2026-01-05T23:30:00.000Z;300;Printer-MIB prtMarkerLifeCount.1.1;exact;800;1;800;reset;`,
     );
+  });
+
+  it('a range of periods in one export, each period with its rows', async () => {
+    const res = await kit.call('GET', '/api/v1/meters?from=2025-12&to=2026-01');
+    expect(res.statusCode, res.body).toBe(200);
+    const body = kit.json<{ from: string; to: string; rows: Array<Row & { period: string }> }>(res);
+    expect([body.from, body.to]).toEqual(['2025-12', '2026-01']);
+    expect(body.rows.filter((r) => r.deviceKey === KEY).map((r) => [r.period, r.opening, r.closing])).toEqual([
+      ['2025-12', 1000, 300],
+      ['2026-01', 300, null],
+    ]);
+    const csv = await kit.call('GET', '/api/v1/meters?from=2025-12&to=2026-01&format=csv');
+    expect(csv.headers['content-disposition']).toBe('attachment; filename="meters-2025-12_2026-01.csv"');
+    expect(
+      csv.body
+        .split('\r\n')
+        .filter((l) => l.includes(KEY))
+        .map((l) => l.split(';')[4]),
+    ).toEqual(['2025-12', '2026-01']);
+    for (const bad of ['from=2026-01&to=2025-12', 'from=2023-01&to=2026-01', 'period=2025-12&from=2025-12', 'format=csv']) {
+      const refused = await kit.call('GET', `/api/v1/meters?${bad}`);
+      expect(refused.statusCode, bad).toBe(400);
+    }
   });
 
   it('a technician’s reading enters the ledger; an older one, or a negative count, is refused', async () => {

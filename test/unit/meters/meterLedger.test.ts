@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BillingSettings, periodOf } from '../../../server/meters/billingPeriod.js';
 import { applyReading, type MeterDevice, type MeterPeriod, type MeterReading } from '../../../server/meters/meterLedger.js';
-import { csvDocument } from '../../../server/api/csv.js';
-import { METER_CSV_HEADER, meterCsvRow, meterExportRows, missingMeters } from '../../../server/meters/meterExport.js';
+import { missingMeters } from '../../../server/meters/meterExport.js';
 
 const settings = BillingSettings.parse({ day: 1, timeZone: 'Europe/Warsaw' });
 const at = (s: string) => Date.parse(s);
@@ -89,49 +88,6 @@ describe('meter ledger', () => {
       settings,
     });
     expect(out).toBeNull();
-  });
-});
-
-describe('meter export', () => {
-  const { periods } = ledger([
-    { at: at('2026-11-02T10:00:00Z'), counters: { total: 1000, 'print.color.large': 100, sincePowerOn: 4 } },
-    { at: at('2026-11-30T23:10:00Z'), counters: { total: 1300, 'print.color.large': 140, sincePowerOn: 9 } },
-  ]);
-  const input = (ended: boolean, next = true) => ({
-    period: '2026-11',
-    current: new Map([['acme/SN1', periods.get('2026-11')!]]),
-    next: next ? new Map([['acme/SN1', periods.get('2026-12')!]]) : new Map<string, MeterPeriod>(),
-    devices: new Map([['acme/SN1', { deviceKey: 'acme/SN1', customerId: 'acme', serial: 'SN1', model: 'MX-3070; "A3"' }]]),
-    settingsFor: () => settings,
-    periodEnded: () => ended,
-  });
-
-  it('usage, weight and billed units per counter; informational counters carry no weight', () => {
-    const rows = meterExportRows(input(true));
-    expect(rows.map((r) => [r.counter, r.opening, r.closing, r.usage, r.weight, r.billedUnits, r.flags])).toEqual([
-      ['print.color.large', 100, 140, 40, 2, 80, []],
-      ['sincePowerOn', 4, 9, 5, null, null, []],
-      ['total', 1000, 1300, 300, 1, 300, []],
-    ]);
-  });
-
-  it('no closing snapshot after the period ended: missing meter', () => {
-    expect(meterExportRows(input(true, false))[0]?.flags).toEqual(['missingMeter']);
-    expect(meterExportRows(input(false, false))[0]?.flags).toEqual([]);
-  });
-
-  it('Polish CSV: semicolons, decimal commas, quotes doubled, formulas defused', () => {
-    const rows = meterExportRows(input(true)).map((r) => meterCsvRow({ ...r, deviceKey: '=HYPERLINK("x")' }));
-    const text = csvDocument(METER_CSV_HEADER, rows, 'pl');
-    const lines = text.slice(1).split('\r\n');
-    expect(lines[0]).toBe(
-      'customer;device;serial;model;period;counter;opening_at;opening;opening_source;closing_at;closing;usage;weight;billed_units;flags;confirmed_by',
-    );
-    expect(lines[1]).toBe(
-      `acme;"'=HYPERLINK(""x"")";SN1;"MX-3070; ""A3""";2026-11;print.color.large;2026-11-02T10:00:00.000Z;100;agent:acme/krakow;2026-11-30T23:10:00.000Z;140;40;2;80;;`,
-    );
-    const halves = csvDocument(METER_CSV_HEADER, [meterCsvRow({ ...meterExportRows(input(true))[0]!, weight: 1.5, billedUnits: 60 })], 'pl');
-    expect(halves).toContain(';40;1,5;60;');
   });
 });
 

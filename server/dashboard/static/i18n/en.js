@@ -406,6 +406,12 @@ export default {
   'meters.missing.none': 'Every device has reported recently.',
   'meters.missing.last': 'Last reading',
   'meters.missing.cutoff': 'Cut-off',
+  'meters.missing.alerted': 'Alert sent',
+  'meters.alerts.title': 'Missing-meter alerts not yet cleared by a reading',
+  'meters.confidence.exact': 'exact',
+  'meters.confidence.derived': 'derived',
+  'meters.confidence.estimated': 'estimated',
+  'meters.confidence.unknown': 'confidence not recorded',
   // Service desk: new ticket by hand (dispatcher), corrections, customer portal, technician visits, final report.
   'nav.portal': 'My service desk',
   'nav.newTicket': 'New ticket',

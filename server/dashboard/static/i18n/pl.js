@@ -410,6 +410,12 @@ export default {
   'meters.missing.none': 'Wszystkie urządzenia raportowały niedawno.',
   'meters.missing.last': 'Ostatni odczyt',
   'meters.missing.cutoff': 'Dzień rozliczenia',
+  'meters.missing.alerted': 'Alert wysłany',
+  'meters.alerts.title': 'Alerty o brakującym odczycie, jeszcze bez nowego odczytu',
+  'meters.confidence.exact': 'dokładny',
+  'meters.confidence.derived': 'wyliczony',
+  'meters.confidence.estimated': 'szacunkowy',
+  'meters.confidence.unknown': 'pewność nie zapisana',
   // Service desk: new ticket by hand (dispatcher), corrections, customer portal, technician visits, final report.
   'nav.portal': 'Moje zgłoszenia',
   'nav.newTicket': 'Nowe zgłoszenie',

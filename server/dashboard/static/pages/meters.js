@@ -22,6 +22,8 @@ function recentPeriods(now = new Date()) {
 }
 
 const num = (v) => (v === null || v === undefined ? '—' : formatNumber(v));
+/** Where a counter value came from, as a tooltip: "IPP printer-impressions-completed (exact)". */
+const origin = (source, confidence) => (source ? `${source} (${confidence ? t(`meters.confidence.${confidence}`) : t('meters.confidence.unknown')})` : '');
 
 function rowOf(r, onConfirm) {
   const canConfirm = session.me?.role === 'customer' || session.me?.role === 'admin';
@@ -36,8 +38,8 @@ function rowOf(r, onConfirm) {
     { dataset: { device: r.deviceKey, counter: r.counter } },
     h('td', {}, h('a', { href: `#/devices/${encodeURIComponent(r.deviceKey)}` }, [r.model, r.serial].filter(Boolean).join(' · ') || r.deviceKey)),
     h('td', {}, h('code', {}, r.counter)),
-    h('td', { class: 'num' }, num(r.opening)),
-    h('td', { class: 'num' }, num(r.closing)),
+    h('td', { class: 'num', title: origin(r.openingCounterSource, r.openingConfidence) }, num(r.opening)),
+    h('td', { class: 'num', title: origin(r.closingCounterSource, r.closingConfidence) }, num(r.closing)),
     h('td', { class: 'num' }, num(r.usage)),
     h('td', { class: 'num' }, num(r.billedUnits)),
     h('td', {}, r.flags.length === 0 ? '—' : r.flags.map((f) => t(`meters.flag.${f}`)).join(', ')),
@@ -119,7 +121,7 @@ export function render(main, _params, query) {
           ? h('p', {}, t('meters.missing.none'))
           : table(
               t('meters.missing.title'),
-              [t('meters.col.device'), t('meters.missing.last'), t('meters.missing.cutoff')],
+              [t('meters.col.device'), t('meters.missing.last'), t('meters.missing.cutoff'), t('meters.missing.alerted')],
               miss.devices.map((d) =>
                 h(
                   'tr',
@@ -127,8 +129,27 @@ export function render(main, _params, query) {
                   h('td', {}, h('a', { href: `#/devices/${encodeURIComponent(d.deviceKey)}` }, d.serial ?? d.deviceKey)),
                   h('td', {}, d.lastReadingAt ?? '—'),
                   h('td', {}, d.cutoff),
+                  h('td', {}, d.alertRaisedAt ?? '—'),
                 ),
               ),
+            ),
+        // Alerts raised and not yet cleared by a reading, also those of a cut-off already past.
+        miss.alerts.length === 0
+          ? null
+          : table(
+              t('meters.alerts.title'),
+              [t('meters.col.device'), t('meters.period'), t('meters.missing.last'), t('meters.missing.alerted')],
+              miss.alerts.map((a) =>
+                h(
+                  'tr',
+                  { dataset: { alert: a.deviceKey } },
+                  h('td', {}, h('a', { href: `#/devices/${encodeURIComponent(a.deviceKey)}` }, a.deviceKey)),
+                  h('td', {}, a.period),
+                  h('td', {}, a.lastReadingAt ?? '—'),
+                  h('td', {}, a.raisedAt),
+                ),
+              ),
+              { class: 'meter-alerts' },
             ),
       );
     } catch (err) {

@@ -1,0 +1,182 @@
+/**
+ * The meter export (pure): rows of a period and of a range of periods from hand-made period
+ * records, each counter value with its source and confidence, the missing-meter flag, and the
+ * CSV (Polish dialect, escaping, chunks that add up to the same document as csvDocument).
+ */
+import { describe, expect, it } from 'vitest';
+import { csvDocument } from '../../../server/api/csv.js';
+import { BillingSettings } from '../../../server/meters/billingPeriod.js';
+import type { MeterPeriod } from '../../../server/meters/meterLedger.js';
+import {
+  indexPeriodRecords,
+  METER_CSV_HEADER,
+  meterCsvChunks,
+  meterCsvRow,
+  meterExportRows,
+  periodRange,
+  valueOrigin,
+  type MeterExportRow,
+} from '../../../server/meters/meterExport.js';
+
+const settings = BillingSettings.parse({ day: 1, timeZone: 'Europe/Warsaw' });
+const at = (s: string) => Date.parse(s);
+const KEY = 'acme/SN1';
+const exact = (source: string) => ({ source, confidence: 'exact' as const });
+
+// Periods 2026-10, -11 and -12 of one device, written out by hand (the ledger's output shape).
+const oct: MeterPeriod = {
+  deviceKey: KEY,
+  customerId: 'acme',
+  period: '2026-10',
+  opening: {
+    at: at('2026-10-01T06:00:00Z'),
+    counters: { total: 700, mono: 650 },
+    source: 'agent:acme/krakow',
+    origins: { total: exact('prtMarkerLifeCount.1.1'), mono: exact('hpPageCounters.6.0') },
+  },
+  usage: { total: 300, mono: 250 },
+  flags: [],
+};
+const nov: MeterPeriod = {
+  deviceKey: KEY,
+  customerId: 'acme',
+  period: '2026-11',
+  opening: {
+    at: at('2026-11-02T10:00:00Z'),
+    counters: { total: 1000, mono: 900, color: 100, 'print.color.large': 100, sincePowerOn: 4 },
+    source: 'agent:acme/krakow',
+    origins: {
+      total: exact('printer-impressions-completed'),
+      mono: exact('hpPageCounters.6.0'),
+      color: { source: 'derived:total-mono', confidence: 'derived' },
+      'print.color.large': exact('sharpCounterValue.1.4.63'),
+    },
+  },
+  usage: { total: 300, mono: 260, color: 40, 'print.color.large': 40, sincePowerOn: 5 },
+  flags: [{ at: at('2026-11-20T10:00:00Z'), flag: 'reset', key: 'mono', detail: 'mono: 990 → 12' }],
+  confirmation: { by: 'acme-viewer', at: at('2026-12-03T10:00:00Z') },
+};
+const dec: MeterPeriod = {
+  deviceKey: KEY,
+  customerId: 'acme',
+  period: '2026-12',
+  opening: {
+    at: at('2026-11-30T23:10:00Z'),
+    counters: { total: 1300, mono: 272, color: 140, 'print.color.large': 140, sincePowerOn: 9 },
+    source: 'manual:tech-anna',
+  },
+  usage: {},
+  flags: [],
+};
+const devices = new Map([[KEY, { deviceKey: KEY, customerId: 'acme', serial: 'SN1', model: 'MX-3070; "A3"' }]]);
+
+function rows(from: string, to: string, records: MeterPeriod[], now = at('2027-02-01T00:00:00Z')): MeterExportRow[] {
+  const periods = periodRange(from, to)!;
+  return [...meterExportRows({ periods, records: indexPeriodRecords(records, periods), devices, settingsFor: () => settings, now })];
+}
+
+describe('meter export rows', () => {
+  it('usage, weight and billed units per counter; informational counters carry no weight', () => {
+    const out = rows('2026-11', '2026-11', [oct, nov, dec]);
+    expect(out.map((r) => [r.counter, r.opening, r.closing, r.usage, r.weight, r.billedUnits, r.flags])).toEqual([
+      ['color', 100, 140, 40, 1, 40, []],
+      ['mono', 900, 272, 260, 1, 260, ['reset']],
+      ['print.color.large', 100, 140, 40, 2, 80, []],
+      ['sincePowerOn', 4, 9, 5, null, null, []],
+      ['total', 1000, 1300, 300, 1, 300, []],
+    ]);
+  });
+
+  it('each value says where it came from and how exact it is', () => {
+    const byCounter = new Map(rows('2026-11', '2026-11', [nov, dec]).map((r) => [r.counter, r]));
+    expect(byCounter.get('total')).toMatchObject({
+      openingSource: 'agent:acme/krakow',
+      openingCounterSource: 'IPP printer-impressions-completed',
+      openingConfidence: 'exact',
+      // December opens with a technician's reading, not (yet) confirmed by the customer.
+      closingCounterSource: 'manual',
+      closingConfidence: 'estimated',
+    });
+    expect(byCounter.get('mono')).toMatchObject({ openingCounterSource: 'vendor hpPageCounters.6.0', openingConfidence: 'exact' });
+    expect(byCounter.get('color')).toMatchObject({ openingCounterSource: 'derived total-mono', openingConfidence: 'derived' });
+    expect(byCounter.get('print.color.large')).toMatchObject({ openingCounterSource: 'vendor sharpCounterValue.1.4.63' });
+    // Read but with no origin recorded (an older reading): the source is the agent, the confidence unknown.
+    expect(byCounter.get('sincePowerOn')).toMatchObject({ openingCounterSource: 'agent', openingConfidence: null });
+  });
+
+  it('a manual reading the customer confirmed is exact; Printer-MIB is named', () => {
+    const decConfirmed: MeterPeriod = { ...dec, confirmation: { by: 'acme-viewer', at: at('2026-12-02T08:00:00Z') } };
+    const total = rows('2026-11', '2026-11', [nov, decConfirmed]).find((r) => r.counter === 'total');
+    expect(total).toMatchObject({ closingCounterSource: 'customer-confirmed manual', closingConfidence: 'exact' });
+    expect(valueOrigin(oct.opening!, 'total', false)).toEqual({ source: 'Printer-MIB prtMarkerLifeCount.1.1', confidence: 'exact' });
+  });
+
+  it('no closing snapshot after the period ended: missing meter; before its end: nothing yet', () => {
+    expect(rows('2026-12', '2026-12', [dec])[0]?.flags).toEqual(['missingMeter']);
+    expect(rows('2026-12', '2026-12', [dec], at('2026-12-20T00:00:00Z'))[0]?.flags).toEqual([]);
+  });
+
+  it('a range gives each period with its own closing snapshot, oldest first', () => {
+    const out = rows('2026-10', '2026-12', [dec, nov, oct]);
+    expect(out.filter((r) => r.counter === 'total').map((r) => [r.period, r.opening, r.closing, r.usage])).toEqual([
+      ['2026-10', 700, 1000, 300],
+      ['2026-11', 1000, 1300, 300],
+      ['2026-12', 1300, null, null],
+    ]);
+    // The range equals its periods exported one by one.
+    expect(out).toEqual([...rows('2026-10', '2026-10', [oct, nov]), ...rows('2026-11', '2026-11', [nov, dec]), ...rows('2026-12', '2026-12', [dec])]);
+  });
+
+  it('period ranges: both ends included, across a year end; backwards or over 36 periods refused', () => {
+    expect(periodRange('2026-11', '2027-02')).toEqual(['2026-11', '2026-12', '2027-01', '2027-02']);
+    expect(periodRange('2026-11', '2026-11')).toEqual(['2026-11']);
+    expect(periodRange('2026-11', '2026-10')).toBeNull();
+    expect(periodRange('2026-01', '2028-12')).toHaveLength(36);
+    expect(periodRange('2026-01', '2029-01')).toBeNull();
+  });
+});
+
+describe('meter CSV', () => {
+  const csvOf = (chunks: Iterable<string>) => [...chunks].join('');
+
+  it('Polish dialect: semicolons, decimal commas, quotes doubled, formulas defused', () => {
+    const out = rows('2026-11', '2026-11', [nov, dec]).map((r) => ({ ...r, deviceKey: '=HYPERLINK("x")' }));
+    const lines = csvOf(meterCsvChunks(out, 'pl')).slice(1).split('\r\n');
+    expect(lines[0]).toBe(
+      'customer;device;serial;model;period;counter;opening_at;opening;opening_source;opening_counter_source;opening_confidence;' +
+        'closing_at;closing;closing_counter_source;closing_confidence;usage;weight;billed_units;flags;confirmed_by',
+    );
+    expect(lines[3]).toBe(
+      `acme;"'=HYPERLINK(""x"")";SN1;"MX-3070; ""A3""";2026-11;print.color.large;2026-11-02T10:00:00.000Z;100;agent:acme/krakow;` +
+        `vendor sharpCounterValue.1.4.63;exact;2026-11-30T23:10:00.000Z;140;manual;estimated;40;2;80;;acme-viewer`,
+    );
+    const halves = csvOf(meterCsvChunks([{ ...out[0]!, weight: 1.5, billedUnits: 60 }], 'pl'));
+    expect(halves).toContain(';40;1,5;60;');
+  });
+
+  it('a source or flag holding the delimiter, a quote or a line break is quoted', () => {
+    const odd = {
+      ...rows('2026-11', '2026-11', [nov, dec])[0]!,
+      openingCounterSource: 'vendor a;b',
+      closingCounterSource: 'say "x"\nnext',
+      flags: ['reset', 'wrapped'],
+    };
+    const line = csvOf(meterCsvChunks([odd], 'pl')).split('\r\n')[1];
+    expect(line).toContain(';"vendor a;b";');
+    expect(line).toContain(';"say ""x""\nnext";');
+    expect(line).toContain(';reset wrapped;');
+    expect(csvOf(meterCsvChunks([odd], 'en')).split('\r\n')[1]).toContain(',vendor a;b,');
+  });
+
+  it('the streamed chunks add up to the document csvDocument writes, in both dialects', () => {
+    const many: MeterExportRow[] = [];
+    for (let i = 0; i < 7; i++)
+      for (const r of rows('2026-10', '2026-12', [oct, nov, dec])) many.push({ ...r, deviceKey: `${r.deviceKey}-${i}`, serial: i === 3 ? '+48' : r.serial });
+    for (const dialect of ['pl', 'en'] as const) {
+      const chunks = [...meterCsvChunks(many, dialect, 4)];
+      expect(chunks.length).toBe(Math.ceil(many.length / 4));
+      expect(chunks.join('')).toBe(csvDocument(METER_CSV_HEADER, many.map(meterCsvRow), dialect));
+    }
+    expect(csvOf(meterCsvChunks([], 'pl'))).toBe(csvDocument(METER_CSV_HEADER, [], 'pl'));
+  });
+});
