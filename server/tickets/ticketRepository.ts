@@ -374,7 +374,8 @@ export function ticketStoreIn(tx: Transaction): TicketStore {
     },
     put: async (ticket, nextDueAt = CHECK_AT_NEXT_TICK) => {
       await ensureSubjectIndex(tx);
-      const before = fresh.has(ticket.id) ? [] : subjectsOfTicket(await tx.get<unknown>(TICKETS, ticket.id));
+      // Only its first put: after it, the ticket's record and index entries are this unit's own writes.
+      const before = fresh.delete(ticket.id) ? [] : subjectsOfTicket(await tx.get<unknown>(TICKETS, ticket.id));
       // What the ticket service writes is a ticket it built (typed, from parsed tickets): reading it
       // back in a later event of this process needs no second parse. After a restart the stored
       // record is a new object and is parsed again.
