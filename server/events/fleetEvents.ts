@@ -25,7 +25,8 @@ import type { Fault, Identity, Supply, Counters, DeviceStatus } from '../../shar
 import type { FaultCode } from '../../shared/faults.js';
 import type { Subunit } from '../../shared/snapshot.js';
 import type { ImpactResult } from '../impact/impactRules.js';
-import { abortsUnitOfWork, type Transaction } from '../storage/repository.js';
+import { abortsUnitOfWork, type RecordRef, type Transaction } from '../storage/repository.js';
+import type { DeviceEvent } from '../../shared/wire/messages.js';
 import type { DeviceRecord } from '../fleet/fleetModel.js';
 import type { DeviceChange } from '../fleet/fleetState.js';
 
@@ -144,6 +145,12 @@ export interface DeviceUpdate {
 
 export type DeviceUpdateHandler = (update: DeviceUpdate, tx: Transaction) => void | Promise<void>;
 
+/**
+ * The records a subscriber will read when a device (by key) reports `event`: ingest reads them
+ * with the batch's devices, in one query on PostgreSQL instead of a round trip each.
+ */
+export type DeviceEventReads = (deviceKey: string, event: DeviceEvent) => readonly RecordRef[];
+
 export class FleetEventBus {
   private readonly handlers: FleetEventHandler[] = [];
   /** Handler failures so far (exported as a metric). */
@@ -166,6 +173,18 @@ export class FleetEventBus {
   /** Adds a device update handler; returns a function that removes it. */
   subscribeDeviceUpdates(handler: DeviceUpdateHandler): () => void {
     return addHandler(this.deviceHandlers, handler);
+  }
+
+  private readonly eventReads: DeviceEventReads[] = [];
+
+  /** Declares what a subscriber reads for a device event (prefetched by ingest); returns a function that removes it. */
+  declareReads(reads: DeviceEventReads): () => void {
+    return addHandler(this.eventReads, reads);
+  }
+
+  /** Every subscriber's reads for `event` from device `deviceKey`. */
+  readsOf(deviceKey: string, event: DeviceEvent): RecordRef[] {
+    return this.eventReads.flatMap((reads) => reads(deviceKey, event));
   }
 
   emitDeviceUpdate(update: DeviceUpdate, tx: Transaction): Promise<void> {

@@ -63,7 +63,15 @@ export class HistoryRecorder {
   }
 
   attach(bus: FleetEventBus): () => void {
-    return bus.subscribeDeviceUpdates((u, tx) => this.record(u, tx));
+    // Faults and reachability changes go on the timeline; supply and identity events do not.
+    const undeclare = bus.declareReads((deviceKey, event) =>
+      event.kind === 'supply.changed' || event.kind === 'identity.changed' ? [] : [[FAULTS_TL, deviceKey]],
+    );
+    const unsubscribe = bus.subscribeDeviceUpdates((u, tx) => this.record(u, tx));
+    return () => {
+      undeclare();
+      unsubscribe();
+    };
   }
 
   /** The forecaster's hook (one). */

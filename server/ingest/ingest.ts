@@ -309,6 +309,12 @@ export class Ingest {
       const alias = await tx.get<DeviceAlias>(ALIASES, aKey);
       if (alias) devices.push([DEVICES, alias.device]);
     }
+    // What the subscribers (tickets, history) read for a device event, known once its device is.
+    for (const msg of msgs) {
+      if (msg.type !== 'device.event') continue;
+      const alias = await tx.get<DeviceAlias>(ALIASES, aliasKey(msg.tenant, msg.agentId, msg.deviceId));
+      devices.push(...this.o.events.readsOf(alias?.device ?? fallbackDeviceKey(msg.tenant, msg.agentId, msg.deviceId), msg.event));
+    }
     await tx.prefetch(devices);
     const unseen: RecordRef[] = [];
     for (const t of telemetry) {

@@ -14,7 +14,8 @@ import { faultOf, openTicket } from './ticketOpening.js';
 import { canReopen, log, reopen, retarget, SYSTEM, ticketContract, type NoticeDraft, type PolicyContext, type PolicyOutcome } from './ticketPolicy.js';
 import { agentKey, customerRef, deviceRef, faultEvidence, ms, siteRef } from './ticketRefs.js';
 
-function deviceKey(deviceId: string, fault: FaultIdentity): string {
+/** The key of a device fault's ticket (`device:<device key>:<fault key>`). */
+export function faultTicketKey(deviceId: string, fault: FaultIdentity): string {
   return `device:${deviceId}:${faultKey(fault)}`;
 }
 
@@ -110,7 +111,7 @@ function faultRaised(r: Raise, tickets: readonly Ticket[], ctx: PolicyContext): 
   const { ticket, notice } = openTicket(
     {
       kind: 'device',
-      key: deviceKey(device.id, r.fault),
+      key: faultTicketKey(device.id, r.fault),
       title: `${label} on ${device.model ?? device.id} at ${r.device.siteName}`,
       channel: 'monitoring',
       customer: customerRef(r.device.customer, ctx.defaultContractId),

@@ -10,7 +10,9 @@
  * Work happens in units: `transaction(work)` hands a `TicketStore`; its writes are durable when
  * the promise resolves, and units never interleave.
  */
-import type { NumberCounter, Repository, Transaction, UniqueKeyRules } from '../storage/repository.js';
+import type { NumberCounter, RecordRef, Repository, Transaction, UniqueKeyRules } from '../storage/repository.js';
+import type { DeviceEvent } from '../../shared/wire/messages.js';
+import { faultTicketKey } from './ticketFleetEvents.js';
 import { faultKey } from '../../shared/faultIdentity.js';
 import { OPEN_STATUSES, Ticket, ticketFaultIdentity, type TicketFault, type TicketStatus } from './ticket.js';
 import { readPlannedStop, type PlannedStop } from './plannedStops.js';
@@ -356,8 +358,29 @@ function readTicket(value: unknown, where: string): Ticket {
   return parsed.data;
 }
 
+/** The id of the ticket numbered `n`. */
+export function ticketIdOf(n: number): string {
+  return `T${String(n).padStart(6, '0')}`;
+}
+
+/**
+ * What the ticket rules read for a device event (FleetEventBus.declareReads): the device's subject
+ * index entry and, for a fault raised, the entry of the ticket key it would open.
+ */
+export function ticketReadsOfDeviceEvent(deviceKey: string, event: DeviceEvent): RecordRef[] {
+  if (event.kind === 'supply.changed' || event.kind === 'identity.changed') return [];
+  const reads: RecordRef[] = [
+    [META, SUBJECT_INDEX_BUILT],
+    [SUBJECTS, `device:${deviceKey}`],
+  ];
+  if (event.kind === 'fault.raised') reads.push([SUBJECTS, `key:${faultTicketKey(deviceKey, event.fault)}`]);
+  return reads;
+}
+
 /** TicketStore over one transaction of the durable store. */
 export function ticketStoreIn(tx: Transaction): TicketStore {
+  /** Ids of numbers this unit took from the counter: never given before, so no record holds them yet. */
+  const fresh = new Set<string>();
   return {
     transaction: tx,
     get: async (id) => {
@@ -378,7 +401,8 @@ export function ticketStoreIn(tx: Transaction): TicketStore {
     },
     put: async (ticket, nextDueAt = CHECK_AT_NEXT_TICK) => {
       await ensureSubjectIndex(tx);
-      const before = subjectsOfTicket(await tx.get<unknown>(TICKETS, ticket.id));
+      // Only its first put: after it, the ticket's record and index entries are this unit's own writes.
+      const before = fresh.delete(ticket.id) ? [] : subjectsOfTicket(await tx.get<unknown>(TICKETS, ticket.id));
       // What the ticket service writes is a ticket it built (typed, from parsed tickets): reading it
       // back in a later event of this process needs no second parse. After a restart the stored
       // record is a new object and is parsed again.
@@ -417,7 +441,11 @@ export function ticketStoreIn(tx: Transaction): TicketStore {
       await tx.delete(DUE, ticket.id);
     },
     offerNumber: () => tx.offerNumber(TICKET_NUMBERS),
-    settleNumber: (n, used) => (used ? tx.useNumber(TICKET_NUMBERS, n) : tx.unusedNumber(TICKET_NUMBERS, n)),
+    settleNumber: (n, used) => {
+      if (!used) return tx.unusedNumber(TICKET_NUMBERS, n);
+      fresh.add(ticketIdOf(n));
+      return tx.useNumber(TICKET_NUMBERS, n);
+    },
     capUsage: async (customerId, month) => (await tx.get<{ minutes: number }>(CAPS, `${customerId}|${month}`))?.minutes ?? 0,
     addCapUsage: async (customerId, month, minutes) => {
       const key = `${customerId}|${month}`;

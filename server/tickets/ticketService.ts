@@ -37,7 +37,7 @@ import {
 } from './ticketPolicy.js';
 import { applyFleetEvent } from './ticketFleetEvents.js';
 import { nextDue, tickTicket } from './ticketTimers.js';
-import { CHECK_AT_NEXT_TICK, ticketStoreIn, type TicketRepository, type TicketStore } from './ticketRepository.js';
+import { CHECK_AT_NEXT_TICK, ticketIdOf, ticketReadsOfDeviceEvent, ticketStoreIn, type TicketRepository, type TicketStore } from './ticketRepository.js';
 import { applySupplySignal, concernsSupply, type SupplySignal } from './supplyOrderPolicy.js';
 import { admitAgentEvent } from './plannedStops.js';
 import { agentKey } from './ticketRefs.js';
@@ -144,7 +144,7 @@ export class TicketService {
         if (candidate === undefined) throw new Error('an action on an existing ticket never opens one');
         if (taken) throw new Error('a unit of work opens at most one ticket');
         taken = true;
-        return `T${String(candidate).padStart(6, '0')}`;
+        return ticketIdOf(candidate);
       },
     };
     return { ctx, commit: () => (candidate === undefined ? Promise.resolve() : store.settleNumber(candidate, taken)) };
@@ -353,12 +353,17 @@ export class TicketService {
    * applied the fleet message. The repository must be a StoredTicketRepository over the same store.
    */
   attachToFleetEvents(bus: FleetEventBus): () => void {
-    return bus.subscribe(async (event, tx) => {
+    const undeclare = bus.declareReads(ticketReadsOfDeviceEvent);
+    const unsubscribe = bus.subscribe(async (event, tx) => {
       const outcome = await this.handleEventIn(ticketStoreIn(tx), event);
       // Notices and timers only once the ingest transaction committed, and only for the attempt
       // that did (a PostgreSQL store re-runs a unit that conflicted with another instance).
       bus.afterCommit(tx, () => this.settle(outcome));
     });
+    return () => {
+      undeclare();
+      unsubscribe();
+    };
   }
 
   /**

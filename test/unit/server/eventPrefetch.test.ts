@@ -1,0 +1,99 @@
+/**
+ * A fault's unit of work reads nothing one record at a time that the batch prefetch could have
+ * read: the ticket rules and the history recorder declare their reads on the bus (FleetEventBus
+ * declareReads), ingest reads them with the batch's devices, and a ticket opened with a fresh
+ * number is not looked up (on PostgreSQL every such read is a round trip).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { HistoryRecorder } from '../../../server/history/historyRecorder.js';
+import type { RecordRef, Transaction } from '../../../server/storage/repository.js';
+import { presetContract } from '../../../server/sla/presets.js';
+import { StoredTicketRepository } from '../../../server/tickets/ticketRepository.js';
+import { TicketService } from '../../../server/tickets/ticketService.js';
+import type { WireMessage } from '../../../shared/wire/messages.js';
+import { makeKit, type Kit } from './serverTestKit.js';
+import { bytes, fault, raisedMsg, stateMsg, topicOf } from './wireFixtures.js';
+
+const FLEET = {
+  customers: { acme: { name: 'ACME', contract: 'device-vendor', tenants: ['acme'], contact: { name: 'Jan Kowalski', email: 'jan@example.com' } } },
+  sites: { 'acme-hq': { name: 'ACME HQ', customer: 'acme', agents: ['acme/a1'] }, 'acme-wro': { name: 'ACME Wrocław', customer: 'acme', agents: ['acme/a2'] } },
+};
+
+/**
+ * Collections the ticket rules and the history recorder read per device event (ticketMeta also
+ * holds the embedded store's ticket counter, a sequence on PostgreSQL: not watched).
+ */
+const DECLARED = new Set(['ticketSubjects', 'tickets', 'faultTimeline']);
+
+let kit: Kit;
+let svc: TicketService;
+afterEach(async () => {
+  svc.stop();
+  await kit.close();
+});
+
+/** Every transaction's prefetched records, and the single reads (get) it made of DECLARED collections. */
+function spy(k: Kit): { prefetched: Set<string>; reads: string[] } {
+  const seen = { prefetched: new Set<string>(), reads: [] as string[] };
+  const original = k.store.transaction.bind(k.store);
+  k.store.transaction = ((work: (tx: Transaction) => unknown) =>
+    original((tx) =>
+      work({
+        list: tx.list.bind(tx),
+        listOrdered: tx.listOrdered.bind(tx),
+        offerNumber: tx.offerNumber.bind(tx),
+        useNumber: tx.useNumber.bind(tx),
+        unusedNumber: tx.unusedNumber.bind(tx),
+        delete: tx.delete.bind(tx),
+        archive: tx.archive.bind(tx),
+        claimMessage: tx.claimMessage.bind(tx),
+        savepoint: tx.savepoint.bind(tx),
+        put: tx.put.bind(tx),
+        update: tx.update.bind(tx),
+        prefetch: (records: readonly RecordRef[], messageIds?: readonly string[]) => {
+          for (const [c, id] of records) seen.prefetched.add(`${c}/${id}`);
+          return tx.prefetch(records, messageIds);
+        },
+        get: (collection: string, id: string) => {
+          if (DECLARED.has(collection)) seen.reads.push(`${collection}/${id}`);
+          return tx.get(collection, id);
+        },
+      }),
+    )) as typeof k.store.transaction;
+  return seen;
+}
+
+describe('reads a device event causes are prefetched with its batch', () => {
+  it('a fault that opens a ticket reads its subject index and timeline only through the prefetch', async () => {
+    kit = await makeKit(FLEET);
+    svc = new TicketService({
+      repository: new StoredTicketRepository(kit.store),
+      clock: kit.clock,
+      contractFor: presetContract,
+      defaultContractId: 'device-vendor',
+    });
+    svc.attachToFleetEvents(kit.bus);
+    new HistoryRecorder().attach(kit.bus);
+    const send = (msg: WireMessage) => kit.ingest.handle(topicOf(msg), bytes(msg));
+
+    expect(await send(stateMsg('acme', 'a1', 'p1'))).toEqual({ outcome: 'accepted' });
+    expect(await send(stateMsg('acme', 'a2', 'p2', { identity: { vendor: 'HP', model: 'M479', serial: 'SN-2' } }))).toEqual({ outcome: 'accepted' });
+    const seen = spy(kit);
+    const faults = [raisedMsg('acme', 'a1', 'p1', fault('jam')), raisedMsg('acme', 'a2', 'p2', fault('door.open'))];
+    expect(await kit.ingest.handleBatch(faults.map((m) => ({ topic: topicOf(m), payload: bytes(m) })))).toEqual([
+      { outcome: 'accepted' },
+      { outcome: 'accepted' },
+    ]);
+
+    const tickets = await new StoredTicketRepository(kit.store).active();
+    // The devices are known by their serials (stateMsg's identity): ingest resolves the aliases first.
+    expect(tickets.map((t) => t.key).sort()).toEqual(['device:acme/sn:sn-1:jam||', 'device:acme/sn:sn-2:door.open||']);
+    // The declared reads were made, and each one came out of the prefetch.
+    expect(seen.reads).toEqual(
+      expect.arrayContaining(['faultTimeline/acme/sn:sn-1', 'ticketSubjects/device:acme/sn:sn-1', 'ticketSubjects/key:device:acme/sn:sn-2:door.open||']),
+    );
+    expect(seen.reads.filter((r) => !seen.prefetched.has(r))).toEqual([]);
+    // The new tickets' own ids were never looked up: their numbers came fresh from the counter.
+    for (const t of tickets) expect(seen.reads).not.toContain(`tickets/${t.id}`);
+  });
+});
