@@ -79,7 +79,7 @@ describe('reads a device event causes are prefetched with its batch', () => {
     expect(await send(stateMsg('acme', 'a1', 'p1'))).toEqual({ outcome: 'accepted' });
     expect(await send(stateMsg('acme', 'a2', 'p2', { identity: { vendor: 'HP', model: 'M479', serial: 'SN-2' } }))).toEqual({ outcome: 'accepted' });
     const seen = spy(kit);
-    const faults = [raisedMsg('acme', 'a1', 'p1', fault('jam')), raisedMsg('acme', 'a2', 'p2', fault('door.open'))];
+    const faults = [raisedMsg('acme', 'a1', 'p1', fault('jam')), raisedMsg('acme', 'a2', 'p2', fault('hardware.fault'))];
     expect(await kit.ingest.handleBatch(faults.map((m) => ({ topic: topicOf(m), payload: bytes(m) })))).toEqual([
       { outcome: 'accepted' },
       { outcome: 'accepted' },
@@ -87,10 +87,10 @@ describe('reads a device event causes are prefetched with its batch', () => {
 
     const tickets = await new StoredTicketRepository(kit.store).active();
     // The devices are known by their serials (stateMsg's identity): ingest resolves the aliases first.
-    expect(tickets.map((t) => t.key).sort()).toEqual(['device:acme/sn:sn-1:jam||', 'device:acme/sn:sn-2:door.open||']);
+    expect(tickets.map((t) => t.key).sort()).toEqual(['device:acme/sn:sn-1:jam||', 'device:acme/sn:sn-2:hardware.fault||']);
     // The declared reads were made, and each one came out of the prefetch.
     expect(seen.reads).toEqual(
-      expect.arrayContaining(['faultTimeline/acme/sn:sn-1', 'ticketSubjects/device:acme/sn:sn-1', 'ticketSubjects/key:device:acme/sn:sn-2:door.open||']),
+      expect.arrayContaining(['faultTimeline/acme/sn:sn-1', 'ticketSubjects/device:acme/sn:sn-1', 'ticketSubjects/key:device:acme/sn:sn-2:hardware.fault||']),
     );
     expect(seen.reads.filter((r) => !seen.prefetched.has(r))).toEqual([]);
     // The new tickets' own ids were never looked up: their numbers came fresh from the counter.
