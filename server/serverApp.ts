@@ -25,6 +25,7 @@ import { MissingMeterWatch } from './meters/missingMeterWatch.js';
 import { billingOf } from './meters/billingPeriod.js';
 import { ForecastService, type ForecastServiceOptions } from './forecast/forecastService.js';
 import { NotificationService } from './notifications/notificationService.js';
+import { customerFixableFaults } from './impact/impactRules.js';
 import { MailIntake } from './intake/mailIntake.js';
 import { MailPoller } from './intake/mailPoller.js';
 import { RetentionSweep } from './retention/retentionSweep.js';
@@ -130,6 +131,13 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
         attachments: finalReportAttachments(repo, (id, version) => liveCatalogue.get(id, version), clock),
       });
       notifications = notifier;
+      // Customer-fixable faults wait for the customer, who is told by e-mail only: say so when there is no e-mail to tell them with.
+      const fixable = customerFixableFaults(liveCatalogue.impactRules());
+      if (fixable.length > 0 && !config.notifications.email)
+        logger.warn(
+          { customerFixable: fixable },
+          'customer-fixable faults wait for the customer before a vendor ticket opens, but notifications.email is not set: customers are not told by e-mail (set notifications.email, or impact.customerFixable: [] for tickets at once)',
+        );
       // Closes after the ticket engine stopped: notices still being queued reach the store first.
       onClose('notifications', () => notifier.close());
       // Device history (server/history), written at ingest; it also records the customer notices of customer-fixable faults.
