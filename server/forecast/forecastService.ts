@@ -13,7 +13,8 @@
  * Terms per customer: the contract's business calendar gives the working days (Polish holidays),
  * `supplyOrders.leadTimeWorkingDays`/`safetyWorkingDays` when to order, `enabled` whether to.
  */
-import type { Clock, TimerHandle } from '../../shared/clock.js';
+import { RepeatingTask } from '../cluster/repeatingTask.js';
+import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logging.js';
 import { FLEET_COLLECTIONS, type DeviceRecord, type FleetDirectory } from '../fleet/fleetModel.js';
 import {
@@ -106,12 +107,19 @@ function round(w: { estimate: number; low: number; high: number | null }): { est
 
 export class ForecastService {
   private readonly clocks = new WeakMap<Contract, WorkingDayClock>();
-  private timer: TimerHandle | undefined;
-  private running = false;
+  private readonly repeating: RepeatingTask;
   private sweeping: Promise<SweepResult> | undefined;
   readonly stats = { forecasts: 0, opened: 0, closed: 0, sweeps: 0 };
 
-  constructor(private readonly o: ForecastServiceOptions) {}
+  constructor(private readonly o: ForecastServiceOptions) {
+    this.repeating = new RepeatingTask({
+      clock: o.clock,
+      firstDelayMs: o.firstSweepDelayMs ?? 60_000,
+      intervalMs: () => o.sweepIntervalMs ?? 86_400_000,
+      run: () => this.sweep(),
+      onError: (err) => o.logger?.error({ err }, 'supply forecast sweep failed'),
+    });
+  }
 
   /** Forecasts at ingest: the recorder calls back when a supply's history changed. */
   attach(recorder: HistoryRecorder): void {
@@ -284,26 +292,12 @@ export class ForecastService {
     return p;
   }
 
-  /** Runs the sweep on a timer (the leader instance only). */
+  /** Runs it on a timer (the leader instance only). */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.arm(this.o.firstSweepDelayMs ?? 60_000);
+    this.repeating.start();
   }
 
   stop(): void {
-    this.running = false;
-    if (this.timer) this.o.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private arm(delay: number): void {
-    if (!this.running) return;
-    this.timer = this.o.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.sweep()
-        .catch((err: unknown) => this.o.logger?.error({ err }, 'supply forecast sweep failed'))
-        .finally(() => this.arm(this.o.sweepIntervalMs ?? 86_400_000));
-    }, delay);
+    this.repeating.stop();
   }
 }

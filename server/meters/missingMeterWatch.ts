@@ -7,7 +7,8 @@
  * and the customer's addresses when its notifications list the event). A reading clears the alert
  * (meterRecorder.ts). Time comes from the injected clock.
  */
-import type { Clock, TimerHandle } from '../../shared/clock.js';
+import { RepeatingTask } from '../cluster/repeatingTask.js';
+import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logging.js';
 import type { DeviceRecord } from '../fleet/fleetModel.js';
 import { FLEET_COLLECTIONS } from '../fleet/fleetModel.js';
@@ -35,11 +36,18 @@ export interface MissingMeterWatchOptions {
 }
 
 export class MissingMeterWatch {
-  private timer: TimerHandle | undefined;
-  private running = false;
+  private readonly repeating: RepeatingTask;
   private checking: Promise<MissingMeterAlert[]> | undefined;
 
-  constructor(private readonly o: MissingMeterWatchOptions) {}
+  constructor(private readonly o: MissingMeterWatchOptions) {
+    this.repeating = new RepeatingTask({
+      clock: o.clock,
+      firstDelayMs: o.firstCheckDelayMs ?? 60_000,
+      intervalMs: () => o.intervalMs ?? 3_600_000,
+      run: () => this.check(),
+      onError: (err) => o.logger?.error({ err }, 'missing-meter check failed'),
+    });
+  }
 
   /** Raises the alerts due now; resolves with those it raised. */
   check(): Promise<MissingMeterAlert[]> {
@@ -90,25 +98,12 @@ export class MissingMeterWatch {
     return done;
   }
 
+  /** Runs it on a timer (the leader instance only). */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.arm(this.o.firstCheckDelayMs ?? 60_000);
+    this.repeating.start();
   }
 
   stop(): void {
-    this.running = false;
-    if (this.timer) this.o.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private arm(delay: number): void {
-    if (!this.running) return;
-    this.timer = this.o.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.check()
-        .catch((err: unknown) => this.o.logger?.error({ err }, 'missing-meter check failed'))
-        .finally(() => this.arm(this.o.intervalMs ?? 3_600_000));
-    }, delay);
+    this.repeating.stop();
   }
 }

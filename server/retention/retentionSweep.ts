@@ -5,7 +5,8 @@
  * after an upgrade) is worked off over several sweeps without holding up ingest. It goes through
  * the Repository contract only, so the embedded store and PostgreSQL behave the same.
  */
-import type { Clock, TimerHandle } from '../../shared/clock.js';
+import { RepeatingTask } from '../cluster/repeatingTask.js';
+import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logging.js';
 import { INTAKE_ITEMS, readIntakeItem, type IntakeItem } from '../intake/intakeItems.js';
 import { MAIL_MESSAGES, messageRecordKey, type MessageRecord } from '../intake/mailIntake.js';
@@ -40,11 +41,18 @@ export interface RetentionSweepOptions {
 }
 
 export class RetentionSweep {
-  private timer: TimerHandle | undefined;
-  private running = false;
+  private readonly repeating: RepeatingTask;
   private sweeping: Promise<RetentionResult> | undefined;
 
-  constructor(private readonly o: RetentionSweepOptions) {}
+  constructor(private readonly o: RetentionSweepOptions) {
+    this.repeating = new RepeatingTask({
+      clock: o.clock,
+      firstDelayMs: o.firstSweepDelayMs ?? 60_000,
+      intervalMs: () => o.settings.sweepInterval,
+      run: () => this.sweep(),
+      onError: (err) => o.logger?.error({ err }, 'retention sweep failed'),
+    });
+  }
 
   /** One sweep (a sweep already running is joined, not started twice). */
   sweep(): Promise<RetentionResult> {
@@ -146,26 +154,12 @@ export class RetentionSweep {
     return steps;
   }
 
-  /** Runs the sweep on a timer (the leader instance only). */
+  /** Runs it on a timer (the leader instance only). */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.arm(this.o.firstSweepDelayMs ?? 60_000);
+    this.repeating.start();
   }
 
   stop(): void {
-    this.running = false;
-    if (this.timer) this.o.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private arm(delay: number): void {
-    if (!this.running) return;
-    this.timer = this.o.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.sweep()
-        .catch((err: unknown) => this.o.logger?.error({ err }, 'retention sweep failed'))
-        .finally(() => this.arm(this.o.settings.sweepInterval));
-    }, delay);
+    this.repeating.stop();
   }
 }
