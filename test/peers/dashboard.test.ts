@@ -7,7 +7,8 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { openDashboardBrowser } from '../harness/dashboardBrowser.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDemo, type RunningDemo } from '../../bin/demo/startDemo.js';
 import { createLogger } from '../../shared/logging.js';
@@ -49,17 +50,7 @@ beforeAll(async () => {
     logger: createLogger({ name: 'dashboard-test', level: 'warn', format: 'json' }),
   });
   token = readFileSync(demo.adminTokenFile, 'utf8').trim();
-  context = await chromium.launchPersistentContext(profile.path, {
-    executablePath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    viewport: { width: 1280, height: 800 },
-    locale: 'en-GB',
-    // The browser in UTC, as a laptop or a headless runner may be: times must still be Warsaw's.
-    timezoneId: 'UTC',
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (err) => pageErrors.push(err.message));
+  ({ context, page } = await openDashboardBrowser(profile.path, executablePath, pageErrors));
   mkdirSync(shots, { recursive: true });
 });
 

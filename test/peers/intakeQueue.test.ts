@@ -10,7 +10,8 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { openDashboardBrowser } from '../harness/dashboardBrowser.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDemo, type RunningDemo } from '../../bin/demo/startDemo.js';
 import type { IntakeItem } from '../../server/intake/intakeItems.js';
@@ -116,16 +117,7 @@ beforeAll(async () => {
   const create = async (body: Record<string, unknown>) => (await apiCall<{ token: string }>('/api-tokens', { method: 'POST', body })).body.token;
   dispatcher = await create({ name: 'dora', role: 'dispatcher' });
   customer = await create({ name: 'anna', role: 'customer', customerId: CUSTOMER });
-  context = await chromium.launchPersistentContext(profile.path, {
-    executablePath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    viewport: { width: 1280, height: 800 },
-    locale: 'en-GB',
-    timezoneId: 'UTC',
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (err) => pageErrors.push(err.message));
+  ({ context, page } = await openDashboardBrowser(profile.path, executablePath, pageErrors));
   mkdirSync(shots, { recursive: true });
 }, 120_000);
 

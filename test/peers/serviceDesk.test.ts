@@ -10,7 +10,8 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { openDashboardBrowser } from '../harness/dashboardBrowser.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDemo, type RunningDemo } from '../../bin/demo/startDemo.js';
 import { createLogger } from '../../shared/logging.js';
@@ -101,16 +102,7 @@ beforeAll(async () => {
   tokens.technician = await create({ name: 'tomek', role: 'technician' });
   await waitUntil(async () => (await apiCall<{ total: number }>('/devices?limit=1')).total === DEVICES, 'the agent to report every device', 60_000, 500);
   deviceKeys = (await apiCall<{ items: Array<{ key: string }> }>('/devices?limit=100')).items.map((d) => d.key);
-  context = await chromium.launchPersistentContext(profile.path, {
-    executablePath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    viewport: { width: 1280, height: 800 },
-    locale: 'en-GB',
-    timezoneId: 'UTC',
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (err) => pageErrors.push(err.message));
+  ({ context, page } = await openDashboardBrowser(profile.path, executablePath, pageErrors));
   mkdirSync(shots, { recursive: true });
 }, 120_000);
 

@@ -9,7 +9,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { openDashboardBrowser } from '../harness/dashboardBrowser.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DeviceStateMessage, DeviceTelemetryMessage } from '../../shared/wire/messages.js';
 import { makeApiKit, type ApiKit } from '../unit/api/apiTestKit.js';
@@ -132,16 +133,7 @@ beforeAll(async () => {
   await kit.send(statusMsg('acme', 'a1', 'online', DAY2));
   await kit.send(state(DAY2, 5, '1.40', 90, 11_700));
 
-  context = await chromium.launchPersistentContext(profile.path, {
-    executablePath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    viewport: { width: 1280, height: 900 },
-    locale: 'en-GB',
-    timezoneId: 'UTC',
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (err) => pageErrors.push(err.message));
+  ({ context, page } = await openDashboardBrowser(profile.path, executablePath, pageErrors, { width: 1280, height: 900 }));
 });
 
 afterAll(async () => {
