@@ -11,7 +11,7 @@ import { presetContract } from '../../../server/sla/presets.js';
 import { StoredTicketRepository } from '../../../server/tickets/ticketRepository.js';
 import { TicketService } from '../../../server/tickets/ticketService.js';
 import type { WireMessage } from '../../../shared/wire/messages.js';
-import { makeKit, type Kit } from './serverTestKit.js';
+import { bindAll, makeKit, type Kit } from './serverTestKit.js';
 import { bytes, fault, raisedMsg, stateMsg, topicOf } from './wireFixtures.js';
 
 const FLEET = {
@@ -39,17 +39,7 @@ function spy(k: Kit): { prefetched: Set<string>; reads: string[] } {
   k.store.transaction = ((work: (tx: Transaction) => unknown) =>
     original((tx) =>
       work({
-        list: tx.list.bind(tx),
-        listOrdered: tx.listOrdered.bind(tx),
-        offerNumber: tx.offerNumber.bind(tx),
-        useNumber: tx.useNumber.bind(tx),
-        unusedNumber: tx.unusedNumber.bind(tx),
-        delete: tx.delete.bind(tx),
-        archive: tx.archive.bind(tx),
-        claimMessage: tx.claimMessage.bind(tx),
-        savepoint: tx.savepoint.bind(tx),
-        put: tx.put.bind(tx),
-        update: tx.update.bind(tx),
+        ...bindAll(tx),
         prefetch: (records: readonly RecordRef[], messageIds?: readonly string[]) => {
           for (const [c, id] of records) seen.prefetched.add(`${c}/${id}`);
           return tx.prefetch(records, messageIds);

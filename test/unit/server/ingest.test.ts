@@ -3,7 +3,7 @@ import { effectiveStatus, type AgentRecord, type DeviceRecord } from '../../../s
 import { JournaledStore } from '../../../server/storage/journaledStore.js';
 import { StoreFailedError, type Transaction } from '../../../server/storage/repository.js';
 import type { WireMessage } from '../../../shared/wire/messages.js';
-import { makeKit, type Kit } from './serverTestKit.js';
+import { bindAll, makeKit, type Kit } from './serverTestKit.js';
 import { bytes, clearedMsg, fault, raisedMsg, stateMsg, statusMsg, telemetryMsg, topicOf } from './wireFixtures.js';
 
 let kit: Kit;
@@ -201,25 +201,6 @@ describe('ingest failures', () => {
 
 describe('ingest of a batch (one transaction, a savepoint per message)', () => {
   const item = (msg: WireMessage) => ({ topic: topicOf(msg), payload: bytes(msg) });
-
-  /** The transaction's methods, bound, so that a test can replace one of them. */
-  function bindAll(tx: Transaction): Transaction {
-    return {
-      get: tx.get.bind(tx),
-      list: tx.list.bind(tx),
-      listOrdered: tx.listOrdered.bind(tx),
-      prefetch: tx.prefetch.bind(tx),
-      offerNumber: tx.offerNumber.bind(tx),
-      useNumber: tx.useNumber.bind(tx),
-      unusedNumber: tx.unusedNumber.bind(tx),
-      delete: tx.delete.bind(tx),
-      archive: tx.archive.bind(tx),
-      claimMessage: tx.claimMessage.bind(tx),
-      savepoint: tx.savepoint.bind(tx),
-      put: tx.put.bind(tx),
-      update: tx.update.bind(tx),
-    };
-  }
 
   /** A bug while applying: any put of the device with serial SN-BAD throws. */
   function breakDevice(k: Kit): void {

@@ -6,6 +6,7 @@ import { ServerMetrics } from '../../../server/http/metrics.js';
 import { DEFAULT_IMPACT_SETTINGS } from '../../../server/impact/impactRules.js';
 import { Ingest } from '../../../server/ingest/ingest.js';
 import { JournaledStore } from '../../../server/storage/journaledStore.js';
+import type { Transaction } from '../../../server/storage/repository.js';
 import { ManualClock } from '../../harness/manualClock.js';
 import { makeTempDir } from '../../harness/peers.js';
 
@@ -55,5 +56,24 @@ export async function makeKit(fleet: unknown = {}, dir?: string): Promise<Kit> {
       await store.close();
       temp?.remove();
     },
+  };
+}
+
+/** A transaction's methods, bound, so that a test can replace or wrap one of them (spread, then override). */
+export function bindAll(tx: Transaction): Transaction {
+  return {
+    get: tx.get.bind(tx),
+    list: tx.list.bind(tx),
+    listOrdered: tx.listOrdered.bind(tx),
+    prefetch: tx.prefetch.bind(tx),
+    offerNumber: tx.offerNumber.bind(tx),
+    useNumber: tx.useNumber.bind(tx),
+    unusedNumber: tx.unusedNumber.bind(tx),
+    delete: tx.delete.bind(tx),
+    archive: tx.archive.bind(tx),
+    claimMessage: tx.claimMessage.bind(tx),
+    savepoint: tx.savepoint.bind(tx),
+    put: tx.put.bind(tx),
+    update: tx.update.bind(tx),
   };
 }
