@@ -19,9 +19,8 @@ import type { AgentRecord, DeviceRecord } from '../server/fleet/fleetModel.js';
 import { contractCatalogue } from '../server/sla/contractCatalogue.js';
 import { JournaledStore } from '../server/storage/journaledStore.js';
 import type { Ticket } from '../server/tickets/ticket.js';
-import { openReportedTicket } from '../server/tickets/ticketOpening.js';
-import { DEFAULT_POLICY, type PolicyContext } from '../server/tickets/ticketPolicy.js';
 import { freeTcpPort } from '../test/harness/peers.js';
+import { benchDevice, benchJamTicket } from './benchFleet.js';
 
 const { values } = parseArgs({
   options: {
@@ -87,36 +86,9 @@ async function populate(dir: string): Promise<string[]> {
   const devices: DeviceRecord[] = [];
   for (let d = 0; d < DEVICES; d++) {
     const agent = agents[d % AGENTS]!;
-    const key = `${agent.tenant}/sn:sn${d}`;
-    keys.push(key);
-    devices.push({
-      key,
-      tenant: agent.tenant,
-      customerId: agent.customerId,
-      siteId: agent.siteId,
-      agentId: agent.agentId,
-      agentDeviceId: `p${d}`,
-      identity: { vendor: ['HP', 'Canon', 'Brother', 'Epson'][d % 4]!, model: `Model ${d % 37}`, serial: `SN${d}` },
-      address: `10.${(d >> 16) & 255}.${(d >> 8) & 255}.${d & 255}`,
-      protocols: ['snmp'],
-      status: d % 17 === 0 ? 'down' : 'idle',
-      reachable: true,
-      faults: d % 17 === 0 ? [{ code: 'jam', severity: 'critical', source: 'prtAlert', message: 'paper jam', firstSeen: iso }] : [],
-      supplies: ['black', 'cyan', 'magenta', 'yellow'].map((color, i) => ({
-        index: i + 1,
-        name: `${color} toner`,
-        kind: 'toner' as const,
-        color,
-        levelPercent: (d * 7 + i * 13) % 100,
-        state: 'ok' as const,
-        raw: { level: (d * 7 + i * 13) % 100, max: 100, unit: 19, class: 3, type: 3 },
-      })),
-      inputs: [],
-      counters: { total: 10_000 + d },
-      collectedAt: iso,
-      firstSeen: iso,
-      lastSeen: iso,
-    });
+    const device = benchDevice(d, agent, iso, d % 17 === 0);
+    keys.push(device.key);
+    devices.push(device);
   }
   await store.transaction(async (tx) => {
     for (const a of agents) await tx.put('agents', a.key, a);
@@ -127,7 +99,6 @@ async function populate(dir: string): Promise<string[]> {
     });
   }
   const contracts = contractCatalogue();
-  const impacts = ['critical', 'high', 'medium', 'low'] as const;
   let batch: Ticket[] = [];
   const flush = async () => {
     const rows = batch;
@@ -143,28 +114,7 @@ async function populate(dir: string): Promise<string[]> {
     const d = devices[(i * 7919) % devices.length]!;
     // Open tickets spread over the 8 hours before the start (deadlines differ); closed ones over 30 days.
     const now = i < HOT ? start - ((i * 2_654_435) % (8 * 3_600_000)) : start - ((i * 2_654_435) % (30 * 86_400_000)) - 7_200_000;
-    const ctx: PolicyContext = {
-      now,
-      config: DEFAULT_POLICY,
-      contractFor: (id) => contracts.get(id),
-      capUsedMinutes: 0,
-      defaultContractId: 'device-vendor',
-      newTicketId: () => `T${String(i + 1).padStart(6, '0')}`,
-    };
-    const out = openReportedTicket(
-      {
-        title: `Jam on ${d.identity.model ?? ''}`,
-        channel: 'monitoring',
-        customer: { id: d.customerId, name: d.customerId, contact: { name: 'Contact' }, contractId: 'device-vendor' },
-        site: { id: d.siteId, name: d.siteId },
-        device: { id: d.key, vendor: d.identity.vendor, model: d.identity.model, serial: d.identity.serial },
-        impact: impacts[i % 4]!,
-        description: 'paper jam in tray 2',
-        by: 'bench',
-      },
-      ctx,
-    );
-    let t = out.tickets[0]!;
+    let t = benchJamTicket(d, i, now, contracts);
     if (i >= HOT) t = { ...t, status: 'closed', resolution: 'byTechnician', resolvedAt: now + 3_600_000, closedAt: now + 7_200_000 };
     else if (i % 5 === 0) t = { ...t, assignee: `tech${i % 20}` };
     batch.push(t);

@@ -21,13 +21,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../shared/logging.js';
 import type { DeviceRecord } from '../server/fleet/fleetModel.js';
+import { benchDevice, benchJamTicket } from './benchFleet.js';
 import { ServerConfig } from '../server/serverConfig.js';
 import { startServerApp } from '../server/serverApp.js';
 import { contractCatalogue } from '../server/sla/contractCatalogue.js';
 import { JournaledStore } from '../server/storage/journaledStore.js';
 import type { Ticket } from '../server/tickets/ticket.js';
-import { openReportedTicket } from '../server/tickets/ticketOpening.js';
-import { DEFAULT_POLICY, type PolicyContext } from '../server/tickets/ticketPolicy.js';
 import { ManualClock } from '../test/harness/manualClock.js';
 
 const { values } = parseArgs({
@@ -61,34 +60,7 @@ async function populate(dir: string): Promise<void> {
   for (let d = 0; d < DEVICES; d++) {
     const a = d % AGENTS;
     const tenant = `c${a % CUSTOMERS}`;
-    devices.push({
-      key: `${tenant}/sn:sn${d}`,
-      tenant,
-      customerId: tenant,
-      siteId: `${tenant}/a${a}`,
-      agentId: `a${a}`,
-      agentDeviceId: `p${d}`,
-      identity: { vendor: ['HP', 'Canon', 'Brother', 'Epson'][d % 4]!, model: `Model ${d % 37}`, serial: `SN${d}` },
-      address: `10.${(d >> 16) & 255}.${(d >> 8) & 255}.${d & 255}`,
-      protocols: ['snmp'],
-      status: 'idle',
-      reachable: true,
-      faults: [],
-      supplies: ['black', 'cyan', 'magenta', 'yellow'].map((color, i) => ({
-        index: i + 1,
-        name: `${color} toner`,
-        kind: 'toner' as const,
-        color,
-        levelPercent: (d * 7 + i * 13) % 100,
-        state: 'ok' as const,
-        raw: { level: (d * 7 + i * 13) % 100, max: 100, unit: 19, class: 3, type: 3 },
-      })),
-      inputs: [],
-      counters: { total: 10_000 + d },
-      collectedAt: iso,
-      firstSeen: iso,
-      lastSeen: iso,
-    });
+    devices.push(benchDevice(d, { tenant, customerId: tenant, siteId: `${tenant}/a${a}`, agentId: `a${a}` }, iso));
   }
   for (let i = 0; i < devices.length; i += 2000) {
     await store.transaction(async (tx) => {
@@ -96,34 +68,12 @@ async function populate(dir: string): Promise<void> {
     });
   }
   const contracts = contractCatalogue();
-  const impacts = ['critical', 'high', 'medium', 'low'] as const;
   const tickets: Ticket[] = [];
   for (let i = 0; i < HOT; i++) {
     const d = devices[(i * 7919) % devices.length]!;
     // Opened over the 8 hours before the start: deadlines spread, a few timers due as the clock moves.
     const now = START - ((i * 2_654_435) % (8 * 3_600_000));
-    const ctx: PolicyContext = {
-      now,
-      config: DEFAULT_POLICY,
-      contractFor: (id) => contracts.get(id),
-      capUsedMinutes: 0,
-      defaultContractId: 'device-vendor',
-      newTicketId: () => `T${String(i + 1).padStart(6, '0')}`,
-    };
-    const out = openReportedTicket(
-      {
-        title: `Jam on ${d.identity.model ?? ''}`,
-        channel: 'monitoring',
-        customer: { id: d.customerId, name: d.customerId, contact: { name: 'Contact' }, contractId: 'device-vendor' },
-        site: { id: d.siteId, name: d.siteId },
-        device: { id: d.key, vendor: d.identity.vendor, model: d.identity.model, serial: d.identity.serial },
-        impact: impacts[i % 4]!,
-        description: 'paper jam in tray 2',
-        by: 'bench',
-      },
-      ctx,
-    );
-    tickets.push(out.tickets[0]!);
+    tickets.push(benchJamTicket(d, i, now, contracts));
   }
   await store.transaction(async (tx) => {
     for (const t of tickets) await tx.put('tickets', t.id, t);
