@@ -23,3 +23,19 @@ export async function openDashboardBrowser(
   page.on('pageerror', (err) => pageErrors.push(err.message));
   return { context, page };
 }
+
+/**
+ * A fresh session in this tab as the token's holder: forget the previous role's token, log in,
+ * and switch to `lang` (kept in localStorage, so chosen for each flow; the page re-renders in it).
+ */
+export async function signInToDashboard(page: Page, dashboardUrl: string, token: string, lang: 'en' | 'pl'): Promise<void> {
+  await page.goto(`${dashboardUrl}#/login`);
+  await page.evaluate('sessionStorage.clear()');
+  await page.reload();
+  await page.locator('#token').waitFor();
+  await page.locator('#token').fill(token);
+  await page.locator('form.login button[type="submit"]').click();
+  await page.locator('#whoami').filter({ hasText: /\S/ }).waitFor();
+  if ((await page.locator('#lang-select').inputValue()) !== lang) await page.locator('#lang-select').selectOption(lang);
+  await page.locator(`html[lang="${lang}"]`).waitFor();
+}

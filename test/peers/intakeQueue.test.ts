@@ -11,7 +11,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { openDashboardBrowser } from '../harness/dashboardBrowser.js';
+import { openDashboardBrowser, signInToDashboard } from '../harness/dashboardBrowser.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDemo, type RunningDemo } from '../../bin/demo/startDemo.js';
 import type { IntakeItem } from '../../server/intake/intakeItems.js';
@@ -89,17 +89,7 @@ async function unknownSenderMail(p: { from: string; subject: string; body: strin
   return r.itemId!;
 }
 
-async function signIn(token: string, lang: 'en' | 'pl'): Promise<void> {
-  await page.goto(`${demo.dashboardUrl}#/login`);
-  await page.evaluate('sessionStorage.clear()');
-  await page.reload();
-  await page.locator('#token').waitFor();
-  await page.locator('#token').fill(token);
-  await page.locator('form.login button[type="submit"]').click();
-  await page.locator('#whoami').filter({ hasText: /\S/ }).waitFor();
-  if ((await page.locator('#lang-select').inputValue()) !== lang) await page.locator('#lang-select').selectOption(lang);
-  await page.locator(`html[lang="${lang}"]`).waitFor();
-}
+const signIn = (token: string, lang: 'en' | 'pl'): Promise<void> => signInToDashboard(page, demo.dashboardUrl, token, lang);
 
 beforeAll(async () => {
   const executablePath = requireProgram('chromium', 'chromium');

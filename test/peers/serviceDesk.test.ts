@@ -11,7 +11,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { openDashboardBrowser } from '../harness/dashboardBrowser.js';
+import { openDashboardBrowser, signInToDashboard } from '../harness/dashboardBrowser.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDemo, type RunningDemo } from '../../bin/demo/startDemo.js';
 import { createLogger } from '../../shared/logging.js';
@@ -60,19 +60,7 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: resolve(shots, `${name}.png`), fullPage: true });
 }
 
-async function signIn(token: string, lang: 'en' | 'pl'): Promise<void> {
-  // A fresh session in this tab: forget the previous role's token, then load the login page.
-  await page.goto(`${demo.dashboardUrl}#/login`);
-  await page.evaluate('sessionStorage.clear()');
-  await page.reload();
-  await page.locator('#token').waitFor();
-  await page.locator('#token').fill(token);
-  await page.locator('form.login button[type="submit"]').click();
-  await page.locator('#whoami').filter({ hasText: /\S/ }).waitFor();
-  // The language is kept in localStorage: choose it for this flow (the page re-renders in it).
-  if ((await page.locator('#lang-select').inputValue()) !== lang) await page.locator('#lang-select').selectOption(lang);
-  await page.locator(`html[lang="${lang}"]`).waitFor();
-}
+const signIn = (token: string, lang: 'en' | 'pl'): Promise<void> => signInToDashboard(page, demo.dashboardUrl, token, lang);
 
 /** The device keys of the customer that have no open ticket (a manual report on them opens a new one). */
 async function freeDevices(): Promise<string[]> {

@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { openDashboardBrowser } from '../harness/dashboardBrowser.js';
+import { openDashboardBrowser, signInToDashboard } from '../harness/dashboardBrowser.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DeviceStateMessage, DeviceTelemetryMessage } from '../../shared/wire/messages.js';
 import { makeApiKit, type ApiKit } from '../unit/api/apiTestKit.js';
@@ -91,16 +91,7 @@ async function at(iso: string): Promise<void> {
   await new Promise((r) => setTimeout(r, 50));
 }
 
-async function signIn(token: string, lang: 'en' | 'pl'): Promise<void> {
-  await page.goto(`${dashboardUrl}#/login`);
-  await page.evaluate('sessionStorage.clear()');
-  await page.reload();
-  await page.locator('#token').fill(token);
-  await page.locator('form.login button[type="submit"]').click();
-  await page.locator('#whoami').filter({ hasText: /\S/ }).waitFor();
-  if ((await page.locator('#lang-select').inputValue()) !== lang) await page.locator('#lang-select').selectOption(lang);
-  await page.locator(`html[lang="${lang}"]`).waitFor();
-}
+const signIn = (token: string, lang: 'en' | 'pl'): Promise<void> => signInToDashboard(page, dashboardUrl, token, lang);
 
 beforeAll(async () => {
   const executablePath = requireProgram('chromium', 'chromium');
