@@ -231,26 +231,19 @@ export class TicketService {
   /** Opens the site tickets of clean stops whose grace ran out (one unit of work per stop: each may open a ticket). */
   private async fireDueStops(now: number): Promise<Notice[]> {
     const due = (await this.o.repository.plannedStops()).filter((s) => s.dueAt <= now);
-    const out: Notice[] = [];
-    for (const stop of due) {
-      const outcome = await this.o.repository.transaction(async (store) => {
-        // Still pending in this unit (the agent may have come back meanwhile)?
-        const current = await store.plannedStop(stop.agentId);
-        if (!current || current.dueAt > this.o.clock.now()) return null;
-        await store.deletePlannedStop(stop.agentId);
-        // The stored event as it came: its instant is the stop; the ticket's clocks start now.
-        const event = this.withKnownContract(current.event);
-        return this.applyIn(
-          store,
-          event,
-          (await store.concerning(subjectsOfEvent(event))).filter((t) => concerns(t, event)),
-        );
-      });
-      if (!outcome) continue;
-      this.reschedule(outcome.tickets);
-      out.push(...outcome.notices);
-    }
-    return out;
+    return this.fireEach(due, async (store, stop) => {
+      // Still pending in this unit (the agent may have come back meanwhile)?
+      const current = await store.plannedStop(stop.agentId);
+      if (!current || current.dueAt > this.o.clock.now()) return null;
+      await store.deletePlannedStop(stop.agentId);
+      // The stored event as it came: its instant is the stop; the ticket's clocks start now.
+      const event = this.withKnownContract(current.event);
+      return this.applyIn(
+        store,
+        event,
+        (await store.concerning(subjectsOfEvent(event))).filter((t) => concerns(t, event)),
+      );
+    });
   }
 
   /**
@@ -260,21 +253,26 @@ export class TicketService {
    */
   private async fireDueHolds(now: number): Promise<Notice[]> {
     const due = (await this.o.repository.customerFixableHolds()).filter((h) => h.dueAt <= now);
+    return this.fireEach(due, async (store, hold) => {
+      // Still pending in this unit (the fault may have cleared meanwhile)?
+      const current = await store.customerFixableHold(hold.key);
+      if (!current || current.dueAt > this.o.clock.now()) return null;
+      await store.deleteCustomerFixableHold(hold.key);
+      const event = this.withKnownContract(current.event);
+      const customer = event.device.customer;
+      const tickets = (await store.concerning(subjectsOfEvent(event))).filter((t) => concerns(t, event));
+      const { ctx, commit } = await this.context(store, customer.id, customer.contract ?? this.o.defaultContractId);
+      const fired = holdTimer({ ...current, event }).fire(ctx, tickets);
+      await commit();
+      return this.save(store, fired);
+    });
+  }
+
+  /** One unit of work per due item (planned stop, customer-fixable hold); `work` answers null for one no longer due. */
+  private async fireEach<T>(due: readonly T[], work: (store: TicketStore, item: T) => Promise<ServiceOutcome | null>): Promise<Notice[]> {
     const out: Notice[] = [];
-    for (const hold of due) {
-      const outcome = await this.o.repository.transaction(async (store) => {
-        // Still pending in this unit (the fault may have cleared meanwhile)?
-        const current = await store.customerFixableHold(hold.key);
-        if (!current || current.dueAt > this.o.clock.now()) return null;
-        await store.deleteCustomerFixableHold(hold.key);
-        const event = this.withKnownContract(current.event);
-        const customer = event.device.customer;
-        const tickets = (await store.concerning(subjectsOfEvent(event))).filter((t) => concerns(t, event));
-        const { ctx, commit } = await this.context(store, customer.id, customer.contract ?? this.o.defaultContractId);
-        const fired = holdTimer({ ...current, event }).fire(ctx, tickets);
-        await commit();
-        return this.save(store, fired);
-      });
+    for (const item of due) {
+      const outcome = await this.o.repository.transaction((store) => work(store, item));
       if (!outcome) continue;
       this.reschedule(outcome.tickets);
       out.push(...outcome.notices);
