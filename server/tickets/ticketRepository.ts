@@ -16,7 +16,7 @@ import { faultTicketKey } from './ticketFleetEvents.js';
 import { faultKey } from '../../shared/faultIdentity.js';
 import { OPEN_STATUSES, Ticket, ticketFaultIdentity, type TicketFault, type TicketStatus } from './ticket.js';
 import { readPlannedStop, type PlannedStop } from './plannedStops.js';
-import { readHold, type CustomerFixableHold } from './customerFixable.js';
+import { holdKey, readHold, type CustomerFixableHold } from './customerFixable.js';
 import { subjectMoves, subjectsOfTicket, withoutTicket, withTicket, type SubjectIndex } from './ticketSubjects.js';
 
 /** A unit of work over tickets. */
@@ -365,7 +365,8 @@ export function ticketIdOf(n: number): string {
 
 /**
  * What the ticket rules read for a device event (FleetEventBus.declareReads): the device's subject
- * index entry and, for a fault raised, the entry of the ticket key it would open.
+ * index entry, for a fault raised the entry of the ticket key it would open, and for a fault raised
+ * or cleared its customer-fixable hold.
  */
 export function ticketReadsOfDeviceEvent(deviceKey: string, event: DeviceEvent): RecordRef[] {
   if (event.kind === 'supply.changed' || event.kind === 'identity.changed') return [];
@@ -374,6 +375,8 @@ export function ticketReadsOfDeviceEvent(deviceKey: string, event: DeviceEvent):
     [SUBJECTS, `device:${deviceKey}`],
   ];
   if (event.kind === 'fault.raised') reads.push([SUBJECTS, `key:${faultTicketKey(deviceKey, event.fault)}`]);
+  // A clearing always reads the fault's customer-fixable hold; a raise reads it when the fault is customer-fixable.
+  if (event.kind === 'fault.raised' || event.kind === 'fault.cleared') reads.push([HOLDS, holdKey(deviceKey, event.fault)]);
   return reads;
 }
 

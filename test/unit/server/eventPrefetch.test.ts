@@ -12,7 +12,7 @@ import { StoredTicketRepository } from '../../../server/tickets/ticketRepository
 import { TicketService } from '../../../server/tickets/ticketService.js';
 import type { WireMessage } from '../../../shared/wire/messages.js';
 import { bindAll, makeKit, type Kit } from './serverTestKit.js';
-import { bytes, fault, raisedMsg, stateMsg, topicOf } from './wireFixtures.js';
+import { bytes, clearedMsg, fault, raisedMsg, stateMsg, topicOf } from './wireFixtures.js';
 
 const FLEET = {
   customers: { acme: { name: 'ACME', contract: 'device-vendor', tenants: ['acme'], contact: { name: 'Jan Kowalski', email: 'jan@example.com' } } },
@@ -23,7 +23,7 @@ const FLEET = {
  * Collections the ticket rules and the history recorder read per device event (ticketMeta also
  * holds the embedded store's ticket counter, a sequence on PostgreSQL: not watched).
  */
-const DECLARED = new Set(['ticketSubjects', 'tickets', 'faultTimeline']);
+const DECLARED = new Set(['ticketSubjects', 'tickets', 'faultTimeline', 'ticketCustomerFixableHolds']);
 
 let kit: Kit;
 let svc: TicketService;
@@ -85,5 +85,28 @@ describe('reads a device event causes are prefetched with its batch', () => {
     expect(seen.reads.filter((r) => !seen.prefetched.has(r))).toEqual([]);
     // The new tickets' own ids were never looked up: their numbers came fresh from the counter.
     for (const t of tickets) expect(seen.reads).not.toContain(`tickets/${t.id}`);
+  });
+
+  it('a customer-fixable raise and its clearing read the hold only through the prefetch', async () => {
+    kit = await makeKit(FLEET);
+    svc = new TicketService({
+      repository: new StoredTicketRepository(kit.store),
+      clock: kit.clock,
+      contractFor: presetContract,
+      defaultContractId: 'device-vendor',
+    });
+    svc.attachToFleetEvents(kit.bus);
+    const batch = (msgs: WireMessage[]) => kit.ingest.handleBatch(msgs.map((m) => ({ topic: topicOf(m), payload: bytes(m) })));
+
+    expect(await batch([stateMsg('acme', 'a1', 'p1')])).toEqual([{ outcome: 'accepted' }]);
+    const seen = spy(kit);
+    expect(await batch([raisedMsg('acme', 'a1', 'p1', fault('door.open'))])).toEqual([{ outcome: 'accepted' }]);
+    expect(await batch([clearedMsg('acme', 'a1', 'p1', 'door.open')])).toEqual([{ outcome: 'accepted' }]);
+
+    // The door went to the customer first and closed in time: no ticket, the hold made and removed.
+    expect(await new StoredTicketRepository(kit.store).active()).toEqual([]);
+    const holdReads = seen.reads.filter((r) => r.startsWith('ticketCustomerFixableHolds/'));
+    expect(holdReads).toHaveLength(2);
+    expect(seen.reads.filter((r) => !seen.prefetched.has(r))).toEqual([]);
   });
 });
