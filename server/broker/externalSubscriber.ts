@@ -18,8 +18,9 @@
  *
  * close() drains: messages read after it began are not ingested and never acknowledged (mqtt.js
  * then stops reading; the broker keeps them in the session and redelivers them after the restart),
- * every batch already handed to ingest is committed and its PUBACKs written, then the session is
- * left open on the broker side (no unsubscribe: that would drop what it queues meanwhile).
+ * every batch already handed to ingest is committed and its PUBACKs written, then the connection is
+ * closed with DISCONNECT once the broker has read them; the session stays on the broker side (no
+ * unsubscribe: that would drop what it queues meanwhile).
  */
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
@@ -48,6 +49,9 @@ export interface ExternalSubscriber {
 function yieldEvery(receiveMaximum: number): number {
   return Math.max(16, Math.min(1024, Math.floor(receiveMaximum / 4)));
 }
+
+/** How long close() waits for the broker to close the connection after our DISCONNECT. */
+const CLOSE_HANDSHAKE_MS = 3000;
 
 /** PUBACK reason code for a message we dropped as invalid (MQTT v5 0x99 "payload format invalid"). */
 const PAYLOAD_FORMAT_INVALID = 0x99;
@@ -241,11 +245,22 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
       // The batch being collected right now still goes to ingest with the messages it holds.
       if (collecting) dispatch(collecting);
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-      // The PUBACKs just written reach the socket; then close at once (a graceful end would wait for
-      // the messages held back above, which the broker redelivers after the restart instead).
-      const stream = client.stream as { writable?: boolean; write?: (chunk: Buffer, done: () => void) => boolean } | undefined;
-      if (client.connected && stream?.writable && stream.write) await new Promise<void>((resolve) => stream.write!(Buffer.alloc(0), () => resolve()));
-      await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+      const stream = client.stream;
+      if (!client.connected || stream.destroyed) {
+        await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+        return;
+      }
+      // A clean MQTT close (DISCONNECT, then FIN after the PUBACKs just written), finished only when
+      // the broker closes its side, i.e. after it has read every PUBACK. Dropping the socket at once
+      // let a quick restart take the session over before the broker had read them (it then discards
+      // them and redelivers up to a receive window). mqtt.js reads nothing more while draining, so
+      // read on here and throw away what comes: the held-back messages are redelivered after the restart.
+      stream.unpipe();
+      stream.on('data', () => undefined);
+      stream.resume();
+      const timer = setTimeout(() => stream.destroy(), CLOSE_HANDSHAKE_MS);
+      await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+      clearTimeout(timer);
     },
   };
 }
