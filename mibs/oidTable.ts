@@ -101,6 +101,10 @@ export const WANTED_OBJECTS: ReadonlyArray<readonly [name: string, read: ReadRol
   ['hpPageCounters', 'none'],
   ['konicaCounters', 'none'],
   ['sharpCounterValue', 'none'],
+  ['ricohEngCounter', 'none'],
+  ['canonCounterValue', 'none'],
+  ['kyoceraCounters', 'none'],
+  ['epsonCounters', 'none'],
   // FLEETDESK-VENDOR-OIDS: firmware versions, walked on their vendor (agent/normalise/firmwareProfiles.ts)
   ['ricohFirmwareVersion', 'none'],
   ['kyoceraFirmwareVersion', 'none'],

@@ -76,6 +76,10 @@ export const OID = {
   hpPageCounters: '1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2', // FLEETDESK-VENDOR-OIDS
   konicaCounters: '1.3.6.1.4.1.18334.1.1.1.5.7.2', // FLEETDESK-VENDOR-OIDS
   sharpCounterValue: '1.3.6.1.4.1.2385.1.1.19.2.1.3', // FLEETDESK-VENDOR-OIDS
+  ricohEngCounter: '1.3.6.1.4.1.367.3.2.1.2.19', // FLEETDESK-VENDOR-OIDS
+  canonCounterValue: '1.3.6.1.4.1.1602.1.11.1.3.1.4', // FLEETDESK-VENDOR-OIDS
+  kyoceraCounters: '1.3.6.1.4.1.1347.42.3.1.2.1.1', // FLEETDESK-VENDOR-OIDS
+  epsonCounters: '1.3.6.1.4.1.1248.1.2.2.27', // FLEETDESK-VENDOR-OIDS
   ricohFirmwareVersion: '1.3.6.1.4.1.367.3.2.1.1.1.2', // FLEETDESK-VENDOR-OIDS
   kyoceraFirmwareVersion: '1.3.6.1.4.1.1347.43.5.4.1.5', // FLEETDESK-VENDOR-OIDS
   brotherFirmwareVersion: '1.3.6.1.4.1.2435.2.4.3.1240.6.5', // FLEETDESK-VENDOR-OIDS

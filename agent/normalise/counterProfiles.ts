@@ -4,7 +4,8 @@
  * `object` that hold the listed instances, on the device's vendor only; the normaliser reads
  * exactly the listed instances; the simulator serves them.
  * A row is added only with a recording or a vendor document that shows the instance's meaning
- * (the evidence is named per profile). Everything here is exact: the device's own counter.
+ * (the evidence is named per profile; docs/meters.md, "Vendors", lists what each rests on).
+ * Everything here is exact: the device's own counter.
  */
 import { OID, type OidName } from '../../mibs/oids.generated.js';
 import type { VendorId } from './vendorQuirks.js';
@@ -53,6 +54,54 @@ export const COUNTER_PROFILES: readonly CounterProfile[] = [
       '5.4.80': 'singleColor',
       '7.4.51': 'scan.mono',
       '7.4.53': 'scan.color',
+    },
+  },
+  {
+    vendor: 'ricoh',
+    object: 'ricohEngCounter',
+    evidence:
+      'RICOH-PRIVATE-MIB (Ricoh Private MIB specification v4.050, object descriptions as transcribed in geekerlw/snmp-mib ricoh/ricoh-info.c): ricohEngCounterTotal .1.0 "Total of all counters", ricohEngCounterPrinter .2.0 "Counter for printer application", ricohEngCounterCopier .4.0 "Counter for copy application"; mmarodin/icinga2-plugins check_ricoh_copies.sh checks .1.0 against the sum of the per-function rows of the counter table',
+    rows: { '1.0': 'total', '2.0': 'print', '4.0': 'copy' },
+  },
+  {
+    vendor: 'canon',
+    object: 'canonCounterValue',
+    evidence:
+      'Canon billing counter IDs (Canon PRISMAsync SNMP documentation, "Canon billing counters": 101 A4 + A3, 103 A3, 104 A4, 112 B/W A3, 113 B/W A4, 122 Color A3, 123 Color A4, 503/504 scans A3/A4, 507/508 B/W scans A3/A4); the same IDs index 1602.1.11.1.3.1.4 on imageRUNNER devices (e.g. .113 "Total (Black/Small)", .501 "Scan (Total 1)" in public meter-reading tools; an iR1750 whose .101 equals prtMarkerLifeCount)',
+    rows: {
+      '101': 'total',
+      '103': 'large',
+      '104': 'small',
+      '112': 'mono.large',
+      '113': 'mono.small',
+      '122': 'color.large',
+      '123': 'color.small',
+      '503': 'scan.large',
+      '504': 'scan.small',
+      '507': 'scan.mono.large',
+      '508': 'scan.mono.small',
+    },
+  },
+  {
+    vendor: 'kyocera',
+    object: 'kyoceraCounters',
+    evidence:
+      'mstrhakr/printmaster docs/vendor/KYOCERA_OID_MAPPING.md: a TASKalfa 6052ci walk checked against its web counter page, print 163915 black (.1.1) + 140424 colour (.1.3) = printer total 304339, copy 73811 (.2.1) + 42443 (.2.3) = 116254, fax 3812 (.4.1); colour index 2 is single colour (KyoceraA4PrintSingleColorPageOID in a public meter-reading header)',
+    rows: { '1.1': 'print.mono', '1.3': 'print.color', '2.1': 'copy.mono', '2.3': 'copy.color', '4.1': 'fax.mono' },
+  },
+  {
+    vendor: 'epson',
+    object: 'epsonCounters',
+    evidence:
+      'mstrhakr/printmaster docs/EPSON_OID_MAPPING.md: an AM-C550 walk checked against its web counter page, total 81563 (.1.1.30.1.1, = prtMarkerLifeCount) = black 39797 (.1.1.3.1.1) + colour 41766 (.1.1.4.1.1); print from computer 49053 (.6.1.4.1.1.1) of which colour 39434 (.6.1.5.1.1.1); copy 32474 (.6.1.4.1.1.2) of which colour 2313 (.6.1.5.1.1.2); the same structure on a WF-C17590',
+    rows: {
+      '1.1.30.1.1': 'total',
+      '1.1.3.1.1': 'mono',
+      '1.1.4.1.1': 'color',
+      '6.1.4.1.1.1': 'print',
+      '6.1.4.1.1.2': 'copy',
+      '6.1.5.1.1.1': 'print.color',
+      '6.1.5.1.1.2': 'copy.color',
     },
   },
 ];

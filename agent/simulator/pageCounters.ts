@@ -11,6 +11,21 @@ const SUMS: Readonly<Record<string, readonly string[]>> = {
   mono: ['print.mono', 'copy.mono'],
   color: ['print.color', 'copy.color'],
   duplex: ['mono.duplex', 'color.duplex'],
+  large: ['mono.large', 'color.large'],
+  small: ['mono.small', 'color.small'],
+};
+
+/**
+ * Counters that are the rest of a coarser one once a finer share is taken, [whole, part]: a
+ * model gives the share of print, the rest of its total is copy. Subtracting instead of rounding
+ * a second share keeps the parts summing exactly to the whole, as a device's counters do.
+ */
+const RESTS: Readonly<Record<string, readonly [string, string]>> = {
+  copy: ['total', 'print'],
+  'copy.mono': ['mono', 'print.mono'],
+  'copy.color': ['color', 'print.color'],
+  'mono.small': ['mono', 'mono.large'],
+  'color.small': ['color', 'color.large'],
 };
 
 /** Impressions of counter `key` (shared/counters.ts grammar), or undefined if the model has none. */
@@ -18,6 +33,12 @@ export function pageCounter(state: DeviceState, key: string): number | undefined
   if (key === 'total') return state.pageCount;
   const share = state.counterShares?.[key];
   if (share !== undefined) return Math.round(state.pageCount * share);
+  const rest = RESTS[key];
+  if (rest && state.counterShares?.[rest[1]] !== undefined) {
+    const whole = pageCounter(state, rest[0]);
+    const part = pageCounter(state, rest[1]);
+    if (whole !== undefined && part !== undefined) return whole - part;
+  }
   const parts = (SUMS[key] ?? []).map((k) => pageCounter(state, k)).filter((v) => v !== undefined);
   return parts.length > 0 ? parts.reduce((a, b) => a + b, 0) : undefined;
 }

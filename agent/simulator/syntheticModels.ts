@@ -96,7 +96,7 @@ export const MODELS: readonly ModelSpec[] = [
     ],
     trays: [tray('Cassette 1', 250), tray('MP Tray', 50)],
     pageCount: 42_115,
-    counterShares: { mono: 1, 'mono.duplex': 0.4 },
+    counterShares: { mono: 1, 'mono.duplex': 0.4, 'print.mono': 0.75 },
   },
   {
     name: 'ricoh-mfp',
@@ -117,7 +117,7 @@ export const MODELS: readonly ModelSpec[] = [
     ],
     trays: [tray('Tray 1', 550), tray('Tray 2', 550), tray('Bypass Tray', 100)],
     pageCount: 310_552,
-    counterShares: { mono: 0.55, color: 0.45, 'mono.duplex': 0.3, 'color.duplex': 0.2 },
+    counterShares: { mono: 0.55, color: 0.45, 'mono.duplex': 0.3, 'color.duplex': 0.2, print: 0.7 },
     quirks: { ricohLevels: true },
   },
   {
@@ -140,7 +140,7 @@ export const MODELS: readonly ModelSpec[] = [
     ],
     trays: [tray('Paper Cassette 1', 250)],
     pageCount: 7_804,
-    counterShares: { mono: 0.35, color: 0.65, 'mono.duplex': 0.1, 'color.duplex': 0.2 },
+    counterShares: { mono: 0.35, color: 0.65, 'mono.duplex': 0.1, 'color.duplex': 0.2, print: 0.8, 'print.color': 0.55 },
   },
   {
     name: 'canon-inkjet',
@@ -162,7 +162,7 @@ export const MODELS: readonly ModelSpec[] = [
     ],
     trays: [tray('Rear Tray', 100), tray('Cassette', 250)],
     pageCount: 12_930,
-    counterShares: { mono: 0.3, color: 0.7, 'mono.duplex': 0.05, 'color.duplex': 0.15 },
+    counterShares: { mono: 0.3, color: 0.7, 'mono.duplex': 0.05, 'color.duplex': 0.15, 'mono.large': 0.1, 'color.large': 0.2 },
   },
   {
     name: 'brother-laser',

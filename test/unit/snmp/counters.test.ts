@@ -54,8 +54,20 @@ describe('vendor counter profiles', () => {
     expect(labels('sharp')).toEqual(['sharpCounterValue.1.4', 'sharpCounterValue.4.4', 'sharpCounterValue.5.4', 'sharpCounterValue.7.4']);
     expect(labels('konica')).toEqual(['konicaCounters.2.1.5.1', 'konicaCounters.2.1.5.2']);
     expect(labels('hp')).toEqual(['hpPageCounters.5', 'hpPageCounters.6', 'hpPageCounters.7', 'hpPageCounters.22']);
+    expect(labels('ricoh')).toEqual(['ricohEngCounter.1', 'ricohEngCounter.2', 'ricohEngCounter.4']);
+    expect(labels('kyocera')).toEqual(['kyoceraCounters.1', 'kyoceraCounters.2', 'kyoceraCounters.4']);
+    // Canon's rows sit directly under the object (one arc, the counter ID): the whole object.
+    expect(labels('canon')).toEqual(['canonCounterValue']);
+    expect(labels('epson')).toEqual([
+      'epsonCounters.1.1.3.1',
+      'epsonCounters.1.1.4.1',
+      'epsonCounters.1.1.30.1',
+      'epsonCounters.6.1.4.1.1',
+      'epsonCounters.6.1.5.1.1',
+    ]);
     expect(counterWalks('sharp')[0]!.root).toBe(`${OID.sharpCounterValue}.1.4`);
-    expect(counterWalks('epson')).toEqual([]);
+    expect(counterWalks('brother')).toEqual([]);
+    expect(counterWalks('xerox')).toEqual([]);
     expect(counterWalks(null)).toEqual([]);
   });
 
