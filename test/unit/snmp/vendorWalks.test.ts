@@ -30,7 +30,8 @@ describe('vendor counter profiles read the public walks as written by hand', () 
       };
       const s = read(name);
       expect(s.counters).toEqual(golden.counters);
-      for (const [key, [source, confidence]] of Object.entries(golden.counterOrigins)) expect(s.counterProvenance?.origins[key], key).toEqual({ source, confidence });
+      for (const [key, [source, confidence]] of Object.entries(golden.counterOrigins))
+        expect(s.counterProvenance?.origins[key], key).toEqual({ source, confidence });
       expect(s.counterProvenance?.problems).toEqual([]);
       expect(() => DeviceSnapshot.parse(s)).not.toThrow();
     });
@@ -47,7 +48,10 @@ describe('vendor counter profiles read the public walks as written by hand', () 
   });
 
   it('an Epson counter sent as text is dropped and reported, the other rows still read', () => {
-    const text = readFileSync(join(DIR, 'epson_amc550.snmprec'), 'utf8').replace('1.3.6.1.4.1.1248.1.2.2.27.6.1.4.1.1.2|65|32474', '1.3.6.1.4.1.1248.1.2.2.27.6.1.4.1.1.2|4|32,474');
+    const text = readFileSync(join(DIR, 'epson_amc550.snmprec'), 'utf8').replace(
+      '1.3.6.1.4.1.1248.1.2.2.27.6.1.4.1.1.2|65|32474',
+      '1.3.6.1.4.1.1248.1.2.2.27.6.1.4.1.1.2|4|32,474',
+    );
     const s = normaliseSnmp(valuesFromSnmprec(text), { address: '127.0.0.1:161', collectedAt: '2026-11-30T23:30:00Z' });
     expect(s.counters.copy).toBeUndefined();
     expect(s.counters['copy.color']).toBe(2313);
