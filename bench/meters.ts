@@ -2,9 +2,10 @@
  * Meters: (1) what meter collection adds to one device poll, same device, same run; (2) the
  * meter export of one period with 10,000 devices × 12 periods stored.
  *
- * (1) Three devices with a vendor counter table (simulated hp-color-laser and konica-mfp, whose
- * tables advance as they print, and the Sharp recording with the corpus's largest table), each
- * polled as the runtime polls (collect with the previous collection, then normalise), in
+ * (1) Devices with a vendor counter table (the simulated hp-color-laser, konica-mfp, ricoh-mfp,
+ * kyocera-mono-mfp, epson-inkjet and canon-inkjet, whose tables advance as they print; the Sharp
+ * recording with the corpus's largest table; the Kyocera and Epson walks of
+ * test/golden/vendor-walks), each polled as the runtime polls (collect with the previous collection, then normalise), in
  * alternating pairs: with the vendor counter walk (today's agent) and without it (the agent before
  * meters read vendor tables; prtMarkerLifeCount is read either way). CPU of this process per poll.
  *
@@ -13,7 +14,8 @@
  * the range, build the rows, write the Polish CSV in the chunks the API streams. Wall time of
  * one period's export, of the 12 periods one by one, and of the 12 as one range (from/to).
  *
- *   node --import tsx bench/meters.ts [polls=1000] [warmup=200] [parts=poll,export]   (e.g. `0 0 export`)
+ *   node --import tsx bench/meters.ts [polls=1000] [warmup=200] [parts=poll,export] [devices]
+ *   (e.g. `0 0 export`; `devices`: comma-separated parts of the device names, e.g. `ricoh,canon`)
  *
  * Bounded: `warmup` + `polls` pairs of polls per device, 120 s of measuring per device at most.
  * Prints one JSON line.
@@ -36,23 +38,43 @@ import { CORPUS_DIR } from '../test/harness/repo.js';
 const polls = Number(process.argv[2] ?? 1000);
 const warmup = Number(process.argv[3] ?? 200);
 const parts = new Set((process.argv[4] ?? 'poll,export').split(','));
+const only = process.argv[5]?.split(',');
 const repoRoot = resolve(import.meta.dirname, '..');
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
+/** The simulated models, in the simulator's order: device dev-000<i + 1> is model i. */
+const MODELS = ['hp-color-laser', 'konica-mfp', 'ricoh-mfp', 'kyocera-mono-mfp', 'epson-inkjet', 'canon-inkjet'];
+const WALKS = ['kyocera_taskalfa6052ci', 'epson_amc550'];
+
 /**
- * The devices measured, one run: two simulated models with a vendor counter table, and the Sharp
- * recording, whose counter column is the largest in the corpus (28 rows, 15 of them read).
+ * The devices measured, one run: the simulated models with a vendor counter table, the Sharp
+ * recording, whose counter column is the largest in the corpus (28 rows, 15 of them read), and
+ * the public Kyocera and Epson walks.
  */
-const DEVICES: ReadonlyArray<{ community: string; what: string; object: OidName }> = [
-  { community: 'dev-0001', what: 'hp-color-laser', object: 'hpPageCounters' },
-  { community: 'dev-0002', what: 'konica-mfp', object: 'konicaCounters' },
-  { community: 'sharp', what: 'sharp.snmprec (recording)', object: 'sharpCounterValue' },
-];
+interface BenchDevice {
+  readonly community: string;
+  readonly what: string;
+  readonly object: OidName;
+}
+const DEVICES: readonly BenchDevice[] = (
+  [
+    { community: 'dev-0001', what: 'hp-color-laser', object: 'hpPageCounters' },
+    { community: 'dev-0002', what: 'konica-mfp', object: 'konicaCounters' },
+    { community: 'dev-0003', what: 'ricoh-mfp', object: 'ricohEngCounter' },
+    { community: 'dev-0004', what: 'kyocera-mono-mfp', object: 'kyoceraCounters' },
+    { community: 'dev-0005', what: 'epson-inkjet', object: 'epsonCounters' },
+    { community: 'dev-0006', what: 'canon-inkjet', object: 'canonCounterValue' },
+    { community: 'sharp', what: 'sharp.snmprec (recording)', object: 'sharpCounterValue' },
+    { community: 'kyocera_taskalfa6052ci', what: 'kyocera_taskalfa6052ci (walk)', object: 'kyoceraCounters' },
+    { community: 'epson_amc550', what: 'epson_amc550 (walk)', object: 'epsonCounters' },
+  ] satisfies BenchDevice[]
+).filter((d) => !only || only.some((o) => d.what.includes(o)));
 
 async function pollCost(): Promise<Array<Record<string, number | string>>> {
   const snmpPort = await freeUdpPort();
   const recordings = makeTempDir('bench-meters');
   copyFileSync(join(CORPUS_DIR, 'snmprec', 'sharp.snmprec'), join(recordings.path, 'sharp.snmprec'));
+  for (const w of WALKS) copyFileSync(join(repoRoot, 'test', 'golden', 'vendor-walks', `${w}.snmprec`), join(recordings.path, `${w}.snmprec`));
   const sim = spawn(
     process.execPath,
     [
@@ -61,9 +83,9 @@ async function pollCost(): Promise<Array<Record<string, number | string>>> {
       join(repoRoot, 'bin/run.ts'),
       'simulate',
       '--devices',
-      '2',
+      String(MODELS.length),
       '--models',
-      'hp-color-laser,konica-mfp',
+      MODELS.join(','),
       '--snmprec-dir',
       recordings.path,
       '--scenario',
