@@ -67,11 +67,9 @@ export const COUNTER_PROFILES: readonly CounterProfile[] = [
     vendor: 'canon',
     object: 'canonCounterValue',
     evidence:
-      'Canon billing counter IDs (Canon PRISMAsync SNMP documentation, "Canon billing counters": 101 A4 + A3, 103 A3, 104 A4, 112 B/W A3, 113 B/W A4, 122 Color A3, 123 Color A4, 503/504 scans A3/A4, 507/508 B/W scans A3/A4); the same IDs index 1602.1.11.1.3.1.4 on imageRUNNER devices (e.g. .113 "Total (Black/Small)", .501 "Scan (Total 1)" in public meter-reading tools; an iR1750 whose .101 equals prtMarkerLifeCount)',
+      'Canon billing counter IDs (Canon PRISMAsync SNMP documentation, "Canon billing counters": 101 A4 + A3, 112 B/W A3, 113 B/W A4, 122 Color A3, 123 Color A4, 503/504 scans A3/A4, 507/508 B/W scans A3/A4; 103/104, A3/A4 of all colours, are not read: they are 112 + 122 and 113 + 123 there, one varbind less per poll each); the same IDs index 1602.1.11.1.3.1.4 on imageRUNNER devices (e.g. .113 "Total (Black/Small)", .501 "Scan (Total 1)" in public meter-reading tools; an iR1750 whose .101 equals prtMarkerLifeCount)',
     rows: {
       '101': 'total',
-      '103': 'large',
-      '104': 'small',
       '112': 'mono.large',
       '113': 'mono.small',
       '122': 'color.large',

@@ -11,8 +11,6 @@ const SUMS: Readonly<Record<string, readonly string[]>> = {
   mono: ['print.mono', 'copy.mono'],
   color: ['print.color', 'copy.color'],
   duplex: ['mono.duplex', 'color.duplex'],
-  large: ['mono.large', 'color.large'],
-  small: ['mono.small', 'color.small'],
 };
 
 /**
