@@ -91,9 +91,8 @@ export const COUNTER_PROFILES: readonly CounterProfile[] = [
     vendor: 'epson',
     object: 'epsonCounters',
     evidence:
-      'mstrhakr/printmaster docs/EPSON_OID_MAPPING.md: an AM-C550 walk checked against its web counter page, total 81563 (.1.1.30.1.1, = prtMarkerLifeCount) = black 39797 (.1.1.3.1.1) + colour 41766 (.1.1.4.1.1); print from computer 49053 (.6.1.4.1.1.1) of which colour 39434 (.6.1.5.1.1.1); copy 32474 (.6.1.4.1.1.2) of which colour 2313 (.6.1.5.1.1.2); the same structure on a WF-C17590',
+      'mstrhakr/printmaster docs/EPSON_OID_MAPPING.md: an AM-C550 walk checked against its web counter page, total 81563 (.1.1.30.1.1, not read: it equals prtMarkerLifeCount, which wins) = black 39797 (.1.1.3.1.1) + colour 41766 (.1.1.4.1.1); print from computer 49053 (.6.1.4.1.1.1) of which colour 39434 (.6.1.5.1.1.1); copy 32474 (.6.1.4.1.1.2) of which colour 2313 (.6.1.5.1.1.2); the same structure on a WF-C17590',
     rows: {
-      '1.1.30.1.1': 'total',
       '1.1.3.1.1': 'mono',
       '1.1.4.1.1': 'color',
       '6.1.4.1.1.1': 'print',

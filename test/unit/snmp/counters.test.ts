@@ -58,13 +58,7 @@ describe('vendor counter profiles', () => {
     expect(labels('kyocera')).toEqual(['kyoceraCounters.1', 'kyoceraCounters.2', 'kyoceraCounters.4']);
     // Canon's rows sit directly under the object (one arc, the counter ID): the whole object.
     expect(labels('canon')).toEqual(['canonCounterValue']);
-    expect(labels('epson')).toEqual([
-      'epsonCounters.1.1.3.1',
-      'epsonCounters.1.1.4.1',
-      'epsonCounters.1.1.30.1',
-      'epsonCounters.6.1.4.1.1',
-      'epsonCounters.6.1.5.1.1',
-    ]);
+    expect(labels('epson')).toEqual(['epsonCounters.1.1.3.1', 'epsonCounters.1.1.4.1', 'epsonCounters.6.1.4.1.1', 'epsonCounters.6.1.5.1.1']);
     expect(counterWalks('sharp')[0]!.root).toBe(`${OID.sharpCounterValue}.1.4`);
     expect(counterWalks('brother')).toEqual([]);
     expect(counterWalks('xerox')).toEqual([]);
