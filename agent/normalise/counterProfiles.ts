@@ -60,7 +60,7 @@ export const COUNTER_PROFILES: readonly CounterProfile[] = [
     vendor: 'ricoh',
     object: 'ricohEngCounter',
     evidence:
-      'RICOH-PRIVATE-MIB (Ricoh Private MIB specification v4.050, object descriptions as transcribed in geekerlw/snmp-mib ricoh/ricoh-info.c): ricohEngCounterTotal .1.0 "Total of all counters", ricohEngCounterPrinter .2.0 "Counter for printer application", ricohEngCounterCopier .4.0 "Counter for copy application"; mmarodin/icinga2-plugins check_ricoh_copies.sh checks .1.0 against the sum of the per-function rows of the counter table',
+      'RICOH-PRIVATE-MIB (object descriptions of the Ricoh Private MIB specification, as transcribed in geekerlw/snmp-mib ricoh/ricoh-info.c): ricohEngCounterTotal .1.0 "Total of all counters", ricohEngCounterPrinter .2.0 "Counter for printer application", ricohEngCounterCopier .4.0 "Counter for copy application"; mmarodin/icinga2-plugins check_ricoh_copies.sh checks .1.0 against the sum of the per-function rows of the counter table',
     rows: { '1.0': 'total', '2.0': 'print', '4.0': 'copy' },
   },
   {
