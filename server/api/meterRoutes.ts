@@ -18,7 +18,7 @@ import { Counters } from '../../shared/snapshot.js';
 import { canSeeCustomer, customerScope } from '../auth/access.js';
 import { FLEET_COLLECTIONS, type DeviceRecord } from '../fleet/fleetModel.js';
 import { billingOf, PERIOD_PATTERN, periodOf } from '../meters/billingPeriod.js';
-import type { MeterDevice, MeterPeriod } from '../meters/meterLedger.js';
+import { ledgerDevices, type MeterDevice, type MeterPeriod } from '../meters/meterLedger.js';
 import { indexPeriodRecords, MAX_EXPORT_PERIODS, meterExportRows, missingMeters, periodRange, type MeterDeviceInfo } from '../meters/meterExport.js';
 import { meterCsvBytes } from '../meters/meterCsv.js';
 import { METER_COLLECTIONS, MeterRecorder, periodRecordId } from '../meters/meterRecorder.js';
@@ -68,8 +68,9 @@ const MissingMeter = z
     customerId: z.string(),
     serial: z.string().nullable(),
     lastReadingAt: z.string().nullable(),
+    neverReported: z.boolean().describe('no meter reading ever: its counters were never read (or it has none)'),
     cutoff: z.string(),
-    silentDays: z.number(),
+    silentDays: z.number().describe('days since the last reading; 0 when there never was one'),
     alertRaisedAt: z.string().nullable().describe('when the missing-meter alert (and its notification) went out; null: not yet'),
   })
   .meta({ id: 'MissingMeter' });
@@ -212,7 +213,7 @@ export const meterRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
       schema: {
         tags,
         summary:
-          'missing meters: devices silent for the customer’s missingMeterDays or more before the coming cut-off, and the alerts not yet cleared by a reading',
+          'missing meters: devices silent for the customer’s missingMeterDays or more before the coming cut-off or never read, and the alerts not yet cleared by a reading',
         querystring: z.strictObject({ customer: z.string().min(1).max(256).optional() }),
         response: { 200: z.object({ devices: z.array(MissingMeter), alerts: z.array(MeterAlert) }) },
       },
@@ -220,9 +221,11 @@ export const meterRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
     async (req) => {
       const p = principalOf(req);
       const only = customerScope(p) ?? req.query.customer ?? null;
-      const visible = (await ctx.repo.list<MeterDevice>(METER_COLLECTIONS.devices)).filter(
-        (d) => (only === null || d.customerId === only) && canSeeCustomer(p, d.customerId),
-      );
+      // The fleet's devices that never reported a meter are listed too (ledgerDevices).
+      const visible = ledgerDevices(
+        await ctx.repo.list<MeterDevice>(METER_COLLECTIONS.devices),
+        await ctx.repo.list<DeviceRecord>(FLEET_COLLECTIONS.devices),
+      ).filter((d) => (only === null || d.customerId === only) && canSeeCustomer(p, d.customerId));
       const active = new Map(visible.filter((d) => d.missingMeter).map((d) => [d.deviceKey, d.missingMeter!]));
       const out = missingMeters(visible, ctx.clock.now(), settingsFor).map((m) => ({
         ...m,

@@ -382,7 +382,10 @@ export interface MissingMeter {
   readonly customerId: string;
   readonly serial: string | null;
   readonly lastReadingAt: number | null;
+  /** No meter reading ever: a device whose counters were never read (or that has none). */
+  readonly neverReported: boolean;
   readonly cutoff: number;
+  /** Days since the last reading; 0 when there never was one. */
   readonly silentDays: number;
 }
 
@@ -390,7 +393,8 @@ const DAY = 86_400_000;
 
 /**
  * Devices that will miss the coming cut-off's meter reading: within the customer's
- * `missingMeterDays` before it, silent for at least as long. Oldest reading first.
+ * `missingMeterDays` before it, silent for at least as long, or never read (ledgerDevices gives
+ * the fleet's devices that never reported one). Never read first, then oldest reading first.
  */
 export function missingMeters(
   devices: Iterable<Pick<MeterDevice, 'deviceKey' | 'customerId' | 'serial' | 'last'>>,
@@ -409,6 +413,7 @@ export function missingMeters(
       customerId: d.customerId,
       serial: d.serial ?? null,
       lastReadingAt: last ?? null,
+      neverReported: last === undefined,
       cutoff,
       silentDays: last !== undefined ? Math.floor((now - last) / DAY) : 0,
     });

@@ -129,6 +129,32 @@ describe('meter export rows', () => {
     expect(out).toEqual([...rows('2026-10', '2026-10', [oct, nov]), ...rows('2026-11', '2026-11', [nov, dec]), ...rows('2026-12', '2026-12', [dec])]);
   });
 
+  it('a fleet device without a reading in a period: one noReading row, no counter, no zeros; not before the fleet saw it', () => {
+    const fleet = new Map<string, MeterDeviceInfo>([
+      ...devices,
+      ['acme/NEW', { deviceKey: 'acme/NEW', customerId: 'acme', serial: 'NEW', firstSeen: at('2026-11-15T00:00:00Z') }],
+    ]);
+    const periods = periodRange('2026-10', '2026-12')!;
+    // SN1 reported in October and December only.
+    const out = [
+      ...meterExportRows({
+        periods,
+        records: indexPeriodRecords([oct, dec], periods),
+        devices: fleet,
+        settingsFor: () => settings,
+        now: at('2027-02-01T00:00:00Z'),
+      }),
+    ];
+    const blank = { opening: null, closing: null, usage: null, weight: null, billedUnits: null, openingConfidence: null, closingConfidence: null };
+    expect(out.filter((r) => r.counter === null)).toEqual([
+      expect.objectContaining({ period: '2026-11', deviceKey: 'acme/NEW', serial: 'NEW', flags: ['noReading'], ...blank }),
+      expect.objectContaining({ period: '2026-11', deviceKey: KEY, flags: ['noReading'], ...blank }),
+      expect.objectContaining({ period: '2026-12', deviceKey: 'acme/NEW', flags: ['noReading'], ...blank }),
+    ]);
+    // October's reading has no closing one: its usage so far, flagged missing.
+    expect(out.find((r) => r.period === '2026-10' && r.counter === 'total')).toMatchObject({ opening: 700, closing: null, flags: ['missingMeter'] });
+  });
+
   it('period ranges: both ends included, across a year end; backwards or over 36 periods refused', () => {
     expect(periodRange('2026-11', '2027-02')).toEqual(['2026-11', '2026-12', '2027-01', '2027-02']);
     expect(periodRange('2026-11', '2026-11')).toEqual(['2026-11']);
