@@ -158,8 +158,8 @@ export interface ExportedDevicePeriod {
 
 /**
  * The device periods of an export, period by period (oldest first), devices in key order. Every
- * device of `input.devices` (the fleet in scope) appears in each period that ends after the fleet
- * first saw it, with or without a reading: a device that never sent a counter must not drop out
+ * device of `input.devices` (the fleet in scope) appears in each period that has begun and ends
+ * after the fleet first saw it, with or without a reading: a device that never sent a counter must not drop out
  * of a bill silently. A device with records but no fleet record (removed since) appears too.
  */
 export function* exportDevicePeriods(input: MeterExportInput): Generator<ExportedDevicePeriod> {
@@ -178,7 +178,8 @@ export function* exportDevicePeriods(input: MeterExportInput): Generator<Exporte
       let b = bounds.get(settings);
       if (b === undefined) bounds.set(settings, (b = periodBounds(period, settings)));
       if (!p) {
-        if (info!.firstSeen !== undefined && info!.firstSeen >= b.end) continue;
+        // Not before the fleet saw it, nor for a period that has not begun.
+        if ((info!.firstSeen !== undefined && info!.firstSeen >= b.end) || input.now < b.start) continue;
         yield {
           period,
           deviceKey,

@@ -151,6 +151,11 @@ describe('meter export rows', () => {
       expect.objectContaining({ period: '2026-11', deviceKey: KEY, flags: ['noReading'], ...blank }),
       expect.objectContaining({ period: '2026-12', deviceKey: 'acme/NEW', flags: ['noReading'], ...blank }),
     ]);
+    // A period that has not begun lists no device without a reading.
+    const later = periodRange('2027-03', '2027-03')!;
+    expect([...meterExportRows({ periods: later, records: new Map(), devices: fleet, settingsFor: () => settings, now: at('2027-02-01T00:00:00Z') })]).toEqual(
+      [],
+    );
     // October's reading has no closing one: its usage so far, flagged missing.
     expect(out.find((r) => r.period === '2026-10' && r.counter === 'total')).toMatchObject({ opening: 700, closing: null, flags: ['missingMeter'] });
   });
