@@ -19,7 +19,7 @@ import { canSeeCustomer, customerScope } from '../auth/access.js';
 import { FLEET_COLLECTIONS, type DeviceRecord } from '../fleet/fleetModel.js';
 import { billingOf, PERIOD_PATTERN, periodOf } from '../meters/billingPeriod.js';
 import { ledgerDevices, type MeterDevice, type MeterPeriod } from '../meters/meterLedger.js';
-import { indexPeriodRecords, MAX_EXPORT_PERIODS, meterExportRows, missingMeters, periodRange, type MeterDeviceInfo } from '../meters/meterExport.js';
+import { indexPeriodRecords, MAX_EXPORT_PERIODS, meterJsonChunks, missingMeters, periodRange, type MeterDeviceInfo } from '../meters/meterExport.js';
 import { meterCsvBytes } from '../meters/meterCsv.js';
 import { METER_COLLECTIONS, MeterRecorder, periodRecordId } from '../meters/meterRecorder.js';
 import type { MissingMeterAlert } from '../meters/missingMeterAlert.js';
@@ -202,7 +202,8 @@ export const meterRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
             .send(Readable.from(meterCsvBytes(input, q.dialect)) as unknown as string)
         );
       }
-      return { from, to, rows: [...meterExportRows(input)] };
+      // Streamed too: a year of a large fleet is over 300 MB of JSON, near V8's longest string.
+      return reply.type('application/json; charset=utf-8').send(Readable.from(meterJsonChunks(input, from, to)) as unknown as z.infer<typeof MeterExport>);
     },
   );
 

@@ -12,6 +12,7 @@ import {
   METER_CSV_HEADER,
   meterCsvRow,
   meterExportRows,
+  meterJsonChunks,
   periodRange,
   valueOrigin,
   type MeterDeviceInfo,
@@ -158,6 +159,18 @@ describe('meter export rows', () => {
     );
     // October's reading has no closing one: its usage so far, flagged missing.
     expect(out.find((r) => r.period === '2026-10' && r.counter === 'total')).toMatchObject({ opening: 700, closing: null, flags: ['missingMeter'] });
+  });
+
+  it('the streamed JSON is the document of the rows, in any chunk size', () => {
+    const periods = periodRange('2026-10', '2026-12')!;
+    const input = { periods, records: indexPeriodRecords([oct, nov, dec], periods), devices, settingsFor: () => settings, now: at('2027-02-01T00:00:00Z') };
+    const whole = JSON.stringify({ from: '2026-10', to: '2026-12', rows: [...meterExportRows(input)] });
+    for (const size of [1, 300, 1 << 20]) expect(Buffer.concat([...meterJsonChunks(input, '2026-10', '2026-12', size)]).toString('utf8')).toBe(whole);
+    expect(JSON.parse(Buffer.concat([...meterJsonChunks({ ...input, devices: new Map(), records: new Map() }, 'x', 'y')]).toString())).toEqual({
+      from: 'x',
+      to: 'y',
+      rows: [],
+    });
   });
 
   it('period ranges: both ends included, across a year end; backwards or over 36 periods refused', () => {
