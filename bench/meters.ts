@@ -10,7 +10,7 @@
  *
  * (2) 10,000 devices × 13 period records (12 periods and the next one's openings), 6 counters
  * each, with their sources, in memory as the store's list() returns them: index the records of
- * the range, build the rows, write the Polish CSV in the chunks the API streams. Wall time of
+ * the range and write the Polish CSV as the UTF-8 chunks the API streams. Wall time of
  * one period's export, of the 12 periods one by one, and of the 12 as one range (from/to).
  *
  *   node --import tsx bench/meters.ts [polls=1000] [warmup=200] [parts=poll,export]   (e.g. `0 0 export`)
