@@ -163,8 +163,18 @@ describe('meter export rows', () => {
 
   it('the streamed JSON is the document of the rows, in any chunk size', () => {
     const periods = periodRange('2026-10', '2026-12')!;
-    const input = { periods, records: indexPeriodRecords([oct, nov, dec], periods), devices, settingsFor: () => settings, now: at('2027-02-01T00:00:00Z') };
+    // Quotes, a line break, Polish letters and a backslash in the texts; a device never read; flags; a decimal weight.
+    const fleet = new Map<string, MeterDeviceInfo>([...devices, ['acme/ŁÓDŹ "1"', { deviceKey: 'acme/ŁÓDŹ "1"', customerId: 'acme', model: 'Żółw\nA3 \\ x' }]]);
+    const input = {
+      periods,
+      records: indexPeriodRecords([oct, nov, dec], periods),
+      devices: fleet,
+      settingsFor: () => ({ ...settings, largeWeight: 1.5 }),
+      now: at('2027-02-01T00:00:00Z'),
+    };
     const whole = JSON.stringify({ from: '2026-10', to: '2026-12', rows: [...meterExportRows(input)] });
+    expect(whole).toContain('"flags":["noReading"]');
+    expect(whole).toContain('"weight":1.5');
     for (const size of [1, 300, 1 << 20]) expect(Buffer.concat([...meterJsonChunks(input, '2026-10', '2026-12', size)]).toString('utf8')).toBe(whole);
     expect(JSON.parse(Buffer.concat([...meterJsonChunks({ ...input, devices: new Map(), records: new Map() }, 'x', 'y')]).toString())).toEqual({
       from: 'x',
