@@ -11,7 +11,7 @@
  *
  * (2) 10,000 devices × 13 period records (12 periods and the next one's openings), 6 counters
  * each, with their sources, in memory as the store's list() returns them: index the records of
- * the range, build the rows, write the Polish CSV in the chunks the API streams. Wall time of
+ * the range and write the Polish CSV as the UTF-8 chunks the API streams. Wall time of
  * one period's export, of the 12 periods one by one, and of the 12 as one range (from/to).
  *
  *   node --import tsx bench/meters.ts [polls=1000] [warmup=200] [parts=poll,export] [devices]
@@ -31,7 +31,8 @@ import { normaliseSnmp } from '../agent/normalise/snmpSnapshot.js';
 import { OID, type OidName } from '../mibs/oids.generated.js';
 import { BillingSettings, nextPeriod } from '../server/meters/billingPeriod.js';
 import type { MeterPeriod } from '../server/meters/meterLedger.js';
-import { indexPeriodRecords, meterCsvChunks, meterExportRows, periodRange, type MeterDeviceInfo } from '../server/meters/meterExport.js';
+import { meterCsvBytes } from '../server/meters/meterCsv.js';
+import { indexPeriodRecords, periodRange, type MeterDeviceInfo } from '../server/meters/meterExport.js';
 import { freeUdpPort, makeTempDir } from '../test/harness/peers.js';
 import { CORPUS_DIR } from '../test/harness/repo.js';
 
@@ -228,10 +229,10 @@ function exportCost(devices = 10_000, periods = 12): Record<string, number> {
   const exportRange = (from: string, to: string) => {
     const periods = periodRange(from, to)!;
     const indexed = indexPeriodRecords(records, periods);
-    const rows = meterExportRows({ periods, records: indexed, devices: info, settingsFor: () => settings, now: Date.UTC(2027, 6, 1) });
+    const input = { periods, records: indexed, devices: info, settingsFor: () => settings, now: Date.UTC(2027, 6, 1) };
     let bytes = 0;
-    // Encoded as the HTTP reply does (UTF-8): a chunk built by concatenation is flattened here.
-    for (const chunk of meterCsvChunks(rows, 'pl')) bytes += Buffer.byteLength(chunk);
+    // The UTF-8 chunks the HTTP reply streams.
+    for (const chunk of meterCsvBytes(input, 'pl')) bytes += chunk.length;
     return bytes;
   };
   // Wall and CPU time: on a shared machine the CPU time of this process is the steadier figure.

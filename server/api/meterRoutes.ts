@@ -18,16 +18,9 @@ import { Counters } from '../../shared/snapshot.js';
 import { canSeeCustomer, customerScope } from '../auth/access.js';
 import { FLEET_COLLECTIONS, type DeviceRecord } from '../fleet/fleetModel.js';
 import { billingOf, PERIOD_PATTERN, periodOf } from '../meters/billingPeriod.js';
-import type { MeterDevice, MeterPeriod } from '../meters/meterLedger.js';
-import {
-  indexPeriodRecords,
-  MAX_EXPORT_PERIODS,
-  meterCsvChunks,
-  meterExportRows,
-  missingMeters,
-  periodRange,
-  type MeterDeviceInfo,
-} from '../meters/meterExport.js';
+import { ledgerDevices, type MeterDevice, type MeterPeriod } from '../meters/meterLedger.js';
+import { indexPeriodRecords, MAX_EXPORT_PERIODS, meterJsonChunks, missingMeters, periodRange, type MeterDeviceInfo } from '../meters/meterExport.js';
+import { meterCsvBytes } from '../meters/meterCsv.js';
 import { METER_COLLECTIONS, MeterRecorder, periodRecordId } from '../meters/meterRecorder.js';
 import type { MissingMeterAlert } from '../meters/missingMeterAlert.js';
 import { ApiError } from './apiErrors.js';
@@ -44,7 +37,7 @@ const MeterRow = z
     serial: z.string().nullable(),
     model: z.string().nullable(),
     period: z.string(),
-    counter: z.string(),
+    counter: z.string().nullable().describe('null: the device sent no reading in the period (flag noReading)'),
     openingAt: z.string().nullable(),
     opening: z.number().nullable(),
     openingSource: z.string().nullable().describe('the reading: agent:<tenant>/<agentId> or manual:<token name>'),
@@ -62,7 +55,7 @@ const MeterRow = z
     usage: z.number().nullable().describe('pages between the opening and closing snapshots (resets and wraps accounted for); null: nothing billable'),
     weight: z.number().nullable().describe('billing weight (A3 = the customer’s largeWeight); null: informational counter'),
     billedUnits: z.number().nullable(),
-    flags: z.array(z.string()).describe('reset wrapped absurdJump identityConflict deviceSwap missingMeter: look before invoicing'),
+    flags: z.array(z.string()).describe('reset wrapped absurdJump identityConflict deviceSwap missingMeter noReading: look before invoicing'),
     confirmedBy: z.string().nullable(),
   })
   .meta({ id: 'MeterRow' });
@@ -75,8 +68,9 @@ const MissingMeter = z
     customerId: z.string(),
     serial: z.string().nullable(),
     lastReadingAt: z.string().nullable(),
+    neverReported: z.boolean().describe('no meter reading ever: its counters were never read (or it has none)'),
     cutoff: z.string(),
-    silentDays: z.number(),
+    silentDays: z.number().describe('days since the last reading; 0 when there never was one'),
     alertRaisedAt: z.string().nullable().describe('when the missing-meter alert (and its notification) went out; null: not yet'),
   })
   .meta({ id: 'MissingMeter' });
@@ -182,18 +176,21 @@ export const meterRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
         periods,
         only === null ? undefined : (r) => r.customerId === only,
       );
+      // Every device of the fleet in scope, read or not: one that never sent a counter is listed too (noReading).
       const devices = new Map<string, MeterDeviceInfo>();
-      for (const d of await ctx.repo.list<DeviceRecord>(FLEET_COLLECTIONS.devices)) {
-        if (!records.has(d.key)) continue;
+      for (const d of excluded ? [] : await ctx.repo.list<DeviceRecord>(FLEET_COLLECTIONS.devices)) {
+        if ((only !== null && d.customerId !== only) || !canSeeCustomer(p, d.customerId)) continue;
+        const firstSeen = Date.parse(d.firstSeen);
         devices.set(d.key, {
           deviceKey: d.key,
           customerId: d.customerId,
           siteId: d.siteId,
           ...(d.identity.serial !== undefined ? { serial: d.identity.serial } : {}),
           ...(d.identity.model !== undefined ? { model: d.identity.model } : {}),
+          ...(Number.isFinite(firstSeen) ? { firstSeen } : {}),
         });
       }
-      const rows = meterExportRows({ periods, records, devices, settingsFor, now: ctx.clock.now() });
+      const input = { periods, records, devices, settingsFor, now: ctx.clock.now() };
       if (q.format === 'csv') {
         const range = from === to ? from : `${from}_${to}`;
         const file = `meters-${range}${only ? `-${only.replace(/[^\w.-]/g, '_')}` : ''}.csv`;
@@ -202,10 +199,11 @@ export const meterRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
             .type('text/csv; charset=utf-8')
             .header('content-disposition', `attachment; filename="${file}"`)
             // Fastify pipes a stream as is; the schema's string documents what it carries.
-            .send(Readable.from(meterCsvChunks(rows, q.dialect)) as unknown as string)
+            .send(Readable.from(meterCsvBytes(input, q.dialect)) as unknown as string)
         );
       }
-      return { from, to, rows: [...rows] };
+      // Streamed too: a year of a large fleet is over 300 MB of JSON, near V8's longest string.
+      return reply.type('application/json; charset=utf-8').send(Readable.from(meterJsonChunks(input, from, to)) as unknown as z.infer<typeof MeterExport>);
     },
   );
 
@@ -216,7 +214,7 @@ export const meterRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
       schema: {
         tags,
         summary:
-          'missing meters: devices silent for the customer’s missingMeterDays or more before the coming cut-off, and the alerts not yet cleared by a reading',
+          'missing meters: devices silent for the customer’s missingMeterDays or more before the coming cut-off or never read, and the alerts not yet cleared by a reading',
         querystring: z.strictObject({ customer: z.string().min(1).max(256).optional() }),
         response: { 200: z.object({ devices: z.array(MissingMeter), alerts: z.array(MeterAlert) }) },
       },
@@ -224,9 +222,11 @@ export const meterRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
     async (req) => {
       const p = principalOf(req);
       const only = customerScope(p) ?? req.query.customer ?? null;
-      const visible = (await ctx.repo.list<MeterDevice>(METER_COLLECTIONS.devices)).filter(
-        (d) => (only === null || d.customerId === only) && canSeeCustomer(p, d.customerId),
-      );
+      // The fleet's devices that never reported a meter are listed too (ledgerDevices).
+      const visible = ledgerDevices(
+        await ctx.repo.list<MeterDevice>(METER_COLLECTIONS.devices),
+        await ctx.repo.list<DeviceRecord>(FLEET_COLLECTIONS.devices),
+      ).filter((d) => (only === null || d.customerId === only) && canSeeCustomer(p, d.customerId));
       const active = new Map(visible.filter((d) => d.missingMeter).map((d) => [d.deviceKey, d.missingMeter!]));
       const out = missingMeters(visible, ctx.clock.now(), settingsFor).map((m) => ({
         ...m,

@@ -11,7 +11,7 @@
  * store once, not once per period), and rows are produced lazily so the CSV can be streamed.
  */
 import type { CounterConfidence } from '../../shared/counters.js';
-import { csvCell, type CsvCell, type CsvDialect } from '../api/csv.js';
+import type { CsvCell } from '../api/csv.js';
 import { nextPeriod, periodBounds, periodOf, type BillingSettings } from './billingPeriod.js';
 import type { MeterDevice, MeterPeriod, MeterSnapshot } from './meterLedger.js';
 import { billingWeight } from './meterUsage.js';
@@ -22,6 +22,8 @@ export interface MeterDeviceInfo {
   readonly serial?: string;
   readonly model?: string;
   readonly siteId?: string;
+  /** When the fleet first saw it (ms): it is listed in the periods that end after that. */
+  readonly firstSeen?: number;
 }
 
 export interface MeterExportRow {
@@ -30,7 +32,8 @@ export interface MeterExportRow {
   readonly serial: string | null;
   readonly model: string | null;
   readonly period: string;
-  readonly counter: string;
+  /** null: a device with no reading in the period (flag noReading). */
+  readonly counter: string | null;
   readonly openingAt: string | null;
   readonly opening: number | null;
   readonly openingSource: string | null;
@@ -65,6 +68,7 @@ export interface MeterExportInput {
   readonly periods: readonly string[];
   /** Period records of the device, by device key and period (indexPeriodRecords). */
   readonly records: ReadonlyMap<string, ReadonlyMap<string, MeterPeriod>>;
+  /** The fleet in scope: each device is exported, with a reading or flagged noReading. */
   readonly devices: ReadonlyMap<string, MeterDeviceInfo>;
   readonly settingsFor: (customerId: string) => BillingSettings;
   /** Export time: a period whose closing cut-off is past has ended. */
@@ -129,86 +133,255 @@ function sourceLabel(source: string): string {
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
-const NO_FLAGS: readonly string[] = [];
 
-/** Rows period by period (oldest first), devices in key order, counters in key order. */
-export function* meterExportRows(input: MeterExportInput): Generator<MeterExportRow> {
-  const keys = [...input.records.keys()].sort();
-  // Billing weight per customer weight and counter key, worked out once.
+/**
+ * One device's period in an export: what its counter rows share. `record` undefined: the device
+ * is in the fleet but sent no reading in the period (or never): one "noReading" row, no counters.
+ */
+export interface ExportedDevicePeriod {
+  readonly period: string;
+  readonly deviceKey: string;
+  readonly customerId: string;
+  readonly info: MeterDeviceInfo | undefined;
+  readonly record: MeterPeriod | undefined;
+  readonly opening: MeterSnapshot | undefined;
+  /** The next period's opening snapshot. */
+  readonly closing: MeterSnapshot | undefined;
+  readonly openingConfirmed: boolean;
+  readonly closingConfirmed: boolean;
+  /** Flags of the device's period (not of one counter), missingMeter included. */
+  readonly deviceFlags: readonly string[];
+  /** The counter keys of its rows, in key order (none for a device with no record). */
+  readonly counters: readonly string[];
+  readonly largeWeight: number;
+}
+
+/**
+ * The device periods of an export, period by period (oldest first), devices in key order. Every
+ * device of `input.devices` (the fleet in scope) appears in each period that has begun and ends
+ * after the fleet first saw it, with or without a reading: a device that never sent a counter must not drop out
+ * of a bill silently. A device with records but no fleet record (removed since) appears too.
+ */
+export function* exportDevicePeriods(input: MeterExportInput): Generator<ExportedDevicePeriod> {
+  const keys = [...new Set([...input.records.keys(), ...input.devices.keys()])].sort();
+  // A period's bounds per customer settings: a cut-off costs a luxon call (~10 µs).
+  const bounds = new Map<BillingSettings, { start: number; end: number }>();
+  for (const period of input.periods) {
+    const next = nextPeriod(period);
+    bounds.clear();
+    for (const deviceKey of keys) {
+      const byPeriod = input.records.get(deviceKey);
+      const p = byPeriod?.get(period);
+      const info = input.devices.get(deviceKey);
+      const customerId = p?.customerId ?? info!.customerId;
+      const settings = input.settingsFor(customerId);
+      let b = bounds.get(settings);
+      if (b === undefined) bounds.set(settings, (b = periodBounds(period, settings)));
+      if (!p) {
+        // Not before the fleet saw it, nor for a period that has not begun.
+        if ((info!.firstSeen !== undefined && info!.firstSeen >= b.end) || input.now < b.start) continue;
+        yield {
+          period,
+          deviceKey,
+          customerId,
+          info,
+          record: undefined,
+          opening: undefined,
+          closing: undefined,
+          openingConfirmed: false,
+          closingConfirmed: false,
+          deviceFlags: NO_READING,
+          counters: NO_COUNTERS,
+          largeWeight: settings.largeWeight,
+        };
+        continue;
+      }
+      const following = byPeriod!.get(next);
+      const closing = following?.opening;
+      const deviceFlags = p.flags.length === 0 ? [] : [...new Set(p.flags.filter((f) => f.key === undefined).map((f) => f.flag))];
+      if (!closing && input.now >= b.end) deviceFlags.push('missingMeter');
+      const opening = p.opening;
+      yield {
+        period,
+        deviceKey,
+        customerId,
+        info,
+        record: p,
+        opening,
+        closing,
+        openingConfirmed: p.confirmation !== undefined,
+        closingConfirmed: following?.confirmation !== undefined,
+        deviceFlags,
+        counters: counterKeysOf(opening, p, closing),
+        largeWeight: settings.largeWeight,
+      };
+    }
+  }
+}
+
+/** The counter keys of a device's period: the opening's, then any only counted or only in the closing, in key order. */
+function counterKeysOf(opening: MeterSnapshot | undefined, p: MeterPeriod, closing: MeterSnapshot | undefined): string[] {
+  // Object.keys and a short array beat a Set over for-in: this runs once per device and period.
+  const keys = opening ? Object.keys(opening.counters) : [];
+  for (const k of Object.keys(p.usage)) if (!keys.includes(k)) keys.push(k);
+  if (closing) for (const k of Object.keys(closing.counters)) if (!keys.includes(k)) keys.push(k);
+  return keys.sort();
+}
+
+const NO_READING: readonly string[] = ['noReading'];
+const NO_COUNTERS: readonly string[] = [];
+
+/** A counter's usage in the period; 0 when both snapshots hold it and nothing was counted; null: nothing billable. */
+export function counterUsage(dp: ExportedDevicePeriod, counter: string): number | null {
+  const used = dp.record?.usage[counter];
+  if (used !== undefined) return used;
+  return dp.opening?.counters[counter] !== undefined && dp.closing?.counters[counter] !== undefined ? 0 : null;
+}
+
+/** The row's flags: the device period's, then the counter's own (each once). */
+export function rowFlags(dp: ExportedDevicePeriod, counter: string | null): readonly string[] {
+  const all = dp.record?.flags;
+  if (counter === null || !all || all.length === 0) return dp.deviceFlags;
+  const own = [...new Set(all.filter((f) => f.key === counter).map((f) => f.flag))];
+  return own.length === 0 ? dp.deviceFlags : [...dp.deviceFlags, ...own];
+}
+
+/** Billing weight per customer weight and counter key, worked out once per export. */
+export function billingWeights(): (counter: string, largeWeight: number) => number | null {
   const weights = new Map<number, Map<string, number | null>>();
-  const weightOf = (counter: string, largeWeight: number): number | null => {
+  return (counter, largeWeight) => {
     let byKey = weights.get(largeWeight);
     if (!byKey) weights.set(largeWeight, (byKey = new Map<string, number | null>()));
     let w = byKey.get(counter);
     if (w === undefined) byKey.set(counter, (w = billingWeight(counter, largeWeight)));
     return w;
   };
+}
+
+/** Rows period by period (oldest first), devices in key order, counters in key order. */
+export function* meterExportRows(input: MeterExportInput): Generator<MeterExportRow> {
+  const weightOf = billingWeights();
   // The few distinct origins, made once per export rather than once per row.
   const seen = new Map<string, ValueOrigin>();
-  // Whether a period has ended, per customer settings: a cut-off costs a luxon call (~10 µs).
-  const ended = new Map<BillingSettings, boolean>();
-  for (const period of input.periods) {
-    const next = nextPeriod(period);
-    ended.clear();
-    for (const deviceKey of keys) {
-      const byPeriod = input.records.get(deviceKey)!;
-      const p = byPeriod.get(period);
-      if (!p) continue;
-      const following = byPeriod.get(next);
-      const closing = following?.opening;
-      const info = input.devices.get(deviceKey);
-      const settings = input.settingsFor(p.customerId);
-      const deviceFlags = p.flags.length === 0 ? [] : [...new Set(p.flags.filter((f) => f.key === undefined).map((f) => f.flag))];
-      let periodEnded = ended.get(settings);
-      if (periodEnded === undefined) ended.set(settings, (periodEnded = input.now >= periodBounds(period, settings).end));
-      if (!closing && periodEnded) deviceFlags.push('missingMeter');
-      const opening = p.opening;
-      const confirmed = p.confirmation !== undefined;
-      const closingConfirmed = following?.confirmation !== undefined;
-      const counterKeys = new Set<string>();
-      if (opening) for (const k in opening.counters) counterKeys.add(k);
-      for (const k in p.usage) counterKeys.add(k);
-      if (closing) for (const k in closing.counters) counterKeys.add(k);
-      const serial = info?.serial ?? null;
-      const model = info?.model ?? null;
-      const openingAt = iso(opening?.at);
-      const openingSource = opening?.source ?? null;
-      const closingAt = iso(closing?.at);
-      const confirmedBy = p.confirmation?.by ?? null;
-      for (const counter of [...counterKeys].sort()) {
-        const weight = weightOf(counter, settings.largeWeight);
-        const openingValue = opening?.counters[counter];
-        const closingValue = closing?.counters[counter];
-        const usage = p.usage[counter] ?? (openingValue !== undefined && closingValue !== undefined ? 0 : null);
-        const counterFlags = p.flags.length === 0 ? NO_FLAGS : [...new Set(p.flags.filter((f) => f.key === counter).map((f) => f.flag))];
-        const openingOrigin = openingValue !== undefined ? valueOrigin(opening!, counter, confirmed, seen) : null;
-        const closingOrigin = closingValue !== undefined ? valueOrigin(closing!, counter, closingConfirmed, seen) : null;
-        // One literal in field order (not a spread of the device's fields): the rows of a year are millions.
-        yield {
-          customerId: p.customerId,
-          deviceKey,
-          serial,
-          model,
-          period,
-          counter,
-          openingAt,
-          opening: openingValue ?? null,
-          openingSource,
-          openingCounterSource: openingOrigin?.source ?? null,
-          openingConfidence: openingOrigin?.confidence ?? null,
-          closingAt,
-          closing: closingValue ?? null,
-          closingCounterSource: closingOrigin?.source ?? null,
-          closingConfidence: closingOrigin?.confidence ?? null,
-          usage,
-          weight,
-          billedUnits: usage !== null && weight !== null ? usage * weight : null,
-          flags: deviceFlags.length === 0 && counterFlags.length === 0 ? [] : [...deviceFlags, ...counterFlags],
-          confirmedBy,
-        };
-      }
+  for (const dp of exportDevicePeriods(input)) {
+    const { opening, closing } = dp;
+    const serial = dp.info?.serial ?? null;
+    const model = dp.info?.model ?? null;
+    const openingAt = iso(opening?.at);
+    const openingSource = opening?.source ?? null;
+    const closingAt = iso(closing?.at);
+    const confirmedBy = dp.record?.confirmation?.by ?? null;
+    if (dp.record === undefined) {
+      yield {
+        customerId: dp.customerId,
+        deviceKey: dp.deviceKey,
+        serial,
+        model,
+        period: dp.period,
+        counter: null,
+        openingAt: null,
+        opening: null,
+        openingSource: null,
+        openingCounterSource: null,
+        openingConfidence: null,
+        closingAt: null,
+        closing: null,
+        closingCounterSource: null,
+        closingConfidence: null,
+        usage: null,
+        weight: null,
+        billedUnits: null,
+        flags: [...dp.deviceFlags],
+        confirmedBy: null,
+      };
+      continue;
+    }
+    for (const counter of dp.counters) {
+      const weight = weightOf(counter, dp.largeWeight);
+      const openingValue = opening?.counters[counter];
+      const closingValue = closing?.counters[counter];
+      const usage = counterUsage(dp, counter);
+      const openingOrigin = openingValue !== undefined ? valueOrigin(opening!, counter, dp.openingConfirmed, seen) : null;
+      const closingOrigin = closingValue !== undefined ? valueOrigin(closing!, counter, dp.closingConfirmed, seen) : null;
+      // One literal in field order (not a spread of the device's fields): the rows of a year are millions.
+      yield {
+        customerId: dp.customerId,
+        deviceKey: dp.deviceKey,
+        serial,
+        model,
+        period: dp.period,
+        counter,
+        openingAt,
+        opening: openingValue ?? null,
+        openingSource,
+        openingCounterSource: openingOrigin?.source ?? null,
+        openingConfidence: openingOrigin?.confidence ?? null,
+        closingAt,
+        closing: closingValue ?? null,
+        closingCounterSource: closingOrigin?.source ?? null,
+        closingConfidence: closingOrigin?.confidence ?? null,
+        usage,
+        weight,
+        billedUnits: usage !== null && weight !== null ? usage * weight : null,
+        flags: [...rowFlags(dp, counter)],
+        confirmedBy,
+      };
     }
   }
+}
+
+/**
+ * The JSON export ({ from, to, rows }) as UTF-8 chunks of about `chunkBytes`: a year of a large
+ * fleet is over 300 MB of JSON, near V8's longest string, so it is streamed like the CSV rather
+ * than built and serialised whole. The text is JSON.stringify's of meterExportRows' rows (the
+ * API's MeterRow, key for key; a test compares them), written from the device periods without a
+ * row object, the texts a device's period shares and the few distinct ones quoted once.
+ */
+export function* meterJsonChunks(input: MeterExportInput, from: string, to: string, chunkBytes = 256 * 1024): Generator<Buffer> {
+  const quoted = new Map<string, string>();
+  const js = (s: string | null | undefined): string => {
+    if (s === null || s === undefined) return 'null';
+    let out = quoted.get(s);
+    if (out === undefined) {
+      out = JSON.stringify(s);
+      if (quoted.size < 10_000) quoted.set(s, out);
+    }
+    return out;
+  };
+  const num = (n: number | null | undefined): string => (n === null || n === undefined || !Number.isFinite(n) ? 'null' : String(n));
+  const flagList = (flags: readonly string[]): string => (flags.length === 0 ? '[]' : `[${flags.map(js).join(',')}]`);
+  const weightOf = billingWeights();
+  const seen = new Map<string, ValueOrigin>();
+  let out = `{"from":${JSON.stringify(from)},"to":${JSON.stringify(to)},"rows":[`;
+  let sep = '';
+  for (const dp of exportDevicePeriods(input)) {
+    const { opening, closing } = dp;
+    const head = `{"customerId":${js(dp.customerId)},"deviceKey":${js(dp.deviceKey)},"serial":${js(dp.info?.serial)},"model":${js(dp.info?.model)},"period":${js(dp.period)},"counter":`;
+    if (dp.record === undefined) {
+      out += `${sep}${head}null,"openingAt":null,"opening":null,"openingSource":null,"openingCounterSource":null,"openingConfidence":null,"closingAt":null,"closing":null,"closingCounterSource":null,"closingConfidence":null,"usage":null,"weight":null,"billedUnits":null,"flags":${flagList(dp.deviceFlags)},"confirmedBy":null}`;
+      sep = ',';
+    } else {
+      const openingAt = opening ? `"${new Date(opening.at).toISOString()}"` : 'null';
+      const openingSource = js(opening?.source);
+      const closingAt = closing ? `"${new Date(closing.at).toISOString()}"` : 'null';
+      const confirmedBy = js(dp.record.confirmation?.by);
+      for (const counter of dp.counters) {
+        const openingValue = opening?.counters[counter];
+        const closingValue = closing?.counters[counter];
+        const usage = counterUsage(dp, counter);
+        const weight = weightOf(counter, dp.largeWeight);
+        const oo = openingValue !== undefined ? valueOrigin(opening!, counter, dp.openingConfirmed, seen) : null;
+        const co = closingValue !== undefined ? valueOrigin(closing!, counter, dp.closingConfirmed, seen) : null;
+        out += `${sep}${head}${js(counter)},"openingAt":${openingAt},"opening":${num(openingValue)},"openingSource":${openingSource},"openingCounterSource":${js(oo?.source)},"openingConfidence":${js(oo?.confidence)},"closingAt":${closingAt},"closing":${num(closingValue)},"closingCounterSource":${js(co?.source)},"closingConfidence":${js(co?.confidence)},"usage":${num(usage)},"weight":${num(weight)},"billedUnits":${num(usage !== null && weight !== null ? usage * weight : null)},"flags":${flagList(rowFlags(dp, counter))},"confirmedBy":${confirmedBy}}`;
+        sep = ',';
+      }
+    }
+    if (out.length >= chunkBytes) {
+      yield Buffer.from(out, 'utf8');
+      out = '';
+    }
+  }
+  yield Buffer.from(`${out}]}`, 'utf8');
 }
 
 export const METER_CSV_HEADER = [
@@ -259,91 +432,15 @@ export function meterCsvRow(r: MeterExportRow): CsvCell[] {
   ];
 }
 
-/**
- * The CSV document in chunks of `linesPerChunk` lines (the header first, byte-order mark and
- * all, as csvDocument writes it): a year of a large fleet is streamed, not built as one string.
- * The cells follow meterCsvRow (a test compares the two); written out field by field because this
- * loop runs once per cell of 10,000 devices × 12 periods × their counters.
- */
-export function* meterCsvChunks(rows: Iterable<MeterExportRow>, dialect: CsvDialect, linesPerChunk = 2000): Generator<string> {
-  const d = dialect === 'pl' ? ';' : ',';
-  // The text cells (counter, sources, confidences, flags) take few values: each is escaped once.
-  const texts = new Map<string, string>();
-  const text = (c: string | null): string => {
-    if (c === null) return '';
-    let out = texts.get(c);
-    if (out === undefined) {
-      out = csvCell(c, dialect);
-      if (texts.size < 10_000) texts.set(c, out);
-    }
-    return out;
-  };
-  const num = (n: number | null): string => (n === null ? '' : Number.isSafeInteger(n) ? String(n) : csvCell(n, dialect));
-  let out = `\uFEFF${METER_CSV_HEADER.map((h) => csvCell(h, dialect)).join(d)}\r\n`;
-  let lines = 0;
-  // The cells that are the same for every counter of a device's period are escaped once for it.
-  let device: MeterExportRow | undefined;
-  let head = '';
-  let openingAt = '';
-  let openingSource = '';
-  let closingAt = '';
-  let confirmedBy = '';
-  for (const r of rows) {
-    if (device === undefined || r.deviceKey !== device.deviceKey || r.period !== device.period) {
-      device = r;
-      head = `${csvCell(r.customerId, dialect)}${d}${csvCell(r.deviceKey, dialect)}${d}${csvCell(r.serial, dialect)}${d}${csvCell(r.model, dialect)}${d}${csvCell(r.period, dialect)}${d}`;
-      openingAt = csvCell(r.openingAt, dialect);
-      openingSource = csvCell(r.openingSource, dialect);
-      closingAt = csvCell(r.closingAt, dialect);
-      confirmedBy = csvCell(r.confirmedBy, dialect);
-    }
-    out +=
-      head +
-      text(r.counter) +
-      d +
-      openingAt +
-      d +
-      num(r.opening) +
-      d +
-      openingSource +
-      d +
-      text(r.openingCounterSource) +
-      d +
-      text(r.openingConfidence) +
-      d +
-      closingAt +
-      d +
-      num(r.closing) +
-      d +
-      text(r.closingCounterSource) +
-      d +
-      text(r.closingConfidence) +
-      d +
-      num(r.usage) +
-      d +
-      num(r.weight) +
-      d +
-      num(r.billedUnits) +
-      d +
-      text(r.flags.length === 0 ? '' : r.flags.length === 1 ? r.flags[0]! : r.flags.join(' ')) +
-      d +
-      confirmedBy +
-      '\r\n';
-    if (++lines >= linesPerChunk) {
-      yield out;
-      out = '';
-      lines = 0;
-    }
-  }
-  if (out.length > 0) yield out;
-}
-
 export interface MissingMeter {
   readonly deviceKey: string;
   readonly customerId: string;
   readonly serial: string | null;
   readonly lastReadingAt: number | null;
+  /** No meter reading ever: a device whose counters were never read (or that has none). */
+  readonly neverReported: boolean;
   readonly cutoff: number;
+  /** Days since the last reading; 0 when there never was one. */
   readonly silentDays: number;
 }
 
@@ -351,7 +448,8 @@ const DAY = 86_400_000;
 
 /**
  * Devices that will miss the coming cut-off's meter reading: within the customer's
- * `missingMeterDays` before it, silent for at least as long. Oldest reading first.
+ * `missingMeterDays` before it, silent for at least as long, or never read (ledgerDevices gives
+ * the fleet's devices that never reported one). Never read first, then oldest reading first.
  */
 export function missingMeters(
   devices: Iterable<Pick<MeterDevice, 'deviceKey' | 'customerId' | 'serial' | 'last'>>,
@@ -370,6 +468,7 @@ export function missingMeters(
       customerId: d.customerId,
       serial: d.serial ?? null,
       lastReadingAt: last ?? null,
+      neverReported: last === undefined,
       cutoff,
       silentDays: last !== undefined ? Math.floor((now - last) / DAY) : 0,
     });

@@ -69,6 +69,30 @@ export interface MeterPeriod {
   readonly confirmation?: { readonly by: string; readonly at: number; readonly note?: string };
 }
 
+/** A fleet device as the ledger knows it: the one device key (fleet state's), its customer and serial. */
+export interface FleetDeviceRef {
+  readonly key: string;
+  readonly customerId: string;
+  readonly identity: { readonly serial?: string };
+}
+
+/** A fleet device that never sent a meter reading: in the ledger with no reading, so its missing meter is seen. */
+export function unreadDevice(d: FleetDeviceRef): MeterDevice {
+  return { deviceKey: d.key, customerId: d.customerId, ...(d.identity.serial !== undefined ? { serial: d.identity.serial } : {}), events: [] };
+}
+
+/**
+ * The devices the ledger answers for: its own records, and every device of the fleet that never
+ * reported a meter (unreadDevice): a device without counters must not drop out of a bill silently.
+ * Records of devices since removed from the fleet stay (their history is still billed).
+ */
+export function ledgerDevices(ledger: Iterable<MeterDevice>, fleet: Iterable<FleetDeviceRef>): MeterDevice[] {
+  const out = [...ledger];
+  const known = new Set(out.map((d) => d.deviceKey));
+  for (const d of fleet) if (!known.has(d.key)) out.push(unreadDevice(d));
+  return out;
+}
+
 export const MAX_DEVICE_EVENTS = 200;
 const MAX_FLAGS = 100;
 

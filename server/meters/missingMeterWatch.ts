@@ -1,8 +1,8 @@
 /**
  * The missing-meter check on a timer (the leader instance only), the shell around
  * missingMeterAlert.ts: every `intervalMs` (and once shortly after start) it lists the meter
- * devices, finds those silent for their customer's `missingMeterDays` before the coming cut-off,
- * and raises each one's alert once per period: in one unit of work the alert record, the event in
+ * devices and the fleet's devices that never reported a meter, finds those silent for their
+ * customer's `missingMeterDays` before the coming cut-off (or never read), and raises each one's alert once per period: in one unit of work the alert record, the event in
  * the device's meter timeline and the notification deliveries (meter.missing: the dispatch lists,
  * and the customer's addresses when its notifications list the event). A reading clears the alert
  * (meterRecorder.ts). Time comes from the injected clock.
@@ -17,7 +17,7 @@ import type { NotificationService } from '../notifications/notificationService.j
 import type { Repository } from '../storage/repository.js';
 import type { BillingSettings } from './billingPeriod.js';
 import { missingMeters } from './meterExport.js';
-import type { MeterDevice } from './meterLedger.js';
+import { ledgerDevices, unreadDevice, type MeterDevice } from './meterLedger.js';
 import { METER_COLLECTIONS } from './meterRecorder.js';
 import { alertsToRaise, deviceWithAlert, type MissingMeterAlert } from './missingMeterAlert.js';
 
@@ -57,7 +57,10 @@ export class MissingMeterWatch {
 
   private async run(): Promise<MissingMeterAlert[]> {
     const now = this.o.clock.now();
-    const devices = await this.o.repo.list<MeterDevice>(METER_COLLECTIONS.devices);
+    const devices = ledgerDevices(
+      await this.o.repo.list<MeterDevice>(METER_COLLECTIONS.devices),
+      await this.o.repo.list<DeviceRecord>(FLEET_COLLECTIONS.devices),
+    );
     const missing = missingMeters(devices, now, this.o.billingOf);
     if (missing.length === 0) return [];
     const raised = new Set((await this.o.repo.list<MissingMeterAlert>(METER_COLLECTIONS.alerts)).map((a) => a.id));
@@ -67,12 +70,13 @@ export class MissingMeterWatch {
       const wrote = await this.o.repo.transaction(async (tx) => {
         // Checked again inside the unit: another instance or an earlier check may have raised it.
         if ((await tx.get(METER_COLLECTIONS.alerts, alert.id)) !== undefined) return false;
-        const device = await tx.get<MeterDevice>(METER_COLLECTIONS.devices, alert.deviceKey);
+        const fleet = await tx.get<DeviceRecord>(FLEET_COLLECTIONS.devices, alert.deviceKey);
+        // A device that never reported a meter gets its ledger record with the alert.
+        const device = (await tx.get<MeterDevice>(METER_COLLECTIONS.devices, alert.deviceKey)) ?? (fleet ? unreadDevice(fleet) : undefined);
         // A reading arrived since the list was read: nothing is missing.
         if (!device || (device.last?.at ?? null) !== alert.lastReadingAt) return false;
         await tx.put(METER_COLLECTIONS.alerts, alert.id, alert);
         await tx.put(METER_COLLECTIONS.devices, alert.deviceKey, deviceWithAlert(device, alert, this.o.billingOf(alert.customerId).timeZone));
-        const fleet = await tx.get<DeviceRecord>(FLEET_COLLECTIONS.devices, alert.deviceKey);
         const customer = this.o.customerOf(alert.customerId);
         const facts = missingMeterFacts(
           {

@@ -293,7 +293,30 @@ it('shows this billing period’s meter readings per device and counter, with a 
   expect(
     lines.filter((l) => l.split(',')[5] === 'total').some((l) => /,(Printer-MIB prtMarkerLifeCount|IPP printer-impressions-completed)[^,]*,exact,/.test(l)),
   ).toBe(true);
-  expect(lines.length).toBe((await page.locator('tr[data-device][data-counter]').count()) + 1);
+  expect(lines.length).toBe((await page.locator('table.meters tr[data-device]').count()) + 1);
+
+  // Two periods as one file: the previous one and this one, chosen in the range's month pickers.
+  const [y, m] = period.split('-').map(Number) as [number, number];
+  const previous = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+  await page.locator('#range-from').fill(previous);
+  await page.locator('#range-to').fill(period);
+  const rangeDownload = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download range CSV' }).click();
+  const rangeFile = await rangeDownload;
+  expect(rangeFile.suggestedFilename()).toBe(`meters-${previous}_${period}.csv`);
+  const rangeLines = readFileSync(await rangeFile.path(), 'utf8')
+    .replace(/^\uFEFF/, '')
+    .trimEnd()
+    .split('\r\n');
+  expect(rangeLines[0]).toBe(lines[0]);
+  const body = rangeLines.slice(1);
+  // Only the two periods, oldest first; the range's rows are those the API lists for it.
+  expect(body.every((l) => [previous, period].includes(l.split(',')[4]!))).toBe(true);
+  expect(body.map((l) => l.split(',')[4])).toEqual([...body.map((l) => l.split(',')[4]!)].sort());
+  const api = await apiGet<{ rows: Array<{ deviceKey: string; period: string; counter: string | null }> }>(`/meters?from=${previous}&to=${period}`);
+  expect(body.length).toBe(api.rows.length);
+  expect(body.map((l) => l.split(',').slice(4, 6).join(','))).toEqual(api.rows.map((r) => `${r.period},${r.counter ?? ''}`));
+  expect(body.some((l) => l.split(',')[4] === period && l.split(',')[5] === 'total')).toBe(true);
 });
 
 it('shows the SLA report with charts and a table, and downloads it as CSV', async () => {

@@ -11,10 +11,11 @@ import { stateMsg, telemetryMsg } from '../server/wireFixtures.js';
 let kit: ApiKit;
 const KEY = 'acme/sn:sn-a1';
 const DEV = encodeURIComponent(KEY);
+const UNREAD = 'acme/sn:sn-a3';
 
 interface Row {
   deviceKey: string;
-  counter: string;
+  counter: string | null;
   opening: number | null;
   closing: number | null;
   usage: number | null;
@@ -25,10 +26,18 @@ interface Row {
 
 beforeAll(async () => {
   // acme reads its meters on the 6th (Warsaw): period 2025-12 ends 2026-01-05T23:00Z, near the kit's clock.
+  // Its 60 missing-meter days put the kit's days inside the window before the next cut-off.
   kit = await makeApiKit({
-    fleet: { ...FLEET, customers: { ...FLEET.customers, acme: { ...FLEET.customers.acme, billing: { day: 6, timeZone: 'Europe/Warsaw' } } } },
+    fleet: {
+      ...FLEET,
+      customers: { ...FLEET.customers, acme: { ...FLEET.customers.acme, billing: { day: 6, timeZone: 'Europe/Warsaw', missingMeterDays: 60 } } },
+    },
   });
   await kit.seed(); // acme p1 (SN-A1) and p2 (SN-A2) report total 1000 at 2026-01-05T08:00:00Z
+  // acme p3 (SN-A3) answers but reports no counter at all: never in the meter ledger.
+  const unread = stateMsg('acme', 'a1', 'p3', { identity: { vendor: 'Kyocera', model: 'ECOSYS P2040', serial: 'SN-A3' }, collectedAt: '2026-01-05T09:00:00Z' });
+  kit.clock.set('2026-01-05T09:00:00Z');
+  await kit.send({ ...unread, snapshot: { ...unread.snapshot, counters: {} } });
   // Each reading arrives when it was taken: the server bounds agents' clocks to its own (clock-skew window).
   const readings: [number, string, number][] = [
     [1500, '2026-01-05T10:00:00Z', 10],
@@ -71,6 +80,19 @@ describe('meters API', () => {
   it('a device with no reading after the cut-off is a missing meter in the export', async () => {
     const rows = kit.json<{ rows: Row[] }>(await kit.call('GET', '/api/v1/meters?period=2025-12')).rows;
     expect(rows.find((r) => r.deviceKey === 'acme/sn:sn-a2')).toMatchObject({ opening: 1000, closing: null, usage: null, flags: ['missingMeter'] });
+  });
+
+  it('a device that never reported a counter is in every period, flagged noReading, not zeros', async () => {
+    const body = kit.json<{ rows: Array<Row & { period: string }> }>(await kit.call('GET', '/api/v1/meters?from=2025-12&to=2026-01'));
+    expect(body.rows.filter((r) => r.deviceKey === UNREAD).map((r) => [r.period, r.counter, r.opening, r.closing, r.usage, r.flags])).toEqual([
+      ['2025-12', null, null, null, null, ['noReading']],
+      ['2026-01', null, null, null, null, ['noReading']],
+    ]);
+    const csv = await kit.call('GET', '/api/v1/meters?period=2025-12&format=csv');
+    expect(csv.body.split('\r\n').find((l) => l.includes(UNREAD))).toBe(`acme;${UNREAD};SN-A3;ECOSYS P2040;2025-12;;;;;;;;;;;;;;noReading;`);
+    // Not before the fleet first saw it.
+    const earlier = kit.json<{ rows: Row[] }>(await kit.call('GET', '/api/v1/meters?period=2025-11')).rows;
+    expect(earlier.some((r) => r.deviceKey === UNREAD)).toBe(false);
   });
 
   it('CSV in the Polish dialect by default', async () => {
@@ -174,5 +196,19 @@ describe('service record', () => {
       await kit.call('GET', `/api/v1/devices/${encodeURIComponent(key)}/history`, kit.tokens.acme),
     );
     expect(history.firmware).toEqual([{ at: '2026-01-05T23:55:00.000Z', from: '1.0', to: '1.1' }]);
+  });
+});
+
+describe('missing meters', () => {
+  it('a device that never reported a meter is listed before the cut-off as never reported', async () => {
+    // 30 days before acme's next cut-off (6 February, 00:00 Warsaw = 2026-02-05T23:00Z), within its 60 missing-meter days.
+    const res = await kit.call('GET', '/api/v1/meters/missing?customer=acme');
+    expect(res.statusCode, res.body).toBe(200);
+    const devices = kit.json<{ devices: Array<{ deviceKey: string; neverReported: boolean; lastReadingAt: string | null; cutoff: string }> }>(res).devices;
+    expect(devices.find((d) => d.deviceKey === UNREAD)).toEqual(
+      expect.objectContaining({ neverReported: true, lastReadingAt: null, cutoff: '2026-02-05T23:00:00.000Z' }),
+    );
+    // The others reported within the 60 days.
+    expect(devices.map((d) => d.deviceKey)).toEqual([UNREAD]);
   });
 });

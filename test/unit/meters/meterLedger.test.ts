@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BillingSettings, periodOf } from '../../../server/meters/billingPeriod.js';
-import { applyReading, type MeterDevice, type MeterPeriod, type MeterReading } from '../../../server/meters/meterLedger.js';
+import { applyReading, ledgerDevices, unreadDevice, type MeterDevice, type MeterPeriod, type MeterReading } from '../../../server/meters/meterLedger.js';
 import { missingMeters } from '../../../server/meters/meterExport.js';
 
 const settings = BillingSettings.parse({ day: 1, timeZone: 'Europe/Warsaw' });
@@ -108,8 +108,32 @@ describe('missing meters', () => {
   it('within N days of the cut-off: the devices silent N days or more, oldest first', () => {
     const cutoff = at('2026-11-30T23:00:00Z');
     expect(missingMeters(devices, at('2026-11-28T12:00:00Z'), () => s3)).toEqual([
-      { deviceKey: 'c', customerId: 'acme', serial: 'C', lastReadingAt: null, cutoff, silentDays: 0 },
-      { deviceKey: 'a', customerId: 'acme', serial: 'A', lastReadingAt: at('2026-11-20T10:00:00Z'), cutoff, silentDays: 8 },
+      { deviceKey: 'c', customerId: 'acme', serial: 'C', lastReadingAt: null, neverReported: true, cutoff, silentDays: 0 },
+      { deviceKey: 'a', customerId: 'acme', serial: 'A', lastReadingAt: at('2026-11-20T10:00:00Z'), neverReported: false, cutoff, silentDays: 8 },
+    ]);
+  });
+});
+
+describe('the ledger and the fleet', () => {
+  it('a fleet device that never reported a meter joins the ledger without a reading; one identity, no duplicates', () => {
+    const s3 = BillingSettings.parse({ day: 1, timeZone: 'Europe/Warsaw', missingMeterDays: 3 });
+    const ledger = [{ deviceKey: 'acme/sn:A', customerId: 'acme', serial: 'A', last: { at: at('2026-11-28T10:00:00Z'), counters: { total: 5 } }, events: [] }];
+    const fleet = [
+      { key: 'acme/sn:A', customerId: 'acme', identity: { serial: 'A' } },
+      { key: 'acme/sn:B', customerId: 'acme', identity: { serial: 'B' } },
+      { key: 'acme/ip:10.0.0.9', customerId: 'acme', identity: {} },
+    ];
+    const all = ledgerDevices(ledger, fleet);
+    expect(all.map((d) => [d.deviceKey, d.serial ?? null, d.last?.at ?? null])).toEqual([
+      ['acme/sn:A', 'A', at('2026-11-28T10:00:00Z')],
+      ['acme/sn:B', 'B', null],
+      ['acme/ip:10.0.0.9', null, null],
+    ]);
+    expect(unreadDevice(fleet[1]!)).toEqual({ deviceKey: 'acme/sn:B', customerId: 'acme', serial: 'B', events: [] });
+    // Within the window before the cut-off the two never read are missing, the one read today is not.
+    expect(missingMeters(all, at('2026-11-28T12:00:00Z'), () => s3).map((m) => [m.deviceKey, m.neverReported, m.lastReadingAt])).toEqual([
+      ['acme/ip:10.0.0.9', true, null],
+      ['acme/sn:B', true, null],
     ]);
   });
 });

@@ -103,7 +103,7 @@ async function seeded() {
 
 describe('missing-meter alert', () => {
   it('the rule names the period the cut-off closes and skips alerts already raised', () => {
-    const missing = [{ deviceKey: 'd1', customerId: 'acme', serial: null, lastReadingAt: null, cutoff: CUTOFF, silentDays: 0 }];
+    const missing = [{ deviceKey: 'd1', customerId: 'acme', serial: null, lastReadingAt: null, neverReported: true, cutoff: CUTOFF, silentDays: 0 }];
     const [alert] = alertsToRaise(
       missing,
       () => false,
@@ -150,6 +150,32 @@ describe('missing-meter alert', () => {
     const reopened = await open(dir);
     expect(await watchOf(reopened, clock).watch.check()).toEqual([]);
     expect(await reopened.list<Delivery>(DELIVERIES)).toHaveLength(2);
+  });
+
+  it('a fleet device that never reported a meter raises its alert too; its first reading clears it', async () => {
+    const { repo } = await seeded();
+    // S3 answers but has never sent a counter: no meter record.
+    await repo.transaction((tx) => tx.put('devices', 'acme/sn:S3', { ...fleetDevice('acme/sn:S3', '2026-11-25T10:00:00Z', 0), counters: {} }));
+    const clock = new ManualClock('2026-11-28T12:00:00Z');
+    const raised = await watchOf(repo, clock).watch.check();
+    expect(raised.map((a) => [a.id, a.lastReadingAt])).toEqual([
+      ['acme/sn:S3|2026-11', null],
+      ['acme/sn:S1|2026-11', at('2026-11-20T10:00:00Z')],
+    ]);
+    const device = await repo.get<MeterDevice>(METER_COLLECTIONS.devices, 'acme/sn:S3');
+    expect(device).toMatchObject({ deviceKey: 'acme/sn:S3', serial: 'S3', missingMeter: { id: 'acme/sn:S3|2026-11' } });
+    expect(device?.last).toBeUndefined();
+    expect(device?.events[0]?.detail).toContain('no reading yet');
+    expect((await repo.list<Delivery>(DELIVERIES)).filter((d) => d.text.includes('S3'))).toHaveLength(2);
+
+    await new MeterRecorder({ billingOf: () => settings }).recordManual(repo, fleetDevice('acme/sn:S3', '2026-11-29T09:00:00Z', 40), {
+      at: at('2026-11-29T09:00:00Z'),
+      counters: { total: 40 },
+      source: 'manual:tech',
+      identity: {},
+    });
+    expect((await repo.get<MissingMeterAlert>(METER_COLLECTIONS.alerts, 'acme/sn:S3|2026-11'))?.clearedAt).toBe(at('2026-11-29T09:00:00Z'));
+    expect((await repo.get<MeterDevice>(METER_COLLECTIONS.devices, 'acme/sn:S3'))?.events.map((e) => e.kind)).toEqual(['missingMeter', 'meterBack']);
   });
 
   it('the Polish message names the device, the cut-off in the customer’s time and the last reading', () => {

@@ -3,6 +3,7 @@
  * closing snapshot, usage, billed units, flags, who confirmed), a CSV download of the same rows,
  * and the devices that will miss the coming cut-off (GET /api/v1/meters, /meters/missing).
  * A customer confirms its devices' readings here (POST /meters/{device}/{period}/confirm).
+ * A range of periods (at most MAX_RANGE, as the API allows) downloads as one CSV file.
  *
  *   #/meters?period=YYYY-MM
  */
@@ -10,6 +11,10 @@ import { api, apiDownload, session } from '../api.js';
 import { errorBox, h, setChildren, table } from '../dom.js';
 import { formatNumber, locale, t } from '../i18n.js';
 import { go } from '../nav.js';
+import { isMonth, monthRange } from '../reportModel.js';
+
+/** The most periods one export covers (MAX_EXPORT_PERIODS in server/meters/meterExport.ts). */
+const MAX_RANGE = 36;
 
 /** The last 12 months, newest first, as YYYY-MM (the browser's calendar; periods are labelled by their month). */
 function recentPeriods(now = new Date()) {
@@ -35,9 +40,10 @@ function rowOf(r, onConfirm) {
         : '—';
   return h(
     'tr',
-    { dataset: { device: r.deviceKey, counter: r.counter } },
+    // A device with no reading in the period has one row without a counter (flag noReading).
+    { dataset: r.counter === null ? { device: r.deviceKey } : { device: r.deviceKey, counter: r.counter } },
     h('td', {}, h('a', { href: `#/devices/${encodeURIComponent(r.deviceKey)}` }, [r.model, r.serial].filter(Boolean).join(' · ') || r.deviceKey)),
-    h('td', {}, h('code', {}, r.counter)),
+    h('td', {}, r.counter === null ? '—' : h('code', {}, r.counter)),
     h('td', { class: 'num', title: origin(r.openingCounterSource, r.openingConfidence) }, num(r.opening)),
     h('td', { class: 'num', title: origin(r.closingCounterSource, r.closingConfidence) }, num(r.closing)),
     h('td', { class: 'num' }, num(r.usage)),
@@ -60,8 +66,29 @@ export function render(main, _params, query) {
   );
   select.addEventListener('change', () => go(`#/meters?period=${select.value}`));
   const download = h('button', { type: 'button', class: 'secondary', id: 'meters-csv' }, t('meters.csv'));
+  const dialect = () => (locale().startsWith('pl') ? 'pl' : 'en');
   download.addEventListener('click', () => {
-    apiDownload(`/meters?period=${period}&format=csv&dialect=${locale().startsWith('pl') ? 'pl' : 'en'}`, `meters-${period}.csv`).catch((err) =>
+    apiDownload(`/meters?period=${period}&format=csv&dialect=${dialect()}`, `meters-${period}.csv`).catch((err) =>
+      setChildren(status, errorBox(`${t('app.error')}: ${err.message}`)),
+    );
+  });
+  // A range of periods as one CSV: the last twelve up to the period shown, by default.
+  const monthInput = (id, value) =>
+    h('input', { type: 'month', id, name: id, value, required: true, pattern: '\\d{4}-\\d{2}', 'aria-describedby': 'meters-range-error' });
+  const rangeFrom = monthInput('range-from', periods.filter((p) => p <= period).at(-1) ?? period);
+  const rangeTo = monthInput('range-to', period);
+  const rangeError = h('p', { class: 'field-error', id: 'meters-range-error', hidden: true });
+  const rangeDownload = h('button', { type: 'button', class: 'secondary', id: 'meters-range-csv' }, t('meters.range.csv'));
+  rangeDownload.addEventListener('click', () => {
+    const from = rangeFrom.value;
+    const to = rangeTo.value;
+    const n = isMonth(from) && isMonth(to) ? monthRange(from, to, MAX_RANGE + 1).length : 0;
+    const ok = n >= 1 && n <= MAX_RANGE;
+    for (const el of [rangeFrom, rangeTo]) el.toggleAttribute('aria-invalid', !ok);
+    rangeError.hidden = ok;
+    rangeError.textContent = ok ? '' : t('meters.range.invalid', { max: MAX_RANGE });
+    if (!ok) return;
+    apiDownload(`/meters?from=${from}&to=${to}&format=csv&dialect=${dialect()}`, `meters-${from}_${to}.csv`).catch((err) =>
       setChildren(status, errorBox(`${t('app.error')}: ${err.message}`)),
     );
   });
@@ -74,6 +101,14 @@ export function render(main, _params, query) {
       { class: 'filters-form' },
       h('div', { class: 'field' }, h('label', { for: 'period' }, t('meters.period')), select),
       h('div', { class: 'field buttons' }, download),
+    ),
+    h(
+      'div',
+      { class: 'filters-form', role: 'group', 'aria-label': t('meters.range.title') },
+      h('div', { class: 'field' }, h('label', { for: 'range-from' }, t('meters.range.from')), rangeFrom),
+      h('div', { class: 'field' }, h('label', { for: 'range-to' }, t('meters.range.to')), rangeTo),
+      h('div', { class: 'field buttons' }, rangeDownload),
+      rangeError,
     ),
     status,
     body,
@@ -127,7 +162,7 @@ export function render(main, _params, query) {
                   'tr',
                   {},
                   h('td', {}, h('a', { href: `#/devices/${encodeURIComponent(d.deviceKey)}` }, d.serial ?? d.deviceKey)),
-                  h('td', {}, d.lastReadingAt ?? '—'),
+                  h('td', {}, d.lastReadingAt ?? (d.neverReported ? t('meters.missing.never') : '—')),
                   h('td', {}, d.cutoff),
                   h('td', {}, d.alertRaisedAt ?? '—'),
                 ),
