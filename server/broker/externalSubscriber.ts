@@ -21,11 +21,14 @@
  * every batch already handed to ingest is committed and its PUBACKs written, then the connection is
  * closed with DISCONNECT once the broker has read them; the session stays on the broker side (no
  * unsubscribe: that would drop what it queues meanwhile).
+ *
+ * With `partition` (agent partitions, docs/scale-out.md) every message of another partition's agents
+ * is acknowledged at once without being read: that partition's share group has its own copy.
  */
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import type { Logger } from '../../shared/logging.js';
-import { serverSubscriptions } from '../../shared/wire/topics.js';
+import { partitionOfTopic, serverSubscriptions } from '../../shared/wire/topics.js';
 import type { Ingest, IngestVerdict } from '../ingest/ingest.js';
 import type { ExternalBrokerSettings } from '../serverConfig.js';
 
@@ -78,6 +81,8 @@ export interface ExternalSubscriberDeps {
    * costs more than it overlaps. The journaled store serialises commits itself and keeps overlapping.
    */
   serialBatches?: boolean;
+  /** Counts the messages left to another partition (acknowledged, not applied here). */
+  onOtherPartition?: () => void;
 }
 
 export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: ExternalSubscriberDeps): ExternalSubscriber {
@@ -85,6 +90,13 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
   const pending = new Map<number, { batch: Batch; index: number }>();
   let sinceYield = 0;
   const YIELD_EVERY = yieldEvery(settings.receiveMaximum);
+  const partition = settings.partition;
+  const subscriptions = serverSubscriptions(settings.shareGroup, partition);
+  const ours = (topic: string): boolean => {
+    if (!partition || partitionOfTopic(topic, partition.count) === partition.index) return true;
+    deps.onOtherPartition?.();
+    return false;
+  };
   /** Counts connections: a PUBACK is only ever sent on the connection that received the message. */
   let connection = 0;
   let collecting: Batch | undefined;
@@ -176,6 +188,8 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
     customHandleAcks: (topic: string, message: Buffer, packet: IPublishPacket, done: (error: Error | number, code?: number) => void) => {
       // Stopping: neither ingested nor acknowledged (done is never called, so mqtt.js reads no further).
       if (draining) return;
+      // Another partition's agent: acknowledged now (not in `pending`, so the PUBACK goes straight out).
+      if (!ours(topic)) return done(0);
       const id = packet.messageId;
       // Everything mqtt.js parses before the event loop comes round joins one batch.
       if (!collecting) {
@@ -217,15 +231,18 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
   };
   // QoS 0 messages never reach customHandleAcks.
   client.on('message', (topic, payload, packet) => {
-    if (packet.qos === 0 && !draining) void ingest.handle(topic, payload);
+    if (packet.qos === 0 && !draining && ours(topic)) void ingest.handle(topic, payload);
   });
   client.on('error', (err) => logger.warn({ err: err.message, url: settings.url }, 'MQTT broker connection error'));
   client.on('offline', () => logger.warn({ url: settings.url }, 'MQTT broker unreachable; reconnecting'));
   const ready = new Promise<void>((resolve) => {
     client.on('connect', (connack) => {
       connection += 1;
-      logger.info({ url: settings.url, sessionPresent: connack.sessionPresent }, 'connected to the MQTT broker');
-      client.subscribe(serverSubscriptions(settings.shareGroup), { qos: 1 }, (err, granted) => {
+      logger.info(
+        { url: settings.url, sessionPresent: connack.sessionPresent, ...(partition ? { partition: `${partition.index} of ${partition.count}` } : {}) },
+        'connected to the MQTT broker',
+      );
+      client.subscribe(subscriptions, { qos: 1 }, (err, granted) => {
         if (err) {
           logger.error({ err: err.message }, 'subscription failed');
           return;
