@@ -196,6 +196,19 @@ function serializationFailures(log: string): Map<string, number> {
   return counts;
 }
 
+/** Updates of `records` and how many of them were HOT (stayed on their page, no new index entry). */
+async function updateStats(url: string): Promise<string> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query("SET stats_fetch_consistency = 'none'");
+    const r = await c.query<{ upd: string; hot: string }>("SELECT n_tup_upd::text AS upd, n_tup_hot_upd::text AS hot FROM pg_stat_user_tables WHERE relname = 'records'");
+    return `${r.rows[0]?.upd} updates, ${r.rows[0]?.hot} HOT`;
+  } finally {
+    await c.end();
+  }
+}
+
 interface Row {
   /** 0: one instance on the embedded store. */
   instances: number;
@@ -260,6 +273,7 @@ try {
       await client.endAsync(true);
       for (const i of instances) await i.process.stop();
       await mosquitto.stop();
+      if (url !== undefined) console.log(`  records: ${await updateStats(url)}`);
       if (values['postgres-log']) writeFileSync(`${values['postgres-log']}-${n}-${dispatch}.log`, postgres.output());
       for (const [what, count] of [...serializationFailures(postgres.output())].sort((a, b) => b[1] - a[1])) console.log(`  ${count} × ${what}`);
       await postgres.stop();
