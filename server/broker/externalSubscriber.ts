@@ -97,6 +97,26 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
     deps.onOtherPartition?.();
     return false;
   };
+  /**
+   * Packet ids of other partitions' messages: their PUBACKs go out together, as ready-made bytes in
+   * one socket write per event-loop turn (each partition receives the whole stream, so most messages
+   * an instance sees are these).
+   */
+  const foreign = new Set<number>();
+  let foreignAcks: number[] = [];
+  const writeForeignAcks = (): void => {
+    const ids = foreignAcks;
+    foreignAcks = [];
+    const stream = client.stream;
+    if (ids.length === 0 || !client.connected || stream.destroyed) return; // the broker redelivers them after the reconnect
+    const bytes = Buffer.allocUnsafe(ids.length * 4);
+    ids.forEach((id, i) => {
+      bytes[i * 4] = 0x40;
+      bytes[i * 4 + 1] = 2;
+      bytes.writeUInt16BE(id, i * 4 + 2);
+    });
+    stream.write(bytes);
+  };
   /** Counts connections: a PUBACK is only ever sent on the connection that received the message. */
   let connection = 0;
   let collecting: Batch | undefined;
@@ -188,8 +208,11 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
     customHandleAcks: (topic: string, message: Buffer, packet: IPublishPacket, done: (error: Error | number, code?: number) => void) => {
       // Stopping: neither ingested nor acknowledged (done is never called, so mqtt.js reads no further).
       if (draining) return;
-      // Another partition's agent: acknowledged now (not in `pending`, so the PUBACK goes straight out).
-      if (!ours(topic)) return done(0);
+      // Another partition's agent: acknowledged now, not read (see `foreign`).
+      if (!ours(topic)) {
+        if (packet.messageId !== undefined) foreign.add(packet.messageId);
+        return done(0);
+      }
       const id = packet.messageId;
       // Everything mqtt.js parses before the event loop comes round joins one batch.
       if (!collecting) {
@@ -219,6 +242,11 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
   }
   send = internal._sendPacket.bind(client);
   internal._sendPacket = (packet, cb, cbStorePut, noStore) => {
+    if (packet.cmd === 'puback' && packet.messageId !== undefined && foreign.delete(packet.messageId)) {
+      if (foreignAcks.push(packet.messageId) === 1) setImmediate(writeForeignAcks);
+      cb?.();
+      return;
+    }
     if (packet.cmd === 'puback' && packet.messageId !== undefined && pending.has(packet.messageId)) {
       const { batch, index } = pending.get(packet.messageId)!;
       pending.delete(packet.messageId);
@@ -238,6 +266,9 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
   const ready = new Promise<void>((resolve) => {
     client.on('connect', (connack) => {
       connection += 1;
+      // Packet ids are per connection: the broker redelivers what was not acknowledged on the last one.
+      foreign.clear();
+      foreignAcks = [];
       logger.info(
         { url: settings.url, sessionPresent: connack.sessionPresent, ...(partition ? { partition: `${partition.index} of ${partition.count}` } : {}) },
         'connected to the MQTT broker',

@@ -156,8 +156,8 @@ function isConnectionError(err: unknown): boolean {
 }
 
 /**
- * The SQL of an ordered read's key, written exactly as the index expression of migration 0003, so
- * that the planner uses such an index; collection and field are checked names, safe as literals.
+ * The SQL of an ordered read's key: the indexed column of migration 0004 where there is one, so that
+ * the planner uses its index; collection and field are checked names, safe as literals.
  */
 function orderedKeySql(collection: string, field: string): { where: string; key: string } {
   checkCollection(collection);
