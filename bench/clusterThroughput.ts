@@ -49,9 +49,9 @@ const { values } = parseArgs({
   },
 });
 type Dispatch = 'round-robin' | 'partitioned';
-const DISPATCH = values.dispatch.split(',').map((d) => {
+const DISPATCH = values.dispatch.split(',').map((d): Dispatch => {
   if (d !== 'round-robin' && d !== 'partitioned') throw new Error(`--dispatch: expected round-robin and/or partitioned, found ${JSON.stringify(d)}`);
-  return d as Dispatch;
+  return d;
 });
 /** Instance count 0: one instance on the embedded store. */
 const RUNS: { instances: number; dispatch: Dispatch }[] = [
@@ -187,7 +187,11 @@ function serializationFailures(log: string): Map<string, number> {
     for (let j = i + 1; j < Math.min(lines.length, i + 4); j++) {
       const l = lines[j]!;
       if (/DETAIL: /.test(l)) reason = l.replace(/^.*DETAIL: +/, '');
-      else if (/STATEMENT: /.test(l)) statement = l.replace(/^.*STATEMENT: +/, '').replace(/\$\d+/g, '$').slice(0, 70);
+      else if (/STATEMENT: /.test(l))
+        statement = l
+          .replace(/^.*STATEMENT: +/, '')
+          .replace(/\$\d+/g, '$')
+          .slice(0, 70);
       else if (/ERROR: /.test(l)) break;
     }
     const key = `${reason} | ${statement}`;
@@ -202,7 +206,9 @@ async function updateStats(url: string): Promise<string> {
   await c.connect();
   try {
     await c.query("SET stats_fetch_consistency = 'none'");
-    const r = await c.query<{ upd: string; hot: string }>("SELECT n_tup_upd::text AS upd, n_tup_hot_upd::text AS hot FROM pg_stat_user_tables WHERE relname = 'records'");
+    const r = await c.query<{ upd: string; hot: string }>(
+      "SELECT n_tup_upd::text AS upd, n_tup_hot_upd::text AS hot FROM pg_stat_user_tables WHERE relname = 'records'",
+    );
     return `${r.rows[0]?.upd} updates, ${r.rows[0]?.hot} HOT`;
   } finally {
     await c.end();
@@ -229,7 +235,10 @@ try {
   for (const { instances: n, dispatch } of RUNS) {
     // A fresh PostgreSQL per run: its log is this run's, and its CPU counts only this run's backends.
     // The log names the records behind each conflict (the parameters of the failed statement).
-    const postgres = await startPostgres({ settings: ['log_parameter_max_length_on_error = 200', ...values['postgres-setting']], outputBytes: 16 * 1024 * 1024 });
+    const postgres = await startPostgres({
+      settings: ['log_parameter_max_length_on_error = 200', ...values['postgres-setting']],
+      outputBytes: 16 * 1024 * 1024,
+    });
     const url = n === 0 ? undefined : await postgres.newDatabase(`bench${n}`);
     // A fresh broker per run: the sessions of the previous run's instances would keep taking their
     // share of the shared subscription (Mosquitto deals to absent members too; docs/scale-out.md).
