@@ -10,13 +10,19 @@
  *   faults     one fault per device (every one opens a ticket: fleet state + ticket + SLA clock)
  * Bounded: every phase gives up after --phase-timeout seconds (reported as such).
  *
+ * `--dispatch round-robin,partitioned` runs each instance count both ways: round-robin is one shared
+ * group (Mosquitto deals every message to the next instance); partitioned gives instance k of n
+ * `broker.external.partition: { count: n, index: k }` (one agent's messages on one instance).
+ * After each run the serialization failures PostgreSQL logged are summed up by reason and statement.
+ *
  * `--embedded` first runs the same stream through one instance on the embedded store (lowdb, same
  * Mosquitto setup; done when its accepted-messages metric reaches the count), so that the ratio
  * of CPU per message, PostgreSQL path against embedded, comes from one run.
  *
- *   npx tsx bench/clusterThroughput.ts [--instances 1,2,3] [--devices 300] [--telemetry 3000] [--phase-timeout 90] [--embedded]
+ *   npx tsx bench/clusterThroughput.ts [--instances 1,2,3] [--dispatch round-robin,partitioned] [--devices 300] [--telemetry 3000]
+ *     [--phase-timeout 90] [--embedded] [--postgres-log /tmp/pg]
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
@@ -35,10 +41,23 @@ const { values } = parseArgs({
     telemetry: { type: 'string', default: '3000' },
     'phase-timeout': { type: 'string', default: '90' },
     embedded: { type: 'boolean', default: false },
+    dispatch: { type: 'string', default: 'round-robin' },
+    /** Keep each run's PostgreSQL log as <prefix>-<instances>-<dispatch>.log (the conflicts with their parameters). */
+    'postgres-log': { type: 'string' },
+    /** More postgresql.conf lines, e.g. --postgres-setting 'max_pred_locks_per_page = 64' (repeatable). */
+    'postgres-setting': { type: 'string', multiple: true, default: [] },
   },
 });
-/** 0: one instance on the embedded store. */
-const COUNTS = [...(values.embedded ? [0] : []), ...values.instances.split(',').map(Number)];
+type Dispatch = 'round-robin' | 'partitioned';
+const DISPATCH = values.dispatch.split(',').map((d): Dispatch => {
+  if (d !== 'round-robin' && d !== 'partitioned') throw new Error(`--dispatch: expected round-robin and/or partitioned, found ${JSON.stringify(d)}`);
+  return d;
+});
+/** Instance count 0: one instance on the embedded store. */
+const RUNS: { instances: number; dispatch: Dispatch }[] = [
+  ...(values.embedded ? [{ instances: 0, dispatch: 'round-robin' as const }] : []),
+  ...values.instances.split(',').flatMap((n) => DISPATCH.map((dispatch) => ({ instances: Number(n), dispatch }))),
+];
 const DEVICES = Number(values.devices);
 const TELEMETRY = Number(values.telemetry);
 const PHASE_TIMEOUT_MS = Number(values['phase-timeout']) * 1000;
@@ -154,9 +173,52 @@ async function phase(
   return { seconds, cpu: { servers: after.servers - before.servers, postgres: after.postgres - before.postgres, broker: after.broker - before.broker } };
 }
 
+/**
+ * Serialization failures, deadlocks and lock timeouts in PostgreSQL's log (ERROR, DETAIL, STATEMENT lines), counted by reason and
+ * by the statement's first words: what instances conflicted on.
+ */
+function serializationFailures(log: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  const lines = log.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (!/ERROR: +(could not serialize access|deadlock detected|canceling statement due to lock timeout|could not obtain lock)/.test(lines[i]!)) continue;
+    let reason = lines[i]!.replace(/^.*ERROR: +/, '');
+    let statement = '';
+    for (let j = i + 1; j < Math.min(lines.length, i + 4); j++) {
+      const l = lines[j]!;
+      if (/DETAIL: /.test(l)) reason = l.replace(/^.*DETAIL: +/, '');
+      else if (/STATEMENT: /.test(l))
+        statement = l
+          .replace(/^.*STATEMENT: +/, '')
+          .replace(/\$\d+/g, '$')
+          .slice(0, 70);
+      else if (/ERROR: /.test(l)) break;
+    }
+    const key = `${reason} | ${statement}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Updates of `records` and how many of them were HOT (stayed on their page, no new index entry). */
+async function updateStats(url: string): Promise<string> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query("SET stats_fetch_consistency = 'none'");
+    const r = await c.query<{ upd: string; hot: string }>(
+      "SELECT n_tup_upd::text AS upd, n_tup_hot_upd::text AS hot FROM pg_stat_user_tables WHERE relname = 'records'",
+    );
+    return `${r.rows[0]?.upd} updates, ${r.rows[0]?.hot} HOT`;
+  } finally {
+    await c.end();
+  }
+}
+
 interface Row {
   /** 0: one instance on the embedded store. */
   instances: number;
+  dispatch: Dispatch;
   telemetryPerSecond: number | null;
   /** CPU seconds per 1000 telemetry messages: server instances / PostgreSQL / Mosquitto. */
   telemetryCpu: Cpu;
@@ -167,18 +229,24 @@ interface Row {
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
-const postgres = await startPostgres();
 const tmp = makeTempDir('cluster-bench');
 const rows: Row[] = [];
 try {
-  for (const n of COUNTS) {
+  for (const { instances: n, dispatch } of RUNS) {
+    // A fresh PostgreSQL per run: its log is this run's, and its CPU counts only this run's backends.
+    // The log names the records behind each conflict (the parameters of the failed statement).
+    const postgres = await startPostgres({
+      settings: ['log_parameter_max_length_on_error = 200', ...values['postgres-setting']],
+      outputBytes: 16 * 1024 * 1024,
+    });
     const url = n === 0 ? undefined : await postgres.newDatabase(`bench${n}`);
     // A fresh broker per run: the sessions of the previous run's instances would keep taking their
     // share of the shared subscription (Mosquitto deals to absent members too; docs/scale-out.md).
     const mosquitto = await startMosquitto({ extraConfig: ['max_queued_messages 0'] });
     const common = { dir: tmp.path, postgresUrl: url, mqttUrl: mosquitto.url, extraYaml: FAST_CONTRACT_YAML, receiveMaximum: 500 };
-    const instances: ServerInstance[] = [await startInstance({ ...common, id: `b${n}-1` })];
-    for (let k = 2; k <= n; k++) instances.push(await startInstance({ ...common, id: `b${n}-${k}` }));
+    const partition = (k: number) => (dispatch === 'partitioned' ? { partition: { count: n, index: k - 1 } } : {});
+    const instances: ServerInstance[] = [await startInstance({ ...common, id: `b${n}-1`, ...partition(1) })];
+    for (let k = 2; k <= n; k++) instances.push(await startInstance({ ...common, id: `b${n}-${k}`, ...partition(k) }));
     const handled = url === undefined ? async () => (await metricOf(instances[0]!.httpPort, 'fleetdesk_messages_accepted_total')) ?? 0 : () => processed(url);
     await new Promise((r) => setTimeout(r, 1000));
     const client = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 5, reconnectPeriod: 0, clientId: `bench-publisher-${n}` });
@@ -201,6 +269,7 @@ try {
       const retries = await Promise.all(instances.map((i) => retriedUnits(i.httpPort)));
       rows.push({
         instances: n,
+        dispatch,
         telemetryPerSecond: tSeconds === null ? null : Math.round(TELEMETRY / tSeconds),
         telemetryCpu: per1000(t.cpu, TELEMETRY),
         faultsPerSecond: fSeconds === null ? null : Math.round((DEVICES / fSeconds) * 10) / 10,
@@ -213,10 +282,13 @@ try {
       await client.endAsync(true);
       for (const i of instances) await i.process.stop();
       await mosquitto.stop();
+      if (url !== undefined) console.log(`  records: ${await updateStats(url)}`);
+      if (values['postgres-log']) writeFileSync(`${values['postgres-log']}-${n}-${dispatch}.log`, postgres.output());
+      for (const [what, count] of [...serializationFailures(postgres.output())].sort((a, b) => b[1] - a[1])) console.log(`  ${count} × ${what}`);
+      await postgres.stop();
     }
   }
 } finally {
-  await postgres.stop();
   tmp.remove();
 }
 
@@ -224,14 +296,14 @@ console.log(
   `\n${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}; ${DEVICES} devices, ${TELEMETRY} telemetry messages, ${DEVICES} faults (one ticket each)`,
 );
 console.log(
-  '| instances | telemetry msg/s | CPU s / 1000 telemetry (servers / PostgreSQL / Mosquitto) | faults → tickets /s | CPU s / 1000 faults (servers / PostgreSQL / Mosquitto) | tickets | store conflict retries |',
+  '| instances | dispatch | telemetry msg/s | CPU s / 1000 telemetry (servers / PostgreSQL / Mosquitto) | faults → tickets /s | CPU s / 1000 faults (servers / PostgreSQL / Mosquitto) | tickets | store conflict retries |',
 );
-console.log('|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const f = (v: number | null) => (v === null ? `timeout (${PHASE_TIMEOUT_MS / 1000} s)` : String(v));
   const c = (x: Cpu) => `${x.servers} / ${x.postgres} / ${x.broker}`;
   console.log(
-    `| ${r.instances === 0 ? 'embedded store' : r.instances} | ${f(r.telemetryPerSecond)} | ${c(r.telemetryCpu)} | ${f(r.faultsPerSecond)} | ${c(r.faultsCpu)} | ${r.ticketsOpened ?? 'n/a'} | ${r.conflictRetries ?? 'n/a'} |`,
+    `| ${r.instances === 0 ? 'embedded store' : r.instances} | ${r.instances === 0 ? '–' : r.dispatch} | ${f(r.telemetryPerSecond)} | ${c(r.telemetryCpu)} | ${f(r.faultsPerSecond)} | ${c(r.faultsCpu)} | ${r.ticketsOpened ?? 'n/a'} | ${r.conflictRetries ?? 'n/a'} |`,
   );
 }
 const embedded = rows.find((r) => r.instances === 0);
@@ -240,7 +312,7 @@ if (embedded) {
   for (const r of rows.filter((x) => x.instances > 0)) {
     const ratio = (pg: Cpu, own: Cpu) => round2((pg.servers + pg.postgres) / own.servers);
     console.log(
-      `${r.instances} instance(s): telemetry ${ratio(r.telemetryCpu, embedded.telemetryCpu)}× the embedded store's CPU per message; faults ${ratio(r.faultsCpu, embedded.faultsCpu)}× per fault`,
+      `${r.instances} instance(s), ${r.dispatch}: telemetry ${ratio(r.telemetryCpu, embedded.telemetryCpu)}× the embedded store's CPU per message; faults ${ratio(r.faultsCpu, embedded.faultsCpu)}× per fault`,
     );
   }
 }

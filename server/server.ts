@@ -174,6 +174,7 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
         logger: logger.child({ component: 'mqtt' }),
         clientId: mqttClientIdOf(config),
         serialBatches: cluster.shared,
+        onOtherPartition: () => metrics.otherPartition.inc(),
       });
       external = subscriber;
       // First to stop: no new messages are read, and every one already read is committed (and its

@@ -84,6 +84,33 @@ export const ExternalBrokerSettings = BrokerConnection.extend({
   sessionExpiry: Duration.prefault('1d'),
   /** The server speaks MQTT 5 only (PUBACK reason codes, receive maximum, session expiry). */
   protocolVersion: z.literal(5, 'MQTT 5: the server needs a broker that speaks MQTT 5 (Mosquitto 2, EMQX, HiveMQ)').optional(),
+  /**
+   * Agent partitions for a broker that deals round-robin (Mosquitto): this instance applies only the
+   * messages of the agents that hash to `index` of `count` (shared/wire/topics.ts, docs/scale-out.md).
+   */
+  partition: z
+    .strictObject({
+      count: z.number().int().min(1).max(256),
+      index: z.number().int().min(0).max(255),
+    })
+    .superRefine((p, ctx) => {
+      if (p.index >= p.count)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['index'],
+          input: p.index,
+          message: `a partition from 0 to ${p.count - 1} (numbered from 0, below count ${p.count})`,
+        });
+    })
+    .optional(),
+}).superRefine((s, ctx) => {
+  if (s.partition !== undefined && s.shareGroup === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['shareGroup'],
+      input: undefined,
+      message: 'a shareGroup with partition (each partition subscribes as <shareGroup>-p<index>-of-<count>)',
+    });
 });
 export type ExternalBrokerSettings = z.infer<typeof ExternalBrokerSettings>;
 

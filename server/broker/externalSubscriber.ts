@@ -21,11 +21,14 @@
  * every batch already handed to ingest is committed and its PUBACKs written, then the connection is
  * closed with DISCONNECT once the broker has read them; the session stays on the broker side (no
  * unsubscribe: that would drop what it queues meanwhile).
+ *
+ * With `partition` (agent partitions, docs/scale-out.md) every message of another partition's agents
+ * is acknowledged at once without being read: that partition's share group has its own copy.
  */
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import type { Logger } from '../../shared/logging.js';
-import { serverSubscriptions } from '../../shared/wire/topics.js';
+import { partitionOfTopic, serverSubscriptions } from '../../shared/wire/topics.js';
 import type { Ingest, IngestVerdict } from '../ingest/ingest.js';
 import type { ExternalBrokerSettings } from '../serverConfig.js';
 
@@ -78,6 +81,8 @@ export interface ExternalSubscriberDeps {
    * costs more than it overlaps. The journaled store serialises commits itself and keeps overlapping.
    */
   serialBatches?: boolean;
+  /** Counts the messages left to another partition (acknowledged, not applied here). */
+  onOtherPartition?: () => void;
 }
 
 export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: ExternalSubscriberDeps): ExternalSubscriber {
@@ -85,6 +90,33 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
   const pending = new Map<number, { batch: Batch; index: number }>();
   let sinceYield = 0;
   const YIELD_EVERY = yieldEvery(settings.receiveMaximum);
+  const partition = settings.partition;
+  const subscriptions = serverSubscriptions(settings.shareGroup, partition);
+  const ours = (topic: string): boolean => {
+    if (!partition || partitionOfTopic(topic, partition.count) === partition.index) return true;
+    deps.onOtherPartition?.();
+    return false;
+  };
+  /**
+   * Packet ids of other partitions' messages: their PUBACKs go out together, as ready-made bytes in
+   * one socket write per event-loop turn (each partition receives the whole stream, so most messages
+   * an instance sees are these).
+   */
+  const foreign = new Set<number>();
+  let foreignAcks: number[] = [];
+  const writeForeignAcks = (): void => {
+    const ids = foreignAcks;
+    foreignAcks = [];
+    const stream = client.stream;
+    if (ids.length === 0 || !client.connected || stream.destroyed) return; // the broker redelivers them after the reconnect
+    const bytes = Buffer.allocUnsafe(ids.length * 4);
+    ids.forEach((id, i) => {
+      bytes[i * 4] = 0x40;
+      bytes[i * 4 + 1] = 2;
+      bytes.writeUInt16BE(id, i * 4 + 2);
+    });
+    stream.write(bytes);
+  };
   /** Counts connections: a PUBACK is only ever sent on the connection that received the message. */
   let connection = 0;
   let collecting: Batch | undefined;
@@ -176,6 +208,11 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
     customHandleAcks: (topic: string, message: Buffer, packet: IPublishPacket, done: (error: Error | number, code?: number) => void) => {
       // Stopping: neither ingested nor acknowledged (done is never called, so mqtt.js reads no further).
       if (draining) return;
+      // Another partition's agent: acknowledged now, not read (see `foreign`).
+      if (!ours(topic)) {
+        if (packet.messageId !== undefined) foreign.add(packet.messageId);
+        return done(0);
+      }
       const id = packet.messageId;
       // Everything mqtt.js parses before the event loop comes round joins one batch.
       if (!collecting) {
@@ -205,6 +242,11 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
   }
   send = internal._sendPacket.bind(client);
   internal._sendPacket = (packet, cb, cbStorePut, noStore) => {
+    if (packet.cmd === 'puback' && packet.messageId !== undefined && foreign.delete(packet.messageId)) {
+      if (foreignAcks.push(packet.messageId) === 1) setImmediate(writeForeignAcks);
+      cb?.();
+      return;
+    }
     if (packet.cmd === 'puback' && packet.messageId !== undefined && pending.has(packet.messageId)) {
       const { batch, index } = pending.get(packet.messageId)!;
       pending.delete(packet.messageId);
@@ -217,15 +259,21 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
   };
   // QoS 0 messages never reach customHandleAcks.
   client.on('message', (topic, payload, packet) => {
-    if (packet.qos === 0 && !draining) void ingest.handle(topic, payload);
+    if (packet.qos === 0 && !draining && ours(topic)) void ingest.handle(topic, payload);
   });
   client.on('error', (err) => logger.warn({ err: err.message, url: settings.url }, 'MQTT broker connection error'));
   client.on('offline', () => logger.warn({ url: settings.url }, 'MQTT broker unreachable; reconnecting'));
   const ready = new Promise<void>((resolve) => {
     client.on('connect', (connack) => {
       connection += 1;
-      logger.info({ url: settings.url, sessionPresent: connack.sessionPresent }, 'connected to the MQTT broker');
-      client.subscribe(serverSubscriptions(settings.shareGroup), { qos: 1 }, (err, granted) => {
+      // Packet ids are per connection: the broker redelivers what was not acknowledged on the last one.
+      foreign.clear();
+      foreignAcks = [];
+      logger.info(
+        { url: settings.url, sessionPresent: connack.sessionPresent, ...(partition ? { partition: `${partition.index} of ${partition.count}` } : {}) },
+        'connected to the MQTT broker',
+      );
+      client.subscribe(subscriptions, { qos: 1 }, (err, granted) => {
         if (err) {
           logger.error({ err: err.message }, 'subscription failed');
           return;

@@ -12,6 +12,9 @@ export class ServerMetrics {
   readonly accepted = this.registry.add(new Counter('fleetdesk_messages_accepted_total', 'messages applied to fleet state'));
   readonly rejected = this.registry.add(new Counter('fleetdesk_messages_rejected_total', 'messages rejected, by reason'));
   readonly duplicates = this.registry.add(new Counter('fleetdesk_messages_duplicate_total', 'messages dropped as repeats of an already processed message id'));
+  readonly otherPartition = this.registry.add(
+    new Counter('fleetdesk_messages_other_partition_total', "messages of another partition's agents, acknowledged and left to it (broker.external.partition)"),
+  );
   readonly stale = this.registry.add(
     new Counter('fleetdesk_messages_stale_total', 'snapshots/telemetry older than the state already held (acknowledged, not applied)'),
   );

@@ -156,14 +156,20 @@ function isConnectionError(err: unknown): boolean {
 }
 
 /**
- * The SQL of an ordered read's key, written exactly as the index expression of migration 0003, so
- * that the planner uses such an index; collection and field are checked names, safe as literals.
+ * The SQL of an ordered read's key: the indexed column of migration 0004 where there is one, so that
+ * the planner uses its index; collection and field are checked names, safe as literals.
  */
 function orderedKeySql(collection: string, field: string): { where: string; key: string } {
   checkCollection(collection);
   if (!/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/.test(field)) throw new Error(`invalid order field ${JSON.stringify(field)} of collection ${collection}`);
+  // Indexed: the generated column of migration 4 (an index on an expression of `value` would make
+  // every record update non-HOT). Any other collection and field: read without an index.
+  if (INDEXED_ORDER[collection] === field) return { where: `collection = '${collection}' AND ordered_key IS NOT NULL`, key: 'ordered_key' };
   return { where: `collection = '${collection}'`, key: `((value->>'${field}')::float8)` };
 }
+
+/** The ordered collections with an index (migration 0004's `ordered_key`): collection → its numeric field. */
+const INDEXED_ORDER: Readonly<Record<string, string>> = { ticketDue: 'dueAt' };
 
 /** The sequence of a NumberCounter (created by a schema migration, e.g. 0002 for ticket numbers). */
 function sequenceName(counter: NumberCounter): string {

@@ -60,7 +60,7 @@ export type RecordRef = readonly [collection: string, id: string];
  * set). A record whose field is not a number is not in the order. The journaled store keeps a
  * sorted index in memory, built at the first ordered read of the collection and maintained by
  * every commit; PostgreSQL reads through a btree index on the field, which a schema migration
- * creates (0003 for ticketDue). Use one field per collection.
+ * creates (0004 for ticketDue: a generated column, never an index on `value`). Use one field per collection.
  */
 
 /** One record of an ordered read, with its order key. */

@@ -264,7 +264,7 @@ const SUBJECTS = 'ticketSubjects';
 const SUBJECT_INDEX_BUILT = 'subjectIndex';
 /**
  * Next-due index: id = ticket id, value = { dueAt }, for every hot ticket with timers; read in
- * order of dueAt (repository.ts listOrdered; PostgreSQL index: migration 0003).
+ * order of dueAt (repository.ts listOrdered; PostgreSQL index: migration 0004).
  */
 const DUE = 'ticketDue';
 const DUE_FIELD = 'dueAt';

@@ -60,10 +60,49 @@ export function deviceTopic(tenant: string, agentId: string, deviceId: string, k
   return `${TOPIC_ROOT}/${tenant}/${agentId}/devices/${deviceId}/${kind}`;
 }
 
-/** Subscription filters the server uses; `group` selects a shared subscription ($share/group/...). */
-export function serverSubscriptions(group?: string): string[] {
+/**
+ * Agent partitions (`broker.external.partition`): the stream split by agent over `count` partitions,
+ * for brokers that deal a shared subscription round-robin (Mosquitto), so that one agent's messages
+ * are applied by one instance. MQTT filters cannot hash, so every partition subscribes to the whole
+ * tree under its own share group and applies only its agents' messages (the others are acknowledged
+ * unread: each of them is applied by the partition that owns it, which has its own copy).
+ */
+export interface AgentPartition {
+  readonly count: number;
+  /** This instance's partition, 0 … count-1. */
+  readonly index: number;
+}
+
+/**
+ * Subscription filters the server uses; `group` selects a shared subscription ($share/group/...).
+ * With a partition, the group is per partition and names the count: instances of one partition share
+ * it, and while a partition count changes the old and new layouts are separate groups, each applying
+ * every message once (the second copy is a duplicate), so nothing falls between two layouts.
+ */
+export function serverSubscriptions(group?: string, partition?: AgentPartition): string[] {
   const filters = [`${TOPIC_ROOT}/+/+/status`, `${TOPIC_ROOT}/+/+/devices/+/+`];
-  return group ? filters.map((f) => `$share/${group}/${f}`) : filters;
+  if (partition && !group) throw new Error('an agent partition needs a shared-subscription group');
+  const share = partition ? `${group}-p${partition.index}-of-${partition.count}` : group;
+  return share ? filters.map((f) => `$share/${share}/${f}`) : filters;
+}
+
+/**
+ * The partition (0 … count-1) that applies a message on `topic`: FNV-1a (32 bit) of its
+ * `<tenant>/<agentId>` segments, modulo count; stable across versions and processes (every instance
+ * must agree). A topic without those segments is hashed whole, so exactly one partition still gets it
+ * (and rejects it).
+ */
+export function partitionOfTopic(topic: string, count: number): number {
+  const tenantEnd = topic.startsWith(`${TOPIC_ROOT}/`) ? topic.indexOf('/', TOPIC_ROOT.length + 1) : -1;
+  const agentEnd = tenantEnd < 0 ? -1 : topic.indexOf('/', tenantEnd + 1);
+  const from = agentEnd < 0 ? 0 : TOPIC_ROOT.length + 1;
+  const to = agentEnd < 0 ? topic.length : agentEnd;
+  let hash = 0x811c9dc5;
+  for (let i = from; i < to; i++) {
+    hash ^= topic.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % count;
 }
 
 /** Parses a topic of the v1 tree; returns an error string naming what is wrong. */

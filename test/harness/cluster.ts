@@ -6,10 +6,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
+import pg from 'pg';
+import { parse as parseYaml } from 'yaml';
+import { startServerApp } from '../../server/serverApp.js';
+import { ServerConfig } from '../../server/serverConfig.js';
+import { PostgresStore } from '../../server/storage/postgresStore.js';
+import type { Ticket } from '../../server/tickets/ticket.js';
 import type { FaultCode } from '../../shared/faults.js';
+import { createLogger } from '../../shared/logging.js';
 import type { WireMessage } from '../../shared/wire/messages.js';
 import { fault, raisedMsg, telemetryMsg, topicOf } from '../unit/server/wireFixtures.js';
-import { freeTcpPort, startPeer, tcpAnswers, type PeerProcess } from './peers.js';
+import { freeTcpPort, makeTempDir, startPeer, tcpAnswers, type PeerProcess } from './peers.js';
 import { REPO_ROOT } from './repo.js';
 
 export interface InstanceOptions {
@@ -22,6 +29,8 @@ export interface InstanceOptions {
   readonly extraYaml?: string[];
   readonly receiveMaximum?: number;
   readonly logLevel?: string;
+  /** broker.external.partition of this instance. */
+  readonly partition?: { count: number; index: number };
 }
 
 export interface ServerInstance {
@@ -44,6 +53,7 @@ export function instanceConfig(o: InstanceOptions, httpPort: number): string {
     `    url: ${o.mqttUrl}`,
     '    shareGroup: fleetdesk',
     `    receiveMaximum: ${o.receiveMaximum ?? 500}`,
+    ...(o.partition ? [`    partition: { count: ${o.partition.count}, index: ${o.partition.index} }`] : []),
     'http:',
     `  port: ${httpPort}`,
     'cluster:',
@@ -219,4 +229,59 @@ export function publishAll(
     };
     pump();
   });
+}
+
+/** What decides "the same tickets": per device, its fault codes, impact and state (ids and times differ). */
+export function ticketShape(tickets: readonly Ticket[]): string[] {
+  return tickets
+    .map(
+      (t) =>
+        `${t.device?.id ?? t.key} ${t.faults
+          .map((f) => f.code)
+          .sort()
+          .join('+')} ${t.impact} ${t.status}`,
+    )
+    .sort();
+}
+
+/** The reference: the messages, in order, through ONE in-process server on lowdb with FAST_CONTRACT_YAML. */
+export async function referenceTickets(messages: readonly WireMessage[]): Promise<Ticket[]> {
+  const dir = makeTempDir('cluster-ref');
+  const extra = parseYaml(FAST_CONTRACT_YAML.join('\n')) as Record<string, unknown>;
+  const config = ServerConfig.parse({ dataDir: dir.path, broker: { embedded: { port: 0 } }, http: { port: 0 }, ...extra });
+  const app = await startServerApp(config, createLogger({ name: 'reference', level: 'warn', format: 'json' }), {
+    env: { FLEETDESK_ADMIN_TOKEN: 'reference-admin-token-0123456789abcdef' },
+  });
+  try {
+    for (const m of messages) {
+      const v = await app.server.ingest.handle(topicOf(m), Buffer.from(JSON.stringify(m)));
+      if (v.outcome === 'rejected' || v.outcome === 'failed') throw new Error(`reference rejected ${m.id}: ${v.error}`);
+    }
+    return await app.server.repo.list<Ticket>('tickets');
+  } finally {
+    await app.close();
+    dir.remove();
+  }
+}
+
+/** Message ids the cluster's database holds (processed_messages). */
+export async function countProcessed(postgresUrl: string): Promise<number> {
+  const c = new pg.Client({ connectionString: postgresUrl });
+  await c.connect();
+  try {
+    return Number((await c.query<{ n: string }>('SELECT count(*)::text AS n FROM processed_messages')).rows[0]!.n);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Every hot ticket of the cluster's database. */
+export async function clusterTickets(postgresUrl: string): Promise<Ticket[]> {
+  const store = new PostgresStore({ url: postgresUrl, healthCheckMs: 0 });
+  await store.open();
+  try {
+    return await store.list<Ticket>('tickets');
+  } finally {
+    await store.close();
+  }
 }

@@ -59,6 +59,10 @@ export interface StartPostgresOptions {
    * writes) instead of switching them off: for benchmarks that measure commit and WAL cost.
    */
   durable?: boolean;
+  /** More postgresql.conf lines (e.g. log settings for a benchmark that reads the log). */
+  settings?: string[];
+  /** How much of PostgreSQL's output `output()` keeps (default 64 KiB). */
+  outputBytes?: number;
 }
 
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresPeer> {
@@ -89,6 +93,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       'shared_buffers = 32MB',
       'max_connections = 100',
       "log_min_messages = 'warning'",
+      ...(options.settings ?? []),
       '',
     ].join('\n'),
   );
@@ -96,7 +101,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const child = spawn(postgres, ['-D', dataDir], { stdio: ['ignore', 'pipe', 'pipe'], ...(user ?? {}) });
   let out = '';
   const append = (chunk: Buffer) => {
-    out = (out + chunk.toString('utf8')).slice(-64 * 1024);
+    out = (out + chunk.toString('utf8')).slice(-(options.outputBytes ?? 64 * 1024));
   };
   child.stdout.on('data', append);
   child.stderr.on('data', append);

@@ -13,18 +13,23 @@
  */
 import { request, type IncomingMessage } from 'node:http';
 import mqtt, { type MqttClient } from 'mqtt';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../shared/logging.js';
-import { startServerApp } from '../../server/serverApp.js';
-import { ServerConfig } from '../../server/serverConfig.js';
-import { PostgresStore } from '../../server/storage/postgresStore.js';
-import type { Ticket } from '../../server/tickets/ticket.js';
-import { ADMIN_TOKEN, FAST_CONTRACT_YAML, faultStream, metricOf, publishAll, startInstance, type ServerInstance } from '../harness/cluster.js';
+import {
+  ADMIN_TOKEN,
+  clusterTickets as ticketsIn,
+  countProcessed as countProcessedIn,
+  FAST_CONTRACT_YAML,
+  faultStream,
+  metricOf,
+  publishAll,
+  referenceTickets,
+  startInstance,
+  ticketShape as shape,
+  type ServerInstance,
+} from '../harness/cluster.js';
 import { makeTempDir, startMosquitto, waitUntil, type MosquittoPeer } from '../harness/peers.js';
 import { startPostgres, type PostgresPeer } from '../harness/postgres.js';
 import { fault, raisedMsg, topicOf } from '../unit/server/wireFixtures.js';
-import { parse as parseYaml } from 'yaml';
 
 const STREAM = faultStream({ tenants: 2, agentsPerTenant: 2, devicesPerAgent: 8, telemetryPerDevice: 2, secondFaultEvery: 4, duplicateEvery: 10 });
 
@@ -52,58 +57,8 @@ afterAll(async () => {
   tmp.remove();
 });
 
-/** What decides "the same tickets": per device, its fault codes, impact and state (ids and times differ). */
-function shape(tickets: readonly Ticket[]): string[] {
-  return tickets
-    .map(
-      (t) =>
-        `${t.device?.id ?? t.key} ${t.faults
-          .map((f) => f.code)
-          .sort()
-          .join('+')} ${t.impact} ${t.status}`,
-    )
-    .sort();
-}
-
-/** The reference: the same stream, in order, through ONE in-process server on lowdb. */
-async function referenceTickets(): Promise<Ticket[]> {
-  const dir = makeTempDir('cluster-ref');
-  const extra = parseYaml(FAST_CONTRACT_YAML.join('\n')) as Record<string, unknown>;
-  const config = ServerConfig.parse({ dataDir: dir.path, broker: { embedded: { port: 0 } }, http: { port: 0 }, ...extra });
-  const app = await startServerApp(config, createLogger({ name: 'reference', level: 'warn', format: 'json' }), {
-    env: { FLEETDESK_ADMIN_TOKEN: 'reference-admin-token-0123456789abcdef' },
-  });
-  try {
-    for (const m of [...STREAM.warmup, ...STREAM.messages]) {
-      const v = await app.server.ingest.handle(topicOf(m), Buffer.from(JSON.stringify(m)));
-      if (v.outcome === 'rejected' || v.outcome === 'failed') throw new Error(`reference rejected ${m.id}: ${v.error}`);
-    }
-    return await app.server.repo.list<Ticket>('tickets');
-  } finally {
-    await app.close();
-    dir.remove();
-  }
-}
-
-async function countProcessed(): Promise<number> {
-  const c = new pg.Client({ connectionString: postgresUrl });
-  await c.connect();
-  try {
-    return Number((await c.query<{ n: string }>('SELECT count(*)::text AS n FROM processed_messages')).rows[0]!.n);
-  } finally {
-    await c.end();
-  }
-}
-
-async function clusterTickets(): Promise<Ticket[]> {
-  const store = new PostgresStore({ url: postgresUrl, healthCheckMs: 0 });
-  await store.open();
-  try {
-    return await store.list<Ticket>('tickets');
-  } finally {
-    await store.close();
-  }
-}
+const countProcessed = () => countProcessedIn(postgresUrl);
+const clusterTickets = () => ticketsIn(postgresUrl);
 
 async function leaderOf(): Promise<ServerInstance[]> {
   const flags = await Promise.all(instances.map((i) => metricOf(i.httpPort, 'fleetdesk_cluster_leader')));
@@ -112,7 +67,7 @@ async function leaderOf(): Promise<ServerInstance[]> {
 
 describe('three server instances behind one Mosquitto and one PostgreSQL', () => {
   it('turn a fault stream into exactly the tickets of one instance, with one instance killed mid-stream', async () => {
-    const expected = shape(await referenceTickets());
+    const expected = shape(await referenceTickets([...STREAM.warmup, ...STREAM.messages]));
     // One ticket per device and fault (jam everywhere, door.open on every fourth device).
     expect(expected).toHaveLength(STREAM.devices + Math.ceil(STREAM.devices / 4));
 

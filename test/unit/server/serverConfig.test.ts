@@ -22,6 +22,28 @@ describe('server configuration', () => {
     expect(c.broker.external).toMatchObject({ url: 'mqtt://broker.example:1883', shareGroup: 'fleetdesk', receiveMaximum: 4096 });
   });
 
+  it('takes an agent partition (index from the environment) and names what is wrong with one', () => {
+    const yaml = (partition: string, shareGroup = '    shareGroup: fleetdesk') =>
+      ['broker:', '  external:', '    url: mqtt://broker.example:1883', shareGroup, `    partition: ${partition}`, ''].join('\n');
+    const c = loadServerConfig('server.yaml', { FLEETDESK_SERVER__BROKER__EXTERNAL__PARTITION__INDEX: '2' }, { text: yaml('{ count: 3, index: 0 }') });
+    expect(c.broker.external?.partition).toEqual({ count: 3, index: 2 });
+    const failure = (text: string): string => {
+      try {
+        loadServerConfig('server.yaml', {}, { text });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(failure(yaml('{ count: 3, index: 3 }'))).toContain(
+      'broker.external.partition.index: expected a partition from 0 to 2 (numbered from 0, below count 3), found number 3',
+    );
+    expect(failure(yaml('{ count: 0, index: 0 }'))).toContain('broker.external.partition.count');
+    expect(failure(yaml('{ count: 2 }'))).toContain('broker.external.partition.index');
+    expect(failure(yaml('{ count: 2, index: 1 }', '    receiveMaximum: 100'))).toContain('broker.external.shareGroup: expected a shareGroup with partition');
+  });
+
   it('names file, line and key of a bad value, and validates impact rules and the fleet mapping', () => {
     const text = [
       'http:',

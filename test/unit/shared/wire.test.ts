@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, envelope } from '../../../shared/wire/codec.js';
 import { MAX_PAYLOAD_BYTES, type WireMessage } from '../../../shared/wire/messages.js';
-import { deviceTopic, parseTopic, serverSubscriptions, statusTopic, TOPIC_POLICY } from '../../../shared/wire/topics.js';
+import { deviceTopic, parseTopic, partitionOfTopic, serverSubscriptions, statusTopic, TOPIC_POLICY } from '../../../shared/wire/topics.js';
 import { stateMsg, topicOf } from '../server/wireFixtures.js';
 
 const now = new Date('2026-11-20T08:00:00Z');
@@ -67,7 +67,67 @@ describe('topics', () => {
   it('offers shared subscriptions for several servers', () => {
     expect(serverSubscriptions('fd')).toEqual(['$share/fd/fleetdesk/v1/+/+/status', '$share/fd/fleetdesk/v1/+/+/devices/+/+']);
   });
+
+  it('gives each agent partition its own share group, named after the layout', () => {
+    expect(serverSubscriptions('fd', { count: 3, index: 1 })).toEqual([
+      '$share/fd-p1-of-3/fleetdesk/v1/+/+/status',
+      '$share/fd-p1-of-3/fleetdesk/v1/+/+/devices/+/+',
+    ]);
+    expect(() => serverSubscriptions(undefined, { count: 2, index: 0 })).toThrow(/needs a shared-subscription group/);
+  });
 });
+
+describe('partitionOfTopic', () => {
+  const agents = Array.from({ length: 600 }, (_, i) => ({ tenant: `t${i % 7}`, agent: `agent-${i}` }));
+
+  it("puts every topic of one agent (status and each device's kinds) in one partition", () => {
+    for (const { tenant, agent } of agents.slice(0, 50)) {
+      const topics = [
+        statusTopic(tenant, agent),
+        ...['p1', 'p2', 'some.printer-3'].flatMap((dev) => (['state', 'events', 'telemetry'] as const).map((k) => deviceTopic(tenant, agent, dev, k))),
+      ];
+      expect(new Set(topics.map((t) => partitionOfTopic(t, 5))).size).toBe(1);
+    }
+  });
+
+  it('spreads agents over the partitions, and tells apart the same agent id in two tenants', () => {
+    for (const count of [2, 3, 8]) {
+      const sizes = Array.from({ length: count }, () => 0);
+      for (const { tenant, agent } of agents) sizes[partitionOfTopic(statusTopic(tenant, agent), count)]! += 1;
+      // Even within ±35 % of the mean for 600 agents (a hash, not a round-robin).
+      for (const n of sizes) expect(Math.abs(n - agents.length / count)).toBeLessThan((0.35 * agents.length) / count);
+    }
+    const perTenant = Array.from({ length: 40 }, (_, t) => partitionOfTopic(statusTopic(`tenant-${t}`, 'a1'), 4));
+    expect(new Set(perTenant).size).toBe(4);
+  });
+
+  it('is the same function on every instance: FNV-1a of "<tenant>/<agent>" (fixed values)', () => {
+    // FNV-1a 32 of "acme/office-1" and "t0/a0"; a change here moves agents between running instances.
+    expect([partitionOfTopic(statusTopic('acme', 'office-1'), 1000), partitionOfTopic(deviceTopic('t0', 'a0', 'p0', 'events'), 1000)]).toEqual([
+      fnv1a('acme/office-1') % 1000,
+      fnv1a('t0/a0') % 1000,
+    ]);
+  });
+
+  it('gives a topic outside the tree to exactly one partition (which then rejects it)', () => {
+    for (const t of ['other/topic', 'fleetdesk/v1/only-tenant', 'fleetdesk/v2/a/b/status', '']) {
+      const p = partitionOfTopic(t, 4);
+      expect(p).toBeGreaterThanOrEqual(0);
+      expect(p).toBeLessThan(4);
+      expect(partitionOfTopic(t, 4)).toBe(p);
+    }
+  });
+});
+
+/** Reference FNV-1a 32 over UTF-8 bytes (the ids are ASCII, so bytes and UTF-16 units agree). */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5n;
+  for (const byte of Buffer.from(text, 'utf8')) {
+    h ^= BigInt(byte);
+    h = (h * 0x01000193n) & 0xffffffffn;
+  }
+  return Number(h);
+}
 
 describe('decodeMessage', () => {
   it('round-trips an encoded message', () => {
