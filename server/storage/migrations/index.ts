@@ -6,6 +6,7 @@
 import { initial } from './0001_initial.js';
 import { numberSequences } from './0002_number_sequences.js';
 import { ticketDueIndex } from './0003_ticket_due_index.js';
+import { listings } from './0004_listings.js';
 
 export interface Migration {
   /** 1, 2, 3, …: consecutive, never reused. */
@@ -14,4 +15,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, numberSequences, ticketDueIndex];
+export const MIGRATIONS: readonly Migration[] = [initial, numberSequences, ticketDueIndex, listings];
