@@ -61,7 +61,7 @@ import {
   type Snapshot,
 } from './storeFiles.js';
 import { lockStore, type StoreLock } from './storeLock.js';
-import { byKeyThenId, OrderedIndex, SortedIds } from './orderedIndex.js';
+import { byKeyThenId, OrderedIndex } from './orderedIndex.js';
 import { ListingIndex } from './listing.js';
 
 export interface JournaledStoreOptions {
@@ -135,8 +135,6 @@ export class JournaledStore implements Repository {
   private readonly options: Required<Omit<JournaledStoreOptions, 'uniqueKeys' | 'listings' | 'logger'>>;
   /** collection → its sorted index, from the first ordered read of the collection on (repository.ts OrderedRecord). */
   private readonly orderedIndexes = new Map<string, OrderedIndex>();
-  /** collection → its ids in order, from the first listPage of the collection on. */
-  private readonly sortedIds = new Map<string, SortedIds>();
   /** collection → its listing, from the first listing page of the collection on. */
   private readonly listingIndexes = new Map<string, ListingIndex>();
   private readonly listings: ListingRules;
@@ -208,7 +206,6 @@ export class JournaledStore implements Repository {
     for (const [name, records] of this.collections) if (this.uniqueKeys[name]) for (const [id, v] of records) this.rekey(name, id, v);
     // Rebuilt at the next ordered read or page.
     this.orderedIndexes.clear();
-    this.sortedIds.clear();
     this.listingIndexes.clear();
     for (const id of snap.messages) this.messages.add(id);
     this.pendingArchive = [...snap.pendingArchive];
@@ -268,21 +265,18 @@ export class JournaledStore implements Repository {
         case 'p':
           this.rekey(op[1], op[2], op[3]);
           this.orderedIndexes.get(op[1])?.move(op[2], this.collections.get(op[1])?.get(op[2]), op[3]);
-          this.sortedIds.get(op[1])?.add(op[2]);
           this.listingIndexes.get(op[1])?.move(op[2], op[3]);
           this.collection(op[1]).set(op[2], op[3]);
           break;
         case 'd':
           this.rekey(op[1], op[2], undefined);
           this.orderedIndexes.get(op[1])?.move(op[2], this.collections.get(op[1])?.get(op[2]), undefined);
-          this.sortedIds.get(op[1])?.remove(op[2]);
           this.listingIndexes.get(op[1])?.move(op[2], undefined);
           this.collection(op[1]).delete(op[2]);
           break;
         case 'a':
           this.rekey(op[1], op[2], undefined);
           this.orderedIndexes.get(op[1])?.move(op[2], this.collections.get(op[1])?.get(op[2]), undefined);
-          this.sortedIds.get(op[1])?.remove(op[2]);
           this.listingIndexes.get(op[1])?.move(op[2], undefined);
           this.collection(op[1]).delete(op[2]);
           // A replayed line may repeat archive ops the snapshot already holds: keep each once.
@@ -654,17 +648,6 @@ export class JournaledStore implements Repository {
 
   list<T>(collectionName: string): Promise<T[]> {
     return Promise.resolve([...(this.collections.get(collectionName)?.values() ?? [])] as T[]);
-  }
-
-  listPage<T>(collectionName: string, offset: number, limit: number): Promise<{ items: T[]; total: number }> {
-    const records = this.collections.get(collectionName);
-    let ids = this.sortedIds.get(collectionName);
-    if (!ids) {
-      checkCollection(collectionName);
-      ids = new SortedIds(records?.keys() ?? []);
-      this.sortedIds.set(collectionName, ids);
-    }
-    return Promise.resolve({ items: ids.slice(offset, limit).map((id) => records!.get(id) as T), total: ids.size });
   }
 
   listingPage<T>(collectionName: string, query: ListingQuery): Promise<ListingPage<T>> {

@@ -1080,16 +1080,6 @@ export class PostgresStore implements Repository {
     return r.rows.map((row) => row.value);
   }
 
-  async listPage<T>(collection: string, offset: number, limit: number): Promise<{ items: T[]; total: number }> {
-    checkCollection(collection);
-    const r = await this.db.query<{ total: number; items: T[] }>(
-      `SELECT (SELECT count(*) FROM records WHERE collection = $1)::int AS total,
-              coalesce((SELECT json_agg(p.value ORDER BY p.id) FROM (SELECT id, value FROM records WHERE collection = $1 ORDER BY id OFFSET $2 LIMIT $3) p), '[]'::json) AS items`,
-      [collection, offset, limit],
-    );
-    return { items: r.rows[0]!.items, total: r.rows[0]!.total };
-  }
-
   /**
    * One statement: the matching listing rows counted, the page's rows cut in sort order through
    * the listings' indexes, and only the page's records read. Text search: the trigram index on

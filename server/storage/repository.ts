@@ -198,11 +198,6 @@ export interface Repository {
   /** Reads outside a transaction: a consistent view of what has been applied so far. */
   get<T>(collection: string, id: string): Promise<T | undefined>;
   /**
-   * One page of a collection in id order and the collection's size: O(page + log n) on the
-   * embedded store (ids kept sorted), one query over the primary key on PostgreSQL.
-   */
-  listPage<T>(collection: string, offset: number, limit: number): Promise<{ items: T[]; total: number }>;
-  /**
    * One page of a collection's listing (ListingRules): the records matching the query, in the
    * listing's order, and how many match. Throws for a collection without a listing rule.
    */
