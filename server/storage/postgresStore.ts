@@ -1121,6 +1121,7 @@ export class PostgresStore implements Repository {
    * transaction, which runs the same rule.
    */
   private async refreshListings(): Promise<void> {
+    let total = 0;
     for (const [collection, rule] of Object.entries(this.options.listings)) {
       checkCollection(collection);
       await this.db.query('DELETE FROM listings l WHERE l.collection = $1 AND NOT EXISTS (SELECT 1 FROM records r WHERE r.collection = $1 AND r.id = l.id)', [
@@ -1144,7 +1145,10 @@ export class PostgresStore implements Repository {
         refreshed += rows.length;
       }
       if (refreshed > 0) this.options.logger?.info({ collection, records: refreshed }, 'listing entries computed');
+      total += refreshed;
     }
+    // Statistics for the planner at once (it picks the terms or the sort index by them), not at autovacuum's next pass.
+    if (total > 0) await this.db.query('ANALYZE listings');
   }
 
   async getMany<T>(collection: string, ids: readonly string[]): Promise<(T | undefined)[]> {
