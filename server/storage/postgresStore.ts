@@ -1081,8 +1081,8 @@ export class PostgresStore implements Repository {
   }
 
   /**
-   * One statement: the matching listing rows counted, the page's rows cut in sort order through
-   * the listings' indexes, and only the page's records read. Text search: the trigram index on
+   * One statement: the matching listing rows counted, the page's rows cut in sort order, and only
+   * the page's records read. Text search: the trigram index on
    * the joined fields (when pg_trgm exists) narrows, each field is then checked on its own.
    */
   async listingPage<T>(collection: string, query: ListingQuery): Promise<ListingPage<T>> {
@@ -1103,9 +1103,18 @@ export class PostgresStore implements Repository {
       from = ` AND l.sort > $${params.length}`;
     }
     params.push(query.offset, query.limit);
+    const at = `OFFSET $${params.length - 1} LIMIT $${params.length}`;
+    // Unfiltered: the page in index order and an index-only count. Filtered: the matching entries
+    // first (the terms' or the text's index, or a scan), then counted and the page cut from them;
+    // an ordered index scan that filters as it goes would read most of the listing when the matches
+    // sit together in the order (one customer's devices: their keys start with the customer).
+    const matches =
+      where === 'l.collection = $1'
+        ? `page AS (SELECT l.id, l.sort FROM listings l WHERE ${where}${from} ORDER BY l.sort ${at}), counted AS (SELECT count(*) AS n FROM listings l WHERE ${where})`
+        : `m AS MATERIALIZED (SELECT l.id, l.sort FROM listings l WHERE ${where}), page AS (SELECT l.id, l.sort FROM m l WHERE true${from} ORDER BY l.sort ${at}), counted AS (SELECT count(*) AS n FROM m)`;
     const r = await this.db.query<{ total: number; items: T[] | null; sorts: string[] | null }>(
-      `WITH page AS (SELECT l.id, l.sort FROM listings l WHERE ${where}${from} ORDER BY l.sort OFFSET $${params.length - 1} LIMIT $${params.length})
-       SELECT (SELECT count(*) FROM listings l WHERE ${where})::int AS total,
+      `WITH ${matches}
+       SELECT (SELECT n FROM counted)::int AS total,
               (SELECT json_agg(r.value ORDER BY p.sort) FROM page p JOIN records r ON r.collection = $1 AND r.id = p.id) AS items,
               (SELECT array_agg(p.sort ORDER BY p.sort) FROM page p) AS sorts`,
       params,
