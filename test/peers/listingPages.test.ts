@@ -74,7 +74,7 @@ function randomDevice(r: Rng, n: number): DeviceRecord {
     counters: { total: n },
     firstSeen: iso,
     lastSeen: iso,
-  } as DeviceRecord;
+  };
 }
 
 function randomTicket(r: Rng, i: number, device: DeviceRecord): Ticket {
