@@ -655,8 +655,7 @@ export class JournaledStore implements Repository {
     if (!index) {
       const rule = this.listings[collectionName];
       if (!rule) return Promise.reject(new Error(`collection ${collectionName} has no listing rule (ListingRules of the store's options)`));
-      index = new ListingIndex(rule);
-      for (const [id, v] of this.collections.get(collectionName) ?? []) index.move(id, v);
+      index = new ListingIndex(rule, this.collections.get(collectionName) ?? []);
       this.listingIndexes.set(collectionName, index);
     }
     const records = this.collections.get(collectionName);

@@ -30,7 +30,19 @@ export class ListingIndex {
   private readonly entries = new Map<string, ListingEntry>();
   private readonly order: { sort: string; id: string }[] = [];
 
-  constructor(readonly rule: ListingRule) {}
+  /** The listing of `records` (id → value), sorted once: O(n log n), not an insertion per record. */
+  constructor(
+    readonly rule: ListingRule,
+    records: Iterable<[string, unknown]> = [],
+  ) {
+    for (const [id, value] of records) {
+      const entry = rule.entryOf(value);
+      if (entry === undefined) continue;
+      this.entries.set(id, entry);
+      this.order.push({ sort: entry.sort, id });
+    }
+    this.order.sort((a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : 0));
+  }
 
   /** Record `id` now holds `value` (undefined: gone). */
   move(id: string, value: unknown): void {
