@@ -22,6 +22,7 @@ export function searchText(s: string): string {
 
 export const DEVICE_LISTING: ListingRule = {
   version: VERSION,
+  fields: ['key', 'customerId', 'siteId', 'tenant', 'agentId', 'reachable', 'status', 'faults', 'identity', 'address'],
   entryOf(value) {
     const d = value as DeviceRecord;
     const terms = [

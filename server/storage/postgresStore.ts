@@ -734,6 +734,8 @@ class PgTransaction implements Transaction {
     for (const w of writes) {
       const rule = this.listings[w.collection];
       if (!rule) continue;
+      // An update of fields the entry does not read (the patch is against what the database holds).
+      if (w.patch !== undefined && rule.fields !== undefined && w.patch.names.split(',').every((f) => !rule.fields!.includes(f))) continue;
       const entry = w.text === undefined ? undefined : rule.entryOf(w.value);
       const key = recordKey(w.collection, w.id);
       if (this.known.has(key)) {

@@ -97,6 +97,11 @@ export interface ListingRule {
   readonly version: number;
   /** The record's entry; undefined: not in the listing. Pure. */
   readonly entryOf: (value: unknown) => ListingEntry | undefined;
+  /**
+   * The top-level fields of a value `entryOf` reads, when it reads only those: an update
+   * (Transaction.update) that changes none of them keeps the entry without computing it (telemetry).
+   */
+  readonly fields?: readonly string[];
 }
 export type ListingRules = Readonly<Record<string, ListingRule>>;
 
