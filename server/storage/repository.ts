@@ -83,7 +83,7 @@ export interface OrderedRecord<T> {
 export interface ListingEntry {
   /**
    * The listing's order: ascending, compared code unit by code unit (PostgreSQL: COLLATE "C", the
-   * same order for any text without characters above U+D7FF), unique per record (end it with the id).
+   * same order for any text without characters beyond U+FFFF), unique per record (end it with the id).
    */
   readonly sort: string;
   /** Exact-match terms, "name=value". */
