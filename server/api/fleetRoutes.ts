@@ -11,13 +11,13 @@ import { DeviceStatus } from '../../shared/snapshot.js';
 import { FaultCodeSchema } from '../../shared/faults.js';
 import { canSeeCustomer, customerScope } from '../auth/access.js';
 import type { Principal } from '../auth/apiTokens.js';
+import { deviceListingQuery } from '../fleet/deviceListing.js';
 import { effectiveStatus, FLEET_COLLECTIONS, type AgentRecord, type DeviceRecord } from '../fleet/fleetModel.js';
 import { ApiError } from './apiErrors.js';
 import { Agent, Customer, Device, Site } from './apiSchemas.js';
 import type { ApiContext } from './apiPlugin.js';
 import { principalOf, requires } from './apiAuth.js';
-import { allOf, PageQuery, pageSchema, paginate, paginateWhere, type Page } from './pagination.js';
-import { SortedView } from './sortedView.js';
+import { PageQuery, pageOfListing, pageSchema, paginate } from './pagination.js';
 import { deviceForecasts, forecastsOfDevices, SupplyForecastView } from './historyRoutes.js';
 
 /** A device row with its supplies' forecasts (issue 9: "runs out in N days"). */
@@ -86,10 +86,6 @@ export const DeviceQuery = PageQuery.extend({
 export const fleetRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ctx }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   const tags = ['fleet'];
-  const devicesByKey = new SortedView<DeviceRecord, string>(
-    (d) => d.key,
-    (a, b) => (a < b ? -1 : a > b ? 1 : 0),
-  );
 
   app.get(
     '/customers',
@@ -175,38 +171,11 @@ export const fleetRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ct
     async (req) => {
       const p = principalOf(req);
       const q = req.query;
-      const agents = new Map((await loadAgents(ctx)).map((a) => [a.key, a]));
-      const needle = q.q?.toLowerCase();
-      const scopeId = customerScope(p);
-      const agentOf = (d: DeviceRecord) => agents.get(`${d.tenant}/${d.agentId}`);
-      const checks: Array<(d: DeviceRecord) => boolean> = [];
-      if (scopeId !== null) checks.push((d) => d.customerId === scopeId);
-      if (q.customer !== undefined) checks.push((d) => d.customerId === q.customer);
-      if (q.site !== undefined) checks.push((d) => d.siteId === q.site);
-      if (q.agent !== undefined) checks.push((d) => `${d.tenant}/${d.agentId}` === q.agent);
-      if (q.fault !== undefined) checks.push((d) => d.faults.some((f) => f.code === q.fault));
-      if (q.status !== undefined) checks.push((d) => effectiveStatus(d, agentOf(d)) === q.status);
-      if (needle !== undefined) {
-        checks.push((d) =>
-          [d.key, d.identity.vendor, d.identity.model, d.identity.serial, d.address, d.identity.location].some(
-            (x) => x !== undefined && x.toLowerCase().includes(needle),
-          ),
-        );
-      }
-      const keep = allOf(checks);
-      let page: Page<z.infer<typeof Device>>;
-      if (keep === null) {
-        // The whole fleet (staff, no filter): one page read in key order (= record id), O(page + log n).
-        const slice = await ctx.repo.listPage<DeviceRecord>(FLEET_COLLECTIONS.devices, q.offset, q.limit);
-        const next = q.offset + slice.items.length;
-        page = {
-          items: slice.items.map((d) => deviceView(d, agents)),
-          total: slice.total,
-          limit: q.limit,
-          offset: q.offset,
-          nextOffset: next < slice.total ? next : null,
-        };
-      } else page = paginateWhere(devicesByKey.of(await ctx.repo.list<DeviceRecord>(FLEET_COLLECTIONS.devices)), keep, q, (d) => deviceView(d, agents));
+      const agentList = await loadAgents(ctx);
+      const agents = new Map(agentList.map((a) => [a.key, a]));
+      // One page of the fleet listing (server/fleet/deviceListing.ts), filtered through the store's indexes.
+      const query = deviceListingQuery({ ...q, scope: customerScope(p) }, agentList, q);
+      const page = pageOfListing(await ctx.repo.listingPage<DeviceRecord>(FLEET_COLLECTIONS.devices, query), q, (d) => deviceView(d, agents));
       // The page's forecasts in one store read, not one per supply of each row.
       const forecasts = await forecastsOfDevices(ctx.repo, page.items, ctx.clock.now());
       return { ...page, items: page.items.map((d, i) => ({ ...d, forecasts: forecasts[i]! })) };

@@ -3,6 +3,7 @@
  * responses carry `total` (after filtering) and `nextOffset` (null on the last page).
  */
 import { z } from 'zod';
+import type { ListingPage } from '../storage/repository.js';
 
 export const MAX_PAGE = 500;
 
@@ -50,6 +51,12 @@ export function paginate<T, U = T>(all: readonly T[], q: PageQuery, map?: (t: T)
     offset: q.offset,
     nextOffset: next < all.length ? next : null,
   };
+}
+
+/** A page read from a store listing (Repository.listingPage); `map` runs on the page only. */
+export function pageOfListing<T, U>(slice: ListingPage<T>, q: PageQuery, map: (t: T) => U): Page<U> {
+  const next = q.offset + slice.items.length;
+  return { items: slice.items.map(map), total: slice.total, limit: q.limit, offset: q.offset, nextOffset: next < slice.total ? next : null };
 }
 
 /** Like paginate over `all.filter(keep)`, without building the filtered list (one counting pass). */

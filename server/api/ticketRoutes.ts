@@ -4,8 +4,9 @@
  * action the lifecycle forbids answers 409 with the engine's reason; a ticket the caller may not
  * see answers 404. The operator recorded in the history is the token's name.
  *
- * Hot tickets (open and resolved) are read straight from the store: they were validated when the
- * ticket engine wrote them, and re-parsing 100,000 records per request would cost seconds.
+ * Hot tickets (open and resolved) are read straight from the store, one page of its ticket listing
+ * (server/tickets/ticketListing.ts: queue order and filter terms, indexed by either store): they
+ * were validated when the ticket engine wrote them.
  * Closed tickets live in monthly archives: `status=closed&closedMonth=YYYY-MM` lists one month.
  */
 import { randomUUID } from 'node:crypto';
@@ -21,9 +22,10 @@ import { ApiError } from './apiErrors.js';
 import { principalOf, requires } from './apiAuth.js';
 import type { ApiContext } from './apiPlugin.js';
 import { TicketDetail, ticketDetail, TicketSummary } from './apiSchemas.js';
-import { allOf, PageQuery, pageSchema, paginate, paginateWhere } from './pagination.js';
-import { GroupIndex, SortedView } from './sortedView.js';
-import { compareQueueKeys, queueKey, queueOrder, summary, TicketFilter, ticketPredicate } from './ticketQuery.js';
+import { PageQuery, pageOfListing, pageSchema, paginate } from './pagination.js';
+import { summary, TicketFilter, ticketListFilter } from './ticketQuery.js';
+import { matchesFilter } from '../storage/listing.js';
+import { ticketListingEntry, ticketListingFilter } from '../tickets/ticketListing.js';
 
 const TICKETS = 'tickets';
 
@@ -122,11 +124,6 @@ export function ticketAccess(ctx: ApiContext) {
 export const ticketRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { ctx }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   const tags = ['tickets'];
-  // The hot tickets in queue order, re-sorted only when a ticket changed (100,000 tickets: one sort, not one per request).
-  const hotQueue = new SortedView(queueKey, compareQueueKeys);
-  // Customer-scoped queues (customer tokens, ?customer=) read their group instead of scanning every ticket.
-  const hotByCustomer = new GroupIndex<Ticket>((t) => t.customer.id);
-
   const { visibleTicket, act } = ticketAccess(ctx);
 
   app.get(
@@ -143,22 +140,26 @@ export const ticketRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = (scope, { c
     async (req) => {
       const p = principalOf(req);
       const q = req.query;
-      const scopeId = customerScope(p);
-      const access: Array<(t: Ticket) => boolean> = [];
-      if (scopeId !== null) access.push((t) => t.customer.id === scopeId);
-      if (p.role === 'technician') access.push((t) => canSeeTicket(p, t));
-      const customer = scopeId ?? q.customer;
-      const hotFilter = ticketPredicate({ ...q, customer: undefined }, p.name, true);
-      const keepHot = allOf([...access, ...(hotFilter ? [hotFilter] : [])]);
-      const sorted = hotQueue.of(await ctx.repo.list<Ticket>(TICKETS));
-      // The customer's own group (empty when a customer token asks for another customer).
-      const hot = customer === undefined ? sorted : q.customer !== undefined && q.customer !== customer ? [] : (hotByCustomer.of(sorted).get(customer) ?? []);
-      if (!q.status?.includes('closed')) return paginateWhere(hot, keepHot, q, summary);
-      const keepClosed = allOf([...access, ticketPredicate(q, p.name, false) ?? (() => true)])!;
+      const access = { customer: customerScope(p), technician: p.role === 'technician' ? p.name : null };
+      const filter = ticketListingFilter(ticketListFilter(q, p.name), access);
+      const where = filter === undefined ? {} : { filter };
+      if (!q.status?.includes('closed'))
+        return pageOfListing(await ctx.repo.listingPage<Ticket>(TICKETS, { ...where, offset: q.offset, limit: q.limit }), q, summary);
+      // Hot and closed merged in queue order: the page holds at most offset + limit hot tickets, the front of the listing.
+      const hot = await ctx.repo.listingPage<Ticket>(TICKETS, { ...where, offset: 0, limit: q.offset + q.limit });
+      const rows = hot.items.map((t, i) => ({ t, sort: hot.sorts[i]! }));
       const month = q.closedMonth ?? new Date(ctx.clock.now()).toISOString().slice(0, 7);
-      const closed: Ticket[] = [];
-      for await (const rec of ctx.repo.readArchive<Ticket>(TICKETS, month)) if (keepClosed(rec.value)) closed.push(rec.value);
-      return paginate(queueOrder([...(keepHot ? hot.filter(keepHot) : hot), ...closed]), q, summary);
+      let closed = 0;
+      for await (const rec of ctx.repo.readArchive<Ticket>(TICKETS, month)) {
+        const entry = ticketListingEntry(rec.value);
+        if (filter !== undefined && !matchesFilter(filter, entry.terms)) continue;
+        rows.push({ t: rec.value, sort: entry.sort });
+        closed += 1;
+      }
+      rows.sort((a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : 0));
+      const page = paginate(rows, q, (r) => summary(r.t));
+      const total = hot.total + closed;
+      return { ...page, total, nextOffset: q.offset + page.items.length < total ? q.offset + page.items.length : null };
     },
   );
 

@@ -37,6 +37,9 @@ import {
   StoreFailedError,
   UniqueKeyViolation,
   type ArchivedRecord,
+  type ListingPage,
+  type ListingQuery,
+  type ListingRules,
   type NumberCounter,
   type OrderedRecord,
   type Repository,
@@ -58,7 +61,8 @@ import {
   type Snapshot,
 } from './storeFiles.js';
 import { lockStore, type StoreLock } from './storeLock.js';
-import { byKeyThenId, OrderedIndex, SortedIds } from './orderedIndex.js';
+import { byKeyThenId, OrderedIndex } from './orderedIndex.js';
+import { ListingIndex } from './listing.js';
 
 export interface JournaledStoreOptions {
   dir: string;
@@ -74,6 +78,8 @@ export interface JournaledStoreOptions {
   maxBatchTransactions?: number;
   /** Unique keys per collection (repository.ts), enforced in memory. */
   uniqueKeys?: UniqueKeyRules;
+  /** Listings per collection (repository.ts ListingRules), kept in memory. */
+  listings?: ListingRules;
   /** After a write failure (disk full, I/O error), how often to try to recover (ms). */
   recoveryIntervalMs?: number;
   /** Bytes the recovery probe must be able to write and fsync before the store takes writes again. */
@@ -126,11 +132,12 @@ export class JournaledStore implements Repository {
   private lock: StoreLock | undefined;
   private closed = false;
   private readonly listeners: ((info: { seconds: number; bytes: number }) => void)[] = [];
-  private readonly options: Required<Omit<JournaledStoreOptions, 'uniqueKeys' | 'logger'>>;
+  private readonly options: Required<Omit<JournaledStoreOptions, 'uniqueKeys' | 'listings' | 'logger'>>;
   /** collection → its sorted index, from the first ordered read of the collection on (repository.ts OrderedRecord). */
   private readonly orderedIndexes = new Map<string, OrderedIndex>();
-  /** collection → its ids in order, from the first listPage of the collection on. */
-  private readonly sortedIds = new Map<string, SortedIds>();
+  /** collection → its listing, from the first listing page of the collection on. */
+  private readonly listingIndexes = new Map<string, ListingIndex>();
+  private readonly listings: ListingRules;
   readonly uniqueKeys: UniqueKeyRules;
   /** collection → unique key → id of the hot record holding it (collections with rules only). */
   private readonly keyOwners = new Map<string, Map<string, string>>();
@@ -151,6 +158,7 @@ export class JournaledStore implements Repository {
       ...options,
     };
     this.uniqueKeys = options.uniqueKeys ?? {};
+    this.listings = options.listings ?? {};
     this.logger = options.logger;
     this.snapshotAdapter = new DurableJsonFile<Snapshot>(join(options.dir, SNAPSHOT_FILE), { checksum: true });
     this.db = new Low<Snapshot>(this.snapshotAdapter, { format: 1, seq: 0, collections: {}, messages: [], pendingArchive: [] });
@@ -198,7 +206,7 @@ export class JournaledStore implements Repository {
     for (const [name, records] of this.collections) if (this.uniqueKeys[name]) for (const [id, v] of records) this.rekey(name, id, v);
     // Rebuilt at the next ordered read or page.
     this.orderedIndexes.clear();
-    this.sortedIds.clear();
+    this.listingIndexes.clear();
     for (const id of snap.messages) this.messages.add(id);
     this.pendingArchive = [...snap.pendingArchive];
     this.appliedSeq = snap.seq;
@@ -257,19 +265,19 @@ export class JournaledStore implements Repository {
         case 'p':
           this.rekey(op[1], op[2], op[3]);
           this.orderedIndexes.get(op[1])?.move(op[2], this.collections.get(op[1])?.get(op[2]), op[3]);
-          this.sortedIds.get(op[1])?.add(op[2]);
+          this.listingIndexes.get(op[1])?.move(op[2], op[3]);
           this.collection(op[1]).set(op[2], op[3]);
           break;
         case 'd':
           this.rekey(op[1], op[2], undefined);
           this.orderedIndexes.get(op[1])?.move(op[2], this.collections.get(op[1])?.get(op[2]), undefined);
-          this.sortedIds.get(op[1])?.remove(op[2]);
+          this.listingIndexes.get(op[1])?.move(op[2], undefined);
           this.collection(op[1]).delete(op[2]);
           break;
         case 'a':
           this.rekey(op[1], op[2], undefined);
           this.orderedIndexes.get(op[1])?.move(op[2], this.collections.get(op[1])?.get(op[2]), undefined);
-          this.sortedIds.get(op[1])?.remove(op[2]);
+          this.listingIndexes.get(op[1])?.move(op[2], undefined);
           this.collection(op[1]).delete(op[2]);
           // A replayed line may repeat archive ops the snapshot already holds: keep each once.
           if (op[6] > this.archiveSeq) {
@@ -642,15 +650,17 @@ export class JournaledStore implements Repository {
     return Promise.resolve([...(this.collections.get(collectionName)?.values() ?? [])] as T[]);
   }
 
-  listPage<T>(collectionName: string, offset: number, limit: number): Promise<{ items: T[]; total: number }> {
-    const records = this.collections.get(collectionName);
-    let ids = this.sortedIds.get(collectionName);
-    if (!ids) {
-      checkCollection(collectionName);
-      ids = new SortedIds(records?.keys() ?? []);
-      this.sortedIds.set(collectionName, ids);
+  listingPage<T>(collectionName: string, query: ListingQuery): Promise<ListingPage<T>> {
+    let index = this.listingIndexes.get(collectionName);
+    if (!index) {
+      const rule = this.listings[collectionName];
+      if (!rule) return Promise.reject(new Error(`collection ${collectionName} has no listing rule (ListingRules of the store's options)`));
+      index = new ListingIndex(rule, this.collections.get(collectionName) ?? []);
+      this.listingIndexes.set(collectionName, index);
     }
-    return Promise.resolve({ items: ids.slice(offset, limit).map((id) => records!.get(id) as T), total: ids.size });
+    const records = this.collections.get(collectionName);
+    const { ids, sorts, total } = index.page(query);
+    return Promise.resolve({ items: ids.map((id) => records!.get(id) as T), sorts, total });
   }
 
   getMany<T>(collectionName: string, ids: readonly string[]): Promise<(T | undefined)[]> {

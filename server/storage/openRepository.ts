@@ -2,7 +2,8 @@
  * Opens the store the configuration names (`storage.kind`): the embedded journaled lowdb store
  * under the data directory (one instance) or PostgreSQL (several instances may share it). The
  * unique keys the domain modules declare (tickets: one open ticket per device and fault code) are
- * handed to either store, so both enforce the same invariants.
+ * handed to either store, so both enforce the same invariants; so are the listings the API pages
+ * through.
  */
 import { join } from 'node:path';
 import type { Logger } from '../../shared/logging.js';
@@ -10,10 +11,17 @@ import type { StorageSettings } from '../serverConfig.js';
 import { TICKET_UNIQUE_KEYS } from '../tickets/ticketRepository.js';
 import { JournaledStore } from './journaledStore.js';
 import { PostgresStore, redactedUrl } from './postgresStore.js';
-import type { UniqueKeyRules } from './repository.js';
+import type { ListingRules, UniqueKeyRules } from './repository.js';
+import { DEVICE_LISTING } from '../fleet/deviceListing.js';
+import { FLEET_COLLECTIONS } from '../fleet/fleetModel.js';
+import { TICKET_LISTING } from '../tickets/ticketListing.js';
+import { TICKETS } from '../tickets/ticketRepository.js';
 
 /** Every collection rule of the server's modules. */
 export const SERVER_UNIQUE_KEYS: UniqueKeyRules = { ...TICKET_UNIQUE_KEYS };
+
+/** The listings the API pages through (the fleet list, the ticket queue). */
+export const SERVER_LISTINGS: ListingRules = { [FLEET_COLLECTIONS.devices]: DEVICE_LISTING, [TICKETS]: TICKET_LISTING };
 
 export type OpenedStore = JournaledStore | PostgresStore;
 
@@ -36,6 +44,7 @@ export function createRepository(settings: StorageSettings, o: { dataDir: string
       lockTimeoutMs: settings.lockTimeout,
       healthCheckMs: settings.healthCheckInterval,
       uniqueKeys,
+      listings: SERVER_LISTINGS,
       ...(o.logger ? { logger: o.logger } : {}),
     });
   }
@@ -45,6 +54,7 @@ export function createRepository(settings: StorageSettings, o: { dataDir: string
     compactJournalBytes: settings.compactJournal,
     dedupWindow: settings.dedupWindow,
     uniqueKeys,
+    listings: SERVER_LISTINGS,
     ...(o.logger ? { logger: o.logger } : {}),
   });
 }

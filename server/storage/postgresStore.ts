@@ -44,11 +44,16 @@ import {
   TransactionConflictError,
   UniqueKeyViolation,
   type ArchivedRecord,
+  type ListingEntry,
+  type ListingPage,
+  type ListingQuery,
+  type ListingRules,
   type Repository,
   type StoreStats,
   type NumberCounter,
   type OrderedRecord,
   type RecordRef,
+  type TermFilter,
   type Transaction,
   type UniqueKeyRules,
 } from './repository.js';
@@ -67,6 +72,8 @@ export interface PostgresStoreOptions {
   /** Prune the dedup window after this many claimed ids (default: dedupWindow / 20, at least 100). */
   pruneEvery?: number;
   uniqueKeys?: UniqueKeyRules;
+  /** Listings per collection (repository.ts ListingRules), kept in the table `listings`. */
+  listings?: ListingRules;
   /** Attempts of a unit of work that keeps meeting serialization failures (default 10). */
   maxAttempts?: number;
   /** First retry waits about this long (ms), doubling, jittered, capped at 250 ms (default 4). */
@@ -254,6 +261,55 @@ function changedFields(base: object, value: object): Record<string, unknown> | u
   return fields > 0 && changed * 2 <= fields ? patch : undefined;
 }
 
+function sameEntry(a: ListingEntry | undefined, b: ListingEntry | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const same = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((v, i) => v === y[i]);
+  return a.sort === b.sort && same(a.terms, b.terms) && same(a.text, b.text);
+}
+
+/** Listing rows as one multi-row upsert (terms and text travel as JSON arrays, one per row). */
+const UPSERT_LISTINGS = `INSERT INTO listings (collection, id, version, sort, terms, search, search_all)
+  SELECT c, i, v, s, ARRAY(SELECT json_array_elements_text(t)), ARRAY(SELECT json_array_elements_text(x)), a
+  FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::int[]), unnest($4::text[]), json_array_elements($5::json), json_array_elements($6::json), unnest($7::text[]))
+    AS k(c, i, v, s, t, x, a)
+  ON CONFLICT (collection, id) DO UPDATE SET version = EXCLUDED.version, sort = EXCLUDED.sort, terms = EXCLUDED.terms, search = EXCLUDED.search, search_all = EXCLUDED.search_all`;
+
+/** Joins the text fields for the trigram index; a prefilter only (each field is checked on its own). */
+const SEARCH_JOIN = '\u001f';
+
+function listingParams(rows: readonly { collection: string; id: string; version: number; entry: ListingEntry }[]): unknown[] {
+  for (const r of rows) {
+    for (const t of [r.entry.sort, ...r.entry.terms, ...r.entry.text])
+      if (t.includes('\u0000')) throw new Error(`listing of ${r.collection}/${r.id}: ${JSON.stringify(t)} holds a NUL character (the rule must remove it)`);
+  }
+  return [
+    rows.map((r) => r.collection),
+    rows.map((r) => r.id),
+    rows.map((r) => r.version),
+    rows.map((r) => r.entry.sort),
+    JSON.stringify(rows.map((r) => r.entry.terms)),
+    JSON.stringify(rows.map((r) => r.entry.text)),
+    rows.map((r) => r.entry.text.join(SEARCH_JOIN)),
+  ];
+}
+
+/** A TermFilter as SQL over the listings row `l`, its term arrays appended to `params`. */
+function filterSql(f: TermFilter, params: unknown[]): string {
+  if ('anyTerm' in f) {
+    if (f.anyTerm.length === 0) return 'false';
+    params.push([...f.anyTerm]);
+    return `l.terms && $${params.length}::text[]`;
+  }
+  if ('not' in f) return `NOT (${filterSql(f.not, params)})`;
+  if ('all' in f) return f.all.length === 0 ? 'true' : `(${f.all.map((x) => filterSql(x, params)).join(' AND ')})`;
+  return f.or.length === 0 ? 'false' : `(${f.or.map((x) => filterSql(x, params)).join(' OR ')})`;
+}
+
+/** LIKE pattern for "contains `text`". */
+function likeContains(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 interface PendingArchive {
   readonly collection: string;
   readonly id: string;
@@ -326,6 +382,7 @@ class PgTransaction implements Transaction {
     private readonly client: pg.PoolClient,
     private readonly rules: UniqueKeyRules,
     private readonly numbers: NumberSequences,
+    private readonly listings: ListingRules,
   ) {}
 
   offerNumber(counter: NumberCounter): Promise<number> {
@@ -622,6 +679,7 @@ class PgTransaction implements Transaction {
       }
       const keyed = put.concat(gone).filter((w) => w.keys !== undefined);
       if (keyed.length > 0) await this.sendKeys(keyed);
+      await this.sendListings(put.concat(patched, gone));
       for (const w of put) this.sentBy(level, w.collection, w.id, w.value);
       for (const w of patched) this.sentBy(level, w.collection, w.id, w.value);
       for (const w of gone) this.sentBy(level, w.collection, w.id, ABSENT);
@@ -671,6 +729,40 @@ class PgTransaction implements Transaction {
     }
   }
 
+  /**
+   * The listing entries of written records (ListingRules), before `sentBy` records the new values:
+   * an entry equal to that of the value this attempt knows the database holds is not sent (a
+   * telemetry update moves counters and levels, not a device's place in the fleet list).
+   */
+  private async sendListings(writes: readonly PendingWrite[]): Promise<void> {
+    const upserts: { w: PendingWrite; rule: number; entry: ListingEntry }[] = [];
+    const removed: PendingWrite[] = [];
+    for (const w of writes) {
+      const rule = this.listings[w.collection];
+      if (!rule) continue;
+      // An update of fields the entry does not read (the patch is against what the database holds).
+      if (w.patch !== undefined && rule.fields !== undefined && w.patch.names.split(',').every((f) => !rule.fields!.includes(f))) continue;
+      const entry = w.text === undefined ? undefined : rule.entryOf(w.value);
+      const key = recordKey(w.collection, w.id);
+      if (this.known.has(key)) {
+        const held = this.known.get(key);
+        if (sameEntry(held === ABSENT ? undefined : rule.entryOf(held), entry)) continue;
+      }
+      if (entry === undefined) removed.push(w);
+      else upserts.push({ w, rule: rule.version, entry });
+    }
+    if (removed.length > 0) {
+      await this.query('DELETE FROM listings l USING unnest($1::text[], $2::text[]) AS k(c, i) WHERE l.collection = k.c AND l.id = k.i', [
+        removed.map((w) => w.collection),
+        removed.map((w) => w.id),
+      ]);
+    }
+    if (upserts.length > 0) {
+      await this.query(UPSERT_LISTINGS, listingParams(upserts.map((u) => ({ collection: u.w.collection, id: u.w.id, version: u.rule, entry: u.entry }))));
+      this.bytes += upserts.reduce((n, u) => n + u.entry.sort.length + u.entry.terms.join('').length + u.entry.text.join('').length, 0);
+    }
+  }
+
   /** A record the database now holds as `value` (ABSENT: deleted) because `level` sent it. */
   private sentBy(level: Level, collection: string, id: string, value: unknown): void {
     const key = recordKey(collection, id);
@@ -710,8 +802,8 @@ class PgTransaction implements Transaction {
 
 export class PostgresStore implements Repository {
   private pool: pg.Pool | undefined;
-  private readonly options: Required<Omit<PostgresStoreOptions, 'password' | 'logger' | 'uniqueKeys'>> &
-    Pick<PostgresStoreOptions, 'password' | 'logger'> & { uniqueKeys: UniqueKeyRules };
+  private readonly options: Required<Omit<PostgresStoreOptions, 'password' | 'logger' | 'uniqueKeys' | 'listings'>> &
+    Pick<PostgresStoreOptions, 'password' | 'logger'> & { uniqueKeys: UniqueKeyRules; listings: ListingRules };
   private readonly listeners: ((info: { seconds: number; bytes: number }) => void)[] = [];
   private counters = { bytesWritten: 0, commits: 0, lastCommitSeconds: 0, snapshotBytes: 0, retries: 0, conflictsGivenUp: 0 };
   private failure: string | undefined;
@@ -740,6 +832,7 @@ export class PostgresStore implements Repository {
       ...options,
       dedupWindow,
       uniqueKeys: options.uniqueKeys ?? {},
+      listings: options.listings ?? {},
     };
     if (!/^postgres(ql)?:\/\//.test(options.url)) throw new Error(`storage url ${redactedUrl(options.url)}: expected postgres://user@host:port/database`);
   }
@@ -786,6 +879,7 @@ export class PostgresStore implements Repository {
     this.pool = pool;
     if (this.migration.applied.length > 0) this.options.logger?.info({ database: this.where, applied: this.migration.applied }, 'database schema migrated');
     await this.prune();
+    await this.refreshListings();
     await this.healthCheck();
     if (this.options.healthCheckMs > 0) {
       this.healthTimer = setInterval(() => void this.healthCheck(), this.options.healthCheckMs);
@@ -894,7 +988,7 @@ export class PostgresStore implements Repository {
       this.markFailure(err as Error);
       throw new StoreFailedError(`cannot connect to PostgreSQL at ${this.where}: ${(err as Error).message}`);
     }
-    const tx = new PgTransaction(client, this.options.uniqueKeys, this.numbers);
+    const tx = new PgTransaction(client, this.options.uniqueKeys, this.numbers, this.options.listings);
     // The server may drop the connection while the work runs JavaScript between statements: an
     // 'error' event then, which must not go unhandled (it would end the process).
     const onError = (err: Error) => {
@@ -994,14 +1088,84 @@ export class PostgresStore implements Repository {
     return r.rows.map((row) => row.value);
   }
 
-  async listPage<T>(collection: string, offset: number, limit: number): Promise<{ items: T[]; total: number }> {
+  /**
+   * One statement: the matching listing rows counted, the page's rows cut in sort order, and only
+   * the page's records read. Text search: the trigram index on
+   * the joined fields (when pg_trgm exists) narrows, each field is then checked on its own.
+   */
+  async listingPage<T>(collection: string, query: ListingQuery): Promise<ListingPage<T>> {
     checkCollection(collection);
-    const r = await this.db.query<{ total: number; items: T[] }>(
-      `SELECT (SELECT count(*) FROM records WHERE collection = $1)::int AS total,
-              coalesce((SELECT json_agg(p.value ORDER BY p.id) FROM (SELECT id, value FROM records WHERE collection = $1 ORDER BY id OFFSET $2 LIMIT $3) p), '[]'::json) AS items`,
-      [collection, offset, limit],
+    if (!this.options.listings[collection]) throw new Error(`collection ${collection} has no listing rule (ListingRules of the store's options)`);
+    const params: unknown[] = [collection];
+    let where = 'l.collection = $1';
+    if (query.filter !== undefined) where += ` AND ${filterSql(query.filter, params)}`;
+    // No entry holds a NUL (listingParams refuses it), and PostgreSQL text cannot hold one.
+    if (query.contains?.includes('\u0000')) return { items: [], sorts: [], total: 0 };
+    if (query.contains !== undefined) {
+      params.push(likeContains(query.contains), query.contains);
+      where += ` AND l.search_all LIKE $${params.length - 1} AND EXISTS (SELECT 1 FROM unnest(l.search) f WHERE strpos(f, $${params.length}) > 0)`;
+    }
+    let from = '';
+    if (query.after !== undefined) {
+      params.push(query.after);
+      from = ` AND l.sort > $${params.length}`;
+    }
+    params.push(query.offset, query.limit);
+    const at = `OFFSET $${params.length - 1} LIMIT $${params.length}`;
+    // Unfiltered: the page in index order and an index-only count. Filtered: the matching entries
+    // first (the terms' or the text's index, or a scan), then counted and the page cut from them;
+    // an ordered index scan that filters as it goes would read most of the listing when the matches
+    // sit together in the order (one customer's devices: their keys start with the customer).
+    const matches =
+      where === 'l.collection = $1'
+        ? `page AS (SELECT l.id, l.sort FROM listings l WHERE ${where}${from} ORDER BY l.sort ${at}), counted AS (SELECT count(*) AS n FROM listings l WHERE ${where})`
+        : `m AS MATERIALIZED (SELECT l.id, l.sort FROM listings l WHERE ${where}), page AS (SELECT l.id, l.sort FROM m l WHERE true${from} ORDER BY l.sort ${at}), counted AS (SELECT count(*) AS n FROM m)`;
+    const r = await this.db.query<{ total: number; items: T[] | null; sorts: string[] | null }>(
+      `WITH ${matches}
+       SELECT (SELECT n FROM counted)::int AS total,
+              (SELECT json_agg(r.value ORDER BY p.sort) FROM page p JOIN records r ON r.collection = $1 AND r.id = p.id) AS items,
+              (SELECT array_agg(p.sort ORDER BY p.sort) FROM page p) AS sorts`,
+      params,
     );
-    return { items: r.rows[0]!.items, total: r.rows[0]!.total };
+    const row = r.rows[0]!;
+    return { items: row.items ?? [], sorts: row.sorts ?? [], total: row.total };
+  }
+
+  /**
+   * Brings the listing rows up to the records at open: entries missing (records written before
+   * migration 0004) or computed by an older rule version, and rows whose record is gone. Pages of
+   * 1,000; a record changed concurrently by another instance is written by that instance's own
+   * transaction, which runs the same rule.
+   */
+  private async refreshListings(): Promise<void> {
+    let total = 0;
+    for (const [collection, rule] of Object.entries(this.options.listings)) {
+      checkCollection(collection);
+      await this.db.query('DELETE FROM listings l WHERE l.collection = $1 AND NOT EXISTS (SELECT 1 FROM records r WHERE r.collection = $1 AND r.id = l.id)', [
+        collection,
+      ]);
+      let after = '';
+      let refreshed = 0;
+      for (;;) {
+        const r = await this.db.query<{ id: string; value: unknown }>(
+          `SELECT r.id, r.value FROM records r LEFT JOIN listings l ON l.collection = r.collection AND l.id = r.id
+           WHERE r.collection = $1 AND r.id > $2 AND (l.id IS NULL OR l.version <> $3) ORDER BY r.id LIMIT 1000`,
+          [collection, after, rule.version],
+        );
+        if (r.rows.length === 0) break;
+        after = r.rows[r.rows.length - 1]!.id;
+        const rows = r.rows.flatMap((row) => {
+          const entry = rule.entryOf(row.value);
+          return entry === undefined ? [] : [{ collection, id: row.id, version: rule.version, entry }];
+        });
+        if (rows.length > 0) await this.db.query(UPSERT_LISTINGS, listingParams(rows));
+        refreshed += rows.length;
+      }
+      if (refreshed > 0) this.options.logger?.info({ collection, records: refreshed }, 'listing entries computed');
+      total += refreshed;
+    }
+    // Statistics for the planner at once (it picks the terms or the sort index by them), not at autovacuum's next pass.
+    if (total > 0) await this.db.query('ANALYZE listings');
   }
 
   async getMany<T>(collection: string, ids: readonly string[]): Promise<(T | undefined)[]> {

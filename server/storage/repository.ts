@@ -70,6 +70,69 @@ export interface OrderedRecord<T> {
   readonly value: T;
 }
 
+/**
+ * Listings (ListingRules): a filtered, ordered page of a collection (the fleet list, the ticket
+ * queue) read without reading the collection. A collection's rule derives from each record value
+ * its place in the listing: a sort key, exact-match terms ("customer=c7") and lowercase text
+ * fields for a substring search. Both stores keep these entries as records change: the journaled
+ * store in memory (built at the first page of the collection, maintained by every commit), the
+ * PostgreSQL store in the table `listings` (migration 0004), written in the transaction that
+ * writes the record, only when the entry changes (telemetry that moves counters and levels
+ * writes none), and read through its indexes (sort order, terms, trigram text).
+ */
+export interface ListingEntry {
+  /**
+   * The listing's order: ascending, compared code unit by code unit (PostgreSQL: COLLATE "C", the
+   * same order for any text without characters beyond U+FFFF), unique per record (end it with the id).
+   */
+  readonly sort: string;
+  /** Exact-match terms, "name=value". */
+  readonly terms: readonly string[];
+  /** Lowercase text fields a `contains` search looks in. */
+  readonly text: readonly string[];
+}
+
+export interface ListingRule {
+  /** Raised when the rule changes: the PostgreSQL store then recomputes the stored entries at open. */
+  readonly version: number;
+  /** The record's entry; undefined: not in the listing. Pure. */
+  readonly entryOf: (value: unknown) => ListingEntry | undefined;
+  /**
+   * The top-level fields of a value `entryOf` reads, when it reads only those: an update
+   * (Transaction.update) that changes none of them keeps the entry without computing it (telemetry).
+   */
+  readonly fields?: readonly string[];
+}
+export type ListingRules = Readonly<Record<string, ListingRule>>;
+
+/** A condition on a listing entry's terms: a small boolean tree. */
+export type TermFilter =
+  /** The entry has at least one of these terms (none given: false). */
+  | { readonly anyTerm: readonly string[] }
+  | { readonly not: TermFilter }
+  /** Every one (none given: true). */
+  | { readonly all: readonly TermFilter[] }
+  /** At least one (none given: false). */
+  | { readonly or: readonly TermFilter[] };
+
+export interface ListingQuery {
+  readonly filter?: TermFilter;
+  /** Lowercase text one of the entry's text fields must contain. */
+  readonly contains?: string;
+  /** Keyset: only entries whose sort key is after this one (then `offset` counts from there). */
+  readonly after?: string;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+export interface ListingPage<T> {
+  readonly items: T[];
+  /** The sort keys of the items (a keyset cursor: pass the last as `after`). */
+  readonly sorts: string[];
+  /** Entries matching filter and contains (not `after`). */
+  readonly total: number;
+}
+
 export interface Transaction {
   get<T>(collection: string, id: string): Promise<T | undefined>;
   /** All hot records of a collection (small collections: open tickets, agents, devices). */
@@ -140,10 +203,10 @@ export interface Repository {
   /** Reads outside a transaction: a consistent view of what has been applied so far. */
   get<T>(collection: string, id: string): Promise<T | undefined>;
   /**
-   * One page of a collection in id order and the collection's size: O(page + log n) on the
-   * embedded store (ids kept sorted), one query over the primary key on PostgreSQL.
+   * One page of a collection's listing (ListingRules): the records matching the query, in the
+   * listing's order, and how many match. Throws for a collection without a listing rule.
    */
-  listPage<T>(collection: string, offset: number, limit: number): Promise<{ items: T[]; total: number }>;
+  listingPage<T>(collection: string, query: ListingQuery): Promise<ListingPage<T>>;
   /** Several records of one collection in one read (PostgreSQL: one query), in the order of `ids`. */
   getMany<T>(collection: string, ids: readonly string[]): Promise<(T | undefined)[]>;
   list<T>(collection: string): Promise<T[]>;

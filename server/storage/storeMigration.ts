@@ -159,7 +159,8 @@ async function copyInto(
           `the target database is not empty (${h.records} records, ${h.archived} archived, ${h.messages} message ids): refusing to mix two installations; use --force to empty it first`,
         );
       }
-      await client.query('TRUNCATE records, archive, processed_messages, unique_keys');
+      // Listings too: the server computes them from the copied records at its next start.
+      await client.query('TRUNCATE records, archive, processed_messages, unique_keys, listings');
     }
     let records = 0;
     for (const collection of source.collectionNames()) {

@@ -4,10 +4,20 @@
  * (test/peers/postgresStore.test.ts). Call `defineRepositoryContract` inside a `describe`.
  */
 import { afterEach, expect, it } from 'vitest';
-import { UniqueKeyViolation, type Repository, type UniqueKeyRules } from '../../server/storage/repository.js';
+import {
+  UniqueKeyViolation,
+  type ListingQuery,
+  type ListingRules,
+  type Repository,
+  type TermFilter,
+  type UniqueKeyRules,
+} from '../../server/storage/repository.js';
+import { matchesListing } from '../../server/storage/listing.js';
+import { seededRandom, type Rng } from './seededRandom.js';
 
 export interface ContractStoreOptions {
   uniqueKeys?: UniqueKeyRules;
+  listings?: ListingRules;
   dedupWindow?: number;
 }
 
@@ -27,6 +37,67 @@ export const TEST_RULES: UniqueKeyRules = {
     return item.open ? (item.keys ?? []) : [];
   },
 };
+
+/** A listed test record: sorted by `rank` then id, terms `c=` and `s=`, text fields `words`. */
+interface Listed {
+  id: string;
+  rank: number;
+  c: string;
+  s: string[];
+  words: string[];
+  hidden?: boolean;
+}
+const listedEntry = (v: unknown) => {
+  const r = v as Listed;
+  if (r.hidden) return undefined;
+  return { sort: `${String(r.rank).padStart(4, '0')}${r.id}`, terms: [`c=${r.c}`, ...r.s.map((x) => `s=${x}`)], text: r.words };
+};
+export const TEST_LISTINGS: ListingRules = { listed: { version: 1, entryOf: listedEntry } };
+
+function randomListed(rng: Rng, id: string): Listed {
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rng() * xs.length)]!;
+  const words = ['alpha', 'beta', 'gamma', 'delta', 'épée', 'a_b', '50%', 'x\\y', 'naïve'];
+  return {
+    id,
+    rank: Math.floor(rng() * 40),
+    c: pick(['c1', 'c2', 'c3', 'c4']),
+    s: ['ok', 'warn', 'down', 'odd'].filter(() => rng() < 0.4),
+    words: Array.from({ length: Math.floor(rng() * 3) }, () => `${pick(words)}${pick(['', '-1', ' two'])}`),
+    ...(rng() < 0.05 ? { hidden: true } : {}),
+  };
+}
+
+function randomQuery(rng: Rng): ListingQuery {
+  const term = (): TermFilter => ({
+    anyTerm: Array.from({ length: Math.floor(rng() * 3) }, () =>
+      rng() < 0.5 ? `c=c${1 + Math.floor(rng() * 5)}` : `s=${['ok', 'warn', 'down', 'odd', 'no'][Math.floor(rng() * 5)]}`,
+    ),
+  });
+  const tree = (depth: number): TermFilter => {
+    const k = depth > 1 ? 0 : Math.floor(rng() * 4);
+    if (k === 0) return term();
+    if (k === 1) return { not: tree(depth + 1) };
+    const parts = Array.from({ length: Math.floor(rng() * 3) }, () => tree(depth + 1));
+    return k === 2 ? { all: parts } : { or: parts };
+  };
+  return {
+    ...(rng() < 0.7 ? { filter: tree(0) } : {}),
+    ...(rng() < 0.3 ? { contains: ['a', 'ph', 'épé', '_', '%', '\\', 'two', 'a-1', 'zz'][Math.floor(rng() * 9)] } : {}),
+    offset: Math.floor(rng() * 3) * 7,
+    limit: 1 + Math.floor(rng() * 12),
+  };
+}
+
+/** What a listing query answers over `records` (the contract's model). */
+function modelPage(records: ReadonlyMap<string, Listed>, q: ListingQuery): { ids: string[]; total: number } {
+  const rows = [...records.values()]
+    .map((r) => ({ r, e: listedEntry(r) }))
+    .filter((x) => x.e !== undefined && matchesListing(q, x.e))
+    .sort((a, b) => (a.e!.sort < b.e!.sort ? -1 : a.e!.sort > b.e!.sort ? 1 : 0));
+  const from = q.after === undefined ? 0 : rows.findIndex((x) => x.e!.sort > q.after!);
+  const start = (from < 0 ? rows.length : from) + q.offset;
+  return { ids: rows.slice(start, start + q.limit).map((x) => x.r.id), total: rows.length };
+}
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -365,35 +436,93 @@ export function defineRepositoryContract(target: ContractTarget): void {
     expect(await again.firstOrdered('empty', 'dueAt')).toBeUndefined();
   });
 
-  it('listPage: pages in id order with the collection size, following inserts, deletes and archives', async () => {
-    const store = await open(await target.fresh());
-    const ids = new Set<string>();
+  it('listingPage: filtered, ordered pages that follow puts, updates, deletes, archives and savepoints (random data against a model)', async () => {
+    const location = await target.fresh();
+    let store = await open(location, { listings: TEST_LISTINGS });
+    const rng = seededRandom(19);
+    const model = new Map<string, Listed>();
+    for (let round = 0; round < 6; round++) {
+      await store.transaction(async (tx) => {
+        for (let i = 0; i < 40; i++) {
+          const id = `r${Math.floor(rng() * 120)}`;
+          const roll = rng();
+          if (roll < 0.6) {
+            const v = randomListed(rng, id);
+            await tx.put('listed', id, v);
+            model.set(id, v);
+          } else if (roll < 0.75 && model.has(id)) {
+            const from = (await tx.get<Listed>('listed', id))!;
+            const v = { ...from, rank: Math.floor(rng() * 40) };
+            await tx.update('listed', id, from, v);
+            model.set(id, v);
+          } else if (roll < 0.85) {
+            await tx.delete('listed', id);
+            model.delete(id);
+          } else if (roll < 0.9 && model.has(id)) {
+            await tx.archive('listed', id, model.get(id)!, new Date('2026-01-01T00:00:00Z'));
+            model.delete(id);
+          } else {
+            // Undone with its savepoint: the listing must not keep it.
+            await tx
+              .savepoint(async () => {
+                await tx.put('listed', id, randomListed(rng, id));
+                throw new Error('undone');
+              })
+              .catch(() => undefined);
+          }
+        }
+      });
+      for (let k = 0; k < 25; k++) {
+        const q = randomQuery(rng);
+        const page = await store.listingPage<Listed>('listed', q);
+        const want = modelPage(model, q);
+        expect({ ids: page.items.map((r) => r.id), total: page.total }, JSON.stringify(q)).toEqual(want);
+        expect(page.sorts).toEqual(page.items.map((r) => listedEntry(r)!.sort));
+        // Keyset: the page after the last sort key is the next offset page.
+        if (page.sorts.length > 0) {
+          const next = await store.listingPage<Listed>('listed', { ...q, offset: 0, after: page.sorts[page.sorts.length - 1]! });
+          expect(next.items.map((r) => r.id)).toEqual(modelPage(model, { ...q, offset: q.offset + page.items.length }).ids);
+        }
+      }
+    }
+    // After a restart (PostgreSQL: the stored listing; embedded: rebuilt from the records).
+    await close(store);
+    store = await open(location, { listings: TEST_LISTINGS });
+    const all = await store.listingPage<Listed>('listed', { offset: 0, limit: 500 });
+    expect({ ids: all.items.map((r) => r.id), total: all.total }).toEqual(modelPage(model, { offset: 0, limit: 500 }));
+    await expect(store.listingPage('unlisted', { offset: 0, limit: 5 })).rejects.toThrow(/unlisted has no listing rule/);
+  });
+
+  it('listingPage: records written without the rule, or under an older rule version, are listed after a restart', async () => {
+    const location = await target.fresh();
+    let store = await open(location);
+    const rng = seededRandom(7);
+    const model = new Map<string, Listed>();
     await store.transaction(async (tx) => {
-      for (const n of [5, 3, 9, 1, 7, 2, 8]) {
-        await tx.put('pages', `r${n}`, { n });
-        ids.add(`r${n}`);
+      for (let i = 0; i < 30; i++) {
+        const v = randomListed(rng, `r${i}`);
+        await tx.put('listed', v.id, v);
+        model.set(v.id, v);
       }
     });
-    const page = async (offset: number, limit: number) => {
-      const p = await store.listPage<{ n: number }>('pages', offset, limit);
-      return { ids: p.items.map((v) => `r${v.n}`), total: p.total };
+    await close(store);
+    store = await open(location, { listings: TEST_LISTINGS });
+    const q: ListingQuery = { filter: { anyTerm: ['c=c2', 's=ok'] }, offset: 0, limit: 100 };
+    expect((await store.listingPage<Listed>('listed', q)).items.map((r) => r.id)).toEqual(modelPage(model, q).ids);
+    // A new rule version (here: reversed order) recomputes every entry.
+    await close(store);
+    const reversed = (v: unknown) => {
+      const e = listedEntry(v);
+      return e && { ...e, sort: `${String(99 - (v as Listed).rank).padStart(4, '0')}${(v as Listed).id}` };
     };
-    const sorted = () => [...ids].sort();
-    expect(await page(0, 3)).toEqual({ ids: sorted().slice(0, 3), total: 7 });
-    expect(await page(5, 10)).toEqual({ ids: sorted().slice(5), total: 7 });
-    await store.transaction(async (tx) => {
-      await tx.put('pages', 'r0', { n: 0 });
-      await tx.put('pages', 'r5', { n: 5 });
-      await tx.delete('pages', 'r3');
-      await tx.archive('pages', 'r9', { n: 9 }, new Date('2026-01-01T00:00:00Z'));
-    });
-    ids.add('r0');
-    ids.delete('r3');
-    ids.delete('r9');
-    expect(await page(0, 100)).toEqual({ ids: sorted(), total: 6 });
-    expect(await page(2, 2)).toEqual({ ids: sorted().slice(2, 4), total: 6 });
-    expect(await page(10, 2)).toEqual({ ids: [], total: 6 });
-    expect(await store.listPage('nothing', 0, 5)).toEqual({ items: [], total: 0 });
+    store = await open(location, { listings: { listed: { version: 2, entryOf: reversed } } });
+    const ranks = (await store.listingPage<Listed>('listed', { offset: 0, limit: 100 })).items.map((r) => r.rank);
+    expect(ranks).toEqual(
+      [...model.values()]
+        .filter((r) => !r.hidden)
+        .map((r) => r.rank)
+        .sort((a, b) => b - a),
+    );
   });
 
   it('getMany: several records of a collection in the order asked, missing ones undefined', async () => {

@@ -7,6 +7,7 @@ import { initial } from './0001_initial.js';
 import { numberSequences } from './0002_number_sequences.js';
 import { ticketDueIndex } from './0003_ticket_due_index.js';
 import { hotRecordUpdates } from './0004_hot_record_updates.js';
+import { listings } from './0005_listings.js';
 
 export interface Migration {
   /** 1, 2, 3, …: consecutive, never reused. */
@@ -15,4 +16,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, numberSequences, ticketDueIndex, hotRecordUpdates];
+export const MIGRATIONS: readonly Migration[] = [initial, numberSequences, ticketDueIndex, hotRecordUpdates, listings];

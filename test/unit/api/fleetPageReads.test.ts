@@ -1,7 +1,8 @@
 /**
  * The fleet list reads a fixed number of store records sets per page, whatever the page size: the
- * devices (one page read, or the listing when filtered), the agents, and the page's supply
- * forecasts in one read, never one read per row or per supply (N+1).
+ * devices (one page of the device listing, filtered or not), the agents, and the page's supply
+ * forecasts in one read, never one read per row or per supply (N+1). The ticket queue reads one
+ * page of the ticket listing. (The same reads on PostgreSQL: test/peers/listingPages.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HISTORY_COLLECTIONS, supplyId, type SupplyTrack } from '../../../server/history/deviceHistory.js';
@@ -32,7 +33,7 @@ beforeAll(async () => {
   });
   // Every read the API makes from now on, but the token check's (the verifier reads the stored tokens
   // when it meets one it has not seen; that is authentication, not the page).
-  for (const method of ['get', 'getMany', 'list', 'listPage'] as const) {
+  for (const method of ['get', 'getMany', 'list', 'listingPage'] as const) {
     const original = repo[method].bind(repo) as (...a: unknown[]) => Promise<unknown>;
     (repo as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
       if (args[0] !== API_TOKENS) reads.push(`${method} ${String(args[0])}`);
@@ -69,11 +70,27 @@ describe('fleet list: store reads per page', () => {
     }
   });
 
-  it('the unfiltered staff list reads one page of devices, not the whole collection; same rows as the filtered path', async () => {
+  it('every fleet list, filtered or not, reads one page of the device listing and never the whole collection', async () => {
     const unfiltered = await page('/api/v1/devices?limit=5&offset=3');
-    expect(unfiltered.reads.filter((r) => r.includes('devices'))).toEqual(['listPage devices']);
-    const filtered = await page('/api/v1/devices?limit=5&offset=3&customer=acme');
-    expect(filtered.reads.filter((r) => r.includes('devices'))).toEqual(['list devices']);
-    expect(unfiltered.items).toEqual(filtered.items);
+    expect(unfiltered.reads.filter((r) => r.includes('devices'))).toEqual(['listingPage devices']);
+    for (const filter of ['customer=acme', 'q=sn-1', 'status=idle', 'site=acme%2Fa1']) {
+      const filtered = await page(`/api/v1/devices?limit=5&offset=3&${filter}`);
+      expect(filtered.reads.filter((r) => r.includes('devices'))).toEqual(['listingPage devices']);
+    }
+    const customer = await page('/api/v1/devices?limit=5&offset=3', kit.tokens.acme);
+    expect(customer.reads.filter((r) => r.includes('devices'))).toEqual(['listingPage devices']);
+    expect(customer.items).toEqual(unfiltered.items);
+  });
+
+  it('the ticket queue reads one page of the ticket listing, for staff and for a customer', async () => {
+    for (const [url, token] of [
+      ['/api/v1/tickets?limit=5', undefined],
+      ['/api/v1/tickets?limit=5&impact=high,critical&customer=acme', undefined],
+      ['/api/v1/tickets?limit=5', kit.tokens.acme],
+    ] as const) {
+      reads.length = 0;
+      expect((await kit.call('GET', url, token)).statusCode).toBe(200);
+      expect(reads.filter((r) => r.includes('tickets'))).toEqual(['listingPage tickets']);
+    }
   });
 });

@@ -1,7 +1,9 @@
-/** Pure list helpers: pagination with and without a filter, the ticket filter predicate. */
+/** Pure list helpers: pagination with and without a filter, the ticket queue's filter as listing terms. */
 import { describe, expect, it } from 'vitest';
 import { allOf, paginate, paginateWhere, PageQuery } from '../../../server/api/pagination.js';
-import { ticketPredicate, TicketFilter } from '../../../server/api/ticketQuery.js';
+import { TicketFilter, ticketListFilter } from '../../../server/api/ticketQuery.js';
+import { matchesFilter } from '../../../server/storage/listing.js';
+import { ticketListingEntry, ticketListingFilter, type TicketListAccess } from '../../../server/tickets/ticketListing.js';
 import type { Ticket } from '../../../server/tickets/ticket.js';
 
 describe('pagination', () => {
@@ -33,35 +35,51 @@ describe('pagination', () => {
   });
 });
 
-describe('ticketPredicate', () => {
+describe('the ticket queue filter (listing terms)', () => {
   const t = (o: Partial<Ticket>) =>
     ({
+      id: 't1',
       status: 'new',
       impact: 'high',
       queue: 'general',
+      openedAt: 0,
       customer: { id: 'acme' },
       device: { id: 'd1' },
-      affectedDevices: ['d1'],
+      affectedDevices: ['d1', 'd2'],
       assignee: null,
-      sla: { reaction: { breached: false }, resolution: null, onSite: null },
+      sla: { reaction: { breached: false, state: 'stopped' }, resolution: null, onSite: null },
       ...o,
     }) as unknown as Ticket;
-  const pred = (q: Record<string, string>, hot = true) => ticketPredicate(TicketFilter.parse(q), 'tomek', hot);
+  const staff: TicketListAccess = { customer: null, technician: null };
+  const filterOf = (q: Record<string, string>, access = staff) => ticketListingFilter(ticketListFilter(TicketFilter.parse(q), 'tomek'), access);
+  const pred = (q: Record<string, string>, access = staff) => {
+    const f = filterOf(q, access)!;
+    return (x: Ticket) => matchesFilter(f, ticketListingEntry(x).terms);
+  };
 
-  it('is null without filters on the hot list, and excludes closed tickets elsewhere', () => {
-    expect(pred({})).toBeNull();
-    expect(pred({}, false)!(t({ status: 'closed' }))).toBe(false);
-    expect(pred({ status: 'closed' }, false)!(t({ status: 'closed' }))).toBe(true);
+  it('is undefined without filters for staff, a condition for a customer or a technician', () => {
+    expect(filterOf({})).toBeUndefined();
+    expect(pred({}, { customer: 'acme', technician: null })(t({}))).toBe(true);
+    expect(pred({}, { customer: 'globex', technician: null })(t({}))).toBe(false);
+    expect(pred({}, { customer: null, technician: 'tomek' })(t({ assignee: 'ola' }))).toBe(false);
+    expect(pred({}, { customer: null, technician: 'tomek' })(t({ assignee: 'tomek' }))).toBe(true);
+    expect(pred({}, { customer: null, technician: 'tomek' })(t({}))).toBe(true);
   });
 
   it('applies every filter asked for', () => {
-    expect(pred({ status: 'new,acknowledged' })!(t({ status: 'acknowledged' }))).toBe(true);
-    expect(pred({ impact: 'critical' })!(t({}))).toBe(false);
-    expect(pred({ customer: 'globex' })!(t({}))).toBe(false);
-    expect(pred({ device: 'd1' })!(t({}))).toBe(true);
-    expect(pred({ assignee: 'me' })!(t({ assignee: 'tomek' }))).toBe(true);
-    expect(pred({ assignee: 'none' })!(t({ assignee: 'tomek' }))).toBe(false);
-    expect(pred({ breached: 'true' })!(t({ sla: { reaction: { breached: true }, resolution: null, onSite: null } as unknown as Ticket['sla'] }))).toBe(true);
-    expect(pred({ breached: 'false', queue: 'general' })!(t({}))).toBe(true);
+    expect(pred({ status: 'new,acknowledged' })(t({ status: 'acknowledged' }))).toBe(true);
+    expect(pred({ status: 'closed' })(t({ status: 'closed' }))).toBe(true);
+    expect(pred({ status: 'closed' })(t({}))).toBe(false);
+    expect(pred({ impact: 'critical' })(t({}))).toBe(false);
+    expect(pred({ customer: 'globex' })(t({}))).toBe(false);
+    expect(pred({ device: 'd1' })(t({}))).toBe(true);
+    expect(pred({ device: 'd2' })(t({}))).toBe(true);
+    expect(pred({ device: 'd3' })(t({}))).toBe(false);
+    expect(pred({ assignee: 'me' })(t({ assignee: 'tomek' }))).toBe(true);
+    expect(pred({ assignee: 'none' })(t({ assignee: 'tomek' }))).toBe(false);
+    expect(pred({ assignee: 'none' })(t({}))).toBe(true);
+    expect(pred({ breached: 'true' })(t({ sla: { reaction: { breached: true }, resolution: null, onSite: null } as unknown as Ticket['sla'] }))).toBe(true);
+    expect(pred({ breached: 'false', queue: 'general' })(t({}))).toBe(true);
+    expect(pred({ breached: 'false', queue: 'field' })(t({}))).toBe(false);
   });
 });

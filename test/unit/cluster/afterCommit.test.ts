@@ -5,7 +5,6 @@
  * back as fresh objects on every read (PostgreSQL) after another instance wrote them.
  */
 import { describe, expect, it } from 'vitest';
-import { SortedView } from '../../../server/api/sortedView.js';
 import { FleetEventBus, type FleetEvent } from '../../../server/events/fleetEvents.js';
 import type { Transaction } from '../../../server/storage/repository.js';
 
@@ -59,25 +58,5 @@ describe('FleetEventBus.afterCommit', () => {
     bus.committed(t);
     expect(published).toEqual(['second']);
     expect(bus.handlerErrors).toBe(1);
-  });
-});
-
-describe('SortedView when records are read back as new objects (PostgreSQL)', () => {
-  it('reflects a change written by another instance on the next read', () => {
-    type Rec = { id: string; n: number };
-    const view = new SortedView<Rec, number>(
-      (r) => r.n,
-      (a, b) => a - b,
-    );
-    const db: Rec[] = [
-      { id: 'a', n: 2 },
-      { id: 'b', n: 1 },
-    ];
-    const read = () => db.map((r) => ({ ...r })); // every read parses fresh JSON
-    expect(view.of(read()).map((r) => r.id)).toEqual(['b', 'a']);
-    db[0] = { id: 'a', n: 0 }; // another instance's commit
-    expect(view.of(read()).map((r) => r.id)).toEqual(['a', 'b']);
-    db.push({ id: 'c', n: -1 });
-    expect(view.of(read()).map((r) => r.id)).toEqual(['c', 'a', 'b']);
   });
 });
