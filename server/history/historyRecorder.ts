@@ -10,10 +10,10 @@
  */
 import type { Logger } from '../../shared/logging.js';
 import type { Supply } from '../../shared/snapshot.js';
-import type { DeviceUpdate, FleetEventBus } from '../events/fleetEvents.js';
+import type { DeviceUpdate, FleetEventBus, PendingDeviceUpdate } from '../events/fleetEvents.js';
 import type { DeviceRecord } from '../fleet/fleetModel.js';
 import { supplyRole } from '../forecast/supplyHistory.js';
-import type { Transaction } from '../storage/repository.js';
+import type { RecordRef, Transaction } from '../storage/repository.js';
 import type { CustomerFixableNotice } from '../tickets/customerFixable.js';
 import {
   appendedPinned,
@@ -67,11 +67,53 @@ export class HistoryRecorder {
     const undeclare = bus.declareReads((deviceKey, event) =>
       event.kind === 'supply.changed' || event.kind === 'identity.changed' ? [] : [[FAULTS_TL, deviceKey]],
     );
+    const undeclareUpdates = bus.declareUpdateReads({ first: (u) => this.readsOf(u) });
     const unsubscribe = bus.subscribeDeviceUpdates((u, tx) => this.record(u, tx));
     return () => {
       undeclare();
+      undeclareUpdates();
       unsubscribe();
     };
+  }
+
+  /**
+   * What `record` (and the forecast hook it calls) will read for a device message, from the message
+   * and the stored record: the tracks of supplies whose reading moved (all of them on a new day),
+   * the counter track when a point is due or a supply reading may pin one or refresh a forecast,
+   * and the timeline of a state snapshot or an identity change. A superset: what is left out is
+   * read on its own (a round trip on PostgreSQL).
+   */
+  readsOf(u: PendingDeviceUpdate): RecordRef[] {
+    const { deviceKey: key, message: msg, previous: prev } = u;
+    let reported: readonly Pick<Supply, 'index' | 'levelPercent' | 'state'>[] = [];
+    let counted = false;
+    let collectedAt: string | undefined;
+    const out: RecordRef[] = [];
+    if (msg.type === 'device.telemetry') {
+      reported = msg.supplies;
+      counted = Object.keys(msg.counters).length > 0;
+      collectedAt = msg.ts;
+    } else if (msg.type === 'device.state') {
+      reported = msg.snapshot.supplies;
+      counted = Object.keys(msg.snapshot.counters).length > 0;
+      collectedAt = msg.snapshot.collectedAt;
+      out.push([FAULTS_TL, key]);
+    } else if (msg.event.kind === 'supply.changed') {
+      reported = [{ index: msg.event.supply.index, levelPercent: msg.event.supply.levelPercent, state: msg.event.to }];
+    } else if (msg.event.kind === 'identity.changed' && msg.event.to.firmware !== prev?.identity.firmware) out.push([FAULTS_TL, key]);
+    const at = Date.parse(collectedAt ?? msg.ts);
+    const newDay = prev?.collectedAt === undefined || Math.floor(Date.parse(prev.collectedAt) / DAY) !== Math.floor(at / DAY);
+    const known = prev?.supplies ?? [];
+    const moved = new Set<number>();
+    for (const s of reported) {
+      const p = known.find((x) => x.index === s.index);
+      if (newDay || p === undefined || p.levelPercent !== s.levelPercent || p.state !== s.state) moved.add(s.index);
+    }
+    if (newDay) for (const s of known) moved.add(s.index);
+    for (const index of moved) out.push([SUPPLIES, supplyId(key, index)]);
+    const noted = this.counterNote.get(key);
+    if (counted && (moved.size > 0 || newDay || noted === undefined || at - noted >= this.limits.counterGapMs)) out.push([COUNTERS, key]);
+    return out;
   }
 
   /** The forecaster's hook (one). */
