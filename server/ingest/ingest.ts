@@ -353,7 +353,9 @@ export class Ingest {
       msg.type === 'device.state' ? msg.snapshot.identity : msg.type === 'device.event' && msg.event.kind === 'identity.changed' ? msg.event.to : undefined;
     const byIdentity = identity ? identityKey(msg.tenant, identity) : undefined;
     if (byIdentity) return byIdentity;
-    return (await tx.get<DeviceAlias>(ALIASES, aliasKey(msg.tenant, msg.agentId, msg.deviceId)))?.device ?? fallbackDeviceKey(msg.tenant, msg.agentId, msg.deviceId);
+    return (
+      (await tx.get<DeviceAlias>(ALIASES, aliasKey(msg.tenant, msg.agentId, msg.deviceId)))?.device ?? fallbackDeviceKey(msg.tenant, msg.agentId, msg.deviceId)
+    );
   }
 
   private reject(topic: string, reason: IngestRejectReason, error: string, sender: Sender | undefined): IngestVerdict {
