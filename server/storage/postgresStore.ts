@@ -707,7 +707,7 @@ export class PostgresStore implements Repository {
   private readonly options: Required<Omit<PostgresStoreOptions, 'password' | 'logger' | 'uniqueKeys'>> &
     Pick<PostgresStoreOptions, 'password' | 'logger'> & { uniqueKeys: UniqueKeyRules };
   private readonly listeners: ((info: { seconds: number; bytes: number }) => void)[] = [];
-  private counters = { bytesWritten: 0, commits: 0, lastCommitSeconds: 0, snapshotBytes: 0, retries: 0, conflictsGivenUp: 0 };
+  private counters = { bytesWritten: 0, commits: 0, lastCommitSeconds: 0, snapshotBytes: 0, retries: 0, conflictsGivenUp: 0, statements: 0 };
   private failure: string | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
   private claimedSincePrune = 0;
@@ -954,6 +954,8 @@ export class PostgresStore implements Repository {
       if (!tx.broken) await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
+      // Its statements and the COMMIT or ROLLBACK that ended it.
+      this.counters.statements += tx.statements + 1;
       client.removeListener('error', onError);
       client.release(release ?? tx.broken);
     }
@@ -1058,6 +1060,11 @@ export class PostgresStore implements Repository {
   /** Units of work run again after a serialization failure / given up after maxAttempts. */
   conflictStats(): { retries: number; givenUp: number } {
     return { retries: this.counters.retries, givenUp: this.counters.conflictsGivenUp };
+  }
+
+  /** Statements units of work sent (each a round trip; BEGIN to COMMIT or ROLLBACK), for the benchmark's statements per message. */
+  statementsSent(): number {
+    return this.counters.statements;
   }
 
   /** The database's current WAL position in bytes (for measuring write cost; cluster-wide). */
