@@ -2,17 +2,21 @@
  * A fault's unit of work reads nothing one record at a time that the batch prefetch could have
  * read: the ticket rules and the history recorder declare their reads on the bus (FleetEventBus
  * declareReads), ingest reads them with the batch's devices, and a ticket opened with a fresh
- * number is not looked up (on PostgreSQL every such read is a round trip).
+ * number is not looked up (on PostgreSQL every such read is a round trip). Likewise telemetry's
+ * reads by the history and meter recorders (declareUpdateReads); test/peers/postgresRecorderReads
+ * counts the statements on PostgreSQL.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { HistoryRecorder } from '../../../server/history/historyRecorder.js';
+import { DEFAULT_BILLING } from '../../../server/meters/billingPeriod.js';
+import { MeterRecorder } from '../../../server/meters/meterRecorder.js';
 import type { RecordRef, Transaction } from '../../../server/storage/repository.js';
 import { presetContract } from '../../../server/sla/presets.js';
 import { StoredTicketRepository } from '../../../server/tickets/ticketRepository.js';
 import { TicketService } from '../../../server/tickets/ticketService.js';
 import type { WireMessage } from '../../../shared/wire/messages.js';
 import { bindAll, makeKit, type Kit } from './serverTestKit.js';
-import { bytes, clearedMsg, fault, raisedMsg, stateMsg, topicOf } from './wireFixtures.js';
+import { bytes, clearedMsg, fault, raisedMsg, stateMsg, telemetryMsg, topicOf } from './wireFixtures.js';
 
 const FLEET = {
   customers: { acme: { name: 'ACME', contract: 'device-vendor', tenants: ['acme'], contact: { name: 'Jan Kowalski', email: 'jan@example.com' } } },
@@ -23,7 +27,19 @@ const FLEET = {
  * Collections the ticket rules and the history recorder read per device event (ticketMeta also
  * holds the embedded store's ticket counter, a sequence on PostgreSQL: not watched).
  */
-const DECLARED = new Set(['ticketSubjects', 'tickets', 'faultTimeline', 'ticketCustomerFixableHolds']);
+const DECLARED = new Set([
+  'ticketSubjects',
+  'tickets',
+  'faultTimeline',
+  'ticketCustomerFixableHolds',
+  // The device update subscribers: history and meters (FleetEventBus.declareUpdateReads).
+  'supplyHistory',
+  'counterHistory',
+  'meterDevices',
+  'meterPeriods',
+  'meterAddresses',
+  'meterAlerts',
+]);
 
 let kit: Kit;
 let svc: TicketService;
@@ -107,6 +123,52 @@ describe('reads a device event causes are prefetched with its batch', () => {
     expect(await new StoredTicketRepository(kit.store).active()).toEqual([]);
     const holdReads = seen.reads.filter((r) => r.startsWith('ticketCustomerFixableHolds/'));
     expect(holdReads).toHaveLength(2);
+    expect(seen.reads.filter((r) => !seen.prefetched.has(r))).toEqual([]);
+  });
+
+  it('telemetry reads the supply and counter tracks and the meter records only through the prefetch', async () => {
+    kit = await makeKit(FLEET);
+    svc = new TicketService({
+      repository: new StoredTicketRepository(kit.store),
+      clock: kit.clock,
+      contractFor: presetContract,
+      defaultContractId: 'device-vendor',
+    });
+    svc.attachToFleetEvents(kit.bus);
+    const history = new HistoryRecorder();
+    history.attach(kit.bus);
+    const meters = new MeterRecorder({ billingOf: () => DEFAULT_BILLING });
+    meters.attach(kit.bus);
+    const batch = (msgs: WireMessage[]) => kit.ingest.handleBatch(msgs.map((m) => ({ topic: topicOf(m), payload: bytes(m) })));
+    const devices = [0, 1, 2];
+    const telemetry = (ts: string, total: number, level: number) =>
+      devices.map((i) => {
+        const m = telemetryMsg('acme', 'a1', `p${i}`, total, ts, total);
+        return { ...m, supplies: m.supplies.map((x) => ({ ...x, levelPercent: level })) };
+      });
+    const states = devices.map((i) =>
+      stateMsg('acme', 'a1', `p${i}`, { identity: { vendor: 'HP', model: 'M404', serial: `SN-${i}` }, address: `192.0.2.${i + 1}` }),
+    );
+    expect(await batch(states)).toEqual(devices.map(() => ({ outcome: 'accepted' })));
+    const seen = spy(kit);
+    // The first readings (supply levels moved, meters applied), then a new billing period: its previous period is the second step.
+    expect(await batch(telemetry('2026-01-05T08:02:00Z', 2000, 39))).toEqual(devices.map(() => ({ outcome: 'accepted' })));
+    kit.clock.jump('2026-02-01T08:00:00Z');
+    expect(await batch(telemetry('2026-02-01T07:59:00Z', 2100, 30))).toEqual(devices.map(() => ({ outcome: 'accepted' })));
+
+    expect(meters.stats.applied).toBe(2 * devices.length);
+    for (const i of devices) {
+      const key = `acme/sn:sn-${i}`;
+      expect(seen.reads).toEqual(
+        expect.arrayContaining([
+          `supplyHistory/${key}|1`,
+          `counterHistory/${key}`,
+          `meterDevices/${key}`,
+          `meterPeriods/${key}|2026-01`,
+          `meterPeriods/${key}|2026-02`,
+        ]),
+      );
+    }
     expect(seen.reads.filter((r) => !seen.prefetched.has(r))).toEqual([]);
   });
 });
