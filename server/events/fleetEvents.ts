@@ -158,6 +158,8 @@ export interface PendingDeviceUpdate {
   readonly message: DeviceStateMessage | DeviceEventMessage | DeviceTelemetryMessage;
   /** The stored record before the batch (a batch's earlier message for the same device is not applied yet). */
   readonly previous: DeviceRecord | undefined;
+  /** Server time (ms) the batch is applied at: an event's reading is dated by it (it carries no collection time). */
+  readonly receivedAt: number;
 }
 
 /**

@@ -101,7 +101,7 @@ export class HistoryRecorder {
     } else if (msg.event.kind === 'supply.changed') {
       reported = [{ index: msg.event.supply.index, levelPercent: msg.event.supply.levelPercent, state: msg.event.to }];
     } else if (msg.event.kind === 'identity.changed' && msg.event.to.firmware !== prev?.identity.firmware) out.push([FAULTS_TL, key]);
-    const at = Date.parse(collectedAt ?? msg.ts);
+    const at = collectedAt !== undefined ? Date.parse(collectedAt) : u.receivedAt;
     const newDay = prev?.collectedAt === undefined || Math.floor(Date.parse(prev.collectedAt) / DAY) !== Math.floor(at / DAY);
     const known = prev?.supplies ?? [];
     const moved = new Set<number>();
@@ -112,7 +112,8 @@ export class HistoryRecorder {
     if (newDay) for (const s of known) moved.add(s.index);
     for (const index of moved) out.push([SUPPLIES, supplyId(key, index)]);
     const noted = this.counterNote.get(key);
-    if (counted && (moved.size > 0 || newDay || noted === undefined || at - noted >= this.limits.counterGapMs)) out.push([COUNTERS, key]);
+    // A supply reading may pin a counter point or refresh a forecast, which reads the counter track.
+    if (moved.size > 0 || (counted && (newDay || noted === undefined || at - noted >= this.limits.counterGapMs))) out.push([COUNTERS, key]);
     return out;
   }
 

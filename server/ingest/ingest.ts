@@ -336,6 +336,7 @@ export class Ingest {
           customerId: this.o.directory.site(msg.tenant, msg.agentId).customerId,
           message: msg,
           previous: await tx.get<DeviceRecord>(DEVICES, deviceKey),
+          receivedAt: now,
         };
         pending.push(update);
         third.push(...this.o.events.updateReadsOf(update));
