@@ -44,6 +44,9 @@ export type SupplyRecordedHook = (
   change: { track: SupplyTrack; update: LevelUpdate; device: DeviceRecord; at: number },
 ) => Promise<SupplyTrack>;
 
+/** What the hook may read for a supply whose reading moved, given its stored track (undefined for a new supply). */
+export type SupplyRecordedReads = (deviceKey: string, track: SupplyTrack | undefined) => readonly RecordRef[];
+
 export interface HistoryRecorderOptions {
   logger?: Logger;
   limits?: HistoryLimits;
@@ -55,6 +58,7 @@ export class HistoryRecorder {
   private readonly counterNote = new Map<string, number>();
   private archiveSeq = 0;
   private hook: SupplyRecordedHook | undefined;
+  private hookReads: SupplyRecordedReads | undefined;
   /** Counters for metrics/benchmarks. */
   readonly stats = { supplyWrites: 0, counterWrites: 0, timelineWrites: 0, archivedChunks: 0 };
 
@@ -67,7 +71,7 @@ export class HistoryRecorder {
     const undeclare = bus.declareReads((deviceKey, event) =>
       event.kind === 'supply.changed' || event.kind === 'identity.changed' ? [] : [[FAULTS_TL, deviceKey]],
     );
-    const undeclareUpdates = bus.declareUpdateReads({ first: (u) => this.readsOf(u) });
+    const undeclareUpdates = bus.declareUpdateReads({ first: (u) => this.readsOf(u), then: (u, tx) => this.followingReadsOf(u, tx) });
     const unsubscribe = bus.subscribeDeviceUpdates((u, tx) => this.record(u, tx));
     return () => {
       undeclare();
@@ -77,13 +81,29 @@ export class HistoryRecorder {
   }
 
   /**
-   * What `record` (and the forecast hook it calls) will read for a device message, from the message
-   * and the stored record: the tracks of supplies whose reading moved (all of them on a new day),
-   * the counter track when a point is due or a supply reading may pin one or refresh a forecast,
-   * and the timeline of a state snapshot or an identity change. A superset: what is left out is
-   * read on its own (a round trip on PostgreSQL).
+   * What `record` will read for a device message, from the message and the stored record: the
+   * tracks of supplies whose reading moved (all of them on a new day), the counter track when a
+   * point is due, and the timeline of a state snapshot or an identity change. What is left out is
+   * read on its own (a round trip on PostgreSQL). What the forecast hook reads follows from the
+   * supply tracks: `followingReadsOf`.
    */
   readsOf(u: PendingDeviceUpdate): RecordRef[] {
+    const { out, moved } = this.readsAndMoves(u);
+    for (const index of moved) out.push([SUPPLIES, supplyId(u.deviceKey, index)]);
+    return out;
+  }
+
+  /** What the forecast hook reads for the moved supplies, known from their tracks once `readsOf`'s are fetched. */
+  async followingReadsOf(u: PendingDeviceUpdate, tx: Transaction): Promise<RecordRef[]> {
+    const reads = this.hookReads;
+    if (!reads) return [];
+    const out: RecordRef[] = [];
+    for (const index of this.readsAndMoves(u).moved) out.push(...reads(u.deviceKey, await tx.get<SupplyTrack>(SUPPLIES, supplyId(u.deviceKey, index))));
+    return out;
+  }
+
+  /** The reads of `readsOf` but the supply tracks, and the supplies whose tracks it reads. */
+  private readsAndMoves(u: PendingDeviceUpdate): { out: RecordRef[]; moved: Set<number> } {
     const { deviceKey: key, message: msg, previous: prev } = u;
     let reported: readonly Pick<Supply, 'index' | 'levelPercent' | 'state'>[] = [];
     let counted = false;
@@ -110,16 +130,16 @@ export class HistoryRecorder {
       if (newDay || p === undefined || p.levelPercent !== s.levelPercent || p.state !== s.state) moved.add(s.index);
     }
     if (newDay) for (const s of known) moved.add(s.index);
-    for (const index of moved) out.push([SUPPLIES, supplyId(key, index)]);
     const noted = this.counterNote.get(key);
-    // A supply reading may pin a counter point or refresh a forecast, which reads the counter track.
-    if (moved.size > 0 || (counted && (newDay || noted === undefined || at - noted >= this.limits.counterGapMs))) out.push([COUNTERS, key]);
-    return out;
+    // A pinned supply point (a replacement, empty, full) also reads the counters: rare, left to a read of its own.
+    if (counted && (newDay || noted === undefined || at - noted >= this.limits.counterGapMs)) out.push([COUNTERS, key]);
+    return { out, moved };
   }
 
-  /** The forecaster's hook (one). */
-  onSupplyRecorded(hook: SupplyRecordedHook): void {
+  /** The forecaster's hook (one), and what it may read (declared for the batch prefetch). */
+  onSupplyRecorded(hook: SupplyRecordedHook, reads?: SupplyRecordedReads): void {
     this.hook = hook;
+    this.hookReads = reads;
   }
 
   async record(u: DeviceUpdate, tx: Transaction): Promise<void> {
