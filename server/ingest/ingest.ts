@@ -297,9 +297,7 @@ export class Ingest {
       first.push([ALIASES, aKey]);
       aliases.push(aKey);
       devices.push([DEVICES, fallback]);
-      const identity =
-        msg.type === 'device.state' ? msg.snapshot.identity : msg.type === 'device.event' && msg.event.kind === 'identity.changed' ? msg.event.to : undefined;
-      const byIdentity = identity ? identityKey(msg.tenant, identity) : undefined;
+      const byIdentity = identityKeyOf(msg);
       if (byIdentity) devices.push([DEVICES, byIdentity]);
     }
     await tx.prefetch(
@@ -350,9 +348,7 @@ export class Ingest {
 
   /** The device record a message will be applied to, as resolveDeviceKey finds it, without its writes. */
   private async storedDeviceKey(tx: Transaction, msg: DeviceStateMessage | DeviceEventMessage | DeviceTelemetryMessage): Promise<string> {
-    const identity =
-      msg.type === 'device.state' ? msg.snapshot.identity : msg.type === 'device.event' && msg.event.kind === 'identity.changed' ? msg.event.to : undefined;
-    const byIdentity = identity ? identityKey(msg.tenant, identity) : undefined;
+    const byIdentity = identityKeyOf(msg);
     if (byIdentity) return byIdentity;
     return (
       (await tx.get<DeviceAlias>(ALIASES, aliasKey(msg.tenant, msg.agentId, msg.deviceId)))?.device ?? fallbackDeviceKey(msg.tenant, msg.agentId, msg.deviceId)
@@ -447,9 +443,7 @@ export class Ingest {
   private async resolveDeviceKey(tx: Transaction, msg: DeviceStateMessage | DeviceEventMessage | DeviceTelemetryMessage): Promise<string> {
     const aKey = aliasKey(msg.tenant, msg.agentId, msg.deviceId);
     const alias = await tx.get<DeviceAlias>(ALIASES, aKey);
-    const identity =
-      msg.type === 'device.state' ? msg.snapshot.identity : msg.type === 'device.event' && msg.event.kind === 'identity.changed' ? msg.event.to : undefined;
-    const byIdentity = identity ? identityKey(msg.tenant, identity) : undefined;
+    const byIdentity = identityKeyOf(msg);
     const target = byIdentity ?? alias?.device ?? fallbackDeviceKey(msg.tenant, msg.agentId, msg.deviceId);
     if (alias?.device !== target) {
       // Known only under its provisional key (no identity before): carry the record over unless the
@@ -579,4 +573,11 @@ export class Ingest {
       return stale.length;
     });
   }
+}
+
+/** The device key of the identity a message reports (a snapshot's, an identity change's), when it reports one. */
+function identityKeyOf(msg: DeviceStateMessage | DeviceEventMessage | DeviceTelemetryMessage): string | undefined {
+  const identity =
+    msg.type === 'device.state' ? msg.snapshot.identity : msg.type === 'device.event' && msg.event.kind === 'identity.changed' ? msg.event.to : undefined;
+  return identity ? identityKey(msg.tenant, identity) : undefined;
 }
