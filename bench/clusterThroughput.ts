@@ -14,8 +14,8 @@
  * Mosquitto setup; done when its accepted-messages metric reaches the count), so that the ratio
  * of CPU per message, PostgreSQL path against embedded, comes from one run.
  *
- * `--moving-levels`: every telemetry message moves its supply's level by one point (a fleet whose
- * toner drains), so that the device history reads and writes a supply track per message; without
+ * `--moving-levels`: every telemetry message moves its supply's level down by one point from the
+ * announced level (a fleet whose toner drains), so that the device history reads and writes a supply track per message; without
  * it levels stay put and only the device record and its counters move. Statements per message:
  * the instances' fleetdesk_store_statements over the phase, divided by its messages.
  *
@@ -61,7 +61,8 @@ const telemetry: WireMessage[] = Array.from({ length: TELEMETRY }, (_, k) => {
   const d = device(k % DEVICES);
   const round = Math.floor(k / DEVICES);
   const m = telemetryMsg(d.tenant, d.agent, d.dev, 100 + round, new Date(start + (round + 1) * 1000).toISOString(), 10 + round);
-  return values['moving-levels'] ? { ...m, supplies: m.supplies.map((s) => ({ ...s, levelPercent: Math.max(0, 90 - round) })) } : m;
+  // Down from the announced level (a rise would be a cartridge replacement).
+  return values['moving-levels'] ? { ...m, supplies: m.supplies.map((s) => ({ ...s, levelPercent: Math.max(0, (s.levelPercent ?? 39) - 1 - round) })) } : m;
 });
 const faults: WireMessage[] = Array.from({ length: DEVICES }, (_, i) => {
   const d = device(i);
