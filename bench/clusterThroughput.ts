@@ -19,8 +19,13 @@
  * Mosquitto setup; done when its accepted-messages metric reaches the count), so that the ratio
  * of CPU per message, PostgreSQL path against embedded, comes from one run.
  *
+ * `--moving-levels`: every telemetry message moves its supply's level down by one point from the
+ * announced level (a fleet whose toner drains), so that the device history reads and writes a supply track per message; without
+ * it levels stay put and only the device record and its counters move. Statements per message:
+ * the instances' fleetdesk_store_statements over the phase, divided by its messages.
+ *
  *   npx tsx bench/clusterThroughput.ts [--instances 1,2,3] [--dispatch round-robin,partitioned] [--devices 300] [--telemetry 3000]
- *     [--phase-timeout 90] [--embedded] [--postgres-log /tmp/pg]
+ *     [--phase-timeout 90] [--embedded] [--moving-levels] [--postgres-log /tmp/pg]
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,6 +51,7 @@ const { values } = parseArgs({
     'postgres-log': { type: 'string' },
     /** More postgresql.conf lines, e.g. --postgres-setting 'max_pred_locks_per_page = 64' (repeatable). */
     'postgres-setting': { type: 'string', multiple: true, default: [] },
+    'moving-levels': { type: 'boolean', default: false },
   },
 });
 type Dispatch = 'round-robin' | 'partitioned';
@@ -73,7 +79,9 @@ const warmup: WireMessage[] = Array.from({ length: DEVICES }, (_, i) => {
 const telemetry: WireMessage[] = Array.from({ length: TELEMETRY }, (_, k) => {
   const d = device(k % DEVICES);
   const round = Math.floor(k / DEVICES);
-  return telemetryMsg(d.tenant, d.agent, d.dev, 100 + round, new Date(start + (round + 1) * 1000).toISOString(), 10 + round);
+  const m = telemetryMsg(d.tenant, d.agent, d.dev, 100 + round, new Date(start + (round + 1) * 1000).toISOString(), 10 + round);
+  // Down from the announced level (a rise would be a cartridge replacement).
+  return values['moving-levels'] ? { ...m, supplies: m.supplies.map((s) => ({ ...s, levelPercent: Math.max(0, (s.levelPercent ?? 39) - 1 - round) })) } : m;
 });
 const faults: WireMessage[] = Array.from({ length: DEVICES }, (_, i) => {
   const d = device(i);
@@ -156,7 +164,9 @@ async function phase(
   messages: WireMessage[],
   target: number,
   cpu: () => Cpu,
-): Promise<{ seconds: number | null; cpu: Cpu }> {
+  statements: () => Promise<number>,
+): Promise<{ seconds: number | null; cpu: Cpu; statements: number }> {
+  const sentBefore = await statements();
   const before = cpu();
   const t0 = performance.now();
   await publishAll(client, messages, { inFlight: 500, timeoutMs: PHASE_TIMEOUT_MS });
@@ -170,7 +180,11 @@ async function phase(
     await new Promise((r) => setTimeout(r, 100));
   }
   const after = cpu();
-  return { seconds, cpu: { servers: after.servers - before.servers, postgres: after.postgres - before.postgres, broker: after.broker - before.broker } };
+  return {
+    seconds,
+    cpu: { servers: after.servers - before.servers, postgres: after.postgres - before.postgres, broker: after.broker - before.broker },
+    statements: (await statements()) - sentBefore,
+  };
 }
 
 /**
@@ -226,6 +240,9 @@ interface Row {
   faultsCpu: Cpu;
   ticketsOpened: number | null;
   conflictRetries: number | null;
+  /** PostgreSQL statements per telemetry message / per fault (null on the embedded store). */
+  statementsPerTelemetry: number | null;
+  statementsPerFault: number | null;
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -261,9 +278,11 @@ try {
         postgres: round2((c.postgres * 1000) / n),
         broker: round2((c.broker * 1000) / n),
       });
-      await phase(client, handled, warmup, DEVICES, cpu);
-      const t = await phase(client, handled, telemetry, DEVICES + TELEMETRY, cpu);
-      const f = await phase(client, handled, faults, DEVICES + TELEMETRY + DEVICES, cpu);
+      const statements = async () =>
+        (await Promise.all(instances.map((i) => metricOf(i.httpPort, 'fleetdesk_store_statements')))).reduce<number>((s, v) => s + (v ?? 0), 0);
+      await phase(client, handled, warmup, DEVICES, cpu, statements);
+      const t = await phase(client, handled, telemetry, DEVICES + TELEMETRY, cpu, statements);
+      const f = await phase(client, handled, faults, DEVICES + TELEMETRY + DEVICES, cpu, statements);
       const tSeconds = t.seconds;
       const fSeconds = f.seconds;
       const retries = await Promise.all(instances.map((i) => retriedUnits(i.httpPort)));
@@ -276,6 +295,8 @@ try {
         faultsCpu: per1000(f.cpu, DEVICES),
         ticketsOpened: url === undefined ? null : await tickets(url),
         conflictRetries: retries.every((r) => r === undefined) ? null : retries.reduce<number>((s, r) => s + (r ?? 0), 0),
+        statementsPerTelemetry: url === undefined ? null : round2(t.statements / TELEMETRY),
+        statementsPerFault: url === undefined ? null : round2(f.statements / DEVICES),
       });
       console.log(JSON.stringify(rows.at(-1)));
     } finally {
@@ -293,17 +314,17 @@ try {
 }
 
 console.log(
-  `\n${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}; ${DEVICES} devices, ${TELEMETRY} telemetry messages, ${DEVICES} faults (one ticket each)`,
+  `\n${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}; ${DEVICES} devices, ${TELEMETRY} telemetry messages${values['moving-levels'] ? ' (levels moving)' : ''}, ${DEVICES} faults (one ticket each)`,
 );
 console.log(
-  '| instances | dispatch | telemetry msg/s | CPU s / 1000 telemetry (servers / PostgreSQL / Mosquitto) | faults → tickets /s | CPU s / 1000 faults (servers / PostgreSQL / Mosquitto) | tickets | store conflict retries |',
+  '| instances | dispatch | telemetry msg/s | CPU s / 1000 telemetry (servers / PostgreSQL / Mosquitto) | faults → tickets /s | CPU s / 1000 faults (servers / PostgreSQL / Mosquitto) | tickets | store conflict retries | statements per telemetry msg / per fault |',
 );
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const f = (v: number | null) => (v === null ? `timeout (${PHASE_TIMEOUT_MS / 1000} s)` : String(v));
   const c = (x: Cpu) => `${x.servers} / ${x.postgres} / ${x.broker}`;
   console.log(
-    `| ${r.instances === 0 ? 'embedded store' : r.instances} | ${r.instances === 0 ? '–' : r.dispatch} | ${f(r.telemetryPerSecond)} | ${c(r.telemetryCpu)} | ${f(r.faultsPerSecond)} | ${c(r.faultsCpu)} | ${r.ticketsOpened ?? 'n/a'} | ${r.conflictRetries ?? 'n/a'} |`,
+    `| ${r.instances === 0 ? 'embedded store' : r.instances} | ${r.instances === 0 ? '–' : r.dispatch} | ${f(r.telemetryPerSecond)} | ${c(r.telemetryCpu)} | ${f(r.faultsPerSecond)} | ${c(r.faultsCpu)} | ${r.ticketsOpened ?? 'n/a'} | ${r.conflictRetries ?? 'n/a'} | ${r.statementsPerTelemetry ?? 'n/a'} / ${r.statementsPerFault ?? 'n/a'} |`,
   );
 }
 const embedded = rows.find((r) => r.instances === 0);

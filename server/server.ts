@@ -114,6 +114,11 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
         givenUp: pgStore.conflictStats().givenUp,
       })),
     );
+    metrics.registry.add(
+      new Gauge('fleetdesk_store_statements', 'statements units of work sent to PostgreSQL since start (round trips, BEGIN to COMMIT)', () =>
+        pgStore.statementsSent(),
+      ),
+    );
   }
   const events = new FleetEventBus(logger.child({ component: 'events' }));
   metrics.registry.add(new Gauge('fleetdesk_event_handler_failures', 'fleet event handler failures since start', () => events.handlerErrors));

@@ -26,7 +26,7 @@ import type { FaultCode } from '../../shared/faults.js';
 import type { Subunit } from '../../shared/snapshot.js';
 import type { ImpactResult } from '../impact/impactRules.js';
 import { abortsUnitOfWork, type RecordRef, type Transaction } from '../storage/repository.js';
-import type { DeviceEvent } from '../../shared/wire/messages.js';
+import type { DeviceEvent, DeviceEventMessage, DeviceStateMessage, DeviceTelemetryMessage } from '../../shared/wire/messages.js';
 import type { DeviceRecord } from '../fleet/fleetModel.js';
 import type { DeviceChange } from '../fleet/fleetState.js';
 
@@ -151,6 +151,29 @@ export type DeviceUpdateHandler = (update: DeviceUpdate, tx: Transaction) => voi
  */
 export type DeviceEventReads = (deviceKey: string, event: DeviceEvent) => readonly RecordRef[];
 
+/** A device message of a batch, as ingest knows it before applying it: for the subscribers' declared reads. */
+export interface PendingDeviceUpdate {
+  readonly deviceKey: string;
+  readonly customerId: string;
+  readonly message: DeviceStateMessage | DeviceEventMessage | DeviceTelemetryMessage;
+  /** The stored record before the batch (a batch's earlier message for the same device is not applied yet). */
+  readonly previous: DeviceRecord | undefined;
+  /** Server time (ms) the batch is applied at: an event's reading is dated by it (it carries no collection time). */
+  readonly receivedAt: number;
+}
+
+/**
+ * The records a device update subscriber (history, meters) will read for a message, known from the
+ * message and the stored device record. `first` is read with the batch's other such reads in one
+ * query; `then`, called after that query, names what follows from those records (reading them
+ * through `tx` is then free), read in one more query for the whole batch. A read left out is not
+ * an error, only a round trip of its own on PostgreSQL.
+ */
+export interface DeviceUpdateReads {
+  readonly first: (update: PendingDeviceUpdate) => readonly RecordRef[];
+  readonly then?: (update: PendingDeviceUpdate, tx: Transaction) => Promise<readonly RecordRef[]>;
+}
+
 export class FleetEventBus {
   private readonly handlers: FleetEventHandler[] = [];
   /** Handler failures so far (exported as a metric). */
@@ -185,6 +208,25 @@ export class FleetEventBus {
   /** Every subscriber's reads for `event` from device `deviceKey`. */
   readsOf(deviceKey: string, event: DeviceEvent): RecordRef[] {
     return this.eventReads.flatMap((reads) => reads(deviceKey, event));
+  }
+
+  private readonly updateReads: DeviceUpdateReads[] = [];
+
+  /** Declares what a device update subscriber reads for a message (prefetched by ingest); returns a function that removes it. */
+  declareUpdateReads(reads: DeviceUpdateReads): () => void {
+    return addHandler(this.updateReads, reads);
+  }
+
+  /** Every device update subscriber's first-step reads for `update`. */
+  updateReadsOf(update: PendingDeviceUpdate): RecordRef[] {
+    return this.updateReads.flatMap((reads) => reads.first(update));
+  }
+
+  /** Every device update subscriber's second-step reads for `update`, once its first-step reads are fetched. */
+  async updateFollowUpsOf(update: PendingDeviceUpdate, tx: Transaction): Promise<RecordRef[]> {
+    const out: RecordRef[] = [];
+    for (const reads of this.updateReads) if (reads.then) out.push(...(await reads.then(update, tx)));
+    return out;
   }
 
   emitDeviceUpdate(update: DeviceUpdate, tx: Transaction): Promise<void> {

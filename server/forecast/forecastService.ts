@@ -33,7 +33,7 @@ import { abortsUnitOfWork, type Repository, type Transaction } from '../storage/
 import { agentKey } from '../tickets/ticketRefs.js';
 import { supplyOrderTicketKey } from '../tickets/supplyOrderPolicy.js';
 import type { CustomerRef } from '../tickets/ticket.js';
-import { ticketStoreIn } from '../tickets/ticketRepository.js';
+import { TICKETS, ticketStoreIn } from '../tickets/ticketRepository.js';
 import type { ServiceOutcome } from '../tickets/ticketService.js';
 import type { TicketService } from '../tickets/ticketService.js';
 import { decideSupplyOrder, type SupplyOrderRecord } from './proactiveOrders.js';
@@ -123,18 +123,26 @@ export class ForecastService {
 
   /** Forecasts at ingest: the recorder calls back when a supply's history changed. */
   attach(recorder: HistoryRecorder): void {
-    recorder.onSupplyRecorded(async (tx, { track, update, device, at }) => {
-      const pinned = appendedPinned(update);
-      const now = Math.max(this.o.clock.now(), at);
-      // A replacement refreshes at once (closes the order); a pinned point (empty, full, -3) or a
-      // new point a forecast older than recomputeAfterMs; overwriting the day's latest point one
-      // older than 4 times that. The forecast works in working days: hours of delay change nothing.
-      const age = track.forecast === undefined ? Number.POSITIVE_INFINITY : now - track.forecast.computedAt;
-      const every = this.o.recomputeAfterMs ?? 3 * 3_600_000;
-      if (!update.cut && age < (pinned ? every / 12 : update.appended ? every : 4 * every)) return track;
-      const settle = (outcome: ServiceOutcome) => this.o.afterCommit(tx, () => this.o.tickets.settle(outcome));
-      return (await this.refresh(tx, track, device, now, settle)).track;
-    });
+    const every = this.o.recomputeAfterMs ?? 3 * 3_600_000;
+    recorder.onSupplyRecorded(
+      async (tx, { track, update, device, at }) => {
+        const pinned = appendedPinned(update);
+        const now = Math.max(this.o.clock.now(), at);
+        // A replacement refreshes at once (closes the order); a pinned point (empty, full, -3) or a
+        // new point a forecast older than recomputeAfterMs; overwriting the day's latest point one
+        // older than 4 times that. The forecast works in working days: hours of delay change nothing.
+        const age = track.forecast === undefined ? Number.POSITIVE_INFINITY : now - track.forecast.computedAt;
+        if (!update.cut && age < (pinned ? every / 12 : update.appended ? every : 4 * every)) return track;
+        const settle = (outcome: ServiceOutcome) => this.o.afterCommit(tx, () => this.o.tickets.settle(outcome));
+        return (await this.refresh(tx, track, device, now, settle)).track;
+      },
+      // What a refresh reads, when one may be due (the shortest wait above; a replacement's is read on its own).
+      (deviceKey, track) => {
+        const age = track?.forecast === undefined ? Number.POSITIVE_INFINITY : this.o.clock.now() - track.forecast.computedAt;
+        if (age < every / 12) return [];
+        return [[COUNTERS, deviceKey], ...(track?.order?.status === 'open' ? [[TICKETS, track.order.ticketId] as const] : [])];
+      },
+    );
   }
 
   clockFor(contract: Contract): WorkingDayClock {

@@ -10,10 +10,10 @@
  */
 import type { Logger } from '../../shared/logging.js';
 import type { Supply } from '../../shared/snapshot.js';
-import type { DeviceUpdate, FleetEventBus } from '../events/fleetEvents.js';
+import type { DeviceUpdate, FleetEventBus, PendingDeviceUpdate } from '../events/fleetEvents.js';
 import type { DeviceRecord } from '../fleet/fleetModel.js';
 import { supplyRole } from '../forecast/supplyHistory.js';
-import type { Transaction } from '../storage/repository.js';
+import type { RecordRef, Transaction } from '../storage/repository.js';
 import type { CustomerFixableNotice } from '../tickets/customerFixable.js';
 import {
   appendedPinned,
@@ -44,6 +44,9 @@ export type SupplyRecordedHook = (
   change: { track: SupplyTrack; update: LevelUpdate; device: DeviceRecord; at: number },
 ) => Promise<SupplyTrack>;
 
+/** What the hook may read for a supply whose reading moved, given its stored track (undefined for a new supply). */
+export type SupplyRecordedReads = (deviceKey: string, track: SupplyTrack | undefined) => readonly RecordRef[];
+
 export interface HistoryRecorderOptions {
   logger?: Logger;
   limits?: HistoryLimits;
@@ -55,6 +58,7 @@ export class HistoryRecorder {
   private readonly counterNote = new Map<string, number>();
   private archiveSeq = 0;
   private hook: SupplyRecordedHook | undefined;
+  private hookReads: SupplyRecordedReads | undefined;
   /** Counters for metrics/benchmarks. */
   readonly stats = { supplyWrites: 0, counterWrites: 0, timelineWrites: 0, archivedChunks: 0 };
 
@@ -67,16 +71,75 @@ export class HistoryRecorder {
     const undeclare = bus.declareReads((deviceKey, event) =>
       event.kind === 'supply.changed' || event.kind === 'identity.changed' ? [] : [[FAULTS_TL, deviceKey]],
     );
+    const undeclareUpdates = bus.declareUpdateReads({ first: (u) => this.readsOf(u), then: (u, tx) => this.followingReadsOf(u, tx) });
     const unsubscribe = bus.subscribeDeviceUpdates((u, tx) => this.record(u, tx));
     return () => {
       undeclare();
+      undeclareUpdates();
       unsubscribe();
     };
   }
 
-  /** The forecaster's hook (one). */
-  onSupplyRecorded(hook: SupplyRecordedHook): void {
+  /**
+   * What `record` will read for a device message, from the message and the stored record: the
+   * tracks of supplies whose reading moved (all of them on a new day), the counter track when a
+   * point is due, and the timeline of a state snapshot or an identity change. What is left out is
+   * read on its own (a round trip on PostgreSQL). What the forecast hook reads follows from the
+   * supply tracks: `followingReadsOf`.
+   */
+  readsOf(u: PendingDeviceUpdate): RecordRef[] {
+    const { out, moved } = this.readsAndMoves(u);
+    for (const index of moved) out.push([SUPPLIES, supplyId(u.deviceKey, index)]);
+    return out;
+  }
+
+  /** What the forecast hook reads for the moved supplies, known from their tracks once `readsOf`'s are fetched. */
+  async followingReadsOf(u: PendingDeviceUpdate, tx: Transaction): Promise<RecordRef[]> {
+    const reads = this.hookReads;
+    if (!reads) return [];
+    const out: RecordRef[] = [];
+    for (const index of this.readsAndMoves(u).moved) out.push(...reads(u.deviceKey, await tx.get<SupplyTrack>(SUPPLIES, supplyId(u.deviceKey, index))));
+    return out;
+  }
+
+  /** The reads of `readsOf` but the supply tracks, and the supplies whose tracks it reads. */
+  private readsAndMoves(u: PendingDeviceUpdate): { out: RecordRef[]; moved: Set<number> } {
+    const { deviceKey: key, message: msg, previous: prev } = u;
+    let reported: readonly Pick<Supply, 'index' | 'levelPercent' | 'state'>[] = [];
+    let counted = false;
+    let collectedAt: string | undefined;
+    const out: RecordRef[] = [];
+    if (msg.type === 'device.telemetry') {
+      reported = msg.supplies;
+      counted = Object.keys(msg.counters).length > 0;
+      collectedAt = msg.ts;
+    } else if (msg.type === 'device.state') {
+      reported = msg.snapshot.supplies;
+      counted = Object.keys(msg.snapshot.counters).length > 0;
+      collectedAt = msg.snapshot.collectedAt;
+      out.push([FAULTS_TL, key]);
+    } else if (msg.event.kind === 'supply.changed') {
+      reported = [{ index: msg.event.supply.index, levelPercent: msg.event.supply.levelPercent, state: msg.event.to }];
+    } else if (msg.event.kind === 'identity.changed' && msg.event.to.firmware !== prev?.identity.firmware) out.push([FAULTS_TL, key]);
+    const at = collectedAt !== undefined ? Date.parse(collectedAt) : u.receivedAt;
+    const newDay = prev?.collectedAt === undefined || Math.floor(Date.parse(prev.collectedAt) / DAY) !== Math.floor(at / DAY);
+    const known = prev?.supplies ?? [];
+    const moved = new Set<number>();
+    for (const s of reported) {
+      const p = known.find((x) => x.index === s.index);
+      if (newDay || p === undefined || p.levelPercent !== s.levelPercent || p.state !== s.state) moved.add(s.index);
+    }
+    if (newDay) for (const s of known) moved.add(s.index);
+    const noted = this.counterNote.get(key);
+    // A pinned supply point (a replacement, empty, full) also reads the counters: rare, left to a read of its own.
+    if (counted && (newDay || noted === undefined || at - noted >= this.limits.counterGapMs)) out.push([COUNTERS, key]);
+    return { out, moved };
+  }
+
+  /** The forecaster's hook (one), and what it may read (declared for the batch prefetch). */
+  onSupplyRecorded(hook: SupplyRecordedHook, reads?: SupplyRecordedReads): void {
     this.hook = hook;
+    this.hookReads = reads;
   }
 
   async record(u: DeviceUpdate, tx: Transaction): Promise<void> {

@@ -23,7 +23,7 @@ import type { Logger } from '../../shared/logging.js';
 import { decodeMessage, type RejectReason } from '../../shared/wire/codec.js';
 import { precompileWireValidators } from '../../shared/wire/compiledValidators.js';
 import type { AgentStatusMessage, DeviceEventMessage, DeviceStateMessage, DeviceTelemetryMessage, WireMessage } from '../../shared/wire/messages.js';
-import type { FleetEventBus, DeviceContext, AgentContext, CustomerContext } from '../events/fleetEvents.js';
+import type { FleetEventBus, DeviceContext, AgentContext, CustomerContext, PendingDeviceUpdate } from '../events/fleetEvents.js';
 import {
   FLEET_COLLECTIONS,
   agentKey,
@@ -273,7 +273,8 @@ export class Ingest {
    * Reads what the messages of a batch will read, in two queries instead of several round trips
    * per message on PostgreSQL: message ids, agents, device aliases and site/agent indexes, then
    * the devices the aliases and identities point to (and, in a third, the site/agent indexes of
-   * telemetry from devices not seen before: a known device's telemetry does not read them).
+   * telemetry from devices not seen before: a known device's telemetry does not read them; with
+   * the device update subscribers' declared reads, and a fourth for what follows from those).
    */
   private async prefetch(tx: Transaction, msgs: readonly Exclude<WireMessage, { type: 'agent.command' }>[]): Promise<void> {
     const first: RecordRef[] = [];
@@ -296,9 +297,7 @@ export class Ingest {
       first.push([ALIASES, aKey]);
       aliases.push(aKey);
       devices.push([DEVICES, fallback]);
-      const identity =
-        msg.type === 'device.state' ? msg.snapshot.identity : msg.type === 'device.event' && msg.event.kind === 'identity.changed' ? msg.event.to : undefined;
-      const byIdentity = identity ? identityKey(msg.tenant, identity) : undefined;
+      const byIdentity = identityKeyOf(msg);
       if (byIdentity) devices.push([DEVICES, byIdentity]);
     }
     await tx.prefetch(
@@ -316,12 +315,44 @@ export class Ingest {
       devices.push(...this.o.events.readsOf(alias?.device ?? fallbackDeviceKey(msg.tenant, msg.agentId, msg.deviceId), msg.event));
     }
     await tx.prefetch(devices);
-    const unseen: RecordRef[] = [];
+    const third: RecordRef[] = [];
     for (const t of telemetry) {
       const key = (await tx.get<DeviceAlias>(ALIASES, t.aKey))?.device ?? t.fallback;
-      if (!(await tx.get<DeviceRecord>(DEVICES, key))) unseen.push(...t.placements);
+      if (!(await tx.get<DeviceRecord>(DEVICES, key))) third.push(...t.placements);
     }
-    if (unseen.length > 0) await tx.prefetch(unseen);
+    // What the device update subscribers (history, meters) read, known once the stored devices are:
+    // with the indexes above in a third query, and what follows from those records in a fourth.
+    const pending: PendingDeviceUpdate[] = [];
+    if (this.o.events.wantsDeviceUpdates) {
+      const now = this.o.clock.now();
+      for (const sent of msgs) {
+        if (sent.type === 'agent.status') continue;
+        const msg = boundTimestamps(sent, now);
+        const deviceKey = await this.storedDeviceKey(tx, msg);
+        const update = {
+          deviceKey,
+          customerId: this.o.directory.site(msg.tenant, msg.agentId).customerId,
+          message: msg,
+          previous: await tx.get<DeviceRecord>(DEVICES, deviceKey),
+          receivedAt: now,
+        };
+        pending.push(update);
+        third.push(...this.o.events.updateReadsOf(update));
+      }
+    }
+    if (third.length > 0) await tx.prefetch(third);
+    const fourth: RecordRef[] = [];
+    for (const update of pending) fourth.push(...(await this.o.events.updateFollowUpsOf(update, tx)));
+    if (fourth.length > 0) await tx.prefetch(fourth);
+  }
+
+  /** The device record a message will be applied to, as resolveDeviceKey finds it, without its writes. */
+  private async storedDeviceKey(tx: Transaction, msg: DeviceStateMessage | DeviceEventMessage | DeviceTelemetryMessage): Promise<string> {
+    const byIdentity = identityKeyOf(msg);
+    if (byIdentity) return byIdentity;
+    return (
+      (await tx.get<DeviceAlias>(ALIASES, aliasKey(msg.tenant, msg.agentId, msg.deviceId)))?.device ?? fallbackDeviceKey(msg.tenant, msg.agentId, msg.deviceId)
+    );
   }
 
   private reject(topic: string, reason: IngestRejectReason, error: string, sender: Sender | undefined): IngestVerdict {
@@ -412,9 +443,7 @@ export class Ingest {
   private async resolveDeviceKey(tx: Transaction, msg: DeviceStateMessage | DeviceEventMessage | DeviceTelemetryMessage): Promise<string> {
     const aKey = aliasKey(msg.tenant, msg.agentId, msg.deviceId);
     const alias = await tx.get<DeviceAlias>(ALIASES, aKey);
-    const identity =
-      msg.type === 'device.state' ? msg.snapshot.identity : msg.type === 'device.event' && msg.event.kind === 'identity.changed' ? msg.event.to : undefined;
-    const byIdentity = identity ? identityKey(msg.tenant, identity) : undefined;
+    const byIdentity = identityKeyOf(msg);
     const target = byIdentity ?? alias?.device ?? fallbackDeviceKey(msg.tenant, msg.agentId, msg.deviceId);
     if (alias?.device !== target) {
       // Known only under its provisional key (no identity before): carry the record over unless the
@@ -544,4 +573,11 @@ export class Ingest {
       return stale.length;
     });
   }
+}
+
+/** The device key of the identity a message reports (a snapshot's, an identity change's), when it reports one. */
+function identityKeyOf(msg: DeviceStateMessage | DeviceEventMessage | DeviceTelemetryMessage): string | undefined {
+  const identity =
+    msg.type === 'device.state' ? msg.snapshot.identity : msg.type === 'device.event' && msg.event.kind === 'identity.changed' ? msg.event.to : undefined;
+  return identity ? identityKey(msg.tenant, identity) : undefined;
 }

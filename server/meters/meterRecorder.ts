@@ -13,9 +13,10 @@
  * ("<deviceKey>|<YYYY-MM>": missing-meter alerts, missingMeterWatch.ts; a reading clears one here).
  */
 import type { Logger } from '../../shared/logging.js';
-import type { DeviceUpdate, FleetEventBus } from '../events/fleetEvents.js';
+import type { Counters } from '../../shared/snapshot.js';
+import type { DeviceUpdate, FleetEventBus, PendingDeviceUpdate } from '../events/fleetEvents.js';
 import type { DeviceRecord } from '../fleet/fleetModel.js';
-import type { Repository, Transaction } from '../storage/repository.js';
+import type { RecordRef, Repository, Transaction } from '../storage/repository.js';
 import { periodBounds, periodOf, type BillingSettings } from './billingPeriod.js';
 import { applyReading, MAX_DEVICE_EVENTS, type MeterDevice, type MeterPeriod, type MeterReading } from './meterLedger.js';
 import { clearAlert, type MissingMeterAlert } from './missingMeterAlert.js';
@@ -53,7 +54,63 @@ export class MeterRecorder {
   constructor(private readonly o: MeterRecorderOptions) {}
 
   attach(bus: FleetEventBus): () => void {
-    return bus.subscribeDeviceUpdates((u, tx) => this.record(u, tx));
+    const undeclare = bus.declareUpdateReads({ first: (u) => this.readsOf(u), then: (u, tx) => this.followingReadsOf(u, tx) });
+    const unsubscribe = bus.subscribeDeviceUpdates((u, tx) => this.record(u, tx));
+    return () => {
+      undeclare();
+      unsubscribe();
+    };
+  }
+
+  /**
+   * What `apply` will read for a device message, from the message and the stored record: nothing
+   * when the reading will be skipped, else the device's ledger, the reading's period and its address.
+   */
+  readsOf(u: PendingDeviceUpdate): RecordRef[] {
+    const reading = this.readingOf(u);
+    if (!reading) return [];
+    const out: RecordRef[] = [
+      [METER_COLLECTIONS.devices, u.deviceKey],
+      [METER_COLLECTIONS.periods, periodRecordId(u.deviceKey, periodOf(reading.at, reading.settings))],
+    ];
+    if (reading.address !== undefined) out.push([METER_COLLECTIONS.addresses, `${reading.tenant}|${reading.address}`]);
+    return out;
+  }
+
+  /**
+   * What follows from the records of `readsOf` once they are fetched: the period of the last reading
+   * when it is another one, the missing-meter alert the reading clears, and the ledger of a device
+   * that held the address before (a swap).
+   */
+  async followingReadsOf(u: PendingDeviceUpdate, tx: Transaction): Promise<RecordRef[]> {
+    const reading = this.readingOf(u);
+    if (!reading) return [];
+    const out: RecordRef[] = [];
+    const device = await tx.get<MeterDevice>(METER_COLLECTIONS.devices, u.deviceKey);
+    if (device?.last) {
+      const lastPeriod = periodOf(device.last.at, reading.settings);
+      if (lastPeriod !== periodOf(reading.at, reading.settings)) out.push([METER_COLLECTIONS.periods, periodRecordId(u.deviceKey, lastPeriod)]);
+    }
+    if (device?.missingMeter) out.push([METER_COLLECTIONS.alerts, device.missingMeter.id]);
+    if (reading.address !== undefined) {
+      const held = await tx.get<AddressRecord>(METER_COLLECTIONS.addresses, `${reading.tenant}|${reading.address}`);
+      if (held && held.deviceKey !== u.deviceKey) out.push([METER_COLLECTIONS.devices, held.deviceKey]);
+    }
+    return out;
+  }
+
+  /** The reading a pending message will apply (as `record` decides), or undefined when it will be skipped. */
+  private readingOf(u: PendingDeviceUpdate): { at: number; settings: BillingSettings; tenant: string; address: string | undefined } | undefined {
+    const msg = u.message;
+    if (msg.type === 'device.event') return undefined;
+    const [counters, collectedAt, address] =
+      msg.type === 'device.telemetry' ? [msg.counters, msg.ts, u.previous?.address] : [msg.snapshot.counters, msg.snapshot.collectedAt, msg.snapshot.address];
+    if (Object.keys(counters).length === 0) return undefined;
+    const at = Date.parse(collectedAt);
+    if (!Number.isFinite(at)) return undefined;
+    const settings = this.o.billingOf(u.customerId);
+    if (!this.due(u.deviceKey, u.customerId, settings, counters, u.previous?.counters, at)) return undefined;
+    return { at, settings, tenant: msg.tenant, address };
   }
 
   async record(u: DeviceUpdate, tx: Transaction): Promise<void> {
@@ -62,9 +119,7 @@ export class MeterRecorder {
     const at = Date.parse(d.collectedAt);
     if (!Number.isFinite(at)) return;
     const settings = this.o.billingOf(d.customerId);
-    const last = this.applied.get(d.key);
-    const wentDown = Object.entries(d.counters).some(([k, v]) => (u.previous?.counters[k] ?? -1) > v);
-    if (last !== undefined && !wentDown && at - last < (this.o.minGapMs ?? HOUR) && this.samePeriod(d.customerId, settings, last, at)) {
+    if (!this.due(d.key, d.customerId, settings, d.counters, u.previous?.counters, at)) {
       this.stats.skipped += 1;
       return;
     }
@@ -132,6 +187,14 @@ export class MeterRecorder {
       from: held.deviceKey,
     };
     return { ...device, events: [...device.events, event].slice(-MAX_DEVICE_EVENTS) };
+  }
+
+  /** A reading is applied when it opens a period, a counter went down, or `minGapMs` passed since the last one. */
+  private due(key: string, customerId: string, settings: BillingSettings, counters: Counters, previous: Counters | undefined, at: number): boolean {
+    const last = this.applied.get(key);
+    if (last === undefined || at - last >= (this.o.minGapMs ?? HOUR)) return true;
+    const wentDown = Object.entries(counters).some(([k, v]) => (previous?.[k] ?? -1) > v);
+    return wentDown || !this.samePeriod(customerId, settings, last, at);
   }
 
   private samePeriod(customerId: string, settings: BillingSettings, a: number, b: number): boolean {

@@ -472,19 +472,20 @@ class PgTransaction implements Transaction {
     }
     const unknownIds = [...new Set(messageIds)].filter((m) => !this.processed.has(m) && !this.unprocessed.has(m));
     for (const m of unknownIds) checkId('message id', m);
-    if (ids.length > 0) {
-      const r = await this.query<{ collection: string; id: string; value: unknown }>(
-        'SELECT r.collection, r.id, r.value FROM records r JOIN unnest($1::text[], $2::text[]) AS k(collection, id) ON r.collection = k.collection AND r.id = k.id',
-        [collections, ids],
-      );
-      for (const key of asked) this.known.set(key, ABSENT);
-      for (const row of r.rows) this.known.set(recordKey(row.collection, row.id), row.value);
+    if (ids.length === 0 && unknownIds.length === 0) return;
+    // Records and message ids in one round trip: a processed id comes back as a row without a collection.
+    const r = await this.query<{ collection: string | null; id: string; value: unknown }>(
+      'SELECT r.collection, r.id, r.value FROM records r JOIN unnest($1::text[], $2::text[]) AS k(collection, id) ON r.collection = k.collection AND r.id = k.id' +
+        ' UNION ALL SELECT NULL, message_id, NULL FROM processed_messages WHERE message_id = ANY($3::text[])',
+      [collections, ids, unknownIds],
+    );
+    for (const key of asked) this.known.set(key, ABSENT);
+    const found = new Set<string>();
+    for (const row of r.rows) {
+      if (row.collection === null) found.add(row.id);
+      else this.known.set(recordKey(row.collection, row.id), row.value);
     }
-    if (unknownIds.length > 0) {
-      const r = await this.query<{ message_id: string }>('SELECT message_id FROM processed_messages WHERE message_id = ANY($1::text[])', [unknownIds]);
-      const found = new Set(r.rows.map((row) => row.message_id));
-      for (const m of unknownIds) (found.has(m) ? this.processed : this.unprocessed).add(m);
-    }
+    for (const m of unknownIds) (found.has(m) ? this.processed : this.unprocessed).add(m);
   }
 
   async list<T>(collection: string): Promise<T[]> {
@@ -805,7 +806,7 @@ export class PostgresStore implements Repository {
   private readonly options: Required<Omit<PostgresStoreOptions, 'password' | 'logger' | 'uniqueKeys' | 'listings'>> &
     Pick<PostgresStoreOptions, 'password' | 'logger'> & { uniqueKeys: UniqueKeyRules; listings: ListingRules };
   private readonly listeners: ((info: { seconds: number; bytes: number }) => void)[] = [];
-  private counters = { bytesWritten: 0, commits: 0, lastCommitSeconds: 0, snapshotBytes: 0, retries: 0, conflictsGivenUp: 0 };
+  private counters = { bytesWritten: 0, commits: 0, lastCommitSeconds: 0, snapshotBytes: 0, retries: 0, conflictsGivenUp: 0, statements: 0 };
   private failure: string | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
   private claimedSincePrune = 0;
@@ -1054,6 +1055,8 @@ export class PostgresStore implements Repository {
       if (!tx.broken) await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
+      // Its statements and the COMMIT or ROLLBACK that ended it.
+      this.counters.statements += tx.statements + 1;
       client.removeListener('error', onError);
       client.release(release ?? tx.broken);
     }
@@ -1228,6 +1231,11 @@ export class PostgresStore implements Repository {
   /** Units of work run again after a serialization failure / given up after maxAttempts. */
   conflictStats(): { retries: number; givenUp: number } {
     return { retries: this.counters.retries, givenUp: this.counters.conflictsGivenUp };
+  }
+
+  /** Statements units of work sent (each a round trip; BEGIN to COMMIT or ROLLBACK), for the benchmark's statements per message. */
+  statementsSent(): number {
+    return this.counters.statements;
   }
 
   /** The database's current WAL position in bytes (for measuring write cost; cluster-wide). */
