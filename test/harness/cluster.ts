@@ -16,7 +16,7 @@ import type { FaultCode } from '../../shared/faults.js';
 import { createLogger } from '../../shared/logging.js';
 import type { WireMessage } from '../../shared/wire/messages.js';
 import { fault, raisedMsg, telemetryMsg, topicOf } from '../unit/server/wireFixtures.js';
-import { freeTcpPort, makeTempDir, startPeer, tcpAnswers, type PeerProcess } from './peers.js';
+import { freeTcpPort, makeTempDir, startPeer, tcpAnswers, waitUntil, type PeerProcess } from './peers.js';
 import { REPO_ROOT } from './repo.js';
 
 export interface InstanceOptions {
@@ -101,6 +101,25 @@ export async function startInstance(o: InstanceOptions): Promise<ServerInstance>
     },
   };
   return instance;
+}
+
+/**
+ * Starts the instances, the first alone (it migrates the schema) and the rest in parallel, into
+ * `into` in the order given (so that the test's cleanup stops them even if readiness fails), then waits
+ * until every one answers /readyz (its broker connection and shared subscription are up) and lets
+ * the subscriptions settle.
+ */
+export async function startInstances(specs: readonly InstanceOptions[], into: ServerInstance[]): Promise<void> {
+  const [first, ...rest] = specs;
+  if (first) into.push(await startInstance(first));
+  into.push(...(await Promise.all(rest.map(startInstance))));
+  const ready = (i: ServerInstance) =>
+    fetch(`http://127.0.0.1:${i.httpPort}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+  await waitUntil(async () => (await Promise.all(into.map(ready))).every(Boolean), 'instances ready', 30_000);
+  await new Promise((r) => setTimeout(r, 500));
 }
 
 /** Sum of a metric's samples (all label sets) on one instance; undefined when it does not answer. */

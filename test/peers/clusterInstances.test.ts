@@ -23,7 +23,7 @@ import {
   metricOf,
   publishAll,
   referenceTickets,
-  startInstance,
+  startInstances,
   ticketShape as shape,
   type ServerInstance,
 } from '../harness/cluster.js';
@@ -72,26 +72,10 @@ describe('three server instances behind one Mosquitto and one PostgreSQL', () =>
     expect(expected).toHaveLength(STREAM.devices + Math.ceil(STREAM.devices / 4));
 
     const common = { dir: tmp.path, postgresUrl, mqttUrl: mosquitto.url, extraYaml: FAST_CONTRACT_YAML, receiveMaximum: 200 };
-    // One first (it migrates the schema), then the others in parallel.
-    instances.push(await startInstance({ ...common, id: 's1' }));
-    instances.push(...(await Promise.all(['s2', 's3'].map((id) => startInstance({ ...common, id })))));
-    // Subscribed: each instance's broker connection is up (readyz) and its shared subscription placed.
-    await waitUntil(
-      async () =>
-        (
-          await Promise.all(
-            instances.map((i) =>
-              fetch(`http://127.0.0.1:${i.httpPort}/readyz`).then(
-                (r) => r.ok,
-                () => false,
-              ),
-            ),
-          )
-        ).every(Boolean),
-      'instances ready',
-      30_000,
+    await startInstances(
+      ['s1', 's2', 's3'].map((id) => ({ ...common, id })),
+      instances,
     );
-    await new Promise((r) => setTimeout(r, 500));
     expect(await leaderOf()).toHaveLength(1);
 
     const publisher = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 5, reconnectPeriod: 0, clientId: 'cluster-test-publisher' });

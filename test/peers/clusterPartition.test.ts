@@ -22,7 +22,7 @@ import {
   metricOf,
   publishAll,
   referenceTickets,
-  startInstance,
+  startInstances,
   ticketShape,
   type ServerInstance,
 } from '../harness/cluster.js';
@@ -65,24 +65,10 @@ describe('three instances, one per agent partition, behind Mosquitto and Postgre
     const expected = ticketShape(await referenceTickets([...STREAM.warmup, ...STREAM.messages]));
 
     const common = { dir: tmp.path, postgresUrl, mqttUrl: mosquitto.url, extraYaml: FAST_CONTRACT_YAML, receiveMaximum: 200 };
-    instances.push(await startInstance({ ...common, id: 'q0', partition: { count: PARTITIONS, index: 0 } }));
-    instances.push(...(await Promise.all([1, 2].map((index) => startInstance({ ...common, id: `q${index}`, partition: { count: PARTITIONS, index } })))));
-    await waitUntil(
-      async () =>
-        (
-          await Promise.all(
-            instances.map((i) =>
-              fetch(`http://127.0.0.1:${i.httpPort}/readyz`).then(
-                (r) => r.ok,
-                () => false,
-              ),
-            ),
-          )
-        ).every(Boolean),
-      'instances ready',
-      30_000,
+    await startInstances(
+      [0, 1, 2].map((index) => ({ ...common, id: `q${index}`, partition: { count: PARTITIONS, index } })),
+      instances,
     );
-    await new Promise((r) => setTimeout(r, 500));
 
     const publisher = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 5, reconnectPeriod: 0, clientId: 'partition-test-publisher' });
     clients.push(publisher);
