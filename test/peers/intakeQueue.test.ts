@@ -18,7 +18,7 @@ import type { IntakeItem } from '../../server/intake/intakeItems.js';
 import { digestOf } from '../../server/intake/mailIntake.js';
 import { readMail } from '../../server/intake/mailMessage.js';
 import { createLogger } from '../../shared/logging.js';
-import { makeTempDir, requireProgram } from '../harness/peers.js';
+import { makeTempDir, requireProgram, waitUntil } from '../harness/peers.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const shots = resolve(repoRoot, 'docs/screenshots');
@@ -222,8 +222,26 @@ for (const lang of ['en', 'pl'] as const) {
 it('customers have no intake queue: no link, the page refuses, the API answers 403', async () => {
   await signIn(customer, 'en');
   expect(await page.getByRole('link', { name: 'E-mail intake' }).count()).toBe(0);
+  // The portal's device list answers only after the customer has moved on (as on a loaded server):
+  // the late page must not paint over the one now shown (it did, and this test failed in CI).
+  const deviceList = /\/api\/v1\/devices(\?|$)/;
+  let releaseDevices: (() => void) | undefined;
+  await page.route(deviceList, async (route) => {
+    await new Promise<void>((r) => (releaseDevices = r));
+    await route.continue();
+  });
+  await page.goto(`${demo.dashboardUrl}#/portal?late=1`);
+  await waitUntil(() => releaseDevices !== undefined, 'the portal asking for its devices', 10_000, 20);
   await page.goto(`${demo.dashboardUrl}#/intake`);
-  await page.getByText('Only dispatchers and admins handle the e-mail intake.').waitFor();
+  const refused = page.getByText('Only dispatchers and admins handle the e-mail intake.');
+  await refused.waitFor();
+  const late = page.waitForResponse(deviceList);
+  releaseDevices!();
+  await (await late).finished();
+  // The portal's code after its fetch runs in the next turns of the page's event loop.
+  await page.evaluate('new Promise((r) => setTimeout(r, 300))');
+  expect(await refused.isVisible()).toBe(true);
+  await page.unroute(deviceList);
   expect((await apiCall('/intake', { token: customer })).status).toBe(403);
   expect(pageErrors).toEqual([]);
 });

@@ -135,13 +135,18 @@ function renderChrome(active) {
   );
 }
 
+/** Bumped by every route(): a page whose data arrives after the user moved on must not paint over the new one. */
+let routeGeneration = 0;
+
 async function route() {
+  const generation = ++routeGeneration;
   if (cleanup) {
     cleanup();
     cleanup = null;
   }
   destroyCharts(main);
   const signedIn = await ensureSession();
+  if (generation !== routeGeneration) return;
   const { path, query } = parseHash();
   const match = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).find((x) => x.m);
   if (!signedIn && !match?.r.public) {
@@ -163,8 +168,15 @@ async function route() {
     return;
   }
   const params = match.m.slice(1).map((p) => decodeURIComponent(p));
-  setChildren(main, h('p', { class: 'muted' }, t('app.loading')));
-  const result = await match.r.page.render(main, params, query);
+  // Each page renders into a view of its own: a page still loading when the user moves on writes
+  // into its detached view, never over the page shown now.
+  const view = h('div', { class: 'view' }, h('p', { class: 'muted' }, t('app.loading')));
+  setChildren(main, view);
+  const result = await match.r.page.render(view, params, query);
+  if (generation !== routeGeneration) {
+    if (typeof result === 'function') result();
+    return;
+  }
   if (typeof result === 'function') cleanup = result;
   // Keyboard and screen-reader users land on the new page, not on the link they left.
   if (navigated && !match.r.public) main.focus({ preventScroll: false });
