@@ -83,7 +83,36 @@ export const AgentConfig = z.strictObject({
       trustedFingerprints: z.array(z.string().regex(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, 'a SHA-256 fingerprint in hex')).default([]),
     })
     .prefault({}),
-  devices: z.array(DeviceTarget).max(100_000).default([]),
+  devices: z
+    .array(DeviceTarget)
+    .max(100_000)
+    .default([])
+    .superRefine((devices, ctx) => {
+      // The agent keys a device (its polls, session, reports) by its id: a second entry with the id
+      // of another would never be polled. The derived id leaves the community out (it is a secret),
+      // so two communities at one host:port need an `id` each.
+      const seen = new Map<string, number>();
+      devices.forEach((entry, i) => {
+        let id: string;
+        try {
+          id = parseTarget(entry).deviceId;
+        } catch {
+          return; // reported by DeviceTarget
+        }
+        const first = seen.get(id);
+        if (first === undefined) {
+          seen.set(id, i);
+          return;
+        }
+        // Named by index and id, not address: an snmp:// address may carry the community.
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, entry.id !== undefined ? 'id' : 'address'],
+          message: `device id ${JSON.stringify(id)} is also the id of devices[${first}]: one id is one device (polled once); give each entry its own \`id\``,
+          input: id,
+        });
+      });
+    }),
   discovery: z
     .strictObject({
       ranges: z.array(Ipv4Cidr).max(256).default([]),

@@ -54,6 +54,27 @@ describe('agent configuration', () => {
     expect(err.message).toContain(`${file}:8:16: polling.concurrency: expected number, found string "lots"`);
   });
 
+  it('two devices with one id (two communities at one host:port): the second is named, the community is not shown', () => {
+    const file = write(
+      'dup-device.yaml',
+      `${minimal}devices:\n  - { address: "snmp://konica@127.0.0.1:21161" }\n  - { address: "snmp://sharp-secret@127.0.0.1:21161" }\n  - { address: "snmp://sharp-secret@127.0.0.1:21161", id: sharp }\n`,
+    );
+    const err = errorOf(() => loadAgentConfig(file, { env: {} }));
+    expect(err.problems).toHaveLength(1);
+    expect(err.problems[0]).toMatchObject({ path: 'devices[1].address', where: `${file}:9:16` });
+    expect(err.message).toContain('device id "127.0.0.1_21161" is also the id of devices[0]');
+    expect(err.message).not.toContain('sharp-secret');
+    // Each with its own id: both polled.
+    const ok = loadAgentConfig(
+      write(
+        'ids.yaml',
+        `${minimal}devices:\n  - { address: "snmp://konica@127.0.0.1:21161", id: konica }\n  - { address: "snmp://sharp@127.0.0.1:21161", id: sharp }\n`,
+      ),
+      { env: {} },
+    );
+    expect(ok.devices.map((d) => d.id)).toEqual(['konica', 'sharp']);
+  });
+
   it('unknown key: names the key and where it is', () => {
     const file = write('unknown.yaml', `${minimal}polling:\n  intervall: 30s\n`);
     const err = errorOf(() => loadAgentConfig(file, { env: {} }));
