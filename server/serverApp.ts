@@ -9,6 +9,7 @@ import { startServer, type RunningServer } from './server.js';
 import { ticketPolicyOf, type ServerConfig } from './serverConfig.js';
 import { ContractError } from './sla/contract.js';
 import { contractCatalogue } from './sla/contractCatalogue.js';
+import { untoldCustomerHolds } from './tickets/customerFixable.js';
 import type { Notice } from './tickets/ticketPolicy.js';
 import { StoredTicketRepository } from './tickets/ticketRepository.js';
 import { TicketService } from './tickets/ticketService.js';
@@ -25,7 +26,6 @@ import { MissingMeterWatch } from './meters/missingMeterWatch.js';
 import { billingOf } from './meters/billingPeriod.js';
 import { ForecastService, type ForecastServiceOptions } from './forecast/forecastService.js';
 import { NotificationService } from './notifications/notificationService.js';
-import { customerFixableFaults } from './impact/impactRules.js';
 import { MailIntake } from './intake/mailIntake.js';
 import { MailPoller } from './intake/mailPoller.js';
 import { RetentionSweep } from './retention/retentionSweep.js';
@@ -132,8 +132,12 @@ export async function startServerApp(config: ServerConfig, logger: Logger, optio
       });
       notifications = notifier;
       // Customer-fixable faults wait for the customer, who is told by e-mail only: say so when there is no e-mail to tell them with.
-      const fixable = customerFixableFaults(liveCatalogue.impactRules());
-      if (fixable.length > 0 && !config.notifications.email)
+      const fixable = untoldCustomerHolds(
+        liveCatalogue.impactRules(),
+        liveCatalogue.ids.map((id) => liveCatalogue.get(id)),
+        config.notifications.email !== undefined,
+      );
+      if (fixable.length > 0)
         logger.warn(
           { customerFixable: fixable },
           'customer-fixable faults wait for the customer before a vendor ticket opens, but notifications.email is not set: customers are not told by e-mail (set notifications.email, or impact.customerFixable: [] for tickets at once)',

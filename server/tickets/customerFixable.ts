@@ -14,8 +14,10 @@
  * restart. The vendor ticket is opened by the ordinary fleet-event rule (ticketFleetEvents.ts),
  * with the same SLA clock as any automatic ticket, starting when the hold ends.
  */
+import type { FaultCode } from '../../shared/faults.js';
 import { faultKey, type FaultIdentity } from '../../shared/faultIdentity.js';
 import type { FaultRaisedEvent, FleetEvent } from '../events/fleetEvents.js';
+import { customerFixableFaults, type ImpactSettings } from '../impact/impactRules.js';
 import { addWorkingTime } from '../sla/businessCalendar.js';
 import { durationMs, type Contract } from '../sla/contract.js';
 import { isFault, ticketFaultLabel, type Ticket } from './ticket.js';
@@ -89,6 +91,20 @@ function recipients(notify: readonly string[], contactEmail: string | undefined)
     if (to !== undefined && !out.some((x) => x.toLowerCase() === to.toLowerCase())) out.push(to);
   }
   return out;
+}
+
+/**
+ * The customer-fixable faults that wait for a customer nobody can tell (a start-up warning): none
+ * when e-mail is configured, or when no contract holds them (`customerFixable: null` everywhere
+ * opens their tickets at once).
+ */
+export function untoldCustomerHolds(
+  rules: Pick<ImpactSettings, 'customerFixable'>,
+  contracts: readonly Contract[],
+  emailConfigured: boolean,
+): readonly FaultCode[] {
+  if (emailConfigured || !contracts.some((c) => c.spec.customerFixable !== null)) return [];
+  return customerFixableFaults(rules);
 }
 
 /**

@@ -3,7 +3,7 @@ import { ManualClock } from '../../harness/manualClock.js';
 import { classifyImpact, DEFAULT_IMPACT_SETTINGS, ImpactSettings } from '../../../server/impact/impactRules.js';
 import { compileContract, type Contract } from '../../../server/sla/contract.js';
 import { PRESET_SPECS, presetContract } from '../../../server/sla/presets.js';
-import { admitFaultEvent, holdTimer, readHold, type CustomerFixableNotice } from '../../../server/tickets/customerFixable.js';
+import { admitFaultEvent, holdTimer, readHold, untoldCustomerHolds, type CustomerFixableNotice } from '../../../server/tickets/customerFixable.js';
 import { InMemoryTicketRepository } from '../../../server/tickets/ticketRepository.js';
 import { TicketService } from '../../../server/tickets/ticketService.js';
 import type { FaultRaisedEvent } from '../../../server/events/fleetEvents.js';
@@ -28,6 +28,14 @@ const vendor = presetContract('device-vendor');
 const MON_1000 = at('2026-03-02T10:00');
 
 describe('customer-fixable faults (pure rule)', () => {
+  it('warns at start only when a contract holds them for a customer no e-mail can tell', () => {
+    const noHold = withTerm(null);
+    expect(untoldCustomerHolds(DEFAULT_IMPACT_SETTINGS, [vendor, noHold], false)).toEqual(['door.open', 'paper.empty', 'input.trayMissing', 'output.full']);
+    expect(untoldCustomerHolds(DEFAULT_IMPACT_SETTINGS, [vendor], true)).toEqual([]);
+    expect(untoldCustomerHolds(DEFAULT_IMPACT_SETTINGS, [noHold], false)).toEqual([]);
+    expect(untoldCustomerHolds({ customerFixable: [] }, [vendor], false)).toEqual([]);
+  });
+
   it('a customer-fixable fault tells the contact and holds the vendor ticket for the contract time', () => {
     const r = admitFaultEvent(fixableRaise('door.open', MON_1000), undefined, [], vendor, MON_1000);
     expect(r.apply).toBeNull();
