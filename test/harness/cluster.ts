@@ -250,6 +250,23 @@ export function publishAll(
   });
 }
 
+/**
+ * Publishes the stream (100 in flight, 60 s at most) and kills `victim` with SIGKILL once 40 % of it
+ * is acknowledged; resolves with the acknowledged count once the kill is done.
+ */
+export async function publishKillingMidStream(client: MqttClient, messages: readonly WireMessage[], victim: ServerInstance): Promise<number> {
+  let killed: Promise<void> | undefined;
+  const acked = await publishAll(client, messages, {
+    inFlight: 100,
+    timeoutMs: 60_000,
+    onAck: (n) => {
+      if (n >= messages.length * 0.4 && !killed) killed = victim.process.kill();
+    },
+  });
+  await killed;
+  return acked;
+}
+
 /** What decides "the same tickets": per device, its fault codes, impact and state (ids and times differ). */
 export function ticketShape(tickets: readonly Ticket[]): string[] {
   return tickets

@@ -23,6 +23,7 @@ import {
   metricOf,
   publishAll,
   referenceTickets,
+  publishKillingMidStream,
   startInstances,
   ticketShape as shape,
   type ServerInstance,
@@ -84,15 +85,7 @@ describe('three server instances behind one Mosquitto and one PostgreSQL', () =>
     expect(await publishAll(publisher, STREAM.warmup, { inFlight: 100, timeoutMs: 30_000 })).toBe(STREAM.warmup.length);
     await waitUntil(async () => (await countProcessed()) === STREAM.warmup.length, 'the warm-up', 30_000, 250);
     const victim = instances[1]!;
-    let killed: Promise<void> | undefined;
-    const acked = await publishAll(publisher, STREAM.messages, {
-      inFlight: 100,
-      timeoutMs: 60_000,
-      onAck: (n) => {
-        if (n >= STREAM.messages.length * 0.4 && !killed) killed = victim.process.kill();
-      },
-    });
-    await killed;
+    const acked = await publishKillingMidStream(publisher, STREAM.messages, victim);
     expect(acked).toBe(STREAM.messages.length);
 
     // The two others carry on after the kill...

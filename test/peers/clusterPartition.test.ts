@@ -22,6 +22,7 @@ import {
   metricOf,
   publishAll,
   referenceTickets,
+  publishKillingMidStream,
   startInstances,
   ticketShape,
   type ServerInstance,
@@ -81,15 +82,7 @@ describe('three instances, one per agent partition, behind Mosquitto and Postgre
 
     // 2. The stream, with the instance of partition 1 killed at 40 % and restarted once the others are done.
     const victim = instances[1]!;
-    let killed: Promise<void> | undefined;
-    const acked = await publishAll(publisher, STREAM.messages, {
-      inFlight: 100,
-      timeoutMs: 60_000,
-      onAck: (n) => {
-        if (n >= STREAM.messages.length * 0.4 && !killed) killed = victim.process.kill();
-      },
-    });
-    await killed;
+    const acked = await publishKillingMidStream(publisher, STREAM.messages, victim);
     expect(acked).toBe(STREAM.messages.length);
     const all = STREAM.warmup.length + STREAM.distinct;
     const seen: number[] = [];
