@@ -50,6 +50,21 @@ afterEach(async () => {
   await kit.close();
 });
 
+/** The kit with the ticket engine attached (every test's start). */
+async function startKit(): Promise<void> {
+  kit = await makeKit(FLEET);
+  svc = new TicketService({
+    repository: new StoredTicketRepository(kit.store),
+    clock: kit.clock,
+    contractFor: presetContract,
+    defaultContractId: 'device-vendor',
+  });
+  svc.attachToFleetEvents(kit.bus);
+}
+
+/** The messages ingested as one batch (one unit of work, one prefetch). */
+const batch = (msgs: WireMessage[]) => kit.ingest.handleBatch(msgs.map((m) => ({ topic: topicOf(m), payload: bytes(m) })));
+
 /**
  * The single reads (get) transactions made of DECLARED collections, and those of them the transaction's
  * own prefetch had not read (`missed`: each a round trip on PostgreSQL).
@@ -82,14 +97,7 @@ function spy(k: Kit): { reads: string[]; missed: string[] } {
 
 describe('reads a device event causes are prefetched with its batch', () => {
   it('a fault that opens a ticket reads its subject index and timeline only through the prefetch', async () => {
-    kit = await makeKit(FLEET);
-    svc = new TicketService({
-      repository: new StoredTicketRepository(kit.store),
-      clock: kit.clock,
-      contractFor: presetContract,
-      defaultContractId: 'device-vendor',
-    });
-    svc.attachToFleetEvents(kit.bus);
+    await startKit();
     new HistoryRecorder().attach(kit.bus);
     const send = (msg: WireMessage) => kit.ingest.handle(topicOf(msg), bytes(msg));
 
@@ -97,10 +105,7 @@ describe('reads a device event causes are prefetched with its batch', () => {
     expect(await send(stateMsg('acme', 'a2', 'p2', { identity: { vendor: 'HP', model: 'M479', serial: 'SN-2' } }))).toEqual({ outcome: 'accepted' });
     const seen = spy(kit);
     const faults = [raisedMsg('acme', 'a1', 'p1', fault('jam')), raisedMsg('acme', 'a2', 'p2', fault('hardware.fault'))];
-    expect(await kit.ingest.handleBatch(faults.map((m) => ({ topic: topicOf(m), payload: bytes(m) })))).toEqual([
-      { outcome: 'accepted' },
-      { outcome: 'accepted' },
-    ]);
+    expect(await batch(faults)).toEqual([{ outcome: 'accepted' }, { outcome: 'accepted' }]);
 
     const tickets = await new StoredTicketRepository(kit.store).active();
     // The devices are known by their serials (stateMsg's identity): ingest resolves the aliases first.
@@ -115,15 +120,7 @@ describe('reads a device event causes are prefetched with its batch', () => {
   });
 
   it('a customer-fixable raise and its clearing read the hold only through the prefetch', async () => {
-    kit = await makeKit(FLEET);
-    svc = new TicketService({
-      repository: new StoredTicketRepository(kit.store),
-      clock: kit.clock,
-      contractFor: presetContract,
-      defaultContractId: 'device-vendor',
-    });
-    svc.attachToFleetEvents(kit.bus);
-    const batch = (msgs: WireMessage[]) => kit.ingest.handleBatch(msgs.map((m) => ({ topic: topicOf(m), payload: bytes(m) })));
+    await startKit();
 
     expect(await batch([stateMsg('acme', 'a1', 'p1')])).toEqual([{ outcome: 'accepted' }]);
     const seen = spy(kit);
@@ -138,14 +135,7 @@ describe('reads a device event causes are prefetched with its batch', () => {
   });
 
   it('telemetry reads the supply and counter tracks and the meter records only through the prefetch', async () => {
-    kit = await makeKit(FLEET);
-    svc = new TicketService({
-      repository: new StoredTicketRepository(kit.store),
-      clock: kit.clock,
-      contractFor: presetContract,
-      defaultContractId: 'device-vendor',
-    });
-    svc.attachToFleetEvents(kit.bus);
+    await startKit();
     const history = new HistoryRecorder();
     const forecasts = new ForecastService({
       repo: kit.store,
@@ -159,7 +149,6 @@ describe('reads a device event causes are prefetched with its batch', () => {
     history.attach(kit.bus);
     const meters = new MeterRecorder({ billingOf: () => DEFAULT_BILLING });
     meters.attach(kit.bus);
-    const batch = (msgs: WireMessage[]) => kit.ingest.handleBatch(msgs.map((m) => ({ topic: topicOf(m), payload: bytes(m) })));
     const devices = [0, 1, 2];
     const telemetry = (ts: string, total: number, level: number) =>
       devices.map((i) => {
