@@ -12,8 +12,8 @@
  *     (an API action, a new fault ingested wherever the broker sent it) exactly once.
  */
 import { request, type IncomingMessage } from 'node:http';
-import mqtt, { type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mqtt from 'mqtt';
+import { describe, expect, it } from 'vitest';
 import {
   ADMIN_TOKEN,
   clusterTickets as ticketsIn,
@@ -28,38 +28,17 @@ import {
   ticketShape as shape,
   type ServerInstance,
 } from '../harness/cluster.js';
-import { makeTempDir, startMosquitto, waitUntil, type MosquittoPeer } from '../harness/peers.js';
-import { startPostgres, type PostgresPeer } from '../harness/postgres.js';
+import { useClusterPeers } from '../harness/clusterPeers.js';
+import { waitUntil } from '../harness/peers.js';
 import { fault, raisedMsg, topicOf } from '../unit/server/wireFixtures.js';
 
 const STREAM = faultStream({ tenants: 2, agentsPerTenant: 2, devicesPerAgent: 8, telemetryPerDevice: 2, secondFaultEvery: 4, duplicateEvery: 10 });
 
-let postgres: PostgresPeer;
-let mosquitto: MosquittoPeer;
-let postgresUrl: string;
-const tmp = makeTempDir('cluster');
-const instances: ServerInstance[] = [];
-const clients: MqttClient[] = [];
+const peers = useClusterPeers('cluster');
+const { instances, clients } = peers;
 
-beforeAll(async () => {
-  [postgres, mosquitto] = await Promise.all([
-    startPostgres(),
-    // Unlimited queue per session: the share of a dead instance waits for it (Mosquitto's default drops past 1000).
-    startMosquitto({ extraConfig: ['max_queued_messages 0'] }),
-  ]);
-  postgresUrl = await postgres.newDatabase('cluster');
-});
-
-afterAll(async () => {
-  for (const c of clients) await c.endAsync(true).catch(() => undefined);
-  for (const i of instances) await i.process.stop();
-  await mosquitto?.stop();
-  await postgres?.stop();
-  tmp.remove();
-});
-
-const countProcessed = () => countProcessedIn(postgresUrl);
-const clusterTickets = () => ticketsIn(postgresUrl);
+const countProcessed = () => countProcessedIn(peers.postgresUrl);
+const clusterTickets = () => ticketsIn(peers.postgresUrl);
 
 async function leaderOf(): Promise<ServerInstance[]> {
   const flags = await Promise.all(instances.map((i) => metricOf(i.httpPort, 'fleetdesk_cluster_leader')));
@@ -72,14 +51,14 @@ describe('three server instances behind one Mosquitto and one PostgreSQL', () =>
     // One ticket per device and fault (jam everywhere, door.open on every fourth device).
     expect(expected).toHaveLength(STREAM.devices + Math.ceil(STREAM.devices / 4));
 
-    const common = { dir: tmp.path, postgresUrl, mqttUrl: mosquitto.url, extraYaml: FAST_CONTRACT_YAML, receiveMaximum: 200 };
+    const common = { dir: peers.dir, postgresUrl: peers.postgresUrl, mqttUrl: peers.mosquittoUrl, extraYaml: FAST_CONTRACT_YAML, receiveMaximum: 200 };
     await startInstances(
       ['s1', 's2', 's3'].map((id) => ({ ...common, id })),
       instances,
     );
     expect(await leaderOf()).toHaveLength(1);
 
-    const publisher = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 5, reconnectPeriod: 0, clientId: 'cluster-test-publisher' });
+    const publisher = await mqtt.connectAsync(peers.mosquittoUrl, { protocolVersion: 5, reconnectPeriod: 0, clientId: 'cluster-test-publisher' });
     clients.push(publisher);
     // Every device known first (see faultStream), then the stream proper.
     expect(await publishAll(publisher, STREAM.warmup, { inFlight: 100, timeoutMs: 30_000 })).toBe(STREAM.warmup.length);

@@ -10,8 +10,8 @@
  *     Mosquitto session, the others carry on, and at the end the database holds every message once
  *     and exactly the tickets one instance produces from the same stream.
  */
-import mqtt, { type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mqtt from 'mqtt';
+import { describe, expect, it } from 'vitest';
 import type { WireMessage } from '../../shared/wire/messages.js';
 import { partitionOfTopic } from '../../shared/wire/topics.js';
 import {
@@ -25,10 +25,9 @@ import {
   publishKillingMidStream,
   startInstances,
   ticketShape,
-  type ServerInstance,
 } from '../harness/cluster.js';
-import { makeTempDir, startMosquitto, waitUntil, type MosquittoPeer } from '../harness/peers.js';
-import { startPostgres, type PostgresPeer } from '../harness/postgres.js';
+import { useClusterPeers } from '../harness/clusterPeers.js';
+import { waitUntil } from '../harness/peers.js';
 import { topicOf } from '../unit/server/wireFixtures.js';
 
 const PARTITIONS = 3;
@@ -38,25 +37,8 @@ const partitionOf = (m: WireMessage): number => partitionOfTopic(topicOf(m), PAR
 const published = (messages: readonly WireMessage[]): number[] =>
   Array.from({ length: PARTITIONS }, (_, k) => messages.filter((m) => partitionOf(m) === k).length);
 
-let postgres: PostgresPeer;
-let mosquitto: MosquittoPeer;
-let postgresUrl: string;
-const tmp = makeTempDir('cluster-partition');
-const instances: ServerInstance[] = [];
-const clients: MqttClient[] = [];
-
-beforeAll(async () => {
-  [postgres, mosquitto] = await Promise.all([startPostgres(), startMosquitto({ extraConfig: ['max_queued_messages 0'] })]);
-  postgresUrl = await postgres.newDatabase('partition');
-});
-
-afterAll(async () => {
-  for (const c of clients) await c.endAsync(true).catch(() => undefined);
-  for (const i of instances) await i.process.stop();
-  await mosquitto?.stop();
-  await postgres?.stop();
-  tmp.remove();
-});
+const peers = useClusterPeers('cluster-partition');
+const { instances, clients } = peers;
 
 describe('three instances, one per agent partition, behind Mosquitto and PostgreSQL', () => {
   it("apply each agent's messages on one instance, and lose or double nothing when one is killed mid-stream", async () => {
@@ -65,16 +47,16 @@ describe('three instances, one per agent partition, behind Mosquitto and Postgre
     expect(warmupPerPartition.every((n) => n > 0)).toBe(true);
     const expected = ticketShape(await referenceTickets([...STREAM.warmup, ...STREAM.messages]));
 
-    const common = { dir: tmp.path, postgresUrl, mqttUrl: mosquitto.url, extraYaml: FAST_CONTRACT_YAML, receiveMaximum: 200 };
+    const common = { dir: peers.dir, postgresUrl: peers.postgresUrl, mqttUrl: peers.mosquittoUrl, extraYaml: FAST_CONTRACT_YAML, receiveMaximum: 200 };
     await startInstances(
       [0, 1, 2].map((index) => ({ ...common, id: `q${index}`, partition: { count: PARTITIONS, index } })),
       instances,
     );
 
-    const publisher = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 5, reconnectPeriod: 0, clientId: 'partition-test-publisher' });
+    const publisher = await mqtt.connectAsync(peers.mosquittoUrl, { protocolVersion: 5, reconnectPeriod: 0, clientId: 'partition-test-publisher' });
     clients.push(publisher);
     expect(await publishAll(publisher, STREAM.warmup, { inFlight: 100, timeoutMs: 30_000 })).toBe(STREAM.warmup.length);
-    await waitUntil(async () => (await countProcessed(postgresUrl)) === STREAM.warmup.length, 'the warm-up', 30_000, 250);
+    await waitUntil(async () => (await countProcessed(peers.postgresUrl)) === STREAM.warmup.length, 'the warm-up', 30_000, 250);
     // 1. Each instance read exactly its partition's messages and left every other one to its owner.
     const counts = async (name: string) => Promise.all(instances.map((i) => metricOf(i.httpPort, name)));
     expect(await counts('fleetdesk_messages_in_total')).toEqual(warmupPerPartition);
@@ -88,7 +70,7 @@ describe('three instances, one per agent partition, behind Mosquitto and Postgre
     const seen: number[] = [];
     await waitUntil(
       async () => {
-        seen.push(await countProcessed(postgresUrl));
+        seen.push(await countProcessed(peers.postgresUrl));
         return seen.length >= 4 && seen.slice(-4).every((n) => n === seen.at(-1));
       },
       'the survivors to finish their partitions',
@@ -104,13 +86,13 @@ describe('three instances, one per agent partition, behind Mosquitto and Postgre
     expect(survivors.map((k) => inTotals[k])).toEqual(survivors.map((k) => perPartition[k]));
 
     await victim.restart();
-    await waitUntil(async () => (await countProcessed(postgresUrl)) === all, `all ${all} distinct messages processed`, 45_000, 250);
+    await waitUntil(async () => (await countProcessed(peers.postgresUrl)) === all, `all ${all} distinct messages processed`, 45_000, 250);
     // After the restart the victim read only its own agents' messages (what its session kept for it).
     const victimIn = await metricOf(victim.httpPort, 'fleetdesk_messages_in_total');
     expect(victimIn).toBeGreaterThan(0);
     expect(victimIn).toBeLessThanOrEqual(perPartition[1]!);
 
-    const tickets = await clusterTickets(postgresUrl);
+    const tickets = await clusterTickets(peers.postgresUrl);
     expect(tickets).toHaveLength(expected.length);
     expect(new Set(tickets.map((t) => t.key)).size).toBe(expected.length);
     expect(new Set(tickets.map((t) => t.id)).size).toBe(expected.length);
