@@ -60,6 +60,19 @@ const CLOSE_HANDSHAKE_MS = 3000;
 const PAYLOAD_FORMAT_INVALID = 0x99;
 
 /**
+ * One MQTT v5 PUBACK written at `at` as ready-made bytes: 0x40, remaining length, packet id, and the
+ * reason code only when it is not 0 (success: 4 bytes, else 5). Returns the offset after it.
+ */
+function putPuback(bytes: Buffer, at: number, packetId: number, reasonCode: number): number {
+  bytes[at] = 0x40;
+  bytes[at + 1] = reasonCode === 0 ? 2 : 3;
+  bytes.writeUInt16BE(packetId, at + 2);
+  if (reasonCode === 0) return at + 4;
+  bytes[at + 4] = reasonCode;
+  return at + 5;
+}
+
+/**
  * The QoS 1 messages parsed in one run of mqtt.js (one socket read, at most yieldEvery()): ingested
  * together as one transaction; their PUBACKs are held here until its commit.
  */
@@ -110,11 +123,7 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
     const stream = client.stream;
     if (ids.length === 0 || !client.connected || stream.destroyed) return; // the broker redelivers them after the reconnect
     const bytes = Buffer.allocUnsafe(ids.length * 4);
-    ids.forEach((id, i) => {
-      bytes[i * 4] = 0x40;
-      bytes[i * 4 + 1] = 2;
-      bytes.writeUInt16BE(id, i * 4 + 2);
-    });
+    ids.reduce((at, id) => putPuback(bytes, at, id, 0), 0);
     stream.write(bytes);
   };
   /** Counts connections: a PUBACK is only ever sent on the connection that received the message. */
@@ -162,8 +171,7 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
 
   /**
    * The held PUBACKs of a committed batch as ONE socket write of ready-made bytes, instead of one
-   * trip through mqtt.js' packet writer each (a measurable part of the CPU per message). MQTT v5
-   * PUBACK: 0x40, remaining length, packet id; the reason code only when it is not 0 (success).
+   * trip through mqtt.js' packet writer each (a measurable part of the CPU per message).
    */
   const writePubacks = (batch: Batch): void => {
     const stream = client.stream;
@@ -179,12 +187,7 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
       const packet = batch.pubacks[i];
       const v = batch.verdicts![i];
       if (!packet || !v || v.outcome === 'failed') continue;
-      const rejected = v.outcome === 'rejected';
-      bytes[at++] = 0x40;
-      bytes[at++] = rejected ? 3 : 2;
-      bytes.writeUInt16BE(packet.messageId!, at);
-      at += 2;
-      if (rejected) bytes[at++] = PAYLOAD_FORMAT_INVALID;
+      at = putPuback(bytes, at, packet.messageId!, v.outcome === 'rejected' ? PAYLOAD_FORMAT_INVALID : 0);
     }
     stream.write(bytes);
   };
@@ -303,6 +306,7 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
       // let a quick restart take the session over before the broker had read them (it then discards
       // them and redelivers up to a receive window). mqtt.js reads nothing more while draining, so
       // read on here and throw away what comes: the held-back messages are redelivered after the restart.
+      writeForeignAcks(); // other partitions' messages acknowledged this turn: before the DISCONNECT
       stream.unpipe();
       stream.on('data', () => undefined);
       stream.resume();
