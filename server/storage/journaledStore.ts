@@ -33,6 +33,7 @@ import { DurableJsonFile } from './durableFile.js';
 import {
   checkArchiveMonth,
   checkCollection,
+  checkGuardKey,
   monthOf,
   StoreFailedError,
   UniqueKeyViolation,
@@ -974,6 +975,16 @@ class StoreTransaction implements Transaction {
     if (this.depth > 0) this.undo.push([undefined, messageId]);
     this.ops.push(['m', messageId]);
     return Promise.resolve(true);
+  }
+
+  guard(key: string): Promise<void> {
+    // Units of work already run one after the other here: the key is only checked.
+    try {
+      checkGuardKey(key);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   async savepoint<T>(work: () => Promise<T> | T): Promise<T> {

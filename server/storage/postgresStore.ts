@@ -3,11 +3,14 @@
  * one database. Tables: migrations/0001_initial.ts (records, archive, processed_messages,
  * unique_keys); the schema is brought up to date by `open()` (schemaMigrations.ts).
  *
- * Transactions: each `transaction(work)` is one PostgreSQL transaction at SERIALIZABLE isolation
- * on one pooled connection. Reads and writes go straight to the database (it sees its own
- * writes); PostgreSQL's serializable snapshot isolation detects any interleaving with another
- * instance that could not have happened serially and aborts one side with SQLSTATE 40001 (or
- * 40P01 for a deadlock). Then the WHOLE unit of work is run again from the start on a fresh
+ * Transactions: each `transaction(work)` is one PostgreSQL transaction at REPEATABLE READ (one
+ * snapshot) on one pooled connection. Two units that write one row (a record, a message id, a
+ * unique key, a guard) cannot both commit: the second meets SQLSTATE 40001 (or 40P01 for a
+ * deadlock). What snapshot isolation lets through is write skew (each unit reads what the other
+ * writes); the decisions exposed to it take a guard (Transaction.guard, table `unit_guards`).
+ * SERIALIZABLE would catch it too, but its predicate locks are kept per index and heap page, and
+ * units of several instances that share no record met on those pages: most batches were run two
+ * or more times (docs/benchmarks.md, "Isolation"). After a conflict the WHOLE unit of work is run again from the start on a fresh
  * transaction, after a jittered exponential backoff, up to `maxAttempts` times. So a work
  * function must be re-runnable: everything it does goes through its Transaction, and anything
  * else it does (in-memory caches, notifications) must be harmless when repeated. A retryable
@@ -39,6 +42,7 @@ import { runMigrations, type MigrationResult } from './schemaMigrations.js';
 import {
   checkArchiveMonth,
   checkCollection,
+  checkGuardKey,
   monthOf,
   StoreFailedError,
   TransactionConflictError,
@@ -84,8 +88,8 @@ export interface PostgresStoreOptions {
   /** Abort a statement running longer than this (ms); 0 = no limit (default 30000). */
   statementTimeoutMs?: number;
   /**
-   * Longest wait for a row lock another transaction holds (ms; default 50). At SERIALIZABLE a
-   * statement that waited fails anyway when the holder commits, so waiting long buys nothing; a
+   * Longest wait for a row lock another transaction holds (ms; default 50). At REPEATABLE READ a
+   * write that waited fails anyway when the holder commits, so waiting long buys nothing; a
    * short wait breaks lock cycles between instances at once instead of after PostgreSQL's
    * deadlock_timeout (1 s), and the unit is retried after a backoff.
    */
@@ -350,7 +354,7 @@ function newLevel(name: string, bytesAtStart: number): Level {
  * One attempt of a unit of work. Write-behind: plain puts, deletes, archives and message claims
  * are kept in memory and sent at commit (or when a statement must see them) as one multi-row
  * statement each, instead of a round trip per call; reads are served from what the transaction
- * already read or wrote (one SERIALIZABLE snapshot, so a second read would return the same).
+ * already read or wrote (one snapshot, so a second read would return the same).
  * A write to a collection with unique keys checks them at once (one read of unique_keys, plus the
  * attempt's own pending writes) and is sent with the others; a key another instance took after
  * the check makes the flush report a conflict, and the unit runs again.
@@ -371,6 +375,8 @@ class PgTransaction implements Transaction {
   statements = 0;
   private savepoints = 0;
   private readonly levels: Level[] = [newLevel('', 0)];
+  /** Keys of Transaction.guard, written at commit (not undone by a savepoint's rollback: a guard too many is harmless). */
+  private readonly guards = new Set<string>();
   /** Records as the database holds them for this attempt (read, or written by a flush). */
   private readonly known = new Map<string, unknown>();
   /** Message ids the database holds (before this attempt, or inserted by it). */
@@ -592,6 +598,28 @@ class PgTransaction implements Transaction {
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
+  }
+
+  guard(key: string): Promise<void> {
+    try {
+      checkGuardKey(key);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    this.guards.add(key);
+    return Promise.resolve();
+  }
+
+  /**
+   * The guards' rows, in one statement just before COMMIT, in key order (two units taking the same
+   * guards lock them in one order). A row another unit wrote since this attempt's snapshot, or is
+   * writing, makes it 40001: the unit runs again.
+   */
+  async sendGuards(): Promise<void> {
+    if (this.guards.size === 0) return;
+    const keys = [...this.guards].sort();
+    await this.query('INSERT INTO unit_guards (key, n) SELECT unnest($1::text[]), 1 ON CONFLICT (key) DO UPDATE SET n = unit_guards.n + 1', [keys]);
+    this.bytes += keys.reduce((n, k) => n + k.length + 8, 0);
   }
 
   async claimMessage(messageId: string): Promise<boolean> {
@@ -998,13 +1026,16 @@ export class PostgresStore implements Repository {
     client.on('error', onError);
     let release: Error | undefined;
     try {
-      await tx.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+      await tx.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
       let result: T | undefined;
       let failed: { error: unknown } | undefined;
       try {
         result = await work(tx);
         // What the work left in memory goes out now, in a few multi-row statements.
-        if (!tx.conflict && !tx.broken && !tx.aborted) await tx.flush();
+        if (!tx.conflict && !tx.broken && !tx.aborted) {
+          await tx.flush();
+          await tx.sendGuards();
+        }
       } catch (err) {
         failed = { error: err };
       }

@@ -18,7 +18,10 @@
  * Rules for callers, so that both implementations behave the same:
  *  - ids are strings; values are plain JSON (no Date, Map, undefined inside arrays);
  *  - never mutate a value you got from the store: build a new one and `put` it;
- *  - do all reads of a unit inside its transaction (PostgreSQL: SERIALIZABLE isolation);
+ *  - do all reads of a unit inside its transaction (PostgreSQL: REPEATABLE READ, one snapshot);
+ *  - a decision that rests on records the unit reads but does not write (a check across records:
+ *    "another admin token stays active") takes a `guard` that every unit able to break it takes
+ *    too: snapshot isolation stops two units writing one record, not this (write skew);
  *  - a unit of work may be run more than once (PostgreSQL re-runs it after a serialization
  *    failure): change things only through the Transaction, and let TransactionConflictError
  *    through any catch inside the unit (`abortsUnitOfWork`);
@@ -178,6 +181,17 @@ export interface Transaction {
    * came before. Lets many messages share one transaction (one commit) while a bad one fails alone.
    */
   savepoint<T>(work: () => Promise<T> | T): Promise<T>;
+  /**
+   * Units of work that guard one key run as if one after the other: of two that overlap in time,
+   * one commits and the other is run again from the start, and then sees the first one's writes.
+   * For a decision that rests on records the unit reads but does not write (write skew under
+   * PostgreSQL's snapshot isolation: two units each see the other's record unchanged). PostgreSQL:
+   * one row of `unit_guards` written at commit (a write-write conflict between the two units),
+   * kept even if a savepoint of the unit is rolled back. Embedded store: nothing to do (one writer).
+   * Costs a row write and serialises its units across instances: narrow keys, never per message.
+   * A key is 1 to 200 characters without NUL.
+   */
+  guard(key: string): Promise<void>;
 }
 
 export interface StoreStats {
@@ -240,6 +254,12 @@ const COLLECTION_NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/;
 /** The collection name rule of both stores (an archive directory name in one, a column value in the other). */
 export function checkCollection(name: string): void {
   if (!COLLECTION_NAME.test(name)) throw new Error(`invalid collection name ${JSON.stringify(name)}: expected a letter then up to 63 of A-Z a-z 0-9 _ -`);
+}
+
+/** A Transaction.guard key: the same rule in both stores, so that a bad key fails in tests on either. */
+export function checkGuardKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0 || key.length > 200 || key.includes('\u0000'))
+    throw new Error(`invalid guard key ${JSON.stringify(key)}: expected 1 to 200 characters without NUL`);
 }
 
 /** An archive month argument ("YYYY-MM"). */

@@ -293,6 +293,24 @@ export function defineRepositoryContract(target: ContractTarget): void {
     await expect(store.transaction((tx) => tx.put('bad name!', 'a', 1))).rejects.toThrow(/invalid collection name/);
   });
 
+  it('guard: a unit that takes one commits as usual; a bad key is refused with a clear error and nothing of the unit applied', async () => {
+    const store = await open(await target.fresh());
+    await store.transaction(async (tx) => {
+      await tx.guard('tokens:admins');
+      await tx.guard('tokens:admins');
+      await tx.put('tokens', 'a', { admin: true });
+    });
+    expect(await store.get('tokens', 'a')).toEqual({ admin: true });
+    for (const bad of ['', 'x'.repeat(201), 'a\u0000b'])
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.put('tokens', 'b', { admin: true });
+          await tx.guard(bad);
+        }),
+      ).rejects.toThrow(/invalid guard key/);
+    expect(await store.get('tokens', 'b')).toBeUndefined();
+  });
+
   it('unique keys: a second hot record cannot take a key; the violation names both records', async () => {
     const store = await open(await target.fresh(), { uniqueKeys: TEST_RULES });
     await store.transaction((tx) => tx.put('items', 'A', { open: true, keys: ['dev1|jam', 'dev1|door'] }));

@@ -209,6 +209,47 @@ describe('PostgreSQL specifics', () => {
     expect(verdicts).toEqual([true, false]);
   });
 
+  /**
+   * Two admins, each unit revokes one unless it would leave none: the check reads the record the
+   * other unit writes. A waits, between its read and its write, until B has committed.
+   */
+  async function revokeRace(guarded: boolean): Promise<{ attemptsA: number; left: string[] }> {
+    const url = await server.newDatabase(guarded ? 'skew_guarded' : 'skew_unguarded');
+    const a = await openStore(url);
+    const b = await openStore(url);
+    await a.transaction(async (tx) => {
+      await tx.put('tokens', 'x', { active: true });
+      await tx.put('tokens', 'y', { active: true });
+    });
+    const revoke = (store: PostgresStore, id: string, other: string, between: () => Promise<unknown> = () => Promise.resolve()) =>
+      store.transaction(async (tx) => {
+        if (guarded) await tx.guard('tokens:admins');
+        const others = await tx.get<{ active: boolean }>('tokens', other);
+        await between();
+        if (!others?.active) return false;
+        await tx.put('tokens', id, { active: false });
+        return true;
+      });
+    let attemptsA = 0;
+    let bDone: Promise<boolean> | undefined;
+    await revoke(a, 'x', 'y', () => {
+      attemptsA += 1;
+      bDone ??= revoke(b, 'y', 'x');
+      return bDone;
+    });
+    expect(await bDone).toBe(true);
+    const rows = await sql<{ id: string }>(url, "SELECT id FROM records WHERE collection = 'tokens' AND (value->>'active')::boolean ORDER BY id");
+    return { attemptsA, left: rows.map((r) => r.id) };
+  }
+
+  it('snapshot isolation lets write skew through (why guards exist): both revocations commit, no admin left', async () => {
+    expect(await revokeRace(false)).toEqual({ attemptsA: 1, left: [] });
+  });
+
+  it('guard: the same race with both units guarding one key runs as if one after the other; the re-run sees the revocation and refuses', async () => {
+    expect(await revokeRace(true)).toEqual({ attemptsA: 2, left: ['x'] });
+  });
+
   it('numbers come from a sequence started after the stored counter: no row written per number, an unused number offered again, never reused', async () => {
     const url = await server.newDatabase('numbers');
     const counter = { collection: 'ticketMeta', id: 'counter' };

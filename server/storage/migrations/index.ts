@@ -8,6 +8,7 @@ import { numberSequences } from './0002_number_sequences.js';
 import { ticketDueIndex } from './0003_ticket_due_index.js';
 import { hotRecordUpdates } from './0004_hot_record_updates.js';
 import { listings } from './0005_listings.js';
+import { unitGuards } from './0006_unit_guards.js';
 
 export interface Migration {
   /** 1, 2, 3, …: consecutive, never reused. */
@@ -16,4 +17,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, numberSequences, ticketDueIndex, hotRecordUpdates, listings];
+export const MIGRATIONS: readonly Migration[] = [initial, numberSequences, ticketDueIndex, hotRecordUpdates, listings, unitGuards];

@@ -73,6 +73,7 @@ export function bindAll(tx: Transaction): Transaction {
     archive: tx.archive.bind(tx),
     claimMessage: tx.claimMessage.bind(tx),
     savepoint: tx.savepoint.bind(tx),
+    guard: tx.guard.bind(tx),
     put: tx.put.bind(tx),
     update: tx.update.bind(tx),
   };
