@@ -180,10 +180,19 @@ export type RevokeOutcome =
   | { readonly outcome: 'last-admin'; readonly token: ApiTokenInfo };
 
 /**
+ * The guard (Transaction.guard) of "an active admin token remains": every revocation of an active
+ * admin token takes it. Admin tokens name no customer, so the invariant, and the key, is one per
+ * installation; only admin revocations (rare) are serialised by it.
+ */
+export const ACTIVE_ADMINS_GUARD = 'apiTokens:activeAdmins';
+
+/**
  * Revokes a token (kept as revoked, so the list shows who revoked it and when). The last active
  * admin token is never revoked: nobody could manage tokens through the API afterwards (create
- * another admin token first). One unit of work, so two instances revoking the last two admin
- * tokens at once cannot both succeed (PostgreSQL re-runs one of them).
+ * another admin token first). The check reads the other admin tokens and writes only this one, so
+ * two instances revoking the last two admin tokens at once would each see the other still active
+ * (write skew at PostgreSQL's REPEATABLE READ): both take ACTIVE_ADMINS_GUARD, and PostgreSQL
+ * re-runs the second, which then sees the first revocation.
  */
 export async function revokeApiToken(repo: Pick<Repository, 'transaction'>, id: string, now: Date, by: string): Promise<RevokeOutcome> {
   const nowMs = now.getTime();
@@ -192,6 +201,7 @@ export async function revokeApiToken(repo: Pick<Repository, 'transaction'>, id: 
     if (!t) return { outcome: 'not-found' };
     if (t.revokedAt) return { outcome: 'already-revoked', token: infoOf(t, nowMs) };
     if (t.role === 'admin' && stateOf(t, nowMs) === 'active') {
+      await tx.guard(ACTIVE_ADMINS_GUARD);
       const otherAdmins = (await tx.list<StoredApiToken>(API_TOKENS)).filter((o) => o.id !== id && o.role === 'admin' && stateOf(o, nowMs) === 'active');
       if (otherAdmins.length === 0) return { outcome: 'last-admin', token: infoOf(t, nowMs) };
     }

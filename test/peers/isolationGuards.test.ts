@@ -1,0 +1,99 @@
+/**
+ * The invariants that PostgreSQL's REPEATABLE READ does not hold by itself, each held by a guard
+ * (Transaction.guard; the audit is in docs/server.md, "Isolation and guards"). Two PostgresStores
+ * on one database are two server instances; the two units are interleaved deterministically
+ * (test/harness/unitInterleaving.ts): the first stops right after its deciding read, the second
+ * runs to its commit, then the first goes on. The outcome must be one a serial order gives, with
+ * the first unit run again.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ACTIVE_ADMINS_GUARD, API_TOKENS, createApiToken, listApiTokens, revokeApiToken, type RevokeOutcome } from '../../server/auth/apiTokens.js';
+import { presetContract } from '../../server/sla/presets.js';
+import { SERVER_UNIQUE_KEYS } from '../../server/storage/openRepository.js';
+import { PostgresStore } from '../../server/storage/postgresStore.js';
+import { StoredTicketRepository, TICKETS, ticketGuardKey } from '../../server/tickets/ticketRepository.js';
+import { TicketNotFoundError, TicketService } from '../../server/tickets/ticketService.js';
+import { ManualClock } from '../harness/manualClock.js';
+import { startPostgres, type PostgresPeer } from '../harness/postgres.js';
+import { interleaved } from '../harness/unitInterleaving.js';
+import { at, raised } from '../unit/tickets/fixtures.js';
+
+let server: PostgresPeer;
+beforeAll(async () => {
+  server = await startPostgres();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const stores: PostgresStore[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close().catch(() => undefined);
+});
+
+/** Two instances on one fresh database. */
+async function instances(name: string): Promise<[PostgresStore, PostgresStore]> {
+  const url = await server.newDatabase(name);
+  const open = async () => {
+    const store = new PostgresStore({ url, poolSize: 2, healthCheckMs: 0, uniqueKeys: SERVER_UNIQUE_KEYS });
+    stores.push(store);
+    await store.open();
+    return store;
+  };
+  return [await open(), await open()];
+}
+
+describe('guards on PostgreSQL (REPEATABLE READ), two instances', () => {
+  it('the last active admin token: two instances revoking the two admin tokens at once leave one (the later revocation is refused)', async () => {
+    const [a, b] = await instances('guard_admins');
+    const now = new Date('2026-12-07T06:00:00Z');
+    const x = await createApiToken(a, { role: 'admin', name: 'anna', customerId: null }, now);
+    const y = await createApiToken(a, { role: 'admin', name: 'jan', customerId: null }, now);
+    await createApiToken(a, { role: 'dispatcher', name: 'ola', customerId: null }, now);
+    // A reads the tokens (y active: x may go), then B revokes y and commits, then A writes.
+    let revokedOnB: Promise<RevokeOutcome> | undefined;
+    const onA = interleaved(a, {
+      after: (r) => r.method === 'list' && r.collection === API_TOKENS,
+      between: () => (revokedOnB = revokeApiToken(b, y.id, now, 'jan')),
+    });
+    const outcomeA = await revokeApiToken(onA.repo, x.id, now, 'anna');
+    expect((await revokedOnB)?.outcome).toBe('revoked');
+    // A ran again, saw y revoked, and refused.
+    expect(outcomeA.outcome).toBe('last-admin');
+    expect(onA.attempts()).toBe(2);
+    expect(onA.guards).toEqual([[ACTIVE_ADMINS_GUARD], [ACTIVE_ADMINS_GUARD]]);
+    const active = (await listApiTokens(b, now)).filter((t) => t.role === 'admin' && t.state === 'active');
+    expect(active.map((t) => t.id)).toEqual([x.id]);
+  });
+
+  it('a closed ticket stays history: a change read before the closing and written after it is run again and finds no hot ticket', async () => {
+    const [a, b] = await instances('guard_ticket');
+    const clock = new ManualClock(at('2026-03-02T09:00'));
+    const service = (repo: ConstructorParameters<typeof StoredTicketRepository>[0]) =>
+      new TicketService({ repository: new StoredTicketRepository(repo), clock, contractFor: presetContract, defaultContractId: 'device-vendor' });
+    const svcA = service(a);
+    await svcA.handleEvent(raised('jam', clock.now()));
+    const repoA = new StoredTicketRepository(a);
+    const [ticket] = await repoA.active();
+    await svcA.act(ticket!.id, { type: 'resolve', by: 'anna', solution: 'jam cleared' });
+    // B reads the resolved ticket to add a note; A closes it (archived: its hot record deleted) and
+    // commits; then B writes the ticket with the note. Without the guard that write inserts the
+    // ticket again (no row left to conflict on): closed in the archive and resolved in the hot set.
+    let closedOnA: Promise<unknown> | undefined;
+    const onB = interleaved(b, {
+      after: (r) => r.method === 'get' && r.collection === TICKETS && r.id === ticket!.id,
+      between: () => (closedOnA = svcA.act(ticket!.id, { type: 'close', by: 'anna' })),
+    });
+    const noted = await service(onB.repo)
+      .act(ticket!.id, { type: 'comment', by: 'jan', text: 'toner ordered', public: false })
+      .catch((err: unknown) => err);
+    await closedOnA;
+    // Run again after the closing committed: the ticket is no longer hot, so there is nothing to note on.
+    expect(noted).toBeInstanceOf(TicketNotFoundError);
+    expect(onB.attempts()).toBe(2);
+    expect(onB.guards[0]).toEqual([ticketGuardKey(ticket!.id)]);
+    expect(await repoA.active()).toEqual([]);
+    const closed = await repoA.closedSince('2026-03');
+    expect(closed.map((t) => [t.id, t.status])).toEqual([[ticket!.id, 'closed']]);
+  });
+});
