@@ -89,9 +89,9 @@ export interface ExternalSubscriberDeps {
   logger: Logger;
   clientId: string;
   /**
-   * Ingest one batch at a time (PostgreSQL storage, server/cluster): concurrent SERIALIZABLE units of
-   * one process conflict with each other (every fault reads whole collections) and are re-run, which
-   * costs more than it overlaps. The journaled store serialises commits itself and keeps overlapping.
+   * Ingest one batch at a time (PostgreSQL storage, server/cluster): concurrent units of one process
+   * conflict with each other (batches of one agent write the same agent and device records) and are
+   * re-run, which costs more than it overlaps. The journaled store serialises commits itself and keeps overlapping.
    */
   serialBatches?: boolean;
   /** Counts the messages left to another partition (acknowledged, not applied here). */

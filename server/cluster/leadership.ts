@@ -10,10 +10,12 @@
  *    the confirmation fails, times out, or the lock's connection reports an error.
  *
  * Leadership only decides who fires timers; it is not what makes them fire once. The timer work
- * runs in store transactions (SERIALIZABLE on PostgreSQL) over state that records what was done
- * (a warned ticket is marked warned), so an old leader that has not yet noticed its loss and the
- * new one cannot both commit the same warning: one transaction conflicts and, re-run, finds
- * nothing left to do. Leadership keeps the work on one instance; the database makes it exact.
+ * runs in store transactions over state that records what was done (a warned ticket is marked
+ * warned), and each timer writes the record it decides on (the ticket, its next-due entry, the
+ * planned stop or hold it consumes), so an old leader that has not yet noticed its loss and the
+ * new one cannot both commit the same warning: two units writing one row conflict even at
+ * PostgreSQL's REPEATABLE READ, and the one run again finds nothing left to do (docs/server.md,
+ * "Isolation and guards"). Leadership keeps the work on one instance; the database makes it exact.
  */
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logging.js';

@@ -1,8 +1,8 @@
 /**
  * The cluster parts that need only PostgreSQL (server/cluster): the advisory-lock leadership, the
  * LISTEN/NOTIFY bus, and ticket timers that fire once even when two instances both believe they
- * lead (the moment of a hand-over), because the store's SERIALIZABLE transactions let only one
- * of two concurrent ticks commit the same SLA warning.
+ * lead (the moment of a hand-over), because two concurrent ticks write the same ticket record and
+ * the store (REPEATABLE READ) lets only one of them commit the same SLA warning.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

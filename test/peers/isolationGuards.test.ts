@@ -7,6 +7,10 @@
  * the first unit run again.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DELIVERIES, deliveryGuardKey, type Delivery } from '../../server/notifications/delivery.js';
+import { NotificationDispatcher } from '../../server/notifications/notificationDispatcher.js';
+import { NotificationOutbox } from '../../server/notifications/notificationOutbox.js';
+import { NotificationSettings } from '../../server/notifications/notificationSettings.js';
 import { ACTIVE_ADMINS_GUARD, API_TOKENS, createApiToken, listApiTokens, revokeApiToken, type RevokeOutcome } from '../../server/auth/apiTokens.js';
 import { presetContract } from '../../server/sla/presets.js';
 import { SERVER_UNIQUE_KEYS } from '../../server/storage/openRepository.js';
@@ -16,6 +20,7 @@ import { TicketNotFoundError, TicketService } from '../../server/tickets/ticketS
 import { ManualClock } from '../harness/manualClock.js';
 import { startPostgres, type PostgresPeer } from '../harness/postgres.js';
 import { interleaved } from '../harness/unitInterleaving.js';
+import { jamStory } from '../unit/notifications/noticeFixtures.js';
 import { at, raised } from '../unit/tickets/fixtures.js';
 
 let server: PostgresPeer;
@@ -95,5 +100,41 @@ describe('guards on PostgreSQL (REPEATABLE READ), two instances', () => {
     expect(await repoA.active()).toEqual([]);
     const closed = await repoA.closedSince('2026-03');
     expect(closed.map((t) => [t.id, t.status])).toEqual([[ticket!.id, 'closed']]);
+  });
+
+  it('a delivery is pending or in the delivery log, never both: an attempt recorded after another dispatcher archived the delivery is run again and records nothing', async () => {
+    const [a, b] = await instances('guard_delivery');
+    // One webhook target: one delivery for the notice.
+    const settings = NotificationSettings.parse({
+      webhooks: [{ id: 'chat', url: 'http://127.0.0.1:9/hook', secret: 'whsec-0123456789abcdef', events: ['ticket.opened'] }],
+      retry: { maxAttempts: 3, initialDelay: '1m', maxDelay: '10m' },
+    });
+    const opened = jamStory().of('ticket.opened');
+    const clock = new ManualClock(opened.notice.at);
+    const [queued] = await new NotificationOutbox({ repo: a, settings, clock }).enqueue(opened.notice);
+    // A's attempt fails (a retry is due later), B's succeeds: the old and the new leader at a hand-over.
+    // A reads the delivery to record its failed attempt; B sends, archives it and commits; then A writes.
+    const onB = new NotificationDispatcher({ repo: b, settings, clock, send: () => Promise.resolve({ outcome: 'delivered', statusCode: 204 }) });
+    let deliveredOnB: Promise<unknown> | undefined;
+    const onA = interleaved(a, {
+      after: (r) => r.method === 'get' && r.collection === DELIVERIES && r.id === queued!.id,
+      between: () => (deliveredOnB = onB.dispatchDue()),
+    });
+    const failingA = new NotificationDispatcher({
+      repo: onA.repo,
+      settings,
+      clock,
+      send: () => Promise.resolve({ outcome: 'error', error: 'connection refused', permanent: false }),
+      random: () => 0.5,
+    });
+    // Run again after the archiving committed: the delivery is no longer pending, A records nothing.
+    expect(await failingA.dispatchDue()).toEqual({ attempted: 0, delivered: 0, retrying: 0, failed: 0 });
+    expect(await deliveredOnB).toEqual({ attempted: 1, delivered: 1, retrying: 0, failed: 0 });
+    expect(onA.attempts()).toBe(2);
+    expect(onA.guards[0]).toEqual([deliveryGuardKey(queued!.id)]);
+    expect(await b.list<Delivery>(DELIVERIES)).toEqual([]);
+    const log: Delivery[] = [];
+    for await (const r of b.readArchive<Delivery>(DELIVERIES, new Date(clock.now()).toISOString().slice(0, 7))) log.push(r.value);
+    expect(log.map((d) => [d.id, d.status, d.attempts.length])).toEqual([[queued!.id, 'delivered', 1]]);
   });
 });
