@@ -17,18 +17,6 @@ import { retryDelay, type AttemptResult, type Random } from './retrySchedule.js'
 
 export const DELIVERIES = 'notificationDeliveries';
 
-/**
- * The guard (Transaction.guard) of one delivery: "pending or in the delivery log, never both".
- * Recording an attempt reads the delivery and then writes it (pending: a retry) or archives it
- * (done). Two dispatchers at a leadership hand-over may record attempts of one delivery at once;
- * at PostgreSQL's REPEATABLE READ a pending write after the other's archive committed would insert
- * the delivery again (no row left to conflict on), and it would be sent once more. So every
- * recording takes this key: one row per delivery, only the units recording its attempts.
- */
-export function deliveryGuardKey(deliveryId: string): string {
-  return `delivery:${deliveryId}`;
-}
-
 export const DeliveryStatus = z.enum(['pending', 'delivered', 'failed']);
 export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
 

@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Clock, TimerHandle } from '../../shared/clock.js';
-import { abandon, afterAttempt, DELIVERIES, deliveryGuardKey, isDue, newDelivery, webhookBody, type Delivery } from './delivery.js';
+import { abandon, afterAttempt, DELIVERIES, isDue, newDelivery, webhookBody, type Delivery } from './delivery.js';
 import { MailSender } from './mailSender.js';
 import { renderMessage } from './messageRendering.js';
 import { testFacts } from './noticeFacts.js';
@@ -192,7 +192,6 @@ export class NotificationDispatcher {
         );
     }
     const saved = await this.o.repo.transaction(async (tx) => {
-      await tx.guard(deliveryGuardKey(d.id));
       const current = await tx.get<Delivery>(DELIVERIES, d.id);
       if (!current || current.status !== 'pending' || current.attempts.length !== d.attempts.length) return false;
       if (next.status === 'pending') await tx.put(DELIVERIES, d.id, next);

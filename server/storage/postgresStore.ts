@@ -497,7 +497,9 @@ class PgTransaction implements Transaction {
   async list<T>(collection: string): Promise<T[]> {
     checkCollection(collection);
     await this.flush();
-    const r = await this.query<{ value: T }>('SELECT value FROM records WHERE collection = $1 ORDER BY id', [collection]);
+    const r = await this.query<{ id: string; value: T }>('SELECT id, value FROM records WHERE collection = $1 ORDER BY id', [collection]);
+    // Known as read: a later put of one of them that finds it deleted meanwhile is a conflict (resurrected()).
+    for (const row of r.rows) this.known.set(recordKey(collection, row.id), row.value);
     return r.rows.map((row) => row.value);
   }
 
@@ -692,13 +694,21 @@ class PgTransaction implements Transaction {
       }
       if (put.length > 0) {
         // The values as one JSON array: sent as they are, where a text[] parameter would escape
-        // every quote of every record (and PostgreSQL unescape it).
-        await this.query(
-          `INSERT INTO records (collection, id, value)
-           SELECT c, i, v FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), json_array_elements($3::json)) AS k(c, i, v)
-           ON CONFLICT (collection, id) DO UPDATE SET value = EXCLUDED.value`,
+        // every quote of every record (and PostgreSQL unescape it). The rows it inserted (xmax 0)
+        // come back: see resurrected().
+        const r = await this.query<{ c: string; i: string }>(
+          `WITH w AS (INSERT INTO records (collection, id, value)
+             SELECT c, i, v FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), json_array_elements($3::json)) AS k(c, i, v)
+             ON CONFLICT (collection, id) DO UPDATE SET value = EXCLUDED.value
+             RETURNING collection, id, xmax = 0 AS inserted)
+           SELECT collection AS c, id AS i FROM w WHERE inserted`,
           [put.map((w) => w.collection), put.map((w) => w.id), `[${put.map((w) => w.text).join(',')}]`],
         );
+        const back = r.rows.find((row) => this.resurrected(row.c, row.i));
+        if (back) {
+          this.conflict ??= new Error(`record ${back.c}/${back.i} was deleted or archived by a concurrent transaction after this one read it`);
+          throw new TransactionConflictError(this.conflict.message);
+        }
       }
       if (gone.length > 0) {
         await this.query('DELETE FROM records r USING unnest($1::text[], $2::text[]) AS k(c, i) WHERE r.collection = k.c AND r.id = k.i', [
@@ -736,6 +746,18 @@ class PgTransaction implements Transaction {
       level.flushedClaims.push(...ids);
       this.claimed += ids.length;
     }
+  }
+
+  /**
+   * A record this attempt's upsert inserted although its snapshot holds it: another transaction
+   * deleted (or archived) it and committed after the snapshot. At REPEATABLE READ an `INSERT … ON
+   * CONFLICT` finds no live row to conflict with and writes the record back, where an UPDATE would
+   * have failed with 40001 (SERIALIZABLE caught both). So the attempt is void, like a conflict: run
+   * again, the unit finds the record gone. A record this attempt never read is a blind write.
+   */
+  private resurrected(collection: string, id: string): boolean {
+    const held = this.known.get(recordKey(collection, id));
+    return held !== undefined && held !== ABSENT;
   }
 
   /** The unique keys of written records: each record's old keys out, its new ones in. */

@@ -358,19 +358,6 @@ function readTicket(value: unknown, where: string): Ticket {
   return parsed.data;
 }
 
-/**
- * The guard (Transaction.guard) of one ticket: "a closed ticket is history, never hot again".
- * Closing archives the ticket (deletes its hot record); a concurrent unit that read the ticket
- * before and writes it after that delete committed would insert it again without any conflict at
- * PostgreSQL's REPEATABLE READ (a record deleted by another unit is no row to conflict on), leaving
- * the ticket closed in the archive and open in the hot set. So archiving and every write of a
- * ticket that already existed take this key: one row per ticket, only units changing that
- * ticket, which conflict on its record anyway.
- */
-export function ticketGuardKey(ticketId: string): string {
-  return `ticket:${ticketId}`;
-}
-
 /** The id of the ticket numbered `n`. */
 export function ticketIdOf(n: number): string {
   return `T${String(n).padStart(6, '0')}`;
@@ -418,9 +405,7 @@ export function ticketStoreIn(tx: Transaction): TicketStore {
     put: async (ticket, nextDueAt = CHECK_AT_NEXT_TICK) => {
       await ensureSubjectIndex(tx);
       // Only its first put: after it, the ticket's record and index entries are this unit's own writes.
-      const isNew = fresh.delete(ticket.id);
-      if (!isNew) await tx.guard(ticketGuardKey(ticket.id));
-      const before = isNew ? [] : subjectsOfTicket(await tx.get<unknown>(TICKETS, ticket.id));
+      const before = fresh.delete(ticket.id) ? [] : subjectsOfTicket(await tx.get<unknown>(TICKETS, ticket.id));
       // What the ticket service writes is a ticket it built (typed, from parsed tickets): reading it
       // back in a later event of this process needs no second parse. After a restart the stored
       // record is a new object and is parsed again.
@@ -452,7 +437,6 @@ export function ticketStoreIn(tx: Transaction): TicketStore {
       return true;
     },
     archive: async (ticket, now) => {
-      await tx.guard(ticketGuardKey(ticket.id));
       await ensureSubjectIndex(tx);
       const before = [...new Set([...subjectsOfTicket(await tx.get<unknown>(TICKETS, ticket.id)), ...subjectsOfTicket(ticket)])].sort();
       await tx.archive(TICKETS, ticket.id, ticket, new Date(now));

@@ -250,6 +250,36 @@ describe('PostgreSQL specifics', () => {
     expect(await revokeRace(true)).toEqual({ attemptsA: 2, left: ['x'] });
   });
 
+  it('a record deleted or archived by another instance after this unit read it (get or list) is not written back: the unit runs again and finds it gone', async () => {
+    const url = await server.newDatabase('resurrect');
+    const a = await openStore(url);
+    const b = await openStore(url);
+    await a.transaction(async (tx) => {
+      await tx.put('things', 'x', { id: 'x', n: 1 });
+      await tx.put('things', 'y', { id: 'y', n: 1 });
+    });
+    for (const [read, gone] of [
+      ['get', 'delete'],
+      ['list', 'archive'],
+    ] as const) {
+      const id = read === 'get' ? 'x' : 'y';
+      let other: Promise<void> | undefined;
+      const seen: (number | undefined)[] = [];
+      await a.transaction(async (tx) => {
+        type Thing = { id: string; n: number };
+        const v = read === 'get' ? await tx.get<Thing>('things', id) : (await tx.list<Thing>('things')).find((t) => t.id === id);
+        seen.push(v?.n);
+        other ??= b.transaction((tb) =>
+          gone === 'delete' ? tb.delete('things', id) : tb.archive('things', id, { id, n: 1 }, new Date('2026-12-01T00:00:00Z')),
+        );
+        await other;
+        if (v) await tx.put('things', id, { id, n: v.n + 1 });
+      });
+      expect(seen, `${read} then ${gone}`).toEqual([1, undefined]);
+      expect(await a.get('things', id), `${read} then ${gone}`).toBeUndefined();
+    }
+  });
+
   it('numbers come from a sequence started after the stored counter: no row written per number, an unused number offered again, never reused', async () => {
     const url = await server.newDatabase('numbers');
     const counter = { collection: 'ticketMeta', id: 'counter' };
