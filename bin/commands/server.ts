@@ -1,7 +1,8 @@
 /**
  * `fleetdesk server [--config server.yaml]`: runs the server until SIGINT/SIGTERM. Exit 2: bad
  * configuration; 3: the store is damaged (nothing changed, see `fleetdesk store check`); 4: the
- * store is in use by another process.
+ * store is in use by another process; 5: the storage cannot be reached or refuses writes
+ * (PostgreSQL down, wrong password): transient, so a service manager's restart may succeed.
  */
 import { Command } from 'commander';
 import { createLogger } from '../../shared/logging.js';
@@ -10,6 +11,7 @@ import { ServerSetupError, startServerApp } from '../../server/serverApp.js';
 import { ListenError } from '../../server/listenError.js';
 import { StoreDamagedError } from '../../server/storage/storeFiles.js';
 import { StoreLockedError } from '../../server/storage/storeLock.js';
+import { StoreFailedError } from '../../server/storage/repository.js';
 import { CliError } from '../cliError.js';
 import { untilSignal } from '../signals.js';
 
@@ -28,6 +30,8 @@ export function serverCommand(): Command {
         if (err instanceof ListenError) throw new CliError(err.message, 1);
         if (err instanceof StoreDamagedError) throw new CliError(err.message, 3);
         if (err instanceof StoreLockedError) throw new CliError(`not starting: ${err.message}`, 4);
+        // Its message names the database without the password (postgresStore.ts redactedUrl).
+        if (err instanceof StoreFailedError) throw new CliError(`not starting: ${err.message}`, 5);
         throw err;
       }
       const signal = await untilSignal();

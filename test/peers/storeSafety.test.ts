@@ -164,6 +164,39 @@ describe('one server per data directory', () => {
   });
 });
 
+describe('storage out of reach at start', () => {
+  it('PostgreSQL not answering: exit 5, one line naming the database without its password, no stack trace', async () => {
+    const port = await freeTcpPort(); // nothing listens there
+    const file = join(tmp.path, 'pg-down.yaml');
+    writeFileSync(
+      file,
+      [
+        'dataDir: ' + join(tmp.path, 'pg-down'),
+        'storage:',
+        '  kind: postgres',
+        `  url: postgres://fleetdesk:db-secret-9@127.0.0.1:${port}/fleetdesk`,
+        '  connectTimeout: 2s',
+        'broker:',
+        '  embedded:',
+        `    port: ${await freeTcpPort()}`,
+        'http:',
+        `  port: ${await freeTcpPort()}`,
+        'log:',
+        '  format: json',
+        '',
+      ].join('\n'),
+    );
+    const r = cli(['server', '--config', file]);
+    expect(r.code, r.out).toBe(5);
+    const line = r.out.split('\n').find((l) => l.startsWith('fleetdesk: '));
+    expect(line).toMatch(
+      new RegExp(`^fleetdesk: not starting: cannot connect to PostgreSQL at postgres://fleetdesk:\\*\\*\\*@127\\.0\\.0\\.1:${port}/fleetdesk`),
+    );
+    expect(r.out).not.toContain('db-secret-9');
+    expect(r.out).not.toMatch(/^\s+at /m);
+  });
+});
+
 /** Mounts a tmpfs of `size`; fails (does not skip) where mount is not permitted. */
 function mountTmpfs(dir: string, size: string): void {
   mkdirSync(dir, { recursive: true });
