@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { connectionSettings } from '../storage/postgresStore.js';
 import type { LeaderLock } from './leadership.js';
 
 /** The advisory lock key of a cluster group: the first 63 bits of SHA-256("fleetdesk:leader:<group>"). */
@@ -50,8 +51,7 @@ export class PgLeaderLock implements LeaderLock {
   private async connection(): Promise<pg.Client> {
     if (this.client) return this.client;
     const client = new pg.Client({
-      connectionString: this.o.url,
-      ...(this.o.password !== undefined ? { password: this.o.password } : {}),
+      ...connectionSettings(this.o.url, this.o.password),
       application_name: `fleetdesk-leader:${this.o.instanceId}`.slice(0, 63),
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,

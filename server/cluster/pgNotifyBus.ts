@@ -9,6 +9,7 @@
  * A lost connection is re-opened with a growing delay (up to 10 s) and LISTENs again.
  */
 import pg from 'pg';
+import { connectionSettings } from '../storage/postgresStore.js';
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logging.js';
 import { packNotes, unpackNotes, type BusNote, type ClusterBus } from './clusterBus.js';
@@ -59,8 +60,7 @@ export class PgNotifyBus implements ClusterBus {
     if (this.connecting) return this.connecting;
     const attempt = (async () => {
       const client = new pg.Client({
-        connectionString: this.o.url,
-        ...(this.o.password !== undefined ? { password: this.o.password } : {}),
+        ...connectionSettings(this.o.url, this.o.password),
         application_name: `fleetdesk-bus:${this.o.instanceId}`.slice(0, 63),
         keepAlive: true,
         connectionTimeoutMillis: 5_000,

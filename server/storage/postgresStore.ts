@@ -113,6 +113,25 @@ export class StoreConflictError extends StoreFailedError {
   }
 }
 
+/**
+ * node-postgres connection settings for a URL and a password kept out of it (a secret file, an
+ * environment variable). node-postgres lets what it parses from `connectionString` win over its
+ * other options, so a `password` option beside a URL without one was dropped (the login then failed
+ * with "client password must be a string"); a `password` query parameter is what it reads first.
+ * The URL then holds the secret: never log it (redactedUrl).
+ */
+export function connectionSettings(url: string, password: string | undefined): { connectionString: string } {
+  if (password === undefined) return { connectionString: url };
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`storage.url ${redactedUrl(url)} is not a URL (expected postgres://user@host:port/database)`);
+  }
+  u.searchParams.set('password', password);
+  return { connectionString: u.toString() };
+}
+
 /** The URL with its password replaced, for messages and logs. */
 export function redactedUrl(url: string): string {
   try {
@@ -900,8 +919,7 @@ export class PostgresStore implements Repository {
 
   async open(): Promise<void> {
     const pool = new pg.Pool({
-      connectionString: this.options.url,
-      ...(this.options.password !== undefined ? { password: this.options.password } : {}),
+      ...connectionSettings(this.options.url, this.options.password),
       max: this.options.poolSize,
       connectionTimeoutMillis: this.options.connectTimeoutMs,
       application_name: this.options.applicationName,
@@ -957,8 +975,7 @@ export class PostgresStore implements Repository {
     try {
       if (!this.healthClient) {
         const client = new pg.Client({
-          connectionString: this.options.url,
-          ...(this.options.password !== undefined ? { password: this.options.password } : {}),
+          ...connectionSettings(this.options.url, this.options.password),
           connectionTimeoutMillis: this.options.connectTimeoutMs,
           application_name: `${this.options.applicationName}-health`.slice(0, 63),
           statement_timeout: Math.max(1000, this.options.connectTimeoutMs),

@@ -3,10 +3,14 @@
  * storage contract, schema migrations, outages, and the ticket service over it with two
  * instances racing on the same faults.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { presetContract } from '../../server/sla/presets.js';
 import { SERVER_UNIQUE_KEYS } from '../../server/storage/openRepository.js';
+import { PgLeaderLock } from '../../server/cluster/pgLeaderLock.js';
+import { PgNotifyBus } from '../../server/cluster/pgNotifyBus.js';
 import { PostgresStore } from '../../server/storage/postgresStore.js';
 import { StoreFailedError, UniqueKeyViolation } from '../../server/storage/repository.js';
 import { MIGRATIONS } from '../../server/storage/migrations/index.js';
@@ -355,6 +359,36 @@ describe('PostgreSQL specifics', () => {
     });
     expect(out).toEqual([expect.stringMatching(/invalid record id .*without NUL/), expect.stringMatching(/record things\/x: value undefined is not JSON/)]);
     expect(await store.get('things', 'ok')).toEqual({ fine: true });
+  });
+});
+
+describe('a password kept out of the URL (storage.password)', () => {
+  it('logs in with it: the store, the leader lock and the cluster bus; a wrong one is a clear StoreFailedError without the secret', async () => {
+    const url = await server.newDatabase('password_login');
+    const db = new URL(url).pathname.slice(1);
+    // This role must give a password even though the test cluster trusts `postgres`.
+    const hba = join(server.dir, 'data', 'pg_hba.conf');
+    writeFileSync(hba, `host all fd_pw 127.0.0.1/32 scram-sha-256\n${readFileSync(hba, 'utf8')}`);
+    await sql(url, "CREATE ROLE fd_pw LOGIN PASSWORD 'pw-s3cret:/@?'");
+    await sql(url, `GRANT ALL ON SCHEMA public TO fd_pw; ALTER DATABASE ${db} OWNER TO fd_pw`);
+    await sql(url, 'SELECT pg_reload_conf()');
+    const u = new URL(url);
+    u.username = 'fd_pw';
+    const bare = u.toString();
+    const store = await openStore(bare, { password: 'pw-s3cret:/@?' });
+    await store.transaction((tx) => tx.put('things', 'a', { n: 1 }));
+    expect(await store.get('things', 'a')).toEqual({ n: 1 });
+    const lock = new PgLeaderLock({ url: bare, password: 'pw-s3cret:/@?', group: 'g', instanceId: 'i1' });
+    expect(await lock.tryAcquire()).toBe(true);
+    await lock.release();
+    const bus = new PgNotifyBus({ url: bare, password: 'pw-s3cret:/@?', group: 'g', instanceId: 'i1', clock: new ManualClock(0) });
+    await bus.start();
+    await bus.close();
+    const wrong = new PostgresStore({ url: bare, password: 'not-it', healthCheckMs: 0 });
+    const err = await wrong.open().catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(StoreFailedError);
+    expect((err as Error).message).toMatch(/password authentication failed for user "fd_pw"/);
+    expect((err as Error).message).not.toContain('not-it');
   });
 });
 
