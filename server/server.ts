@@ -97,7 +97,8 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   // Leadership (who runs the timers) and the bus to the other instances; one instance on lowdb.
   let cluster: Cluster;
   try {
-    cluster = await startCluster(config, { clock, logger: logger.child({ component: 'cluster' }) });
+    // Each part of the cluster names itself (a child of a child with the same key would log it twice).
+    cluster = await startCluster(config, { clock, logger });
   } catch (err) {
     return abandonStart(err);
   }

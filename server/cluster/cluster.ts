@@ -43,15 +43,17 @@ export async function startCluster(config: ServerConfig, deps: { clock: Clock; l
   const instanceId = instanceIdOf(config);
   const db = sharedStore(config);
   if (db === undefined) {
-    const leadership = new SingleProcessLeadership(deps.logger);
+    const leadership = new SingleProcessLeadership(deps.logger.child({ component: 'cluster-leadership' }));
     leadership.start();
     return { instanceId, shared: false, leadership, bus: new LocalBus(instanceId), close: () => leadership.stop() };
   }
   if (config.cluster.instanceId === undefined) {
-    deps.logger.warn(
-      { instanceId },
-      'cluster.instanceId is not set: the MQTT session of this instance will not survive a restart (set a stable, unique id per instance)',
-    );
+    deps.logger
+      .child({ component: 'cluster' })
+      .warn(
+        { instanceId },
+        'cluster.instanceId is not set: the MQTT session of this instance will not survive a restart (set a stable, unique id per instance)',
+      );
   }
   const { group, leadership: s } = config.cluster;
   const bus = new PgNotifyBus({ ...db, group, instanceId, clock: deps.clock, logger: deps.logger.child({ component: 'cluster-bus' }) });
@@ -60,7 +62,7 @@ export async function startCluster(config: ServerConfig, deps: { clock: Clock; l
   const leadership = new LockLeadership({
     lock: new PgLeaderLock({ ...db, group, instanceId }),
     clock: deps.clock,
-    logger: deps.logger.child({ component: 'leadership' }),
+    logger: deps.logger.child({ component: 'cluster-leadership' }),
     checkIntervalMs: s.checkInterval,
     checkTimeoutMs: s.checkTimeout,
     instanceId,
