@@ -194,7 +194,10 @@ export class LockLeadership implements Leadership {
   private stepDown(why: string, release = true): void {
     if (!this.leader) return;
     this.leader = false;
-    this.o.logger?.warn({ instance: this.o.instanceId, why }, 'this instance is no longer the leader');
+    // A stop hands over on purpose (info); a lost lock or a failed check is worth a warning.
+    const log = { instance: this.o.instanceId, why };
+    if (why === 'stopping') this.o.logger?.info(log, 'this instance is no longer the leader');
+    else this.o.logger?.warn(log, 'this instance is no longer the leader');
     this.listeners.emit(false);
     if (release) void this.o.lock.release().catch(() => undefined);
   }
