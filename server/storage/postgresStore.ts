@@ -10,7 +10,7 @@
  * writes); the decisions exposed to it take a guard (Transaction.guard, table `unit_guards`).
  * SERIALIZABLE would catch it too, but its predicate locks are kept per index and heap page, and
  * units of several instances that share no record met on those pages: most batches were run two
- * or more times (docs/benchmarks.md, "Isolation"). After a conflict the WHOLE unit of work is run again from the start on a fresh
+ * or more times (docs/benchmarks.md, "units of work at REPEATABLE READ"). After a conflict the WHOLE unit of work is run again from the start on a fresh
  * transaction, after a jittered exponential backoff, up to `maxAttempts` times. So a work
  * function must be re-runnable: everything it does goes through its Transaction, and anything
  * else it does (in-memory caches, notifications) must be harmless when repeated. A retryable
