@@ -6,12 +6,14 @@
  * Transactions: each `transaction(work)` is one PostgreSQL transaction at REPEATABLE READ (one
  * snapshot) on one pooled connection. Two units that write one row (a record, a message id, a
  * unique key, a guard) cannot both commit: the second meets SQLSTATE 40001 (or 40P01 for a
- * deadlock). What snapshot isolation lets through is write skew (each unit reads what the other
- * writes); the decisions exposed to it take a guard (Transaction.guard, table `unit_guards`).
- * SERIALIZABLE would catch it too, but its predicate locks are kept per index and heap page, and
- * units of several instances that share no record met on those pages: most batches were run two
- * or more times (docs/benchmarks.md, "units of work at REPEATABLE READ"). After a conflict the WHOLE unit of work is run again from the start on a fresh
- * transaction, after a jittered exponential backoff, up to `maxAttempts` times. So a work
+ * deadlock). What snapshot isolation lets through: write skew (each unit reads what the other
+ * writes), for which the deciding units take a guard (Transaction.guard, table `unit_guards`), and
+ * a record written back after another unit deleted it, which this store turns into a conflict
+ * (resurrected()). SERIALIZABLE would catch both, but its predicate locks are kept per index and
+ * heap page, and units of several instances that share no record met on those pages: most batches
+ * ran two or more times (docs/benchmarks.md, "units of work at REPEATABLE READ").
+ *
+ * After a conflict the WHOLE unit of work is run again from the start on a fresh transaction, after a jittered exponential backoff, up to `maxAttempts` times. So a work
  * function must be re-runnable: everything it does goes through its Transaction, and anything
  * else it does (in-memory caches, notifications) must be harmless when repeated. A retryable
  * error is remembered even when the work catches it (e.g. in a savepoint or an event handler):
