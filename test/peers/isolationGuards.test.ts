@@ -8,7 +8,7 @@
  * runs to its commit, then the first goes on. The outcome must be one a serial order gives, with
  * the first unit run again.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DELIVERIES, type Delivery } from '../../server/notifications/delivery.js';
 import { NotificationDispatcher } from '../../server/notifications/notificationDispatcher.js';
 import { NotificationOutbox } from '../../server/notifications/notificationOutbox.js';
@@ -16,37 +16,21 @@ import { NotificationSettings } from '../../server/notifications/notificationSet
 import { ACTIVE_ADMINS_GUARD, API_TOKENS, createApiToken, listApiTokens, revokeApiToken, type RevokeOutcome } from '../../server/auth/apiTokens.js';
 import { presetContract } from '../../server/sla/presets.js';
 import { SERVER_UNIQUE_KEYS } from '../../server/storage/openRepository.js';
-import { PostgresStore } from '../../server/storage/postgresStore.js';
+import type { PostgresStore } from '../../server/storage/postgresStore.js';
 import { StoredTicketRepository, TICKETS } from '../../server/tickets/ticketRepository.js';
 import { TicketNotFoundError, TicketService } from '../../server/tickets/ticketService.js';
 import { ManualClock } from '../harness/manualClock.js';
-import { startPostgres, type PostgresPeer } from '../harness/postgres.js';
+import { usePostgresStores } from '../harness/postgresStores.js';
 import { interleaved } from '../harness/unitInterleaving.js';
 import { jamStory } from '../unit/notifications/noticeFixtures.js';
 import { at, raised } from '../unit/tickets/fixtures.js';
 
-let server: PostgresPeer;
-beforeAll(async () => {
-  server = await startPostgres();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-
-const stores: PostgresStore[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close().catch(() => undefined);
-});
+const pg15 = usePostgresStores();
 
 /** Two instances on one fresh database. */
 async function instances(name: string): Promise<[PostgresStore, PostgresStore]> {
-  const url = await server.newDatabase(name);
-  const open = async () => {
-    const store = new PostgresStore({ url, poolSize: 2, healthCheckMs: 0, uniqueKeys: SERVER_UNIQUE_KEYS });
-    stores.push(store);
-    await store.open();
-    return store;
-  };
+  const url = await pg15.server().newDatabase(name);
+  const open = () => pg15.openStore(url, { poolSize: 2, uniqueKeys: SERVER_UNIQUE_KEYS });
   return [await open(), await open()];
 }
 

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { presetContract } from '../../server/sla/presets.js';
 import { SERVER_UNIQUE_KEYS } from '../../server/storage/openRepository.js';
 import { PgLeaderLock } from '../../server/cluster/pgLeaderLock.js';
@@ -19,28 +19,13 @@ import { StoredTicketRepository, ticketUniqueKeys } from '../../server/tickets/t
 import { TicketService } from '../../server/tickets/ticketService.js';
 import { ManualClock } from '../harness/manualClock.js';
 import { waitUntil } from '../harness/peers.js';
-import { startPostgres, type PostgresPeer } from '../harness/postgres.js';
+import { startPostgres } from '../harness/postgres.js';
+import { usePostgresStores } from '../harness/postgresStores.js';
 import { defineRepositoryContract } from '../harness/repositoryContract.js';
 import { at, cleared, device, MIN, raised } from '../unit/tickets/fixtures.js';
 
-let server: PostgresPeer;
-beforeAll(async () => {
-  server = await startPostgres();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-
-const stores: PostgresStore[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close().catch(() => undefined);
-});
-async function openStore(url: string, options: Partial<ConstructorParameters<typeof PostgresStore>[0]> = {}): Promise<PostgresStore> {
-  const store = new PostgresStore({ url, poolSize: 4, healthCheckMs: 0, ...options });
-  stores.push(store);
-  await store.open();
-  return store;
-}
+const pg15 = usePostgresStores();
+const openStore = pg15.openStore;
 
 async function sql<R extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
   const c = new pg.Client({ connectionString: url });
@@ -55,14 +40,14 @@ async function sql<R extends pg.QueryResultRow>(url: string, text: string, value
 describe('storage contract: PostgresStore', () => {
   defineRepositoryContract({
     sharedByInstances: true,
-    fresh: () => server.newDatabase('contract'),
+    fresh: () => pg15.server().newDatabase('contract'),
     create: (url, options = {}) => new PostgresStore({ url, poolSize: 4, healthCheckMs: 0, ...options }),
   });
 });
 
 describe('update: only the changed fields travel', () => {
   it('sends the fields that moved, not the whole record, and the stored record is whole', async () => {
-    const url = await server.newDatabase('update_narrow');
+    const url = await pg15.server().newDatabase('update_narrow');
     const store = await openStore(url);
     const supplies = Array.from({ length: 8 }, (_, i) => ({
       index: i,
@@ -90,7 +75,7 @@ describe('update: only the changed fields travel', () => {
 
 describe('schema migrations', () => {
   it('apply once, are recorded, and are a no-op on restart', async () => {
-    const url = await server.newDatabase('migrate');
+    const url = await pg15.server().newDatabase('migrate');
     const first = await openStore(url);
     const last = MIGRATIONS.length;
     expect(MIGRATIONS.slice(0, 3).map((m) => `${m.version}_${m.name}`)).toEqual(['1_initial', '2_number_sequences', '3_ticket_due_index']);
@@ -104,14 +89,14 @@ describe('schema migrations', () => {
   });
 
   it('instances starting at once migrate exactly once (advisory lock)', async () => {
-    const url = await server.newDatabase('migrate_race');
+    const url = await pg15.server().newDatabase('migrate_race');
     const opened = await Promise.all([0, 1, 2].map(() => openStore(url)));
     expect(opened.map((s) => s.migration!.applied.length).sort()).toEqual([0, 0, MIGRATIONS.length]);
     expect(await sql(url, 'SELECT count(*)::int AS n FROM schema_migrations')).toEqual([{ n: MIGRATIONS.length }]);
   });
 
   it('refuses a database migrated by a newer release, naming both versions', async () => {
-    const url = await server.newDatabase('migrate_newer');
+    const url = await pg15.server().newDatabase('migrate_newer');
     await (await openStore(url)).close();
     const future = MIGRATIONS.length + 1;
     await sql(url, `INSERT INTO schema_migrations (version, name) VALUES (${future}, 'from the future')`);
@@ -121,7 +106,7 @@ describe('schema migrations', () => {
   });
 
   it('a failing step rolls back entirely and names the step', async () => {
-    const url = await server.newDatabase('migrate_fail');
+    const url = await pg15.server().newDatabase('migrate_fail');
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     try {
@@ -140,7 +125,7 @@ describe('schema migrations', () => {
 
 describe('PostgreSQL specifics', () => {
   it('a conflict swallowed inside a savepoint still re-runs the whole unit of work', async () => {
-    const url = await server.newDatabase('conflict_swallowed');
+    const url = await pg15.server().newDatabase('conflict_swallowed');
     const a = await openStore(url);
     const b = await openStore(url);
     await a.transaction((tx) => tx.put('counters', 'c', { n: 0 }));
@@ -170,7 +155,7 @@ describe('PostgreSQL specifics', () => {
   });
 
   it('write-behind: a savepoint that had to reach the database rolls back exactly its own writes and claims', async () => {
-    const store = await openStore(await server.newDatabase('write_behind'));
+    const store = await openStore(await pg15.server().newDatabase('write_behind'));
     await store.transaction(async (tx) => {
       await tx.put('things', 'a', { n: 1 });
       expect(await tx.claimMessage('m-outer')).toBe(true);
@@ -196,7 +181,7 @@ describe('PostgreSQL specifics', () => {
   });
 
   it('a message id claimed by another instance after this unit looked re-runs the unit, which then sees a duplicate', async () => {
-    const url = await server.newDatabase('claim_race');
+    const url = await pg15.server().newDatabase('claim_race');
     const a = await openStore(url);
     const b = await openStore(url);
     let other: Promise<boolean> | undefined;
@@ -218,7 +203,7 @@ describe('PostgreSQL specifics', () => {
    * other unit writes. A waits, between its read and its write, until B has committed.
    */
   async function revokeRace(guarded: boolean): Promise<{ attemptsA: number; left: string[] }> {
-    const url = await server.newDatabase(guarded ? 'skew_guarded' : 'skew_unguarded');
+    const url = await pg15.server().newDatabase(guarded ? 'skew_guarded' : 'skew_unguarded');
     const a = await openStore(url);
     const b = await openStore(url);
     await a.transaction(async (tx) => {
@@ -255,7 +240,7 @@ describe('PostgreSQL specifics', () => {
   });
 
   it('a record deleted or archived by another instance after this unit read it (get or list) is not written back: the unit runs again and finds it gone', async () => {
-    const url = await server.newDatabase('resurrect');
+    const url = await pg15.server().newDatabase('resurrect');
     const a = await openStore(url);
     const b = await openStore(url);
     await a.transaction(async (tx) => {
@@ -285,7 +270,7 @@ describe('PostgreSQL specifics', () => {
   });
 
   it('numbers come from a sequence started after the stored counter: no row written per number, an unused number offered again, never reused', async () => {
-    const url = await server.newDatabase('numbers');
+    const url = await pg15.server().newDatabase('numbers');
     const counter = { collection: 'ticketMeta', id: 'counter' };
     const first = await openStore(url);
     // An installation from before the sequence (or copied by store migrate): its counter record holds 41.
@@ -311,7 +296,7 @@ describe('PostgreSQL specifics', () => {
   });
 
   it('gives up after maxAttempts with a StoreConflictError, which is a StoreFailedError (not acknowledged)', async () => {
-    const url = await server.newDatabase('conflict_giveup');
+    const url = await pg15.server().newDatabase('conflict_giveup');
     const a = await openStore(url, { maxAttempts: 1 });
     const b = await openStore(url);
     await a.transaction((tx) => tx.put('counters', 'c', { n: 0 }));
@@ -328,7 +313,7 @@ describe('PostgreSQL specifics', () => {
   });
 
   it('reads a month of more than one page of archive in order; prunes the dedup window by count', async () => {
-    const url = await server.newDatabase('archive_pages');
+    const url = await pg15.server().newDatabase('archive_pages');
     const store = await openStore(url, { dedupWindow: 1000, pruneEvery: 100 });
     await store.transaction(async (tx) => {
       for (let i = 0; i < 1205; i++) await tx.archive('events', `e${i}`, { i }, new Date(Date.UTC(2026, 4, 1, 0, 0, i)));
@@ -349,7 +334,7 @@ describe('PostgreSQL specifics', () => {
   });
 
   it('refuses ids with NUL characters and non-JSON values with a clear error, leaving the transaction usable', async () => {
-    const store = await openStore(await server.newDatabase('bad_values'));
+    const store = await openStore(await pg15.server().newDatabase('bad_values'));
     const out = await store.transaction(async (tx) => {
       const errors: string[] = [];
       await tx.put('things', 'a\u0000b', 1).catch((e: Error) => errors.push(e.message));
@@ -363,11 +348,11 @@ describe('PostgreSQL specifics', () => {
 });
 
 describe('a password kept out of the URL (storage.password)', () => {
-  it('logs in with it: the store, the leader lock and the cluster bus; a wrong one is a clear StoreFailedError without the secret', async () => {
-    const url = await server.newDatabase('password_login');
+  it('logs in with it: the store, its health check, the leader lock and the cluster bus; a wrong one is a clear StoreFailedError without the secret', async () => {
+    const url = await pg15.server().newDatabase('password_login');
     const db = new URL(url).pathname.slice(1);
     // This role must give a password even though the test cluster trusts `postgres`.
-    const hba = join(server.dir, 'data', 'pg_hba.conf');
+    const hba = join(pg15.server().dir, 'data', 'pg_hba.conf');
     writeFileSync(hba, `host all fd_pw 127.0.0.1/32 scram-sha-256\n${readFileSync(hba, 'utf8')}`);
     await sql(url, "CREATE ROLE fd_pw LOGIN PASSWORD 'pw-s3cret:/@?'");
     await sql(url, `GRANT ALL ON SCHEMA public TO fd_pw; ALTER DATABASE ${db} OWNER TO fd_pw`);
@@ -378,6 +363,7 @@ describe('a password kept out of the URL (storage.password)', () => {
     const store = await openStore(bare, { password: 'pw-s3cret:/@?' });
     await store.transaction((tx) => tx.put('things', 'a', { n: 1 }));
     expect(await store.get('things', 'a')).toEqual({ n: 1 });
+    expect(await store.healthCheck()).toBe(true);
     const lock = new PgLeaderLock({ url: bare, password: 'pw-s3cret:/@?', group: 'g', instanceId: 'i1' });
     expect(await lock.tryAcquire()).toBe(true);
     await lock.release();
@@ -394,7 +380,7 @@ describe('a password kept out of the URL (storage.password)', () => {
 
 describe('PostgreSQL outages', () => {
   it('an unreachable server is a StoreFailedError without the password; readiness turns false', async () => {
-    const err = await new PostgresStore({ url: `postgres://fleetdesk:hunter2@127.0.0.1:${server.port + 1}/x`, connectTimeoutMs: 1000, healthCheckMs: 0 })
+    const err = await new PostgresStore({ url: `postgres://fleetdesk:hunter2@127.0.0.1:${pg15.server().port + 1}/x`, connectTimeoutMs: 1000, healthCheckMs: 0 })
       .open()
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreFailedError);
@@ -421,7 +407,7 @@ describe('PostgreSQL outages', () => {
 
 describe('a database that refuses writes (issue 16)', () => {
   it('read-only: a unit of work fails as a storage failure (no acknowledgement), even one that swallowed the error; readiness false until writable again', async () => {
-    const url = await server.newDatabase('readonly');
+    const url = await pg15.server().newDatabase('readonly');
     const db = new URL(url).pathname.slice(1);
     // Changed from another database: a read-only session could not undo it.
     const admin = url.replace(/\/[^/]+$/, '/postgres');
@@ -462,7 +448,7 @@ describe('tickets over PostgreSQL', () => {
   }
 
   it('two service instances racing on the same faults open each ticket once, numbers never reused', async () => {
-    const url = await server.newDatabase('tickets_race');
+    const url = await pg15.server().newDatabase('tickets_race');
     const clock = new ManualClock(at('2026-03-02T09:00'));
     const a = await openStore(url, { uniqueKeys: SERVER_UNIQUE_KEYS });
     const b = await openStore(url, { uniqueKeys: SERVER_UNIQUE_KEYS });
@@ -488,7 +474,7 @@ describe('tickets over PostgreSQL', () => {
   });
 
   it('the database refuses a second open ticket for a device and fault code, whoever writes it', async () => {
-    const url = await server.newDatabase('tickets_unique');
+    const url = await pg15.server().newDatabase('tickets_unique');
     const clock = new ManualClock(at('2026-03-02T09:00'));
     const store = await openStore(url, { uniqueKeys: SERVER_UNIQUE_KEYS });
     const svc = service(store, clock);
@@ -506,7 +492,7 @@ describe('tickets over PostgreSQL', () => {
   });
 
   it('a ticket stored before subunits keeps its key and still takes its fault on any subunit', async () => {
-    const url = await server.newDatabase('tickets_legacy');
+    const url = await pg15.server().newDatabase('tickets_legacy');
     const clock = new ManualClock(at('2026-03-02T09:00'));
     const store = await openStore(url, { uniqueKeys: SERVER_UNIQUE_KEYS });
     const svc = service(store, clock);
@@ -522,7 +508,7 @@ describe('tickets over PostgreSQL', () => {
   });
 
   it('the timer tick reads the tickets due through the ticketDue btree index (migration 0003), each timer once across instances', async () => {
-    const url = await server.newDatabase('tickets_due');
+    const url = await pg15.server().newDatabase('tickets_due');
     const clock = new ManualClock(at('2026-03-02T09:00'));
     const a = await openStore(url, { uniqueKeys: SERVER_UNIQUE_KEYS });
     const b = await openStore(url, { uniqueKeys: SERVER_UNIQUE_KEYS });
@@ -562,7 +548,7 @@ describe('tickets over PostgreSQL', () => {
   });
 
   it('updates records in place (HOT: no new index entry), which keeps units on disjoint records from conflicting on index pages', async () => {
-    const url = await server.newDatabase('hot');
+    const url = await pg15.server().newDatabase('hot');
     const store = new PostgresStore({ url, healthCheckMs: 0 });
     await store.open();
     try {
@@ -597,7 +583,7 @@ describe('tickets over PostgreSQL', () => {
   });
 
   it('tickets survive a restart; closed ones are read back from the monthly archive', async () => {
-    const url = await server.newDatabase('tickets_restart');
+    const url = await pg15.server().newDatabase('tickets_restart');
     const clock = new ManualClock(at('2026-03-02T09:00'));
     let store = await openStore(url, { uniqueKeys: SERVER_UNIQUE_KEYS });
     let svc = service(store, clock);
