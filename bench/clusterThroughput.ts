@@ -24,8 +24,12 @@
  * it levels stay put and only the device record and its counters move. Statements per message:
  * the instances' fleetdesk_store_statements over the phase, divided by its messages.
  *
+ * WAL: bytes of write-ahead log PostgreSQL wrote per telemetry message and per fault (pg_current_wal_lsn
+ * before and after each phase). `--durable` runs PostgreSQL as in production (fsync, synchronous
+ * commit, full-page writes after each checkpoint); without it the test settings (none of those).
+ *
  *   npx tsx bench/clusterThroughput.ts [--instances 1,2,3] [--dispatch round-robin,partitioned] [--devices 300] [--telemetry 3000]
- *     [--phase-timeout 90] [--embedded] [--moving-levels] [--postgres-log /tmp/pg]
+ *     [--phase-timeout 90] [--embedded] [--moving-levels] [--durable] [--postgres-log /tmp/pg]
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,6 +56,7 @@ const { values } = parseArgs({
     /** More postgresql.conf lines, e.g. --postgres-setting 'max_pred_locks_per_page = 64' (repeatable). */
     'postgres-setting': { type: 'string', multiple: true, default: [] },
     'moving-levels': { type: 'boolean', default: false },
+    durable: { type: 'boolean', default: false },
   },
 });
 type Dispatch = 'round-robin' | 'partitioned';
@@ -165,8 +170,10 @@ async function phase(
   target: number,
   cpu: () => Cpu,
   statements: () => Promise<number>,
-): Promise<{ seconds: number | null; cpu: Cpu; statements: number }> {
+  wal: () => Promise<bigint>,
+): Promise<{ seconds: number | null; cpu: Cpu; statements: number; walBytes: number }> {
   const sentBefore = await statements();
+  const walBefore = await wal();
   const before = cpu();
   const t0 = performance.now();
   await publishAll(client, messages, { inFlight: 500, timeoutMs: PHASE_TIMEOUT_MS });
@@ -184,7 +191,21 @@ async function phase(
     seconds,
     cpu: { servers: after.servers - before.servers, postgres: after.postgres - before.postgres, broker: after.broker - before.broker },
     statements: (await statements()) - sentBefore,
+    walBytes: Number((await wal()) - walBefore),
   };
+}
+
+/** The cluster's WAL position in bytes (0 for the embedded store, which has none). */
+async function walPosition(url: string | undefined): Promise<bigint> {
+  if (url === undefined) return 0n;
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query<{ lsn: string }>("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS lsn");
+    return BigInt(r.rows[0]!.lsn.split('.')[0]!);
+  } finally {
+    await c.end();
+  }
 }
 
 /**
@@ -243,6 +264,9 @@ interface Row {
   /** PostgreSQL statements per telemetry message / per fault (null on the embedded store). */
   statementsPerTelemetry: number | null;
   statementsPerFault: number | null;
+  /** Bytes of WAL per telemetry message / per fault (null on the embedded store). */
+  walPerTelemetry: number | null;
+  walPerFault: number | null;
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -253,6 +277,7 @@ try {
     // A fresh PostgreSQL per run: its log is this run's, and its CPU counts only this run's backends.
     // The log names the records behind each conflict (the parameters of the failed statement).
     const postgres = await startPostgres({
+      durable: values.durable,
       settings: ['log_parameter_max_length_on_error = 200', ...values['postgres-setting']],
       outputBytes: 16 * 1024 * 1024,
     });
@@ -280,9 +305,10 @@ try {
       });
       const statements = async () =>
         (await Promise.all(instances.map((i) => metricOf(i.httpPort, 'fleetdesk_store_statements')))).reduce<number>((s, v) => s + (v ?? 0), 0);
-      await phase(client, handled, warmup, DEVICES, cpu, statements);
-      const t = await phase(client, handled, telemetry, DEVICES + TELEMETRY, cpu, statements);
-      const f = await phase(client, handled, faults, DEVICES + TELEMETRY + DEVICES, cpu, statements);
+      const wal = () => walPosition(url);
+      await phase(client, handled, warmup, DEVICES, cpu, statements, wal);
+      const t = await phase(client, handled, telemetry, DEVICES + TELEMETRY, cpu, statements, wal);
+      const f = await phase(client, handled, faults, DEVICES + TELEMETRY + DEVICES, cpu, statements, wal);
       const tSeconds = t.seconds;
       const fSeconds = f.seconds;
       const retries = await Promise.all(instances.map((i) => retriedUnits(i.httpPort)));
@@ -297,6 +323,8 @@ try {
         conflictRetries: retries.every((r) => r === undefined) ? null : retries.reduce<number>((s, r) => s + (r ?? 0), 0),
         statementsPerTelemetry: url === undefined ? null : round2(t.statements / TELEMETRY),
         statementsPerFault: url === undefined ? null : round2(f.statements / DEVICES),
+        walPerTelemetry: url === undefined ? null : Math.round(t.walBytes / TELEMETRY),
+        walPerFault: url === undefined ? null : Math.round(f.walBytes / DEVICES),
       });
       console.log(JSON.stringify(rows.at(-1)));
     } finally {
@@ -314,17 +342,17 @@ try {
 }
 
 console.log(
-  `\n${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}; ${DEVICES} devices, ${TELEMETRY} telemetry messages${values['moving-levels'] ? ' (levels moving)' : ''}, ${DEVICES} faults (one ticket each)`,
+  `\n${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}; ${DEVICES} devices, ${TELEMETRY} telemetry messages${values['moving-levels'] ? ' (levels moving)' : ''}, ${DEVICES} faults (one ticket each); PostgreSQL ${values.durable ? 'durable (fsync, full-page writes)' : 'test settings (no fsync, no full-page writes)'}`,
 );
 console.log(
-  '| instances | dispatch | telemetry msg/s | CPU s / 1000 telemetry (servers / PostgreSQL / Mosquitto) | faults → tickets /s | CPU s / 1000 faults (servers / PostgreSQL / Mosquitto) | tickets | store conflict retries | statements per telemetry msg / per fault |',
+  '| instances | dispatch | telemetry msg/s | CPU s / 1000 telemetry (servers / PostgreSQL / Mosquitto) | faults → tickets /s | CPU s / 1000 faults (servers / PostgreSQL / Mosquitto) | tickets | store conflict retries | statements per telemetry msg / per fault | WAL bytes per telemetry msg / per fault |',
 );
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const f = (v: number | null) => (v === null ? `timeout (${PHASE_TIMEOUT_MS / 1000} s)` : String(v));
   const c = (x: Cpu) => `${x.servers} / ${x.postgres} / ${x.broker}`;
   console.log(
-    `| ${r.instances === 0 ? 'embedded store' : r.instances} | ${r.instances === 0 ? '–' : r.dispatch} | ${f(r.telemetryPerSecond)} | ${c(r.telemetryCpu)} | ${f(r.faultsPerSecond)} | ${c(r.faultsCpu)} | ${r.ticketsOpened ?? 'n/a'} | ${r.conflictRetries ?? 'n/a'} | ${r.statementsPerTelemetry ?? 'n/a'} / ${r.statementsPerFault ?? 'n/a'} |`,
+    `| ${r.instances === 0 ? 'embedded store' : r.instances} | ${r.instances === 0 ? '–' : r.dispatch} | ${f(r.telemetryPerSecond)} | ${c(r.telemetryCpu)} | ${f(r.faultsPerSecond)} | ${c(r.faultsCpu)} | ${r.ticketsOpened ?? 'n/a'} | ${r.conflictRetries ?? 'n/a'} | ${r.statementsPerTelemetry ?? 'n/a'} / ${r.statementsPerFault ?? 'n/a'} | ${r.walPerTelemetry ?? 'n/a'} / ${r.walPerFault ?? 'n/a'} |`,
   );
 }
 const embedded = rows.find((r) => r.instances === 0);
