@@ -208,9 +208,13 @@ export const ServerConfig = z
     ingest: z
       .strictObject({
         maxPayload: ByteSize.prefault('256KiB'),
-        /** An agent silent for this long is offline even without a last will. */
-        agentStaleAfter: Duration.prefault('5m'),
-        staleCheckInterval: Duration.prefault('30s'),
+        /**
+         * An agent silent for this long is offline even without a last will. At least 1m: instances
+         * store an agent's last-seen time every 30 s, and the leader judges by the stored time for
+         * agents heard by other instances (a shorter window marks them offline while they report).
+         */
+        agentStaleAfter: Duration.prefault('5m').refine((ms) => ms >= 60_000 && ms <= 7 * DAY_MS, 'between 1m and 7d'),
+        staleCheckInterval: Duration.prefault('30s').refine((ms) => ms >= 1000 && ms <= 3_600_000, 'between 1s and 1h'),
       })
       .prefault({}),
     impact: ImpactSettings.prefault(DEFAULT_IMPACT_SETTINGS),

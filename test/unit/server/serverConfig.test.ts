@@ -107,5 +107,9 @@ describe('server configuration', () => {
     expect(tooLong).toContain('tickets.agentOfflineGrace');
     expect(tooLong).toContain('at most 1d');
     expect(messageOf('tickets:\n  reopenWindow: -5m\n')).toContain('tickets.reopenWindow');
+    // Below the 30 s in which instances store an agent's last-seen time, a reporting agent would go offline.
+    const tooShort = messageOf('ingest:\n  agentStaleAfter: 20s\n');
+    expect(tooShort).toContain('ingest.agentStaleAfter');
+    expect(tooShort).toContain('between 1m and 7d');
   });
 });
