@@ -13,8 +13,9 @@
  * heap page, and units of several instances that share no record met on those pages: most batches
  * ran two or more times (docs/benchmarks.md, "units of work at REPEATABLE READ").
  *
- * After a conflict the WHOLE unit of work is run again from the start on a fresh transaction, after a jittered exponential backoff, up to `maxAttempts` times. So a work
- * function must be re-runnable: everything it does goes through its Transaction, and anything
+ * After a conflict the WHOLE unit of work is run again from the start on a fresh transaction,
+ * after a jittered exponential backoff, up to `maxAttempts` times. So a work function must be
+ * re-runnable: everything it does goes through its Transaction, and anything
  * else it does (in-memory caches, notifications) must be harmless when repeated. A retryable
  * error is remembered even when the work catches it (e.g. in a savepoint or an event handler):
  * that attempt is rolled back and retried whatever the work returned, so a conflict can never
