@@ -202,7 +202,17 @@ describe('server crash (kill -9) behind Mosquitto', () => {
 
     // Restart: the persistent session delivers the rest, and redelivers what was never acknowledged.
     server = await startServerProcess(configFile, httpPort);
-    await waitUntil(async () => (await metric(httpPort, 'fleetdesk_messages_accepted_total')) >= N - durable, 'the rest of the stream', 20_000);
+    let accepted = 0;
+    await waitUntil(
+      async () => (accepted = await metric(httpPort, 'fleetdesk_messages_accepted_total')) >= N - durable,
+      'the rest of the stream',
+      20_000,
+    ).catch((err: Error) => {
+      // What arrived, and what the two peers said: a loss and a slow machine look different here.
+      throw new Error(
+        `${err.message}: ${accepted} of ${N - durable} accepted (${durable} stored before the kill)\n--- server\n${server!.output().slice(-3000)}\n--- mosquitto\n${mosquitto!.output().slice(-3000)}`,
+      );
+    });
     await new Promise((r) => setTimeout(r, 300));
     expect(await metric(httpPort, 'fleetdesk_messages_accepted_total')).toBe(N - durable);
     await server.stop();
