@@ -6,7 +6,7 @@
  * ticket per faulty device. Then `startServer` with `storage.kind: postgres`: /readyz follows the
  * database.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../shared/logging.js';
 import type { WireMessage } from '../../shared/wire/messages.js';
 import { FleetEventBus } from '../../server/events/fleetEvents.js';
@@ -23,16 +23,11 @@ import { StoredTicketRepository } from '../../server/tickets/ticketRepository.js
 import { TicketService } from '../../server/tickets/ticketService.js';
 import { ManualClock } from '../harness/manualClock.js';
 import { makeTempDir, waitUntil } from '../harness/peers.js';
-import { startPostgres, type PostgresPeer } from '../harness/postgres.js';
+import { startPostgres } from '../harness/postgres.js';
+import { usePostgresStores } from '../harness/postgresStores.js';
 import { bytes, fault, raisedMsg, stateMsg, topicOf } from '../unit/server/wireFixtures.js';
 
-let server: PostgresPeer;
-beforeAll(async () => {
-  server = await startPostgres();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const pg15 = usePostgresStores();
 
 const logger = createLogger({ name: 'test', level: (process.env.TEST_LOG as 'error' | undefined) ?? 'silent' });
 const FLEET = {
@@ -41,8 +36,7 @@ const FLEET = {
 };
 
 async function instance(url: string, clock: ManualClock) {
-  const store = new PostgresStore({ url, uniqueKeys: SERVER_UNIQUE_KEYS, poolSize: 3, healthCheckMs: 0, maxAttempts: 30 });
-  await store.open();
+  const store = await pg15.openStore(url, { uniqueKeys: SERVER_UNIQUE_KEYS, poolSize: 3, maxAttempts: 30 });
   const bus = new FleetEventBus(logger);
   const tickets = new TicketService({ repository: new StoredTicketRepository(store), clock, contractFor: presetContract, defaultContractId: 'device-vendor' });
   tickets.attachToFleetEvents(bus);
@@ -61,7 +55,7 @@ async function instance(url: string, clock: ManualClock) {
 
 describe('ingest over PostgreSQL, two instances on one stream', () => {
   it('applies every message once and opens one ticket per faulty device, whatever the interleaving', async () => {
-    const url = await server.newDatabase('ingest_race');
+    const url = await pg15.server().newDatabase('ingest_race');
     const clock = new ManualClock('2026-01-05T08:00:30Z');
     const [a, b] = [await instance(url, clock), await instance(url, clock)];
     try {

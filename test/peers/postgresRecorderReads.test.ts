@@ -7,7 +7,7 @@
  * readings (supply tracks, meters), supply levels that move, and a new billing period (the
  * previous period follows from the meter ledger: the second step).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../shared/logging.js';
 import type { DeviceTelemetryMessage } from '../../shared/wire/messages.js';
 import { FleetEventBus } from '../../server/events/fleetEvents.js';
@@ -22,21 +22,14 @@ import type { MeterPeriod } from '../../server/meters/meterLedger.js';
 import { METER_COLLECTIONS, MeterRecorder, periodRecordId } from '../../server/meters/meterRecorder.js';
 import { presetContract } from '../../server/sla/presets.js';
 import { SERVER_UNIQUE_KEYS } from '../../server/storage/openRepository.js';
-import { PostgresStore } from '../../server/storage/postgresStore.js';
 import type { Transaction } from '../../server/storage/repository.js';
 import { StoredTicketRepository } from '../../server/tickets/ticketRepository.js';
 import { TicketService } from '../../server/tickets/ticketService.js';
 import { ManualClock } from '../harness/manualClock.js';
-import { startPostgres, type PostgresPeer } from '../harness/postgres.js';
+import { usePostgresStores } from '../harness/postgresStores.js';
 import { bytes, stateMsg, telemetryMsg, topicOf } from '../unit/server/wireFixtures.js';
 
-let server: PostgresPeer;
-beforeAll(async () => {
-  server = await startPostgres();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const pg15 = usePostgresStores();
 
 const logger = createLogger({ name: 'test', level: (process.env.TEST_LOG as 'error' | undefined) ?? 'silent' });
 const FLEET = {
@@ -48,8 +41,7 @@ const SINGLE_READ = /^SELECT value FROM records WHERE collection = \$1 AND id = 
 
 /** The server's ingest with its device update subscribers, on a fresh database; each unit of work's statements are logged. */
 async function pipeline(name: string, clock: ManualClock) {
-  const store = new PostgresStore({ url: await server.newDatabase(name), uniqueKeys: SERVER_UNIQUE_KEYS, poolSize: 2, healthCheckMs: 0 });
-  await store.open();
+  const store = await pg15.openStore(await pg15.server().newDatabase(name), { uniqueKeys: SERVER_UNIQUE_KEYS, poolSize: 2 });
   const units: string[][] = [];
   const transaction = store.transaction.bind(store);
   store.transaction = ((work: (tx: Transaction) => unknown) =>
