@@ -146,7 +146,8 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
         const problems: string[] = [];
         const s = store.stats();
         if (!s.healthy) problems.push(s.failure ?? 'storage failed');
-        if (external && !external.connected()) problems.push(`not connected to the MQTT broker ${config.broker.external?.url ?? ''}`);
+        const brokerProblem = external?.problem();
+        if (brokerProblem) problems.push(brokerProblem);
         if (!external && !embedded) problems.push('MQTT broker not started');
         return problems;
       },

@@ -39,7 +39,12 @@ export interface ExternalSubscriber {
   readonly client: MqttClient;
   /** Resolves once subscribed (first connection). */
   readonly ready: Promise<void>;
-  connected(): boolean;
+  /**
+   * Why no message can reach us now, or undefined when connected AND subscribed on this connection.
+   * Between CONNECT and SUBACK a session the broker has never seen has no subscription yet: what
+   * agents publish meanwhile matches nothing and is dropped by the broker, so that is "not ready".
+   */
+  problem(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -128,6 +133,8 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
   };
   /** Counts connections: a PUBACK is only ever sent on the connection that received the message. */
   let connection = 0;
+  /** The subscription on the current connection. */
+  let subscription: 'pending' | 'granted' | { refused: string } = 'pending';
   let collecting: Batch | undefined;
   let send: SendPacket = () => undefined;
 
@@ -269,6 +276,7 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
   const ready = new Promise<void>((resolve) => {
     client.on('connect', (connack) => {
       connection += 1;
+      subscription = 'pending';
       // Packet ids are per connection: the broker redelivers what was not acknowledged on the last one.
       foreign.clear();
       foreignAcks = [];
@@ -278,11 +286,15 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
       );
       client.subscribe(subscriptions, { qos: 1 }, (err, granted) => {
         if (err) {
+          subscription = { refused: err.message };
           logger.error({ err: err.message }, 'subscription failed');
           return;
         }
         const refused = (granted ?? []).filter((g) => g.qos > 2);
-        if (refused.length > 0) logger.error({ refused: refused.map((g) => g.topic) }, 'the broker refused subscriptions (check its ACL for the server user)');
+        if (refused.length > 0) {
+          subscription = { refused: refused.map((g) => g.topic).join(', ') };
+          logger.error({ refused: refused.map((g) => g.topic) }, 'the broker refused subscriptions (check its ACL for the server user)');
+        } else subscription = 'granted';
         resolve();
       });
     });
@@ -290,7 +302,12 @@ export function startExternalSubscriber(settings: ExternalBrokerSettings, deps: 
   return {
     client,
     ready,
-    connected: () => client.connected,
+    problem: () => {
+      if (!client.connected) return `not connected to the MQTT broker ${settings.url}`;
+      if (subscription === 'pending') return `subscribing at the MQTT broker ${settings.url}`;
+      if (subscription !== 'granted') return `the MQTT broker ${settings.url} refused the subscription (${subscription.refused})`;
+      return undefined;
+    },
     close: async () => {
       draining = true;
       // The batch being collected right now still goes to ingest with the messages it holds.

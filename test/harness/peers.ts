@@ -66,6 +66,18 @@ export function tcpAnswers(port: number, host = LOOPBACK, timeoutMs = 500): Prom
   });
 }
 
+/**
+ * A `fleetdesk server` answers /readyz with 200: storage healthy and, with an external broker, its
+ * subscription granted (before that, what agents publish matches no subscriber and the broker drops it).
+ */
+export async function serverReady(httpPort: number): Promise<boolean> {
+  try {
+    return (await fetch(`http://${LOOPBACK}:${httpPort}/readyz`, { signal: AbortSignal.timeout(2000) })).status === 200;
+  } catch {
+    return false;
+  }
+}
+
 export async function waitUntil(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000, intervalMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

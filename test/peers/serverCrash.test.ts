@@ -11,7 +11,7 @@ import { issueAgentToken } from '../harness/agentCredentials.js';
 import type { DeviceRecord } from '../../server/fleet/fleetModel.js';
 import { JournaledStore } from '../../server/storage/journaledStore.js';
 import type { DeviceTelemetryMessage } from '../../shared/wire/messages.js';
-import { freeTcpPort, makeTempDir, startMosquitto, startPeer, tcpAnswers, waitUntil, type MosquittoPeer, type PeerProcess } from '../harness/peers.js';
+import { freeTcpPort, makeTempDir, startMosquitto, serverReady, startPeer, waitUntil, type MosquittoPeer, type PeerProcess } from '../harness/peers.js';
 import { REPO_ROOT } from '../harness/repo.js';
 import { bytes, telemetryMsg, topicOf } from '../unit/server/wireFixtures.js';
 
@@ -37,7 +37,8 @@ async function startServerProcess(configFile: string, httpPort: number): Promise
     args: [join(REPO_ROOT, 'bin/fleetdesk.mjs'), 'server', '--config', configFile],
     port: httpPort,
     env: { FLEETDESK_LOG_LEVEL: 'warn' },
-    ready: () => tcpAnswers(httpPort),
+    // Ready = subscribed: a message published before the subscription exists is dropped by the broker.
+    ready: () => serverReady(httpPort),
     timeoutMs: 30_000,
   });
 }
@@ -207,10 +208,11 @@ describe('server crash (kill -9) behind Mosquitto', () => {
       async () => (accepted = await metric(httpPort, 'fleetdesk_messages_accepted_total')) >= N - durable,
       'the rest of the stream',
       20_000,
-    ).catch((err: Error) => {
+    ).catch(async (err: Error) => {
       // What arrived, and what the two peers said: a loss and a slow machine look different here.
+      const duplicates = await metric(httpPort, 'fleetdesk_messages_duplicate_total');
       throw new Error(
-        `${err.message}: ${accepted} of ${N - durable} accepted (${durable} stored before the kill)\n--- server\n${server!.output().slice(-3000)}\n--- mosquitto\n${mosquitto!.output().slice(-3000)}`,
+        `${err.message}: ${accepted} of ${N - durable} accepted, ${duplicates} duplicates (${durable} stored before the kill)\n--- server\n${server!.output().slice(-3000)}\n--- mosquitto\n${mosquitto!.output().slice(-3000)}`,
       );
     });
     await new Promise((r) => setTimeout(r, 300));
