@@ -7,11 +7,17 @@
  * Reconnects back off exponentially (with jitter) up to `maxBackoffMs`. On a lost connection the
  * outbox cursor goes back to the oldest unacknowledged record, so everything not acknowledged is
  * sent again after reconnect (same message ids; the server drops repeats).
+ *
+ * An MQTT v5 broker that has no subscription for a message says so in its PUBACK (reason 0x10, "no
+ * matching subscribers") and keeps no copy: the FleetDesk server has never connected to it, or its
+ * session expired while it was down. Such an outbox record is not acknowledged: the outbox holds it,
+ * and the lane is offered again after a back-off until a subscriber takes it. Retained messages
+ * (states, status) stay with the broker either way. MQTT 3.1.1 has no reason codes: nothing to see.
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { Clock } from '../../shared/clock.js';
+import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { BrokerConnection } from '../../shared/config/common.js';
 import type { Logger } from '../../shared/logging.js';
 import { decodeMessage, encodeMessage, envelope } from '../../shared/wire/codec.js';
@@ -46,7 +52,12 @@ export interface PublisherStats {
   readonly lastError: string | null;
   readonly inFlight: number;
   readonly pendingStates: number;
+  /** Since when the broker has had no subscriber for the outbox's messages (they wait); null when it has. */
+  readonly waitingForSubscriberSince: number | null;
 }
+
+/** MQTT v5 PUBACK reason: the broker accepted the message, but no subscription matched, so nobody will get it. */
+const NO_MATCHING_SUBSCRIBERS = 0x10;
 
 /**
  * Client id used when the config names none: the agent's username "<tenant>/<agentId>". Stable, so
@@ -72,9 +83,15 @@ export class Publisher {
   private lastError: string | null = null;
   private stopping = false;
   private generation = 0;
+  /** Packet ids (this connection) the broker answered with "no matching subscribers". */
+  private readonly unmatched = new Set<number>();
+  private waitingSince: number | null = null;
+  private waitTimer: TimerHandle | undefined;
+  private waitBackoff: number;
 
   constructor(private readonly opts: PublisherOptions) {
     this.backoff = opts.initialBackoffMs ?? 1000;
+    this.waitBackoff = this.backoff;
   }
 
   private statusMessage(state: 'online' | 'offline', reason: AgentStatusMessage['reason']): AgentStatusMessage {
@@ -165,6 +182,10 @@ export class Publisher {
       });
       this.pump();
     });
+    // The PUBACK's reason code does not reach the publish callback: note it as the packet arrives.
+    client.on('packetreceive', (packet) => {
+      if (packet.cmd === 'puback' && packet.reasonCode === NO_MATCHING_SUBSCRIBERS && packet.messageId !== undefined) this.unmatched.add(packet.messageId);
+    });
     client.on('close', () => {
       if (this.connected && !this.stopping) log.warn({ broker: this.opts.broker.url }, 'lost the broker connection; reporting continues into the outbox');
       this.onDisconnect();
@@ -203,6 +224,7 @@ export class Publisher {
   private onDisconnect(): void {
     this.connected = false;
     this.generation++;
+    this.unmatched.clear();
     // Everything handed out but not acknowledged goes out again after reconnect, in order.
     const oldest = this.window[0];
     for (const rec of this.window) this.opts.outbox.retry(rec);
@@ -226,8 +248,12 @@ export class Publisher {
     this.pump();
   }
 
-  private publishRaw(topic: string, payload: Buffer, retain: boolean, done?: (err: Error | undefined) => void): void {
-    this.client?.publish(topic, payload, { qos: 1, retain }, (err) => {
+  /** `unmatched`: the broker took the message but had no subscriber for it (see the file comment). */
+  private publishRaw(topic: string, payload: Buffer, retain: boolean, done?: (err: Error | undefined, unmatched: boolean) => void): void {
+    this.client?.publish(topic, payload, { qos: 1, retain }, (err, packet) => {
+      // mqtt.js hands back the PUBLISH it sent; its id is the one the PUBACK answered.
+      const id = packet?.messageId;
+      const unmatched = id !== undefined && this.unmatched.delete(id);
       if (err) {
         this.publishErrors++;
         this.lastError = err.message;
@@ -235,8 +261,39 @@ export class Publisher {
         this.published++;
         this.lastPublishAt = this.opts.clock.now();
       }
-      done?.(err ?? undefined);
+      done?.(err ?? undefined, unmatched);
     });
+  }
+
+  /**
+   * The broker had no subscriber for an outbox record: stop handing out records, and offer the lane
+   * again after a back-off (doubling up to maxBackoffMs), until a subscriber takes one.
+   */
+  private waitForSubscriber(): void {
+    if (this.waitingSince === null) {
+      this.waitingSince = this.opts.clock.now();
+      this.opts.log.warn(
+        { broker: this.opts.broker.url },
+        'the broker has no subscriber for this agent’s messages (the FleetDesk server has not connected to it yet, or its session expired); they stay in the outbox and are offered again',
+      );
+    }
+    if (this.waitTimer || this.stopping) return;
+    this.waitTimer = this.opts.clock.setTimeout(() => {
+      this.waitTimer = undefined;
+      this.pump();
+    }, this.waitBackoff);
+    this.waitBackoff = Math.min(this.waitBackoff * 2, this.opts.maxBackoffMs ?? 60_000);
+  }
+
+  /** A record reached a subscriber: the wait (if any) is over. */
+  private subscriberSeen(): void {
+    if (this.waitingSince === null) return;
+    this.opts.log.info(
+      { broker: this.opts.broker.url, waitedMs: this.opts.clock.now() - this.waitingSince },
+      'the broker has a subscriber again; delivering the outbox',
+    );
+    this.waitingSince = null;
+    this.waitBackoff = this.opts.initialBackoffMs ?? 1000;
   }
 
   private pump(): void {
@@ -254,19 +311,23 @@ export class Publisher {
         this.pump();
       });
     }
-    while (this.window.length + this.statesInFlight.size < max) {
+    // Waiting for a subscriber: one record at a time probes whether one has come.
+    const limit = this.waitingSince === null ? max : 1;
+    while (!this.waitTimer && this.window.length + this.statesInFlight.size < limit) {
       const rec = this.opts.outbox.next();
       if (!rec) return;
       this.window.push(rec);
       const kind = rec.lane === 'events' ? 'events' : 'telemetry';
-      this.publishRaw(rec.topic, Buffer.from(JSON.stringify(rec.message), 'utf8'), TOPIC_POLICY[kind].retain, (err) => {
-        if (err) {
+      this.publishRaw(rec.topic, Buffer.from(JSON.stringify(rec.message), 'utf8'), TOPIC_POLICY[kind].retain, (err, unmatched) => {
+        if (err || unmatched) {
           if (gen === this.generation) {
             this.opts.outbox.retry(rec);
             this.window = this.window.filter((r) => r !== rec);
+            if (unmatched) this.waitForSubscriber();
           }
           return;
         }
+        this.subscriberSeen();
         this.opts.outbox.ack(rec);
         if (gen !== this.generation) return;
         this.window = this.window.filter((r) => r !== rec);
@@ -285,6 +346,7 @@ export class Publisher {
       lastError: this.lastError,
       inFlight: this.window.length + this.statesInFlight.size,
       pendingStates: this.states.size,
+      waitingForSubscriberSince: this.waitingSince,
     };
   }
 
@@ -298,6 +360,8 @@ export class Publisher {
     const deadline = Date.now() + graceMs;
     while (this.connected && this.window.length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.stopping = true;
+    if (this.waitTimer) this.opts.clock.clearTimeout(this.waitTimer);
+    this.waitTimer = undefined;
     if (this.connected) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.max(200, deadline - Date.now()));

@@ -385,7 +385,7 @@ export class AgentRuntime {
         polls: this.counters.polls,
         pollFailures: this.counters.pollFailures,
         events: this.counters.events,
-        broker: p.connected ? 'connected' : 'disconnected',
+        broker: p.connected ? (p.waitingForSubscriberSince === null ? 'connected' : 'connected, no subscriber') : 'disconnected',
         outboxRecords: o.records,
         outboxBytes: o.bytes,
         droppedTelemetry: o.droppedTelemetry,
@@ -405,7 +405,13 @@ export class AgentRuntime {
       startedAt: this.startedAt.toISOString(),
       devices: this.targets.size,
       unreachable,
-      broker: { connected: p.connected, lastPublishAt: p.lastPublishAt === null ? null : new Date(p.lastPublishAt).toISOString(), lastError: p.lastError },
+      broker: {
+        connected: p.connected,
+        lastPublishAt: p.lastPublishAt === null ? null : new Date(p.lastPublishAt).toISOString(),
+        lastError: p.lastError,
+        // The broker has no subscriber for our messages (no FleetDesk server session): they wait in the outbox.
+        waitingForSubscriberSince: p.waitingForSubscriberSince === null ? null : new Date(p.waitingForSubscriberSince).toISOString(),
+      },
       outbox: {
         records: o.records,
         bytes: o.bytes,
@@ -443,6 +449,12 @@ export class AgentRuntime {
       family('fleetdesk_agent_outbox_write_errors_total', 'counter', 'Failed outbox writes (disk full, I/O errors).', o.writeErrors),
       family('fleetdesk_agent_outbox_quarantined_files', 'gauge', 'Corrupt outbox files moved aside since start.', o.quarantined),
       family('fleetdesk_agent_broker_connected', 'gauge', '1 while connected to the MQTT broker.', p.connected ? 1 : 0),
+      family(
+        'fleetdesk_agent_broker_waiting_for_subscriber',
+        'gauge',
+        '1 while the broker has no subscriber for the outbox messages (the FleetDesk server has no session there); they wait.',
+        p.waitingForSubscriberSince === null ? 0 : 1,
+      ),
       family('fleetdesk_agent_published_total', 'counter', 'Messages acknowledged by the broker.', p.published),
       family(
         'fleetdesk_agent_last_publish_timestamp_seconds',

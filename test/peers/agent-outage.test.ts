@@ -31,19 +31,31 @@ afterEach(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const FILTER = 'fleetdesk/v1/t1/a1/#';
+
+async function subscribe(url: string): Promise<Subscriber> {
+  const sub = await Subscriber.connect(url, FILTER);
+  cleanups.push(() => sub.close());
+  return sub;
+}
+
 async function rig(devices: { id: string; address: string }[], script: Script) {
+  const r = await rigWithoutSubscriber(devices, script);
+  return { ...r, sub: await subscribe(r.broker.url) };
+}
+
+/** The broker runs, but nobody has subscribed yet (a FleetDesk server that has never connected to it). */
+async function rigWithoutSubscriber(devices: { id: string; address: string }[], script: Script) {
   const tmp = makeTempDir('agent-peer');
   cleanups.push(() => tmp.remove());
   const broker = await RestartableBroker.create();
   cleanups.push(() => broker.dispose());
   await broker.start();
-  const sub = await Subscriber.connect(broker.url, 'fleetdesk/v1/t1/a1/#');
-  cleanups.push(() => sub.close());
   const scriptPath = join(tmp.path, 'script.json');
   writeScript(scriptPath, script);
   const configPath = join(tmp.path, 'agent.yaml');
   writeFileSync(configPath, agentYaml({ brokerUrl: broker.url, outboxDir: join(tmp.path, 'outbox'), devices }));
-  return { tmp, broker, sub, scriptPath, configPath };
+  return { tmp, broker, scriptPath, configPath };
 }
 
 async function startInProcess(configPath: string, scriptPath: string): Promise<AgentRuntime> {
@@ -130,6 +142,31 @@ describe('agent ↔ Mosquitto', () => {
     expect(events.map((e) => e.id).sort()).toEqual([...produced].sort());
     expectOrderedPerDevice(events);
     await waitUntil(() => rt.outbox.stats().byLane.events.records === 0, 'the outbox to empty');
+  });
+
+  it('keeps events the broker had no subscriber for (no server session yet) and delivers them once one subscribes', async () => {
+    const r = await rigWithoutSubscriber(twoDevices, healthy);
+    const rt = await startInProcess(r.configPath, r.scriptPath);
+    // Mosquitto answers "no matching subscribers" (0x10) and keeps no copy: the telemetry must stay in the outbox.
+    await waitUntil(() => rt.publisher.stats().waitingForSubscriberSince !== null, 'the agent to notice that nobody subscribes', 15_000);
+    writeScript(r.scriptPath, { devices: { d1: { toner: 80, faults: ['jam'] }, d2: { toner: 50 } } });
+    await waitUntil(() => rt.outbox.stats().byLane.events.records >= 1, 'the jam held in the outbox', 10_000);
+    writeScript(r.scriptPath, { devices: { d1: { toner: 80 }, d2: { toner: 5 } } });
+    await waitUntil(() => rt.outbox.stats().byLane.events.records >= 3, 'jam, clear and low toner held in the outbox', 15_000);
+    expect(rt.publisher.stats()).toMatchObject({ connected: true });
+    const health = JSON.parse((await httpGet(rt.healthPort!, '/healthz')).body) as { broker: { waitingForSubscriberSince: string | null } };
+    expect(health.broker.waitingForSubscriberSince).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect((await httpGet(rt.healthPort!, '/metrics')).body).toMatch(/^fleetdesk_agent_broker_waiting_for_subscriber 1$/m);
+
+    const sub = await subscribe(r.broker.url);
+    await waitUntil(() => sub.unique('device.event').length >= 3, 'the held events to arrive', 20_000);
+    await sleep(500);
+    const events = sub.unique('device.event');
+    expect(eventsByDevice(events)).toEqual(expected);
+    expectOrderedPerDevice(events);
+    await waitUntil(() => rt.outbox.stats().byLane.events.records === 0, 'the outbox to empty');
+    expect(rt.publisher.stats().waitingForSubscriberSince).toBeNull();
+    expect((await httpGet(rt.healthPort!, '/metrics')).body).toMatch(/^fleetdesk_agent_broker_waiting_for_subscriber 0$/m);
   });
 
   it('loses nothing when the agent is killed -9 during the outage and restarted', async () => {
