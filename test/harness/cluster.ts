@@ -16,7 +16,7 @@ import type { FaultCode } from '../../shared/faults.js';
 import { createLogger } from '../../shared/logging.js';
 import type { WireMessage } from '../../shared/wire/messages.js';
 import { fault, raisedMsg, telemetryMsg, topicOf } from '../unit/server/wireFixtures.js';
-import { freeTcpPort, makeTempDir, startPeer, tcpAnswers, waitUntil, type PeerProcess } from './peers.js';
+import { freeTcpPort, makeTempDir, serverReady, startPeer, tcpAnswers, waitUntil, type PeerProcess } from './peers.js';
 import { REPO_ROOT } from './repo.js';
 
 export interface InstanceOptions {
@@ -113,12 +113,7 @@ export async function startInstances(specs: readonly InstanceOptions[], into: Se
   const [first, ...rest] = specs;
   if (first) into.push(await startInstance(first));
   into.push(...(await Promise.all(rest.map(startInstance))));
-  const ready = (i: ServerInstance) =>
-    fetch(`http://127.0.0.1:${i.httpPort}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-  await waitUntil(async () => (await Promise.all(into.map(ready))).every(Boolean), 'instances ready', 30_000);
+  await waitUntil(async () => (await Promise.all(into.map((i) => serverReady(i.httpPort)))).every(Boolean), 'instances ready', 30_000);
   await new Promise((r) => setTimeout(r, 500));
 }
 

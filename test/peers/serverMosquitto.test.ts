@@ -11,7 +11,7 @@ import { ServerConfig } from '../../server/serverConfig.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import type { DeviceRecord } from '../../server/fleet/fleetModel.js';
 import { REPO_ROOT } from '../harness/repo.js';
-import { makeTempDir, startMosquitto, waitUntil, type MosquittoPeer } from '../harness/peers.js';
+import { makeTempDir, serverReady, startMosquitto, waitUntil, type MosquittoPeer } from '../harness/peers.js';
 import { bytes, stateMsg, topicOf } from '../unit/server/wireFixtures.js';
 
 let broker: MosquittoPeer;
@@ -46,7 +46,7 @@ beforeAll(async () => {
     },
   });
   server = await startServer(config, createLogger({ name: 'test', level: 'silent' }));
-  await waitUntil(() => server.metrics !== undefined && fetch(`http://127.0.0.1:${server.httpPort}/readyz`).then((r) => r.status === 200), 'server ready');
+  await waitUntil(() => server.metrics !== undefined && serverReady(server.httpPort), 'server ready');
 });
 
 let confDir: { remove: () => void } | undefined;

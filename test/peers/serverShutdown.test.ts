@@ -19,7 +19,17 @@ import { ServerConfig } from '../../server/serverConfig.js';
 import { startServer } from '../../server/server.js';
 import type { Fault } from '../../shared/snapshot.js';
 import type { WireMessage } from '../../shared/wire/messages.js';
-import { freeTcpPort, makeTempDir, startMosquitto, startPeer, tcpAnswers, waitUntil, type MosquittoPeer, type PeerProcess } from '../harness/peers.js';
+import {
+  freeTcpPort,
+  makeTempDir,
+  serverReady,
+  startMosquitto,
+  startPeer,
+  tcpAnswers,
+  waitUntil,
+  type MosquittoPeer,
+  type PeerProcess,
+} from '../harness/peers.js';
 import { REPO_ROOT } from '../harness/repo.js';
 import { startPostgres, type PostgresPeer } from '../harness/postgres.js';
 import { openRepository } from '../../server/storage/openRepository.js';
@@ -256,7 +266,7 @@ describe('SIGTERM behind Mosquitto', () => {
     const httpPort = await freeTcpPort();
     const configFile = writeConfig(dir.path, 0, httpPort, mosquitto.url);
     let server = await startServerProcess(configFile, httpPort);
-    await waitUntil(async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).status === 200, 'subscribed', 20_000);
+    await waitUntil(() => serverReady(httpPort), 'subscribed', 20_000);
     const agent = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 5, reconnectPeriod: 0 });
     clients.push(agent);
     let stopping: Promise<void> | undefined;

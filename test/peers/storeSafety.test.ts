@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { issueAgentToken } from '../harness/agentCredentials.js';
 import { JournaledStore } from '../../server/storage/journaledStore.js';
 import type { DeviceTelemetryMessage } from '../../shared/wire/messages.js';
-import { freeTcpPort, makeTempDir, startPeer, tcpAnswers, waitUntil, type PeerProcess } from '../harness/peers.js';
+import { freeTcpPort, makeTempDir, serverReady, startPeer, tcpAnswers, waitUntil, type PeerProcess } from '../harness/peers.js';
 import { REPO_ROOT } from '../harness/repo.js';
 import { bytes, telemetryMsg, topicOf } from '../unit/server/wireFixtures.js';
 
@@ -329,12 +329,7 @@ describe('disk full (tmpfs) under a QoS 1 stream', () => {
     expect(ackedBeforeFree.size).toBeLessThan(400);
 
     rmSync(filler);
-    await waitUntil(
-      async () => (await fetch(`http://127.0.0.1:${cfg.httpPort}/readyz`)).status === 200,
-      'the server to recover by itself once space returns',
-      30_000,
-      200,
-    );
+    await waitUntil(() => serverReady(cfg.httpPort), 'the server to recover by itself once space returns', 30_000, 200);
     // The agent resends what was never acknowledged (its outbox), then streams on.
     await agent.endAsync(true);
     agent = await connect();

@@ -16,7 +16,7 @@ import { TicketService } from '../../server/tickets/ticketService.js';
 import type { Notice } from '../../server/tickets/ticketPolicy.js';
 import type { Ticket } from '../../server/tickets/ticket.js';
 import { ManualClock } from '../harness/manualClock.js';
-import { makeTempDir, startMosquitto, waitUntil, type MosquittoPeer } from '../harness/peers.js';
+import { makeTempDir, serverReady, startMosquitto, waitUntil, type MosquittoPeer } from '../harness/peers.js';
 import { bytes, clearedMsg, fault, raisedMsg, stateMsg, statusMsg, topicOf } from '../unit/server/wireFixtures.js';
 
 const ZONE = 'Europe/Warsaw';
@@ -66,7 +66,7 @@ beforeAll(async () => {
     agent.once('connect', () => resolve());
     agent.once('error', reject);
   });
-  await waitUntil(() => fetch(`http://127.0.0.1:${server.httpPort}/readyz`).then((r) => r.status === 200), 'server ready');
+  await waitUntil(() => serverReady(server.httpPort), 'server ready');
 });
 
 afterAll(async () => {
